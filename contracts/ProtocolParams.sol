@@ -1,0 +1,389 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {IProtocolParams} from "./interfaces/IProtocolParams.sol";
+import {BondCurve} from "./libraries/BondCurve.sol";
+import {FeeMath} from "./libraries/FeeMath.sol";
+
+/// @title ProtocolParams
+/// @notice Every governable parameter of the protocol, bounded by hard constants.
+/// @dev Rate-of-change rule (docs/governance.md): each parameter changes at most once per
+/// `PARAM_COOLDOWN`; one change moves it by at most `max(current / 2, MIN_STEP)` where MIN_STEP is a
+/// per-parameter hard step (so parameters that may be zero, like the protocol fee, can still move);
+/// alpha moves by at most `MAX_ALPHA_STEP`. The bond curve (k, alpha, minBond) as a whole changes at
+/// most once per `CURVE_GRACE_PERIOD`; all curve changes made in the same block (one proposal) are
+/// checked together against the curve before them, which may move `requiredBond` at 10, 1,000 and
+/// 100,000 Mbps by at most ±50 %. A raised curve binds already-registered nodes only after the grace
+/// period (see `requiredBondFor`).
+contract ProtocolParams is IProtocolParams {
+    using BondCurve for BondCurve.Curve;
+
+    // ---- keys ----
+    bytes32 public constant BOND_K = "bondK";
+    bytes32 public constant BOND_ALPHA = "bondAlpha";
+    bytes32 public constant MIN_BOND = "minBond";
+    bytes32 public constant UNBONDING_PERIOD = "unbondingPeriod";
+    bytes32 public constant DISPUTE_WINDOW = "disputeWindow";
+    bytes32 public constant COMPLIANCE_WINDOW = "complianceWindow";
+    bytes32 public constant EVIDENCE_MAX_AGE = "evidenceMaxAge";
+    bytes32 public constant REVEAL_WINDOW = "revealWindow";
+    bytes32 public constant PROTOCOL_FEE_BPS = "protocolFeeBps";
+    bytes32 public constant MIN_CHANNEL_DEPOSIT = "minChannelDeposit";
+    bytes32 public constant SLASH_BPS = "slashBps";
+    bytes32 public constant SLASHER_REWARD_BPS = "slasherRewardBps";
+
+    // ---- hard bounds (USDC amounts in 6-decimal base units, durations in seconds) ----
+    /// @notice Bond k, USDC base units per Mbps^alpha: 0.01 … 1,000 USDC.
+    uint256 public constant MIN_BOND_K = 10_000;
+    uint256 public constant MAX_BOND_K = 1_000e6;
+    /// @notice Bond exponent alpha, 1e18 fixed point: 1.0 … 2.0, at most ±0.05 per change.
+    uint256 public constant MIN_BOND_ALPHA = 1e18;
+    uint256 public constant MAX_BOND_ALPHA = 2e18;
+    uint256 public constant MAX_ALPHA_STEP = 0.05e18;
+    /// @notice Minimum bond per node: 10 … 100,000 USDC.
+    uint256 public constant MIN_MIN_BOND = 10e6;
+    uint256 public constant MAX_MIN_BOND = 100_000e6;
+    /// @notice Unbonding period: 7 … 60 days (and ≥ evidence max age + reveal window).
+    uint256 public constant MIN_UNBONDING_PERIOD = 7 days;
+    uint256 public constant MAX_UNBONDING_PERIOD = 60 days;
+    /// @notice Payer-close dispute window: 12 hours … 7 days.
+    uint256 public constant MIN_DISPUTE_WINDOW = 12 hours;
+    uint256 public constant MAX_DISPUTE_WINDOW = 7 days;
+    /// @notice Blacklist compliance window: 1 hour … 7 days (and > staleness bound + confirmations).
+    uint256 public constant MIN_COMPLIANCE_WINDOW = 1 hours;
+    uint256 public constant MAX_COMPLIANCE_WINDOW = 7 days;
+    /// @notice Slashing evidence max age after the channel's opening: 1 … 14 days.
+    uint256 public constant MIN_EVIDENCE_MAX_AGE = 1 days;
+    uint256 public constant MAX_EVIDENCE_MAX_AGE = 14 days;
+    /// @notice Slashing commit–reveal window: 1 hour … 3 days.
+    uint256 public constant MIN_REVEAL_WINDOW = 1 hours;
+    uint256 public constant MAX_REVEAL_WINDOW = 3 days;
+    /// @notice Protocol fee to the treasury: 0 … 20 % (hard cap), basis points.
+    uint256 public constant MIN_PROTOCOL_FEE_BPS = 0;
+    uint256 public constant MAX_PROTOCOL_FEE_BPS = 2_000;
+    /// @notice Operator revenue share floor: 80 %, a separate constant checked on its own.
+    uint256 public constant OPERATOR_SHARE_FLOOR_BPS = 8_000;
+    /// @notice Minimum channel deposit: 0.1 … 100 USDC.
+    uint256 public constant MIN_MIN_CHANNEL_DEPOSIT = 100_000;
+    uint256 public constant MAX_MIN_CHANNEL_DEPOSIT = 100e6;
+    /// @notice Blacklist slash share of the bond: 5 … 50 %, basis points.
+    uint256 public constant MIN_SLASH_BPS = 500;
+    uint256 public constant MAX_SLASH_BPS = 5_000;
+    /// @notice Slasher reward share of a slash: 0 … 50 %, basis points.
+    uint256 public constant MIN_SLASHER_REWARD_BPS = 0;
+    uint256 public constant MAX_SLASHER_REWARD_BPS = 5_000;
+
+    // ---- rate limits ----
+    /// @notice One change per parameter per cooldown.
+    uint256 public constant PARAM_COOLDOWN = 7 days;
+    /// @notice A curve change binds existing nodes after this; also the curve's own cooldown.
+    uint256 public constant CURVE_GRACE_PERIOD = 14 days;
+    /// @notice Nodes stop serving after this long without a successful chain read.
+    uint256 public constant CHAIN_STALENESS_BOUND = 30 minutes;
+    /// @notice Allowance for a blacklist entry to be confirmed and seen by nodes.
+    uint256 public constant CONFIRMATION_ALLOWANCE = 10 minutes;
+    /// @notice Capacities at which a curve change is measured.
+    uint256 public constant CURVE_CHECK_LOW_MBPS = 10;
+    uint256 public constant CURVE_CHECK_MID_MBPS = 1_000;
+    uint256 public constant CURVE_CHECK_HIGH_MBPS = 100_000;
+
+    /// @notice The only writer (the DAO's timelock). Fixed at deployment.
+    address public immutable TIMELOCK;
+
+    mapping(bytes32 key => uint256 value) private _values;
+    mapping(bytes32 key => uint64 timestamp) private _lastChangedAt;
+
+    /// @dev The curve before the latest curve change (binding existing nodes during grace).
+    BondCurve.Curve private _previousCurve;
+    /// @dev When the latest curve change executed (0: never).
+    uint64 private _curveChangedAt;
+
+    modifier onlyTimelock() {
+        if (msg.sender != TIMELOCK) revert ProtocolParamsUnauthorized(msg.sender);
+        _;
+    }
+
+    constructor(address timelock) {
+        TIMELOCK = timelock;
+        _init(BOND_K, 1e6);
+        _init(BOND_ALPHA, 1.2e18);
+        _init(MIN_BOND, 100e6);
+        _init(DISPUTE_WINDOW, 24 hours);
+        _init(COMPLIANCE_WINDOW, 24 hours);
+        _init(EVIDENCE_MAX_AGE, 3 days);
+        _init(REVEAL_WINDOW, 1 days);
+        _init(UNBONDING_PERIOD, 14 days);
+        _init(PROTOCOL_FEE_BPS, 500);
+        _init(MIN_CHANNEL_DEPOSIT, 1e6);
+        _init(SLASH_BPS, 1_000);
+        _init(SLASHER_REWARD_BPS, 5_000);
+        _checkCrossConstraints();
+        _previousCurve = bondCurve();
+    }
+
+    // ---------------------------------------------------------------- writes
+
+    /// @inheritdoc IProtocolParams
+    function setParameter(bytes32 key, uint256 value) external onlyTimelock {
+        if (_isCurveKey(key)) {
+            BondCurve.Curve memory curve = bondCurve();
+            if (key == BOND_K) curve.k = value;
+            else if (key == BOND_ALPHA) curve.alpha = value;
+            else curve.minBond = value;
+            _setBondCurve(curve);
+        } else {
+            _set(key, value, uint64(block.timestamp));
+            _checkCrossConstraints();
+        }
+    }
+
+    /// @inheritdoc IProtocolParams
+    function setBondCurve(uint256 k, uint256 alpha, uint256 minBond_) external onlyTimelock {
+        _setBondCurve(BondCurve.Curve({k: k, alpha: alpha, minBond: minBond_}));
+    }
+
+    // ---------------------------------------------------------------- views
+
+    /// @inheritdoc IProtocolParams
+    function validateChange(bytes32 key, uint256 value, uint64 atTime) external view {
+        (uint256 min, uint256 max) = _bounds(key);
+        uint256 current = _values[key];
+        _checkValue(key, current, value, min, max, _lastChangedAt[key], atTime);
+        if (_isCurveKey(key)) {
+            BondCurve.Curve memory curve = bondCurve();
+            if (key == BOND_K) curve.k = value;
+            else if (key == BOND_ALPHA) curve.alpha = value;
+            else curve.minBond = value;
+            // A later proposal starts a new curve window, measured against the curve in force then.
+            if (_curveChangedAt != 0 && atTime < _curveChangedAt + CURVE_GRACE_PERIOD) {
+                revert ProtocolParamsCurveCooldown(uint64(_curveChangedAt + CURVE_GRACE_PERIOD));
+            }
+            _checkCurveStep(bondCurve(), curve);
+        } else {
+            uint256 unbonding = key == UNBONDING_PERIOD ? value : _values[UNBONDING_PERIOD];
+            uint256 evidence = key == EVIDENCE_MAX_AGE ? value : _values[EVIDENCE_MAX_AGE];
+            uint256 reveal = key == REVEAL_WINDOW ? value : _values[REVEAL_WINDOW];
+            uint256 compliance = key == COMPLIANCE_WINDOW ? value : _values[COMPLIANCE_WINDOW];
+            uint256 fee = key == PROTOCOL_FEE_BPS ? value : _values[PROTOCOL_FEE_BPS];
+            _checkCross(unbonding, evidence, reveal, compliance, fee);
+        }
+    }
+
+    /// @inheritdoc IProtocolParams
+    function get(bytes32 key) public view returns (uint256) {
+        _bounds(key); // reverts on unknown keys
+        return _values[key];
+    }
+
+    /// @inheritdoc IProtocolParams
+    function allParameters() external view returns (ParamInfo[] memory infos) {
+        bytes32[12] memory keys = _keys();
+        infos = new ParamInfo[](keys.length);
+        for (uint256 i = 0; i < keys.length; ++i) {
+            bytes32 key = keys[i];
+            (uint256 min, uint256 max) = _bounds(key);
+            uint64 last = _lastChangedAt[key];
+            uint64 next = last == 0 ? 0 : uint64(last + PARAM_COOLDOWN);
+            if (_isCurveKey(key) && _curveChangedAt != 0) {
+                uint64 curveNext = uint64(_curveChangedAt + CURVE_GRACE_PERIOD);
+                if (curveNext > next) next = curveNext;
+            }
+            infos[i] = ParamInfo({
+                key: key,
+                value: _values[key],
+                min: min,
+                max: max,
+                maxStep: _maxStep(key, _values[key]),
+                lastChangedAt: last,
+                nextChangeAt: next
+            });
+        }
+    }
+
+    /// @inheritdoc IProtocolParams
+    function bondCurve() public view returns (BondCurve.Curve memory) {
+        return BondCurve.Curve({k: _values[BOND_K], alpha: _values[BOND_ALPHA], minBond: _values[MIN_BOND]});
+    }
+
+    /// @notice The curve before the latest change, and when the latest change binds existing nodes.
+    function previousBondCurve() external view returns (BondCurve.Curve memory curve, uint64 changedAt, uint64 bindsAt) {
+        curve = _previousCurve;
+        changedAt = _curveChangedAt;
+        bindsAt = _curveChangedAt == 0 ? 0 : uint64(_curveChangedAt + CURVE_GRACE_PERIOD);
+    }
+
+    /// @inheritdoc IProtocolParams
+    function requiredBond(uint256 mbps) external view returns (uint256) {
+        return bondCurve().requiredBond(mbps);
+    }
+
+    /// @inheritdoc IProtocolParams
+    function requiredBondFor(uint256 mbps, uint64 registeredAt) external view returns (uint256) {
+        uint256 current = bondCurve().requiredBond(mbps);
+        if (registeredAt < _curveChangedAt && block.timestamp < _curveChangedAt + CURVE_GRACE_PERIOD) {
+            uint256 previous = _previousCurve.requiredBond(mbps);
+            return previous < current ? previous : current;
+        }
+        return current;
+    }
+
+    function bondK() external view returns (uint256) { return _values[BOND_K]; }
+    function bondAlpha() external view returns (uint256) { return _values[BOND_ALPHA]; }
+    function minBond() external view returns (uint256) { return _values[MIN_BOND]; }
+    function unbondingPeriod() external view returns (uint256) { return _values[UNBONDING_PERIOD]; }
+    function disputeWindow() external view returns (uint256) { return _values[DISPUTE_WINDOW]; }
+    function complianceWindow() external view returns (uint256) { return _values[COMPLIANCE_WINDOW]; }
+    function evidenceMaxAge() external view returns (uint256) { return _values[EVIDENCE_MAX_AGE]; }
+    function revealWindow() external view returns (uint256) { return _values[REVEAL_WINDOW]; }
+    function protocolFeeBps() external view returns (uint256) { return _values[PROTOCOL_FEE_BPS]; }
+    function minChannelDeposit() external view returns (uint256) { return _values[MIN_CHANNEL_DEPOSIT]; }
+    function slashBps() external view returns (uint256) { return _values[SLASH_BPS]; }
+    function slasherRewardBps() external view returns (uint256) { return _values[SLASHER_REWARD_BPS]; }
+
+    /// @notice Operator share of every payout in basis points (the remainder after the fee).
+    function operatorShareBps() external view returns (uint256) {
+        return FeeMath.BPS - _values[PROTOCOL_FEE_BPS];
+    }
+
+    // ---------------------------------------------------------------- internals
+
+    function _init(bytes32 key, uint256 value) private {
+        (uint256 min, uint256 max) = _bounds(key);
+        if (value < min) revert ProtocolParamsBelowMinimum(key, value, min);
+        if (value > max) revert ProtocolParamsAboveMaximum(key, value, max);
+        _values[key] = value;
+        emit ParameterUpdated(key, 0, value);
+    }
+
+    function _set(bytes32 key, uint256 value, uint64 nowTs) private {
+        (uint256 min, uint256 max) = _bounds(key);
+        uint256 current = _values[key];
+        _checkValue(key, current, value, min, max, _lastChangedAt[key], nowTs);
+        _values[key] = value;
+        _lastChangedAt[key] = nowTs;
+        emit ParameterUpdated(key, current, value);
+    }
+
+    function _setBondCurve(BondCurve.Curve memory curve) private {
+        uint64 nowTs = uint64(block.timestamp);
+        if (_curveChangedAt != nowTs) {
+            // A new curve window: anchor it at the curve in force now.
+            if (_curveChangedAt != 0 && nowTs < _curveChangedAt + CURVE_GRACE_PERIOD) {
+                revert ProtocolParamsCurveCooldown(uint64(_curveChangedAt + CURVE_GRACE_PERIOD));
+            }
+            _previousCurve = bondCurve();
+            _curveChangedAt = nowTs;
+        }
+        if (curve.k != _values[BOND_K]) _set(BOND_K, curve.k, nowTs);
+        if (curve.alpha != _values[BOND_ALPHA]) _set(BOND_ALPHA, curve.alpha, nowTs);
+        if (curve.minBond != _values[MIN_BOND]) _set(MIN_BOND, curve.minBond, nowTs);
+        // Every change in this window together, against the anchor.
+        _checkCurveStep(_previousCurve, curve);
+        emit BondCurveUpdated(curve.k, curve.alpha, curve.minBond, uint64(nowTs + CURVE_GRACE_PERIOD));
+    }
+
+    function _checkValue(
+        bytes32 key,
+        uint256 current,
+        uint256 value,
+        uint256 min,
+        uint256 max,
+        uint64 lastChangedAt,
+        uint64 atTime
+    ) private pure {
+        if (value < min) revert ProtocolParamsBelowMinimum(key, value, min);
+        if (value > max) revert ProtocolParamsAboveMaximum(key, value, max);
+        if (lastChangedAt != 0 && atTime < lastChangedAt + PARAM_COOLDOWN) {
+            revert ProtocolParamsCooldown(key, uint64(lastChangedAt + PARAM_COOLDOWN));
+        }
+        uint256 maxStep = _maxStep(key, current);
+        uint256 delta = value > current ? value - current : current - value;
+        if (delta > maxStep) revert ProtocolParamsStepTooLarge(key, current, value, maxStep);
+    }
+
+    function _checkCurveStep(BondCurve.Curve memory anchor, BondCurve.Curve memory curve) private pure {
+        uint256[3] memory points = [CURVE_CHECK_LOW_MBPS, CURVE_CHECK_MID_MBPS, CURVE_CHECK_HIGH_MBPS];
+        for (uint256 i = 0; i < points.length; ++i) {
+            uint256 before = anchor.requiredBond(points[i]);
+            uint256 next = curve.requiredBond(points[i]);
+            // at most +50 % and at most -50 %
+            if (next * 2 > before * 3 || next * 2 < before) {
+                revert ProtocolParamsCurveStepTooLarge(points[i], before, next);
+            }
+        }
+    }
+
+    function _checkCrossConstraints() private view {
+        _checkCross(
+            _values[UNBONDING_PERIOD],
+            _values[EVIDENCE_MAX_AGE],
+            _values[REVEAL_WINDOW],
+            _values[COMPLIANCE_WINDOW],
+            _values[PROTOCOL_FEE_BPS]
+        );
+    }
+
+    function _checkCross(uint256 unbonding, uint256 evidence, uint256 reveal, uint256 compliance, uint256 feeBps)
+        private
+        pure
+    {
+        // A node must not be able to withdraw its bond before evidence against it can be revealed.
+        if (unbonding < evidence + reveal) revert ProtocolParamsUnbondingTooShort(unbonding, evidence, reveal);
+        // Nodes must see a blacklist entry (confirmed, within their staleness bound) before it binds.
+        uint256 minCompliance = CHAIN_STALENESS_BOUND + CONFIRMATION_ALLOWANCE;
+        if (compliance <= minCompliance) revert ProtocolParamsComplianceWindowTooShort(compliance, minCompliance + 1);
+        // The operator-share floor is its own constant, checked independently of the fee cap.
+        uint256 operatorShare = FeeMath.BPS - feeBps;
+        if (operatorShare < OPERATOR_SHARE_FLOOR_BPS) {
+            revert ProtocolParamsOperatorShareBelowFloor(operatorShare, OPERATOR_SHARE_FLOOR_BPS);
+        }
+    }
+
+    /// @dev Largest move in one change: alpha by a fixed step; others by half the current value,
+    /// or a hard minimum step so that small (or zero) values can still move.
+    function _maxStep(bytes32 key, uint256 current) private pure returns (uint256) {
+        if (key == BOND_ALPHA) return MAX_ALPHA_STEP;
+        uint256 minStep;
+        if (key == PROTOCOL_FEE_BPS) minStep = 100; // 1 %
+        else if (key == SLASHER_REWARD_BPS) minStep = 500; // 5 %
+        uint256 half = current / 2;
+        return half > minStep ? half : minStep;
+    }
+
+    function _isCurveKey(bytes32 key) private pure returns (bool) {
+        return key == BOND_K || key == BOND_ALPHA || key == MIN_BOND;
+    }
+
+    function _keys() private pure returns (bytes32[12] memory) {
+        return [
+            BOND_K,
+            BOND_ALPHA,
+            MIN_BOND,
+            UNBONDING_PERIOD,
+            DISPUTE_WINDOW,
+            COMPLIANCE_WINDOW,
+            EVIDENCE_MAX_AGE,
+            REVEAL_WINDOW,
+            PROTOCOL_FEE_BPS,
+            MIN_CHANNEL_DEPOSIT,
+            SLASH_BPS,
+            SLASHER_REWARD_BPS
+        ];
+    }
+
+    function _bounds(bytes32 key) private pure returns (uint256 min, uint256 max) {
+        if (key == BOND_K) return (MIN_BOND_K, MAX_BOND_K);
+        if (key == BOND_ALPHA) return (MIN_BOND_ALPHA, MAX_BOND_ALPHA);
+        if (key == MIN_BOND) return (MIN_MIN_BOND, MAX_MIN_BOND);
+        if (key == UNBONDING_PERIOD) return (MIN_UNBONDING_PERIOD, MAX_UNBONDING_PERIOD);
+        if (key == DISPUTE_WINDOW) return (MIN_DISPUTE_WINDOW, MAX_DISPUTE_WINDOW);
+        if (key == COMPLIANCE_WINDOW) return (MIN_COMPLIANCE_WINDOW, MAX_COMPLIANCE_WINDOW);
+        if (key == EVIDENCE_MAX_AGE) return (MIN_EVIDENCE_MAX_AGE, MAX_EVIDENCE_MAX_AGE);
+        if (key == REVEAL_WINDOW) return (MIN_REVEAL_WINDOW, MAX_REVEAL_WINDOW);
+        if (key == PROTOCOL_FEE_BPS) return (MIN_PROTOCOL_FEE_BPS, MAX_PROTOCOL_FEE_BPS);
+        if (key == MIN_CHANNEL_DEPOSIT) return (MIN_MIN_CHANNEL_DEPOSIT, MAX_MIN_CHANNEL_DEPOSIT);
+        if (key == SLASH_BPS) return (MIN_SLASH_BPS, MAX_SLASH_BPS);
+        if (key == SLASHER_REWARD_BPS) return (MIN_SLASHER_REWARD_BPS, MAX_SLASHER_REWARD_BPS);
+        revert ProtocolParamsUnknownKey(key);
+    }
+}

@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {Governor} from "@openzeppelin/contracts/governance/Governor.sol";
+import {GovernorSettings} from "@openzeppelin/contracts/governance/extensions/GovernorSettings.sol";
+import {GovernorCountingSimple} from "@openzeppelin/contracts/governance/extensions/GovernorCountingSimple.sol";
+import {GovernorVotes} from "@openzeppelin/contracts/governance/extensions/GovernorVotes.sol";
+import {GovernorVotesQuorumFraction} from
+    "@openzeppelin/contracts/governance/extensions/GovernorVotesQuorumFraction.sol";
+import {GovernorTimelockControl} from "@openzeppelin/contracts/governance/extensions/GovernorTimelockControl.sol";
+import {TimelockController} from "@openzeppelin/contracts/governance/TimelockController.sol";
+import {IVotes} from "@openzeppelin/contracts/governance/utils/IVotes.sol";
+import {GovernanceBounds} from "./GovernanceBounds.sol";
+
+/// @title CdnGovernor
+/// @notice The DAO. Its own settings are bounded by `GovernanceBounds`; the bounds are enforced in
+/// the internal setters, so both the constructor and governance proposals go through them.
+contract CdnGovernor is
+    Governor,
+    GovernorSettings,
+    GovernorCountingSimple,
+    GovernorVotes,
+    GovernorVotesQuorumFraction,
+    GovernorTimelockControl
+{
+    /// @notice A governance setting `setting` was set to `value`, outside [`min`, `max`].
+    error CdnGovernorSettingOutOfBounds(bytes32 setting, uint256 value, uint256 min, uint256 max);
+
+    constructor(
+        IVotes token,
+        TimelockController timelock,
+        uint48 votingDelay_,
+        uint32 votingPeriod_,
+        uint256 proposalThreshold_,
+        uint256 quorumNumerator_
+    )
+        Governor("CdnGovernor")
+        GovernorSettings(votingDelay_, votingPeriod_, proposalThreshold_)
+        GovernorVotes(token)
+        GovernorVotesQuorumFraction(quorumNumerator_)
+        GovernorTimelockControl(timelock)
+    {}
+
+    function _setVotingDelay(uint48 value) internal override {
+        _checkBounds("votingDelay", value, GovernanceBounds.MIN_VOTING_DELAY, GovernanceBounds.MAX_VOTING_DELAY);
+        super._setVotingDelay(value);
+    }
+
+    function _setVotingPeriod(uint32 value) internal override {
+        _checkBounds("votingPeriod", value, GovernanceBounds.minVotingPeriod(), GovernanceBounds.MAX_VOTING_PERIOD);
+        super._setVotingPeriod(value);
+    }
+
+    function _setProposalThreshold(uint256 value) internal override {
+        _checkBounds("proposalThreshold", value, 0, GovernanceBounds.MAX_PROPOSAL_THRESHOLD);
+        super._setProposalThreshold(value);
+    }
+
+    function _updateQuorumNumerator(uint256 value) internal override {
+        _checkBounds(
+            "quorumNumerator", value, GovernanceBounds.MIN_QUORUM_NUMERATOR, GovernanceBounds.MAX_QUORUM_NUMERATOR
+        );
+        super._updateQuorumNumerator(value);
+    }
+
+    function _checkBounds(bytes32 setting, uint256 value, uint256 min, uint256 max) private pure {
+        if (value < min || value > max) revert CdnGovernorSettingOutOfBounds(setting, value, min, max);
+    }
+
+    // ---- required overrides ----
+
+    function state(uint256 proposalId)
+        public
+        view
+        override(Governor, GovernorTimelockControl)
+        returns (ProposalState)
+    {
+        return super.state(proposalId);
+    }
+
+    function proposalNeedsQueuing(uint256 proposalId)
+        public
+        view
+        override(Governor, GovernorTimelockControl)
+        returns (bool)
+    {
+        return super.proposalNeedsQueuing(proposalId);
+    }
+
+    function proposalThreshold() public view override(Governor, GovernorSettings) returns (uint256) {
+        return super.proposalThreshold();
+    }
+
+    function _queueOperations(
+        uint256 proposalId,
+        address[] memory targets,
+        uint256[] memory values,
+        bytes[] memory calldatas,
+        bytes32 descriptionHash
+    ) internal override(Governor, GovernorTimelockControl) returns (uint48) {
+        return super._queueOperations(proposalId, targets, values, calldatas, descriptionHash);
+    }
+
+    function _executeOperations(
+        uint256 proposalId,
+        address[] memory targets,
+        uint256[] memory values,
+        bytes[] memory calldatas,
+        bytes32 descriptionHash
+    ) internal override(Governor, GovernorTimelockControl) {
+        super._executeOperations(proposalId, targets, values, calldatas, descriptionHash);
+    }
+
+    function _cancel(
+        address[] memory targets,
+        uint256[] memory values,
+        bytes[] memory calldatas,
+        bytes32 descriptionHash
+    ) internal override(Governor, GovernorTimelockControl) returns (uint256) {
+        return super._cancel(targets, values, calldatas, descriptionHash);
+    }
+
+    function _executor() internal view override(Governor, GovernorTimelockControl) returns (address) {
+        return super._executor();
+    }
+}

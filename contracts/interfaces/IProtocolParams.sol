@@ -1,0 +1,93 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {BondCurve} from "../libraries/BondCurve.sol";
+
+/// @title IProtocolParams
+/// @notice The single home of every governable protocol parameter. Every value has hard
+/// `MIN_*`/`MAX_*` bounds in code, a per-parameter rate-of-change limit (one change per
+/// `PARAM_COOLDOWN`, moving it by at most ±50 % or one hard step for small values), and the
+/// bond curve as a whole is rate-limited too. Only the timelock writes.
+interface IProtocolParams {
+    /// @notice One parameter with its value, hard bounds and rate-limit state.
+    struct ParamInfo {
+        bytes32 key;
+        uint256 value;
+        uint256 min;
+        uint256 max;
+        /// @dev Largest allowed move from the current value in one change.
+        uint256 maxStep;
+        /// @dev Unix time of the last governance change, 0 if never changed.
+        uint64 lastChangedAt;
+        /// @dev Earliest unix time at which the next change may execute.
+        uint64 nextChangeAt;
+    }
+
+    /// @notice Emitted for every change of a governed value (also at construction).
+    event ParameterUpdated(bytes32 indexed key, uint256 oldValue, uint256 newValue);
+    /// @notice Emitted when the bond curve changes; existing nodes are bound from `bindsAt`.
+    event BondCurveUpdated(uint256 k, uint256 alpha, uint256 minBond, uint64 bindsAt);
+
+    /// @notice The caller is not the timelock.
+    error ProtocolParamsUnauthorized(address caller);
+    /// @notice `key` names no parameter.
+    error ProtocolParamsUnknownKey(bytes32 key);
+    /// @notice `value` is below the hard minimum `min` of `key`.
+    error ProtocolParamsBelowMinimum(bytes32 key, uint256 value, uint256 min);
+    /// @notice `value` is above the hard maximum `max` of `key`.
+    error ProtocolParamsAboveMaximum(bytes32 key, uint256 value, uint256 max);
+    /// @notice Moving `key` from `current` to `value` exceeds the largest step `maxStep`.
+    error ProtocolParamsStepTooLarge(bytes32 key, uint256 current, uint256 value, uint256 maxStep);
+    /// @notice `key` changed too recently; the next change may execute at `nextChangeAt`.
+    error ProtocolParamsCooldown(bytes32 key, uint64 nextChangeAt);
+    /// @notice The bond curve changed too recently; the next change may execute at `nextChangeAt`.
+    error ProtocolParamsCurveCooldown(uint64 nextChangeAt);
+    /// @notice The new curve moves the required bond at `mbps` from `anchorBond` to `newBond`, more than ±50 %.
+    error ProtocolParamsCurveStepTooLarge(uint256 mbps, uint256 anchorBond, uint256 newBond);
+    /// @notice unbondingPeriod must be at least evidenceMaxAge + revealWindow.
+    error ProtocolParamsUnbondingTooShort(uint256 unbondingPeriod, uint256 evidenceMaxAge, uint256 revealWindow);
+    /// @notice The compliance window must exceed the nodes' staleness bound plus confirmation time.
+    error ProtocolParamsComplianceWindowTooShort(uint256 complianceWindow, uint256 minimum);
+    /// @notice The protocol fee would leave the operator less than the hard floor share.
+    error ProtocolParamsOperatorShareBelowFloor(uint256 operatorShareBps, uint256 floorBps);
+
+    /// @notice Sets one parameter (not the bond curve's k, alpha or minBond: use `setBondCurve`
+    /// or the dedicated setters). Timelock only.
+    function setParameter(bytes32 key, uint256 value) external;
+
+    /// @notice Sets the whole bond curve at once. Timelock only.
+    function setBondCurve(uint256 k, uint256 alpha, uint256 minBond) external;
+
+    /// @notice Reverts with the error that `setParameter(key, value)` would raise if executed at `atTime`
+    /// (curve keys included); returns normally when the change would be accepted.
+    function validateChange(bytes32 key, uint256 value, uint64 atTime) external view;
+
+    /// @notice Current value of `key`.
+    function get(bytes32 key) external view returns (uint256);
+
+    /// @notice Every parameter with its bounds and rate-limit state, in one call.
+    function allParameters() external view returns (ParamInfo[] memory);
+
+    /// @notice The curve new registrations are measured against.
+    function bondCurve() external view returns (BondCurve.Curve memory);
+
+    /// @notice Bond required for a new registration declaring `mbps`.
+    function requiredBond(uint256 mbps) external view returns (uint256);
+
+    /// @notice Bond required from a node registered at `registeredAt` declaring `mbps`: a raised
+    /// curve binds existing nodes only after the grace period; a lowered one applies at once.
+    function requiredBondFor(uint256 mbps, uint64 registeredAt) external view returns (uint256);
+
+    function bondK() external view returns (uint256);
+    function bondAlpha() external view returns (uint256);
+    function minBond() external view returns (uint256);
+    function unbondingPeriod() external view returns (uint256);
+    function disputeWindow() external view returns (uint256);
+    function complianceWindow() external view returns (uint256);
+    function evidenceMaxAge() external view returns (uint256);
+    function revealWindow() external view returns (uint256);
+    function protocolFeeBps() external view returns (uint256);
+    function minChannelDeposit() external view returns (uint256);
+    function slashBps() external view returns (uint256);
+    function slasherRewardBps() external view returns (uint256);
+}

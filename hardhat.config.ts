@@ -1,0 +1,30 @@
+import { createRequire } from "node:module";
+import path from "node:path";
+import hardhatToolboxMochaEthers from "@nomicfoundation/hardhat-toolbox-mocha-ethers";
+import { defineConfig } from "hardhat/config";
+import { tasks } from "./tasks/index.js";
+
+const require = createRequire(import.meta.url);
+// Offline compilation: solcjs from the pinned npm `solc` package (no compiler download).
+const SOLC_VERSION = "0.8.30";
+const solcPath = path.join(path.dirname(require.resolve("solc/package.json")), "soljson.js");
+
+export default defineConfig({
+  plugins: [hardhatToolboxMochaEthers],
+  tasks,
+  solidity: {
+    profiles: {
+      default: {
+        version: SOLC_VERSION,
+        path: solcPath,
+        settings: { optimizer: { enabled: true, runs: 200 }, evmVersion: "cancun" },
+      },
+    },
+  },
+  paths: { tests: { mocha: "test", solidity: "test/solidity" } },
+  networks: {
+    hardhatMainnet: { type: "edr-simulated", chainType: "l1" },
+    localhost: { type: "http", chainType: "l1", url: process.env.CDN_RPC_URL ?? "http://127.0.0.1:8545" },
+  },
+  typechain: { outDir: "types" },
+});
