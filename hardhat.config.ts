@@ -8,6 +8,8 @@ const require = createRequire(import.meta.url);
 // Offline compilation: solcjs from the pinned npm `solc` package (no compiler download).
 const SOLC_VERSION = "0.8.30";
 const solcPath = path.join(path.dirname(require.resolve("solc/package.json")), "soljson.js");
+// CDN_BUILD_DIR lets parallel work trees build without sharing artifacts (default: the usual dirs).
+const buildDir = process.env.CDN_BUILD_DIR;
 
 export default defineConfig({
   plugins: [hardhatToolboxMochaEthers],
@@ -21,10 +23,13 @@ export default defineConfig({
       },
     },
   },
-  paths: { tests: { mocha: "test", solidity: "test/solidity" } },
+  paths: {
+    tests: { mocha: "test", solidity: "test/solidity" },
+    ...(buildDir ? { artifacts: `${buildDir}/artifacts`, cache: `${buildDir}/cache` } : {}),
+  },
   networks: {
     hardhatMainnet: { type: "edr-simulated", chainType: "l1" },
     localhost: { type: "http", chainType: "l1", url: process.env.CDN_RPC_URL ?? "http://127.0.0.1:8545" },
   },
-  typechain: { outDir: "types" },
+  typechain: { outDir: buildDir ? `${buildDir}/types` : "types" },
 });
