@@ -29,6 +29,8 @@ export default defineConfig({
   },
   networks: {
     hardhatMainnet: { type: "edr-simulated", chainType: "l1" },
+    // An in-process chain with a non-devnet chain id: tests that production floors apply.
+    productionLike: { type: "edr-simulated", chainType: "l1", chainId: 424242 },
     localhost: { type: "http", chainType: "l1", url: process.env.CDN_RPC_URL ?? "http://127.0.0.1:8545" },
   },
   typechain: { outDir: buildDir ? `${buildDir}/types` : "types" },

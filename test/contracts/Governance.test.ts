@@ -1,0 +1,106 @@
+import { expect } from "chai";
+import { network } from "hardhat";
+import { ZeroAddress } from "ethers";
+import { call, deployGovernance, passProposal, proposeAndQueue, ROLES, type GovernanceContext } from "../helpers/governance.js";
+
+const connection = await network.create();
+const { networkHelpers, ethers } = connection;
+
+describe("Governance (CdnToken, CdnGovernor, CdnTimelock)", function () {
+  const fixture = () => deployGovernance(connection);
+  let ctx: GovernanceContext;
+  beforeEach(async () => {
+    ctx = await networkHelpers.loadFixture(fixture);
+  });
+
+  describe("bounded settings", () => {
+    it("reverts out-of-bounds governor settings proposed through governance", async () => {
+      const cases: [string, unknown[], string, bigint, bigint, bigint][] = [
+        ["setVotingDelay", [0n], "votingDelay", 0n, 1n, 302_400n],
+        ["setVotingPeriod", [1n], "votingPeriod", 1n, 2n, 1_296_000n],
+        ["setProposalThreshold", [ethers.parseEther("1000001")], "proposalThreshold", ethers.parseEther("1000001"), 0n, ethers.parseEther("1000000")],
+        ["updateQuorumNumerator", [21n], "quorumNumerator", 21n, 1n, 20n],
+        ["updateQuorumNumerator", [0n], "quorumNumerator", 0n, 1n, 20n],
+      ];
+      for (const [method, args, setting, value, min, max] of cases) {
+        const { execute } = await proposeAndQueue(ctx, [call(ctx.governor, method, args)]);
+        await expect(execute(), method)
+          .to.be.revertedWithCustomError(ctx.governor, "CdnGovernorSettingOutOfBounds")
+          .withArgs(ethers.encodeBytes32String(setting), value, min, max);
+      }
+    });
+
+    it("applies governor settings inside bounds", async () => {
+      await passProposal(ctx, [call(ctx.governor, "updateQuorumNumerator", [10n]), call(ctx.governor, "setVotingPeriod", [7n])]);
+      expect(await ctx.governor["quorumNumerator()"]()).to.equal(10n);
+      expect(await ctx.governor.votingPeriod()).to.equal(7n);
+    });
+
+    it("bounds the timelock delay on every update", async () => {
+      for (const delay of [0n, 30n * 86400n + 1n]) {
+        const { execute } = await proposeAndQueue(ctx, [call(ctx.timelock, "updateDelay", [delay])]);
+        await expect(execute())
+          .to.be.revertedWithCustomError(ctx.timelock, "CdnTimelockDelayOutOfBounds")
+          .withArgs(delay, 1n, 30n * 86400n);
+      }
+      await passProposal(ctx, [call(ctx.timelock, "updateDelay", [3n])]);
+      expect(await ctx.timelock.getMinDelay()).to.equal(3n);
+    });
+
+    it("lets no account change governor or timelock settings directly", async () => {
+      await expect(ctx.governor.connect(ctx.deployer).setVotingPeriod(10n)).to.be.revertedWithCustomError(
+        ctx.governor,
+        "GovernorOnlyExecutor",
+      );
+      await expect(ctx.timelock.connect(ctx.deployer).updateDelay(10n)).to.be.revertedWithCustomError(
+        ctx.timelock,
+        "TimelockUnauthorizedCaller",
+      );
+    });
+
+    it("applies production floors on any chain but the local devnet", async () => {
+      const prod = await network.create("productionLike");
+      expect((await prod.ethers.provider.getNetwork()).chainId).to.not.equal(31337n);
+      const [deployer] = await prod.ethers.getSigners();
+      const token = await prod.ethers.deployContract("CdnToken", [deployer.address]);
+      await expect(prod.ethers.deployContract("CdnTimelock", [2n, [], [ZeroAddress], deployer.address]))
+        .to.be.revertedWithCustomError(ctx.timelock, "CdnTimelockDelayOutOfBounds")
+        .withArgs(2n, 3600n, 30n * 86400n);
+      const timelock = await prod.ethers.deployContract("CdnTimelock", [3600n, [], [ZeroAddress], deployer.address]);
+      await expect(prod.ethers.deployContract("CdnGovernor", [token, timelock, 1n, 5n, 0n, 4n]))
+        .to.be.revertedWithCustomError(ctx.governor, "CdnGovernorSettingOutOfBounds")
+        .withArgs(ethers.encodeBytes32String("votingPeriod"), 5n, 1800n, 1_296_000n);
+      await prod.ethers.deployContract("CdnGovernor", [token, timelock, 1n, 1800n, 0n, 4n]);
+      await prod.close();
+    });
+  });
+
+  describe("no externally owned account holds a role", () => {
+    it("leaves roles only to the governor (proposer, canceller), the timelock itself (admin) and everyone (executor)", async () => {
+      const governor = await ctx.governor.getAddress();
+      const timelock = await ctx.timelock.getAddress();
+      const signers = await ethers.getSigners();
+      for (const signer of signers) {
+        for (const role of Object.values(ROLES)) {
+          expect(await ctx.timelock.hasRole(role, signer.address), `${signer.address} ${role}`).to.equal(false);
+        }
+      }
+      expect(await ctx.timelock.hasRole(ROLES.PROPOSER, governor)).to.equal(true);
+      expect(await ctx.timelock.hasRole(ROLES.CANCELLER, governor)).to.equal(true);
+      expect(await ctx.timelock.hasRole(ROLES.EXECUTOR, ZeroAddress)).to.equal(true);
+      expect(await ctx.timelock.hasRole(ROLES.DEFAULT_ADMIN, timelock)).to.equal(true);
+      expect(await ctx.governor.timelock()).to.equal(timelock);
+      expect(await ctx.params.TIMELOCK()).to.equal(timelock);
+      // The token has no owner or minter: its supply is fixed.
+      expect(ctx.token.interface.hasFunction("owner")).to.equal(false);
+      expect(ctx.token.interface.hasFunction("mint")).to.equal(false);
+      expect(await ctx.token.totalSupply()).to.equal(ethers.parseEther("100000000"));
+    });
+
+    it("refuses proposals from anyone but the governor at the timelock", async () => {
+      await expect(
+        ctx.timelock.connect(ctx.deployer).schedule(ZeroAddress, 0n, "0x", ethers.ZeroHash, ethers.ZeroHash, 10n),
+      ).to.be.revertedWithCustomError(ctx.timelock, "AccessControlUnauthorizedAccount");
+    });
+  });
+});
