@@ -1,0 +1,167 @@
+/**
+ * Streaming verifier: feed the bytes of a leaf range as they arrive (split anyhow), get back
+ * each leaf as soon as all of its bytes have arrived and hashed to its leaf hash. A bad leaf
+ * throws ChunkMismatchError before any byte of it is released, and the verifier then refuses
+ * all further input. The leaf hashes (with their range proof) are checked against the blob id
+ * when the verifier is created.
+ */
+import { createHash, type Hash } from "node:crypto";
+import { LEAF_PREFIX, LEAF_SIZE } from "./constants.js";
+import { ChunkMismatchError, InvalidArgumentError, ProtocolError, StreamLengthError, VerifierClosedError } from "./errors.js";
+import { HASH_SIZE, leafCount, leafLength, verifyRange } from "./merkle.js";
+
+const LEAF_TAG = new Uint8Array([LEAF_PREFIX]);
+
+export interface VerifierInit {
+  blobId: Uint8Array;
+  /** Total blob size in bytes. */
+  size: number;
+  /** First leaf of the range (default 0). */
+  firstLeaf?: number;
+  /** Leaf hashes of the range, count × 32 bytes. */
+  leafHashes: Uint8Array;
+  /** Range proof for the leaf hashes (empty when they are the whole leaf layer). */
+  proof?: Uint8Array;
+}
+
+export interface VerifiedChunk {
+  leafIndex: number;
+  /** Byte offset of this leaf in the blob. */
+  offset: number;
+  data: Uint8Array;
+}
+
+/** Thrown by push() when a leaf fails; `verified` holds leaves of the same push that passed before it. */
+export type PushError = ProtocolError & { verified?: VerifiedChunk[] };
+
+export class StreamVerifier {
+  readonly blobId: Uint8Array;
+  readonly size: number;
+  readonly firstLeaf: number;
+  readonly endLeaf: number;
+  private readonly hashes: Uint8Array;
+  private next: number;
+  private expected: number;
+  private pending: Uint8Array[] = [];
+  private pendingLen = 0;
+  private hash: Hash | undefined;
+  private closed = false;
+  private verified = 0;
+
+  constructor(init: VerifierInit) {
+    const first = init.firstLeaf ?? 0;
+    verifyRange(init.blobId, init.size, first, init.leafHashes, init.proof ?? new Uint8Array(0));
+    this.blobId = init.blobId;
+    this.size = init.size;
+    this.firstLeaf = first;
+    this.endLeaf = first + init.leafHashes.length / HASH_SIZE;
+    this.hashes = init.leafHashes.slice();
+    this.next = first;
+    this.expected = leafLength(init.size, first);
+  }
+
+  /** Index of the next leaf expected. */
+  get nextLeaf(): number {
+    return this.next;
+  }
+
+  /** Bytes released so far. */
+  get verifiedBytes(): number {
+    return this.verified;
+  }
+
+  /** True when every leaf of the range has been verified. */
+  get complete(): boolean {
+    return this.next === this.endLeaf;
+  }
+
+  private fail(e: ProtocolError, verified: VerifiedChunk[]): never {
+    this.closed = true;
+    this.pending = [];
+    (e as PushError).verified = verified;
+    throw e;
+  }
+
+  private release(out: VerifiedChunk[], digest: Uint8Array, data: Uint8Array): void {
+    const i = this.next;
+    const want = this.hashes.subarray((i - this.firstLeaf) * HASH_SIZE, (i - this.firstLeaf + 1) * HASH_SIZE);
+    for (let k = 0; k < HASH_SIZE; k++) if (digest[k] !== want[k]) this.fail(new ChunkMismatchError(i), out);
+    out.push({ leafIndex: i, offset: i * LEAF_SIZE, data });
+    this.verified += data.length;
+    this.next++;
+    if (this.next < this.endLeaf) this.expected = leafLength(this.size, this.next);
+  }
+
+  /**
+   * Feeds the next bytes of the range. Returns the leaves completed and verified by these bytes
+   * (possibly none). The returned data may alias `bytes`: do not modify it afterwards.
+   */
+  push(bytes: Uint8Array): VerifiedChunk[] {
+    if (this.closed) throw new VerifierClosedError();
+    const out: VerifiedChunk[] = [];
+    let off = 0;
+    while (off < bytes.length) {
+      if (this.next === this.endLeaf) {
+        this.fail(new StreamLengthError("bytes past the end of the range", this.rangeBytes(), this.verified + this.pendingLen + bytes.length - off), out);
+      }
+      const take = Math.min(this.expected - this.pendingLen, bytes.length - off);
+      const piece = bytes.subarray(off, off + take);
+      off += take;
+      if (this.pendingLen === 0 && take === this.expected) {
+        // whole leaf in one piece: hash without copying
+        this.release(out, createHash("sha256").update(LEAF_TAG).update(piece).digest(), piece);
+        continue;
+      }
+      this.hash ??= createHash("sha256").update(LEAF_TAG);
+      this.hash.update(piece);
+      this.pending.push(piece);
+      this.pendingLen += take;
+      if (this.pendingLen === this.expected) {
+        const digest = this.hash.digest();
+        const data = Buffer.concat(this.pending, this.pendingLen);
+        this.hash = undefined;
+        this.pending = [];
+        this.pendingLen = 0;
+        this.release(out, digest, new Uint8Array(data.buffer, data.byteOffset, data.length));
+      }
+    }
+    // an empty leaf (empty blob) is complete without any byte
+    while (this.next < this.endLeaf && this.expected === 0 && this.pendingLen === 0) {
+      this.release(out, createHash("sha256").update(LEAF_TAG).digest(), new Uint8Array(0));
+    }
+    return out;
+  }
+
+  /**
+   * Verifies one whole leaf delivered as a unit (e.g. a wire Chunk message). `leafIndex` must
+   * be the next expected leaf.
+   */
+  verifyChunk(leafIndex: number, data: Uint8Array): VerifiedChunk {
+    if (this.closed) throw new VerifierClosedError();
+    if (this.pendingLen !== 0) throw new InvalidArgumentError("verifyChunk() after a partial push()");
+    if (leafIndex !== this.next || this.next === this.endLeaf) {
+      this.fail(new StreamLengthError(`chunk ${leafIndex} out of order (expected ${this.next})`, this.next, leafIndex), []);
+    }
+    if (data.length !== this.expected) this.fail(new StreamLengthError(`chunk ${leafIndex} has ${data.length} bytes`, this.expected, data.length), []);
+    const out: VerifiedChunk[] = [];
+    this.release(out, createHash("sha256").update(LEAF_TAG).update(data).digest(), data);
+    return out[0];
+  }
+
+  private rangeBytes(): number {
+    let n = 0;
+    for (let i = this.firstLeaf; i < this.endLeaf; i++) n += leafLength(this.size, i);
+    return n;
+  }
+
+  /** Call at end of stream: throws StreamLengthError if the range is incomplete. */
+  finish(): void {
+    if (this.closed) throw new VerifierClosedError();
+    this.push(new Uint8Array(0));
+    this.closed = true;
+    if (this.next !== this.endLeaf) throw new StreamLengthError("stream ended before the range was complete", this.rangeBytes(), this.verified + this.pendingLen);
+  }
+}
+
+/** Leaf count helper re-exported for callers that only import the verifier. */
+export { leafCount };
