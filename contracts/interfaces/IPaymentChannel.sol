@@ -1,0 +1,306 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+/// @title IPaymentChannel
+/// @notice Unidirectional USDC payment channels client (payer) → node (payee), paid off-chain with
+/// cumulative EIP-712 vouchers, plus slashing of nodes that served blacklisted content (its
+/// evidence, a node-signed serve commitment, is bound to a channel).
+///
+/// Life of a channel:
+/// - `open` (or `openWithPermit`) locks a deposit, names the node by its current (active) key and a
+///   voucher signer: the payer itself, or a session key with an expiry (never the payee). The channel
+///   snapshots the node's operator (payouts go there for the channel's whole life), the node key and
+///   the protocol fee in force, and stores `openedAt`.
+/// - `topUp` adds to the deposit while the channel is open.
+/// - `claim` pays the payee up to a voucher without closing; `closeByPayee` does the same and closes at
+///   once, refunding the rest to the payer.
+/// - `closeByPayer` starts the dispute window (its length fixed at that moment). Until `closesAt`
+///   (inclusive) anyone may `dispute` with a newer voucher and the payee may claim or close outright;
+///   after it anyone may `settle`, refunding the payer what was not paid.
+/// - Every payout splits into the operator share and the protocol fee (to the treasury), computed on
+///   cumulative amounts. A dispute may carry a node-signed `WatchtowerAuth`: its beneficiary receives
+///   up to `maxBps` (capped by `MAX_WATCHTOWER_BPS`) of what that dispute recovered, taken from the
+///   operator's share.
+/// - A payout to an address that cannot receive (a USDC-blacklisted one) is credited to a withdrawable
+///   balance instead of blocking the operation (`withdraw`).
+///
+/// Slashing: `commitEvidence(hash)` then, at least one block later and within the reveal window,
+/// `revealEvidence(...)` with a `ServeCommitment` signed by the channel's node key (the key at the
+/// channel's opening or the node's current key). See `revealEvidence` for the rules.
+interface IPaymentChannel {
+    enum ChannelStatus {
+        None,
+        Open,
+        Closing,
+        Closed
+    }
+
+    /// @notice Everything known about a channel, as returned by `getChannel`.
+    struct ChannelInfo {
+        address payer;
+        ChannelStatus status;
+        /// @dev Node key named at open (the payee's key at opening).
+        address nodeKey;
+        /// @dev The node's stable id (looked up from the registry by `nodeKey`).
+        uint256 nodeId;
+        /// @dev Operator snapshotted at open: receives the operator share for the channel's life.
+        address operator;
+        /// @dev Voucher signer: the payer, or a session key valid until `signerExpiry` (0 for the payer).
+        address voucherSigner;
+        uint64 signerExpiry;
+        uint64 openedAt;
+        /// @dev End of the dispute window (inclusive) once the payer started closing; 0 before.
+        uint64 closesAt;
+        /// @dev Protocol fee (basis points) snapshotted at open.
+        uint16 feeBps;
+        uint256 deposit;
+        /// @dev Cumulative amount paid out to the payee side (operator + treasury + bounties).
+        uint256 paid;
+    }
+
+    /// @notice A node's authorisation for a watchtower beneficiary (EIP-712 `WatchtowerAuth`).
+    struct WatchtowerAuth {
+        address nodeKey;
+        address beneficiary;
+        uint16 maxBps;
+    }
+
+    /// @notice A node's commitment to serve a blob on a channel (EIP-712 `ServeCommitment`).
+    struct ServeCommitment {
+        bytes32 blobId;
+        address client;
+        bytes32 channelId;
+        uint64 timestamp;
+    }
+
+    // ------------------------------------------------------------------ events
+
+    /// @notice A channel was opened with `deposit` (the amount actually received).
+    event ChannelOpened(
+        bytes32 indexed channelId,
+        address indexed payer,
+        uint256 indexed nodeId,
+        address nodeKey,
+        address operator,
+        address voucherSigner,
+        uint64 signerExpiry,
+        uint16 feeBps,
+        uint256 deposit
+    );
+    /// @notice `amount` was added; the deposit is now `deposit`.
+    event ChannelToppedUp(bytes32 indexed channelId, uint256 amount, uint256 deposit);
+    /// @notice The payee side was paid up to `paid` (cumulative) by a claim, a payee close or a dispute:
+    /// `operatorAmount` to the operator, `feeAmount` to the treasury, `bounty` to `beneficiary`.
+    event ChannelPaid(
+        bytes32 indexed channelId,
+        uint256 paid,
+        uint256 operatorAmount,
+        uint256 feeAmount,
+        address indexed beneficiary,
+        uint256 bounty
+    );
+    /// @notice The payer started closing; disputes are accepted until `closesAt` (inclusive).
+    event ChannelCloseStarted(bytes32 indexed channelId, uint64 closesAt);
+    /// @notice `submitter` disputed a payer close, recovering `recovered` for the payee side.
+    event ChannelDisputed(bytes32 indexed channelId, address indexed submitter, uint256 paid, uint256 recovered);
+    /// @notice The channel closed with `paid` paid out and `refund` returned to the payer.
+    event ChannelClosed(bytes32 indexed channelId, uint256 paid, uint256 refund);
+    /// @notice A transfer of `amount` to `recipient` failed and was credited to its withdrawable balance.
+    event PayoutDeferred(address indexed recipient, uint256 amount);
+    /// @notice `account` withdrew `amount` of its withdrawable balance to `to`.
+    event Withdrawn(address indexed account, address indexed to, uint256 amount);
+    /// @notice `reporter` committed to slashing evidence (hash only).
+    event EvidenceCommitted(bytes32 indexed commitHash, address indexed reporter);
+    /// @notice Node `nodeId` was slashed `amount` for blacklist entry `entryId` on `channelId`.
+    event NodeSlashed(
+        uint256 indexed nodeId,
+        uint64 indexed entryId,
+        bytes32 indexed channelId,
+        bytes32 blobId,
+        address reporter,
+        uint256 amount,
+        uint256 reporterAmount,
+        uint256 treasuryAmount
+    );
+
+    // ------------------------------------------------------------------ errors
+
+    /// @notice A constructor address is zero.
+    error PaymentChannelZeroAddress();
+    /// @notice The deposit received, `amount`, is below the minimum channel deposit `minimum`.
+    error PaymentChannelDepositTooLow(uint256 amount, uint256 minimum);
+    /// @notice A top-up received nothing.
+    error PaymentChannelZeroAmount();
+    /// @notice `nodeKey` is not the current key of an active node.
+    error PaymentChannelNodeNotActive(address nodeKey);
+    /// @notice The voucher signer (or the payer, when it signs itself) may not be the payee.
+    error PaymentChannelSignerIsPayee(address signer);
+    /// @notice A session key needs an expiry in the future; `expiry` is not.
+    error PaymentChannelInvalidSignerExpiry(uint64 expiry, uint64 nowTs);
+    /// @notice A channel with this id exists already (ids are never reused).
+    error PaymentChannelAlreadyExists(bytes32 channelId);
+    /// @notice No channel has this id.
+    error PaymentChannelUnknown(bytes32 channelId);
+    /// @notice The channel is in `status`, which does not allow this operation.
+    error PaymentChannelWrongStatus(bytes32 channelId, ChannelStatus status);
+    /// @notice `caller` may not do this on the channel.
+    error PaymentChannelUnauthorized(address caller);
+    /// @notice The voucher's signature recovers to `signer`, which is not a valid voucher signer.
+    error PaymentChannelInvalidVoucherSigner(address signer);
+    /// @notice The voucher was signed by the session key, which expired at `expiry`.
+    error PaymentChannelSessionKeyExpired(address signer, uint64 expiry);
+    /// @notice A signature is malformed or malleable.
+    error PaymentChannelInvalidSignature();
+    /// @notice The voucher's `amount` does not exceed the `paid` amount (after capping at the deposit).
+    error PaymentChannelVoucherTooLow(uint256 amount, uint256 paid);
+    /// @notice The dispute window ended at `closesAt`.
+    error PaymentChannelDisputeWindowOver(uint64 closesAt, uint64 nowTs);
+    /// @notice The dispute window is still running until `closesAt` (inclusive).
+    error PaymentChannelDisputeWindowRunning(uint64 closesAt, uint64 nowTs);
+    /// @notice The watchtower authorisation is not signed by `signer`, the node key it names, or that
+    /// key is not the channel's node key (at opening or now).
+    error PaymentChannelInvalidWatchtowerAuth(address signer, address nodeKey);
+    /// @notice `account` has no withdrawable balance.
+    error PaymentChannelNothingToWithdraw(address account);
+    /// @notice This commitment hash was already committed.
+    error PaymentChannelEvidenceAlreadyCommitted(bytes32 commitHash);
+    /// @notice No commitment by the caller matches the revealed evidence.
+    error PaymentChannelEvidenceNotCommitted(bytes32 commitHash);
+    /// @notice Reveal in the block of the commitment (must be a later block).
+    error PaymentChannelRevealTooEarly(uint64 commitBlock);
+    /// @notice The reveal window of the commitment ended at `deadline`.
+    error PaymentChannelRevealWindowOver(uint64 deadline, uint64 nowTs);
+    /// @notice The commitment came after the evidence max age of the channel's opening (`deadline`).
+    error PaymentChannelEvidenceExpired(uint64 committedAt, uint64 deadline);
+    /// @notice The serve commitment is signed by `signer`, not the channel's node key.
+    error PaymentChannelEvidenceWrongSigner(address signer);
+    /// @notice The blob is not currently blacklisted.
+    error PaymentChannelBlobNotBlacklisted(bytes32 blobId);
+    /// @notice The channel opened at `openedAt`, before the entry became effective at `effectiveAt`.
+    error PaymentChannelOpenedBeforeEffective(uint64 openedAt, uint64 effectiveAt);
+    /// @notice Node `nodeId` was already slashed for blacklist entry `entryId`.
+    error PaymentChannelAlreadySlashed(uint256 nodeId, uint64 entryId);
+    /// @notice The registry slashed nothing (no bond left).
+    error PaymentChannelNothingSlashed(uint256 nodeId);
+
+    // ------------------------------------------------------------------ channels
+
+    /// @notice Opens a channel from the caller to the node whose current key is `nodeKey` (must be
+    /// active), depositing `amount` (the amount received must be at least the minimum deposit).
+    /// @param voucherSigner The payer itself (or zero), or a session key valid until `signerExpiry`.
+    /// @param nonce Any value; the channel id is `channelIdFor(msg.sender, nodeKey, nonce)` and must be new.
+    /// @return channelId The new channel's id.
+    function open(address nodeKey, uint256 amount, address voucherSigner, uint64 signerExpiry, bytes32 nonce)
+        external
+        returns (bytes32 channelId);
+
+    /// @notice `open` preceded by an EIP-2612 permit of the caller; a permit that fails (for instance
+    /// because it was front-run and already used) is ignored when the allowance suffices.
+    function openWithPermit(
+        address nodeKey,
+        uint256 amount,
+        address voucherSigner,
+        uint64 signerExpiry,
+        bytes32 nonce,
+        uint256 permitDeadline,
+        uint8 v,
+        bytes32 r,
+        bytes32 s
+    ) external returns (bytes32 channelId);
+
+    /// @notice Adds `amount` to an open channel's deposit. Payer only.
+    function topUp(bytes32 channelId, uint256 amount) external;
+
+    /// @notice `topUp` preceded by an EIP-2612 permit (ignored if it fails and the allowance suffices).
+    function topUpWithPermit(bytes32 channelId, uint256 amount, uint256 permitDeadline, uint8 v, bytes32 r, bytes32 s)
+        external;
+
+    /// @notice Pays the payee up to `min(cumulativeAmount, deposit)` without closing. Callable by the
+    /// channel's operator or node key (at opening or current), while open or within the dispute window.
+    function claim(bytes32 channelId, uint256 cumulativeAmount, bytes calldata signature) external;
+
+    /// @notice Pays the payee up to the voucher (if it is above what was paid; an empty signature
+    /// submits none) and closes at once, refunding the rest to the payer. Same callers as `claim`,
+    /// while open or within the dispute window.
+    function closeByPayee(bytes32 channelId, uint256 cumulativeAmount, bytes calldata signature) external;
+
+    /// @notice Starts the dispute window of an open channel. Payer only.
+    function closeByPayer(bytes32 channelId) external;
+
+    /// @notice Submits a newer voucher during the dispute window; anyone may call. If `authSignature`
+    /// is not empty, `auth` must be signed by `auth.nodeKey`, the channel's node key (at opening or
+    /// current), and `auth.beneficiary` receives `min(auth.maxBps, MAX_WATCHTOWER_BPS)` of the
+    /// amount recovered, taken from the operator's share.
+    function dispute(
+        bytes32 channelId,
+        uint256 cumulativeAmount,
+        bytes calldata signature,
+        WatchtowerAuth calldata auth,
+        bytes calldata authSignature
+    ) external;
+
+    /// @notice Closes a channel whose dispute window is over, refunding the rest to the payer. Anyone.
+    function settle(bytes32 channelId) external;
+
+    /// @notice Transfers the caller's whole withdrawable balance to `to`.
+    function withdraw(address to) external returns (uint256 amount);
+
+    // ------------------------------------------------------------------ slashing
+
+    /// @notice Commits to evidence: `commitHash = evidenceCommitHash(reporter, commitment, signature, salt)`.
+    function commitEvidence(bytes32 commitHash) external;
+
+    /// @notice Reveals committed evidence and slashes the node. Valid when: the caller committed it
+    /// at least one block earlier and within the reveal window; the commitment was made within the
+    /// evidence max age of the channel's opening; `signature` over `commitment` recovers to the
+    /// channel's node key at opening or the node's current key; the blob is blacklisted now; and the
+    /// channel opened at or after the entry's `effectiveAt` (the commitment's own timestamp is ignored).
+    /// At most one slash per (node, blacklist entry). The node loses `slashBps` of its bond (active and
+    /// unbonding); the reporter receives `slasherRewardBps` of it and the treasury the rest.
+    function revealEvidence(ServeCommitment calldata commitment, bytes calldata signature, bytes32 salt)
+        external
+        returns (uint256 amount);
+
+    // ------------------------------------------------------------------ views
+
+    /// @notice Largest watchtower bounty, in basis points of the amount a dispute recovers (20 %).
+    function MAX_WATCHTOWER_BPS() external view returns (uint16);
+
+    /// @notice The channel id `payer` gets by opening to `nodeKey` with `nonce` on this chain and contract.
+    function channelIdFor(address payer, address nodeKey, bytes32 nonce) external view returns (bytes32);
+
+    /// @notice Everything about a channel (status None if unknown).
+    function getChannel(bytes32 channelId) external view returns (ChannelInfo memory);
+
+    /// @notice Deposit minus paid of a channel that is not closed (0 once closed).
+    function balanceOf(bytes32 channelId) external view returns (uint256);
+
+    /// @notice Withdrawable balance of `account` (failed payouts).
+    function withdrawable(address account) external view returns (uint256);
+
+    /// @notice Sum of all withdrawable balances.
+    function totalWithdrawable() external view returns (uint256);
+
+    /// @notice EIP-712 digest of `Voucher(channelId, cumulativeAmount)` in this contract's domain.
+    function voucherDigest(bytes32 channelId, uint256 cumulativeAmount) external view returns (bytes32);
+
+    /// @notice EIP-712 digest of a `WatchtowerAuth` in this contract's domain.
+    function watchtowerAuthDigest(WatchtowerAuth calldata auth) external view returns (bytes32);
+
+    /// @notice EIP-712 digest of a `ServeCommitment` in this contract's domain.
+    function serveCommitmentDigest(ServeCommitment calldata commitment) external view returns (bytes32);
+
+    /// @notice The hash a reporter commits to before revealing evidence.
+    function evidenceCommitHash(
+        address reporter,
+        ServeCommitment calldata commitment,
+        bytes calldata signature,
+        bytes32 salt
+    ) external pure returns (bytes32);
+
+    /// @notice When (timestamp, block) `commitHash` was committed (zeros if never).
+    function evidenceCommittedAt(bytes32 commitHash) external view returns (uint64 timestamp, uint64 blockNumber);
+
+    /// @notice Whether node `nodeId` was slashed for blacklist entry `entryId` of `blobId`.
+    function isSlashed(uint256 nodeId, bytes32 blobId, uint64 entryId) external view returns (bool);
+}

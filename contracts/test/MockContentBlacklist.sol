@@ -1,0 +1,34 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {IContentBlacklist} from "../interfaces/IContentBlacklist.sol";
+
+/// @title MockContentBlacklist
+/// @notice Tests only: an IContentBlacklist written directly. Each add makes a fresh global entry id
+/// and stamps `effectiveAt = now + complianceWindow`. Implements only the views PaymentChannel calls.
+contract MockContentBlacklist {
+    uint64 public entryCount;
+    mapping(bytes32 key => IContentBlacklist.Entry) private _entries;
+
+    function add(bytes32 blobId, uint64 complianceWindow) external returns (uint64 entryId) {
+        entryId = ++entryCount;
+        _entries[keccak256(abi.encode(blobId))] = IContentBlacklist.Entry({
+            entryId: entryId,
+            addedAt: uint64(block.timestamp),
+            effectiveAt: uint64(block.timestamp) + complianceWindow,
+            listed: true
+        });
+    }
+
+    function remove(bytes32 blobId) external {
+        _entries[keccak256(abi.encode(blobId))].listed = false;
+    }
+
+    function entryOf(bytes32 blobId) external view returns (IContentBlacklist.Entry memory) {
+        return _entries[keccak256(abi.encode(blobId))];
+    }
+
+    function isBlacklisted(bytes32 blobId) external view returns (bool) {
+        return _entries[keccak256(abi.encode(blobId))].listed;
+    }
+}

@@ -1,0 +1,43 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
+
+/// @title MockReentrantToken
+/// @notice Tests only: a malicious ERC20 that, when armed, calls back into `target` with `payload`
+/// during every transfer / transferFrom, and records whether that reentrant call succeeded.
+contract MockReentrantToken is ERC20 {
+    address public target;
+    bytes public payload;
+    bool public armed;
+    uint256 public attempts;
+    uint256 public successes;
+    bytes public lastRevertData;
+
+    constructor() ERC20("Evil", "EVL") {}
+
+    function mint(address to, uint256 amount) external {
+        _mint(to, amount);
+    }
+
+    function arm(address target_, bytes calldata payload_) external {
+        target = target_;
+        payload = payload_;
+        armed = true;
+    }
+
+    function disarm() external {
+        armed = false;
+    }
+
+    function _update(address from, address to, uint256 value) internal override {
+        super._update(from, to, value);
+        if (armed && from != address(0)) {
+            armed = false; // one attempt per arming, avoids unbounded recursion
+            ++attempts;
+            (bool ok, bytes memory data) = target.call(payload);
+            if (ok) ++successes;
+            else lastRevertData = data;
+        }
+    }
+}
