@@ -1,1 +1,60 @@
-export const tasks = [];
+/**
+ * Hardhat tasks for DAO members and operators: `npx hardhat <task> --help` for each.
+ * Every task reads the deployment file of the connected chain (deployments/chain-<id>.json).
+ */
+import { task } from "hardhat/config";
+import { ArgumentType } from "hardhat/types/arguments";
+import { ACTIONS } from "./gov/actions.js";
+
+const from = { name: "from", description: "Account to send from: index among the network's accounts, or address", defaultValue: "0" };
+const proposalId = { name: "id", description: "Proposal id (from gov:propose or gov:list)", defaultValue: "" };
+const actionList = Object.entries(ACTIONS).map(([name, a]) => `${name}: ${a.summary}`).join("; ");
+
+export const tasks = [
+  task("gov:propose", `Create a proposal. Actions: ${actionList}. Validates against on-chain bounds first. Example: ${ACTIONS.param.example}`)
+    .addOption({ name: "action", description: `What to propose (${Object.keys(ACTIONS).join(", ")})`, defaultValue: "" })
+    .addOption({ name: "key", description: "Parameter or setting name, e.g. disputeWindow (see params:show)", defaultValue: "" })
+    .addOption({ name: "value", description: 'New value, with units: "36h", "150 USDC", "5%", "1.25", or base units', defaultValue: "" })
+    .addOption({ name: "description", description: "Proposal text (first line is its title)", defaultValue: "" })
+    .addOption(from)
+    .setAction(() => import("./gov/propose.js"))
+    .build(),
+  task("gov:delegate", "Delegate your CDN voting power (to yourself by default); needed once before voting or proposing")
+    .addOption({ name: "to", description: 'Delegate address, or "self"', defaultValue: "self" })
+    .addOption(from)
+    .setAction(() => import("./gov/delegate.js"))
+    .build(),
+  task("gov:vote", "Vote on an active proposal")
+    .addOption(proposalId)
+    .addOption({ name: "support", description: "for, against or abstain", defaultValue: "for" })
+    .addOption({ name: "reason", description: "Optional reason recorded on-chain", defaultValue: "" })
+    .addOption(from)
+    .setAction(() => import("./gov/vote.js"))
+    .build(),
+  task("gov:queue", "Queue a succeeded proposal in the timelock")
+    .addOption(proposalId)
+    .addOption(from)
+    .setAction(() => import("./gov/queue.js"))
+    .build(),
+  task("gov:execute", "Execute a queued proposal once its timelock delay has passed")
+    .addOption(proposalId)
+    .addOption(from)
+    .setAction(() => import("./gov/execute.js"))
+    .build(),
+  task("gov:status", "Show a proposal: state, votes, quorum, voting blocks, eta and decoded actions")
+    .addOption(proposalId)
+    .setAction(() => import("./gov/status.js"))
+    .build(),
+  task("gov:list", "List every proposal with its state")
+    .setAction(() => import("./gov/list.js"))
+    .build(),
+  task("params:show", "Show every protocol parameter with value, hard bounds, last change and next allowed change")
+    .addFlag({ name: "json", description: "Print JSON instead of a table" })
+    .setAction(() => import("./params/show.js"))
+    .build(),
+  task("chain:advance", "Local chain only: mine blocks and/or move time forward (a proposal cycle in seconds)")
+    .addOption({ name: "blocks", description: "Blocks to mine", type: ArgumentType.INT, defaultValue: 0 })
+    .addOption({ name: "seconds", description: "Seconds to move time forward", type: ArgumentType.INT, defaultValue: 0 })
+    .setAction(() => import("./chain/advance.js"))
+    .build(),
+];

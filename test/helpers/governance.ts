@@ -9,7 +9,7 @@ import DevnetModule from "../../deploy/modules/Devnet.js";
 import { loadParameters } from "../../deploy/parameters.js";
 import type { CdnGovernor, CdnTimelock, CdnToken, MockUSDC, ProtocolParams } from "../../types/ethers-contracts/index.js";
 
-type Connection = NetworkConnection<"l1">;
+type Connection = NetworkConnection;
 
 export interface GovernanceContext {
   connection: Connection;

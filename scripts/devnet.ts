@@ -1,0 +1,130 @@
+/**
+ * `npm run devnet`: a local chain with the whole protocol deployed, funded accounts and example
+ * commands; runs until Ctrl-C. Options: --port <n> (default 8545, or CDN_DEVNET_PORT).
+ *
+ * Steps: start `hardhat node` as a child process → deploy through the Ignition modules → write
+ * deployments/chain-31337.json → fund accounts #0-#9 with MockUSDC and accounts #1-#3 with
+ * delegated CDN votes → print a summary.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { createRequire } from "node:module";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { formatEther, formatUnits, parseEther, parseUnits } from "ethers";
+
+const require = createRequire(import.meta.url);
+const ROOT = path.resolve(import.meta.dirname, "..");
+
+function fail(message: string): never {
+  console.error(`devnet: ${message}`);
+  process.exit(1);
+}
+
+let options;
+try {
+  options = parseArgs({ options: { port: { type: "string" } }, strict: true }).values;
+} catch (error) {
+  fail(`${(error as Error).message}. Usage: npm run devnet [-- --port 8545]`);
+}
+const port = Number(options.port ?? process.env.CDN_DEVNET_PORT ?? 8545);
+if (!Number.isInteger(port) || port < 1 || port > 65535) fail(`--port must be a TCP port number, not "${options.port}".`);
+const rpcUrl = `http://127.0.0.1:${port}`;
+process.env.CDN_RPC_URL = rpcUrl; // the `localhost` network in hardhat.config.ts reads it
+
+const children: ChildProcess[] = [];
+let stopping = false;
+function shutdown(code = 0): void {
+  if (stopping) return;
+  stopping = true;
+  console.log("\ndevnet: stopping…");
+  for (const child of children) if (child.exitCode === null) child.kill("SIGTERM");
+  setTimeout(() => process.exit(code), 300).unref();
+}
+process.on("SIGINT", () => shutdown(0));
+process.on("SIGTERM", () => shutdown(0));
+
+async function waitForRpc(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) fail(`the chain exited with code ${child.exitCode} (is port ${port} already in use?)`);
+    try {
+      const response = await fetch(url, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }),
+      });
+      if (response.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  fail(`the chain did not answer on ${url} within ${timeoutMs / 1000} s`);
+}
+
+async function main() {
+  const started = Date.now();
+  const hardhatCli = path.join(path.dirname(require.resolve("hardhat/package.json")), "dist/src/cli.js");
+  const chain = spawn(process.execPath, [hardhatCli, "node", "--hostname", "127.0.0.1", "--port", String(port)], {
+    cwd: ROOT,
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  children.push(chain);
+  let chainErrors = "";
+  chain.stderr!.on("data", (d) => (chainErrors += d));
+  chain.on("exit", (code) => {
+    if (!stopping) {
+      console.error(`devnet: the chain stopped unexpectedly (code ${code}). ${chainErrors.trim()}`);
+      shutdown(1);
+    }
+  });
+  await waitForRpc(rpcUrl, chain, 60_000);
+  console.log(`chain      Hardhat JSON-RPC on ${rpcUrl} (chain id 31337)`);
+
+  const { network } = await import("hardhat");
+  const connection = await network.getOrCreate({ network: "localhost" });
+  const { deployDevnet } = await import("../deploy/deploy.js");
+  const { deployment, file } = await deployDevnet(connection, { networkName: "localhost" });
+  console.log(`deployed   ${path.relative(ROOT, file)}`);
+  for (const [name, address] of Object.entries(deployment.contracts)) console.log(`  ${name.padEnd(16)} ${address}`);
+
+  const { ethers } = connection;
+  const signers = await ethers.getSigners();
+  const [deployer] = signers;
+  const usdc = await ethers.getContractAt("MockUSDC", deployment.usdc);
+  const token = await ethers.getContractAt("CdnToken", deployment.contracts.CdnToken!);
+  const funded = signers.slice(0, 10);
+  for (const signer of funded) await (await usdc.mint(signer.address, parseUnits("100000", 6))).wait();
+  const voters = signers.slice(1, 4);
+  for (const voter of voters) {
+    await (await token.connect(deployer).transfer(voter.address, parseEther("10000000"))).wait();
+    await (await token.connect(voter).delegate(voter.address)).wait();
+  }
+  await (await token.connect(deployer).delegate(deployer.address)).wait();
+
+  console.log("accounts   (Hardhat's well-known development keys; never use them on a real network)");
+  for (const [i, signer] of funded.entries()) {
+    const usdcBalance = formatUnits(await usdc.balanceOf(signer.address), 6);
+    const votes = formatEther(await token.getVotes(signer.address));
+    console.log(`  #${i} ${signer.address}  ${Number(formatEther(await ethers.provider.getBalance(signer.address))).toFixed(0)} ETH  ${usdcBalance} USDC  ${votes} votes`);
+  }
+  const net = "--network localhost";
+  console.log(`
+ready in ${((Date.now() - started) / 1000).toFixed(1)} s. Try, in another terminal:
+  npx hardhat params:show ${net}
+  npx hardhat gov:propose --action param --key disputeWindow --value 36h --description "Longer disputes" --from 1 ${net}
+  npx hardhat chain:advance --blocks 2 ${net}
+  npx hardhat gov:vote --id <id> --support for --from 1 ${net}    (and --from 2)
+  npx hardhat chain:advance --blocks 6 ${net}
+  npx hardhat gov:queue --id <id> ${net}
+  npx hardhat chain:advance --seconds 3 ${net}
+  npx hardhat gov:execute --id <id> ${net}
+  npx hardhat gov:status --id <id> ${net}
+Ctrl-C stops the devnet.`);
+  if (process.env.CDN_DEVNET_EXIT_AFTER_READY === "1") shutdown(0);
+}
+
+main().catch((error) => {
+  console.error(`devnet: ${(error as Error).message}`);
+  shutdown(1);
+});

@@ -1,0 +1,153 @@
+/**
+ * Proposal actions for `gov:propose`. Each action turns task options into calls, validating them
+ * against the chain first so that a proposal that can only fail is never created. Adding an
+ * action (a later contract's governance) is one entry in ACTIONS.
+ */
+import { encodeBytes32String, decodeBytes32String, type BaseContract } from "ethers";
+import { UserError, decodeRevert, describeError } from "../lib/errors.js";
+import { PARAM_UNITS, formatParamValue, parseParamValue } from "../lib/units.js";
+import type { TaskContext } from "../lib/context.js";
+
+export interface ProposeOptions {
+  key: string;
+  value: string;
+}
+
+export interface ProposalCall {
+  target: string;
+  data: string;
+  /** One line for humans, e.g. "ProtocolParams.setParameter(disputeWindow, 36h)". */
+  summary: string;
+}
+
+export interface ActionSpec {
+  summary: string;
+  example: string;
+  build(options: ProposeOptions, ctx: TaskContext): Promise<{ calls: ProposalCall[]; warnings: string[] }>;
+}
+
+const requireOption = (value: string, name: string, action: string) => {
+  if (!value) throw new UserError(`--action ${action} needs --${name}.`);
+  return value;
+};
+
+/** Earliest unix time a proposal created now could execute (delay + period in blocks, plus the timelock delay). */
+async function earliestExecution(ctx: TaskContext): Promise<bigint> {
+  const latest = await ctx.ethers.provider.getBlock("latest");
+  const blocks = (await ctx.governor.votingDelay()) + (await ctx.governor.votingPeriod()) + 2n;
+  const older = await ctx.ethers.provider.getBlock(Math.max(0, latest!.number - 100));
+  const span = BigInt(latest!.number - older!.number);
+  // Average block time over the last 100 blocks (a local chain mines on demand: count 1 s).
+  const blockTime = span > 0n ? BigInt(latest!.timestamp - older!.timestamp) / span || 1n : 1n;
+  return BigInt(latest!.timestamp) + blocks * blockTime + (await ctx.timelock.getMinDelay());
+}
+
+const FAR_FUTURE = 365n * 86400n;
+
+async function validateParamChange(ctx: TaskContext, key: string, value: bigint): Promise<string[]> {
+  const bytesKey = encodeBytes32String(key);
+  const explain = (error: unknown) => {
+    const decoded = decodeRevert(error, [ctx.params.interface]);
+    return decoded ? describeError(decoded, formatParamValue) : undefined;
+  };
+  const eta = await earliestExecution(ctx);
+  // Far in the future every cooldown has passed: what fails there can never execute.
+  try {
+    await ctx.params.validateChange(bytesKey, value, eta + FAR_FUTURE);
+  } catch (error) {
+    const sentence = explain(error);
+    if (sentence) throw new UserError(`Refusing to propose: ${sentence}`);
+    throw error;
+  }
+  try {
+    await ctx.params.validateChange(bytesKey, value, eta);
+    return [];
+  } catch (error) {
+    const sentence = explain(error);
+    if (sentence) return [`${sentence} The proposal can pass, but execute will revert until then.`];
+    throw error;
+  }
+}
+
+function safeDecode(key: string): string {
+  try {
+    return decodeBytes32String(key);
+  } catch {
+    return key;
+  }
+}
+
+const GOVERNOR_SETTINGS: Record<string, { contract: "governor" | "timelock"; method: string }> = {
+  votingDelay: { contract: "governor", method: "setVotingDelay" },
+  votingPeriod: { contract: "governor", method: "setVotingPeriod" },
+  proposalThreshold: { contract: "governor", method: "setProposalThreshold" },
+  quorumPercent: { contract: "governor", method: "updateQuorumNumerator" },
+  timelockDelay: { contract: "timelock", method: "updateDelay" },
+};
+
+export const ACTIONS: Record<string, ActionSpec> = {
+  param: {
+    summary: "set a protocol parameter (ProtocolParams)",
+    example: 'npx hardhat gov:propose --action param --key disputeWindow --value 36h --description "Longer disputes" --network localhost',
+    async build({ key, value }, ctx) {
+      requireOption(key, "key", "param");
+      const parsed = parseParamValue(key, requireOption(value, "value", "param"));
+      const warnings = await validateParamChange(ctx, key, parsed);
+      return {
+        calls: [
+          {
+            target: await ctx.params.getAddress(),
+            data: ctx.params.interface.encodeFunctionData("setParameter", [encodeBytes32String(key), parsed]),
+            summary: `ProtocolParams.setParameter(${key}, ${formatParamValue(key, parsed)})`,
+          },
+        ],
+        warnings,
+      };
+    },
+  },
+  governance: {
+    summary: `change a setting of the DAO itself (${Object.keys(GOVERNOR_SETTINGS).join(", ")})`,
+    example: "npx hardhat gov:propose --action governance --key quorumPercent --value 5 --network localhost",
+    async build({ key, value }, ctx) {
+      const setting = GOVERNOR_SETTINGS[requireOption(key, "key", "governance")];
+      if (!setting) throw new UserError(`Unknown DAO setting "${key}". Known: ${Object.keys(GOVERNOR_SETTINGS).join(", ")}.`);
+      if (!/^\d+$/.test(requireOption(value, "value", "governance"))) {
+        throw new UserError(`--value for ${key} must be a whole number (blocks, seconds, percent or token base units).`);
+      }
+      const contract: BaseContract = setting.contract === "governor" ? ctx.governor : ctx.timelock;
+      const target = await contract.getAddress();
+      const data = contract.interface.encodeFunctionData(setting.method, [BigInt(value)]);
+      // Simulate the call as the timelock would make it: bounds are checked by the contracts themselves.
+      try {
+        await ctx.ethers.provider.call({ to: target, data, from: await ctx.timelock.getAddress() });
+      } catch (error) {
+        const decoded = decodeRevert(error, [ctx.governor.interface, ctx.timelock.interface]);
+        const sentence = decoded && describeError(decoded, (_k, v) => v.toString());
+        if (sentence) throw new UserError(`Refusing to propose: ${sentence}`);
+        throw error;
+      }
+      return { calls: [{ target, data, summary: `${setting.contract === "governor" ? "CdnGovernor" : "CdnTimelock"}.${setting.method}(${value})` }], warnings: [] };
+    },
+  },
+};
+
+/** Describes a proposal call for `gov:status`, decoding calls to known contracts. */
+export async function describeCall(ctx: TaskContext, target: string, data: string): Promise<string> {
+  const known: [string, BaseContract][] = [
+    ["ProtocolParams", ctx.params],
+    ["CdnGovernor", ctx.governor],
+    ["CdnTimelock", ctx.timelock],
+    ["CdnToken", ctx.token],
+  ];
+  for (const [name, contract] of known) {
+    if ((await contract.getAddress()).toLowerCase() !== target.toLowerCase()) continue;
+    const parsed = contract.interface.parseTransaction({ data });
+    if (!parsed) break;
+    if (name === "ProtocolParams" && parsed.name === "setParameter") {
+      const key = safeDecode(parsed.args[0]);
+      return `ProtocolParams.setParameter(${key}, ${PARAM_UNITS[key] ? formatParamValue(key, parsed.args[1]) : parsed.args[1]})`;
+    }
+    return `${name}.${parsed.name}(${parsed.args.map(String).join(", ")})`;
+  }
+  return `${target} calldata ${data.slice(0, 10)}… (unknown contract)`;
+}
