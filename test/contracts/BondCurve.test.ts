@@ -1,0 +1,162 @@
+/**
+ * The shared bond curve `max(minBond, k × mbps^alpha)` against an independent TypeScript
+ * reference computed with 1e-40 fixed-point bigint arithmetic (ln by atanh series, exp by Taylor
+ * series, both after range reduction by powers of two), so the reference's own error is far
+ * below the tolerance under test.
+ */
+import { expect } from "chai";
+import { network } from "hardhat";
+import fc from "fast-check";
+import { deployRegistryFixture, USDC, type RegistryContext } from "../helpers/registry-fixture.js";
+import type { BondCurveHarness } from "../../types/ethers-contracts/index.js";
+
+const { ethers, networkHelpers } = await network.create();
+
+// ------------------------------------------------------------------ reference (independent of PRBMath)
+
+const P = 10n ** 40n; // fixed-point scale of the reference
+const E18 = 10n ** 18n;
+
+function atanh(z: bigint): bigint {
+  // z in fixed point P, |z| <= P/3: z + z^3/3 + z^5/5 + ...
+  const z2 = (z * z) / P;
+  let term = z;
+  let sum = 0n;
+  for (let n = 1n; term !== 0n; n += 2n) {
+    sum += term / n;
+    term = (term * z2) / P;
+  }
+  return sum;
+}
+const LN2 = 2n * atanh(P / 3n); // ln 2 = 2 atanh(1/3)
+
+/** ln(x) for a positive integer x, fixed point P. */
+function lnInt(x: bigint): bigint {
+  let m = 0n;
+  while (x >> (m + 1n) !== 0n) m++;
+  // x = 2^m × y with y in [1, 2): ln y = 2 atanh((y − 1)/(y + 1))
+  const y = (x * P) >> m;
+  return m * LN2 + 2n * atanh(((y - P) * P) / (y + P));
+}
+
+/** exp(t) for t ≥ 0 in fixed point P, result in fixed point P. */
+function exp(t: bigint): bigint {
+  const n = t / LN2;
+  const r = t - n * LN2; // in [0, ln 2)
+  let term = P;
+  let sum = 0n;
+  for (let i = 1n; term !== 0n; i++) {
+    sum += term;
+    term = (term * r) / (P * i);
+  }
+  return sum << n;
+}
+
+/** Exact bond × P: max(minBond, k × mbps^alpha) in base units, scaled by P. */
+export function referenceBondScaled(k: bigint, alpha: bigint, minBond: bigint, mbps: bigint): bigint {
+  const power = mbps === 0n ? 0n : exp((alpha * lnInt(mbps)) / E18); // mbps^alpha × P
+  const bond = k * power;
+  return bond > minBond * P ? bond : minBond * P;
+}
+
+const MBPS = [1n, 10n, 100n, 1_000n, 10_000n, 100_000n];
+const CURVES: Array<{ k: bigint; alpha: bigint }> = [
+  { k: 1n * USDC, alpha: 12n * 10n ** 17n }, // default
+  { k: 10_000n, alpha: E18 }, // lowest k, linear
+  { k: 1_000n * USDC, alpha: 2n * E18 }, // highest k, quadratic
+  { k: 2_500_000n, alpha: 15n * 10n ** 17n },
+  { k: 123_457n, alpha: 1_370_000_000_000_000_001n },
+  { k: 1n * USDC, alpha: 1_050_000_000_000_000_000n },
+  { k: 999_999n, alpha: 1_999_999_999_999_999_999n },
+];
+
+describe("BondCurve", function () {
+  describe("reference (self-check)", () => {
+    it("matches closed forms", () => {
+      const close = (got: bigint, want: bigint) => expect(got - want < 10n ** 12n && want - got < 10n ** 12n, `${got} vs ${want}`).to.equal(true);
+      close(exp(lnInt(100n) * 3n / 2n), 1000n * P); // 100^1.5
+      close(exp(lnInt(1000n) * 2n), 1_000_000n * P); // 1000^2
+      close(exp(lnInt(7n)), 7n * P);
+      // 10^1.2 = 15.848931924611134852021013733915...
+      close(exp((lnInt(10n) * 12n) / 10n), 158_489_319_246_111_348_520_210_137_339_150_701_326_940n);
+      expect(exp(0n)).to.equal(P);
+    });
+  });
+
+  describe("library against the reference", () => {
+    async function harnessFixture() {
+      return (await ethers.deployContract("BondCurveHarness")) as unknown as BondCurveHarness;
+    }
+    let harness: BondCurveHarness;
+    beforeEach(async () => {
+      harness = await networkHelpers.loadFixture(harnessFixture);
+    });
+
+    for (const { k, alpha } of CURVES) {
+      it(`k=${k} alpha=${alpha}: within 1e-9 (+1 unit) and never below exact at 1 … 100,000 Mbps`, async () => {
+        for (const mbps of MBPS) {
+          const got = await harness.requiredBond(k, alpha, 0n, mbps);
+          const exact = referenceBondScaled(k, alpha, 0n, mbps); // × P
+          expect(got * P >= exact, `below exact at ${mbps} Mbps: ${got} < ${exact}/P`).to.equal(true);
+          // got − exact ≤ exact × 1e-9 + one base unit
+          expect(got * P - exact <= exact / 1_000_000_000n + P, `too high at ${mbps} Mbps: ${got} vs ${exact}/P`).to.equal(true);
+        }
+      });
+    }
+
+    it("applies the minimum bond as a floor (and at 0 Mbps)", async () => {
+      expect(await harness.requiredBond(USDC, 12n * 10n ** 17n, 100n * USDC, 10n)).to.equal(100n * USDC);
+      expect(await harness.requiredBond(USDC, 12n * 10n ** 17n, 100n * USDC, 0n)).to.equal(100n * USDC);
+      const big = await harness.requiredBond(USDC, 12n * 10n ** 17n, 100n * USDC, 1_000n);
+      expect(big * P >= referenceBondScaled(USDC, 12n * 10n ** 17n, 100n * USDC, 1_000n)).to.equal(true);
+      expect(big > 100n * USDC).to.equal(true);
+    });
+
+    it("property: monotonic in capacity for any curve within the governance bounds", async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.bigInt({ min: 10_000n, max: 1_000n * USDC }),
+          fc.bigInt({ min: E18, max: 2n * E18 }),
+          fc.bigInt({ min: 10n * USDC, max: 100_000n * USDC }),
+          fc.integer({ min: 1, max: 1_000_000 }),
+          fc.integer({ min: 0, max: 1_000 }),
+          async (k, alpha, minBond, mbps, delta) => {
+            const a = await harness.requiredBond(k, alpha, minBond, BigInt(mbps));
+            const b = await harness.requiredBond(k, alpha, minBond, BigInt(mbps + delta));
+            expect(b >= a, `requiredBond(${mbps + delta}) < requiredBond(${mbps})`).to.equal(true);
+            // and close to the reference at both points
+            expect(a * P >= referenceBondScaled(k, alpha, minBond, BigInt(mbps))).to.equal(true);
+          },
+        ),
+        { numRuns: 60 },
+      );
+    });
+  });
+
+  describe("through the registry (default parameters)", () => {
+    const fixture = () => deployRegistryFixture(ethers);
+    let ctx: RegistryContext;
+    beforeEach(async () => {
+      ctx = await networkHelpers.loadFixture(fixture);
+    });
+
+    it("requiredBond equals the reference with k = 1 USDC, alpha = 1.2, minBond = 100 USDC", async () => {
+      for (const mbps of MBPS) {
+        const got = await ctx.registry.requiredBond(mbps);
+        const exact = referenceBondScaled(USDC, 12n * 10n ** 17n, 100n * USDC, mbps);
+        expect(got * P >= exact).to.equal(true);
+        expect(got * P - exact <= exact / 1_000_000_000n + P).to.equal(true);
+      }
+      expect(await ctx.registry.requiredBond(10n)).to.equal(100n * USDC);
+    });
+
+    it("splitting one 1,000 Mbps node into 100 nodes of 10 Mbps costs more bond", async () => {
+      const one = await ctx.registry.requiredBond(1_000n);
+      const split = 100n * (await ctx.registry.requiredBond(10n));
+      expect(split > one, `100 × 10 Mbps = ${split} vs 1 × 1,000 Mbps = ${one}`).to.equal(true);
+      // ~3,981 USDC for one node vs 10,000 USDC for the split (the minimum bond carries this)
+      expect(one / USDC).to.equal(3_981n);
+      expect(split).to.equal(10_000n * USDC);
+    });
+  });
+});
