@@ -75,6 +75,14 @@ export class FrameTooLargeError extends ProtocolError {
   }
 }
 
+/** The frame decoder already failed and accepts no more input. */
+export class DecoderClosedError extends ProtocolError {
+  readonly code = "ERR_DECODER_CLOSED";
+  constructor() {
+    super("frame decoder is closed after an error");
+  }
+}
+
 /** A frame's length prefix is not a valid (minimal, at most 5-byte) unsigned varint, or a frame was cut short. */
 export class MalformedFrameError extends ProtocolError {
   readonly code = "ERR_MALFORMED_FRAME";
