@@ -8,7 +8,7 @@
 import { createHash, type Hash } from "node:crypto";
 import { LEAF_PREFIX, LEAF_SIZE } from "./constants.js";
 import { ChunkMismatchError, InvalidArgumentError, ProtocolError, StreamLengthError, VerifierClosedError } from "./errors.js";
-import { HASH_SIZE, leafCount, leafLength, verifyRange } from "./merkle.js";
+import { HASH_SIZE, leafLength, verifyRange } from "./merkle.js";
 
 const LEAF_TAG = new Uint8Array([LEAF_PREFIX]);
 
@@ -163,5 +163,5 @@ export class StreamVerifier {
   }
 }
 
-/** Leaf count helper re-exported for callers that only import the verifier. */
-export { leafCount };
+
+
