@@ -33,5 +33,5 @@ export default defineConfig({
     productionLike: { type: "edr-simulated", chainType: "l1", chainId: 424242 },
     localhost: { type: "http", chainType: "l1", url: process.env.CDN_RPC_URL ?? "http://127.0.0.1:8545" },
   },
-  typechain: { outDir: buildDir ? `${buildDir}/types` : "types" },
+  typechain: { outDir: buildDir ? `${buildDir}/types/ethers-contracts` : "types/ethers-contracts" },
 });

@@ -5,6 +5,7 @@
 import { rmSync } from "node:fs";
 import path from "node:path";
 import type { NetworkConnection } from "hardhat/types/network";
+import type { DeploymentParameters } from "@nomicfoundation/ignition-core";
 import DevnetModule from "./modules/Devnet.js";
 import { loadParameters } from "./parameters.js";
 import { writeDeployment, type Deployment } from "../agents/chain/deployment.js";
@@ -25,7 +26,7 @@ export async function deployDevnet(
   const deploymentId = `devnet-${chainId}`;
   rmSync(path.resolve(import.meta.dirname, "../ignition/deployments", deploymentId), { recursive: true, force: true });
   const deployed = await ignition.deploy(DevnetModule, {
-    parameters: loadParameters(options.parameters ?? "localhost"),
+    parameters: loadParameters(options.parameters ?? "localhost") as DeploymentParameters,
     deploymentId,
     displayUi: false,
   });

@@ -6,8 +6,8 @@ import { task } from "hardhat/config";
 import { ArgumentType } from "hardhat/types/arguments";
 import { ACTIONS } from "./gov/actions.js";
 
-const from = { name: "from", description: "Account to send from: index among the network's accounts, or address", defaultValue: "0" };
-const proposalId = { name: "id", description: "Proposal id (from gov:propose or gov:list)", defaultValue: "" };
+const from = { name: "from", description: "Account to send from: index among the network's accounts, or address", defaultValue: "0" } as const;
+const proposalId = { name: "id", description: "Proposal id (from gov:propose or gov:list)", defaultValue: "" } as const;
 const actionList = Object.entries(ACTIONS).map(([name, a]) => `${name}: ${a.summary}`).join("; ");
 
 export const tasks = [
@@ -46,7 +46,7 @@ export const tasks = [
     .setAction(() => import("./gov/status.js"))
     .build(),
   task("gov:list", "List every proposal with its state")
-    .setAction(() => import("./gov/list.js"))
+    .setAction(async () => import("./gov/list.js"))
     .build(),
   task("params:show", "Show every protocol parameter with value, hard bounds, last change and next allowed change")
     .addFlag({ name: "json", description: "Print JSON instead of a table" })

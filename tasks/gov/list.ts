@@ -2,7 +2,7 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import { runTask } from "../lib/errors.js";
 import { PROPOSAL_STATES, listProposals, taskContext } from "../lib/context.js";
 
-export default async function list(_args: Record<string, never>, hre: HardhatRuntimeEnvironment) {
+export default async function list(_args: unknown, hre: HardhatRuntimeEnvironment) {
   return runTask(async () => {
     const ctx = await taskContext(hre);
     const proposals = await listProposals(ctx);

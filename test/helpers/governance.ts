@@ -4,6 +4,7 @@
  * Governor → Timelock path.
  */
 import type { NetworkConnection } from "hardhat/types/network";
+import type { DeploymentParameters } from "@nomicfoundation/ignition-core";
 import { id, type BaseContract, type ContractTransactionResponse, type Signer } from "ethers";
 import DevnetModule from "../../deploy/modules/Devnet.js";
 import { loadParameters } from "../../deploy/parameters.js";
@@ -25,7 +26,7 @@ export interface GovernanceContext {
 
 export async function deployGovernance(connection: Connection): Promise<GovernanceContext> {
   const { ethers, ignition } = connection;
-  const deployed = await ignition.deploy(DevnetModule, { parameters: loadParameters("localhost") });
+  const deployed = await ignition.deploy(DevnetModule, { parameters: loadParameters("localhost") as DeploymentParameters });
   const [deployer, v1, v2, v3, ...others] = await ethers.getSigners();
   const token = deployed.token as unknown as CdnToken;
   const voters = [v1, v2, v3];

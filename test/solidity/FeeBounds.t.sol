@@ -5,7 +5,7 @@ import {ProtocolParams} from "../../contracts/ProtocolParams.sol";
 import {FeeMath} from "../../contracts/libraries/FeeMath.sol";
 
 /// @dev The subset of the forge-std cheatcodes this test needs (forge-std is not installable here).
-interface Vm {
+interface IVm {
     function warp(uint256 timestamp) external;
 }
 
@@ -13,7 +13,7 @@ interface Vm {
 /// exceeds its hard cap, the operator share never falls below its (separate) floor, and every payout
 /// split gives the operator at least the floor share, exactly summing to the amount.
 contract FeeBoundsTest {
-    Vm private constant VM = Vm(address(uint160(uint256(keccak256("hevm cheat code")))));
+    IVm private constant VM = IVm(address(uint160(uint256(keccak256("hevm cheat code")))));
     ProtocolParams private params;
 
     function setUp() public {
