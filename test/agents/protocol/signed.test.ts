@@ -1,0 +1,171 @@
+import { expect } from "chai";
+import fc from "fast-check";
+import { Signature, TypedDataEncoder, Wallet, getBytes, hexlify, type TypedDataField } from "ethers";
+import { fromHex, toHex } from "../../../agents/protocol/bytes.js";
+import * as eip712 from "../../../agents/protocol/eip712.js";
+import { Eip712Domain } from "../../../agents/protocol/eip712-fast.js";
+import { CommitmentMismatchError, InvalidSignatureError, TimestampSkewError, WrongSignerError } from "../../../agents/protocol/errors.js";
+import { addressOfSecretKey, recoverDigest, secpBackend, signDigest } from "../../../agents/protocol/secp.js";
+import { checkServeCommitment, digestOf, recoverTyped, signTyped, structs, type SignedKind, verifyVoucher, signVoucher } from "../../../agents/protocol/signed.js";
+
+const CHAIN_ID = 31337n;
+const CONTRACT = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
+const domains = {
+  nodeRegistry: eip712.domainFor("nodeRegistry", CHAIN_ID, CONTRACT),
+  originRegistry: eip712.domainFor("originRegistry", CHAIN_ID, CONTRACT),
+  paymentChannel: eip712.domainFor("paymentChannel", CHAIN_ID, CONTRACT),
+};
+
+const hex = (n: number) => fc.uint8Array({ minLength: n, maxLength: n }).map((b) => toHex(b));
+const uint = (bits: number) => fc.bigInt({ min: 0n, max: (1n << BigInt(bits)) - 1n });
+const u16 = fc.integer({ min: 0, max: 0xffff });
+
+/** For each signed kind: its shared type definition, the domain the contracts use, and random values. */
+const cases: { kind: SignedKind; types: Record<string, TypedDataField[]>; domain: keyof typeof domains; arb: fc.Arbitrary<Record<string, unknown>> }[] = [
+  { kind: "voucher", types: eip712.Voucher, domain: "paymentChannel", arb: fc.record({ channelId: hex(32), cumulativeAmount: uint(256) }) },
+  { kind: "serveCommitment", types: eip712.ServeCommitment, domain: "paymentChannel", arb: fc.record({ blobId: hex(32), client: hex(20), channelId: hex(32), timestamp: uint(64) }) },
+  {
+    kind: "nodeRegistration",
+    types: eip712.NodeRegistration,
+    domain: "nodeRegistry",
+    arb: fc.record({ operator: hex(20), nodeKey: hex(20), metadataHash: hex(32), nonce: uint(256), deadline: uint(256) }),
+  },
+  {
+    kind: "keyRotation",
+    types: eip712.KeyRotation,
+    domain: "nodeRegistry",
+    arb: fc.record({ nodeId: uint(256), operator: hex(20), newNodeKey: hex(20), metadataHash: hex(32), nonce: uint(256), deadline: uint(256) }),
+  },
+  { kind: "watchtowerAuth", types: eip712.WatchtowerAuth, domain: "paymentChannel", arb: fc.record({ nodeKey: hex(20), beneficiary: hex(20), maxBps: u16 }) },
+  { kind: "contentRecord", types: eip712.ContentRecord, domain: "originRegistry", arb: fc.record({ blobId: hex(32), size: uint(64), origin: uint(256), epoch: uint(64), timestamp: uint(64) }) },
+  {
+    kind: "nodeAnnouncement",
+    types: eip712.NodeAnnouncement,
+    domain: "nodeRegistry",
+    arb: fc.record({ nodeKey: hex(20), region: u16, pricePerGiB: uint(256), load: u16, sequence: uint(64), timestamp: uint(64), multiaddrs: fc.array(fc.string({ maxLength: 40 }), { maxLength: 4 }) }),
+  },
+];
+
+const wallet = Wallet.createRandom();
+const secretKey = getBytes(wallet.privateKey);
+
+describe(`protocol › signed objects (secp256k1 backend: ${secpBackend})`, () => {
+  for (const c of cases) {
+    describe(c.kind, () => {
+      const domain = Eip712Domain.from(domains[c.domain]);
+
+      it("digest equals ethers TypedDataEncoder.hash over the shared type definition", () => {
+        fc.assert(
+          fc.property(c.arb, (value) => {
+            const want = TypedDataEncoder.hash(domains[c.domain], c.types, value);
+            expect(toHex(digestOf(c.kind, domain, value as never))).to.equal(want);
+          }),
+          { numRuns: 25 },
+        );
+      });
+
+      it("signature is bit-for-bit ethers' signTypedData and recovers the signer", async () => {
+        const value = fc.sample(c.arb, { numRuns: 1, seed: 42 })[0];
+        const want = await wallet.signTypedData(domains[c.domain], c.types, value);
+        const sig = signTyped(c.kind, domain, value as never, secretKey);
+        expect(hexlify(sig)).to.equal(want);
+        expect(recoverTyped(c.kind, domain, value as never, sig)).to.equal(wallet.address.toLowerCase());
+      });
+    });
+  }
+
+  it("uses the shared type strings", () => {
+    expect(structs.voucher.typeString).to.equal("Voucher(bytes32 channelId,uint256 cumulativeAmount)");
+    expect(structs.serveCommitment.typeString).to.equal("ServeCommitment(bytes32 blobId,address client,bytes32 channelId,uint64 timestamp)");
+  });
+
+  it("a signature for one kind or domain never verifies as another", () => {
+    const pc = Eip712Domain.from(domains.paymentChannel);
+    const other = Eip712Domain.from(eip712.domainFor("paymentChannel", CHAIN_ID + 1n, CONTRACT));
+    const v = { channelId: toHex(new Uint8Array(32).fill(7)), cumulativeAmount: 1000n };
+    const sig = signVoucher(pc, v, secretKey);
+    verifyVoucher(pc, v, sig, wallet.address);
+    expect(() => verifyVoucher(other, v, sig, wallet.address)).to.throw(WrongSignerError);
+    expect(() => verifyVoucher(pc, { ...v, cumulativeAmount: 1001n }, sig, wallet.address)).to.throw(WrongSignerError);
+  });
+
+  it("rejects what OpenZeppelin ECDSA rejects: high s, v not 27/28, wrong length, r or s zero", () => {
+    const digest = new Uint8Array(32).fill(9);
+    const sig = signDigest(digest, secretKey);
+    expect(recoverDigest(digest, sig)).to.equal(wallet.address.toLowerCase());
+    // the malleable twin (n - s, flipped v) recovers the same key in ecrecover, but OZ rejects it
+    const s = Signature.from(hexlify(sig));
+    const n = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
+    const high = new Uint8Array(sig);
+    high.set(getBytes("0x" + (n - BigInt(s.s)).toString(16).padStart(64, "0")), 32);
+    high[64] = sig[64] === 27 ? 28 : 27;
+    expect(() => recoverDigest(digest, high)).to.throw(InvalidSignatureError);
+    for (const v of [0, 1, 29]) {
+      const bad = new Uint8Array(sig);
+      bad[64] = v;
+      expect(() => recoverDigest(digest, bad)).to.throw(InvalidSignatureError);
+    }
+    expect(() => recoverDigest(digest, sig.subarray(0, 64))).to.throw(InvalidSignatureError);
+    const zeroR = new Uint8Array(sig);
+    zeroR.fill(0, 0, 32);
+    expect(() => recoverDigest(digest, zeroR)).to.throw(InvalidSignatureError);
+  });
+
+  it("random signature bytes recover some key or throw InvalidSignatureError, nothing else", () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.uint8Array({ minLength: 65, maxLength: 65 }), (digest, sig) => {
+        try {
+          expect(recoverDigest(digest, sig)).to.match(/^0x[0-9a-f]{40}$/);
+        } catch (e) {
+          expect(e).to.be.instanceOf(InvalidSignatureError);
+        }
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it("derives the same address as ethers", () => {
+    expect(addressOfSecretKey(secretKey)).to.equal(wallet.address.toLowerCase());
+  });
+
+  describe("serve commitment check", () => {
+    const domain = Eip712Domain.from(domains.paymentChannel);
+    const node = Wallet.createRandom();
+    const nodeSk = getBytes(node.privateKey);
+    const request = { blobId: toHex(new Uint8Array(32).fill(1)), channelId: toHex(new Uint8Array(32).fill(2)), client: wallet.address };
+    const commitment = { blobId: request.blobId, client: wallet.address.toLowerCase(), channelId: request.channelId, timestamp: 1_700_000_000n };
+    const signature = signTyped("serveCommitment", domain, commitment, nodeSk);
+    const base = { domain, commitment, signature, request, nodeKey: node.address, chainTime: 1_700_000_100n };
+
+    it("accepts a commitment that matches the request, is fresh and is signed by the node key", () => {
+      checkServeCommitment(base);
+    });
+    it("rejects a commitment for another blob, channel or client", () => {
+      for (const field of ["blobId", "channelId"] as const) {
+        const other = { ...request, [field]: toHex(new Uint8Array(32).fill(3)) };
+        expect(() => checkServeCommitment({ ...base, request: other })).to.throw(CommitmentMismatchError).with.property("field", field);
+      }
+      expect(() => checkServeCommitment({ ...base, request: { ...request, client: node.address } })).to.throw(CommitmentMismatchError);
+    });
+    it("rejects a timestamp outside the skew of chain time, either way", () => {
+      expect(() => checkServeCommitment({ ...base, chainTime: 1_700_000_121n })).to.throw(TimestampSkewError);
+      expect(() => checkServeCommitment({ ...base, chainTime: 1_699_999_879n })).to.throw(TimestampSkewError);
+      checkServeCommitment({ ...base, chainTime: 1_700_000_120n });
+      checkServeCommitment({ ...base, chainTime: 1_700_000_300n, maxSkewSeconds: 300n });
+    });
+    it("rejects a commitment signed by another key", () => {
+      expect(() => checkServeCommitment({ ...base, nodeKey: wallet.address })).to.throw(WrongSignerError);
+      const forged = signTyped("serveCommitment", domain, commitment, secretKey);
+      expect(() => checkServeCommitment({ ...base, signature: forged })).to.throw(WrongSignerError);
+    });
+  });
+
+  it("agrees with the pure-JS backend", async () => {
+    const { secp256k1 } = await import("@noble/curves/secp256k1.js");
+    const digest = fromHex("0x" + "ab".repeat(32));
+    const sig = signDigest(digest, secretKey);
+    const noble = secp256k1.sign(digest, secretKey, { prehash: false, format: "recovered" });
+    expect(toHex(sig.subarray(0, 64))).to.equal(toHex(noble.subarray(1)));
+    expect(sig[64] - 27).to.equal(noble[0]);
+  });
+});
