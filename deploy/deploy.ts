@@ -44,6 +44,10 @@ export async function deployDevnet(
       CdnGovernor: await address(deployed.governor),
       ProtocolParams: await address(deployed.params),
       MockUSDC: usdc,
+      NodeRegistry: await address(deployed.registry),
+      OriginRegistry: await address(deployed.origins),
+      ContentBlacklist: await address(deployed.blacklist),
+      PaymentChannel: await address(deployed.channels),
     },
   };
   const file = writeDeployment(deployment, options.deploymentsDir);

@@ -1,13 +1,15 @@
 /**
- * Everything a local chain needs: the protocol modules plus MockUSDC (a faucet with USDC's
- * 6 decimals, permit and address blacklist). Production deployments use the real USDC address.
+ * Everything a local chain needs: the DAO core, MockUSDC (a faucet with USDC's 6 decimals, permit
+ * and address blacklist) and the protocol contracts. Production deployments use the real USDC.
  */
 import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
 import GovernanceModule from "./Governance.js";
+import { buildProtocol } from "./Protocol.js";
 
 export default buildModule("Devnet", (m) => {
   const deployer = m.getAccount(0);
   const governance = m.useModule(GovernanceModule);
   const usdc = m.contract("MockUSDC", [deployer]);
-  return { ...governance, usdc };
+  const protocol = buildProtocol(m, { usdc, params: governance.params, timelock: governance.timelock });
+  return { ...governance, usdc, ...protocol };
 });
