@@ -20,7 +20,7 @@ import {
   type ContractTransactionResponse,
   type Signer,
 } from "ethers";
-import type { HardhatEthers } from "@nomicfoundation/hardhat-ethers/types";
+import type { HardhatEthers, HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 import {
   KeyRotation,
   NodeRegistration,
@@ -44,15 +44,15 @@ export const FAR = 2n ** 40n;
 export interface RegistryContext {
   ethers: HardhatEthers;
   chainId: bigint;
-  deployer: Signer;
+  deployer: HardhatEthersSigner;
   /** Stands in for the DAO timelock: owns ProtocolParams, writes the blacklist and origins. */
-  timelock: Signer;
-  operator: Signer;
-  operator2: Signer;
-  compliance: Signer;
+  timelock: HardhatEthersSigner;
+  operator: HardhatEthersSigner;
+  operator2: HardhatEthersSigner;
+  compliance: HardhatEthersSigner;
   /** The slashing contract stand-in (a signer), unless deployed with `{ slasher: null }`. */
-  slasher: Signer;
-  other: Signer;
+  slasher: HardhatEthersSigner;
+  other: HardhatEthersSigner;
   usdc: MockUSDC;
   params: ProtocolParams;
   registry: NodeRegistry;
