@@ -391,8 +391,7 @@ contract PaymentChannel is IPaymentChannel, EIP712, ReentrancyGuardTransient {
         returns (bytes32 channelId)
     {
         if (!REGISTRY.isActive(nodeKey)) revert PaymentChannelNodeNotActive(nodeKey);
-        uint256 nodeId = REGISTRY.nodeIdOf(nodeKey);
-        address operator = REGISTRY.getNode(nodeId).operator;
+        address operator = REGISTRY.operatorOf(nodeKey);
         channelId = channelIdFor(msg.sender, nodeKey, nonce);
         Channel storage c = _channels[channelId];
         if (c.payer != address(0)) revert PaymentChannelAlreadyExists(channelId);
@@ -423,15 +422,15 @@ contract PaymentChannel is IPaymentChannel, EIP712, ReentrancyGuardTransient {
             c.sessionKey = voucherSigner;
             c.sessionExpiry = SafeCast.toUint40(signerExpiry);
         }
-        _emitOpened(channelId, nodeId, c);
+        _emitOpened(channelId, c);
     }
 
-    function _emitOpened(bytes32 channelId, uint256 nodeId, Channel storage c) private {
+    function _emitOpened(bytes32 channelId, Channel storage c) private {
         address sessionKey = c.sessionKey;
         emit ChannelOpened(
             channelId,
             c.payer,
-            nodeId,
+            REGISTRY.nodeIdOf(c.nodeKey),
             c.nodeKey,
             c.operator,
             sessionKey == address(0) ? c.payer : sessionKey,

@@ -54,6 +54,11 @@ contract MockNodeRegistry {
         _nodeIdOf[newKey] = nodeId;
     }
 
+    /// @notice Changes the operator (to show that channels keep the operator snapshotted at open).
+    function setOperator(uint256 nodeId, address operator) external {
+        _nodes[nodeId].operator = operator;
+    }
+
     /// @notice Starts exiting: the whole bond moves to unbonding (still slashable).
     function startUnbonding(uint256 nodeId, uint64 endsAt) external {
         INodeRegistry.Node storage n = _nodes[nodeId];
@@ -72,6 +77,10 @@ contract MockNodeRegistry {
 
     function nodeIdOf(address nodeKey) external view returns (uint256) {
         return _nodeIdOf[nodeKey];
+    }
+
+    function operatorOf(address nodeKey) external view returns (address) {
+        return _nodes[_nodeIdOf[nodeKey]].operator;
     }
 
     function getNode(uint256 nodeId) external view returns (INodeRegistry.Node memory) {

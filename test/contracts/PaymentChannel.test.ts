@@ -1,0 +1,964 @@
+import { expect } from "chai";
+import { network } from "hardhat";
+import { AbiCoder, Signature, TypedDataEncoder, id, keccak256, type Signer } from "ethers";
+import { Voucher, ServeCommitment, WatchtowerAuth, domainFor } from "../../agents/protocol/eip712.js";
+import { GasRecorder } from "../helpers/gas.js";
+import {
+  DAY,
+  NO_AUTH,
+  SECP256K1_N,
+  USDC,
+  ZERO_ADDRESS,
+  channelDomain,
+  deployChannels,
+  malleate,
+  nextNonce,
+  openChannel,
+  randomWallet,
+  signAuth,
+  signVoucher,
+  type ChannelContext,
+} from "../helpers/channels.js";
+
+const connection = await network.create();
+const { ethers, networkHelpers } = connection;
+const { time } = networkHelpers;
+
+const Status = { None: 0n, Open: 1n, Closing: 2n, Closed: 3n };
+const FEE_BPS = 500n;
+const fee = (total: bigint, bps = FEE_BPS) => (total * bps) / 10_000n;
+
+describe("PaymentChannel", function () {
+  const fixture = () => deployChannels(connection);
+  let ctx: ChannelContext;
+  let payerAddr: string, operatorAddr: string, nodeKeyAddr: string, treasuryAddr: string;
+  beforeEach(async () => {
+    ctx = await networkHelpers.loadFixture(fixture);
+    payerAddr = await ctx.payer.getAddress();
+    operatorAddr = await ctx.operator.getAddress();
+    nodeKeyAddr = await ctx.nodeKey.getAddress();
+    treasuryAddr = await ctx.treasury.getAddress();
+  });
+
+  const bal = (a: string) => ctx.usdc.balanceOf(a);
+  async function balances(addrs: string[]) {
+    return Promise.all(addrs.map((a) => bal(a)));
+  }
+  async function deltas(addrs: string[], action: () => Promise<unknown>) {
+    const before = await balances(addrs);
+    await action();
+    const after = await balances(addrs);
+    return after.map((v, i) => v - before[i]);
+  }
+  const domain = () => channelDomain(ctx);
+  const voucher = (signer: Signer, channelId: string, amount: bigint) => signVoucher(signer, domain(), channelId, amount);
+  async function blockTime(tx: { wait: () => Promise<unknown> }) {
+    const receipt = (await tx.wait()) as { blockNumber: number };
+    return BigInt((await ethers.provider.getBlock(receipt.blockNumber))!.timestamp);
+  }
+  async function startClose(channelId: string) {
+    const tx = await ctx.channels.connect(ctx.payer).closeByPayer(channelId);
+    const t = await blockTime(tx);
+    return t + (await ctx.params.disputeWindow());
+  }
+
+  // ================================================================ open
+  describe("open", () => {
+    it("opens with a deposit and snapshots node key, operator, fee and openedAt", async () => {
+      const nonce = nextNonce();
+      const expectedId = keccak256(
+        AbiCoder.defaultAbiCoder().encode(
+          ["uint256", "address", "address", "address", "bytes32"],
+          [ctx.chainId, ctx.address, payerAddr, nodeKeyAddr, nonce],
+        ),
+      );
+      const { channelId, tx } = await openChannel(ctx, { nonce, deposit: 50n * USDC });
+      expect(channelId).to.equal(expectedId);
+      await expect(tx)
+        .to.emit(ctx.channels, "ChannelOpened")
+        .withArgs(channelId, payerAddr, ctx.nodeId, nodeKeyAddr, operatorAddr, payerAddr, 0n, FEE_BPS, 50n * USDC);
+      const c = await ctx.channels.getChannel(channelId);
+      expect(c.payer).to.equal(payerAddr);
+      expect(c.status).to.equal(Status.Open);
+      expect(c.nodeKey).to.equal(nodeKeyAddr);
+      expect(c.nodeId).to.equal(ctx.nodeId);
+      expect(c.operator).to.equal(operatorAddr);
+      expect(c.voucherSigner).to.equal(payerAddr);
+      expect(c.signerExpiry).to.equal(0n);
+      expect(c.openedAt).to.equal(await blockTime(tx));
+      expect(c.closesAt).to.equal(0n);
+      expect(c.feeBps).to.equal(FEE_BPS);
+      expect(c.deposit).to.equal(50n * USDC);
+      expect(c.paid).to.equal(0n);
+      expect(await ctx.channels.balanceOf(channelId)).to.equal(50n * USDC);
+      expect(await bal(ctx.address)).to.equal(50n * USDC);
+    });
+
+    it("accepts exactly the minimum deposit and rejects one unit less", async () => {
+      const min = await ctx.params.minChannelDeposit();
+      await openChannel(ctx, { deposit: min });
+      await expect(openChannel(ctx, { deposit: min - 1n }))
+        .to.be.revertedWithCustomError(ctx.channels, "PaymentChannelDepositTooLow")
+        .withArgs(min - 1n, min);
+    });
+
+    it("rejects a node that is not active, an unknown key and a rotated-out key", async () => {
+      await ctx.registry.setActive(ctx.nodeId, false);
+      await expect(openChannel(ctx))
+        .to.be.revertedWithCustomError(ctx.channels, "PaymentChannelNodeNotActive")
+        .withArgs(nodeKeyAddr);
+      await ctx.registry.setActive(ctx.nodeId, true);
+      const stranger = randomWallet().address;
+      await expect(openChannel(ctx, { nodeKey: stranger })).to.be.revertedWithCustomError(
+        ctx.channels,
+        "PaymentChannelNodeNotActive",
+      );
+      const newKey = randomWallet().address;
+      await ctx.registry.rotateKey(ctx.nodeId, newKey);
+      await expect(openChannel(ctx)).to.be.revertedWithCustomError(ctx.channels, "PaymentChannelNodeNotActive");
+      await openChannel(ctx, { nodeKey: newKey });
+    });
+
+    it("never reuses a channel id, even after the channel closed", async () => {
+      const nonce = nextNonce();
+      const { channelId } = await openChannel(ctx, { nonce });
+      await expect(openChannel(ctx, { nonce }))
+        .to.be.revertedWithCustomError(ctx.channels, "PaymentChannelAlreadyExists")
+        .withArgs(channelId);
+      await ctx.channels.connect(ctx.operator).closeByPayee(channelId, 0n, "0x");
+      await expect(openChannel(ctx, { nonce })).to.be.revertedWithCustomError(
+        ctx.channels,
+        "PaymentChannelAlreadyExists",
+      );
+      // The same nonce from another payer is another id.
+      const other = await openChannel(ctx, { nonce, payer: ctx.payer2 });
+      expect(other.channelId).to.not.equal(channelId);
+    });
+
+    it("binds the id to the chain and the contract", async () => {
+      const nonce = nextNonce();
+      const id1 = await ctx.channels.channelIdFor(payerAddr, nodeKeyAddr, nonce);
+      const other = await ethers.deployContract("PaymentChannel", [
+        await ctx.usdc.getAddress(),
+        await ctx.params.getAddress(),
+        await ctx.registry.getAddress(),
+        await ctx.blacklist.getAddress(),
+        treasuryAddr,
+      ]);
+      expect(await other.channelIdFor(payerAddr, nodeKeyAddr, nonce)).to.not.equal(id1);
+    });
+
+    it("rejects the payee as voucher signer or as payer", async () => {
+      for (const signer of [operatorAddr, nodeKeyAddr]) {
+        await expect(openChannel(ctx, { voucherSigner: signer, signerExpiry: 2n ** 40n - 1n }))
+          .to.be.revertedWithCustomError(ctx.channels, "PaymentChannelSignerIsPayee")
+          .withArgs(signer);
+      }
+      await ctx.usdc.connect(ctx.operator).approve(ctx.address, ethers.MaxUint256);
+      await ctx.usdc.mint(operatorAddr, 10n * USDC);
+      await expect(openChannel(ctx, { payer: ctx.operator, deposit: 5n * USDC }))
+        .to.be.revertedWithCustomError(ctx.channels, "PaymentChannelSignerIsPayee")
+        .withArgs(operatorAddr);
+    });
+
+    it("requires a session key expiry in the future", async () => {
+      const key = randomWallet().address;
+      const now = BigInt(await time.latest());
+      await time.setNextBlockTimestamp(now + 10n);
+      await expect(openChannel(ctx, { voucherSigner: key, signerExpiry: now + 10n }))
+        .to.be.revertedWithCustomError(ctx.channels, "PaymentChannelInvalidSignerExpiry")
+        .withArgs(now + 10n, now + 10n);
+      await expect(openChannel(ctx, { voucherSigner: key, signerExpiry: 0n })).to.be.revertedWithCustomError(
+        ctx.channels,
+        "PaymentChannelInvalidSignerExpiry",
+      );
+      const { channelId } = await openChannel(ctx, { voucherSigner: key, signerExpiry: now + DAY });
+      const c = await ctx.channels.getChannel(channelId);
+      expect(c.voucherSigner).to.equal(key);
+      expect(c.signerExpiry).to.equal(now + DAY);
+    });
+
+    it("treats the payer named as its own signer as no session key", async () => {
+      const { channelId } = await openChannel(ctx, { voucherSigner: payerAddr, signerExpiry: 5n });
+      const c = await ctx.channels.getChannel(channelId);
+      expect(c.voucherSigner).to.equal(payerAddr);
+      expect(c.signerExpiry).to.equal(0n);
+    });
+
+    it("keeps the fee and operator snapshotted at open for the channel's life", async () => {
+      const { channelId } = await openChannel(ctx);
+      await ctx.params.connect(ctx.governance).setParameter(await ctx.params.PROTOCOL_FEE_BPS(), 750n);
+      const newOperator = await ctx.others[0].getAddress();
+      await ctx.registry.setOperator(ctx.nodeId, newOperator);
+      const [op, tr, newOp] = await deltas([operatorAddr, treasuryAddr, newOperator], async () =>
+        ctx.channels.connect(ctx.nodeKey).claim(channelId, 10n * USDC, await voucher(ctx.payer, channelId, 10n * USDC)),
+      );
+      expect(tr).to.equal(fee(10n * USDC));
+      expect(op).to.equal(10n * USDC - fee(10n * USDC));
+      expect(newOp).to.equal(0n);
+      // A channel opened now takes the new fee and operator.
+      const second = await openChannel(ctx);
+      const c = await ctx.channels.getChannel(second.channelId);
+      expect(c.feeBps).to.equal(750n);
+      expect(c.operator).to.equal(newOperator);
+    });
+
+    it("returns an empty record for an unknown id", async () => {
+      const c = await ctx.channels.getChannel(id("nothing"));
+      expect(c.status).to.equal(Status.None);
+      expect(c.payer).to.equal(ZERO_ADDRESS);
+    });
+  });
+
+  // ================================================================ permit
+  describe("open and top up with permit", () => {
+    async function permit(owner: Signer, value: bigint, deadline: bigint) {
+      const usdcDomain = await ctx.usdc.eip712Domain();
+      const ownerAddr = await owner.getAddress();
+      const sig = Signature.from(
+        await owner.signTypedData(
+          { name: usdcDomain.name, version: usdcDomain.version, chainId: ctx.chainId, verifyingContract: await ctx.usdc.getAddress() },
+          {
+            Permit: [
+              { name: "owner", type: "address" },
+              { name: "spender", type: "address" },
+              { name: "value", type: "uint256" },
+              { name: "nonce", type: "uint256" },
+              { name: "deadline", type: "uint256" },
+            ],
+          },
+          { owner: ownerAddr, spender: ctx.address, value, nonce: await ctx.usdc.nonces(ownerAddr), deadline },
+        ),
+      );
+      return sig;
+    }
+    let fresh: Signer;
+    beforeEach(async () => {
+      fresh = ctx.others[1];
+      await ctx.usdc.mint(await fresh.getAddress(), 100n * USDC);
+    });
+
+    it("opens in one transaction without a prior approval", async () => {
+      const deadline = BigInt(await time.latest()) + HOUR_S;
+      const sig = await permit(fresh, 20n * USDC, deadline);
+      const nonce = nextNonce();
+      const channelId = await ctx.channels.channelIdFor(await fresh.getAddress(), nodeKeyAddr, nonce);
+      await ctx.channels
+        .connect(fresh)
+        .openWithPermit(nodeKeyAddr, 20n * USDC, ZERO_ADDRESS, 0n, nonce, deadline, sig.v, sig.r, sig.s);
+      expect((await ctx.channels.getChannel(channelId)).deposit).to.equal(20n * USDC);
+    });
+
+    it("still opens when the permit was front-run (already used)", async () => {
+      const deadline = BigInt(await time.latest()) + HOUR_S;
+      const sig = await permit(fresh, 20n * USDC, deadline);
+      const freshAddr = await fresh.getAddress();
+      // An observer submits the same permit first.
+      await ctx.usdc.connect(ctx.others[2]).permit(freshAddr, ctx.address, 20n * USDC, deadline, sig.v, sig.r, sig.s);
+      const nonce = nextNonce();
+      await expect(
+        ctx.channels
+          .connect(fresh)
+          .openWithPermit(nodeKeyAddr, 20n * USDC, ZERO_ADDRESS, 0n, nonce, deadline, sig.v, sig.r, sig.s),
+      ).to.emit(ctx.channels, "ChannelOpened");
+    });
+
+    it("reverts on the transfer when the permit is invalid and there is no allowance", async () => {
+      const deadline = BigInt(await time.latest()) + HOUR_S;
+      const sig = await permit(ctx.others[3], 20n * USDC, deadline); // signed by someone else
+      await expect(
+        ctx.channels
+          .connect(fresh)
+          .openWithPermit(nodeKeyAddr, 20n * USDC, ZERO_ADDRESS, 0n, nextNonce(), deadline, sig.v, sig.r, sig.s),
+      ).to.be.revertedWithCustomError(ctx.usdc, "ERC20InsufficientAllowance");
+    });
+
+    it("tops up with a permit", async () => {
+      const deadline = BigInt(await time.latest()) + HOUR_S;
+      let sig = await permit(fresh, 10n * USDC, deadline);
+      const nonce = nextNonce();
+      const channelId = await ctx.channels.channelIdFor(await fresh.getAddress(), nodeKeyAddr, nonce);
+      await ctx.channels
+        .connect(fresh)
+        .openWithPermit(nodeKeyAddr, 10n * USDC, ZERO_ADDRESS, 0n, nonce, deadline, sig.v, sig.r, sig.s);
+      sig = await permit(fresh, 5n * USDC, deadline);
+      await expect(ctx.channels.connect(fresh).topUpWithPermit(channelId, 5n * USDC, deadline, sig.v, sig.r, sig.s))
+        .to.emit(ctx.channels, "ChannelToppedUp")
+        .withArgs(channelId, 5n * USDC, 15n * USDC);
+    });
+  });
+
+  // ================================================================ top up
+  describe("topUp", () => {
+    it("adds to the deposit, payer only, only while open", async () => {
+      const { channelId } = await openChannel(ctx, { deposit: 10n * USDC });
+      await expect(ctx.channels.connect(ctx.payer).topUp(channelId, 7n * USDC))
+        .to.emit(ctx.channels, "ChannelToppedUp")
+        .withArgs(channelId, 7n * USDC, 17n * USDC);
+      await expect(ctx.channels.connect(ctx.payer2).topUp(channelId, 1n))
+        .to.be.revertedWithCustomError(ctx.channels, "PaymentChannelUnauthorized")
+        .withArgs(await ctx.payer2.getAddress());
+      await expect(ctx.channels.connect(ctx.payer).topUp(channelId, 0n)).to.be.revertedWithCustomError(
+        ctx.channels,
+        "PaymentChannelZeroAmount",
+      );
+      await ctx.channels.connect(ctx.payer).closeByPayer(channelId);
+      await expect(ctx.channels.connect(ctx.payer).topUp(channelId, 1n))
+        .to.be.revertedWithCustomError(ctx.channels, "PaymentChannelWrongStatus")
+        .withArgs(channelId, Status.Closing);
+      await expect(ctx.channels.connect(ctx.payer).topUp(id("x"), 1n)).to.be.revertedWithCustomError(
+        ctx.channels,
+        "PaymentChannelUnknown",
+      );
+    });
+
+    it("lets a voucher above the deposit pay more after a top-up", async () => {
+      const { channelId } = await openChannel(ctx, { deposit: 10n * USDC });
+      const sig = await voucher(ctx.payer, channelId, 25n * USDC);
+      await ctx.channels.connect(ctx.operator).claim(channelId, 25n * USDC, sig);
+      expect((await ctx.channels.getChannel(channelId)).paid).to.equal(10n * USDC);
+      await expect(ctx.channels.connect(ctx.operator).claim(channelId, 25n * USDC, sig))
+        .to.be.revertedWithCustomError(ctx.channels, "PaymentChannelVoucherTooLow")
+        .withArgs(25n * USDC, 10n * USDC);
+      await ctx.channels.connect(ctx.payer).topUp(channelId, 10n * USDC);
+      await ctx.channels.connect(ctx.operator).claim(channelId, 25n * USDC, sig);
+      expect((await ctx.channels.getChannel(channelId)).paid).to.equal(20n * USDC);
+    });
+  });
+
+  // ================================================================ vouchers
+  describe("vouchers (claim)", () => {
+    let channelId: string;
+    beforeEach(async () => {
+      ({ channelId } = await openChannel(ctx, { deposit: 100n * USDC }));
+    });
+
+    it("pays the operator and the treasury and keeps the channel open", async () => {
+      const amount = 12_345_679n;
+      const sig = await voucher(ctx.payer, channelId, amount);
+      const [op, tr, ch] = await deltas([operatorAddr, treasuryAddr, ctx.address], async () => {
+        await expect(ctx.channels.connect(ctx.operator).claim(channelId, amount, sig))
+          .to.emit(ctx.channels, "ChannelPaid")
+          .withArgs(channelId, amount, amount - fee(amount), fee(amount), ZERO_ADDRESS, 0n);
+      });
+      expect(op + tr).to.equal(amount);
+      expect(tr).to.equal(fee(amount));
+      expect(ch).to.equal(-amount);
+      const c = await ctx.channels.getChannel(channelId);
+      expect(c.status).to.equal(Status.Open);
+      expect(c.paid).to.equal(amount);
+    });
+
+    it("accepts claims from the node key and the node's current key; payouts stay with the operator", async () => {
+      await ctx.channels.connect(ctx.nodeKey).claim(channelId, 1n * USDC, await voucher(ctx.payer, channelId, 1n * USDC));
+      const rotated = ctx.others[4];
+      await ctx.registry.rotateKey(ctx.nodeId, await rotated.getAddress());
+      const [op] = await deltas([operatorAddr], async () =>
+        ctx.channels.connect(rotated).claim(channelId, 2n * USDC, await voucher(ctx.payer, channelId, 2n * USDC)),
+      );
+      expect(op).to.equal(1n * USDC - (fee(2n * USDC) - fee(1n * USDC)));
+      // The key at opening may still act.
+      await ctx.channels.connect(ctx.nodeKey).claim(channelId, 3n * USDC, await voucher(ctx.payer, channelId, 3n * USDC));
+    });
+
+    it("rejects a claim from anyone else", async () => {
+      const sig = await voucher(ctx.payer, channelId, 1n * USDC);
+      for (const s of [ctx.payer, ctx.watchtower]) {
+        await expect(ctx.channels.connect(s).claim(channelId, 1n * USDC, sig))
+          .to.be.revertedWithCustomError(ctx.channels, "PaymentChannelUnauthorized")
+          .withArgs(await s.getAddress());
+      }
+    });
+
+    it("rejects a voucher signed by the wrong key", async () => {
+      const wrong = randomWallet();
+      await expect(ctx.channels.connect(ctx.operator).claim(channelId, 1n * USDC, await voucher(wrong, channelId, 1n * USDC)))
+        .to.be.revertedWithCustomError(ctx.channels, "PaymentChannelInvalidVoucherSigner")
+        .withArgs(wrong.address);
+      // The payee signing its own voucher is the wrong key too.
+      await expect(
+        ctx.channels.connect(ctx.operator).claim(channelId, 1n * USDC, await voucher(ctx.nodeKey, channelId, 1n * USDC)),
+      )
+        .to.be.revertedWithCustomError(ctx.channels, "PaymentChannelInvalidVoucherSigner")
+        .withArgs(nodeKeyAddr);
+    });
+
+    it("rejects a voucher for another channel", async () => {
+      const other = await openChannel(ctx);
+      const sig = await voucher(ctx.payer, other.channelId, 1n * USDC);
+      await expect(ctx.channels.connect(ctx.operator).claim(channelId, 1n * USDC, sig)).to.be.revertedWithCustomError(
+        ctx.channels,
+        "PaymentChannelInvalidVoucherSigner",
+      );
+      // and it does pay on its own channel
+      await ctx.channels.connect(ctx.operator).claim(other.channelId, 1n * USDC, sig);
+    });
+
+    it("rejects a voucher for another chain id or another contract", async () => {
+      const otherChain = await signVoucher(ctx.payer, domainFor("paymentChannel", ctx.chainId + 1n, ctx.address), channelId, 1n * USDC);
+      await expect(ctx.channels.connect(ctx.operator).claim(channelId, 1n * USDC, otherChain)).to.be.revertedWithCustomError(
+        ctx.channels,
+        "PaymentChannelInvalidVoucherSigner",
+      );
+      const otherContract = await signVoucher(
+        ctx.payer,
+        domainFor("paymentChannel", ctx.chainId, await ctx.usdc.getAddress()),
+        channelId,
+        1n * USDC,
+      );
+      await expect(
+        ctx.channels.connect(ctx.operator).claim(channelId, 1n * USDC, otherContract),
+      ).to.be.revertedWithCustomError(ctx.channels, "PaymentChannelInvalidVoucherSigner");
+      const otherName = await signVoucher(
+        ctx.payer,
+        domainFor("nodeRegistry", ctx.chainId, ctx.address),
+        channelId,
+        1n * USDC,
+      );
+      await expect(ctx.channels.connect(ctx.operator).claim(channelId, 1n * USDC, otherName)).to.be.revertedWithCustomError(
+        ctx.channels,
+        "PaymentChannelInvalidVoucherSigner",
+      );
+    });
+
+    it("rejects a voucher not above what was paid", async () => {
+      await ctx.channels.connect(ctx.operator).claim(channelId, 5n * USDC, await voucher(ctx.payer, channelId, 5n * USDC));
+      for (const amount of [5n * USDC, 4n * USDC, 0n]) {
+        await expect(ctx.channels.connect(ctx.operator).claim(channelId, amount, await voucher(ctx.payer, channelId, amount)))
+          .to.be.revertedWithCustomError(ctx.channels, "PaymentChannelVoucherTooLow")
+          .withArgs(amount, 5n * USDC);
+      }
+    });
+
+    it("rejects a malleable (high-s) signature and malformed ones", async () => {
+      const sig = await voucher(ctx.payer, channelId, 1n * USDC);
+      // The flipped signature (s → n − s, v flipped) recovers the same signer with raw ecrecover,
+      // and is rejected by the contract.
+      const flipped = malleate(sig);
+      expect(BigInt("0x" + flipped.slice(66, 130))).to.be.greaterThan(SECP256K1_N / 2n);
+      await expect(
+        ctx.channels.connect(ctx.operator).claim(channelId, 1n * USDC, flipped),
+      ).to.be.revertedWithCustomError(ctx.channels, "PaymentChannelInvalidSignature");
+      await expect(
+        ctx.channels.connect(ctx.operator).claim(channelId, 1n * USDC, sig.slice(0, 130)),
+      ).to.be.revertedWithCustomError(ctx.channels, "PaymentChannelInvalidSignature");
+      await expect(ctx.channels.connect(ctx.operator).claim(channelId, 1n * USDC, "0x")).to.be.revertedWithCustomError(
+        ctx.channels,
+        "PaymentChannelInvalidSignature",
+      );
+      // The canonical form is accepted.
+      await ctx.channels.connect(ctx.operator).claim(channelId, 1n * USDC, sig);
+    });
+
+    it("pays at most the deposit for a voucher above it", async () => {
+      const [op, tr] = await deltas([operatorAddr, treasuryAddr], async () =>
+        ctx.channels
+          .connect(ctx.operator)
+          .claim(channelId, 1_000n * USDC, await voucher(ctx.payer, channelId, 1_000n * USDC)),
+      );
+      expect(op + tr).to.equal(100n * USDC);
+      expect(await ctx.channels.balanceOf(channelId)).to.equal(0n);
+    });
+
+    it("splits the same way however often the node claims (cumulative fee)", async () => {
+      const steps = [19n, 19n, 19n, 1n, 39n, 3n, 7n]; // amounts whose individual fees round to 0
+      const other = await openChannel(ctx, { deposit: 100n * USDC });
+      let total = 0n;
+      const [opMany, trMany] = await deltas([operatorAddr, treasuryAddr], async () => {
+        for (const step of steps) {
+          total += step;
+          await ctx.channels.connect(ctx.operator).claim(channelId, total, await voucher(ctx.payer, channelId, total));
+        }
+      });
+      const [opOnce, trOnce] = await deltas([operatorAddr, treasuryAddr], async () =>
+        ctx.channels.connect(ctx.operator).claim(other.channelId, total, await voucher(ctx.payer, other.channelId, total)),
+      );
+      expect(trMany).to.equal(trOnce);
+      expect(opMany).to.equal(opOnce);
+      expect(trOnce).to.equal(fee(total));
+    });
+
+    describe("session keys", () => {
+      let sessionChannel: string;
+      let expiry: bigint;
+      const session = randomWallet();
+      beforeEach(async () => {
+        expiry = BigInt(await time.latest()) + DAY;
+        ({ channelId: sessionChannel } = await openChannel(ctx, { voucherSigner: session.address, signerExpiry: expiry }));
+      });
+
+      it("accepts the session key up to its expiry (inclusive) and rejects it after", async () => {
+        await ctx.channels.connect(ctx.operator).claim(sessionChannel, 1n, await voucher(session, sessionChannel, 1n));
+        await time.setNextBlockTimestamp(expiry);
+        await ctx.channels.connect(ctx.operator).claim(sessionChannel, 2n, await voucher(session, sessionChannel, 2n));
+        await time.setNextBlockTimestamp(expiry + 1n);
+        await expect(
+          ctx.channels
+            .connect(ctx.operator)
+            .claim(sessionChannel, 3n, await voucher(session, sessionChannel, 3n), { gasLimit: 500_000 }),
+        )
+          .to.be.revertedWithCustomError(ctx.channels, "PaymentChannelSessionKeyExpired")
+          .withArgs(session.address, expiry);
+      });
+
+      it("still accepts the payer's own signature after the session key expired", async () => {
+        await time.increaseTo(expiry + 10n);
+        await ctx.channels.connect(ctx.operator).claim(sessionChannel, 4n, await voucher(ctx.payer, sessionChannel, 4n));
+        expect((await ctx.channels.getChannel(sessionChannel)).paid).to.equal(4n);
+      });
+
+      it("does not accept the session key on another channel of the same payer", async () => {
+        await expect(
+          ctx.channels.connect(ctx.operator).claim(channelId, 1n, await voucher(session, channelId, 1n)),
+        ).to.be.revertedWithCustomError(ctx.channels, "PaymentChannelInvalidVoucherSigner");
+      });
+    });
+  });
+
+  // ================================================================ payee close
+  describe("closeByPayee", () => {
+    let channelId: string;
+    beforeEach(async () => {
+      ({ channelId } = await openChannel(ctx, { deposit: 100n * USDC }));
+    });
+
+    it("settles at once with the best voucher and refunds the rest", async () => {
+      const amount = 30n * USDC;
+      const sig = await voucher(ctx.payer, channelId, amount);
+      const [op, tr, pay, ch] = await deltas([operatorAddr, treasuryAddr, payerAddr, ctx.address], async () => {
+        await expect(ctx.channels.connect(ctx.operator).closeByPayee(channelId, amount, sig))
+          .to.emit(ctx.channels, "ChannelClosed")
+          .withArgs(channelId, amount, 70n * USDC);
+      });
+      expect([op, tr, pay, ch]).to.deep.equal([amount - fee(amount), fee(amount), 70n * USDC, -100n * USDC]);
+      expect((await ctx.channels.getChannel(channelId)).status).to.equal(Status.Closed);
+      expect(await ctx.channels.balanceOf(channelId)).to.equal(0n);
+      await expect(ctx.channels.connect(ctx.operator).claim(channelId, 40n * USDC, await voucher(ctx.payer, channelId, 40n * USDC)))
+        .to.be.revertedWithCustomError(ctx.channels, "PaymentChannelWrongStatus")
+        .withArgs(channelId, Status.Closed);
+      await expect(ctx.channels.connect(ctx.payer).closeByPayer(channelId)).to.be.revertedWithCustomError(
+        ctx.channels,
+        "PaymentChannelWrongStatus",
+      );
+    });
+
+    it("closes at the paid amount without a new voucher", async () => {
+      await ctx.channels.connect(ctx.operator).claim(channelId, 10n * USDC, await voucher(ctx.payer, channelId, 10n * USDC));
+      await expect(ctx.channels.connect(ctx.nodeKey).closeByPayee(channelId, 0n, "0x"))
+        .to.emit(ctx.channels, "ChannelClosed")
+        .withArgs(channelId, 10n * USDC, 90n * USDC);
+    });
+
+    it("still verifies a voucher above the paid amount", async () => {
+      await expect(
+        ctx.channels.connect(ctx.operator).closeByPayee(channelId, 10n, await voucher(randomWallet(), channelId, 10n)),
+      ).to.be.revertedWithCustomError(ctx.channels, "PaymentChannelInvalidVoucherSigner");
+    });
+
+    it("is for the payee only", async () => {
+      await expect(ctx.channels.connect(ctx.payer).closeByPayee(channelId, 0n, "0x"))
+        .to.be.revertedWithCustomError(ctx.channels, "PaymentChannelUnauthorized")
+        .withArgs(payerAddr);
+    });
+  });
+
+  // ================================================================ payer close, dispute window
+  describe("payer close and the dispute window", () => {
+    let channelId: string;
+    beforeEach(async () => {
+      ({ channelId } = await openChannel(ctx, { deposit: 100n * USDC }));
+    });
+
+    it("starts the window with its length fixed at initiation", async () => {
+      const tx = await ctx.channels.connect(ctx.payer).closeByPayer(channelId);
+      const closesAt = (await blockTime(tx)) + DAY;
+      await expect(tx).to.emit(ctx.channels, "ChannelCloseStarted").withArgs(channelId, closesAt);
+      await ctx.params.connect(ctx.governance).setParameter(await ctx.params.DISPUTE_WINDOW(), (3n * DAY) / 2n);
+      const c = await ctx.channels.getChannel(channelId);
+      expect(c.status).to.equal(Status.Closing);
+      expect(c.closesAt).to.equal(closesAt);
+      await time.setNextBlockTimestamp(closesAt + 1n);
+      await ctx.channels.settle(channelId);
+    });
+
+    it("is for the payer only, once", async () => {
+      await expect(ctx.channels.connect(ctx.operator).closeByPayer(channelId)).to.be.revertedWithCustomError(
+        ctx.channels,
+        "PaymentChannelUnauthorized",
+      );
+      await ctx.channels.connect(ctx.payer).closeByPayer(channelId);
+      await expect(ctx.channels.connect(ctx.payer).closeByPayer(channelId))
+        .to.be.revertedWithCustomError(ctx.channels, "PaymentChannelWrongStatus")
+        .withArgs(channelId, Status.Closing);
+    });
+
+    it("accepts claims and payee closes at the window's last second, not one after", async () => {
+      const closesAt = await startClose(channelId);
+      await time.setNextBlockTimestamp(closesAt);
+      await ctx.channels.connect(ctx.operator).claim(channelId, 1n * USDC, await voucher(ctx.payer, channelId, 1n * USDC));
+      await time.setNextBlockTimestamp(closesAt + 1n);
+      await expect(
+        ctx.channels
+          .connect(ctx.operator)
+          .claim(channelId, 2n * USDC, await voucher(ctx.payer, channelId, 2n * USDC), { gasLimit: 500_000 }),
+      )
+        .to.be.revertedWithCustomError(ctx.channels, "PaymentChannelDisputeWindowOver")
+        .withArgs(closesAt, closesAt + 1n);
+      await expect(
+        ctx.channels.connect(ctx.operator).closeByPayee(channelId, 0n, "0x", { gasLimit: 500_000 }),
+      ).to.be.revertedWithCustomError(ctx.channels, "PaymentChannelDisputeWindowOver");
+    });
+
+    it("lets the payee close outright at the window's last second", async () => {
+      const closesAt = await startClose(channelId);
+      await time.setNextBlockTimestamp(closesAt);
+      await expect(
+        ctx.channels.connect(ctx.operator).closeByPayee(channelId, 9n * USDC, await voucher(ctx.payer, channelId, 9n * USDC)),
+      )
+        .to.emit(ctx.channels, "ChannelClosed")
+        .withArgs(channelId, 9n * USDC, 91n * USDC);
+    });
+
+    it("accepts a dispute at the window's last second and rejects one after it", async () => {
+      const closesAt = await startClose(channelId);
+      await time.setNextBlockTimestamp(closesAt);
+      await expect(ctx.channels.connect(ctx.watchtower).dispute(channelId, 5n * USDC, await voucher(ctx.payer, channelId, 5n * USDC), NO_AUTH, "0x"))
+        .to.emit(ctx.channels, "ChannelDisputed")
+        .withArgs(channelId, await ctx.watchtower.getAddress(), 5n * USDC, 5n * USDC);
+      await time.setNextBlockTimestamp(closesAt + 1n);
+      await expect(
+        ctx.channels
+          .connect(ctx.watchtower)
+          .dispute(channelId, 6n * USDC, await voucher(ctx.payer, channelId, 6n * USDC), NO_AUTH, "0x", { gasLimit: 500_000 }),
+      )
+        .to.be.revertedWithCustomError(ctx.channels, "PaymentChannelDisputeWindowOver")
+        .withArgs(closesAt, closesAt + 1n);
+    });
+
+    it("rejects a settle before the window is over and accepts it one second after", async () => {
+      const closesAt = await startClose(channelId);
+      await time.setNextBlockTimestamp(closesAt);
+      await expect(ctx.channels.connect(ctx.others[0]).settle(channelId, { gasLimit: 500_000 }))
+        .to.be.revertedWithCustomError(ctx.channels, "PaymentChannelDisputeWindowRunning")
+        .withArgs(closesAt, closesAt);
+      await time.setNextBlockTimestamp(closesAt + 1n);
+      const [pay] = await deltas([payerAddr], async () => {
+        await expect(ctx.channels.connect(ctx.others[0]).settle(channelId))
+          .to.emit(ctx.channels, "ChannelClosed")
+          .withArgs(channelId, 0n, 100n * USDC);
+      });
+      expect(pay).to.equal(100n * USDC);
+      await expect(ctx.channels.settle(channelId))
+        .to.be.revertedWithCustomError(ctx.channels, "PaymentChannelWrongStatus")
+        .withArgs(channelId, Status.Closed);
+    });
+
+    it("rejects a dispute or settle on an open channel", async () => {
+      await expect(ctx.channels.dispute(channelId, 1n, await voucher(ctx.payer, channelId, 1n), NO_AUTH, "0x"))
+        .to.be.revertedWithCustomError(ctx.channels, "PaymentChannelWrongStatus")
+        .withArgs(channelId, Status.Open);
+      await expect(ctx.channels.settle(channelId))
+        .to.be.revertedWithCustomError(ctx.channels, "PaymentChannelWrongStatus")
+        .withArgs(channelId, Status.Open);
+    });
+
+    it("settles with everything paid through claims and disputes, the rest to the payer", async () => {
+      await ctx.channels.connect(ctx.operator).claim(channelId, 10n * USDC, await voucher(ctx.payer, channelId, 10n * USDC));
+      const closesAt = await startClose(channelId);
+      await ctx.channels.dispute(channelId, 25n * USDC, await voucher(ctx.payer, channelId, 25n * USDC), NO_AUTH, "0x");
+      await expect(
+        ctx.channels.dispute(channelId, 20n * USDC, await voucher(ctx.payer, channelId, 20n * USDC), NO_AUTH, "0x"),
+      )
+        .to.be.revertedWithCustomError(ctx.channels, "PaymentChannelVoucherTooLow")
+        .withArgs(20n * USDC, 25n * USDC);
+      await ctx.channels.dispute(channelId, 40n * USDC, await voucher(ctx.payer, channelId, 40n * USDC), NO_AUTH, "0x");
+      await time.setNextBlockTimestamp(closesAt + 1n);
+      const [pay, op, tr] = await deltas([payerAddr, operatorAddr, treasuryAddr], () => ctx.channels.settle(channelId));
+      expect([pay, op, tr]).to.deep.equal([60n * USDC, 0n, 0n]);
+      const c = await ctx.channels.getChannel(channelId);
+      expect(c.paid).to.equal(40n * USDC);
+    });
+  });
+
+  // ================================================================ watchtower bounty
+  describe("watchtower bounty", () => {
+    let channelId: string;
+    let beneficiary: string;
+    beforeEach(async () => {
+      ({ channelId } = await openChannel(ctx, { deposit: 100n * USDC }));
+      beneficiary = await ctx.others[5].getAddress();
+      await ctx.channels.connect(ctx.operator).claim(channelId, 10n * USDC, await voucher(ctx.payer, channelId, 10n * USDC));
+      await ctx.channels.connect(ctx.payer).closeByPayer(channelId);
+    });
+    const auth = (maxBps: number, key = nodeKeyAddr, ben = beneficiary) => ({ nodeKey: key, beneficiary: ben, maxBps });
+
+    it("pays the authorised beneficiary out of the recovered amount, whoever submits", async () => {
+      const a = auth(1000);
+      const authSig = await signAuth(ctx.nodeKey, domain(), a);
+      const vSig = await voucher(ctx.payer, channelId, 50n * USDC);
+      const recovered = 40n * USDC;
+      const feeInc = fee(50n * USDC) - fee(10n * USDC);
+      const bounty = recovered / 10n;
+      const submitter = ctx.others[6]; // not the beneficiary: a copied transaction, say
+      const [ben, op, tr, sub, pay] = await deltas(
+        [beneficiary, operatorAddr, treasuryAddr, await submitter.getAddress(), payerAddr],
+        async () => {
+          await expect(ctx.channels.connect(submitter).dispute(channelId, 50n * USDC, vSig, a, authSig))
+            .to.emit(ctx.channels, "ChannelPaid")
+            .withArgs(channelId, 50n * USDC, recovered - feeInc - bounty, feeInc, beneficiary, bounty);
+        },
+      );
+      expect(ben).to.equal(bounty);
+      expect(tr).to.equal(feeInc);
+      expect(op).to.equal(recovered - feeInc - bounty);
+      expect(ben + tr + op).to.equal(recovered);
+      expect(sub).to.equal(0n);
+      expect(pay).to.equal(0n);
+    });
+
+    it("caps the bounty at MAX_WATCHTOWER_BPS (20 %)", async () => {
+      expect(await ctx.channels.MAX_WATCHTOWER_BPS()).to.equal(2000n);
+      const a = auth(10_000);
+      const [ben] = await deltas([beneficiary], async () =>
+        ctx.channels.dispute(channelId, 60n * USDC, await voucher(ctx.payer, channelId, 60n * USDC), a, await signAuth(ctx.nodeKey, domain(), a)),
+      );
+      expect(ben).to.equal((50n * USDC * 2000n) / 10_000n);
+    });
+
+    it("accepts an authorisation by the node's current key after a rotation, not by a foreign key", async () => {
+      const rotated = randomWallet();
+      await ctx.registry.rotateKey(ctx.nodeId, rotated.address);
+      const good = auth(500, rotated.address);
+      await ctx.channels.dispute(channelId, 20n * USDC, await voucher(ctx.payer, channelId, 20n * USDC), good, await signAuth(rotated, domain(), good));
+      const foreign = randomWallet();
+      const bad = auth(500, foreign.address);
+      await expect(
+        ctx.channels.dispute(channelId, 30n * USDC, await voucher(ctx.payer, channelId, 30n * USDC), bad, await signAuth(foreign, domain(), bad)),
+      )
+        .to.be.revertedWithCustomError(ctx.channels, "PaymentChannelInvalidWatchtowerAuth")
+        .withArgs(foreign.address, foreign.address);
+    });
+
+    it("rejects an authorisation whose signer is not the key it names, or without a beneficiary", async () => {
+      const a = auth(500);
+      const forged = await signAuth(ctx.others[7], domain(), a);
+      await expect(
+        ctx.channels.dispute(channelId, 30n * USDC, await voucher(ctx.payer, channelId, 30n * USDC), a, forged),
+      )
+        .to.be.revertedWithCustomError(ctx.channels, "PaymentChannelInvalidWatchtowerAuth")
+        .withArgs(await ctx.others[7].getAddress(), nodeKeyAddr);
+      const noBen = auth(500, nodeKeyAddr, ZERO_ADDRESS);
+      await expect(
+        ctx.channels.dispute(channelId, 30n * USDC, await voucher(ctx.payer, channelId, 30n * USDC), noBen, await signAuth(ctx.nodeKey, domain(), noBen)),
+      ).to.be.revertedWithCustomError(ctx.channels, "PaymentChannelInvalidWatchtowerAuth");
+    });
+
+    it("gives a payer disputing its own channel through a second address nothing", async () => {
+      // The payer's second address copies a watchtower's authorisation (all it can get: it cannot
+      // forge the node's signature) and disputes with a voucher the payer signs.
+      const second = ctx.payer2;
+      const secondAddr = await second.getAddress();
+      const a = auth(2000);
+      const authSig = await signAuth(ctx.nodeKey, domain(), a);
+      const [pay, sec, ben] = await deltas([payerAddr, secondAddr, beneficiary], async () => {
+        await ctx.channels.connect(second).dispute(channelId, 30n * USDC, await voucher(ctx.payer, channelId, 30n * USDC), a, authSig);
+        const c = await ctx.channels.getChannel(channelId);
+        await time.increaseTo(c.closesAt + 1n);
+        await ctx.channels.connect(second).settle(channelId);
+      });
+      // Without the dispute the payer would have got 90 back; now 70, and the second address nothing.
+      expect(pay).to.equal(70n * USDC);
+      expect(sec).to.equal(0n);
+      expect(pay + sec).to.be.lessThan(90n * USDC);
+      expect(ben).to.equal((20n * USDC * 2000n) / 10_000n);
+      // An authorisation naming the payer's own address needs the node's signature, which it lacks.
+      const selfAuth = auth(2000, nodeKeyAddr, secondAddr);
+      expect(await ctx.channels.watchtowerAuthDigest(selfAuth)).to.not.equal(await ctx.channels.watchtowerAuthDigest(a));
+    });
+
+    it("pays no bounty on a dispute without an authorisation", async () => {
+      const [ben, op, tr] = await deltas([beneficiary, operatorAddr, treasuryAddr], async () =>
+        ctx.channels.connect(ctx.others[6]).dispute(channelId, 20n * USDC, await voucher(ctx.payer, channelId, 20n * USDC), NO_AUTH, "0x"),
+      );
+      expect(ben).to.equal(0n);
+      expect(op + tr).to.equal(10n * USDC);
+    });
+  });
+
+  // ================================================================ blocked recipients
+  describe("recipients that cannot receive (USDC blacklist)", () => {
+    it("does not let a blacklisted operator block payouts or settlement", async () => {
+      const { channelId } = await openChannel(ctx, { deposit: 100n * USDC });
+      await ctx.usdc.connect(ctx.deployer).blacklist(operatorAddr);
+      const amount = 40n * USDC;
+      const opShare = amount - fee(amount);
+      await expect(ctx.channels.connect(ctx.nodeKey).closeByPayee(channelId, amount, await voucher(ctx.payer, channelId, amount)))
+        .to.emit(ctx.channels, "PayoutDeferred")
+        .withArgs(operatorAddr, opShare);
+      expect(await ctx.channels.withdrawable(operatorAddr)).to.equal(opShare);
+      expect(await ctx.channels.totalWithdrawable()).to.equal(opShare);
+      expect(await bal(ctx.address)).to.equal(opShare);
+      // The operator withdraws to another address.
+      const to = await ctx.others[8].getAddress();
+      await expect(ctx.channels.connect(ctx.operator).withdraw(to))
+        .to.emit(ctx.channels, "Withdrawn")
+        .withArgs(operatorAddr, to, opShare);
+      expect(await bal(to)).to.equal(opShare);
+      expect(await ctx.channels.totalWithdrawable()).to.equal(0n);
+      await expect(ctx.channels.connect(ctx.operator).withdraw(to))
+        .to.be.revertedWithCustomError(ctx.channels, "PaymentChannelNothingToWithdraw")
+        .withArgs(operatorAddr);
+    });
+
+    it("does not let a blacklisted payer block a settle", async () => {
+      const { channelId } = await openChannel(ctx, { deposit: 100n * USDC });
+      const closesAt = await startClose(channelId);
+      await ctx.usdc.connect(ctx.deployer).blacklist(payerAddr);
+      await time.increaseTo(closesAt + 1n);
+      await expect(ctx.channels.connect(ctx.others[0]).settle(channelId))
+        .to.emit(ctx.channels, "PayoutDeferred")
+        .withArgs(payerAddr, 100n * USDC);
+      expect(await ctx.channels.withdrawable(payerAddr)).to.equal(100n * USDC);
+      // Withdrawing to itself fails while it is blacklisted; to another address works.
+      await expect(ctx.channels.connect(ctx.payer).withdraw(payerAddr)).to.be.revertedWithCustomError(ctx.usdc, "MockUSDCBlacklisted");
+      await ctx.channels.connect(ctx.payer).withdraw(await ctx.others[9].getAddress());
+      expect(await bal(ctx.address)).to.equal(0n);
+    });
+
+    it("does not let a blacklisted treasury block a claim", async () => {
+      const { channelId } = await openChannel(ctx, { deposit: 100n * USDC });
+      await ctx.usdc.connect(ctx.deployer).blacklist(treasuryAddr);
+      await ctx.channels.connect(ctx.operator).claim(channelId, 20n * USDC, await voucher(ctx.payer, channelId, 20n * USDC));
+      expect(await ctx.channels.withdrawable(treasuryAddr)).to.equal(fee(20n * USDC));
+    });
+  });
+
+  // ================================================================ EIP-712 agreement with TypeScript
+  describe("EIP-712 agreement with agents/protocol/eip712.ts", () => {
+    it("computes the same digests and type hashes as the shared TypeScript module", async () => {
+      const { channelId } = await openChannel(ctx);
+      const d = domain();
+      expect(await ctx.channels.voucherDigest(channelId, 123n)).to.equal(
+        TypedDataEncoder.hash(d, Voucher, { channelId, cumulativeAmount: 123n }),
+      );
+      const a = { nodeKey: nodeKeyAddr, beneficiary: payerAddr, maxBps: 1500 };
+      expect(await ctx.channels.watchtowerAuthDigest(a)).to.equal(TypedDataEncoder.hash(d, WatchtowerAuth, a));
+      const sc = { blobId: id("blob"), client: payerAddr, channelId, timestamp: 1_700_000_000n };
+      expect(await ctx.channels.serveCommitmentDigest(sc)).to.equal(TypedDataEncoder.hash(d, ServeCommitment, sc));
+      expect(await ctx.channels.VOUCHER_TYPEHASH()).to.equal(id(TypedDataEncoder.from(Voucher).encodeType("Voucher")));
+      expect(await ctx.channels.WATCHTOWER_AUTH_TYPEHASH()).to.equal(
+        id(TypedDataEncoder.from(WatchtowerAuth).encodeType("WatchtowerAuth")),
+      );
+      expect(await ctx.channels.SERVE_COMMITMENT_TYPEHASH()).to.equal(
+        id(TypedDataEncoder.from(ServeCommitment).encodeType("ServeCommitment")),
+      );
+      const onChain = await ctx.channels.eip712Domain();
+      expect(onChain.name).to.equal(d.name);
+      expect(onChain.version).to.equal(d.version);
+      expect(onChain.chainId).to.equal(ctx.chainId);
+      expect(onChain.verifyingContract).to.equal(ctx.address);
+    });
+
+    it("accepts vouchers signed with the shared types on-chain", async () => {
+      const { channelId } = await openChannel(ctx);
+      const sig = await signVoucher(ctx.payer, domain(), channelId, 777n);
+      expect(ethers.recoverAddress(TypedDataEncoder.hash(domain(), Voucher, { channelId, cumulativeAmount: 777n }), sig)).to.equal(payerAddr);
+      await ctx.channels.connect(ctx.operator).claim(channelId, 777n, sig);
+      expect((await ctx.channels.getChannel(channelId)).paid).to.equal(777n);
+    });
+  });
+
+  // ================================================================ gas
+  describe("gas", () => {
+    it("matches the committed snapshot (gas/channels.json)", async () => {
+      const gas = new GasRecorder("channels");
+      // Warm the contract's own USDC balance (a first-ever deposit pays the zero-to-nonzero cost).
+      await openChannel(ctx, { payer: ctx.payer2 });
+      const opened = await openChannel(ctx);
+      await gas.record("open", opened.tx);
+      const { channelId } = opened;
+      await gas.record("topUp", await ctx.channels.connect(ctx.payer).topUp(channelId, 10n * USDC));
+      await gas.record(
+        "claim",
+        await ctx.channels.connect(ctx.operator).claim(channelId, 10n * USDC, await voucher(ctx.payer, channelId, 10n * USDC)),
+      );
+      await gas.record(
+        "closeByPayee (with voucher)",
+        await ctx.channels.connect(ctx.operator).closeByPayee(channelId, 20n * USDC, await voucher(ctx.payer, channelId, 20n * USDC)),
+      );
+      const session = randomWallet();
+      const s = await openChannel(ctx, { voucherSigner: session.address, signerExpiry: BigInt(await time.latest()) + DAY });
+      await gas.record("open (session key)", s.tx);
+      await gas.record(
+        "claim (session key)",
+        await ctx.channels.connect(ctx.operator).claim(s.channelId, 10n * USDC, await voucher(session, s.channelId, 10n * USDC)),
+      );
+
+      // permit
+      const fresh = ctx.others[1];
+      const freshAddr = await fresh.getAddress();
+      await ctx.usdc.mint(freshAddr, 100n * USDC);
+      const usdcDomain = await ctx.usdc.eip712Domain();
+      const deadline = BigInt(await time.latest()) + DAY;
+      const permitSig = Signature.from(
+        await fresh.signTypedData(
+          { name: usdcDomain.name, version: usdcDomain.version, chainId: ctx.chainId, verifyingContract: await ctx.usdc.getAddress() },
+          {
+            Permit: [
+              { name: "owner", type: "address" },
+              { name: "spender", type: "address" },
+              { name: "value", type: "uint256" },
+              { name: "nonce", type: "uint256" },
+              { name: "deadline", type: "uint256" },
+            ],
+          },
+          { owner: freshAddr, spender: ctx.address, value: 50n * USDC, nonce: 0n, deadline },
+        ),
+      );
+      await gas.record(
+        "openWithPermit",
+        await ctx.channels
+          .connect(fresh)
+          .openWithPermit(nodeKeyAddr, 50n * USDC, ZERO_ADDRESS, 0n, nextNonce(), deadline, permitSig.v, permitSig.r, permitSig.s),
+      );
+
+      // payer close → dispute (with and without bounty) → settle
+      const p = await openChannel(ctx);
+      await ctx.channels.connect(ctx.operator).claim(p.channelId, 5n * USDC, await voucher(ctx.payer, p.channelId, 5n * USDC));
+      await gas.record("closeByPayer", await ctx.channels.connect(ctx.payer).closeByPayer(p.channelId));
+      await gas.record(
+        "dispute",
+        await ctx.channels.connect(ctx.watchtower).dispute(p.channelId, 10n * USDC, await voucher(ctx.payer, p.channelId, 10n * USDC), NO_AUTH, "0x"),
+      );
+      const a = { nodeKey: nodeKeyAddr, beneficiary: await ctx.watchtower.getAddress(), maxBps: 1000 };
+      await gas.record(
+        "dispute (watchtower bounty)",
+        await ctx.channels
+          .connect(ctx.watchtower)
+          .dispute(p.channelId, 20n * USDC, await voucher(ctx.payer, p.channelId, 20n * USDC), a, await signAuth(ctx.nodeKey, domain(), a)),
+      );
+      await time.increase(DAY + 1n);
+      await gas.record("settle", await ctx.channels.connect(ctx.others[0]).settle(p.channelId));
+      gas.check();
+
+      // Targets of issue 4 that this design meets (open: ~148k against 130k, and a dispute that
+      // also pays a watchtower bounty: ~97k against 80k, are explained in docs/channels.md; the
+      // snapshot above guards them against regressions).
+      const targets: Record<string, bigint> = {
+        openWithPermit: 180_000n,
+        "closeByPayee (with voucher)": 100_000n,
+        closeByPayer: 50_000n,
+        dispute: 80_000n,
+        settle: 70_000n,
+      };
+      const figures = JSON.parse(
+        (await import("node:fs")).readFileSync(new URL("../../gas/channels.json", import.meta.url), "utf8"),
+      ) as Record<string, number>;
+      for (const [label, target] of Object.entries(targets)) {
+        expect(BigInt(figures[label]), label).to.be.at.most(target);
+      }
+    });
+  });
+});
+
+const HOUR_S = 3600n;
