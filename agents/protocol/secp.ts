@@ -21,7 +21,7 @@ export const SIGNATURE_LENGTH = 65;
 const N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
 const HALF_N = N >> 1n;
 
-interface Backend {
+export interface SecpBackend {
   name: "napi" | "noble";
   /** Returns r || s (64 bytes) and the recovery id. */
   sign(digest: Uint8Array, secretKey: Uint8Array): { signature: Uint8Array; recid: number };
@@ -34,7 +34,7 @@ interface NapiSecp {
   ecdsaRecover(sig: Uint8Array, recid: number, msg32: Uint8Array, compressed: boolean): Uint8Array;
 }
 
-const nobleBackend: Backend = {
+const nobleBackend: SecpBackend = {
   name: "noble",
   sign(digest, secretKey) {
     const rec = noble.sign(digest, secretKey, { prehash: false, format: "recovered" });
@@ -48,7 +48,7 @@ const nobleBackend: Backend = {
   },
 };
 
-function loadNapi(): Backend | undefined {
+function loadNapi(): SecpBackend | undefined {
   try {
     const require = createRequire(import.meta.url);
     const lib = require("secp256k1/bindings.js") as NapiSecp;
@@ -62,7 +62,11 @@ function loadNapi(): Backend | undefined {
   }
 }
 
-const backend: Backend = (process.env.CDN_SECP256K1_BACKEND === "noble" ? undefined : loadNapi()) ?? nobleBackend;
+const napiBackend = loadNapi();
+const backend: SecpBackend = (process.env.CDN_SECP256K1_BACKEND === "noble" ? undefined : napiBackend) ?? nobleBackend;
+
+/** The raw backends available in this process (for benchmarks and cross-checks). */
+export const secpBackends: Readonly<Partial<Record<SecpBackend["name"], SecpBackend>>> = { noble: nobleBackend, ...(napiBackend ? { napi: napiBackend } : {}) };
 
 /** Name of the active secp256k1 backend. */
 export const secpBackend: "napi" | "noble" = backend.name;

@@ -42,7 +42,8 @@ export class StreamVerifier {
   private readonly hashes: Uint8Array;
   private next: number;
   private expected: number;
-  private pending: Uint8Array[] = [];
+  /** The partial leaf being assembled (allocated at its first byte), and how much of it is filled. */
+  private pending: Uint8Array | undefined;
   private pendingLen = 0;
   private hash: Hash | undefined;
   private closed = false;
@@ -77,7 +78,7 @@ export class StreamVerifier {
 
   private fail(e: ProtocolError, verified: VerifiedChunk[]): never {
     this.closed = true;
-    this.pending = [];
+    this.pending = undefined;
     (e as PushError).verified = verified;
     throw e;
   }
@@ -112,17 +113,20 @@ export class StreamVerifier {
         this.release(out, createHash("sha256").update(LEAF_TAG).update(piece).digest(), piece);
         continue;
       }
+      // a leaf split across pieces: copy into one buffer (a fresh Uint8Array: Buffer.concat is
+      // ~2x slower here) and hash as the bytes arrive
       this.hash ??= createHash("sha256").update(LEAF_TAG);
+      this.pending ??= new Uint8Array(this.expected);
       this.hash.update(piece);
-      this.pending.push(piece);
+      this.pending.set(piece, this.pendingLen);
       this.pendingLen += take;
       if (this.pendingLen === this.expected) {
         const digest = this.hash.digest();
-        const data = Buffer.concat(this.pending, this.pendingLen);
+        const data = this.pending;
         this.hash = undefined;
-        this.pending = [];
+        this.pending = undefined;
         this.pendingLen = 0;
-        this.release(out, digest, new Uint8Array(data.buffer, data.byteOffset, data.length));
+        this.release(out, digest, data);
       }
     }
     // an empty leaf (empty blob) is complete without any byte
