@@ -1,0 +1,325 @@
+/**
+ * Blacklist slashing in PaymentChannel: commit–reveal of a node-signed ServeCommitment bound to a
+ * channel. Runs against the test-only registry/blacklist mocks (the real registry is exercised in
+ * PaymentChannelRegistry.test.ts).
+ */
+import { expect } from "chai";
+import { network } from "hardhat";
+import { hexlify, id, randomBytes, type Signer, type Wallet } from "ethers";
+import type { ServeCommitmentValue } from "../../agents/protocol/eip712.js";
+import {
+  DAY,
+  NODE_BOND,
+  USDC,
+  channelDomain,
+  deployChannels,
+  openChannel,
+  randomWallet,
+  signCommitment,
+  type ChannelContext,
+} from "../helpers/channels.js";
+
+const connection = await network.create();
+const { ethers, networkHelpers } = connection;
+const { time } = networkHelpers;
+
+const COMPLIANCE = DAY;
+
+describe("PaymentChannel slashing", function () {
+  const fixture = () => deployChannels(connection);
+  let ctx: ChannelContext;
+  let reporterAddr: string, treasuryAddr: string, payerAddr: string;
+  beforeEach(async () => {
+    ctx = await networkHelpers.loadFixture(fixture);
+    reporterAddr = await ctx.reporter.getAddress();
+    treasuryAddr = await ctx.treasury.getAddress();
+    payerAddr = await ctx.payer.getAddress();
+  });
+
+  /** Lists `blobId` and returns its entry id and effectiveAt. */
+  async function list(blobId: string) {
+    await ctx.blacklist.add(blobId, COMPLIANCE);
+    const entry = await ctx.blacklist.entryOf(blobId);
+    return { entryId: entry.entryId, effectiveAt: entry.effectiveAt };
+  }
+  /** Opens a channel at exactly `at` (or now). */
+  async function openAt(at?: bigint, payer: Signer = ctx.payer) {
+    if (at !== undefined) await time.setNextBlockTimestamp(at);
+    const { channelId, tx } = await openChannel(ctx, { payer });
+    const receipt = await tx.wait();
+    const openedAt = BigInt((await ethers.provider.getBlock(receipt!.blockNumber))!.timestamp);
+    return { channelId, openedAt };
+  }
+  function commitmentFor(blobId: string, channelId: string, timestamp?: bigint): ServeCommitmentValue {
+    return { blobId, client: payerAddr, channelId, timestamp: timestamp ?? 1_800_000_000n };
+  }
+  async function sign(commitment: ServeCommitmentValue, signer: Signer | Wallet = ctx.nodeKey) {
+    return signCommitment(signer, channelDomain(ctx), commitment);
+  }
+  async function commit(commitment: ServeCommitmentValue, signature: string, reporter: Signer = ctx.reporter) {
+    const salt = hexlify(randomBytes(32));
+    const hash = await ctx.channels.evidenceCommitHash(await reporter.getAddress(), commitment, signature, salt);
+    const tx = await ctx.channels.connect(reporter).commitEvidence(hash);
+    const receipt = await tx.wait();
+    const committedAt = BigInt((await ethers.provider.getBlock(receipt!.blockNumber))!.timestamp);
+    return { salt, hash, committedAt };
+  }
+  const reveal = (commitment: ServeCommitmentValue, signature: string, salt: string, reporter: Signer = ctx.reporter) =>
+    ctx.channels.connect(reporter).revealEvidence(commitment, signature, salt);
+  async function commitReveal(commitment: ServeCommitmentValue, signature: string, reporter: Signer = ctx.reporter) {
+    const { salt } = await commit(commitment, signature, reporter);
+    return reveal(commitment, signature, salt, reporter);
+  }
+  /** A blob listed now, and a channel opened exactly when the entry takes effect. */
+  async function violation() {
+    const blobId = id("blob-" + hexlify(randomBytes(8)));
+    const { entryId, effectiveAt } = await list(blobId);
+    const { channelId, openedAt } = await openAt(effectiveAt);
+    const commitment = commitmentFor(blobId, channelId);
+    return { blobId, entryId, effectiveAt, channelId, openedAt, commitment, signature: await sign(commitment) };
+  }
+  const bondOf = async () => {
+    const n = await ctx.registry.getNode(ctx.nodeId);
+    return n.bond + n.unbonding;
+  };
+
+  it("slashes valid evidence: reporter and treasury split the slash share of the bond", async () => {
+    const v = await violation();
+    expect(v.openedAt).to.equal(v.effectiveAt); // opened at the boundary: still slashable
+    const slash = (NODE_BOND * 1000n) / 10_000n;
+    const reward = slash / 2n;
+    const before = await Promise.all([ctx.usdc.balanceOf(reporterAddr), ctx.usdc.balanceOf(treasuryAddr)]);
+    await expect(commitReveal(v.commitment, v.signature))
+      .to.emit(ctx.channels, "NodeSlashed")
+      .withArgs(ctx.nodeId, v.entryId, v.channelId, v.blobId, reporterAddr, slash, reward, slash - reward);
+    expect((await ctx.usdc.balanceOf(reporterAddr)) - before[0]).to.equal(reward);
+    expect((await ctx.usdc.balanceOf(treasuryAddr)) - before[1]).to.equal(slash - reward);
+    expect(await bondOf()).to.equal(NODE_BOND - slash);
+    expect(await ctx.channels.isSlashed(ctx.nodeId, v.blobId, v.entryId)).to.equal(true);
+    // Nothing stays in the channel contract but the channel's deposit.
+    expect(await ctx.usdc.balanceOf(ctx.address)).to.equal(await ctx.channels.balanceOf(v.channelId));
+  });
+
+  it("slashes at most once per (node, entry): replays and other channels fail; a new entry is new", async () => {
+    const v = await violation();
+    const { salt } = await commit(v.commitment, v.signature);
+    await reveal(v.commitment, v.signature, salt);
+    // Replay of the same reveal.
+    await expect(reveal(v.commitment, v.signature, salt))
+      .to.be.revertedWithCustomError(ctx.channels, "PaymentChannelAlreadySlashed")
+      .withArgs(ctx.nodeId, v.entryId);
+    // Same entry, another channel and another reporter.
+    const other = await openAt(undefined, ctx.payer2);
+    const c2 = commitmentFor(v.blobId, other.channelId);
+    await expect(commitReveal(c2, await sign(c2), ctx.watchtower)).to.be.revertedWithCustomError(
+      ctx.channels,
+      "PaymentChannelAlreadySlashed",
+    );
+    // Removed and listed again: a fresh entry, slashable once more on a channel opened after it binds.
+    await ctx.blacklist.remove(v.blobId);
+    const again = await list(v.blobId);
+    expect(again.entryId).to.not.equal(v.entryId);
+    const late = await openAt(again.effectiveAt);
+    const c3 = commitmentFor(v.blobId, late.channelId);
+    await expect(commitReveal(c3, await sign(c3))).to.emit(ctx.channels, "NodeSlashed");
+  });
+
+  it("slashes a node that back-dated or future-dated its commitment on a channel opened after effectiveAt", async () => {
+    for (const timestamp of [0n, 1n, 2n ** 64n - 1n]) {
+      const blobId = id("dated-" + timestamp.toString());
+      const { effectiveAt } = await list(blobId);
+      const { channelId } = await openAt(effectiveAt + 5n);
+      const c = commitmentFor(blobId, channelId, timestamp);
+      await expect(commitReveal(c, await sign(c))).to.emit(ctx.channels, "NodeSlashed");
+    }
+  });
+
+  it("does not slash on a channel opened before effectiveAt, whatever the commitment says", async () => {
+    const blobId = id("early");
+    const { effectiveAt } = await list(blobId);
+    const { channelId, openedAt } = await openAt(effectiveAt - 1n);
+    await time.increaseTo(effectiveAt + DAY / 2n);
+    const c = commitmentFor(blobId, channelId, effectiveAt + DAY); // claims a time after effectiveAt
+    await expect(commitReveal(c, await sign(c)))
+      .to.be.revertedWithCustomError(ctx.channels, "PaymentChannelOpenedBeforeEffective")
+      .withArgs(openedAt, effectiveAt);
+  });
+
+  it("rejects forged evidence (not signed by the channel's node key)", async () => {
+    const v = await violation();
+    const forger = randomWallet();
+    await expect(commitReveal(v.commitment, await sign(v.commitment, forger)))
+      .to.be.revertedWithCustomError(ctx.channels, "PaymentChannelEvidenceWrongSigner")
+      .withArgs(forger.address);
+    await expect(commitReveal(v.commitment, await sign(v.commitment, ctx.payer)))
+      .to.be.revertedWithCustomError(ctx.channels, "PaymentChannelEvidenceWrongSigner")
+      .withArgs(payerAddr);
+    // A signature over another commitment (edited after signing) recovers someone else.
+    const edited = { ...v.commitment, blobId: id("other") };
+    await expect(commitReveal(edited, v.signature)).to.be.revertedWithCustomError(
+      ctx.channels,
+      "PaymentChannelEvidenceWrongSigner",
+    );
+  });
+
+  it("attributes evidence signed by the key at opening or the current key, not an intermediate one", async () => {
+    const blobs = [id("k-a"), id("k-b"), id("k-c")];
+    let effective = 0n;
+    for (const b of blobs) effective = (await list(b)).effectiveAt;
+    const { channelId } = await openAt(effective);
+    const k2 = randomWallet();
+    const k3 = randomWallet();
+    await ctx.registry.rotateKey(ctx.nodeId, k2.address);
+    await ctx.registry.rotateKey(ctx.nodeId, k3.address);
+    // k2 was the node's key only between opening and now.
+    const c0 = commitmentFor(blobs[0], channelId);
+    await expect(commitReveal(c0, await sign(c0, k2)))
+      .to.be.revertedWithCustomError(ctx.channels, "PaymentChannelEvidenceWrongSigner")
+      .withArgs(k2.address);
+    await expect(commitReveal(c0, await sign(c0, k3))).to.emit(ctx.channels, "NodeSlashed"); // current key
+    const c1 = commitmentFor(blobs[1], channelId);
+    await expect(commitReveal(c1, await sign(c1))).to.emit(ctx.channels, "NodeSlashed"); // key at opening
+  });
+
+  it("rejects evidence committed after the evidence max age of the channel's opening", async () => {
+    const maxAge = await ctx.params.evidenceMaxAge();
+    const a = await violation();
+    await time.setNextBlockTimestamp(a.openedAt + maxAge);
+    const ok = await commit(a.commitment, a.signature);
+    expect(ok.committedAt).to.equal(a.openedAt + maxAge);
+    await expect(reveal(a.commitment, a.signature, ok.salt)).to.emit(ctx.channels, "NodeSlashed");
+
+    const b = await violation();
+    await time.setNextBlockTimestamp(b.openedAt + maxAge + 1n);
+    const late = await commit(b.commitment, b.signature);
+    await expect(reveal(b.commitment, b.signature, late.salt))
+      .to.be.revertedWithCustomError(ctx.channels, "PaymentChannelEvidenceExpired")
+      .withArgs(b.openedAt + maxAge + 1n, b.openedAt + maxAge);
+  });
+
+  it("accepts a reveal up to the end of the reveal window and rejects it after", async () => {
+    const window = await ctx.params.revealWindow();
+    const a = await violation();
+    const ca = await commit(a.commitment, a.signature);
+    await time.setNextBlockTimestamp(ca.committedAt + window);
+    await expect(reveal(a.commitment, a.signature, ca.salt)).to.emit(ctx.channels, "NodeSlashed");
+
+    const b = await violation();
+    const cb = await commit(b.commitment, b.signature);
+    await time.setNextBlockTimestamp(cb.committedAt + window + 1n);
+    await expect(reveal(b.commitment, b.signature, cb.salt, ctx.reporter).then((tx) => tx))
+      .to.be.revertedWithCustomError(ctx.channels, "PaymentChannelRevealWindowOver")
+      .withArgs(cb.committedAt + window, cb.committedAt + window + 1n);
+  });
+
+  it("rejects a reveal in the block of its commitment", async () => {
+    const v = await violation();
+    const salt = hexlify(randomBytes(32));
+    const hash = await ctx.channels.evidenceCommitHash(reporterAddr, v.commitment, v.signature, salt);
+    await connection.provider.request({ method: "evm_setAutomine", params: [false] });
+    try {
+      const commitTx = await ctx.channels.connect(ctx.reporter).commitEvidence(hash, { gasLimit: 200_000 });
+      const revealTx = await ctx.channels
+        .connect(ctx.reporter)
+        .revealEvidence(v.commitment, v.signature, salt, { gasLimit: 1_000_000 });
+      await networkHelpers.mine();
+      const commitReceipt = await ethers.provider.getTransactionReceipt(commitTx.hash);
+      const revealReceipt = await ethers.provider.getTransactionReceipt(revealTx.hash);
+      expect(commitReceipt!.status).to.equal(1);
+      expect(revealReceipt!.blockNumber).to.equal(commitReceipt!.blockNumber);
+      expect(revealReceipt!.status).to.equal(0);
+    } finally {
+      await connection.provider.request({ method: "evm_setAutomine", params: [true] });
+    }
+    expect(await ctx.channels.isSlashed(ctx.nodeId, v.blobId, v.entryId)).to.equal(false);
+    // One block later the same reveal is accepted.
+    await expect(reveal(v.commitment, v.signature, salt)).to.emit(ctx.channels, "NodeSlashed");
+  });
+
+  it("does not let a copied reveal steal the reward (front-running)", async () => {
+    const v = await violation();
+    const { salt } = await commit(v.commitment, v.signature);
+    const thief = ctx.others[0];
+    // The thief replays the reporter's reveal calldata from its own address.
+    await expect(reveal(v.commitment, v.signature, salt, thief)).to.be.revertedWithCustomError(
+      ctx.channels,
+      "PaymentChannelEvidenceNotCommitted",
+    );
+    // Committing after seeing the reveal lands the thief's reveal at least a block later: too late.
+    const thiefCommit = await commit(v.commitment, v.signature, thief);
+    const before = await ctx.usdc.balanceOf(reporterAddr);
+    await reveal(v.commitment, v.signature, salt);
+    expect((await ctx.usdc.balanceOf(reporterAddr)) - before).to.equal((NODE_BOND * 1000n) / 10_000n / 2n);
+    await expect(reveal(v.commitment, v.signature, thiefCommit.salt, thief)).to.be.revertedWithCustomError(
+      ctx.channels,
+      "PaymentChannelAlreadySlashed",
+    );
+  });
+
+  it("rejects evidence for a blob that is not (or no longer) blacklisted", async () => {
+    const { channelId } = await openAt();
+    const never = commitmentFor(id("never-listed"), channelId);
+    await expect(commitReveal(never, await sign(never)))
+      .to.be.revertedWithCustomError(ctx.channels, "PaymentChannelBlobNotBlacklisted")
+      .withArgs(never.blobId);
+    const v = await violation();
+    await ctx.blacklist.remove(v.blobId);
+    await expect(commitReveal(v.commitment, v.signature)).to.be.revertedWithCustomError(
+      ctx.channels,
+      "PaymentChannelBlobNotBlacklisted",
+    );
+  });
+
+  it("slashes an unbonding (exiting) node", async () => {
+    const v = await violation();
+    await ctx.registry.startUnbonding(ctx.nodeId, BigInt(await time.latest()) + 14n * DAY);
+    expect(await ctx.registry.isActive(await ctx.nodeKey.getAddress())).to.equal(false);
+    const node = await ctx.registry.getNode(ctx.nodeId);
+    expect(node.bond).to.equal(0n);
+    expect(node.unbonding).to.equal(NODE_BOND);
+    await expect(commitReveal(v.commitment, v.signature))
+      .to.emit(ctx.channels, "NodeSlashed")
+      .withArgs(ctx.nodeId, v.entryId, v.channelId, v.blobId, reporterAddr, NODE_BOND / 10n, NODE_BOND / 20n, NODE_BOND / 20n);
+    expect((await ctx.registry.getNode(ctx.nodeId)).unbonding).to.equal(NODE_BOND - NODE_BOND / 10n);
+  });
+
+  it("reverts when there is no bond left to slash", async () => {
+    const emptyKey = ctx.others[3];
+    await ctx.registry.register(await emptyKey.getAddress(), await ctx.others[4].getAddress(), 0n);
+    const blobId = id("empty");
+    const { effectiveAt } = await list(blobId);
+    await time.setNextBlockTimestamp(effectiveAt);
+    const { channelId } = await openChannel(ctx, { nodeKey: await emptyKey.getAddress() });
+    const c = commitmentFor(blobId, channelId);
+    await expect(commitReveal(c, await sign(c, emptyKey)))
+      .to.be.revertedWithCustomError(ctx.channels, "PaymentChannelNothingSlashed")
+      .withArgs(2n);
+  });
+
+  it("credits the reward when the reporter cannot receive USDC", async () => {
+    const v = await violation();
+    const { salt } = await commit(v.commitment, v.signature);
+    await ctx.usdc.connect(ctx.deployer).blacklist(reporterAddr);
+    await expect(reveal(v.commitment, v.signature, salt))
+      .to.emit(ctx.channels, "PayoutDeferred")
+      .withArgs(reporterAddr, NODE_BOND / 20n);
+    expect(await ctx.channels.withdrawable(reporterAddr)).to.equal(NODE_BOND / 20n);
+  });
+
+  it("records commitments once and rejects evidence on unknown channels", async () => {
+    const hash = id("some evidence");
+    const tx = await ctx.channels.connect(ctx.reporter).commitEvidence(hash);
+    await expect(tx).to.emit(ctx.channels, "EvidenceCommitted").withArgs(hash, reporterAddr);
+    const [ts, bn] = await ctx.channels.evidenceCommittedAt(hash);
+    expect(ts).to.equal(BigInt(await time.latest()));
+    expect(bn).to.equal(BigInt((await tx.wait())!.blockNumber));
+    await expect(ctx.channels.connect(ctx.watchtower).commitEvidence(hash))
+      .to.be.revertedWithCustomError(ctx.channels, "PaymentChannelEvidenceAlreadyCommitted")
+      .withArgs(hash);
+    const ghost = commitmentFor(id("b"), id("no such channel"));
+    await expect(commitReveal(ghost, await sign(ghost)))
+      .to.be.revertedWithCustomError(ctx.channels, "PaymentChannelUnknown")
+      .withArgs(ghost.channelId);
+    void USDC;
+  });
+});
