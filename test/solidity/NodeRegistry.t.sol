@@ -43,17 +43,47 @@ contract NodeRegistryFuzzTest {
         registry = new NodeRegistry(IERC20(address(usdc)), IProtocolParams(address(params)), address(this));
         usdc.mint(address(this), 1e18);
         usdc.approve(address(registry), type(uint256).max);
-        _key(0, 0x1234567890abcdf6, hex"2accea403761209011894b3700042ddb5c97e092fbe57a51c75b0419d7d1b9444dc6dfffdced0e38d4be508f5532007f7631d5a82b36f8fdd7537d0fd08cd4f7");
-        _key(1, 0x2468acf121579be5, hex"6d961c8ac1b8c9e656880e5d9c5d50b173249d7501bf918abb36166297aa66a40193f5eb0804886200823a75264187ea5d5a55beb5d64096f27497b215083182");
-        _key(2, 0x369d0369b20369d4, hex"781ecd6c80a9f69d120d5754267c0fbac8e494060c7599900c6515e759d204740d3afd2c84b98f1ee4763dd6d31c801088431bdf62976b19925d4de6d3d0ecd7");
-        _key(3, 0x48d159e242af37c3, hex"35d9b356cb60180727fcb0cfbf770bf6aac95a6f40d5a7ba834023e37295657f5478319bcbfa204eb3710e6d2454bba31945c74c001f9fb17c83ef072b5d7031");
-        _key(4, 0x5b05b05ad35b05b2, hex"6d1c167bdba77afda5e8010ad55c0c9e3e606e035527053c7dffeb33717a723ceb5dba28e4a6cf8ab98a6dd4bbe2618eaba63c38f08059c069e9f66bc354067a");
-        _key(5, 0x6d3a06d36406d3a1, hex"a35ad7184c9bfe1dbf870b54970929602036201c83a3016210d238e712da46da10d0d8b42c69ce4b7be4063fa3fec11f74cea21464f3035c357877625d5650e9");
+        _key(
+            0,
+            0x1234567890abcdf6,
+            hex"2accea403761209011894b3700042ddb5c97e092fbe57a51c75b0419d7d1b944"
+            hex"4dc6dfffdced0e38d4be508f5532007f7631d5a82b36f8fdd7537d0fd08cd4f7"
+        );
+        _key(
+            1,
+            0x2468acf121579be5,
+            hex"6d961c8ac1b8c9e656880e5d9c5d50b173249d7501bf918abb36166297aa66a4"
+            hex"0193f5eb0804886200823a75264187ea5d5a55beb5d64096f27497b215083182"
+        );
+        _key(
+            2,
+            0x369d0369b20369d4,
+            hex"781ecd6c80a9f69d120d5754267c0fbac8e494060c7599900c6515e759d20474"
+            hex"0d3afd2c84b98f1ee4763dd6d31c801088431bdf62976b19925d4de6d3d0ecd7"
+        );
+        _key(
+            3,
+            0x48d159e242af37c3,
+            hex"35d9b356cb60180727fcb0cfbf770bf6aac95a6f40d5a7ba834023e37295657f"
+            hex"5478319bcbfa204eb3710e6d2454bba31945c74c001f9fb17c83ef072b5d7031"
+        );
+        _key(
+            4,
+            0x5b05b05ad35b05b2,
+            hex"6d1c167bdba77afda5e8010ad55c0c9e3e606e035527053c7dffeb33717a723c"
+            hex"eb5dba28e4a6cf8ab98a6dd4bbe2618eaba63c38f08059c069e9f66bc354067a"
+        );
+        _key(
+            5,
+            0x6d3a06d36406d3a1,
+            hex"a35ad7184c9bfe1dbf870b54970929602036201c83a3016210d238e712da46da"
+            hex"10d0d8b42c69ce4b7be4063fa3fec11f74cea21464f3035c357877625d5650e9"
+        );
     }
 
     function _key(uint256 i, uint256 privateKey, bytes memory publicKey) private {
         address derived = address(uint160(uint256(keccak256(publicKey))));
-        require(derived == VM.addr(privateKey), "precomputed public key does not match");
+        require(derived == VM.addr(privateKey), "bad precomputed public key");
         keys[i] = NodeKey({addr: derived, privateKey: privateKey, publicKey: publicKey});
     }
 
