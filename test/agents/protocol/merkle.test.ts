@@ -126,6 +126,20 @@ describe("protocol › content addressing", () => {
       }
     });
 
+    it("matches the spec's range-proof vector (5-leaf pattern blob, leaf 2)", () => {
+      const t = buildBlobTree(patternBlob(5 * LEAF_SIZE));
+      expect(toHex(t.leafLayer.subarray(64, 96))).to.equal("0xcd011b221db9dc20afdb83e5d073372cccce2e2730d1fb665d971de2902fcb0b");
+      expect(toHex(rangeProof(t.leafLayer, 2, 1))).to.equal(
+        "0x" +
+          "c998c50195a6784b66164f7246fd8ba8313c04b4bfb514e20cf631bc916bed60" +
+          "d877f8eaa6f79a7ceb3636d112020c6de86b00d1f6892e56082b6666ed03eee3" +
+          "4c7ab234f1d4053a7a9cb229b0dc46d346895c30cc2737c62bf99de8bdb488ce",
+      );
+      expect(toHex(rangeProof(t.leafLayer, 1, 3))).to.equal(
+        "0x065bbea92e56d6c3fe52d2fff79424f47c56d49e48068498aff1f8494107ff3c4c7ab234f1d4053a7a9cb229b0dc46d346895c30cc2737c62bf99de8bdb488ce",
+      );
+    });
+
     it("proofs are logarithmic", () => {
       expect(proofLength(4096, 1234, 1)).to.be.at.most(12);
       expect(proofLength(4096, 0, 4096)).to.equal(0);

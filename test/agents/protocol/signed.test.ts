@@ -169,3 +169,29 @@ describe(`protocol › signed objects (secp256k1 backend: ${secpBackend})`, () =
     expect(sig[64] - 27).to.equal(noble[0]);
   });
 });
+
+describe("protocol › signed objects › spec test vectors (docs/protocol.md)", () => {
+  const sk = fromHex("0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318");
+  const domain = Eip712Domain.from(eip712.domainFor("paymentChannel", 31337n, "0x5FbDB2315678afecb367f032d93F642f64180aa3"));
+  const voucher = { channelId: "0x" + "11".repeat(32), cumulativeAmount: 1234567n };
+  const commitment = {
+    blobId: "0x7a7d960bc3d8a8ff0d3c8ba05893114a3ebdbddbc327dc01d3cd797a67c28792",
+    client: "0x" + "22".repeat(20),
+    channelId: "0x" + "11".repeat(32),
+    timestamp: 1_700_000_000n,
+  };
+
+  it("pins the key, domain separator, voucher and serve commitment", () => {
+    expect(addressOfSecretKey(sk)).to.equal("0x2c7536e3605d9c16a7a3d7b1898e529396a65c23");
+    expect(toHex(domain.separator)).to.equal("0x1d712966a3c80c6e804640356900b621bdcad92d22e03b7b35ac338723695d8e");
+    expect(toHex(structs.voucher.typeHash)).to.equal("0x5e172d4a19b08b5b7f0354399a080f05a28476f34f987f7cd87e69a4065d4ec0");
+    expect(toHex(digestOf("voucher", domain, voucher))).to.equal("0x32b47ff2c21be31bb6b221b62b4ce072e970b4b21cfea2465e6fdd8a2b90b948");
+    expect(toHex(signTyped("voucher", domain, voucher, sk))).to.equal(
+      "0x483388fe37be78bbd78d890ff0ec1751ac1ee73791cc31bfea21a79405b00cac3299842bb73dab16f6b661b06b66d92fae480b6efe784a985801d3e12011bfc61b",
+    );
+    expect(toHex(digestOf("serveCommitment", domain, commitment))).to.equal("0xa53a720cea4000948efe3520f584e5649fe7858912fb1037bc5cbd513690a722");
+    expect(toHex(signTyped("serveCommitment", domain, commitment, sk))).to.equal(
+      "0xd9ebff6768b4ef20ad6136df311a5c7707a620fb5f69f942555c2a2f6b4e5636361be04964c29dd3244704cae26f7a4888ac44931b4b37c696e3aa228ae9c07c1c",
+    );
+  });
+});
