@@ -918,6 +918,42 @@ describe("NodeRegistry", function () {
     });
   });
 
+  describe("client bootstrap from chain data", () => {
+    it("active set from the paged view, dial data from one bounded getLogs per node, checked against the record hash", async () => {
+      const a = await registerNode(ctx);
+      const b = await registerNode(ctx, { operator: ctx.operator2 });
+      const c = await registerNode(ctx);
+      const fresh = nodeIdentity();
+      await as(registry, ctx.operator2).rotateNodeKey(...(await rotationArgs(b.nodeId, ctx.operator2.address, fresh)));
+      const newAddrs = ["/ip4/198.51.100.7/tcp/4001"];
+      await as(registry, ctx.operator).updateMultiaddrs(a.nodeId, a.node.publicKey, newAddrs);
+      await as(registry, ctx.operator).deregister(c.nodeId);
+
+      const found: Record<string, { publicKey: string; multiaddrs: string[] }> = {};
+      let next = 1n;
+      do {
+        const [ids, recs, n] = await registry.activeNodes(next, 2n);
+        for (let i = 0; i < ids.length; i++) {
+          const block = Number(await registry.metadataBlockOf(ids[i]));
+          const logs = await ethers.provider.getLogs({ address: registryAddress, fromBlock: block, toBlock: block });
+          const events = logs
+            .map((l) => registry.interface.parseLog(l))
+            .filter((e) => e && ["NodeRegistered", "NodeKeyRotated", "NodeMetadataUpdated"].includes(e.name) && e.args.nodeId === ids[i]);
+          const last = events[events.length - 1]!;
+          const publicKey = last.args.publicKey as string;
+          const multiaddrs = [...(last.args.multiaddrs as string[])];
+          expect(metadataHash(publicKey, multiaddrs)).to.equal(recs[i].metadataHash);
+          expect(computeAddress("0x04" + publicKey.slice(2))).to.equal(recs[i].nodeKey);
+          found[recs[i].nodeKey] = { publicKey, multiaddrs };
+        }
+        next = n;
+      } while (next !== 0n);
+      expect(Object.keys(found).sort()).to.deep.equal([a.node.address, fresh.address].sort());
+      expect(found[a.node.address].multiaddrs).to.deep.equal(newAddrs);
+      expect(found[fresh.address].publicKey).to.equal(fresh.publicKey);
+    });
+  });
+
   describe("property: USDC held equals the sum of bonds", () => {
     it("through any sequence of register / top-up / capacity / unbond / deregister / withdraw / slash / time", async () => {
       const op = fc.oneof(
