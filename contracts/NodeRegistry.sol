@@ -105,6 +105,8 @@ contract NodeRegistry is INodeRegistry, EIP712, ReentrancyGuardTransient {
     function initializeSlasher(address slasher_) external {
         if (msg.sender != DEPLOYER || _slasher != address(0)) revert NodeRegistrySlasherLocked(msg.sender, _slasher);
         if (slasher_ == address(0)) revert NodeRegistryZeroAddress();
+        // The slasher is a contract (the PaymentChannel), never an externally owned account.
+        if (slasher_.code.length == 0) revert NodeRegistrySlasherNotContract(slasher_);
         _slasher = slasher_;
         emit SlasherInitialized(slasher_);
     }

@@ -111,6 +111,8 @@ interface INodeRegistry {
     error NodeRegistrySlasherLocked(address caller, address current);
     /// @notice An address argument must not be zero.
     error NodeRegistryZeroAddress();
+    /// @notice `initializeSlasher` accepts only a deployed contract; `slasher` has no code.
+    error NodeRegistrySlasherNotContract(address slasher);
     /// @notice `nodeId` does not exist.
     error NodeRegistryUnknownNode(uint256 nodeId);
     /// @notice The action needs a node in status `expected`; it is in `actual`.
@@ -202,7 +204,8 @@ interface INodeRegistry {
     /// Callable only by the slashing contract fixed at deployment.
     function slash(uint256 nodeId, uint256 bps) external returns (uint256 amount);
 
-    /// @notice Deployer only, once, and only if the constructor got no slasher: wires the slashing contract.
+    /// @notice Deployer only, once, and only if the constructor got no slasher: wires the slashing
+    /// contract (which must already be deployed: an address with code).
     function initializeSlasher(address slasher_) external;
 
     // ------------------------------------------------------------------ views

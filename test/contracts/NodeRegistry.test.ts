@@ -94,13 +94,16 @@ describe("NodeRegistry", function () {
         "NodeRegistryZeroAddress",
       );
       await expect(r.connect(ctx.deployer).initializeSlasher(ctx.slasher.address))
-        .to.emit(r, "SlasherInitialized")
+        .to.be.revertedWithCustomError(r, "NodeRegistrySlasherNotContract")
         .withArgs(ctx.slasher.address);
-      await expect(r.connect(ctx.deployer).initializeSlasher(ctx.other.address))
+      const slashingContract = await ctx.blacklist.getAddress(); // any deployed contract stands in
+      await expect(r.connect(ctx.deployer).initializeSlasher(slashingContract))
+        .to.emit(r, "SlasherInitialized")
+        .withArgs(slashingContract);
+      await expect(r.connect(ctx.deployer).initializeSlasher(await ctx.usdc.getAddress()))
         .to.be.revertedWithCustomError(r, "NodeRegistrySlasherLocked")
-        .withArgs(ctx.deployer.address, ctx.slasher.address);
-      // a registry without a slasher refuses every slash
-      expect(await r.slasher()).to.equal(ctx.slasher.address);
+        .withArgs(ctx.deployer.address, slashingContract);
+      expect(await r.slasher()).to.equal(slashingContract);
     });
 
     it("refuses slashing while no slasher is wired", async () => {
