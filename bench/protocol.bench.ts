@@ -23,16 +23,22 @@ const row = (what: string, value: string, target = "") => {
   console.error(`  ${what}: ${value}`);
 };
 
-function mbps(bytes: number, fn: () => void, minMs = QUICK ? 50 : 600): number {
+/** Throughput in MB/s (MiB/s): the median of several timed windows, which damps noise from other jobs. */
+function mbps(bytes: number, fn: () => void, windows = QUICK ? 1 : 5, windowMs = QUICK ? 50 : 250): number {
   fn(); // warm up
-  let runs = 0;
-  const t0 = performance.now();
-  let t = t0;
-  while ((t = performance.now()) - t0 < minMs || runs < 2) {
-    fn();
-    runs++;
+  const rates: number[] = [];
+  for (let w = 0; w < windows; w++) {
+    let runs = 0;
+    const t0 = performance.now();
+    let t = t0;
+    while ((t = performance.now()) - t0 < windowMs || runs < 2) {
+      fn();
+      runs++;
+    }
+    rates.push((bytes * runs) / MiB / ((t - t0) / 1000));
   }
-  return (bytes * runs) / MiB / ((t - t0) / 1000);
+  rates.sort((a, b) => a - b);
+  return rates[Math.floor(rates.length / 2)];
 }
 
 function latency(n: number, fn: (i: number) => void): { p50: number; p99: number } {

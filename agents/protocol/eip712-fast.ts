@@ -130,11 +130,14 @@ export class Eip712Domain {
     if (typeof name !== "string" || typeof version !== "string" || typeof verifyingContract !== "string" || !ADDRESS_RE.test(verifyingContract)) {
       throw new InvalidArgumentError("domain needs name, version, chainId and verifyingContract");
     }
+    if (!(typeof chainId === "bigint" || (typeof chainId === "number" && Number.isSafeInteger(chainId))) || BigInt(chainId) < 0n) {
+      throw new InvalidArgumentError(`domain chainId must be a non-negative integer, got ${String(chainId)}`);
+    }
     const buf = new Uint8Array(160);
     buf.set(DOMAIN_TYPEHASH, 0);
     buf.set(keccak_256(utf8.encode(name)), 32);
     buf.set(keccak_256(utf8.encode(version)), 64);
-    writeUint(BigInt(chainId as bigint | number | string), buf, 96);
+    writeUint(BigInt(chainId), buf, 96);
     buf.set(fromHex(verifyingContract), 140);
     this.separator = keccak_256(buf);
   }

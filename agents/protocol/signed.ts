@@ -65,6 +65,13 @@ export function verifyTyped<K extends SignedKind>(kind: K, domain: Eip712Domain,
 export const signVoucher = (domain: Eip712Domain, v: VoucherValue, secretKey: Uint8Array): Uint8Array => signTyped("voucher", domain, v, secretKey);
 export const recoverVoucherSigner = (domain: Eip712Domain, v: VoucherValue, sig: Uint8Array): string => recoverTyped("voucher", domain, v, sig);
 export const verifyVoucher = (domain: Eip712Domain, v: VoucherValue, sig: Uint8Array, signer: string): void => verifyTyped("voucher", domain, v, sig, signer);
+export const recoverServeCommitmentSigner = (domain: Eip712Domain, c: ServeCommitmentValue, sig: Uint8Array): string => recoverTyped("serveCommitment", domain, c, sig);
+export const signContentRecord = (domain: Eip712Domain, r: ContentRecordValue, secretKey: Uint8Array): Uint8Array => signTyped("contentRecord", domain, r, secretKey);
+/** Checks a content record against the origin's content key for its epoch (the caller resolves that key on chain). */
+export const verifyContentRecord = (domain: Eip712Domain, r: ContentRecordValue, sig: Uint8Array, contentKey: string): void => verifyTyped("contentRecord", domain, r, sig, contentKey);
+export const signNodeAnnouncement = (domain: Eip712Domain, a: NodeAnnouncementValue, secretKey: Uint8Array): Uint8Array => signTyped("nodeAnnouncement", domain, a, secretKey);
+/** Checks that an announcement is signed by the node key it names (the caller checks that key is active on chain). */
+export const verifyNodeAnnouncement = (domain: Eip712Domain, a: NodeAnnouncementValue, sig: Uint8Array): void => verifyTyped("nodeAnnouncement", domain, a, sig, a.nodeKey);
 export const signServeCommitment = (domain: Eip712Domain, c: ServeCommitmentValue, secretKey: Uint8Array): Uint8Array => signTyped("serveCommitment", domain, c, secretKey);
 
 export interface ServeCommitmentCheck {

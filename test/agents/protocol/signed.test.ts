@@ -4,9 +4,22 @@ import { Signature, TypedDataEncoder, Wallet, getBytes, hexlify, type TypedDataF
 import { fromHex, toHex } from "../../../agents/protocol/bytes.js";
 import * as eip712 from "../../../agents/protocol/eip712.js";
 import { Eip712Domain } from "../../../agents/protocol/eip712-fast.js";
-import { CommitmentMismatchError, InvalidSignatureError, TimestampSkewError, WrongSignerError } from "../../../agents/protocol/errors.js";
+import { CommitmentMismatchError, InvalidArgumentError, InvalidSignatureError, TimestampSkewError, WrongSignerError } from "../../../agents/protocol/errors.js";
 import { addressOfSecretKey, recoverDigest, secpBackend, signDigest } from "../../../agents/protocol/secp.js";
-import { checkServeCommitment, digestOf, recoverTyped, signTyped, structs, type SignedKind, verifyVoucher, signVoucher } from "../../../agents/protocol/signed.js";
+import {
+  checkServeCommitment,
+  digestOf,
+  recoverTyped,
+  signContentRecord,
+  signNodeAnnouncement,
+  signTyped,
+  signVoucher,
+  structs,
+  type SignedKind,
+  verifyContentRecord,
+  verifyNodeAnnouncement,
+  verifyVoucher,
+} from "../../../agents/protocol/signed.js";
 
 const CHAIN_ID = 31337n;
 const CONTRACT = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
@@ -122,6 +135,30 @@ describe(`protocol › signed objects (secp256k1 backend: ${secpBackend})`, () =
       }),
       { numRuns: 100 },
     );
+  });
+
+  it("checks gossip announcements against the key they name, and content records against the origin's key", () => {
+    const nr = Eip712Domain.from(domains.nodeRegistry);
+    const a = { nodeKey: wallet.address, region: 1, pricePerGiB: 20_000n, load: 5, sequence: 3n, timestamp: 1_700_000_000n, multiaddrs: ["/ip4/127.0.0.1/tcp/4001"] };
+    const sigA = signNodeAnnouncement(nr, a, secretKey);
+    verifyNodeAnnouncement(nr, a, sigA);
+    expect(() => verifyNodeAnnouncement(nr, { ...a, nodeKey: "0x" + "33".repeat(20) }, sigA)).to.throw(WrongSignerError);
+    expect(() => verifyNodeAnnouncement(nr, { ...a, multiaddrs: ["/ip4/10.0.0.1/tcp/4001"] }, sigA)).to.throw(WrongSignerError);
+    const or = Eip712Domain.from(domains.originRegistry);
+    const r = { blobId: "0x" + "44".repeat(32), size: 10n, origin: 1n, epoch: 2n, timestamp: 1_700_000_000n };
+    const sigR = signContentRecord(or, r, secretKey);
+    verifyContentRecord(or, r, sigR, wallet.address);
+    expect(() => verifyContentRecord(or, { ...r, epoch: 3n }, sigR, wallet.address)).to.throw(WrongSignerError);
+    // the same bytes under the NodeRegistry domain are another message
+    expect(() => verifyContentRecord(nr, r, sigR, wallet.address)).to.throw(WrongSignerError);
+  });
+
+  it("rejects malformed values and domains with InvalidArgumentError", () => {
+    const pc = Eip712Domain.from(domains.paymentChannel);
+    expect(() => digestOf("voucher", pc, { channelId: "0x1234", cumulativeAmount: 1n })).to.throw(InvalidArgumentError);
+    expect(() => digestOf("voucher", pc, { channelId: "0x" + "00".repeat(32), cumulativeAmount: -1n })).to.throw(InvalidArgumentError);
+    expect(() => digestOf("watchtowerAuth", pc, { nodeKey: wallet.address, beneficiary: wallet.address, maxBps: 70000 })).to.throw(InvalidArgumentError);
+    expect(() => Eip712Domain.from({ name: "x", version: "1", verifyingContract: CONTRACT })).to.throw(InvalidArgumentError);
   });
 
   it("derives the same address as ethers", () => {
