@@ -4,8 +4,8 @@
  * type's hard cap, decodes it with the generated protons codec, and validates every field
  * (sizes, ranges, exactly one oneof member) before returning plain typed values: ids and
  * addresses as lower-case 0x hex (as the EIP-712 values in eip712.ts), amounts as bigint,
- * hashes, data and signatures as bytes. It throws only FrameTooLargeError, WireDecodeError
- * or WireValidationError.
+ * hashes, data and signatures as bytes (views into the input buffer, not copies). It throws
+ * only FrameTooLargeError, WireDecodeError or WireValidationError.
  */
 import { LEAF_SIZE } from "../constants.js";
 import type { ContentRecordValue, NodeAnnouncementValue, ServeCommitmentValue, VoucherValue, WatchtowerAuthValue } from "../eip712.js";
