@@ -82,6 +82,9 @@ contract ProtocolParams is IProtocolParams {
     uint256 public constant CHAIN_STALENESS_BOUND = 30 minutes;
     /// @notice Allowance for a blacklist entry to be confirmed and seen by nodes.
     uint256 public constant CONFIRMATION_ALLOWANCE = 10 minutes;
+    /// @notice Split resistance: `SPLIT_FACTOR` nodes of `CURVE_CHECK_LOW_MBPS` must bond at least as
+    /// much as one node of `SPLIT_FACTOR × CURVE_CHECK_LOW_MBPS` (= CURVE_CHECK_MID_MBPS).
+    uint256 public constant SPLIT_FACTOR = 100;
     /// @notice Capacities at which a curve change is measured.
     uint256 public constant CURVE_CHECK_LOW_MBPS = 10;
     uint256 public constant CURVE_CHECK_MID_MBPS = 1_000;
@@ -311,6 +314,16 @@ contract ProtocolParams is IProtocolParams {
                 revert ProtocolParamsCurveStepTooLarge(points[i], before, next);
             }
         }
+        _checkSplitResistance(curve);
+    }
+
+    /// @dev With alpha > 1 the curve alone makes many small nodes cheaper than one large one; the
+    /// minimum bond is what keeps a Sybil split from paying. Governance may not lower it (or raise
+    /// the curve) past the point where 100 nodes of 10 Mbps bond less than one node of 1,000 Mbps.
+    function _checkSplitResistance(BondCurve.Curve memory curve) private pure {
+        uint256 split = SPLIT_FACTOR * curve.requiredBond(CURVE_CHECK_LOW_MBPS);
+        uint256 whole = curve.requiredBond(CURVE_CHECK_MID_MBPS);
+        if (split < whole) revert ProtocolParamsSplitCheaper(split, whole);
     }
 
     function _checkCrossConstraints() private view {

@@ -44,6 +44,8 @@ interface IProtocolParams {
     error ProtocolParamsCurveCooldown(uint64 nextChangeAt);
     /// @notice The new curve moves the required bond at `mbps` from `anchorBond` to `newBond`, more than ±50 %.
     error ProtocolParamsCurveStepTooLarge(uint256 mbps, uint256 anchorBond, uint256 newBond);
+    /// @notice The curve would make 100 nodes of 10 Mbps (`splitBond` in all) cheaper than one of 1,000 Mbps (`wholeBond`).
+    error ProtocolParamsSplitCheaper(uint256 splitBond, uint256 wholeBond);
     /// @notice unbondingPeriod must be at least evidenceMaxAge + revealWindow.
     error ProtocolParamsUnbondingTooShort(uint256 unbondingPeriod, uint256 evidenceMaxAge, uint256 revealWindow);
     /// @notice The compliance window must exceed the nodes' staleness bound plus confirmation time.

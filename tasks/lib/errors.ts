@@ -47,6 +47,8 @@ export function describeError(err: ErrorDescription, format: (key: string, value
       return `The bond curve changed less than 14 days ago; it may change again from ${new Date(Number(a[0]) * 1000).toISOString()}.`;
     case "ProtocolParamsCurveStepTooLarge":
       return `This moves the required bond at ${a[0]} Mbps from ${format("minBond", a[1])} to ${format("minBond", a[2])}, more than ±50 % in one change.`;
+    case "ProtocolParamsSplitCheaper":
+      return `Under this curve 100 nodes of 10 Mbps would bond ${format("minBond", a[0])} in all, less than one node of 1,000 Mbps (${format("minBond", a[1])}): splitting would pay.`;
     case "ProtocolParamsUnbondingTooShort":
       return `unbondingPeriod (${format("unbondingPeriod", a[0])}) must be at least evidenceMaxAge (${format("evidenceMaxAge", a[1])}) + revealWindow (${format("revealWindow", a[2])}).`;
     case "ProtocolParamsComplianceWindowTooShort":

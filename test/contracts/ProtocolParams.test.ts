@@ -143,6 +143,17 @@ describe("ProtocolParams (through Governor → Timelock)", function () {
       expect(await ctx.params.bondK()).to.equal(USDC);
     });
 
+    it("refuses a curve under which splitting one 1,000 Mbps node into 100 nodes of 10 Mbps is cheaper", async () => {
+      // Default: 100 × max(100 USDC, 10^1.2 USDC) = 10,000 USDC ≥ 1,000^1.2 ≈ 3,981 USDC.
+      // minBond 100 → 50 USDC (a valid 50 % step): 100 × 50 = 5,000 ≥ 3,981 still holds.
+      await passProposal(ctx, [setParam("minBond", 50n * USDC)]);
+      await networkHelpers.time.increase(15 * DAY);
+      // 50 → 30 USDC: 3,000 < 3,981, splitting would pay.
+      const { execute } = await proposeAndQueue(ctx, [setParam("minBond", 30n * USDC)]);
+      await expect(execute()).to.be.revertedWithCustomError(ctx.params, "ProtocolParamsSplitCheaper");
+      expect(await ctx.params.minBond()).to.equal(50n * USDC);
+    });
+
     it("binds a raised curve to already-registered nodes only after the grace period", async () => {
       const before = await ctx.params.requiredBond(1000n);
       const registeredAt = BigInt(await networkHelpers.time.latest());
