@@ -1,0 +1,120 @@
+/**
+ * PaymentChannel wired to the real NodeRegistry and ContentBlacklist (test/helpers/registry-fixture.ts),
+ * the way deploy/modules/Protocol.ts wires them: the registry's slasher is the channel contract,
+ * set once with initializeSlasher. Gas against the real registry goes to gas/channels-registry.json.
+ */
+import { expect } from "chai";
+import { network } from "hardhat";
+import { hexlify, randomBytes } from "ethers";
+import { domainFor } from "../../agents/protocol/eip712.js";
+import { GasRecorder } from "../helpers/gas.js";
+import { NO_AUTH, ZERO_ADDRESS, nextNonce, signCommitment, signVoucher } from "../helpers/channels.js";
+import { USDC, deployRegistryFixture, registerNode } from "../helpers/registry-fixture.js";
+import type { PaymentChannel } from "../../types/ethers-contracts/index.js";
+
+const connection = await network.create();
+const { ethers, networkHelpers } = connection;
+const { time } = networkHelpers;
+
+describe("PaymentChannel with the real NodeRegistry and ContentBlacklist", function () {
+  async function fixture() {
+    const r = await deployRegistryFixture(ethers, { slasher: null });
+    const channels = (await ethers.deployContract("PaymentChannel", [
+      await r.usdc.getAddress(),
+      await r.params.getAddress(),
+      await r.registry.getAddress(),
+      await r.blacklist.getAddress(),
+      r.timelock.address, // treasury = the timelock
+    ])) as unknown as PaymentChannel;
+    const address = await channels.getAddress();
+    await r.registry.connect(r.deployer).initializeSlasher(address);
+    const registered = await registerNode(r, { capacityMbps: 100 });
+    const payer = r.other;
+    // The treasury (timelock) already holds USDC, so gas figures are steady-state.
+    await r.usdc.mint(r.timelock.address, 1n * USDC);
+    await r.usdc.connect(payer).approve(address, ethers.MaxUint256);
+    const domain = domainFor("paymentChannel", r.chainId, address);
+    return { ...r, channels, address, registered, payer, domain };
+  }
+  type Ctx = Awaited<ReturnType<typeof fixture>>;
+  let ctx: Ctx;
+  beforeEach(async () => {
+    ctx = await networkHelpers.loadFixture(fixture);
+  });
+
+  async function open(deposit = 100n * USDC) {
+    const nonce = nextNonce();
+    const nodeKey = ctx.registered.node.address;
+    const channelId = await ctx.channels.channelIdFor(ctx.payer.address, nodeKey, nonce);
+    const tx = await ctx.channels.connect(ctx.payer).open(nodeKey, deposit, ZERO_ADDRESS, 0n, nonce);
+    return { channelId, tx };
+  }
+
+  it("opens with the registry's operator and node id, pays through vouchers, settles", async () => {
+    const gas = new GasRecorder("channels-registry");
+    await open(); // warms the channel contract's USDC balance
+    const { channelId, tx } = await open();
+    await gas.record("open", tx);
+    await expect(tx)
+      .to.emit(ctx.channels, "ChannelOpened")
+      .withArgs(channelId, ctx.payer.address, ctx.registered.nodeId, ctx.registered.node.address, ctx.operator.address, ctx.payer.address, 0n, 500n, 100n * USDC);
+    const info = await ctx.channels.getChannel(channelId);
+    expect(info.nodeId).to.equal(ctx.registered.nodeId);
+    expect(info.operator).to.equal(ctx.operator.address);
+
+    const operatorBefore = await ctx.usdc.balanceOf(ctx.operator.address);
+    // The node agent claims with its node key (a plain wallet here; give it gas money).
+    const nodeWallet = ctx.registered.node.wallet.connect(ethers.provider);
+    await ctx.deployer.sendTransaction({ to: nodeWallet.address, value: ethers.parseEther("1") });
+    const claimTx = await ctx.channels
+      .connect(nodeWallet)
+      .claim(channelId, 10n * USDC, await signVoucher(ctx.payer, ctx.domain, channelId, 10n * USDC));
+    await gas.record("claim", claimTx);
+    expect((await ctx.usdc.balanceOf(ctx.operator.address)) - operatorBefore).to.equal(9_500_000n);
+    expect(await ctx.usdc.balanceOf(ctx.timelock.address)).to.equal(1n * USDC + 500_000n);
+
+    await gas.record("closeByPayer", await ctx.channels.connect(ctx.payer).closeByPayer(channelId));
+    await gas.record(
+      "dispute",
+      await ctx.channels
+        .connect(ctx.other)
+        .dispute(channelId, 20n * USDC, await signVoucher(ctx.payer, ctx.domain, channelId, 20n * USDC), NO_AUTH, "0x"),
+    );
+    await time.increase(await ctx.params.disputeWindow());
+    await gas.record("settle", await ctx.channels.settle(channelId));
+    expect(await ctx.channels.balanceOf(channelId)).to.equal(0n);
+    gas.check();
+  });
+
+  it("refuses a node that deregistered, and still slashes its unbonding bond", async () => {
+    const blobId = hexlify(randomBytes(32));
+    await ctx.blacklist.connect(ctx.timelock).add(await ctx.blacklist.blobKeyOf(blobId));
+    const entry = await ctx.blacklist.entryOf(blobId);
+    await time.increaseTo(entry.effectiveAt);
+    const { channelId } = await open();
+    const nodeId = ctx.registered.nodeId;
+    const bond = (await ctx.registry.getNode(nodeId)).bond;
+    await ctx.registry.connect(ctx.operator).deregister(nodeId);
+    await expect(open())
+      .to.be.revertedWithCustomError(ctx.channels, "PaymentChannelNodeNotActive")
+      .withArgs(ctx.registered.node.address);
+
+    const commitment = { blobId, client: ctx.payer.address, channelId, timestamp: 0n };
+    const signature = await signCommitment(ctx.registered.node.wallet, ctx.domain, commitment);
+    const reporter = ctx.operator2;
+    const salt = hexlify(randomBytes(32));
+    await ctx.channels.connect(reporter).commitEvidence(await ctx.channels.evidenceCommitHash(reporter.address, commitment, signature, salt));
+    const slashBps = await ctx.params.slashBps();
+    const slash = (bond * slashBps) / 10_000n;
+    const reporterBefore = await ctx.usdc.balanceOf(reporter.address);
+    const tx = ctx.channels.connect(reporter).revealEvidence(commitment, signature, salt);
+    await expect(tx).to.emit(ctx.registry, "NodeSlashed").withArgs(nodeId, ctx.address, slashBps, slash);
+    await expect(tx)
+      .to.emit(ctx.channels, "NodeSlashed")
+      .withArgs(nodeId, entry.entryId, channelId, blobId, reporter.address, slash, slash / 2n, slash - slash / 2n);
+    expect((await ctx.usdc.balanceOf(reporter.address)) - reporterBefore).to.equal(slash / 2n);
+    expect((await ctx.registry.getNode(nodeId)).unbonding).to.equal(bond - slash);
+    // The channel contract keeps exactly the channel's balance.
+    expect(await ctx.usdc.balanceOf(ctx.address)).to.equal(await ctx.channels.balanceOf(channelId));
+  });
+});
