@@ -197,6 +197,12 @@ describe(`protocol › signed objects (secp256k1 backend: ${secpBackend})`, () =
     });
   });
 
+  it("uses the N-API fast path where the package ships a prebuilt binary", function () {
+    const prebuilt = ["linux-x64", "darwin-arm64", "win32-x64"].includes(`${process.platform}-${process.arch}`);
+    if (!prebuilt || process.env.CDN_SECP256K1_BACKEND === "noble") this.skip();
+    expect(secpBackend).to.equal("napi");
+  });
+
   it("agrees with the pure-JS backend", async () => {
     const { secp256k1 } = await import("@noble/curves/secp256k1.js");
     const digest = fromHex("0x" + "ab".repeat(32));
