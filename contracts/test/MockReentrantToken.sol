@@ -8,7 +8,7 @@ import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
 /// during the next transfer / transferFrom, and records whether that reentrant call succeeded.
 /// It can also burn `transferFeeBps` of every transfer (a fee-on-transfer token, for balance-delta tests).
 contract MockReentrantToken is ERC20 {
-    address public target;
+    address public reentryTarget;
     bytes public payload;
     bool public armed;
     uint256 public attempts;
@@ -23,7 +23,7 @@ contract MockReentrantToken is ERC20 {
     }
 
     function arm(address target_, bytes calldata payload_) external {
-        target = target_;
+        reentryTarget = target_;
         payload = payload_;
         armed = true;
     }
@@ -43,7 +43,8 @@ contract MockReentrantToken is ERC20 {
         if (armed && from != address(0)) {
             armed = false; // one attempt per arming, avoids unbounded recursion
             ++attempts;
-            (bool ok, bytes memory data) = target.call(payload);
+            // solhint-disable-next-line avoid-low-level-calls
+            (bool ok, bytes memory data) = reentryTarget.call(payload);
             if (ok) ++successes;
             else lastRevertData = data;
         }
