@@ -311,7 +311,15 @@ contract PaymentChannel is IPaymentChannel, EIP712, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc IPaymentChannel
-    function getChannel(bytes32 channelId) external view returns (ChannelInfo memory info) {
+    function getChannels(bytes32[] calldata channelIds) external view returns (ChannelInfo[] memory infos) {
+        infos = new ChannelInfo[](channelIds.length);
+        for (uint256 i = 0; i < channelIds.length; ++i) {
+            infos[i] = getChannel(channelIds[i]);
+        }
+    }
+
+    /// @inheritdoc IPaymentChannel
+    function getChannel(bytes32 channelId) public view returns (ChannelInfo memory info) {
         Channel storage c = _channels[channelId];
         if (c.payer == address(0)) return info;
         bool session = c.sessionKey != address(0);

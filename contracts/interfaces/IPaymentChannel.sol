@@ -45,7 +45,8 @@ interface IPaymentChannel {
         uint256 nodeId;
         /// @dev Operator snapshotted at open: receives the operator share for the channel's life.
         address operator;
-        /// @dev Voucher signer: the payer, or a session key valid until `signerExpiry` (0 for the payer).
+        /// @dev The session key named at open (valid until `signerExpiry`), or the payer when none was
+        /// named (`signerExpiry` 0). The payer's own signature is always valid too.
         address voucherSigner;
         uint64 signerExpiry;
         uint64 openedAt;
@@ -187,7 +188,9 @@ interface IPaymentChannel {
 
     /// @notice Opens a channel from the caller to the node whose current key is `nodeKey` (must be
     /// active), depositing `amount` (the amount received must be at least the minimum deposit).
-    /// @param voucherSigner The payer itself (or zero), or a session key valid until `signerExpiry`.
+    /// @param voucherSigner The payer itself (or zero), or a session key valid until `signerExpiry`
+    /// (inclusive). The payer's own signature stays valid either way; a session key's vouchers must be
+    /// redeemed before it expires.
     /// @param nonce Any value; the channel id is `channelIdFor(msg.sender, nodeKey, nonce)` and must be new.
     /// @return channelId The new channel's id.
     function open(address nodeKey, uint256 amount, address voucherSigner, uint64 signerExpiry, bytes32 nonce)
@@ -271,6 +274,10 @@ interface IPaymentChannel {
 
     /// @notice Everything about a channel (status None if unknown).
     function getChannel(bytes32 channelId) external view returns (ChannelInfo memory);
+
+    /// @notice `getChannel` for many ids in one call (ids from `ChannelOpened` logs filtered by the
+    /// indexed payer or node id).
+    function getChannels(bytes32[] calldata channelIds) external view returns (ChannelInfo[] memory);
 
     /// @notice Deposit minus paid of a channel that is not closed (0 once closed).
     function balanceOf(bytes32 channelId) external view returns (uint256);

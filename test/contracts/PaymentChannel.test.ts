@@ -208,6 +208,19 @@ describe("PaymentChannel", function () {
       expect(c.status).to.equal(Status.None);
       expect(c.payer).to.equal(ZERO_ADDRESS);
     });
+
+    it("lists a payer's and a node's channels from ChannelOpened logs, read in one call", async () => {
+      const a = await openChannel(ctx, { deposit: 3n * USDC });
+      const b = await openChannel(ctx, { payer: ctx.payer2, deposit: 4n * USDC });
+      const c = await openChannel(ctx, { deposit: 5n * USDC });
+      const byPayer = await ctx.channels.queryFilter(ctx.channels.filters.ChannelOpened(undefined, payerAddr));
+      expect(byPayer.map((e) => e.args.channelId)).to.deep.equal([a.channelId, c.channelId]);
+      const byNode = await ctx.channels.queryFilter(ctx.channels.filters.ChannelOpened(undefined, undefined, ctx.nodeId));
+      expect(byNode.map((e) => e.args.channelId)).to.deep.equal([a.channelId, b.channelId, c.channelId]);
+      const infos = await ctx.channels.getChannels(byNode.map((e) => e.args.channelId));
+      expect(infos.map((i) => i.deposit)).to.deep.equal([3n * USDC, 4n * USDC, 5n * USDC]);
+      expect(infos[1].payer).to.equal(await ctx.payer2.getAddress());
+    });
   });
 
   // ================================================================ permit
