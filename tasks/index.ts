@@ -15,6 +15,9 @@ export const tasks = [
     .addOption({ name: "action", description: `What to propose (${Object.keys(ACTIONS).join(", ")})`, defaultValue: "" })
     .addOption({ name: "key", description: "Parameter or setting name, e.g. disputeWindow (see params:show)", defaultValue: "" })
     .addOption({ name: "value", description: 'New value, with units: "36h", "150 USDC", "5%", "1.25", or base units', defaultValue: "" })
+    .addOption({ name: "node", description: "Node id or node key (origin actions)", defaultValue: "" })
+    .addOption({ name: "account", description: "Address: content key (origin-recognize) or compliance account", defaultValue: "" })
+    .addOption({ name: "blob", description: "Blob id, 0x + 64 hex (blacklist actions; only its key goes on-chain)", defaultValue: "" })
     .addOption({ name: "description", description: "Proposal text (first line is its title)", defaultValue: "" })
     .addOption(from)
     .setAction(() => import("./gov/propose.js"))
@@ -51,6 +54,34 @@ export const tasks = [
   task("params:show", "Show every protocol parameter with value, hard bounds, last change and next allowed change")
     .addFlag({ name: "json", description: "Print JSON instead of a table" })
     .setAction(() => import("./params/show.js"))
+    .build(),
+  task("node:show", "Show a node: identity, operator, status, bond vs required, offer, origin status, dial data")
+    .addOption({ name: "node", description: "Node id or node key address", defaultValue: "" })
+    .addFlag({ name: "json", description: "Print JSON" })
+    .setAction(() => import("./registry/node-show.js"))
+    .build(),
+  task("node:list", "List the active node set (paged through NodeRegistry.activeNodes)")
+    .addOption({ name: "pageSize", description: "Node ids scanned per call (1-500)", type: ArgumentType.INT, defaultValue: 200 })
+    .addFlag({ name: "json", description: "Print JSON" })
+    .setAction(() => import("./registry/node-list.js"))
+    .build(),
+  task("origin:show", "Show an origin's recognition and content-key epochs")
+    .addOption({ name: "node", description: "Node id or node key address", defaultValue: "" })
+    .setAction(() => import("./registry/origin-show.js"))
+    .build(),
+  task("blacklist:check", "Is a blob blacklisted, and since when does the entry bind nodes?")
+    .addOption({ name: "blob", description: "Blob id (0x + 64 hex)", defaultValue: "" })
+    .setAction(async () => ({ default: (await import("./registry/blacklist.js")).check }))
+    .build(),
+  task("blacklist:add", "Compliance role only: blacklist a blob now (binds after the compliance window)")
+    .addOption({ name: "blob", description: "Blob id (0x + 64 hex); only its key goes on-chain", defaultValue: "" })
+    .addOption(from)
+    .setAction(async () => ({ default: (await import("./registry/blacklist.js")).add }))
+    .build(),
+  task("blacklist:remove", "Compliance role only: remove a blob's blacklist entry")
+    .addOption({ name: "blob", description: "Blob id (0x + 64 hex)", defaultValue: "" })
+    .addOption(from)
+    .setAction(async () => ({ default: (await import("./registry/blacklist.js")).remove }))
     .build(),
   task("chain:advance", "Local chain only: mine blocks and/or move time forward (a proposal cycle in seconds)")
     .addOption({ name: "blocks", description: "Blocks to mine", type: ArgumentType.INT, defaultValue: 0 })

@@ -6,11 +6,14 @@
 import { encodeBytes32String, decodeBytes32String, type BaseContract } from "ethers";
 import { UserError, decodeRevert, describeError } from "../lib/errors.js";
 import { PARAM_UNITS, formatParamValue, parseParamValue } from "../lib/units.js";
-import type { TaskContext } from "../lib/context.js";
+import { parseAddress, parseBlobId, resolveNode, type TaskContext } from "../lib/context.js";
 
 export interface ProposeOptions {
   key: string;
   value: string;
+  node: string;
+  account: string;
+  blob: string;
 }
 
 export interface ProposalCall {
@@ -24,6 +27,20 @@ export interface ActionSpec {
   summary: string;
   example: string;
   build(options: ProposeOptions, ctx: TaskContext): Promise<{ calls: ProposalCall[]; warnings: string[] }>;
+  /** Checks the proposal's description (e.g. that it does not reveal a blacklisted blob id). */
+  checkDescription?(options: ProposeOptions, description: string): void;
+}
+
+async function single(contract: BaseContract, name: string, method: string, args: unknown[], summary: string) {
+  const target = await contract.getAddress();
+  return { calls: [{ target, data: contract.interface.encodeFunctionData(method, args), summary: `${name}.${summary}` }], warnings: [] };
+}
+
+/** Refuses a blacklist proposal whose text would publish the blob id (only its key goes on-chain). */
+function keepBlobIdPrivate({ blob }: ProposeOptions, description: string) {
+  if (blob && description.toLowerCase().includes(blob.trim().toLowerCase().replace(/^0x/, ""))) {
+    throw new UserError("The description contains the blob id; only its blacklist key goes on-chain. Describe the entry without the id.");
+  }
 }
 
 const requireOption = (value: string, name: string, action: string) => {
@@ -131,6 +148,82 @@ export const ACTIONS: Record<string, ActionSpec> = {
   },
 };
 
+Object.assign(ACTIONS, {
+  "origin-recognize": {
+    summary: "recognize a registered node as an origin with a content-signing key (OriginRegistry)",
+    example: "npx hardhat gov:propose --action origin-recognize --node 1 --account 0xContentKey… --description \"Recognize origin 1\" --network localhost",
+    async build(o, ctx) {
+      const nodeId = await resolveNode(ctx, o.node);
+      const contentKey = parseAddress(o.account, "account");
+      if (await ctx.origins.isRecognized(nodeId)) throw new UserError(`Node ${nodeId} is already a recognized origin (revoke it first to replace it).`);
+      return single(ctx.origins, "OriginRegistry", "recognize", [nodeId, contentKey], `recognize(node ${nodeId}, content key ${contentKey})`);
+    },
+  },
+  "origin-revoke": {
+    summary: "stop recognizing an origin (all its epochs become void)",
+    example: "npx hardhat gov:propose --action origin-revoke --node 1 --description \"Origin 1 misbehaved\" --network localhost",
+    async build(o, ctx) {
+      const nodeId = await resolveNode(ctx, o.node);
+      if (!(await ctx.origins.isRecognized(nodeId))) throw new UserError(`Node ${nodeId} is not a recognized origin.`);
+      return single(ctx.origins, "OriginRegistry", "revoke", [nodeId], `revoke(node ${nodeId})`);
+    },
+  },
+  "origin-revoke-epoch": {
+    summary: "revoke one content-key epoch of an origin (a leaked key); --value is the epoch",
+    example: "npx hardhat gov:propose --action origin-revoke-epoch --node 1 --value 2 --description \"Key of epoch 2 leaked\" --network localhost",
+    async build(o, ctx) {
+      const nodeId = await resolveNode(ctx, o.node);
+      if (!/^\d+$/.test(o.value)) throw new UserError("--value must be the epoch number to revoke.");
+      const epoch = BigInt(o.value);
+      const origin = await ctx.origins.originOf(nodeId);
+      if (epoch === 0n || epoch > origin.currentEpoch) throw new UserError(`Origin ${nodeId} has no epoch ${epoch} (current: ${origin.currentEpoch}).`);
+      const [, revoked] = await ctx.origins.contentKeyOf(nodeId, epoch);
+      if (revoked) throw new UserError(`Epoch ${epoch} of origin ${nodeId} is already revoked.`);
+      return single(ctx.origins, "OriginRegistry", "revokeEpoch", [nodeId, epoch], `revokeEpoch(node ${nodeId}, epoch ${epoch})`);
+    },
+  },
+  "blacklist-add": {
+    summary: "blacklist a blob (only keccak256 of its id goes on-chain); binds nodes after the compliance window",
+    example: "npx hardhat gov:propose --action blacklist-add --blob 0x…32 bytes… --description \"Court order 2026-17\" --network localhost",
+    checkDescription: keepBlobIdPrivate,
+    async build(o, ctx) {
+      const blobId = parseBlobId(o.blob);
+      if (await ctx.blacklist.isBlacklisted(blobId)) throw new UserError("That blob is already blacklisted.");
+      const key = await ctx.blacklist.blobKeyOf(blobId);
+      return single(ctx.blacklist, "ContentBlacklist", "add", [key], `add(key ${key})`);
+    },
+  },
+  "blacklist-remove": {
+    summary: "remove a blob's blacklist entry",
+    example: "npx hardhat gov:propose --action blacklist-remove --blob 0x… --description \"Order lifted\" --network localhost",
+    checkDescription: keepBlobIdPrivate,
+    async build(o, ctx) {
+      const blobId = parseBlobId(o.blob);
+      if (!(await ctx.blacklist.isBlacklisted(blobId))) throw new UserError("That blob is not blacklisted.");
+      const key = await ctx.blacklist.blobKeyOf(blobId);
+      return single(ctx.blacklist, "ContentBlacklist", "remove", [key], `remove(key ${key})`);
+    },
+  },
+  "compliance-grant": {
+    summary: "let an account add and remove blacklist entries directly (fast takedowns)",
+    example: "npx hardhat gov:propose --action compliance-grant --account 0x… --description \"Compliance desk\" --network localhost",
+    async build(o, ctx) {
+      const account = parseAddress(o.account, "account");
+      if (await ctx.blacklist.hasComplianceRole(account)) throw new UserError(`${account} already has the compliance role.`);
+      return single(ctx.blacklist, "ContentBlacklist", "grantComplianceRole", [account], `grantComplianceRole(${account})`);
+    },
+  },
+  "compliance-revoke": {
+    summary: "take the compliance role away from an account",
+    example: "npx hardhat gov:propose --action compliance-revoke --account 0x… --description \"Rotate desk\" --network localhost",
+    async build(o, ctx) {
+      const account = parseAddress(o.account, "account");
+      if (!(await ctx.blacklist.hasComplianceRole(account))) throw new UserError(`${account} does not have the compliance role.`);
+      return single(ctx.blacklist, "ContentBlacklist", "revokeComplianceRole", [account], `revokeComplianceRole(${account})`);
+    },
+  },
+} satisfies Record<string, ActionSpec>);
+
 /** Describes a proposal call for `gov:status`, decoding calls to known contracts. */
 export async function describeCall(ctx: TaskContext, target: string, data: string): Promise<string> {
   const known: [string, BaseContract][] = [
@@ -138,6 +231,8 @@ export async function describeCall(ctx: TaskContext, target: string, data: strin
     ["CdnGovernor", ctx.governor],
     ["CdnTimelock", ctx.timelock],
     ["CdnToken", ctx.token],
+    ["OriginRegistry", ctx.origins],
+    ["ContentBlacklist", ctx.blacklist],
   ];
   for (const [name, contract] of known) {
     if ((await contract.getAddress()).toLowerCase() !== target.toLowerCase()) continue;

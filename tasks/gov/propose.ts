@@ -8,6 +8,9 @@ interface Args {
   action: string;
   key: string;
   value: string;
+  node: string;
+  account: string;
+  blob: string;
   description: string;
   from: string;
 }
@@ -20,6 +23,7 @@ export default async function propose(args: Args, hre: HardhatRuntimeEnvironment
       throw new UserError(`Unknown --action "${args.action}". Actions: ${list}.`);
     }
     if (!args.description.trim()) throw new UserError("--description is required: say what the proposal does and why.");
+    spec.checkDescription?.(args, args.description);
     const ctx = await taskContext(hre);
     const { calls, warnings } = await spec.build(args, ctx);
     const signer = await signerFor(ctx, args.from);

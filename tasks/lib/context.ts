@@ -2,7 +2,17 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import type { Signer } from "ethers";
 import { readDeployment, addressOf, type Deployment } from "../../agents/chain/deployment.js";
-import type { CdnGovernor, CdnTimelock, CdnToken, ProtocolParams } from "../../types/ethers-contracts/index.js";
+import { isAddress } from "ethers";
+import type {
+  CdnGovernor,
+  CdnTimelock,
+  CdnToken,
+  ContentBlacklist,
+  NodeRegistry,
+  OriginRegistry,
+  PaymentChannel,
+  ProtocolParams,
+} from "../../types/ethers-contracts/index.js";
 import { UserError } from "./errors.js";
 
 export interface TaskContext {
@@ -15,6 +25,10 @@ export interface TaskContext {
   timelock: CdnTimelock;
   token: CdnToken;
   params: ProtocolParams;
+  registry: NodeRegistry;
+  origins: OriginRegistry;
+  blacklist: ContentBlacklist;
+  channels: PaymentChannel;
 }
 
 export async function taskContext(hre: HardhatRuntimeEnvironment): Promise<TaskContext> {
@@ -42,7 +56,35 @@ export async function taskContext(hre: HardhatRuntimeEnvironment): Promise<TaskC
     timelock: await at<CdnTimelock>("CdnTimelock"),
     token: await at<CdnToken>("CdnToken"),
     params: await at<ProtocolParams>("ProtocolParams"),
+    registry: await at<NodeRegistry>("NodeRegistry"),
+    origins: await at<OriginRegistry>("OriginRegistry"),
+    blacklist: await at<ContentBlacklist>("ContentBlacklist"),
+    channels: await at<PaymentChannel>("PaymentChannel"),
   };
+}
+
+/** `--node` as a node id ("3") or a node key address; returns the node id of a registered node. */
+export async function resolveNode(ctx: TaskContext, node: string): Promise<bigint> {
+  const text = node.trim();
+  if (!text) throw new UserError("--node is required: a node id or a node key address.");
+  let nodeId: bigint;
+  if (/^\d+$/.test(text)) nodeId = BigInt(text);
+  else if (isAddress(text)) nodeId = await ctx.registry.nodeIdOf(text);
+  else throw new UserError(`--node must be a node id or a node key address, not "${node}".`);
+  if (nodeId === 0n || nodeId > (await ctx.registry.nodeCount())) throw new UserError(`No registered node ${node}.`);
+  return nodeId;
+}
+
+/** `--blob` as a 32-byte hex blob id. */
+export function parseBlobId(blob: string): string {
+  const text = blob.trim();
+  if (!/^0x[0-9a-fA-F]{64}$/.test(text)) throw new UserError(`--blob must be a blob id (0x and 64 hex digits), not "${blob}".`);
+  return text.toLowerCase();
+}
+
+export function parseAddress(value: string, option: string): string {
+  if (!isAddress(value.trim())) throw new UserError(`--${option} must be an address, not "${value}".`);
+  return value.trim();
 }
 
 /** `--from` as an account index ("0") or an address among the network's accounts. */
