@@ -97,6 +97,25 @@ describe("Governance (CdnToken, CdnGovernor, CdnTimelock)", function () {
       expect(await ctx.token.totalSupply()).to.equal(ethers.parseEther("100000000"));
     });
 
+    it("leaves no account any power over the protocol contracts' wiring or writes", async () => {
+      const channels = await ctx.channels.getAddress();
+      expect(await ctx.registry.slasher()).to.equal(channels);
+      // The one-shot wiring is spent: not even the deployer can point the slasher elsewhere.
+      await expect(ctx.registry.connect(ctx.deployer).initializeSlasher(ctx.deployer)).to.be.revertedWithCustomError(
+        ctx.registry,
+        "NodeRegistrySlasherLocked",
+      );
+      for (const signer of await ethers.getSigners()) {
+        expect(await ctx.blacklist.hasComplianceRole(signer.address)).to.equal(false);
+      }
+      await expect(ctx.blacklist.connect(ctx.deployer).add(ethers.ZeroHash)).to.be.revert(ethers);
+      await expect(ctx.origins.connect(ctx.deployer).recognize(1n, ctx.deployer)).to.be.revert(ethers);
+      for (const contract of [ctx.registry, ctx.origins, ctx.blacklist, ctx.channels, ctx.params]) {
+        expect(contract.interface.hasFunction("owner"), await contract.getAddress()).to.equal(false);
+        expect(contract.interface.hasFunction("transferOwnership")).to.equal(false);
+      }
+    });
+
     it("refuses proposals from anyone but the governor at the timelock", async () => {
       await expect(
         ctx.timelock.connect(ctx.deployer).schedule(ZeroAddress, 0n, "0x", ethers.ZeroHash, ethers.ZeroHash, 10n),

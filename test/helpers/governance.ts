@@ -8,7 +8,17 @@ import type { DeploymentParameters } from "@nomicfoundation/ignition-core";
 import { id, type BaseContract, type ContractTransactionResponse, type Signer } from "ethers";
 import DevnetModule from "../../deploy/modules/Devnet.js";
 import { loadParameters } from "../../deploy/parameters.js";
-import type { CdnGovernor, CdnTimelock, CdnToken, MockUSDC, ProtocolParams } from "../../types/ethers-contracts/index.js";
+import type {
+  CdnGovernor,
+  CdnTimelock,
+  CdnToken,
+  ContentBlacklist,
+  MockUSDC,
+  NodeRegistry,
+  OriginRegistry,
+  PaymentChannel,
+  ProtocolParams,
+} from "../../types/ethers-contracts/index.js";
 
 type Connection = NetworkConnection;
 
@@ -22,6 +32,10 @@ export interface GovernanceContext {
   governor: CdnGovernor;
   params: ProtocolParams;
   usdc: MockUSDC;
+  registry: NodeRegistry;
+  origins: OriginRegistry;
+  blacklist: ContentBlacklist;
+  channels: PaymentChannel;
 }
 
 export async function deployGovernance(connection: Connection): Promise<GovernanceContext> {
@@ -44,6 +58,10 @@ export async function deployGovernance(connection: Connection): Promise<Governan
     governor: deployed.governor as unknown as CdnGovernor,
     params: deployed.params as unknown as ProtocolParams,
     usdc: deployed.usdc as unknown as MockUSDC,
+    registry: deployed.registry as unknown as NodeRegistry,
+    origins: deployed.origins as unknown as OriginRegistry,
+    blacklist: deployed.blacklist as unknown as ContentBlacklist,
+    channels: deployed.channels as unknown as PaymentChannel,
   };
 }
 
