@@ -9,7 +9,7 @@ import { hexlify, randomBytes } from "ethers";
 import { domainFor } from "../../agents/protocol/eip712.js";
 import { GasRecorder } from "../helpers/gas.js";
 import { NO_AUTH, ZERO_ADDRESS, nextNonce, signCommitment, signVoucher } from "../helpers/channels.js";
-import { USDC, deployRegistryFixture, registerNode } from "../helpers/registry-fixture.js";
+import { USDC, deployRegistryFixture, registerNode, signPermit } from "../helpers/registry-fixture.js";
 import type { PaymentChannel } from "../../types/ethers-contracts/index.js";
 
 const connection = await network.create();
@@ -83,6 +83,16 @@ describe("PaymentChannel with the real NodeRegistry and ContentBlacklist", funct
     await time.increase(await ctx.params.disputeWindow());
     await gas.record("settle", await ctx.channels.settle(channelId));
     expect(await ctx.channels.balanceOf(channelId)).to.equal(0n);
+
+    // One-transaction open with a permit, from an account that never approved.
+    const fresh = ctx.operator2;
+    const permit = await signPermit(ctx, fresh, ctx.address, 50n * USDC);
+    await gas.record(
+      "openWithPermit",
+      await ctx.channels
+        .connect(fresh)
+        .openWithPermit(ctx.registered.node.address, 50n * USDC, ZERO_ADDRESS, 0n, nextNonce(), permit.deadline, permit.v, permit.r, permit.s),
+    );
     gas.check();
   });
 
