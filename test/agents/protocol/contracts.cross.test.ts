@@ -22,7 +22,7 @@ describe("protocol › cross-tests against the deployed contracts", function () 
     ctx = await networkHelpers.loadFixture(fixture);
     chainId = (await ethers.provider.getNetwork()).chainId;
   });
-  const secret = (w: Wallet) => getBytes(w.privateKey);
+  const secret = (w: { privateKey: string }) => getBytes(w.privateKey);
   const fastDomain = async (name: Parameters<typeof domainFor>[0], contract: { getAddress(): Promise<string> }) =>
     Eip712Domain.from(domainFor(name, chainId, await contract.getAddress()));
 
