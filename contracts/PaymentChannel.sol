@@ -206,8 +206,8 @@ contract PaymentChannel is IPaymentChannel, EIP712, ReentrancyGuardTransient {
             beneficiary = auth.beneficiary;
             bountyBps = auth.maxBps < MAX_WATCHTOWER_BPS ? auth.maxBps : MAX_WATCHTOWER_BPS;
         }
-        _pay(channelId, c, newPaid, beneficiary, bountyBps);
         emit ChannelDisputed(channelId, msg.sender, newPaid, newPaid - previous);
+        _pay(channelId, c, newPaid, beneficiary, bountyBps);
     }
 
     /// @inheritdoc IPaymentChannel

@@ -197,8 +197,9 @@ interface IPaymentChannel {
         external
         returns (bytes32 channelId);
 
-    /// @notice `open` preceded by an EIP-2612 permit of the caller; a permit that fails (for instance
-    /// because it was front-run and already used) is ignored when the allowance suffices.
+    /// @notice `open` preceded by an EIP-2612 permit of the caller to this contract for exactly
+    /// `amount`; a permit that fails (for instance because it was front-run and already used) is
+    /// ignored, and the transfer then needs the allowance it set (or an earlier one).
     function openWithPermit(
         address nodeKey,
         uint256 amount,
