@@ -62,6 +62,32 @@ describe("PaymentChannel", function () {
     return t + (await ctx.params.disputeWindow());
   }
 
+  describe("deployment", () => {
+    it("fixes its wiring and rejects a zero address", async () => {
+      expect(await ctx.channels.TOKEN()).to.equal(await ctx.usdc.getAddress());
+      expect(await ctx.channels.PARAMS()).to.equal(await ctx.params.getAddress());
+      expect(await ctx.channels.REGISTRY()).to.equal(await ctx.registry.getAddress());
+      expect(await ctx.channels.BLACKLIST()).to.equal(await ctx.blacklist.getAddress());
+      expect(await ctx.channels.TREASURY()).to.equal(treasuryAddr);
+      const args = [
+        await ctx.usdc.getAddress(),
+        await ctx.params.getAddress(),
+        await ctx.registry.getAddress(),
+        await ctx.blacklist.getAddress(),
+        treasuryAddr,
+      ];
+      const factory = await ethers.getContractFactory("PaymentChannel");
+      for (let i = 0; i < args.length; i++) {
+        const bad = [...args];
+        bad[i] = ZERO_ADDRESS;
+        await expect(factory.deploy(...(bad as [string, string, string, string, string]))).to.be.revertedWithCustomError(
+          ctx.channels,
+          "PaymentChannelZeroAddress",
+        );
+      }
+    });
+  });
+
   // ================================================================ open
   describe("open", () => {
     it("opens with a deposit and snapshots node key, operator, fee and openedAt", async () => {
