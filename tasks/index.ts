@@ -83,6 +83,17 @@ export const tasks = [
     .addOption(from)
     .setAction(async () => ({ default: (await import("./registry/blacklist.js")).remove }))
     .build(),
+  task("channel:show", "Show a payment channel: parties, snapshot operator and fee, deposit, paid, dispute window")
+    .addOption({ name: "id", description: "Channel id (0x + 64 hex)", defaultValue: "" })
+    .addFlag({ name: "json", description: "Print JSON" })
+    .setAction(async () => ({ default: (await import("./channels/channels.js")).show }))
+    .build(),
+  task("channel:list", "List the channels of a payer (--payer) or of a node (--node)")
+    .addOption({ name: "payer", description: "Payer address", defaultValue: "" })
+    .addOption({ name: "node", description: "Node id or node key", defaultValue: "" })
+    .addFlag({ name: "json", description: "Print JSON" })
+    .setAction(async () => ({ default: (await import("./channels/channels.js")).list }))
+    .build(),
   task("chain:advance", "Local chain only: mine blocks and/or move time forward (a proposal cycle in seconds)")
     .addOption({ name: "blocks", description: "Blocks to mine", type: ArgumentType.INT, defaultValue: 0 })
     .addOption({ name: "seconds", description: "Seconds to move time forward", type: ArgumentType.INT, defaultValue: 0 })

@@ -1,8 +1,8 @@
 import { expect } from "chai";
-import { JsonRpcProvider, Wallet, keccak256, toUtf8Bytes, parseUnits, AbiCoder } from "ethers";
+import { JsonRpcProvider, Wallet, keccak256, toUtf8Bytes, parseUnits, AbiCoder, id as hashText } from "ethers";
 import { readDeployment } from "../../agents/chain/deployment.js";
 import { NodeRegistration, domainFor } from "../../agents/protocol/eip712.js";
-import { NodeRegistry__factory, MockUSDC__factory } from "../../types/ethers-contracts/index.js";
+import { NodeRegistry__factory, MockUSDC__factory, PaymentChannel__factory } from "../../types/ethers-contracts/index.js";
 import { hardhat, startDevnet, type Devnet } from "../helpers/processes.js";
 
 /**
@@ -111,5 +111,29 @@ describe("registry, origin and blacklist tasks against the devnet (end to end)",
     const bad = await run("blacklist:check", "--blob", "0x1234");
     expect(bad.code).to.equal(1);
     expect(bad.stderr).to.include("--blob must be a blob id");
+  });
+
+  it("channel:list and channel:show find a client's channel by payer and by node", async () => {
+    const provider = new JsonRpcProvider(devnet.rpcUrl, undefined, { staticNetwork: true });
+    const payer = await provider.getSigner(6);
+    const deployment = readDeployment(31337, devnet.deploymentsDir);
+    const channels = PaymentChannel__factory.connect(deployment.contracts.PaymentChannel!, payer);
+    const usdc = MockUSDC__factory.connect(deployment.usdc, payer);
+    const deposit = parseUnits("5", 6);
+    await (await usdc.approve(await channels.getAddress(), deposit)).wait();
+    const nonce = hashText("first channel");
+    await (await channels.open(nodeKey.address, deposit, await payer.getAddress(), 0n, nonce)).wait();
+    const channelId = await channels.channelIdFor(await payer.getAddress(), nodeKey.address, nonce);
+    provider.destroy();
+
+    const byPayer = JSON.parse(await ok("channel:list", "--payer", await payer.getAddress(), "--json"));
+    const byNode = JSON.parse(await ok("channel:list", "--node", "1", "--json"));
+    expect(byPayer.map((c: { channelId: string }) => c.channelId)).to.deep.equal([channelId]);
+    expect(byNode).to.deep.equal(byPayer);
+    const shown = JSON.parse(await ok("channel:show", "--id", channelId, "--json"));
+    expect(shown).to.include({ status: "Open", nodeId: "1", deposit: "5.0 USDC", paid: "0.0 USDC", feeBps: 500 });
+    const both = await run("channel:list", "--payer", await payer.getAddress(), "--node", "1");
+    expect(both.code).to.equal(1);
+    expect(both.stderr).to.include("Give exactly one of --payer");
   });
 });
