@@ -221,13 +221,13 @@ contract PaymentChannel is IPaymentChannel, EIP712, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc IPaymentChannel
-    function withdraw(address to) external nonReentrant returns (uint256 amount) {
+    function withdraw() external nonReentrant returns (uint256 amount) {
         amount = _withdrawable[msg.sender];
         if (amount == 0) revert PaymentChannelNothingToWithdraw(msg.sender);
         _withdrawable[msg.sender] = 0;
         _totalWithdrawable -= amount;
-        emit Withdrawn(msg.sender, to, amount);
-        TOKEN.safeTransfer(to, amount);
+        emit Withdrawn(msg.sender, amount);
+        TOKEN.safeTransfer(msg.sender, amount);
     }
 
     // ================================================================== slashing

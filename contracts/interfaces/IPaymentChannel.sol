@@ -108,8 +108,8 @@ interface IPaymentChannel {
     event ChannelClosed(bytes32 indexed channelId, uint256 paid, uint256 refund);
     /// @notice A transfer of `amount` to `recipient` failed and was credited to its withdrawable balance.
     event PayoutDeferred(address indexed recipient, uint256 amount);
-    /// @notice `account` withdrew `amount` of its withdrawable balance to `to`.
-    event Withdrawn(address indexed account, address indexed to, uint256 amount);
+    /// @notice `account` withdrew `amount`, its whole withdrawable balance.
+    event Withdrawn(address indexed account, uint256 amount);
     /// @notice `reporter` committed to slashing evidence (hash only).
     event EvidenceCommitted(bytes32 indexed commitHash, address indexed reporter);
     /// @notice Node `nodeId` was slashed `amount` for blacklist entry `entryId` on `channelId`.
@@ -246,8 +246,10 @@ interface IPaymentChannel {
     /// @notice Closes a channel whose dispute window is over, refunding the rest to the payer. Anyone.
     function settle(bytes32 channelId) external;
 
-    /// @notice Transfers the caller's whole withdrawable balance to `to`.
-    function withdraw(address to) external returns (uint256 amount);
+    /// @notice Transfers the caller's whole withdrawable balance to the caller. Only to the caller: an
+    /// account the token issuer froze (USDC blacklist) must not redirect what it is owed elsewhere,
+    /// which would evade the freeze; it withdraws once unfrozen, as its own USDC would move.
+    function withdraw() external returns (uint256 amount);
 
     // ------------------------------------------------------------------ slashing
 

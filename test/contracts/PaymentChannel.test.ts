@@ -837,14 +837,16 @@ describe("PaymentChannel", function () {
       expect(await ctx.channels.withdrawable(operatorAddr)).to.equal(opShare);
       expect(await ctx.channels.totalWithdrawable()).to.equal(opShare);
       expect(await bal(ctx.address)).to.equal(opShare);
-      // The operator withdraws to another address.
-      const to = await ctx.others[8].getAddress();
-      await expect(ctx.channels.connect(ctx.operator).withdraw(to))
-        .to.emit(ctx.channels, "Withdrawn")
-        .withArgs(operatorAddr, to, opShare);
-      expect(await bal(to)).to.equal(opShare);
+      // Frozen by the issuer, the operator cannot withdraw (nor redirect the credit elsewhere) ...
+      await expect(ctx.channels.connect(ctx.operator).withdraw()).to.be.revertedWithCustomError(ctx.usdc, "MockUSDCBlacklisted");
+      // ... until it is unfrozen.
+      await ctx.usdc.connect(ctx.deployer).unBlacklist(operatorAddr);
+      const before = await bal(operatorAddr);
+      await expect(ctx.channels.connect(ctx.operator).withdraw()).to.emit(ctx.channels, "Withdrawn").withArgs(operatorAddr, opShare);
+      expect((await bal(operatorAddr)) - before).to.equal(opShare);
       expect(await ctx.channels.totalWithdrawable()).to.equal(0n);
-      await expect(ctx.channels.connect(ctx.operator).withdraw(to))
+      expect(await bal(ctx.address)).to.equal(0n);
+      await expect(ctx.channels.connect(ctx.operator).withdraw())
         .to.be.revertedWithCustomError(ctx.channels, "PaymentChannelNothingToWithdraw")
         .withArgs(operatorAddr);
     });
@@ -858,9 +860,9 @@ describe("PaymentChannel", function () {
         .to.emit(ctx.channels, "PayoutDeferred")
         .withArgs(payerAddr, 100n * USDC);
       expect(await ctx.channels.withdrawable(payerAddr)).to.equal(100n * USDC);
-      // Withdrawing to itself fails while it is blacklisted; to another address works.
-      await expect(ctx.channels.connect(ctx.payer).withdraw(payerAddr)).to.be.revertedWithCustomError(ctx.usdc, "MockUSDCBlacklisted");
-      await ctx.channels.connect(ctx.payer).withdraw(await ctx.others[9].getAddress());
+      await expect(ctx.channels.connect(ctx.payer).withdraw()).to.be.revertedWithCustomError(ctx.usdc, "MockUSDCBlacklisted");
+      await ctx.usdc.connect(ctx.deployer).unBlacklist(payerAddr);
+      await ctx.channels.connect(ctx.payer).withdraw();
       expect(await bal(ctx.address)).to.equal(0n);
     });
 
