@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
+// Test code: long property bodies and descriptive failure messages are intended.
+// solhint-disable function-max-lines, reason-string
+
 import {PaymentChannel} from "../../contracts/PaymentChannel.sol";
 import {IPaymentChannel} from "../../contracts/interfaces/IPaymentChannel.sol";
 import {ProtocolParams} from "../../contracts/ProtocolParams.sol";
@@ -12,7 +15,7 @@ import {MockContentBlacklist} from "../../contracts/test/MockContentBlacklist.so
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 
 /// @dev The subset of the forge-std cheatcodes these tests need (forge-std is not installable here).
-interface Vm {
+interface IVm {
     function warp(uint256 timestamp) external;
     function prank(address sender) external;
     function addr(uint256 privateKey) external returns (address);
@@ -25,7 +28,7 @@ interface Vm {
 /// paid, the treasury holds exactly fee(paid) on the cumulative amount, paid never exceeds the deposit,
 /// refund + paid == deposit, and the contract keeps exactly the open balance.
 contract PaymentChannelFuzzTest {
-    Vm private constant VM = Vm(address(uint160(uint256(keccak256("hevm cheat code")))));
+    IVm private constant VM = IVm(address(uint160(uint256(keccak256("hevm cheat code")))));
     uint256 private constant PAYER_KEY = 0xA11CE;
     uint256 private constant NODE_KEY = 0xB0B;
 
