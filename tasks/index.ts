@@ -56,7 +56,7 @@ export const tasks = [
     .setAction(() => import("./params/show.js"))
     .build(),
   task("node:show", "Show a node: identity, operator, status, bond vs required, offer, origin status, dial data")
-    .addOption({ name: "node", description: "Node id or node key address", defaultValue: "" })
+    .addPositionalArgument({ name: "node", description: "Node id or node key address" })
     .addFlag({ name: "json", description: "Print JSON" })
     .setAction(() => import("./registry/node-show.js"))
     .build(),
@@ -66,11 +66,11 @@ export const tasks = [
     .setAction(() => import("./registry/node-list.js"))
     .build(),
   task("origin:show", "Show an origin's recognition and content-key epochs")
-    .addOption({ name: "node", description: "Node id or node key address", defaultValue: "" })
+    .addPositionalArgument({ name: "node", description: "Node id or node key address" })
     .setAction(() => import("./registry/origin-show.js"))
     .build(),
   task("blacklist:check", "Is a blob blacklisted, and since when does the entry bind nodes?")
-    .addOption({ name: "blob", description: "Blob id (0x + 64 hex)", defaultValue: "" })
+    .addPositionalArgument({ name: "blob", description: "Blob id (0x + 64 hex)" })
     .setAction(async () => ({ default: (await import("./registry/blacklist.js")).check }))
     .build(),
   task("blacklist:add", "Compliance role only: blacklist a blob now (binds after the compliance window)")
@@ -84,7 +84,7 @@ export const tasks = [
     .setAction(async () => ({ default: (await import("./registry/blacklist.js")).remove }))
     .build(),
   task("channel:show", "Show a payment channel: parties, snapshot operator and fee, deposit, paid, dispute window")
-    .addOption({ name: "id", description: "Channel id (0x + 64 hex)", defaultValue: "" })
+    .addPositionalArgument({ name: "id", description: "Channel id (0x + 64 hex)" })
     .addFlag({ name: "json", description: "Print JSON" })
     .setAction(async () => ({ default: (await import("./channels/channels.js")).show }))
     .build(),

@@ -71,11 +71,11 @@ describe("registry, origin and blacklist tasks against the devnet (end to end)",
     const list = JSON.parse(await ok("node:list", "--json")) as { nodeId: string; nodeKey: string }[];
     expect(list).to.have.length(1);
     expect(list[0].nodeKey).to.equal(nodeKey.address);
-    const shown = JSON.parse(await ok("node:show", "--node", nodeKey.address, "--json"));
+    const shown = JSON.parse(await ok("node:show", nodeKey.address, "--json"));
     expect(shown).to.include({ nodeId: "1", active: true, status: "Registered", capacityMbps: 100, origin: "no" });
     expect(shown.multiaddrs).to.deep.equal(["/ip4/127.0.0.1/tcp/4101"]);
     expect(shown.publicKey).to.equal("0x" + nodeKey.signingKey.publicKey.slice(4));
-    const missing = await run("node:show", "--node", "7");
+    const missing = await run("node:show", "7");
     expect(missing.code).to.equal(1);
     expect(missing.stderr.trim()).to.equal("Error: No registered node 7.");
   });
@@ -83,7 +83,7 @@ describe("registry, origin and blacklist tasks against the devnet (end to end)",
   it("the DAO recognizes the node as an origin through gov:* tasks", async () => {
     const executed = await passThroughTasks("--action", "origin-recognize", "--node", "1", "--account", contentKey.address, "--description", "Recognize origin 1");
     expect(executed).to.include(`OriginRegistry.recognize(1, ${contentKey.address})`);
-    const origin = await ok("origin:show", "--node", "1");
+    const origin = await ok("origin:show", "1");
     expect(origin).to.match(/recognized\s+yes/);
     expect(origin).to.include(`${contentKey.address}  valid`);
     const again = await run("gov:propose", "--action", "origin-recognize", "--node", "1", "--account", contentKey.address, "--description", "again", "--from", "1");
@@ -103,12 +103,12 @@ describe("registry, origin and blacklist tasks against the devnet (end to end)",
     expect(refused.stderr).to.include("does not hold the compliance role");
 
     await passThroughTasks("--action", "compliance-grant", "--account", account, "--description", "Compliance desk");
-    expect(await ok("blacklist:check", "--blob", blobId)).to.include("not blacklisted (never listed)");
+    expect(await ok("blacklist:check", blobId)).to.include("not blacklisted (never listed)");
     expect(await ok("blacklist:add", "--blob", blobId, "--from", "5")).to.match(/Blacklisted as entry 1 .*binding from/);
-    expect(await ok("blacklist:check", "--blob", blobId)).to.match(/BLACKLISTED: entry 1, added .*binding from/);
+    expect(await ok("blacklist:check", blobId)).to.match(/BLACKLISTED: entry 1, added .*binding from/);
     await ok("chain:advance", "--seconds", String(24 * 3600));
-    expect(await ok("blacklist:check", "--blob", blobId)).to.include("binding now");
-    const bad = await run("blacklist:check", "--blob", "0x1234");
+    expect(await ok("blacklist:check", blobId)).to.include("binding now");
+    const bad = await run("blacklist:check", "0x1234");
     expect(bad.code).to.equal(1);
     expect(bad.stderr).to.include("--blob must be a blob id");
   });
@@ -130,7 +130,7 @@ describe("registry, origin and blacklist tasks against the devnet (end to end)",
     const byNode = JSON.parse(await ok("channel:list", "--node", "1", "--json"));
     expect(byPayer.map((c: { channelId: string }) => c.channelId)).to.deep.equal([channelId]);
     expect(byNode).to.deep.equal(byPayer);
-    const shown = JSON.parse(await ok("channel:show", "--id", channelId, "--json"));
+    const shown = JSON.parse(await ok("channel:show", channelId, "--json"));
     expect(shown).to.include({ status: "Open", nodeId: "1", deposit: "5.0 USDC", paid: "0.0 USDC", feeBps: 500 });
     const both = await run("channel:list", "--payer", await payer.getAddress(), "--node", "1");
     expect(both.code).to.equal(1);
