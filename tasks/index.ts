@@ -8,10 +8,9 @@ import { ACTIONS } from "./gov/actions.js";
 
 const from = { name: "from", description: "Account to send from: index among the network's accounts, or address", defaultValue: "0" } as const;
 const proposalId = { name: "id", description: "Proposal id (from gov:propose or gov:list)", defaultValue: "" } as const;
-const actionList = Object.entries(ACTIONS).map(([name, a]) => `${name}: ${a.summary}`).join("; ");
 
 export const tasks = [
-  task("gov:propose", `Create a proposal. Actions: ${actionList}. Validates against on-chain bounds first. Example: ${ACTIONS.param.example}`)
+  task("gov:propose", `Create a proposal, validated against the on-chain bounds first. Example: ${ACTIONS.param.example}`)
     .addOption({ name: "action", description: `What to propose (${Object.keys(ACTIONS).join(", ")})`, defaultValue: "" })
     .addOption({ name: "key", description: "Parameter or setting name, e.g. disputeWindow (see params:show)", defaultValue: "" })
     .addOption({ name: "value", description: 'New value, with units: "36h", "150 USDC", "5%", "1.25", or base units', defaultValue: "" })

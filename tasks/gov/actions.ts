@@ -146,9 +146,7 @@ export const ACTIONS: Record<string, ActionSpec> = {
       return { calls: [{ target, data, summary: `${setting.contract === "governor" ? "CdnGovernor" : "CdnTimelock"}.${setting.method}(${value})` }], warnings: [] };
     },
   },
-};
 
-Object.assign(ACTIONS, {
   "origin-recognize": {
     summary: "recognize a registered node as an origin with a content-signing key (OriginRegistry)",
     example: "npx hardhat gov:propose --action origin-recognize --node 1 --account 0xContentKey… --description \"Recognize origin 1\" --network localhost",
@@ -222,7 +220,7 @@ Object.assign(ACTIONS, {
       return single(ctx.blacklist, "ContentBlacklist", "revokeComplianceRole", [account], `revokeComplianceRole(${account})`);
     },
   },
-} satisfies Record<string, ActionSpec>);
+};
 
 /** Describes a proposal call for `gov:status`, decoding calls to known contracts. */
 export async function describeCall(ctx: TaskContext, target: string, data: string): Promise<string> {

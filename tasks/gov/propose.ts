@@ -19,8 +19,8 @@ export default async function propose(args: Args, hre: HardhatRuntimeEnvironment
   return runTask(async () => {
     const spec = ACTIONS[args.action];
     if (!spec) {
-      const list = Object.entries(ACTIONS).map(([name, a]) => `${name} (${a.summary})`).join("; ");
-      throw new UserError(`Unknown --action "${args.action}". Actions: ${list}.`);
+      const list = Object.entries(ACTIONS).map(([name, a]) => `  ${name.padEnd(20)} ${a.summary}\n  ${" ".repeat(20)} e.g. ${a.example}`).join("\n");
+      throw new UserError(`${args.action ? `Unknown --action "${args.action}"` : "--action is required"}. Actions:\n${list}`);
     }
     if (!args.description.trim()) throw new UserError("--description is required: say what the proposal does and why.");
     spec.checkDescription?.(args, args.description);
