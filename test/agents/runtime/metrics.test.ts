@@ -1,0 +1,50 @@
+import { expect } from "chai";
+import { NodeMetrics, REFUSAL_REASONS, startMetricsServer } from "../../../agents/runtime/metrics.js";
+
+describe("runtime › metrics endpoint", () => {
+  it("serves the cdn_node_* series on 127.0.0.1 and reflects updates at scrape time", async () => {
+    let age = 12_000;
+    const metrics = new NodeMetrics({ defaultMetrics: false }, { chainViewAgeMs: () => age, peers: () => ({ nodes: 3, clients: 7 }), cacheBytes: () => 4096 });
+    const server = await startMetricsServer({ port: 0 }, { registry: metrics.registry });
+    try {
+      expect(server.url).to.match(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
+      metrics.bytesServed.inc(1_048_576);
+      metrics.bytesPaid.inc(524_288);
+      metrics.vouchers.inc({ result: "accepted" }, 2);
+      metrics.channelsOpen.set(1);
+      metrics.cacheHits.inc();
+      metrics.cacheMisses.inc(2);
+      metrics.upstreamSpend.inc(150);
+      metrics.refused("busy");
+      metrics.refused("stale_chain_view");
+      const res = await fetch(server.url);
+      expect(res.status).to.equal(200);
+      expect(res.headers.get("content-type")).to.match(/text\/plain/);
+      const body = await res.text();
+      for (const line of [
+        "cdn_node_bytes_served_total 1048576",
+        "cdn_node_bytes_paid_total 524288",
+        'cdn_node_vouchers_total{result="accepted"} 2',
+        "cdn_node_channels_open 1",
+        "cdn_node_cache_hits_total 1",
+        "cdn_node_cache_misses_total 2",
+        "cdn_node_cache_bytes 4096",
+        "cdn_node_upstream_spend_total 150",
+        'cdn_node_refusals_total{reason="busy"} 1',
+        'cdn_node_refusals_total{reason="stale_chain_view"} 1',
+        'cdn_node_refusals_total{reason="blacklisted"} 0',
+        "cdn_node_chain_view_age_seconds 12",
+        'cdn_node_peers{kind="node"} 3',
+        'cdn_node_peers{kind="client"} 7',
+      ]) {
+        expect(body.split("\n"), line).to.include(line);
+      }
+      expect(REFUSAL_REASONS.length).to.equal(8);
+      age = 61_000;
+      expect(await (await fetch(server.url)).text()).to.include("cdn_node_chain_view_age_seconds 61\n");
+      expect((await fetch(server.url.replace("/metrics", "/other"))).status).to.equal(404);
+    } finally {
+      await server.close();
+    }
+  });
+});
