@@ -1,0 +1,133 @@
+/**
+ * Typed contract access for agents: connects the TypeChain bindings to the addresses of a
+ * deployment file, plus the few reads every agent needs (chain time, EIP-712 domains, channels,
+ * nodes, origins, blacklist). Agents reach contracts only through this module.
+ */
+import { JsonRpcProvider, type ContractRunner, type Provider } from "ethers";
+import {
+  ContentBlacklist__factory,
+  MockUSDC__factory,
+  NodeRegistry__factory,
+  OriginRegistry__factory,
+  PaymentChannel__factory,
+  ProtocolParams__factory,
+  type ContentBlacklist,
+  type MockUSDC,
+  type NodeRegistry,
+  type OriginRegistry,
+  type PaymentChannel,
+  type ProtocolParams,
+} from "../../types/ethers-contracts/index.js";
+import { domainFor } from "../protocol/eip712.js";
+import { Eip712Domain } from "../protocol/eip712-fast.js";
+import { addressOf, readDeployment, type Deployment } from "./deployment.js";
+
+export interface Contracts {
+  deployment: Deployment;
+  chainId: bigint;
+  provider: Provider;
+  registry: NodeRegistry;
+  params: ProtocolParams;
+  origins: OriginRegistry;
+  blacklist: ContentBlacklist;
+  channels: PaymentChannel;
+  /** The USDC token (an ERC-20 with EIP-2612 permit; MockUSDC's ABI covers what agents call). */
+  usdc: MockUSDC;
+  /** EIP-712 domains (fast path) of the protocol contracts. */
+  domains: { paymentChannel: Eip712Domain; originRegistry: Eip712Domain; nodeRegistry: Eip712Domain };
+}
+
+export class ChainError extends Error {
+  override readonly name = "ChainError";
+  readonly code = "ERR_CHAIN";
+}
+
+/** Connects every contract of `deployment` to `runner` (a provider for reads, a wallet for writes). */
+export function connectContracts(deployment: Deployment, runner: ContractRunner & { provider: Provider | null }): Contracts {
+  const provider = (runner.provider ?? runner) as Provider;
+  const chainId = BigInt(deployment.chainId);
+  const channelsAddress = addressOf(deployment, "PaymentChannel");
+  const originsAddress = addressOf(deployment, "OriginRegistry");
+  const registryAddress = addressOf(deployment, "NodeRegistry");
+  return {
+    deployment,
+    chainId,
+    provider,
+    registry: NodeRegistry__factory.connect(registryAddress, runner),
+    params: ProtocolParams__factory.connect(addressOf(deployment, "ProtocolParams"), runner),
+    origins: OriginRegistry__factory.connect(originsAddress, runner),
+    blacklist: ContentBlacklist__factory.connect(addressOf(deployment, "ContentBlacklist"), runner),
+    channels: PaymentChannel__factory.connect(channelsAddress, runner),
+    usdc: MockUSDC__factory.connect(deployment.usdc, runner),
+    domains: {
+      paymentChannel: Eip712Domain.from(domainFor("paymentChannel", chainId, channelsAddress)),
+      originRegistry: Eip712Domain.from(domainFor("originRegistry", chainId, originsAddress)),
+      nodeRegistry: Eip712Domain.from(domainFor("nodeRegistry", chainId, registryAddress)),
+    },
+  };
+}
+
+/** Opens a JSON-RPC provider, asks its chain id, and reads that chain's deployment file. */
+export async function connectRpc(rpcUrl: string, deploymentsDir?: string): Promise<{ provider: JsonRpcProvider; deployment: Deployment }> {
+  const provider = new JsonRpcProvider(rpcUrl, undefined, { staticNetwork: false, polling: true, pollingInterval: 500 });
+  let chainId: bigint;
+  try {
+    chainId = (await provider.getNetwork()).chainId;
+  } catch (cause) {
+    provider.destroy();
+    throw new ChainError(`Cannot reach the chain at ${rpcUrl}.`, { cause });
+  }
+  return { provider, deployment: readDeployment(chainId, deploymentsDir) };
+}
+
+/** Chain time: the latest block's timestamp (unix seconds). */
+export async function chainTime(provider: Provider): Promise<bigint> {
+  const block = await provider.getBlock("latest");
+  if (!block) throw new ChainError("The chain returned no latest block.");
+  return BigInt(block.timestamp);
+}
+
+export const CHANNEL_STATUS = ["None", "Open", "Closing", "Closed"] as const;
+export type ChannelStatusName = (typeof CHANNEL_STATUS)[number];
+
+export interface ChannelState {
+  channelId: string;
+  payer: string;
+  status: ChannelStatusName;
+  nodeKey: string;
+  nodeId: bigint;
+  operator: string;
+  voucherSigner: string;
+  signerExpiry: bigint;
+  openedAt: bigint;
+  closesAt: bigint;
+  feeBps: number;
+  deposit: bigint;
+  paid: bigint;
+}
+
+export async function readChannel(channels: PaymentChannel, channelId: string): Promise<ChannelState> {
+  const c = await channels.getChannel(channelId);
+  return {
+    channelId: channelId.toLowerCase(),
+    payer: c.payer.toLowerCase(),
+    status: CHANNEL_STATUS[Number(c.status)],
+    nodeKey: c.nodeKey.toLowerCase(),
+    nodeId: c.nodeId,
+    operator: c.operator.toLowerCase(),
+    voucherSigner: c.voucherSigner.toLowerCase(),
+    signerExpiry: c.signerExpiry,
+    openedAt: c.openedAt,
+    closesAt: c.closesAt,
+    feeBps: Number(c.feeBps),
+    deposit: c.deposit,
+    paid: c.paid,
+  };
+}
+
+/** Whether `signer` may sign vouchers for the channel at `now`: the payer always, a session key until its expiry. */
+export function isVoucherSigner(channel: ChannelState, signer: string, now: bigint): boolean {
+  const s = signer.toLowerCase();
+  if (s === channel.payer) return true;
+  return s === channel.voucherSigner && (channel.signerExpiry === 0n || now <= channel.signerExpiry);
+}

@@ -1,0 +1,69 @@
+/**
+ * What the client reads from the chain, behind an interface so tests can inject one: chain time,
+ * node lookups (by key, and the active set for bootstrap), origin content keys, the blacklist.
+ */
+import { chainTime, type Contracts } from "../chain/contracts.js";
+import { nodeMetadata } from "../chain/registry.js";
+import type { Eip712Domain } from "../protocol/eip712-fast.js";
+
+export interface ActiveNode {
+  nodeId: bigint;
+  nodeKey: string;
+  pricePerGiB: bigint;
+  region: number;
+  multiaddrs: string[];
+}
+
+export interface ClientChainView {
+  readonly channelDomain: Eip712Domain;
+  readonly originDomain: Eip712Domain;
+  chainTime(): Promise<bigint>;
+  /** The node key is the current key of an active node: its id and price; else undefined. */
+  activeNode(nodeKey: string): Promise<{ nodeId: bigint; pricePerGiB: bigint } | undefined>;
+  activeNodes(): Promise<ActiveNode[]>;
+  /** The content key of an origin's epoch, if the origin is recognized and the epoch not revoked. */
+  contentKey(origin: bigint, epoch: bigint): Promise<string | undefined>;
+  isBlacklisted(blobId: string): Promise<boolean>;
+}
+
+export function clientChainView(contracts: Contracts): ClientChainView {
+  const keys = new Map<string, { key: string | undefined; at: number }>();
+  return {
+    channelDomain: contracts.domains.paymentChannel,
+    originDomain: contracts.domains.originRegistry,
+    chainTime: () => chainTime(contracts.provider),
+    async activeNode(nodeKey) {
+      if (!(await contracts.registry.isActive(nodeKey))) return undefined;
+      const [nodeId, node] = await contracts.registry.nodeOf(nodeKey);
+      return { nodeId, pricePerGiB: node.pricePerGiB };
+    },
+    async activeNodes() {
+      const out: ActiveNode[] = [];
+      let start = 1n;
+      for (let page = 0; page < 100; page++) {
+        const [ids, nodes, next] = await contracts.registry.activeNodes(start, 200n);
+        for (let i = 0; i < ids.length; i++) {
+          const meta = await nodeMetadata(contracts.registry, ids[i]);
+          if (!meta) continue;
+          out.push({ nodeId: ids[i], nodeKey: nodes[i].nodeKey.toLowerCase(), pricePerGiB: nodes[i].pricePerGiB, region: Number(nodes[i].region), multiaddrs: meta.multiaddrs });
+        }
+        if (next === 0n) break;
+        start = next;
+      }
+      return out;
+    },
+    async contentKey(origin, epoch) {
+      const id = `${origin}:${epoch}`;
+      const hit = keys.get(id);
+      if (hit && Date.now() - hit.at < 60_000) return hit.key;
+      let key: string | undefined;
+      if (await contracts.origins.isRecognized(origin)) {
+        const [k, revoked] = await contracts.origins.contentKeyOf(origin, epoch);
+        key = revoked || /^0x0{40}$/i.test(k) ? undefined : k.toLowerCase();
+      }
+      keys.set(id, { key, at: Date.now() });
+      return key;
+    },
+    isBlacklisted: (blobId) => contracts.blacklist.isBlacklisted(blobId),
+  };
+}

@@ -1,0 +1,40 @@
+/** Client errors: stable names and codes; `message` is one readable sentence. */
+import { AgentError } from "../runtime/errors.js";
+import type { RefusalCode } from "../protocol/wire/messages.js";
+
+export class FetchRefusedError extends AgentError {
+  override readonly name = "FetchRefusedError";
+  constructor(
+    readonly refusal: RefusalCode,
+    message: string,
+    readonly retryAfterMs = 0,
+  ) {
+    super("ERR_FETCH_REFUSED", `The node refused the request (${refusal}): ${message}`);
+  }
+}
+
+/** The node broke the protocol: bad commitment, bad record, bad bytes, wrong order. Nothing was paid for the bad part. */
+export class ProviderMisbehaviourError extends AgentError {
+  override readonly name = "ProviderMisbehaviourError";
+  constructor(
+    readonly reason: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super("ERR_PROVIDER_MISBEHAVIOUR", message, options);
+  }
+}
+
+export class NoProviderError extends AgentError {
+  override readonly name = "NoProviderError";
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("ERR_NO_PROVIDER", message, options);
+  }
+}
+
+export class ChannelError extends AgentError {
+  override readonly name = "ChannelError";
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("ERR_CHANNEL", message, options);
+  }
+}

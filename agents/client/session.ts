@@ -1,0 +1,204 @@
+/**
+ * One paid download from one provider over one /cdn/fetch stream: request → header (serve
+ * commitment and content record checked before any byte is accepted) → leaf hashes (checked
+ * against the blob id) → chunks, each verified before it is released or paid; vouchers are
+ * signed for verified bytes only, recorded durably before they are sent, whenever the unpaid
+ * verified bytes reach `payEvery` (half the node's smallest credit window) and once at the end.
+ * Any failure aborts the stream; bytes already released stay verified, bad bytes are never paid.
+ */
+import type { Libp2p, PeerId } from "@libp2p/interface";
+import type { Multiaddr } from "@multiformats/multiaddr";
+import { PROTOCOL_FETCH, DEFAULT_COMMITMENT_SKEW_SECONDS } from "../protocol/constants.js";
+import { fromHex } from "../protocol/bytes.js";
+import { leafRangeForBytes } from "../protocol/merkle.js";
+import { amountOwed } from "../protocol/pricing.js";
+import { checkServeCommitment, signVoucher, verifyContentRecord } from "../protocol/signed.js";
+import { StreamVerifier } from "../protocol/verifier.js";
+import { decodeFetchServerMessage, encodeFetchClientMessage, FRAME_CAPS, type FetchHeaderMsg, type FetchServerMsg } from "../protocol/wire/messages.js";
+import { FramedStream } from "../runtime/framed.js";
+import { addressOfPeer } from "../runtime/peers.js";
+import type { ClientChainView } from "./chain.js";
+import { FetchRefusedError, ProviderMisbehaviourError } from "./errors.js";
+import type { ClientStore } from "./store.js";
+
+export const HALF_MIN_WINDOW = 512 * 1024;
+
+export interface SessionRequest {
+  peer: PeerId | Multiaddr | Multiaddr[];
+  /** The provider's active on-chain node key (lower-case). */
+  nodeKey: string;
+  /** Highest price per GiB the client accepts from this provider (its on-chain price). */
+  maxPricePerGiB: bigint;
+  channelId: string;
+  blobId: string;
+  /** Byte range; `length` 0 = to the end. */
+  offset: number;
+  length: number;
+  /** Known blob size (from an earlier header), to check the record against. */
+  size?: number;
+}
+
+export interface SessionDeps {
+  host: Pick<Libp2p, "dial">;
+  chain: ClientChainView;
+  store: ClientStore;
+  /** The client's (voucher signer's) address and secret key. */
+  address: string;
+  secretKey: Uint8Array;
+}
+
+export interface SessionOptions {
+  signal?: AbortSignal;
+  /** Sign a voucher when this many verified bytes are unpaid (default 512 KiB). */
+  payEvery?: number;
+  maxSkewSeconds?: bigint;
+  idleTimeoutMs?: number;
+  /** Receives verified bytes, trimmed to the requested range, in order. */
+  onData(bytes: Uint8Array, offset: number): void | Promise<void>;
+  /** Test hook: withhold vouchers (a cheating client). */
+  withholdVouchers?: boolean;
+  onHeader?(header: FetchHeaderMsg): void;
+}
+
+export interface SessionResult {
+  /** Bytes of the range delivered to onData. */
+  delivered: number;
+  /** Blob size from the content record. */
+  size: number;
+  /** Amount signed on the channel after this session (cumulative). */
+  signed: bigint;
+  pricePerGiB: bigint;
+}
+
+export type SessionError = (FetchRefusedError | ProviderMisbehaviourError | Error) & { delivered?: number; size?: number };
+
+async function readMessage(framed: FramedStream): Promise<FetchServerMsg | undefined> {
+  const body = await framed.read();
+  if (!body) return undefined;
+  try {
+    return decodeFetchServerMessage(body);
+  } catch (cause) {
+    throw new ProviderMisbehaviourError("wire", `The node sent an invalid message: ${(cause as Error).message}`, { cause });
+  }
+}
+
+export async function runSession(req: SessionRequest, deps: SessionDeps, options: SessionOptions): Promise<SessionResult> {
+  const payEvery = options.payEvery ?? HALF_MIN_WINDOW;
+  const channel = deps.store.channel(req.channelId);
+  if (!channel) throw new Error(`unknown channel ${req.channelId}`);
+  const connection = await deps.host.dial(req.peer, { signal: options.signal });
+  // the authenticated peer (noise) must be the node we chose
+  if (addressOfPeer(connection.remotePeer) !== req.nodeKey) throw new ProviderMisbehaviourError("identity", "The peer is not the node it was dialled as.");
+  const stream = await connection.newStream(PROTOCOL_FETCH, { signal: options.signal });
+  const framed = new FramedStream(stream, { readCap: FRAME_CAPS.FetchServerMessage, idleTimeoutMs: options.idleTimeoutMs ?? 30_000, signal: options.signal });
+  let delivered = 0;
+  let size = req.size ?? -1;
+  try {
+    await framed.write(encodeFetchClientMessage({ kind: "request", request: { blobId: req.blobId, channelId: req.channelId, offset: req.offset, length: req.length } }));
+    const first = await readMessage(framed);
+    if (!first) throw new ProviderMisbehaviourError("ended", "The node closed the stream without an answer.");
+    if (first.kind === "refusal") throw new FetchRefusedError(first.refusal.code, first.refusal.message, first.refusal.retryAfterMs);
+    if (first.kind !== "header") throw new ProviderMisbehaviourError("order", "The node did not start with a header.");
+    const header = first.header;
+    options.onHeader?.(header);
+
+    // the serve commitment, before any byte
+    const now = await deps.chain.chainTime();
+    try {
+      checkServeCommitment({
+        domain: deps.chain.channelDomain,
+        commitment: header.commitment.value,
+        signature: header.commitment.signature,
+        request: { blobId: req.blobId, channelId: req.channelId, client: deps.address },
+        nodeKey: req.nodeKey,
+        chainTime: now,
+        maxSkewSeconds: options.maxSkewSeconds ?? DEFAULT_COMMITMENT_SKEW_SECONDS,
+      });
+    } catch (cause) {
+      throw new ProviderMisbehaviourError("commitment", `The node's serve commitment is not acceptable: ${(cause as Error).message}`, { cause });
+    }
+    // the content record
+    const record = header.record.value;
+    if (record.blobId !== req.blobId.toLowerCase()) throw new ProviderMisbehaviourError("record", "The content record is for another blob.");
+    const contentKey = await deps.chain.contentKey(record.origin, record.epoch);
+    if (!contentKey) throw new ProviderMisbehaviourError("record", "The content record's origin is not recognized (or its epoch is revoked).");
+    try {
+      verifyContentRecord(deps.chain.originDomain, record, header.record.signature, contentKey);
+    } catch (cause) {
+      throw new ProviderMisbehaviourError("record", "The content record is not signed by its origin's content key.", { cause });
+    }
+    size = Number(record.size);
+    if (req.size !== undefined && req.size !== size) throw new ProviderMisbehaviourError("record", "The content record's size differs from the known size.");
+    if (header.pricePerGiB > req.maxPricePerGiB) throw new ProviderMisbehaviourError("price", `The node asks ${header.pricePerGiB} per GiB, above its on-chain price ${req.maxPricePerGiB}.`);
+    if (req.offset > size) throw new ProviderMisbehaviourError("range", "The requested offset is past the end of the blob.");
+    const end = req.length === 0 ? size : Math.min(size, req.offset + req.length);
+    const range = leafRangeForBytes(size, req.offset, end - req.offset);
+    if (header.firstLeaf !== range.first || header.leafCount > range.count || header.leafCount < 1) throw new ProviderMisbehaviourError("range", "The node offers another leaf range than requested.");
+    const price = header.pricePerGiB;
+
+    const second = await readMessage(framed);
+    if (!second) throw new ProviderMisbehaviourError("ended", "The stream ended before the leaf hashes.");
+    if (second.kind === "refusal") throw new FetchRefusedError(second.refusal.code, second.refusal.message, second.refusal.retryAfterMs);
+    if (second.kind !== "leafHashes" || second.leafHashes.firstLeaf !== range.first || second.leafHashes.hashes.length !== header.leafCount * 32) {
+      throw new ProviderMisbehaviourError("order", "The node did not send the leaf hashes of the range.");
+    }
+    let verifier: StreamVerifier;
+    try {
+      verifier = new StreamVerifier({ blobId: fromHex(req.blobId, 32), size, firstLeaf: range.first, leafHashes: second.leafHashes.hashes, proof: second.leafHashes.proof });
+    } catch (cause) {
+      throw new ProviderMisbehaviourError("leafHashes", "The leaf hashes do not verify against the blob id.", { cause });
+    }
+
+    const base = channel.signed;
+    let signed = base;
+    let verifiedBytes = 0; // whole leaves verified in this session (what is paid for)
+    let unpaid = 0;
+    const pay = async (): Promise<void> => {
+      const amount = base + amountOwed(BigInt(verifiedBytes), price);
+      if (amount <= signed) return;
+      if (amount > channel.deposit) throw new Error("the channel's deposit is exhausted");
+      const signature = signVoucher(deps.chain.channelDomain, { channelId: req.channelId, cumulativeAmount: amount }, deps.secretKey);
+      deps.store.recordSigned(req.channelId, amount, signature); // durable before it leaves
+      signed = amount;
+      unpaid = 0;
+      if (!options.withholdVouchers) await framed.write(encodeFetchClientMessage({ kind: "voucher", voucher: { value: { channelId: req.channelId, cumulativeAmount: amount }, signature } }));
+    };
+
+    for (;;) {
+      const msg = await readMessage(framed);
+      if (!msg) break;
+      if (msg.kind === "refusal") throw new FetchRefusedError(msg.refusal.code, msg.refusal.message, msg.refusal.retryAfterMs);
+      if (msg.kind !== "chunk") throw new ProviderMisbehaviourError("order", "Unexpected message among chunks.");
+      let chunk;
+      try {
+        chunk = verifier.verifyChunk(msg.chunk.leafIndex, msg.chunk.data);
+      } catch (cause) {
+        throw new ProviderMisbehaviourError("chunk", `Chunk ${msg.chunk.leafIndex} failed verification: ${(cause as Error).message}`, { cause });
+      }
+      verifiedBytes += chunk.data.length;
+      unpaid += chunk.data.length;
+      const from = Math.max(req.offset, chunk.offset);
+      const to = Math.min(end, chunk.offset + chunk.data.length);
+      if (to > from) {
+        await options.onData(chunk.data.subarray(from - chunk.offset, to - chunk.offset), from);
+        delivered += to - from;
+      }
+      if (unpaid >= payEvery) await pay();
+      if (verifier.complete) break;
+    }
+    if (!verifier.complete) throw new ProviderMisbehaviourError("ended", `The stream ended after ${verifiedBytes} of the range's bytes.`);
+    await pay();
+    await framed.close();
+    // drain until the node closes its side (it may still send a refusal for a bad voucher)
+    const tail = await readMessage(framed).catch(() => undefined);
+    if (tail?.kind === "refusal") throw new FetchRefusedError(tail.refusal.code, tail.refusal.message);
+    return { delivered, size, signed, pricePerGiB: price };
+  } catch (error) {
+    framed.abort(error as Error);
+    const e = error as SessionError;
+    e.delivered = delivered;
+    e.size = size;
+    throw e;
+  }
+}
+

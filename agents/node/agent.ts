@@ -1,0 +1,158 @@
+/**
+ * The node agent: a libp2p host with the fetch and probe services, a chain follower
+ * (PaymentChannel events from a stored cursor with a confirmation depth), periodic refreshes of
+ * its registry record and origin status, and the earnings policy. Constructed with
+ * (options, dependencies) so tests inject chain, store and logger.
+ */
+import type { Libp2p } from "@libp2p/interface";
+import { Wallet, type Provider } from "ethers";
+import { chainTime, type Contracts } from "../chain/contracts.js";
+import { ChainFollower } from "../chain/follower.js";
+import { createHost } from "../runtime/host.js";
+import type { Identity } from "../runtime/keys.js";
+import { silentLogger, type Logger } from "../runtime/logger.js";
+import { AgentError } from "../runtime/errors.js";
+import { OriginBackend, type PublishedBlob } from "./backend.js";
+import { nodeChainView, type NodeChainView } from "./chain.js";
+import { checkCreditConfig, DEFAULT_CREDIT, type CreditConfig } from "./credit.js";
+import { DEFAULT_EARNINGS, Earnings, type EarningsOptions } from "./earnings.js";
+import { FetchService } from "./fetch-service.js";
+import type { NodeStore } from "./store.js";
+
+export interface NodeAgentOptions {
+  listen: string[];
+  announce?: string[];
+  backendDir: string;
+  credit?: Partial<CreditConfig>;
+  earnings?: Partial<EarningsOptions>;
+  confirmations?: number;
+  pollMs?: number;
+  maxLogRange?: number;
+  /** Sweep the earnings policy this often (ms); 0 disables. */
+  sweepMs?: number;
+  /** Allow-list for connection limits (loopback tests). */
+  allow?: string[];
+}
+
+export interface NodeAgentDeps {
+  identity: Identity;
+  /** Contracts connected to the node key's wallet (claims and closes). */
+  contracts: Contracts;
+  store: NodeStore;
+  logger?: Logger;
+  chain?: NodeChainView;
+  tamper?: (leafIndex: number, data: Uint8Array) => Uint8Array;
+}
+
+export class NodeError extends AgentError {
+  override readonly name = "NodeError";
+}
+
+export class NodeAgent {
+  host: Libp2p | undefined;
+  fetch: FetchService | undefined;
+  readonly backend: OriginBackend;
+  readonly earnings: Earnings;
+  readonly log: Logger;
+  nodeId = 0n;
+  pricePerGiB = 0n;
+  origin = { recognized: false, epoch: 0n };
+  private follower: ChainFollower | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly credit: CreditConfig;
+
+  constructor(
+    readonly options: NodeAgentOptions,
+    readonly deps: NodeAgentDeps,
+  ) {
+    this.log = deps.logger ?? silentLogger();
+    this.backend = new OriginBackend(options.backendDir, deps.store);
+    this.credit = { ...DEFAULT_CREDIT, ...(options.credit ?? {}) };
+    this.earnings = new Earnings({ ...DEFAULT_EARNINGS, ...(options.earnings ?? {}) }, { contracts: deps.contracts, store: deps.store, logger: this.log });
+  }
+
+  get address(): string {
+    return this.deps.identity.address.toLowerCase();
+  }
+
+  /** Reads the node's registry record and origin status. Throws if the key is not an active node. */
+  async refresh(): Promise<void> {
+    const { registry, origins } = this.deps.contracts;
+    const nodeId = await registry.nodeIdOf(this.address);
+    if (nodeId === 0n) throw new NodeError("ERR_NOT_REGISTERED", `Node key ${this.deps.identity.address} is not registered (run \`cdn-node register\`).`);
+    const [active, node, origin] = await Promise.all([registry.isActive(this.address), registry.getNode(nodeId), origins.originOf(nodeId)]);
+    if (!active) throw new NodeError("ERR_NOT_ACTIVE", `Node ${nodeId} is not active (exiting, or its bond is below the requirement).`);
+    this.nodeId = nodeId;
+    this.pricePerGiB = node.pricePerGiB;
+    const recognized = origin.recognized;
+    if (recognized !== this.origin.recognized) this.log.info({ nodeId: nodeId.toString(), recognized }, recognized ? "recognized origin: backend enabled" : "not a recognized origin: backend ignored");
+    this.origin = { recognized, epoch: origin.currentEpoch };
+  }
+
+  async start(options: { signal?: AbortSignal } = {}): Promise<void> {
+    await this.refresh();
+    options.signal?.throwIfAborted();
+    checkCreditConfig(this.credit, this.pricePerGiB);
+    const chain = this.deps.chain ?? nodeChainView(this.deps.contracts);
+    this.fetch = new FetchService(
+      { nodeKey: this.address, nodeId: this.nodeId, secretKey: this.deps.identity.secretKey, pricePerGiB: this.pricePerGiB, credit: this.credit },
+      { chain, store: this.deps.store, backend: this.backend, logger: this.log, isOrigin: () => this.origin.recognized, tamper: this.deps.tamper },
+    );
+    this.host = await createHost({ privateKey: this.deps.identity.privateKey, listen: this.options.listen, announce: this.options.announce, allow: this.options.allow });
+    await this.fetch.register(this.host);
+    const { contracts, store } = this.deps;
+    const channelsAddress = await contracts.channels.getAddress();
+    const closeStarted = contracts.channels.interface.getEvent("ChannelCloseStarted").topicHash;
+    this.follower = new ChainFollower(
+      { address: [channelsAddress], topics: [[closeStarted]], confirmations: this.options.confirmations ?? 2, maxRange: this.options.maxLogRange ?? 2000, pollMs: this.options.pollMs ?? 2000, startBlock: contracts.deployment.deploymentBlock },
+      {
+        provider: contracts.provider,
+        loadCursor: () => store.cursor("channels"),
+        saveCursor: (b) => store.saveCursor("channels", b),
+        onLogs: (logs) => this.earnings.onLogs(logs),
+        onError: (error, attempt) => this.log.warn({ err: (error as Error).message, attempt }, "chain follower: RPC error, backing off"),
+      },
+    );
+    this.follower.start();
+    const sweepMs = this.options.sweepMs ?? 60_000;
+    if (sweepMs > 0) {
+      const tick = async () => {
+        try {
+          await this.refresh();
+          await this.earnings.sweep(await chainTime(contracts.provider));
+        } catch (error) {
+          this.log.warn({ err: (error as Error).message }, "periodic refresh failed");
+        }
+        if (this.timer) this.timer = setTimeout(tick, sweepMs).unref();
+      };
+      this.timer = setTimeout(tick, sweepMs).unref();
+    }
+    this.log.info({ nodeId: this.nodeId.toString(), peerId: this.host.peerId.toString(), addrs: this.host.getMultiaddrs().map(String), origin: this.origin.recognized }, "node started");
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.follower?.stop();
+    await this.host?.stop();
+    await this.backend.close();
+  }
+
+  /** Imports files into the origin backend (the node must be a recognized origin). */
+  async publish(files: string[], options: { signal?: AbortSignal; contentSecretKey?: Uint8Array } = {}): Promise<PublishedBlob[]> {
+    await this.refresh();
+    if (!this.origin.recognized) throw new NodeError("ERR_NOT_ORIGIN", `Node ${this.nodeId} is not a recognized origin; only origins publish (the DAO recognizes origins).`);
+    const { origins } = this.deps.contracts;
+    const [contentKey] = await origins.contentKeyOf(this.nodeId, this.origin.epoch);
+    const secret = options.contentSecretKey ?? this.deps.identity.secretKey;
+    if (new Wallet(Buffer.from(secret).toString("hex")).address.toLowerCase() !== contentKey.toLowerCase()) {
+      throw new NodeError("ERR_CONTENT_KEY", `The content key of epoch ${this.origin.epoch} is ${contentKey}; sign with that key (--content-key).`);
+    }
+    const now = await chainTime(this.deps.contracts.provider as Provider);
+    const out: PublishedBlob[] = [];
+    for (const file of files) {
+      out.push(await this.backend.publish(file, { nodeId: this.nodeId, epoch: this.origin.epoch, contentSecretKey: secret, domain: this.deps.contracts.domains.originRegistry }, now, options));
+    }
+    return out;
+  }
+}

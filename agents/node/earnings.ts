@@ -1,0 +1,113 @@
+/**
+ * Earnings policy: turn stored vouchers into USDC.
+ * - A payer's close (ChannelCloseStarted) is answered at once with the best voucher
+ *   (`closeByPayee`, which pays and closes; valid inside the dispute window).
+ * - Open channels are claimed when their unclaimed amount reaches `claimThreshold`, and always
+ *   before a session key's expiry (its vouchers die with it).
+ * Every action is idempotent (re-reads the channel first), so a replayed log is harmless.
+ */
+import type { Log } from "ethers";
+import { readChannel, type Contracts } from "../chain/contracts.js";
+import { toHex } from "../protocol/bytes.js";
+import type { Logger } from "../runtime/logger.js";
+import type { NodeStore } from "./store.js";
+
+export interface EarningsOptions {
+  /** Claim an open channel once this much (USDC base units) is unclaimed. */
+  claimThreshold: bigint;
+  /** Claim session-key channels this long before the key expires (s). */
+  expiryMarginSeconds: bigint;
+}
+
+export const DEFAULT_EARNINGS: EarningsOptions = { claimThreshold: 1_000_000n, expiryMarginSeconds: 3600n };
+
+export interface ChannelReport {
+  channelId: string;
+  payer: string;
+  status: string;
+  deposit: bigint;
+  paid: bigint;
+  best: bigint;
+  unclaimed: bigint;
+  closesAt: bigint;
+}
+
+export class Earnings {
+  constructor(
+    private readonly options: EarningsOptions,
+    private readonly deps: { contracts: Contracts; store: NodeStore; logger: Logger },
+  ) {}
+
+  /** Handles PaymentChannel logs from the follower. */
+  async onLogs(logs: Log[]): Promise<void> {
+    const iface = this.deps.contracts.channels.interface;
+    for (const log of logs) {
+      let parsed;
+      try {
+        parsed = iface.parseLog(log);
+      } catch {
+        continue;
+      }
+      if (parsed?.name === "ChannelCloseStarted") {
+        const channelId = String(parsed.args.channelId).toLowerCase();
+        if (this.deps.store.voucher(channelId)) await this.close(channelId, "answering the payer's close");
+      }
+    }
+  }
+
+  async report(channelId: string): Promise<ChannelReport> {
+    const c = await readChannel(this.deps.contracts.channels, channelId);
+    const best = this.deps.store.voucher(channelId)?.amount ?? 0n;
+    const capped = best > c.deposit ? c.deposit : best;
+    this.deps.store.saveChannel({ channelId: c.channelId, payer: c.payer, deposit: c.deposit, paid: c.paid, status: c.status, closesAt: Number(c.closesAt) });
+    return { channelId: c.channelId, payer: c.payer, status: c.status, deposit: c.deposit, paid: c.paid, best, unclaimed: capped > c.paid ? capped - c.paid : 0n, closesAt: c.closesAt };
+  }
+
+  async reports(): Promise<ChannelReport[]> {
+    const out: ChannelReport[] = [];
+    for (const v of this.deps.store.vouchers()) out.push(await this.report(v.channelId));
+    return out;
+  }
+
+  /** Claims the best voucher without closing. Returns the amount newly paid. */
+  async claim(channelId: string): Promise<bigint> {
+    const r = await this.report(channelId);
+    const v = this.deps.store.voucher(channelId);
+    if (!v || r.unclaimed === 0n || (r.status !== "Open" && r.status !== "Closing")) return 0n;
+    await (await this.deps.contracts.channels.claim(channelId, v.amount, toHex(v.signature))).wait();
+    this.deps.logger.info({ channelId, amount: v.amount.toString() }, "channel claimed");
+    return r.unclaimed;
+  }
+
+  /** Closes with the best voucher (pays, refunds the rest, closes). Returns the amount newly paid. */
+  async close(channelId: string, why = "close"): Promise<bigint> {
+    const r = await this.report(channelId);
+    if (r.status !== "Open" && r.status !== "Closing") return 0n;
+    const v = this.deps.store.voucher(channelId);
+    const amount = v && v.amount > r.paid ? v.amount : 0n;
+    const sig = amount > 0n && v ? toHex(v.signature) : "0x";
+    await (await this.deps.contracts.channels.closeByPayee(channelId, amount, sig)).wait();
+    this.deps.logger.info({ channelId, amount: amount.toString(), why }, "channel closed");
+    return r.unclaimed;
+  }
+
+  /** One sweep of the policy over every channel with a voucher. */
+  async sweep(now: bigint): Promise<void> {
+    for (const v of this.deps.store.vouchers()) {
+      const stored = this.deps.store.channel(v.channelId);
+      if (stored && stored.status === "Closed") continue;
+      const c = await readChannel(this.deps.contracts.channels, v.channelId);
+      if (c.status === "Closing") {
+        await this.close(v.channelId, "answering the payer's close");
+        continue;
+      }
+      if (c.status !== "Open") {
+        this.deps.store.saveChannel({ channelId: c.channelId, payer: c.payer, deposit: c.deposit, paid: c.paid, status: c.status, closesAt: Number(c.closesAt) });
+        continue;
+      }
+      const unclaimed = (v.amount > c.deposit ? c.deposit : v.amount) - c.paid;
+      const expiring = c.signerExpiry !== 0n && c.voucherSigner !== c.payer && now + this.options.expiryMarginSeconds >= c.signerExpiry;
+      if (unclaimed > 0n && (unclaimed >= this.options.claimThreshold || expiring)) await this.claim(v.channelId);
+    }
+  }
+}

@@ -1,0 +1,353 @@
+/**
+ * The node's fetch and probe handlers (/cdn/fetch/1.0.0, /cdn/probe/1.0.0).
+ *
+ * Fetch, in order, nothing sent before the checks pass:
+ *  1. read and validate the request (wire decoder);
+ *  2. blacklist, on a fresh chain read → BLACKLISTED (no signature);
+ *  3. the blob is in this node's store and the node is a recognized origin → else NOT_FOUND;
+ *  4. the channel on chain: payee is this node, open, and the authenticated peer is its payer or
+ *     live session key → NOT_CHANNEL_OWNER; deposit left → CHANNEL_INSUFFICIENT;
+ *  5. header (signed serve commitment at chain time + content record), leaf hashes with proof,
+ *     then one chunk per leaf while the unpaid amount stays within the credit window.
+ * Vouchers arrive on the same stream: fast-path verify, monotonic, within the deposit, stored
+ * (fsync) before they count. A bad voucher ends the stream with BAD_VOUCHER.
+ */
+import type { Connection, Stream } from "@libp2p/interface";
+import { PROTOCOL_FETCH, PROTOCOL_PROBE } from "../protocol/constants.js";
+import { leafCount, leafRangeForBytes, rangeProof, HASH_SIZE } from "../protocol/merkle.js";
+import { amountOwed } from "../protocol/pricing.js";
+import { recoverVoucherSigner, signServeCommitment } from "../protocol/signed.js";
+import {
+  decodeFetchClientMessage,
+  decodeProbeRequest,
+  encodeFetchServerMessage,
+  encodeProbeResponse,
+  FRAME_CAPS,
+  MAX_LEAF_HASHES_PER_MESSAGE,
+  type FetchRequestMsg,
+  type RefusalCode,
+} from "../protocol/wire/messages.js";
+import type { ChannelState } from "../chain/contracts.js";
+import { isVoucherSigner } from "../chain/contracts.js";
+import { FramedStream } from "../runtime/framed.js";
+import type { Logger } from "../runtime/logger.js";
+import { addressOfPeer } from "../runtime/peers.js";
+import type { OriginBackend } from "./backend.js";
+import type { NodeChainView } from "./chain.js";
+import { FETCH_LIMITS, PROBE_LIMITS } from "./constants.js";
+import { creditWindow, windowValue, type CreditConfig } from "./credit.js";
+import type { NodeStore } from "./store.js";
+
+export interface FetchServiceOptions {
+  /** This node's key (lower-case address). */
+  nodeKey: string;
+  nodeId: bigint;
+  secretKey: Uint8Array;
+  pricePerGiB: bigint;
+  credit: CreditConfig;
+  limits?: Partial<typeof FETCH_LIMITS>;
+}
+
+export interface FetchServiceDeps {
+  chain: NodeChainView;
+  store: NodeStore;
+  backend: OriginBackend;
+  logger: Logger;
+  /** Whether the backend may serve now (the node is a recognized origin on chain). */
+  isOrigin(): boolean;
+  /** Test hook: alters a leaf's bytes before sending (a corrupting node). */
+  tamper?: (leafIndex: number, data: Uint8Array) => Uint8Array;
+}
+
+interface Registrar {
+  handle(protocol: string, handler: (stream: Stream, connection: Connection) => void | Promise<void>, options?: { maxInboundStreams?: number; maxOutboundStreams?: number }): Promise<void>;
+  unhandle(protocol: string): Promise<void>;
+}
+
+class Refusal extends Error {
+  constructor(
+    readonly refusal: RefusalCode,
+    message: string,
+    readonly retryAfterMs = 0,
+  ) {
+    super(message);
+  }
+}
+
+export class FetchService {
+  private readonly limits: typeof FETCH_LIMITS;
+  private active = 0;
+  /** Amount owed per channel at the end of the last stream (unpaid debt carries over). */
+  private readonly owedByChannel = new Map<string, bigint>();
+  /** Best stored voucher per channel (mirror of the store, for the hot path). */
+  private readonly best = new Map<string, bigint>();
+  private readonly waiters = new Map<string, Set<() => void>>();
+  stats = { streams: 0, bytesSent: 0, vouchers: 0, refusals: 0 };
+
+  constructor(
+    private readonly options: FetchServiceOptions,
+    private readonly deps: FetchServiceDeps,
+  ) {
+    this.limits = { ...FETCH_LIMITS, ...(options.limits ?? {}) };
+  }
+
+  get load(): number {
+    return Math.min(10_000, Math.round((this.active / this.limits.maxActiveFetches) * 10_000));
+  }
+
+  async register(host: Registrar): Promise<void> {
+    await host.handle(PROTOCOL_FETCH, (s, c) => this.handleFetch(s, c), { maxInboundStreams: this.limits.maxInboundStreams, maxOutboundStreams: this.limits.maxOutboundStreams });
+    await host.handle(PROTOCOL_PROBE, (s) => this.handleProbe(s), { maxInboundStreams: PROBE_LIMITS.maxInboundStreams, maxOutboundStreams: PROBE_LIMITS.maxOutboundStreams });
+  }
+
+  async unregister(host: Registrar): Promise<void> {
+    await host.unhandle(PROTOCOL_FETCH);
+    await host.unhandle(PROTOCOL_PROBE);
+  }
+
+  private bestVoucher(channelId: string): bigint {
+    let b = this.best.get(channelId);
+    if (b === undefined) {
+      b = this.deps.store.voucher(channelId)?.amount ?? 0n;
+      this.best.set(channelId, b);
+    }
+    return b;
+  }
+
+  private notify(channelId: string): void {
+    const set = this.waiters.get(channelId);
+    if (set) for (const w of [...set]) w();
+  }
+
+  private waitForVoucher(channelId: string, ms: number, signal: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      let set = this.waiters.get(channelId);
+      if (!set) this.waiters.set(channelId, (set = new Set()));
+      const done = () => {
+        clearTimeout(timer);
+        signal.removeEventListener("abort", done);
+        set.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      signal.addEventListener("abort", done, { once: true });
+      set.add(done);
+    });
+  }
+
+  // ---- probe ----
+
+  async handleProbe(stream: Stream): Promise<void> {
+    const framed = new FramedStream(stream, { readCap: FRAME_CAPS.ProbeRequest, idleTimeoutMs: PROBE_LIMITS.timeoutMs, signal: AbortSignal.timeout(PROBE_LIMITS.timeoutMs) });
+    try {
+      const body = await framed.read();
+      if (!body) return framed.abort(new Error("no probe request"));
+      const { blobId } = decodeProbeRequest(body);
+      const blob = this.deps.isOrigin() ? this.deps.backend.has(blobId) : undefined;
+      const busy = this.active >= this.limits.maxActiveFetches;
+      const blacklisted = blob ? await this.deps.chain.isBlacklisted(blobId) : false;
+      await framed.write(
+        encodeProbeResponse({
+          status: busy ? "BUSY" : blob && !blacklisted ? "HAVE" : "MISS",
+          size: blob && !blacklisted ? blob.size : 0,
+          pricePerGiB: this.options.pricePerGiB,
+          load: this.load,
+        }),
+      );
+      await framed.close();
+    } catch (error) {
+      this.deps.logger.debug({ err: (error as Error).message }, "probe failed");
+      framed.abort(error as Error);
+    }
+  }
+
+  // ---- fetch ----
+
+  async handleFetch(stream: Stream, connection: Connection): Promise<void> {
+    const controller = new AbortController();
+    const framed = new FramedStream(stream, { readCap: FRAME_CAPS.FetchClientMessage, idleTimeoutMs: this.limits.idleTimeoutMs, signal: controller.signal });
+    const log = this.deps.logger.child({ peer: connection.remotePeer.toString().slice(-8) });
+    this.active++;
+    this.stats.streams++;
+    try {
+      await this.serve(framed, connection, controller, log);
+    } catch (error) {
+      if (error instanceof Refusal) {
+        this.stats.refusals++;
+        log.info({ code: error.refusal, reason: error.message }, "fetch refused");
+        try {
+          await framed.write(encodeFetchServerMessage({ kind: "refusal", refusal: { code: error.refusal, message: error.message.slice(0, 256), retryAfterMs: error.retryAfterMs } }));
+          await framed.close();
+        } catch {
+          framed.abort(error);
+        }
+      } else {
+        log.info({ err: (error as Error).message }, "fetch stream ended with an error");
+        framed.abort(error as Error);
+      }
+    } finally {
+      this.active--;
+      controller.abort();
+    }
+  }
+
+  private async readRequest(framed: FramedStream): Promise<FetchRequestMsg> {
+    const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Refusal("BAD_REQUEST", "no request in time")), this.limits.requestTimeoutMs).unref());
+    const body = await Promise.race([framed.read(), timeout]);
+    if (!body) throw new Refusal("BAD_REQUEST", "the stream ended before a request");
+    let msg;
+    try {
+      msg = decodeFetchClientMessage(body);
+    } catch (error) {
+      throw new Refusal("BAD_REQUEST", (error as Error).message);
+    }
+    if (msg.kind !== "request") throw new Refusal("BAD_REQUEST", "the first message must be a request");
+    return msg.request;
+  }
+
+  private async serve(framed: FramedStream, connection: Connection, controller: AbortController, log: Logger): Promise<void> {
+    const { chain, store, backend } = this.deps;
+    if (this.active > this.limits.maxActiveFetches) throw new Refusal("BUSY", "too many downloads in progress", this.limits.retryAfterMs);
+    const request = await this.readRequest(framed);
+    const client = addressOfPeer(connection.remotePeer);
+    if (!client) throw new Refusal("NOT_CHANNEL_OWNER", "the peer has no secp256k1 identity");
+
+    // 2. blacklist on a fresh chain view, before anything is signed
+    if (await chain.isBlacklisted(request.blobId)) throw new Refusal("BLACKLISTED", "this blob is blacklisted");
+    // 3. the blob
+    const blob = this.deps.isOrigin() ? backend.has(request.blobId) : undefined;
+    if (!blob) throw new Refusal("NOT_FOUND", "this node does not hold the blob");
+    // 4. the channel
+    const [channel, now] = await Promise.all([chain.channel(request.channelId), chain.chainTime()]);
+    if (channel.status !== "Open" || (channel.nodeKey !== this.options.nodeKey && channel.nodeId !== this.options.nodeId)) {
+      throw new Refusal("CHANNEL_INSUFFICIENT", `channel ${request.channelId} is not an open channel to this node`);
+    }
+    if (!isVoucherSigner(channel, client, now)) throw new Refusal("NOT_CHANNEL_OWNER", "the requester is not the channel's payer or voucher signer");
+    const channelId = channel.channelId;
+    const best0 = this.bestVoucher(channelId) > channel.paid ? this.bestVoucher(channelId) : channel.paid;
+    if (best0 > this.bestVoucher(channelId)) this.best.set(channelId, best0);
+    if (channel.deposit <= best0) throw new Refusal("CHANNEL_INSUFFICIENT", "the channel's deposit is used up; top it up");
+    store.saveChannel({ channelId, payer: channel.payer, deposit: channel.deposit, paid: channel.paid, status: channel.status, closesAt: Number(channel.closesAt) });
+
+    // the range
+    if (request.offset > blob.size || (request.offset === blob.size && blob.size > 0)) throw new Refusal("BAD_REQUEST", "offset past the end of the blob");
+    const length = request.length === 0 ? blob.size - request.offset : Math.min(request.length, blob.size - request.offset);
+    const range = leafRangeForBytes(blob.size, request.offset, length);
+    range.count = Math.min(range.count, MAX_LEAF_HASHES_PER_MESSAGE);
+
+    // 5. header, leaf hashes, chunks
+    const price = this.options.pricePerGiB;
+    const commitment = { blobId: request.blobId, client, channelId, timestamp: now };
+    const signature = signServeCommitment(chain.channelDomain, commitment, this.options.secretKey);
+    await framed.write(
+      encodeFetchServerMessage({
+        kind: "header",
+        header: {
+          commitment: { value: commitment, signature },
+          record: {
+            value: { blobId: blob.blobId, size: BigInt(blob.size), origin: blob.origin, epoch: blob.epoch, timestamp: blob.recordTimestamp },
+            signature: blob.recordSignature,
+          },
+          firstLeaf: range.first,
+          leafCount: range.count,
+          pricePerGiB: price,
+        },
+      }),
+    );
+    const hashes = blob.leafLayer.subarray(range.first * HASH_SIZE, (range.first + range.count) * HASH_SIZE);
+    const proof = range.count === leafCount(blob.size) ? new Uint8Array(0) : rangeProof(blob.leafLayer, range.first, range.count);
+    await framed.write(encodeFetchServerMessage({ kind: "leafHashes", leafHashes: { firstLeaf: range.first, hashes, proof } }));
+
+    // vouchers, concurrently
+    let voucherError: Refusal | undefined;
+    let clientEnded = false;
+    const reader = (async () => {
+      try {
+        for (;;) {
+          const body = await framed.read();
+          if (!body) {
+            clientEnded = true;
+            break;
+          }
+          const msg = decodeFetchClientMessage(body);
+          if (msg.kind !== "voucher") throw new Refusal("BAD_REQUEST", "only vouchers may follow the request");
+          this.acceptVoucher(channel, msg.voucher.value.channelId, msg.voucher.value.cumulativeAmount, msg.voucher.signature, now, log);
+        }
+      } catch (error) {
+        voucherError = error instanceof Refusal ? error : new Refusal("BAD_VOUCHER", (error as Error).message);
+      } finally {
+        clientEnded = true;
+        this.notify(channelId);
+      }
+    })();
+
+    const base = (() => {
+      const carried = this.owedByChannel.get(channelId) ?? 0n;
+      return carried > this.bestVoucher(channelId) ? carried : this.bestVoucher(channelId);
+    })();
+    const window = creditWindow(this.options.credit, price, store.paidBy(channel.payer));
+    const maxUnpaid = windowValue(window, price);
+    let sent = 0;
+    let owed = base;
+    const end = range.first + range.count;
+    let nextRead: Promise<Uint8Array> | undefined = backend.readLeaf(blob, range.first);
+    try {
+      for (let i = range.first; i < end; i++) {
+        let data = await nextRead!;
+        nextRead = i + 1 < end ? backend.readLeaf(blob, i + 1) : undefined;
+        const owedAfter = base + amountOwed(BigInt(sent + data.length), price);
+        // credit: wait for vouchers until this chunk fits in the window
+        while (owedAfter - this.bestVoucher(channelId) > maxUnpaid) {
+          if (voucherError) throw voucherError;
+          if (clientEnded) throw new Error("the client stopped before paying");
+          const before = this.bestVoucher(channelId);
+          await this.waitForVoucher(channelId, this.limits.voucherWaitMs, controller.signal);
+          if (this.bestVoucher(channelId) === before && !voucherError && !clientEnded) throw new Error("no voucher within the wait; credit window exhausted");
+        }
+        if (voucherError) throw voucherError;
+        if (this.deps.tamper) data = this.deps.tamper(i, data);
+        await framed.write(encodeFetchServerMessage({ kind: "chunk", chunk: { leafIndex: i, data } }));
+        sent += data.length;
+        owed = owedAfter;
+        this.owedByChannel.set(channelId, owed);
+        this.stats.bytesSent += data.length;
+      }
+      // the final voucher
+      const deadline = Date.now() + this.limits.finalVoucherWaitMs;
+      while (this.bestVoucher(channelId) < owed && !clientEnded && !voucherError && Date.now() < deadline) {
+        await this.waitForVoucher(channelId, deadline - Date.now(), controller.signal);
+      }
+      if (voucherError) throw voucherError;
+      await framed.close();
+      await Promise.race([reader, new Promise((r) => setTimeout(r, 2000).unref())]);
+      log.info({ channelId, blobId: blob.blobId, bytes: sent, owed: owed.toString(), paid: this.bestVoucher(channelId).toString() }, "fetch served");
+    } finally {
+      nextRead?.catch(() => undefined);
+    }
+  }
+
+  /** Checks and durably stores a voucher (throws Refusal BAD_VOUCHER). */
+  private acceptVoucher(channel: ChannelState, channelId: string, amount: bigint, signature: Uint8Array, now: bigint, log: Logger): void {
+    if (channelId !== channel.channelId) throw new Refusal("BAD_VOUCHER", "voucher for another channel");
+    let signer: string;
+    try {
+      signer = recoverVoucherSigner(this.deps.chain.channelDomain, { channelId, cumulativeAmount: amount }, signature);
+    } catch (error) {
+      throw new Refusal("BAD_VOUCHER", `invalid voucher signature: ${(error as Error).message}`);
+    }
+    if (!isVoucherSigner(channel, signer, now)) throw new Refusal("BAD_VOUCHER", "voucher not signed by the channel's signer");
+    if (amount > channel.deposit) throw new Refusal("BAD_VOUCHER", "voucher exceeds the channel's deposit");
+    const best = this.bestVoucher(channelId);
+    if (amount <= best) return; // stale or repeated: harmless, ignored
+    this.deps.store.saveVoucher({ channelId, payer: channel.payer, amount, signature }); // fsync before it counts
+    this.best.set(channelId, amount);
+    this.stats.vouchers++;
+    log.debug({ channelId, amount: amount.toString() }, "voucher stored");
+    this.notify(channelId);
+  }
+
+  /** Best voucher known for a channel (tests, status). */
+  bestFor(channelId: string): bigint {
+    return this.bestVoucher(channelId.toLowerCase());
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * Registration, bonding and exit, as the operator's transactions: `registerWithPermit` (node-key
+ * EIP-712 signature over the operator, metadata and nonce, plus a USDC permit: one transaction),
+ * `deregister`, then `withdraw` once the unbonding period is over.
+ */
+import { Signature, type Wallet } from "ethers";
+import type { Contracts } from "../chain/contracts.js";
+import { metadataHash } from "../chain/registry.js";
+import { NodeRegistration } from "../protocol/eip712.js";
+import { domainFor } from "../protocol/eip712.js";
+import { AgentError } from "../runtime/errors.js";
+import type { Identity } from "../runtime/keys.js";
+
+export class RegistrationError extends AgentError {
+  override readonly name = "RegistrationError";
+}
+
+export interface RegisterParams {
+  capacityMbps: number;
+  region: number;
+  pricePerGiB: bigint;
+  multiaddrs: string[];
+  /** Default: requiredBond(capacityMbps). */
+  bond?: bigint;
+}
+
+function firstLine(e: unknown): string {
+  const err = e as { shortMessage?: string; message?: string };
+  return (err.shortMessage ?? err.message ?? String(e)).split("\n")[0];
+}
+
+/** Registers and bonds in one transaction; returns the node id. `operator` pays and receives. */
+export async function registerNode(contracts: Contracts, node: Identity, operator: Wallet, p: RegisterParams): Promise<bigint> {
+  const { registry, usdc, chainId } = contracts;
+  const registryAddress = await registry.getAddress();
+  const existing = await registry.nodeIdOf(node.address);
+  if (existing !== 0n) throw new RegistrationError("ERR_ALREADY_REGISTERED", `This node key is already registered as node ${existing}.`);
+  const bond = p.bond ?? (await registry.requiredBond(p.capacityMbps));
+  const balance = await usdc.balanceOf(operator.address);
+  if (balance < bond) throw new RegistrationError("ERR_FUNDS", `The operator ${operator.address} holds ${balance} USDC base units; the bond needs ${bond}.`);
+  const deadline = BigInt(Math.floor(Date.now() / 1000)) + 3600n * 24n;
+  const signature = await node.wallet.signTypedData(domainFor("nodeRegistry", chainId, registryAddress), NodeRegistration, {
+    operator: operator.address,
+    nodeKey: node.address,
+    metadataHash: metadataHash({ publicKey: node.publicKey64, multiaddrs: p.multiaddrs }),
+    nonce: await registry.keyNonce(node.address),
+    deadline,
+  });
+  const d = await usdc.eip712Domain();
+  const permitSig = Signature.from(
+    await operator.signTypedData(
+      { name: d.name, version: d.version, chainId: d.chainId, verifyingContract: d.verifyingContract },
+      { Permit: [ { name: "owner", type: "address" }, { name: "spender", type: "address" }, { name: "value", type: "uint256" }, { name: "nonce", type: "uint256" }, { name: "deadline", type: "uint256" } ] },
+      { owner: operator.address, spender: registryAddress, value: bond, nonce: await usdc.nonces(operator.address), deadline },
+    ),
+  );
+  const reg = { nodeKey: node.address, capacityMbps: p.capacityMbps, region: p.region, pricePerGiB: p.pricePerGiB, bond, deadline, publicKey: node.publicKey64, multiaddrs: p.multiaddrs };
+  try {
+    await (await registry.connect(operator).registerWithPermit(reg, signature, { value: bond, deadline, v: permitSig.v, r: permitSig.r, s: permitSig.s })).wait();
+  } catch (cause) {
+    throw new RegistrationError("ERR_REGISTER", `Registration failed: ${firstLine(cause)}`, { cause });
+  }
+  return registry.nodeIdOf(node.address);
+}
+
+/** Exit: deregister (starts unbonding), then withdraw when due. Returns what happened. */
+export async function exitNode(contracts: Contracts, nodeId: bigint, operator: Wallet): Promise<string> {
+  const { registry } = contracts;
+  const node = await registry.getNode(nodeId);
+  const status = Number(node.status);
+  const block = await contracts.provider.getBlock("latest");
+  const now = BigInt(block!.timestamp);
+  try {
+    if (node.unbondingEndsAt === 0n && status === 1) {
+      await (await registry.connect(operator).deregister(nodeId)).wait();
+      const after = await registry.getNode(nodeId);
+      return `Node ${nodeId} deregistered; its bond can be withdrawn after ${new Date(Number(after.unbondingEndsAt) * 1000).toISOString()} (run exit again then).`;
+    }
+    if (node.unbondingEndsAt > now) return `Node ${nodeId} is unbonding until ${new Date(Number(node.unbondingEndsAt) * 1000).toISOString()}; run exit again then.`;
+    await (await registry.connect(operator).withdraw(nodeId)).wait();
+    return `Node ${nodeId}: bond withdrawn to ${operator.address}.`;
+  } catch (cause) {
+    throw new RegistrationError("ERR_EXIT", `Exit failed: ${firstLine(cause)}`, { cause });
+  }
+}

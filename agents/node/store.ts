@@ -1,0 +1,205 @@
+/**
+ * The node's embedded state (node:sqlite, WAL, synchronous=FULL): the best voucher of every
+ * channel (stored before it counts as credit), the channels it served and what was claimed,
+ * the chain follower's cursor, and the index of blobs published from the origin backend.
+ *
+ * Amounts are stored as 64-digit lower-case hex so that SQL compares them numerically, and an
+ * upsert only ever raises a channel's voucher (monotonic even under concurrent streams).
+ */
+import { migrate, openDatabase, type DatabaseSync } from "../runtime/sqlite.js";
+
+export const hex64 = (v: bigint): string => v.toString(16).padStart(64, "0");
+const fromHex64 = (s: string): bigint => BigInt("0x" + s);
+
+const MIGRATIONS = [
+  `CREATE TABLE vouchers (
+     channel_id TEXT PRIMARY KEY,
+     payer TEXT NOT NULL,
+     amount TEXT NOT NULL,
+     signature BLOB NOT NULL,
+     updated_at INTEGER NOT NULL
+   );
+   CREATE INDEX vouchers_payer ON vouchers(payer);
+   CREATE TABLE channels (
+     channel_id TEXT PRIMARY KEY,
+     payer TEXT NOT NULL,
+     deposit TEXT NOT NULL,
+     paid TEXT NOT NULL,
+     status TEXT NOT NULL,
+     closes_at INTEGER NOT NULL DEFAULT 0,
+     updated_at INTEGER NOT NULL
+   );
+   CREATE TABLE cursor (name TEXT PRIMARY KEY, block INTEGER NOT NULL);
+   CREATE TABLE blobs (
+     blob_id TEXT PRIMARY KEY,
+     size INTEGER NOT NULL,
+     file TEXT NOT NULL,
+     leaf_layer BLOB NOT NULL,
+     origin TEXT NOT NULL,
+     epoch INTEGER NOT NULL,
+     record_timestamp INTEGER NOT NULL,
+     record_signature BLOB NOT NULL,
+     created_at INTEGER NOT NULL
+   );`,
+];
+
+export interface StoredVoucher {
+  channelId: string;
+  payer: string;
+  amount: bigint;
+  signature: Uint8Array;
+  updatedAt: number;
+}
+
+export interface StoredChannel {
+  channelId: string;
+  payer: string;
+  deposit: bigint;
+  paid: bigint;
+  status: string;
+  closesAt: number;
+}
+
+export interface StoredBlob {
+  blobId: string;
+  size: number;
+  file: string;
+  leafLayer: Uint8Array;
+  origin: bigint;
+  epoch: bigint;
+  recordTimestamp: bigint;
+  recordSignature: Uint8Array;
+}
+
+type Row = Record<string, unknown>;
+
+export class NodeStore {
+  readonly db: DatabaseSync;
+
+  constructor(file: string) {
+    this.db = openDatabase(file);
+    migrate(this.db, MIGRATIONS);
+  }
+
+  close(): void {
+    if (this.db.isOpen) this.db.close();
+  }
+
+  // ---- vouchers ----
+
+  /**
+   * Durably stores a voucher if it raises the channel's best amount (one fsync'd transaction).
+   * Returns true if stored. Call before counting the voucher as credit.
+   */
+  saveVoucher(v: { channelId: string; payer: string; amount: bigint; signature: Uint8Array }): boolean {
+    const r = this.db
+      .prepare(
+        `INSERT INTO vouchers (channel_id, payer, amount, signature, updated_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT(channel_id) DO UPDATE SET amount = excluded.amount, signature = excluded.signature, updated_at = excluded.updated_at
+         WHERE excluded.amount > vouchers.amount`,
+      )
+      .run(v.channelId.toLowerCase(), v.payer.toLowerCase(), hex64(v.amount), v.signature, Date.now());
+    return Number(r.changes) > 0;
+  }
+
+  voucher(channelId: string): StoredVoucher | undefined {
+    const row = this.db.prepare("SELECT * FROM vouchers WHERE channel_id = ?").get(channelId.toLowerCase()) as Row | undefined;
+    return row ? voucherFromRow(row) : undefined;
+  }
+
+  vouchers(): StoredVoucher[] {
+    return (this.db.prepare("SELECT * FROM vouchers ORDER BY updated_at").all() as Row[]).map(voucherFromRow);
+  }
+
+  /** Sum of the best vouchers of all of `payer`'s channels (its paid history with this node). */
+  paidBy(payer: string): bigint {
+    const rows = this.db.prepare("SELECT amount FROM vouchers WHERE payer = ?").all(payer.toLowerCase()) as Row[];
+    return rows.reduce((s, r) => s + fromHex64(String(r.amount)), 0n);
+  }
+
+  // ---- channels (local view of on-chain state) ----
+
+  saveChannel(c: StoredChannel): void {
+    this.db
+      .prepare(
+        `INSERT INTO channels (channel_id, payer, deposit, paid, status, closes_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT(channel_id) DO UPDATE SET deposit = excluded.deposit, paid = excluded.paid, status = excluded.status,
+           closes_at = excluded.closes_at, updated_at = excluded.updated_at`,
+      )
+      .run(c.channelId.toLowerCase(), c.payer.toLowerCase(), hex64(c.deposit), hex64(c.paid), c.status, c.closesAt, Date.now());
+  }
+
+  channel(channelId: string): StoredChannel | undefined {
+    const row = this.db.prepare("SELECT * FROM channels WHERE channel_id = ?").get(channelId.toLowerCase()) as Row | undefined;
+    return row ? channelFromRow(row) : undefined;
+  }
+
+  channels(): StoredChannel[] {
+    return (this.db.prepare("SELECT * FROM channels ORDER BY updated_at").all() as Row[]).map(channelFromRow);
+  }
+
+  // ---- cursor ----
+
+  cursor(name: string): number | undefined {
+    const row = this.db.prepare("SELECT block FROM cursor WHERE name = ?").get(name) as Row | undefined;
+    return row ? Number(row.block) : undefined;
+  }
+
+  saveCursor(name: string, block: number): void {
+    this.db.prepare("INSERT INTO cursor (name, block) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET block = excluded.block").run(name, block);
+  }
+
+  // ---- blobs ----
+
+  saveBlob(b: StoredBlob): void {
+    this.db
+      .prepare(
+        `INSERT OR REPLACE INTO blobs (blob_id, size, file, leaf_layer, origin, epoch, record_timestamp, record_signature, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(b.blobId.toLowerCase(), b.size, b.file, b.leafLayer, b.origin.toString(), Number(b.epoch), Number(b.recordTimestamp), b.recordSignature, Date.now());
+  }
+
+  blob(blobId: string): StoredBlob | undefined {
+    const row = this.db.prepare("SELECT * FROM blobs WHERE blob_id = ?").get(blobId.toLowerCase()) as Row | undefined;
+    return row ? blobFromRow(row) : undefined;
+  }
+
+  blobs(): StoredBlob[] {
+    return (this.db.prepare("SELECT * FROM blobs ORDER BY created_at").all() as Row[]).map(blobFromRow);
+  }
+}
+
+function voucherFromRow(r: Row): StoredVoucher {
+  return {
+    channelId: String(r.channel_id),
+    payer: String(r.payer),
+    amount: fromHex64(String(r.amount)),
+    signature: new Uint8Array(r.signature as Uint8Array),
+    updatedAt: Number(r.updated_at),
+  };
+}
+
+function channelFromRow(r: Row): StoredChannel {
+  return {
+    channelId: String(r.channel_id),
+    payer: String(r.payer),
+    deposit: fromHex64(String(r.deposit)),
+    paid: fromHex64(String(r.paid)),
+    status: String(r.status),
+    closesAt: Number(r.closes_at),
+  };
+}
+
+function blobFromRow(r: Row): StoredBlob {
+  return {
+    blobId: String(r.blob_id),
+    size: Number(r.size),
+    file: String(r.file),
+    leafLayer: new Uint8Array(r.leaf_layer as Uint8Array),
+    origin: BigInt(String(r.origin)),
+    epoch: BigInt(Number(r.epoch)),
+    recordTimestamp: BigInt(Number(r.record_timestamp)),
+    recordSignature: new Uint8Array(r.record_signature as Uint8Array),
+  };
+}

@@ -1,0 +1,70 @@
+import { expect } from "chai";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { network } from "hardhat";
+import { collect, deliveryWorld, randomFile, startClient, startNode, tmpDir, type DeliveryWorld, type TestClient, type TestNode } from "./delivery-fixture.js";
+import { amountOwed } from "../../agents/protocol/pricing.js";
+import { readChannel } from "../../agents/chain/contracts.js";
+
+describe("e2e › paid delivery", function () {
+  this.timeout(120_000);
+  let world: DeliveryWorld;
+  const nodes: TestNode[] = [];
+  const clients: TestClient[] = [];
+
+  before(async () => {
+    const connection = await network.create();
+    world = await deliveryWorld(connection);
+  });
+
+  after(async () => {
+    for (const c of clients) await c.stop();
+    for (const n of nodes) {
+      await n.agent.stop();
+      n.store.close();
+    }
+  });
+
+  it("origin publishes → client fetches whole and a range → bytes identical → node closes → exact split and refund", async () => {
+    const node = await startNode(world);
+    nodes.push(node);
+    const { file, data } = randomFile(tmpDir(), 3 * 262_144 + 12_345);
+    const [published] = await node.agent.publish([file]);
+    expect(published.size).to.equal(data.length);
+
+    const c = await startClient(world);
+    clients.push(c);
+    const usdc = world.gov.usdc;
+    const clientBefore = await usdc.balanceOf(c.identity.address);
+    const out = path.join(tmpDir(), "out.bin");
+    const report = await c.client.fetchToFile(published.blobId, out);
+    expect(readFileSync(out).equals(data)).to.equal(true);
+    expect(report.providers).to.have.length(1);
+    const channelId = report.providers[0].channelId;
+
+    // a range, on the same channel
+    const offset = 262_144 + 100;
+    const length = 300_000;
+    const ranged = await collect(c.client.fetch(published.blobId, { range: { offset, length } }));
+    expect(ranged.equals(data.subarray(offset, offset + length))).to.equal(true);
+
+    // what the client signed = exact price of the verified leaves (whole blob + the range's 2 leaves)
+    const price = node.agent.pricePerGiB;
+    const first = amountOwed(BigInt(data.length), price);
+    const second = amountOwed(2n * 262_144n, price);
+    const signed = c.store.channel(channelId)!.signed;
+    expect(signed).to.equal(first + second);
+    expect(node.agent.fetch!.bestFor(channelId)).to.equal(signed);
+
+    const operatorBefore = await usdc.balanceOf(node.identity.address);
+    const treasuryBefore = await usdc.balanceOf(world.treasury);
+    const state = await readChannel(world.gov.channels, channelId);
+    await node.agent.earnings.close(channelId);
+    const fee = (signed * BigInt(state.feeBps)) / 10_000n;
+    expect(fee).to.be.greaterThan(0n);
+    expect((await usdc.balanceOf(node.identity.address)) - operatorBefore).to.equal(signed - fee);
+    expect((await usdc.balanceOf(world.treasury)) - treasuryBefore).to.equal(fee);
+    expect((await usdc.balanceOf(c.identity.address)) - clientBefore).to.equal(-signed);
+    expect((await readChannel(world.gov.channels, channelId)).status).to.equal("Closed");
+  });
+});
