@@ -17,6 +17,7 @@ import { nodeChainView, type NodeChainView } from "./chain.js";
 import { checkCreditConfig, DEFAULT_CREDIT, type CreditConfig } from "./credit.js";
 import { DEFAULT_EARNINGS, Earnings, type EarningsOptions } from "./earnings.js";
 import { FetchService } from "./fetch-service.js";
+import type { FETCH_LIMITS } from "./constants.js";
 import type { NodeStore } from "./store.js";
 
 export interface NodeAgentOptions {
@@ -32,6 +33,8 @@ export interface NodeAgentOptions {
   sweepMs?: number;
   /** Allow-list for connection limits (loopback tests). */
   allow?: string[];
+  /** Overrides of the fetch service's limits and timeouts. */
+  fetchLimits?: Partial<typeof FETCH_LIMITS>;
 }
 
 export interface NodeAgentDeps {
@@ -95,7 +98,7 @@ export class NodeAgent {
     checkCreditConfig(this.credit, this.pricePerGiB);
     const chain = this.deps.chain ?? nodeChainView(this.deps.contracts);
     this.fetch = new FetchService(
-      { nodeKey: this.address, nodeId: this.nodeId, secretKey: this.deps.identity.secretKey, pricePerGiB: this.pricePerGiB, credit: this.credit },
+      { nodeKey: this.address, nodeId: this.nodeId, secretKey: this.deps.identity.secretKey, pricePerGiB: this.pricePerGiB, credit: this.credit, limits: this.options.fetchLimits },
       { chain, store: this.deps.store, backend: this.backend, logger: this.log, isOrigin: () => this.origin.recognized, tamper: this.deps.tamper },
     );
     this.host = await createHost({ privateKey: this.deps.identity.privateKey, listen: this.options.listen, announce: this.options.announce, allow: this.options.allow });

@@ -19,6 +19,7 @@ import { createHost } from "../../agents/runtime/host.js";
 import { NodeStore } from "../../agents/node/store.js";
 import { NodeAgent, type NodeAgentOptions } from "../../agents/node/agent.js";
 import { registerNode } from "../../agents/node/registration.js";
+import type { NodeChainView } from "../../agents/node/chain.js";
 import { ClientStore } from "../../agents/client/store.js";
 import { createClient, type Client, type ClientOptions } from "../../agents/client/client.js";
 import { clientChainView } from "../../agents/client/chain.js";
@@ -123,7 +124,15 @@ export interface TestNode {
 
 export async function startNode(
   world: DeliveryWorld,
-  opts: { pricePerGiB?: bigint; origin?: boolean; options?: Partial<NodeAgentOptions>; tamper?: NodeAgent["deps"]["tamper"]; identity?: Identity; dir?: string } = {},
+  opts: {
+    pricePerGiB?: bigint;
+    origin?: boolean;
+    options?: Partial<NodeAgentOptions>;
+    tamper?: NodeAgent["deps"]["tamper"];
+    chain?: (contracts: Contracts) => NodeChainView;
+    identity?: Identity;
+    dir?: string;
+  } = {},
 ): Promise<TestNode> {
   const identity = opts.identity ?? identityFromSecret(randomBytes(32));
   const dir = opts.dir ?? tmpDir("cdn-node-");
@@ -147,7 +156,7 @@ export async function startNode(
   const store = new NodeStore(path.join(dir, "node.db"));
   const agent = new NodeAgent(
     { listen: [multiaddr], backendDir: path.join(dir, "backend"), confirmations: 0, pollMs: 200, sweepMs: 0, allow: ["/ip4/127.0.0.1"], ...(opts.options ?? {}) },
-    { identity, contracts, store, tamper: opts.tamper, logger: testLogger(`node-${nodeId}`) },
+    { identity, contracts, store, tamper: opts.tamper, chain: opts.chain?.(contracts), logger: testLogger(`node-${nodeId}`) },
   );
   await agent.start();
   return { agent, identity, store, nodeId, dir, multiaddr };

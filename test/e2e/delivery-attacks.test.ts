@@ -1,0 +1,170 @@
+import { expect } from "chai";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { network } from "hardhat";
+import { keccak256 } from "ethers";
+import { deliveryWorld, randomFile, startClient, startNode, tmpDir, type DeliveryWorld, type TestClient, type TestNode } from "./delivery-fixture.js";
+import { amountOwed } from "../../agents/protocol/pricing.js";
+import { LEAF_SIZE } from "../../agents/protocol/constants.js";
+import { readChannel } from "../../agents/chain/contracts.js";
+import { nodeChainView } from "../../agents/node/chain.js";
+import { DEFAULT_CREDIT, openCost, windowValue } from "../../agents/node/credit.js";
+import { runSession } from "../../agents/client/session.js";
+import { FetchRefusedError, ProviderMisbehaviourError } from "../../agents/client/errors.js";
+import { multiaddr } from "@multiformats/multiaddr";
+
+describe("e2e › paid delivery under attack", function () {
+  this.timeout(120_000);
+  let world: DeliveryWorld;
+  const nodes: TestNode[] = [];
+  const clients: TestClient[] = [];
+  const node = async (...args: Parameters<typeof startNode>[1][]) => {
+    const n = await startNode(world, args[0]);
+    nodes.push(n);
+    return n;
+  };
+  const client = async () => {
+    const c = await startClient(world);
+    clients.push(c);
+    return c;
+  };
+  /** Runs one session against `n` directly (no provider switching). */
+  const session = (c: TestClient, n: TestNode, channelId: string, blobId: string, extra: Partial<Parameters<typeof runSession>[2]> = {}) => {
+    const seen = { bytes: 0, header: false };
+    const run = runSession(
+      { peer: multiaddr(`${n.multiaddr}/p2p/${n.identity.peerId}`), nodeKey: n.identity.address.toLowerCase(), maxPricePerGiB: n.agent.pricePerGiB, channelId, blobId, offset: 0, length: 0 },
+      { host: c.client.deps.host, chain: c.client.deps.chain, store: c.store, address: c.client.address, secretKey: c.identity.secretKey },
+      { onData: (b) => void (seen.bytes += b.length), onHeader: () => void (seen.header = true), ...extra },
+    );
+    return { run, seen };
+  };
+
+  before(async () => {
+    world = await deliveryWorld(await network.create());
+  });
+
+  after(async () => {
+    for (const c of clients) await c.stop();
+    for (const n of nodes) {
+      await n.agent.stop();
+      n.store.close();
+    }
+  });
+
+  it("a node that corrupts one chunk is not paid for it, and the client finishes from another node", async () => {
+    const cheap = await node({ pricePerGiB: 500_000n, tamper: (i, d) => (i === 2 ? Uint8Array.from(d, (x, k) => (k === 7 ? x ^ 1 : x)) : d) });
+    const honest = await node();
+    const { file, data } = randomFile(tmpDir(), 5 * LEAF_SIZE + 999);
+    const [blob] = await cheap.agent.publish([file]);
+    await honest.agent.publish([file]);
+    const c = await client();
+    const out = path.join(tmpDir(), "out.bin");
+    const report = await c.client.fetchToFile(blob.blobId, out, { providers: [cheap.identity.address.toLowerCase(), honest.identity.address.toLowerCase()] });
+    expect(readFileSync(out).equals(data)).to.equal(true);
+    expect(report.providers.map((p) => p.nodeKey)).to.deep.equal([cheap.identity.address.toLowerCase(), honest.identity.address.toLowerCase()]);
+    expect(report.providers[0].outcome).to.equal("ERR_PROVIDER_MISBEHAVIOUR");
+    // the cheater is paid for exactly the two leaves that verified, not for the bad one
+    const cheatChannel = report.providers[0].channelId;
+    expect(c.store.channel(cheatChannel)!.signed).to.equal(amountOwed(2n * BigInt(LEAF_SIZE), 500_000n));
+    expect(cheap.agent.fetch!.bestFor(cheatChannel)).to.equal(amountOwed(2n * BigInt(LEAF_SIZE), 500_000n));
+    // the honest node is paid for the leaves from the resume point (leaf 2) on
+    expect(c.store.channel(report.providers[1].channelId)!.signed).to.equal(amountOwed(BigInt(data.length - 2 * LEAF_SIZE), honest.agent.pricePerGiB));
+    expect(c.client.reputation.get(cheap.identity.address.toLowerCase())).to.be.lessThan(0.5);
+  });
+
+  it("a request naming someone else's channel is refused before any byte is sent", async () => {
+    const n = await node();
+    const { file } = randomFile(tmpDir(), LEAF_SIZE * 2);
+    const [blob] = await n.agent.publish([file]);
+    const owner = await client();
+    const intruder = await client();
+    const channel = await owner.client.openChannel(n.identity.address.toLowerCase(), 1_000_000n);
+    intruder.store.upsertChannel({ channelId: channel.channelId, nodeKey: channel.nodeKey, nodeId: channel.nodeId, deposit: channel.deposit, status: "Open" });
+    const { run, seen } = session(intruder, n, channel.channelId, blob.blobId);
+    const error = await run.then(() => undefined, (e) => e);
+    expect(error).to.be.instanceOf(FetchRefusedError);
+    expect((error as FetchRefusedError).refusal).to.equal("NOT_CHANNEL_OWNER");
+    expect(seen.header).to.equal(false);
+    expect(seen.bytes).to.equal(0);
+  });
+
+  it("a request for a blacklisted blob gets a typed refusal and no signature", async () => {
+    const n = await node();
+    const { file } = randomFile(tmpDir(), LEAF_SIZE);
+    const [blob] = await n.agent.publish([file]);
+    const c = await client();
+    const channel = await c.client.openChannel(n.identity.address.toLowerCase(), 1_000_000n);
+    await world.asTimelock((tl) => world.gov.blacklist.connect(tl).add(keccak256(blob.blobId)).then((tx) => tx.wait()));
+    const { run, seen } = session(c, n, channel.channelId, blob.blobId);
+    const error = await run.then(() => undefined, (e) => e);
+    expect(error).to.be.instanceOf(FetchRefusedError);
+    expect((error as FetchRefusedError).refusal).to.equal("BLACKLISTED");
+    expect(seen.header).to.equal(false); // the header carries the only signature: none was sent
+    // the library refuses up front too
+    const e2 = await c.client.fetchToFile(blob.blobId, path.join(tmpDir(), "x")).then(() => undefined, (e) => e);
+    expect((e2 as FetchRefusedError).refusal).to.equal("BLACKLISTED");
+  });
+
+  for (const [label, skew] of [["back-dated", -600n], ["future-dated", 600n]] as const) {
+    it(`a ${label} serve commitment makes the client abort without paying`, async () => {
+      const n = await node({ chain: (contracts) => {
+        const real = nodeChainView(contracts);
+        return { ...real, channelDomain: real.channelDomain, chainTime: async () => (await real.chainTime()) + skew };
+      } });
+      const { file } = randomFile(tmpDir(), LEAF_SIZE * 3);
+      const [blob] = await n.agent.publish([file]);
+      const c = await client();
+      const channel = await c.client.openChannel(n.identity.address.toLowerCase(), 1_000_000n);
+      const { run, seen } = session(c, n, channel.channelId, blob.blobId);
+      const error = await run.then(() => undefined, (e) => e);
+      expect(error).to.be.instanceOf(ProviderMisbehaviourError);
+      expect((error as ProviderMisbehaviourError).reason).to.equal("commitment");
+      expect(seen.header).to.equal(true);
+      expect(seen.bytes).to.equal(0);
+      expect(c.store.channel(channel.channelId)!.signed).to.equal(0n);
+      expect(n.agent.fetch!.bestFor(channel.channelId)).to.equal(0n);
+    });
+  }
+
+  it("a client that withholds its vouchers gets at most one credit window unpaid, worth less than opening a channel", async () => {
+    const n = await node({ options: { fetchLimits: { voucherWaitMs: 500 } } });
+    const { file } = randomFile(tmpDir(), 4 * 1024 * 1024);
+    const [blob] = await n.agent.publish([file]);
+    const c = await client();
+    const channel = await c.client.openChannel(n.identity.address.toLowerCase(), 1_000_000n);
+    const first = session(c, n, channel.channelId, blob.blobId, { withholdVouchers: true });
+    await first.run.then(() => undefined, (e) => e);
+    const window = DEFAULT_CREDIT.initialWindow;
+    expect(first.seen.bytes).to.be.greaterThan(0);
+    expect(first.seen.bytes).to.be.at.most(window);
+    expect(n.agent.fetch!.bestFor(channel.channelId)).to.equal(0n);
+    // coming back on the same channel gets nothing more while the debt is unpaid
+    const second = session(c, n, channel.channelId, blob.blobId, { withholdVouchers: true });
+    await second.run.then(() => undefined, (e) => e);
+    expect(second.seen.bytes).to.equal(0);
+    const unpaid = windowValue(first.seen.bytes, n.agent.pricePerGiB);
+    expect(unpaid).to.be.lessThan(openCost(DEFAULT_CREDIT));
+    expect(windowValue(window, n.agent.pricePerGiB)).to.be.lessThan(openCost(DEFAULT_CREDIT));
+  });
+
+  it("a client's stale close is answered by the node with its best voucher inside the dispute window", async () => {
+    const n = await node();
+    const { file } = randomFile(tmpDir(), 3 * LEAF_SIZE);
+    const [blob] = await n.agent.publish([file]);
+    const c = await client();
+    const report = await c.client.fetchToFile(blob.blobId, path.join(tmpDir(), "o"), { providers: [n.identity.address.toLowerCase()] });
+    const channelId = report.providers[0].channelId;
+    const best = n.agent.fetch!.bestFor(channelId);
+    expect(best).to.equal(amountOwed(3n * BigInt(LEAF_SIZE), n.agent.pricePerGiB));
+    expect((await readChannel(world.gov.channels, channelId)).paid).to.equal(0n);
+    await c.client.closeChannel(channelId); // stale: nothing paid on chain yet
+    const deadline = Date.now() + 20_000;
+    let state = await readChannel(world.gov.channels, channelId);
+    while (state.status !== "Closed" && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 200));
+      state = await readChannel(world.gov.channels, channelId);
+    }
+    expect(state.status).to.equal("Closed");
+    expect(state.paid).to.equal(best);
+  });
+});
