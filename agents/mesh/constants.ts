@@ -16,12 +16,12 @@ export const MAX_TRACKED_ANNOUNCERS = 100_000;
 
 // ---- gossipsub peer scoring (see docs/mesh.md "Gating") ----
 /** App-specific score of a peer that is not an active node (a client or an unbonded peer): below 0 keeps it out of meshes, above the gossip threshold lets it receive gossip. */
-export const NON_NODE_APP_SCORE = -10;
+export const NON_NODE_APP_SCORE = -50;
 export const GOSSIP_THRESHOLD = -100;
 export const PUBLISH_THRESHOLD = -200;
 export const GRAYLIST_THRESHOLD = -400;
 /** Weight of P4 (invalid messages, squared count): two rejected messages graylist a peer. */
-export const INVALID_MESSAGE_WEIGHT = -150;
+export const INVALID_MESSAGE_WEIGHT = -100;
 
 // ---- DHT ----
 /** Re-provide interval bounds (randomised between them). */

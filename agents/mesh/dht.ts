@@ -1,0 +1,201 @@
+/**
+ * The DHT side of the mesh (issue 7; DESIGN §4, §8), over kad-dht (nodes in server mode, clients
+ * in client mode; `meshServices` builds it):
+ *
+ * - `provide(blobId)`: a node announces that it holds a blob (blob id → CID, agents/protocol
+ *   cid.ts) and re-provides it on its own schedule, every 30–50 min (randomised per blob, so
+ *   records of one node do not all expire together);
+ * - `stopProviding(blobId)`: on a blacklist entry (or eviction) the node stops re-providing and
+ *   drops its own provider record (`cancelReprovide`); records already held by remote peers cannot
+ *   be withdrawn, so every lookup filters them;
+ * - `findProviders(blobId)`: never queries for a blacklisted blob, and keeps only providers that
+ *   are active nodes on chain (and not this peer); bounded by a timeout, a count and the signal.
+ */
+import type { PeerId, PeerInfo } from "@libp2p/interface";
+import type { KadDHT } from "@libp2p/kad-dht";
+import type { CID } from "multiformats/cid";
+import { blobIdToCid } from "../protocol/cid.js";
+import { fromHex } from "../protocol/bytes.js";
+import type { ActiveSet } from "./active-set.js";
+import { MAX_PROVIDERS, REPROVIDE_MAX_MS, REPROVIDE_MIN_MS } from "./constants.js";
+import { MeshArgumentError } from "./errors.js";
+
+export interface MeshDhtOptions {
+  reprovideMinMs?: number;
+  reprovideMaxMs?: number;
+  /** How often the schedule is checked (default 1 min). */
+  tickMs?: number;
+  /** Default bound of one lookup (default 10 s). */
+  lookupTimeoutMs?: number;
+  /** Default most providers returned (default 20). */
+  maxProviders?: number;
+}
+
+export interface MeshDhtDependencies {
+  dht: KadDHT;
+  /** This peer (excluded from lookups). */
+  self: PeerId;
+  activeSet: Pick<ActiveSet, "isActivePeer">;
+  /** Local view of ContentBlacklist (blob ids as lower-case hex). */
+  isBlacklisted: (blobId: string) => boolean;
+  now?: () => number;
+  random?: () => number;
+  onError?: (error: Error, blobId?: string) => void;
+}
+
+export interface Provider {
+  peer: PeerId;
+  multiaddrs: PeerInfo["multiaddrs"];
+}
+
+export class MeshDht {
+  private readonly opts: Required<MeshDhtOptions>;
+  private readonly deps: MeshDhtDependencies;
+  private readonly now: () => number;
+  private readonly random: () => number;
+  /** blobId → next re-provide time (ms). */
+  private readonly schedule = new Map<string, number>();
+  private timer: ReturnType<typeof setInterval> | undefined;
+  private ticking = false;
+  private readonly shutdown = new AbortController();
+
+  constructor(options: MeshDhtOptions, deps: MeshDhtDependencies) {
+    this.opts = {
+      reprovideMinMs: options.reprovideMinMs ?? REPROVIDE_MIN_MS,
+      reprovideMaxMs: options.reprovideMaxMs ?? REPROVIDE_MAX_MS,
+      tickMs: options.tickMs ?? 60_000,
+      lookupTimeoutMs: options.lookupTimeoutMs ?? 10_000,
+      maxProviders: options.maxProviders ?? MAX_PROVIDERS,
+    };
+    if (this.opts.reprovideMaxMs < this.opts.reprovideMinMs) throw new MeshArgumentError("reprovideMaxMs < reprovideMinMs");
+    this.deps = deps;
+    this.now = deps.now ?? Date.now;
+    this.random = deps.random ?? Math.random;
+  }
+
+  start(): void {
+    this.timer ??= setInterval(() => void this.reprovideDue(), this.opts.tickMs);
+    this.timer.unref?.();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    this.shutdown.abort();
+  }
+
+  /** Blob ids this node currently provides. */
+  providing(): string[] {
+    return [...this.schedule.keys()];
+  }
+
+  /** When `blobId` is next re-provided (ms), if it is provided. */
+  nextReprovideAt(blobId: string): number | undefined {
+    return this.schedule.get(normalize(blobId));
+  }
+
+  private nextTime(): number {
+    return this.now() + this.opts.reprovideMinMs + this.random() * (this.opts.reprovideMaxMs - this.opts.reprovideMinMs);
+  }
+
+  /** Publishes a provider record for a blob this node holds, and schedules its re-provides. Refuses blacklisted blobs. */
+  async provide(blobId: string, options: { signal?: AbortSignal } = {}): Promise<void> {
+    const id = normalize(blobId);
+    if (this.deps.isBlacklisted(id)) throw new MeshArgumentError(`blob ${id} is blacklisted; not providing it`);
+    this.schedule.set(id, this.nextTime());
+    await this.publish(id, options);
+  }
+
+  private async publish(id: string, options: { signal?: AbortSignal }): Promise<void> {
+    const signal = AbortSignal.any([this.shutdown.signal, ...(options.signal ? [options.signal] : [])]);
+    for await (const _ of this.deps.dht.provide(cidOf(id), { signal })) {
+      // drain: the records are sent as the query proceeds
+    }
+  }
+
+  /** Stops providing a blob at once: no more re-provides, and the local self-record is dropped. */
+  async stopProviding(blobId: string, options: { signal?: AbortSignal } = {}): Promise<void> {
+    const id = normalize(blobId);
+    this.schedule.delete(id);
+    await this.deps.dht.cancelReprovide(cidOf(id), options);
+  }
+
+  /** Re-provides every blob whose time has come (the timer calls this; tests too). Returns the blob ids re-provided. */
+  async reprovideDue(options: { signal?: AbortSignal } = {}): Promise<string[]> {
+    if (this.ticking) return [];
+    this.ticking = true;
+    const done: string[] = [];
+    try {
+      const t = this.now();
+      for (const [id, at] of [...this.schedule]) {
+        if (at > t || !this.schedule.has(id)) continue;
+        if (this.deps.isBlacklisted(id)) {
+          await this.stopProviding(id, options).catch((e: unknown) => this.deps.onError?.(e as Error, id));
+          continue;
+        }
+        this.schedule.set(id, this.nextTime());
+        try {
+          await this.publish(id, options);
+          done.push(id);
+        } catch (e) {
+          this.deps.onError?.(e as Error, id);
+        }
+      }
+    } finally {
+      this.ticking = false;
+    }
+    return done;
+  }
+
+  /**
+   * Providers of `blobId` that are active nodes (not this peer), at most `max`, within
+   * `timeoutMs`. A blacklisted blob has none, without any query.
+   */
+  async findProviders(blobId: string, options: { signal?: AbortSignal; max?: number; timeoutMs?: number } = {}): Promise<Provider[]> {
+    const id = normalize(blobId);
+    if (this.deps.isBlacklisted(id)) return [];
+    const max = options.max ?? this.opts.maxProviders;
+    const stop = new AbortController();
+    const signal = AbortSignal.any([stop.signal, this.shutdown.signal, AbortSignal.timeout(options.timeoutMs ?? this.opts.lookupTimeoutMs), ...(options.signal ? [options.signal] : [])]);
+    const found = new Map<string, Provider>();
+    const rejected = new Set<string>();
+    try {
+      for await (const event of this.deps.dht.findProviders(cidOf(id), { signal })) {
+        if (event.name !== "PROVIDER") continue;
+        for (const p of event.providers) {
+          const key = p.id.toString();
+          if (found.has(key) || rejected.has(key) || p.id.equals(this.deps.self)) continue;
+          let active = false;
+          try {
+            active = await this.deps.activeSet.isActivePeer(p.id, { signal });
+          } catch (e) {
+            this.deps.onError?.(e as Error, id);
+          }
+          if (!active) {
+            rejected.add(key);
+            continue;
+          }
+          found.set(key, { peer: p.id, multiaddrs: p.multiaddrs });
+          if (found.size >= max) break;
+        }
+        if (found.size >= max) break;
+      }
+    } catch (e) {
+      // a timeout or abort ends the lookup with what was found so far; the caller's own abort propagates
+      if (options.signal?.aborted) throw e;
+    } finally {
+      stop.abort();
+    }
+    return [...found.values()];
+  }
+}
+
+function normalize(blobId: string): string {
+  const id = blobId.toLowerCase();
+  fromHex(id, 32);
+  return id;
+}
+
+function cidOf(blobId: string): CID {
+  return blobIdToCid(fromHex(blobId, 32));
+}

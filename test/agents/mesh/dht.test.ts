@@ -1,0 +1,136 @@
+import { expect } from "chai";
+import { network } from "hardhat";
+import { keccak256 } from "ethers";
+import { ActiveSet } from "../../../agents/mesh/active-set.js";
+import { MeshDht } from "../../../agents/mesh/dht.js";
+import { blobIdToCid } from "../../../agents/protocol/cid.js";
+import { fromHex } from "../../../agents/protocol/bytes.js";
+import { deployRegistryFixture, type RegistryContext } from "../../helpers/registry-fixture.js";
+import { connect, inRoutingTable, newIdentity, startHost, stopAll, StaticSource, waitFor, type MeshHost } from "./helpers.js";
+
+const { networkHelpers, ethers } = await network.create();
+
+describe("mesh › DHT (kad-dht, real hosts on 127.0.0.1)", function () {
+  this.timeout(60_000);
+  const BLOB = "0x" + "ab".repeat(32);
+  let hosts: MeshHost[] = [];
+  afterEach(async () => {
+    await stopAll(hosts);
+    hosts = [];
+  });
+
+  /** n active nodes, one unbonded node in server mode, one client; all connected in a ring plus the outsiders. */
+  async function mesh(n: number, isBlacklisted: (id: string) => boolean = () => false) {
+    const source = new StaticSource();
+    const activeSet = new ActiveSet({}, { source });
+    const ids = Array.from({ length: n }, newIdentity);
+    source.add(...ids.map((i) => i.address));
+    await activeSet.refresh();
+    const nodes = await Promise.all(ids.map((identity) => startHost({ identity, role: "node", activeSet })));
+    const unbonded = await startHost({ identity: newIdentity(), role: "node", activeSet });
+    const client = await startHost({ identity: newIdentity(), role: "client", activeSet });
+    hosts.push(...nodes, unbonded, client);
+    for (let i = 0; i < n; i++) await connect(nodes[i], nodes[(i + 1) % n]);
+    for (const node of nodes) {
+      await connect(unbonded, node);
+      await connect(client, node);
+    }
+    await waitFor(async () => (await Promise.all(nodes.map((x) => inRoutingTable(x, nodes[(nodes.indexOf(x) + 1) % n].peerId)))).every(Boolean), 10_000, "routing tables");
+    const dht = (h: MeshHost) => new MeshDht({ lookupTimeoutMs: 3000 }, { dht: h.services.dht, self: h.peerId, activeSet, isBlacklisted });
+    return { nodes, unbonded, client, activeSet, source, dht };
+  }
+
+  it("an unbonded peer in server mode never enters a routing table, and its provider records are never returned", async () => {
+    const { nodes, unbonded, client, dht } = await mesh(4);
+    for (const node of nodes) {
+      expect(await inRoutingTable(node, unbonded.peerId)).to.equal(false);
+      expect(await inRoutingTable(node, client.peerId)).to.equal(false);
+      expect(node.getConnections(unbonded.peerId).length).to.be.greaterThan(0); // connected, but not a DHT server
+    }
+    // the unbonded peer and one node both provide the blob
+    await dht(unbonded).provide(BLOB);
+    await dht(nodes[1]).provide(BLOB);
+    const found = await dht(client).findProviders(BLOB);
+    expect(found.map((p) => p.peer.toString())).to.deep.equal([nodes[1].peerId.toString()]);
+    // a raw kad-dht lookup by the client (all answers come from node servers) does not return it
+    // either: servers hide non-nodes from GET_PROVIDERS answers
+    const raw: string[] = [];
+    for await (const e of client.services.dht.findProviders(blobIdToCid(fromHex(BLOB)), { signal: AbortSignal.timeout(3000) })) {
+      if (e.name === "PROVIDER") raw.push(...e.providers.map((p) => p.id.toString()));
+    }
+    expect(raw).to.not.include(unbonded.peerId.toString());
+    expect(raw).to.include(nodes[1].peerId.toString());
+  });
+
+  it("nodes provide and clients find the holders; re-provides are scheduled 30–50 min apart", async () => {
+    const { nodes, client, dht } = await mesh(5);
+    const d0 = dht(nodes[0]);
+    const d2 = dht(nodes[2]);
+    const before = Date.now();
+    await d0.provide(BLOB);
+    await d2.provide(BLOB);
+    const at = d0.nextReprovideAt(BLOB)!;
+    expect(at - before).to.be.within(30 * 60_000, 50 * 60_000 + 5000);
+    const found = (await dht(client).findProviders(BLOB)).map((p) => p.peer.toString()).sort();
+    expect(found).to.deep.equal([nodes[0].peerId.toString(), nodes[2].peerId.toString()].sort());
+    // nothing is due now; with the clock past the schedule, the blob is re-provided
+    expect(await d0.reprovideDue()).to.deep.equal([]);
+    let t = Date.now();
+    const later = new MeshDht({}, { dht: nodes[0].services.dht, self: nodes[0].peerId, activeSet: new ActiveSet({}, { source: new StaticSource() }), isBlacklisted: () => false, now: () => t });
+    await later.provide(BLOB);
+    t += 51 * 60_000;
+    expect(await later.reprovideDue()).to.deep.equal([BLOB]);
+    expect(later.nextReprovideAt(BLOB)! - t).to.be.within(30 * 60_000, 50 * 60_000);
+  });
+
+  describe("blacklist (ContentBlacklist on an in-process chain)", () => {
+    let ctx: RegistryContext;
+    const fixture = () => deployRegistryFixture(ethers);
+    beforeEach(async () => {
+      ctx = await networkHelpers.loadFixture(fixture);
+    });
+
+    it("after an entry no node provides the blob, re-provides stop, and lookups filter remote records", async () => {
+      const listed = new Set<string>();
+      const { nodes, client, dht } = await mesh(4, (id) => listed.has(id));
+      const services = nodes.map(dht);
+      await services[0].provide(BLOB);
+      await services[1].provide(BLOB);
+      expect((await dht(client).findProviders(BLOB)).length).to.equal(2);
+
+      // the DAO's compliance path writes the entry; each node's chain view picks it up
+      await ctx.blacklist.connect(ctx.timelock).add(keccak256(BLOB));
+      for (const s of services) {
+        if (await ctx.blacklist.isBlacklisted(BLOB)) {
+          listed.add(BLOB);
+          if (s.providing().includes(BLOB)) await s.stopProviding(BLOB);
+        }
+      }
+      expect(listed.has(BLOB)).to.equal(true);
+      for (const s of services) expect(s.providing()).to.deep.equal([]);
+      // no self-record is left for kad-dht's own reprovider
+      for (const node of nodes.slice(0, 2)) {
+        const local = await (node.services.dht as unknown as { providers: { getProviders(c: unknown): Promise<{ equals(p: unknown): boolean }[]> } }).providers.getProviders(blobIdToCid(fromHex(BLOB)));
+        expect(local.some((p) => p.equals(node.peerId))).to.equal(false);
+      }
+      expect(await services[0].reprovideDue()).to.deep.equal([]);
+      // remote peers still hold the old records, but nodes and clients filter the id out
+      expect(await dht(client).findProviders(BLOB)).to.deep.equal([]);
+      expect(await dht(nodes[3]).findProviders(BLOB)).to.deep.equal([]);
+      let err: unknown;
+      await services[0].provide(BLOB).catch((e: unknown) => (err = e));
+      expect(String(err)).to.match(/blacklisted/);
+    });
+  });
+
+  it("keeps only providers that are active: a node removed from the active set stops being returned", async () => {
+    const { nodes, client, source, activeSet, dht } = await mesh(4);
+    await dht(nodes[0]).provide(BLOB);
+    await dht(nodes[1]).provide(BLOB);
+    expect((await dht(client).findProviders(BLOB)).length).to.equal(2);
+    source.keys.delete([...source.keys][1]); // nodes[1] leaves the active set (e.g. its bond fell below the curve)
+    await activeSet.refresh();
+    const found = await dht(client).findProviders(BLOB);
+    expect(found.map((p) => p.peer.toString())).to.deep.equal([nodes[0].peerId.toString()]);
+  });
+});
