@@ -1,0 +1,50 @@
+import { existsSync, statSync, renameSync, createWriteStream } from "node:fs";
+import { once } from "node:events";
+import type { Command } from "commander";
+import { action, bytesText, usdc } from "../../../runtime/cli.js";
+import { clientContext, globals } from "../context.js";
+import { ProgressBar } from "../progress.js";
+
+export function fetchCommand(program: Command): void {
+  program
+    .command("fetch")
+    .description("download a blob by id, verifying every byte and paying as verified bytes arrive")
+    .argument("<blobId>", "the blob id (0x + 64 hex)")
+    .requiredOption("-o, --output <file>", "where to write the blob")
+    .option("--offset <bytes>", "first byte of a range", "0")
+    .option("--length <bytes>", "length of a range (default: to the end)")
+    .option("--provider <nodeKey...>", "only use these node keys")
+    .option("--no-progress", "no progress bar")
+    .addHelpText("after", "\nAn interrupted download resumes from <file>.part (verified bytes only).\n\nExample:\n  cdn-client fetch 0x5c17…abd6 -o video.mp4\n")
+    .action(
+      action("cdn-client", async function (this: Command, blobId: string, opts: { output: string; offset: string; length?: string; provider?: string[]; progress: boolean }) {
+        if (!/^0x[0-9a-fA-F]{64}$/.test(blobId)) throw new Error(`"${blobId}" is not a blob id (0x followed by 64 hex digits).`);
+        const ctx = await clientContext(globals(this));
+        const part = `${opts.output}.part`;
+        const start = Number(opts.offset);
+        const resumeFrom = existsSync(part) ? statSync(part).size : 0;
+        const length = opts.length ? Number(opts.length) - resumeFrom : undefined;
+        if (!Number.isSafeInteger(start) || start < 0 || (length !== undefined && (!Number.isSafeInteger(length) || length < 0))) throw new Error("--offset and --length must be non-negative integers.");
+        const bar = opts.progress && process.stderr.isTTY ? new ProgressBar(process.stderr) : undefined;
+        const out = createWriteStream(part, { flags: "a" });
+        const controller = new AbortController();
+        process.once("SIGINT", () => controller.abort(new Error("interrupted")));
+        try {
+          const it = ctx.client.fetch(blobId.toLowerCase(), { signal: controller.signal, range: { offset: start + resumeFrom, length }, providers: opts.provider?.map((p) => p.toLowerCase()), onProgress: (p) => bar?.update(p.bytes + resumeFrom, p.total + resumeFrom, p.paid) });
+          for await (const bytes of it) if (!out.write(bytes)) await once(out, "drain");
+          out.end();
+          await once(out, "close");
+          const report = await it.report;
+          bar?.done();
+          renameSync(part, opts.output);
+          console.log(`${opts.output}: ${bytesText(report.bytes + resumeFrom)} verified from ${report.providers.filter((p) => p.bytes > 0).map((p) => p.nodeKey).join(", ")}; paid ${usdc(report.paid)}`);
+        } catch (error) {
+          bar?.done();
+          out.end();
+          throw error;
+        } finally {
+          await ctx.close();
+        }
+      }),
+    );
+}

@@ -1,0 +1,45 @@
+/** What cdn-client commands need: config, key, chain, store, a dial-only libp2p host, the client. */
+import path from "node:path";
+import { Wallet } from "ethers";
+import { connectContracts, connectRpc } from "../../chain/contracts.js";
+import { createHost } from "../../runtime/host.js";
+import { loadKeyFile } from "../../runtime/keys.js";
+import { createLogger } from "../../runtime/logger.js";
+import { clientChainView } from "../chain.js";
+import { createClient, type Client } from "../client.js";
+import { loadClientConfig, type ClientConfig } from "../config.js";
+import { ClientStore } from "../store.js";
+
+export interface ClientContext {
+  config: ClientConfig;
+  client: Client;
+  store: ClientStore;
+  close(): Promise<void>;
+}
+
+export function globals(command: { optsWithGlobals(): Record<string, unknown> }): { config?: string; dataDir?: string } {
+  const o = command.optsWithGlobals();
+  return { config: o.config as string | undefined, dataDir: o.dataDir as string | undefined };
+}
+
+export async function clientContext(flags: { config?: string; dataDir?: string }, options: { host?: boolean } = {}): Promise<ClientContext> {
+  const config = loadClientConfig(flags);
+  const identity = loadKeyFile(config.keyFile);
+  const { provider, deployment } = await connectRpc(config.rpcUrl, config.deploymentsDir);
+  const contracts = connectContracts(deployment, new Wallet(identity.wallet.privateKey, provider));
+  const store = new ClientStore(path.join(config.dataDir, "client.db"));
+  const host = await createHost({ privateKey: identity.privateKey, listen: [], allow: ["/ip4/127.0.0.1"] });
+  if (options.host === false) await host.stop();
+  const logger = createLogger({ name: "cdn-client", level: config.logLevel, pretty: true });
+  const client = createClient({ maxPricePerGiB: config.maxPricePerGiB, deposit: config.deposit, maxProbes: config.maxProbes }, { host, identity, chain: clientChainView(contracts), contracts, store, logger });
+  return {
+    config,
+    client,
+    store,
+    async close() {
+      await host.stop();
+      store.close();
+      provider.destroy();
+    },
+  };
+}

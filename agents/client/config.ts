@@ -1,0 +1,49 @@
+/**
+ * cdn-client configuration: `<dataDir>/config.json` (or --config), then CDN_CLIENT_<FIELD>
+ * environment variables, CDN_RPC_URL and CDN_DEPLOYMENTS_DIR, then flags; validated with zod.
+ */
+import os from "node:os";
+import path from "node:path";
+import { z } from "zod";
+import { envOverrides, loadConfig } from "../runtime/cli.js";
+
+const uint = z.union([z.string(), z.number(), z.bigint()]).transform((v, ctx) => {
+  try {
+    const b = BigInt(v);
+    if (b < 0n) throw new Error();
+    return b;
+  } catch {
+    ctx.addIssue({ code: "custom", message: "must be a non-negative integer (USDC base units)" });
+    return z.NEVER;
+  }
+});
+
+export const ClientConfigSchema = z.object({
+  dataDir: z.string().min(1),
+  keyFile: z.string().min(1).optional(),
+  rpcUrl: z.string().url().default("http://127.0.0.1:8545"),
+  deploymentsDir: z.string().min(1).optional(),
+  /** Highest price accepted, USDC base units per GiB. */
+  maxPricePerGiB: uint.optional(),
+  /** Deposit of new channels, USDC base units (default: max(minimum deposit, 2 × the download's price)). */
+  deposit: uint.optional(),
+  maxProbes: z.coerce.number().int().min(1).max(256).default(16),
+  logLevel: z.enum(["trace", "debug", "info", "warn", "error", "silent"]).default("warn"),
+});
+
+export type ClientConfig = z.infer<typeof ClientConfigSchema> & { keyFile: string; configFile: string };
+
+export function loadClientConfig(flags: { config?: string; dataDir?: string } & Record<string, unknown>): ClientConfig {
+  const dataDir = flags.dataDir ?? process.env.CDN_CLIENT_DATA_DIR ?? path.join(os.homedir(), ".cdn-client");
+  const configFile = flags.config ?? path.join(dataDir, "config.json");
+  const { config: _c, ...flagged } = flags;
+  const rest = Object.fromEntries(Object.entries(flagged).filter(([, v]) => v !== undefined));
+  const cfg = loadConfig(ClientConfigSchema, configFile, {
+    ...envOverrides("CDN_CLIENT_", ["keyFile", "maxPricePerGiB", "deposit", "maxProbes", "logLevel"]),
+    rpcUrl: process.env.CDN_RPC_URL,
+    deploymentsDir: process.env.CDN_DEPLOYMENTS_DIR,
+    ...rest,
+    dataDir,
+  });
+  return { ...cfg, keyFile: cfg.keyFile ?? path.join(cfg.dataDir, "client.key"), configFile };
+}

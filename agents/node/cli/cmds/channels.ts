@@ -1,0 +1,55 @@
+import type { Command } from "commander";
+import { action, usdc } from "../../../runtime/cli.js";
+import { DEFAULT_EARNINGS, Earnings } from "../../earnings.js";
+import { nodeContext, globals, type NodeContext } from "../context.js";
+
+async function withEarnings(cmd: Command, fn: (e: Earnings, ctx: NodeContext) => Promise<void>): Promise<void> {
+  const ctx = await nodeContext(globals(cmd));
+  try {
+    await fn(new Earnings({ ...DEFAULT_EARNINGS, claimThreshold: ctx.config.claimThreshold }, { contracts: ctx.contracts, store: ctx.store, logger: ctx.logger }), ctx);
+  } finally {
+    ctx.close();
+  }
+}
+
+export function channelsCommand(program: Command): void {
+  const channels = program.command("channels").description("the node's payment channels: list, claim, close");
+  channels
+    .command("list")
+    .description("channels this node holds vouchers for, with on-chain state")
+    .option("--json", "machine-readable output")
+    .action(
+      action("cdn-node", async function (this: Command, opts: { json?: boolean }) {
+        await withEarnings(this, async (e) => {
+          const reports = await e.reports();
+          if (opts.json) return console.log(JSON.stringify(reports, (_k, v) => (typeof v === "bigint" ? v.toString() : v), 2));
+          if (reports.length === 0) return console.log("no channels with vouchers");
+          for (const r of reports) console.log(`${r.channelId}  ${r.status.padEnd(7)}  payer ${r.payer}  deposit ${usdc(r.deposit)}  best voucher ${usdc(r.best)}  paid ${usdc(r.paid)}  unclaimed ${usdc(r.unclaimed)}`);
+        });
+      }),
+    );
+  channels
+    .command("claim")
+    .description("claim the best voucher of a channel (or all) without closing")
+    .argument("[channelId]", "channel id (default: every channel with unclaimed vouchers)")
+    .action(
+      action("cdn-node", async function (this: Command, channelId?: string) {
+        await withEarnings(this, async (e, ctx) => {
+          const ids = channelId ? [channelId] : ctx.store.vouchers().map((v) => v.channelId);
+          for (const id of ids) console.log(`${id}: claimed ${usdc(await e.claim(id))}`);
+        });
+      }),
+    );
+  channels
+    .command("close")
+    .description("close a channel (or all open ones) with its best voucher: pays the operator and treasury, refunds the payer")
+    .argument("[channelId]", "channel id (default: every open channel with vouchers)")
+    .action(
+      action("cdn-node", async function (this: Command, channelId?: string) {
+        await withEarnings(this, async (e, ctx) => {
+          const ids = channelId ? [channelId] : ctx.store.vouchers().map((v) => v.channelId);
+          for (const id of ids) console.log(`${id}: closed, ${usdc(await e.close(id))} newly paid`);
+        });
+      }),
+    );
+}

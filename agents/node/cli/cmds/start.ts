@@ -1,0 +1,42 @@
+import type { Command } from "commander";
+import { action } from "../../../runtime/cli.js";
+import { NodeAgent } from "../../agent.js";
+import { nodeContext, globals } from "../context.js";
+
+export function startCommand(program: Command): void {
+  program
+    .command("start")
+    .description("run the node: libp2p host with the fetch and probe services, chain follower, earnings policy; stops on SIGINT/SIGTERM")
+    .addHelpText("after", "\nExample:\n  CDN_RPC_URL=http://127.0.0.1:8545 cdn-node --data-dir ./node1 start\n")
+    .action(
+      action("cdn-node", async function (this: Command) {
+        const ctx = await nodeContext(globals(this));
+        const c = ctx.config;
+        const agent = new NodeAgent(
+          {
+            listen: c.listen,
+            announce: c.announce,
+            backendDir: c.backendDir,
+            credit: c.credit,
+            earnings: { claimThreshold: c.claimThreshold },
+            confirmations: c.confirmations,
+            pollMs: c.pollMs,
+            sweepMs: c.sweepMs,
+            allow: c.listen.some((a) => a.startsWith("/ip4/127.")) ? ["/ip4/127.0.0.1"] : [],
+          },
+          { identity: ctx.identity, contracts: ctx.contracts, store: ctx.store, logger: ctx.logger },
+        );
+        await agent.start();
+        // one line on stdout that scripts can wait for
+        console.log(JSON.stringify({ ready: true, nodeId: agent.nodeId.toString(), peerId: agent.host!.peerId.toString(), addrs: agent.host!.getMultiaddrs().map(String) }));
+        await new Promise<void>((resolve) => {
+          const stop = () => resolve();
+          process.once("SIGINT", stop);
+          process.once("SIGTERM", stop);
+        });
+        ctx.logger.info("stopping");
+        await agent.stop();
+        ctx.close();
+      }),
+    );
+}

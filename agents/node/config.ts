@@ -1,0 +1,84 @@
+/**
+ * cdn-node configuration: a JSON file (`<dataDir>/config.json` or --config), then environment
+ * variables (CDN_NODE_<FIELD>, plus CDN_RPC_URL and CDN_DEPLOYMENTS_DIR), then command-line
+ * flags; validated with zod. Amounts are strings of USDC base units (bigint-safe).
+ */
+import os from "node:os";
+import path from "node:path";
+import { z } from "zod";
+import { envOverrides, loadConfig } from "../runtime/cli.js";
+import { DEFAULT_CREDIT } from "./credit.js";
+import { DEFAULT_EARNINGS } from "./earnings.js";
+
+const uint = (name: string) => z.union([z.string(), z.number(), z.bigint()]).transform((v, ctx) => {
+  try {
+    const b = BigInt(v);
+    if (b < 0n) throw new Error();
+    return b;
+  } catch {
+    ctx.addIssue({ code: "custom", message: `${name} must be a non-negative integer` });
+    return z.NEVER;
+  }
+});
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const list = z.union([z.array(z.string().min(1)), z.string().transform((s) => s.split(",").map((x) => x.trim()).filter(Boolean))]);
+
+export const NodeConfigSchema = z.object({
+  dataDir: z.string().min(1),
+  keyFile: z.string().min(1).optional(),
+  /** The operator's key (pays the bond, receives earnings); default: the node key itself. */
+  operatorKeyFile: z.string().min(1).optional(),
+  /** The origin's content key, when it is not the node key. */
+  contentKeyFile: z.string().min(1).optional(),
+  rpcUrl: z.string().url().default("http://127.0.0.1:8545"),
+  deploymentsDir: z.string().min(1).optional(),
+  listen: list.default(["/ip4/0.0.0.0/tcp/4001"]),
+  announce: list.default([]),
+  region: int(0, 65535).default(0),
+  capacityMbps: int(1, 1_000_000).default(100),
+  pricePerGiB: uint("pricePerGiB").default(10_000n),
+  backendDir: z.string().min(1).optional(),
+  confirmations: int(0, 64).default(2),
+  pollMs: int(100, 600_000).default(2000),
+  sweepMs: int(0, 86_400_000).default(60_000),
+  credit: z
+    .object({
+      initialWindow: int(262_144, 1 << 30).default(DEFAULT_CREDIT.initialWindow),
+      maxWindow: int(262_144, 1 << 30).default(DEFAULT_CREDIT.maxWindow),
+      openGas: uint("credit.openGas").default(DEFAULT_CREDIT.openGas),
+      gasPriceWei: uint("credit.gasPriceWei").default(DEFAULT_CREDIT.gasPriceWei),
+      usdcPerEth: uint("credit.usdcPerEth").default(DEFAULT_CREDIT.usdcPerEth),
+    })
+    .default({} as never),
+  claimThreshold: uint("claimThreshold").default(DEFAULT_EARNINGS.claimThreshold),
+  logLevel: z.enum(["trace", "debug", "info", "warn", "error", "silent"]).default("info"),
+  logPretty: z.union([z.boolean(), z.enum(["true", "false", "1", "0"]).transform((s) => s === "true" || s === "1")]).optional(),
+});
+
+export type NodeConfig = z.infer<typeof NodeConfigSchema> & { keyFile: string; backendDir: string; configFile: string };
+
+export const ENV_KEYS = ["dataDir", "keyFile", "operatorKeyFile", "contentKeyFile", "listen", "announce", "region", "capacityMbps", "pricePerGiB", "backendDir", "confirmations", "pollMs", "sweepMs", "claimThreshold", "logLevel", "logPretty"];
+
+export function defaultDataDir(): string {
+  return process.env.CDN_NODE_DATA_DIR ?? path.join(os.homedir(), ".cdn-node");
+}
+
+export function loadNodeConfig(flags: { config?: string; dataDir?: string } & Record<string, unknown>): NodeConfig {
+  const dataDir = flags.dataDir ?? defaultDataDir();
+  const configFile = flags.config ?? path.join(dataDir, "config.json");
+  const { config: _c, ...flagged } = flags;
+  const rest = Object.fromEntries(Object.entries(flagged).filter(([, v]) => v !== undefined));
+  const cfg = loadConfig(NodeConfigSchema, configFile, {
+    ...envOverrides("CDN_NODE_", ENV_KEYS),
+    rpcUrl: process.env.CDN_RPC_URL,
+    deploymentsDir: process.env.CDN_DEPLOYMENTS_DIR,
+    ...rest,
+    dataDir,
+  });
+  return {
+    ...cfg,
+    keyFile: cfg.keyFile ?? path.join(cfg.dataDir, "node.key"),
+    backendDir: cfg.backendDir ?? path.join(cfg.dataDir, "backend"),
+    configFile,
+  };
+}

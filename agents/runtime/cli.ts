@@ -1,0 +1,73 @@
+/**
+ * Shared CLI plumbing for the agents: config files + environment validated with zod (one readable
+ * sentence per problem), the action wrapper that turns any error into one line on stderr and
+ * exit code 1 (never a stack trace, unless CDN_DEBUG=1), and USDC formatting.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { formatUnits } from "ethers";
+import type { z } from "zod";
+import { ConfigError, describeError } from "./errors.js";
+
+/** Reads a JSON config file (missing → {}), merges `overrides` on top, validates with `schema`. */
+export function loadConfig<S extends z.ZodType>(schema: S, file: string | undefined, overrides: Record<string, unknown>): z.infer<S> {
+  let fromFile: Record<string, unknown> = {};
+  if (file && existsSync(file)) {
+    try {
+      fromFile = JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
+    } catch (cause) {
+      throw new ConfigError(`The config file ${file} is not valid JSON.`, { cause });
+    }
+  }
+  const merged: Record<string, unknown> = { ...fromFile };
+  for (const [k, v] of Object.entries(overrides)) if (v !== undefined) merged[k] = v;
+  const parsed = schema.safeParse(merged);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ");
+    throw new ConfigError(`Invalid configuration${file ? ` (${file} and environment)` : ""}: ${issues}.`);
+  }
+  return parsed.data;
+}
+
+/** Environment variables with a prefix, as an object of camelCase keys: CDN_NODE_PRICE_PER_GIB → pricePerGiB. */
+export function envOverrides(prefix: string, keys: string[]): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  for (const key of keys) {
+    const name = prefix + key.replace(/[A-Z]/g, (c) => "_" + c).toUpperCase();
+    if (process.env[name] !== undefined) out[key] = process.env[name];
+  }
+  return out;
+}
+
+/** Wraps a command action: errors print one sentence and set exit code 1. */
+export function action<A extends unknown[], T>(program: string, fn: (this: T, ...args: A) => Promise<void>): (this: T, ...args: A) => Promise<void> {
+  return async function (this: T, ...args: A) {
+    try {
+      await fn.apply(this, args);
+    } catch (error) {
+      if (process.env.CDN_DEBUG) console.error(error);
+      console.error(`${program}: ${describeError(error)}`);
+      process.exitCode = 1;
+    }
+  };
+}
+
+export const usdc = (amount: bigint): string => `${formatUnits(amount, 6)} USDC`;
+
+/** Parses "1.5" (USDC) into base units. */
+export function parseUsdc(text: string): bigint {
+  if (!/^\d+(\.\d{1,6})?$/.test(text)) throw new ConfigError(`"${text}" is not a USDC amount (up to 6 decimals).`);
+  const [whole, frac = ""] = text.split(".");
+  return BigInt(whole) * 1_000_000n + BigInt(frac.padEnd(6, "0"));
+}
+
+export function bytesText(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const units = ["KiB", "MiB", "GiB", "TiB"];
+  let v = n / 1024;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v.toFixed(v < 10 ? 2 : 1)} ${units[i]}`;
+}

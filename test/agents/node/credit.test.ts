@@ -1,0 +1,33 @@
+import { expect } from "chai";
+import { creditWindow, checkCreditConfig, DEFAULT_CREDIT, MIB, openCost, valueBound, windowValue } from "../../../agents/node/credit.js";
+
+describe("node › credit window", () => {
+  it("open cost with the defaults is 190,000 gas × 0.01 gwei × 2,000 USDC/ETH = 3,800 base units", () => {
+    expect(openCost(DEFAULT_CREDIT)).to.equal(3_800n);
+  });
+
+  it("starts at 1 MiB, grows by half of the paid history, caps at 8 MiB", () => {
+    const price = 1n << 20n; // 1,048,576 base units per GiB: one base unit per KiB, so amounts are exact
+    expect(creditWindow(DEFAULT_CREDIT, price, 0n)).to.equal(MIB);
+    // paid for 4 MiB → +2 MiB
+    expect(creditWindow(DEFAULT_CREDIT, price, windowValue(4 * MIB, price))).to.equal(3 * MIB);
+    // at this price the value bound (3,799 base units → 3,799 KiB) caps growth before 8 MiB
+    expect(creditWindow(DEFAULT_CREDIT, price, 10n ** 12n)).to.equal(3799 * 1024);
+    expect(creditWindow(DEFAULT_CREDIT, 10_000n, 10n ** 12n)).to.equal(8 * MIB);
+  });
+
+  it("keeps the window's value strictly below the cost of opening a channel", () => {
+    for (const price of [1n, 10_000n, 1_000_000n, 3_000_000n]) {
+      const w = creditWindow(DEFAULT_CREDIT, price, 10n ** 15n);
+      expect(windowValue(w, price) < openCost(DEFAULT_CREDIT)).to.equal(true);
+    }
+    // at 3 USDC/GiB the value bound, not the 8 MiB cap, decides
+    expect(creditWindow(DEFAULT_CREDIT, 3_000_000n, 10n ** 15n)).to.equal(valueBound(DEFAULT_CREDIT, 3_000_000n));
+    expect(valueBound(DEFAULT_CREDIT, 3_000_000n)).to.be.lessThan(8 * MIB);
+  });
+
+  it("refuses a price at which the initial 1 MiB window is worth more than an open", () => {
+    expect(() => checkCreditConfig(DEFAULT_CREDIT, 1_000_000n)).not.to.throw();
+    expect(() => checkCreditConfig(DEFAULT_CREDIT, 4_000_000n)).to.throw(RangeError, /initial/);
+  });
+});
