@@ -7,12 +7,12 @@
  * over RPC (a test-only shortcut for a governance proposal).
  */
 import { expect } from "chai";
-import { spawn, type ChildProcess } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import type { ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
 import path from "node:path";
-import { HDNodeWallet, JsonRpcProvider, JsonRpcSigner, Mnemonic, Wallet } from "ethers";
-import { startDevnet, stopProcess, ROOT, type Devnet } from "../helpers/processes.js";
-import { connectContracts, readChannel, type Contracts } from "../../agents/chain/contracts.js";
+import { JsonRpcProvider, Wallet } from "ethers";
+import { startDevnet, stopProcess, type Devnet } from "../helpers/processes.js";
+import { connectContracts, readChannel } from "../../agents/chain/contracts.js";
 import { readDeployment } from "../../agents/chain/deployment.js";
 import { identityFromSecret } from "../../agents/runtime/keys.js";
 import { createHost } from "../../agents/runtime/host.js";
@@ -20,54 +20,7 @@ import { ClientStore } from "../../agents/client/store.js";
 import { createClient } from "../../agents/client/client.js";
 import { clientChainView } from "../../agents/client/chain.js";
 import { freePort, randomFile, tmpDir } from "./delivery-fixture.js";
-
-const CLI = ["--disable-warning=ExperimentalWarning", "--import", "tsx", path.join(ROOT, "agents/node/cli/index.ts")];
-const devKey = (i: number) => HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase("test test test test test test test test test test test junk"), `m/44'/60'/0'/0/${i}`).privateKey;
-
-function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [...CLI, ...args], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout!.on("data", (d) => (stdout += d));
-    child.stderr!.on("data", (d) => (stderr += d));
-    child.on("exit", (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-interface Running {
-  child: ChildProcess;
-  acknowledged: () => bigint;
-  output: () => string;
-}
-
-function startNodeProcess(args: string[], env: NodeJS.ProcessEnv): Promise<Running> {
-  const child = spawn(process.execPath, [...CLI, ...args, "start"], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
-  let out = "";
-  let acknowledged = 0n;
-  let buffer = "";
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`node not ready:\n${out}`)), 60_000);
-    child.stderr!.on("data", (d) => (out += d));
-    child.stdout!.on("data", (d: Buffer) => {
-      out += d;
-      buffer += d.toString();
-      const lines = buffer.split("\n");
-      buffer = lines.pop()!;
-      for (const line of lines) {
-        if (line.includes('"voucher stored"')) acknowledged = BigInt(JSON.parse(line).amount);
-        if (line.includes('"ready":true')) {
-          clearTimeout(timer);
-          resolve({ child, acknowledged: () => acknowledged, output: () => out });
-        }
-      }
-    });
-    child.on("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`node exited with ${code}:\n${out}`));
-    });
-  });
-}
+import { CLIENT_CLI, NODE_CLI, devKey, recognizeOrigin, runCli, startNodeProcess, writeNodeConfig } from "./delivery-processes.js";
 
 describe("e2e › node agent as a real process", function () {
   this.timeout(180_000);
@@ -85,34 +38,23 @@ describe("e2e › node agent as a real process", function () {
 
   it("SIGKILL mid-stream: after a restart the node still collects every voucher it acknowledged; the client resumes", async () => {
     const dataDir = tmpDir("cdn-node-proc-");
-    const port = await freePort();
-    mkdirSync(dataDir, { recursive: true });
-    writeFileSync(
-      path.join(dataDir, "config.json"),
-      JSON.stringify({ listen: [`/ip4/127.0.0.1/tcp/${port}`], pricePerGiB: "1000000", region: 1, capacityMbps: 100, confirmations: 0, pollMs: 200, sweepMs: 0, logLevel: "debug", logPretty: false }),
-    );
+    writeNodeConfig(dataDir, await freePort());
     const env = { ...devnet.env };
     const args = ["--data-dir", dataDir];
     const nodeSecret = devKey(7);
-    let r = await runCli([...args, "init", "--import", nodeSecret], env);
+    let r = await runCli(NODE_CLI, [...args, "init", "--import", nodeSecret], env);
     expect(r.code, r.stderr).to.equal(0);
-    r = await runCli([...args, "register"], env);
+    r = await runCli(NODE_CLI, [...args, "register"], env);
     expect(r.code, r.stderr).to.equal(0);
     expect(r.stdout).to.match(/registered node \d+/);
     const nodeId = BigInt(/registered node (\d+)/.exec(r.stdout)![1]);
 
-    // recognize the node as an origin: impersonate the timelock over RPC (test-only)
     const provider = new JsonRpcProvider(devnet.rpcUrl);
     const deployment = readDeployment(31337, devnet.deploymentsDir);
-    const timelock = deployment.contracts.CdnTimelock!;
-    await provider.send("hardhat_impersonateAccount", [timelock]);
-    await provider.send("hardhat_setBalance", [timelock, "0x56BC75E2D63100000"]);
-    const admin: Contracts = connectContracts(deployment, new JsonRpcSigner(provider, timelock));
-    const nodeAddress = new Wallet(nodeSecret).address;
-    await (await admin.origins.recognize(nodeId, nodeAddress)).wait();
+    await recognizeOrigin(provider, deployment, nodeId, new Wallet(nodeSecret).address);
 
     const { file, data } = randomFile(tmpDir(), 8 * 1024 * 1024 + 4321);
-    r = await runCli([...args, "publish", file], env);
+    r = await runCli(NODE_CLI, [...args, "publish", file], env);
     expect(r.code, r.stderr).to.equal(0);
     const blobId = /^(0x[0-9a-f]{64})/m.exec(r.stdout)![1];
 
@@ -163,12 +105,25 @@ describe("e2e › node agent as a real process", function () {
       expect(Buffer.concat([...received, rest]).equals(data)).to.equal(true);
       const signed = store.channel(channelId)!.signed;
 
-      r = await runCli([...args, "channels", "close", channelId], env);
+      r = await runCli(NODE_CLI, [...args, "channels", "close", channelId], env);
       expect(r.code, r.stderr).to.equal(0);
       const state = await readChannel(contracts.channels, channelId);
       expect(state.status).to.equal("Closed");
       expect(state.paid >= acknowledged).to.equal(true);
       expect(state.paid).to.equal(signed);
+
+      // and the client CLI downloads the blob from the restarted node (new channel, new key)
+      const clientDir = tmpDir("cdn-client-cli-");
+      r = await runCli(CLIENT_CLI, ["--data-dir", clientDir, "init", "--import", devKey(9)], env);
+      expect(r.code, r.stderr).to.equal(0);
+      const out = path.join(clientDir, "blob.bin");
+      r = await runCli(CLIENT_CLI, ["--data-dir", clientDir, "fetch", blobId, "-o", out, "--no-progress"], env);
+      expect(r.code, r.stderr).to.equal(0);
+      expect(r.stdout).to.match(/verified from 0x[0-9a-f]{40}; paid 0\.\d+ USDC/);
+      expect(readFileSync(out).equals(data)).to.equal(true);
+      r = await runCli(CLIENT_CLI, ["--data-dir", clientDir, "fetch", "0x1234", "-o", out], env);
+      expect(r.code).to.equal(1);
+      expect(r.stderr.trim()).to.equal('cdn-client: "0x1234" is not a blob id (0x followed by 64 hex digits).');
     } finally {
       await host.stop();
       store.close();

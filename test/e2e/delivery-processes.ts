@@ -1,0 +1,100 @@
+/**
+ * Real-process helpers for delivery tests and the delivery benchmark: the cdn-node CLI run as a
+ * child (process.execPath + tsx), a long-running `cdn-node start` whose JSON logs are parsed,
+ * the devnet's well-known keys, and origin recognition by impersonating the timelock over RPC
+ * (hardhat_impersonateAccount: a test-only shortcut for a governance proposal).
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { HDNodeWallet, JsonRpcProvider, JsonRpcSigner, Mnemonic } from "ethers";
+import { ROOT } from "../helpers/processes.js";
+import { connectContracts } from "../../agents/chain/contracts.js";
+import type { Deployment } from "../../agents/chain/deployment.js";
+
+export const NODE_CLI = ["--disable-warning=ExperimentalWarning", "--import", "tsx", path.join(ROOT, "agents/node/cli/index.ts")];
+export const CLIENT_CLI = ["--disable-warning=ExperimentalWarning", "--import", "tsx", path.join(ROOT, "agents/client/cli/index.ts")];
+
+/** Hardhat's well-known development key #i (the devnet funds #0-#9 with ETH and USDC). */
+export const devKey = (i: number): string =>
+  HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase("test test test test test test test test test test test junk"), `m/44'/60'/0'/0/${i}`).privateKey;
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export function runCli(cli: string[], args: string[], env: NodeJS.ProcessEnv, timeoutMs = 60_000): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...cli, ...args], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout!.on("data", (d) => (stdout += d));
+    child.stderr!.on("data", (d) => (stderr += d));
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`${args.join(" ")} timed out:\n${stdout}\n${stderr}`));
+    }, timeoutMs);
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+export interface RunningNode {
+  child: ChildProcess;
+  /** Highest amount logged as "voucher stored" (logged after the fsync). */
+  acknowledged(): bigint;
+  output(): string;
+}
+
+/** `cdn-node <args> start`, resolved when it prints its ready line. */
+export function startNodeProcess(args: string[], env: NodeJS.ProcessEnv): Promise<RunningNode> {
+  const child = spawn(process.execPath, [...NODE_CLI, ...args, "start"], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  let acknowledged = 0n;
+  let buffer = "";
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`node not ready:\n${out}`)), 60_000);
+    child.stderr!.on("data", (d) => (out += d));
+    child.stdout!.on("data", (d: Buffer) => {
+      out += d;
+      buffer += d.toString();
+      const lines = buffer.split("\n");
+      buffer = lines.pop()!;
+      for (const line of lines) {
+        if (line.includes('"voucher stored"')) acknowledged = BigInt(JSON.parse(line).amount);
+        if (line.includes('"ready":true')) {
+          clearTimeout(timer);
+          resolve({ child, acknowledged: () => acknowledged, output: () => out });
+        }
+      }
+      if (out.length > 1_000_000) out = out.slice(-100_000);
+    });
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`node exited with ${code}:\n${out}`));
+    });
+  });
+}
+
+/** Writes a node config for loopback. */
+export function writeNodeConfig(dataDir: string, port: number, extra: Record<string, unknown> = {}): void {
+  mkdirSync(dataDir, { recursive: true });
+  writeFileSync(
+    path.join(dataDir, "config.json"),
+    JSON.stringify({ listen: [`/ip4/127.0.0.1/tcp/${port}`], pricePerGiB: "1000000", region: 1, capacityMbps: 100, confirmations: 0, pollMs: 200, sweepMs: 0, logLevel: "debug", logPretty: false, ...extra }),
+  );
+}
+
+/** Recognizes node `nodeId` as an origin with `contentKey`, as the timelock (impersonated). */
+export async function recognizeOrigin(provider: JsonRpcProvider, deployment: Deployment, nodeId: bigint, contentKey: string): Promise<void> {
+  const timelock = deployment.contracts.CdnTimelock!;
+  await provider.send("hardhat_impersonateAccount", [timelock]);
+  await provider.send("hardhat_setBalance", [timelock, "0x56BC75E2D63100000"]);
+  const admin = connectContracts(deployment, new JsonRpcSigner(provider, timelock));
+  await (await admin.origins.recognize(nodeId, contentKey)).wait();
+  await provider.send("hardhat_stopImpersonatingAccount", [timelock]);
+}
