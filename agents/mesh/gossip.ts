@@ -12,7 +12,7 @@
  * | not a valid GossipMessage (wire decoder), or an announcement on another region's topic | Reject `malformed` / `wrong_topic` |
  * | announcement timestamp more than 60 s from local time | Reject `expired` / `future` |
  * | signature invalid (or not by the named node key / a valid content key) | Reject `bad_signature` |
- * | announcement sequence ≤ the last accepted one from that node | Reject `replay` |
+ * | announcement sequence ≤ the last accepted one from that node on that topic | Reject `replay` |
  * | announcer not active on chain | Reject `not_active` |
  * | content-record signer not a valid content key of (origin, epoch) | Reject `not_origin` |
  * | content record more than 60 s in the future | Reject `future` |
@@ -138,7 +138,7 @@ export class MeshGossip {
   private readonly opts: Required<Omit<MeshGossipOptions, "regions">> & { regions: number[] };
   private readonly deps: MeshGossipDependencies;
   private readonly now: () => number;
-  /** nodeKey → last accepted (sequence, timestamp s). */
+  /** topic|nodeKey → last accepted (sequence, timestamp s); per topic, since one announcement goes out on two. */
   private readonly lastSeen = new Map<string, { sequence: bigint; timestamp: bigint }>();
   /** Latest accepted announcement per node key. */
   private readonly latest = new Map<string, Signed<NodeAnnouncementValue>>();
@@ -317,7 +317,7 @@ export class MeshGossip {
     } catch {
       return { verdict: "reject", reason: "bad_signature", kind, signer };
     }
-    if (this.isReplay(v)) return { verdict: "reject", reason: "replay", kind, signer };
+    if (this.isReplay(topic, v)) return { verdict: "reject", reason: "replay", kind, signer };
     let active: boolean;
     try {
       active = await this.deps.activeSet.isActive(signer, options);
@@ -326,26 +326,29 @@ export class MeshGossip {
     }
     if (!active) return { verdict: "reject", reason: "not_active", kind, signer };
     // re-check after the await: another copy may have been accepted meanwhile
-    if (this.isReplay(v)) return { verdict: "reject", reason: "replay", kind, signer };
-    this.remember(v);
-    this.latest.set(signer, a);
+    if (this.isReplay(topic, v)) return { verdict: "reject", reason: "replay", kind, signer };
+    this.remember(topic, v);
+    const current = this.latest.get(signer);
+    if (!current || current.value.sequence < v.sequence) this.latest.set(signer, a);
     return { verdict: "accept", reason: "ok", kind, signer };
   }
 
-  private isReplay(v: NodeAnnouncementValue): boolean {
-    const last = this.lastSeen.get(v.nodeKey);
+  private isReplay(topic: string, v: NodeAnnouncementValue): boolean {
+    const last = this.lastSeen.get(`${topic}|${v.nodeKey}`);
     return last !== undefined && v.sequence <= last.sequence;
   }
 
-  private remember(v: NodeAnnouncementValue): void {
-    this.lastSeen.delete(v.nodeKey);
-    this.lastSeen.set(v.nodeKey, { sequence: v.sequence, timestamp: v.timestamp });
+  private remember(topic: string, v: NodeAnnouncementValue): void {
+    const k = `${topic}|${v.nodeKey}`;
+    this.lastSeen.delete(k);
+    this.lastSeen.set(k, { sequence: v.sequence, timestamp: v.timestamp });
     // entries are in acceptance order: drop those whose messages have expired twice over
     const horizon = BigInt(Math.floor(this.now() / 1000)) - 2n * BigInt(this.opts.maxSkewSeconds);
     for (const [key, e] of this.lastSeen) {
       if (e.timestamp >= horizon && this.lastSeen.size <= MAX_TRACKED_ANNOUNCERS) break;
       this.lastSeen.delete(key);
-      this.latest.delete(key);
+      const nodeKey = key.slice(key.lastIndexOf("|") + 1);
+      if (this.latest.get(nodeKey)?.value.timestamp === e.timestamp) this.latest.delete(nodeKey);
     }
   }
 

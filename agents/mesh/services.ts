@@ -5,7 +5,8 @@
  * client mode on clients, with the gating peer-info mapper. Pass the result as `services` to
  * `createHost` (agents/runtime/host.ts), then start MeshGossip and MeshDht over them.
  */
-import { gossipsub, StrictNoSign, type GossipSub } from "@libp2p/gossipsub";
+import { createHash } from "node:crypto";
+import { gossipsub, StrictNoSign, type GossipSub, type Message } from "@libp2p/gossipsub";
 import { kadDHT, passthroughMapper, removePrivateAddressesMapper, type KadDHT } from "@libp2p/kad-dht";
 import type { Libp2pOptions } from "libp2p";
 import type { ActiveSet } from "./active-set.js";
@@ -27,6 +28,15 @@ export interface MeshServicesOptions {
   heartbeatIntervalMs?: number;
 }
 
+/**
+ * gossipsub message id under StrictNoSign: SHA-256 of the topic and the data (node:crypto). The
+ * default hashes the data only, so one announcement published on the global and the region topic
+ * would be a "duplicate" on the second.
+ */
+export function meshMessageId(msg: Message): Uint8Array {
+  return createHash("sha256").update(msg.topic).update(new Uint8Array([0])).update(msg.data).digest();
+}
+
 export type MeshServiceMap = { pubsub: GossipSub; dht: KadDHT };
 
 export function meshServices(options: MeshServicesOptions, deps: { activeSet: Pick<ActiveSet, "hasPeer"> }): NonNullable<Libp2pOptions<MeshServiceMap>["services"]> {
@@ -35,6 +45,7 @@ export function meshServices(options: MeshServicesOptions, deps: { activeSet: Pi
   return {
     pubsub: gossipsub({
       globalSignaturePolicy: StrictNoSign,
+      msgIdFn: meshMessageId,
       allowPublishToZeroTopicPeers: true,
       emitSelf: false,
       doPX: false,

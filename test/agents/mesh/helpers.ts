@@ -9,7 +9,9 @@ import { ActiveSet, type ActiveNode, type ActiveSetSource } from "../../../agent
 import { meshServices } from "../../../agents/mesh/services.js";
 import { probe, type ProbeInit, type ProbeService } from "../../../agents/mesh/probe.js";
 
-export type MeshHost = Libp2p<{ pubsub: GossipSub; dht: KadDHT; probe: ProbeService }>;
+/** gossipsub exposes these on its implementation, not on its interface. */
+export type GossipSubImpl = GossipSub & { getMeshPeers(topic: string): string[]; getScore(peer: string): number };
+export type MeshHost = Libp2p<{ pubsub: GossipSubImpl; dht: KadDHT; probe: ProbeService }>;
 
 export function newIdentity(): Identity {
   return identityFromSecret(new Uint8Array(randomBytes(32)));

@@ -17,6 +17,11 @@ import {
   type Candidate,
 } from "../../../agents/mesh/reputation.js";
 
+/** |actual − expected| ≤ eps (chai's closeTo is replaced by a bigint-only one when hardhat's matchers load). */
+function near(actual: number, expected: number, eps: number): void {
+  expect(Math.abs(actual - expected) <= eps, `${actual} ≈ ${expected} ± ${eps}`).to.equal(true);
+}
+
 describe("mesh › reputation", () => {
   it("new peers are neutral; good deliveries raise and mismatches lower the score by at most 0.05 each", () => {
     let t = 0;
@@ -31,14 +36,14 @@ describe("mesh › reputation", () => {
     }
     const before = rep.score("a");
     const after = rep.record("a", { kind: "mismatch" }).score;
-    expect(before - after).to.be.closeTo(MAX_STEP, 1e-12);
+    near(before - after, MAX_STEP, 1e-12);
     t += 1;
     expect(rep.record("b", { kind: "unreachable" }).score).to.be.lessThan(NEUTRAL);
   });
 
   it("EWMA with α = 0.1 and weights 0.4/0.4/0.2: a probe at 0 ms from neutral (sample 0.4 + 0.4 × 0.5 + 0.2 = 0.8) moves 0.1 × 0.3", () => {
     const rep = new Reputation({}, { now: () => 0 });
-    expect(rep.record("p", { kind: "probe", rttMs: 0 }).score).to.be.closeTo(0.53, 1e-12);
+    near(rep.record("p", { kind: "probe", rttMs: 0 }).score, 0.53, 1e-12);
   });
 
   it("penalises sustained delivery above the declared capacity", () => {
@@ -52,14 +57,14 @@ describe("mesh › reputation", () => {
   });
 
   it("decays toward neutral with a 3-day half-life", () => {
-    expect(decayed(0.9, HALF_LIFE_MS)).to.be.closeTo(0.7, 1e-12);
-    expect(decayed(0.1, 2 * HALF_LIFE_MS)).to.be.closeTo(0.4, 1e-12);
+    near(decayed(0.9, HALF_LIFE_MS), 0.7, 1e-12);
+    near(decayed(0.1, 2 * HALF_LIFE_MS), 0.4, 1e-12);
     let t = 0;
     const rep = new Reputation({}, { now: () => t });
     for (let i = 0; i < 10; i++) rep.record("x", { kind: "mismatch" });
     const low = rep.score("x");
     t += HALF_LIFE_MS;
-    expect(rep.score("x")).to.be.closeTo(NEUTRAL - (NEUTRAL - low) / 2, 1e-9);
+    near(rep.score("x"), NEUTRAL - (NEUTRAL - low) / 2, 1e-9);
   });
 
   it("property: every step stays in [0, 1] and moves at most 0.05", () => {
