@@ -1,0 +1,47 @@
+/**
+ * What the watchtower reads from the chain, behind an interface so tests can inject one. Every
+ * read that authenticates an update goes to the RPC (a fresh view): channel, node keys, time.
+ */
+import { chainTime, readChannel, CHANNEL_STATUS, type ChannelState, type Contracts } from "../chain/contracts.js";
+import type { Eip712Domain } from "../protocol/eip712-fast.js";
+
+export interface WatchtowerChainView {
+  /** PaymentChannel EIP-712 domain (vouchers and watchtower authorisations). */
+  readonly channelDomain: Eip712Domain;
+  chainTime(): Promise<bigint>;
+  channel(channelId: string): Promise<ChannelState>;
+  channels(channelIds: string[]): Promise<ChannelState[]>;
+  /** The current key of node `nodeId` (lower case), after any rotation. */
+  currentNodeKey(nodeId: bigint): Promise<string>;
+  /** Whether `key` is, or was, the key of a registered node. */
+  isNodeKey(key: string): Promise<boolean>;
+}
+
+export function watchtowerChainView(contracts: Contracts): WatchtowerChainView {
+  return {
+    channelDomain: contracts.domains.paymentChannel,
+    chainTime: () => chainTime(contracts.provider),
+    channel: (channelId) => readChannel(contracts.channels, channelId),
+    async channels(ids) {
+      if (ids.length === 0) return [];
+      const infos = await contracts.channels.getChannels(ids);
+      return infos.map((c, i) => ({
+        channelId: ids[i].toLowerCase(),
+        payer: c.payer.toLowerCase(),
+        status: CHANNEL_STATUS[Number(c.status)],
+        nodeKey: c.nodeKey.toLowerCase(),
+        nodeId: c.nodeId,
+        operator: c.operator.toLowerCase(),
+        voucherSigner: c.voucherSigner.toLowerCase(),
+        signerExpiry: c.signerExpiry,
+        openedAt: c.openedAt,
+        closesAt: c.closesAt,
+        feeBps: Number(c.feeBps),
+        deposit: c.deposit,
+        paid: c.paid,
+      }));
+    },
+    currentNodeKey: async (nodeId) => (await contracts.registry.getNode(nodeId)).nodeKey.toLowerCase(),
+    isNodeKey: async (key) => (await contracts.registry.nodeIdOf(key)) !== 0n,
+  };
+}

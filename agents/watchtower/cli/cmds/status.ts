@@ -1,0 +1,50 @@
+import type { Command } from "commander";
+import { action, usdc } from "../../../runtime/cli.js";
+import { loadKeyFile } from "../../../runtime/keys.js";
+import { loadWatchtowerConfig } from "../../config.js";
+import { WatchtowerStore } from "../../store.js";
+import { globals } from "../context.js";
+
+export function statusCommand(program: Command): void {
+  program
+    .command("status")
+    .description("show the channels held, the disputes submitted and their outcomes, and the bounties earned (reads the local database; no chain access)")
+    .option("--json", "machine-readable output")
+    .addHelpText("after", "\nExamples:\n  cdn-watchtower status\n  cdn-watchtower --data-dir ./tower status --json\n")
+    .action(
+      action("cdn-watchtower", async function (this: Command, opts: { json?: boolean }) {
+        const config = loadWatchtowerConfig(globals(this));
+        const identity = loadKeyFile(config.keyFile);
+        const store = new WatchtowerStore(config.dbFile);
+        try {
+          const { channels, byStatus } = store.counts();
+          const disputes = store.disputes();
+          const byOutcome: Record<string, number> = {};
+          for (const d of disputes) byOutcome[d.outcome] = (byOutcome[d.outcome] ?? 0) + 1;
+          const won = disputes.filter((d) => d.outcome === "disputed");
+          const recovered = won.reduce((s, d) => s + d.recovered, 0n);
+          const bounties = won.reduce((s, d) => s + d.bounty, 0n);
+          const out = {
+            address: identity.address,
+            peerId: identity.peerId.toString(),
+            channels,
+            byStatus,
+            disputes: disputes.length,
+            byOutcome,
+            recovered: recovered.toString(),
+            bounties: bounties.toString(),
+            history: disputes.map((d) => ({ channelId: d.channelId, outcome: d.outcome, amount: d.amount.toString(), recovered: d.recovered.toString(), bounty: d.bounty.toString(), beneficiary: d.beneficiary, txHash: d.txHash, detail: d.detail, at: new Date(d.at).toISOString() })),
+          };
+          if (opts.json) return console.log(JSON.stringify(out, null, 2));
+          console.log(`watchtower ${out.address}`);
+          console.log(`peer       ${out.peerId}`);
+          console.log(`channels   ${channels} held${channels ? ` (${Object.entries(byStatus).map(([k, v]) => `${v} ${k.toLowerCase()}`).join(", ")})` : ""}`);
+          console.log(`disputes   ${disputes.length}${disputes.length ? ` (${Object.entries(byOutcome).map(([k, v]) => `${v} ${k.replace("_", " ")}`).join(", ")})` : ""}`);
+          console.log(`recovered  ${usdc(recovered)} for nodes; bounties ${usdc(bounties)}`);
+          for (const d of out.history) console.log(`  ${d.at} ${d.channelId} ${d.outcome} recovered ${usdc(BigInt(d.recovered))} bounty ${usdc(BigInt(d.bounty))}${d.txHash ? ` tx ${d.txHash}` : ""}`);
+        } finally {
+          store.close();
+        }
+      }),
+    );
+}

@@ -1,0 +1,249 @@
+/**
+ * The watchtower client library, what a node agent calls (the only watchtower module other agents
+ * may import; it depends on protocol and runtime only):
+ *  - `signWatchtowerAuth`: the node key signs WatchtowerAuth {nodeKey, beneficiary, maxBps} on the
+ *    fast EIP-712 path (PaymentChannel domain);
+ *  - `pushToWatchtower`: dial one watchtower, send the auth and one or more vouchers on one stream,
+ *    await one acknowledgement per voucher (OK only after the watchtower stored it durably);
+ *  - `createWatchtowerPusher`: the node agent's hook. `onVoucherStored(channelId, amount, sig)`
+ *    after each durably stored voucher; it keeps the latest voucher per channel per watchtower,
+ *    pushes in the background (coalescing what arrives while a push is in flight), retries with
+ *    backoff when a watchtower is unreachable, and never blocks or throws into the caller.
+ */
+import type { Stream } from "@libp2p/interface";
+import { multiaddr, type Multiaddr } from "@multiformats/multiaddr";
+import type { WatchtowerAuthValue } from "../protocol/eip712.js";
+import type { Eip712Domain } from "../protocol/eip712-fast.js";
+import { addressOfSecretKey } from "../protocol/secp.js";
+import { signTyped } from "../protocol/signed.js";
+import { decodeWatchtowerResponse, encodeWatchtowerRequest, FRAME_CAPS, type Signed, type WatchtowerResponseMsg } from "../protocol/wire/messages.js";
+import { FramedStream } from "../runtime/framed.js";
+import { silentLogger, type Logger } from "../runtime/logger.js";
+import { MAX_WATCHTOWER_BPS, PROTOCOL_WATCHTOWER, PUSHER_DEFAULTS } from "./constants.js";
+import { WatchtowerConfigError, WatchtowerRejectedError, WatchtowerStaleError, WatchtowerUnreachableError } from "./errors.js";
+
+export { WatchtowerRejectedError, WatchtowerStaleError, WatchtowerUnreachableError, WatchtowerConfigError } from "./errors.js";
+
+/** What pushing needs from a libp2p host. */
+export interface Dialer {
+  dialProtocol(peer: Multiaddr, protocols: string | string[], options?: { signal?: AbortSignal }): Promise<Stream>;
+}
+
+export interface VoucherUpdate {
+  channelId: string;
+  cumulativeAmount: bigint;
+  signature: Uint8Array;
+}
+
+/** Signs a WatchtowerAuth with the node key. `maxBps` above the contract's cap (2000) is refused here. */
+export function signWatchtowerAuth(domain: Eip712Domain, auth: { beneficiary: string; maxBps: number }, nodeSecretKey: Uint8Array): Signed<WatchtowerAuthValue> {
+  if (!Number.isInteger(auth.maxBps) || auth.maxBps < 0 || auth.maxBps > MAX_WATCHTOWER_BPS) {
+    throw new WatchtowerConfigError(`maxBps must be an integer from 0 to ${MAX_WATCHTOWER_BPS} (the contract's cap), not ${auth.maxBps}.`);
+  }
+  if (!/^0x[0-9a-fA-F]{40}$/.test(auth.beneficiary)) throw new WatchtowerConfigError(`The beneficiary ${auth.beneficiary} is not an address.`);
+  const value: WatchtowerAuthValue = { nodeKey: addressOfSecretKey(nodeSecretKey), beneficiary: auth.beneficiary.toLowerCase(), maxBps: auth.maxBps };
+  return { value, signature: signTyped("watchtowerAuth", domain, value, nodeSecretKey) };
+}
+
+function parseTarget(target: string | Multiaddr): Multiaddr {
+  let ma: Multiaddr;
+  try {
+    ma = typeof target === "string" ? multiaddr(target) : target;
+  } catch (cause) {
+    throw new WatchtowerConfigError(`${String(target)} is not a multiaddr.`, { cause });
+  }
+  if (!ma.toString().includes("/p2p/")) throw new WatchtowerConfigError(`The watchtower address ${ma.toString()} must end with /p2p/<peer id> (its identity is checked when dialling).`);
+  return ma;
+}
+
+/**
+ * Sends `auth` and `updates` to one watchtower on one stream and returns its answer to each update
+ * in order (OK, STALE or REJECTED). Throws WatchtowerRejectedError if the auth is refused, and
+ * WatchtowerUnreachableError if the dial, the stream or an acknowledgement fails or times out.
+ */
+export async function pushToWatchtower(
+  dialer: Dialer,
+  target: string | Multiaddr,
+  auth: Signed<WatchtowerAuthValue>,
+  updates: VoucherUpdate[],
+  options: { signal?: AbortSignal; timeoutMs?: number } = {},
+): Promise<WatchtowerResponseMsg[]> {
+  const ma = parseTarget(target);
+  const name = ma.toString();
+  const signal = AbortSignal.any([AbortSignal.timeout(options.timeoutMs ?? PUSHER_DEFAULTS.timeoutMs), ...(options.signal ? [options.signal] : [])]);
+  let framed: FramedStream | undefined;
+  try {
+    const stream = await dialer.dialProtocol(ma, PROTOCOL_WATCHTOWER, { signal });
+    framed = new FramedStream(stream, { readCap: FRAME_CAPS.WatchtowerResponse, idleTimeoutMs: options.timeoutMs ?? PUSHER_DEFAULTS.timeoutMs, signal });
+    await framed.write(encodeWatchtowerRequest({ kind: "auth", auth }));
+    for (const u of updates) {
+      await framed.write(encodeWatchtowerRequest({ kind: "update", voucher: { value: { channelId: u.channelId.toLowerCase(), cumulativeAmount: u.cumulativeAmount }, signature: u.signature } }));
+    }
+    const answers: WatchtowerResponseMsg[] = [];
+    for (let i = 0; i <= updates.length; i++) {
+      const body = await framed.read();
+      if (!body) throw new Error(`the stream ended after ${i} of ${updates.length + 1} acknowledgements`);
+      answers.push(decodeWatchtowerResponse(body));
+    }
+    await framed.close();
+    const [authAnswer, ...rest] = answers;
+    if (authAnswer.status !== "OK") throw new WatchtowerRejectedError(name, authAnswer.message);
+    return rest;
+  } catch (error) {
+    framed?.abort(error as Error);
+    if (error instanceof WatchtowerRejectedError) throw error;
+    throw new WatchtowerUnreachableError(name, (error as Error).message ?? String(error), { cause: error });
+  }
+}
+
+/** Pushes one voucher; resolves on OK, throws WatchtowerStaleError, WatchtowerRejectedError or WatchtowerUnreachableError. */
+export async function pushVoucher(dialer: Dialer, target: string | Multiaddr, auth: Signed<WatchtowerAuthValue>, update: VoucherUpdate, options: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<void> {
+  const [answer] = await pushToWatchtower(dialer, target, auth, [update], options);
+  const name = parseTarget(target).toString();
+  if (answer.status === "STALE") throw new WatchtowerStaleError(name, answer.message);
+  if (answer.status === "REJECTED") throw new WatchtowerRejectedError(name, answer.message);
+}
+
+export interface WatchtowerPusherOptions {
+  /** Watchtower multiaddrs, each ending with /p2p/<peer id>. */
+  watchtowers: string[];
+  /** Who receives the bounty (often the watchtower operator's address). */
+  beneficiary: string;
+  /** Bounty in basis points of what a dispute recovers (0..2000). */
+  maxBps: number;
+  timeoutMs?: number;
+  retryBaseMs?: number;
+  retryMaxMs?: number;
+}
+
+export interface WatchtowerPusherDeps {
+  /** The node's libp2p host (its PeerId is the node key: that is how the watchtower authenticates it). */
+  host: Dialer;
+  /** The node key's 32-byte secret (signs the auth). */
+  secretKey: Uint8Array;
+  /** PaymentChannel EIP-712 domain. */
+  domain: Eip712Domain;
+  logger?: Logger;
+}
+
+export interface PusherStatus {
+  watchtower: string;
+  /** Vouchers waiting to be acknowledged. */
+  pending: number;
+  /** Last acknowledged amount per channel. */
+  acknowledged: Record<string, string>;
+  lastError?: string;
+}
+
+export interface WatchtowerPusher {
+  /** Call after each durably stored voucher. Never throws, never blocks. */
+  onVoucherStored(channelId: string, amount: bigint, signature: Uint8Array): void;
+  /** Resolves once every watchtower acknowledged (OK or STALE) everything queued so far, or rejects on abort. */
+  flush(options?: { signal?: AbortSignal }): Promise<void>;
+  status(): PusherStatus[];
+  stop(): Promise<void>;
+}
+
+class Target {
+  readonly queue = new Map<string, VoucherUpdate>();
+  readonly acked = new Map<string, bigint>();
+  running: Promise<void> | undefined;
+  timer: NodeJS.Timeout | undefined;
+  failures = 0;
+  lastError: string | undefined;
+  idle: Array<() => void> = [];
+  constructor(readonly address: string) {}
+}
+
+export function createWatchtowerPusher(options: WatchtowerPusherOptions, deps: WatchtowerPusherDeps): WatchtowerPusher {
+  for (const w of options.watchtowers) parseTarget(w);
+  const auth = signWatchtowerAuth(deps.domain, { beneficiary: options.beneficiary, maxBps: options.maxBps }, deps.secretKey);
+  const log = deps.logger ?? silentLogger();
+  const targets = options.watchtowers.map((w) => new Target(w));
+  const stopController = new AbortController();
+  const retryBase = options.retryBaseMs ?? PUSHER_DEFAULTS.retryBaseMs;
+  const retryMax = options.retryMaxMs ?? PUSHER_DEFAULTS.retryMaxMs;
+
+  const settleIdle = (t: Target) => {
+    if (t.queue.size > 0) return;
+    for (const f of t.idle.splice(0)) f();
+  };
+
+  const drain = async (t: Target): Promise<void> => {
+    while (t.queue.size > 0 && !stopController.signal.aborted) {
+      const batch = [...t.queue.values()].slice(0, 200);
+      try {
+        const answers = await pushToWatchtower(deps.host, t.address, auth, batch, { signal: stopController.signal, timeoutMs: options.timeoutMs });
+        t.failures = 0;
+        t.lastError = undefined;
+        answers.forEach((a, i) => {
+          const u = batch[i];
+          if (a.status === "OK") t.acked.set(u.channelId, u.cumulativeAmount);
+          else if (a.status === "REJECTED") log.warn({ watchtower: t.address, channelId: u.channelId, reason: a.message }, "watchtower rejected a voucher");
+          // OK, STALE (it holds as much or more) and REJECTED (retrying cannot help) all leave the queue,
+          // unless a newer voucher replaced this one meanwhile
+          if (t.queue.get(u.channelId) === u) t.queue.delete(u.channelId);
+        });
+      } catch (error) {
+        t.failures++;
+        t.lastError = (error as Error).message;
+        if (error instanceof WatchtowerRejectedError) {
+          log.error({ watchtower: t.address, err: t.lastError }, "watchtower refused this node's authorisation");
+        } else {
+          log.warn({ watchtower: t.address, err: t.lastError, failures: t.failures }, "watchtower push failed; will retry");
+        }
+        const delay = Math.min(retryMax, retryBase * 2 ** Math.min(t.failures - 1, 10));
+        t.timer = setTimeout(() => kick(t), delay);
+        t.timer.unref?.();
+        return;
+      }
+    }
+    settleIdle(t);
+  };
+
+  const kick = (t: Target) => {
+    if (t.running || stopController.signal.aborted) return;
+    if (t.timer) clearTimeout(t.timer);
+    t.timer = undefined;
+    t.running = drain(t).finally(() => {
+      t.running = undefined;
+      // vouchers that arrived during the push
+      if (t.queue.size > 0 && !t.timer && t.failures === 0) kick(t);
+    });
+  };
+
+  return {
+    onVoucherStored(channelId, amount, signature) {
+      const id = channelId.toLowerCase();
+      for (const t of targets) {
+        const queued = t.queue.get(id);
+        if ((queued && queued.cumulativeAmount >= amount) || (t.acked.get(id) ?? -1n) >= amount) continue;
+        t.queue.set(id, { channelId: id, cumulativeAmount: amount, signature });
+        if (!t.timer) kick(t);
+      }
+    },
+    async flush(opts = {}) {
+      await Promise.all(
+        targets.map(
+          (t) =>
+            new Promise<void>((resolve, reject) => {
+              if (t.queue.size === 0 && !t.running) return resolve();
+              const onAbort = () => reject(opts.signal?.reason ?? new Error("aborted"));
+              opts.signal?.addEventListener("abort", onAbort, { once: true });
+              t.idle.push(() => {
+                opts.signal?.removeEventListener("abort", onAbort);
+                resolve();
+              });
+              if (!t.running && !t.timer) kick(t);
+            }),
+        ),
+      );
+    },
+    status: () => targets.map((t) => ({ watchtower: t.address, pending: t.queue.size, acknowledged: Object.fromEntries([...t.acked].map(([k, v]) => [k, v.toString()])), lastError: t.lastError })),
+    async stop() {
+      stopController.abort();
+      for (const t of targets) if (t.timer) clearTimeout(t.timer);
+      await Promise.allSettled(targets.map((t) => t.running));
+    },
+  };
+}

@@ -1,0 +1,71 @@
+/**
+ * cdn-watchtower configuration: a JSON file (`<dataDir>/config.json` or --config), then
+ * environment variables (CDN_WATCHTOWER_<FIELD>, plus CDN_RPC_URL and CDN_DEPLOYMENTS_DIR), then
+ * command-line flags; validated with zod (one readable sentence per problem).
+ */
+import os from "node:os";
+import path from "node:path";
+import { z } from "zod";
+import { envOverrides, loadConfig } from "../runtime/cli.js";
+import { MAX_WATCHTOWER_BPS, MONITOR_DEFAULTS } from "./constants.js";
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const list = z.union([z.array(z.string().min(1)), z.string().transform((s) => s.split(",").map((x) => x.trim()).filter(Boolean))]);
+const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "must be a 0x-prefixed 20-byte address");
+
+export const WatchtowerConfigSchema = z.object({
+  dataDir: z.string().min(1),
+  keyFile: z.string().min(1).optional(),
+  rpcUrl: z.string().url().default("http://127.0.0.1:8545"),
+  deploymentsDir: z.string().min(1).optional(),
+  listen: list.default(["/ip4/0.0.0.0/tcp/4010"]),
+  announce: list.default([]),
+  /** Accept only authorisations whose beneficiary is this address (unset: any beneficiary). */
+  requiredBeneficiary: address.optional(),
+  /** Refuse authorisations below this bounty (basis points of what a dispute recovers). */
+  minBountyBps: int(0, MAX_WATCHTOWER_BPS).default(0),
+  confirmations: int(0, 64).default(MONITOR_DEFAULTS.confirmations),
+  pollMs: int(100, 600_000).default(MONITOR_DEFAULTS.pollMs),
+  maxLogRange: int(1, 100_000).default(MONITOR_DEFAULTS.maxLogRange),
+  disputeDelaySeconds: int(0, 7 * 86_400).default(MONITOR_DEFAULTS.disputeDelaySeconds),
+  disputeMarginSeconds: int(0, 7 * 86_400).default(MONITOR_DEFAULTS.disputeMarginSeconds),
+  logLevel: z.enum(["trace", "debug", "info", "warn", "error", "silent"]).default("info"),
+  logPretty: z.union([z.boolean(), z.enum(["true", "false", "1", "0"]).transform((s) => s === "true" || s === "1")]).optional(),
+});
+
+export type WatchtowerConfig = z.infer<typeof WatchtowerConfigSchema> & { keyFile: string; configFile: string; dbFile: string };
+
+export const ENV_KEYS = [
+  "dataDir",
+  "keyFile",
+  "listen",
+  "announce",
+  "requiredBeneficiary",
+  "minBountyBps",
+  "confirmations",
+  "pollMs",
+  "maxLogRange",
+  "disputeDelaySeconds",
+  "disputeMarginSeconds",
+  "logLevel",
+  "logPretty",
+];
+
+export function defaultDataDir(): string {
+  return process.env.CDN_WATCHTOWER_DATA_DIR ?? path.join(os.homedir(), ".cdn-watchtower");
+}
+
+export function loadWatchtowerConfig(flags: { config?: string; dataDir?: string } & Record<string, unknown>): WatchtowerConfig {
+  const dataDir = flags.dataDir ?? defaultDataDir();
+  const configFile = flags.config ?? path.join(dataDir, "config.json");
+  const { config: _c, ...flagged } = flags;
+  const rest = Object.fromEntries(Object.entries(flagged).filter(([, v]) => v !== undefined));
+  const cfg = loadConfig(WatchtowerConfigSchema, configFile, {
+    ...envOverrides("CDN_WATCHTOWER_", ENV_KEYS),
+    rpcUrl: process.env.CDN_RPC_URL,
+    deploymentsDir: process.env.CDN_DEPLOYMENTS_DIR,
+    ...rest,
+    dataDir,
+  });
+  return { ...cfg, keyFile: cfg.keyFile ?? path.join(cfg.dataDir, "watchtower.key"), configFile, dbFile: path.join(cfg.dataDir, "watchtower.db") };
+}

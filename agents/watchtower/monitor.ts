@@ -1,0 +1,342 @@
+/**
+ * The watchtower's chain monitor (Raiden monitoring-service shape). It follows ChannelCloseStarted
+ * and ChannelClosed with a ChainFollower (stored cursor, confirmation depth, bounded log ranges,
+ * backoff), and on start rescans every held channel that is not known to be closed, in batches,
+ * in case events were missed while it was down.
+ *
+ * For a held channel that is Closing with on-chain paid below the held voucher, it submits
+ * `dispute(channelId, amount, signature, auth, authSignature)` early in the window: at
+ * `min(seen + disputeDelaySeconds, closesAt − disputeMarginSeconds)` in chain time (at once by
+ * default), never once the next block could be past `closesAt`. RPC errors are retried with
+ * exponential backoff; definitive contract refusals are recorded as outcomes (disputed,
+ * not_needed, missed, failed). Transactions are sent one at a time (one nonce sequence) and
+ * their receipts awaited concurrently.
+ */
+import type { Log } from "ethers";
+import type { ChannelState, Contracts } from "../chain/contracts.js";
+import { ChainFollower } from "../chain/follower.js";
+import { silentLogger, type Logger } from "../runtime/logger.js";
+import type { WatchtowerChainView } from "./chain.js";
+import { MONITOR_DEFAULTS } from "./constants.js";
+import type { DisputeOutcome, WatchtowerStore } from "./store.js";
+
+export interface MonitorOptions {
+  confirmations?: number;
+  pollMs?: number;
+  maxLogRange?: number;
+  disputeDelaySeconds?: number;
+  disputeMarginSeconds?: number;
+  retryBaseMs?: number;
+  retryMaxMs?: number;
+  rescanBatch?: number;
+}
+
+export interface MonitorDeps {
+  /** Contracts connected to the watchtower's wallet (it pays the dispute gas). */
+  contracts: Contracts;
+  chain: WatchtowerChainView;
+  store: WatchtowerStore;
+  logger?: Logger;
+}
+
+interface Pending {
+  channelId: string;
+  closesAt: bigint;
+  /** Chain time at which to submit. */
+  dueAt: bigint;
+  /** Wall-clock ms before which no retry is attempted (backoff). */
+  retryAt: number;
+  attempts: number;
+  inFlight: boolean;
+  /** A dispute transaction was sent and its receipt is awaited. */
+  awaiting: boolean;
+}
+
+const CURSOR = "channels";
+
+export class Monitor {
+  private readonly o: Required<MonitorOptions>;
+  private readonly log: Logger;
+  private follower: ChainFollower | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private running = false;
+  private ticking: Promise<void> | undefined;
+  private readonly pending = new Map<string, Pending>();
+  private sendQueue: Promise<unknown> = Promise.resolve();
+  private readonly receipts = new Set<Promise<void>>();
+  stats = { disputesSubmitted: 0, disputesConfirmed: 0, rpcErrors: 0 };
+
+  constructor(
+    options: MonitorOptions,
+    private readonly deps: MonitorDeps,
+  ) {
+    this.o = { ...MONITOR_DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as Required<MonitorOptions>;
+    this.log = deps.logger ?? silentLogger();
+  }
+
+  /** Rescans held channels, then follows the chain and works the dispute queue until stop(). */
+  async start(options: { signal?: AbortSignal } = {}): Promise<void> {
+    const { contracts, store } = this.deps;
+    await this.rescan(options);
+    const address = await contracts.channels.getAddress();
+    const iface = contracts.channels.interface;
+    const topics = [iface.getEvent("ChannelCloseStarted").topicHash, iface.getEvent("ChannelClosed").topicHash];
+    this.follower = new ChainFollower(
+      { address: [address], topics: [topics], confirmations: this.o.confirmations, maxRange: this.o.maxLogRange, pollMs: this.o.pollMs, startBlock: contracts.deployment.deploymentBlock },
+      {
+        provider: contracts.provider,
+        loadCursor: () => store.cursor(CURSOR),
+        saveCursor: (b) => store.saveCursor(CURSOR, b),
+        onLogs: (logs) => this.onLogs(logs),
+        onError: (error, attempt) => {
+          this.stats.rpcErrors++;
+          this.log.warn({ err: (error as Error).message, attempt }, "chain follower: RPC error, backing off");
+        },
+      },
+    );
+    this.running = true;
+    this.follower.start();
+    this.schedule(0);
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    if (this.timer) clearTimeout(this.timer);
+    await this.follower?.stop();
+    await this.ticking;
+    await Promise.allSettled([this.sendQueue, ...this.receipts]);
+  }
+
+  /** Channel ids waiting for a dispute (tests, status). */
+  get queued(): string[] {
+    return [...this.pending.keys()];
+  }
+
+  /** Every held channel not known to be closed: read its state in batches and queue disputes. */
+  async rescan(options: { signal?: AbortSignal } = {}): Promise<number> {
+    const held = this.deps.store.unsettled();
+    let queued = 0;
+    for (let i = 0; i < held.length; i += this.o.rescanBatch) {
+      options.signal?.throwIfAborted();
+      const ids = held.slice(i, i + this.o.rescanBatch).map((h) => h.channelId);
+      const states = await this.deps.chain.channels(ids);
+      const now = states.some((s) => s.status === "Closing") ? await this.deps.chain.chainTime() : 0n;
+      for (const s of states) {
+        this.deps.store.saveChainState(s.channelId, s);
+        if (this.consider(s, now)) queued++;
+      }
+    }
+    this.log.info({ held: held.length, queued }, "rescanned held channels");
+    return queued;
+  }
+
+  /** The service stored a better voucher: if the channel is closing, dispute now. */
+  onStored(channel: ChannelState): void {
+    if (channel.status !== "Closing") return;
+    void this.deps.chain
+      .chainTime()
+      .then((now) => {
+        if (this.consider(channel, now)) this.schedule(0);
+      })
+      .catch((error: unknown) => {
+        this.log.warn({ err: (error as Error).message }, "chain time read failed; the rescan or next close event will queue the channel");
+        this.enqueue(channel.channelId, channel.closesAt, 0n);
+      });
+  }
+
+  private async onLogs(logs: Log[]): Promise<void> {
+    const iface = this.deps.contracts.channels.interface;
+    let now: bigint | undefined;
+    for (const log of logs) {
+      const parsed = iface.parseLog(log);
+      if (!parsed) continue;
+      const channelId = String(parsed.args.channelId).toLowerCase();
+      const held = this.deps.store.voucher(channelId);
+      if (!held) continue;
+      if (parsed.name === "ChannelClosed") {
+        this.deps.store.saveChainState(channelId, { status: "Closed", closesAt: held.closesAt, paid: BigInt(parsed.args.paid) });
+        this.pending.delete(channelId);
+        continue;
+      }
+      const closesAt = BigInt(parsed.args.closesAt);
+      if (held.status === "Closed") continue;
+      this.deps.store.saveChainState(channelId, { status: "Closing", closesAt });
+      now ??= await this.deps.chain.chainTime();
+      this.log.info({ channelId, closesAt: closesAt.toString(), held: held.amount.toString() }, "close started on a held channel");
+      this.enqueue(channelId, closesAt, now);
+    }
+    this.schedule(0);
+  }
+
+  /** Queues a dispute if the channel is closing below the held voucher. Returns whether it did. */
+  private consider(s: ChannelState, now: bigint): boolean {
+    if (s.status !== "Closing") {
+      this.pending.delete(s.channelId);
+      return false;
+    }
+    const held = this.deps.store.voucher(s.channelId);
+    if (!held || held.amount <= s.paid) return false;
+    this.enqueue(s.channelId, s.closesAt, now);
+    return true;
+  }
+
+  private enqueue(channelId: string, closesAt: bigint, now: bigint): void {
+    const existing = this.pending.get(channelId);
+    if (existing) {
+      existing.closesAt = closesAt;
+      return;
+    }
+    const byDelay = now + BigInt(this.o.disputeDelaySeconds);
+    const byMargin = closesAt - BigInt(this.o.disputeMarginSeconds);
+    const dueAt = byDelay < byMargin ? byDelay : byMargin;
+    this.pending.set(channelId, { channelId, closesAt, dueAt, retryAt: 0, attempts: 0, inFlight: false, awaiting: false });
+  }
+
+  private schedule(ms: number): void {
+    if (!this.running) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      if (this.ticking) return this.schedule(50);
+      this.ticking = this.tick().finally(() => {
+        this.ticking = undefined;
+        this.schedule(this.o.pollMs);
+      });
+    }, ms);
+    this.timer.unref?.();
+  }
+
+  private async tick(): Promise<void> {
+    if (this.pending.size === 0) return;
+    let now: bigint;
+    try {
+      now = await this.deps.chain.chainTime();
+    } catch (error) {
+      this.stats.rpcErrors++;
+      this.log.warn({ err: (error as Error).message }, "chain time read failed; retrying");
+      return;
+    }
+    for (const p of [...this.pending.values()]) {
+      if (p.inFlight || p.awaiting || p.retryAt > Date.now()) continue;
+      if (now < p.dueAt && now + 1n <= p.closesAt) continue;
+      p.inFlight = true;
+      try {
+        await this.attempt(p, now);
+      } finally {
+        p.inFlight = false;
+      }
+    }
+  }
+
+  /** One dispute attempt: re-read the channel, submit if still needed, classify failures. */
+  private async attempt(p: Pending, now: bigint): Promise<void> {
+    const { store, chain, contracts } = this.deps;
+    const held = store.voucher(p.channelId);
+    if (!held) return void this.pending.delete(p.channelId);
+    const done = (outcome: DisputeOutcome, detail: string, extra: { txHash?: string; recovered?: bigint; bounty?: bigint; beneficiary?: string } = {}) => {
+      this.pending.delete(p.channelId);
+      store.recordDispute({ channelId: p.channelId, amount: held.amount, outcome, detail, recovered: extra.recovered ?? 0n, bounty: extra.bounty ?? 0n, txHash: extra.txHash, beneficiary: extra.beneficiary });
+      this.log.info({ channelId: p.channelId, outcome, detail, txHash: extra.txHash }, `dispute ${outcome}`);
+    };
+    let state: ChannelState;
+    try {
+      state = await chain.channel(p.channelId);
+    } catch (error) {
+      return this.backoff(p, error);
+    }
+    store.saveChainState(p.channelId, state);
+    if (state.status === "Closed") return done(state.paid >= held.amount ? "not_needed" : "missed", `channel closed with ${state.paid} paid`);
+    if (state.status !== "Closing") return void this.pending.delete(p.channelId);
+    if (state.paid >= held.amount) return done("not_needed", `on-chain paid ${state.paid} already covers the held ${held.amount}`);
+    if (now + 1n > state.closesAt) return done("missed", `the window ended at ${state.closesAt} (chain time ${now})`);
+
+    p.attempts++;
+    const auth = held.auth;
+    let tx: { hash: string; wait(): Promise<unknown> };
+    try {
+      // one sender at a time: the wallet's nonces stay in sequence
+      tx = await this.serial(() =>
+        contracts.channels.dispute(p.channelId, held.amount, held.signature, { nodeKey: auth.value.nodeKey, beneficiary: auth.value.beneficiary, maxBps: auth.value.maxBps }, auth.signature),
+      );
+    } catch (error) {
+      return this.refusedOrRetry(p, error, done);
+    }
+    this.stats.disputesSubmitted++;
+    this.log.info({ channelId: p.channelId, amount: held.amount.toString(), txHash: tx.hash, attempt: p.attempts }, "dispute submitted");
+    p.awaiting = true;
+    const receipt = (async () => {
+      try {
+        const r = (await tx.wait()) as { logs: Log[]; hash: string } | null;
+        let recovered = 0n;
+        let bounty = 0n;
+        let beneficiary: string | undefined;
+        for (const log of r?.logs ?? []) {
+          const parsed = (() => {
+            try {
+              return contracts.channels.interface.parseLog(log);
+            } catch {
+              return null;
+            }
+          })();
+          if (parsed?.name === "ChannelDisputed") recovered = BigInt(parsed.args.recovered);
+          if (parsed?.name === "ChannelPaid") {
+            bounty = BigInt(parsed.args.bounty);
+            beneficiary = String(parsed.args.beneficiary).toLowerCase();
+          }
+        }
+        this.stats.disputesConfirmed++;
+        store.saveChainState(p.channelId, { status: "Closing", closesAt: state.closesAt, paid: held.amount > state.deposit ? state.deposit : held.amount });
+        done("disputed", `recovered ${recovered}, bounty ${bounty}`, { txHash: tx.hash, recovered, bounty, beneficiary });
+      } catch (error) {
+        // mined but reverted (raced by a payee close or another dispute), or the RPC failed:
+        // the next attempt re-reads the channel and records what happened
+        p.awaiting = false;
+        this.backoff(p, error);
+      }
+    })();
+    this.receipts.add(receipt);
+    void receipt.finally(() => this.receipts.delete(receipt));
+  }
+
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.sendQueue.then(fn, fn);
+    this.sendQueue = next.catch(() => undefined);
+    return next;
+  }
+
+  private async refusedOrRetry(p: Pending, error: unknown, done: (o: DisputeOutcome, detail: string) => void): Promise<void> {
+    const name = revertName(this.deps.contracts, error);
+    if (name === undefined) return this.backoff(p, error);
+    if (name === "PaymentChannelVoucherTooLow") return done("not_needed", "the contract says paid already covers the voucher");
+    if (name === "PaymentChannelDisputeWindowOver") return done("missed", "the dispute window ended first");
+    if (name === "PaymentChannelWrongStatus") {
+      // closed meanwhile (a payee close or settle): the next attempt records what was paid
+      p.retryAt = 0;
+      return;
+    }
+    return done("failed", `the contract refused the dispute: ${name}`);
+  }
+
+  private backoff(p: Pending, error: unknown): void {
+    this.stats.rpcErrors++;
+    const delay = Math.min(this.o.retryMaxMs, this.o.retryBaseMs * 2 ** Math.min(p.attempts, 10));
+    p.retryAt = Date.now() + delay;
+    p.attempts++;
+    this.log.warn({ channelId: p.channelId, err: (error as Error).message?.split("\n")[0], retryInMs: delay }, "dispute attempt failed; retrying");
+  }
+}
+
+/** The custom error a contract call reverted with, or undefined for a non-revert (RPC) error. */
+function revertName(contracts: Contracts, error: unknown): string | undefined {
+  const e = error as { code?: string; revert?: { name?: string }; data?: string; info?: { error?: { data?: string } } };
+  if (e?.revert?.name) return e.revert.name;
+  const data = e?.data ?? e?.info?.error?.data;
+  if (typeof data === "string" && data.length >= 10) {
+    try {
+      return contracts.channels.interface.parseError(data)?.name ?? "unknown revert";
+    } catch {
+      return "unknown revert";
+    }
+  }
+  if (e?.code === "CALL_EXCEPTION") return "unknown revert";
+  return undefined;
+}

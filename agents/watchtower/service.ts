@@ -1,0 +1,214 @@
+/**
+ * The watchtower's libp2p service, /cdn/watchtower/1.0.0 (js-libp2p service shape: a factory
+ * `watchtowerService(options, deps)` returns `(components) => WatchtowerService` with start/stop).
+ *
+ * A stream carries WatchtowerRequest frames from the node, each answered by one
+ * WatchtowerResponse (OK, STALE or REJECTED) in order:
+ *  - `auth`: a WatchtowerAuth {nodeKey, beneficiary, maxBps} signed by nodeKey. It must name the
+ *    authenticated peer's own key (its secp256k1 PeerId as an Ethereum address), a registered node
+ *    key, and satisfy this watchtower's policy (required beneficiary, minimum bounty). It applies
+ *    to the updates that follow on the stream and is stored as the node's latest auth.
+ *  - `update`: a Voucher {channelId, cumulativeAmount, signature}. Accepted when the channel exists
+ *    and is not closed (or past its dispute window), the peer is the channel's node key at opening
+ *    or the node's current key, the voucher recovers to the payer or a live session key, the amount
+ *    is within the deposit, and it is strictly above both the held voucher and the on-chain paid
+ *    amount (else STALE). It is stored durably (fsync) *before* OK is sent.
+ * Everything is decoded and validated by the wire decoders before any check; streams have a total
+ * timeout, an idle timeout, a message cap, and per-connection and global concurrency limits.
+ */
+import type { Connection, Stream } from "@libp2p/interface";
+import type { ChannelState } from "../chain/contracts.js";
+import { isVoucherSigner } from "../chain/contracts.js";
+import type { VoucherValue } from "../protocol/eip712.js";
+import { recoverTyped, recoverVoucherSigner } from "../protocol/signed.js";
+import { decodeWatchtowerRequest, encodeWatchtowerResponse, FRAME_CAPS, type Signed, type WatchtowerResponseMsg } from "../protocol/wire/messages.js";
+import { FramedStream } from "../runtime/framed.js";
+import { silentLogger, type Logger } from "../runtime/logger.js";
+import { addressOfPeer } from "../runtime/peers.js";
+import type { WatchtowerChainView } from "./chain.js";
+import { PROTOCOL_WATCHTOWER, WATCHTOWER_LIMITS } from "./constants.js";
+import type { SignedAuth, WatchtowerStore } from "./store.js";
+
+export interface WatchtowerServiceOptions {
+  /** When set, only authorisations naming this beneficiary are accepted (the watchtower's fee address). */
+  requiredBeneficiary?: string;
+  /** Authorisations with a smaller maxBps are refused (default 0). */
+  minBountyBps?: number;
+  limits?: Partial<typeof WATCHTOWER_LIMITS>;
+}
+
+export interface WatchtowerServiceDeps {
+  chain: WatchtowerChainView;
+  store: WatchtowerStore;
+  logger?: Logger;
+  /** Called after an update was stored (the monitor disputes at once if the channel is closing). */
+  onStored?: (channel: ChannelState, amount: bigint) => void;
+}
+
+export interface WatchtowerComponents {
+  registrar: {
+    handle(protocol: string, handler: (stream: Stream, connection: Connection) => void | Promise<void>, options?: { maxInboundStreams?: number; maxOutboundStreams?: number }): Promise<void>;
+    unhandle(protocol: string): Promise<void>;
+  };
+}
+
+type Outcome = WatchtowerResponseMsg;
+const ok = (message: string): Outcome => ({ status: "OK", message });
+const stale = (message: string): Outcome => ({ status: "STALE", message });
+const rejected = (message: string): Outcome => ({ status: "REJECTED", message: message.slice(0, 256) });
+
+export class WatchtowerService {
+  readonly protocol = PROTOCOL_WATCHTOWER;
+  readonly [Symbol.toStringTag] = "@cdn/watchtower";
+  private readonly limits: typeof WATCHTOWER_LIMITS;
+  private readonly log: Logger;
+  private active = 0;
+  private started = false;
+  stats = { streams: 0, accepted: 0, stale: 0, rejected: 0 };
+
+  constructor(
+    private readonly components: WatchtowerComponents,
+    private readonly options: WatchtowerServiceOptions,
+    private readonly deps: WatchtowerServiceDeps,
+  ) {
+    this.limits = { ...WATCHTOWER_LIMITS, ...(options.limits ?? {}) };
+    this.log = deps.logger ?? silentLogger();
+  }
+
+  async start(): Promise<void> {
+    await this.components.registrar.handle(this.protocol, (stream, connection) => this.handle(stream, connection), {
+      maxInboundStreams: this.limits.maxInboundStreams,
+      maxOutboundStreams: this.limits.maxOutboundStreams,
+    });
+    this.started = true;
+  }
+
+  async stop(): Promise<void> {
+    await this.components.registrar.unhandle(this.protocol);
+    this.started = false;
+  }
+
+  isStarted(): boolean {
+    return this.started;
+  }
+
+  private async handle(stream: Stream, connection: Connection): Promise<void> {
+    if (this.active >= this.limits.maxActiveStreams) {
+      stream.abort(new Error("too many watchtower streams"));
+      return;
+    }
+    this.active++;
+    this.stats.streams++;
+    const peer = addressOfPeer(connection.remotePeer);
+    const log = this.log.child({ peer: peer ?? connection.remotePeer.toString() });
+    const framed = new FramedStream(stream, { readCap: FRAME_CAPS.WatchtowerRequest, idleTimeoutMs: this.limits.idleTimeoutMs, signal: AbortSignal.timeout(this.limits.streamTimeoutMs) });
+    try {
+      let auth: SignedAuth | undefined;
+      for (let n = 0; ; n++) {
+        const body = await framed.read();
+        if (!body) break;
+        let outcome: Outcome;
+        if (n >= this.limits.maxMessagesPerStream) {
+          outcome = rejected(`at most ${this.limits.maxMessagesPerStream} messages per stream`);
+        } else if (!peer) {
+          outcome = rejected("the peer has no secp256k1 identity, so it cannot be a node key");
+        } else {
+          let msg;
+          try {
+            msg = decodeWatchtowerRequest(body);
+          } catch (error) {
+            outcome = rejected((error as Error).message);
+            msg = undefined;
+          }
+          if (msg?.kind === "auth") {
+            outcome = await this.acceptAuth(peer, msg.auth);
+            if (outcome.status === "OK") auth = msg.auth;
+          } else if (msg?.kind === "update") {
+            outcome = await this.acceptUpdate(peer, msg.voucher, auth ?? this.deps.store.auth(peer));
+          } else {
+            outcome ??= rejected("undecodable request");
+          }
+        }
+        this.stats[outcome.status === "OK" ? "accepted" : outcome.status === "STALE" ? "stale" : "rejected"]++;
+        if (outcome.status !== "OK") log.info({ status: outcome.status, reason: outcome.message }, "watchtower request refused");
+        await framed.write(encodeWatchtowerResponse(outcome));
+        if (outcome.status === "REJECTED" && n >= this.limits.maxMessagesPerStream) break;
+      }
+      await framed.close();
+    } catch (error) {
+      log.debug({ err: (error as Error).message }, "watchtower stream ended with an error");
+      framed.abort(error as Error);
+    } finally {
+      this.active--;
+    }
+  }
+
+  /** Checks a node's authorisation (exposed for tests). */
+  async acceptAuth(peer: string, auth: SignedAuth): Promise<Outcome> {
+    const a = auth.value;
+    if (a.nodeKey !== peer) return rejected(`the authorisation names ${a.nodeKey}, not the peer's own key ${peer}`);
+    let signer: string;
+    try {
+      signer = recoverTyped("watchtowerAuth", this.deps.chain.channelDomain, a, auth.signature);
+    } catch (error) {
+      return rejected(`invalid authorisation signature: ${(error as Error).message}`);
+    }
+    if (signer !== a.nodeKey) return rejected(`the authorisation is signed by ${signer}, not by ${a.nodeKey}`);
+    const required = this.options.requiredBeneficiary?.toLowerCase();
+    if (required && a.beneficiary !== required) return rejected(`this watchtower requires the beneficiary ${required}`);
+    if (a.maxBps < (this.options.minBountyBps ?? 0)) return rejected(`this watchtower requires a bounty of at least ${this.options.minBountyBps} bps`);
+    try {
+      if (!(await this.deps.chain.isNodeKey(peer))) return rejected(`${peer} is not a registered node key`);
+    } catch (error) {
+      return rejected(`chain read failed, try again: ${(error as Error).message}`);
+    }
+    this.deps.store.saveAuth(auth);
+    return ok(`authorisation held: beneficiary ${a.beneficiary}, ${a.maxBps} bps`);
+  }
+
+  /** Checks and durably stores a voucher update (exposed for tests). */
+  async acceptUpdate(peer: string, voucher: Signed<VoucherValue>, auth: SignedAuth | undefined): Promise<Outcome> {
+    const { channelId, cumulativeAmount: amount } = voucher.value;
+    if (!auth || auth.value.nodeKey !== peer) return rejected("no authorisation from this node key: send a WatchtowerAuth first");
+    let channel: ChannelState;
+    let now: bigint;
+    try {
+      [channel, now] = await Promise.all([this.deps.chain.channel(channelId), this.deps.chain.chainTime()]);
+    } catch (error) {
+      return rejected(`chain read failed, try again: ${(error as Error).message}`);
+    }
+    if (channel.status === "None") return rejected(`unknown channel ${channelId}`);
+    if (channel.status === "Closed") return rejected(`channel ${channelId} is closed`);
+    if (channel.status === "Closing" && now >= channel.closesAt) return rejected(`the dispute window of ${channelId} is over`);
+    if (peer !== channel.nodeKey) {
+      let current: string;
+      try {
+        current = await this.deps.chain.currentNodeKey(channel.nodeId);
+      } catch (error) {
+        return rejected(`chain read failed, try again: ${(error as Error).message}`);
+      }
+      if (peer !== current) return rejected(`${peer} is not the node key of channel ${channelId}`);
+    }
+    let signer: string;
+    try {
+      signer = recoverVoucherSigner(this.deps.chain.channelDomain, { channelId, cumulativeAmount: amount }, voucher.signature);
+    } catch (error) {
+      return rejected(`invalid voucher signature: ${(error as Error).message}`);
+    }
+    if (!isVoucherSigner(channel, signer, now)) return rejected(`the voucher is signed by ${signer}, not by the channel's payer or live session key`);
+    if (amount > channel.deposit) return rejected(`the voucher (${amount}) exceeds the channel's deposit (${channel.deposit})`);
+    if (amount <= channel.paid) return stale(`${amount} is not above what the channel already paid (${channel.paid})`);
+    const held = this.deps.store.voucher(channelId)?.amount;
+    if (held !== undefined && amount <= held) return stale(`already holding ${held} for ${channelId}`);
+    const stored = this.deps.store.saveVoucher({ channelId, nodeKey: peer, payer: channel.payer, amount, signature: voucher.signature, auth, status: channel.status, closesAt: channel.closesAt, paid: channel.paid });
+    if (!stored) return stale(`already holding ${this.deps.store.voucher(channelId)?.amount ?? "an equal or better voucher"} for ${channelId}`);
+    this.log.debug({ channelId, amount: amount.toString() }, "voucher held");
+    this.deps.onStored?.(channel, amount);
+    return ok(`holding ${amount} for ${channelId}`);
+  }
+}
+
+/** The libp2p service factory: `services: { watchtower: watchtowerService(options, deps) }`. */
+export function watchtowerService(options: WatchtowerServiceOptions, deps: WatchtowerServiceDeps): (components: WatchtowerComponents) => WatchtowerService {
+  return (components) => new WatchtowerService(components, options, deps);
+}

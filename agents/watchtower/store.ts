@@ -1,0 +1,246 @@
+/**
+ * The watchtower's durable state (node:sqlite, WAL, synchronous=FULL): the best voucher of every
+ * channel it watches, with the node's WatchtowerAuth for it; the latest auth of every node key;
+ * the last on-chain state seen per channel; every dispute outcome; the chain follower's cursor.
+ *
+ * An update is acknowledged only after its transaction committed (fsync). Amounts are 64-digit
+ * lower-case hex so SQL compares them numerically; the upsert only ever raises a channel's
+ * voucher, so concurrent streams cannot lower it.
+ */
+import type { WatchtowerAuthValue } from "../protocol/eip712.js";
+import type { ChannelStatusName } from "../chain/contracts.js";
+import { migrate, openDatabase, type DatabaseSync } from "../runtime/sqlite.js";
+
+const hex64 = (v: bigint): string => v.toString(16).padStart(64, "0");
+const fromHex64 = (s: string): bigint => BigInt("0x" + s);
+
+const MIGRATIONS = [
+  `CREATE TABLE vouchers (
+     channel_id TEXT PRIMARY KEY,
+     node_key TEXT NOT NULL,
+     payer TEXT NOT NULL,
+     amount TEXT NOT NULL,
+     signature BLOB NOT NULL,
+     auth_node_key TEXT NOT NULL,
+     beneficiary TEXT NOT NULL,
+     max_bps INTEGER NOT NULL,
+     auth_signature BLOB NOT NULL,
+     status TEXT NOT NULL DEFAULT 'Open',
+     closes_at INTEGER NOT NULL DEFAULT 0,
+     paid TEXT NOT NULL DEFAULT '${hex64(0n)}',
+     updated_at INTEGER NOT NULL
+   );
+   CREATE INDEX vouchers_status ON vouchers(status);
+   CREATE TABLE auths (
+     node_key TEXT PRIMARY KEY,
+     beneficiary TEXT NOT NULL,
+     max_bps INTEGER NOT NULL,
+     signature BLOB NOT NULL,
+     updated_at INTEGER NOT NULL
+   );
+   CREATE TABLE disputes (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     channel_id TEXT NOT NULL,
+     amount TEXT NOT NULL,
+     outcome TEXT NOT NULL,
+     tx_hash TEXT,
+     recovered TEXT NOT NULL DEFAULT '${hex64(0n)}',
+     bounty TEXT NOT NULL DEFAULT '${hex64(0n)}',
+     beneficiary TEXT,
+     detail TEXT,
+     at INTEGER NOT NULL
+   );
+   CREATE INDEX disputes_channel ON disputes(channel_id);
+   CREATE TABLE cursor (name TEXT PRIMARY KEY, block INTEGER NOT NULL);`,
+];
+
+export interface SignedAuth {
+  value: WatchtowerAuthValue;
+  signature: Uint8Array;
+}
+
+export interface HeldVoucher {
+  channelId: string;
+  /** The authenticated node key that pushed it. */
+  nodeKey: string;
+  payer: string;
+  amount: bigint;
+  signature: Uint8Array;
+  auth: SignedAuth;
+  /** Last on-chain state seen. */
+  status: ChannelStatusName;
+  closesAt: bigint;
+  paid: bigint;
+  updatedAt: number;
+}
+
+/**
+ * disputed: our dispute was mined (recovered, bounty); not_needed: on-chain paid already reached
+ * our voucher; missed: the window ended first; failed: the contract refused it for another reason.
+ */
+export type DisputeOutcome = "disputed" | "not_needed" | "missed" | "failed";
+
+export interface DisputeRecord {
+  id: number;
+  channelId: string;
+  amount: bigint;
+  outcome: DisputeOutcome;
+  txHash?: string;
+  recovered: bigint;
+  bounty: bigint;
+  beneficiary?: string;
+  detail?: string;
+  at: number;
+}
+
+type Row = Record<string, unknown>;
+
+export class WatchtowerStore {
+  readonly db: DatabaseSync;
+
+  constructor(readonly file: string) {
+    this.db = openDatabase(file);
+    migrate(this.db, MIGRATIONS);
+  }
+
+  close(): void {
+    if (this.db.isOpen) this.db.close();
+  }
+
+  // ---- vouchers ----
+
+  /**
+   * Durably stores a voucher (with the auth to dispute it) if it raises the channel's held
+   * amount: one fsync'd transaction. Returns false when an equal or better voucher is held.
+   */
+  saveVoucher(v: { channelId: string; nodeKey: string; payer: string; amount: bigint; signature: Uint8Array; auth: SignedAuth; status: ChannelStatusName; closesAt: bigint; paid: bigint }): boolean {
+    const r = this.db
+      .prepare(
+        `INSERT INTO vouchers (channel_id, node_key, payer, amount, signature, auth_node_key, beneficiary, max_bps, auth_signature, status, closes_at, paid, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT(channel_id) DO UPDATE SET node_key = excluded.node_key, amount = excluded.amount, signature = excluded.signature,
+           auth_node_key = excluded.auth_node_key, beneficiary = excluded.beneficiary, max_bps = excluded.max_bps,
+           auth_signature = excluded.auth_signature, status = excluded.status, closes_at = excluded.closes_at, paid = excluded.paid,
+           updated_at = excluded.updated_at
+         WHERE excluded.amount > vouchers.amount`,
+      )
+      .run(
+        v.channelId.toLowerCase(),
+        v.nodeKey.toLowerCase(),
+        v.payer.toLowerCase(),
+        hex64(v.amount),
+        v.signature,
+        v.auth.value.nodeKey.toLowerCase(),
+        v.auth.value.beneficiary.toLowerCase(),
+        v.auth.value.maxBps,
+        v.auth.signature,
+        v.status,
+        Number(v.closesAt),
+        hex64(v.paid),
+        Date.now(),
+      );
+    return Number(r.changes) > 0;
+  }
+
+  voucher(channelId: string): HeldVoucher | undefined {
+    const row = this.db.prepare("SELECT * FROM vouchers WHERE channel_id = ?").get(channelId.toLowerCase()) as Row | undefined;
+    return row ? voucherFromRow(row) : undefined;
+  }
+
+  /** Channels not known to be closed (the startup rescan reads these). */
+  unsettled(): HeldVoucher[] {
+    return (this.db.prepare("SELECT * FROM vouchers WHERE status <> 'Closed' ORDER BY channel_id").all() as Row[]).map(voucherFromRow);
+  }
+
+  /** Records the last on-chain state seen for a held channel (no-op for channels not held). */
+  saveChainState(channelId: string, s: { status: ChannelStatusName; closesAt: bigint; paid?: bigint }): void {
+    if (s.paid === undefined) {
+      this.db.prepare("UPDATE vouchers SET status = ?, closes_at = ? WHERE channel_id = ?").run(s.status, Number(s.closesAt), channelId.toLowerCase());
+    } else {
+      this.db.prepare("UPDATE vouchers SET status = ?, closes_at = ?, paid = ? WHERE channel_id = ?").run(s.status, Number(s.closesAt), hex64(s.paid), channelId.toLowerCase());
+    }
+  }
+
+  counts(): { channels: number; byStatus: Record<string, number> } {
+    const rows = this.db.prepare("SELECT status, COUNT(*) AS n FROM vouchers GROUP BY status").all() as Row[];
+    const byStatus: Record<string, number> = {};
+    let channels = 0;
+    for (const r of rows) {
+      byStatus[String(r.status)] = Number(r.n);
+      channels += Number(r.n);
+    }
+    return { channels, byStatus };
+  }
+
+  // ---- auths ----
+
+  saveAuth(auth: SignedAuth): void {
+    this.db
+      .prepare(
+        `INSERT INTO auths (node_key, beneficiary, max_bps, signature, updated_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT(node_key) DO UPDATE SET beneficiary = excluded.beneficiary, max_bps = excluded.max_bps, signature = excluded.signature, updated_at = excluded.updated_at`,
+      )
+      .run(auth.value.nodeKey.toLowerCase(), auth.value.beneficiary.toLowerCase(), auth.value.maxBps, auth.signature, Date.now());
+  }
+
+  auth(nodeKey: string): SignedAuth | undefined {
+    const r = this.db.prepare("SELECT * FROM auths WHERE node_key = ?").get(nodeKey.toLowerCase()) as Row | undefined;
+    if (!r) return undefined;
+    return { value: { nodeKey: String(r.node_key), beneficiary: String(r.beneficiary), maxBps: Number(r.max_bps) }, signature: new Uint8Array(r.signature as Uint8Array) };
+  }
+
+  // ---- disputes ----
+
+  recordDispute(d: Omit<DisputeRecord, "id" | "at">): void {
+    this.db
+      .prepare("INSERT INTO disputes (channel_id, amount, outcome, tx_hash, recovered, bounty, beneficiary, detail, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
+      .run(d.channelId.toLowerCase(), hex64(d.amount), d.outcome, d.txHash ?? null, hex64(d.recovered), hex64(d.bounty), d.beneficiary ?? null, d.detail ?? null, Date.now());
+  }
+
+  disputes(channelId?: string): DisputeRecord[] {
+    const rows = (channelId
+      ? this.db.prepare("SELECT * FROM disputes WHERE channel_id = ? ORDER BY id").all(channelId.toLowerCase())
+      : this.db.prepare("SELECT * FROM disputes ORDER BY id").all()) as Row[];
+    return rows.map((r) => ({
+      id: Number(r.id),
+      channelId: String(r.channel_id),
+      amount: fromHex64(String(r.amount)),
+      outcome: String(r.outcome) as DisputeOutcome,
+      txHash: r.tx_hash === null ? undefined : String(r.tx_hash),
+      recovered: fromHex64(String(r.recovered)),
+      bounty: fromHex64(String(r.bounty)),
+      beneficiary: r.beneficiary === null ? undefined : String(r.beneficiary),
+      detail: r.detail === null ? undefined : String(r.detail),
+      at: Number(r.at),
+    }));
+  }
+
+  // ---- cursor ----
+
+  cursor(name: string): number | undefined {
+    const row = this.db.prepare("SELECT block FROM cursor WHERE name = ?").get(name) as Row | undefined;
+    return row ? Number(row.block) : undefined;
+  }
+
+  saveCursor(name: string, block: number): void {
+    this.db.prepare("INSERT INTO cursor (name, block) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET block = excluded.block").run(name, block);
+  }
+}
+
+function voucherFromRow(r: Row): HeldVoucher {
+  return {
+    channelId: String(r.channel_id),
+    nodeKey: String(r.node_key),
+    payer: String(r.payer),
+    amount: fromHex64(String(r.amount)),
+    signature: new Uint8Array(r.signature as Uint8Array),
+    auth: {
+      value: { nodeKey: String(r.auth_node_key), beneficiary: String(r.beneficiary), maxBps: Number(r.max_bps) },
+      signature: new Uint8Array(r.auth_signature as Uint8Array),
+    },
+    status: String(r.status) as ChannelStatusName,
+    closesAt: BigInt(Number(r.closes_at)),
+    paid: fromHex64(String(r.paid)),
+    updatedAt: Number(r.updated_at),
+  };
+}

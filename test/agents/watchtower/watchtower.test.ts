@@ -1,0 +1,212 @@
+/**
+ * The watchtower on real libp2p hosts (127.0.0.1) against the real contracts on an in-process
+ * Hardhat chain (the devnet Ignition module): authentication and refusals of the
+ * /cdn/watchtower/1.0.0 service, durable acknowledgement, the pusher with several watchtowers,
+ * and the monitor's disputes and missed windows.
+ */
+import { expect } from "chai";
+import { randomBytes } from "node:crypto";
+import { DatabaseSync } from "node:sqlite";
+import path from "node:path";
+import { network } from "hardhat";
+import type { Libp2p } from "@libp2p/interface";
+import { deliveryWorld, tmpDir, type DeliveryWorld } from "../../e2e/delivery-fixture.js";
+import { readChannel } from "../../../agents/chain/contracts.js";
+import { identityFromSecret, type Identity } from "../../../agents/runtime/keys.js";
+import { signTyped } from "../../../agents/protocol/signed.js";
+import { createWatchtowerPusher, pushToWatchtower, pushVoucher, signWatchtowerAuth } from "../../../agents/watchtower/client.js";
+import { WatchtowerRejectedError, WatchtowerStaleError } from "../../../agents/watchtower/errors.js";
+import { WatchtowerStore } from "../../../agents/watchtower/store.js";
+import { dialOnlyHost, openChannel, registeredNode, startWatchtower, voucher, waitFor, USDC, type NodeKeys } from "./fixture.js";
+
+describe("watchtower › service and monitor (real hosts, real contracts)", function () {
+  this.timeout(120_000);
+  let world: DeliveryWorld;
+  let node: NodeKeys;
+  let other: NodeKeys;
+  let payer: Identity;
+  let nodeHost: Libp2p;
+  let otherHost: Libp2p;
+  const beneficiary = identityFromSecret(randomBytes(32)).address.toLowerCase();
+  const stops: Array<() => Promise<void>> = [];
+  const domain = () => world.contractsFor(payer).domains.paymentChannel;
+  const channel = () => openChannel(world.contractsFor(payer), payer.address, node.identity.address, 10n * USDC);
+
+  before(async () => {
+    world = await deliveryWorld(await network.create());
+    const fund = (a: string) => world.fund(a);
+    node = await registeredNode(world.contractsFor, world.provider, fund);
+    other = await registeredNode(world.contractsFor, world.provider, fund);
+    payer = identityFromSecret(randomBytes(32));
+    await world.fund(payer.address);
+    nodeHost = await dialOnlyHost(node.identity);
+    otherHost = await dialOnlyHost(other.identity);
+  });
+
+  after(async () => {
+    for (const s of stops.reverse()) await s();
+    await nodeHost?.stop();
+    await otherHost?.stop();
+  });
+
+  /** A watchtower; pass the identity of a stopped one to restart it (a fresh identity otherwise: a running peer id would be reused by the dialler). */
+  async function tower(dir = tmpDir("cdn-tower-"), identity?: Identity) {
+    if (!identity) {
+      identity = identityFromSecret(randomBytes(32));
+      await world.fund(identity.address, 0n);
+    }
+    const t = await startWatchtower(identity, world.contractsFor(identity), dir);
+    stops.push(t.stop);
+    return { ...t, dir, identity };
+  }
+  const authOf = (n: NodeKeys, maxBps = 1000) => signWatchtowerAuth(domain(), { beneficiary, maxBps }, n.identity.secretKey);
+
+  it("acknowledges an update only once it is stored: another connection sees it at once, and a restarted watchtower still holds it", async () => {
+    const t = await tower();
+    const channelId = await channel();
+    const v = voucher(domain(), channelId, 3n * USDC, payer.secretKey);
+    await pushVoucher(nodeHost, t.addr, authOf(node), v);
+    // the OK was sent after the commit: a separate connection to the file sees the row now
+    const db = new DatabaseSync(path.join(t.dir, "watchtower.db"), { readOnly: true });
+    const row = db.prepare("SELECT amount FROM vouchers WHERE channel_id = ?").get(channelId) as { amount: string } | undefined;
+    db.close();
+    expect(BigInt("0x" + row!.amount)).to.equal(3n * USDC);
+    await t.stop();
+    stops.pop();
+    const again = await tower(t.dir, t.identity);
+    const held = again.store.voucher(channelId)!;
+    expect(held.amount).to.equal(3n * USDC);
+    expect(held.nodeKey).to.equal(node.identity.address.toLowerCase());
+    expect(held.auth.value).to.deep.equal({ nodeKey: node.identity.address.toLowerCase(), beneficiary, maxBps: 1000 });
+    // the restarted service answers from what it held: the same voucher is stale
+    await expect(pushVoucher(nodeHost, again.addr, authOf(node), v)).to.be.rejectedWith(WatchtowerStaleError);
+  });
+
+  it("refuses updates that are not strictly better (STALE) and keeps the best", async () => {
+    const t = await tower();
+    const channelId = await channel();
+    const answers = await pushToWatchtower(nodeHost, t.addr, authOf(node), [
+      voucher(domain(), channelId, 5n * USDC, payer.secretKey),
+      voucher(domain(), channelId, 5n * USDC, payer.secretKey),
+      voucher(domain(), channelId, 4n * USDC, payer.secretKey),
+      voucher(domain(), channelId, 6n * USDC, payer.secretKey),
+    ]);
+    expect(answers.map((a) => a.status)).to.deep.equal(["OK", "STALE", "STALE", "OK"]);
+    expect(t.store.voucher(channelId)!.amount).to.equal(6n * USDC);
+    await expect(pushVoucher(nodeHost, t.addr, authOf(node), voucher(domain(), channelId, 6n * USDC, payer.secretKey))).to.be.rejectedWith(WatchtowerStaleError);
+  });
+
+  it("rejects an update from a peer that is not the channel's node, even a registered node with a valid auth", async () => {
+    const t = await tower();
+    const channelId = await channel();
+    const error = await pushVoucher(otherHost, t.addr, authOf(other), voucher(domain(), channelId, USDC, payer.secretKey)).catch((e: unknown) => e);
+    expect(error).to.be.instanceOf(WatchtowerRejectedError);
+    expect((error as Error).message).to.match(/not the node key of channel/);
+    expect(t.store.voucher(channelId)).to.equal(undefined);
+  });
+
+  it("rejects a voucher by the wrong signer, above the deposit, or for an unknown channel", async () => {
+    const t = await tower();
+    const channelId = await channel();
+    const stranger = identityFromSecret(randomBytes(32));
+    const answers = await pushToWatchtower(nodeHost, t.addr, authOf(node), [
+      voucher(domain(), channelId, USDC, stranger.secretKey),
+      voucher(domain(), channelId, USDC, node.identity.secretKey),
+      voucher(domain(), channelId, 11n * USDC, payer.secretKey),
+      voucher(domain(), "0x" + "ab".repeat(32), USDC, payer.secretKey),
+    ]);
+    expect(answers.map((a) => a.status)).to.deep.equal(["REJECTED", "REJECTED", "REJECTED", "REJECTED"]);
+    expect(answers[0].message).to.match(/not by the channel's payer/);
+    expect(answers[2].message).to.match(/exceeds the channel's deposit/);
+    expect(answers[3].message).to.match(/unknown channel/);
+    expect(t.store.voucher(channelId)).to.equal(undefined);
+  });
+
+  it("rejects an authorisation not signed by the peer's own key, and updates without one", async () => {
+    const t = await tower();
+    const channelId = await channel();
+    const value = { nodeKey: node.identity.address.toLowerCase(), beneficiary, maxBps: 2000 };
+    const forged = { value, signature: signTyped("watchtowerAuth", domain(), value, other.identity.secretKey) };
+    await expect(pushVoucher(nodeHost, t.addr, forged, voucher(domain(), channelId, USDC, payer.secretKey))).to.be.rejectedWith(WatchtowerRejectedError, /signed by/);
+    // someone else's (valid) authorisation, replayed by another peer
+    await expect(pushVoucher(otherHost, t.addr, authOf(node), voucher(domain(), channelId, USDC, payer.secretKey))).to.be.rejectedWith(WatchtowerRejectedError, /not the peer's own key/);
+    expect(t.store.voucher(channelId)).to.equal(undefined);
+  });
+
+  it("the pusher keeps one or more watchtowers up to date with the latest voucher of each channel", async () => {
+    const [a, b] = [await tower(), await tower()];
+    const channelId = await channel();
+    const pusher = createWatchtowerPusher({ watchtowers: [a.addr, b.addr], beneficiary, maxBps: 500 }, { host: nodeHost, secretKey: node.identity.secretKey, domain: domain() });
+    stops.push(() => pusher.stop());
+    for (let i = 1n; i <= 5n; i++) {
+      const v = voucher(domain(), channelId, i * USDC, payer.secretKey);
+      pusher.onVoucherStored(v.channelId, v.cumulativeAmount, v.signature);
+    }
+    await pusher.flush({ signal: AbortSignal.timeout(15_000) });
+    for (const t of [a, b]) {
+      expect(t.store.voucher(channelId)!.amount).to.equal(5n * USDC);
+      expect(t.store.voucher(channelId)!.auth.value.maxBps).to.equal(500);
+    }
+    expect(pusher.status().map((s) => s.acknowledged[channelId])).to.deep.equal([(5n * USDC).toString(), (5n * USDC).toString()]);
+  });
+
+  it("disputes a stale payer close inside the window: the operator gets paid − fee − bounty, the beneficiary min(maxBps, 20 %) of it", async () => {
+    const t = await tower();
+    const payerContracts = world.contractsFor(payer);
+    const channelId = await channel();
+    const amount = 7n * USDC + 333n;
+    // a bounty above the cap is capped at 20 % by the contract
+    const auth = signWatchtowerAuth(domain(), { beneficiary, maxBps: 2000 }, node.identity.secretKey);
+    await pushVoucher(nodeHost, t.addr, auth, voucher(domain(), channelId, amount, payer.secretKey));
+    const { usdc } = world.gov;
+    const before = { operator: await usdc.balanceOf(node.operator.address), treasury: await usdc.balanceOf(world.treasury), beneficiary: await usdc.balanceOf(beneficiary) };
+    await (await payerContracts.channels.closeByPayer(channelId)).wait();
+    const record = await waitFor(() => t.store.disputes(channelId).find((d) => d.outcome === "disputed"), "the dispute");
+    const state = await readChannel(world.gov.channels, channelId);
+    expect(state.status).to.equal("Closing");
+    expect(state.paid).to.equal(amount);
+    const fee = (amount * BigInt(state.feeBps)) / 10_000n;
+    const bounty = (amount * 2000n) / 10_000n;
+    expect(record.recovered).to.equal(amount);
+    expect(record.bounty).to.equal(bounty);
+    expect(await usdc.balanceOf(beneficiary)).to.equal(before.beneficiary + bounty);
+    expect(await usdc.balanceOf(world.treasury)).to.equal(before.treasury + fee);
+    expect(await usdc.balanceOf(node.operator.address)).to.equal(before.operator + amount - fee - bounty);
+  });
+
+  it("never disputes after the window: a watchtower that was down past closesAt records the close as missed", async () => {
+    const dir = tmpDir("cdn-tower-");
+    const t = await tower(dir);
+    const payerContracts = world.contractsFor(payer);
+    const channelId = await channel();
+    await pushVoucher(nodeHost, t.addr, authOf(node), voucher(domain(), channelId, 2n * USDC, payer.secretKey));
+    await t.stop();
+    stops.pop();
+    await (await payerContracts.channels.closeByPayer(channelId)).wait();
+    const { closesAt } = await readChannel(world.gov.channels, channelId);
+    await world.connection.networkHelpers.time.increaseTo(closesAt + 1n);
+    const again = await tower(dir, t.identity);
+    const record = await waitFor(() => again.store.disputes(channelId)[0], "an outcome");
+    expect(record.outcome).to.equal("missed");
+    expect((await readChannel(world.gov.channels, channelId)).paid).to.equal(0n);
+    expect(again.tower.monitor.stats.disputesSubmitted).to.equal(0);
+  });
+
+  it("rescans held channels on start: a close that happened while it was down is disputed after the restart", async () => {
+    const dir = tmpDir("cdn-tower-");
+    const t = await tower(dir);
+    const channelId = await channel();
+    await pushVoucher(nodeHost, t.addr, authOf(node), voucher(domain(), channelId, 2n * USDC, payer.secretKey));
+    await t.stop();
+    stops.pop();
+    await (await world.contractsFor(payer).channels.closeByPayer(channelId)).wait();
+    // the cursor moves past the close event: only the rescan can find it
+    const store = new WatchtowerStore(path.join(dir, "watchtower.db"));
+    store.saveCursor("channels", await world.provider.getBlockNumber());
+    store.close();
+    const again = await tower(dir, t.identity);
+    expect(again.tower.monitor.queued.concat(again.store.disputes(channelId).map((d) => d.channelId))).to.include(channelId);
+    await waitFor(() => again.store.disputes(channelId).find((d) => d.outcome === "disputed"), "the dispute");
+    expect((await readChannel(world.gov.channels, channelId)).paid).to.equal(2n * USDC);
+  });
+});
