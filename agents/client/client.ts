@@ -280,7 +280,7 @@ export class Client {
     const pending = { bytes: 0 };
     let consumerWake: (() => void) | undefined;
     const push = async (bytes: Uint8Array) => {
-      queue.push(bytes.slice());
+      queue.push(bytes); // verified chunk data is a fresh view per frame: no copy needed
       pending.bytes += bytes.length;
       wake?.();
       while (pending.bytes > 16 * 1024 * 1024) await new Promise<void>((r) => (consumerWake = r));

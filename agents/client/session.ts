@@ -22,6 +22,20 @@ import { FetchRefusedError, ProviderMisbehaviourError } from "./errors.js";
 import type { ClientStore } from "./store.js";
 
 export const HALF_MIN_WINDOW = 512 * 1024;
+const MIB = 1024 * 1024;
+
+/**
+ * The client's estimate of the node's credit window: the protocol's default growth rule
+ * (1 MiB + half of what this payer has paid the node, at most 8 MiB; docs/delivery.md). A node
+ * may run a smaller window (its value bound); then the stream stalls and the client pays at
+ * once (`stallMs`), so a wrong estimate costs a short pause, never a deadlock.
+ */
+export function expectedWindow(paidToNode: bigint, pricePerGiB: bigint): number {
+  if (pricePerGiB === 0n) return 8 * MIB;
+  const bytes = (paidToNode * (1n << 30n)) / pricePerGiB;
+  const history = bytes > BigInt(16 * MIB) ? 16 * MIB : Number(bytes);
+  return Math.min(8 * MIB, MIB + Math.floor(history / 2));
+}
 
 export interface SessionRequest {
   peer: PeerId | Multiaddr | Multiaddr[];
@@ -49,8 +63,10 @@ export interface SessionDeps {
 
 export interface SessionOptions {
   signal?: AbortSignal;
-  /** Sign a voucher when this many verified bytes are unpaid (default 512 KiB). */
+  /** Sign a voucher when this many verified bytes are unpaid (default: half the expected credit window, at least 512 KiB). */
   payEvery?: number;
+  /** Pay at once when the node sends nothing for this long while verified bytes are unpaid (ms, default 25). */
+  stallMs?: number;
   maxSkewSeconds?: bigint;
   idleTimeoutMs?: number;
   /** Receives verified bytes, trimmed to the requested range, in order. */
@@ -83,7 +99,6 @@ async function readMessage(framed: FramedStream): Promise<FetchServerMsg | undef
 }
 
 export async function runSession(req: SessionRequest, deps: SessionDeps, options: SessionOptions): Promise<SessionResult> {
-  const payEvery = options.payEvery ?? HALF_MIN_WINDOW;
   const channel = deps.store.channel(req.channelId);
   if (!channel) throw new Error(`unknown channel ${req.channelId}`);
   const connection = await deps.host.dial(req.peer, { signal: options.signal });
@@ -150,7 +165,10 @@ export async function runSession(req: SessionRequest, deps: SessionDeps, options
     }
 
     const base = channel.signed;
-    let signed = base;
+    let signed: bigint = base;
+    const otherChannels = deps.store.channelsFor(req.nodeKey).reduce((sum, c) => (c.channelId === channel.channelId ? sum : sum + c.signed), 0n);
+    const payEvery = () => options.payEvery ?? Math.max(HALF_MIN_WINDOW, Math.floor(expectedWindow(otherChannels + signed, price) / 2));
+    const stallMs = options.stallMs ?? 25;
     let verifiedBytes = 0; // whole leaves verified in this session (what is paid for)
     let unpaid = 0;
     const pay = async (): Promise<void> => {
@@ -165,7 +183,15 @@ export async function runSession(req: SessionRequest, deps: SessionDeps, options
     };
 
     for (;;) {
-      const msg = await readMessage(framed);
+      // pay at once if the node stalls with verified bytes unpaid (its window may be smaller than expected)
+      const next = readMessage(framed);
+      if (unpaid > 0) {
+        let timer: NodeJS.Timeout | undefined;
+        const stalled = await Promise.race([next.then(() => false, () => false), new Promise<boolean>((r) => (timer = setTimeout(() => r(true), stallMs)))]);
+        clearTimeout(timer);
+        if (stalled) await pay();
+      }
+      const msg = await next;
       if (!msg) break;
       if (msg.kind === "refusal") throw new FetchRefusedError(msg.refusal.code, msg.refusal.message, msg.refusal.retryAfterMs);
       if (msg.kind !== "chunk") throw new ProviderMisbehaviourError("order", "Unexpected message among chunks.");
@@ -183,7 +209,7 @@ export async function runSession(req: SessionRequest, deps: SessionDeps, options
         await options.onData(chunk.data.subarray(from - chunk.offset, to - chunk.offset), from);
         delivered += to - from;
       }
-      if (unpaid >= payEvery) await pay();
+      if (unpaid >= payEvery()) await pay();
       if (verifier.complete) break;
     }
     if (!verifier.complete) throw new ProviderMisbehaviourError("ended", `The stream ended after ${verifiedBytes} of the range's bytes.`);

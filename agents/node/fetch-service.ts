@@ -37,6 +37,10 @@ import type { NodeChainView } from "./chain.js";
 import { FETCH_LIMITS, PROBE_LIMITS } from "./constants.js";
 import { creditWindow, windowValue, type CreditConfig } from "./credit.js";
 import type { NodeStore } from "./store.js";
+import { chunkFrame } from "./chunk-frame.js";
+
+/** Leaves read from the backend ahead of the one being sent. */
+const READ_AHEAD = 4;
 
 export interface FetchServiceOptions {
   /** This node's key (lower-case address). */
@@ -285,19 +289,26 @@ export class FetchService {
       const carried = this.owedByChannel.get(channelId) ?? 0n;
       return carried > this.bestVoucher(channelId) ? carried : this.bestVoucher(channelId);
     })();
-    const window = creditWindow(this.options.credit, price, store.paidBy(channel.payer));
-    const maxUnpaid = windowValue(window, price);
+    // the window grows with the payer's paid history, including this stream's vouchers
+    const historyBefore = store.paidBy(channel.payer) - (store.voucher(channelId)?.amount ?? 0n);
+    const maxUnpaidNow = () => windowValue(creditWindow(this.options.credit, price, historyBefore + this.bestVoucher(channelId)), price);
     let sent = 0;
     let owed = base;
     const end = range.first + range.count;
-    let nextRead: Promise<Uint8Array> | undefined = backend.readLeaf(blob, range.first);
+    // read ahead a few leaves so the disk is never on the stream's critical path
+    const reads: Promise<Uint8Array>[] = [];
+    let nextToRead = range.first;
+    const fill = () => {
+      while (reads.length < READ_AHEAD && nextToRead < end) reads.push(backend.readLeaf(blob, nextToRead++));
+    };
     try {
       for (let i = range.first; i < end; i++) {
-        let data = await nextRead!;
-        nextRead = i + 1 < end ? backend.readLeaf(blob, i + 1) : undefined;
+        fill();
+        let data = await reads.shift()!;
+        fill();
         const owedAfter = base + amountOwed(BigInt(sent + data.length), price);
         // credit: wait for vouchers until this chunk fits in the window
-        while (owedAfter - this.bestVoucher(channelId) > maxUnpaid) {
+        while (owedAfter - this.bestVoucher(channelId) > maxUnpaidNow()) {
           if (voucherError) throw voucherError;
           if (clientEnded) throw new Error("the client stopped before paying");
           const before = this.bestVoucher(channelId);
@@ -306,7 +317,7 @@ export class FetchService {
         }
         if (voucherError) throw voucherError;
         if (this.deps.tamper) data = this.deps.tamper(i, data);
-        await framed.write(encodeFetchServerMessage({ kind: "chunk", chunk: { leafIndex: i, data } }));
+        await framed.writeFramed(chunkFrame(i, data));
         sent += data.length;
         owed = owedAfter;
         this.owedByChannel.set(channelId, owed);
@@ -322,7 +333,7 @@ export class FetchService {
       await Promise.race([reader, new Promise((r) => setTimeout(r, 2000).unref())]);
       log.info({ channelId, blobId: blob.blobId, bytes: sent, owed: owed.toString(), paid: this.bestVoucher(channelId).toString() }, "fetch served");
     } finally {
-      nextRead?.catch(() => undefined);
+      for (const r of reads) r.catch(() => undefined);
     }
   }
 

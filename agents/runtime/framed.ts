@@ -5,6 +5,7 @@
  * caller's abort signal. Reads and writes may run concurrently (vouchers arrive while chunks go out).
  */
 import type { Stream } from "@libp2p/interface";
+import { Uint8ArrayList } from "uint8arraylist";
 import { encodeFrame, FrameDecoder } from "../protocol/wire/framing.js";
 import { StreamTimeoutError } from "./errors.js";
 
@@ -52,10 +53,17 @@ export class FramedStream {
     }
   }
 
-  /** Sends one frame body, waiting for the transport to drain when its buffer is full. */
+  /** Sends one frame body, waiting for the transport to drain when its buffer is full. Large bodies are not copied. */
   async write(body: Uint8Array): Promise<void> {
     this.options.signal?.throwIfAborted();
-    if (!this.stream.send(encodeFrame(body))) await this.stream.onDrain({ signal: this.options.signal });
+    const frame = body.length < 4096 ? encodeFrame(body) : new Uint8ArrayList(varint(body.length), body);
+    if (!this.stream.send(frame)) await this.stream.onDrain({ signal: this.options.signal });
+  }
+
+  /** Sends bytes that are already framed (e.g. a zero-copy chunk frame). */
+  async writeFramed(frame: Uint8Array | Uint8ArrayList): Promise<void> {
+    this.options.signal?.throwIfAborted();
+    if (!this.stream.send(frame)) await this.stream.onDrain({ signal: this.options.signal });
   }
 
   /** Closes our writing side gracefully (the remote still reads what was sent). */
@@ -72,4 +80,15 @@ export class FramedStream {
     this.options.signal?.removeEventListener("abort", this.onAbort);
     if (this.stream.status === "open" || this.stream.status === "closing") this.stream.abort(error);
   }
+}
+
+/** Minimal unsigned LEB128 (the frame prefix). */
+function varint(n: number): Uint8Array {
+  const out: number[] = [];
+  while (n >= 0x80) {
+    out.push((n & 0x7f) | 0x80);
+    n = Math.floor(n / 128);
+  }
+  out.push(n);
+  return Uint8Array.from(out);
 }

@@ -51,8 +51,8 @@ export interface RunningNode {
 }
 
 /** `cdn-node <args> start`, resolved when it prints its ready line. */
-export function startNodeProcess(args: string[], env: NodeJS.ProcessEnv): Promise<RunningNode> {
-  const child = spawn(process.execPath, [...NODE_CLI, ...args, "start"], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+export function startNodeProcess(args: string[], env: NodeJS.ProcessEnv, nodeFlags: string[] = []): Promise<RunningNode> {
+  const child = spawn(process.execPath, [...nodeFlags, ...NODE_CLI, ...args, "start"], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   let acknowledged = 0n;
   let buffer = "";
