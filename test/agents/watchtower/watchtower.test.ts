@@ -19,6 +19,12 @@ import { WatchtowerRejectedError, WatchtowerStaleError } from "../../../agents/w
 import { WatchtowerStore } from "../../../agents/watchtower/store.js";
 import { dialOnlyHost, openChannel, registeredNode, startWatchtower, voucher, waitFor, USDC, type NodeKeys } from "./fixture.js";
 
+/** Asserts `error` is an instance of `cls` (and its message matches `re`). */
+function expectRejection(error: unknown, cls: new (...args: never[]) => Error, re?: RegExp): void {
+  expect(error).to.be.instanceOf(cls);
+  if (re) expect((error as Error).message).to.match(re);
+}
+
 describe("watchtower › service and monitor (real hosts, real contracts)", function () {
   this.timeout(120_000);
   let world: DeliveryWorld;
@@ -79,7 +85,7 @@ describe("watchtower › service and monitor (real hosts, real contracts)", func
     expect(held.nodeKey).to.equal(node.identity.address.toLowerCase());
     expect(held.auth.value).to.deep.equal({ nodeKey: node.identity.address.toLowerCase(), beneficiary, maxBps: 1000 });
     // the restarted service answers from what it held: the same voucher is stale
-    await expect(pushVoucher(nodeHost, again.addr, authOf(node), v)).to.be.rejectedWith(WatchtowerStaleError);
+    expectRejection(await pushVoucher(nodeHost, again.addr, authOf(node), v).then(() => undefined, (e: unknown) => e), WatchtowerStaleError);
   });
 
   it("refuses updates that are not strictly better (STALE) and keeps the best", async () => {
@@ -93,7 +99,7 @@ describe("watchtower › service and monitor (real hosts, real contracts)", func
     ]);
     expect(answers.map((a) => a.status)).to.deep.equal(["OK", "STALE", "STALE", "OK"]);
     expect(t.store.voucher(channelId)!.amount).to.equal(6n * USDC);
-    await expect(pushVoucher(nodeHost, t.addr, authOf(node), voucher(domain(), channelId, 6n * USDC, payer.secretKey))).to.be.rejectedWith(WatchtowerStaleError);
+    expectRejection(await pushVoucher(nodeHost, t.addr, authOf(node), voucher(domain(), channelId, 6n * USDC, payer.secretKey)).then(() => undefined, (e: unknown) => e), WatchtowerStaleError);
   });
 
   it("rejects an update from a peer that is not the channel's node, even a registered node with a valid auth", async () => {
@@ -127,9 +133,9 @@ describe("watchtower › service and monitor (real hosts, real contracts)", func
     const channelId = await channel();
     const value = { nodeKey: node.identity.address.toLowerCase(), beneficiary, maxBps: 2000 };
     const forged = { value, signature: signTyped("watchtowerAuth", domain(), value, other.identity.secretKey) };
-    await expect(pushVoucher(nodeHost, t.addr, forged, voucher(domain(), channelId, USDC, payer.secretKey))).to.be.rejectedWith(WatchtowerRejectedError, /signed by/);
+    expectRejection(await pushVoucher(nodeHost, t.addr, forged, voucher(domain(), channelId, USDC, payer.secretKey)).then(() => undefined, (e: unknown) => e), WatchtowerRejectedError, /signed by/);
     // someone else's (valid) authorisation, replayed by another peer
-    await expect(pushVoucher(otherHost, t.addr, authOf(node), voucher(domain(), channelId, USDC, payer.secretKey))).to.be.rejectedWith(WatchtowerRejectedError, /not the peer's own key/);
+    expectRejection(await pushVoucher(otherHost, t.addr, authOf(node), voucher(domain(), channelId, USDC, payer.secretKey)).then(() => undefined, (e: unknown) => e), WatchtowerRejectedError, /not the peer's own key/);
     expect(t.store.voucher(channelId)).to.equal(undefined);
   });
 
