@@ -216,13 +216,13 @@ export class FetchService {
     const client = addressOfPeer(connection.remotePeer);
     if (!client) throw new Refusal("NOT_CHANNEL_OWNER", "the peer has no secp256k1 identity");
 
-    // 2. blacklist on a fresh chain view, before anything is signed
-    if (await chain.isBlacklisted(request.blobId)) throw new Refusal("BLACKLISTED", "this blob is blacklisted");
+    // 2. blacklist on a fresh chain view, before anything is signed (no chain view → no service)
+    if (await this.chainRead(() => chain.isBlacklisted(request.blobId))) throw new Refusal("BLACKLISTED", "this blob is blacklisted");
     // 3. the blob
     const blob = this.deps.isOrigin() ? backend.has(request.blobId) : undefined;
     if (!blob) throw new Refusal("NOT_FOUND", "this node does not hold the blob");
     // 4. the channel
-    const [channel, now] = await Promise.all([chain.channel(request.channelId), chain.chainTime()]);
+    const [channel, now] = await this.chainRead(() => Promise.all([chain.channel(request.channelId), chain.chainTime()]));
     if (channel.status !== "Open" || (channel.nodeKey !== this.options.nodeKey && channel.nodeId !== this.options.nodeId)) {
       throw new Refusal("CHANNEL_INSUFFICIENT", `channel ${request.channelId} is not an open channel to this node`);
     }
@@ -334,6 +334,16 @@ export class FetchService {
       log.info({ channelId, blobId: blob.blobId, bytes: sent, owed: owed.toString(), paid: this.bestVoucher(channelId).toString() }, "fetch served");
     } finally {
       for (const r of reads) r.catch(() => undefined);
+    }
+  }
+
+  /** A chain read on the request path; an RPC failure becomes BUSY (the node never serves blind). */
+  private async chainRead<T>(read: () => Promise<T>): Promise<T> {
+    try {
+      return await read();
+    } catch (cause) {
+      this.deps.logger.warn({ err: (cause as Error).message }, "chain read failed; refusing with BUSY");
+      throw new Refusal("BUSY", "the node cannot read the chain right now", this.limits.retryAfterMs);
     }
   }
 

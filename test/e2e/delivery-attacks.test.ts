@@ -147,6 +147,24 @@ describe("e2e › paid delivery under attack", function () {
     expect(windowValue(window, n.agent.pricePerGiB)).to.be.lessThan(openCost(DEFAULT_CREDIT));
   });
 
+  it("a node that is no longer a recognized origin ignores its backend (probe MISS, fetch NOT_FOUND)", async () => {
+    const n = await node();
+    const { file } = randomFile(tmpDir(), LEAF_SIZE);
+    const [blob] = await n.agent.publish([file]);
+    const c = await client();
+    const key = n.identity.address.toLowerCase();
+    expect((await c.client.candidates(blob.blobId, { providers: [key] })).map((x) => x.nodeKey)).to.deep.equal([key]);
+    const channel = await c.client.openChannel(key, 1_000_000n);
+    await world.asTimelock((tl) => world.gov.origins.connect(tl).revoke(n.nodeId).then((tx) => tx.wait()));
+    await n.agent.refresh();
+    expect(n.agent.origin.recognized).to.equal(false);
+    expect(await c.client.candidates(blob.blobId, { providers: [key] })).to.deep.equal([]);
+    const { run, seen } = session(c, n, channel.channelId, blob.blobId);
+    const error = await run.then(() => undefined, (e) => e);
+    expect((error as FetchRefusedError).refusal).to.equal("NOT_FOUND");
+    expect(seen.header).to.equal(false);
+  });
+
   it("a client's stale close is answered by the node with its best voucher inside the dispute window", async () => {
     const n = await node();
     const { file } = randomFile(tmpDir(), 3 * LEAF_SIZE);

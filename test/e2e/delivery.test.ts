@@ -67,4 +67,22 @@ describe("e2e › paid delivery", function () {
     expect((await usdc.balanceOf(c.identity.address)) - clientBefore).to.equal(-signed);
     expect((await readChannel(world.gov.channels, channelId)).status).to.equal("Closed");
   });
+
+  it("reuses an open channel and tops it up (permit, one transaction) when its deposit is short", async () => {
+    const node = await startNode(world);
+    nodes.push(node);
+    const c = await startClient(world);
+    clients.push(c);
+    const key = node.identity.address.toLowerCase();
+    const opened = await c.client.channelFor(key, 1_000n);
+    expect(opened.deposit).to.equal(1_000_000n); // the minimum deposit
+    const reused = await c.client.channelFor(key, 500_000n);
+    expect(reused.channelId).to.equal(opened.channelId);
+    expect(reused.deposit).to.equal(opened.deposit);
+    const nonceBefore = await world.provider.getTransactionCount(c.identity.address);
+    const topped = await c.client.channelFor(key, 3_000_000n);
+    expect(topped.channelId).to.equal(opened.channelId);
+    expect(topped.deposit - topped.signed >= 3_000_000n).to.equal(true);
+    expect(await world.provider.getTransactionCount(c.identity.address)).to.equal(nonceBefore + 1);
+  });
 });
