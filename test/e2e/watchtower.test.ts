@@ -1,0 +1,200 @@
+/**
+ * The watchtower end to end, as a real process (`bin/cdn-watchtower.js`, spawned with
+ * process.execPath) against the devnet (a real Hardhat node with the whole protocol deployed):
+ *
+ *   cdn-watchtower init → start → the node pushes its best voucher → the watchtower is restarted
+ *   (it must still hold it) → the node goes offline → the payer closes with nothing claimed (stale)
+ *   → the watchtower disputes inside the window → settle → exact balances for operator, treasury,
+ *   beneficiary and payer → cdn-watchtower status.
+ *
+ * These are the commands of docs/watchtower-guide.md. The node side is the node key's libp2p host
+ * with the watchtower client library's pusher (what the node agent calls after each stored voucher).
+ */
+import { expect } from "chai";
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { writeFileSync } from "node:fs";
+import path from "node:path";
+import { HDNodeWallet, JsonRpcProvider, Mnemonic, Wallet } from "ethers";
+import { startDevnet, stopProcess, ROOT, type Devnet } from "../helpers/processes.js";
+import { connectContracts, readChannel } from "../../agents/chain/contracts.js";
+import { readDeployment } from "../../agents/chain/deployment.js";
+import { identityFromSecret } from "../../agents/runtime/keys.js";
+import { createHost } from "../../agents/runtime/host.js";
+import { registerNode } from "../../agents/node/registration.js";
+import { createWatchtowerPusher } from "../../agents/watchtower/client.js";
+import { openChannel, voucher, USDC } from "../agents/watchtower/fixture.js";
+import { tmpDir } from "./delivery-fixture.js";
+
+const CLI = ["--disable-warning=ExperimentalWarning", path.join(ROOT, "bin/cdn-watchtower.js")];
+const devKey = (i: number) => HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase("test test test test test test test test test test test junk"), `m/44'/60'/0'/0/${i}`).privateKey;
+
+function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [...CLI, ...args], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout!.on("data", (d) => (stdout += d));
+    child.stderr!.on("data", (d) => (stderr += d));
+    child.on("exit", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+interface Running {
+  child: ChildProcess;
+  ready: { address: string; peerId: string; addrs: string[] };
+  output: () => string;
+}
+
+function startTower(args: string[], env: NodeJS.ProcessEnv): Promise<Running> {
+  const child = spawn(process.execPath, [...CLI, ...args, "start"], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  let buffer = "";
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`watchtower not ready:\n${out}`)), 60_000);
+    child.stderr!.on("data", (d) => (out += d));
+    child.stdout!.on("data", (d: Buffer) => {
+      out += d;
+      buffer += d.toString();
+      const lines = buffer.split("\n");
+      buffer = lines.pop()!;
+      for (const line of lines) {
+        if (line.includes('"ready":true')) {
+          clearTimeout(timer);
+          resolve({ child, ready: JSON.parse(line), output: () => out });
+        }
+      }
+    });
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`watchtower exited with ${code}:\n${out}`));
+    });
+  });
+}
+
+describe("e2e › watchtower as a real process", function () {
+  this.timeout(180_000);
+  let devnet: Devnet;
+  const children: ChildProcess[] = [];
+
+  before(async () => {
+    devnet = await startDevnet();
+  });
+
+  after(async () => {
+    for (const c of children) await stopProcess(c);
+    await devnet?.stop();
+  });
+
+  it("a stale payer close while the node is offline is disputed inside the window; exact payouts; survives a restart", async () => {
+    const env = { ...devnet.env };
+    const provider = new JsonRpcProvider(devnet.rpcUrl, undefined, { cacheTimeout: -1 });
+    const deployment = readDeployment(31337, devnet.deploymentsDir);
+    const node = identityFromSecret(devKey(4));
+    const operator = new Wallet(devKey(6), provider);
+    const payer = identityFromSecret(devKey(3));
+    const beneficiary = identityFromSecret(randomBytes(32)).address.toLowerCase();
+    const payerContracts = connectContracts(deployment, new Wallet(payer.wallet.privateKey, provider));
+    const { usdc, channels } = payerContracts;
+    const domain = payerContracts.domains.paymentChannel;
+    let nodeHost: Awaited<ReturnType<typeof createHost>> | undefined;
+    try {
+      // 1. the watchtower: init (imports a funded devnet key: it pays dispute gas), config, start
+      const dataDir = tmpDir("cdn-tower-proc-");
+      const args = ["--data-dir", dataDir];
+      let r = await runCli([...args, "init", "--import", devKey(5)], env);
+      expect(r.code, r.stderr).to.equal(0);
+      expect(r.stdout).to.include(new Wallet(devKey(5)).address);
+      writeFileSync(
+        path.join(dataDir, "config.json"),
+        JSON.stringify({ listen: ["/ip4/127.0.0.1/tcp/0"], confirmations: 1, pollMs: 200, disputeMarginSeconds: 600, logLevel: "debug", logPretty: false }),
+      );
+      let tower = await startTower(args, env);
+      children.push(tower.child);
+      const towerAddr = tower.ready.addrs.find((a) => a.startsWith("/ip4/127.0.0.1/"))!;
+      expect(towerAddr).to.include(`/p2p/${tower.ready.peerId}`);
+
+      // 2. a registered node (separate operator) and a payer's channel to it
+      const nodeId = await registerNode(connectContracts(deployment, new Wallet(node.wallet.privateKey, provider)), node, operator, {
+        capacityMbps: 100,
+        region: 1,
+        pricePerGiB: 1_000_000n,
+        multiaddrs: [`/ip4/127.0.0.1/tcp/1/p2p/${node.peerId}`],
+      });
+      expect(nodeId > 0n).to.equal(true);
+      const deposit = 20n * USDC;
+      const payerBefore = await usdc.balanceOf(payer.address);
+      const channelId = await openChannel(payerContracts, payer.address, node.address, deposit);
+
+      // 3. the node stores vouchers as bytes are paid and pushes each to its watchtower
+      nodeHost = await createHost({ privateKey: node.privateKey, listen: [], allow: ["/ip4/127.0.0.1"] });
+      const maxBps = 1500;
+      const pusher = createWatchtowerPusher({ watchtowers: [towerAddr], beneficiary, maxBps }, { host: nodeHost, secretKey: node.secretKey, domain });
+      const best = 12n * USDC + 345_678n;
+      for (const amount of [3n * USDC, 9n * USDC, best]) {
+        const v = voucher(domain, channelId, amount, payer.secretKey);
+        pusher.onVoucherStored(channelId, v.cumulativeAmount, v.signature);
+      }
+      await pusher.flush({ signal: AbortSignal.timeout(20_000) });
+      expect(pusher.status()[0].acknowledged[channelId]).to.equal(best.toString());
+
+      // 4. the watchtower restarts: it still holds the voucher
+      await stopProcess(tower.child);
+      r = await runCli([...args, "status", "--json"], env);
+      expect(r.code, r.stderr).to.equal(0);
+      expect(JSON.parse(r.stdout)).to.include({ channels: 1, disputes: 0 });
+      tower = await startTower(args, env);
+      children.push(tower.child);
+
+      // 5. the node goes offline; the payer closes with nothing claimed on chain (stale)
+      await pusher.stop();
+      await nodeHost.stop();
+      nodeHost = undefined;
+      expect((await readChannel(channels, channelId)).paid).to.equal(0n);
+      const treasury = await channels.TREASURY();
+      const before = { operator: await usdc.balanceOf(operator.address), treasury: await usdc.balanceOf(treasury), beneficiary: await usdc.balanceOf(beneficiary) };
+      await (await channels.closeByPayer(channelId)).wait();
+      const { closesAt } = await readChannel(channels, channelId);
+      await provider.send("evm_mine", []); // one confirmation
+
+      // 6. the watchtower disputes inside the window
+      const deadline = Date.now() + 30_000;
+      let state = await readChannel(channels, channelId);
+      while (state.paid === 0n && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        state = await readChannel(channels, channelId);
+      }
+      expect(state.paid, tower.output()).to.equal(best);
+      expect(state.status).to.equal("Closing");
+      const [disputed] = await channels.queryFilter(channels.filters.ChannelDisputed(channelId));
+      expect(disputed.args.submitter.toLowerCase()).to.equal(tower.ready.address.toLowerCase());
+      expect(disputed.args.recovered).to.equal(best);
+      expect(BigInt((await disputed.getBlock()).timestamp) <= closesAt).to.equal(true);
+
+      // 7. after the window anyone settles; the payer gets the rest of the deposit back
+      await provider.send("evm_increaseTime", [Number(closesAt - BigInt((await provider.getBlock("latest"))!.timestamp)) + 1]);
+      await provider.send("evm_mine", []);
+      await (await channels.settle(channelId)).wait();
+      expect((await readChannel(channels, channelId)).status).to.equal("Closed");
+
+      const fee = (best * BigInt(state.feeBps)) / 10_000n;
+      const bounty = (best * BigInt(Math.min(maxBps, 2000))) / 10_000n;
+      expect(await usdc.balanceOf(beneficiary)).to.equal(before.beneficiary + bounty);
+      expect(await usdc.balanceOf(treasury)).to.equal(before.treasury + fee);
+      expect(await usdc.balanceOf(operator.address)).to.equal(before.operator + best - fee - bounty);
+      expect(await usdc.balanceOf(payer.address)).to.equal(payerBefore - best);
+
+      // 8. status reports the dispute and the bounty
+      r = await runCli([...args, "status", "--json"], env);
+      expect(r.code, r.stderr).to.equal(0);
+      const status = JSON.parse(r.stdout);
+      expect(status).to.include({ channels: 1, disputes: 1, bounties: bounty.toString(), recovered: best.toString() });
+      expect(status.byOutcome).to.deep.equal({ disputed: 1 });
+      r = await runCli([...args, "status"], env);
+      expect(r.stdout).to.match(/1 disputed/);
+    } finally {
+      await nodeHost?.stop();
+      provider.destroy();
+    }
+  });
+});
