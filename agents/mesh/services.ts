@@ -26,6 +26,8 @@ export interface MeshServicesOptions {
   loopback?: boolean;
   /** gossipsub heartbeat in ms (default 1,000). */
   heartbeatIntervalMs?: number;
+  /** Default StrictNoSign (messages carry EIP-712 signatures); StrictSign only to measure its cost (bench). */
+  signaturePolicy?: "StrictNoSign" | "StrictSign";
 }
 
 /**
@@ -44,7 +46,7 @@ export function meshServices(options: MeshServicesOptions, deps: { activeSet: Pi
   const scoring = meshGossipScoring(deps.activeSet, { topics: MeshGossip.topicsFor(options.regions), ipColocationWhitelist: loopback ? ["127.0.0.1"] : [] });
   return {
     pubsub: gossipsub({
-      globalSignaturePolicy: StrictNoSign,
+      globalSignaturePolicy: options.signaturePolicy ?? StrictNoSign,
       msgIdFn: meshMessageId,
       allowPublishToZeroTopicPeers: true,
       emitSelf: false,
