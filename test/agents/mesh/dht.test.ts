@@ -36,7 +36,7 @@ describe("mesh › DHT (kad-dht, real hosts on 127.0.0.1)", function () {
       await connect(client, node);
     }
     await waitFor(async () => (await Promise.all(nodes.map((x) => inRoutingTable(x, nodes[(nodes.indexOf(x) + 1) % n].peerId)))).every(Boolean), 10_000, "routing tables");
-    const dht = (h: MeshHost) => new MeshDht({ lookupTimeoutMs: 3000 }, { dht: h.services.dht, self: h.peerId, activeSet, isBlacklisted });
+    const dht = (h: MeshHost) => new MeshDht({ lookupTimeoutMs: 15_000 }, { dht: h.services.dht, self: h.peerId, activeSet, isBlacklisted });
     return { nodes, unbonded, client, activeSet, source, dht };
   }
 
@@ -55,7 +55,7 @@ describe("mesh › DHT (kad-dht, real hosts on 127.0.0.1)", function () {
     // a raw kad-dht lookup by the client (all answers come from node servers) does not return it
     // either: servers hide non-nodes from GET_PROVIDERS answers
     const raw: string[] = [];
-    for await (const e of client.services.dht.findProviders(blobIdToCid(fromHex(BLOB)), { signal: AbortSignal.timeout(3000) })) {
+    for await (const e of client.services.dht.findProviders(blobIdToCid(fromHex(BLOB)), { signal: AbortSignal.timeout(15_000) })) {
       if (e.name === "PROVIDER") raw.push(...e.providers.map((p) => p.id.toString()));
     }
     expect(raw).to.not.include(unbonded.peerId.toString());

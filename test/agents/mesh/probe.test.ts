@@ -48,14 +48,14 @@ describe("mesh › probe protocol (/cdn/probe/1.0.0, real hosts on 127.0.0.1)", 
     const holders = await client.services.probe.discover(
       nodes.map((n) => n.peerId),
       BLOB,
-      { concurrency: 1 },
+      { concurrency: 1, collectMs: 10_000 },
     );
     expect(holders.map((h) => h.status)).to.deep.equal(["HAVE", "HAVE", "HAVE"]);
     // probed in order, one at a time: the fifth node was never asked
     expect(results.length).to.equal(4);
     expect(client.services.probe.cached(nodes[4].peerId, BLOB)).to.equal(undefined);
     expect(client.services.probe.cached(nodes[1].peerId, BLOB)?.status).to.equal("MISS");
-    const again = await client.services.probe.discover(nodes.map((n) => n.peerId), BLOB, { concurrency: 1 });
+    const again = await client.services.probe.discover(nodes.map((n) => n.peerId), BLOB, { concurrency: 1, collectMs: 10_000 });
     expect(again.every((h) => h.cached)).to.equal(true);
     expect(results.length).to.equal(4); // all from the cache
   });
@@ -68,7 +68,7 @@ describe("mesh › probe protocol (/cdn/probe/1.0.0, real hosts on 127.0.0.1)", 
   it("rate-limits inbound probes per peer; failures are reported and lower reputation", async () => {
     const source = new StaticSource();
     const activeSet = new ActiveSet({}, { source });
-    const node = await startHost({ identity: newIdentity(), role: "node", activeSet, probe: { hasBlob: () => true, ratePerPeer: 1 } });
+    const node = await startHost({ identity: newIdentity(), role: "node", activeSet, probe: { hasBlob: () => true, ratePerPeer: 1, now: () => 0 } }); // frozen clock: no refill
     const rep = new Reputation();
     const client = await startHost({
       identity: newIdentity(),
