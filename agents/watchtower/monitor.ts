@@ -63,6 +63,7 @@ export class Monitor {
   private ticking: Promise<void> | undefined;
   private readonly pending = new Map<string, Pending>();
   private sendQueue: Promise<unknown> = Promise.resolve();
+  private nextNonce: number | undefined;
   private readonly receipts = new Set<Promise<void>>();
   stats = { disputesSubmitted: 0, disputesConfirmed: 0, rpcErrors: 0 };
 
@@ -254,10 +255,21 @@ export class Monitor {
     let tx: { hash: string; wait(): Promise<unknown> };
     try {
       // one sender at a time: the wallet's nonces stay in sequence
-      tx = await this.serial(() =>
-        contracts.channels.dispute(p.channelId, held.amount, held.signature, { nodeKey: auth.value.nodeKey, beneficiary: auth.value.beneficiary, maxBps: auth.value.maxBps }, auth.signature),
-      );
+      tx = await this.serial(async () => {
+        const nonce = await this.nonce();
+        const sent = await contracts.channels.dispute(
+          p.channelId,
+          held.amount,
+          held.signature,
+          { nodeKey: auth.value.nodeKey, beneficiary: auth.value.beneficiary, maxBps: auth.value.maxBps },
+          auth.signature,
+          { nonce },
+        );
+        this.nextNonce = nonce + 1;
+        return sent;
+      });
     } catch (error) {
+      if ((error as { code?: string }).code === "NONCE_EXPIRED") this.nextNonce = undefined;
       return this.refusedOrRetry(p, error, done);
     }
     this.stats.disputesSubmitted++;
@@ -290,11 +302,23 @@ export class Monitor {
         // mined but reverted (raced by a payee close or another dispute), or the RPC failed:
         // the next attempt re-reads the channel and records what happened
         p.awaiting = false;
+        this.nextNonce = undefined;
         this.backoff(p, error);
       }
     })();
     this.receipts.add(receipt);
     void receipt.finally(() => this.receipts.delete(receipt));
+  }
+
+  /**
+   * The nonce of the next dispute: the account's pending count, or one past the last one sent if
+   * that is higher (a provider may answer the count from a cache shortly after a send).
+   */
+  private async nonce(): Promise<number> {
+    const runner = this.deps.contracts.channels.runner as { getAddress?: () => Promise<string> } | null;
+    if (!runner?.getAddress) throw new Error("the watchtower's contracts have no signer");
+    const pending = await this.deps.contracts.provider.getTransactionCount(await runner.getAddress(), "pending");
+    return this.nextNonce !== undefined && this.nextNonce > pending ? this.nextNonce : pending;
   }
 
   private serial<T>(fn: () => Promise<T>): Promise<T> {

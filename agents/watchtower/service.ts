@@ -154,6 +154,7 @@ export class WatchtowerService {
       return rejected(`invalid authorisation signature: ${(error as Error).message}`);
     }
     if (signer !== a.nodeKey) return rejected(`the authorisation is signed by ${signer}, not by ${a.nodeKey}`);
+    if (a.maxBps > 0 && /^0x0{40}$/.test(a.beneficiary)) return rejected("a bounty needs a beneficiary other than the zero address");
     const required = this.options.requiredBeneficiary?.toLowerCase();
     if (required && a.beneficiary !== required) return rejected(`this watchtower requires the beneficiary ${required}`);
     if (a.maxBps < (this.options.minBountyBps ?? 0)) return rejected(`this watchtower requires a bounty of at least ${this.options.minBountyBps} bps`);

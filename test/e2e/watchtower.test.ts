@@ -93,6 +93,7 @@ describe("e2e › watchtower as a real process", function () {
     const node = identityFromSecret(devKey(4));
     const operator = new Wallet(devKey(6), provider);
     const payer = identityFromSecret(devKey(3));
+    const payer2 = identityFromSecret(devKey(2));
     const beneficiary = identityFromSecret(randomBytes(32)).address.toLowerCase();
     const payerContracts = connectContracts(deployment, new Wallet(payer.wallet.privateKey, provider));
     const { usdc, channels } = payerContracts;
@@ -125,6 +126,9 @@ describe("e2e › watchtower as a real process", function () {
       const deposit = 20n * USDC;
       const payerBefore = await usdc.balanceOf(payer.address);
       const channelId = await openChannel(payerContracts, payer.address, node.address, deposit);
+      // a second channel, from another payer, closed in the same block range (two disputes in a row)
+      const payer2Contracts = connectContracts(deployment, new Wallet(payer2.wallet.privateKey, provider));
+      const channel2 = await openChannel(payer2Contracts, payer2.address, node.address, deposit);
 
       // 3. the node stores vouchers as bytes are paid and pushes each to its watchtower
       nodeHost = await createHost({ privateKey: node.privateKey, listen: [], allow: ["/ip4/127.0.0.1"] });
@@ -135,6 +139,9 @@ describe("e2e › watchtower as a real process", function () {
         const v = voucher(domain, channelId, amount, payer.secretKey);
         pusher.onVoucherStored(channelId, v.cumulativeAmount, v.signature);
       }
+      const best2 = 4n * USDC + 1n;
+      const v2 = voucher(domain, channel2, best2, payer2.secretKey);
+      pusher.onVoucherStored(channel2, v2.cumulativeAmount, v2.signature);
       await pusher.flush({ signal: AbortSignal.timeout(20_000) });
       expect(pusher.status()[0].acknowledged[channelId]).to.equal(best.toString());
 
@@ -142,7 +149,7 @@ describe("e2e › watchtower as a real process", function () {
       await stopProcess(tower.child);
       r = await runCli([...args, "status", "--json"], env);
       expect(r.code, r.stderr).to.equal(0);
-      expect(JSON.parse(r.stdout)).to.include({ channels: 1, disputes: 0 });
+      expect(JSON.parse(r.stdout)).to.include({ channels: 2, disputes: 0 });
       tower = await startTower(args, env);
       children.push(tower.child);
 
@@ -154,44 +161,53 @@ describe("e2e › watchtower as a real process", function () {
       const treasury = await channels.TREASURY();
       const before = { operator: await usdc.balanceOf(operator.address), treasury: await usdc.balanceOf(treasury), beneficiary: await usdc.balanceOf(beneficiary) };
       await (await channels.closeByPayer(channelId)).wait();
+      await (await payer2Contracts.channels.closeByPayer(channel2)).wait();
       const { closesAt } = await readChannel(channels, channelId);
       await provider.send("evm_mine", []); // one confirmation
 
       // 6. the watchtower disputes inside the window
       const deadline = Date.now() + 30_000;
       let state = await readChannel(channels, channelId);
-      while (state.paid === 0n && Date.now() < deadline) {
+      let state2 = await readChannel(channels, channel2);
+      while ((state.paid === 0n || state2.paid === 0n) && Date.now() < deadline) {
         await new Promise((resolve) => setTimeout(resolve, 200));
         state = await readChannel(channels, channelId);
+        state2 = await readChannel(channels, channel2);
       }
+      expect(state2.paid, tower.output()).to.equal(best2);
       expect(state.paid, tower.output()).to.equal(best);
       expect(state.status).to.equal("Closing");
       const [disputed] = await channels.queryFilter(channels.filters.ChannelDisputed(channelId));
       expect(disputed.args.submitter.toLowerCase()).to.equal(tower.ready.address.toLowerCase());
       expect(disputed.args.recovered).to.equal(best);
-      expect(BigInt((await disputed.getBlock()).timestamp) <= closesAt).to.equal(true);
+      // early in the window: before closesAt − disputeMarginSeconds
+      expect(BigInt((await disputed.getBlock()).timestamp) <= closesAt - 600n).to.equal(true);
 
       // 7. after the window anyone settles; the payer gets the rest of the deposit back
       await provider.send("evm_increaseTime", [Number(closesAt - BigInt((await provider.getBlock("latest"))!.timestamp)) + 1]);
       await provider.send("evm_mine", []);
       await (await channels.settle(channelId)).wait();
+      await (await channels.settle(channel2)).wait();
       expect((await readChannel(channels, channelId)).status).to.equal("Closed");
 
-      const fee = (best * BigInt(state.feeBps)) / 10_000n;
-      const bounty = (best * BigInt(Math.min(maxBps, 2000))) / 10_000n;
+      // fee and bounty per channel (each rounds down on its own amount)
+      const feeOf = (x: bigint) => (x * BigInt(state.feeBps)) / 10_000n;
+      const bountyOf = (x: bigint) => (x * BigInt(Math.min(maxBps, 2000))) / 10_000n;
+      const fee = feeOf(best) + feeOf(best2);
+      const bounty = bountyOf(best) + bountyOf(best2);
       expect(await usdc.balanceOf(beneficiary)).to.equal(before.beneficiary + bounty);
       expect(await usdc.balanceOf(treasury)).to.equal(before.treasury + fee);
-      expect(await usdc.balanceOf(operator.address)).to.equal(before.operator + best - fee - bounty);
+      expect(await usdc.balanceOf(operator.address)).to.equal(before.operator + best + best2 - fee - bounty);
       expect(await usdc.balanceOf(payer.address)).to.equal(payerBefore - best);
 
       // 8. status reports the dispute and the bounty
       r = await runCli([...args, "status", "--json"], env);
       expect(r.code, r.stderr).to.equal(0);
       const status = JSON.parse(r.stdout);
-      expect(status).to.include({ channels: 1, disputes: 1, bounties: bounty.toString(), recovered: best.toString() });
-      expect(status.byOutcome).to.deep.equal({ disputed: 1 });
+      expect(status).to.include({ channels: 2, disputes: 2, bounties: bounty.toString(), recovered: (best + best2).toString() });
+      expect(status.byOutcome).to.deep.equal({ disputed: 2 });
       r = await runCli([...args, "status"], env);
-      expect(r.stdout).to.match(/1 disputed/);
+      expect(r.stdout).to.match(/2 disputed/);
     } finally {
       await nodeHost?.stop();
       provider.destroy();
