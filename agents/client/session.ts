@@ -109,6 +109,8 @@ export async function runSession(req: SessionRequest, deps: SessionDeps, options
   let delivered = 0;
   let size = req.size ?? -1;
   try {
+    const chainNow = deps.chain.chainTime(); // read while the node prepares its answer
+    chainNow.catch(() => undefined);
     await framed.write(encodeFetchClientMessage({ kind: "request", request: { blobId: req.blobId, channelId: req.channelId, offset: req.offset, length: req.length } }));
     const first = await readMessage(framed);
     if (!first) throw new ProviderMisbehaviourError("ended", "The node closed the stream without an answer.");
@@ -118,7 +120,7 @@ export async function runSession(req: SessionRequest, deps: SessionDeps, options
     options.onHeader?.(header);
 
     // the serve commitment, before any byte
-    const now = await deps.chain.chainTime();
+    const now = await chainNow;
     try {
       checkServeCommitment({
         domain: deps.chain.channelDomain,

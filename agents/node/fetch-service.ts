@@ -216,13 +216,16 @@ export class FetchService {
     const client = addressOfPeer(connection.remotePeer);
     if (!client) throw new Refusal("NOT_CHANNEL_OWNER", "the peer has no secp256k1 identity");
 
-    // 2. blacklist on a fresh chain view, before anything is signed (no chain view → no service)
-    if (await this.chainRead(() => chain.isBlacklisted(request.blobId))) throw new Refusal("BLACKLISTED", "this blob is blacklisted");
+    // fresh chain reads, in parallel: blacklist, channel, chain time (no chain view → no service)
+    const fresh = this.chainRead(() => Promise.all([chain.isBlacklisted(request.blobId), chain.channel(request.channelId), chain.chainTime()]));
+    fresh.catch(() => undefined);
+    // 2. blacklist, before anything is signed
+    if ((await fresh)[0]) throw new Refusal("BLACKLISTED", "this blob is blacklisted");
     // 3. the blob
     const blob = this.deps.isOrigin() ? backend.has(request.blobId) : undefined;
     if (!blob) throw new Refusal("NOT_FOUND", "this node does not hold the blob");
     // 4. the channel
-    const [channel, now] = await this.chainRead(() => Promise.all([chain.channel(request.channelId), chain.chainTime()]));
+    const [, channel, now] = await fresh;
     if (channel.status !== "Open" || (channel.nodeKey !== this.options.nodeKey && channel.nodeId !== this.options.nodeId)) {
       throw new Refusal("CHANNEL_INSUFFICIENT", `channel ${request.channelId} is not an open channel to this node`);
     }
