@@ -269,6 +269,8 @@ export class Client {
    * and resuming from the last verified byte. Never yields an unverified byte.
    */
   fetch(blobId: string, options: FetchOptions = {}): AsyncIterable<Uint8Array> & { report: Promise<FetchReport> } {
+    // stopping the iteration early (break, throw) aborts the download
+    const stop = new AbortController();
     const queue: Uint8Array[] = [];
     let wake: (() => void) | undefined;
     let finished = false;
@@ -283,9 +285,10 @@ export class Client {
       queue.push(bytes); // verified chunk data is a fresh view per frame: no copy needed
       pending.bytes += bytes.length;
       wake?.();
-      while (pending.bytes > 16 * 1024 * 1024) await new Promise<void>((r) => (consumerWake = r));
+      while (pending.bytes > 16 * 1024 * 1024 && !stop.signal.aborted) await new Promise<void>((r) => (consumerWake = r));
     };
-    this.download(blobId, options, push).then(
+    const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
+    this.download(blobId, { ...options, signal }, push).then(
       (r) => {
         finished = true;
         resolveReport(r);
@@ -301,23 +304,31 @@ export class Client {
     const iterable = {
       report,
       async *[Symbol.asyncIterator]() {
-        for (;;) {
-          const next = queue.shift();
-          if (next) {
-            pending.bytes -= next.length;
-            consumerWake?.();
-            yield next;
-            continue;
-          }
-          if (finished) {
-            if (failure) throw failure;
-            return;
-          }
-          await new Promise<void>((r) => (wake = r));
-          wake = undefined;
+        try {
+          yield* drain();
+        } finally {
+          if (!finished) stop.abort(new Error("the consumer stopped reading"));
+          consumerWake?.();
         }
       },
     };
+    async function* drain(): AsyncGenerator<Uint8Array> {
+      for (;;) {
+        const next = queue.shift();
+        if (next) {
+          pending.bytes -= next.length;
+          consumerWake?.();
+          yield next;
+          continue;
+        }
+        if (finished) {
+          if (failure) throw failure;
+          return;
+        }
+        await new Promise<void>((r) => (wake = r));
+        wake = undefined;
+      }
+    }
     return iterable;
   }
 

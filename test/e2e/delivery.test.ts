@@ -68,6 +68,22 @@ describe("e2e › paid delivery", function () {
     expect((await readChannel(world.gov.channels, channelId)).status).to.equal("Closed");
   });
 
+  it("stopping the iteration early aborts the download", async () => {
+    const node = await startNode(world);
+    nodes.push(node);
+    const { file } = randomFile(tmpDir(), 40 * 262_144);
+    const [blob] = await node.agent.publish([file]);
+    const c = await startClient(world);
+    clients.push(c);
+    const it = c.client.fetch(blob.blobId);
+    for await (const piece of it) {
+      expect(piece.length).to.be.greaterThan(0);
+      break;
+    }
+    const error = await it.report.then(() => undefined, (e) => e);
+    expect(error).to.be.instanceOf(Error);
+  });
+
   it("reuses an open channel and tops it up (permit, one transaction) when its deposit is short", async () => {
     const node = await startNode(world);
     nodes.push(node);
