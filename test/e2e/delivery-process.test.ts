@@ -121,6 +121,16 @@ describe("e2e › node agent as a real process", function () {
       expect(r.code, r.stderr).to.equal(0);
       expect(r.stdout).to.match(/verified from 0x[0-9a-f]{40}; paid 0\.\d+ USDC/);
       expect(readFileSync(out).equals(data)).to.equal(true);
+      r = await runCli(CLIENT_CLI, ["--data-dir", clientDir, "channels", "list"], env);
+      expect(r.code, r.stderr).to.equal(0);
+      expect(r.stdout).to.match(/^0x[0-9a-f]{64}\s+Open\s+node 0x[0-9a-f]{40}\s+deposit 1\.0 USDC\s+signed 0\.00\d+ USDC/m);
+      r = await runCli(NODE_CLI, [...args, "status", "--json"], env);
+      expect(r.code, r.stderr).to.equal(0);
+      const status = JSON.parse(r.stdout);
+      expect(status).to.include({ nodeId: nodeId.toString(), active: true, origin: true, blobs: 1, channels: 2 });
+      r = await runCli(NODE_CLI, [...args, "exit"], env);
+      expect(r.code, r.stderr).to.equal(0);
+      expect(r.stdout).to.match(/deregistered; its bond can be withdrawn after/);
       r = await runCli(CLIENT_CLI, ["--data-dir", clientDir, "fetch", "0x1234", "-o", out], env);
       expect(r.code).to.equal(1);
       expect(r.stderr.trim()).to.equal('cdn-client: "0x1234" is not a blob id (0x followed by 64 hex digits).');
