@@ -1,6 +1,6 @@
 /**
- * The watchtower end to end, as a real process (`bin/cdn-watchtower.js`, spawned with
- * process.execPath) against the devnet (a real Hardhat node with the whole protocol deployed):
+ * The watchtower end to end, as a real process (the `cdn-watchtower` npm script's command line,
+ * spawned with process.execPath) against the devnet (a real Hardhat node with the whole protocol deployed):
  *
  *   cdn-watchtower init → start → the node pushes its best voucher → the watchtower is restarted
  *   (it must still hold it) → the node goes offline → the payer closes with nothing claimed (stale)
@@ -26,7 +26,8 @@ import { createWatchtowerPusher } from "../../agents/watchtower/client.js";
 import { openChannel, voucher, USDC } from "../agents/watchtower/fixture.js";
 import { tmpDir } from "./delivery-fixture.js";
 
-const CLI = ["--disable-warning=ExperimentalWarning", path.join(ROOT, "bin/cdn-watchtower.js")];
+/** Exactly what `npm run cdn-watchtower -- <args>` runs (package.json), as docs/watchtower-guide.md shows it. */
+const CLI = ["--disable-warning=ExperimentalWarning", "--import", "tsx", path.join(ROOT, "agents/watchtower/cli/index.ts")];
 const devKey = (i: number) => HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase("test test test test test test test test test test test junk"), `m/44'/60'/0'/0/${i}`).privateKey;
 
 function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
