@@ -150,6 +150,10 @@ async function main(): Promise<void> {
     console.log(`| paid / raw (median) | | ${((paidMed / rawMed) * 100).toFixed(0)} % (target ≥ 70 %, goal 90 %) |`);
     console.log(`| time to first byte (median; paid: verified, incl. probe, chain reads, commitment check) | ${median(rawResults.map((r) => r.ttfb)).toFixed(1)} ms | ${median(paidResults.map((r) => r.ttfb)).toFixed(1)} ms |`);
     console.log(`| vouchers per second (median) | | ${vps.toFixed(0)} (${median(paidResults.map((r) => r.vouchers))} per run) |`);
+    for (const line of node.output().split("\n").filter((l) => l.includes('"fetch served"')).slice(-runs)) {
+      const { bytes, creditWaits } = JSON.parse(line) as { bytes: number; creditWaits: number };
+      console.log(`node: served ${bytes} bytes, waited for a voucher ${creditWaits} times`);
+    }
     await host.stop();
     store.close();
   } finally {

@@ -86,7 +86,7 @@ export class FetchService {
   /** Best stored voucher per channel (mirror of the store, for the hot path). */
   private readonly best = new Map<string, bigint>();
   private readonly waiters = new Map<string, Set<() => void>>();
-  stats = { streams: 0, bytesSent: 0, vouchers: 0, refusals: 0 };
+  stats = { streams: 0, bytesSent: 0, vouchers: 0, refusals: 0, creditWaits: 0 };
 
   constructor(
     private readonly options: FetchServiceOptions,
@@ -296,6 +296,7 @@ export class FetchService {
     const historyBefore = store.paidBy(channel.payer) - (store.voucher(channelId)?.amount ?? 0n);
     const maxUnpaidNow = () => windowValue(creditWindow(this.options.credit, price, historyBefore + this.bestVoucher(channelId)), price);
     let sent = 0;
+    let waits = 0;
     let owed = base;
     const end = range.first + range.count;
     // read ahead a few leaves so the disk is never on the stream's critical path
@@ -315,6 +316,8 @@ export class FetchService {
           if (voucherError) throw voucherError;
           if (clientEnded) throw new Error("the client stopped before paying");
           const before = this.bestVoucher(channelId);
+          waits++;
+          this.stats.creditWaits++;
           await this.waitForVoucher(channelId, this.limits.voucherWaitMs, controller.signal);
           if (this.bestVoucher(channelId) === before && !voucherError && !clientEnded) throw new Error("no voucher within the wait; credit window exhausted");
         }
@@ -334,7 +337,7 @@ export class FetchService {
       if (voucherError) throw voucherError;
       await framed.close();
       await Promise.race([reader, new Promise((r) => setTimeout(r, 2000).unref())]);
-      log.info({ channelId, blobId: blob.blobId, bytes: sent, owed: owed.toString(), paid: this.bestVoucher(channelId).toString() }, "fetch served");
+      log.info({ channelId, blobId: blob.blobId, bytes: sent, owed: owed.toString(), paid: this.bestVoucher(channelId).toString(), creditWaits: waits }, "fetch served");
     } finally {
       for (const r of reads) r.catch(() => undefined);
     }
