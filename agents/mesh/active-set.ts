@@ -64,6 +64,8 @@ export interface ActiveSetOptions {
   refreshIntervalMs?: number;
   /** Lifetime of a per-key answer (default 30 s). */
   keyTtlMs?: number;
+  /** How long the snapshot is trusted for keys it holds (default twice the refresh period). */
+  snapshotTrustMs?: number;
   /** Ids scanned per activeNodes call (default 200). */
   pageSize?: number;
   /** Most per-key answers remembered (default 10,000). */
@@ -99,6 +101,7 @@ export class ActiveSet {
     this.opts = {
       refreshIntervalMs: options.refreshIntervalMs ?? ACTIVE_SET_REFRESH_MS,
       keyTtlMs: options.keyTtlMs ?? ACTIVE_SET_KEY_TTL_MS,
+      snapshotTrustMs: options.snapshotTrustMs ?? 2 * (options.refreshIntervalMs ?? ACTIVE_SET_REFRESH_MS),
       pageSize: options.pageSize ?? 200,
       maxCachedKeys: options.maxCachedKeys ?? 10_000,
     };
@@ -192,15 +195,16 @@ export class ActiveSet {
   }
 
   /**
-   * Asks the chain about a key unless a fresh answer is at hand (snapshot younger than keyTtlMs
-   * holding the key, or a cached per-key answer). Throws ChainReadError.
+   * Asks the chain about a key unless a fresh answer is at hand (a cached per-key answer, or a
+   * snapshot younger than snapshotTrustMs holding the key): gossip validation of known nodes
+   * costs no chain read. Throws ChainReadError.
    */
   async isActive(nodeKey: string, options: { signal?: AbortSignal } = {}): Promise<boolean> {
     const key = nodeKey.toLowerCase();
     const t = this.now();
     const cached = this.keyCache.get(key);
     if (cached && t - cached.at <= this.opts.keyTtlMs) return cached.active;
-    if (this.snapshot.has(key) && t - this.snapshotAt <= this.opts.keyTtlMs) return true;
+    if (this.snapshot.has(key) && t - this.snapshotAt <= this.opts.snapshotTrustMs) return true;
     let active: boolean;
     try {
       active = await this.deps.source.isActive(key, options);

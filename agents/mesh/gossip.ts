@@ -249,7 +249,8 @@ export class MeshGossip {
   }
 
   /** Publishes the node's announcement now on the global and its region's topic. */
-  async announce(): Promise<void> {
+  async announce(options: { signal?: AbortSignal } = {}): Promise<void> {
+    options.signal?.throwIfAborted();
     const a = this.signAnnouncement();
     const data = encodeGossipMessage({ kind: "announcement", announcement: a });
     this.lastPublishedAt = this.now();
@@ -273,8 +274,9 @@ export class MeshGossip {
   }
 
   /** Publishes a content record signed by this origin's content key (global topic). */
-  async publishContentRecord(record: Signed<ContentRecordValue>): Promise<void> {
+  async publishContentRecord(record: Signed<ContentRecordValue>, options: { signal?: AbortSignal } = {}): Promise<void> {
     if (this.opts.role !== "node") throw new MeshArgumentError("clients never publish");
+    options.signal?.throwIfAborted();
     await this.deps.pubsub.publish(TOPIC_GLOBAL, encodeGossipMessage({ kind: "contentRecord", record }));
   }
 

@@ -56,6 +56,23 @@ describe("mesh › active set", () => {
     expect(await set.isActivePeer(late.peerId)).to.equal(true);
   });
 
+  it("trusts the snapshot for the keys it holds for twice the refresh period, then asks again", async () => {
+    let t = 0;
+    const member = newIdentity();
+    const source = new StaticSource().add(member.address);
+    const set = new ActiveSet({ refreshIntervalMs: 60_000, keyTtlMs: 1000 }, { source, now: () => t });
+    await set.refresh();
+    const reads = source.reads;
+    t += 119_000;
+    expect(await set.isActive(member.address)).to.equal(true);
+    expect(source.reads).to.equal(reads); // validation of a known node costs no chain read
+    source.keys.clear(); // it left the set meanwhile
+    t += 2000;
+    expect(await set.isActive(member.address)).to.equal(false);
+    expect(source.reads).to.equal(reads + 1);
+    expect(set.has(member.address)).to.equal(false); // the fresher per-key answer wins over the snapshot
+  });
+
   it("chain failures surface as ChainReadError and let the view go stale, so the node refuses", async () => {
     let t = 0;
     const source = new StaticSource().add(newIdentity().address);
