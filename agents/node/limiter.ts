@@ -109,12 +109,17 @@ export class CapacityLimiter {
     if (!r.ok) throw r.error;
   }
 
-  /** Waits until `bytes` tokens are available and takes them (for streams already admitted). */
+  /** Waits until `bytes` tokens are available and takes them (for streams already admitted; more than the bucket is taken in pieces). */
   async acquire(bytes: number, options: { signal?: AbortSignal } = {}): Promise<void> {
-    for (;;) {
+    let remaining = bytes;
+    while (remaining > 0) {
       options.signal?.throwIfAborted();
-      const r = this.tryAcquire(Math.min(bytes, this.burstBytes));
-      if (r.ok) return;
+      const take = Math.min(remaining, this.burstBytes);
+      const r = this.tryAcquire(take);
+      if (r.ok) {
+        remaining -= take;
+        continue;
+      }
       await new Promise<void>((resolve, reject) => {
         const timer = setTimeout(done, r.error.retryAfterMs);
         function done(): void {
