@@ -50,6 +50,8 @@ export interface FetchServiceOptions {
   pricePerGiB: bigint;
   credit: CreditConfig;
   limits?: Partial<typeof FETCH_LIMITS>;
+  /** Register the simple probe responder here (default true). Off when the mesh's probe service (agents/mesh/probe.ts) answers probes, fed by `hasBlob`/`offer`. */
+  serveProbe?: boolean;
 }
 
 export interface FetchServiceDeps {
@@ -101,12 +103,22 @@ export class FetchService {
 
   async register(host: Registrar): Promise<void> {
     await host.handle(PROTOCOL_FETCH, (s, c) => this.handleFetch(s, c), { maxInboundStreams: this.limits.maxInboundStreams, maxOutboundStreams: this.limits.maxOutboundStreams });
-    await host.handle(PROTOCOL_PROBE, (s) => this.handleProbe(s), { maxInboundStreams: PROBE_LIMITS.maxInboundStreams, maxOutboundStreams: PROBE_LIMITS.maxOutboundStreams });
+    if (this.options.serveProbe ?? true) await host.handle(PROTOCOL_PROBE, (s) => this.handleProbe(s), { maxInboundStreams: PROBE_LIMITS.maxInboundStreams, maxOutboundStreams: PROBE_LIMITS.maxOutboundStreams });
+  }
+
+  /** Size of a blob this node serves now (origin backend, recognized), or undefined: for a probe responder. */
+  hasBlob(blobId: string): number | undefined {
+    return this.deps.isOrigin() ? this.deps.backend.has(blobId)?.size : undefined;
+  }
+
+  /** The node's current offer: for a probe responder or gossip announcements. */
+  offer(): { pricePerGiB: bigint; load: number; busy: boolean } {
+    return { pricePerGiB: this.options.pricePerGiB, load: this.load, busy: this.active >= this.limits.maxActiveFetches };
   }
 
   async unregister(host: Registrar): Promise<void> {
     await host.unhandle(PROTOCOL_FETCH);
-    await host.unhandle(PROTOCOL_PROBE);
+    if (this.options.serveProbe ?? true) await host.unhandle(PROTOCOL_PROBE);
   }
 
   private bestVoucher(channelId: string): bigint {
