@@ -26,7 +26,7 @@ export { WatchtowerRejectedError, WatchtowerStaleError, WatchtowerUnreachableErr
 
 /** What pushing needs from a libp2p host. */
 export interface Dialer {
-  dialProtocol(peer: Multiaddr, protocols: string | string[], options?: { signal?: AbortSignal }): Promise<Stream>;
+  dialProtocol(peer: Multiaddr, protocols: string | string[], options?: { signal?: AbortSignal; force?: boolean }): Promise<Stream>;
 }
 
 export interface VoucherUpdate {
@@ -69,11 +69,30 @@ export async function pushToWatchtower(
   options: { signal?: AbortSignal; timeoutMs?: number } = {},
 ): Promise<WatchtowerResponseMsg[]> {
   const ma = parseTarget(target);
-  const name = ma.toString();
   const signal = AbortSignal.any([AbortSignal.timeout(options.timeoutMs ?? PUSHER_DEFAULTS.timeoutMs), ...(options.signal ? [options.signal] : [])]);
+  try {
+    return await pushOnce(dialer, ma, auth, updates, signal, options.timeoutMs, false);
+  } catch (error) {
+    // a connection the watchtower dropped (a restart) can look alive for a moment: one retry on a fresh one
+    if (!(error instanceof WatchtowerUnreachableError) || signal.aborted) throw error;
+    return pushOnce(dialer, ma, auth, updates, signal, options.timeoutMs, true);
+  }
+}
+
+async function pushOnce(
+  dialer: Dialer,
+  ma: Multiaddr,
+  auth: Signed<WatchtowerAuthValue>,
+  updates: VoucherUpdate[],
+  signal: AbortSignal,
+  timeoutMs: number | undefined,
+  force: boolean,
+): Promise<WatchtowerResponseMsg[]> {
+  const name = ma.toString();
+  const options = { timeoutMs };
   let framed: FramedStream | undefined;
   try {
-    const stream = await dialer.dialProtocol(ma, PROTOCOL_WATCHTOWER, { signal });
+    const stream = await dialer.dialProtocol(ma, PROTOCOL_WATCHTOWER, { signal, force });
     framed = new FramedStream(stream, { readCap: FRAME_CAPS.WatchtowerResponse, idleTimeoutMs: options.timeoutMs ?? PUSHER_DEFAULTS.timeoutMs, signal });
     await framed.write(encodeWatchtowerRequest({ kind: "auth", auth }));
     for (const u of updates) {
@@ -90,10 +109,16 @@ export async function pushToWatchtower(
     if (authAnswer.status !== "OK") throw new WatchtowerRejectedError(name, authAnswer.message);
     return rest;
   } catch (error) {
-    framed?.abort(error as Error);
+    framed?.abort(error instanceof Error ? error : new Error(describe(error)));
     if (error instanceof WatchtowerRejectedError) throw error;
-    throw new WatchtowerUnreachableError(name, (error as Error).message ?? String(error), { cause: error });
+    throw new WatchtowerUnreachableError(name, describe(error), { cause: error });
   }
+}
+
+function describe(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  if (typeof Event !== "undefined" && error instanceof Event) return `the stream failed (${error.type} event)`;
+  return String(error);
 }
 
 /** Pushes one voucher; resolves on OK, throws WatchtowerStaleError, WatchtowerRejectedError or WatchtowerUnreachableError. */

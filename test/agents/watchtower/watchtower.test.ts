@@ -17,11 +17,16 @@ import { signTyped } from "../../../agents/protocol/signed.js";
 import { createWatchtowerPusher, pushToWatchtower, pushVoucher, signWatchtowerAuth } from "../../../agents/watchtower/client.js";
 import { WatchtowerRejectedError, WatchtowerStaleError } from "../../../agents/watchtower/errors.js";
 import { WatchtowerStore } from "../../../agents/watchtower/store.js";
+import { PROTOCOL_WATCHTOWER } from "../../../agents/watchtower/constants.js";
+import { FramedStream } from "../../../agents/runtime/framed.js";
+import { decodeWatchtowerResponse, encodeWatchtowerRequest, FRAME_CAPS } from "../../../agents/protocol/wire/messages.js";
+import { multiaddr } from "@multiformats/multiaddr";
+import { freePort } from "../../e2e/delivery-fixture.js";
 import { dialOnlyHost, openChannel, registeredNode, startWatchtower, voucher, waitFor, USDC, type NodeKeys } from "./fixture.js";
 
 /** Asserts `error` is an instance of `cls` (and its message matches `re`). */
 function expectRejection(error: unknown, cls: new (...args: never[]) => Error, re?: RegExp): void {
-  expect(error).to.be.instanceOf(cls);
+  expect(error, String((error as Error)?.message)).to.be.instanceOf(cls);
   if (re) expect((error as Error).message).to.match(re);
 }
 
@@ -56,12 +61,12 @@ describe("watchtower › service and monitor (real hosts, real contracts)", func
   });
 
   /** A watchtower; pass the identity of a stopped one to restart it (a fresh identity otherwise: a running peer id would be reused by the dialler). */
-  async function tower(dir = tmpDir("cdn-tower-"), identity?: Identity) {
+  async function tower(dir = tmpDir("cdn-tower-"), identity?: Identity, options: Parameters<typeof startWatchtower>[3] = {}) {
     if (!identity) {
       identity = identityFromSecret(randomBytes(32));
       await world.fund(identity.address, 0n);
     }
-    const t = await startWatchtower(identity, world.contractsFor(identity), dir);
+    const t = await startWatchtower(identity, world.contractsFor(identity), dir, options);
     stops.push(t.stop);
     return { ...t, dir, identity };
   }
@@ -214,5 +219,65 @@ describe("watchtower › service and monitor (real hosts, real contracts)", func
     expect(again.tower.monitor.queued.concat(again.store.disputes(channelId).map((d) => d.channelId))).to.include(channelId);
     await waitFor(() => again.store.disputes(channelId).find((d) => d.outcome === "disputed"), "the dispute");
     expect((await readChannel(world.gov.channels, channelId)).paid).to.equal(2n * USDC);
+  });
+
+  it("validates at the edge: an undecodable frame and an update without an authorisation are REJECTED; an oversized frame ends the stream", async () => {
+    const t = await tower();
+    const channelId = await channel();
+    const stream = await otherHost.dialProtocol(multiaddr(t.addr), PROTOCOL_WATCHTOWER);
+    const framed = new FramedStream(stream, { readCap: FRAME_CAPS.WatchtowerResponse, idleTimeoutMs: 5000 });
+    await framed.write(Uint8Array.from([0x0a, 0xff, 0xff, 0xff]));
+    const garbage = decodeWatchtowerResponse((await framed.read())!);
+    expect(garbage.status).to.equal("REJECTED");
+    const v = voucher(domain(), channelId, USDC, payer.secretKey);
+    await framed.write(encodeWatchtowerRequest({ kind: "update", voucher: { value: { channelId, cumulativeAmount: v.cumulativeAmount }, signature: v.signature } }));
+    const noAuth = decodeWatchtowerResponse((await framed.read())!);
+    expect(noAuth).to.deep.equal({ status: "REJECTED", message: "no authorisation from this node key: send a WatchtowerAuth first" });
+    await framed.write(new Uint8Array(FRAME_CAPS.WatchtowerRequest + 1));
+    const after = await framed.read().then(
+      (b) => b,
+      () => undefined,
+    );
+    expect(after, "no answer to an oversized frame").to.equal(undefined);
+    framed.abort(new Error("done"));
+    expect(t.store.voucher(channelId)).to.equal(undefined);
+  });
+
+  it("the pusher retries a watchtower that is down and delivers once it is back", async () => {
+    const dir = tmpDir("cdn-tower-");
+    const port = await freePort();
+    const listen = [`/ip4/127.0.0.1/tcp/${port}`];
+    const first = await tower(dir, undefined, { listen });
+    const addr = first.addr;
+    await first.stop();
+    stops.pop();
+    const channelId = await channel();
+    const pusher = createWatchtowerPusher({ watchtowers: [addr], beneficiary, maxBps: 100, retryBaseMs: 100, retryMaxMs: 300, timeoutMs: 2000 }, { host: nodeHost, secretKey: node.identity.secretKey, domain: domain() });
+    stops.push(() => pusher.stop());
+    const v = voucher(domain(), channelId, 2n * USDC, payer.secretKey);
+    pusher.onVoucherStored(channelId, v.cumulativeAmount, v.signature);
+    await waitFor(() => pusher.status()[0].lastError, "a failed push");
+    expect(pusher.status()[0].pending).to.equal(1);
+    const back = await tower(dir, first.identity, { listen });
+    await pusher.flush({ signal: AbortSignal.timeout(15_000) });
+    expect(back.store.voucher(channelId)!.amount).to.equal(2n * USDC);
+    expect(pusher.status()[0]).to.include({ pending: 0, lastError: undefined });
+  });
+
+  it("with a dispute delay, a node that answers itself keeps the bounty: the watchtower records not_needed and pays nothing", async () => {
+    const t = await tower(undefined, undefined, { disputeDelaySeconds: 3600, disputeMarginSeconds: 600 });
+    const channelId = await channel();
+    const v = voucher(domain(), channelId, 3n * USDC, payer.secretKey);
+    await pushVoucher(nodeHost, t.addr, authOf(node, 2000), v);
+    await (await world.contractsFor(payer).channels.closeByPayer(channelId)).wait();
+    await waitFor(() => t.tower.monitor.queued.includes(channelId), "the queued dispute");
+    // the node is online and claims by itself within the window
+    await (await world.contractsFor(node.identity).channels.claim(channelId, v.cumulativeAmount, v.signature)).wait();
+    const beneficiaryBefore = await world.gov.usdc.balanceOf(beneficiary);
+    await world.connection.networkHelpers.time.increase(3601);
+    const record = await waitFor(() => t.store.disputes(channelId)[0], "an outcome");
+    expect(record.outcome).to.equal("not_needed");
+    expect(t.tower.monitor.stats.disputesSubmitted).to.equal(0);
+    expect(await world.gov.usdc.balanceOf(beneficiary)).to.equal(beneficiaryBefore);
   });
 });
