@@ -1,5 +1,4 @@
 #!/usr/bin/env -S node --disable-warning=ExperimentalWarning
-// cdn-client: runs the TypeScript CLI through tsx (registered here, so it works from any directory).
-import { register } from "tsx/esm/api";
-register();
-await import("../agents/client/cli/index.ts");
+// cdn-client: the client's CLI (agents/client/cli/index.ts), run through tsx on Node 22.
+import { launch } from "./launch.js";
+await launch("cdn-client", "agents/client/cli/index.ts", import.meta.url);

@@ -1,5 +1,4 @@
 #!/usr/bin/env -S node --disable-warning=ExperimentalWarning
-// cdn-node: runs the TypeScript CLI through tsx (registered here, so it works from any directory).
-import { register } from "tsx/esm/api";
-register();
-await import("../agents/node/cli/index.ts");
+// cdn-node: the node agent's CLI (agents/node/cli/index.ts), run through tsx on Node 22.
+import { launch } from "./launch.js";
+await launch("cdn-node", "agents/node/cli/index.ts", import.meta.url);

@@ -49,7 +49,7 @@ export const NodeConfigSchema = z.object({
       gasPriceWei: uint("credit.gasPriceWei").default(DEFAULT_CREDIT.gasPriceWei),
       usdcPerEth: uint("credit.usdcPerEth").default(DEFAULT_CREDIT.usdcPerEth),
     })
-    .default({} as never),
+    .prefault({}),
   claimThreshold: uint("claimThreshold").default(DEFAULT_EARNINGS.claimThreshold),
   logLevel: z.enum(["trace", "debug", "info", "warn", "error", "silent"]).default("info"),
   logPretty: z.union([z.boolean(), z.enum(["true", "false", "1", "0"]).transform((s) => s === "true" || s === "1")]).optional(),

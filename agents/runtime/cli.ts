@@ -32,7 +32,7 @@ export function loadConfig<S extends z.ZodType>(schema: S, file: string | undefi
 export function envOverrides(prefix: string, keys: string[]): Record<string, string | undefined> {
   const out: Record<string, string | undefined> = {};
   for (const key of keys) {
-    const name = prefix + key.replace(/[A-Z]/g, (c) => "_" + c).toUpperCase();
+    const name = prefix + key.replace(/GiB/g, "Gib").replace(/[A-Z]/g, (c) => "_" + c).toUpperCase();
     if (process.env[name] !== undefined) out[key] = process.env[name];
   }
   return out;

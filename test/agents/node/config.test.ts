@@ -1,0 +1,38 @@
+import { expect } from "chai";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { loadNodeConfig } from "../../../agents/node/config.js";
+import { loadClientConfig } from "../../../agents/client/config.js";
+import { ConfigError } from "../../../agents/runtime/errors.js";
+
+describe("node › config", () => {
+  const saved = { ...process.env };
+  afterEach(() => {
+    for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
+    Object.assign(process.env, saved);
+  });
+
+  it("merges file, environment (CDN_NODE_*, CDN_RPC_URL) and flags, in that order, with defaults", () => {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), "cdn-cfg-"));
+    writeFileSync(path.join(dataDir, "config.json"), JSON.stringify({ pricePerGiB: "7", region: 3, listen: ["/ip4/127.0.0.1/tcp/1"] }));
+    process.env.CDN_NODE_PRICE_PER_GIB = "9";
+    process.env.CDN_RPC_URL = "http://127.0.0.1:9999";
+    const cfg = loadNodeConfig({ dataDir, capacityMbps: "250" });
+    expect(cfg.pricePerGiB).to.equal(9n);
+    expect(cfg.region).to.equal(3);
+    expect(cfg.capacityMbps).to.equal(250);
+    expect(cfg.rpcUrl).to.equal("http://127.0.0.1:9999");
+    expect(cfg.keyFile).to.equal(path.join(dataDir, "node.key"));
+    expect(cfg.credit.openGas).to.equal(190_000n);
+    expect(cfg.confirmations).to.equal(2);
+  });
+
+  it("names every bad field in one sentence", () => {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), "cdn-cfg-"));
+    writeFileSync(path.join(dataDir, "config.json"), JSON.stringify({ region: 70000, pricePerGiB: "-1" }));
+    expect(() => loadNodeConfig({ dataDir })).to.throw(ConfigError, /region: Too big.*|pricePerGiB: pricePerGiB must be a non-negative integer/);
+    process.env.CDN_CLIENT_MAX_PRICE_PER_GIB = "lots";
+    expect(() => loadClientConfig({ dataDir })).to.throw(ConfigError, /maxPricePerGiB: must be a non-negative integer/);
+  });
+});
