@@ -102,6 +102,8 @@ export interface MeshGossipOptions {
   announceIntervalMs?: number;
   /** Accepted timestamp distance in seconds (default 60). */
   maxSkewSeconds?: number;
+  /** Least time between two announcements of this node (default MIN_REPUBLISH_MS, 5 s). */
+  minRepublishMs?: number;
 }
 
 export interface MeshGossipDependencies {
@@ -158,6 +160,7 @@ export class MeshGossip {
       ...options,
       announceIntervalMs: options.announceIntervalMs ?? ANNOUNCE_INTERVAL_MS,
       maxSkewSeconds: options.maxSkewSeconds ?? ANNOUNCE_MAX_SKEW_SECONDS,
+      minRepublishMs: options.minRepublishMs ?? MIN_REPUBLISH_MS,
     };
     this.deps = deps;
     this.now = deps.now ?? Date.now;
@@ -265,7 +268,7 @@ export class MeshGossip {
     const offer = this.deps.signer!.offer();
     const key = offerKey({ ...offer, region: this.deps.signer!.region });
     if (key === this.lastOffer) return;
-    const wait = Math.max(0, this.lastPublishedAt + MIN_REPUBLISH_MS - this.now());
+    const wait = Math.max(0, this.lastPublishedAt + this.opts.minRepublishMs - this.now());
     this.pendingChange = setTimeout(() => {
       this.pendingChange = undefined;
       this.announce().catch((e: unknown) => this.deps.onError?.(e as Error));

@@ -30,7 +30,8 @@ describe("mesh › gossip (real registry, real hosts on 127.0.0.1)", function ()
     services = [];
   });
 
-  async function setup() {
+  async function setup(timing: { announceIntervalMs?: number; minRepublishMs?: number } = {}) {
+    const price = { value: 10_000n };
     const chainId = ctx.chainId;
     const nodeRegistryDomain = Eip712Domain.from(domainFor("nodeRegistry", chainId, await ctx.registry.getAddress()));
     const originRegistryDomain = Eip712Domain.from(domainFor("originRegistry", chainId, await ctx.origins.getAddress()));
@@ -50,12 +51,12 @@ describe("mesh › gossip (real registry, real hosts on 127.0.0.1)", function ()
       received.set(name, []);
       records.set(name, []);
       const g = new MeshGossip(
-        { role, regions: [1], nodeRegistryDomain, originRegistryDomain, announceIntervalMs: 3_600_000 },
+        { role, regions: [1], nodeRegistryDomain, originRegistryDomain, announceIntervalMs: timing.announceIntervalMs ?? 3_600_000, minRepublishMs: timing.minRepublishMs },
         {
           pubsub: host.services.pubsub,
           activeSet,
           origins,
-          signer: role === "node" ? { secretKey: identity.secretKey, nodeKey: identity.address, region: 1, offer: () => ({ multiaddrs: host.getMultiaddrs().map(String), pricePerGiB: 10_000n, load: 100 }) } : undefined,
+          signer: role === "node" ? { secretKey: identity.secretKey, nodeKey: identity.address, region: 1, offer: () => ({ multiaddrs: host.getMultiaddrs().map(String), pricePerGiB: price.value, load: 100 }) } : undefined,
           onValidation: (o) => outcomes.get(name)!.push(o),
         },
       );
@@ -77,7 +78,7 @@ describe("mesh › gossip (real registry, real hosts on 127.0.0.1)", function ()
     // start without the initial announcement racing the subscriptions: U and A publish explicitly below
     for (const g of [gB, gC]) await g.start();
     await waitFor(() => A.services.pubsub.getSubscribers(TOPIC_GLOBAL).length >= 2 && U.services.pubsub.getSubscribers(TOPIC_GLOBAL).length >= 1, 10_000, "subscriptions");
-    return { A, B, U, C, a, b, u, gA, gB, gU, gC, outcomes, received, records, regA, nodeRegistryDomain, originRegistryDomain };
+    return { A, B, U, C, a, b, u, gA, gB, gU, gC, outcomes, received, records, regA, nodeRegistryDomain, originRegistryDomain, price };
   }
 
   it("delivers a valid announcement to nodes and to the subscribing client", async () => {
@@ -93,6 +94,21 @@ describe("mesh › gossip (real registry, real hosts on 127.0.0.1)", function ()
     await waitFor(() => new Set(received.get("B")!.map((e) => e.topic)).size === 2, 10_000, "both topics");
     expect(new Set(received.get("B")!.map((e) => e.topic))).to.deep.equal(new Set([TOPIC_GLOBAL, topicForRegion(1)]));
     expect(gA.announcements()).to.deep.equal([]); // a node does not receive its own messages
+  });
+
+  it("re-announces on its period and when its offer changes, with increasing sequences", async () => {
+    const { a, gA, received, price } = await setup({ announceIntervalMs: 400, minRepublishMs: 300 });
+    const fromA = () => received.get("B")!.filter((e) => e.topic === TOPIC_GLOBAL && e.announcement.value.nodeKey === a.address.toLowerCase());
+    await gA.start();
+    await waitFor(() => fromA().length >= 3, 10_000, "periodic announcements");
+    const seqs = fromA().map((e) => e.announcement.value.sequence);
+    expect(seqs.every((x, i) => i === 0 || x > seqs[i - 1])).to.equal(true);
+    gA.offerChanged(); // nothing changed: no extra message is scheduled
+    price.value = 12_345n;
+    gA.offerChanged();
+    gA.offerChanged(); // coalesced with the previous call
+    await waitFor(() => fromA().some((e) => e.announcement.value.pricePerGiB === 12_345n), 10_000, "announcement of the new price");
+    expect(latestOf(received.get("B")!, a.address).value.pricePerGiB).to.equal(12_345n);
   });
 
   it("rejects an announcement from an unregistered key and penalises the peer that sent it", async () => {
@@ -168,3 +184,9 @@ describe("mesh › gossip (real registry, real hosts on 127.0.0.1)", function ()
 });
 
 import { signNodeAnnouncement as signNodeAnnouncementFast } from "../../../agents/protocol/signed.js";
+
+/** The highest-sequence announcement of `nodeKey` among the events. */
+function latestOf(events: AnnouncementEvent[], nodeKey: string) {
+  const mine = events.filter((e) => e.announcement.value.nodeKey === nodeKey.toLowerCase());
+  return mine.reduce((x, y) => (y.announcement.value.sequence > x.announcement.value.sequence ? y : x)).announcement;
+}
