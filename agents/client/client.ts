@@ -351,16 +351,21 @@ export class Client {
     if (await this.deps.chain.isBlacklisted(blobId)) throw new FetchRefusedError("BLACKLISTED", "this blob is on the on-chain blacklist");
     const candidates = await this.candidates(blobId, options);
     if (candidates.length === 0) throw new NoProviderError(`No active node offers blob ${blobId}.`);
-    const size = candidates[0].size;
+    // the size comes from a verified content record; until one arrived, the probe's answer is an estimate
+    let known: number | undefined;
+    const sizeNow = () => known ?? candidates[0].size;
     const offset = options.range?.offset ?? 0;
-    if (offset > size) throw new NoProviderError(`The range starts past the end of the ${size}-byte blob.`);
-    const end = options.range?.length ? Math.min(size, offset + options.range.length) : size;
+    if (offset > sizeNow()) throw new NoProviderError(`The range starts past the end of the ${sizeNow()}-byte blob.`);
+    const endNow = () => (options.range?.length ? Math.min(sizeNow(), offset + options.range.length) : sizeNow());
     let position = offset;
-    const report: FetchReport = { bytes: 0, size, paid: 0n, providers: [] };
+    const report: FetchReport = { bytes: 0, size: sizeNow(), paid: 0n, providers: [] };
+    const learn = (size: number | undefined) => {
+      if (known === undefined && size !== undefined && size >= 0) known = report.size = size;
+    };
     const failed = new Set<string>();
     const attempts = this.options.maxAttempts ?? 6;
     let lastError: unknown;
-    for (let attempt = 0; attempt < attempts && (position < end || (end === offset && report.providers.length === 0)); attempt++) {
+    for (let attempt = 0; attempt < attempts && (position < endNow() || (endNow() === offset && report.providers.length === 0)); attempt++) {
       signal?.throwIfAborted();
       const pick = candidates.find((c) => !failed.has(c.nodeKey));
       if (!pick) break;
@@ -371,14 +376,14 @@ export class Client {
       }
       const maxPrice = active.pricePerGiB;
       // deposit needed: the rest of the range (whole leaves), plus one leaf of slack
-      const need = amountOwed(BigInt(end - position + 2 * 262_144), maxPrice) + 1n;
+      const need = amountOwed(BigInt(endNow() - position + 2 * 262_144), maxPrice) + 1n;
       const channel = await this.channelFor(pick.nodeKey, need, { signal });
       const entry = { nodeKey: pick.nodeKey, channelId: channel.channelId, bytes: 0, outcome: "ok" };
       report.providers.push(entry);
       try {
         const result = await this.withChannelLock(channel.channelId, () =>
           runSession(
-            { peer: this.addrs(pick.node), nodeKey: pick.nodeKey, maxPricePerGiB: maxPrice, channelId: channel.channelId, blobId, offset: position, length: end - position, size },
+            { peer: this.addrs(pick.node), nodeKey: pick.nodeKey, maxPricePerGiB: maxPrice, channelId: channel.channelId, blobId, offset: position, length: options.range?.length ? offset + options.range.length - position : 0, size: known },
             { host: this.deps.host, chain: this.deps.chain, store: this.deps.store, address: this.address, secretKey: this.deps.identity.secretKey },
             {
               signal,
@@ -390,16 +395,18 @@ export class Client {
                 entry.bytes += bytes.length;
                 report.bytes += bytes.length;
                 await push(bytes);
-                options.onProgress?.({ bytes: position - offset, total: end - offset, paid: report.paid + (this.deps.store.channel(channel.channelId)!.signed - channel.signed), provider: pick.nodeKey });
+                options.onProgress?.({ bytes: position - offset, total: endNow() - offset, paid: report.paid + (this.deps.store.channel(channel.channelId)!.signed - channel.signed), provider: pick.nodeKey });
               },
             },
           ),
         );
         report.paid += result.signed - channel.signed;
+        learn(result.size);
         this.reputation.record(pick.nodeKey, 1);
-        if (position >= end) break;
+        if (position >= endNow()) break;
       } catch (error) {
         const e = error as SessionError;
+        learn(e.size);
         report.paid += this.deps.store.channel(channel.channelId)!.signed - channel.signed;
         lastError = e;
         entry.outcome = (e as { code?: string }).code ?? e.name;
@@ -410,9 +417,9 @@ export class Client {
         if (e instanceof FetchRefusedError && e.refusal === "BLACKLISTED") throw e;
       }
     }
-    if (position < end) {
+    if (position < endNow()) {
       const why = lastError instanceof Error ? ` Last error: ${lastError.message}` : "";
-      throw new NoProviderError(`The download stopped at byte ${position} of ${end}: no provider left.${why}`, { cause: lastError });
+      throw new NoProviderError(`The download stopped at byte ${position} of ${endNow()}: no provider left.${why}`, { cause: lastError });
     }
     return report;
   }
