@@ -1,5 +1,4 @@
 #!/usr/bin/env -S node --disable-warning=ExperimentalWarning
-// cdn-watchtower: runs the TypeScript CLI through tsx (registered here, so it works from any directory).
-import { register } from "tsx/esm/api";
-register();
-await import("../agents/watchtower/cli/index.ts");
+// cdn-watchtower: the watchtower's CLI (agents/watchtower/cli/index.ts), run through tsx on Node 22.
+import { launch } from "./launch.js";
+await launch("cdn-watchtower", "agents/watchtower/cli/index.ts", import.meta.url);
