@@ -147,6 +147,38 @@ describe("e2e › paid delivery under attack", function () {
     expect(windowValue(window, n.agent.pricePerGiB)).to.be.lessThan(openCost(DEFAULT_CREDIT));
   });
 
+  it("a voucher signed by someone else ends the stream with BAD_VOUCHER and is not stored", async () => {
+    const n = await node();
+    const { file } = randomFile(tmpDir(), 4 * LEAF_SIZE);
+    const [blob] = await n.agent.publish([file]);
+    const c = await client();
+    const channel = await c.client.openChannel(n.identity.address.toLowerCase(), 1_000_000n);
+    const stranger = (await client()).identity;
+    const seen = { bytes: 0 };
+    const error = await runSession(
+      { peer: multiaddr(`${n.multiaddr}/p2p/${n.identity.peerId}`), nodeKey: n.identity.address.toLowerCase(), maxPricePerGiB: n.agent.pricePerGiB, channelId: channel.channelId, blobId: blob.blobId, offset: 0, length: 0 },
+      { host: c.client.deps.host, chain: c.client.deps.chain, store: c.store, address: c.client.address, secretKey: stranger.secretKey },
+      { onData: (b) => void (seen.bytes += b.length) },
+    ).then(() => undefined, (e) => e);
+    expect(error).to.be.instanceOf(FetchRefusedError);
+    expect((error as FetchRefusedError).refusal).to.equal("BAD_VOUCHER");
+    expect(n.agent.fetch!.bestFor(channel.channelId)).to.equal(0n);
+    expect(n.store.voucher(channel.channelId)).to.equal(undefined);
+  });
+
+  it("a node at its concurrency limit answers BUSY with a retry-after", async () => {
+    const n = await node({ options: { fetchLimits: { maxActiveFetches: 0, retryAfterMs: 1500 } } });
+    const { file } = randomFile(tmpDir(), LEAF_SIZE);
+    const [blob] = await n.agent.publish([file]);
+    const c = await client();
+    const channel = await c.client.openChannel(n.identity.address.toLowerCase(), 1_000_000n);
+    const { run, seen } = session(c, n, channel.channelId, blob.blobId);
+    const error = await run.then(() => undefined, (e) => e);
+    expect((error as FetchRefusedError).refusal).to.equal("BUSY");
+    expect((error as FetchRefusedError).retryAfterMs).to.equal(1500);
+    expect(seen.header).to.equal(false);
+  });
+
   it("a node that is no longer a recognized origin ignores its backend (probe MISS, fetch NOT_FOUND)", async () => {
     const n = await node();
     const { file } = randomFile(tmpDir(), LEAF_SIZE);
