@@ -29,6 +29,8 @@ export const WatchtowerConfigSchema = z.object({
   maxLogRange: int(1, 100_000).default(MONITOR_DEFAULTS.maxLogRange),
   disputeDelaySeconds: int(0, 7 * 86_400).default(MONITOR_DEFAULTS.disputeDelaySeconds),
   disputeMarginSeconds: int(0, 7 * 86_400).default(MONITOR_DEFAULTS.disputeMarginSeconds),
+  /** Serve Prometheus metrics on 127.0.0.1:<port>/metrics (unset: no endpoint). */
+  metricsPort: int(0, 65535).optional(),
   logLevel: z.enum(["trace", "debug", "info", "warn", "error", "silent"]).default("info"),
   logPretty: z.union([z.boolean(), z.enum(["true", "false", "1", "0"]).transform((s) => s === "true" || s === "1")]).optional(),
 });
@@ -47,6 +49,7 @@ export const ENV_KEYS = [
   "maxLogRange",
   "disputeDelaySeconds",
   "disputeMarginSeconds",
+  "metricsPort",
   "logLevel",
   "logPretty",
 ];

@@ -18,6 +18,7 @@ import { ChainFollower } from "../chain/follower.js";
 import { silentLogger, type Logger } from "../runtime/logger.js";
 import type { WatchtowerChainView } from "./chain.js";
 import { MONITOR_DEFAULTS } from "./constants.js";
+import type { WatchtowerMetrics } from "./metrics.js";
 import type { DisputeOutcome, WatchtowerStore } from "./store.js";
 
 export interface MonitorOptions {
@@ -37,6 +38,7 @@ export interface MonitorDeps {
   chain: WatchtowerChainView;
   store: WatchtowerStore;
   logger?: Logger;
+  metrics?: WatchtowerMetrics;
 }
 
 interface Pending {
@@ -91,6 +93,7 @@ export class Monitor {
         onLogs: (logs) => this.onLogs(logs),
         onError: (error, attempt) => {
           this.stats.rpcErrors++;
+          this.deps.metrics?.rpcErrors.inc();
           this.log.warn({ err: (error as Error).message, attempt }, "chain follower: RPC error, backing off");
         },
       },
@@ -213,6 +216,7 @@ export class Monitor {
       now = await this.deps.chain.chainTime();
     } catch (error) {
       this.stats.rpcErrors++;
+      this.deps.metrics?.rpcErrors.inc();
       this.log.warn({ err: (error as Error).message }, "chain time read failed; retrying");
       return;
     }
@@ -236,6 +240,9 @@ export class Monitor {
     const done = (outcome: DisputeOutcome, detail: string, extra: { txHash?: string; recovered?: bigint; bounty?: bigint; beneficiary?: string } = {}) => {
       this.pending.delete(p.channelId);
       store.recordDispute({ channelId: p.channelId, amount: held.amount, outcome, detail, recovered: extra.recovered ?? 0n, bounty: extra.bounty ?? 0n, txHash: extra.txHash, beneficiary: extra.beneficiary });
+      this.deps.metrics?.disputes.inc({ outcome });
+      if (extra.recovered) this.deps.metrics?.recovered.inc(Number(extra.recovered));
+      if (extra.bounty) this.deps.metrics?.bounties.inc(Number(extra.bounty));
       this.log.info({ channelId: p.channelId, outcome, detail, txHash: extra.txHash }, `dispute ${outcome}`);
     };
     let state: ChannelState;
@@ -342,6 +349,7 @@ export class Monitor {
 
   private backoff(p: Pending, error: unknown): void {
     this.stats.rpcErrors++;
+    this.deps.metrics?.rpcErrors.inc();
     const delay = Math.min(this.o.retryMaxMs, this.o.retryBaseMs * 2 ** Math.min(p.attempts, 10));
     p.retryAt = Date.now() + delay;
     p.attempts++;

@@ -27,6 +27,7 @@ import { silentLogger, type Logger } from "../runtime/logger.js";
 import { addressOfPeer } from "../runtime/peers.js";
 import type { WatchtowerChainView } from "./chain.js";
 import { PROTOCOL_WATCHTOWER, WATCHTOWER_LIMITS } from "./constants.js";
+import type { WatchtowerMetrics } from "./metrics.js";
 import type { SignedAuth, WatchtowerStore } from "./store.js";
 
 export interface WatchtowerServiceOptions {
@@ -41,6 +42,7 @@ export interface WatchtowerServiceDeps {
   chain: WatchtowerChainView;
   store: WatchtowerStore;
   logger?: Logger;
+  metrics?: WatchtowerMetrics;
   /** Called after an update was stored (the monitor disputes at once if the channel is closing). */
   onStored?: (channel: ChannelState, amount: bigint) => void;
 }
@@ -108,6 +110,7 @@ export class WatchtowerService {
         const body = await framed.read();
         if (!body) break;
         let outcome: Outcome;
+        let kind: "auth" | "update" | undefined;
         if (n >= this.limits.maxMessagesPerStream) {
           outcome = rejected(`at most ${this.limits.maxMessagesPerStream} messages per stream`);
         } else if (!peer) {
@@ -120,6 +123,7 @@ export class WatchtowerService {
             outcome = rejected((error as Error).message);
             msg = undefined;
           }
+          kind = msg?.kind;
           if (msg?.kind === "auth") {
             outcome = await this.acceptAuth(peer, msg.auth);
             if (outcome.status === "OK") auth = msg.auth;
@@ -130,6 +134,7 @@ export class WatchtowerService {
           }
         }
         this.stats[outcome.status === "OK" ? "accepted" : outcome.status === "STALE" ? "stale" : "rejected"]++;
+        this.deps.metrics?.requests.inc({ kind: kind ?? "invalid", result: outcome.status.toLowerCase() });
         if (outcome.status !== "OK") log.info({ status: outcome.status, reason: outcome.message }, "watchtower request refused");
         await framed.write(encodeWatchtowerResponse(outcome));
         if (outcome.status === "REJECTED" && n >= this.limits.maxMessagesPerStream) break;

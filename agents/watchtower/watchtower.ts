@@ -12,6 +12,7 @@ import { watchtowerChainView, type WatchtowerChainView } from "./chain.js";
 import { Monitor, type MonitorOptions } from "./monitor.js";
 import { watchtowerService, type WatchtowerService, type WatchtowerServiceOptions } from "./service.js";
 import type { WatchtowerStore } from "./store.js";
+import type { WatchtowerMetrics } from "./metrics.js";
 
 export interface WatchtowerOptions extends MonitorOptions, Omit<WatchtowerServiceOptions, "limits"> {
   listen: string[];
@@ -28,6 +29,7 @@ export interface WatchtowerDeps {
   store: WatchtowerStore;
   chain?: WatchtowerChainView;
   logger?: Logger;
+  metrics?: WatchtowerMetrics;
 }
 
 export class Watchtower {
@@ -42,7 +44,7 @@ export class Watchtower {
   ) {
     this.log = deps.logger ?? silentLogger();
     this.chain = deps.chain ?? watchtowerChainView(deps.contracts);
-    this.monitor = new Monitor(options, { contracts: deps.contracts, chain: this.chain, store: deps.store, logger: this.log.child({ module: "monitor" }) });
+    this.monitor = new Monitor(options, { contracts: deps.contracts, chain: this.chain, store: deps.store, logger: this.log.child({ module: "monitor" }), metrics: deps.metrics });
   }
 
   get address(): string {
@@ -59,7 +61,7 @@ export class Watchtower {
     options.signal?.throwIfAborted();
     const service = watchtowerService(
       { requiredBeneficiary: this.options.requiredBeneficiary, minBountyBps: this.options.minBountyBps, limits: this.options.limits },
-      { chain: this.chain, store: this.deps.store, logger: this.log.child({ module: "service" }), onStored: (channel) => this.monitor.onStored(channel) },
+      { chain: this.chain, store: this.deps.store, logger: this.log.child({ module: "service" }), metrics: this.deps.metrics, onStored: (channel) => this.monitor.onStored(channel) },
     );
     this.host = (await createHost({
       privateKey: this.deps.identity.privateKey,

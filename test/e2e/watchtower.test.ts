@@ -43,7 +43,7 @@ function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number 
 
 interface Running {
   child: ChildProcess;
-  ready: { address: string; peerId: string; addrs: string[] };
+  ready: { address: string; peerId: string; addrs: string[]; metrics?: string };
   output: () => string;
 }
 
@@ -109,7 +109,7 @@ describe("e2e › watchtower as a real process", function () {
       expect(r.stdout).to.include(new Wallet(devKey(5)).address);
       writeFileSync(
         path.join(dataDir, "config.json"),
-        JSON.stringify({ listen: ["/ip4/127.0.0.1/tcp/0"], confirmations: 1, pollMs: 200, disputeMarginSeconds: 600, logLevel: "debug", logPretty: false }),
+        JSON.stringify({ listen: ["/ip4/127.0.0.1/tcp/0"], confirmations: 1, pollMs: 200, disputeMarginSeconds: 600, metricsPort: 0, logLevel: "debug", logPretty: false }),
       );
       let tower = await startTower(args, env);
       children.push(tower.child);
@@ -209,6 +209,10 @@ describe("e2e › watchtower as a real process", function () {
       expect(status.byOutcome).to.deep.equal({ disputed: 2 });
       r = await runCli([...args, "status"], env);
       expect(r.stdout).to.match(/2 disputed/);
+      const metrics = await (await fetch(tower.ready.metrics!)).text();
+      expect(metrics).to.include('cdn_watchtower_disputes_total{outcome="disputed"} 2');
+      expect(metrics).to.include(`cdn_watchtower_bounties_total ${bounty}`);
+      expect(metrics).to.match(/cdn_watchtower_channels_held\{status="(closing|closed)"\} /);
     } finally {
       await nodeHost?.stop();
       provider.destroy();

@@ -1,5 +1,7 @@
 import type { Command } from "commander";
 import { action } from "../../../runtime/cli.js";
+import { startMetricsServer, type MetricsServer } from "../../../runtime/metrics.js";
+import { WatchtowerMetrics } from "../../metrics.js";
 import { Watchtower } from "../../watchtower.js";
 import { globals, watchtowerContext } from "../context.js";
 
@@ -21,6 +23,7 @@ Example:
       action("cdn-watchtower", async function (this: Command) {
         const ctx = await watchtowerContext(globals(this));
         const c = ctx.config;
+        const metrics = new WatchtowerMetrics({}, { channels: () => ctx.store.counts().byStatus });
         const tower = new Watchtower(
           {
             listen: c.listen,
@@ -34,17 +37,20 @@ Example:
             disputeDelaySeconds: c.disputeDelaySeconds,
             disputeMarginSeconds: c.disputeMarginSeconds,
           },
-          { identity: ctx.identity, contracts: ctx.contracts, store: ctx.store, logger: ctx.logger },
+          { identity: ctx.identity, contracts: ctx.contracts, store: ctx.store, logger: ctx.logger, metrics },
         );
         const stopped = new Promise<void>((resolve) => {
           process.once("SIGINT", resolve);
           process.once("SIGTERM", resolve);
         });
         await tower.start();
+        let server: MetricsServer | undefined;
+        if (c.metricsPort !== undefined) server = await startMetricsServer({ port: c.metricsPort }, { registry: metrics.registry });
         // one line on stdout that scripts can wait for
-        console.log(JSON.stringify({ ready: true, address: ctx.identity.address, peerId: tower.host!.peerId.toString(), addrs: tower.host!.getMultiaddrs().map(String) }));
+        console.log(JSON.stringify({ ready: true, address: ctx.identity.address, peerId: tower.host!.peerId.toString(), addrs: tower.host!.getMultiaddrs().map(String), metrics: server?.url }));
         await stopped;
         ctx.logger.info("stopping");
+        await server?.close();
         await tower.stop();
         ctx.close();
       }),
