@@ -280,4 +280,13 @@ describe("watchtower › service and monitor (real hosts, real contracts)", func
     expect(t.tower.monitor.stats.disputesSubmitted).to.equal(0);
     expect(await world.gov.usdc.balanceOf(beneficiary)).to.equal(beneficiaryBefore);
   });
+
+  it("an update that arrives while the channel is already closing is disputed at once", async () => {
+    const t = await tower();
+    const channelId = await channel();
+    await (await world.contractsFor(payer).channels.closeByPayer(channelId)).wait();
+    await pushVoucher(nodeHost, t.addr, authOf(node), voucher(domain(), channelId, 4n * USDC, payer.secretKey));
+    await waitFor(() => t.store.disputes(channelId).find((d) => d.outcome === "disputed"), "the dispute");
+    expect((await readChannel(world.gov.channels, channelId)).paid).to.equal(4n * USDC);
+  });
 });
