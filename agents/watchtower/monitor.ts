@@ -66,6 +66,7 @@ export class Monitor {
   private readonly pending = new Map<string, Pending>();
   private sendQueue: Promise<unknown> = Promise.resolve();
   private nextNonce: number | undefined;
+  private needsRescan = false;
   private readonly receipts = new Set<Promise<void>>();
   stats = { disputesSubmitted: 0, disputesConfirmed: 0, rpcErrors: 0 };
 
@@ -80,7 +81,16 @@ export class Monitor {
   /** Rescans held channels, then follows the chain and works the dispute queue until stop(). */
   async start(options: { signal?: AbortSignal } = {}): Promise<void> {
     const { contracts, store } = this.deps;
-    await this.rescan(options);
+    try {
+      await this.rescan(options);
+    } catch (error) {
+      // an RPC outage at start must not keep the watchtower down: the queue loop retries the rescan
+      options.signal?.throwIfAborted();
+      this.needsRescan = true;
+      this.stats.rpcErrors++;
+      this.deps.metrics?.rpcErrors.inc();
+      this.log.warn({ err: (error as Error).message }, "startup rescan failed; retrying");
+    }
     const address = await contracts.channels.getAddress();
     const iface = contracts.channels.interface;
     const topics = [iface.getEvent("ChannelCloseStarted").topicHash, iface.getEvent("ChannelClosed").topicHash];
@@ -210,6 +220,16 @@ export class Monitor {
   }
 
   private async tick(): Promise<void> {
+    if (this.needsRescan) {
+      try {
+        await this.rescan();
+        this.needsRescan = false;
+      } catch (error) {
+        this.stats.rpcErrors++;
+        this.deps.metrics?.rpcErrors.inc();
+        this.log.warn({ err: (error as Error).message }, "rescan failed; retrying");
+      }
+    }
     if (this.pending.size === 0) return;
     let now: bigint;
     try {

@@ -13,6 +13,7 @@ import { createHost } from "../../../agents/runtime/host.js";
 import { registerNode } from "../../../agents/node/registration.js";
 import { Watchtower, type WatchtowerOptions } from "../../../agents/watchtower/watchtower.js";
 import { WatchtowerStore } from "../../../agents/watchtower/store.js";
+import type { WatchtowerChainView } from "../../../agents/watchtower/chain.js";
 
 export const USDC = 1_000_000n;
 
@@ -49,9 +50,9 @@ export async function dialOnlyHost(identity: Identity) {
   return createHost({ privateKey: identity.privateKey, listen: [], allow: ["/ip4/127.0.0.1"] });
 }
 
-export async function startWatchtower(identity: Identity, contracts: Contracts, dir: string, options: Partial<WatchtowerOptions> = {}) {
+export async function startWatchtower(identity: Identity, contracts: Contracts, dir: string, options: Partial<WatchtowerOptions> = {}, chain?: WatchtowerChainView) {
   const store = new WatchtowerStore(path.join(dir, "watchtower.db"));
-  const tower = new Watchtower({ listen: ["/ip4/127.0.0.1/tcp/0"], allow: ["/ip4/127.0.0.1"], confirmations: 0, pollMs: 100, retryBaseMs: 200, ...options }, { identity, contracts, store });
+  const tower = new Watchtower({ listen: ["/ip4/127.0.0.1/tcp/0"], allow: ["/ip4/127.0.0.1"], confirmations: 0, pollMs: 100, retryBaseMs: 200, ...options }, { identity, contracts, store, chain });
   await tower.start();
   const addr = tower.host!.getMultiaddrs().map(String).find((a) => a.includes("/p2p/"))!;
   return {

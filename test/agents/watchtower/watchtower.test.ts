@@ -11,7 +11,8 @@ import path from "node:path";
 import { network } from "hardhat";
 import type { Libp2p } from "@libp2p/interface";
 import { deliveryWorld, tmpDir, type DeliveryWorld } from "../../e2e/delivery-fixture.js";
-import { readChannel } from "../../../agents/chain/contracts.js";
+import { readChannel, type Contracts } from "../../../agents/chain/contracts.js";
+import { watchtowerChainView, type WatchtowerChainView } from "../../../agents/watchtower/chain.js";
 import { identityFromSecret, type Identity } from "../../../agents/runtime/keys.js";
 import { signTyped } from "../../../agents/protocol/signed.js";
 import { createWatchtowerPusher, pushToWatchtower, pushVoucher, signWatchtowerAuth } from "../../../agents/watchtower/client.js";
@@ -61,12 +62,13 @@ describe("watchtower › service and monitor (real hosts, real contracts)", func
   });
 
   /** A watchtower; pass the identity of a stopped one to restart it (a fresh identity otherwise: a running peer id would be reused by the dialler). */
-  async function tower(dir = tmpDir("cdn-tower-"), identity?: Identity, options: Parameters<typeof startWatchtower>[3] = {}) {
+  async function tower(dir = tmpDir("cdn-tower-"), identity?: Identity, options: Parameters<typeof startWatchtower>[3] = {}, chain?: (c: Contracts) => WatchtowerChainView) {
     if (!identity) {
       identity = identityFromSecret(randomBytes(32));
       await world.fund(identity.address, 0n);
     }
-    const t = await startWatchtower(identity, world.contractsFor(identity), dir, options);
+    const contracts = world.contractsFor(identity);
+    const t = await startWatchtower(identity, contracts, dir, options, chain?.(contracts));
     stops.push(t.stop);
     return { ...t, dir, identity };
   }
@@ -288,5 +290,27 @@ describe("watchtower › service and monitor (real hosts, real contracts)", func
     await pushVoucher(nodeHost, t.addr, authOf(node), voucher(domain(), channelId, 4n * USDC, payer.secretKey));
     await waitFor(() => t.store.disputes(channelId).find((d) => d.outcome === "disputed"), "the dispute");
     expect((await readChannel(world.gov.channels, channelId)).paid).to.equal(4n * USDC);
+  });
+
+  it("an RPC outage during the startup rescan does not stop the watchtower: the rescan is retried and the close disputed", async () => {
+    const dir = tmpDir("cdn-tower-");
+    const t = await tower(dir);
+    const channelId = await channel();
+    await pushVoucher(nodeHost, t.addr, authOf(node), voucher(domain(), channelId, 3n * USDC, payer.secretKey));
+    await t.stop();
+    stops.pop();
+    await (await world.contractsFor(payer).channels.closeByPayer(channelId)).wait();
+    const store = new WatchtowerStore(path.join(dir, "watchtower.db"));
+    store.saveCursor("channels", await world.provider.getBlockNumber());
+    store.close();
+    let failures = 3;
+    const flaky = (c: Contracts): WatchtowerChainView => {
+      const real = watchtowerChainView(c);
+      return { ...real, channels: (ids) => (failures-- > 0 ? Promise.reject(new Error("RPC down")) : real.channels(ids)) };
+    };
+    const again = await tower(dir, t.identity, {}, flaky);
+    await waitFor(() => again.store.disputes(channelId).find((d) => d.outcome === "disputed"), "the dispute");
+    expect(failures).to.be.below(0);
+    expect(again.tower.monitor.stats.rpcErrors).to.be.at.least(3);
   });
 });
