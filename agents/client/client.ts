@@ -235,7 +235,6 @@ export class Client {
 
   /** An open channel to `nodeKey` with at least `need` left: reused, topped up, or opened. */
   async channelFor(nodeKey: string, need: bigint, options: { signal?: AbortSignal } = {}): Promise<ClientChannel> {
-    const minDeposit = await this.deps.contracts.params.minChannelDeposit();
     for (const local of this.deps.store.channelsFor(nodeKey)) {
       if (local.status !== "Open") continue;
       const c = await this.refreshChannel(local.channelId);
@@ -244,6 +243,7 @@ export class Client {
       if (left >= need) return c;
       return this.topUp(c.channelId, need - left + need / 2n + 1n, options);
     }
+    const minDeposit = await this.deps.contracts.params.minChannelDeposit();
     let deposit = this.options.deposit ?? 2n * need;
     if (deposit < minDeposit) deposit = minDeposit;
     if (deposit < need) deposit = need;
@@ -369,15 +369,14 @@ export class Client {
       signal?.throwIfAborted();
       const pick = candidates.find((c) => !failed.has(c.nodeKey));
       if (!pick) break;
-      const active = await this.deps.chain.activeNode(pick.nodeKey);
+      // deposit needed: the rest of the range (whole leaves) plus slack, at the probed price (≥ the on-chain one)
+      const need = amountOwed(BigInt(endNow() - position + 2 * 262_144), pick.pricePerGiB) + 1n;
+      const [active, channel] = await Promise.all([this.deps.chain.activeNode(pick.nodeKey), this.channelFor(pick.nodeKey, need, { signal })]);
       if (!active) {
         failed.add(pick.nodeKey);
         continue;
       }
       const maxPrice = active.pricePerGiB;
-      // deposit needed: the rest of the range (whole leaves), plus one leaf of slack
-      const need = amountOwed(BigInt(endNow() - position + 2 * 262_144), maxPrice) + 1n;
-      const channel = await this.channelFor(pick.nodeKey, need, { signal });
       const entry = { nodeKey: pick.nodeKey, channelId: channel.channelId, bytes: 0, outcome: "ok" };
       report.providers.push(entry);
       try {
