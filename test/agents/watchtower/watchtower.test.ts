@@ -313,4 +313,21 @@ describe("watchtower › service and monitor (real hosts, real contracts)", func
     expect(failures).to.be.below(0);
     expect(again.tower.monitor.stats.rpcErrors).to.be.at.least(3);
   });
+
+  it("retries a dispute with backoff while chain reads fail, inside the window", async () => {
+    let failures = 0;
+    const flaky = (c: Contracts): WatchtowerChainView => {
+      const real = watchtowerChainView(c);
+      return { ...real, channel: (id) => (failures-- > 0 ? Promise.reject(new Error("RPC down")) : real.channel(id)) };
+    };
+    const t = await tower(undefined, undefined, { retryBaseMs: 50, retryMaxMs: 200 }, flaky);
+    const channelId = await channel();
+    await pushVoucher(nodeHost, t.addr, authOf(node), voucher(domain(), channelId, 3n * USDC, payer.secretKey));
+    failures = 3;
+    await (await world.contractsFor(payer).channels.closeByPayer(channelId)).wait();
+    await waitFor(() => t.store.disputes(channelId).find((d) => d.outcome === "disputed"), "the dispute");
+    expect(failures).to.be.below(0);
+    expect(t.tower.monitor.stats.rpcErrors).to.be.at.least(3);
+    expect((await readChannel(world.gov.channels, channelId)).paid).to.equal(3n * USDC);
+  });
 });
