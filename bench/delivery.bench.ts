@@ -105,7 +105,9 @@ async function main(): Promise<void> {
     // warm-up: opens the channel, connects
     for await (const _ of client.fetch(blobId, { range: { offset: 0, length: 1 } }));
 
+    const cpu = (c: NodeJS.CpuUsage) => (c.user + c.system) / 1000; // ms
     const rawRun = async () => {
+      const c0 = process.cpuUsage();
       const t0 = performance.now();
       const stream = await host.dialProtocol(multiaddr(raw.addr), RAW_PROTOCOL);
       let n = 0;
@@ -115,10 +117,12 @@ async function main(): Promise<void> {
         n += piece.byteLength;
       }
       if (n !== size) throw new Error(`raw: got ${n} of ${size} bytes`);
-      return { ms: performance.now() - t0, ttfb: first };
+      const ms = performance.now() - t0;
+      return { ms, ttfb: first, cpu: cpu(process.cpuUsage(c0)) / ms };
     };
     const paidRun = async () => {
       const v0 = vouchers;
+      const c0 = process.cpuUsage();
       const t0 = performance.now();
       let n = 0;
       let first = 0;
@@ -128,10 +132,10 @@ async function main(): Promise<void> {
       }
       if (n !== size) throw new Error(`paid: got ${n} of ${size} bytes`);
       const ms = performance.now() - t0;
-      return { ms, ttfb: first, vouchers: vouchers - v0 };
+      return { ms, ttfb: first, vouchers: vouchers - v0, cpu: cpu(process.cpuUsage(c0)) / ms };
     };
-    const rawResults: { ms: number; ttfb: number }[] = [];
-    const paidResults: { ms: number; ttfb: number; vouchers: number }[] = [];
+    const rawResults: { ms: number; ttfb: number; cpu: number }[] = [];
+    const paidResults: { ms: number; ttfb: number; vouchers: number; cpu: number }[] = [];
     const streaming = (r: { ms: number; ttfb: number }) => mbps(size, r.ms - r.ttfb);
     for (let i = 0; i < runs; i++) {
       rawResults.push(await rawRun());
@@ -153,10 +157,11 @@ async function main(): Promise<void> {
     const paidStream = median(paidResults.map(streaming));
     console.log(`| streaming only, after the first byte (median) | ${rawStream.toFixed(0)} MB/s | ${paidStream.toFixed(0)} MB/s (${((paidStream / rawStream) * 100).toFixed(0)} %) |`);
     console.log(`| time to first byte (median; paid: verified, incl. probe, chain reads, commitment check) | ${median(rawResults.map((r) => r.ttfb)).toFixed(1)} ms | ${median(paidResults.map((r) => r.ttfb)).toFixed(1)} ms |`);
+    console.log(`| client process CPU (median, 100 % = one core) | ${(median(rawResults.map((r) => r.cpu)) * 100).toFixed(0)} % | ${(median(paidResults.map((r) => r.cpu)) * 100).toFixed(0)} % |`);
     console.log(`| vouchers per second (median) | | ${vps.toFixed(0)} (${median(paidResults.map((r) => r.vouchers))} per run) |`);
     for (const line of node.output().split("\n").filter((l) => l.includes('"fetch served"')).slice(-runs)) {
-      const { bytes, creditWaits } = JSON.parse(line) as { bytes: number; creditWaits: number };
-      console.log(`node: served ${bytes} bytes, waited for a voucher ${creditWaits} times`);
+      const { bytes, creditWaits, creditWaitMs } = JSON.parse(line) as { bytes: number; creditWaits: number; creditWaitMs: number };
+      console.log(`node: served ${bytes} bytes, waited for a voucher ${creditWaits} times, ${creditWaitMs} ms in all`);
     }
     await host.stop();
     store.close();

@@ -309,6 +309,7 @@ export class FetchService {
     const maxUnpaidNow = () => windowValue(creditWindow(this.options.credit, price, historyBefore + this.bestVoucher(channelId)), price);
     let sent = 0;
     let waits = 0;
+    let waitedMs = 0;
     let owed = base;
     const end = range.first + range.count;
     // read ahead a few leaves so the disk is never on the stream's critical path
@@ -330,7 +331,9 @@ export class FetchService {
           const before = this.bestVoucher(channelId);
           waits++;
           this.stats.creditWaits++;
+          const waitStart = performance.now();
           await this.waitForVoucher(channelId, this.limits.voucherWaitMs, controller.signal);
+          waitedMs += performance.now() - waitStart;
           if (this.bestVoucher(channelId) === before && !voucherError && !clientEnded) throw new Error("no voucher within the wait; credit window exhausted");
         }
         if (voucherError) throw voucherError;
@@ -349,7 +352,7 @@ export class FetchService {
       if (voucherError) throw voucherError;
       await framed.close();
       await Promise.race([reader, new Promise((r) => setTimeout(r, 2000).unref())]);
-      log.info({ channelId, blobId: blob.blobId, bytes: sent, owed: owed.toString(), paid: this.bestVoucher(channelId).toString(), creditWaits: waits }, "fetch served");
+      log.info({ channelId, blobId: blob.blobId, bytes: sent, owed: owed.toString(), paid: this.bestVoucher(channelId).toString(), creditWaits: waits, creditWaitMs: Math.round(waitedMs) }, "fetch served");
     } finally {
       for (const r of reads) r.catch(() => undefined);
     }
