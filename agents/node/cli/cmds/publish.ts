@@ -16,7 +16,8 @@ export function publishCommand(program: Command): void {
         try {
           const agent = new NodeAgent({ listen: [], backendDir: ctx.config.backendDir }, { identity: ctx.identity, contracts: ctx.contracts, store: ctx.store, logger: ctx.logger });
           const contentSecretKey = ctx.config.contentKeyFile ? loadKeyFile(ctx.config.contentKeyFile).secretKey : undefined;
-          for (const blob of await agent.publish(files, { contentSecretKey })) console.log(`${blob.blobId}  ${bytesText(blob.size)}  ${files.shift()}`);
+          const published = await agent.publish(files, { contentSecretKey });
+          published.forEach((blob, i) => console.log(`${blob.blobId}  ${bytesText(blob.size)}  ${files[i]}`));
           await agent.backend.close();
         } finally {
           ctx.close();
