@@ -18,7 +18,7 @@ import { decodeFetchServerMessage, encodeFetchClientMessage, FRAME_CAPS, type Fe
 import { FramedStream } from "../runtime/framed.js";
 import { addressOfPeer } from "../runtime/peers.js";
 import type { ClientChainView } from "./chain.js";
-import { FetchRefusedError, ProviderMisbehaviourError } from "./errors.js";
+import { ChannelError, FetchRefusedError, ProviderMisbehaviourError } from "./errors.js";
 import type { ClientStore } from "./store.js";
 
 export const HALF_MIN_WINDOW = 512 * 1024;
@@ -176,7 +176,7 @@ export async function runSession(req: SessionRequest, deps: SessionDeps, options
     const pay = async (): Promise<void> => {
       const amount = base + amountOwed(BigInt(verifiedBytes), price);
       if (amount <= signed) return;
-      if (amount > channel.deposit) throw new Error("the channel's deposit is exhausted");
+      if (amount > channel.deposit) throw new ChannelError(`The deposit of channel ${req.channelId} is used up; top it up.`);
       const signature = signVoucher(deps.chain.channelDomain, { channelId: req.channelId, cumulativeAmount: amount }, deps.secretKey);
       deps.store.recordSigned(req.channelId, amount, signature); // durable before it leaves
       signed = amount;
