@@ -101,7 +101,7 @@ async function main(): Promise<void> {
       }
     }
     const store = new CountingStore(path.join(dir, "client.db"));
-    const client = createClient({}, { host, identity, chain: clientChainView(contracts), contracts, store });
+    const client = createClient({ hashInWorker: process.env.BENCH_HASH_WORKER === "1" }, { host, identity, chain: clientChainView(contracts), contracts, store });
     // warm-up: opens the channel, connects
     for await (const _ of client.fetch(blobId, { range: { offset: 0, length: 1 } }));
 

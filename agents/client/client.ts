@@ -37,6 +37,8 @@ export interface ClientOptions {
   maxAttempts?: number;
   payEvery?: number;
   maxSkewSeconds?: bigint;
+  /** Hash leaves on a worker thread (pipelined) instead of on the stream's thread. */
+  hashInWorker?: boolean;
 }
 
 export interface ClientDeps {
@@ -389,6 +391,7 @@ export class Client {
               payEvery: this.options.payEvery,
               maxSkewSeconds: this.options.maxSkewSeconds,
               withholdVouchers: options.withholdVouchers,
+              hashInWorker: this.options.hashInWorker,
               onData: async (bytes) => {
                 position += bytes.length;
                 entry.bytes += bytes.length;

@@ -8,9 +8,9 @@
  */
 import type { Libp2p, PeerId } from "@libp2p/interface";
 import type { Multiaddr } from "@multiformats/multiaddr";
-import { PROTOCOL_FETCH, DEFAULT_COMMITMENT_SKEW_SECONDS } from "../protocol/constants.js";
-import { fromHex } from "../protocol/bytes.js";
-import { leafRangeForBytes } from "../protocol/merkle.js";
+import { PROTOCOL_FETCH, DEFAULT_COMMITMENT_SKEW_SECONDS, LEAF_SIZE } from "../protocol/constants.js";
+import { bytesEqual, fromHex } from "../protocol/bytes.js";
+import { leafLength, leafRangeForBytes } from "../protocol/merkle.js";
 import { amountOwed } from "../protocol/pricing.js";
 import { checkServeCommitment, signVoucher, verifyContentRecord } from "../protocol/signed.js";
 import { StreamVerifier } from "../protocol/verifier.js";
@@ -20,6 +20,10 @@ import { addressOfPeer } from "../runtime/peers.js";
 import type { ClientChainView } from "./chain.js";
 import { ChannelError, FetchRefusedError, ProviderMisbehaviourError } from "./errors.js";
 import type { ClientStore } from "./store.js";
+import { sharedHashPool } from "./hash-pool.js";
+
+/** Leaves hashed on the worker ahead of the one being released. */
+const HASH_DEPTH = 4;
 
 export const HALF_MIN_WINDOW = 512 * 1024;
 const MIB = 1024 * 1024;
@@ -71,6 +75,8 @@ export interface SessionOptions {
   idleTimeoutMs?: number;
   /** Receives verified bytes, trimmed to the requested range, in order. */
   onData(bytes: Uint8Array, offset: number): void | Promise<void>;
+  /** Hash leaves on a worker thread, pipelined (up to 4 leaves in flight), instead of inline. */
+  hashInWorker?: boolean;
   /** Test hook: withhold vouchers (a cheating client). */
   withholdVouchers?: boolean;
   onHeader?(header: FetchHeaderMsg): void;
@@ -184,9 +190,40 @@ export async function runSession(req: SessionRequest, deps: SessionDeps, options
       if (!options.withholdVouchers) await framed.write(encodeFetchClientMessage({ kind: "voucher", voucher: { value: { channelId: req.channelId, cumulativeAmount: amount }, signature } }));
     };
 
+    /** Releases a verified leaf (trimmed to the range) and pays when due. */
+    const accept = async (offset: number, data: Uint8Array): Promise<void> => {
+      verifiedBytes += data.length;
+      unpaid += data.length;
+      const from = Math.max(req.offset, offset);
+      const to = Math.min(end, offset + data.length);
+      if (to > from) {
+        await options.onData(data.subarray(from - offset, to - offset), from);
+        delivered += to - from;
+      }
+      if (unpaid >= payEvery()) await pay();
+    };
+    const pool = options.hashInWorker ? sharedHashPool() : undefined;
+    const leafHashes = second.leafHashes.hashes.slice();
+    const endLeaf = range.first + header.leafCount;
+    let nextLeaf = range.first;
+    const inflight: Promise<{ leafIndex: number; data: Uint8Array; digest: Uint8Array }>[] = [];
+    const settle = async (r: { leafIndex: number; data: Uint8Array; digest: Uint8Array }): Promise<void> => {
+      const k = (r.leafIndex - range.first) * 32;
+      if (!bytesEqual(r.digest, leafHashes.subarray(k, k + 32))) throw new ProviderMisbehaviourError("chunk", `Chunk ${r.leafIndex} failed verification: its hash differs from the leaf hash.`);
+      await accept(r.leafIndex * LEAF_SIZE, r.data);
+    };
+
     for (;;) {
       // pay at once if the node stalls with verified bytes unpaid (its window may be smaller than expected)
       const next = readMessage(framed);
+      next.catch(() => undefined);
+      // release leaves whose hashes came back while the stream is quiet (else a full pipeline
+      // of unpaid leaves could wait on a node that waits for their voucher)
+      while (inflight.length > 0) {
+        const first = await Promise.race([inflight[0].then(() => "job", () => "job"), next.then(() => "msg", () => "msg")]);
+        if (first === "msg") break;
+        await settle(await inflight.shift()!);
+      }
       if (unpaid > 0) {
         let timer: NodeJS.Timeout | undefined;
         const stalled = await Promise.race([next.then(() => false, () => false), new Promise<boolean>((r) => (timer = setTimeout(() => r(true), stallMs)))]);
@@ -197,24 +234,31 @@ export async function runSession(req: SessionRequest, deps: SessionDeps, options
       if (!msg) break;
       if (msg.kind === "refusal") throw new FetchRefusedError(msg.refusal.code, msg.refusal.message, msg.refusal.retryAfterMs);
       if (msg.kind !== "chunk") throw new ProviderMisbehaviourError("order", "Unexpected message among chunks.");
+      if (pool) {
+        // order and length now; the hash on the worker, checked in order as results come back
+        const leafIndex = msg.chunk.leafIndex;
+        if (leafIndex !== nextLeaf || nextLeaf >= endLeaf || msg.chunk.data.length !== leafLength(size, leafIndex)) {
+          throw new ProviderMisbehaviourError("chunk", `Chunk ${leafIndex} is out of order or has the wrong length.`);
+        }
+        nextLeaf++;
+        const job = pool.hashLeaf(msg.chunk.data).then((r) => ({ leafIndex, ...r }));
+        job.catch(() => undefined);
+        inflight.push(job);
+        while (inflight.length > HASH_DEPTH || (nextLeaf === endLeaf && inflight.length > 0)) await settle(await inflight.shift()!);
+        if (nextLeaf === endLeaf) break;
+        continue;
+      }
       let chunk;
       try {
         chunk = verifier.verifyChunk(msg.chunk.leafIndex, msg.chunk.data);
       } catch (cause) {
         throw new ProviderMisbehaviourError("chunk", `Chunk ${msg.chunk.leafIndex} failed verification: ${(cause as Error).message}`, { cause });
       }
-      verifiedBytes += chunk.data.length;
-      unpaid += chunk.data.length;
-      const from = Math.max(req.offset, chunk.offset);
-      const to = Math.min(end, chunk.offset + chunk.data.length);
-      if (to > from) {
-        await options.onData(chunk.data.subarray(from - chunk.offset, to - chunk.offset), from);
-        delivered += to - from;
-      }
-      if (unpaid >= payEvery()) await pay();
+      await accept(chunk.offset, chunk.data);
       if (verifier.complete) break;
     }
-    if (!verifier.complete) throw new ProviderMisbehaviourError("ended", `The stream ended after ${verifiedBytes} of the range's bytes.`);
+    const complete = pool ? nextLeaf === endLeaf && inflight.length === 0 : verifier.complete;
+    if (!complete) throw new ProviderMisbehaviourError("ended", `The stream ended after ${verifiedBytes} of the range's bytes.`);
     await pay();
     await framed.close();
     // drain until the node closes its side (it may still send a refusal for a bad voucher)

@@ -51,26 +51,29 @@ describe("e2e › paid delivery under attack", function () {
     }
   });
 
-  it("a node that corrupts one chunk is not paid for it, and the client finishes from another node", async () => {
-    const cheap = await node({ pricePerGiB: 500_000n, tamper: (i, d) => (i === 2 ? Uint8Array.from(d, (x, k) => (k === 7 ? x ^ 1 : x)) : d) });
-    const honest = await node();
-    const { file, data } = randomFile(tmpDir(), 5 * LEAF_SIZE + 999);
-    const [blob] = await cheap.agent.publish([file]);
-    await honest.agent.publish([file]);
-    const c = await client();
-    const out = path.join(tmpDir(), "out.bin");
-    const report = await c.client.fetchToFile(blob.blobId, out, { providers: [cheap.identity.address.toLowerCase(), honest.identity.address.toLowerCase()] });
-    expect(readFileSync(out).equals(data)).to.equal(true);
-    expect(report.providers.map((p) => p.nodeKey)).to.deep.equal([cheap.identity.address.toLowerCase(), honest.identity.address.toLowerCase()]);
-    expect(report.providers[0].outcome).to.equal("ERR_PROVIDER_MISBEHAVIOUR");
-    // the cheater is paid for exactly the two leaves that verified, not for the bad one
-    const cheatChannel = report.providers[0].channelId;
-    expect(c.store.channel(cheatChannel)!.signed).to.equal(amountOwed(2n * BigInt(LEAF_SIZE), 500_000n));
-    expect(cheap.agent.fetch!.bestFor(cheatChannel)).to.equal(amountOwed(2n * BigInt(LEAF_SIZE), 500_000n));
-    // the honest node is paid for the leaves from the resume point (leaf 2) on
-    expect(c.store.channel(report.providers[1].channelId)!.signed).to.equal(amountOwed(BigInt(data.length - 2 * LEAF_SIZE), honest.agent.pricePerGiB));
-    expect(c.client.reputation.get(cheap.identity.address.toLowerCase())).to.be.lessThan(0.5);
-  });
+  for (const hashInWorker of [false, true]) {
+    it(`a node that corrupts one chunk is not paid for it, and the client finishes from another node${hashInWorker ? " (hashing on a worker)" : ""}`, async () => {
+      const cheap = await node({ pricePerGiB: 500_000n, tamper: (i, d) => (i === 2 ? Uint8Array.from(d, (x, k) => (k === 7 ? x ^ 1 : x)) : d) });
+      const honest = await node();
+      const { file, data } = randomFile(tmpDir(), 5 * LEAF_SIZE + 999);
+      const [blob] = await cheap.agent.publish([file]);
+      await honest.agent.publish([file]);
+      const c = await startClient(world, { hashInWorker });
+      clients.push(c);
+      const out = path.join(tmpDir(), "out.bin");
+      const report = await c.client.fetchToFile(blob.blobId, out, { providers: [cheap.identity.address.toLowerCase(), honest.identity.address.toLowerCase()] });
+      expect(readFileSync(out).equals(data)).to.equal(true);
+      expect(report.providers.map((p) => p.nodeKey)).to.deep.equal([cheap.identity.address.toLowerCase(), honest.identity.address.toLowerCase()]);
+      expect(report.providers[0].outcome).to.equal("ERR_PROVIDER_MISBEHAVIOUR");
+      // the cheater is paid for exactly the two leaves that verified, not for the bad one
+      const cheatChannel = report.providers[0].channelId;
+      expect(c.store.channel(cheatChannel)!.signed).to.equal(amountOwed(2n * BigInt(LEAF_SIZE), 500_000n));
+      expect(cheap.agent.fetch!.bestFor(cheatChannel)).to.equal(amountOwed(2n * BigInt(LEAF_SIZE), 500_000n));
+      // the honest node is paid for the leaves from the resume point (leaf 2) on
+      expect(c.store.channel(report.providers[1].channelId)!.signed).to.equal(amountOwed(BigInt(data.length - 2 * LEAF_SIZE), honest.agent.pricePerGiB));
+      expect(c.client.reputation.get(cheap.identity.address.toLowerCase())).to.be.lessThan(0.5);
+    });
+  }
 
   it("a request naming someone else's channel is refused before any byte is sent", async () => {
     const n = await node();

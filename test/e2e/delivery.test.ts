@@ -68,6 +68,21 @@ describe("e2e › paid delivery", function () {
     expect((await readChannel(world.gov.channels, channelId)).status).to.equal("Closed");
   });
 
+  it("hashing leaves on a worker thread gives the same bytes and the same payment", async () => {
+    const node = await startNode(world);
+    nodes.push(node);
+    const { file, data } = randomFile(tmpDir(), 9 * 262_144 + 5);
+    const [blob] = await node.agent.publish([file]);
+    const c = await startClient(world, { hashInWorker: true });
+    clients.push(c);
+    const got = await collect(c.client.fetch(blob.blobId));
+    expect(got.equals(data)).to.equal(true);
+    const ranged = await collect(c.client.fetch(blob.blobId, { range: { offset: 5, length: 1 } }));
+    expect(ranged.equals(data.subarray(5, 6))).to.equal(true);
+    const channelId = c.store.channels()[0].channelId;
+    expect(c.store.channel(channelId)!.signed).to.equal(amountOwed(BigInt(data.length), node.agent.pricePerGiB) + amountOwed(262_144n, node.agent.pricePerGiB));
+  });
+
   it("stopping the iteration early aborts the download", async () => {
     const node = await startNode(world);
     nodes.push(node);
