@@ -19,6 +19,7 @@ import { DEFAULT_EARNINGS, Earnings, type EarningsOptions } from "./earnings.js"
 import { FetchService } from "./fetch-service.js";
 import type { FETCH_LIMITS } from "./constants.js";
 import type { NodeStore } from "./store.js";
+import { createWatchtowerPusher, type WatchtowerPusher } from "../watchtower/client.js";
 
 export interface NodeAgentOptions {
   listen: string[];
@@ -35,6 +36,12 @@ export interface NodeAgentOptions {
   allow?: string[];
   /** Overrides of the fetch service's limits and timeouts. */
   fetchLimits?: Partial<typeof FETCH_LIMITS>;
+  /** Watchtowers (multiaddrs ending with /p2p/<peer id>) that receive every stored voucher. */
+  watchtowers?: string[];
+  /** Bounty beneficiary named in the WatchtowerAuth (default: the node's operator). */
+  watchtowerBeneficiary?: string;
+  /** Bounty in basis points of what a watchtower's dispute recovers (0..2000, default 1000). */
+  watchtowerMaxBps?: number;
 }
 
 export interface NodeAgentDeps {
@@ -63,6 +70,7 @@ export class NodeAgent {
   private follower: ChainFollower | undefined;
   private timer: NodeJS.Timeout | undefined;
   private readonly credit: CreditConfig;
+  private pusher: WatchtowerPusher | undefined;
 
   constructor(
     readonly options: NodeAgentOptions,
@@ -99,10 +107,29 @@ export class NodeAgent {
     const chain = this.deps.chain ?? nodeChainView(this.deps.contracts);
     this.fetch = new FetchService(
       { nodeKey: this.address, nodeId: this.nodeId, secretKey: this.deps.identity.secretKey, pricePerGiB: this.pricePerGiB, credit: this.credit, limits: this.options.fetchLimits },
-      { chain, store: this.deps.store, backend: this.backend, logger: this.log, isOrigin: () => this.origin.recognized, tamper: this.deps.tamper },
+      {
+        chain,
+        store: this.deps.store,
+        backend: this.backend,
+        logger: this.log,
+        isOrigin: () => this.origin.recognized,
+        tamper: this.deps.tamper,
+        onVoucherStored: (channelId, amount, signature) => this.pusher?.onVoucherStored(channelId, amount, signature),
+      },
     );
     this.host = await createHost({ privateKey: this.deps.identity.privateKey, listen: this.options.listen, announce: this.options.announce, allow: this.options.allow });
     await this.fetch.register(this.host);
+    if (this.options.watchtowers?.length) {
+      const operator = (await this.deps.contracts.registry.getNode(this.nodeId)).operator;
+      this.pusher = createWatchtowerPusher(
+        { watchtowers: this.options.watchtowers, beneficiary: this.options.watchtowerBeneficiary ?? operator, maxBps: this.options.watchtowerMaxBps ?? 1000 },
+        { host: this.host, secretKey: this.deps.identity.secretKey, domain: this.deps.contracts.domains.paymentChannel, logger: this.log.child({ module: "watchtower" }) },
+      );
+      // catch up: the best voucher of every channel not known to be closed (after a restart, or a new watchtower)
+      for (const v of this.deps.store.vouchers()) {
+        if (this.deps.store.channel(v.channelId)?.status !== "Closed") this.pusher.onVoucherStored(v.channelId, v.amount, v.signature);
+      }
+    }
     const { contracts, store } = this.deps;
     const channelsAddress = await contracts.channels.getAddress();
     const closeStarted = contracts.channels.interface.getEvent("ChannelCloseStarted").topicHash;
@@ -137,6 +164,7 @@ export class NodeAgent {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     await this.follower?.stop();
+    await this.pusher?.stop();
     await this.host?.stop();
     await this.backend.close();
   }

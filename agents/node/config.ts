@@ -51,13 +51,19 @@ export const NodeConfigSchema = z.object({
     })
     .prefault({}),
   claimThreshold: uint("claimThreshold").default(DEFAULT_EARNINGS.claimThreshold),
+  /** Watchtowers that receive every stored voucher: multiaddrs ending with /p2p/<peer id>. */
+  watchtowers: list.default([]),
+  /** Who receives a watchtower's bounty (default: the node's operator). */
+  watchtowerBeneficiary: z.string().regex(/^0x[0-9a-fA-F]{40}$/, "must be a 0x-prefixed 20-byte address").optional(),
+  /** Bounty in basis points of what a watchtower's dispute recovers (the contract caps it at 2000). */
+  watchtowerMaxBps: int(0, 2000).default(1000),
   logLevel: z.enum(["trace", "debug", "info", "warn", "error", "silent"]).default("info"),
   logPretty: z.union([z.boolean(), z.enum(["true", "false", "1", "0"]).transform((s) => s === "true" || s === "1")]).optional(),
 });
 
 export type NodeConfig = z.infer<typeof NodeConfigSchema> & { keyFile: string; backendDir: string; configFile: string };
 
-export const ENV_KEYS = ["dataDir", "keyFile", "operatorKeyFile", "contentKeyFile", "listen", "announce", "region", "capacityMbps", "pricePerGiB", "backendDir", "confirmations", "pollMs", "sweepMs", "claimThreshold", "logLevel", "logPretty"];
+export const ENV_KEYS = ["dataDir", "keyFile", "operatorKeyFile", "contentKeyFile", "listen", "announce", "region", "capacityMbps", "pricePerGiB", "backendDir", "confirmations", "pollMs", "sweepMs", "claimThreshold", "watchtowers", "watchtowerBeneficiary", "watchtowerMaxBps", "logLevel", "logPretty"];
 
 export function defaultDataDir(): string {
   return process.env.CDN_NODE_DATA_DIR ?? path.join(os.homedir(), ".cdn-node");

@@ -63,6 +63,8 @@ export interface FetchServiceDeps {
   isOrigin(): boolean;
   /** Test hook: alters a leaf's bytes before sending (a corrupting node). */
   tamper?: (leafIndex: number, data: Uint8Array) => Uint8Array;
+  /** Called after a voucher was durably stored (the watchtower pusher). Must not throw or block. */
+  onVoucherStored?: (channelId: string, amount: bigint, signature: Uint8Array) => void;
 }
 
 interface Registrar {
@@ -382,6 +384,7 @@ export class FetchService {
     const best = this.bestVoucher(channelId);
     if (amount <= best) return; // stale or repeated: harmless, ignored
     this.deps.store.saveVoucher({ channelId, payer: channel.payer, amount, signature }); // fsync before it counts
+    this.deps.onVoucherStored?.(channelId, amount, signature);
     this.best.set(channelId, amount);
     this.stats.vouchers++;
     log.debug({ channelId, amount: amount.toString() }, "voucher stored");

@@ -23,6 +23,9 @@ export function startCommand(program: Command): void {
             pollMs: c.pollMs,
             sweepMs: c.sweepMs,
             allow: c.listen.some((a) => a.startsWith("/ip4/127.")) ? ["/ip4/127.0.0.1"] : [],
+            watchtowers: c.watchtowers,
+            watchtowerBeneficiary: c.watchtowerBeneficiary,
+            watchtowerMaxBps: c.watchtowerMaxBps,
           },
           { identity: ctx.identity, contracts: ctx.contracts, store: ctx.store, logger: ctx.logger },
         );
