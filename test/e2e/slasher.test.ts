@@ -1,0 +1,170 @@
+/**
+ * Invariant "no serving blacklisted blobs after the window", end to end: a local chain with the
+ * whole protocol, real libp2p hosts on 127.0.0.1, an honest origin node and a test-only
+ * misbehaving origin node (its chain view ignores the blacklist: an injected dependency, see
+ * `misbehavingChain`), and the slasher library with its own identity, channels and store.
+ */
+import { expect } from "chai";
+import path from "node:path";
+import { randomBytes } from "node:crypto";
+import { keccak256 } from "ethers";
+import { network } from "hardhat";
+import { deliveryWorld, randomFile, startClient, startNode, tmpDir, type DeliveryWorld, type TestClient, type TestNode } from "./delivery-fixture.js";
+import { nodeChainView, type NodeChainView } from "../../agents/node/chain.js";
+import type { Contracts } from "../../agents/chain/contracts.js";
+import { runSession } from "../../agents/client/session.js";
+import { FetchRefusedError } from "../../agents/client/errors.js";
+import { Slasher } from "../../agents/slasher/slasher.js";
+import { SlasherStore } from "../../agents/slasher/store.js";
+import { identityFromSecret } from "../../agents/runtime/keys.js";
+
+/** Test-only misbehaviour: a node whose chain view never sees the blacklist (so it serves blacklisted blobs). */
+export function misbehavingChain(contracts: Contracts): NodeChainView {
+  return { ...nodeChainView(contracts), isBlacklisted: async () => false };
+}
+
+describe("e2e › slasher", function () {
+  this.timeout(120_000);
+  let world: DeliveryWorld;
+  let honest: TestNode;
+  let rogue: TestNode;
+  let blobId: string;
+  const clients: TestClient[] = [];
+  const stores: SlasherStore[] = [];
+
+  async function slasherFor(identity = identityFromSecret(randomBytes(32))): Promise<{ slasher: Slasher; store: SlasherStore; client: TestClient }> {
+    const client = await startClient(world, {}, identity);
+    clients.push(client);
+    const store = new SlasherStore(path.join(tmpDir("cdn-slasher-"), "slasher.db"));
+    stores.push(store);
+    const slasher = new Slasher({ probeTimeoutMs: 10_000 }, { client: client.client, contracts: client.contracts, store });
+    return { slasher, store, client };
+  }
+
+  before(async () => {
+    world = await deliveryWorld(await network.create());
+    honest = await startNode(world);
+    rogue = await startNode(world, { chain: misbehavingChain });
+    const { file } = randomFile(tmpDir(), 2 * 262_144 + 1000);
+    [{ blobId }] = await honest.agent.publish([file]);
+    const [again] = await rogue.agent.publish([file]);
+    expect(again.blobId).to.equal(blobId);
+  });
+
+  after(async () => {
+    for (const c of clients) await c.stop();
+    for (const s of stores) s.close();
+    for (const n of [honest, rogue]) {
+      await n?.agent.stop();
+      n?.store.close();
+    }
+  });
+
+  it("before effectiveAt: the honest node refuses a blacklisted blob with no signature; the slasher waits and probes nobody", async () => {
+    await world.asTimelock((tl) => world.gov.blacklist.connect(tl).add(keccak256(blobId)).then((tx) => tx.wait()));
+    const entry = await world.gov.blacklist.entryOf(blobId);
+    expect(entry.listed).to.equal(true);
+
+    // a client asks the honest node directly (the client library would refuse before asking)
+    const c = await startClient(world);
+    clients.push(c);
+    const channel = await c.client.openChannel(honest.identity.address.toLowerCase(), 1_000_000n);
+    let headers = 0;
+    const err = await runSession(
+      { peer: honest.agent.host!.getMultiaddrs(), nodeKey: honest.identity.address.toLowerCase(), maxPricePerGiB: 10n ** 9n, channelId: channel.channelId, blobId, offset: 0, length: 0 },
+      { host: c.client.deps.host, chain: c.client.deps.chain, store: c.store, address: c.client.address, secretKey: c.identity.secretKey },
+      { onData: () => undefined, onHeader: () => void headers++ },
+    ).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).to.be.instanceOf(FetchRefusedError);
+    expect((err as FetchRefusedError).refusal).to.equal("BLACKLISTED");
+    expect(headers).to.equal(0); // no header → no serve commitment to frame the node with
+
+    const { slasher, store } = await slasherFor();
+    store.addNotices([blobId], "test");
+    const report = await slasher.runOnce();
+    expect(report.blobs).to.deep.equal([{ blobId, state: "waiting", entryId: Number(entry.entryId), effectiveAt: entry.effectiveAt }]);
+    expect(report.probes).to.have.length(0);
+    expect(store.probes()).to.have.length(0);
+  });
+
+  it("after effectiveAt: the rogue node is slashed once with the right shares; the honest node refuses, signs nothing and keeps its bond", async () => {
+    const entry = await world.gov.blacklist.entryOf(blobId);
+    await world.connection.networkHelpers.time.increaseTo(entry.effectiveAt + 1n);
+    const { gov } = world;
+    const [slashBps, rewardBps, minDeposit] = await Promise.all([gov.params.slashBps(), gov.params.slasherRewardBps(), gov.params.minChannelDeposit()]);
+    const rogueBefore = await gov.registry.getNode(rogue.nodeId);
+    const honestBefore = await gov.registry.getNode(honest.nodeId);
+    const treasuryBefore = await gov.usdc.balanceOf(world.treasury);
+    const honestStreams = honest.agent.fetch!.stats.refusals;
+
+    const { slasher, store, client } = await slasherFor();
+    const reporterBefore = await gov.usdc.balanceOf(client.identity.address);
+    store.addNotices([blobId], "test");
+    const report = await slasher.runOnce();
+
+    expect(report.blobs[0].state).to.equal("effective");
+    const byNode = new Map(report.probes.map((p) => [p.nodeKey, p]));
+    expect(byNode.get(honest.identity.address.toLowerCase())).to.include({ outcome: "refused", detail: "BLACKLISTED" });
+    expect(byNode.get(rogue.identity.address.toLowerCase())).to.include({ outcome: "commitment" });
+    expect(honest.agent.fetch!.stats.refusals).to.equal(honestStreams + 1);
+
+    expect(report.slashes).to.have.length(1);
+    const slash = report.slashes[0];
+    expect(slash.status, slash.error).to.equal("slashed");
+    expect(slash.nodeId).to.equal(rogue.nodeId);
+    const bondBefore = rogueBefore.bond + rogueBefore.unbonding;
+    const expected = (bondBefore * slashBps) / 10_000n;
+    expect(slash.slashed).to.equal(expected);
+    expect(slash.reward).to.equal((expected * rewardBps) / 10_000n);
+    expect(slash.treasury).to.equal(expected - slash.reward!);
+
+    // balances: the reporter got its share (minus the two probe channels' deposits, refunded at settle); the treasury the rest
+    const rogueAfter = await gov.registry.getNode(rogue.nodeId);
+    expect(rogueAfter.bond + rogueAfter.unbonding).to.equal(bondBefore - expected);
+    expect(await gov.usdc.balanceOf(world.treasury)).to.equal(treasuryBefore + slash.treasury!);
+    const withdrawable = await gov.channels.withdrawable(client.identity.address);
+    expect((await gov.usdc.balanceOf(client.identity.address)) + withdrawable).to.equal(reporterBefore + slash.reward! - 2n * minDeposit);
+    // the honest node: not slashed
+    const honestAfter = await gov.registry.getNode(honest.nodeId);
+    expect(honestAfter.bond + honestAfter.unbonding).to.equal(honestBefore.bond + honestBefore.unbonding);
+    // the slasher signed no voucher: nothing paid on its probe channels
+    for (const p of report.probes) expect(client.store.channel(p.channelId!)!.signed).to.equal(0n);
+
+    // a second round does nothing more
+    const again = await slasher.runOnce();
+    expect(again.probes).to.have.length(0);
+    expect(again.slashes).to.have.length(0);
+
+    // another slasher (fresh state) gets a new commitment from the rogue node, but the contract slashes once per (node, entry)
+    const other = await slasherFor();
+    other.store.addNotices([blobId], "test");
+    const second = await other.slasher.runOnce();
+    const repeat = second.slashes.find((s) => s.nodeId === rogue.nodeId);
+    if (repeat) {
+      expect(repeat.status).to.equal("failed");
+      expect(repeat.error).to.match(/AlreadySlashed|revert/);
+    } else {
+      // the slash may have pushed the rogue node below its required bond: then it is no longer active and not probed
+      expect(await gov.registry.isActiveNode(rogue.nodeId)).to.equal(false);
+    }
+    const rogueFinal = await gov.registry.getNode(rogue.nodeId);
+    expect(rogueFinal.bond + rogueFinal.unbonding).to.equal(bondBefore - expected);
+  });
+
+  it("settles its probe channels after the dispute window and gets the deposits back", async () => {
+    const s = await slasherFor();
+    // reuse the first slasher's state: the store with its closing channels
+    const store = stores[1]; // the previous test's slasher (stores[0] waited and opened nothing)
+    const closing = store.channels().filter((c) => c.status === "Closing");
+    expect(closing.length).to.equal(2);
+    await world.connection.networkHelpers.time.increase(Number(await world.gov.params.disputeWindow()) + 1);
+    const settler = new Slasher({}, { ...s.slasher.deps, store });
+    // settling is open to anyone; the refunds go to the payer (the channels' owner), not the caller
+    const settled = await settler.settleChannels();
+    expect(settled.sort()).to.deep.equal(closing.map((c) => c.channelId).sort());
+    for (const c of closing) expect((await world.gov.channels.getChannel(c.channelId)).status).to.equal(3n);
+  });
+});
