@@ -22,7 +22,7 @@ import { addressOfPeer } from "../runtime/peers.js";
 import type { ActiveNode, ClientChainView } from "./chain.js";
 import { ChannelError, FetchRefusedError, NoProviderError, ProviderMisbehaviourError } from "./errors.js";
 import { rank, Reputation, type Candidate } from "./selection.js";
-import { runSession, type SessionError } from "./session.js";
+import { runSession, type SessionError, type SessionOptions } from "./session.js";
 import type { ClientStore, ClientChannel } from "./store.js";
 
 export interface ClientOptions {
@@ -57,9 +57,21 @@ export interface FetchOptions {
   range?: { offset: number; length?: number };
   /** Only these node keys (lower-case) are considered. */
   providers?: string[];
+  /** Node keys (lower-case) never used (a cache node excludes itself). */
+  exclude?: string[];
+  /**
+   * Fetch through these nodes (lower-case keys) even if they do not hold the blob yet: cache
+   * nodes that fetch a miss upstream (fan-out). The blob must have a holder among the active nodes
+   * (its probe answer gives the size estimate; the verified content record gives the size).
+   */
+  via?: string[];
   onProgress?(p: Progress): void;
   /** Test hook: a session that withholds vouchers. */
   withholdVouchers?: boolean;
+  /** Each provider's header, as received (its commitment and record are checked before `onLeafHashes` runs). */
+  onHeader?: SessionOptions["onHeader"];
+  /** Each provider's leaf hashes for the remaining range (verified against the blob id). */
+  onLeafHashes?: SessionOptions["onLeafHashes"];
 }
 
 export interface Progress {
@@ -120,7 +132,7 @@ export class Client {
   }
 
   /** Probes one node: HAVE with size, price and round trip, or undefined. */
-  async probe(node: ActiveNode, blobId: string, options: { signal?: AbortSignal } = {}): Promise<Probed | undefined> {
+  async probe(node: ActiveNode, blobId: string, options: { signal?: AbortSignal; acceptMiss?: boolean } = {}): Promise<Probed | undefined> {
     const signal = AbortSignal.any([AbortSignal.timeout(this.options.probeTimeoutMs ?? 3000), ...(options.signal ? [options.signal] : [])]);
     try {
       const started = performance.now();
@@ -134,7 +146,7 @@ export class Client {
       if (!body) return undefined;
       const r = decodeProbeResponse(body);
       const rttMs = performance.now() - started;
-      if (r.status !== "HAVE") return undefined;
+      if (r.status !== "HAVE" && !(options.acceptMiss && r.status === "MISS")) return undefined;
       const price = r.pricePerGiB > node.pricePerGiB ? r.pricePerGiB : node.pricePerGiB;
       return { nodeId: node.nodeId, nodeKey: node.nodeKey, pricePerGiB: price, rttMs, node, size: r.size };
     } catch (error) {
@@ -144,9 +156,19 @@ export class Client {
   }
 
   /** Candidates holding the blob, best first. */
-  async candidates(blobId: string, options: { signal?: AbortSignal; providers?: string[] } = {}): Promise<Probed[]> {
+  async candidates(blobId: string, options: { signal?: AbortSignal; providers?: string[]; exclude?: string[]; via?: string[] } = {}): Promise<Probed[]> {
     let nodes = await this.bootstrap(options);
+    if (options.via) {
+      const via = options.via;
+      const all = nodes.filter((n) => !options.exclude?.includes(n.nodeKey)).slice(0, this.options.maxProbes ?? 16);
+      const answers = await Promise.all(all.map((n) => this.probe(n, blobId, { signal: options.signal, acceptMiss: via.includes(n.nodeKey) })));
+      const holder = answers.find((p) => p !== undefined && p.size > 0);
+      if (!holder) return [];
+      const through = answers.filter((p): p is Probed => p !== undefined && via.includes(p.nodeKey)).map((p) => ({ ...p, size: p.size || holder.size }));
+      return rank(through, (k) => this.reputation.get(k)) as Probed[];
+    }
     if (options.providers) nodes = nodes.filter((n) => options.providers!.includes(n.nodeKey));
+    if (options.exclude) nodes = nodes.filter((n) => !options.exclude!.includes(n.nodeKey));
     const max = this.options.maxPricePerGiB;
     if (max !== undefined) nodes = nodes.filter((n) => n.pricePerGiB <= max);
     nodes = nodes.slice(0, this.options.maxProbes ?? 16);
@@ -392,6 +414,8 @@ export class Client {
               maxSkewSeconds: this.options.maxSkewSeconds,
               withholdVouchers: options.withholdVouchers,
               hashInWorker: this.options.hashInWorker,
+              onHeader: options.onHeader,
+              onLeafHashes: options.onLeafHashes,
               onData: async (bytes) => {
                 position += bytes.length;
                 entry.bytes += bytes.length;

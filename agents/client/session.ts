@@ -80,6 +80,8 @@ export interface SessionOptions {
   /** Test hook: withhold vouchers (a cheating client). */
   withholdVouchers?: boolean;
   onHeader?(header: FetchHeaderMsg): void;
+  /** Receives the range's leaf hashes once they verified against the blob id (a cache node's fan-out needs the whole layer). */
+  onLeafHashes?(firstLeaf: number, hashes: Uint8Array): void;
 }
 
 export interface SessionResult {
@@ -171,6 +173,7 @@ export async function runSession(req: SessionRequest, deps: SessionDeps, options
     } catch (cause) {
       throw new ProviderMisbehaviourError("leafHashes", "The leaf hashes do not verify against the blob id.", { cause });
     }
+    options.onLeafHashes?.(range.first, second.leafHashes.hashes);
 
     const base = channel.signed;
     let signed: bigint = base;

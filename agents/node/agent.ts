@@ -20,6 +20,12 @@ import { FetchService } from "./fetch-service.js";
 import type { FETCH_LIMITS } from "./constants.js";
 import type { NodeStore } from "./store.js";
 import { createWatchtowerPusher, type WatchtowerPusher } from "../watchtower/client.js";
+import path from "node:path";
+import { createClient, type ClientOptions } from "../client/client.js";
+import { clientChainView } from "../client/chain.js";
+import { ClientStore } from "../client/store.js";
+import { BlobCache } from "./cache/index.js";
+import { Fanout } from "./fanout.js";
 
 export interface NodeAgentOptions {
   listen: string[];
@@ -42,6 +48,11 @@ export interface NodeAgentOptions {
   watchtowerBeneficiary?: string;
   /** Bounty in basis points of what a watchtower's dispute recovers (0..2000, default 1000). */
   watchtowerMaxBps?: number;
+  /**
+   * A cache node: blobs fetched from other holders are kept in `dir` within `budgetBytes` (LRU),
+   * and a miss is fetched upstream (fan-out, paid from the node key's own USDC) unless `fanout` is false.
+   */
+  cache?: { dir: string; budgetBytes: number; fanout?: boolean };
 }
 
 export interface NodeAgentDeps {
@@ -71,6 +82,11 @@ export class NodeAgent {
   private timer: NodeJS.Timeout | undefined;
   private readonly credit: CreditConfig;
   private pusher: WatchtowerPusher | undefined;
+  cache: BlobCache | undefined;
+  fanout: Fanout | undefined;
+  private upstreamStore: ClientStore | undefined;
+  /** The fan-out client's options: its price cap follows the node's own price (the price rule). */
+  private readonly upstreamOptions: ClientOptions = {};
 
   constructor(
     readonly options: NodeAgentOptions,
@@ -95,6 +111,7 @@ export class NodeAgent {
     if (!active) throw new NodeError("ERR_NOT_ACTIVE", `Node ${nodeId} is not active (exiting, or its bond is below the requirement).`);
     this.nodeId = nodeId;
     this.pricePerGiB = node.pricePerGiB;
+    this.upstreamOptions.maxPricePerGiB = node.pricePerGiB;
     const recognized = origin.recognized;
     if (recognized !== this.origin.recognized) this.log.info({ nodeId: nodeId.toString(), recognized }, recognized ? "recognized origin: backend enabled" : "not a recognized origin: backend ignored");
     this.origin = { recognized, epoch: origin.currentEpoch };
@@ -105,6 +122,23 @@ export class NodeAgent {
     options.signal?.throwIfAborted();
     checkCreditConfig(this.credit, this.pricePerGiB);
     const chain = this.deps.chain ?? nodeChainView(this.deps.contracts);
+    this.host = await createHost({ privateKey: this.deps.identity.privateKey, listen: this.options.listen, announce: this.options.announce, allow: this.options.allow });
+    if (this.options.cache) {
+      const { dir, budgetBytes, fanout = true } = this.options.cache;
+      this.cache = new BlobCache({ dir, budgetBytes }, { db: this.deps.store.db });
+      if (fanout) {
+        this.upstreamStore = new ClientStore(path.join(dir, "upstream.db"));
+        const client = createClient(this.upstreamOptions, {
+          host: this.host,
+          identity: this.deps.identity,
+          chain: clientChainView(this.deps.contracts),
+          contracts: this.deps.contracts,
+          store: this.upstreamStore,
+          logger: this.log.child({ module: "upstream" }),
+        });
+        this.fanout = new Fanout({ self: this.address }, { client, cache: this.cache, logger: this.log });
+      }
+    }
     this.fetch = new FetchService(
       { nodeKey: this.address, nodeId: this.nodeId, secretKey: this.deps.identity.secretKey, pricePerGiB: this.pricePerGiB, credit: this.credit, limits: this.options.fetchLimits },
       {
@@ -115,9 +149,10 @@ export class NodeAgent {
         isOrigin: () => this.origin.recognized,
         tamper: this.deps.tamper,
         onVoucherStored: (channelId, amount, signature) => this.pusher?.onVoucherStored(channelId, amount, signature),
+        cache: this.cache,
+        fanout: this.fanout,
       },
     );
-    this.host = await createHost({ privateKey: this.deps.identity.privateKey, listen: this.options.listen, announce: this.options.announce, allow: this.options.allow });
     await this.fetch.register(this.host);
     if (this.options.watchtowers?.length) {
       const operator = (await this.deps.contracts.registry.getNode(this.nodeId)).operator;
@@ -167,6 +202,7 @@ export class NodeAgent {
     await this.pusher?.stop();
     await this.host?.stop();
     await this.backend.close();
+    this.upstreamStore?.close();
   }
 
   /** Imports files into the origin backend (the node must be a recognized origin). */

@@ -38,6 +38,22 @@ import { FETCH_LIMITS, PROBE_LIMITS } from "./constants.js";
 import { creditWindow, windowValue, type CreditConfig } from "./credit.js";
 import type { NodeStore } from "./store.js";
 import { chunkFrame } from "./chunk-frame.js";
+import { LEAF_SIZE } from "../protocol/constants.js";
+import { leafLength } from "../protocol/merkle.js";
+import type { ContentRecordValue } from "../protocol/eip712.js";
+import type { Signed } from "../protocol/wire/messages.js";
+import type { BlobCache } from "./cache/index.js";
+import { decodeRecordMeta, type Fanout } from "./fanout.js";
+
+/** Where the bytes of a served blob come from: the origin backend, the cache, or an upstream fetch in progress. */
+interface BlobSource {
+  kind: "origin" | "cache" | "fanout";
+  blobId: string;
+  size: number;
+  leafLayer: Uint8Array;
+  record: Signed<ContentRecordValue>;
+  readLeaf(index: number): Promise<Uint8Array>;
+}
 
 /** Leaves read from the backend ahead of the one being sent. */
 const READ_AHEAD = 4;
@@ -65,6 +81,10 @@ export interface FetchServiceDeps {
   tamper?: (leafIndex: number, data: Uint8Array) => Uint8Array;
   /** Called after a voucher was durably stored (the watchtower pusher). Must not throw or block. */
   onVoucherStored?: (channelId: string, amount: bigint, signature: Uint8Array) => void;
+  /** The cache: verified blobs fetched from other holders (with their content records). */
+  cache?: BlobCache;
+  /** Fetches missing blobs upstream (cache nodes); without it a miss is NOT_FOUND. */
+  fanout?: Fanout;
 }
 
 interface Registrar {
@@ -90,7 +110,7 @@ export class FetchService {
   /** Best stored voucher per channel (mirror of the store, for the hot path). */
   private readonly best = new Map<string, bigint>();
   private readonly waiters = new Map<string, Set<() => void>>();
-  stats = { streams: 0, bytesSent: 0, vouchers: 0, refusals: 0, creditWaits: 0 };
+  stats = { streams: 0, bytesSent: 0, vouchers: 0, refusals: 0, creditWaits: 0, cacheHits: 0, cacheMisses: 0, refusalsByCode: {} as Record<string, number> };
 
   constructor(
     private readonly options: FetchServiceOptions,
@@ -108,9 +128,36 @@ export class FetchService {
     if (this.options.serveProbe ?? true) await host.handle(PROTOCOL_PROBE, (s) => this.handleProbe(s), { maxInboundStreams: PROBE_LIMITS.maxInboundStreams, maxOutboundStreams: PROBE_LIMITS.maxOutboundStreams });
   }
 
-  /** Size of a blob this node serves now (origin backend, recognized), or undefined: for a probe responder. */
+  /** Size of a blob this node serves now (origin backend while recognized, or the cache), or undefined: for a probe responder. */
   hasBlob(blobId: string): number | undefined {
-    return this.deps.isOrigin() ? this.deps.backend.has(blobId)?.size : undefined;
+    return this.localSource(blobId)?.size;
+  }
+
+  /** The blob from the origin backend (while recognized) or the cache, if held. */
+  private localSource(blobId: string): BlobSource | undefined {
+    const blob = this.deps.isOrigin() ? this.deps.backend.has(blobId) : undefined;
+    if (blob) {
+      return {
+        kind: "origin",
+        blobId: blob.blobId,
+        size: blob.size,
+        leafLayer: blob.leafLayer,
+        record: { value: { blobId: blob.blobId, size: BigInt(blob.size), origin: blob.origin, epoch: blob.epoch, timestamp: blob.recordTimestamp }, signature: blob.recordSignature },
+        readLeaf: (i) => this.deps.backend.readLeaf(blob, i),
+      };
+    }
+    const cache = this.deps.cache;
+    const cached = cache?.get(blobId, { touch: false });
+    const record = cached && decodeRecordMeta(cached.blobId, cached.meta);
+    if (!cache || !cached || !record) return undefined;
+    return {
+      kind: "cache",
+      blobId: cached.blobId,
+      size: cached.size,
+      leafLayer: cached.leafLayer,
+      record,
+      readLeaf: async (i) => cache.read(cached.blobId, i * LEAF_SIZE, leafLength(cached.size, i)),
+    };
   }
 
   /** The node's current offer: for a probe responder or gossip announcements. */
@@ -161,7 +208,7 @@ export class FetchService {
       const body = await framed.read();
       if (!body) return framed.abort(new Error("no probe request"));
       const { blobId } = decodeProbeRequest(body);
-      const blob = this.deps.isOrigin() ? this.deps.backend.has(blobId) : undefined;
+      const blob = this.localSource(blobId);
       const busy = this.active >= this.limits.maxActiveFetches;
       const blacklisted = blob ? await this.deps.chain.isBlacklisted(blobId) : false;
       await framed.write(
@@ -192,6 +239,7 @@ export class FetchService {
     } catch (error) {
       if (error instanceof Refusal) {
         this.stats.refusals++;
+        this.stats.refusalsByCode[error.refusal] = (this.stats.refusalsByCode[error.refusal] ?? 0) + 1;
         log.info({ code: error.refusal, reason: error.message }, "fetch refused");
         try {
           await framed.write(encodeFetchServerMessage({ kind: "refusal", refusal: { code: error.refusal, message: error.message.slice(0, 256), retryAfterMs: error.retryAfterMs } }));
@@ -224,7 +272,7 @@ export class FetchService {
   }
 
   private async serve(framed: FramedStream, connection: Connection, controller: AbortController, log: Logger): Promise<void> {
-    const { chain, store, backend } = this.deps;
+    const { chain, store } = this.deps;
     if (this.active > this.limits.maxActiveFetches) throw new Refusal("BUSY", "too many downloads in progress", this.limits.retryAfterMs);
     const request = await this.readRequest(framed);
     const client = addressOfPeer(connection.remotePeer);
@@ -235,9 +283,9 @@ export class FetchService {
     fresh.catch(() => undefined);
     // 2. blacklist, before anything is signed
     if ((await fresh)[0]) throw new Refusal("BLACKLISTED", "this blob is blacklisted");
-    // 3. the blob
-    const blob = this.deps.isOrigin() ? backend.has(request.blobId) : undefined;
-    if (!blob) throw new Refusal("NOT_FOUND", "this node does not hold the blob");
+    // 3. the blob: held (origin backend, cache), or fetched upstream once the channel is checked
+    let blob = this.localSource(request.blobId);
+    if (!blob && !this.deps.fanout) throw new Refusal("NOT_FOUND", "this node does not hold the blob");
     // 4. the channel
     const [, channel, now] = await fresh;
     if (channel.status !== "Open" || (channel.nodeKey !== this.options.nodeKey && channel.nodeId !== this.options.nodeId)) {
@@ -249,7 +297,18 @@ export class FetchService {
     if (best0 > this.bestVoucher(channelId)) this.best.set(channelId, best0);
     if (channel.deposit <= best0) throw new Refusal("CHANNEL_INSUFFICIENT", "the channel's deposit is used up; top it up");
     store.saveChannel({ channelId, payer: channel.payer, deposit: channel.deposit, paid: channel.paid, status: channel.status, closesAt: Number(channel.closesAt) });
-
+    if (blob?.kind === "cache") this.stats.cacheHits++;
+    if (!blob) {
+      // a miss: the shared upstream fetch (paid by this node), cut through as verified leaves arrive
+      this.stats.cacheMisses++;
+      try {
+        const up = await this.deps.fanout!.fetch(request.blobId);
+        blob = { kind: "fanout", blobId: up.blobId, size: up.size, leafLayer: up.leafLayer, record: up.record, readLeaf: (i) => up.leaf(i) };
+      } catch (error) {
+        throw new Refusal("NOT_FOUND", `this node does not hold the blob and fetching it upstream failed: ${(error as Error).message}`);
+      }
+    }
+    const source = blob;
     // the range
     if (request.offset > blob.size || (request.offset === blob.size && blob.size > 0)) throw new Refusal("BAD_REQUEST", "offset past the end of the blob");
     const length = request.length === 0 ? blob.size - request.offset : Math.min(request.length, blob.size - request.offset);
@@ -265,10 +324,7 @@ export class FetchService {
         kind: "header",
         header: {
           commitment: { value: commitment, signature },
-          record: {
-            value: { blobId: blob.blobId, size: BigInt(blob.size), origin: blob.origin, epoch: blob.epoch, timestamp: blob.recordTimestamp },
-            signature: blob.recordSignature,
-          },
+          record: blob.record,
           firstLeaf: range.first,
           leafCount: range.count,
           pricePerGiB: price,
@@ -318,7 +374,7 @@ export class FetchService {
     const reads: Promise<Uint8Array>[] = [];
     let nextToRead = range.first;
     const fill = () => {
-      while (reads.length < READ_AHEAD && nextToRead < end) reads.push(backend.readLeaf(blob, nextToRead++));
+      while (reads.length < READ_AHEAD && nextToRead < end) reads.push(source.readLeaf(nextToRead++));
     };
     try {
       for (let i = range.first; i < end; i++) {
@@ -354,7 +410,7 @@ export class FetchService {
       if (voucherError) throw voucherError;
       await framed.close();
       await Promise.race([reader, new Promise((r) => setTimeout(r, 2000).unref())]);
-      log.info({ channelId, blobId: blob.blobId, bytes: sent, owed: owed.toString(), paid: this.bestVoucher(channelId).toString(), creditWaits: waits, creditWaitMs: Math.round(waitedMs) }, "fetch served");
+      log.info({ channelId, blobId: blob.blobId, source: blob.kind, bytes: sent, owed: owed.toString(), paid: this.bestVoucher(channelId).toString(), creditWaits: waits, creditWaitMs: Math.round(waitedMs) }, "fetch served");
     } finally {
       for (const r of reads) r.catch(() => undefined);
     }
