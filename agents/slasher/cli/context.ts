@@ -1,0 +1,56 @@
+/** What the cdn-slasher commands share: config, key, chain, stores, a dial-only host, the client library, the slasher. */
+import { Wallet } from "ethers";
+import { connectContracts, connectRpc } from "../../chain/contracts.js";
+import { clientChainView } from "../../client/chain.js";
+import { createClient } from "../../client/client.js";
+import { ClientStore } from "../../client/store.js";
+import { createHost } from "../../runtime/host.js";
+import { loadKeyFile } from "../../runtime/keys.js";
+import { createLogger } from "../../runtime/logger.js";
+import { loadSlasherConfig, type SlasherConfig } from "../config.js";
+import { Slasher } from "../slasher.js";
+import { SlasherStore } from "../store.js";
+
+export interface GlobalFlags extends Record<string, unknown> {
+  config?: string;
+  dataDir?: string;
+}
+
+export function globals(command: { optsWithGlobals(): Record<string, unknown> }): GlobalFlags {
+  const o = command.optsWithGlobals();
+  return { config: o.config as string | undefined, dataDir: o.dataDir as string | undefined };
+}
+
+export interface SlasherContext {
+  config: SlasherConfig;
+  slasher: Slasher;
+  store: SlasherStore;
+  close(): Promise<void>;
+}
+
+export async function slasherContext(flags: GlobalFlags): Promise<SlasherContext> {
+  const config = loadSlasherConfig(flags);
+  const identity = loadKeyFile(config.keyFile);
+  const { provider, deployment } = await connectRpc(config.rpcUrl, config.deploymentsDir);
+  const contracts = connectContracts(deployment, new Wallet(identity.wallet.privateKey, provider));
+  const store = new SlasherStore(config.dbFile);
+  const channels = new ClientStore(config.clientDbFile);
+  const logger = createLogger({ name: "cdn-slasher", level: config.logLevel, pretty: config.logPretty ?? Boolean(process.stderr.isTTY) });
+  const host = await createHost({ privateKey: identity.privateKey, listen: [], allow: ["/ip4/127.0.0.1"] });
+  const client = createClient({}, { host, identity, chain: clientChainView(contracts), contracts, store: channels, logger: logger.child({ module: "client" }) });
+  const slasher = new Slasher(
+    { noticeFiles: config.notices, intervalMs: config.intervalMs, deposit: config.deposit, probeTimeoutMs: config.probeTimeoutMs },
+    { client, contracts, store, logger },
+  );
+  return {
+    config,
+    slasher,
+    store,
+    async close() {
+      await host.stop();
+      store.close();
+      channels.close();
+      provider.destroy();
+    },
+  };
+}

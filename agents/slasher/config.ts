@@ -1,0 +1,63 @@
+/**
+ * cdn-slasher configuration: a JSON file (`<dataDir>/config.json` or --config), then environment
+ * variables (CDN_SLASHER_<FIELD>, plus CDN_RPC_URL and CDN_DEPLOYMENTS_DIR), then flags; validated
+ * with zod (one readable sentence per problem).
+ */
+import os from "node:os";
+import path from "node:path";
+import { z } from "zod";
+import { envOverrides, loadConfig } from "../runtime/cli.js";
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const list = z.union([z.array(z.string().min(1)), z.string().transform((s) => s.split(",").map((x) => x.trim()).filter(Boolean))]);
+const uint = z.union([z.string(), z.number(), z.bigint()]).transform((v, ctx) => {
+  try {
+    const b = BigInt(v);
+    if (b < 0n) throw new Error();
+    return b;
+  } catch {
+    ctx.addIssue({ code: "custom", message: "must be a non-negative integer (USDC base units)" });
+    return z.NEVER;
+  }
+});
+
+export const SlasherConfigSchema = z.object({
+  dataDir: z.string().min(1),
+  keyFile: z.string().min(1).optional(),
+  rpcUrl: z.string().url().default("http://127.0.0.1:8545"),
+  deploymentsDir: z.string().min(1).optional(),
+  /** Compliance notice files (JSON or text, see agents/slasher/notices.ts), re-read every round. */
+  notices: list.default([]),
+  /** Milliseconds between rounds of `start`. */
+  intervalMs: int(100, 3_600_000).default(10_000),
+  /** Deposit of a probe channel, USDC base units (default: the on-chain minimum deposit). */
+  deposit: uint.optional(),
+  probeTimeoutMs: int(1000, 600_000).default(15_000),
+  logLevel: z.enum(["trace", "debug", "info", "warn", "error", "silent"]).default("info"),
+  logPretty: z.union([z.boolean(), z.enum(["true", "false", "1", "0"]).transform((s) => s === "true" || s === "1")]).optional(),
+});
+
+export type SlasherConfig = z.infer<typeof SlasherConfigSchema> & { keyFile: string; configFile: string; dbFile: string; clientDbFile: string };
+
+export const ENV_KEYS = ["keyFile", "notices", "intervalMs", "deposit", "probeTimeoutMs", "logLevel", "logPretty"];
+
+export function loadSlasherConfig(flags: { config?: string; dataDir?: string } & Record<string, unknown>): SlasherConfig {
+  const dataDir = flags.dataDir ?? process.env.CDN_SLASHER_DATA_DIR ?? path.join(os.homedir(), ".cdn-slasher");
+  const configFile = flags.config ?? path.join(dataDir, "config.json");
+  const { config: _c, ...flagged } = flags;
+  const rest = Object.fromEntries(Object.entries(flagged).filter(([, v]) => v !== undefined));
+  const cfg = loadConfig(SlasherConfigSchema, configFile, {
+    ...envOverrides("CDN_SLASHER_", ENV_KEYS),
+    rpcUrl: process.env.CDN_RPC_URL,
+    deploymentsDir: process.env.CDN_DEPLOYMENTS_DIR,
+    ...rest,
+    dataDir,
+  });
+  return {
+    ...cfg,
+    keyFile: cfg.keyFile ?? path.join(cfg.dataDir, "slasher.key"),
+    configFile,
+    dbFile: path.join(cfg.dataDir, "slasher.db"),
+    clientDbFile: path.join(cfg.dataDir, "channels.db"),
+  };
+}
