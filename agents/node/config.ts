@@ -57,6 +57,8 @@ export const NodeConfigSchema = z.object({
   watchtowerBeneficiary: z.string().regex(/^0x[0-9a-fA-F]{40}$/, "must be a 0x-prefixed 20-byte address").optional(),
   /** Bounty in basis points of what a watchtower's dispute recovers (the contract caps it at 2000). */
   watchtowerMaxBps: int(0, 2000).default(1000),
+  /** Cache node: keep blobs fetched from other holders in `dir` (default <dataDir>/cache) within `budgetBytes`; fetch misses upstream unless `fanout` is false. */
+  cache: z.object({ dir: z.string().min(1).optional(), budgetBytes: int(1 << 20, Number.MAX_SAFE_INTEGER).default(1 << 30), fanout: z.boolean().default(true) }).optional(),
   logLevel: z.enum(["trace", "debug", "info", "warn", "error", "silent"]).default("info"),
   logPretty: z.union([z.boolean(), z.enum(["true", "false", "1", "0"]).transform((s) => s === "true" || s === "1")]).optional(),
 });

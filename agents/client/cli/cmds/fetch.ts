@@ -14,10 +14,11 @@ export function fetchCommand(program: Command): void {
     .option("--offset <bytes>", "first byte of a range", "0")
     .option("--length <bytes>", "length of a range (default: to the end)")
     .option("--provider <nodeKey...>", "only use these node keys")
+    .option("--via <nodeKey...>", "fetch through these cache nodes even if they do not hold the blob yet (they fetch it upstream)")
     .option("--no-progress", "no progress bar")
     .addHelpText("after", "\nAn interrupted download resumes from <file>.part (verified bytes only).\n\nExample:\n  cdn-client fetch 0x5c17…abd6 -o video.mp4\n")
     .action(
-      action("cdn-client", async function (this: Command, blobId: string, opts: { output: string; offset: string; length?: string; provider?: string[]; progress: boolean }) {
+      action("cdn-client", async function (this: Command, blobId: string, opts: { output: string; offset: string; length?: string; provider?: string[]; via?: string[]; progress: boolean }) {
         if (!/^0x[0-9a-fA-F]{64}$/.test(blobId)) throw new Error(`"${blobId}" is not a blob id (0x followed by 64 hex digits).`);
         const ctx = await clientContext(globals(this));
         const part = `${opts.output}.part`;
@@ -30,7 +31,7 @@ export function fetchCommand(program: Command): void {
         const controller = new AbortController();
         process.once("SIGINT", () => controller.abort(new Error("interrupted")));
         try {
-          const it = ctx.client.fetch(blobId.toLowerCase(), { signal: controller.signal, range: { offset: start + resumeFrom, length }, providers: opts.provider?.map((p) => p.toLowerCase()), onProgress: (p) => bar?.update(p.bytes + resumeFrom, p.total + resumeFrom, p.paid) });
+          const it = ctx.client.fetch(blobId.toLowerCase(), { signal: controller.signal, range: { offset: start + resumeFrom, length }, providers: opts.provider?.map((p) => p.toLowerCase()), via: opts.via?.map((p) => p.toLowerCase()), onProgress: (p) => bar?.update(p.bytes + resumeFrom, p.total + resumeFrom, p.paid) });
           for await (const bytes of it) if (!out.write(bytes)) await once(out, "drain");
           out.end();
           await once(out, "close");

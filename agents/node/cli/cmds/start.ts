@@ -1,3 +1,4 @@
+import path from "node:path";
 import type { Command } from "commander";
 import { action } from "../../../runtime/cli.js";
 import { NodeAgent } from "../../agent.js";
@@ -26,6 +27,7 @@ export function startCommand(program: Command): void {
             watchtowers: c.watchtowers,
             watchtowerBeneficiary: c.watchtowerBeneficiary,
             watchtowerMaxBps: c.watchtowerMaxBps,
+            cache: c.cache ? { dir: c.cache.dir ?? path.join(c.dataDir, "cache"), budgetBytes: c.cache.budgetBytes, fanout: c.cache.fanout } : undefined,
           },
           { identity: ctx.identity, contracts: ctx.contracts, store: ctx.store, logger: ctx.logger },
         );
