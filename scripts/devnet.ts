@@ -1,16 +1,20 @@
 /**
- * `npm run devnet`: a local chain with the whole protocol deployed, funded accounts and example
- * commands; runs until Ctrl-C. Options: --port <n> (default 8545, or CDN_DEVNET_PORT).
+ * `npm run devnet`: the whole protocol on one machine, until Ctrl-C. Options: --port <n> (default
+ * 8545, or CDN_DEVNET_PORT); --chain-only (or CDN_DEVNET_MINIMAL=1): the chain, contracts and
+ * funded accounts only (what task tests need). CDN_DEVNET_EXIT_AFTER_READY=1 stops it once ready.
  *
  * Steps: start `hardhat node` as a child process → deploy through the Ignition modules → write
  * deployments/chain-31337.json → fund accounts #0-#9 with MockUSDC and accounts #1-#3 with
- * delegated CDN votes → print a summary.
+ * delegated CDN votes → (unless --chain-only) the network of scripts/devnet-network.ts: an origin,
+ * three cache nodes in two regions, a watchtower and a slasher as real processes, a sample blob, a
+ * paid fetch through a cache node, channel closes and a summary → example commands.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { formatEther, formatUnits, parseEther, parseUnits } from "ethers";
+import type { NetworkSummary } from "./devnet-network.js";
 
 const require = createRequire(import.meta.url);
 const ROOT = path.resolve(import.meta.dirname, "..");
@@ -22,10 +26,11 @@ function fail(message: string): never {
 
 let options;
 try {
-  options = parseArgs({ options: { port: { type: "string" } }, strict: true }).values;
+  options = parseArgs({ options: { port: { type: "string" }, "chain-only": { type: "boolean" } }, strict: true }).values;
 } catch (error) {
-  fail(`${(error as Error).message}. Usage: npm run devnet [-- --port 8545]`);
+  fail(`${(error as Error).message}. Usage: npm run devnet [-- --port 8545] [-- --chain-only]`);
 }
+const chainOnly = options["chain-only"] === true || process.env.CDN_DEVNET_MINIMAL === "1";
 const port = Number(options.port ?? process.env.CDN_DEVNET_PORT ?? 8545);
 if (!Number.isInteger(port) || port < 1 || port > 65535) fail(`--port must be a TCP port number, not "${options.port}".`);
 const rpcUrl = `http://127.0.0.1:${port}`;
@@ -33,12 +38,28 @@ process.env.CDN_RPC_URL = rpcUrl; // the `localhost` network in hardhat.config.t
 
 const children: ChildProcess[] = [];
 let stopping = false;
+const running = (c: ChildProcess) => c.exitCode === null && c.signalCode === null;
+async function stopAll(list: ChildProcess[]): Promise<void> {
+  await Promise.all(
+    list.filter(running).map(
+      (child) =>
+        new Promise<void>((resolve) => {
+          const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
+          child.once("exit", () => (clearTimeout(timer), resolve()));
+          child.kill("SIGTERM");
+        }),
+    ),
+  );
+}
 function shutdown(code = 0): void {
   if (stopping) return;
   stopping = true;
   console.log("\ndevnet: stopping…");
-  for (const child of children) if (child.exitCode === null) child.kill("SIGTERM");
-  setTimeout(() => process.exit(code), 300).unref();
+  // agents first (they may still talk to the chain), then the chain
+  const [chain, ...agents] = children;
+  void stopAll(agents)
+    .then(() => stopAll(chain ? [chain] : []))
+    .finally(() => process.exit(code));
 }
 process.on("SIGINT", () => shutdown(0));
 process.on("SIGTERM", () => shutdown(0));
@@ -109,17 +130,55 @@ async function main() {
     console.log(`  #${i} ${signer.address}  ${Number(formatEther(await ethers.provider.getBalance(signer.address))).toFixed(0)} ETH  ${usdcBalance} USDC  ${votes} votes`);
   }
   const net = "--network localhost";
+  let net_: NetworkSummary | undefined;
+  if (!chainOnly) {
+    const { JsonRpcProvider } = await import("ethers");
+    const { startNetwork } = await import("./devnet-network.js");
+    const provider = new JsonRpcProvider(rpcUrl, undefined, { staticNetwork: true, pollingInterval: 200 });
+    net_ = await startNetwork({
+      port,
+      rpcUrl,
+      provider,
+      deployment,
+      funder: await provider.getSigner(0),
+      track: (child, name) => {
+        children.push(child);
+        child.on("exit", (code, signal) => {
+          if (!stopping) console.error(`devnet: ${name} stopped unexpectedly (${signal ?? `code ${code}`})`);
+        });
+      },
+      log: (line) => console.log(line),
+    });
+  }
+  const port_ = port === 8545 ? "" : ` CDN_RPC_URL=${rpcUrl}`;
+  const envPrefix = process.env.CDN_DEPLOYMENTS_DIR ? `CDN_DEPLOYMENTS_DIR=${process.env.CDN_DEPLOYMENTS_DIR}${port_} ` : port_ ? `${port_.trim()} ` : "";
+  const hh = `${envPrefix}npx hardhat`;
+  const n = net_;
+  const agentExamples = n
+    ? `
+  ${envPrefix}npm run cdn-client -- --data-dir ${n.clientDir} fetch ${n.blobId} -o /tmp/sample.bin
+  ${envPrefix}npm run cdn-client -- --data-dir ${n.clientDir} fetch ${n.blobId} -o /tmp/sample2.bin --via ${n.cacheNodeKey.toLowerCase()}
+  ${envPrefix}npm run cdn-client -- --data-dir ${n.clientDir} channels list
+  ${envPrefix}npm run cdn-node -- --data-dir ${n.dir}/origin status
+  ${envPrefix}npm run cdn-node -- --data-dir ${n.dir}/cache-2 channels list
+  ${envPrefix}npm run cdn-watchtower -- --data-dir ${n.dir}/watchtower status
+  ${envPrefix}npm run cdn-slasher -- --data-dir ${n.slasherDir} notice add <blobId>     (then blacklist it: below)
+  ${envPrefix}npm run cdn-slasher -- --data-dir ${n.slasherDir} status
+  ${hh} node:list ${net}
+  ${hh} channel:list --node ${n.cacheNodeKey} ${net}
+  ${hh} blacklist:check ${n.blobId} ${net}`
+    : "";
   console.log(`
-ready in ${((Date.now() - started) / 1000).toFixed(1)} s. Try, in another terminal:
-  npx hardhat params:show ${net}
-  npx hardhat gov:propose --action param --key disputeWindow --value 36h --description "Longer disputes" --from 1 ${net}
-  npx hardhat chain:advance --blocks 2 ${net}
-  npx hardhat gov:vote --id <id> --support for --from 1 ${net}    (and --from 2)
-  npx hardhat chain:advance --blocks 6 ${net}
-  npx hardhat gov:queue --id <id> ${net}
-  npx hardhat chain:advance --seconds 3 ${net}
-  npx hardhat gov:execute --id <id> ${net}
-  npx hardhat gov:status --id <id> ${net}
+ready in ${((Date.now() - started) / 1000).toFixed(1)} s. Try, in another terminal:${agentExamples}
+  ${hh} params:show ${net}
+  ${hh} gov:propose --action param --key disputeWindow --value 36h --description "Longer disputes" --from 1 ${net}
+  ${hh} chain:advance --blocks 2 ${net}
+  ${hh} gov:vote --id <id> --support for --from 1 ${net}    (and --from 2)
+  ${hh} chain:advance --blocks 6 ${net}
+  ${hh} gov:queue --id <id> ${net}
+  ${hh} chain:advance --seconds 3 ${net}
+  ${hh} gov:execute --id <id> ${net}
+  ${hh} gov:status --id <id> ${net}
 Ctrl-C stops the devnet.`);
   if (process.env.CDN_DEVNET_EXIT_AFTER_READY === "1") shutdown(0);
 }

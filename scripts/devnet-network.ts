@@ -1,0 +1,250 @@
+/**
+ * The devnet's network (scripts/devnet.ts without --chain-only): one origin, three cache nodes in
+ * two regions, a watchtower and a slasher, each a real process (process.execPath + the project's
+ * CLI entry points through tsx); then a sample blob published by the origin, a paid client fetch
+ * through a cache node (`cdn-client fetch --via`, with a progress bar on a terminal), the nodes
+ * closing their channels (`cdn-node channels close`), and a summary of who was paid what, the
+ * protocol fees and the gas used.
+ *
+ * Shortcuts of a local chain, said plainly: keys are created and registered in this process with
+ * the agents' own functions (createKeyFile, registerNode: what `init` and `register` run), and the
+ * origin is recognized by impersonating the timelock (hardhat_impersonateAccount) instead of a
+ * governance proposal (the gov:* flow is shown by test/tasks/gov.e2e.test.ts and
+ * test/e2e/governance.test.ts).
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { createHash, randomBytes } from "node:crypto";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { formatUnits, JsonRpcSigner, Wallet, type JsonRpcProvider, type Signer } from "ethers";
+import { connectContracts } from "../agents/chain/contracts.js";
+import type { Deployment } from "../agents/chain/deployment.js";
+import { createKeyFile, type Identity } from "../agents/runtime/keys.js";
+import { registerNode } from "../agents/node/registration.js";
+
+export const ROOT = path.resolve(import.meta.dirname, "..");
+const TSX = ["--disable-warning=ExperimentalWarning", "--import", "tsx"];
+export const CLI = {
+  node: [...TSX, path.join(ROOT, "agents/node/cli/index.ts")],
+  client: [...TSX, path.join(ROOT, "agents/client/cli/index.ts")],
+  watchtower: [...TSX, path.join(ROOT, "agents/watchtower/cli/index.ts")],
+  slasher: [...TSX, path.join(ROOT, "agents/slasher/cli/index.ts")],
+};
+const USDC = 1_000_000n;
+const usdc = (v: bigint): string => `${formatUnits(v, 6)} USDC`;
+
+export interface NetworkContext {
+  port: number;
+  rpcUrl: string;
+  provider: JsonRpcProvider;
+  deployment: Deployment;
+  /** Funds new accounts (account #0 on the devnet). */
+  funder: Signer;
+  /** Registers a long-running child so that shutdown stops it. */
+  track(child: ChildProcess, name: string): void;
+  log(line: string): void;
+}
+
+interface Agent {
+  name: string;
+  role: string;
+  dir: string;
+  identity: Identity;
+  region?: number;
+  pricePerGiB?: bigint;
+  nodeId?: bigint;
+}
+
+export interface NetworkSummary {
+  dir: string;
+  blobId: string;
+  sampleFile: string;
+  cacheNodeKey: string;
+  clientDir: string;
+  slasherDir: string;
+  agents: Agent[];
+}
+
+/** Runs a CLI to completion; rejects with its output on a non-zero exit. */
+function run(cli: string[], args: string[], env: NodeJS.ProcessEnv, options: { stderr?: "inherit"; timeoutMs?: number } = {}): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...cli, ...args], { cwd: ROOT, env, stdio: ["ignore", "pipe", options.stderr ?? "pipe"] });
+    let out = "";
+    let err = "";
+    child.stdout!.on("data", (d) => (out += d));
+    child.stderr?.on("data", (d) => (err += d));
+    const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 120_000);
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      if (code === 0) resolve(out);
+      else reject(new Error(`${path.basename(cli.at(-1)!, ".ts")} ${args.filter((a) => !a.startsWith("/")).join(" ")} failed (code ${code}): ${(err || out).trim().split("\n").slice(-3).join(" ")}`));
+    });
+  });
+}
+
+/** Starts a long-running agent; resolves with its JSON ready line. */
+function startAgent(ctx: NetworkContext, name: string, cli: string[], args: string[], env: NodeJS.ProcessEnv): Promise<Record<string, unknown>> {
+  const child = spawn(process.execPath, [...cli, ...args], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+  ctx.track(child, name);
+  let out = "";
+  let buffer = "";
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${name} was not ready within 60 s: ${out.slice(-500)}`)), 60_000);
+    child.stderr!.on("data", (d) => (out = (out + d).slice(-20_000)));
+    child.stdout!.on("data", (d: Buffer) => {
+      buffer += d.toString();
+      const lines = buffer.split("\n");
+      buffer = lines.pop()!;
+      for (const line of lines) {
+        out = (out + line + "\n").slice(-20_000);
+        if (line.startsWith('{"ready":true')) {
+          clearTimeout(timer);
+          resolve(JSON.parse(line) as Record<string, unknown>);
+        } else if (name === "slasher" && /^(probe|slash|settled)/.test(line)) {
+          ctx.log(`  [slasher] ${line}`);
+        }
+      }
+    });
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${name} exited with code ${code}: ${out.trim().split("\n").slice(-3).join(" ")}`));
+    });
+  });
+}
+
+export async function startNetwork(ctx: NetworkContext): Promise<NetworkSummary> {
+  const t0 = Date.now();
+  const step = (what: string) => ctx.log(`${what.padEnd(10)} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+  const dir = path.join(os.tmpdir(), `cdn-devnet-${ctx.port}`);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const env: NodeJS.ProcessEnv = { ...process.env, CDN_RPC_URL: ctx.rpcUrl };
+  const { provider, deployment } = ctx;
+  const contracts = connectContracts(deployment, provider);
+
+  // keys and configs
+  const agent = (name: string, role: string, extra: Partial<Agent> = {}): Agent => {
+    const d = path.join(dir, name);
+    const keyFile = path.join(d, role === "client" ? "client.key" : role === "watchtower" ? "watchtower.key" : role === "slasher" ? "slasher.key" : "node.key");
+    return { name, role, dir: d, identity: createKeyFile(keyFile), ...extra };
+  };
+  const origin = agent("origin", "origin", { region: 1, pricePerGiB: 1n * USDC });
+  const caches = [agent("cache-1", "cache", { region: 1, pricePerGiB: 2n * USDC }), agent("cache-2", "cache", { region: 2, pricePerGiB: 2n * USDC }), agent("cache-3", "cache", { region: 2, pricePerGiB: 3n * USDC })];
+  const nodes = [origin, ...caches];
+  const tower = agent("watchtower", "watchtower");
+  const slasher = agent("slasher", "slasher");
+  const client = agent("client", "client");
+  const all = [...nodes, tower, slasher, client];
+  const ports = await freePorts(nodes.length + 1);
+
+  // fund: 10 ETH each; USDC: nodes 1,000 (bond), client 100, slasher 20 (probe deposits)
+  const usdcAmount = (a: Agent) => (a.role === "client" ? 100n * USDC : a.role === "slasher" ? 20n * USDC : a.role === "watchtower" ? 0n : 1000n * USDC);
+  // one at a time: an automining chain does not queue transactions with future nonces
+  const usdcToken = connectContracts(deployment, ctx.funder as unknown as Wallet).usdc;
+  for (const a of all) {
+    await (await ctx.funder.sendTransaction({ to: a.identity.address, value: 10n ** 19n })).wait();
+    if (usdcAmount(a) > 0n) await (await usdcToken.mint(a.identity.address, usdcAmount(a))).wait();
+  }
+
+  // register the four nodes (node key = operator), recognize the origin (timelock impersonated)
+  await Promise.all(
+    nodes.map(async (n, i) => {
+      const wallet = new Wallet(n.identity.wallet.privateKey, provider);
+      n.nodeId = await registerNode(connectContracts(deployment, wallet), n.identity, wallet, {
+        capacityMbps: 100,
+        region: n.region!,
+        pricePerGiB: n.pricePerGiB!,
+        multiaddrs: [`/ip4/127.0.0.1/tcp/${ports[i]}/p2p/${n.identity.peerId.toString()}`],
+      });
+    }),
+  );
+  const timelock = deployment.contracts.CdnTimelock!;
+  await provider.send("hardhat_impersonateAccount", [timelock]);
+  await provider.send("hardhat_setBalance", [timelock, "0x56BC75E2D63100000"]);
+  await (await connectContracts(deployment, new JsonRpcSigner(provider, timelock)).origins.recognize(origin.nodeId!, origin.identity.address)).wait();
+  await provider.send("hardhat_stopImpersonatingAccount", [timelock]);
+  step("registered");
+  for (const n of nodes) ctx.log(`  node ${n.nodeId} ${n.name.padEnd(8)} region ${n.region}  ${usdc(n.pricePerGiB!)}/GiB  key ${n.identity.address}${n === origin ? "  (recognized origin)" : "  (cache)"}`);
+
+  // the watchtower first (nodes push their vouchers to it), then the sample blob, nodes, slasher
+  writeFileSync(path.join(tower.dir, "config.json"), JSON.stringify({ listen: [`/ip4/127.0.0.1/tcp/${ports[nodes.length]}`], confirmations: 0, pollMs: 500, logLevel: "warn", logPretty: false }));
+  const towerReady = startAgent(ctx, "watchtower", CLI.watchtower, ["--data-dir", tower.dir, "start"], env);
+  const sampleFile = path.join(dir, "sample.bin");
+  writeFileSync(sampleFile, randomBytes(3 * 1024 * 1024 + 12_345));
+  const nodeConfig = (n: Agent, i: number, extra: Record<string, unknown>) =>
+    writeFileSync(path.join(n.dir, "config.json"), JSON.stringify({ listen: [`/ip4/127.0.0.1/tcp/${ports[i]}`], region: n.region, pricePerGiB: n.pricePerGiB!.toString(), confirmations: 0, pollMs: 500, sweepMs: 0, logLevel: "warn", logPretty: false, ...extra }, null, 2));
+  nodeConfig(origin, 0, {});
+  const published = await run(CLI.node, ["--data-dir", origin.dir, "publish", sampleFile], env);
+  const blobId = /0x[0-9a-f]{64}/.exec(published)![0];
+  const ready = await towerReady;
+  const towerAddr = (ready.addrs as string[]).find((a) => a.includes("/127.0.0.1/")) ?? (ready.addrs as string[])[0];
+  step("published");
+  ctx.log(`  sample blob ${blobId} (${(3 * 1024 * 1024 + 12_345).toLocaleString("en")} bytes) on the origin`);
+  nodeConfig(origin, 0, { watchtowers: [towerAddr] });
+  caches.forEach((c, i) => nodeConfig(c, i + 1, { watchtowers: [towerAddr], cache: { budgetBytes: 256 * 1024 * 1024 } }));
+  const noticeFile = path.join(slasher.dir, "notices.txt");
+  writeFileSync(noticeFile, "# compliance notices: one blob id a line (cdn-slasher notice add <blobId> works too)\n");
+  writeFileSync(path.join(slasher.dir, "config.json"), JSON.stringify({ notices: [noticeFile], intervalMs: 3000, logLevel: "warn", logPretty: false }, null, 2));
+  await Promise.all([...nodes.map((n) => startAgent(ctx, n.name, CLI.node, ["--data-dir", n.dir, "start"], env)), startAgent(ctx, "slasher", CLI.slasher, ["--data-dir", slasher.dir, "start"], env)]);
+  step("started");
+  ctx.log(`  4 nodes, a watchtower (${tower.identity.address}) and a slasher (${slasher.identity.address}) running`);
+
+  // the paid fetch through a cache node
+  const balances = async () => new Map(await Promise.all([...all.map((a) => a.identity.address), timelock].map(async (a) => [a, await contracts.usdc.balanceOf(a)] as const)));
+  const before = await balances();
+  const startBlock = await provider.getBlockNumber();
+  const via = caches[1]; // region 2: it fetches from the origin in region 1
+  const output = path.join(client.dir, "sample.out");
+  ctx.log(`fetching   the sample blob through ${via.name} (node ${via.nodeId}, region ${via.region}), which fetches it from the origin and pays it:`);
+  const fetched = await run(CLI.client, ["--data-dir", client.dir, "fetch", blobId, "-o", output, "--via", via.identity.address], env, { stderr: process.stderr.isTTY ? "inherit" : undefined });
+  ctx.log(`  ${fetched.trim()}`);
+  const same = createHash("sha256").update(readFileSync(output)).digest("hex") === createHash("sha256").update(readFileSync(sampleFile)).digest("hex");
+  if (!same) throw new Error("the fetched file differs from the sample blob");
+  ctx.log("  the fetched bytes equal the sample blob");
+  step("fetched");
+
+  // the nodes close their channels with their best vouchers (immediate payout)
+  const closes = await Promise.all(nodes.map((n) => run(CLI.node, ["--data-dir", n.dir, "channels", "close"], env)));
+  nodes.forEach((n, i) => {
+    for (const line of closes[i].trim().split("\n").filter((l) => l.includes("closed"))) ctx.log(`  ${n.name} closed channel ${line.replace(/^(0x[0-9a-f]{8})[0-9a-f]+: closed, /, "$1… with its best voucher: ")}`);
+  });
+  step("closed");
+
+  // summary
+  const after = await balances();
+  const gas = new Map<string, bigint>();
+  const latest = await provider.getBlockNumber();
+  for (let b = startBlock + 1; b <= latest; b++) {
+    const block = await provider.getBlock(b, true);
+    for (const tx of block?.prefetchedTransactions ?? []) {
+      const receipt = await provider.getTransactionReceipt(tx.hash);
+      gas.set(tx.from.toLowerCase(), (gas.get(tx.from.toLowerCase()) ?? 0n) + (receipt?.gasUsed ?? 0n));
+    }
+  }
+  const delta = (a: string) => after.get(a)! - before.get(a)!;
+  const sign = (v: bigint) => (v > 0n ? `+${usdc(v)}` : v < 0n ? `-${usdc(-v)}` : usdc(0n));
+  ctx.log("\nsummary of the paid fetch (USDC balance changes; gas used by each account's transactions)");
+  for (const a of [client, ...nodes, tower, slasher]) {
+    const g = gas.get(a.identity.address.toLowerCase()) ?? 0n;
+    ctx.log(`  ${a.name.padEnd(10)} ${a.identity.address}  ${sign(delta(a.identity.address)).padStart(18)}   gas ${g.toLocaleString("en")}`);
+  }
+  ctx.log(`  ${"treasury".padEnd(10)} ${timelock}  ${sign(delta(timelock)).padStart(18)}   (protocol fee: ${Number(await contracts.params.protocolFeeBps()) / 100} % of every payout)`);
+  ctx.log(`  the client paid ${via.name} for the bytes; ${via.name} paid the origin for the same bytes upstream (fan-out); each payee kept its share after the fee`);
+  step("ready");
+  return { dir, blobId, sampleFile, cacheNodeKey: caches[0].identity.address, clientDir: client.dir, slasherDir: slasher.dir, agents: all };
+}
+
+async function freePorts(n: number): Promise<number[]> {
+  const { createServer } = await import("node:net");
+  const servers = await Promise.all(
+    Array.from({ length: n }, () => new Promise<import("node:net").Server>((resolve, reject) => {
+      const s = createServer();
+      s.listen(0, "127.0.0.1", () => resolve(s));
+      s.on("error", reject);
+    })),
+  );
+  const ports = servers.map((s) => (s.address() as { port: number }).port);
+  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  return ports;
+}
