@@ -21,14 +21,18 @@ export interface Devnet {
   stop(): Promise<void>;
 }
 
-/** Starts `npm run devnet`'s script on a free-ish port with its own deployments dir; resolves when ready. */
-export async function startDevnet(timeoutMs = 120_000): Promise<Devnet> {
+/**
+ * Starts `npm run devnet`'s script on a free-ish port with its own deployments dir; resolves when
+ * ready. By default the chain only (`--chain-only`: contracts and funded accounts, what task tests
+ * need); `{ full: true }` also starts the agents' network (test/e2e/devnet.test.ts).
+ */
+export async function startDevnet(timeoutMs = 120_000, options: { full?: boolean; env?: NodeJS.ProcessEnv } = {}): Promise<Devnet> {
   const port = 20000 + Math.floor(Math.random() * 20000);
   const deploymentsDir = mkdtempSync(path.join(os.tmpdir(), "cdn-deployments-"));
-  const env = { ...process.env, CDN_DEPLOYMENTS_DIR: deploymentsDir, CDN_RPC_URL: `http://127.0.0.1:${port}` };
+  const env = { ...process.env, ...(options.env ?? {}), CDN_DEPLOYMENTS_DIR: deploymentsDir, CDN_RPC_URL: `http://127.0.0.1:${port}` };
   const child = spawn(
     process.execPath,
-    ["--disable-warning=ExperimentalWarning", "--import", "tsx", "scripts/devnet.ts", "--port", String(port)],
+    ["--disable-warning=ExperimentalWarning", "--import", "tsx", "scripts/devnet.ts", "--port", String(port), ...(options.full ? [] : ["--chain-only"])],
     { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] },
   );
   let out = "";

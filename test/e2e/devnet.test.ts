@@ -1,0 +1,98 @@
+/**
+ * `npm run devnet` end to end: the script itself (scripts/devnet.ts) with the whole network, as a
+ * user starts it; its summary is checked, a few of its printed example commands are run against the
+ * live devnet, and Ctrl-C (SIGINT) stops every process it started (no orphan left behind).
+ */
+import { expect } from "chai";
+import { execFileSync, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { startDevnet, ROOT, type Devnet } from "../helpers/processes.js";
+
+/** Processes whose command line mentions `text` (this test's devnet data dirs carry its port). */
+function processesMentioning(text: string): string[] {
+  const out = execFileSync("ps", ["-eo", "pid=,args="], { encoding: "utf8" });
+  return out.split("\n").filter((l) => l.includes(text) && !l.includes("ps -eo"));
+}
+
+/** Runs one of the devnet's printed `npm run <bin> -- …` example lines as the user would. */
+function runExample(line: string, env: NodeJS.ProcessEnv): Promise<{ code: number | null; out: string }> {
+  const m = /^(?:(\S+=\S+ )*)npm run (cdn-[a-z]+) -- (.*)$/.exec(line.trim());
+  if (!m) throw new Error(`not an npm run example: ${line}`);
+  const tokens = line.trim().split(/\s+/);
+  const envs = Object.fromEntries(tokens.slice(0, tokens.indexOf("npm")).map((t) => [t.slice(0, t.indexOf("=")), t.slice(t.indexOf("=") + 1)]));
+  const entry = { "cdn-client": "agents/client/cli/index.ts", "cdn-node": "agents/node/cli/index.ts", "cdn-watchtower": "agents/watchtower/cli/index.ts", "cdn-slasher": "agents/slasher/cli/index.ts" }[m[2]]!;
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ["--disable-warning=ExperimentalWarning", "--import", "tsx", entry, ...m[3].split(/\s+/)], { cwd: ROOT, env: { ...env, ...envs }, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    child.stdout!.on("data", (d) => (out += d));
+    child.stderr!.on("data", (d) => (out += d));
+    child.on("exit", (code) => resolve({ code, out }));
+  });
+}
+
+describe("e2e › npm run devnet (the whole network)", function () {
+  this.timeout(150_000);
+  let devnet: Devnet;
+
+  before(async () => {
+    devnet = await startDevnet(120_000, { full: true });
+  });
+
+  after(async () => {
+    await devnet?.stop();
+  });
+
+  it("brings up an origin, three cache nodes in two regions, a watchtower and a slasher; a paid fetch through a cache node; closes; prints the summary", () => {
+    const out = devnet.output();
+    expect(out).to.match(/node 1 origin +region 1 .*\(recognized origin\)/);
+    expect(out).to.match(/node 2 cache-1 +region 1 .*\(cache\)/);
+    expect(out).to.match(/node 3 cache-2 +region 2 .*\(cache\)/);
+    expect(out).to.match(/node 4 cache-3 +region 2 .*\(cache\)/);
+    expect(out).to.match(/sample blob 0x[0-9a-f]{64}/);
+    expect(out).to.include("4 nodes, a watchtower");
+    expect(out).to.match(/fetching +the sample blob through cache-2/);
+    expect(out).to.include("the fetched bytes equal the sample blob");
+    // the client paid the cache node; the cache node paid the origin upstream; both closed with their vouchers
+    expect(out).to.match(/cache-2 closed channel 0x[0-9a-f]{8}… with its best voucher: 0\.\d+ USDC newly paid/);
+    expect(out).to.match(/origin closed channel 0x[0-9a-f]{8}… with its best voucher: 0\.\d+ USDC newly paid/);
+    const line = (name: string) => new RegExp(`^  ${name} +0x[0-9a-fA-F]{40} +([+-]?)(\\d+\\.\\d+) USDC`, "m").exec(out);
+    expect(line("client")?.[1]).to.equal("-");
+    expect(line("origin")?.[1]).to.equal("+");
+    expect(line("cache-2")?.[1]).to.equal("+");
+    expect(line("treasury")?.[1]).to.equal("+");
+    // what the client lost = what the cache node and the treasury gained, plus what the cache node paid the origin (net zero within the network)
+    const amount = (name: string) => Math.round(Number(line(name)![2]) * 1e6) * (line(name)![1] === "-" ? -1 : 1);
+    expect(amount("client") + amount("origin") + amount("cache-2") + amount("treasury")).to.equal(0);
+    expect(out).to.match(/gas [1-9][\d,]*/);
+    expect(out).to.match(/ready in \d+\.\d s/);
+    expect(out.trim().split("\n").at(-1)).to.equal("Ctrl-C stops the devnet.");
+  });
+
+  it("stays up for manual use: the printed example commands work against it", async () => {
+    const examples = devnet.output().split("\n").filter((l) => /npm run cdn-/.test(l));
+    expect(examples.length).to.be.greaterThan(5);
+    const pick = (re: RegExp) => examples.find((l) => re.test(l))!;
+    const channels = await runExample(pick(/cdn-client .* channels list/), devnet.env);
+    expect(channels.code, channels.out).to.equal(0);
+    expect(channels.out).to.match(/0x[0-9a-f]{64} +Closed/);
+    const tower = await runExample(pick(/cdn-watchtower .* status/), devnet.env);
+    expect(tower.code, tower.out).to.equal(0);
+    expect(tower.out).to.match(/channels +\d+ held/);
+    const slasher = await runExample(pick(/cdn-slasher .* status/), devnet.env);
+    expect(slasher.code, slasher.out).to.equal(0);
+    expect(slasher.out).to.include("watching 0 blob id(s)");
+    // a second fetch, through another cache node (the printed --via example)
+    const fetch = await runExample(pick(/cdn-client .* fetch .* --via /).replace("/tmp/sample2.bin", `${devnet.deploymentsDir}/sample2.bin`), devnet.env);
+    expect(fetch.code, fetch.out).to.equal(0);
+    const dir = /--data-dir (\S+)\/client/.exec(pick(/cdn-client/))![1];
+    expect(readFileSync(`${devnet.deploymentsDir}/sample2.bin`).equals(readFileSync(`${dir}/sample.bin`))).to.equal(true);
+  });
+
+  it("stopping it (SIGTERM, handled as Ctrl-C) stops every process it started", async () => {
+    const marker = `cdn-devnet-${devnet.port}/`;
+    expect(processesMentioning(marker).length).to.be.greaterThanOrEqual(6); // 4 nodes, watchtower, slasher
+    await devnet.stop();
+    expect(processesMentioning(marker)).to.deep.equal([]);
+    expect(processesMentioning(`--port ${devnet.port}`)).to.deep.equal([]);
+  });
+});
