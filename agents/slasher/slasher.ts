@@ -59,6 +59,21 @@ export interface RoundReport {
   settled: string[];
 }
 
+/**
+ * Retries a transaction whose nonce was stale: ethers caches identical RPC reads for a short while,
+ * so two transactions from one account in quick succession can pick the same nonce.
+ */
+async function retryNonce<T>(fn: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await fn();
+    } catch (error) {
+      if (attempt >= 4 || !/nonce/i.test((error as Error).message)) throw error;
+      await new Promise((r) => setTimeout(r, 300 * (attempt + 1)));
+    }
+  }
+}
+
 /** Thrown from the session's header hook: we have what we came for; abort before any byte. */
 class CommitmentCaptured extends Error {
   constructor(readonly header: FetchHeaderMsg) {
@@ -149,7 +164,7 @@ export class Slasher {
     const deposit = this.options.deposit ?? (await contracts.params.minChannelDeposit());
     let channelId: string | undefined;
     try {
-      const channel = await client.openChannel(node.nodeKey, deposit, options);
+      const channel = await retryNonce(() => client.openChannel(node.nodeKey, deposit, options));
       channelId = record.channelId = channel.channelId;
       const state = await readChannel(contracts.channels, channelId);
       if (state.openedAt < effectiveAt) {
@@ -235,12 +250,15 @@ export class Slasher {
     store.saveSlash(record);
     try {
       options.signal?.throwIfAborted();
-      const commitTx = await contracts.channels.commitEvidence(commitHash);
+      const commitTx = await retryNonce(async () => {
+        const tx = await contracts.channels.commitEvidence(commitHash);
+        await tx.wait();
+        return tx;
+      });
       record.commitTx = commitTx.hash;
-      await commitTx.wait();
       store.saveSlash(record);
       // the commit is mined: any later transaction lands in a later block, as the reveal must
-      const revealTx = await contracts.channels.revealEvidence(commitment, signature, salt);
+      const revealTx = await retryNonce(() => contracts.channels.revealEvidence(commitment, signature, salt));
       record.revealTx = revealTx.hash;
       const receipt = await revealTx.wait();
       for (const log of receipt?.logs ?? []) {
@@ -271,7 +289,7 @@ export class Slasher {
   /** Starts the payer's close of a probe channel (nothing was signed on it: the whole deposit comes back at settle). */
   private async closeProbeChannel(channelId: string, options: { signal?: AbortSignal }): Promise<void> {
     try {
-      const c = await this.deps.client.closeChannel(channelId, options);
+      const c = await retryNonce(() => this.deps.client.closeChannel(channelId, options));
       const state = await readChannel(this.deps.contracts.channels, channelId);
       this.deps.store.saveChannel(channelId, c.status, state.closesAt);
     } catch (error) {
@@ -293,7 +311,7 @@ export class Slasher {
         if (state.status === "Open") {
           await this.closeProbeChannel(c.channelId, options);
         } else if (state.status === "Closing" && now > state.closesAt) {
-          await this.deps.client.settle(c.channelId, options);
+          await retryNonce(() => this.deps.client.settle(c.channelId, options));
           this.deps.store.saveChannel(c.channelId, "Closed", state.closesAt);
           settled.push(c.channelId);
         } else if (state.status === "Closed") {
