@@ -88,4 +88,22 @@ describe("e2e › invariant: an unrecognized node's backend is ignored (it serve
     // the client paid the unrecognized node on its own channel (as a cache)
     expect(c.store.channels()[0].nodeKey).to.equal(rogue.identity.address.toLowerCase());
   });
+
+  it("no external origin URL: nothing on chain names a backend (no transaction input or event carries the backend paths)", async () => {
+    const needles = [origin, rogue].flatMap((n) => [n.agent.backend.dir, path.basename(n.dir)]);
+    const hexes = needles.map((p) => Buffer.from(p).toString("hex"));
+    const latest = await world.provider.getBlockNumber();
+    let txs = 0;
+    for (let b = 0; b <= latest; b++) {
+      const block = await world.provider.getBlock(b, true);
+      for (const tx of block?.prefetchedTransactions ?? []) {
+        txs++;
+        const receipt = await world.provider.getTransactionReceipt(tx.hash);
+        const blobs = [tx.data, ...(receipt?.logs ?? []).flatMap((l) => [l.data, ...l.topics])].map((x) => x.toLowerCase());
+        for (const h of hexes) expect(blobs.some((x) => x.includes(h)), `block ${b} names a backend path`).to.equal(false);
+      }
+    }
+    expect(txs).to.be.greaterThan(5); // registrations, recognitions, channels: the scan saw the network's history
+  });
 });
+
