@@ -5,6 +5,10 @@
  * EIP-2612 permit (one transaction), and downloads with runSession; on a refusal, a mismatch or
  * a broken stream it switches provider and resumes from the last verified byte. Free of CLI
  * concerns: the node's fan-out and the slasher reuse it.
+ *
+ * Discovery (DESIGN §8): probe the best known peers first (by persisted reputation); on a miss,
+ * a DHT lookup (`deps.dht`, client mode), then probe the providers it names. Selection and
+ * reputation are the mesh's (agents/mesh/reputation.ts), persisted in the client's database.
  */
 import { createWriteStream } from "node:fs";
 import { once } from "node:events";
@@ -21,7 +25,7 @@ import type { Identity } from "../runtime/keys.js";
 import { addressOfPeer } from "../runtime/peers.js";
 import type { ActiveNode, ClientChainView } from "./chain.js";
 import { ChannelError, FetchRefusedError, NoProviderError, ProviderMisbehaviourError } from "./errors.js";
-import { rank, Reputation, type Candidate } from "./selection.js";
+import { rankCandidates, Reputation, SqliteReputationStore, type Candidate } from "../mesh/reputation.js";
 import { runSession, type SessionError, type SessionOptions } from "./session.js";
 import type { ClientStore, ClientChannel } from "./store.js";
 
@@ -50,6 +54,8 @@ export interface ClientDeps {
   store: ClientStore;
   logger?: Logger;
   reputation?: Reputation;
+  /** DHT provider lookups (agents/mesh/dht.ts MeshDht in client mode): discovery after a probe miss. */
+  dht?: { findProviders(blobId: string, options?: { signal?: AbortSignal }): Promise<{ peer: { toString(): string } }[]> };
 }
 
 export interface FetchOptions {
@@ -87,11 +93,17 @@ export interface FetchReport {
   size: number;
   paid: bigint;
   providers: { nodeKey: string; channelId: string; bytes: number; outcome: string }[];
+  /** How the provider was found: a probe of a known peer, or a DHT lookup after a probe miss. */
+  discovery: "probe" | "dht";
 }
 
 interface Probed extends Candidate {
+  nodeId: bigint;
+  nodeKey: string;
   node: ActiveNode;
   size: number;
+  /** The probe answered HAVE (else MISS from a `via` node). */
+  have: boolean;
 }
 
 export class Client {
@@ -104,7 +116,7 @@ export class Client {
     readonly options: ClientOptions,
     readonly deps: ClientDeps,
   ) {
-    this.reputation = deps.reputation ?? new Reputation();
+    this.reputation = deps.reputation ?? new Reputation({}, { store: new SqliteReputationStore(deps.store.db) });
     this.log = deps.logger ?? silentLogger();
   }
 
@@ -146,34 +158,55 @@ export class Client {
       if (!body) return undefined;
       const r = decodeProbeResponse(body);
       const rttMs = performance.now() - started;
+      this.reputation.record(node.nodeKey, { kind: "probe", rttMs });
       if (r.status !== "HAVE" && !(options.acceptMiss && r.status === "MISS")) return undefined;
       const price = r.pricePerGiB > node.pricePerGiB ? r.pricePerGiB : node.pricePerGiB;
-      return { nodeId: node.nodeId, nodeKey: node.nodeKey, pricePerGiB: price, rttMs, node, size: r.size };
+      return { peer: node.nodeKey, nodeId: node.nodeId, nodeKey: node.nodeKey, pricePerGiB: price, rttMs, reputation: this.reputation.score(node.nodeKey), region: node.region, node, size: r.size, have: r.status === "HAVE" };
     } catch (error) {
+      if (!options.signal?.aborted) this.reputation.record(node.nodeKey, { kind: "unreachable" });
       this.log.debug({ node: node.nodeKey, err: (error as Error).message }, "probe failed");
       return undefined;
     }
   }
 
-  /** Candidates holding the blob, best first. */
-  async candidates(blobId: string, options: { signal?: AbortSignal; providers?: string[]; exclude?: string[]; via?: string[] } = {}): Promise<Probed[]> {
+  /**
+   * Candidates holding the blob (or, with `via`, the named cache nodes that can fetch it), best
+   * first, and how they were found: the best known peers are probed first (by reputation, at most
+   * `maxProbes`); on a miss, a DHT lookup names providers, which are probed in turn.
+   */
+  async candidates(blobId: string, options: { signal?: AbortSignal; providers?: string[]; exclude?: string[]; via?: string[] } = {}): Promise<Probed[] & { discovery?: "probe" | "dht" }> {
     let nodes = await this.bootstrap(options);
-    if (options.via) {
-      const via = options.via;
-      const all = nodes.filter((n) => !options.exclude?.includes(n.nodeKey)).slice(0, this.options.maxProbes ?? 16);
-      const answers = await Promise.all(all.map((n) => this.probe(n, blobId, { signal: options.signal, acceptMiss: via.includes(n.nodeKey) })));
-      const holder = answers.find((p) => p !== undefined && p.size > 0);
-      if (!holder) return [];
-      const through = answers.filter((p): p is Probed => p !== undefined && via.includes(p.nodeKey)).map((p) => ({ ...p, size: p.size || holder.size }));
-      return rank(through, (k) => this.reputation.get(k)) as Probed[];
-    }
     if (options.providers) nodes = nodes.filter((n) => options.providers!.includes(n.nodeKey));
     if (options.exclude) nodes = nodes.filter((n) => !options.exclude!.includes(n.nodeKey));
     const max = this.options.maxPricePerGiB;
     if (max !== undefined) nodes = nodes.filter((n) => n.pricePerGiB <= max);
-    nodes = nodes.slice(0, this.options.maxProbes ?? 16);
-    const probed = (await Promise.all(nodes.map((n) => this.probe(n, blobId, options)))).filter((p): p is Probed => p !== undefined);
-    return rank(probed, (k) => this.reputation.get(k)) as Probed[];
+    const via = options.via;
+    // the best known peers first: the via nodes, then by reputation (then node id)
+    const known = [...nodes].sort((a, b) => Number(via?.includes(b.nodeKey) ?? false) - Number(via?.includes(a.nodeKey) ?? false) || this.reputation.score(b.nodeKey) - this.reputation.score(a.nodeKey) || (a.nodeId < b.nodeId ? -1 : 1));
+    const probeAll = (list: ActiveNode[]) => Promise.all(list.map((n) => this.probe(n, blobId, { signal: options.signal, acceptMiss: via?.includes(n.nodeKey) })));
+    const first = known.slice(0, this.options.maxProbes ?? 16);
+    let answers = (await probeAll(first)).filter((p): p is Probed => p !== undefined);
+    let discovery: "probe" | "dht" = "probe";
+    if (!answers.some((p) => p.have) && this.deps.dht) {
+      // a probe miss: ask the DHT, then probe the active nodes it names
+      const probed = new Set(first.map((n) => n.nodeKey));
+      let named: string[] = [];
+      try {
+        named = (await this.deps.dht.findProviders(blobId, { signal: options.signal })).map((p) => addressOfPeer(p.peer.toString())).filter((k): k is string => k !== undefined);
+      } catch (error) {
+        this.log.debug({ err: (error as Error).message }, "DHT lookup failed");
+      }
+      const more = nodes.filter((n) => named.includes(n.nodeKey) && !probed.has(n.nodeKey));
+      answers = [...answers, ...(await probeAll(more)).filter((p): p is Probed => p !== undefined)];
+      discovery = "dht";
+    }
+    const holder = answers.find((p) => p.have);
+    let out: Probed[];
+    if (via) out = holder ? answers.filter((p) => via.includes(p.nodeKey)).map((p) => ({ ...p, size: p.have ? p.size : holder.size })) : [];
+    else out = answers.filter((p) => p.have);
+    const ranked = rankCandidates(out) as Probed[] & { discovery?: "probe" | "dht" };
+    ranked.discovery = discovery;
+    return ranked;
   }
 
   // ---- channels ----
@@ -382,7 +415,7 @@ export class Client {
     if (offset > sizeNow()) throw new NoProviderError(`The range starts past the end of the ${sizeNow()}-byte blob.`);
     const endNow = () => (options.range?.length ? Math.min(sizeNow(), offset + options.range.length) : sizeNow());
     let position = offset;
-    const report: FetchReport = { bytes: 0, size: sizeNow(), paid: 0n, providers: [] };
+    const report: FetchReport = { bytes: 0, size: sizeNow(), paid: 0n, providers: [], discovery: candidates.discovery ?? "probe" };
     const learn = (size: number | undefined) => {
       if (known === undefined && size !== undefined && size >= 0) known = report.size = size;
     };
@@ -403,6 +436,7 @@ export class Client {
       const maxPrice = active.pricePerGiB;
       const entry = { nodeKey: pick.nodeKey, channelId: channel.channelId, bytes: 0, outcome: "ok" };
       report.providers.push(entry);
+      const started = performance.now();
       try {
         const result = await this.withChannelLock(channel.channelId, () =>
           runSession(
@@ -428,7 +462,7 @@ export class Client {
         );
         report.paid += result.signed - channel.signed;
         learn(result.size);
-        this.reputation.record(pick.nodeKey, 1);
+        this.reputation.record(pick.nodeKey, { kind: "delivery", bytes: entry.bytes, durationMs: performance.now() - started });
         if (position >= endNow()) break;
       } catch (error) {
         const e = error as SessionError;
@@ -437,7 +471,7 @@ export class Client {
         lastError = e;
         entry.outcome = (e as { code?: string }).code ?? e.name;
         if (signal?.aborted) throw e;
-        this.reputation.record(pick.nodeKey, e instanceof ProviderMisbehaviourError ? 0 : 0.5);
+        this.reputation.record(pick.nodeKey, e instanceof ProviderMisbehaviourError ? { kind: "mismatch" } : { kind: "unreachable" });
         failed.add(pick.nodeKey);
         this.log.warn({ node: pick.nodeKey, err: e.message, position }, "provider failed; switching");
         if (e instanceof FetchRefusedError && e.refusal === "BLACKLISTED") throw e;

@@ -17,7 +17,7 @@ import type { NodeRegistry } from "../../types/ethers-contracts/index.js";
 import { ACTIVE_SET_KEY_TTL_MS, ACTIVE_SET_REFRESH_MS } from "./constants.js";
 import { ChainReadError } from "./errors.js";
 import type { FreshnessGuard } from "./freshness.js";
-import { peerAddress } from "./peer-address.js";
+import { addressOfPeer } from "../runtime/peers.js";
 
 export interface ActiveNode {
   nodeId: bigint;
@@ -190,7 +190,7 @@ export class ActiveSet {
 
   /** Synchronous answer for a libp2p peer (its secp256k1 key's address). */
   hasPeer(peer: PeerId | string): boolean {
-    const address = peerAddress(peer);
+    const address = addressOfPeer(peer);
     return address !== undefined && this.has(address);
   }
 
@@ -219,7 +219,7 @@ export class ActiveSet {
 
   /** As isActive, for a libp2p peer (false for peers without a secp256k1 key). */
   async isActivePeer(peer: PeerId | string, options: { signal?: AbortSignal } = {}): Promise<boolean> {
-    const address = peerAddress(peer);
+    const address = addressOfPeer(peer);
     return address !== undefined && this.isActive(address, options);
   }
 }

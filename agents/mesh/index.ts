@@ -2,7 +2,6 @@
 export * from "./constants.js";
 export * from "./errors.js";
 export * from "./freshness.js";
-export * from "./peer-address.js";
 export * from "./active-set.js";
 export * from "./gating.js";
 export * from "./gossip.js";

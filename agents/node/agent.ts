@@ -26,6 +26,10 @@ import { clientChainView } from "../client/chain.js";
 import { ClientStore } from "../client/store.js";
 import { BlobCache } from "./cache/index.js";
 import { Fanout } from "./fanout.js";
+import { CapacityLimiter } from "./limiter.js";
+import { NodeMesh, type NodeMeshHooks, type NodeMeshOptions, type NodeServices } from "./mesh.js";
+import { NodeMetrics, startMetricsServer, type MetricsServer } from "../runtime/metrics.js";
+import { meshMetricsHooks, peerCounts } from "../mesh/metrics-hooks.js";
 
 export interface NodeAgentOptions {
   listen: string[];
@@ -53,6 +57,10 @@ export interface NodeAgentOptions {
    * and a miss is fetched upstream (fan-out, paid from the node key's own USDC) unless `fanout` is false.
    */
   cache?: { dir: string; budgetBytes: number; fanout?: boolean };
+  /** The mesh (gossip, DHT, probes, active set, deny-set, freshness); `loopback` defaults to "listens on 127.x". */
+  mesh?: Partial<Omit<NodeMeshOptions, "region">>;
+  /** Serve Prometheus metrics on 127.0.0.1:<port> (0 = any free port); undefined = no endpoint (the series are still kept). */
+  metricsPort?: number;
 }
 
 export interface NodeAgentDeps {
@@ -87,6 +95,12 @@ export class NodeAgent {
   private upstreamStore: ClientStore | undefined;
   /** The fan-out client's options: its price cap follows the node's own price (the price rule). */
   private readonly upstreamOptions: ClientOptions = {};
+  mesh: NodeMesh | undefined;
+  limiter: CapacityLimiter | undefined;
+  readonly metrics: NodeMetrics;
+  metricsServer: MetricsServer | undefined;
+  region = 0;
+  capacityMbps = 0;
 
   constructor(
     readonly options: NodeAgentOptions,
@@ -96,6 +110,14 @@ export class NodeAgent {
     this.backend = new OriginBackend(options.backendDir, deps.store);
     this.credit = { ...DEFAULT_CREDIT, ...(options.credit ?? {}) };
     this.earnings = new Earnings({ ...DEFAULT_EARNINGS, ...(options.earnings ?? {}) }, { contracts: deps.contracts, store: deps.store, logger: this.log });
+    this.metrics = new NodeMetrics(
+      { defaultMetrics: options.metricsPort !== undefined },
+      {
+        chainViewAgeMs: () => this.mesh?.freshness.ageMs() ?? Infinity,
+        peers: () => (this.host && this.mesh ? peerCounts(() => this.host!.getPeers(), this.mesh.activeSet)() : { nodes: 0, clients: 0 }),
+        cacheBytes: () => this.cache?.usedBytes ?? 0,
+      },
+    );
   }
 
   get address(): string {
@@ -112,6 +134,8 @@ export class NodeAgent {
     this.nodeId = nodeId;
     this.pricePerGiB = node.pricePerGiB;
     this.upstreamOptions.maxPricePerGiB = node.pricePerGiB;
+    this.region = Number(node.region);
+    this.capacityMbps = Number(node.capacityMbps);
     const recognized = origin.recognized;
     if (recognized !== this.origin.recognized) this.log.info({ nodeId: nodeId.toString(), recognized }, recognized ? "recognized origin: backend enabled" : "not a recognized origin: backend ignored");
     this.origin = { recognized, epoch: origin.currentEpoch };
@@ -122,7 +146,17 @@ export class NodeAgent {
     options.signal?.throwIfAborted();
     checkCreditConfig(this.credit, this.pricePerGiB);
     const chain = this.deps.chain ?? nodeChainView(this.deps.contracts);
-    this.host = await createHost({ privateKey: this.deps.identity.privateKey, listen: this.options.listen, announce: this.options.announce, allow: this.options.allow });
+    const hooks = meshMetricsHooks(this.metrics);
+    const loopback = this.options.mesh?.loopback ?? this.options.listen.some((a) => a.startsWith("/ip4/127."));
+    this.mesh = new NodeMesh({ ...(this.options.mesh ?? {}), region: this.region, loopback }, { contracts: this.deps.contracts, identity: this.deps.identity, logger: this.log, onProbeResult: hooks.onProbeResult });
+    await this.mesh.prepare(options);
+    this.limiter = new CapacityLimiter({ capacityMbps: this.capacityMbps });
+    const meshHooks: NodeMeshHooks = {
+      sizeOf: (id) => this.fetch?.hasBlob(id),
+      offer: () => this.fetch?.offer() ?? { pricePerGiB: this.pricePerGiB, load: 0 },
+      multiaddrs: () => (this.options.announce?.length ? this.options.announce : (this.host?.getMultiaddrs().map(String) ?? [])),
+    };
+    this.host = await createHost({ privateKey: this.deps.identity.privateKey, listen: this.options.listen, announce: this.options.announce, allow: this.options.allow, services: this.mesh.services(meshHooks) as never });
     if (this.options.cache) {
       const { dir, budgetBytes, fanout = true } = this.options.cache;
       this.cache = new BlobCache({ dir, budgetBytes }, { db: this.deps.store.db });
@@ -136,7 +170,10 @@ export class NodeAgent {
           store: this.upstreamStore,
           logger: this.log.child({ module: "upstream" }),
         });
-        this.fanout = new Fanout({ self: this.address }, { client, cache: this.cache, logger: this.log });
+        this.fanout = new Fanout(
+          { self: this.address },
+          { client, cache: this.cache, logger: this.log, onUpstreamPaid: (amount) => this.metrics.upstreamSpend.inc(Number(amount)), onCached: (id) => void this.mesh?.provide(id) },
+        );
       }
     }
     this.fetch = new FetchService(
@@ -151,9 +188,16 @@ export class NodeAgent {
         onVoucherStored: (channelId, amount, signature) => this.pusher?.onVoucherStored(channelId, amount, signature),
         cache: this.cache,
         fanout: this.fanout,
+        freshness: this.mesh.freshness,
+        isBlacklisted: this.mesh.isBlacklisted,
+        limiter: this.limiter,
+        metrics: this.metrics,
       },
     );
     await this.fetch.register(this.host);
+    const held = [...(this.origin.recognized ? this.deps.store.blobs().map((b) => b.blobId) : []), ...(this.cache?.list().map((b) => b.blobId) ?? [])];
+    await this.mesh.attach(this.host as unknown as Libp2p<NodeServices>, held, meshHooks, this.cache);
+    if (this.options.metricsPort !== undefined) this.metricsServer = await startMetricsServer({ port: this.options.metricsPort }, { registry: this.metrics.registry });
     if (this.options.watchtowers?.length) {
       const operator = (await this.deps.contracts.registry.getNode(this.nodeId)).operator;
       this.pusher = createWatchtowerPusher(
@@ -200,6 +244,8 @@ export class NodeAgent {
     this.timer = undefined;
     await this.follower?.stop();
     await this.pusher?.stop();
+    await this.mesh?.stop();
+    await this.metricsServer?.close();
     await this.host?.stop();
     await this.backend.close();
     this.upstreamStore?.close();
@@ -218,7 +264,14 @@ export class NodeAgent {
     const now = await chainTime(this.deps.contracts.provider as Provider);
     const out: PublishedBlob[] = [];
     for (const file of files) {
-      out.push(await this.backend.publish(file, { nodeId: this.nodeId, epoch: this.origin.epoch, contentSecretKey: secret, domain: this.deps.contracts.domains.originRegistry }, now, options));
+      const published = await this.backend.publish(file, { nodeId: this.nodeId, epoch: this.origin.epoch, contentSecretKey: secret, domain: this.deps.contracts.domains.originRegistry }, now, options);
+      out.push(published);
+      // a running node provides the blob in the DHT and gossips its content record
+      const b = this.deps.store.blob(published.blobId);
+      if (this.mesh?.dht && b) {
+        void this.mesh.provide(b.blobId); // in the background: a DHT provide can take seconds
+        await this.mesh.publishContentRecord({ value: { blobId: b.blobId, size: BigInt(b.size), origin: b.origin, epoch: b.epoch, timestamp: b.recordTimestamp }, signature: b.recordSignature });
+      }
     }
     return out;
   }

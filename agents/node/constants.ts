@@ -15,9 +15,3 @@ export const FETCH_LIMITS = {
   /** After the last chunk, wait this long for the final voucher (ms). */
   finalVoucherWaitMs: 10_000,
 };
-
-export const PROBE_LIMITS = {
-  maxInboundStreams: 16,
-  maxOutboundStreams: 16,
-  timeoutMs: 5_000,
-};

@@ -49,6 +49,8 @@ export interface FanoutDeps {
   logger: Logger;
   /** Called with what each upstream fetch signed (token base units). */
   onUpstreamPaid?(amount: bigint): void;
+  /** Called when a fetched blob was committed to the cache (provide it in the DHT). */
+  onCached?(blobId: string): void;
 }
 
 /** The cache's metadata for a blob: its signed content record. */
@@ -185,6 +187,7 @@ export class Fanout {
         if (writer) {
           writer.commit(encodeRecordMeta(blob.record));
           writer = undefined;
+          this.deps.onCached?.(blobId);
         }
         log.info({ bytes: blob.size, paid: report.paid.toString(), providers: report.providers.map((p) => p.nodeKey) }, "fan-out complete: cached");
       } catch (error) {

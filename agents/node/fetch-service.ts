@@ -1,10 +1,13 @@
 /**
- * The node's fetch and probe handlers (/cdn/fetch/1.0.0, /cdn/probe/1.0.0).
+ * The node's fetch handler (/cdn/fetch/1.0.0). Probes are answered by the mesh's probe service
+ * (agents/mesh/probe.ts), fed by `hasBlob` and `offer`.
  *
  * Fetch, in order, nothing sent before the checks pass:
  *  1. read and validate the request (wire decoder);
- *  2. blacklist, on a fresh chain read → BLACKLISTED (no signature);
- *  3. the blob is in this node's store and the node is a recognized origin → else NOT_FOUND;
+ *  2. the chain view is fresh (FreshnessGuard) and the capacity limiter admits a stream → else BUSY;
+ *     blacklist (the local deny-set at once, and a fresh chain read) → BLACKLISTED (no signature);
+ *  3. the blob: the origin backend (while a recognized origin), the cache, or (cache nodes) an
+ *     upstream fetch started only after the channel checks (fanout.ts) → else NOT_FOUND;
  *  4. the channel on chain: payee is this node, open, and the authenticated peer is its payer or
  *     live session key → NOT_CHANNEL_OWNER; deposit left → CHANNEL_INSUFFICIENT;
  *  5. header (signed serve commitment at chain time + content record), leaf hashes with proof,
@@ -13,15 +16,13 @@
  * (fsync) before they count. A bad voucher ends the stream with BAD_VOUCHER.
  */
 import type { Connection, Stream } from "@libp2p/interface";
-import { PROTOCOL_FETCH, PROTOCOL_PROBE } from "../protocol/constants.js";
+import { PROTOCOL_FETCH } from "../protocol/constants.js";
 import { leafCount, leafRangeForBytes, rangeProof, HASH_SIZE } from "../protocol/merkle.js";
 import { amountOwed } from "../protocol/pricing.js";
 import { recoverVoucherSigner, signServeCommitment } from "../protocol/signed.js";
 import {
   decodeFetchClientMessage,
-  decodeProbeRequest,
   encodeFetchServerMessage,
-  encodeProbeResponse,
   FRAME_CAPS,
   MAX_LEAF_HASHES_PER_MESSAGE,
   type FetchRequestMsg,
@@ -34,7 +35,7 @@ import type { Logger } from "../runtime/logger.js";
 import { addressOfPeer } from "../runtime/peers.js";
 import type { OriginBackend } from "./backend.js";
 import type { NodeChainView } from "./chain.js";
-import { FETCH_LIMITS, PROBE_LIMITS } from "./constants.js";
+import { FETCH_LIMITS } from "./constants.js";
 import { creditWindow, windowValue, type CreditConfig } from "./credit.js";
 import type { NodeStore } from "./store.js";
 import { chunkFrame } from "./chunk-frame.js";
@@ -44,6 +45,9 @@ import type { ContentRecordValue } from "../protocol/eip712.js";
 import type { Signed } from "../protocol/wire/messages.js";
 import type { BlobCache } from "./cache/index.js";
 import { decodeRecordMeta, type Fanout } from "./fanout.js";
+import type { CapacityLimiter } from "./limiter.js";
+import type { FreshnessGuard } from "../mesh/freshness.js";
+import type { NodeMetrics, RefusalReason } from "../runtime/metrics.js";
 
 /** Where the bytes of a served blob come from: the origin backend, the cache, or an upstream fetch in progress. */
 interface BlobSource {
@@ -66,8 +70,6 @@ export interface FetchServiceOptions {
   pricePerGiB: bigint;
   credit: CreditConfig;
   limits?: Partial<typeof FETCH_LIMITS>;
-  /** Register the simple probe responder here (default true). Off when the mesh's probe service (agents/mesh/probe.ts) answers probes, fed by `hasBlob`/`offer`. */
-  serveProbe?: boolean;
 }
 
 export interface FetchServiceDeps {
@@ -85,6 +87,14 @@ export interface FetchServiceDeps {
   cache?: BlobCache;
   /** Fetches missing blobs upstream (cache nodes); without it a miss is NOT_FOUND. */
   fanout?: Fanout;
+  /** The chain view's age: nothing is served while it is stale (BUSY). Every fresh read on the request path marks it. */
+  freshness?: FreshnessGuard;
+  /** The local deny-set (ContentBlacklist entries and the local deny-list): refused at once. */
+  isBlacklisted?: (blobId: string) => boolean;
+  /** The declared capacity across all streams: a new stream beyond it is refused BUSY (retry after). */
+  limiter?: CapacityLimiter;
+  /** Prometheus series (bytes served and paid, vouchers, cache hits/misses, refusals by reason). */
+  metrics?: NodeMetrics;
 }
 
 interface Registrar {
@@ -97,6 +107,8 @@ class Refusal extends Error {
     readonly refusal: RefusalCode,
     message: string,
     readonly retryAfterMs = 0,
+    /** For metrics: the code in lower case, or the node's own reason (stale_chain_view). */
+    readonly reason: string = refusal.toLowerCase(),
   ) {
     super(message);
   }
@@ -110,7 +122,7 @@ export class FetchService {
   /** Best stored voucher per channel (mirror of the store, for the hot path). */
   private readonly best = new Map<string, bigint>();
   private readonly waiters = new Map<string, Set<() => void>>();
-  stats = { streams: 0, bytesSent: 0, vouchers: 0, refusals: 0, creditWaits: 0, cacheHits: 0, cacheMisses: 0, refusalsByCode: {} as Record<string, number> };
+  stats = { streams: 0, bytesSent: 0, vouchers: 0, amountPaid: 0n, refusals: 0, creditWaits: 0, cacheHits: 0, cacheMisses: 0, refusalsByReason: {} as Record<string, number> };
 
   constructor(
     private readonly options: FetchServiceOptions,
@@ -125,11 +137,11 @@ export class FetchService {
 
   async register(host: Registrar): Promise<void> {
     await host.handle(PROTOCOL_FETCH, (s, c) => this.handleFetch(s, c), { maxInboundStreams: this.limits.maxInboundStreams, maxOutboundStreams: this.limits.maxOutboundStreams });
-    if (this.options.serveProbe ?? true) await host.handle(PROTOCOL_PROBE, (s) => this.handleProbe(s), { maxInboundStreams: PROBE_LIMITS.maxInboundStreams, maxOutboundStreams: PROBE_LIMITS.maxOutboundStreams });
   }
 
-  /** Size of a blob this node serves now (origin backend while recognized, or the cache), or undefined: for a probe responder. */
+  /** Size of a blob this node serves now (origin backend while recognized, or the cache; not blacklisted), or undefined: for the probe responder. */
   hasBlob(blobId: string): number | undefined {
+    if (this.deps.isBlacklisted?.(blobId)) return undefined;
     return this.localSource(blobId)?.size;
   }
 
@@ -160,14 +172,14 @@ export class FetchService {
     };
   }
 
-  /** The node's current offer: for a probe responder or gossip announcements. */
+  /** The node's current offer: for the probe responder and gossip announcements (load: the higher of streams and bandwidth, basis points). */
   offer(): { pricePerGiB: bigint; load: number; busy: boolean } {
-    return { pricePerGiB: this.options.pricePerGiB, load: this.load, busy: this.active >= this.limits.maxActiveFetches };
+    const bandwidth = this.deps.limiter?.loadBps() ?? 0;
+    return { pricePerGiB: this.options.pricePerGiB, load: Math.max(this.load, bandwidth), busy: this.active >= this.limits.maxActiveFetches };
   }
 
   async unregister(host: Registrar): Promise<void> {
     await host.unhandle(PROTOCOL_FETCH);
-    if (this.options.serveProbe ?? true) await host.unhandle(PROTOCOL_PROBE);
   }
 
   private bestVoucher(channelId: string): bigint {
@@ -200,32 +212,6 @@ export class FetchService {
     });
   }
 
-  // ---- probe ----
-
-  async handleProbe(stream: Stream): Promise<void> {
-    const framed = new FramedStream(stream, { readCap: FRAME_CAPS.ProbeRequest, idleTimeoutMs: PROBE_LIMITS.timeoutMs, signal: AbortSignal.timeout(PROBE_LIMITS.timeoutMs) });
-    try {
-      const body = await framed.read();
-      if (!body) return framed.abort(new Error("no probe request"));
-      const { blobId } = decodeProbeRequest(body);
-      const blob = this.localSource(blobId);
-      const busy = this.active >= this.limits.maxActiveFetches;
-      const blacklisted = blob ? await this.deps.chain.isBlacklisted(blobId) : false;
-      await framed.write(
-        encodeProbeResponse({
-          status: busy ? "BUSY" : blob && !blacklisted ? "HAVE" : "MISS",
-          size: blob && !blacklisted ? blob.size : 0,
-          pricePerGiB: this.options.pricePerGiB,
-          load: this.load,
-        }),
-      );
-      await framed.close();
-    } catch (error) {
-      this.deps.logger.debug({ err: (error as Error).message }, "probe failed");
-      framed.abort(error as Error);
-    }
-  }
-
   // ---- fetch ----
 
   async handleFetch(stream: Stream, connection: Connection): Promise<void> {
@@ -239,7 +225,8 @@ export class FetchService {
     } catch (error) {
       if (error instanceof Refusal) {
         this.stats.refusals++;
-        this.stats.refusalsByCode[error.refusal] = (this.stats.refusalsByCode[error.refusal] ?? 0) + 1;
+        this.stats.refusalsByReason[error.reason] = (this.stats.refusalsByReason[error.reason] ?? 0) + 1;
+        this.deps.metrics?.refused(error.reason as RefusalReason);
         log.info({ code: error.refusal, reason: error.message }, "fetch refused");
         try {
           await framed.write(encodeFetchServerMessage({ kind: "refusal", refusal: { code: error.refusal, message: error.message.slice(0, 256), retryAfterMs: error.retryAfterMs } }));
@@ -275,11 +262,23 @@ export class FetchService {
     const { chain, store } = this.deps;
     if (this.active > this.limits.maxActiveFetches) throw new Refusal("BUSY", "too many downloads in progress", this.limits.retryAfterMs);
     const request = await this.readRequest(framed);
+    // a stale chain view: the node may have missed a blacklist entry or a slash; it serves nothing
+    const { freshness, limiter } = this.deps;
+    if (freshness && !freshness.isFresh()) throw new Refusal("BUSY", `this node's chain view is ${Math.round(freshness.ageMs() / 1000)} s old; it serves nothing until it reads the chain again`, this.limits.retryAfterMs, "stale_chain_view");
+    if (this.deps.isBlacklisted?.(request.blobId)) throw new Refusal("BLACKLISTED", "this blob is blacklisted");
+    // capacity: the first leaf's worth of the declared bandwidth now, or busy (retry after)
+    let prepaid = 0;
+    if (limiter) {
+      const admitted = limiter.tryAcquire(LEAF_SIZE);
+      if (!admitted.ok) throw new Refusal("BUSY", "this node is at its declared capacity", admitted.error.retryAfterMs);
+      prepaid = LEAF_SIZE;
+    }
     const client = addressOfPeer(connection.remotePeer);
     if (!client) throw new Refusal("NOT_CHANNEL_OWNER", "the peer has no secp256k1 identity");
 
     // fresh chain reads, in parallel: blacklist, channel, chain time (no chain view → no service)
     const fresh = this.chainRead(() => Promise.all([chain.isBlacklisted(request.blobId), chain.channel(request.channelId), chain.chainTime()]));
+    fresh.then(() => freshness?.markFresh(), () => undefined);
     fresh.catch(() => undefined);
     // 2. blacklist, before anything is signed
     if ((await fresh)[0]) throw new Refusal("BLACKLISTED", "this blob is blacklisted");
@@ -297,10 +296,14 @@ export class FetchService {
     if (best0 > this.bestVoucher(channelId)) this.best.set(channelId, best0);
     if (channel.deposit <= best0) throw new Refusal("CHANNEL_INSUFFICIENT", "the channel's deposit is used up; top it up");
     store.saveChannel({ channelId, payer: channel.payer, deposit: channel.deposit, paid: channel.paid, status: channel.status, closesAt: Number(channel.closesAt) });
-    if (blob?.kind === "cache") this.stats.cacheHits++;
+    if (blob?.kind === "cache") {
+      this.stats.cacheHits++;
+      this.deps.metrics?.cacheHits.inc();
+    }
     if (!blob) {
       // a miss: the shared upstream fetch (paid by this node), cut through as verified leaves arrive
       this.stats.cacheMisses++;
+      this.deps.metrics?.cacheMisses.inc();
       try {
         const up = await this.deps.fanout!.fetch(request.blobId);
         blob = { kind: "fanout", blobId: up.blobId, size: up.size, leafLayer: up.leafLayer, record: up.record, readLeaf: (i) => up.leaf(i) };
@@ -396,11 +399,19 @@ export class FetchService {
         }
         if (voucherError) throw voucherError;
         if (this.deps.tamper) data = this.deps.tamper(i, data);
+        if (limiter) {
+          if (prepaid >= data.length) prepaid -= data.length;
+          else {
+            await limiter.acquire(data.length - prepaid, { signal: controller.signal });
+            prepaid = 0;
+          }
+        }
         await framed.writeFramed(chunkFrame(i, data));
         sent += data.length;
         owed = owedAfter;
         this.owedByChannel.set(channelId, owed);
         this.stats.bytesSent += data.length;
+        this.deps.metrics?.bytesServed.inc(data.length);
       }
       // the final voucher
       const deadline = Date.now() + this.limits.finalVoucherWaitMs;
@@ -443,6 +454,11 @@ export class FetchService {
     this.deps.onVoucherStored?.(channelId, amount, signature);
     this.best.set(channelId, amount);
     this.stats.vouchers++;
+    this.stats.amountPaid += amount - best; // token base units
+    if (this.deps.metrics) {
+      this.deps.metrics.vouchers.inc({ result: "accepted" });
+      if (this.options.pricePerGiB > 0n) this.deps.metrics.bytesPaid.inc(Number(((amount - best) * (1n << 30n)) / this.options.pricePerGiB));
+    }
     log.debug({ channelId, amount: amount.toString() }, "voucher stored");
     this.notify(channelId);
   }

@@ -71,7 +71,7 @@ describe("e2e › paid delivery under attack", function () {
       expect(cheap.agent.fetch!.bestFor(cheatChannel)).to.equal(amountOwed(2n * BigInt(LEAF_SIZE), 500_000n));
       // the honest node is paid for the leaves from the resume point (leaf 2) on
       expect(c.store.channel(report.providers[1].channelId)!.signed).to.equal(amountOwed(BigInt(data.length - 2 * LEAF_SIZE), honest.agent.pricePerGiB));
-      expect(c.client.reputation.get(cheap.identity.address.toLowerCase())).to.be.lessThan(0.5);
+      expect(c.client.reputation.score(cheap.identity.address.toLowerCase())).to.be.lessThan(0.5);
     });
   }
 

@@ -126,6 +126,7 @@ export async function startNode(
   world: DeliveryWorld,
   opts: {
     pricePerGiB?: bigint;
+    region?: number;
     origin?: boolean;
     options?: Partial<NodeAgentOptions>;
     tamper?: NodeAgent["deps"]["tamper"];
@@ -144,7 +145,7 @@ export async function startNode(
   if (nodeId === 0n) {
     nodeId = await registerNode(contracts, identity, new Wallet(identity.wallet.privateKey, world.provider), {
       capacityMbps: 100,
-      region: 1,
+      region: opts.region ?? 1,
       pricePerGiB: opts.pricePerGiB ?? 1_000_000n, // 1 USDC per GiB: visible amounts on small blobs
       multiaddrs: [`${multiaddr}/p2p/${identity.peerId.toString()}`],
     });

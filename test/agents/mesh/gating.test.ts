@@ -5,7 +5,7 @@ import { meshConnectionGater, syncRoutingTable } from "../../../agents/mesh/gati
 import { FreshnessGuard } from "../../../agents/mesh/freshness.js";
 import { TOPIC_GLOBAL } from "../../../agents/mesh/constants.js";
 import { selectCandidates, type Candidate } from "../../../agents/mesh/reputation.js";
-import { peerAddress } from "../../../agents/mesh/peer-address.js";
+import { addressOfPeer } from "../../../agents/runtime/peers.js";
 import { deployRegistryFixture, nodeIdentity, registerNode, type RegistryContext } from "../../helpers/registry-fixture.js";
 import { connect, inRoutingTable, newIdentity, sleep, startHost, stopAll, waitFor, type MeshHost } from "./helpers.js";
 
@@ -84,7 +84,7 @@ describe("mesh › gating (real registry, real hosts on 127.0.0.1)", function ()
 
     // half the bond is slashed: B is below requiredBond(100 Mbps) and no longer active on chain
     await ctx.registry.connect(ctx.slasher).slash(regB.nodeId, 5000);
-    expect(await ctx.registry.isActive(peerAddress(B.peerId)!)).to.equal(false);
+    expect(await ctx.registry.isActive(addressOfPeer(B.peerId)!)).to.equal(false);
     await activeSet.refresh();
     expect(selectable()).to.deep.equal([A.peerId.toString()]);
     await waitFor(async () => !(await inRoutingTable(A, B.peerId)), 10_000, "B removed from A's routing table");

@@ -1,0 +1,226 @@
+/**
+ * The mesh end to end (issue 7): real libp2p hosts on 127.0.0.1 in the test process (node agents
+ * with gossipsub, kad-dht, the probe service, active set, deny-set and freshness guard; clients
+ * with the client-mode mesh), the real contracts on an in-process Hardhat chain. One origin and
+ * four cache nodes in two regions.
+ */
+import { expect } from "chai";
+import path from "node:path";
+import { randomBytes } from "node:crypto";
+import { keccak256 } from "ethers";
+import { multiaddr } from "@multiformats/multiaddr";
+import { network } from "hardhat";
+import { collect, deliveryWorld, randomFile, startNode, testLogger, tmpDir, USDC, type DeliveryWorld, type TestNode } from "./delivery-fixture.js";
+import { amountOwed } from "../../agents/protocol/pricing.js";
+import { readChannel } from "../../agents/chain/contracts.js";
+import { identityFromSecret, type Identity } from "../../agents/runtime/keys.js";
+import { createHost } from "../../agents/runtime/host.js";
+import { ClientStore } from "../../agents/client/store.js";
+import { createClient, type Client } from "../../agents/client/client.js";
+import { clientChainView } from "../../agents/client/chain.js";
+import { ClientMesh } from "../../agents/client/mesh.js";
+import { runSession } from "../../agents/client/session.js";
+import { FetchRefusedError } from "../../agents/client/errors.js";
+import { TOPIC_GLOBAL } from "../../agents/mesh/constants.js";
+import type { MeshServiceMap } from "../../agents/mesh/services.js";
+import type { Libp2p } from "@libp2p/interface";
+import { inRoutingTable } from "../agents/mesh/helpers.js";
+
+const LEAF = 262_144;
+const REGION_A = 1;
+const REGION_B = 2;
+
+interface MeshClient {
+  client: Client;
+  identity: Identity;
+  store: ClientStore;
+  host: Libp2p<MeshServiceMap>;
+  mesh: ClientMesh;
+  stop(): Promise<void>;
+}
+
+describe("e2e › the mesh (origin + 4 cache nodes, 2 regions)", function () {
+  this.timeout(120_000);
+  let world: DeliveryWorld;
+  let origin: TestNode;
+  const caches: TestNode[] = [];
+  const clients: MeshClient[] = [];
+
+  const meshClient = async (region: number, options: Parameters<typeof createClient>[0] = {}): Promise<MeshClient> => {
+    const identity = identityFromSecret(randomBytes(32));
+    await world.fund(identity.address);
+    const contracts = world.contractsFor(identity);
+    const mesh = new ClientMesh({ regions: [region], loopback: true }, contracts);
+    await mesh.prepare();
+    const host = (await createHost({ privateKey: identity.privateKey, listen: [], allow: ["/ip4/127.0.0.1"], services: mesh.services() as never })) as unknown as Libp2p<MeshServiceMap>;
+    const dht = await mesh.attach(host);
+    const store = new ClientStore(path.join(tmpDir("cdn-client-"), "client.db"));
+    const client = createClient({ probeTimeoutMs: 5000, ...options }, { host, identity, chain: clientChainView(contracts), contracts, store, dht, logger: testLogger("client") });
+    const c = {
+      client,
+      identity,
+      store,
+      host,
+      mesh,
+      async stop() {
+        await mesh.stop();
+        await host.stop();
+        store.close();
+      },
+    };
+    clients.push(c);
+    return c;
+  };
+
+  before(async () => {
+    world = await deliveryWorld(await network.create());
+    origin = await startNode(world, { pricePerGiB: 1n * USDC, region: REGION_A });
+    for (const region of [REGION_A, REGION_A, REGION_B, REGION_B]) {
+      const dir = tmpDir("cdn-cache-node-");
+      caches.push(await startNode(world, { origin: false, region, pricePerGiB: 2n * USDC, dir, options: { cache: { dir: path.join(dir, "cache"), budgetBytes: 64 * 1024 * 1024 } } }));
+    }
+    // every node has now started; the first ones dialled only the nodes registered before them
+    for (const n of [origin, ...caches]) {
+      await n.agent.mesh!.activeSet.refresh(); // (else at the next periodic refresh, 60 s)
+      await n.agent.mesh!.bootstrap(n.agent.host!);
+    }
+  });
+
+  after(async () => {
+    for (const c of clients) await c.stop();
+    for (const n of [...caches, origin]) {
+      await n?.agent.stop();
+      n?.store.close();
+    }
+  });
+
+  it("cold miss: probe miss → DHT → selection → paid delivery through a region-A cache node that fans out to the origin; the second fetch is a cache hit; on chain each is paid what its vouchers say", async () => {
+    const { file, data } = randomFile(tmpDir(), 7 * LEAF + 3);
+    const [blob] = await origin.agent.publish([file]);
+    // the origin provides it in the DHT (in the background at publish)
+    await origin.agent.mesh!.provide(blob.blobId);
+    const cacheA = caches[0];
+    const keyA = cacheA.identity.address.toLowerCase();
+
+    // a client in region A; it probes only its best known peer (the cache node): a miss, so the DHT
+    const c1 = await meshClient(REGION_A, { maxProbes: 1 });
+    const it = c1.client.fetch(blob.blobId, { via: [keyA] });
+    expect((await collect(it)).equals(data)).to.equal(true);
+    const r1 = await it.report;
+    expect(r1.discovery).to.equal("dht");
+    expect(r1.providers.map((p) => p.nodeKey)).to.deep.equal([keyA]);
+    expect(cacheA.agent.fetch!.stats.cacheMisses).to.equal(1);
+    expect(cacheA.agent.fanout!.stats.upstreamFetches).to.equal(1);
+
+    // the second fetch (another client): the probe finds the cache node holding it: a cache hit
+    const c2 = await meshClient(REGION_A, { maxProbes: 1 });
+    const it2 = c2.client.fetch(blob.blobId, { via: [keyA] });
+    expect((await collect(it2)).equals(data)).to.equal(true);
+    expect((await it2.report).discovery).to.equal("probe");
+    expect(cacheA.agent.fetch!.stats.cacheHits).to.equal(1);
+    expect(cacheA.agent.fanout!.stats.upstreamFetches).to.equal(1);
+    // the cache node now provides the blob too
+    expect(cacheA.agent.mesh!.dht!.providing()).to.include(blob.blobId);
+
+    // metrics: served, paid, hits, misses, upstream spend
+    const text = await cacheA.agent.metrics.text();
+    expect(text).to.match(/cdn_node_cache_hits_total 1\b/);
+    expect(text).to.match(/cdn_node_cache_misses_total 1\b/);
+    expect(text).to.match(new RegExp(`cdn_node_upstream_spend_total ${amountOwed(BigInt(data.length), origin.agent.pricePerGiB)}\\b`));
+    expect(text).to.match(new RegExp(`cdn_node_bytes_served_total ${2 * data.length}\\b`));
+
+    // on chain: the cache node (two downstream channels) and the origin (the cache node's channel)
+    const [upstream] = cacheA.agent.fanout!["deps"].client.deps.store.channels();
+    expect(upstream.signed).to.equal(amountOwed(BigInt(data.length), origin.agent.pricePerGiB));
+    const usdc = world.gov.usdc;
+    for (const [node, channelId, signed] of [
+      [cacheA, c1.store.channels()[0].channelId, c1.store.channels()[0].signed],
+      [cacheA, c2.store.channels()[0].channelId, c2.store.channels()[0].signed],
+      [origin, upstream.channelId, upstream.signed],
+    ] as const) {
+      expect(signed).to.be.greaterThan(0n);
+      expect(node.agent.fetch!.bestFor(channelId)).to.equal(signed);
+      const state = await readChannel(world.gov.channels, channelId);
+      const before = await usdc.balanceOf(node.identity.address);
+      await node.agent.earnings.close(channelId);
+      const fee = (signed * BigInt(state.feeBps)) / 10_000n;
+      expect((await usdc.balanceOf(node.identity.address)) - before).to.equal(signed - fee);
+    }
+  });
+
+  it("gating: a client is never in a node's DHT routing table or gossip mesh; nodes are", async () => {
+    const c = await meshClient(REGION_A);
+    // connect the client to every node
+    for (const n of [origin, ...caches]) await c.host.dial(multiaddr(`${n.multiaddr}/p2p/${n.identity.peerId}`));
+    await new Promise((r) => setTimeout(r, 2500)); // two gossipsub heartbeats
+    let nodeSeen = false;
+    for (const n of [origin, ...caches]) {
+      const host = n.agent.host as unknown as Libp2p<MeshServiceMap>;
+      expect(await inRoutingTable(host as never, c.host.peerId)).to.equal(false);
+      const meshPeers = (host.services.pubsub as unknown as { getMeshPeers(topic: string): string[] }).getMeshPeers(TOPIC_GLOBAL);
+      expect(meshPeers).to.not.include(c.host.peerId.toString());
+      if (meshPeers.length > 0) nodeSeen = true;
+    }
+    expect(nodeSeen).to.equal(true);
+  });
+
+  it("blacklist: after an entry no node serves or provides the blob, and the cache evicts it", async () => {
+    const { file } = randomFile(tmpDir(), 3 * LEAF);
+    const [blob] = await origin.agent.publish([file]);
+    const cacheB = caches[2];
+    const keyB = cacheB.identity.address.toLowerCase();
+    const c = await meshClient(REGION_B);
+    await collect(c.client.fetch(blob.blobId, { via: [keyB] }));
+    expect(cacheB.agent.cache!.has(blob.blobId)).to.equal(true);
+    await origin.agent.mesh!.provide(blob.blobId);
+
+    await world.asTimelock((tl) => world.gov.blacklist.connect(tl).add(keccak256(blob.blobId)).then((tx) => tx.wait()));
+    for (const n of [origin, cacheB]) await n.agent.mesh!.blacklist.refresh();
+    await new Promise((r) => setTimeout(r, 200)); // enforcement runs after the refresh
+    for (const n of [origin, cacheB]) {
+      expect(n.agent.mesh!.dht!.providing()).to.not.include(blob.blobId);
+      expect(n.agent.fetch!.hasBlob(blob.blobId)).to.equal(undefined);
+    }
+    expect(cacheB.agent.cache!.has(blob.blobId)).to.equal(false);
+    // a direct request: BLACKLISTED at once
+    const channel = await c.client.channelFor(origin.identity.address.toLowerCase(), 1_000_000n);
+    const error = await runSession(
+      { peer: multiaddr(`${origin.multiaddr}/p2p/${origin.identity.peerId}`), nodeKey: origin.identity.address.toLowerCase(), maxPricePerGiB: origin.agent.pricePerGiB, channelId: channel.channelId, blobId: blob.blobId, offset: 0, length: 0 },
+      { host: c.host, chain: c.client.deps.chain, store: c.store, address: c.client.address, secretKey: c.identity.secretKey },
+      { onData: () => undefined },
+    ).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect((error as FetchRefusedError).refusal).to.equal("BLACKLISTED");
+    // clients filter it out of lookups (once their view has the entry)
+    await c.mesh.blacklist.refresh();
+    expect(await c.mesh.dht!.findProviders(blob.blobId)).to.deep.equal([]);
+  });
+
+  it("a node whose chain view is stale refuses to serve (BUSY, stale_chain_view) until it reads the chain again", async () => {
+    const dir = tmpDir("cdn-stale-node-");
+    const stale = await startNode(world, { pricePerGiB: USDC, region: REGION_B, dir, options: { mesh: { maxChainViewAgeMs: 3000, activeSetRefreshMs: 600_000, blacklistRefreshMs: 600_000 } } });
+    caches.push(stale);
+    const { file } = randomFile(tmpDir(), LEAF);
+    const [blob] = await stale.agent.publish([file]);
+    const c = await meshClient(REGION_B);
+    const channel = await c.client.channelFor(stale.identity.address.toLowerCase(), 1_000_000n);
+    await new Promise((r) => setTimeout(r, 3500));
+    const error = await runSession(
+      { peer: multiaddr(`${stale.multiaddr}/p2p/${stale.identity.peerId}`), nodeKey: stale.identity.address.toLowerCase(), maxPricePerGiB: stale.agent.pricePerGiB, channelId: channel.channelId, blobId: blob.blobId, offset: 0, length: 0 },
+      { host: c.host, chain: c.client.deps.chain, store: c.store, address: c.client.address, secretKey: c.identity.secretKey },
+      { onData: () => undefined },
+    ).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).to.be.instanceOf(FetchRefusedError);
+    expect((error as FetchRefusedError).refusal).to.equal("BUSY");
+    expect(stale.agent.fetch!.stats.refusalsByReason.stale_chain_view).to.equal(1);
+    // once it reads the chain again, it serves
+    await stale.agent.mesh!.activeSet.refresh();
+    const got = await collect(c.client.fetch(blob.blobId, { providers: [stale.identity.address.toLowerCase()] }));
+    expect(got.length).to.equal(LEAF);
+  });
+});
