@@ -59,13 +59,19 @@ export const NodeConfigSchema = z.object({
   watchtowerMaxBps: int(0, 2000).default(1000),
   /** Cache node: keep blobs fetched from other holders in `dir` (default <dataDir>/cache) within `budgetBytes`; fetch misses upstream unless `fanout` is false. */
   cache: z.object({ dir: z.string().min(1).optional(), budgetBytes: int(1 << 20, Number.MAX_SAFE_INTEGER).default(1 << 30), fanout: z.boolean().default(true) }).optional(),
+  /** Prometheus endpoint on 127.0.0.1 (0 = any free port; `cdn-node status` finds it through <dataDir>/metrics.url); -1 = none. */
+  metricsPort: int(-1, 65535).default(0),
+  /** Refuse to serve while the chain view is older than this (ms; default 30 min, below the 1 h minimum compliance window). */
+  maxChainViewAgeMs: int(10_000, 3_600_000).default(30 * 60_000),
+  /** A local deny-list (one blob id a line, # comments), on top of ContentBlacklist; re-read when it changes. */
+  denyListFile: z.string().min(1).optional(),
   logLevel: z.enum(["trace", "debug", "info", "warn", "error", "silent"]).default("info"),
   logPretty: z.union([z.boolean(), z.enum(["true", "false", "1", "0"]).transform((s) => s === "true" || s === "1")]).optional(),
 });
 
 export type NodeConfig = z.infer<typeof NodeConfigSchema> & { keyFile: string; backendDir: string; configFile: string };
 
-export const ENV_KEYS = ["dataDir", "keyFile", "operatorKeyFile", "contentKeyFile", "listen", "announce", "region", "capacityMbps", "pricePerGiB", "backendDir", "confirmations", "pollMs", "sweepMs", "claimThreshold", "watchtowers", "watchtowerBeneficiary", "watchtowerMaxBps", "logLevel", "logPretty"];
+export const ENV_KEYS = ["dataDir", "keyFile", "operatorKeyFile", "contentKeyFile", "listen", "announce", "region", "capacityMbps", "pricePerGiB", "backendDir", "confirmations", "pollMs", "sweepMs", "claimThreshold", "watchtowers", "watchtowerBeneficiary", "watchtowerMaxBps", "metricsPort", "maxChainViewAgeMs", "denyListFile", "logLevel", "logPretty"];
 
 export function defaultDataDir(): string {
   return process.env.CDN_NODE_DATA_DIR ?? path.join(os.homedir(), ".cdn-node");

@@ -1,3 +1,4 @@
+import { rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { Command } from "commander";
 import { action } from "../../../runtime/cli.js";
@@ -28,12 +29,16 @@ export function startCommand(program: Command): void {
             watchtowerBeneficiary: c.watchtowerBeneficiary,
             watchtowerMaxBps: c.watchtowerMaxBps,
             cache: c.cache ? { dir: c.cache.dir ?? path.join(c.dataDir, "cache"), budgetBytes: c.cache.budgetBytes, fanout: c.cache.fanout } : undefined,
+            mesh: { maxChainViewAgeMs: c.maxChainViewAgeMs, denyListFile: c.denyListFile },
+            metricsPort: c.metricsPort >= 0 ? c.metricsPort : undefined,
           },
           { identity: ctx.identity, contracts: ctx.contracts, store: ctx.store, logger: ctx.logger },
         );
         await agent.start();
+        const urlFile = path.join(c.dataDir, "metrics.url");
+        if (agent.metricsServer) writeFileSync(urlFile, agent.metricsServer.url + "\n");
         // one line on stdout that scripts can wait for
-        console.log(JSON.stringify({ ready: true, nodeId: agent.nodeId.toString(), peerId: agent.host!.peerId.toString(), addrs: agent.host!.getMultiaddrs().map(String) }));
+        console.log(JSON.stringify({ ready: true, nodeId: agent.nodeId.toString(), peerId: agent.host!.peerId.toString(), addrs: agent.host!.getMultiaddrs().map(String), metrics: agent.metricsServer?.url }));
         await new Promise<void>((resolve) => {
           const stop = () => resolve();
           process.once("SIGINT", stop);
@@ -41,6 +46,7 @@ export function startCommand(program: Command): void {
         });
         ctx.logger.info("stopping");
         await agent.stop();
+        rmSync(urlFile, { force: true });
         ctx.close();
       }),
     );

@@ -1,9 +1,38 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
 import type { Command } from "commander";
 import { action, usdc } from "../../../runtime/cli.js";
 import { Earnings, DEFAULT_EARNINGS } from "../../earnings.js";
 import { nodeContext, globals } from "../context.js";
 
 const STATUS = ["none", "registered", "exiting", "withdrawn"];
+
+/** Sums of the running node's key series, from its Prometheus text (by name, and by name{label=value}). */
+export function metricsSummary(text: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const line of text.split("\n")) {
+    const m = /^(cdn_node_[a-z_]+)(\{([^}]*)\})? (\S+)$/.exec(line);
+    if (!m || m[1].startsWith("cdn_node_process_")) continue;
+    const value = Number(m[4]);
+    out[m[1]] = (out[m[1]] ?? 0) + value;
+    for (const label of (m[3] ?? "").split(",").filter(Boolean)) {
+      const [k, v] = label.split("=");
+      if (k === "reason" || k === "kind") out[`${m[1]}{${v.replaceAll('"', "")}}`] = value;
+    }
+  }
+  return out;
+}
+
+/** The running node's metrics (its `start` wrote <dataDir>/metrics.url), or undefined when it is not running. */
+async function scrape(dataDir: string): Promise<Record<string, number> | undefined> {
+  try {
+    const url = readFileSync(path.join(dataDir, "metrics.url"), "utf8").trim();
+    const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
+    return res.ok ? metricsSummary(await res.text()) : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 export function statusCommand(program: Command): void {
   program
@@ -26,11 +55,21 @@ export function statusCommand(program: Command): void {
           out.channels = reports.length;
           out.unclaimed = reports.reduce((s, r) => s + r.unclaimed, 0n).toString();
           out.paid = reports.reduce((s, r) => s + r.paid, 0n).toString();
+          const live = await scrape(ctx.config.dataDir);
+          if (live) out.running = live;
           if (opts.json) return console.log(JSON.stringify(out, null, 2));
           console.log(`node ${out.nodeId} (${out.status ?? "not registered"}${out.active ? ", active" : ""}) key ${out.nodeKey}`);
           console.log(`peer ${out.peerId}`);
           if (nodeId !== 0n) console.log(`bond ${usdc(BigInt(String(out.bond)))}, price ${usdc(BigInt(String(out.pricePerGiB)))}/GiB, region ${out.region}, ${out.capacityMbps} Mbps, origin: ${out.origin ? `yes (epoch ${out.epoch})` : "no"}`);
           console.log(`${out.blobs} blobs published; ${out.channels} channels with vouchers; paid out ${usdc(BigInt(String(out.paid)))}, unclaimed ${usdc(BigInt(String(out.unclaimed)))}`);
+          if (!live) console.log("not running (no metrics endpoint answered)");
+          else {
+            const n = (k: string) => live[k] ?? 0;
+            const refusals = Object.entries(live).filter(([k, v]) => k.startsWith("cdn_node_refusals_total{") && v > 0).map(([k, v]) => `${k.slice(24, -1)} ${v}`);
+            console.log(`running: served ${n("cdn_node_bytes_served_total")} B, paid for ${n("cdn_node_bytes_paid_total")} B, ${n("cdn_node_vouchers_total")} vouchers`);
+            console.log(`cache: ${n("cdn_node_cache_hits_total")} hits, ${n("cdn_node_cache_misses_total")} misses, ${n("cdn_node_cache_bytes")} B held; upstream spend ${usdc(BigInt(Math.round(n("cdn_node_upstream_spend_total"))))}`);
+            console.log(`refusals: ${refusals.length ? refusals.join(", ") : "none"}; chain view age ${n("cdn_node_chain_view_age_seconds").toFixed(0)} s; peers: ${n("cdn_node_peers{node}")} nodes, ${n("cdn_node_peers{client}")} clients`);
+          }
         } finally {
           ctx.close();
         }
