@@ -28,6 +28,8 @@ export const ClientConfigSchema = z.object({
   /** Deposit of new channels, USDC base units (default: max(minimum deposit, 2 × the download's price)). */
   deposit: uint.optional(),
   maxProbes: z.coerce.number().int().min(1).max(256).default(16),
+  /** The client's region: its gossip topic (announcements also arrive on the global topic). */
+  region: z.coerce.number().int().min(0).max(65535).default(0),
   logLevel: z.enum(["trace", "debug", "info", "warn", "error", "silent"]).default("warn"),
 });
 
@@ -39,7 +41,7 @@ export function loadClientConfig(flags: { config?: string; dataDir?: string } & 
   const { config: _c, ...flagged } = flags;
   const rest = Object.fromEntries(Object.entries(flagged).filter(([, v]) => v !== undefined));
   const cfg = loadConfig(ClientConfigSchema, configFile, {
-    ...envOverrides("CDN_CLIENT_", ["keyFile", "maxPricePerGiB", "deposit", "maxProbes", "logLevel"]),
+    ...envOverrides("CDN_CLIENT_", ["keyFile", "maxPricePerGiB", "deposit", "maxProbes", "region", "logLevel"]),
     rpcUrl: process.env.CDN_RPC_URL,
     deploymentsDir: process.env.CDN_DEPLOYMENTS_DIR,
     ...rest,

@@ -9,6 +9,7 @@ import { clientChainView } from "../chain.js";
 import { createClient, type Client } from "../client.js";
 import { loadClientConfig, type ClientConfig } from "../config.js";
 import { ClientStore } from "../store.js";
+import { ClientMesh } from "../mesh.js";
 
 export interface ClientContext {
   config: ClientConfig;
@@ -28,15 +29,21 @@ export async function clientContext(flags: { config?: string; dataDir?: string }
   const { provider, deployment } = await connectRpc(config.rpcUrl, config.deploymentsDir);
   const contracts = connectContracts(deployment, new Wallet(identity.wallet.privateKey, provider));
   const store = new ClientStore(path.join(config.dataDir, "client.db"));
-  const host = await createHost({ privateKey: identity.privateKey, listen: [], allow: ["/ip4/127.0.0.1"] });
+  // the client-mode mesh (DHT lookups after a probe miss, gossip as a subscriber), only when the host is used
+  // (loopback: keep private addresses in DHT answers; the client only learns *who* provides and dials the registry's addresses)
+  const mesh = options.host === false ? undefined : new ClientMesh({ regions: [config.region], loopback: true }, contracts);
+  await mesh?.prepare();
+  const host = await createHost({ privateKey: identity.privateKey, listen: [], allow: ["/ip4/127.0.0.1"], services: mesh?.services() as never });
   if (options.host === false) await host.stop();
+  const dht = mesh ? await mesh.attach(host as never) : undefined;
   const logger = createLogger({ name: "cdn-client", level: config.logLevel, pretty: true });
-  const client = createClient({ maxPricePerGiB: config.maxPricePerGiB, deposit: config.deposit, maxProbes: config.maxProbes }, { host, identity, chain: clientChainView(contracts), contracts, store, logger });
+  const client = createClient({ maxPricePerGiB: config.maxPricePerGiB, deposit: config.deposit, maxProbes: config.maxProbes }, { host, identity, chain: clientChainView(contracts), contracts, store, logger, dht });
   return {
     config,
     client,
     store,
     async close() {
+      await mesh?.stop();
       await host.stop();
       store.close();
       provider.destroy();
