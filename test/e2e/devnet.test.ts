@@ -86,6 +86,22 @@ describe("e2e › npm run devnet (the whole network)", function () {
     expect(fetch.code, fetch.out).to.equal(0);
     const dir = /--data-dir (\S+)\/client/.exec(pick(/cdn-client/))![1];
     expect(readFileSync(`${devnet.deploymentsDir}/sample2.bin`).equals(readFileSync(`${dir}/sample.bin`))).to.equal(true);
+
+    // the client's channel commands (docs/client-guide.md): top up the new channel, close it; the node answers the close at once with its best voucher
+    const listLine = pick(/cdn-client .* channels list/);
+    const open = /(0x[0-9a-f]{64}) +Open/.exec((await runExample(listLine, devnet.env)).out)![1];
+    const topup = await runExample(listLine.replace("channels list", `channels topup ${open} 0.5`), devnet.env);
+    expect(topup.code, topup.out).to.equal(0);
+    expect(topup.out).to.match(/deposit now \d+\.\d+ USDC/);
+    const close = await runExample(listLine.replace("channels list", `channels close ${open}`), devnet.env);
+    expect(close.code, close.out).to.equal(0);
+    expect(close.out).to.include(`${open}: Closing`);
+    let closed = false;
+    for (let i = 0; i < 50 && !closed; i++) {
+      closed = new RegExp(`${open} +Closed`).test((await runExample(listLine, devnet.env)).out);
+      if (!closed) await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(closed, "the node closes with its best voucher").to.equal(true);
   });
 
   it("stopping it (SIGTERM, handled as Ctrl-C) stops every process it started", async () => {
