@@ -1,0 +1,149 @@
+/**
+ * `npm run bench:mesh-ttfb`: time to first verified byte through a cache node, for a cold miss
+ * (the cache node fetches the blob upstream from the origin, paying it, and cuts through) and a
+ * warm hit (served from its cache). Real processes: the devnet chain, one origin and
+ * BENCH_CACHE_NODES cache nodes (`cdn-node start`, default 4, two regions); the client runs here
+ * with the client-mode mesh (DHT after a probe miss).
+ *
+ * Channels are opened beforehand (client → every cache node, every cache node → origin, with one
+ * throwaway blob each) so the figures are the data path, not a channel-opening transaction.
+ * Env: BENCH_CACHE_NODES (default 4), BENCH_BLOBS (measured blobs, default 8), BENCH_KIB (blob
+ * size, default 4096).
+ */
+import type { ChildProcess } from "node:child_process";
+import path from "node:path";
+import { JsonRpcProvider, Wallet } from "ethers";
+import type { Libp2p } from "@libp2p/interface";
+import { startDevnet, stopProcess } from "../test/helpers/processes.js";
+import { freePort, randomFile, tmpDir } from "../test/e2e/delivery-fixture.js";
+import { NODE_CLI, devKey, recognizeOrigin, runCli, startNodeProcess, writeNodeConfig } from "../test/e2e/delivery-processes.js";
+import { connectContracts } from "../agents/chain/contracts.js";
+import { readDeployment } from "../agents/chain/deployment.js";
+import { createHost } from "../agents/runtime/host.js";
+import { identityFromSecret } from "../agents/runtime/keys.js";
+import { ClientStore } from "../agents/client/store.js";
+import { createClient, type Client } from "../agents/client/client.js";
+import { clientChainView } from "../agents/client/chain.js";
+import { ClientMesh } from "../agents/client/mesh.js";
+import type { MeshServiceMap } from "../agents/mesh/services.js";
+
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+};
+
+async function ttfb(client: Client, blobId: string, via: string): Promise<{ ms: number; total: number; bytes: number; discovery: string }> {
+  const t0 = performance.now();
+  let first = 0;
+  let bytes = 0;
+  const it = client.fetch(blobId, { via: [via] });
+  for await (const piece of it) {
+    if (bytes === 0) first = performance.now() - t0;
+    bytes += piece.length;
+  }
+  const report = await it.report;
+  return { ms: first, total: performance.now() - t0, bytes, discovery: report.discovery };
+}
+
+async function main(): Promise<void> {
+  const cacheNodes = Number(process.env.BENCH_CACHE_NODES ?? 4);
+  const blobs = Number(process.env.BENCH_BLOBS ?? 8);
+  const kib = Number(process.env.BENCH_KIB ?? 4096);
+  console.log(`mesh TTFB benchmark: 1 origin + ${cacheNodes} cache nodes (real processes), ${blobs} blobs of ${kib} KiB; starting the devnet…`);
+  const devnet = await startDevnet();
+  const children: ChildProcess[] = [];
+  const provider = new JsonRpcProvider(devnet.rpcUrl);
+  let stopClient = async () => undefined as unknown;
+  try {
+    const env = { ...devnet.env };
+    const dir = tmpDir("cdn-bench-ttfb-");
+    const deployment = readDeployment(31337, devnet.deploymentsDir);
+    const read = connectContracts(deployment, provider);
+
+    // the origin: registered, recognized, every blob published before it starts (it provides them at start)
+    const originDir = path.join(dir, "origin");
+    writeNodeConfig(originDir, await freePort(), { pricePerGiB: "10000", logLevel: "warn" });
+    const originSecret = devKey(1);
+    for (const a of [["init", "--import", originSecret], ["register"]]) {
+      const r = await runCli(NODE_CLI, ["--data-dir", originDir, ...a], env);
+      if (r.code !== 0) throw new Error(r.stderr);
+    }
+    await recognizeOrigin(provider, deployment, await read.registry.nodeIdOf(new Wallet(originSecret).address), new Wallet(originSecret).address);
+    const files = Array.from({ length: blobs + cacheNodes }, (_, i) => randomFile(dir, kib * 1024, `blob-${i}.bin`).file);
+    const published = await runCli(NODE_CLI, ["--data-dir", originDir, "publish", ...files], env, 600_000);
+    if (published.code !== 0) throw new Error(published.stderr);
+    const ids = [...published.stdout.matchAll(/^(0x[0-9a-f]{64})/gm)].map((m) => m[1]);
+    children.push((await startNodeProcess(["--data-dir", originDir], env)).child);
+
+    // cache nodes, alternating regions 1 and 2, priced above the origin (the price rule)
+    const keys: string[] = [];
+    for (let i = 0; i < cacheNodes; i++) {
+      const d = path.join(dir, `cache-${i}`);
+      writeNodeConfig(d, await freePort(), { pricePerGiB: "20000", region: 1 + (i % 2), logLevel: "warn", cache: { budgetBytes: 1 << 30 } });
+      const secret = devKey(2 + i);
+      for (const a of [["init", "--import", secret], ["register"]]) {
+        const r = await runCli(NODE_CLI, ["--data-dir", d, ...a], env);
+        if (r.code !== 0) throw new Error(r.stderr);
+      }
+      keys.push(new Wallet(secret).address.toLowerCase());
+      children.push((await startNodeProcess(["--data-dir", d], env)).child);
+    }
+
+    // the client, with the client-mode mesh
+    const identity = identityFromSecret(devKey(2 + cacheNodes));
+    const contracts = connectContracts(deployment, new Wallet(identity.wallet.privateKey, provider));
+    const mesh = new ClientMesh({ regions: [1], loopback: true }, contracts);
+    await mesh.prepare();
+    const host = (await createHost({ privateKey: identity.privateKey, listen: [], allow: ["/ip4/127.0.0.1"], services: mesh.services() as never })) as unknown as Libp2p<MeshServiceMap>;
+    const dht = await mesh.attach(host);
+    const store = new ClientStore(path.join(dir, "client.db"));
+    stopClient = async () => {
+      await mesh.stop();
+      await host.stop();
+      store.close();
+    };
+    const client = createClient({}, { host, identity, chain: clientChainView(contracts), contracts, store, dht });
+
+    // warm-up: one throwaway blob per cache node opens client→cache and cache→origin channels
+    for (let i = 0; i < cacheNodes; i++) await ttfb(client, ids[blobs + i], keys[i]);
+
+    const cold: number[] = [];
+    const warm: number[] = [];
+    const coldTotal: number[] = [];
+    const warmTotal: number[] = [];
+    const discovery = new Map<string, number>();
+    for (let b = 0; b < blobs; b++) {
+      const via = keys[b % cacheNodes];
+      const c = await ttfb(client, ids[b], via);
+      const w = await ttfb(client, ids[b], via);
+      if (c.bytes !== kib * 1024 || w.bytes !== kib * 1024) throw new Error("short download");
+      cold.push(c.ms);
+      warm.push(w.ms);
+      coldTotal.push(c.total);
+      warmTotal.push(w.total);
+      discovery.set(c.discovery, (discovery.get(c.discovery) ?? 0) + 1);
+    }
+    const rows: [string, string][] = [
+      [`time to first verified byte, cold miss (fan-out to the origin), p50 / p95 (${cold.length})`, `${pct(cold, 50).toFixed(0)} / ${pct(cold, 95).toFixed(0)} ms`],
+      [`time to first verified byte, warm hit (cache), p50 / p95 (${warm.length})`, `${pct(warm, 50).toFixed(0)} / ${pct(warm, 95).toFixed(0)} ms`],
+      [`whole ${kib} KiB blob, cold miss / warm hit, p50`, `${pct(coldTotal, 50).toFixed(0)} / ${pct(warmTotal, 50).toFixed(0)} ms`],
+      ["discovery of the cold misses", [...discovery].map(([k, v]) => `${k} ${v}`).join(", ")],
+    ];
+    const width = Math.max(...rows.map((r) => r[0].length));
+    console.log("");
+    for (const [k, v] of rows) console.log(`| ${k.padEnd(width)} | ${v} |`);
+  } finally {
+    await stopClient();
+    for (const c of children.reverse()) await stopProcess(c);
+    provider.destroy();
+    await devnet.stop();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
