@@ -103,45 +103,4 @@ describe("e2e › governance changes reach the running agents", function () {
     expect((await contracts.usdc.balanceOf(treasury)) - before).to.equal((closed.paid * 700n) / 10_000n);
     provider.destroy();
   });
-
-  it("every other gov:* action goes through the cycle (docs/dao-guide.md): governance setting, compliance grant/revoke, blacklist add/remove, origin epoch revoke; origin revoke is proposed; gov:delegate, gov:list", async () => {
-    const provider = new JsonRpcProvider(devnet.rpcUrl);
-    const deployment = readDeployment(31337, devnet.deploymentsDir);
-    const contracts = connectContracts(deployment, provider);
-    const desk = new Wallet(devKey(7)).address;
-    const blob = "0x" + "5e".repeat(32);
-    expect(await task("gov:delegate", "--from", "4")).to.match(/[Dd]elegat/);
-
-    /** Proposes up to three actions from accounts 1-3 at once, votes, queues and executes them (any account may queue and execute). */
-    const cycle = async (actions: string[][]) => {
-      const ids = await Promise.all(actions.map(async (a, i) => /Proposed (\d+)/.exec(await task("gov:propose", ...a, "--from", String(i + 1)))![1]));
-      await task("chain:advance", "--blocks", "1");
-      await Promise.all(ids.map((id, i) => task("gov:vote", "--id", id, "--support", "for", "--from", String(i + 1))));
-      await task("chain:advance", "--blocks", "6");
-      await Promise.all(ids.map((id, i) => task("gov:queue", "--id", id, "--from", String(i + 1))));
-      await task("chain:advance", "--seconds", "5");
-      for (const out of await Promise.all(ids.map((id, i) => task("gov:execute", "--id", id, "--from", String(i + 1))))) expect(out).to.include("Executed");
-      return ids;
-    };
-    await cycle([
-      ["--action", "governance", "--key", "timelockDelay", "--value", "3", "--description", "Timelock 3 s"],
-      ["--action", "compliance-grant", "--account", desk, "--description", "Compliance desk"],
-      ["--action", "blacklist-add", "--blob", blob, "--description", "Court order 17"],
-    ]);
-    expect(await contracts.blacklist.hasComplianceRole(desk)).to.equal(true);
-    expect(await contracts.blacklist.isBlacklisted(blob)).to.equal(true);
-    await cycle([
-      ["--action", "compliance-revoke", "--account", desk, "--description", "Rotate desk"],
-      ["--action", "blacklist-remove", "--blob", blob, "--description", "Order lifted"],
-      ["--action", "origin-revoke-epoch", "--node", "1", "--value", "1", "--description", "Key of epoch 1 leaked"],
-    ]);
-    expect(await contracts.blacklist.hasComplianceRole(desk)).to.equal(false);
-    expect(await contracts.blacklist.isBlacklisted(blob)).to.equal(false);
-    expect((await contracts.origins.contentKeyOf(1n, 1n))[1]).to.equal(true); // epoch 1 revoked
-    const revoke = /Proposed (\d+)/.exec(await task("gov:propose", "--action", "origin-revoke", "--node", "1", "--description", "Origin 1 misbehaved", "--from", "1"))![1];
-    expect(await task("gov:status", "--id", revoke)).to.match(/OriginRegistry\.revoke/);
-    expect(await task("gov:list")).to.match(/Executed\s+\d+\s+Timelock 3 s/);
-    provider.destroy();
-  });
 });
-
