@@ -12,6 +12,8 @@ export interface ActiveNode {
   pricePerGiB: bigint;
   region: number;
   multiaddrs: string[];
+  /** Declared capacity (reputation penalises sustained delivery well above it). */
+  capacityMbps?: number;
 }
 
 export interface ClientChainView {
@@ -45,7 +47,7 @@ export function clientChainView(contracts: Contracts): ClientChainView {
         for (let i = 0; i < ids.length; i++) {
           const meta = await nodeMetadata(contracts.registry, ids[i]);
           if (!meta) continue;
-          out.push({ nodeId: ids[i], nodeKey: nodes[i].nodeKey.toLowerCase(), pricePerGiB: nodes[i].pricePerGiB, region: Number(nodes[i].region), multiaddrs: meta.multiaddrs });
+          out.push({ nodeId: ids[i], nodeKey: nodes[i].nodeKey.toLowerCase(), pricePerGiB: nodes[i].pricePerGiB, region: Number(nodes[i].region), multiaddrs: meta.multiaddrs, capacityMbps: Number(nodes[i].capacityMbps) });
         }
         if (next === 0n) break;
         start = next;

@@ -462,7 +462,7 @@ export class Client {
         );
         report.paid += result.signed - channel.signed;
         learn(result.size);
-        this.reputation.record(pick.nodeKey, { kind: "delivery", bytes: entry.bytes, durationMs: performance.now() - started });
+        this.reputation.record(pick.nodeKey, { kind: "delivery", bytes: entry.bytes, durationMs: performance.now() - started, declaredMbps: pick.node.capacityMbps });
         if (position >= endNow()) break;
       } catch (error) {
         const e = error as SessionError;

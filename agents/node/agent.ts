@@ -169,6 +169,8 @@ export class NodeAgent {
           contracts: this.deps.contracts,
           store: this.upstreamStore,
           logger: this.log.child({ module: "upstream" }),
+          // discovery after a probe miss: the node's own DHT (server mode), once the mesh is attached
+          dht: { findProviders: (id, o) => this.mesh?.dht?.findProviders(id, o) ?? Promise.resolve([]) },
         });
         this.fanout = new Fanout(
           { self: this.address },

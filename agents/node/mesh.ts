@@ -119,6 +119,15 @@ export class NodeMesh {
       },
     );
     await this.bootstrap(host);
+    // nodes that join later: dial them when the active set learns about them
+    const unwatch = this.activeSet.onChange(({ added }) => {
+      if (added.length > 0) void this.bootstrap(host);
+    });
+    const unsync = this.unsync;
+    this.unsync = () => {
+      unsync?.();
+      unwatch();
+    };
     await this.gossip.start();
     for (const id of held) void this.provide(id);
   }
