@@ -162,7 +162,9 @@ async function main() {
   ${envPrefix}npm run cdn-node -- --data-dir ${n.dir}/origin status
   ${envPrefix}npm run cdn-node -- --data-dir ${n.dir}/cache-2 channels list
   ${envPrefix}npm run cdn-watchtower -- --data-dir ${n.dir}/watchtower status
-  ${envPrefix}npm run cdn-slasher -- --data-dir ${n.slasherDir} notice add <blobId>     (then blacklist it: below)
+  ${envPrefix}npm run cdn-slasher -- --data-dir ${n.slasherDir} notice add ${n.blobId}
+  ${hh} gov:propose --action blacklist-add --blob ${n.blobId} --description "Takedown" --from 1 ${net}    (then vote, queue, execute as below)
+  ${hh} chain:advance --seconds 86401 ${net}    (past the compliance window: the slasher probes every node; honest ones refuse)
   ${envPrefix}npm run cdn-slasher -- --data-dir ${n.slasherDir} status
   ${hh} node:list ${net}
   ${hh} channel:list --node ${n.cacheNodeKey} ${net}
