@@ -128,6 +128,13 @@ describe("e2e › node agent as a real process", function () {
       expect(r.code, r.stderr).to.equal(0);
       const status = JSON.parse(r.stdout);
       expect(status).to.include({ nodeId: nodeId.toString(), active: true, origin: true, blobs: 1, channels: 2 });
+      // the running node's metrics, scraped through <dataDir>/metrics.url
+      expect(status.running.cdn_node_bytes_served_total).to.be.greaterThan(0);
+      expect(status.running.cdn_node_vouchers_total).to.be.greaterThan(0);
+      expect(status.running.cdn_node_chain_view_age_seconds).to.be.lessThan(1800);
+      r = await runCli(NODE_CLI, [...args, "status"], env);
+      expect(r.stdout).to.match(/^running: served \d+ B, paid for \d+ B, \d+ vouchers$/m);
+      expect(r.stdout).to.match(/^refusals: .*; chain view age \d+ s; peers: \d+ nodes, \d+ clients$/m);
       r = await runCli(NODE_CLI, [...args, "exit"], env);
       expect(r.code, r.stderr).to.equal(0);
       expect(r.stdout).to.match(/deregistered; its bond can be withdrawn after/);
