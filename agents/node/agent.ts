@@ -148,7 +148,7 @@ export class NodeAgent {
     const chain = this.deps.chain ?? nodeChainView(this.deps.contracts);
     const hooks = meshMetricsHooks(this.metrics);
     const loopback = this.options.mesh?.loopback ?? this.options.listen.some((a) => a.startsWith("/ip4/127."));
-    this.mesh = new NodeMesh({ ...(this.options.mesh ?? {}), region: this.region, loopback }, { contracts: this.deps.contracts, identity: this.deps.identity, logger: this.log, onProbeResult: hooks.onProbeResult });
+    this.mesh = new NodeMesh({ ...(this.options.mesh ?? {}), region: this.region, loopback }, { contracts: this.deps.contracts, identity: this.deps.identity, logger: this.log, onProbeResult: hooks.onProbeResult, onValidation: hooks.onValidation });
     await this.mesh.prepare(options);
     this.limiter = new CapacityLimiter({ capacityMbps: this.capacityMbps });
     const meshHooks: NodeMeshHooks = {

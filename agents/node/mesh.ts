@@ -20,7 +20,7 @@ import { meshServices, type MeshServiceMap } from "../mesh/services.js";
 import { probe, type ProbeAnswer, type ProbeService } from "../mesh/probe.js";
 import { syncRoutingTable } from "../mesh/gating.js";
 import { MeshDht } from "../mesh/dht.js";
-import { MeshGossip, originRegistryChecker } from "../mesh/gossip.js";
+import { MeshGossip, originRegistryChecker, type ValidationOutcome } from "../mesh/gossip.js";
 import { clientChainView } from "../client/chain.js";
 import type { BlobCache } from "./cache/index.js";
 
@@ -42,6 +42,8 @@ export interface NodeMeshDeps {
   identity: Identity;
   logger: Logger;
   onProbeResult?: (peer: PeerId, result: ProbeAnswer | Error) => void;
+  /** Every gossip validation outcome (metrics: cdn_node_gossip_messages_total{kind,result}). */
+  onValidation?: (outcome: ValidationOutcome) => void;
 }
 
 /** What the probe responder and the announcements need from the node. */
@@ -115,6 +117,7 @@ export class NodeMesh {
         origins: originRegistryChecker(contracts.origins),
         signer: { secretKey: identity.secretKey, nodeKey: identity.address.toLowerCase(), region: this.options.region, offer: () => ({ ...hooks.offer(), multiaddrs: hooks.multiaddrs() }) },
         isBlacklisted: this.isBlacklisted,
+        onValidation: this.deps.onValidation,
         onError: (e) => this.log.debug({ err: e.message }, "gossip"),
       },
     );

@@ -22,7 +22,9 @@ import { ClientMesh } from "../../agents/client/mesh.js";
 import { runSession } from "../../agents/client/session.js";
 import { FetchRefusedError } from "../../agents/client/errors.js";
 import { TOPIC_GLOBAL } from "../../agents/mesh/constants.js";
-import type { MeshServiceMap } from "../../agents/mesh/services.js";
+import { meshServices, type MeshServiceMap } from "../../agents/mesh/services.js";
+import { encodeGossipMessage } from "../../agents/protocol/wire/messages.js";
+import { signNodeAnnouncement } from "../../agents/protocol/signed.js";
 import type { Libp2p } from "@libp2p/interface";
 import { inRoutingTable } from "../agents/mesh/helpers.js";
 
@@ -162,6 +164,46 @@ describe("e2e › the mesh (origin + 4 cache nodes, 2 regions)", function () {
       if (meshPeers.length > 0) nodeSeen = true;
     }
     expect(nodeSeen).to.equal(true);
+  });
+
+  it("gossip: the running nodes reject an announcement from an unregistered key and a replayed one (and count them)", async () => {
+    const rogue = identityFromSecret(randomBytes(32));
+    const host = (await createHost({
+      privateKey: rogue.privateKey,
+      listen: [],
+      allow: ["/ip4/127.0.0.1"],
+      services: meshServices({ role: "node", regions: [REGION_A], loopback: true }, { activeSet: { hasPeer: () => true } }) as never,
+    })) as unknown as Libp2p<MeshServiceMap>;
+    try {
+      host.services.pubsub.subscribe(TOPIC_GLOBAL);
+      await host.dial(multiaddr(`${origin.multiaddr}/p2p/${origin.identity.peerId}`));
+      await new Promise((r) => setTimeout(r, 1500)); // subscriptions exchanged
+      const domain = origin.agent.deps.contracts.domains.nodeRegistry;
+      const announce = async (secretKey: Uint8Array, nodeKey: string, sequence: bigint, timestamp: bigint) => {
+        const value = { nodeKey: nodeKey.toLowerCase(), region: REGION_A, pricePerGiB: USDC, load: 0, sequence, timestamp, multiaddrs: [] };
+        await host.services.pubsub.publish(TOPIC_GLOBAL, encodeGossipMessage({ kind: "announcement", announcement: { value, signature: signNodeAnnouncement(domain, value, secretKey) } }));
+      };
+      const now = BigInt(Math.floor(Date.now() / 1000));
+      const seq = BigInt(Date.now()) + 10_000_000n;
+      const count = async (result: string) => {
+        const line = (await origin.agent.metrics.text()).split("\n").find((l) => l.startsWith("cdn_node_gossip_messages_total{") && l.includes('kind="announcement"') && l.includes(`result="${result}"`));
+        return line ? Number(line.split(" ").pop()) : 0;
+      };
+      const before = { notActive: await count("not_active"), replay: await count("replay") };
+      // an unregistered key, correctly signed
+      await announce(rogue.secretKey, rogue.address, seq, now);
+      // an active node's announcement (signed with its key), then a replay of its sequence
+      const node = caches[1];
+      await announce(node.identity.secretKey, node.identity.address, seq, now);
+      await new Promise((r) => setTimeout(r, 300));
+      await announce(node.identity.secretKey, node.identity.address, seq, now - 1n);
+      const deadline = Date.now() + 5000;
+      while (Date.now() < deadline && ((await count("not_active")) === before.notActive || (await count("replay")) === before.replay)) await new Promise((r) => setTimeout(r, 100));
+      expect(await count("not_active")).to.equal(before.notActive + 1);
+      expect(await count("replay")).to.equal(before.replay + 1);
+    } finally {
+      await host.stop();
+    }
   });
 
   it("blacklist: after an entry no node serves or provides the blob, and the cache evicts it", async () => {
