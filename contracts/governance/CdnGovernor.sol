@@ -25,6 +25,8 @@ contract CdnGovernor is
 {
     /// @notice A governance setting `setting` was set to `value`, outside [`min`, `max`].
     error CdnGovernorSettingOutOfBounds(bytes32 setting, uint256 value, uint256 min, uint256 max);
+    /// @notice `setting` names no bounded governance setting.
+    error CdnGovernorUnknownSetting(bytes32 setting);
 
     constructor(
         IVotes token,
@@ -40,6 +42,19 @@ contract CdnGovernor is
         GovernorVotesQuorumFraction(quorumNumerator_)
         GovernorTimelockControl(timelock)
     {}
+
+    /// @notice The hard bounds of a governance setting ("votingDelay", "votingPeriod",
+    /// "proposalThreshold", "quorumNumerator") on this chain, so tools can check a value before
+    /// proposing it (the setters themselves only run inside an executed proposal).
+    function settingBounds(bytes32 setting) external view returns (uint256 min, uint256 max) {
+        if (setting == "votingDelay") return (GovernanceBounds.MIN_VOTING_DELAY, GovernanceBounds.MAX_VOTING_DELAY);
+        if (setting == "votingPeriod") return (GovernanceBounds.minVotingPeriod(), GovernanceBounds.MAX_VOTING_PERIOD);
+        if (setting == "proposalThreshold") return (0, GovernanceBounds.MAX_PROPOSAL_THRESHOLD);
+        if (setting == "quorumNumerator") {
+            return (GovernanceBounds.MIN_QUORUM_NUMERATOR, GovernanceBounds.MAX_QUORUM_NUMERATOR);
+        }
+        revert CdnGovernorUnknownSetting(setting);
+    }
 
     function _setVotingDelay(uint48 value) internal override {
         _checkBounds("votingDelay", value, GovernanceBounds.MIN_VOTING_DELAY, GovernanceBounds.MAX_VOTING_DELAY);

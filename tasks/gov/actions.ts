@@ -134,14 +134,24 @@ export const ACTIONS: Record<string, ActionSpec> = {
       const contract: BaseContract = setting.contract === "governor" ? ctx.governor : ctx.timelock;
       const target = await contract.getAddress();
       const data = contract.interface.encodeFunctionData(setting.method, [BigInt(value)]);
-      // Simulate the call as the timelock would make it: bounds are checked by the contracts themselves.
-      try {
-        await ctx.ethers.provider.call({ to: target, data, from: await ctx.timelock.getAddress() });
-      } catch (error) {
-        const decoded = decodeRevert(error, [ctx.governor.interface, ctx.timelock.interface]);
-        const sentence = decoded && describeError(decoded, (_k, v) => v.toString());
-        if (sentence) throw new UserError(`Refusing to propose: ${sentence}`);
-        throw error;
+      if (setting.contract === "governor") {
+        // Governor setters run only inside an executed proposal (onlyGovernance), so they cannot be
+        // simulated: check the value against the governor's own bounds view instead.
+        const name = key === "quorumPercent" ? "quorumNumerator" : key;
+        const [min, max] = await ctx.governor.settingBounds(encodeBytes32String(name));
+        if (BigInt(value) < min || BigInt(value) > max) {
+          throw new UserError(`Refusing to propose: ${key} = ${value} is outside its hard bounds [${min}, ${max}].`);
+        }
+      } else {
+        // The timelock's updateDelay only checks its caller, so simulate it as the timelock.
+        try {
+          await ctx.ethers.provider.call({ to: target, data, from: await ctx.timelock.getAddress() });
+        } catch (error) {
+          const decoded = decodeRevert(error, [ctx.governor.interface, ctx.timelock.interface]);
+          const sentence = decoded && describeError(decoded, (_k, v) => v.toString());
+          if (sentence) throw new UserError(`Refusing to propose: ${sentence}`);
+          throw error;
+        }
       }
       return { calls: [{ target, data, summary: `${setting.contract === "governor" ? "CdnGovernor" : "CdnTimelock"}.${setting.method}(${value})` }], warnings: [] };
     },

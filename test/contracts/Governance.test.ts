@@ -30,6 +30,15 @@ describe("Governance (CdnToken, CdnGovernor, CdnTimelock)", function () {
       }
     });
 
+    it("publishes each setting's bounds for tools (devnet floors on chain 31337)", async () => {
+      const b = async (name: string) => ctx.governor.settingBounds(ethers.encodeBytes32String(name));
+      expect(await b("votingDelay")).to.deep.equal([1n, 302_400n]);
+      expect(await b("votingPeriod")).to.deep.equal([2n, 1_296_000n]);
+      expect(await b("proposalThreshold")).to.deep.equal([0n, ethers.parseEther("1000000")]);
+      expect(await b("quorumNumerator")).to.deep.equal([1n, 20n]);
+      await expect(b("nope")).to.be.revertedWithCustomError(ctx.governor, "CdnGovernorUnknownSetting");
+    });
+
     it("applies governor settings inside bounds", async () => {
       await passProposal(ctx, [call(ctx.governor, "updateQuorumNumerator", [10n]), call(ctx.governor, "setVotingPeriod", [7n])]);
       expect(await ctx.governor["quorumNumerator()"]()).to.equal(10n);

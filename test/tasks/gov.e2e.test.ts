@@ -81,6 +81,17 @@ describe("gov:* tasks against the devnet (end to end)", function () {
     expect(await ok("gov:list")).to.equal(listBefore);
   });
 
+  it("gov:propose checks the DAO's own settings against the governor's bounds (quorum 1-20 %)", async () => {
+    const tooHigh = await run("gov:propose", "--action", "governance", "--key", "quorumPercent", "--value", "21", "--description", "q21", "--from", "1");
+    expect(tooHigh.code).to.equal(1);
+    expect(tooHigh.stderr.trim()).to.equal("Error: Refusing to propose: quorumPercent = 21 is outside its hard bounds [1, 20].");
+    const ok5 = await ok("gov:propose", "--action", "governance", "--key", "quorumPercent", "--value", "5", "--description", "Quorum 5 %", "--from", "1");
+    expect(ok5).to.include("CdnGovernor.updateQuorumNumerator(5)");
+    const delay = await run("gov:propose", "--action", "governance", "--key", "timelockDelay", "--value", "0", "--description", "no delay", "--from", "1");
+    expect(delay.code).to.equal(1);
+    expect(delay.stderr).to.include("A timelock delay of 0 s is outside its hard bounds");
+  });
+
   it("gov:propose refuses malformed input without touching the chain", async () => {
     const unknown = await run("gov:propose", "--action", "param", "--key", "bogus", "--value", "1", "--description", "x");
     expect(unknown.code).to.equal(1);
