@@ -217,25 +217,32 @@ describe("e2e › the mesh (origin + 4 cache nodes, 2 regions)", function () {
     await origin.agent.mesh!.provide(blob.blobId);
 
     await world.asTimelock((tl) => world.gov.blacklist.connect(tl).add(keccak256(blob.blobId)).then((tx) => tx.wait()));
-    for (const n of [origin, cacheB]) await n.agent.mesh!.blacklist.refresh();
+    const all = [origin, ...caches];
+    for (const n of all) await n.agent.mesh!.blacklist.refresh();
     await new Promise((r) => setTimeout(r, 200)); // enforcement runs after the refresh
-    for (const n of [origin, cacheB]) {
+    for (const n of all) {
       expect(n.agent.mesh!.dht!.providing()).to.not.include(blob.blobId);
       expect(n.agent.fetch!.hasBlob(blob.blobId)).to.equal(undefined);
     }
     expect(cacheB.agent.cache!.has(blob.blobId)).to.equal(false);
-    // a direct request: BLACKLISTED at once
-    const channel = await c.client.channelFor(origin.identity.address.toLowerCase(), 1_000_000n);
-    const error = await runSession(
-      { peer: multiaddr(`${origin.multiaddr}/p2p/${origin.identity.peerId}`), nodeKey: origin.identity.address.toLowerCase(), maxPricePerGiB: origin.agent.pricePerGiB, channelId: channel.channelId, blobId: blob.blobId, offset: 0, length: 0 },
-      { host: c.host, chain: c.client.deps.chain, store: c.store, address: c.client.address, secretKey: c.identity.secretKey },
-      { onData: () => undefined },
-    ).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    expect((error as FetchRefusedError).refusal).to.equal("BLACKLISTED");
-    // clients filter it out of lookups (once their view has the entry)
+    // a direct request to every node (the origin and each cache node): BLACKLISTED at once, no serve commitment
+    const refusals: { nodeKey: string; refusal: string; headers: number }[] = [];
+    for (const n of all) {
+      const nodeKey = n.identity.address.toLowerCase();
+      const channel = await c.client.channelFor(nodeKey, 1_000_000n);
+      let headers = 0;
+      const error = await runSession(
+        { peer: multiaddr(`${n.multiaddr}/p2p/${n.identity.peerId}`), nodeKey, maxPricePerGiB: n.agent.pricePerGiB, channelId: channel.channelId, blobId: blob.blobId, offset: 0, length: 0 },
+        { host: c.host, chain: c.client.deps.chain, store: c.store, address: c.client.address, secretKey: c.identity.secretKey },
+        { onData: () => undefined, onHeader: () => void headers++ },
+      ).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      refusals.push({ nodeKey, refusal: error instanceof FetchRefusedError ? error.refusal : String(error), headers });
+    }
+    expect(refusals).to.deep.equal(all.map((n) => ({ nodeKey: n.identity.address.toLowerCase(), refusal: "BLACKLISTED", headers: 0 })));
+    // clients filter it out of lookups (once their view has the entry): no node is returned as a provider
     await c.mesh.blacklist.refresh();
     expect(await c.mesh.dht!.findProviders(blob.blobId)).to.deep.equal([]);
   });
