@@ -7,12 +7,14 @@
  *
  * Channels are opened beforehand (client → every cache node, every cache node → origin, with one
  * throwaway blob each) so the figures are the data path, not a channel-opening transaction.
- * Env: BENCH_CACHE_NODES (default 4), BENCH_BLOBS (measured blobs, default 8), BENCH_KIB (blob
- * size, default 4096).
+ * Env: BENCH_CACHE_NODES (default 4) or BENCH_NODES (origin included: BENCH_NODES=20 is 19 cache
+ * nodes), BENCH_BLOBS (measured blobs, default 8), BENCH_KIB (blob size, default 4096). The devnet
+ * funds keys #0-#9; keys beyond those get ETH (hardhat_setBalance) and USDC (MockUSDC.mint) here.
  */
 import type { ChildProcess } from "node:child_process";
 import path from "node:path";
-import { JsonRpcProvider, Wallet } from "ethers";
+import { readFileSync } from "node:fs";
+import { JsonRpcProvider, Wallet, parseUnits, toQuantity, parseEther } from "ethers";
 import type { Libp2p } from "@libp2p/interface";
 import { startDevnet, stopProcess } from "../test/helpers/processes.js";
 import { freePort, randomFile, tmpDir } from "../test/e2e/delivery-fixture.js";
@@ -45,8 +47,18 @@ async function ttfb(client: Client, blobId: string, via: string): Promise<{ ms: 
   return { ms: first, total: performance.now() - t0, bytes, discovery: report.discovery };
 }
 
+/** Resident set size of a process (Linux), in MiB. */
+const rssMiB = (pid: number | undefined): number | undefined => {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    return m ? Number(m[1]) / 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+};
+
 async function main(): Promise<void> {
-  const cacheNodes = Number(process.env.BENCH_CACHE_NODES ?? 4);
+  const cacheNodes = process.env.BENCH_NODES ? Number(process.env.BENCH_NODES) - 1 : Number(process.env.BENCH_CACHE_NODES ?? 4);
   const blobs = Number(process.env.BENCH_BLOBS ?? 8);
   const kib = Number(process.env.BENCH_KIB ?? 4096);
   console.log(`mesh TTFB benchmark: 1 origin + ${cacheNodes} cache nodes (real processes), ${blobs} blobs of ${kib} KiB; starting the devnet…`);
@@ -59,6 +71,17 @@ async function main(): Promise<void> {
     const dir = tmpDir("cdn-bench-ttfb-");
     const deployment = readDeployment(31337, devnet.deploymentsDir);
     const read = connectContracts(deployment, provider);
+    // keys #10 and up are not funded by the devnet: ETH and USDC for them here
+    const funder = connectContracts(deployment, await provider.getSigner(0));
+    const key = async (i: number): Promise<string> => {
+      const secret = devKey(i);
+      if (i >= 10) {
+        const address = new Wallet(secret).address;
+        await provider.send("hardhat_setBalance", [address, toQuantity(parseEther("1000"))]);
+        await (await funder.usdc.mint(address, parseUnits("100000", 6))).wait();
+      }
+      return secret;
+    };
 
     // the origin: registered, recognized, every blob published before it starts (it provides them at start)
     const originDir = path.join(dir, "origin");
@@ -80,7 +103,7 @@ async function main(): Promise<void> {
     for (let i = 0; i < cacheNodes; i++) {
       const d = path.join(dir, `cache-${i}`);
       writeNodeConfig(d, await freePort(), { pricePerGiB: "20000", region: 1 + (i % 2), logLevel: "warn", cache: { budgetBytes: 1 << 30 } });
-      const secret = devKey(2 + i);
+      const secret = await key(2 + i);
       for (const a of [["init", "--import", secret], ["register"]]) {
         const r = await runCli(NODE_CLI, ["--data-dir", d, ...a], env);
         if (r.code !== 0) throw new Error(r.stderr);
@@ -90,7 +113,7 @@ async function main(): Promise<void> {
     }
 
     // the client, with the client-mode mesh
-    const identity = identityFromSecret(devKey(2 + cacheNodes));
+    const identity = identityFromSecret(await key(2 + cacheNodes));
     const contracts = connectContracts(deployment, new Wallet(identity.wallet.privateKey, provider));
     const mesh = new ClientMesh({ regions: [1], loopback: true }, contracts);
     await mesh.prepare();
@@ -129,6 +152,8 @@ async function main(): Promise<void> {
       [`whole ${kib} KiB blob, cold miss / warm hit, p50`, `${pct(coldTotal, 50).toFixed(0)} / ${pct(warmTotal, 50).toFixed(0)} ms`],
       ["discovery of the cold misses", [...discovery].map(([k, v]) => `${k} ${v}`).join(", ")],
     ];
+    const rss = children.map((c) => rssMiB(c.pid)).filter((x): x is number => x !== undefined);
+    if (rss.length > 0) rows.push([`node process RSS, p50 / max (${rss.length} processes)`, `${pct(rss, 50).toFixed(0)} / ${Math.max(...rss).toFixed(0)} MiB`]);
     const width = Math.max(...rows.map((r) => r[0].length));
     console.log("");
     for (const [k, v] of rows) console.log(`| ${k.padEnd(width)} | ${v} |`);
