@@ -106,8 +106,8 @@ export interface ChannelState {
   paid: bigint;
 }
 
-export async function readChannel(channels: PaymentChannel, channelId: string): Promise<ChannelState> {
-  const c = await channels.getChannel(channelId);
+/** A channel as agents use it (addresses lower-cased), from the contract's ChannelInfo. */
+export function toChannelState(channelId: string, c: Awaited<ReturnType<PaymentChannel["getChannel"]>>): ChannelState {
   return {
     channelId: channelId.toLowerCase(),
     payer: c.payer.toLowerCase(),
@@ -123,6 +123,17 @@ export async function readChannel(channels: PaymentChannel, channelId: string): 
     deposit: c.deposit,
     paid: c.paid,
   };
+}
+
+export async function readChannel(channels: PaymentChannel, channelId: string): Promise<ChannelState> {
+  return toChannelState(channelId, await channels.getChannel(channelId));
+}
+
+/** Many channels in one call (PaymentChannel.getChannels). */
+export async function readChannels(channels: PaymentChannel, channelIds: string[]): Promise<ChannelState[]> {
+  if (channelIds.length === 0) return [];
+  const infos = await channels.getChannels(channelIds);
+  return infos.map((info, i) => toChannelState(channelIds[i], info));
 }
 
 /** Whether `signer` may sign vouchers for the channel at `now`: the payer always, a session key until its expiry. */

@@ -2,7 +2,7 @@
  * What the watchtower reads from the chain, behind an interface so tests can inject one. Every
  * read that authenticates an update goes to the RPC (a fresh view): channel, node keys, time.
  */
-import { chainTime, readChannel, CHANNEL_STATUS, type ChannelState, type Contracts } from "../chain/contracts.js";
+import { chainTime, readChannel, readChannels, type ChannelState, type Contracts } from "../chain/contracts.js";
 import type { Eip712Domain } from "../protocol/eip712-fast.js";
 
 export interface WatchtowerChainView {
@@ -22,25 +22,7 @@ export function watchtowerChainView(contracts: Contracts): WatchtowerChainView {
     channelDomain: contracts.domains.paymentChannel,
     chainTime: () => chainTime(contracts.provider),
     channel: (channelId) => readChannel(contracts.channels, channelId),
-    async channels(ids) {
-      if (ids.length === 0) return [];
-      const infos = await contracts.channels.getChannels(ids);
-      return infos.map((c, i) => ({
-        channelId: ids[i].toLowerCase(),
-        payer: c.payer.toLowerCase(),
-        status: CHANNEL_STATUS[Number(c.status)],
-        nodeKey: c.nodeKey.toLowerCase(),
-        nodeId: c.nodeId,
-        operator: c.operator.toLowerCase(),
-        voucherSigner: c.voucherSigner.toLowerCase(),
-        signerExpiry: c.signerExpiry,
-        openedAt: c.openedAt,
-        closesAt: c.closesAt,
-        feeBps: Number(c.feeBps),
-        deposit: c.deposit,
-        paid: c.paid,
-      }));
-    },
+    channels: (ids) => readChannels(contracts.channels, ids),
     currentNodeKey: async (nodeId) => (await contracts.registry.getNode(nodeId)).nodeKey.toLowerCase(),
     isNodeKey: async (key) => (await contracts.registry.nodeIdOf(key)) !== 0n,
   };
