@@ -6,17 +6,9 @@ import os from "node:os";
 import path from "node:path";
 import { z } from "zod";
 import { envOverrides, loadConfig } from "../runtime/cli.js";
+import { logLevel, uintField } from "../runtime/config-fields.js";
 
-const uint = z.union([z.string(), z.number(), z.bigint()]).transform((v, ctx) => {
-  try {
-    const b = BigInt(v);
-    if (b < 0n) throw new Error();
-    return b;
-  } catch {
-    ctx.addIssue({ code: "custom", message: "must be a non-negative integer (USDC base units)" });
-    return z.NEVER;
-  }
-});
+const uint = uintField();
 
 export const ClientConfigSchema = z.object({
   dataDir: z.string().min(1),
@@ -30,7 +22,7 @@ export const ClientConfigSchema = z.object({
   maxProbes: z.coerce.number().int().min(1).max(256).default(16),
   /** The client's region: its gossip topic (announcements also arrive on the global topic). */
   region: z.coerce.number().int().min(0).max(65535).default(0),
-  logLevel: z.enum(["trace", "debug", "info", "warn", "error", "silent"]).default("warn"),
+  logLevel: logLevel("warn"),
 });
 
 export type ClientConfig = z.infer<typeof ClientConfigSchema> & { keyFile: string; configFile: string };

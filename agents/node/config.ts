@@ -7,21 +7,11 @@ import os from "node:os";
 import path from "node:path";
 import { z } from "zod";
 import { envOverrides, loadConfig } from "../runtime/cli.js";
+import { int, list, logLevel, logPretty, uintField } from "../runtime/config-fields.js";
 import { DEFAULT_CREDIT } from "./credit.js";
 import { DEFAULT_EARNINGS } from "./earnings.js";
 
-const uint = (name: string) => z.union([z.string(), z.number(), z.bigint()]).transform((v, ctx) => {
-  try {
-    const b = BigInt(v);
-    if (b < 0n) throw new Error();
-    return b;
-  } catch {
-    ctx.addIssue({ code: "custom", message: `${name} must be a non-negative integer` });
-    return z.NEVER;
-  }
-});
-const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
-const list = z.union([z.array(z.string().min(1)), z.string().transform((s) => s.split(",").map((x) => x.trim()).filter(Boolean))]);
+const uint = (name: string) => uintField(`${name} must be a non-negative integer`);
 
 export const NodeConfigSchema = z.object({
   dataDir: z.string().min(1),
@@ -65,8 +55,8 @@ export const NodeConfigSchema = z.object({
   maxChainViewAgeMs: int(10_000, 3_600_000).default(30 * 60_000),
   /** A local deny-list (one blob id a line, # comments), on top of ContentBlacklist; re-read when it changes. */
   denyListFile: z.string().min(1).optional(),
-  logLevel: z.enum(["trace", "debug", "info", "warn", "error", "silent"]).default("info"),
-  logPretty: z.union([z.boolean(), z.enum(["true", "false", "1", "0"]).transform((s) => s === "true" || s === "1")]).optional(),
+  logLevel: logLevel("info"),
+  logPretty: logPretty,
 });
 
 export type NodeConfig = z.infer<typeof NodeConfigSchema> & { keyFile: string; backendDir: string; configFile: string };

@@ -7,19 +7,9 @@ import os from "node:os";
 import path from "node:path";
 import { z } from "zod";
 import { envOverrides, loadConfig } from "../runtime/cli.js";
+import { int, list, logLevel, logPretty, uintField } from "../runtime/config-fields.js";
 
-const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
-const list = z.union([z.array(z.string().min(1)), z.string().transform((s) => s.split(",").map((x) => x.trim()).filter(Boolean))]);
-const uint = z.union([z.string(), z.number(), z.bigint()]).transform((v, ctx) => {
-  try {
-    const b = BigInt(v);
-    if (b < 0n) throw new Error();
-    return b;
-  } catch {
-    ctx.addIssue({ code: "custom", message: "must be a non-negative integer (USDC base units)" });
-    return z.NEVER;
-  }
-});
+const uint = uintField();
 
 export const SlasherConfigSchema = z.object({
   dataDir: z.string().min(1),
@@ -33,8 +23,8 @@ export const SlasherConfigSchema = z.object({
   /** Deposit of a probe channel, USDC base units (default: the on-chain minimum deposit). */
   deposit: uint.optional(),
   probeTimeoutMs: int(1000, 600_000).default(15_000),
-  logLevel: z.enum(["trace", "debug", "info", "warn", "error", "silent"]).default("info"),
-  logPretty: z.union([z.boolean(), z.enum(["true", "false", "1", "0"]).transform((s) => s === "true" || s === "1")]).optional(),
+  logLevel: logLevel("info"),
+  logPretty: logPretty,
 });
 
 export type SlasherConfig = z.infer<typeof SlasherConfigSchema> & { keyFile: string; configFile: string; dbFile: string; clientDbFile: string };

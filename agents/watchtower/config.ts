@@ -7,10 +7,9 @@ import os from "node:os";
 import path from "node:path";
 import { z } from "zod";
 import { envOverrides, loadConfig } from "../runtime/cli.js";
+import { int, list, logLevel, logPretty } from "../runtime/config-fields.js";
 import { MAX_WATCHTOWER_BPS, MONITOR_DEFAULTS } from "./constants.js";
 
-const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
-const list = z.union([z.array(z.string().min(1)), z.string().transform((s) => s.split(",").map((x) => x.trim()).filter(Boolean))]);
 const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "must be a 0x-prefixed 20-byte address");
 
 export const WatchtowerConfigSchema = z.object({
@@ -31,8 +30,8 @@ export const WatchtowerConfigSchema = z.object({
   disputeMarginSeconds: int(0, 7 * 86_400).default(MONITOR_DEFAULTS.disputeMarginSeconds),
   /** Serve Prometheus metrics on 127.0.0.1:<port>/metrics (unset: no endpoint). */
   metricsPort: int(0, 65535).optional(),
-  logLevel: z.enum(["trace", "debug", "info", "warn", "error", "silent"]).default("info"),
-  logPretty: z.union([z.boolean(), z.enum(["true", "false", "1", "0"]).transform((s) => s === "true" || s === "1")]).optional(),
+  logLevel: logLevel("info"),
+  logPretty: logPretty,
 });
 
 export type WatchtowerConfig = z.infer<typeof WatchtowerConfigSchema> & { keyFile: string; configFile: string; dbFile: string };

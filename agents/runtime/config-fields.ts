@@ -1,0 +1,31 @@
+/** zod fields shared by every agent's configuration (file, then environment strings, then flags). */
+import { z } from "zod";
+
+/** A whole number within [min, max]; environment strings are coerced. */
+export const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+/** A list of strings: a JSON array, or a comma-separated environment string. */
+export const list = z.union([
+  z.array(z.string().min(1)),
+  z.string().transform((s) => s.split(",").map((x) => x.trim()).filter(Boolean)),
+]);
+
+/** A non-negative integer amount as a bigint (JSON number, string or bigint). */
+export const uintField = (message = "must be a non-negative integer (USDC base units)") =>
+  z.union([z.string(), z.number(), z.bigint()]).transform((v, ctx) => {
+    try {
+      const b = BigInt(v);
+      if (b < 0n) throw new Error();
+      return b;
+    } catch {
+      ctx.addIssue({ code: "custom", message });
+      return z.NEVER;
+    }
+  });
+
+export const logLevel = (fallback: "info" | "warn") =>
+  z.enum(["trace", "debug", "info", "warn", "error", "silent"]).default(fallback);
+
+export const logPretty = z
+  .union([z.boolean(), z.enum(["true", "false", "1", "0"]).transform((s) => s === "true" || s === "1")])
+  .optional();
