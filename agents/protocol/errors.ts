@@ -1,15 +1,26 @@
 /**
+ * `CdnError` is the one error base of every agent and layer: a stable `name` (its class) and `code`,
+ * the original error in `cause`, and a message that is one readable sentence.
+ *
  * Typed errors of the protocol core. Every error has a stable `name` (its class) and `code`
  * (an `ERR_*` string that callers switch on), a one-sentence message, and typed fields that
  * carry the offending values. Decoders and verifiers throw only these.
  */
-export abstract class ProtocolError extends Error {
+export abstract class CdnError extends Error {
+  /** Stable `ERR_*` string that callers switch on. */
   abstract readonly code: string;
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = new.target.name;
   }
+  /** The one sentence a user sees (a CLI prints this, never a stack trace or an RPC dump). */
+  get shortMessage(): string {
+    return this.message;
+  }
 }
+
+/** Errors of the pure protocol core (content addressing, wire, signatures). */
+export abstract class ProtocolError extends CdnError {}
 
 /** Bad arguments given to a protocol function by local code (not by a peer). */
 export class InvalidArgumentError extends ProtocolError {
