@@ -407,7 +407,7 @@ export class Client {
     const signal = options.signal;
     if (await this.deps.chain.isBlacklisted(blobId)) throw new FetchRefusedError("BLACKLISTED", "this blob is on the on-chain blacklist");
     const candidates = await this.candidates(blobId, options);
-    if (candidates.length === 0) throw new NoProviderError(`No active node offers blob ${blobId}.`);
+    if (candidates.length === 0) throw new NoProviderError(`No active node offers blob ${blobId}.`, { reason: "not_found" });
     // the size comes from a verified content record; until one arrived, the probe's answer is an estimate
     let known: number | undefined;
     const sizeNow = () => known ?? candidates[0].size;

@@ -25,10 +25,18 @@ export class ProviderMisbehaviourError extends AgentError {
   }
 }
 
+/** Why no provider could serve: no active node holds the blob, all holders ask more than the price cap, all are busy, or all failed. */
+export type NoProviderReason = "not_found" | "price_cap" | "busy" | "failed";
+
 export class NoProviderError extends AgentError {
   override readonly name = "NoProviderError";
-  constructor(message: string, options?: { cause?: unknown }) {
+  readonly reason: NoProviderReason;
+  /** For `busy`: the soonest a node said it could serve again (ms). */
+  readonly retryAfterMs: number;
+  constructor(message: string, options?: { cause?: unknown; reason?: NoProviderReason; retryAfterMs?: number }) {
     super("ERR_NO_PROVIDER", message, options);
+    this.reason = options?.reason ?? "failed";
+    this.retryAfterMs = options?.retryAfterMs ?? 0;
   }
 }
 

@@ -23,7 +23,8 @@ export function globals(command: { optsWithGlobals(): Record<string, unknown> })
   return { config: o.config as string | undefined, dataDir: o.dataDir as string | undefined };
 }
 
-export async function clientContext(flags: { config?: string; dataDir?: string }, options: { host?: boolean } = {}): Promise<ClientContext> {
+/** `flags` may carry config fields too (camelCase, e.g. maxPricePerGiB): they override the file and environment. */
+export async function clientContext(flags: { config?: string; dataDir?: string } & Record<string, unknown>, options: { host?: boolean } = {}): Promise<ClientContext> {
   const config = loadClientConfig(flags);
   const identity = loadKeyFile(config.keyFile);
   const { provider, deployment } = await connectRpc(config.rpcUrl, config.deploymentsDir);

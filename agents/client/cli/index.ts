@@ -7,6 +7,7 @@ import { Command } from "commander";
 import { initCommand } from "./cmds/init.js";
 import { fetchCommand } from "./cmds/fetch.js";
 import { channelsCommand } from "./cmds/channels.js";
+import { gatewayCommand } from "./cmds/gateway.js";
 
 const program = new Command("cdn-client")
   .description("Client of the pay-per-byte CDN: verified downloads paid per byte through USDC payment channels.")
@@ -22,7 +23,8 @@ Example:
   cdn-client init
   cdn-client fetch 0x5c17…abd6 -o video.mp4
   cdn-client channels list
+  cdn-client gateway --max-spend-per-hour 1
 `,
   );
-for (const add of [initCommand, fetchCommand, channelsCommand]) add(program);
+for (const add of [initCommand, fetchCommand, channelsCommand, gatewayCommand]) add(program);
 await program.parseAsync(process.argv);
