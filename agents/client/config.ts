@@ -38,6 +38,6 @@ export function loadClientConfig(flags: { config?: string; dataDir?: string } & 
     deploymentsDir: process.env.CDN_DEPLOYMENTS_DIR,
     ...rest,
     dataDir,
-  });
+  }, { required: flags.config !== undefined });
   return { ...cfg, keyFile: cfg.keyFile ?? path.join(cfg.dataDir, "client.key"), configFile };
 }

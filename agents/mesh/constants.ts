@@ -29,6 +29,8 @@ export const REPROVIDE_MIN_MS = 30 * 60_000;
 export const REPROVIDE_MAX_MS = 50 * 60_000;
 /** Most providers collected by one findProviders call. */
 export const MAX_PROVIDERS = 20;
+/** Provider records a node stores for others, in total (only active nodes' records are kept at all). */
+export const MAX_PROVIDER_RECORDS = 100_000;
 
 // ---- probes ----
 export const PROBE_COLLECT_MS = 500;

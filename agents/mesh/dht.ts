@@ -9,15 +9,20 @@
  *   drops its own provider record (`cancelReprovide`); records already held by remote peers cannot
  *   be withdrawn, so every lookup filters them;
  * - `findProviders(blobId)`: never queries for a blacklisted blob, and keeps only providers that
- *   are active nodes on chain (and not this peer); bounded by a timeout, a count and the signal.
+ *   are active nodes on chain (and not this peer); bounded by a timeout, a count and the signal;
+ * - `ProviderRecordGate`: the libp2p datastore of a node, which keeps provider records (ADD_PROVIDER
+ *   from other peers) only from active nodes and at most MAX_PROVIDER_RECORDS in total, so unbonded
+ *   peers cannot fill the node's memory with records it would never hand out anyway.
  */
 import type { PeerId, PeerInfo } from "@libp2p/interface";
 import type { KadDHT } from "@libp2p/kad-dht";
 import type { CID } from "multiformats/cid";
+import { MemoryDatastore } from "datastore-core/memory";
+import type { Key } from "interface-datastore";
 import { blobIdToCid } from "../protocol/cid.js";
 import { fromHex } from "../protocol/bytes.js";
 import type { ActiveSet } from "./active-set.js";
-import { MAX_PROVIDERS, REPROVIDE_MAX_MS, REPROVIDE_MIN_MS } from "./constants.js";
+import { MAX_PROVIDER_RECORDS, MAX_PROVIDERS, REPROVIDE_MAX_MS, REPROVIDE_MIN_MS } from "./constants.js";
 import { MeshArgumentError } from "./errors.js";
 
 export interface MeshDhtOptions {
@@ -198,4 +203,50 @@ function normalize(blobId: string): string {
 
 function cidOf(blobId: string): CID {
   return blobIdToCid(fromHex(blobId, 32));
+}
+
+/** Where kad-dht keeps provider records in the libp2p datastore (its default `datastorePrefix` + "/provider"). */
+const PROVIDER_KEY_PREFIX = "/dht/provider/";
+
+/**
+ * An in-memory libp2p datastore that refuses DHT provider records (keys
+ * `/dht/provider/<multihash>/<peer id>`) from peers that are not active nodes (this peer's own
+ * records always pass), and beyond `maxRecords` in total. A refused put is dropped silently: the
+ * sender cannot tell, and the record would never have been returned to anyone.
+ */
+export class ProviderRecordGate extends MemoryDatastore {
+  private records = 0;
+  /** Records refused (not an active node, or over the cap). */
+  dropped = 0;
+
+  constructor(
+    private readonly accept: (peerId: string) => boolean,
+    private readonly maxRecords = MAX_PROVIDER_RECORDS,
+  ) {
+    super();
+  }
+
+  override put(key: Key, value: Uint8Array, options?: { signal?: AbortSignal }): Key | Promise<Key> {
+    const k = key.toString();
+    if (k.startsWith(PROVIDER_KEY_PREFIX)) {
+      const fresh = !(super.has(key) as boolean);
+      if (!this.accept(k.slice(k.lastIndexOf("/") + 1)) || (fresh && this.records >= this.maxRecords)) {
+        this.dropped++;
+        return key;
+      }
+      if (fresh) this.records++;
+    }
+    return super.put(key, value, options);
+  }
+
+  override delete(key: Key, options?: { signal?: AbortSignal }): void | Promise<void> {
+    const k = key.toString();
+    if (k.startsWith(PROVIDER_KEY_PREFIX) && (super.has(key) as boolean)) this.records--;
+    return super.delete(key, options);
+  }
+
+  /** Provider records held now. */
+  providerRecords(): number {
+    return this.records;
+  }
 }

@@ -44,6 +44,8 @@ export interface NodeAgentOptions {
   sweepMs?: number;
   /** Allow-list for connection limits (loopback tests). */
   allow?: string[];
+  /** Peer ids this node never dials nor accepts (the operator's deny list). */
+  denyPeers?: string[];
   /** Overrides of the fetch service's limits and timeouts. */
   fetchLimits?: Partial<typeof FETCH_LIMITS>;
   /** Watchtowers (multiaddrs ending with /p2p/<peer id>) that receive every stored voucher. */
@@ -116,6 +118,7 @@ export class NodeAgent {
         chainViewAgeMs: () => this.mesh?.freshness.ageMs() ?? Infinity,
         peers: () => (this.host && this.mesh ? peerCounts(() => this.host!.getPeers(), this.mesh.activeSet)() : { nodes: 0, clients: 0 }),
         cacheBytes: () => this.cache?.usedBytes ?? 0,
+        watchtowers: () => this.pusher?.status() ?? [],
       },
     );
   }
@@ -156,7 +159,16 @@ export class NodeAgent {
       offer: () => this.fetch?.offer() ?? { pricePerGiB: this.pricePerGiB, load: 0 },
       multiaddrs: () => (this.options.announce?.length ? this.options.announce : (this.host?.getMultiaddrs().map(String) ?? [])),
     };
-    this.host = await createHost({ privateKey: this.deps.identity.privateKey, listen: this.options.listen, announce: this.options.announce, allow: this.options.allow, services: this.mesh.services(meshHooks) as never });
+    this.host = await createHost({
+      privateKey: this.deps.identity.privateKey,
+      listen: this.options.listen,
+      announce: this.options.announce,
+      allow: this.options.allow,
+      denyPeers: this.options.denyPeers,
+      gater: this.mesh.gater(),
+      datastore: this.mesh.datastore,
+      services: this.mesh.services(meshHooks) as never,
+    });
     if (this.options.cache) {
       const { dir, budgetBytes, fanout = true } = this.options.cache;
       this.cache = new BlobCache({ dir, budgetBytes }, { db: this.deps.store.db });

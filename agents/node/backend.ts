@@ -45,8 +45,11 @@ export class OriginBackend {
   async publish(file: string, origin: OriginIdentity, timestamp: bigint, options: { signal?: AbortSignal } = {}): Promise<PublishedBlob> {
     let size: number;
     try {
-      size = (await stat(file)).size;
+      const info = await stat(file);
+      if (!info.isFile()) throw new BackendError("ERR_PUBLISH", `${file} is not a regular file; publish files one by one (e.g. ${path.join(file, "*")}).`);
+      size = info.size;
     } catch (cause) {
+      if (cause instanceof BackendError) throw cause;
       throw new BackendError("ERR_PUBLISH", `Cannot read ${file}.`, { cause });
     }
     const builder = new BlobIdBuilder();

@@ -7,7 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import { z } from "zod";
 import { envOverrides, loadConfig } from "../runtime/cli.js";
-import { int, list, logLevel, logPretty, uintField } from "../runtime/config-fields.js";
+import { int, logLevel, logPretty, multiaddrList, peerIdList, uintField } from "../runtime/config-fields.js";
 import { DEFAULT_CREDIT } from "./credit.js";
 import { DEFAULT_EARNINGS } from "./earnings.js";
 
@@ -22,8 +22,12 @@ export const NodeConfigSchema = z.object({
   contentKeyFile: z.string().min(1).optional(),
   rpcUrl: z.string().url().default("http://127.0.0.1:8545"),
   deploymentsDir: z.string().min(1).optional(),
-  listen: list.default(["/ip4/0.0.0.0/tcp/4001"]),
-  announce: list.default([]),
+  listen: multiaddrList.default(["/ip4/0.0.0.0/tcp/4001"]),
+  announce: multiaddrList.default([]),
+  /** Peer ids this node never dials nor accepts (an operator's block list). */
+  denyPeers: peerIdList.default([]),
+  /** Accept inbound connections only from active nodes (a backbone node that serves no clients). */
+  nodesOnly: z.union([z.boolean(), z.enum(["true", "false"]).transform((s) => s === "true")]).default(false),
   region: int(0, 65535).default(0),
   capacityMbps: int(1, 1_000_000).default(100),
   pricePerGiB: uint("pricePerGiB").default(10_000n),
@@ -42,7 +46,7 @@ export const NodeConfigSchema = z.object({
     .prefault({}),
   claimThreshold: uint("claimThreshold").default(DEFAULT_EARNINGS.claimThreshold),
   /** Watchtowers that receive every stored voucher: multiaddrs ending with /p2p/<peer id>. */
-  watchtowers: list.default([]),
+  watchtowers: multiaddrList.default([]),
   /** Who receives a watchtower's bounty (default: the node's operator). */
   watchtowerBeneficiary: z.string().regex(/^0x[0-9a-fA-F]{40}$/, "must be a 0x-prefixed 20-byte address").optional(),
   /** Bounty in basis points of what a watchtower's dispute recovers (the contract caps it at 2000). */
@@ -61,7 +65,7 @@ export const NodeConfigSchema = z.object({
 
 export type NodeConfig = z.infer<typeof NodeConfigSchema> & { keyFile: string; backendDir: string; configFile: string };
 
-export const ENV_KEYS = ["dataDir", "keyFile", "operatorKeyFile", "contentKeyFile", "listen", "announce", "region", "capacityMbps", "pricePerGiB", "backendDir", "confirmations", "pollMs", "sweepMs", "claimThreshold", "watchtowers", "watchtowerBeneficiary", "watchtowerMaxBps", "metricsPort", "maxChainViewAgeMs", "denyListFile", "logLevel", "logPretty"];
+export const ENV_KEYS = ["dataDir", "keyFile", "operatorKeyFile", "contentKeyFile", "listen", "announce", "denyPeers", "nodesOnly", "region", "capacityMbps", "pricePerGiB", "backendDir", "confirmations", "pollMs", "sweepMs", "claimThreshold", "watchtowers", "watchtowerBeneficiary", "watchtowerMaxBps", "metricsPort", "maxChainViewAgeMs", "denyListFile", "logLevel", "logPretty"];
 
 export function defaultDataDir(): string {
   return process.env.CDN_NODE_DATA_DIR ?? path.join(os.homedir(), ".cdn-node");
@@ -78,7 +82,7 @@ export function loadNodeConfig(flags: { config?: string; dataDir?: string } & Re
     deploymentsDir: process.env.CDN_DEPLOYMENTS_DIR,
     ...rest,
     dataDir,
-  });
+  }, { required: flags.config !== undefined });
   return {
     ...cfg,
     keyFile: cfg.keyFile ?? path.join(cfg.dataDir, "node.key"),

@@ -6,7 +6,7 @@
  * (signed announcements; origins publish content records) → bootstrap dials to active nodes.
  * On a blacklist entry: stop providing, (the fetch path already refuses), evict from the cache.
  */
-import type { Libp2p, PeerId } from "@libp2p/interface";
+import type { ConnectionGater, Libp2p, PeerId } from "@libp2p/interface";
 import { multiaddr } from "@multiformats/multiaddr";
 import type { Contracts } from "../chain/contracts.js";
 import type { Logger } from "../runtime/logger.js";
@@ -18,8 +18,8 @@ import { ActiveSet, registryActiveSetSource } from "../mesh/active-set.js";
 import { BlacklistView, blobKeyOf, contentBlacklistSource, enforceBlacklist } from "../mesh/blacklist.js";
 import { meshServices, type MeshServiceMap } from "../mesh/services.js";
 import { probe, type ProbeAnswer, type ProbeService } from "../mesh/probe.js";
-import { syncRoutingTable } from "../mesh/gating.js";
-import { MeshDht } from "../mesh/dht.js";
+import { meshConnectionGater, syncRoutingTable } from "../mesh/gating.js";
+import { MeshDht, ProviderRecordGate } from "../mesh/dht.js";
 import { MeshGossip, originRegistryChecker, type ValidationOutcome } from "../mesh/gossip.js";
 import { clientChainView } from "../client/chain.js";
 import type { BlobCache } from "./cache/index.js";
@@ -35,6 +35,8 @@ export interface NodeMeshOptions {
   activeSetRefreshMs?: number;
   blacklistRefreshMs?: number;
   announceIntervalMs?: number;
+  /** Refuse inbound connections from peers that are not active nodes (a backbone node that serves no clients). */
+  nodesOnly?: boolean;
 }
 
 export interface NodeMeshDeps {
@@ -59,6 +61,8 @@ export class NodeMesh {
   readonly freshness: FreshnessGuard;
   readonly activeSet: ActiveSet;
   readonly blacklist: BlacklistView;
+  /** The host's datastore: DHT provider records only from active nodes (and capped). */
+  readonly datastore: ProviderRecordGate;
   dht: MeshDht | undefined;
   gossip: MeshGossip | undefined;
   private cache: BlobCache | undefined;
@@ -77,6 +81,13 @@ export class NodeMesh {
       { refreshIntervalMs: options.blacklistRefreshMs, denyListFile: options.denyListFile },
       { source: contentBlacklistSource(deps.contracts.blacklist), freshness: this.freshness, onListed: (key) => void this.onListed(key), onError },
     );
+    const self = deps.identity.peerId.toString();
+    this.datastore = new ProviderRecordGate((peer) => peer === self || this.activeSet.hasPeer(peer));
+  }
+
+  /** The host's connection gater beyond the operator deny list: nodes-only mode when configured. */
+  gater(): ConnectionGater {
+    return meshConnectionGater(this.activeSet, { nodesOnly: this.options.nodesOnly ?? false });
   }
 
   isBlacklisted = (blobId: string): boolean => this.blacklist.isBlacklisted(blobId);

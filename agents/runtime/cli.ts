@@ -9,8 +9,10 @@ import type { z } from "zod";
 import { ConfigError, describeError } from "./errors.js";
 
 /** Reads a JSON config file (missing → {}), merges `overrides` on top, validates with `schema`. */
-export function loadConfig<S extends z.ZodType>(schema: S, file: string | undefined, overrides: Record<string, unknown>): z.infer<S> {
+export function loadConfig<S extends z.ZodType>(schema: S, file: string | undefined, overrides: Record<string, unknown>, options: { required?: boolean } = {}): z.infer<S> {
   let fromFile: Record<string, unknown> = {};
+  // a file named on the command line must exist; the default location is optional
+  if (file && options.required && !existsSync(file)) throw new ConfigError(`The config file ${file} does not exist.`);
   if (file && existsSync(file)) {
     try {
       fromFile = JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;

@@ -1,5 +1,7 @@
 /** zod fields shared by every agent's configuration (file, then environment strings, then flags). */
 import { z } from "zod";
+import { multiaddr } from "@multiformats/multiaddr";
+import { peerIdFromString } from "@libp2p/peer-id";
 
 /** A whole number within [min, max]; environment strings are coerced. */
 export const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
@@ -9,6 +11,28 @@ export const list = z.union([
   z.array(z.string().min(1)),
   z.string().transform((s) => s.split(",").map((x) => x.trim()).filter(Boolean)),
 ]);
+
+/** A list of multiaddrs, each parsed at load time (a bad one names the field and the address). */
+export const multiaddrList = list.superRefine((addrs, ctx) => {
+  for (const [i, a] of addrs.entries()) {
+    try {
+      multiaddr(a);
+    } catch {
+      ctx.addIssue({ code: "custom", path: [i], message: `"${a}" is not a multiaddr (e.g. /ip4/0.0.0.0/tcp/4001)` });
+    }
+  }
+});
+
+/** A list of libp2p peer ids (e.g. 16Uiu2…), each parsed at load time. */
+export const peerIdList = list.superRefine((ids, ctx) => {
+  for (const [i, id] of ids.entries()) {
+    try {
+      peerIdFromString(id);
+    } catch {
+      ctx.addIssue({ code: "custom", path: [i], message: `"${id}" is not a libp2p peer id` });
+    }
+  }
+});
 
 /** A non-negative integer amount as a bigint (JSON number, string or bigint). */
 export const uintField = (message = "must be a non-negative integer (USDC base units)") =>

@@ -1,7 +1,13 @@
 /**
- * The libp2p host every agent runs: TCP, noise, yamux, identify and ping, with explicit
- * connection and stream limits. Protocol services (fetch, probe, watchtower, gossip, DHT) are
- * added by the agent through `services`.
+ * The libp2p host every agent runs: TCP, noise, yamux, identify and ping, with connection and
+ * stream limits set on purpose (HOST_LIMITS; docs/threat-model.md says what each one stops).
+ * Protocol services (fetch, probe, watchtower, gossip, DHT) are added by the agent through
+ * `services`, each registering its own per-protocol stream limits.
+ *
+ * Beyond libp2p's own limits (total connections, pending upgrades, per-address connection rate,
+ * protocol negotiation time, yamux streams per connection), a connection gater caps connections
+ * per peer and per IP address (addresses under the `allow` prefixes are exempt from the per-IP
+ * cap and the rate limit) and applies an operator deny list of peer ids, then the agent's own gater.
  */
 import { createLibp2p, type Libp2pOptions } from "libp2p";
 import { tcp } from "@libp2p/tcp";
@@ -9,7 +15,31 @@ import { noise } from "@chainsafe/libp2p-noise";
 import { yamux } from "@chainsafe/libp2p-yamux";
 import { identify } from "@libp2p/identify";
 import { ping } from "@libp2p/ping";
-import type { Libp2p, PrivateKey, ServiceMap } from "@libp2p/interface";
+import type { Connection, ConnectionGater, Libp2p, MultiaddrConnection, PeerId, PrivateKey, ServiceMap } from "@libp2p/interface";
+import type { Datastore } from "interface-datastore";
+
+export const HOST_LIMITS = {
+  /** Open connections in total (libp2p prunes beyond it). */
+  maxConnections: 300,
+  /** Inbound connections still upgrading (noise, yamux) at once. */
+  maxIncomingPendingConnections: 32,
+  /** New inbound connections per second from one address outside the allow list. */
+  inboundConnectionThreshold: 5,
+  /** An inbound connection must finish its upgrade within this (ms). */
+  inboundUpgradeTimeoutMs: 5_000,
+  /** An inbound stream must name its protocol within this (ms): raw yamux streams do not linger. */
+  protocolNegotiationTimeoutMs: 5_000,
+  /** Connections one peer may hold to this host at once. */
+  maxConnectionsPerPeer: 4,
+  /** Connections from one IP address outside the allow list. */
+  maxConnectionsPerIp: 32,
+  /** Streams one connection may have open towards this host, all protocols together (yamux). */
+  maxStreamsPerConnection: 256,
+  /** Streams queued before the muxer's handler is attached (yamux). */
+  maxEarlyStreams: 10,
+};
+
+export type HostLimits = typeof HOST_LIMITS;
 
 export interface HostOptions<S extends ServiceMap = ServiceMap> {
   privateKey: PrivateKey;
@@ -19,25 +49,78 @@ export interface HostOptions<S extends ServiceMap = ServiceMap> {
   announce?: string[];
   maxConnections?: number;
   /**
-   * Address prefixes exempt from connection rate limits, e.g. ["/ip4/127.0.0.1"]: required when
-   * many peers share one host on loopback (tests, devnet), else inbound limits reset dials.
+   * Address prefixes exempt from connection rate limits and the per-IP cap, e.g. ["/ip4/127.0.0.1"]:
+   * required when many peers share one host on loopback (tests, devnet), else inbound limits reset dials.
    */
   allow?: string[];
+  /** Peer ids (strings) never dialled nor accepted: the operator's deny list. */
+  denyPeers?: string[];
+  /** The agent's own gater (e.g. the mesh's nodes-only mode), consulted after the host's checks. */
+  gater?: ConnectionGater;
+  /** libp2p's datastore (default in memory); the mesh passes one that filters DHT provider records. */
+  datastore?: Datastore;
+  limits?: Partial<HostLimits>;
   services?: Libp2pOptions<S>["services"];
 }
 
-export const DEFAULT_MAX_CONNECTIONS = 300;
+export const DEFAULT_MAX_CONNECTIONS = HOST_LIMITS.maxConnections;
+
+/** The IP address of a multiaddr (its second component), if it has one. */
+function ipOf(addr: { toString(): string }): string | undefined {
+  const parts = addr.toString().split("/");
+  return parts[1] === "ip4" || parts[1] === "ip6" ? parts[2] : undefined;
+}
+
+/**
+ * The host's connection gater: the deny list, at most `maxConnectionsPerPeer` connections per peer
+ * and `maxConnectionsPerIp` per IP address (allow-listed prefixes exempt), then `inner`.
+ * `connections` reads the host's open connections (the host is created after the gater).
+ */
+export function hostConnectionGater(options: { limits: HostLimits; allow: string[]; denyPeers: Set<string>; inner?: ConnectionGater }, connections: () => Connection[]): ConnectionGater {
+  const { limits, allow, denyPeers, inner } = options;
+  const allowed = (addr: { toString(): string }): boolean => allow.some((prefix) => addr.toString().startsWith(prefix));
+  const denied = (peer: PeerId): boolean => denyPeers.has(peer.toString());
+  return {
+    ...inner,
+    denyDialPeer: async (peer) => denied(peer) || ((await inner?.denyDialPeer?.(peer)) ?? false),
+    denyInboundConnection: async (maConn: MultiaddrConnection) => {
+      const ip = ipOf(maConn.remoteAddr);
+      if (ip !== undefined && !allowed(maConn.remoteAddr)) {
+        const fromIp = connections().filter((c) => ipOf(c.remoteAddr) === ip).length;
+        if (fromIp >= limits.maxConnectionsPerIp) return true;
+      }
+      return (await inner?.denyInboundConnection?.(maConn)) ?? false;
+    },
+    denyInboundEncryptedConnection: async (peer, maConn) => {
+      if (denied(peer)) return true;
+      const key = peer.toString();
+      if (connections().filter((c) => c.remotePeer.toString() === key).length >= limits.maxConnectionsPerPeer) return true;
+      return (await inner?.denyInboundEncryptedConnection?.(peer, maConn)) ?? false;
+    },
+    denyOutboundEncryptedConnection: async (peer, maConn) => denied(peer) || ((await inner?.denyOutboundEncryptedConnection?.(peer, maConn)) ?? false),
+  };
+}
 
 export async function createHost<S extends ServiceMap = ServiceMap>(options: HostOptions<S>): Promise<Libp2p<S & { identify: unknown; ping: unknown }>> {
+  const limits: HostLimits = { ...HOST_LIMITS, ...(options.limits ?? {}), ...(options.maxConnections !== undefined ? { maxConnections: options.maxConnections } : {}) };
+  const allow = options.allow ?? [];
+  const created: { host?: Libp2p } = {};
+  const connectionGater = hostConnectionGater({ limits, allow, denyPeers: new Set(options.denyPeers ?? []), inner: options.gater }, () => created.host?.getConnections() ?? []);
   const node = await createLibp2p({
     privateKey: options.privateKey,
     addresses: { listen: options.listen, announce: options.announce ?? [] },
     transports: [tcp()],
     connectionEncrypters: [noise()],
-    streamMuxers: [yamux()],
+    streamMuxers: [yamux({ maxInboundStreams: limits.maxStreamsPerConnection, maxOutboundStreams: limits.maxStreamsPerConnection, maxEarlyStreams: limits.maxEarlyStreams })],
+    connectionGater,
+    ...(options.datastore ? { datastore: options.datastore } : {}),
     connectionManager: {
-      maxConnections: options.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
-      allow: options.allow ?? [],
+      maxConnections: limits.maxConnections,
+      maxIncomingPendingConnections: limits.maxIncomingPendingConnections,
+      inboundConnectionThreshold: limits.inboundConnectionThreshold,
+      inboundUpgradeTimeout: limits.inboundUpgradeTimeoutMs,
+      inboundStreamProtocolNegotiationTimeout: limits.protocolNegotiationTimeoutMs,
+      allow,
     },
     services: {
       identify: identify(),
@@ -45,5 +128,6 @@ export async function createHost<S extends ServiceMap = ServiceMap>(options: Hos
       ...(options.services ?? {}),
     } as Libp2pOptions<S & { identify: unknown; ping: unknown }>["services"],
   });
+  created.host = node as unknown as Libp2p;
   return node as unknown as Libp2p<S & { identify: unknown; ping: unknown }>;
 }

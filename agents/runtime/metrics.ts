@@ -36,6 +36,8 @@ export interface NodeMetricsDependencies {
   peers?: () => { nodes: number; clients: number };
   /** Bytes held by the cache; sampled at scrape time. */
   cacheBytes?: () => number;
+  /** Each watchtower's acknowledged sum, the newest vouchers' sum and pending count; sampled at scrape time. */
+  watchtowers?: () => { pending: number; acknowledgedTotal: bigint; latestTotal: bigint }[];
 }
 
 export class NodeMetrics {
@@ -56,6 +58,9 @@ export class NodeMetrics {
   readonly gossipMessages: Counter<"kind" | "result">;
   readonly probes: Counter<"direction" | "result">;
   readonly dhtLookupSeconds: Histogram;
+  readonly watchtowerAcknowledged: Gauge;
+  readonly watchtowerLatest: Gauge;
+  readonly watchtowerPending: Gauge;
 
   constructor(options: NodeMetricsOptions = {}, deps: NodeMetricsDependencies = {}) {
     const registry = deps.registry ?? new Registry();
@@ -110,6 +115,33 @@ export class NodeMetrics {
       help: "Duration of DHT provider lookups.",
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers,
+    });
+    const towers = () => deps.watchtowers?.() ?? [];
+    this.watchtowerAcknowledged = new Gauge({
+      name: "cdn_node_watchtower_acknowledged",
+      help: "Token base units of vouchers the least caught-up watchtower acknowledged (sum over channels).",
+      registers,
+      collect() {
+        const t = towers();
+        this.set(t.length ? Number(t.reduce((m, x) => (x.acknowledgedTotal < m ? x.acknowledgedTotal : m), t[0].acknowledgedTotal)) : 0);
+      },
+    });
+    this.watchtowerLatest = new Gauge({
+      name: "cdn_node_watchtower_latest",
+      help: "Token base units of the newest vouchers handed to the watchtowers (sum over channels).",
+      registers,
+      collect() {
+        const t = towers();
+        this.set(t.length ? Number(t[0].latestTotal) : 0);
+      },
+    });
+    this.watchtowerPending = new Gauge({
+      name: "cdn_node_watchtower_pending",
+      help: "Vouchers not yet acknowledged by the slowest watchtower.",
+      registers,
+      collect() {
+        this.set(Math.max(0, ...towers().map((x) => x.pending)));
+      },
     });
   }
 

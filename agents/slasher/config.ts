@@ -42,7 +42,7 @@ export function loadSlasherConfig(flags: { config?: string; dataDir?: string } &
     deploymentsDir: process.env.CDN_DEPLOYMENTS_DIR,
     ...rest,
     dataDir,
-  });
+  }, { required: flags.config !== undefined });
   return {
     ...cfg,
     keyFile: cfg.keyFile ?? path.join(cfg.dataDir, "slasher.key"),

@@ -8,7 +8,10 @@
  *  - `createWatchtowerPusher`: the node agent's hook. `onVoucherStored(channelId, amount, sig)`
  *    after each durably stored voucher; it keeps the latest voucher per channel per watchtower,
  *    pushes in the background (coalescing what arrives while a push is in flight), retries with
- *    backoff when a watchtower is unreachable, and never blocks or throws into the caller.
+ *    a backoff capped at a few seconds when a watchtower is unreachable, pushes every new best
+ *    voucher at once even while backing off (at most one attempt per `minAttemptGapMs`), and
+ *    never blocks or throws into the caller. `status()` gives, per watchtower, what it has
+ *    acknowledged against the newest voucher the node holds.
  */
 import type { Stream } from "@libp2p/interface";
 import { multiaddr, type Multiaddr } from "@multiformats/multiaddr";
@@ -139,6 +142,7 @@ export interface WatchtowerPusherOptions {
   timeoutMs?: number;
   retryBaseMs?: number;
   retryMaxMs?: number;
+  minAttemptGapMs?: number;
 }
 
 export interface WatchtowerPusherDeps {
@@ -157,6 +161,9 @@ export interface PusherStatus {
   pending: number;
   /** Last acknowledged amount per channel. */
   acknowledged: Record<string, string>;
+  /** Sum over channels of the acknowledged amounts, and of the newest vouchers the node handed over. */
+  acknowledgedTotal: bigint;
+  latestTotal: bigint;
   lastError?: string;
 }
 
@@ -175,6 +182,7 @@ class Target {
   running: Promise<void> | undefined;
   timer: NodeJS.Timeout | undefined;
   failures = 0;
+  lastAttemptAt = -Infinity;
   lastError: string | undefined;
   idle: Array<() => void> = [];
   constructor(readonly address: string) {}
@@ -188,6 +196,9 @@ export function createWatchtowerPusher(options: WatchtowerPusherOptions, deps: W
   const stopController = new AbortController();
   const retryBase = options.retryBaseMs ?? PUSHER_DEFAULTS.retryBaseMs;
   const retryMax = options.retryMaxMs ?? PUSHER_DEFAULTS.retryMaxMs;
+  const minGap = options.minAttemptGapMs ?? PUSHER_DEFAULTS.minAttemptGapMs;
+  /** The newest voucher amount handed over per channel (for status). */
+  const latest = new Map<string, bigint>();
 
   const settleIdle = (t: Target) => {
     if (t.queue.size > 0) return;
@@ -197,6 +208,7 @@ export function createWatchtowerPusher(options: WatchtowerPusherOptions, deps: W
   const drain = async (t: Target): Promise<void> => {
     while (t.queue.size > 0 && !stopController.signal.aborted) {
       const batch = [...t.queue.values()].slice(0, 200);
+      t.lastAttemptAt = performance.now();
       try {
         const answers = await pushToWatchtower(deps.host, t.address, auth, batch, { signal: stopController.signal, timeoutMs: options.timeoutMs });
         t.failures = 0;
@@ -217,13 +229,17 @@ export function createWatchtowerPusher(options: WatchtowerPusherOptions, deps: W
         } else {
           log.warn({ watchtower: t.address, err: t.lastError, failures: t.failures }, "watchtower push failed; will retry");
         }
-        const delay = Math.min(retryMax, retryBase * 2 ** Math.min(t.failures - 1, 10));
-        t.timer = setTimeout(() => kick(t), delay);
-        t.timer.unref?.();
+        schedule(t, Math.min(retryMax, retryBase * 2 ** Math.min(t.failures - 1, 10)));
         return;
       }
     }
     settleIdle(t);
+  };
+
+  const schedule = (t: Target, delay: number) => {
+    if (t.timer) clearTimeout(t.timer);
+    t.timer = setTimeout(() => kick(t), delay);
+    t.timer.unref?.();
   };
 
   const kick = (t: Target) => {
@@ -240,11 +256,16 @@ export function createWatchtowerPusher(options: WatchtowerPusherOptions, deps: W
   return {
     onVoucherStored(channelId, amount, signature) {
       const id = channelId.toLowerCase();
+      if (amount > (latest.get(id) ?? -1n)) latest.set(id, amount);
       for (const t of targets) {
         const queued = t.queue.get(id);
         if ((queued && queued.cumulativeAmount >= amount) || (t.acked.get(id) ?? -1n) >= amount) continue;
         t.queue.set(id, { channelId: id, cumulativeAmount: amount, signature });
-        if (!t.timer) kick(t);
+        if (t.running) continue; // coalesced: pushed when the push in flight ends (or on its retry)
+        // a new best voucher goes out now, even while backing off (one attempt per minGap at most)
+        const wait = Math.max(0, t.lastAttemptAt + minGap - performance.now());
+        if (wait === 0) kick(t);
+        else schedule(t, wait);
       }
     },
     async flush(opts = {}) {
@@ -264,7 +285,15 @@ export function createWatchtowerPusher(options: WatchtowerPusherOptions, deps: W
         ),
       );
     },
-    status: () => targets.map((t) => ({ watchtower: t.address, pending: t.queue.size, acknowledged: Object.fromEntries([...t.acked].map(([k, v]) => [k, v.toString()])), lastError: t.lastError })),
+    status: () =>
+      targets.map((t) => ({
+        watchtower: t.address,
+        pending: t.queue.size,
+        acknowledged: Object.fromEntries([...t.acked].map(([k, v]) => [k, v.toString()])),
+        acknowledgedTotal: [...t.acked.values()].reduce((a, b) => a + b, 0n),
+        latestTotal: [...latest.values()].reduce((a, b) => a + b, 0n),
+        lastError: t.lastError,
+      })),
     async stop() {
       stopController.abort();
       for (const t of targets) if (t.timer) clearTimeout(t.timer);

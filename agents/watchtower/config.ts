@@ -7,7 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import { z } from "zod";
 import { envOverrides, loadConfig } from "../runtime/cli.js";
-import { int, list, logLevel, logPretty } from "../runtime/config-fields.js";
+import { int, logLevel, logPretty, multiaddrList } from "../runtime/config-fields.js";
 import { MAX_WATCHTOWER_BPS, MONITOR_DEFAULTS } from "./constants.js";
 
 const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "must be a 0x-prefixed 20-byte address");
@@ -17,8 +17,8 @@ export const WatchtowerConfigSchema = z.object({
   keyFile: z.string().min(1).optional(),
   rpcUrl: z.string().url().default("http://127.0.0.1:8545"),
   deploymentsDir: z.string().min(1).optional(),
-  listen: list.default(["/ip4/0.0.0.0/tcp/4010"]),
-  announce: list.default([]),
+  listen: multiaddrList.default(["/ip4/0.0.0.0/tcp/4010"]),
+  announce: multiaddrList.default([]),
   /** Accept only authorisations whose beneficiary is this address (unset: any beneficiary). */
   requiredBeneficiary: address.optional(),
   /** Refuse authorisations below this bounty (basis points of what a dispute recovers). */
@@ -68,6 +68,6 @@ export function loadWatchtowerConfig(flags: { config?: string; dataDir?: string 
     deploymentsDir: process.env.CDN_DEPLOYMENTS_DIR,
     ...rest,
     dataDir,
-  });
+  }, { required: flags.config !== undefined });
   return { ...cfg, keyFile: cfg.keyFile ?? path.join(cfg.dataDir, "watchtower.key"), configFile, dbFile: path.join(cfg.dataDir, "watchtower.db") };
 }

@@ -7,6 +7,10 @@ export const WATCHTOWER_LIMITS = {
   maxOutboundStreams: 4,
   /** Concurrent watchtower streams in total; beyond it new streams are reset. */
   maxActiveStreams: 256,
+  /** Concurrent watchtower streams of one peer (a node pushes on one stream at a time). */
+  maxStreamsPerPeer: 4,
+  /** The first request (the auth) must arrive this soon after the stream opens (ms). */
+  firstMessageTimeoutMs: 2_000,
   /** Requests (auth + updates) per stream. */
   maxMessagesPerStream: 256,
   /** A whole stream must finish within this (ms). */
@@ -37,7 +41,12 @@ export const MONITOR_DEFAULTS = {
 export const PUSHER_DEFAULTS = {
   /** One push (dial, auth, updates, acks) must finish within this (ms). */
   timeoutMs: 10_000,
-  /** Retry backoff after a failed push: first delay and cap (ms). */
-  retryBaseMs: 1000,
-  retryMaxMs: 60_000,
+  /**
+   * Retry backoff after a failed push: first delay and cap (ms). The cap is a few seconds: while
+   * vouchers are pending, a short watchtower outage must not leave the newest ones unpushed.
+   */
+  retryBaseMs: 250,
+  retryMaxMs: 2_000,
+  /** A new best voucher is pushed at once, but attempts start at most this often (ms). */
+  minAttemptGapMs: 100,
 };

@@ -14,7 +14,8 @@
  *    is within the deposit, and it is strictly above both the held voucher and the on-chain paid
  *    amount (else STALE). It is stored durably (fsync) *before* OK is sent.
  * Everything is decoded and validated by the wire decoders before any check; streams have a total
- * timeout, an idle timeout, a message cap, and per-connection and global concurrency limits.
+ * timeout, an idle timeout (the first request within 2 s), a message cap, and per-connection,
+ * per-peer and global concurrency limits.
  */
 import type { Connection, Stream } from "@libp2p/interface";
 import type { ChannelState } from "../chain/contracts.js";
@@ -65,6 +66,7 @@ export class WatchtowerService {
   private readonly limits: typeof WATCHTOWER_LIMITS;
   private readonly log: Logger;
   private active = 0;
+  private readonly perPeer = new Map<string, number>();
   private started = false;
   stats = { streams: 0, accepted: 0, stale: 0, rejected: 0 };
 
@@ -95,15 +97,23 @@ export class WatchtowerService {
   }
 
   private async handle(stream: Stream, connection: Connection): Promise<void> {
-    if (this.active >= this.limits.maxActiveStreams) {
+    const remote = connection.remotePeer.toString();
+    const mine = this.perPeer.get(remote) ?? 0;
+    if (this.active >= this.limits.maxActiveStreams || mine >= this.limits.maxStreamsPerPeer) {
       stream.abort(new Error("too many watchtower streams"));
       return;
     }
     this.active++;
+    this.perPeer.set(remote, mine + 1);
     this.stats.streams++;
     const peer = addressOfPeer(connection.remotePeer);
     const log = this.log.child({ peer: peer ?? connection.remotePeer.toString() });
-    const framed = new FramedStream(stream, { readCap: FRAME_CAPS.WatchtowerRequest, idleTimeoutMs: this.limits.idleTimeoutMs, signal: AbortSignal.timeout(this.limits.streamTimeoutMs) });
+    const framed = new FramedStream(stream, {
+      readCap: FRAME_CAPS.WatchtowerRequest,
+      idleTimeoutMs: this.limits.idleTimeoutMs,
+      firstFrameTimeoutMs: this.limits.firstMessageTimeoutMs,
+      signal: AbortSignal.timeout(this.limits.streamTimeoutMs),
+    });
     try {
       let auth: SignedAuth | undefined;
       for (let n = 0; ; n++) {
@@ -145,6 +155,9 @@ export class WatchtowerService {
       framed.abort(error as Error);
     } finally {
       this.active--;
+      const left = (this.perPeer.get(remote) ?? 1) - 1;
+      if (left > 0) this.perPeer.set(remote, left);
+      else this.perPeer.delete(remote);
     }
   }
 

@@ -10,7 +10,7 @@ import { BlobCache } from "../../../agents/node/cache/index.js";
 import { computeBlobId } from "../../../agents/protocol/merkle.js";
 import { fromHex, toHex } from "../../../agents/protocol/bytes.js";
 import { ActiveSet } from "../../../agents/mesh/active-set.js";
-import { MeshDht } from "../../../agents/mesh/dht.js";
+import { MeshDht, ProviderRecordGate } from "../../../agents/mesh/dht.js";
 import { blobIdToCid } from "../../../agents/protocol/cid.js";
 import { deployRegistryFixture, type RegistryContext } from "../../helpers/registry-fixture.js";
 import { connect, inRoutingTable, newIdentity, startHost, stopAll, StaticSource, waitFor, type MeshHost } from "./helpers.js";
@@ -33,7 +33,8 @@ describe("mesh › DHT (kad-dht, real hosts on 127.0.0.1)", function () {
     const ids = Array.from({ length: n }, newIdentity);
     source.add(...ids.map((i) => i.address));
     await activeSet.refresh();
-    const nodes = await Promise.all(ids.map((identity) => startHost({ identity, role: "node", activeSet })));
+    const gates = ids.map((identity) => new ProviderRecordGate((peer) => peer === identity.peerId.toString() || activeSet.hasPeer(peer)));
+    const nodes = await Promise.all(ids.map((identity, i) => startHost({ identity, role: "node", activeSet, datastore: gates[i] })));
     const unbonded = await startHost({ identity: newIdentity(), role: "node", activeSet });
     const client = await startHost({ identity: newIdentity(), role: "client", activeSet });
     hosts.push(...nodes, unbonded, client);
@@ -44,7 +45,7 @@ describe("mesh › DHT (kad-dht, real hosts on 127.0.0.1)", function () {
     }
     await waitFor(async () => (await Promise.all(nodes.map((x) => inRoutingTable(x, nodes[(nodes.indexOf(x) + 1) % n].peerId)))).every(Boolean), 10_000, "routing tables");
     const dht = (h: MeshHost, denied: (id: string) => boolean = isBlacklisted) => new MeshDht({ lookupTimeoutMs: 15_000 }, { dht: h.services.dht, self: h.peerId, activeSet, isBlacklisted: denied });
-    return { nodes, unbonded, client, activeSet, source, dht };
+    return { nodes, unbonded, client, activeSet, source, dht, gates };
   }
 
   it("an unbonded peer in server mode never enters a routing table, and its provider records are never returned", async () => {
@@ -67,6 +68,35 @@ describe("mesh › DHT (kad-dht, real hosts on 127.0.0.1)", function () {
     }
     expect(raw).to.not.include(unbonded.peerId.toString());
     expect(raw).to.include(nodes[1].peerId.toString());
+  });
+
+  it("nodes store provider records only from active nodes: an unbonded peer's ADD_PROVIDER flood is dropped", async () => {
+    const { nodes, unbonded, dht, gates } = await mesh(3);
+    const blobs = Array.from({ length: 5 }, () => toHex(new Uint8Array(randomBytes(32))));
+    for (const b of blobs) await dht(unbonded).provide(b);
+    await dht(nodes[0]).provide(BLOB);
+    const stored = async (gate: ProviderRecordGate) => {
+      const keys: string[] = [];
+      for await (const k of gate.queryKeys({ prefix: "/dht/provider/" })) keys.push(k.toString());
+      return keys;
+    };
+    const all = (await Promise.all(gates.map(stored))).flat();
+    expect(all.some((k) => k.endsWith(unbonded.peerId.toString()))).to.equal(false);
+    expect(all.some((k) => k.endsWith(nodes[0].peerId.toString()))).to.equal(true);
+    expect(gates.reduce((n, g) => n + g.dropped, 0)).to.be.greaterThan(0);
+  });
+
+  it("the provider-record store is capped in total", async () => {
+    const gate = new ProviderRecordGate(() => true, 2);
+    const { Key } = await import("interface-datastore");
+    for (let i = 0; i < 5; i++) await gate.put(new Key(`/dht/provider/cid${i}/peer`), new Uint8Array([1]));
+    await gate.put(new Key("/peers/other"), new Uint8Array([1]));
+    expect(gate.providerRecords()).to.equal(2);
+    expect(gate.dropped).to.equal(3);
+    expect(await gate.has(new Key("/peers/other"))).to.equal(true);
+    await gate.delete(new Key("/dht/provider/cid0/peer"));
+    await gate.put(new Key("/dht/provider/cid9/peer"), new Uint8Array([1]));
+    expect(gate.providerRecords()).to.equal(2);
   });
 
   it("nodes provide and clients find the holders; re-provides are scheduled 30–50 min apart", async () => {

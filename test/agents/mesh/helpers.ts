@@ -47,6 +47,8 @@ export interface HostSpec {
   activeSet: ActiveSet;
   regions?: number[];
   probe?: ProbeInit;
+  /** libp2p datastore (e.g. a ProviderRecordGate). */
+  datastore?: Parameters<typeof createHost>[0]["datastore"];
 }
 
 export async function startHost(spec: HostSpec): Promise<MeshHost> {
@@ -54,6 +56,7 @@ export async function startHost(spec: HostSpec): Promise<MeshHost> {
     privateKey: spec.identity.privateKey,
     listen: spec.role === "node" ? ["/ip4/127.0.0.1/tcp/0"] : [],
     allow: ["/ip4/127.0.0.1"],
+    datastore: spec.datastore,
     services: {
       ...meshServices({ role: spec.role, regions: spec.regions ?? [1], loopback: true, heartbeatIntervalMs: 200 }, { activeSet: spec.activeSet }),
       probe: probe(spec.probe ?? {}),

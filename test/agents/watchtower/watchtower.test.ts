@@ -266,6 +266,57 @@ describe("watchtower › service and monitor (real hosts, real contracts)", func
     expect(pusher.status()[0]).to.include({ pending: 0, lastError: undefined });
   });
 
+  it("a watchtower outage of a few seconds: the newest voucher is pushed as soon as it is back, retries stay capped, status shows what was acknowledged", async () => {
+    const dir = tmpDir("cdn-tower-");
+    const port = await freePort();
+    const listen = [`/ip4/127.0.0.1/tcp/${port}`];
+    const first = await tower(dir, undefined, { listen });
+    const addr = first.addr;
+    const channelId = await channel();
+    // default retry settings (the node's)
+    const pusher = createWatchtowerPusher({ watchtowers: [addr], beneficiary, maxBps: 100, timeoutMs: 2000 }, { host: nodeHost, secretKey: node.identity.secretKey, domain: domain() });
+    stops.push(() => pusher.stop());
+    const v1 = voucher(domain(), channelId, 1n * USDC, payer.secretKey);
+    pusher.onVoucherStored(channelId, v1.cumulativeAmount, v1.signature);
+    await pusher.flush({ signal: AbortSignal.timeout(15_000) });
+    expect(pusher.status()[0]).to.include({ acknowledgedTotal: 1n * USDC, latestTotal: 1n * USDC });
+    await first.stop();
+    stops.pop();
+    // vouchers keep coming while the watchtower is down: many failed pushes
+    for (let i = 2n; i <= 6n; i++) {
+      const v = voucher(domain(), channelId, i * USDC, payer.secretKey);
+      pusher.onVoucherStored(channelId, v.cumulativeAmount, v.signature);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    expect(pusher.status()[0].lastError).to.be.a("string");
+    expect(pusher.status()[0]).to.include({ acknowledgedTotal: 1n * USDC, latestTotal: 6n * USDC, pending: 1 });
+    const back = await tower(dir, first.identity, { listen });
+    // no new voucher: the capped retry delivers the newest one (an uncapped backoff would wait far longer)
+    await waitFor(() => back.store.voucher(channelId)?.amount === 6n * USDC, "the newest voucher at the watchtower", 10_000);
+    await waitFor(() => pusher.status()[0].pending === 0, "the acknowledgement", 10_000);
+    expect(pusher.status()[0]).to.include({ acknowledgedTotal: 6n * USDC, latestTotal: 6n * USDC });
+  });
+
+  it("idle streams do not fill the watchtower: a peer may hold only a few, and a stream that sends nothing is dropped", async () => {
+    const t = await tower();
+    const idle = await Promise.all(Array.from({ length: 4 }, () => otherHost.dialProtocol(multiaddr(t.addr), PROTOCOL_WATCHTOWER)));
+    // a fifth stream of the same peer is refused (reset), the first four are closed for sending nothing
+    const fifth = await otherHost.dialProtocol(multiaddr(t.addr), PROTOCOL_WATCHTOWER);
+    const framed = new FramedStream(fifth, { readCap: FRAME_CAPS.WatchtowerResponse, idleTimeoutMs: 5000 });
+    await framed.write(encodeWatchtowerRequest({ kind: "auth", auth: authOf(other) })).catch(() => undefined);
+    const answer = await framed.read().then(
+      (b) => b,
+      () => undefined,
+    );
+    expect(answer, "no answer beyond the per-peer cap").to.equal(undefined);
+    await waitFor(() => idle.every((s) => s.status !== "open"), "idle streams closed", 10_000);
+    // the node can push again
+    const channelId = await channel();
+    const v = voucher(domain(), channelId, USDC, payer.secretKey);
+    await pushVoucher(nodeHost, t.addr, authOf(node), { channelId, cumulativeAmount: v.cumulativeAmount, signature: v.signature });
+    expect(t.store.voucher(channelId)!.amount).to.equal(USDC);
+  });
+
   it("with a dispute delay, a node that answers itself keeps the bounty: the watchtower records not_needed and pays nothing", async () => {
     const t = await tower(undefined, undefined, { disputeDelaySeconds: 3600, disputeMarginSeconds: 600 });
     const channelId = await channel();

@@ -1,4 +1,5 @@
 import { existsSync, statSync, renameSync, createWriteStream } from "node:fs";
+import path from "node:path";
 import { once } from "node:events";
 import type { Command } from "commander";
 import { action, bytesText, usdc } from "../../../runtime/cli.js";
@@ -19,13 +20,19 @@ export function fetchCommand(program: Command): void {
     .addHelpText("after", "\nAn interrupted download resumes from <file>.part (verified bytes only).\n\nExample:\n  cdn-client fetch 0x5c17…abd6 -o video.mp4\n")
     .action(
       action("cdn-client", async function (this: Command, blobId: string, opts: { output: string; offset: string; length?: string; provider?: string[]; via?: string[]; progress: boolean }) {
+        // every argument is checked before the client starts (a bad one is one sentence and exit code 1)
         if (!/^0x[0-9a-fA-F]{64}$/.test(blobId)) throw new Error(`"${blobId}" is not a blob id (0x followed by 64 hex digits).`);
-        const ctx = await clientContext(globals(this));
+        const start = byteCount("--offset", opts.offset);
+        const requested = opts.length === undefined ? undefined : byteCount("--length", opts.length);
+        for (const key of [...(opts.provider ?? []), ...(opts.via ?? [])]) {
+          if (!/^0x[0-9a-fA-F]{40}$/.test(key)) throw new Error(`"${key}" is not a node key (0x followed by 40 hex digits).`);
+        }
+        const dir = path.dirname(path.resolve(opts.output));
+        if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new Error(`The directory ${dir} does not exist; create it first.`);
         const part = `${opts.output}.part`;
-        const start = Number(opts.offset);
         const resumeFrom = existsSync(part) ? statSync(part).size : 0;
-        const length = opts.length ? Number(opts.length) - resumeFrom : undefined;
-        if (!Number.isSafeInteger(start) || start < 0 || (length !== undefined && (!Number.isSafeInteger(length) || length < 0))) throw new Error("--offset and --length must be non-negative integers.");
+        const length = requested === undefined ? undefined : requested - resumeFrom;
+        const ctx = await clientContext(globals(this));
         const bar = opts.progress && process.stderr.isTTY ? new ProgressBar(process.stderr) : undefined;
         const out = createWriteStream(part, { flags: "a" });
         const controller = new AbortController();
@@ -48,4 +55,11 @@ export function fetchCommand(program: Command): void {
         }
       }),
     );
+}
+
+/** A non-negative whole number of bytes from a flag, or one sentence saying what is wrong. */
+function byteCount(flag: string, value: string): number {
+  const n = /^\d+$/.test(value.trim()) ? Number(value.trim()) : NaN;
+  if (!Number.isSafeInteger(n)) throw new Error(`${flag} must be a non-negative whole number of bytes, not "${value}".`);
+  return n;
 }

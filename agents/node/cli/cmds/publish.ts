@@ -1,3 +1,4 @@
+import { statSync } from "node:fs";
 import type { Command } from "commander";
 import { action, bytesText } from "../../../runtime/cli.js";
 import { loadKeyFile } from "../../../runtime/keys.js";
@@ -12,6 +13,16 @@ export function publishCommand(program: Command): void {
     .addHelpText("after", "\nExample:\n  cdn-node publish ./video.mp4 ./poster.jpg\n")
     .action(
       action("cdn-node", async function (this: Command, files: string[]) {
+        // every argument is checked before anything is published
+        for (const file of files) {
+          let isFile = false;
+          try {
+            isFile = statSync(file).isFile();
+          } catch {
+            throw new Error(`Cannot read ${file}.`);
+          }
+          if (!isFile) throw new Error(`${file} is not a regular file; publish files one by one.`);
+        }
         const ctx = await nodeContext(globals(this));
         try {
           const agent = new NodeAgent({ listen: [], backendDir: ctx.config.backendDir }, { identity: ctx.identity, contracts: ctx.contracts, store: ctx.store, logger: ctx.logger });

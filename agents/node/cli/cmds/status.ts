@@ -42,6 +42,7 @@ export function statusCommand(program: Command): void {
     .action(
       action("cdn-node", async function (this: Command, opts: { json?: boolean }) {
         const ctx = await nodeContext(globals(this));
+        const c = ctx.config;
         try {
           const { registry, origins } = ctx.contracts;
           const nodeId = await registry.nodeIdOf(ctx.identity.address);
@@ -68,6 +69,7 @@ export function statusCommand(program: Command): void {
             const refusals = Object.entries(live).filter(([k, v]) => k.startsWith("cdn_node_refusals_total{") && v > 0).map(([k, v]) => `${k.slice(24, -1)} ${v}`);
             console.log(`running: served ${n("cdn_node_bytes_served_total")} B, paid for ${n("cdn_node_bytes_paid_total")} B, ${n("cdn_node_vouchers_total")} vouchers`);
             console.log(`cache: ${n("cdn_node_cache_hits_total")} hits, ${n("cdn_node_cache_misses_total")} misses, ${n("cdn_node_cache_bytes")} B held; upstream spend ${usdc(BigInt(Math.round(n("cdn_node_upstream_spend_total"))))}`);
+            if (c.watchtowers.length > 0) console.log(`watchtowers: acknowledged ${usdc(BigInt(Math.round(n("cdn_node_watchtower_acknowledged"))))} of ${usdc(BigInt(Math.round(n("cdn_node_watchtower_latest"))))} held in vouchers; ${n("cdn_node_watchtower_pending")} pending`);
             console.log(`refusals: ${refusals.length ? refusals.join(", ") : "none"}; chain view age ${n("cdn_node_chain_view_age_seconds").toFixed(0)} s; peers: ${n("cdn_node_peers{node}")} nodes, ${n("cdn_node_peers{client}")} clients`);
           }
         } finally {
