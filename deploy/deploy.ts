@@ -29,6 +29,8 @@ export async function deployDevnet(
     parameters: loadParameters(options.parameters ?? "localhost") as DeploymentParameters,
     deploymentId,
     displayUi: false,
+    // a local chain: one confirmation (Ignition asks 5 on a chain that does not automine, e.g. anvil --block-time)
+    config: { requiredConfirmations: 1 },
   });
   const address = async (c: { getAddress(): Promise<string> }) => c.getAddress();
   const usdc = await address(deployed.usdc);

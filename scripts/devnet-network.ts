@@ -140,12 +140,15 @@ export async function startNetwork(ctx: NetworkContext): Promise<NetworkSummary>
 
   // fund: 10 ETH each; USDC: nodes 1,000 (bond), client 100, slasher 20 (probe deposits)
   const usdcAmount = (a: Agent) => (a.role === "client" ? 100n * USDC : a.role === "slasher" ? 20n * USDC : a.role === "watchtower" ? 0n : 1000n * USDC);
-  // one at a time: an automining chain does not queue transactions with future nonces
+  // the funder is the node's own account (it assigns nonces): send everything, then wait, so an
+  // interval-mined chain (anvil) takes one or two blocks instead of one block per transaction
   const usdcToken = connectContracts(deployment, ctx.funder as unknown as Wallet).usdc;
+  const sent = [];
   for (const a of all) {
-    await (await ctx.funder.sendTransaction({ to: a.identity.address, value: 10n ** 19n })).wait();
-    if (usdcAmount(a) > 0n) await (await usdcToken.mint(a.identity.address, usdcAmount(a))).wait();
+    sent.push(await ctx.funder.sendTransaction({ to: a.identity.address, value: 10n ** 19n }));
+    if (usdcAmount(a) > 0n) sent.push(await usdcToken.mint(a.identity.address, usdcAmount(a)));
   }
+  for (const tx of sent) await tx.wait();
 
   // register the four nodes (node key = operator), recognize the origin (timelock impersonated)
   await Promise.all(

@@ -1,22 +1,23 @@
 /**
  * `npm run devnet`: the whole protocol on one machine, until Ctrl-C. Options: --port <n> (default
- * 8545, or CDN_DEVNET_PORT); --chain-only (or CDN_DEVNET_MINIMAL=1): the chain, contracts and
+ * 8545, or CDN_DEVNET_PORT); --chain hardhat|anvil (or CDN_DEVNET_CHAIN; default hardhat: Hardhat's
+ * node, a block per transaction); --block-time <s> (anvil only, or CDN_DEVNET_BLOCK_TIME; default 2:
+ * interval mining like an L2, 0 for a block per transaction); --chain-only (or CDN_DEVNET_MINIMAL=1): the chain, contracts and
  * funded accounts only (what task tests need). CDN_DEVNET_EXIT_AFTER_READY=1 stops it once ready.
  *
- * Steps: start `hardhat node` as a child process → deploy through the Ignition modules → write
+ * Steps: start the chain node as a child process (scripts/chain-node.ts) → deploy through the Ignition modules → write
  * deployments/chain-31337.json → fund accounts #0-#9 with MockUSDC and accounts #1-#3 with
  * delegated CDN votes → (unless --chain-only) the network of scripts/devnet-network.ts: an origin,
  * three cache nodes in two regions, a watchtower and a slasher as real processes, a sample blob, a
  * paid fetch through a cache node, channel closes and a summary → example commands.
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import { createRequire } from "node:module";
+import type { ChildProcess } from "node:child_process";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { formatEther, formatUnits, parseEther, parseUnits } from "ethers";
 import type { NetworkSummary } from "./devnet-network.js";
+import { CHAIN_KINDS, startChainNode, type ChainKind } from "./chain-node.js";
 
-const require = createRequire(import.meta.url);
 const ROOT = path.resolve(import.meta.dirname, "..");
 
 function fail(message: string): never {
@@ -26,10 +27,16 @@ function fail(message: string): never {
 
 let options;
 try {
-  options = parseArgs({ options: { port: { type: "string" }, "chain-only": { type: "boolean" } }, strict: true }).values;
+  options = parseArgs({ options: { port: { type: "string" }, "chain-only": { type: "boolean" }, chain: { type: "string" }, "block-time": { type: "string" } }, strict: true }).values;
 } catch (error) {
-  fail(`${(error as Error).message}. Usage: npm run devnet [-- --port 8545] [-- --chain-only]`);
+  fail(`${(error as Error).message}. Usage: npm run devnet [-- --port 8545] [-- --chain hardhat|anvil] [-- --block-time 2] [-- --chain-only]`);
 }
+const chainKind = (options.chain ?? process.env.CDN_DEVNET_CHAIN ?? "hardhat") as ChainKind;
+if (!CHAIN_KINDS.includes(chainKind)) fail(`--chain must be one of ${CHAIN_KINDS.join(", ")}, not "${chainKind}".`);
+// anvil mines every 2 s by default (like an L2); Hardhat's node mines one block per transaction
+const blockTime = Number(options["block-time"] ?? process.env.CDN_DEVNET_BLOCK_TIME ?? (chainKind === "anvil" ? 2 : 0));
+if (!Number.isInteger(blockTime) || blockTime < 0) fail(`--block-time must be a whole number of seconds, not "${options["block-time"]}".`);
+if (blockTime > 0 && chainKind !== "anvil") fail("--block-time needs --chain anvil (Hardhat's node here mines one block per transaction).");
 const chainOnly = options["chain-only"] === true || process.env.CDN_DEVNET_MINIMAL === "1";
 const port = Number(options.port ?? process.env.CDN_DEVNET_PORT ?? 8545);
 if (!Number.isInteger(port) || port < 1 || port > 65535) fail(`--port must be a TCP port number, not "${options.port}".`);
@@ -64,43 +71,24 @@ function shutdown(code = 0): void {
 process.on("SIGINT", () => shutdown(0));
 process.on("SIGTERM", () => shutdown(0));
 
-async function waitForRpc(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) fail(`the chain exited with code ${child.exitCode} (is port ${port} already in use?)`);
-    try {
-      const response = await fetch(url, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }),
-      });
-      if (response.ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  fail(`the chain did not answer on ${url} within ${timeoutMs / 1000} s`);
-}
-
 async function main() {
   const started = Date.now();
-  const hardhatCli = path.join(path.dirname(require.resolve("hardhat/package.json")), "dist/src/cli.js");
-  const chain = spawn(process.execPath, [hardhatCli, "node", "--hostname", "127.0.0.1", "--port", String(port)], {
-    cwd: ROOT,
-    stdio: ["ignore", "ignore", "pipe"],
-  });
+  let node;
+  try {
+    node = await startChainNode({ kind: chainKind, port, blockTime });
+  } catch (error) {
+    fail((error as Error).message);
+  }
+  const chain = node.child;
   children.push(chain);
-  let chainErrors = "";
-  chain.stderr!.on("data", (d) => (chainErrors += d));
   chain.on("exit", (code) => {
     if (!stopping) {
-      console.error(`devnet: the chain stopped unexpectedly (code ${code}). ${chainErrors.trim()}`);
+      console.error(`devnet: the chain stopped unexpectedly (code ${code}). ${node.errors().trim()}`);
       shutdown(1);
     }
   });
-  await waitForRpc(rpcUrl, chain, 60_000);
-  console.log(`chain      Hardhat JSON-RPC on ${rpcUrl} (chain id 31337)`);
+  const mining = blockTime > 0 ? `a block every ${blockTime} s` : "a block per transaction";
+  console.log(`chain      ${chainKind === "anvil" ? "anvil" : "Hardhat"} JSON-RPC on ${rpcUrl} (chain id 31337, ${mining})`);
 
   const { network } = await import("hardhat");
   const connection = await network.getOrCreate({ network: "localhost" });
@@ -115,13 +103,20 @@ async function main() {
   const usdc = await ethers.getContractAt("MockUSDC", deployment.usdc);
   const token = await ethers.getContractAt("CdnToken", deployment.contracts.CdnToken!);
   const funded = signers.slice(0, 10);
-  for (const signer of funded) await (await usdc.mint(signer.address, parseUnits("100000", 6))).wait();
+  // send everything, then wait: on an interval-mined chain (anvil) the node queues them by nonce
+  // and they land in one or two blocks instead of one block each
+  const sent = [];
+  for (const signer of funded) sent.push(await usdc.mint(signer.address, parseUnits("100000", 6)));
   const voters = signers.slice(1, 4);
   for (const voter of voters) {
-    await (await token.connect(deployer).transfer(voter.address, parseEther("10000000"))).wait();
-    await (await token.connect(voter).delegate(voter.address)).wait();
+    sent.push(await token.connect(deployer).transfer(voter.address, parseEther("10000000")));
+    sent.push(await token.connect(voter).delegate(voter.address));
   }
-  await (await token.connect(deployer).delegate(deployer.address)).wait();
+  sent.push(await token.connect(deployer).delegate(deployer.address));
+  for (const tx of sent) {
+    const receipt = await tx.wait();
+    if (receipt?.status !== 1) fail(`setup transaction ${tx.hash} failed`);
+  }
 
   console.log("accounts   (Hardhat's well-known development keys; never use them on a real network)");
   for (const [i, signer] of funded.entries()) {

@@ -233,6 +233,8 @@ export class NodeAgent {
         loadCursor: () => store.cursor("channels"),
         saveCursor: (b) => store.saveCursor("channels", b),
         onLogs: (logs) => this.earnings.onLogs(logs),
+        // the replayed logs are answered again; every earnings action re-reads the channel first
+        onReorg: ({ fromBlock, toBlock }) => this.log.warn({ fromBlock, toBlock }, "chain reorg: blocks already handled were replaced; replaying them"),
         onError: (error, attempt) => this.log.warn({ err: (error as Error).message, attempt }, "chain follower: RPC error, backing off"),
       },
     );

@@ -6,6 +6,8 @@
  * Amounts are stored as 64-digit lower-case hex so that SQL compares them numerically, and an
  * upsert only ever raises a channel's voucher (monotonic even under concurrent streams).
  */
+import type { Cursor } from "../chain/follower.js";
+import { CURSOR_HASHES_MIGRATION, loadCursor, saveCursor } from "../runtime/cursor.js";
 import { migrate, openDatabase, type DatabaseSync } from "../runtime/sqlite.js";
 
 export const hex64 = (v: bigint): string => v.toString(16).padStart(64, "0");
@@ -41,6 +43,7 @@ const MIGRATIONS = [
      record_signature BLOB NOT NULL,
      created_at INTEGER NOT NULL
    );`,
+  CURSOR_HASHES_MIGRATION,
 ];
 
 export interface StoredVoucher {
@@ -140,13 +143,12 @@ export class NodeStore {
 
   // ---- cursor ----
 
-  cursor(name: string): number | undefined {
-    const row = this.db.prepare("SELECT block FROM cursor WHERE name = ?").get(name) as Row | undefined;
-    return row ? Number(row.block) : undefined;
+  cursor(name: string): Cursor | undefined {
+    return loadCursor(this.db, name);
   }
 
-  saveCursor(name: string, block: number): void {
-    this.db.prepare("INSERT INTO cursor (name, block) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET block = excluded.block").run(name, block);
+  saveCursor(name: string, cursor: Cursor): void {
+    saveCursor(this.db, name, cursor);
   }
 
   // ---- blobs ----

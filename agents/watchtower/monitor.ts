@@ -67,6 +67,8 @@ export class Monitor {
   private sendQueue: Promise<unknown> = Promise.resolve();
   private nextNonce: number | undefined;
   private needsRescan = false;
+  /** A reorg replaced handled blocks: the next rescan re-reads closed channels too. */
+  private rescanClosed = false;
   private readonly receipts = new Set<Promise<void>>();
   stats = { disputesSubmitted: 0, disputesConfirmed: 0, rpcErrors: 0 };
 
@@ -101,6 +103,12 @@ export class Monitor {
         loadCursor: () => store.cursor(CURSOR),
         saveCursor: (b) => store.saveCursor(CURSOR, b),
         onLogs: (logs) => this.onLogs(logs),
+        onReorg: ({ fromBlock, toBlock }) => {
+          this.log.warn({ fromBlock, toBlock }, "chain reorg: blocks already handled were replaced; re-reading every held channel");
+          this.rescanClosed = true;
+          this.needsRescan = true;
+          this.schedule(0);
+        },
         onError: (error, attempt) => {
           this.stats.rpcErrors++;
           this.deps.metrics?.rpcErrors.inc();
@@ -127,8 +135,8 @@ export class Monitor {
   }
 
   /** Every held channel not known to be closed: read its state in batches and queue disputes. */
-  async rescan(options: { signal?: AbortSignal } = {}): Promise<number> {
-    const held = this.deps.store.unsettled();
+  async rescan(options: { signal?: AbortSignal; closed?: boolean } = {}): Promise<number> {
+    const held = options.closed ? this.deps.store.held() : this.deps.store.unsettled();
     let queued = 0;
     for (let i = 0; i < held.length; i += this.o.rescanBatch) {
       options.signal?.throwIfAborted();
@@ -222,8 +230,10 @@ export class Monitor {
   private async tick(): Promise<void> {
     if (this.needsRescan) {
       try {
-        await this.rescan();
+        const closed = this.rescanClosed;
+        await this.rescan({ closed });
         this.needsRescan = false;
+        if (closed) this.rescanClosed = false;
       } catch (error) {
         this.stats.rpcErrors++;
         this.deps.metrics?.rpcErrors.inc();

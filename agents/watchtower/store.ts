@@ -9,6 +9,8 @@
  */
 import type { WatchtowerAuthValue } from "../protocol/eip712.js";
 import type { ChannelStatusName } from "../chain/contracts.js";
+import type { Cursor } from "../chain/follower.js";
+import { CURSOR_HASHES_MIGRATION, loadCursor, saveCursor } from "../runtime/cursor.js";
 import { migrate, openDatabase, type DatabaseSync } from "../runtime/sqlite.js";
 
 const hex64 = (v: bigint): string => v.toString(16).padStart(64, "0");
@@ -52,6 +54,7 @@ const MIGRATIONS = [
    );
    CREATE INDEX disputes_channel ON disputes(channel_id);
    CREATE TABLE cursor (name TEXT PRIMARY KEY, block INTEGER NOT NULL);`,
+  CURSOR_HASHES_MIGRATION,
 ];
 
 export interface SignedAuth {
@@ -148,6 +151,11 @@ export class WatchtowerStore {
   }
 
   /** Channels not known to be closed (the startup rescan reads these). */
+  /** Every held channel, closed ones too (the rescan after a reorg re-reads them all). */
+  held(): HeldVoucher[] {
+    return (this.db.prepare("SELECT * FROM vouchers ORDER BY channel_id").all() as Row[]).map(voucherFromRow);
+  }
+
   unsettled(): HeldVoucher[] {
     return (this.db.prepare("SELECT * FROM vouchers WHERE status <> 'Closed' ORDER BY channel_id").all() as Row[]).map(voucherFromRow);
   }
@@ -217,14 +225,14 @@ export class WatchtowerStore {
 
   // ---- cursor ----
 
-  cursor(name: string): number | undefined {
-    const row = this.db.prepare("SELECT block FROM cursor WHERE name = ?").get(name) as Row | undefined;
-    return row ? Number(row.block) : undefined;
+  cursor(name: string): Cursor | undefined {
+    return loadCursor(this.db, name);
   }
 
-  saveCursor(name: string, block: number): void {
-    this.db.prepare("INSERT INTO cursor (name, block) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET block = excluded.block").run(name, block);
+  saveCursor(name: string, cursor: Cursor): void {
+    saveCursor(this.db, name, cursor);
   }
+
 }
 
 function voucherFromRow(r: Row): HeldVoucher {

@@ -1,6 +1,10 @@
 /**
  * Real processes for end-to-end tests: the devnet (`scripts/devnet.ts`, which starts its own
- * Hardhat node) and Hardhat tasks, each run on the project's Node 22 (process.execPath).
+ * chain node) and Hardhat tasks, each run on the project's Node 22 (process.execPath).
+ *
+ * CDN_TEST_CHAIN=anvil runs every devnet of the tests on anvil with interval mining
+ * (CDN_TEST_BLOCK_TIME seconds, default 2) instead of Hardhat's node: `.ci/run` runs the
+ * end-to-end delivery, watchtower and slasher suites that way after `npm test`.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync } from "node:fs";
@@ -11,6 +15,9 @@ import path from "node:path";
 const require = createRequire(import.meta.url);
 export const ROOT = path.resolve(import.meta.dirname, "../..");
 const HARDHAT_CLI = path.join(path.dirname(require.resolve("hardhat/package.json")), "dist/src/cli.js");
+
+/** The chain node behind `startDevnet` (CDN_TEST_CHAIN: hardhat, the default, or anvil). */
+export const TEST_CHAIN = process.env.CDN_TEST_CHAIN ?? "hardhat";
 
 export interface Devnet {
   port: number;
@@ -30,9 +37,10 @@ export async function startDevnet(timeoutMs = 120_000, options: { full?: boolean
   const port = 20000 + Math.floor(Math.random() * 20000);
   const deploymentsDir = mkdtempSync(path.join(os.tmpdir(), "cdn-deployments-"));
   const env = { ...process.env, ...(options.env ?? {}), CDN_DEPLOYMENTS_DIR: deploymentsDir, CDN_RPC_URL: `http://127.0.0.1:${port}` };
+  const chain = TEST_CHAIN === "anvil" ? ["--chain", "anvil", "--block-time", process.env.CDN_TEST_BLOCK_TIME ?? "2"] : [];
   const child = spawn(
     process.execPath,
-    ["--disable-warning=ExperimentalWarning", "--import", "tsx", "scripts/devnet.ts", "--port", String(port), ...(options.full ? [] : ["--chain-only"])],
+    ["--disable-warning=ExperimentalWarning", "--import", "tsx", "scripts/devnet.ts", "--port", String(port), ...chain, ...(options.full ? [] : ["--chain-only"])],
     { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] },
   );
   let out = "";

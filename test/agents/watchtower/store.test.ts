@@ -42,14 +42,14 @@ describe("watchtower › store", () => {
     store.saveChainState(channel(2), { status: "Closed", closesAt: 100n, paid: 7n });
     store.saveAuth(auth);
     store.recordDispute({ channelId: channel(1), amount: 5n, outcome: "disputed", recovered: 5n, bounty: 1n, txHash: "0xabc", beneficiary: auth.value.beneficiary });
-    store.saveCursor("channels", 42);
+    store.saveCursor("channels", { block: 42, recent: [[42, "0x" + "ab".repeat(32)]] });
     store.close();
     store = new WatchtowerStore(file);
     expect(store.voucher(channel(1))!.amount).to.equal(5n);
     expect(store.unsettled().map((v) => v.channelId)).to.deep.equal([channel(1)]);
     expect(store.auth(auth.value.nodeKey)).to.deep.equal(auth);
     expect(store.disputes()[0]).to.include({ outcome: "disputed", recovered: 5n, bounty: 1n, txHash: "0xabc" });
-    expect(store.cursor("channels")).to.equal(42);
+    expect(store.cursor("channels")).to.deep.equal({ block: 42, recent: [[42, "0x" + "ab".repeat(32)]] });
     expect(store.counts()).to.deep.equal({ channels: 2, byStatus: { Open: 1, Closed: 1 } });
     store.close();
   });

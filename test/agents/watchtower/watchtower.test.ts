@@ -215,7 +215,7 @@ describe("watchtower › service and monitor (real hosts, real contracts)", func
     await (await world.contractsFor(payer).channels.closeByPayer(channelId)).wait();
     // the cursor moves past the close event: only the rescan can find it
     const store = new WatchtowerStore(path.join(dir, "watchtower.db"));
-    store.saveCursor("channels", await world.provider.getBlockNumber());
+    store.saveCursor("channels", { block: await world.provider.getBlockNumber(), recent: [] });
     store.close();
     const again = await tower(dir, t.identity);
     expect(again.tower.monitor.queued.concat(again.store.disputes(channelId).map((d) => d.channelId))).to.include(channelId);
@@ -352,7 +352,7 @@ describe("watchtower › service and monitor (real hosts, real contracts)", func
     stops.pop();
     await (await world.contractsFor(payer).channels.closeByPayer(channelId)).wait();
     const store = new WatchtowerStore(path.join(dir, "watchtower.db"));
-    store.saveCursor("channels", await world.provider.getBlockNumber());
+    store.saveCursor("channels", { block: await world.provider.getBlockNumber(), recent: [] });
     store.close();
     let failures = 3;
     const flaky = (c: Contracts): WatchtowerChainView => {
