@@ -103,6 +103,14 @@ export class CapacityLimiter {
     return { ok: false, error: new BusyError(retryAfterMs, bytes, this.capacityMbps) };
   }
 
+  /** Gives back tokens taken for a stream that was refused after all (never above the bucket's depth). */
+  release(bytes: number): void {
+    if (!(bytes > 0) || !Number.isFinite(bytes)) return;
+    this.refill();
+    this.tokens = Math.min(this.burstBytes, this.tokens + bytes);
+    this.loadBytesPerMs = Math.max(0, this.loadBytesPerMs - bytes / 1000);
+  }
+
   /** As tryAcquire, but throws the BusyError. */
   acquireOrThrow(bytes: number): void {
     const r = this.tryAcquire(bytes);

@@ -23,6 +23,16 @@ describe("node › capacity limiter", () => {
     expect(limiter.available()).to.equal(100_000);
   });
 
+  it("tokens given back for a refused stream are available again, never above the bucket", () => {
+    const { limiter } = clocked(8);
+    expect(limiter.tryAcquire(500_000).ok).to.equal(true);
+    expect(limiter.tryAcquire(1000).ok).to.equal(false);
+    limiter.release(300_000);
+    expect(limiter.available()).to.equal(300_000);
+    limiter.release(10_000_000);
+    expect(limiter.available()).to.equal(500_000);
+  });
+
   it("refills at the declared rate across all callers and never above the burst", () => {
     const { limiter, advance } = clocked(8);
     limiter.acquireOrThrow(500_000);
