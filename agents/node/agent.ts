@@ -16,8 +16,7 @@ import { OriginBackend, type PublishedBlob } from "./backend.js";
 import { nodeChainView, type NodeChainView } from "./chain.js";
 import { checkCreditConfig, DEFAULT_CREDIT, type CreditConfig } from "./credit.js";
 import { DEFAULT_EARNINGS, Earnings, type EarningsOptions } from "./earnings.js";
-import { FetchService } from "./fetch-service.js";
-import type { FETCH_LIMITS } from "./constants.js";
+import { fetchService, type FetchLimits, type FetchService } from "./fetch/index.js";
 import type { NodeStore } from "./store.js";
 import { createWatchtowerPusher, type WatchtowerPusher } from "../watchtower/client.js";
 import path from "node:path";
@@ -47,7 +46,7 @@ export interface NodeAgentOptions {
   /** Peer ids this node never dials nor accepts (the operator's deny list). */
   denyPeers?: string[];
   /** Overrides of the fetch service's limits and timeouts. */
-  fetchLimits?: Partial<typeof FETCH_LIMITS>;
+  fetchLimits?: Partial<FetchLimits>;
   /** Watchtowers (multiaddrs ending with /p2p/<peer id>) that receive every stored voucher. */
   watchtowers?: string[];
   /** Bounty beneficiary named in the WatchtowerAuth (default: the node's operator). */
@@ -159,38 +158,8 @@ export class NodeAgent {
       offer: () => this.fetch?.offer() ?? { pricePerGiB: this.pricePerGiB, load: 0 },
       multiaddrs: () => (this.options.announce?.length ? this.options.announce : (this.host?.getMultiaddrs().map(String) ?? [])),
     };
-    this.host = await createHost({
-      privateKey: this.deps.identity.privateKey,
-      listen: this.options.listen,
-      announce: this.options.announce,
-      allow: this.options.allow,
-      denyPeers: this.options.denyPeers,
-      gater: this.mesh.gater(),
-      datastore: this.mesh.datastore,
-      services: this.mesh.services(meshHooks) as never,
-    });
-    if (this.options.cache) {
-      const { dir, budgetBytes, fanout = true } = this.options.cache;
-      this.cache = new BlobCache({ dir, budgetBytes }, { db: this.deps.store.db });
-      if (fanout) {
-        this.upstreamStore = new ClientStore(path.join(dir, "upstream.db"));
-        const client = createClient(this.upstreamOptions, {
-          host: this.host,
-          identity: this.deps.identity,
-          chain: clientChainView(this.deps.contracts),
-          contracts: this.deps.contracts,
-          store: this.upstreamStore,
-          logger: this.log.child({ module: "upstream" }),
-          // discovery after a probe miss: the node's own DHT (server mode), once the mesh is attached
-          dht: { findProviders: (id, o) => this.mesh?.dht?.findProviders(id, o) ?? Promise.resolve([]) },
-        });
-        this.fanout = new Fanout(
-          { self: this.address },
-          { client, cache: this.cache, logger: this.log, onUpstreamPaid: (amount) => this.metrics.upstreamSpend.inc(Number(amount)), onCached: (id) => void this.mesh?.provide(id) },
-        );
-      }
-    }
-    this.fetch = new FetchService(
+    if (this.options.cache) this.cache = new BlobCache({ dir: this.options.cache.dir, budgetBytes: this.options.cache.budgetBytes }, { db: this.deps.store.db });
+    const fetch = fetchService(
       { nodeKey: this.address, nodeId: this.nodeId, secretKey: this.deps.identity.secretKey, pricePerGiB: this.pricePerGiB, credit: this.credit, limits: this.options.fetchLimits },
       {
         chain,
@@ -201,14 +170,44 @@ export class NodeAgent {
         tamper: this.deps.tamper,
         onVoucherStored: (channelId, amount, signature) => this.pusher?.onVoucherStored(channelId, amount, signature),
         cache: this.cache,
-        fanout: this.fanout,
+        fanout: () => this.fanout,
         freshness: this.mesh.freshness,
         isBlacklisted: this.mesh.isBlacklisted,
         limiter: this.limiter,
         metrics: this.metrics,
       },
     );
-    await this.fetch.register(this.host);
+    const services = { ...this.mesh.services(meshHooks), fetch };
+    const host = await createHost<{ fetch: FetchService }>({
+      privateKey: this.deps.identity.privateKey,
+      listen: this.options.listen,
+      announce: this.options.announce,
+      allow: this.options.allow,
+      denyPeers: this.options.denyPeers,
+      gater: this.mesh.gater(),
+      datastore: this.mesh.datastore,
+      services: services as never,
+    });
+    this.host = host;
+    this.fetch = host.services.fetch;
+    if (this.cache && this.options.cache?.fanout !== false) {
+      this.upstreamStore = new ClientStore(path.join(this.options.cache!.dir, "upstream.db"));
+      const client = createClient(this.upstreamOptions, {
+        host,
+        identity: this.deps.identity,
+        chain: clientChainView(this.deps.contracts),
+        contracts: this.deps.contracts,
+        store: this.upstreamStore,
+        logger: this.log.child({ module: "upstream" }),
+        // discovery after a probe miss: the node's own DHT (server mode), once the mesh is attached
+        dht: { findProviders: (id, o) => this.mesh?.dht?.findProviders(id, o) ?? Promise.resolve([]) },
+      });
+      const cache = this.cache;
+      this.fanout = new Fanout(
+        { self: this.address },
+        { client, cache, logger: this.log, onUpstreamPaid: (amount) => this.metrics.upstreamSpend.inc(Number(amount)), onCached: (id) => void this.mesh?.provide(id) },
+      );
+    }
     const held = [...(this.origin.recognized ? this.deps.store.blobs().map((b) => b.blobId) : []), ...(this.cache?.list().map((b) => b.blobId) ?? [])];
     await this.mesh.attach(this.host as unknown as Libp2p<NodeServices>, held, meshHooks, this.cache);
     if (this.options.metricsPort !== undefined) this.metricsServer = await startMetricsServer({ port: this.options.metricsPort }, { registry: this.metrics.registry });

@@ -1,4 +1,6 @@
-/** Limits of the node's protocol services. */
+/** Protocol id and limits of the node's fetch service (/cdn/fetch/1.0.0). */
+export { PROTOCOL_FETCH } from "../../protocol/constants.js";
+
 export const FETCH_LIMITS = {
   /** Concurrent fetch streams per connection (libp2p handler limits). */
   maxInboundStreams: 8,
@@ -15,3 +17,14 @@ export const FETCH_LIMITS = {
   /** After the last chunk, wait this long for the final voucher (ms). */
   finalVoucherWaitMs: 10_000,
 };
+
+export type FetchLimits = typeof FETCH_LIMITS;
+
+/** Leaves read from the backend ahead of the one being sent. */
+export const READ_AHEAD = 4;
+
+/** After the node closed its side, wait at most this long for the client's vouchers to drain (ms). */
+export const READER_DRAIN_MS = 2000;
+
+/** Refusal messages are cut to this many characters on the wire. */
+export const REFUSAL_MESSAGE_CHARS = 256;

@@ -1,0 +1,165 @@
+/**
+ * The client's payment channels (docs/channels.md): open with an EIP-2612 permit (one
+ * transaction), reuse, top up, close, settle, and refresh from chain. Every transaction goes out
+ * through one `send(tx)` path, so a transaction sender (nonce management, fee policy, retries)
+ * plugs in at one place (`ChannelManagerDeps.sender`). Channels used by a download are locked so
+ * two sessions never sign on one channel at once.
+ */
+import { Signature, hexlify, randomBytes, type ContractTransaction, type Provider, type TransactionReceipt, type Wallet } from "ethers";
+import { readChannel, type Contracts } from "../chain/contracts.js";
+import type { Identity } from "../runtime/keys.js";
+import { silentLogger, type Logger } from "../runtime/logger.js";
+import { ChannelError } from "./errors.js";
+import type { ClientChannel, ClientStore } from "./store.js";
+
+/** Sends one transaction from the client's wallet and waits for it to be mined. */
+export type TransactionSender = (tx: ContractTransaction, options: { signal?: AbortSignal }) => Promise<TransactionReceipt | null>;
+
+export interface ChannelManagerOptions {
+  /** Deposit of a new channel (default: max(minimum deposit, 2 × what is needed)). */
+  deposit?: bigint;
+}
+
+export interface ChannelManagerDeps {
+  identity: Identity;
+  /** Contracts (the client's channels are read and sent through them). */
+  contracts: Contracts;
+  store: ClientStore;
+  logger?: Logger;
+  /** The transaction sender (default: the identity's wallet on the contracts' provider, one transaction, wait for one confirmation). */
+  sender?: TransactionSender;
+}
+
+/** Lifetime of a permit signed for an open (s past the local clock; the chain checks it). */
+const OPEN_PERMIT_TTL_S = 3600n;
+/** Slack added to every permit deadline, so a chain clock ahead of ours never fails it. */
+const PERMIT_SLACK_S = 10n ** 6n;
+
+/** The first line of an error's message (ethers appends a dump of the request). */
+const firstLine = (error: unknown): string => (error as Error).message.split("\n")[0];
+
+export class ChannelManager {
+  private readonly log: Logger;
+  private readonly sender: TransactionSender;
+  private readonly locks = new Map<string, Promise<void>>();
+
+  constructor(
+    readonly options: ChannelManagerOptions,
+    readonly deps: ChannelManagerDeps,
+  ) {
+    this.log = deps.logger ?? silentLogger();
+    this.sender = deps.sender ?? walletSender(() => this.wallet());
+  }
+
+  private wallet(): Wallet {
+    return this.deps.identity.wallet.connect(this.deps.contracts.provider as Provider) as Wallet;
+  }
+
+  /** The one path of every channel transaction: sent, mined, or a ChannelError `failure: <reason>`. */
+  async send(tx: ContractTransaction | Promise<ContractTransaction>, failure: string, options: { signal?: AbortSignal } = {}): Promise<TransactionReceipt | null> {
+    try {
+      return await this.sender(await tx, options);
+    } catch (cause) {
+      throw new ChannelError(`${failure}: ${firstLine(cause)}`, { cause });
+    }
+  }
+
+  /** An EIP-2612 permit of the client's USDC to `spender`. */
+  async permit(spender: string, value: bigint, deadline: bigint): Promise<{ v: number; r: string; s: string }> {
+    const { usdc } = this.deps.contracts;
+    const d = await usdc.eip712Domain();
+    const domain = { name: d.name, version: d.version, chainId: d.chainId, verifyingContract: d.verifyingContract };
+    const owner = this.deps.identity.address;
+    const nonce = await usdc.nonces(owner);
+    const types = { Permit: [ { name: "owner", type: "address" }, { name: "spender", type: "address" }, { name: "value", type: "uint256" }, { name: "nonce", type: "uint256" }, { name: "deadline", type: "uint256" } ] };
+    const sig = Signature.from(await this.deps.identity.wallet.signTypedData(domain, types, { owner, spender, value, nonce, deadline }));
+    return { v: sig.v, r: sig.r, s: sig.s };
+  }
+
+  /** Opens a channel to `nodeKey` with an EIP-2612 permit (one transaction). */
+  async open(nodeKey: string, deposit: bigint, options: { signal?: AbortSignal } = {}): Promise<ClientChannel> {
+    options.signal?.throwIfAborted();
+    const { channels, chainId } = this.deps.contracts;
+    const payer = this.deps.identity.address;
+    const nonce = hexlify(randomBytes(32));
+    const deadline = BigInt(Math.floor(Date.now() / 1000)) + OPEN_PERMIT_TTL_S + PERMIT_SLACK_S;
+    const p = await this.permit(await channels.getAddress(), deposit, deadline);
+    const channelId = (await channels.channelIdFor(payer, nodeKey, nonce)).toLowerCase();
+    const tx = channels.openWithPermit.populateTransaction(nodeKey, deposit, payer, 0n, nonce, deadline, p.v, p.r, p.s);
+    await this.send(tx, `Opening a channel to ${nodeKey} failed (chain ${chainId})`, options);
+    const state = await readChannel(channels, channelId);
+    this.deps.store.upsertChannel({ channelId, nodeKey, nodeId: state.nodeId, deposit: state.deposit, status: state.status });
+    this.log.info({ channelId, nodeKey, deposit: deposit.toString() }, "channel opened");
+    return this.deps.store.channel(channelId)!;
+  }
+
+  /** Adds `amount` to an open channel's deposit (permit, one transaction). */
+  async topUp(channelId: string, amount: bigint, options: { signal?: AbortSignal } = {}): Promise<ClientChannel> {
+    options.signal?.throwIfAborted();
+    const { channels } = this.deps.contracts;
+    const deadline = BigInt(Math.floor(Date.now() / 1000)) + PERMIT_SLACK_S;
+    const p = await this.permit(await channels.getAddress(), amount, deadline);
+    await this.send(channels.topUpWithPermit.populateTransaction(channelId, amount, deadline, p.v, p.r, p.s), `Topping up channel ${channelId} failed`, options);
+    return this.refresh(channelId);
+  }
+
+  /** Starts the payer's close (dispute window). */
+  async close(channelId: string, options: { signal?: AbortSignal } = {}): Promise<ClientChannel> {
+    options.signal?.throwIfAborted();
+    await this.send(this.deps.contracts.channels.closeByPayer.populateTransaction(channelId), `Closing channel ${channelId} failed`, options);
+    return this.refresh(channelId);
+  }
+
+  /** Settles a channel whose dispute window is over (refunds the rest). */
+  async settle(channelId: string, options: { signal?: AbortSignal } = {}): Promise<ClientChannel> {
+    options.signal?.throwIfAborted();
+    await this.send(this.deps.contracts.channels.settle.populateTransaction(channelId), `Settling channel ${channelId} failed`, options);
+    return this.refresh(channelId);
+  }
+
+  /** Reads a channel from chain into the store. */
+  async refresh(channelId: string): Promise<ClientChannel> {
+    const state = await readChannel(this.deps.contracts.channels, channelId);
+    if (state.status === "None") throw new ChannelError(`No channel ${channelId} on chain.`);
+    this.deps.store.upsertChannel({ channelId: state.channelId, nodeKey: state.nodeKey, nodeId: state.nodeId, deposit: state.deposit, status: state.status });
+    return this.deps.store.channel(channelId)!;
+  }
+
+  /** An open channel to `nodeKey` with at least `need` left: reused, topped up, or opened. */
+  async channelFor(nodeKey: string, need: bigint, options: { signal?: AbortSignal } = {}): Promise<ClientChannel> {
+    for (const local of this.deps.store.channelsFor(nodeKey)) {
+      if (local.status !== "Open") continue;
+      const c = await this.refresh(local.channelId);
+      if (c.status !== "Open") continue;
+      const left = c.deposit - c.signed;
+      if (left >= need) return c;
+      return this.topUp(c.channelId, need - left + need / 2n + 1n, options);
+    }
+    const minDeposit = await this.deps.contracts.params.minChannelDeposit();
+    let deposit = this.options.deposit ?? 2n * need;
+    if (deposit < minDeposit) deposit = minDeposit;
+    if (deposit < need) deposit = need;
+    return this.open(nodeKey, deposit, options);
+  }
+
+  /** Runs `fn` while no other session uses `channelId`. */
+  async withLock<T>(channelId: string, fn: () => Promise<T>): Promise<T> {
+    while (this.locks.has(channelId)) await this.locks.get(channelId);
+    let release!: () => void;
+    this.locks.set(channelId, new Promise<void>((r) => (release = r)));
+    try {
+      return await fn();
+    } finally {
+      this.locks.delete(channelId);
+      release();
+    }
+  }
+}
+
+/** The default sender: the wallet signs and broadcasts; wait for the receipt. */
+export function walletSender(wallet: () => Wallet): TransactionSender {
+  return async (tx) => {
+    const sent = await wallet().sendTransaction(tx);
+    return sent.wait();
+  };
+}

@@ -1,0 +1,175 @@
+/**
+ * Discovery (docs/delivery.md §4, docs/mesh.md): bootstrap the active node set from the registry
+ * (cached 30 s), probe the best known peers first (by persisted reputation, at most `maxProbes`, in
+ * parallel); on a miss, a DHT lookup names providers, which are probed in turn. Selection and
+ * reputation are the mesh's (agents/mesh/reputation.ts).
+ */
+import type { Libp2p } from "@libp2p/interface";
+import { multiaddr, type Multiaddr } from "@multiformats/multiaddr";
+import { PROTOCOL_PROBE } from "../protocol/constants.js";
+import { decodeProbeResponse, encodeProbeRequest, FRAME_CAPS } from "../protocol/wire/messages.js";
+import { FramedStream } from "../runtime/framed.js";
+import { silentLogger, type Logger } from "../runtime/logger.js";
+import { addressOfPeer } from "../runtime/peers.js";
+import { rankCandidates, type Candidate, type Reputation } from "../mesh/reputation.js";
+import type { ActiveNode, ClientChainView } from "./chain.js";
+
+export interface DiscoveryOptions {
+  /** Highest price per GiB accepted (USDC base units). */
+  maxPricePerGiB?: bigint;
+  /** Probe at most this many candidates, in parallel (default 16). */
+  maxProbes?: number;
+  /** Per-probe timeout (ms, default 3000). */
+  probeTimeoutMs?: number;
+}
+
+export interface DiscoveryDeps {
+  host: Pick<Libp2p, "dial">;
+  chain: ClientChainView;
+  reputation: Reputation;
+  logger?: Logger;
+  /** DHT provider lookups (agents/mesh/dht.ts MeshDht in client mode): discovery after a probe miss. */
+  dht?: { findProviders(blobId: string, options?: { signal?: AbortSignal }): Promise<{ peer: { toString(): string } }[]> };
+}
+
+/** A node that answered a probe. */
+export interface Probed extends Candidate {
+  nodeId: bigint;
+  nodeKey: string;
+  node: ActiveNode;
+  size: number;
+  /** The probe answered HAVE (else MISS from a `via` node). */
+  have: boolean;
+}
+
+export interface CandidateOptions {
+  signal?: AbortSignal;
+  /** Only these node keys (lower-case) are considered. */
+  providers?: string[];
+  /** Node keys (lower-case) never used. */
+  exclude?: string[];
+  /** Cache nodes (lower-case keys) used even on a MISS, when some active node holds the blob (fan-out). */
+  via?: string[];
+}
+
+export type Candidates = Probed[] & { discovery?: "probe" | "dht" };
+
+/** How long the bootstrap list is reused (ms). */
+const BOOTSTRAP_TTL_MS = 30_000;
+
+/** A node's parsable multiaddrs (unparsable ones are skipped). */
+export function addrsOf(node: ActiveNode): Multiaddr[] {
+  const out: Multiaddr[] = [];
+  for (const a of node.multiaddrs) {
+    try {
+      out.push(multiaddr(a));
+    } catch {
+      // skip unparsable addresses
+    }
+  }
+  return out;
+}
+
+export class Discovery {
+  private readonly log: Logger;
+  private nodes: { at: number; list: ActiveNode[] } | undefined;
+
+  constructor(
+    readonly options: DiscoveryOptions,
+    readonly deps: DiscoveryDeps,
+  ) {
+    this.log = deps.logger ?? silentLogger();
+  }
+
+  /** The active node set from the registry (cached 30 s). */
+  async bootstrap(options: { signal?: AbortSignal } = {}): Promise<ActiveNode[]> {
+    options.signal?.throwIfAborted();
+    if (!this.nodes || Date.now() - this.nodes.at > BOOTSTRAP_TTL_MS) this.nodes = { at: Date.now(), list: await this.deps.chain.activeNodes() };
+    return this.nodes.list;
+  }
+
+  /** Probes one node: HAVE with size, price and round trip (or MISS when accepted), else undefined. */
+  async probe(node: ActiveNode, blobId: string, options: { signal?: AbortSignal; acceptMiss?: boolean } = {}): Promise<Probed | undefined> {
+    const signal = AbortSignal.any([AbortSignal.timeout(this.options.probeTimeoutMs ?? 3000), ...(options.signal ? [options.signal] : [])]);
+    const { reputation } = this.deps;
+    try {
+      const started = performance.now();
+      const connection = await this.deps.host.dial(addrsOf(node), { signal });
+      if (addressOfPeer(connection.remotePeer) !== node.nodeKey) return undefined;
+      const framed = new FramedStream(await connection.newStream(PROTOCOL_PROBE, { signal }), { readCap: FRAME_CAPS.ProbeResponse, idleTimeoutMs: 5000, signal });
+      await framed.write(encodeProbeRequest({ blobId }));
+      const body = await framed.read();
+      await framed.close();
+      if (!body) return undefined;
+      const r = decodeProbeResponse(body);
+      const rttMs = performance.now() - started;
+      reputation.record(node.nodeKey, { kind: "probe", rttMs });
+      if (r.status !== "HAVE" && !(options.acceptMiss && r.status === "MISS")) return undefined;
+      const price = r.pricePerGiB > node.pricePerGiB ? r.pricePerGiB : node.pricePerGiB;
+      return { peer: node.nodeKey, nodeId: node.nodeId, nodeKey: node.nodeKey, pricePerGiB: price, rttMs, reputation: reputation.score(node.nodeKey), region: node.region, node, size: r.size, have: r.status === "HAVE" };
+    } catch (error) {
+      if (!options.signal?.aborted) reputation.record(node.nodeKey, { kind: "unreachable" });
+      this.log.debug({ node: node.nodeKey, err: (error as Error).message }, "probe failed");
+      return undefined;
+    }
+  }
+
+  /**
+   * Candidates holding the blob (or, with `via`, the named cache nodes that can fetch it), best
+   * first, and how they were found: the best known peers are probed first; on a miss, a DHT
+   * lookup names providers, which are probed in turn.
+   */
+  async candidates(blobId: string, options: CandidateOptions = {}): Promise<Candidates> {
+    const nodes = this.eligible(await this.bootstrap(options), options);
+    const known = this.byReputation(nodes, options.via);
+    const first = known.slice(0, this.options.maxProbes ?? 16);
+    let answers = await this.probeAll(first, blobId, options);
+    let discovery: "probe" | "dht" = "probe";
+    if (!answers.some((p) => p.have) && this.deps.dht) {
+      // a probe miss: ask the DHT, then probe the active nodes it names
+      const probed = new Set(first.map((n) => n.nodeKey));
+      const named = await this.dhtProviders(blobId, options.signal);
+      answers = [...answers, ...(await this.probeAll(nodes.filter((n) => named.includes(n.nodeKey) && !probed.has(n.nodeKey)), blobId, options))];
+      discovery = "dht";
+    }
+    const ranked: Candidates = rankCandidates(selectAnswers(answers, options.via)) as Probed[];
+    ranked.discovery = discovery;
+    return ranked;
+  }
+
+  /** The active nodes the options allow, within the price cap. */
+  private eligible(nodes: ActiveNode[], options: CandidateOptions): ActiveNode[] {
+    const max = this.options.maxPricePerGiB;
+    return nodes.filter((n) => (!options.providers || options.providers.includes(n.nodeKey)) && !options.exclude?.includes(n.nodeKey) && (max === undefined || n.pricePerGiB <= max));
+  }
+
+  /** The best known peers first: the via nodes, then by reputation (then node id). */
+  private byReputation(nodes: ActiveNode[], via: string[] | undefined): ActiveNode[] {
+    const score = (n: ActiveNode) => this.deps.reputation.score(n.nodeKey);
+    const isVia = (n: ActiveNode) => Number(via?.includes(n.nodeKey) ?? false);
+    return [...nodes].sort((a, b) => isVia(b) - isVia(a) || score(b) - score(a) || (a.nodeId < b.nodeId ? -1 : 1));
+  }
+
+  private async probeAll(list: ActiveNode[], blobId: string, options: CandidateOptions): Promise<Probed[]> {
+    const answers = await Promise.all(list.map((n) => this.probe(n, blobId, { signal: options.signal, acceptMiss: options.via?.includes(n.nodeKey) })));
+    return answers.filter((p): p is Probed => p !== undefined);
+  }
+
+  /** Node keys the DHT names as providers of `blobId` (none if the lookup fails). */
+  private async dhtProviders(blobId: string, signal: AbortSignal | undefined): Promise<string[]> {
+    try {
+      const found = await this.deps.dht!.findProviders(blobId, { signal });
+      return found.map((p) => addressOfPeer(p.peer.toString())).filter((k): k is string => k !== undefined);
+    } catch (error) {
+      this.log.debug({ err: (error as Error).message }, "DHT lookup failed");
+      return [];
+    }
+  }
+}
+
+/** Holders; or with `via`, the via nodes (sized by a holder's answer) when some node holds the blob. */
+function selectAnswers(answers: Probed[], via: string[] | undefined): Probed[] {
+  if (!via) return answers.filter((p) => p.have);
+  const holder = answers.find((p) => p.have);
+  return holder ? answers.filter((p) => via.includes(p.nodeKey)).map((p) => ({ ...p, size: p.have ? p.size : holder.size })) : [];
+}

@@ -1,0 +1,264 @@
+/**
+ * Download: the retry loop (a provider per attempt, a channel with enough deposit, one paid
+ * session; on a refusal, a mismatch or a broken stream the next provider resumes from the last
+ * verified byte) and the back-pressured stream of verified bytes it feeds.
+ */
+import { createWriteStream } from "node:fs";
+import { once } from "node:events";
+import { LEAF_SIZE } from "../protocol/constants.js";
+import { amountOwed } from "../protocol/pricing.js";
+import type { Logger } from "../runtime/logger.js";
+import type { Reputation } from "../mesh/reputation.js";
+import type { ClientChainView } from "./chain.js";
+import type { ChannelManager } from "./channels.js";
+import { addrsOf, type Candidates, type Discovery, type Probed } from "./discovery.js";
+import { FetchRefusedError, NoProviderError, ProviderMisbehaviourError } from "./errors.js";
+import { runSession, type SessionDeps, type SessionError, type SessionOptions } from "./session.js";
+import type { ClientChannel } from "./store.js";
+
+/** Verified bytes buffered for a slow consumer before the download pauses. */
+export const MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
+
+export interface DownloadOptions {
+  /** Provider attempts per fetch before giving up (default 6). */
+  maxAttempts?: number;
+  payEvery?: number;
+  maxSkewSeconds?: bigint;
+  /** Hash leaves on a worker thread (pipelined) instead of on the stream's thread. */
+  hashInWorker?: boolean;
+}
+
+export interface FetchOptions {
+  signal?: AbortSignal;
+  range?: { offset: number; length?: number };
+  /** Only these node keys (lower-case) are considered. */
+  providers?: string[];
+  /** Node keys (lower-case) never used (a cache node excludes itself). */
+  exclude?: string[];
+  /**
+   * Fetch through these nodes (lower-case keys) even if they do not hold the blob yet: cache
+   * nodes that fetch a miss upstream (fan-out). The blob must have a holder among the active nodes
+   * (its probe answer gives the size estimate; the verified content record gives the size).
+   */
+  via?: string[];
+  onProgress?(p: Progress): void;
+  /** Test hook: a session that withholds vouchers. */
+  withholdVouchers?: boolean;
+  /** Each provider's header, as received (its commitment and record are checked before `onLeafHashes` runs). */
+  onHeader?: SessionOptions["onHeader"];
+  /** Each provider's leaf hashes for the remaining range (verified against the blob id). */
+  onLeafHashes?: SessionOptions["onLeafHashes"];
+}
+
+export interface Progress {
+  bytes: number;
+  total: number;
+  /** Cumulative amount signed across the channels used (USDC base units). */
+  paid: bigint;
+  provider: string;
+}
+
+export interface FetchReport {
+  bytes: number;
+  size: number;
+  paid: bigint;
+  providers: { nodeKey: string; channelId: string; bytes: number; outcome: string }[];
+  /** How the provider was found: a probe of a known peer, or a DHT lookup after a probe miss. */
+  discovery: "probe" | "dht";
+}
+
+export type VerifiedStream = AsyncIterable<Uint8Array> & { report: Promise<FetchReport> };
+
+/**
+ * Runs `produce` (which pushes verified bytes) and yields them in order; `push` waits while more
+ * than MAX_BUFFERED_BYTES are unread. Stopping the iteration early (break, throw) aborts `produce`.
+ */
+export function verifiedStream(signal: AbortSignal | undefined, produce: (signal: AbortSignal, push: (b: Uint8Array) => Promise<void>) => Promise<FetchReport>): VerifiedStream {
+  const stop = new AbortController();
+  const queue: Uint8Array[] = [];
+  const state = { buffered: 0, finished: false, failure: undefined as unknown, wake: undefined as (() => void) | undefined, consumerWake: undefined as (() => void) | undefined };
+  const push = async (bytes: Uint8Array) => {
+    queue.push(bytes); // verified chunk data is a fresh view per frame: no copy needed
+    state.buffered += bytes.length;
+    state.wake?.();
+    while (state.buffered > MAX_BUFFERED_BYTES && !stop.signal.aborted) await new Promise<void>((r) => (state.consumerWake = r));
+  };
+  const finish = (failure?: unknown) => {
+    state.finished = true;
+    state.failure = failure;
+    state.wake?.();
+  };
+  const report = produce(signal ? AbortSignal.any([signal, stop.signal]) : stop.signal, push);
+  report.then(() => finish(), finish);
+  report.catch(() => undefined);
+  async function* drain(): AsyncGenerator<Uint8Array> {
+    for (;;) {
+      const next = queue.shift();
+      if (next) {
+        state.buffered -= next.length;
+        state.consumerWake?.();
+        yield next;
+      } else if (state.finished) {
+        if (state.failure) throw state.failure;
+        return;
+      } else {
+        await new Promise<void>((r) => (state.wake = r));
+        state.wake = undefined;
+      }
+    }
+  }
+  return {
+    report,
+    async *[Symbol.asyncIterator]() {
+      try {
+        yield* drain();
+      } finally {
+        if (!state.finished) stop.abort(new Error("the consumer stopped reading"));
+        state.consumerWake?.();
+      }
+    },
+  };
+}
+
+/** Writes a verified stream to `file`, respecting the file's back-pressure; returns the report. */
+export async function writeToFile(stream: VerifiedStream, file: string): Promise<FetchReport> {
+  const out = createWriteStream(file);
+  try {
+    for await (const bytes of stream) if (!out.write(bytes)) await once(out, "drain");
+  } finally {
+    out.end();
+    await once(out, "close");
+  }
+  return stream.report;
+}
+
+export interface DownloaderDeps {
+  chain: ClientChainView;
+  discovery: Discovery;
+  channels: ChannelManager;
+  reputation: Reputation;
+  /** What a session needs besides the channel (host, chain, store, the signer). */
+  session: SessionDeps;
+  logger: Logger;
+}
+
+/** The byte range of one download and how far it got. */
+class Progression {
+  position: number;
+  known: number | undefined;
+  readonly report: FetchReport;
+
+  constructor(
+    readonly offset: number,
+    private readonly length: number | undefined,
+    private readonly candidates: Candidates,
+  ) {
+    this.position = offset;
+    this.report = { bytes: 0, size: this.size, paid: 0n, providers: [], discovery: candidates.discovery ?? "probe" };
+  }
+
+  /** The size comes from a verified content record; until one arrived, the probe's answer is an estimate. */
+  get size(): number {
+    return this.known ?? this.candidates[0].size;
+  }
+
+  get end(): number {
+    return this.length ? Math.min(this.size, this.offset + this.length) : this.size;
+  }
+
+  /** Bytes to request from `position` (0 = to the end). */
+  get remainingLength(): number {
+    return this.length ? this.offset + this.length - this.position : 0;
+  }
+
+  learn(size: number | undefined): void {
+    if (this.known === undefined && size !== undefined && size >= 0) this.known = this.report.size = size;
+  }
+
+  get unfinished(): boolean {
+    return this.position < this.end || (this.end === this.offset && this.report.providers.length === 0);
+  }
+}
+
+/** Deposit a session needs: the rest of the range (whole leaves) plus slack, at the probed price (≥ the on-chain one). */
+const depositNeeded = (bytes: number, pricePerGiB: bigint): bigint => amountOwed(BigInt(bytes + 2 * LEAF_SIZE), pricePerGiB) + 1n;
+
+export class Downloader {
+  constructor(
+    readonly options: DownloadOptions,
+    readonly deps: DownloaderDeps,
+  ) {}
+
+  /** Downloads `blobId` (or a range), pushing verified bytes; switches provider on failure and resumes. */
+  async run(blobId: string, options: FetchOptions, push: (b: Uint8Array) => Promise<void>): Promise<FetchReport> {
+    blobId = blobId.toLowerCase();
+    if (await this.deps.chain.isBlacklisted(blobId)) throw new FetchRefusedError("BLACKLISTED", "this blob is on the on-chain blacklist");
+    const candidates = await this.deps.discovery.candidates(blobId, options);
+    if (candidates.length === 0) throw new NoProviderError(`No active node offers blob ${blobId}.`, { reason: "not_found" });
+    const p = new Progression(options.range?.offset ?? 0, options.range?.length, candidates);
+    if (p.offset > p.size) throw new NoProviderError(`The range starts past the end of the ${p.size}-byte blob.`);
+    const failed = new Set<string>();
+    let lastError: unknown;
+    for (let attempt = 0; attempt < (this.options.maxAttempts ?? 6) && p.unfinished; attempt++) {
+      options.signal?.throwIfAborted();
+      const pick = candidates.find((c) => !failed.has(c.nodeKey));
+      if (!pick) break;
+      const outcome = await this.attempt(blobId, pick, p, options, push);
+      if (outcome === "done") break;
+      if (outcome === "next") continue; // a clean session that did not finish the range: the same provider again
+      failed.add(pick.nodeKey);
+      if (outcome !== "inactive") lastError = outcome.error;
+    }
+    if (p.position < p.end) {
+      const why = lastError instanceof Error ? ` Last error: ${lastError.message}` : "";
+      throw new NoProviderError(`The download stopped at byte ${p.position} of ${p.end}: no provider left.${why}`, { cause: lastError });
+    }
+    return p.report;
+  }
+
+  /** One provider: its channel, one session; "done" when the range is complete, else why it failed. */
+  private async attempt(blobId: string, pick: Probed, p: Progression, options: FetchOptions, push: (b: Uint8Array) => Promise<void>): Promise<"done" | "inactive" | "next" | { error: unknown }> {
+    const { signal } = options;
+    const [active, channel] = await Promise.all([this.deps.chain.activeNode(pick.nodeKey), this.deps.channels.channelFor(pick.nodeKey, depositNeeded(p.end - p.position, pick.pricePerGiB), { signal })]);
+    if (!active) return "inactive";
+    const entry = { nodeKey: pick.nodeKey, channelId: channel.channelId, bytes: 0, outcome: "ok" };
+    p.report.providers.push(entry);
+    const started = performance.now();
+    try {
+      const result = await this.deps.channels.withLock(channel.channelId, () => this.session(blobId, pick, active.pricePerGiB, channel, p, entry, options, push));
+      p.report.paid += result.signed - channel.signed;
+      p.learn(result.size);
+      this.deps.reputation.record(pick.nodeKey, { kind: "delivery", bytes: entry.bytes, durationMs: performance.now() - started, declaredMbps: pick.node.capacityMbps });
+      return p.position >= p.end ? "done" : "next";
+    } catch (error) {
+      return { error: this.failed(error as SessionError, pick, channel, p, entry, signal) };
+    }
+  }
+
+  /** Records a failed session; rethrows when the download must stop (aborted, blacklisted). */
+  private failed(e: SessionError, pick: Probed, channel: ClientChannel, p: Progression, entry: { outcome: string }, signal: AbortSignal | undefined): SessionError {
+    p.learn(e.size);
+    p.report.paid += this.deps.session.store.channel(channel.channelId)!.signed - channel.signed;
+    entry.outcome = (e as { code?: string }).code ?? e.name;
+    if (signal?.aborted) throw e;
+    this.deps.reputation.record(pick.nodeKey, e instanceof ProviderMisbehaviourError ? { kind: "mismatch" } : { kind: "unreachable" });
+    this.deps.logger.warn({ node: pick.nodeKey, err: e.message, position: p.position }, "provider failed; switching");
+    if (e instanceof FetchRefusedError && e.refusal === "BLACKLISTED") throw e;
+    return e;
+  }
+
+  private session(blobId: string, pick: Probed, maxPricePerGiB: bigint, channel: ClientChannel, p: Progression, entry: { bytes: number }, options: FetchOptions, push: (b: Uint8Array) => Promise<void>) {
+    const store = this.deps.session.store;
+    const onData = async (bytes: Uint8Array) => {
+      p.position += bytes.length;
+      entry.bytes += bytes.length;
+      p.report.bytes += bytes.length;
+      await push(bytes);
+      const paid = p.report.paid + (store.channel(channel.channelId)!.signed - channel.signed);
+      options.onProgress?.({ bytes: p.position - p.offset, total: p.end - p.offset, paid, provider: pick.nodeKey });
+    };
+    const request = { peer: addrsOf(pick.node), nodeKey: pick.nodeKey, maxPricePerGiB, channelId: channel.channelId, blobId, offset: p.position, length: p.remainingLength, size: p.known };
+    const { payEvery, maxSkewSeconds, hashInWorker } = this.options;
+    return runSession(request, this.deps.session, { signal: options.signal, payEvery, maxSkewSeconds, hashInWorker, withholdVouchers: options.withholdVouchers, onHeader: options.onHeader, onLeafHashes: options.onLeafHashes, onData });
+  }
+}

@@ -1,0 +1,103 @@
+/**
+ * Admission of a fetch stream (docs/delivery.md §1, steps 1–2), before anything is signed or sent:
+ * the node has a free stream slot, the request arrives in time and decodes, the chain view is
+ * fresh, the blob is not on the local deny-set, the declared capacity admits the first leaf, the
+ * peer has an Ethereum identity, and a fresh chain read does not list the blob. Each failure is a
+ * typed Refusal (BUSY, BAD_REQUEST, BLACKLISTED, NOT_CHANNEL_OWNER).
+ */
+import type { PeerId } from "@libp2p/interface";
+import { LEAF_SIZE } from "../../protocol/constants.js";
+import { decodeFetchClientMessage, type FetchRequestMsg } from "../../protocol/wire/messages.js";
+import type { ChannelState } from "../../chain/contracts.js";
+import type { FramedStream } from "../../runtime/framed.js";
+import type { Logger } from "../../runtime/logger.js";
+import { addressOfPeer } from "../../runtime/peers.js";
+import type { FreshnessGuard } from "../../mesh/freshness.js";
+import type { NodeChainView } from "../chain.js";
+import type { CapacityLimiter } from "../limiter.js";
+import type { FetchLimits } from "./constants.js";
+import { Refusal } from "./refusal.js";
+
+export interface AdmitDeps {
+  freshness?: FreshnessGuard;
+  isBlacklisted?: (blobId: string) => boolean;
+  limiter?: CapacityLimiter;
+}
+
+export interface Admission {
+  /** The authenticated requester's address (lower case). */
+  client: string;
+  /** Capacity already taken from the limiter for the first leaf (bytes). */
+  prepaid: number;
+}
+
+/** A new stream beyond the node's concurrent-fetch limit is refused BUSY. */
+export function admitStream(active: number, limits: FetchLimits): void {
+  if (active > limits.maxActiveFetches) throw new Refusal("BUSY", "too many downloads in progress", limits.retryAfterMs);
+}
+
+/** The first message: a request, within `requestTimeoutMs`, valid for the wire decoder. */
+export async function readRequest(framed: FramedStream, limits: FetchLimits): Promise<FetchRequestMsg> {
+  const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Refusal("BAD_REQUEST", "no request in time")), limits.requestTimeoutMs).unref());
+  const body = await Promise.race([framed.read(), timeout]);
+  if (!body) throw new Refusal("BAD_REQUEST", "the stream ended before a request");
+  let msg;
+  try {
+    msg = decodeFetchClientMessage(body);
+  } catch (error) {
+    throw new Refusal("BAD_REQUEST", (error as Error).message);
+  }
+  if (msg.kind !== "request") throw new Refusal("BAD_REQUEST", "the first message must be a request");
+  return msg.request;
+}
+
+/** The local checks, in order: fresh chain view, local deny-set, capacity, the peer's identity. */
+export function admitRequest(request: FetchRequestMsg, peer: PeerId, deps: AdmitDeps, limits: FetchLimits): Admission {
+  const { freshness, limiter } = deps;
+  // a stale chain view: the node may have missed a blacklist entry or a slash; it serves nothing
+  if (freshness && !freshness.isFresh()) {
+    const age = Math.round(freshness.ageMs() / 1000);
+    throw new Refusal("BUSY", `this node's chain view is ${age} s old; it serves nothing until it reads the chain again`, limits.retryAfterMs, "stale_chain_view");
+  }
+  if (deps.isBlacklisted?.(request.blobId)) throw new Refusal("BLACKLISTED", "this blob is blacklisted");
+  // capacity: the first leaf's worth of the declared bandwidth now, or busy (retry after)
+  let prepaid = 0;
+  if (limiter) {
+    const admitted = limiter.tryAcquire(LEAF_SIZE);
+    if (!admitted.ok) throw new Refusal("BUSY", "this node is at its declared capacity", admitted.error.retryAfterMs);
+    prepaid = LEAF_SIZE;
+  }
+  const client = addressOfPeer(peer);
+  if (!client) throw new Refusal("NOT_CHANNEL_OWNER", "the peer has no secp256k1 identity");
+  return { client, prepaid };
+}
+
+export interface ChainReads {
+  blacklisted: boolean;
+  channel: ChannelState;
+  now: bigint;
+}
+
+/**
+ * The fresh chain reads of a request, started together: blacklist, channel, chain time. A failed
+ * read becomes BUSY (the node never serves blind); a successful one marks the chain view fresh.
+ */
+export function readChain(chain: NodeChainView, request: FetchRequestMsg, deps: { freshness?: FreshnessGuard; logger: Logger }, limits: FetchLimits): Promise<ChainReads> {
+  const reads = Promise.all([chain.isBlacklisted(request.blobId), chain.channel(request.channelId), chain.chainTime()]).then(
+    ([blacklisted, channel, now]) => {
+      deps.freshness?.markFresh();
+      return { blacklisted, channel, now };
+    },
+    (cause: unknown) => {
+      deps.logger.warn({ err: (cause as Error).message }, "chain read failed; refusing with BUSY");
+      throw new Refusal("BUSY", "the node cannot read the chain right now", limits.retryAfterMs);
+    },
+  );
+  reads.catch(() => undefined); // awaited later, possibly after an earlier refusal
+  return reads;
+}
+
+/** Step 2 on chain: the blob is not on the ContentBlacklist (read for this request, before anything is signed). */
+export async function admitOnChain(reads: Promise<ChainReads>): Promise<void> {
+  if ((await reads).blacklisted) throw new Refusal("BLACKLISTED", "this blob is blacklisted");
+}

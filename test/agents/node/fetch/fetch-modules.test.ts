@@ -1,0 +1,183 @@
+import { expect } from "chai";
+import { mkdtempSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { randomBytes } from "node:crypto";
+import { peerIdFromPrivateKey } from "@libp2p/peer-id";
+import { generateKeyPair } from "@libp2p/crypto/keys";
+import { LEAF_SIZE } from "../../../../agents/protocol/constants.js";
+import { Eip712Domain } from "../../../../agents/protocol/eip712-fast.js";
+import { signVoucher } from "../../../../agents/protocol/signed.js";
+import type { ChannelState } from "../../../../agents/chain/contracts.js";
+import { identityFromSecret } from "../../../../agents/runtime/keys.js";
+import { silentLogger } from "../../../../agents/runtime/logger.js";
+import { FreshnessGuard } from "../../../../agents/mesh/freshness.js";
+import { CapacityLimiter } from "../../../../agents/node/limiter.js";
+import { NodeStore } from "../../../../agents/node/store.js";
+import type { NodeChainView } from "../../../../agents/node/chain.js";
+import { admitOnChain, admitRequest, admitStream, readChain } from "../../../../agents/node/fetch/admit.js";
+import { checkChannel, checkDeposit, paidSoFar } from "../../../../agents/node/fetch/channel.js";
+import { FETCH_LIMITS } from "../../../../agents/node/fetch/constants.js";
+import { Refusal } from "../../../../agents/node/fetch/refusal.js";
+import { acceptVoucher, VoucherBook, type VoucherContext } from "../../../../agents/node/fetch/vouchers.js";
+
+const blobId = "0x" + "ab".repeat(32);
+const channelId = "0x" + "cd".repeat(32);
+const request = { blobId, channelId, offset: 0, length: 0 };
+const payer = identityFromSecret(new Uint8Array(randomBytes(32)));
+const self = { nodeKey: "0x" + "11".repeat(20), nodeId: 7n };
+
+function channel(overrides: Partial<ChannelState> = {}): ChannelState {
+  return {
+    channelId,
+    payer: payer.address.toLowerCase(),
+    status: "Open",
+    nodeKey: self.nodeKey,
+    nodeId: self.nodeId,
+    operator: self.nodeKey,
+    voucherSigner: "0x" + "00".repeat(20),
+    signerExpiry: 0n,
+    openedAt: 1n,
+    closesAt: 0n,
+    feeBps: 0,
+    deposit: 1000n,
+    paid: 0n,
+    ...overrides,
+  };
+}
+
+/** The typed refusal `fn` throws (fails the test if it throws anything else, or nothing). */
+function refusalOf(fn: () => unknown): Refusal {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).to.be.instanceOf(Refusal);
+    return error as Refusal;
+  }
+  throw new Error("expected a refusal");
+}
+
+async function refusalOfAsync(p: Promise<unknown>): Promise<Refusal> {
+  const error = await p.then(() => undefined, (e: unknown) => e);
+  expect(error).to.be.instanceOf(Refusal);
+  return error as Refusal;
+}
+
+describe("node › fetch › admit", () => {
+  it("refuses a stream beyond the concurrent-fetch limit with BUSY and a retry-after", () => {
+    expect(() => admitStream(FETCH_LIMITS.maxActiveFetches, FETCH_LIMITS)).to.not.throw();
+    const r = refusalOf(() => admitStream(FETCH_LIMITS.maxActiveFetches + 1, FETCH_LIMITS));
+    expect([r.refusal, r.retryAfterMs]).to.deep.equal(["BUSY", FETCH_LIMITS.retryAfterMs]);
+  });
+
+  it("checks, in order: a stale chain view (BUSY stale_chain_view), the deny-set, capacity, then the peer's identity", async () => {
+    let now = 0;
+    const freshness = new FreshnessGuard({ maxAgeMs: 1000 }, { now: () => now });
+    const peer = payer.peerId;
+    const stale = refusalOf(() => admitRequest(request, peer, { freshness }, FETCH_LIMITS));
+    expect([stale.refusal, stale.reason]).to.deep.equal(["BUSY", "stale_chain_view"]);
+    freshness.markFresh(0);
+    const denied = refusalOf(() => admitRequest(request, peer, { freshness, isBlacklisted: () => true }, FETCH_LIMITS));
+    expect(denied.refusal).to.equal("BLACKLISTED");
+    const limiter = new CapacityLimiter({ capacityMbps: 100 }, { now: () => now });
+    expect(limiter.tryAcquire(limiter.burstBytes).ok).to.equal(true); // every other stream took the capacity
+    const busy = refusalOf(() => admitRequest(request, peer, { freshness, limiter }, FETCH_LIMITS));
+    expect(busy.refusal).to.equal("BUSY");
+    expect(busy.retryAfterMs).to.be.greaterThan(0);
+    now = 10_000; // the bucket refilled (and the chain was read again)
+    freshness.markFresh(now);
+    const ed25519 = peerIdFromPrivateKey(await generateKeyPair("Ed25519"));
+    const anonymous = refusalOf(() => admitRequest(request, ed25519, { freshness }, FETCH_LIMITS));
+    expect(anonymous.refusal).to.equal("NOT_CHANNEL_OWNER");
+    expect(admitRequest(request, peer, { freshness, limiter }, FETCH_LIMITS)).to.deep.equal({ client: payer.address.toLowerCase(), prepaid: LEAF_SIZE });
+  });
+
+  it("a failed chain read refuses BUSY; a good one marks the view fresh and may refuse BLACKLISTED", async () => {
+    const freshness = new FreshnessGuard({ maxAgeMs: 1000 });
+    const view = (blacklisted: boolean | Error) =>
+      ({
+        isBlacklisted: async () => {
+          if (blacklisted instanceof Error) throw blacklisted;
+          return blacklisted;
+        },
+        channel: async () => channel(),
+        chainTime: async () => 100n,
+      }) as unknown as NodeChainView;
+    const down = await refusalOfAsync(admitOnChain(readChain(view(new Error("rpc down")), request, { freshness, logger: silentLogger() }, FETCH_LIMITS)));
+    expect(down.refusal).to.equal("BUSY");
+    expect(freshness.isFresh()).to.equal(false);
+    const listed = await refusalOfAsync(admitOnChain(readChain(view(true), request, { freshness, logger: silentLogger() }, FETCH_LIMITS)));
+    expect(listed.refusal).to.equal("BLACKLISTED");
+    expect(freshness.isFresh()).to.equal(true);
+    const reads = readChain(view(false), request, { freshness, logger: silentLogger() }, FETCH_LIMITS);
+    await admitOnChain(reads);
+    expect((await reads).now).to.equal(100n);
+  });
+});
+
+describe("node › fetch › channel checks", () => {
+  it("accepts an open channel to this node (by key or id) from its payer or live session key", () => {
+    expect(() => checkChannel(channel(), self, payer.address.toLowerCase(), 10n, channelId)).to.not.throw();
+    expect(() => checkChannel(channel({ nodeKey: "0x" + "22".repeat(20) }), self, payer.address.toLowerCase(), 10n, channelId)).to.not.throw(); // rotated key, same node id
+    const session = "0x" + "33".repeat(20);
+    expect(() => checkChannel(channel({ voucherSigner: session, signerExpiry: 10n }), self, session, 10n, channelId)).to.not.throw();
+  });
+
+  it("refuses a channel that is not open to this node, a stranger, an expired session key and a used-up deposit", () => {
+    const client = payer.address.toLowerCase();
+    expect(refusalOf(() => checkChannel(channel({ status: "Closing" }), self, client, 10n, channelId)).refusal).to.equal("CHANNEL_INSUFFICIENT");
+    expect(refusalOf(() => checkChannel(channel({ nodeKey: "0x" + "22".repeat(20), nodeId: 8n }), self, client, 10n, channelId)).refusal).to.equal("CHANNEL_INSUFFICIENT");
+    expect(refusalOf(() => checkChannel(channel(), self, "0x" + "44".repeat(20), 10n, channelId)).refusal).to.equal("NOT_CHANNEL_OWNER");
+    const session = "0x" + "33".repeat(20);
+    expect(refusalOf(() => checkChannel(channel({ voucherSigner: session, signerExpiry: 10n }), self, session, 11n, channelId)).refusal).to.equal("NOT_CHANNEL_OWNER");
+    expect(paidSoFar(channel({ paid: 600n }), 500n)).to.equal(600n);
+    expect(paidSoFar(channel({ paid: 600n }), 700n)).to.equal(700n);
+    expect(() => checkDeposit(channel(), 999n)).to.not.throw();
+    expect(refusalOf(() => checkDeposit(channel(), 1000n)).refusal).to.equal("CHANNEL_INSUFFICIENT");
+  });
+});
+
+describe("node › fetch › vouchers", () => {
+  const domain = new Eip712Domain({ name: "PaymentChannel", version: "1", chainId: 31337n, verifyingContract: "0x" + "55".repeat(20) });
+
+  function context() {
+    const store = new NodeStore(path.join(mkdtempSync(path.join(os.tmpdir(), "cdn-fetch-")), "node.db"));
+    const book = new VoucherBook(store);
+    const stored: bigint[] = [];
+    const ctx: VoucherContext = { domain, store, book, channel: channel(), now: 10n, onStored: (_amount, increase) => stored.push(increase) };
+    return { store, book, ctx, stored };
+  }
+
+  it("stores a good voucher before it counts, ignores a lower one, and wakes a waiting stream", async () => {
+    const { store, book, ctx, stored } = context();
+    const waiting = book.waitForVoucher(channelId, 60_000, new AbortController().signal);
+    acceptVoucher(ctx, channelId, 300n, signVoucher(domain, { channelId, cumulativeAmount: 300n }, payer.secretKey));
+    await waiting;
+    expect(store.voucher(channelId)?.amount).to.equal(300n);
+    expect(book.bestVoucher(channelId)).to.equal(300n);
+    acceptVoucher(ctx, channelId, 200n, signVoucher(domain, { channelId, cumulativeAmount: 200n }, payer.secretKey));
+    expect(stored).to.deep.equal([300n]);
+    expect(new VoucherBook(store).bestVoucher(channelId)).to.equal(300n); // durable
+  });
+
+  it("refuses BAD_VOUCHER for another channel, a stranger's signature, garbage and an amount above the deposit; nothing is stored", () => {
+    const { store, ctx } = context();
+    const stranger = identityFromSecret(new Uint8Array(randomBytes(32)));
+    const other = "0x" + "ef".repeat(32);
+    const cases = [
+      () => acceptVoucher(ctx, other, 10n, signVoucher(domain, { channelId: other, cumulativeAmount: 10n }, payer.secretKey)),
+      () => acceptVoucher(ctx, channelId, 10n, signVoucher(domain, { channelId, cumulativeAmount: 10n }, stranger.secretKey)),
+      () => acceptVoucher(ctx, channelId, 10n, new Uint8Array(65)),
+      () => acceptVoucher(ctx, channelId, 1001n, signVoucher(domain, { channelId, cumulativeAmount: 1001n }, payer.secretKey)),
+    ];
+    for (const c of cases) expect(refusalOf(c).refusal).to.equal("BAD_VOUCHER");
+    expect(store.voucher(channelId)).to.equal(undefined);
+  });
+
+  it("carries a channel's unpaid debt across streams", () => {
+    const { book } = context();
+    expect(book.owed(channelId)).to.equal(0n);
+    book.setOwed(channelId, 42n);
+    expect(book.owed(channelId)).to.equal(42n);
+  });
+});
