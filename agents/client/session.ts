@@ -1,45 +1,34 @@
 /**
  * One paid download from one provider over one /cdn/fetch stream: request → header (serve
  * commitment and content record checked before any byte is accepted) → leaf hashes (checked
- * against the blob id) → chunks, each verified before it is released or paid; vouchers are
- * signed for verified bytes only, recorded durably before they are sent, whenever the unpaid
- * verified bytes reach `payEvery` (half the node's smallest credit window) and once at the end.
- * Any failure aborts the stream; bytes already released stay verified, bad bytes are never paid.
+ * against the blob id) → chunks, each verified (StreamVerifier, hashed inline or on a worker
+ * thread) before it is released or paid; vouchers are signed for verified bytes only, recorded
+ * durably before they are sent, whenever the unpaid verified bytes reach the pay cadence
+ * (agents/protocol/credit.ts), when the node stalls, and once at the end. Any failure aborts the
+ * stream; bytes already released stay verified, bad bytes are never paid.
  */
 import type { Libp2p, PeerId } from "@libp2p/interface";
 import type { Multiaddr } from "@multiformats/multiaddr";
-import { PROTOCOL_FETCH, DEFAULT_COMMITMENT_SKEW_SECONDS, LEAF_SIZE } from "../protocol/constants.js";
-import { bytesEqual, fromHex } from "../protocol/bytes.js";
-import { leafLength, leafRangeForBytes } from "../protocol/merkle.js";
+import { PROTOCOL_FETCH, DEFAULT_COMMITMENT_SKEW_SECONDS } from "../protocol/constants.js";
+import { fromHex } from "../protocol/bytes.js";
+import { payCadence } from "../protocol/credit.js";
+import { leafRangeForBytes } from "../protocol/merkle.js";
 import { amountOwed } from "../protocol/pricing.js";
 import { checkServeCommitment, signVoucher, verifyContentRecord } from "../protocol/signed.js";
-import { StreamVerifier } from "../protocol/verifier.js";
+import { leafDigest, StreamVerifier, type VerifiedChunk } from "../protocol/verifier.js";
 import { decodeFetchServerMessage, encodeFetchClientMessage, FRAME_CAPS, type FetchHeaderMsg, type FetchServerMsg } from "../protocol/wire/messages.js";
 import { FramedStream } from "../runtime/framed.js";
 import { addressOfPeer } from "../runtime/peers.js";
 import type { ClientChainView } from "./chain.js";
 import { ChannelError, FetchRefusedError, ProviderMisbehaviourError } from "./errors.js";
-import type { ClientStore } from "./store.js";
+import type { ClientChannel, ClientStore } from "./store.js";
 import { sharedHashPool } from "./hash-pool.js";
 
 /** Leaves hashed on the worker ahead of the one being released. */
 const HASH_DEPTH = 4;
-
-export const HALF_MIN_WINDOW = 512 * 1024;
-const MIB = 1024 * 1024;
-
-/**
- * The client's estimate of the node's credit window: the protocol's default growth rule
- * (1 MiB + half of what this payer has paid the node, at most 8 MiB; docs/delivery.md). A node
- * may run a smaller window (its value bound); then the stream stalls and the client pays at
- * once (`stallMs`), so a wrong estimate costs a short pause, never a deadlock.
- */
-export function expectedWindow(paidToNode: bigint, pricePerGiB: bigint): number {
-  if (pricePerGiB === 0n) return 8 * MIB;
-  const bytes = (paidToNode * (1n << 30n)) / pricePerGiB;
-  const history = bytes > BigInt(16 * MIB) ? 16 * MIB : Number(bytes);
-  return Math.min(8 * MIB, MIB + Math.floor(history / 2));
-}
+/** Pay at once when the node sends nothing for this long while verified bytes are unpaid (ms). */
+const DEFAULT_STALL_MS = 25;
+const DEFAULT_IDLE_TIMEOUT_MS = 30_000;
 
 export interface SessionRequest {
   peer: PeerId | Multiaddr | Multiaddr[];
@@ -67,7 +56,7 @@ export interface SessionDeps {
 
 export interface SessionOptions {
   signal?: AbortSignal;
-  /** Sign a voucher when this many verified bytes are unpaid (default: half the expected credit window, at least 512 KiB). */
+  /** Sign a voucher when this many verified bytes are unpaid (default: the pay cadence of agents/protocol/credit.ts). */
   payEvery?: number;
   /** Pay at once when the node sends nothing for this long while verified bytes are unpaid (ms, default 25). */
   stallMs?: number;
@@ -96,6 +85,53 @@ export interface SessionResult {
 
 export type SessionError = (FetchRefusedError | ProviderMisbehaviourError | Error) & { delivered?: number; size?: number };
 
+/** What the header settled: the blob's size, the leaf range served, the price. */
+interface Served {
+  size: number;
+  /** End of the requested byte range (exclusive). */
+  end: number;
+  range: { first: number; count: number };
+  pricePerGiB: bigint;
+}
+
+export async function runSession(req: SessionRequest, deps: SessionDeps, options: SessionOptions): Promise<SessionResult> {
+  const channel = deps.store.channel(req.channelId);
+  if (!channel) throw new ChannelError(`Channel ${req.channelId} is not in the client's store.`);
+  const framed = await openFetchStream(req, deps, options);
+  const progress = { delivered: 0, size: req.size ?? -1 };
+  try {
+    const chainNow = deps.chain.chainTime(); // read while the node prepares its answer
+    chainNow.catch(() => undefined);
+    await framed.write(encodeFetchClientMessage({ kind: "request", request: { blobId: req.blobId, channelId: req.channelId, offset: req.offset, length: req.length } }));
+    const header = await expectHeader(framed);
+    options.onHeader?.(header);
+    checkCommitment(header, req, deps, options, await chainNow);
+    progress.size = await checkRecord(header, req, deps);
+    const served = checkOffer(header, req, progress.size);
+    const verifier = await expectLeafHashes(framed, req, served, header.leafCount, options);
+    const payer = new Payer(framed, channel, req, deps, options, served.pricePerGiB);
+    const sink = new RangeSink(req.offset, served.end, options.onData, progress);
+    await receiveChunks(framed, verifier, payer, sink, options);
+    await payer.pay();
+    await framed.close();
+    // drain until the node closes its side (it may still send a refusal for a bad voucher)
+    const tail = await readMessage(framed).catch(() => undefined);
+    if (tail?.kind === "refusal") throw new FetchRefusedError(tail.refusal.code, tail.refusal.message);
+    return { delivered: progress.delivered, size: served.size, signed: payer.signed, pricePerGiB: served.pricePerGiB };
+  } catch (error) {
+    framed.abort(error as Error);
+    throw Object.assign(error as SessionError, progress);
+  }
+}
+
+/** Dials the node, checks that the authenticated peer (noise) is the node key chosen, opens the fetch stream. */
+async function openFetchStream(req: SessionRequest, deps: SessionDeps, options: SessionOptions): Promise<FramedStream> {
+  const connection = await deps.host.dial(req.peer, { signal: options.signal });
+  if (addressOfPeer(connection.remotePeer) !== req.nodeKey) throw new ProviderMisbehaviourError("identity", "The peer is not the node it was dialled as.");
+  const stream = await connection.newStream(PROTOCOL_FETCH, { signal: options.signal });
+  return new FramedStream(stream, { readCap: FRAME_CAPS.FetchServerMessage, idleTimeoutMs: options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS, signal: options.signal });
+}
+
 async function readMessage(framed: FramedStream): Promise<FetchServerMsg | undefined> {
   const body = await framed.read();
   if (!body) return undefined;
@@ -106,174 +142,197 @@ async function readMessage(framed: FramedStream): Promise<FetchServerMsg | undef
   }
 }
 
-export async function runSession(req: SessionRequest, deps: SessionDeps, options: SessionOptions): Promise<SessionResult> {
-  const channel = deps.store.channel(req.channelId);
-  if (!channel) throw new Error(`unknown channel ${req.channelId}`);
-  const connection = await deps.host.dial(req.peer, { signal: options.signal });
-  // the authenticated peer (noise) must be the node we chose
-  if (addressOfPeer(connection.remotePeer) !== req.nodeKey) throw new ProviderMisbehaviourError("identity", "The peer is not the node it was dialled as.");
-  const stream = await connection.newStream(PROTOCOL_FETCH, { signal: options.signal });
-  const framed = new FramedStream(stream, { readCap: FRAME_CAPS.FetchServerMessage, idleTimeoutMs: options.idleTimeoutMs ?? 30_000, signal: options.signal });
-  let delivered = 0;
-  let size = req.size ?? -1;
+/** The next message, which must be of `kind` (a refusal is thrown as FetchRefusedError). */
+async function expect<K extends FetchServerMsg["kind"]>(framed: FramedStream, kind: K, ended: string, order: string): Promise<Extract<FetchServerMsg, { kind: K }>> {
+  const msg = await readMessage(framed);
+  if (!msg) throw new ProviderMisbehaviourError("ended", ended);
+  if (msg.kind === "refusal") throw new FetchRefusedError(msg.refusal.code, msg.refusal.message, msg.refusal.retryAfterMs);
+  if (msg.kind !== kind) throw new ProviderMisbehaviourError("order", order);
+  return msg as Extract<FetchServerMsg, { kind: K }>;
+}
+
+async function expectHeader(framed: FramedStream): Promise<FetchHeaderMsg> {
+  return (await expect(framed, "header", "The node closed the stream without an answer.", "The node did not start with a header.")).header;
+}
+
+/** The serve commitment: this request, this client, signed by the node's key at chain time (within the skew). */
+function checkCommitment(header: FetchHeaderMsg, req: SessionRequest, deps: SessionDeps, options: SessionOptions, now: bigint): void {
   try {
-    const chainNow = deps.chain.chainTime(); // read while the node prepares its answer
-    chainNow.catch(() => undefined);
-    await framed.write(encodeFetchClientMessage({ kind: "request", request: { blobId: req.blobId, channelId: req.channelId, offset: req.offset, length: req.length } }));
-    const first = await readMessage(framed);
-    if (!first) throw new ProviderMisbehaviourError("ended", "The node closed the stream without an answer.");
-    if (first.kind === "refusal") throw new FetchRefusedError(first.refusal.code, first.refusal.message, first.refusal.retryAfterMs);
-    if (first.kind !== "header") throw new ProviderMisbehaviourError("order", "The node did not start with a header.");
-    const header = first.header;
-    options.onHeader?.(header);
-
-    // the serve commitment, before any byte
-    const now = await chainNow;
-    try {
-      checkServeCommitment({
-        domain: deps.chain.channelDomain,
-        commitment: header.commitment.value,
-        signature: header.commitment.signature,
-        request: { blobId: req.blobId, channelId: req.channelId, client: deps.address },
-        nodeKey: req.nodeKey,
-        chainTime: now,
-        maxSkewSeconds: options.maxSkewSeconds ?? DEFAULT_COMMITMENT_SKEW_SECONDS,
-      });
-    } catch (cause) {
-      throw new ProviderMisbehaviourError("commitment", `The node's serve commitment is not acceptable: ${(cause as Error).message}`, { cause });
-    }
-    // the content record
-    const record = header.record.value;
-    if (record.blobId !== req.blobId.toLowerCase()) throw new ProviderMisbehaviourError("record", "The content record is for another blob.");
-    const contentKey = await deps.chain.contentKey(record.origin, record.epoch);
-    if (!contentKey) throw new ProviderMisbehaviourError("record", "The content record's origin is not recognized (or its epoch is revoked).");
-    try {
-      verifyContentRecord(deps.chain.originDomain, record, header.record.signature, contentKey);
-    } catch (cause) {
-      throw new ProviderMisbehaviourError("record", "The content record is not signed by its origin's content key.", { cause });
-    }
-    size = Number(record.size);
-    if (req.size !== undefined && req.size !== size) throw new ProviderMisbehaviourError("record", "The content record's size differs from the known size.");
-    if (header.pricePerGiB > req.maxPricePerGiB) throw new ProviderMisbehaviourError("price", `The node asks ${header.pricePerGiB} per GiB, above its on-chain price ${req.maxPricePerGiB}.`);
-    if (req.offset > size) throw new ProviderMisbehaviourError("range", "The requested offset is past the end of the blob.");
-    const end = req.length === 0 ? size : Math.min(size, req.offset + req.length);
-    const range = leafRangeForBytes(size, req.offset, end - req.offset);
-    if (header.firstLeaf !== range.first || header.leafCount > range.count || header.leafCount < 1) throw new ProviderMisbehaviourError("range", "The node offers another leaf range than requested.");
-    const price = header.pricePerGiB;
-
-    const second = await readMessage(framed);
-    if (!second) throw new ProviderMisbehaviourError("ended", "The stream ended before the leaf hashes.");
-    if (second.kind === "refusal") throw new FetchRefusedError(second.refusal.code, second.refusal.message, second.refusal.retryAfterMs);
-    if (second.kind !== "leafHashes" || second.leafHashes.firstLeaf !== range.first || second.leafHashes.hashes.length !== header.leafCount * 32) {
-      throw new ProviderMisbehaviourError("order", "The node did not send the leaf hashes of the range.");
-    }
-    let verifier: StreamVerifier;
-    try {
-      verifier = new StreamVerifier({ blobId: fromHex(req.blobId, 32), size, firstLeaf: range.first, leafHashes: second.leafHashes.hashes, proof: second.leafHashes.proof });
-    } catch (cause) {
-      throw new ProviderMisbehaviourError("leafHashes", "The leaf hashes do not verify against the blob id.", { cause });
-    }
-    options.onLeafHashes?.(range.first, second.leafHashes.hashes);
-
-    const base = channel.signed;
-    let signed: bigint = base;
-    const otherChannels = deps.store.channelsFor(req.nodeKey).reduce((sum, c) => (c.channelId === channel.channelId ? sum : sum + c.signed), 0n);
-    const payEvery = () => options.payEvery ?? Math.max(HALF_MIN_WINDOW, Math.floor(expectedWindow(otherChannels + signed, price) / 2));
-    const stallMs = options.stallMs ?? 25;
-    let verifiedBytes = 0; // whole leaves verified in this session (what is paid for)
-    let unpaid = 0;
-    const pay = async (): Promise<void> => {
-      const amount = base + amountOwed(BigInt(verifiedBytes), price);
-      if (amount <= signed) return;
-      if (amount > channel.deposit) throw new ChannelError(`The deposit of channel ${req.channelId} is used up; top it up.`);
-      const signature = signVoucher(deps.chain.channelDomain, { channelId: req.channelId, cumulativeAmount: amount }, deps.secretKey);
-      deps.store.recordSigned(req.channelId, amount, signature); // durable before it leaves
-      signed = amount;
-      unpaid = 0;
-      if (!options.withholdVouchers) await framed.write(encodeFetchClientMessage({ kind: "voucher", voucher: { value: { channelId: req.channelId, cumulativeAmount: amount }, signature } }));
-    };
-
-    /** Releases a verified leaf (trimmed to the range) and pays when due. */
-    const accept = async (offset: number, data: Uint8Array): Promise<void> => {
-      verifiedBytes += data.length;
-      unpaid += data.length;
-      const from = Math.max(req.offset, offset);
-      const to = Math.min(end, offset + data.length);
-      if (to > from) {
-        await options.onData(data.subarray(from - offset, to - offset), from);
-        delivered += to - from;
-      }
-      if (unpaid >= payEvery()) await pay();
-    };
-    const pool = options.hashInWorker ? sharedHashPool() : undefined;
-    const leafHashes = second.leafHashes.hashes.slice();
-    const endLeaf = range.first + header.leafCount;
-    let nextLeaf = range.first;
-    const inflight: Promise<{ leafIndex: number; data: Uint8Array; digest: Uint8Array }>[] = [];
-    const settle = async (r: { leafIndex: number; data: Uint8Array; digest: Uint8Array }): Promise<void> => {
-      const k = (r.leafIndex - range.first) * 32;
-      if (!bytesEqual(r.digest, leafHashes.subarray(k, k + 32))) throw new ProviderMisbehaviourError("chunk", `Chunk ${r.leafIndex} failed verification: its hash differs from the leaf hash.`);
-      await accept(r.leafIndex * LEAF_SIZE, r.data);
-    };
-
-    for (;;) {
-      // pay at once if the node stalls with verified bytes unpaid (its window may be smaller than expected)
-      const next = readMessage(framed);
-      next.catch(() => undefined);
-      // release leaves whose hashes came back while the stream is quiet (else a full pipeline
-      // of unpaid leaves could wait on a node that waits for their voucher)
-      while (inflight.length > 0) {
-        const first = await Promise.race([inflight[0].then(() => "job", () => "job"), next.then(() => "msg", () => "msg")]);
-        if (first === "msg") break;
-        await settle(await inflight.shift()!);
-      }
-      if (unpaid > 0) {
-        let timer: NodeJS.Timeout | undefined;
-        const stalled = await Promise.race([next.then(() => false, () => false), new Promise<boolean>((r) => (timer = setTimeout(() => r(true), stallMs)))]);
-        clearTimeout(timer);
-        if (stalled) await pay();
-      }
-      const msg = await next;
-      if (!msg) break;
-      if (msg.kind === "refusal") throw new FetchRefusedError(msg.refusal.code, msg.refusal.message, msg.refusal.retryAfterMs);
-      if (msg.kind !== "chunk") throw new ProviderMisbehaviourError("order", "Unexpected message among chunks.");
-      if (pool) {
-        // order and length now; the hash on the worker, checked in order as results come back
-        const leafIndex = msg.chunk.leafIndex;
-        if (leafIndex !== nextLeaf || nextLeaf >= endLeaf || msg.chunk.data.length !== leafLength(size, leafIndex)) {
-          throw new ProviderMisbehaviourError("chunk", `Chunk ${leafIndex} is out of order or has the wrong length.`);
-        }
-        nextLeaf++;
-        const job = pool.hashLeaf(msg.chunk.data).then((r) => ({ leafIndex, ...r }));
-        job.catch(() => undefined);
-        inflight.push(job);
-        while (inflight.length > HASH_DEPTH || (nextLeaf === endLeaf && inflight.length > 0)) await settle(await inflight.shift()!);
-        if (nextLeaf === endLeaf) break;
-        continue;
-      }
-      let chunk;
-      try {
-        chunk = verifier.verifyChunk(msg.chunk.leafIndex, msg.chunk.data);
-      } catch (cause) {
-        throw new ProviderMisbehaviourError("chunk", `Chunk ${msg.chunk.leafIndex} failed verification: ${(cause as Error).message}`, { cause });
-      }
-      await accept(chunk.offset, chunk.data);
-      if (verifier.complete) break;
-    }
-    const complete = pool ? nextLeaf === endLeaf && inflight.length === 0 : verifier.complete;
-    if (!complete) throw new ProviderMisbehaviourError("ended", `The stream ended after ${verifiedBytes} of the range's bytes.`);
-    await pay();
-    await framed.close();
-    // drain until the node closes its side (it may still send a refusal for a bad voucher)
-    const tail = await readMessage(framed).catch(() => undefined);
-    if (tail?.kind === "refusal") throw new FetchRefusedError(tail.refusal.code, tail.refusal.message);
-    return { delivered, size, signed, pricePerGiB: price };
-  } catch (error) {
-    framed.abort(error as Error);
-    const e = error as SessionError;
-    e.delivered = delivered;
-    e.size = size;
-    throw e;
+    const request = { blobId: req.blobId, channelId: req.channelId, client: deps.address };
+    const maxSkewSeconds = options.maxSkewSeconds ?? DEFAULT_COMMITMENT_SKEW_SECONDS;
+    checkServeCommitment({ domain: deps.chain.channelDomain, commitment: header.commitment.value, signature: header.commitment.signature, request, nodeKey: req.nodeKey, chainTime: now, maxSkewSeconds });
+  } catch (cause) {
+    throw new ProviderMisbehaviourError("commitment", `The node's serve commitment is not acceptable: ${(cause as Error).message}`, { cause });
   }
 }
 
+/** The price (at most the node's on-chain price) and the leaf range (the one requested). */
+function checkOffer(header: FetchHeaderMsg, req: SessionRequest, size: number): Served {
+  if (header.pricePerGiB > req.maxPricePerGiB) throw new ProviderMisbehaviourError("price", `The node asks ${header.pricePerGiB} per GiB, above its on-chain price ${req.maxPricePerGiB}.`);
+  if (req.offset > size) throw new ProviderMisbehaviourError("range", "The requested offset is past the end of the blob.");
+  const end = req.length === 0 ? size : Math.min(size, req.offset + req.length);
+  const range = leafRangeForBytes(size, req.offset, end - req.offset);
+  if (header.firstLeaf !== range.first || header.leafCount > range.count || header.leafCount < 1) throw new ProviderMisbehaviourError("range", "The node offers another leaf range than requested.");
+  return { size, end, range: { first: range.first, count: header.leafCount }, pricePerGiB: header.pricePerGiB };
+}
+
+/** The content record: this blob, signed by the content key of a recognized origin's unrevoked epoch; returns its size. */
+async function checkRecord(header: FetchHeaderMsg, req: SessionRequest, deps: SessionDeps): Promise<number> {
+  const record = header.record.value;
+  if (record.blobId !== req.blobId.toLowerCase()) throw new ProviderMisbehaviourError("record", "The content record is for another blob.");
+  const contentKey = await deps.chain.contentKey(record.origin, record.epoch);
+  if (!contentKey) throw new ProviderMisbehaviourError("record", "The content record's origin is not recognized (or its epoch is revoked).");
+  try {
+    verifyContentRecord(deps.chain.originDomain, record, header.record.signature, contentKey);
+  } catch (cause) {
+    throw new ProviderMisbehaviourError("record", "The content record is not signed by its origin's content key.", { cause });
+  }
+  const size = Number(record.size);
+  if (req.size !== undefined && req.size !== size) throw new ProviderMisbehaviourError("record", "The content record's size differs from the known size.");
+  return size;
+}
+
+/** The leaf hashes of the range, verified against the blob id: the verifier of the chunks. */
+async function expectLeafHashes(framed: FramedStream, req: SessionRequest, served: Served, leafCount: number, options: SessionOptions): Promise<StreamVerifier> {
+  const { leafHashes } = await expect(framed, "leafHashes", "The stream ended before the leaf hashes.", "The node did not send the leaf hashes of the range.");
+  if (leafHashes.firstLeaf !== served.range.first || leafHashes.hashes.length !== leafCount * 32) throw new ProviderMisbehaviourError("order", "The node did not send the leaf hashes of the range.");
+  let verifier: StreamVerifier;
+  try {
+    verifier = new StreamVerifier({ blobId: fromHex(req.blobId, 32), size: served.size, firstLeaf: served.range.first, leafHashes: leafHashes.hashes, proof: leafHashes.proof });
+  } catch (cause) {
+    throw new ProviderMisbehaviourError("leafHashes", "The leaf hashes do not verify against the blob id.", { cause });
+  }
+  options.onLeafHashes?.(served.range.first, leafHashes.hashes);
+  return verifier;
+}
+
+/** Signs cumulative vouchers for the verified bytes of this session, durably before they are sent. */
+class Payer {
+  /** Amount signed on the channel (cumulative). */
+  signed: bigint;
+  private readonly base: bigint;
+  private readonly otherChannels: bigint;
+  private verifiedBytes = 0;
+  unpaid = 0;
+
+  constructor(
+    private readonly framed: FramedStream,
+    private readonly channel: ClientChannel,
+    private readonly req: SessionRequest,
+    private readonly deps: SessionDeps,
+    private readonly options: SessionOptions,
+    private readonly pricePerGiB: bigint,
+  ) {
+    this.base = this.signed = channel.signed;
+    // what this payer paid the node on its other channels: the node's window grows with it
+    this.otherChannels = deps.store.channelsFor(req.nodeKey).reduce((sum, c) => (c.channelId === channel.channelId ? sum : sum + c.signed), 0n);
+  }
+
+  /** Counts verified bytes; pays when the cadence is reached. */
+  async verified(bytes: number): Promise<void> {
+    this.verifiedBytes += bytes;
+    this.unpaid += bytes;
+    if (this.unpaid >= (this.options.payEvery ?? payCadence(this.otherChannels + this.signed, this.pricePerGiB))) await this.pay();
+  }
+
+  async pay(): Promise<void> {
+    const { channelId } = this.req;
+    const amount = this.base + amountOwed(BigInt(this.verifiedBytes), this.pricePerGiB);
+    if (amount <= this.signed) return;
+    if (amount > this.channel.deposit) throw new ChannelError(`The deposit of channel ${channelId} is used up; top it up.`);
+    const signature = signVoucher(this.deps.chain.channelDomain, { channelId, cumulativeAmount: amount }, this.deps.secretKey);
+    this.deps.store.recordSigned(channelId, amount, signature); // durable before it leaves
+    this.signed = amount;
+    this.unpaid = 0;
+    if (!this.options.withholdVouchers) await this.framed.write(encodeFetchClientMessage({ kind: "voucher", voucher: { value: { channelId, cumulativeAmount: amount }, signature } }));
+  }
+}
+
+/** Releases verified leaves, trimmed to the requested byte range. */
+class RangeSink {
+  constructor(
+    private readonly offset: number,
+    private readonly end: number,
+    private readonly onData: SessionOptions["onData"],
+    private readonly progress: { delivered: number },
+  ) {}
+
+  async release(chunk: VerifiedChunk): Promise<void> {
+    const from = Math.max(this.offset, chunk.offset);
+    const to = Math.min(this.end, chunk.offset + chunk.data.length);
+    if (to <= from) return;
+    await this.onData(chunk.data.subarray(from - chunk.offset, to - chunk.offset), from);
+    this.progress.delivered += to - from;
+  }
+}
+
+interface Hashed {
+  leafIndex: number;
+  data: Uint8Array;
+  digest: Uint8Array;
+}
+
+/**
+ * The chunks: each admitted by the verifier (place, length), hashed inline or on the worker
+ * (pipelined, HASH_DEPTH ahead), then verified and released in order, and paid for.
+ */
+async function receiveChunks(framed: FramedStream, verifier: StreamVerifier, payer: Payer, sink: RangeSink, options: SessionOptions): Promise<void> {
+  const pool = options.hashInWorker ? sharedHashPool() : undefined;
+  const depth = pool ? HASH_DEPTH : 0;
+  const inflight: Promise<Hashed>[] = [];
+  const settle = async (r: Hashed) => {
+    const chunk = verifyOrThrow(r.leafIndex, () => verifier.verifyDigest(r.leafIndex, r.data, r.digest));
+    await sink.release(chunk);
+    await payer.verified(chunk.data.length);
+  };
+  for (;;) {
+    const next = readMessage(framed);
+    next.catch(() => undefined);
+    // release leaves whose hashes came back while the stream is quiet (else a full pipeline
+    // of unpaid leaves could wait on a node that waits for their voucher)
+    while (inflight.length > 0 && (await settledFirst(inflight[0], next))) await settle(await inflight.shift()!);
+    // pay at once if the node stalls with verified bytes unpaid (its window may be smaller than expected)
+    if (payer.unpaid > 0 && (await stalled(next, options.stallMs ?? DEFAULT_STALL_MS))) await payer.pay();
+    const msg = await next;
+    if (!msg) break;
+    if (msg.kind === "refusal") throw new FetchRefusedError(msg.refusal.code, msg.refusal.message, msg.refusal.retryAfterMs);
+    if (msg.kind !== "chunk") throw new ProviderMisbehaviourError("order", "Unexpected message among chunks.");
+    const { leafIndex, data } = msg.chunk;
+    verifyOrThrow(leafIndex, () => verifier.admitChunk(leafIndex, data));
+    const lastAdmitted = leafIndex + 1 === verifier.endLeaf;
+    inflight.push(hashLeaf(pool, leafIndex, data));
+    while (inflight.length > depth || (lastAdmitted && inflight.length > 0)) await settle(await inflight.shift()!);
+    if (verifier.complete) break;
+  }
+  if (!verifier.complete) throw new ProviderMisbehaviourError("ended", `The stream ended after ${verifier.verifiedBytes} of the range's bytes.`);
+}
+
+function hashLeaf(pool: ReturnType<typeof sharedHashPool> | undefined, leafIndex: number, data: Uint8Array): Promise<Hashed> {
+  if (!pool) return Promise.resolve({ leafIndex, data, digest: leafDigest(data) });
+  const job = pool.hashLeaf(data).then((r) => ({ leafIndex, ...r }));
+  job.catch(() => undefined);
+  return job;
+}
+
+/** Runs a verifier step; its protocol error becomes the provider's misbehaviour. */
+function verifyOrThrow<T>(leafIndex: number, step: () => T): T {
+  try {
+    return step();
+  } catch (cause) {
+    throw new ProviderMisbehaviourError("chunk", `Chunk ${leafIndex} failed verification: ${(cause as Error).message}`, { cause });
+  }
+}
+
+/** Whether `job` settles before the next message arrives. */
+async function settledFirst(job: Promise<unknown>, next: Promise<unknown>): Promise<boolean> {
+  const first = await Promise.race([job.then(() => "job", () => "job"), next.then(() => "msg", () => "msg")]);
+  return first === "job";
+}
+
+/** Whether nothing arrives for `ms`. */
+async function stalled(next: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const result = await Promise.race([next.then(() => false, () => false), new Promise<boolean>((r) => (timer = setTimeout(() => r(true), ms)))]);
+  clearTimeout(timer);
+  return result;
+}

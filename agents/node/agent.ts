@@ -14,7 +14,7 @@ import { silentLogger, type Logger } from "../runtime/logger.js";
 import { AgentError } from "../runtime/errors.js";
 import { OriginBackend, type PublishedBlob } from "./backend.js";
 import { nodeChainView, type NodeChainView } from "./chain.js";
-import { checkCreditConfig, DEFAULT_CREDIT, type CreditConfig } from "./credit.js";
+import { checkCreditConfig, DEFAULT_CREDIT, type CreditConfig } from "../protocol/credit.js";
 import { DEFAULT_EARNINGS, Earnings, type EarningsOptions } from "./earnings.js";
 import { fetchService, type FetchLimits, type FetchService } from "./fetch/index.js";
 import type { NodeStore } from "./store.js";

@@ -8,7 +8,7 @@ import path from "node:path";
 import { z } from "zod";
 import { envOverrides, loadConfig } from "../runtime/cli.js";
 import { int, logLevel, logPretty, multiaddrList, peerIdList, uintField } from "../runtime/config-fields.js";
-import { DEFAULT_CREDIT } from "./credit.js";
+import { DEFAULT_CREDIT } from "../protocol/credit.js";
 import { DEFAULT_EARNINGS } from "./earnings.js";
 
 const uint = (name: string) => uintField(`${name} must be a non-negative integer`);

@@ -29,3 +29,7 @@ export const GIB = 1n << 30n;
 
 /** Default tolerated distance between a serve commitment's timestamp and chain time (seconds). */
 export const DEFAULT_COMMITMENT_SKEW_SECONDS = 120n;
+
+/** A node's registered multiaddrs: at most 8, each 1–256 bytes of UTF-8 (NodeRegistry.MAX_MULTIADDRS, MAX_MULTIADDR_BYTES; the wire accepts exactly what the registry does). */
+export const MAX_MULTIADDRS = 8;
+export const MAX_MULTIADDR_BYTES = 256;

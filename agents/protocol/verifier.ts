@@ -12,6 +12,9 @@ import { HASH_SIZE, leafLength, verifyRange } from "./merkle.js";
 
 const LEAF_TAG = new Uint8Array([LEAF_PREFIX]);
 
+/** SHA-256(0x00 ‖ leaf): a leaf's hash. */
+export const leafDigest = (data: Uint8Array): Uint8Array => createHash("sha256").update(LEAF_TAG).update(data).digest();
+
 export interface VerifierInit {
   blobId: Uint8Array;
   /** Total blob size in bytes. */
@@ -41,6 +44,8 @@ export class StreamVerifier {
   readonly endLeaf: number;
   private readonly hashes: Uint8Array;
   private next: number;
+  /** Leaves admitted by admitChunk (checked for place and length, maybe not yet hashed). */
+  private admitted: number;
   private expected: number;
   /** The partial leaf being assembled (allocated at its first byte), and how much of it is filled. */
   private pending: Uint8Array | undefined;
@@ -58,6 +63,7 @@ export class StreamVerifier {
     this.endLeaf = first + init.leafHashes.length / HASH_SIZE;
     this.hashes = init.leafHashes.slice();
     this.next = first;
+    this.admitted = first;
     this.expected = leafLength(init.size, first);
   }
 
@@ -90,6 +96,7 @@ export class StreamVerifier {
     out.push({ leafIndex: i, offset: i * LEAF_SIZE, data });
     this.verified += data.length;
     this.next++;
+    if (this.admitted < this.next) this.admitted = this.next;
     if (this.next < this.endLeaf) this.expected = leafLength(this.size, this.next);
   }
 
@@ -110,7 +117,7 @@ export class StreamVerifier {
       off += take;
       if (this.pendingLen === 0 && take === this.expected) {
         // whole leaf in one piece: hash without copying
-        this.release(out, createHash("sha256").update(LEAF_TAG).update(piece).digest(), piece);
+        this.release(out, leafDigest(piece), piece);
         continue;
       }
       // a leaf split across pieces: copy into one buffer (a fresh Uint8Array: Buffer.concat is
@@ -131,7 +138,7 @@ export class StreamVerifier {
     }
     // an empty leaf (empty blob) is complete without any byte
     while (this.next < this.endLeaf && this.expected === 0 && this.pendingLen === 0) {
-      this.release(out, createHash("sha256").update(LEAF_TAG).digest(), new Uint8Array(0));
+      this.release(out, leafDigest(new Uint8Array(0)), new Uint8Array(0));
     }
     return out;
   }
@@ -141,14 +148,32 @@ export class StreamVerifier {
    * be the next expected leaf.
    */
   verifyChunk(leafIndex: number, data: Uint8Array): VerifiedChunk {
+    this.admitChunk(leafIndex, data);
+    return this.verifyDigest(leafIndex, data, leafDigest(data));
+  }
+
+  /**
+   * First half of verifyChunk, for leaves hashed elsewhere (a worker thread): checks that the
+   * leaf is the next one admitted and has the right length. Admitted leaves are then completed
+   * in order with `verifyDigest`.
+   */
+  admitChunk(leafIndex: number, data: Uint8Array): void {
     if (this.closed) throw new VerifierClosedError();
     if (this.pendingLen !== 0) throw new InvalidArgumentError("verifyChunk() after a partial push()");
-    if (leafIndex !== this.next || this.next === this.endLeaf) {
-      this.fail(new StreamLengthError(`chunk ${leafIndex} out of order (expected ${this.next})`, this.next, leafIndex), []);
+    if (leafIndex !== this.admitted || this.admitted === this.endLeaf) {
+      this.fail(new StreamLengthError(`chunk ${leafIndex} out of order (expected ${this.admitted})`, this.admitted, leafIndex), []);
     }
-    if (data.length !== this.expected) this.fail(new StreamLengthError(`chunk ${leafIndex} has ${data.length} bytes`, this.expected, data.length), []);
+    const expected = leafLength(this.size, leafIndex);
+    if (data.length !== expected) this.fail(new StreamLengthError(`chunk ${leafIndex} has ${data.length} bytes`, expected, data.length), []);
+    this.admitted++;
+  }
+
+  /** Second half of verifyChunk: the next admitted leaf, with its digest SHA-256(0x00 ‖ data); released if it matches. */
+  verifyDigest(leafIndex: number, data: Uint8Array, digest: Uint8Array): VerifiedChunk {
+    if (this.closed) throw new VerifierClosedError();
+    if (leafIndex !== this.next || this.next >= this.admitted) throw new InvalidArgumentError(`leaf ${leafIndex} is not the next admitted leaf (${this.next})`);
     const out: VerifiedChunk[] = [];
-    this.release(out, createHash("sha256").update(LEAF_TAG).update(data).digest(), data);
+    this.release(out, digest, data);
     return out[0];
   }
 

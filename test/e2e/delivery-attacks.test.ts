@@ -8,7 +8,7 @@ import { amountOwed } from "../../agents/protocol/pricing.js";
 import { LEAF_SIZE } from "../../agents/protocol/constants.js";
 import { readChannel } from "../../agents/chain/contracts.js";
 import { nodeChainView } from "../../agents/node/chain.js";
-import { DEFAULT_CREDIT, openCost, windowValue } from "../../agents/node/credit.js";
+import { DEFAULT_CREDIT, openCost, windowValue } from "../../agents/protocol/credit.js";
 import { runSession } from "../../agents/client/session.js";
 import { FetchRefusedError, ProviderMisbehaviourError } from "../../agents/client/errors.js";
 import { multiaddr } from "@multiformats/multiaddr";

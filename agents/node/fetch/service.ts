@@ -13,7 +13,7 @@ import type { FreshnessGuard } from "../../mesh/freshness.js";
 import type { OriginBackend } from "../backend.js";
 import type { BlobCache } from "../cache/index.js";
 import type { NodeChainView } from "../chain.js";
-import { creditWindow, windowValue, type CreditConfig } from "../credit.js";
+import { creditWindow, windowValue, type CreditConfig } from "../../protocol/credit.js";
 import type { Fanout } from "../fanout.js";
 import type { CapacityLimiter } from "../limiter.js";
 import type { NodeStore } from "../store.js";

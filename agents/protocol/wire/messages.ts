@@ -7,7 +7,7 @@
  * hashes, data and signatures as bytes (views into the input buffer, not copies). It throws
  * only FrameTooLargeError, WireDecodeError or WireValidationError.
  */
-import { LEAF_SIZE } from "../constants.js";
+import { LEAF_SIZE, MAX_MULTIADDRS, MAX_MULTIADDR_BYTES } from "../constants.js";
 import type { ContentRecordValue, NodeAnnouncementValue, ServeCommitmentValue, VoucherValue, WatchtowerAuthValue } from "../eip712.js";
 import { FrameTooLargeError, WireDecodeError, WireValidationError } from "../errors.js";
 import { bigintToBytes, bytesToBigint, fromHex, toHex } from "../bytes.js";
@@ -17,8 +17,6 @@ import * as pb from "./cdn.js";
 export const MAX_LEAF_HASHES_PER_MESSAGE = 8000;
 /** Most nodes in a range proof (a tree of 2^53 leaves needs at most 2 × 53). */
 export const MAX_PROOF_NODES = 106;
-export const MAX_MULTIADDRS = 8;
-export const MAX_MULTIADDR_LENGTH = 200;
 export const MAX_REFUSAL_MESSAGE_LENGTH = 256;
 export const MAX_BPS = 10_000;
 
@@ -30,7 +28,8 @@ export const FRAME_CAPS = {
   FetchServerMessage: LEAF_SIZE + 4096,
   WatchtowerRequest: 512,
   WatchtowerResponse: 512,
-  GossipMessage: 2048,
+  /** 8 multiaddrs of 256 bytes (the registry's limits) plus the rest of an announcement. */
+  GossipMessage: 4096,
 } as const;
 
 export type MessageType = keyof typeof FRAME_CAPS;
@@ -94,6 +93,8 @@ export type GossipMsg = { kind: "announcement"; announcement: Signed<NodeAnnounc
 
 // ---- field validators ----
 
+const utf8 = new TextEncoder();
+
 class V {
   constructor(readonly type: string) {}
   fail(field: string, reason: string): never {
@@ -131,6 +132,10 @@ class V {
   }
   text(field: string, s: string, max: number): string {
     if (s.length > max) this.fail(field, `longer than ${max} characters`);
+    return s;
+  }
+  utf8(field: string, s: string, maxBytes: number): string {
+    if (utf8.encode(s).length > maxBytes) this.fail(field, `longer than ${maxBytes} bytes`);
     return s;
   }
 }
@@ -223,7 +228,7 @@ function announcementFrom(v: V, m: pb.NodeAnnouncement, at: string): Signed<Node
   if (m.multiaddrs.length > MAX_MULTIADDRS) v.fail(`${at}.multiaddrs`, `more than ${MAX_MULTIADDRS}`);
   m.multiaddrs.forEach((a, i) => {
     if (a.length === 0) v.fail(`${at}.multiaddrs[${i}]`, "empty");
-    v.text(`${at}.multiaddrs[${i}]`, a, MAX_MULTIADDR_LENGTH);
+    v.utf8(`${at}.multiaddrs[${i}]`, a, MAX_MULTIADDR_BYTES);
   });
   return {
     value: {

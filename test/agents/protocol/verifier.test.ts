@@ -3,7 +3,7 @@ import fc from "fast-check";
 import { LEAF_SIZE } from "../../../agents/protocol/constants.js";
 import { ChunkMismatchError, LeafLayerMismatchError, StreamLengthError, VerifierClosedError } from "../../../agents/protocol/errors.js";
 import { buildBlobTree, rangeProof } from "../../../agents/protocol/merkle.js";
-import { StreamVerifier, type PushError, type VerifiedChunk } from "../../../agents/protocol/verifier.js";
+import { leafDigest, StreamVerifier, type PushError, type VerifiedChunk } from "../../../agents/protocol/verifier.js";
 import { patternBlob } from "./helpers.js";
 
 const SIZE = 3 * LEAF_SIZE + 1000;
@@ -142,5 +142,26 @@ describe("protocol › streaming verifier", () => {
     expect(() => v.verifyChunk(1, DATA.subarray(LEAF_SIZE, 2 * LEAF_SIZE))).to.throw(StreamLengthError);
     const w = new StreamVerifier({ blobId: TREE.blobId, size: SIZE, leafHashes: TREE.leafLayer });
     expect(() => w.verifyChunk(0, DATA.subarray(0, LEAF_SIZE - 1))).to.throw(StreamLengthError);
+  });
+
+  it("verifies leaves hashed elsewhere (a worker): admitted in order, completed in order, a bad digest fails the leaf", () => {
+    const v = new StreamVerifier({ blobId: TREE.blobId, size: SIZE, leafHashes: TREE.leafLayer });
+    const leaf = (i: number) => DATA.subarray(i * LEAF_SIZE, Math.min(SIZE, (i + 1) * LEAF_SIZE));
+    // three leaves admitted ahead of their hashes (the pipeline), then completed in order
+    for (const i of [0, 1, 2]) v.admitChunk(i, leaf(i));
+    expect(() => v.admitChunk(4, leaf(3))).to.throw(StreamLengthError); // out of order: the verifier is closed
+    const w = new StreamVerifier({ blobId: TREE.blobId, size: SIZE, leafHashes: TREE.leafLayer });
+    for (const i of [0, 1]) w.admitChunk(i, leaf(i));
+    expect(() => w.verifyDigest(1, leaf(1), leafDigest(leaf(1)))).to.throw(); // not the next leaf
+    expect(w.verifyDigest(0, leaf(0), leafDigest(leaf(0))).offset).to.equal(0);
+    expect(() => w.verifyDigest(1, leaf(1), leafDigest(leaf(0)))).to.throw(ChunkMismatchError);
+    const x = new StreamVerifier({ blobId: TREE.blobId, size: SIZE, leafHashes: TREE.leafLayer });
+    for (let i = 0; i < 4; i++) x.admitChunk(i, leaf(i));
+    expect(() => x.admitChunk(4, new Uint8Array(0))).to.throw(StreamLengthError); // past the end
+    const y = new StreamVerifier({ blobId: TREE.blobId, size: SIZE, leafHashes: TREE.leafLayer });
+    for (let i = 0; i < 4; i++) y.admitChunk(i, leaf(i));
+    for (let i = 0; i < 4; i++) y.verifyDigest(i, leaf(i), leafDigest(leaf(i)));
+    expect(y.complete).to.equal(true);
+    expect(y.verifiedBytes).to.equal(SIZE);
   });
 });

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import fc from "fast-check";
-import { LEAF_SIZE } from "../../../agents/protocol/constants.js";
+import { LEAF_SIZE, MAX_MULTIADDRS, MAX_MULTIADDR_BYTES } from "../../../agents/protocol/constants.js";
 import { toHex } from "../../../agents/protocol/bytes.js";
 import { DecoderClosedError, FrameTooLargeError, MalformedFrameError, ProtocolError, WireDecodeError, WireValidationError } from "../../../agents/protocol/errors.js";
 import { decodeFrame, encodeFrame, FrameDecoder } from "../../../agents/protocol/wire/framing.js";
@@ -111,6 +111,17 @@ describe("protocol › wire", () => {
       expect(() => decodeGossipMessage(tooMany)).to.throw(ProtocolError);
       const bigChunk = pb.FetchServerMessage.encode({ chunk: { leafIndex: 0, data: new Uint8Array(LEAF_SIZE + 1) } });
       expect(() => decodeFetchServerMessage(bigChunk)).to.throw(WireValidationError);
+    });
+
+    it("accept every multiaddr the registry accepts: 8 of 256 bytes (UTF-8), and refuse 257", () => {
+      const addr = (bytes: number) => "/dns4/" + "é".repeat(10) + "a".repeat(bytes - 6 - 20); // 2-byte characters: bytes, not characters, count
+      expect(new TextEncoder().encode(addr(MAX_MULTIADDR_BYTES)).length).to.equal(256);
+      const full = { ...announcement, value: { ...announcement.value, multiaddrs: Array.from({ length: MAX_MULTIADDRS }, () => addr(MAX_MULTIADDR_BYTES)) } };
+      const bytes = encodeGossipMessage({ kind: "announcement", announcement: full });
+      expect(bytes.length).to.be.at.most(FRAME_CAPS.GossipMessage);
+      expect(decodeGossipMessage(bytes)).to.deep.equal({ kind: "announcement", announcement: full });
+      const over = { ...announcement, value: { ...announcement.value, multiaddrs: [addr(MAX_MULTIADDR_BYTES + 1)] } };
+      expect(() => decodeGossipMessage(encodeGossipMessage({ kind: "announcement", announcement: over }))).to.throw(WireValidationError);
     });
 
     it("reject a message over its type's cap before decoding it", () => {

@@ -1,7 +1,8 @@
 import { expect } from "chai";
-import { creditWindow, checkCreditConfig, DEFAULT_CREDIT, MIB, openCost, valueBound, windowValue } from "../../../agents/node/credit.js";
+import { creditWindow, checkCreditConfig, DEFAULT_CREDIT, growthWindow, MIB, MIN_PAY_EVERY, openCost, payCadence, valueBound, windowValue } from "../../../agents/protocol/credit.js";
+import { amountOwed } from "../../../agents/protocol/pricing.js";
 
-describe("node › credit window", () => {
+describe("protocol › credit rule", () => {
   it("open cost with the defaults is 190,000 gas × 0.01 gwei × 2,000 USDC/ETH = 3,800 base units", () => {
     expect(openCost(DEFAULT_CREDIT)).to.equal(3_800n);
   });
@@ -29,5 +30,15 @@ describe("node › credit window", () => {
   it("refuses a price at which the initial 1 MiB window is worth more than an open", () => {
     expect(() => checkCreditConfig(DEFAULT_CREDIT, 1_000_000n)).not.to.throw();
     expect(() => checkCreditConfig(DEFAULT_CREDIT, 4_000_000n)).to.throw(RangeError, /initial/);
+  });
+
+  it("the client's pay cadence: half the growth window the node's rule gives (no value bound), at least half the initial window", () => {
+    const price = 1_000_000n;
+    expect(payCadence(0n, price)).to.equal(MIN_PAY_EVERY);
+    expect(MIN_PAY_EVERY).to.equal(DEFAULT_CREDIT.initialWindow / 2);
+    const paid14MiB = amountOwed(14n * BigInt(MIB), price);
+    expect(payCadence(paid14MiB, price)).to.equal(4 * MIB);
+    expect(payCadence(0n, 0n)).to.equal(4 * MIB); // a free node: the largest window
+    for (const paid of [0n, 100n, 5_000n, paid14MiB]) expect(payCadence(paid, price)).to.equal(Math.max(MIN_PAY_EVERY, Math.floor(growthWindow(DEFAULT_CREDIT, price, paid) / 2)));
   });
 });

@@ -1,0 +1,99 @@
+/**
+ * The credit rule, one copy for both sides (figures in docs/delivery.md §2). Postpaid: the node
+ * streams at most `window` bytes past what the client's best durably stored voucher pays for.
+ *
+ *   window     = min(growth, valueBound)
+ *   growth     = min(maxWindow, initialWindow + paidHistoryBytes / 2)
+ *   valueBound = the largest byte count whose price stays strictly below the cost of opening a
+ *                fresh channel: bytesCovered(openCost − 1, price)
+ *   openCost (USDC base units) = openGas × gasPriceWei × usdcPerEth / 1e18
+ *
+ * paidHistoryBytes is what the payer's vouchers to the node pay for (all its channels), so a new
+ * identity starts at 1 MiB and a client that withholds its last voucher walks away with at most
+ * one window, worth less than the transaction it needs to come back as someone new.
+ *
+ * The client does not know the node's value bound; it pays whenever its unpaid verified bytes
+ * reach half of the growth window (`payCadence`), never less often than every half initial
+ * window, so no node may run a window below the initial one (`checkCreditConfig`).
+ */
+import { LEAF_SIZE } from "./constants.js";
+import { amountOwed, bytesCovered } from "./pricing.js";
+
+export const MIB = 1024 * 1024;
+
+export interface CreditConfig {
+  /** First window of a payer without history (bytes). Default 1 MiB. */
+  initialWindow: number;
+  /** Largest window (bytes). Default 8 MiB. */
+  maxWindow: number;
+  /** Gas of `openWithPermit` (measured: gas/channels-registry.json, 198,461; rounded down). */
+  openGas: bigint;
+  /** Gas price assumed for the open (wei). Default 0.01 gwei (an L2). */
+  gasPriceWei: bigint;
+  /** ETH price in USDC base units (6 decimals). Default 2,000 USDC. */
+  usdcPerEth: bigint;
+}
+
+export const DEFAULT_CREDIT: CreditConfig = {
+  initialWindow: 1 * MIB,
+  maxWindow: 8 * MIB,
+  openGas: 190_000n,
+  gasPriceWei: 10_000_000n, // 0.01 gwei
+  usdcPerEth: 2_000_000_000n, // 2,000 USDC
+};
+
+/** Cost of opening a fresh channel, in USDC base units (rounded down: the bound stays conservative). */
+export function openCost(c: CreditConfig): bigint {
+  return (c.openGas * c.gasPriceWei * c.usdcPerEth) / 10n ** 18n;
+}
+
+/** Largest window whose value at `price` is strictly below the open cost (bytes; MAX_SAFE_INTEGER for a free node). */
+export function valueBound(c: CreditConfig, pricePerGiB: bigint): number {
+  const cost = openCost(c);
+  if (cost <= 0n) return 0;
+  const covered = bytesCovered(cost - 1n, pricePerGiB);
+  if (covered === null) return Number.MAX_SAFE_INTEGER;
+  return covered > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(covered);
+}
+
+/** The window's growth with the payer's history, without the value bound (bytes). */
+export function growthWindow(c: Pick<CreditConfig, "initialWindow" | "maxWindow">, pricePerGiB: bigint, paidHistory: bigint): number {
+  const paidBytes = bytesCovered(paidHistory, pricePerGiB);
+  // a free node (no price): any history covers the largest window
+  const cap = BigInt(2 * c.maxWindow);
+  const history = Number(paidBytes === null || paidBytes > cap ? cap : paidBytes);
+  return Math.min(c.maxWindow, c.initialWindow + Math.floor(history / 2));
+}
+
+/** The node's window for a payer with `paidHistory` (USDC base units paid to this node) at `price`. */
+export function creditWindow(c: CreditConfig, pricePerGiB: bigint, paidHistory: bigint): number {
+  return Math.min(growthWindow(c, pricePerGiB, paidHistory), valueBound(c, pricePerGiB));
+}
+
+/** Value (USDC base units) of a window at `price`. */
+export const windowValue = (bytes: number, pricePerGiB: bigint): bigint => amountOwed(BigInt(bytes), pricePerGiB);
+
+/** The client pays at least this often (bytes): half the protocol's initial window. */
+export const MIN_PAY_EVERY = DEFAULT_CREDIT.initialWindow / 2;
+
+/**
+ * The client's pay cadence: sign a voucher whenever this many verified bytes are unpaid. Half the
+ * window the protocol's default rule would give after `paidToNode`, at least MIN_PAY_EVERY. A node
+ * running a smaller window (its value bound) stalls the stream and the client pays at once.
+ */
+export function payCadence(paidToNode: bigint, pricePerGiB: bigint): number {
+  return Math.max(MIN_PAY_EVERY, Math.floor(growthWindow(DEFAULT_CREDIT, pricePerGiB, paidToNode) / 2));
+}
+
+/**
+ * Throws unless the whole initial window is worth less than opening a channel at the node's price.
+ * Clients pay every MIN_PAY_EVERY bytes (half the initial window) without knowing the node's window,
+ * so no node may run a smaller one. With the defaults this caps the price at about 3.7 USDC per GiB.
+ * Checked when the node starts.
+ */
+export function checkCreditConfig(c: CreditConfig, pricePerGiB: bigint): void {
+  if (c.initialWindow < LEAF_SIZE || c.maxWindow < c.initialWindow) throw new RangeError("credit windows must be at least one leaf (256 KiB) and max ≥ initial");
+  if (valueBound(c, pricePerGiB) < c.initialWindow) {
+    throw new RangeError(`price ${pricePerGiB} per GiB makes the initial ${c.initialWindow}-byte credit window worth more than opening a channel (${openCost(c)} base units); lower the price or revisit the open-cost assumptions`);
+  }
+}
