@@ -10,6 +10,7 @@ import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/Reentrancy
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {INodeRegistry} from "./interfaces/INodeRegistry.sol";
 import {IProtocolParams} from "./interfaces/IProtocolParams.sol";
+import {BondCurve} from "./libraries/BondCurve.sol";
 
 /// @title NodeRegistry
 /// @notice Node identity, offer and capacity bond (USDC) in one contract. See docs/registry.md.
@@ -34,8 +35,8 @@ contract NodeRegistry is INodeRegistry, EIP712, ReentrancyGuardTransient {
     );
 
     /// @notice Declared capacity bounds, Mbps.
-    uint32 public constant MIN_CAPACITY_MBPS = 1;
-    uint32 public constant MAX_CAPACITY_MBPS = 1_000_000;
+    uint32 public constant MIN_CAPACITY_MBPS = BondCurve.MIN_MBPS;
+    uint32 public constant MAX_CAPACITY_MBPS = BondCurve.MAX_MBPS;
     /// @notice At most this many multiaddrs per node.
     uint256 public constant MAX_MULTIADDRS = 8;
     /// @notice At most this many bytes per multiaddr (string form).
@@ -64,12 +65,16 @@ contract NodeRegistry is INodeRegistry, EIP712, ReentrancyGuardTransient {
         uint40 unbondingEndsAt;
         uint40 bondAnchorAt;
         uint16 region;
-        // slot 2
+        // slot 2: what `isActive` compares
         uint96 bond;
-        uint96 pricePerGiB;
-        uint64 metadataBlock;
+        /// @dev `PARAMS.requiredBond(capacityMbps)` under curve version `curveVersion` (a cache, so
+        /// that `isActive` computes the curve only after a curve change).
+        uint96 requiredBond;
+        uint64 curveVersion;
         // slot 3
         uint96 unbonding;
+        uint96 pricePerGiB;
+        uint64 metadataBlock;
         // slot 4
         bytes32 metadataHash;
     }
@@ -203,6 +208,7 @@ contract NodeRegistry is INodeRegistry, EIP712, ReentrancyGuardTransient {
             _startUnbonding(nodeId, node, bond - required);
         }
         node.capacityMbps = capacityMbps;
+        _cacheRequiredBond(node, required);
         emit NodeCapacityChanged(nodeId, oldMbps, capacityMbps, uint64(node.bondAnchorAt));
     }
 
@@ -228,6 +234,7 @@ contract NodeRegistry is INodeRegistry, EIP712, ReentrancyGuardTransient {
         if (amount > bond || bond - amount < required) {
             revert NodeRegistryBondTooLow(amount > bond ? 0 : bond - amount, required);
         }
+        _cacheRequiredBond(node, required);
         _startUnbonding(nodeId, node, amount);
     }
 
@@ -274,6 +281,15 @@ contract NodeRegistry is INodeRegistry, EIP712, ReentrancyGuardTransient {
         amount = fromBond + fromUnbonding;
         if (amount != 0) USDC.safeTransfer(msg.sender, amount);
         emit NodeSlashed(nodeId, msg.sender, bps, amount);
+    }
+
+    /// @inheritdoc INodeRegistry
+    function refreshRequiredBond(uint256 nodeId) external {
+        NodeRecord storage node = _existing(nodeId);
+        if (node.status != NodeStatus.Registered) {
+            revert NodeRegistryWrongStatus(nodeId, node.status, NodeStatus.Registered);
+        }
+        _cacheRequiredBond(node, PARAMS.requiredBond(node.capacityMbps));
     }
 
     // ================================================================ views
@@ -413,6 +429,7 @@ contract NodeRegistry is INodeRegistry, EIP712, ReentrancyGuardTransient {
         node.pricePerGiB = uint96(reg.pricePerGiB);
         node.metadataBlock = uint64(block.number);
         node.metadataHash = metadataHash;
+        _cacheRequiredBond(node, required);
         _emitRegistered(nodeId, reg, received);
     }
 
@@ -502,9 +519,23 @@ contract NodeRegistry is INodeRegistry, EIP712, ReentrancyGuardTransient {
         if (price > MAX_PRICE_PER_GIB) revert NodeRegistryPriceTooHigh(price, MAX_PRICE_PER_GIB);
     }
 
+    /// @dev The cached requirement is used when it was computed under the curve in force and no grace
+    /// period applies to the node (it is what `requiredBondFor` returns then); otherwise, the curve.
     function _isActive(NodeRecord storage node) private view returns (bool) {
-        return node.status == NodeStatus.Registered
-            && node.bond >= PARAMS.requiredBondFor(node.capacityMbps, node.bondAnchorAt);
+        if (node.status != NodeStatus.Registered) return false;
+        (uint64 version, uint64 changedAt, uint64 bindsAt) = PARAMS.bondCurveVersion();
+        uint256 bond = node.bond;
+        if (node.curveVersion == version && (block.timestamp >= bindsAt || node.bondAnchorAt > changedAt)) {
+            return bond >= node.requiredBond;
+        }
+        return bond >= PARAMS.requiredBondFor(node.capacityMbps, node.bondAnchorAt);
+    }
+
+    /// @dev `required` must be `PARAMS.requiredBond(node.capacityMbps)` computed in this transaction.
+    function _cacheRequiredBond(NodeRecord storage node, uint256 required) private {
+        (uint64 version,,) = PARAMS.bondCurveVersion();
+        node.requiredBond = required.toUint96();
+        node.curveVersion = version;
     }
 
     function _existing(uint256 nodeId) private view returns (NodeRecord storage node) {

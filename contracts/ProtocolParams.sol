@@ -10,11 +10,11 @@ import {FeeMath} from "./libraries/FeeMath.sol";
 /// @dev Rate-of-change rule (docs/governance.md): each parameter changes at most once per
 /// `PARAM_COOLDOWN`; one change moves it by at most `max(current / 2, MIN_STEP)` where MIN_STEP is a
 /// per-parameter hard step (so parameters that may be zero, like the protocol fee, can still move);
-/// alpha moves by at most `MAX_ALPHA_STEP`. The bond curve (k, alpha, minBond) as a whole changes at
-/// most once per `CURVE_GRACE_PERIOD`; all curve changes made in the same block (one proposal) are
-/// checked together against the curve before them, which may move `requiredBond` at 10, 1,000 and
-/// 100,000 Mbps by at most ±50 %. A raised curve binds already-registered nodes only after the grace
-/// period (see `requiredBondFor`).
+/// alpha moves by at most `MAX_ALPHA_STEP`, on a grid of `BOND_ALPHA_GRANULARITY`. The bond curve (k,
+/// alpha, minBond) as a whole changes at most once per `CURVE_GRACE_PERIOD`; all curve changes made in
+/// the same block (one proposal) are checked together against the curve before them, which may move
+/// `requiredBond` at any declarable capacity by at most ±50 % (`_checkCurveStep`). A raised curve
+/// binds already-registered nodes only after the grace period (see `requiredBondFor`).
 contract ProtocolParams is IProtocolParams {
     using BondCurve for BondCurve.Curve;
 
@@ -36,9 +36,13 @@ contract ProtocolParams is IProtocolParams {
     /// @notice Bond k, USDC base units per Mbps^alpha: 0.01 … 1,000 USDC.
     uint256 public constant MIN_BOND_K = 10_000;
     uint256 public constant MAX_BOND_K = 1_000e6;
-    /// @notice Bond exponent alpha, 1e18 fixed point: 1.0 … 2.0, at most ±0.05 per change.
-    uint256 public constant MIN_BOND_ALPHA = 1e18;
-    uint256 public constant MAX_BOND_ALPHA = 2e18;
+    /// @notice Bond exponent alpha, 1e18 fixed point: 0.80 … 1.00 in steps of 0.01, at most ±0.05 per
+    /// change. alpha ≤ 1 keeps the curve subadditive (splitting a node never lowers its bond); the
+    /// grid keeps every alpha < 1 at least 0.01 below 1, so that rounding cannot undo that
+    /// (docs/governance.md "Bond curve and Sybil splits").
+    uint256 public constant MIN_BOND_ALPHA = 0.8e18;
+    uint256 public constant MAX_BOND_ALPHA = 1e18;
+    uint256 public constant BOND_ALPHA_GRANULARITY = 0.01e18;
     uint256 public constant MAX_ALPHA_STEP = 0.05e18;
     /// @notice Minimum bond per node: 10 … 100,000 USDC.
     uint256 public constant MIN_MIN_BOND = 10e6;
@@ -82,13 +86,6 @@ contract ProtocolParams is IProtocolParams {
     uint256 public constant CHAIN_STALENESS_BOUND = 30 minutes;
     /// @notice Allowance for a blacklist entry to be confirmed and seen by nodes.
     uint256 public constant CONFIRMATION_ALLOWANCE = 10 minutes;
-    /// @notice Split resistance: `SPLIT_FACTOR` nodes of `CURVE_CHECK_LOW_MBPS` must bond at least as
-    /// much as one node of `SPLIT_FACTOR × CURVE_CHECK_LOW_MBPS` (= CURVE_CHECK_MID_MBPS).
-    uint256 public constant SPLIT_FACTOR = 100;
-    /// @notice Capacities at which a curve change is measured.
-    uint256 public constant CURVE_CHECK_LOW_MBPS = 10;
-    uint256 public constant CURVE_CHECK_MID_MBPS = 1_000;
-    uint256 public constant CURVE_CHECK_HIGH_MBPS = 100_000;
 
     /// @notice The only writer (the DAO's timelock). Fixed at deployment.
     address public immutable TIMELOCK;
@@ -100,6 +97,9 @@ contract ProtocolParams is IProtocolParams {
     BondCurve.Curve private _previousCurve;
     /// @dev When the latest curve change executed (0: never).
     uint64 private _curveChangedAt;
+    /// @dev Bumped by every curve write (same slot as `_curveChangedAt`): a cache of `requiredBond`
+    /// computed under version v is exact while the version is still v.
+    uint64 private _curveVersion;
 
     modifier onlyTimelock() {
         if (msg.sender != TIMELOCK) revert ProtocolParamsUnauthorized(msg.sender);
@@ -109,7 +109,7 @@ contract ProtocolParams is IProtocolParams {
     constructor(address timelock) {
         TIMELOCK = timelock;
         _init(BOND_K, 1e6);
-        _init(BOND_ALPHA, 1.2e18);
+        _init(BOND_ALPHA, 1e18);
         _init(MIN_BOND, 100e6);
         _init(DISPUTE_WINDOW, 24 hours);
         _init(COMPLIANCE_WINDOW, 24 hours);
@@ -216,6 +216,13 @@ contract ProtocolParams is IProtocolParams {
     }
 
     /// @inheritdoc IProtocolParams
+    function bondCurveVersion() external view returns (uint64 version, uint64 changedAt, uint64 bindsAt) {
+        version = _curveVersion;
+        changedAt = _curveChangedAt;
+        bindsAt = changedAt == 0 ? 0 : uint64(changedAt + CURVE_GRACE_PERIOD);
+    }
+
+    /// @inheritdoc IProtocolParams
     function requiredBond(uint256 mbps) external view returns (uint256) {
         return bondCurve().requiredBond(mbps);
     }
@@ -223,7 +230,8 @@ contract ProtocolParams is IProtocolParams {
     /// @inheritdoc IProtocolParams
     function requiredBondFor(uint256 mbps, uint64 registeredAt) external view returns (uint256) {
         uint256 current = bondCurve().requiredBond(mbps);
-        if (registeredAt < _curveChangedAt && block.timestamp < _curveChangedAt + CURVE_GRACE_PERIOD) {
+        // `<=`: a node registered in the block of the change (before it, in that block) gets the grace too.
+        if (registeredAt <= _curveChangedAt && block.timestamp < _curveChangedAt + CURVE_GRACE_PERIOD) {
             uint256 previous = _previousCurve.requiredBond(mbps);
             return previous < current ? previous : current;
         }
@@ -277,6 +285,7 @@ contract ProtocolParams is IProtocolParams {
             _previousCurve = bondCurve();
             _curveChangedAt = nowTs;
         }
+        ++_curveVersion;
         if (curve.k != _values[BOND_K]) _set(BOND_K, curve.k, nowTs);
         if (curve.alpha != _values[BOND_ALPHA]) _set(BOND_ALPHA, curve.alpha, nowTs);
         if (curve.minBond != _values[MIN_BOND]) _set(MIN_BOND, curve.minBond, nowTs);
@@ -296,6 +305,9 @@ contract ProtocolParams is IProtocolParams {
     ) private pure {
         if (value < min) revert ProtocolParamsBelowMinimum(key, value, min);
         if (value > max) revert ProtocolParamsAboveMaximum(key, value, max);
+        if (key == BOND_ALPHA && value % BOND_ALPHA_GRANULARITY != 0) {
+            revert ProtocolParamsOffGrid(key, value, BOND_ALPHA_GRANULARITY);
+        }
         if (lastChangedAt != 0 && atTime < lastChangedAt + PARAM_COOLDOWN) {
             revert ProtocolParamsCooldown(key, uint64(lastChangedAt + PARAM_COOLDOWN));
         }
@@ -304,26 +316,11 @@ contract ProtocolParams is IProtocolParams {
         if (delta > maxStep) revert ProtocolParamsStepTooLarge(key, current, value, maxStep);
     }
 
+    /// @dev The ±50 % limit at every declarable capacity (`BondCurve.withinHalf` says why three
+    /// checks cover the whole range; test/contracts/BondCurve.test.ts checks it over random curves).
     function _checkCurveStep(BondCurve.Curve memory anchor, BondCurve.Curve memory curve) private pure {
-        uint256[3] memory points = [CURVE_CHECK_LOW_MBPS, CURVE_CHECK_MID_MBPS, CURVE_CHECK_HIGH_MBPS];
-        for (uint256 i = 0; i < points.length; ++i) {
-            uint256 before = anchor.requiredBond(points[i]);
-            uint256 next = curve.requiredBond(points[i]);
-            // at most +50 % and at most -50 %
-            if (next * 2 > before * 3 || next * 2 < before) {
-                revert ProtocolParamsCurveStepTooLarge(points[i], before, next);
-            }
-        }
-        _checkSplitResistance(curve);
-    }
-
-    /// @dev With alpha > 1 the curve alone makes many small nodes cheaper than one large one; the
-    /// minimum bond is what keeps a Sybil split from paying. Governance may not lower it (or raise
-    /// the curve) past the point where 100 nodes of 10 Mbps bond less than one node of 1,000 Mbps.
-    function _checkSplitResistance(BondCurve.Curve memory curve) private pure {
-        uint256 split = SPLIT_FACTOR * curve.requiredBond(CURVE_CHECK_LOW_MBPS);
-        uint256 whole = curve.requiredBond(CURVE_CHECK_MID_MBPS);
-        if (split < whole) revert ProtocolParamsSplitCheaper(split, whole);
+        (bool ok, uint256 mbps, uint256 before, uint256 next) = anchor.withinHalf(curve);
+        if (!ok) revert ProtocolParamsCurveStepTooLarge(mbps, before, next);
     }
 
     function _checkCrossConstraints() private view {

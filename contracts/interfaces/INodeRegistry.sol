@@ -196,6 +196,10 @@ interface INodeRegistry {
     /// @notice Operator: leaves the active set at once; the whole bond unbonds (still slashable).
     function deregister(uint256 nodeId) external;
 
+    /// @notice Anyone: recomputes the bond requirement `isActive` keeps for a registered node, after a
+    /// curve change (until then `isActive` computes the curve itself; the answer is the same).
+    function refreshRequiredBond(uint256 nodeId) external;
+
     /// @notice Pays everything unbonding to the operator once `unbondingEndsAt` is reached
     /// (`block.timestamp >= unbondingEndsAt`); an exiting node becomes `Withdrawn`. Operator only.
     function withdraw(uint256 nodeId) external returns (uint256 amount);

@@ -42,10 +42,11 @@ interface IProtocolParams {
     error ProtocolParamsCooldown(bytes32 key, uint64 nextChangeAt);
     /// @notice The bond curve changed too recently; the next change may execute at `nextChangeAt`.
     error ProtocolParamsCurveCooldown(uint64 nextChangeAt);
-    /// @notice The new curve moves the required bond at `mbps` from `anchorBond` to `newBond`, more than ±50 %.
+    /// @notice The new curve moves a part of the required bond (the floor when `mbps` is 0, else the
+    /// power term `k × mbps^alpha`) from `anchorBond` to `newBond`, more than ±50 %.
     error ProtocolParamsCurveStepTooLarge(uint256 mbps, uint256 anchorBond, uint256 newBond);
-    /// @notice The curve would make 100 nodes of 10 Mbps (`splitBond` in all) cheaper than one of 1,000 Mbps (`wholeBond`).
-    error ProtocolParamsSplitCheaper(uint256 splitBond, uint256 wholeBond);
+    /// @notice `value` is not a multiple of `granularity` (alpha moves in steps of 0.01).
+    error ProtocolParamsOffGrid(bytes32 key, uint256 value, uint256 granularity);
     /// @notice unbondingPeriod must be at least evidenceMaxAge + revealWindow.
     error ProtocolParamsUnbondingTooShort(uint256 unbondingPeriod, uint256 evidenceMaxAge, uint256 revealWindow);
     /// @notice The compliance window must exceed the nodes' staleness bound plus confirmation time.
@@ -72,6 +73,11 @@ interface IProtocolParams {
 
     /// @notice The curve new registrations are measured against.
     function bondCurve() external view returns (BondCurve.Curve memory);
+
+    /// @notice The bond curve's version (bumped by every curve write), when the latest curve change
+    /// executed (0: never) and when it binds nodes registered before it (0: never changed).
+    /// A `requiredBond` computed under `version` stays exact while the version is unchanged.
+    function bondCurveVersion() external view returns (uint64 version, uint64 changedAt, uint64 bindsAt);
 
     /// @notice Bond required for a new registration declaring `mbps`.
     function requiredBond(uint256 mbps) external view returns (uint256);

@@ -5,11 +5,14 @@ import {ud, convert} from "@prb/math/src/UD60x18.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 
 /// @title BondCurve
-/// @notice `requiredBond(mbps) = max(minBond, k × mbps^alpha)`, in USDC base units.
-/// @dev PRBMath's `pow` is accurate to ~1e-17 relative and may land just below the exact value
-/// (100^1.5 → 999.999…). We add a relative margin of 1e-14 before rounding up, so the result is
-/// never below the exact value and stays within 1e-9 (plus one base unit of rounding) of it (tested against a TypeScript
-/// reference in test/contracts/BondCurve.test.ts).
+/// @notice `requiredBond(mbps) = max(minBond, k × mbps^alpha)`, in USDC base units, for a declared
+/// capacity of `MIN_MBPS` … `MAX_MBPS`. Governance keeps alpha ≤ 1 (docs/governance.md "Bond
+/// curve and Sybil splits"), which makes the curve subadditive: splitting a node never lowers the bond.
+/// @dev alpha = 1 (the default) is computed exactly (`k × mbps`). For other exponents PRBMath's
+/// `pow` is accurate to ~1e-17 relative and may land just below the exact value (100^1.5 → 999.999…);
+/// we add a relative margin of 1e-14 before rounding up, so the result is never below the exact value
+/// and stays within 1e-9 (plus one base unit of rounding) of it (tested against a TypeScript reference
+/// in test/contracts/BondCurve.test.ts).
 library BondCurve {
     struct Curve {
         /// @dev USDC base units per Mbps^alpha.
@@ -20,14 +23,46 @@ library BondCurve {
         uint256 minBond;
     }
 
+    /// @dev Declarable capacity, Mbps (the registry refuses anything outside).
+    uint32 internal constant MIN_MBPS = 1;
+    uint32 internal constant MAX_MBPS = 1_000_000;
+
     /// @dev Relative safety margin, 1e18 fixed point (1e-14), well above PRBMath's pow error (~1e-17).
     uint256 internal constant MARGIN = 1e4;
+    uint256 private constant ONE = 1e18;
 
     function requiredBond(Curve memory curve, uint256 mbps) internal pure returns (uint256) {
-        if (mbps == 0) return curve.minBond;
-        uint256 power = convert(mbps).pow(ud(curve.alpha)).unwrap(); // mbps^alpha, 1e18 fixed point
-        power += Math.mulDiv(power, MARGIN, 1e18, Math.Rounding.Ceil);
-        uint256 bond = Math.mulDiv(curve.k, power, 1e18, Math.Rounding.Ceil);
+        uint256 bond = powerTerm(curve, mbps);
         return bond > curve.minBond ? bond : curve.minBond;
+    }
+
+    /// @dev Whether `curve` stays within ±50 % of `anchor` at every declarable capacity, and if not,
+    /// the first part that moves further (`mbps` 0: the floor) with its two values. With
+    /// f = max(m, g), g(c) = k × c^alpha: if the floor m and the power term g each stay within
+    /// ±50 % of the anchor's at every c, so does f (max is monotone). The floor is one number; the
+    /// power terms' ratio g'(c) / g(c) = (k'/k) × c^(alpha' − alpha) is monotone in c, so it lies
+    /// between its values at `MIN_MBPS` and `MAX_MBPS`: three checks bound the whole range.
+    function withinHalf(Curve memory anchor, Curve memory curve)
+        internal
+        pure
+        returns (bool ok, uint256 mbps, uint256 before, uint256 next)
+    {
+        uint256[3] memory points = [uint256(0), MIN_MBPS, MAX_MBPS];
+        for (uint256 i = 0; i < points.length; ++i) {
+            mbps = points[i];
+            (before, next) = mbps == 0 ? (anchor.minBond, curve.minBond) : (powerTerm(anchor, mbps), powerTerm(curve, mbps));
+            // at most +50 % and at most −50 %
+            if (next * 2 > before * 3 || next * 2 < before) return (false, mbps, before, next);
+        }
+        return (true, 0, 0, 0);
+    }
+
+    /// @dev `k × mbps^alpha` without the floor, rounded up (0 at 0 Mbps).
+    function powerTerm(Curve memory curve, uint256 mbps) internal pure returns (uint256) {
+        if (mbps == 0) return 0;
+        if (curve.alpha == ONE) return curve.k * mbps;
+        uint256 power = convert(mbps).pow(ud(curve.alpha)).unwrap(); // mbps^alpha, 1e18 fixed point
+        power += Math.mulDiv(power, MARGIN, ONE, Math.Rounding.Ceil);
+        return Math.mulDiv(curve.k, power, ONE, Math.Rounding.Ceil);
     }
 }

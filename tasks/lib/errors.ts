@@ -46,9 +46,11 @@ export function describeError(err: ErrorDescription, format: (key: string, value
     case "ProtocolParamsCurveCooldown":
       return `The bond curve changed less than 14 days ago; it may change again from ${new Date(Number(a[0]) * 1000).toISOString()}.`;
     case "ProtocolParamsCurveStepTooLarge":
-      return `This moves the required bond at ${a[0]} Mbps from ${format("minBond", a[1])} to ${format("minBond", a[2])}, more than ±50 % in one change.`;
-    case "ProtocolParamsSplitCheaper":
-      return `Under this curve 100 nodes of 10 Mbps would bond ${format("minBond", a[0])} in all, less than one node of 1,000 Mbps (${format("minBond", a[1])}): splitting would pay.`;
+      return a[0] === 0n
+        ? `This moves the minimum bond from ${format("minBond", a[1])} to ${format("minBond", a[2])}, more than ±50 % in one change.`
+        : `This moves the bond curve (k × mbps^alpha) at ${a[0]} Mbps from ${format("minBond", a[1])} to ${format("minBond", a[2])}, more than ±50 % in one change.`;
+    case "ProtocolParamsOffGrid":
+      return `${keyName(a[0])} must be a multiple of ${format(keyName(a[0]), a[2])}; ${format(keyName(a[0]), a[1])} is not.`;
     case "ProtocolParamsUnbondingTooShort":
       return `unbondingPeriod (${format("unbondingPeriod", a[0])}) must be at least evidenceMaxAge (${format("evidenceMaxAge", a[1])}) + revealWindow (${format("revealWindow", a[2])}).`;
     case "ProtocolParamsComplianceWindowTooShort":

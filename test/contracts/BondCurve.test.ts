@@ -61,7 +61,11 @@ export function referenceBondScaled(k: bigint, alpha: bigint, minBond: bigint, m
 
 const MBPS = [1n, 10n, 100n, 1_000n, 10_000n, 100_000n];
 const CURVES: Array<{ k: bigint; alpha: bigint }> = [
-  { k: 1n * USDC, alpha: 12n * 10n ** 17n }, // default
+  { k: 1n * USDC, alpha: E18 }, // default (exact: k × mbps)
+  { k: 1n * USDC, alpha: 8n * 10n ** 17n }, // lowest alpha governance can set
+  { k: 10_000n, alpha: 99n * 10n ** 16n },
+  { k: 1_000n * USDC, alpha: 95n * 10n ** 16n },
+  { k: 1n * USDC, alpha: 12n * 10n ** 17n }, // the old default (the library computes any alpha)
   { k: 10_000n, alpha: E18 }, // lowest k, linear
   { k: 1_000n * USDC, alpha: 2n * E18 }, // highest k, quadratic
   { k: 2_500_000n, alpha: 15n * 10n ** 17n },
@@ -116,7 +120,7 @@ describe("BondCurve", function () {
       await fc.assert(
         fc.asyncProperty(
           fc.bigInt({ min: 10_000n, max: 1_000n * USDC }),
-          fc.bigInt({ min: E18, max: 2n * E18 }),
+          fc.bigInt({ min: 8n * 10n ** 17n, max: 2n * E18 }),
           fc.bigInt({ min: 10n * USDC, max: 100_000n * USDC }),
           fc.integer({ min: 1, max: 1_000_000 }),
           fc.integer({ min: 0, max: 1_000 }),
@@ -133,6 +137,80 @@ describe("BondCurve", function () {
     });
   });
 
+  describe("what governance can set (ProtocolParams bounds)", () => {
+    async function harnessFixture() {
+      return (await ethers.deployContract("BondCurveHarness")) as unknown as BondCurveHarness;
+    }
+    let harness: BondCurveHarness;
+    beforeEach(async () => {
+      harness = await networkHelpers.loadFixture(harnessFixture);
+    });
+    const ALPHA_GRID = 10n ** 16n;
+    // Any curve ProtocolParams accepts: k 0.01 … 1,000 USDC, alpha 0.80 … 1.00 on the 0.01 grid, minBond 10 … 100,000 USDC.
+    const kArb = fc.oneof(fc.constantFrom(10_000n, 1_000n * USDC, USDC), fc.bigInt({ min: 10_000n, max: 1_000n * USDC }));
+    const alphaArb = fc.integer({ min: 80, max: 100 }).map((a) => BigInt(a) * ALPHA_GRID);
+    const minBondArb = fc.oneof(fc.constantFrom(10n * USDC, 100_000n * USDC), fc.bigInt({ min: 10n * USDC, max: 100_000n * USDC }));
+    /** Parts of a split: many small (down to 1 Mbps), two unbalanced, or random; the total stays declarable. */
+    const partsArb = fc.oneof(
+      fc.tuple(fc.integer({ min: 1, max: 50_000 }), fc.integer({ min: 2, max: 20 })).map(([size, n]) => Array.from({ length: n }, () => size)),
+      fc.integer({ min: 1, max: 999_999 }).map((a) => [a, 1_000_000 - a]),
+      fc.integer({ min: 1, max: 999_999 }).map((a) => [a, 1]),
+      fc.array(fc.integer({ min: 1, max: 100_000 }), { minLength: 2, maxLength: 10 }),
+    );
+
+    it("sybil split: for every curve governance can set, splitting a node into several never lowers the total bond", async () => {
+      await fc.assert(
+        fc.asyncProperty(kArb, alphaArb, minBondArb, partsArb, async (k, alpha, minBond, parts) => {
+          const whole = await harness.requiredBond(k, alpha, minBond, BigInt(parts.reduce((a, b) => a + b, 0)));
+          const split = await harness.splitBond(k, alpha, minBond, parts.map(BigInt));
+          expect(split >= whole, `k ${k} alpha ${alpha} minBond ${minBond}: split ${parts.join("+")} bonds ${split} < ${whole}`).to.equal(true);
+        }),
+        { numRuns: 300 },
+      );
+    });
+
+    it("sybil split: the attack as it was run pays under the old default alpha 1.2 (which governance can no longer set)", async () => {
+      const whole = await harness.requiredBond(USDC, 12n * 10n ** 17n, 100n * USDC, 1_000n);
+      const split = await harness.splitBond(USDC, 12n * 10n ** 17n, 100n * USDC, Array.from({ length: 22 }, () => 46n));
+      expect(whole / USDC).to.equal(3_981n);
+      expect(split).to.equal(2_200n * USDC);
+    });
+
+    it("curve limit between the check points: whenever the check accepts a change, the bond moves at most ±50 % at every capacity", async () => {
+      const stepArb = fc.tuple(kArb, alphaArb, minBondArb).chain(([k, alpha, minBond]) =>
+        fc.record({
+          anchor: fc.constant({ k, alpha, minBond }),
+          next: fc.record({
+            k: fc.bigInt({ min: k - k / 2n < 10_000n ? 10_000n : k - k / 2n, max: k + k / 2n > 1_000n * USDC ? 1_000n * USDC : k + k / 2n }),
+            alpha: fc.integer({ min: -5, max: 5 }).map((d) => {
+              const a = alpha + BigInt(d) * ALPHA_GRID;
+              return a < 80n * ALPHA_GRID ? 80n * ALPHA_GRID : a > E18 ? E18 : a;
+            }),
+            minBond: fc.bigInt({ min: minBond - minBond / 2n < 10n * USDC ? 10n * USDC : minBond - minBond / 2n, max: minBond + minBond / 2n }),
+          }),
+          capacities: fc.array(fc.integer({ min: 1, max: 1_000_000 }), { minLength: 3, maxLength: 6 }),
+        }),
+      );
+      let accepted = 0;
+      await fc.assert(
+        fc.asyncProperty(stepArb, async ({ anchor, next, capacities }) => {
+          const [ok] = await harness.withinHalf(anchor, next);
+          if (!ok) return;
+          accepted++;
+          // the breakpoints of both floors, the ends and random capacities
+          const breakpoints = [anchor, next].map((c) => Number(c.alpha === E18 ? c.minBond / c.k : 0n)).filter((c) => c >= 1 && c <= 1_000_000);
+          for (const mbps of [1, 1_000_000, ...breakpoints, ...capacities]) {
+            const before = await harness.requiredBond(anchor.k, anchor.alpha, anchor.minBond, BigInt(mbps));
+            const after = await harness.requiredBond(next.k, next.alpha, next.minBond, BigInt(mbps));
+            expect(after * 2n <= before * 3n && after * 2n >= before, `${mbps} Mbps: ${before} → ${after}`).to.equal(true);
+          }
+        }),
+        { numRuns: 150 },
+      );
+      expect(accepted, "too few accepted changes to say anything").to.be.greaterThan(30);
+    });
+  });
+
   describe("through the registry (default parameters)", () => {
     const fixture = () => deployRegistryFixture(ethers);
     let ctx: RegistryContext;
@@ -140,23 +218,11 @@ describe("BondCurve", function () {
       ctx = await networkHelpers.loadFixture(fixture);
     });
 
-    it("requiredBond equals the reference with k = 1 USDC, alpha = 1.2, minBond = 100 USDC", async () => {
-      for (const mbps of MBPS) {
-        const got = await ctx.registry.requiredBond(mbps);
-        const exact = referenceBondScaled(USDC, 12n * 10n ** 17n, 100n * USDC, mbps);
-        expect(got * P >= exact).to.equal(true);
-        expect(got * P - exact <= exact / 1_000_000_000n + P).to.equal(true);
+    it("requiredBond is exactly max(100 USDC, 1 USDC × mbps) at the defaults", async () => {
+      for (const mbps of [...MBPS, 1_000_000n]) {
+        const want = mbps * USDC > 100n * USDC ? mbps * USDC : 100n * USDC;
+        expect(await ctx.registry.requiredBond(mbps)).to.equal(want);
       }
-      expect(await ctx.registry.requiredBond(10n)).to.equal(100n * USDC);
-    });
-
-    it("splitting one 1,000 Mbps node into 100 nodes of 10 Mbps costs more bond", async () => {
-      const one = await ctx.registry.requiredBond(1_000n);
-      const split = 100n * (await ctx.registry.requiredBond(10n));
-      expect(split > one, `100 × 10 Mbps = ${split} vs 1 × 1,000 Mbps = ${one}`).to.equal(true);
-      // ~3,981 USDC for one node vs 10,000 USDC for the split (the minimum bond carries this)
-      expect(one / USDC).to.equal(3_981n);
-      expect(split).to.equal(10_000n * USDC);
     });
   });
 });

@@ -29,7 +29,7 @@ const { time } = networkHelpers;
 const Status = { None: 0n, Registered: 1n, Exiting: 2n, Withdrawn: 3n };
 const SECP256K1_N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
 const K_DEFAULT = 1n * USDC;
-const ALPHA_DEFAULT = 12n * 10n ** 17n;
+const ALPHA_DEFAULT = 10n ** 18n;
 const MIN_BOND_DEFAULT = 100n * USDC;
 const UNBONDING = 14n * DAY;
 const GRACE = 14n * DAY;
@@ -892,6 +892,111 @@ describe("NodeRegistry", function () {
     });
   });
 
+  describe("same-block registration and the cached requirement", () => {
+    it("same-block registration: a node registered in the block of a curve raise (before it) keeps the grace period", async () => {
+      const { reg, signature } = await prepareRegistration(ctx, { capacityMbps: 1_000 });
+      await approve(ctx.operator, reg.bond);
+      await ethers.provider.send("evm_setAutomine", [false]);
+      try {
+        const registered = await as(registry, ctx.operator).register(reg, signature);
+        const raised = await as(ctx.params, ctx.timelock).setBondCurve(14n * USDC / 10n, ALPHA_DEFAULT, MIN_BOND_DEFAULT);
+        await ethers.provider.send("evm_mine", []);
+        const [r1, r2] = [await registered.wait(), await raised.wait()];
+        expect(r1!.blockNumber).to.equal(r2!.blockNumber);
+        expect(r1!.index < r2!.index, "the registration comes first in the block").to.equal(true);
+      } finally {
+        await ethers.provider.send("evm_setAutomine", [true]);
+      }
+      const nodeId = await registry.nodeIdOf(reg.nodeKey);
+      const [, changedAt, bindsAt] = await ctx.params.previousBondCurve();
+      expect(await registry.bondAnchorOf(nodeId)).to.equal(changedAt);
+      // Registered under the old curve: active through the grace period like every earlier node.
+      expect(await registry.isActive(reg.nodeKey)).to.equal(true);
+      await time.increaseTo(bindsAt - 1n);
+      expect(await registry.isActive(reg.nodeKey)).to.equal(true);
+      await time.increaseTo(bindsAt);
+      expect(await registry.isActive(reg.nodeKey)).to.equal(false);
+    });
+
+    it("isActive from the cache agrees with the curve through curve changes, grace periods, refreshes and slashes", async () => {
+      const op = fc.oneof(
+        fc.record({
+          kind: fc.constant("register" as const),
+          mbps: fc.integer({ min: 1, max: 3_000 }),
+          extra: fc.oneof(fc.constant(0n), fc.bigInt({ min: 0n, max: 800n * USDC })),
+        }),
+        fc.record({ kind: fc.constant("topUp" as const), node: fc.nat(), amount: fc.bigInt({ min: 1n, max: 800n * USDC }) }),
+        fc.record({ kind: fc.constant("capacity" as const), node: fc.nat(), mbps: fc.integer({ min: 1, max: 3_000 }) }),
+        fc.record({ kind: fc.constant("slash" as const), node: fc.nat(), bps: fc.integer({ min: 0, max: 3_000 }) }),
+        fc.record({ kind: fc.constant("refresh" as const), node: fc.nat() }),
+        fc.record({
+          kind: fc.constant("curve" as const),
+          kPct: fc.oneof(fc.integer({ min: 110, max: 145 }), fc.integer({ min: 60, max: 145 })),
+          alphaSteps: fc.integer({ min: -3, max: 0 }),
+          minPct: fc.integer({ min: 60, max: 145 }),
+        }),
+        fc.record({ kind: fc.constant("time" as const), seconds: fc.oneof(fc.constant(14 * 86_400), fc.integer({ min: 1, max: 16 * 86_400 })) }),
+      );
+      await fc.assert(
+        fc.asyncProperty(fc.array(op, { minLength: 3, maxLength: 12 }), async (ops) => {
+          const c = await networkHelpers.loadFixture(fixture);
+          const r = c.registry;
+          const ids: bigint[] = [];
+          const pick = (n: number) => ids[n % ids.length];
+          for (const o of ops) {
+            try {
+              if (o.kind === "register") {
+                const bond = (await r.requiredBond(o.mbps)) + o.extra;
+                ids.push((await registerNode(c, { capacityMbps: o.mbps, bond })).nodeId);
+              } else if (o.kind === "time") await time.increase(o.seconds);
+              else if (o.kind === "curve") {
+                const [k, alpha, minBond] = await c.params.bondCurve();
+                const nextAlpha = alpha + BigInt(o.alphaSteps) * 10n ** 16n;
+                await as(c.params, c.timelock).setBondCurve((k * BigInt(o.kPct)) / 100n, nextAlpha, (minBond * BigInt(o.minPct)) / 100n);
+              } else if (ids.length > 0) {
+                const id = pick(o.node);
+                if (o.kind === "topUp") {
+                  await as(c.usdc as MockUSDC, c.operator).approve(await r.getAddress(), o.amount);
+                  await as(r, c.operator).topUp(id, o.amount);
+                } else if (o.kind === "capacity") await as(r, c.operator).setCapacity(id, o.mbps);
+                else if (o.kind === "slash") await as(r, c.slasher).slash(id, o.bps);
+                else if (o.kind === "refresh") await as(r, c.other).refreshRequiredBond(id);
+              }
+            } catch (e) {
+              // a legitimate refusal changes nothing; anything else is a failure
+              if (!/reverted with custom error '(NodeRegistry|ProtocolParams)/.test(String(e))) throw e;
+            }
+            for (const id of ids) {
+              const n = await r.getNode(id);
+              const want = n.status === Status.Registered && n.bond >= (await c.params.requiredBondFor(n.capacityMbps, await r.bondAnchorOf(id)));
+              expect(await r.isActiveNode(id), `node ${id} after ${o.kind}`).to.equal(want);
+              expect(await r.isActive(n.nodeKey)).to.equal(want);
+            }
+          }
+        }),
+        { numRuns: 25 },
+      );
+    });
+
+    it("a node whose requirement is refreshed inside the grace period keeps the grace", async () => {
+      const { nodeId, node } = await registerNode(ctx, { capacityMbps: 1_000 });
+      await as(ctx.params, ctx.timelock).setBondCurve(14n * USDC / 10n, ALPHA_DEFAULT, MIN_BOND_DEFAULT);
+      await as(registry, ctx.other).refreshRequiredBond(nodeId);
+      expect(await registry.isActive(node.address)).to.equal(true);
+      const [, , bindsAt] = await ctx.params.bondCurveVersion();
+      await time.increaseTo(bindsAt);
+      expect(await registry.isActive(node.address)).to.equal(false);
+    });
+
+    it("refreshRequiredBond is open to anyone, for registered nodes only", async () => {
+      const { nodeId } = await registerNode(ctx, { capacityMbps: 500 });
+      await as(registry, ctx.other).refreshRequiredBond(nodeId);
+      await expect(as(registry, ctx.other).refreshRequiredBond(99n)).to.be.revertedWithCustomError(registry, "NodeRegistryUnknownNode");
+      await as(registry, ctx.operator).deregister(nodeId);
+      await expect(as(registry, ctx.other).refreshRequiredBond(nodeId)).to.be.revertedWithCustomError(registry, "NodeRegistryWrongStatus");
+    });
+  });
+
   describe("active-set enumeration", () => {
     it("pages through active nodes only, with a continuation id", async () => {
       const nodes = [];
@@ -1034,6 +1139,12 @@ describe("NodeRegistry", function () {
       await gas.record("blacklist add", await as(ctx.blacklist, ctx.timelock).add(keccak256(toUtf8Bytes("blob"))));
       const view = await registry.isActive.estimateGas(approveAndRegister.node.address);
       gas.set("isActive (estimate, incl. 21k)", view);
+      // After a curve change isActive computes the curve until the requirement is refreshed.
+      await as(ctx.params, ctx.timelock).setBondCurve(USDC, 99n * 10n ** 16n, MIN_BOND_DEFAULT);
+      await time.increase(GRACE);
+      gas.set("isActive after a curve change (estimate, incl. 21k)", await registry.isActive.estimateGas(approveAndRegister.node.address));
+      await gas.record("refresh required bond", await as(registry, ctx.other).refreshRequiredBond(approveAndRegister.nodeId));
+      gas.set("isActive after the refresh (estimate, incl. 21k)", await registry.isActive.estimateGas(approveAndRegister.node.address));
       gas.check();
     });
   });

@@ -14,7 +14,7 @@ const E18 = 10n ** 18n;
 /** Every parameter of DESIGN.md section 3 with its default and hard bounds. */
 const TABLE = [
   { name: "bondK", value: 1n * USDC, min: 10_000n, max: 1_000n * USDC },
-  { name: "bondAlpha", value: 12n * 10n ** 17n, min: E18, max: 2n * E18 },
+  { name: "bondAlpha", value: E18, min: 8n * 10n ** 17n, max: E18 },
   { name: "minBond", value: 100n * USDC, min: 10n * USDC, max: 100_000n * USDC },
   { name: "unbondingPeriod", value: 14n * 86400n, min: 7n * 86400n, max: 60n * 86400n },
   { name: "disputeWindow", value: 86400n, min: 43200n, max: 7n * 86400n },
@@ -115,43 +115,69 @@ describe("ProtocolParams (through Governor → Timelock)", function () {
       expect(await ctx.params.complianceWindow()).to.equal(36n * 3600n);
     });
 
-    it("moves alpha by at most 0.05 per change", async () => {
-      const { execute } = await proposeAndQueue(ctx, [setParam("bondAlpha", 125n * 10n ** 16n + 1n)]);
+    it("moves alpha by at most 0.05 per change, on a 0.01 grid, never above 1", async () => {
+      const { execute } = await proposeAndQueue(ctx, [setParam("bondAlpha", 94n * 10n ** 16n)]);
       await expect(execute())
         .to.be.revertedWithCustomError(ctx.params, "ProtocolParamsStepTooLarge")
-        .withArgs(key("bondAlpha"), 12n * 10n ** 17n, 125n * 10n ** 16n + 1n, 5n * 10n ** 16n);
-      // +0.05 is the per-change cap, but at 100,000 Mbps it would move the bond by +78 %: the curve
-      // limit binds first. +0.03 (+41 % at 100,000 Mbps) passes both.
-      const { execute: curveTooSteep } = await proposeAndQueue(ctx, [setParam("bondAlpha", 125n * 10n ** 16n)]);
-      await expect(curveTooSteep()).to.be.revertedWithCustomError(ctx.params, "ProtocolParamsCurveStepTooLarge");
-      await passProposal(ctx, [setParam("bondAlpha", 123n * 10n ** 16n)]);
-      expect(await ctx.params.bondAlpha()).to.equal(123n * 10n ** 16n);
+        .withArgs(key("bondAlpha"), E18, 94n * 10n ** 16n, 5n * 10n ** 16n);
+      const { execute: offGrid } = await proposeAndQueue(ctx, [setParam("bondAlpha", 955n * 10n ** 15n)]);
+      await expect(offGrid())
+        .to.be.revertedWithCustomError(ctx.params, "ProtocolParamsOffGrid")
+        .withArgs(key("bondAlpha"), 955n * 10n ** 15n, 10n ** 16n);
+      // −0.05 moves the power term at 1,000,000 Mbps by 1,000,000^−0.05 ≈ −49.9 %: inside the curve limit.
+      await passProposal(ctx, [setParam("bondAlpha", 95n * 10n ** 16n)]);
+      expect(await ctx.params.bondAlpha()).to.equal(95n * 10n ** 16n);
     });
 
-    it("reverts a single proposal that raises k and alpha together beyond the curve limit", async () => {
-      // k +30 % alone is allowed, alpha +0.03 alone is allowed;
-      // together they move the bond at 100,000 Mbps by 1.3 × 100000^0.03 ≈ +84 %.
+    it("reverts a single proposal that lowers k and alpha together beyond the curve limit", async () => {
+      // k −30 % alone is allowed, alpha −0.03 alone is allowed;
+      // together they move the bond at 1,000,000 Mbps by 0.7 × 1,000,000^−0.03 ≈ −54 %.
       const soon = BigInt(await networkHelpers.time.latest()) + 100n;
-      await ctx.params.validateChange(key("bondK"), 1_300_000n, soon);
-      await ctx.params.validateChange(key("bondAlpha"), 123n * 10n ** 16n, soon);
-      const { execute } = await proposeAndQueue(ctx, [setParam("bondK", 1_300_000n), setParam("bondAlpha", 123n * 10n ** 16n)]);
+      await ctx.params.validateChange(key("bondK"), 700_000n, soon);
+      await ctx.params.validateChange(key("bondAlpha"), 97n * 10n ** 16n, soon);
+      const { execute } = await proposeAndQueue(ctx, [setParam("bondK", 700_000n), setParam("bondAlpha", 97n * 10n ** 16n)]);
       await expect(execute()).to.be.revertedWithCustomError(ctx.params, "ProtocolParamsCurveStepTooLarge");
       const { execute: viaCurve } = await proposeAndQueue(ctx, [
-        call(ctx.params, "setBondCurve", [1_300_000n, 123n * 10n ** 16n, 100n * USDC]),
+        call(ctx.params, "setBondCurve", [700_000n, 97n * 10n ** 16n, 100n * USDC]),
       ]);
       await expect(viaCurve()).to.be.revertedWithCustomError(ctx.params, "ProtocolParamsCurveStepTooLarge");
       expect(await ctx.params.bondK()).to.equal(USDC);
     });
 
-    it("refuses a curve under which splitting one 1,000 Mbps node into 100 nodes of 10 Mbps is cheaper", async () => {
-      // Default: 100 × max(100 USDC, 10^1.2 USDC) = 10,000 USDC ≥ 1,000^1.2 ≈ 3,981 USDC.
-      // minBond 100 → 50 USDC (a valid 50 % step): 100 × 50 = 5,000 ≥ 3,981 still holds.
-      await passProposal(ctx, [setParam("minBond", 50n * USDC)]);
+    it("sybil split: no curve governance can set lets 22 nodes of 46 Mbps bond less than one node of 1,000 Mbps", async () => {
+      // The attack at the old defaults (alpha 1.2): 22 × 100 USDC = 2,200 USDC against 3,981 USDC.
+      // Today: 22 × 100 = 2,200 USDC against 1,000 USDC, and alpha above 1 (where splits pay) is refused.
+      const whole = await ctx.params.requiredBond(1_000n);
+      const split = 22n * (await ctx.params.requiredBond(46n));
+      expect(whole).to.equal(1_000n * USDC);
+      expect(split).to.equal(2_200n * USDC);
+      expect(await ctx.params.MAX_BOND_ALPHA()).to.equal(E18);
+      const { execute } = await proposeAndQueue(ctx, [setParam("bondAlpha", 101n * 10n ** 16n)]);
+      await expect(execute())
+        .to.be.revertedWithCustomError(ctx.params, "ProtocolParamsAboveMaximum")
+        .withArgs(key("bondAlpha"), 101n * 10n ** 16n, E18);
+      const { execute: viaCurve } = await proposeAndQueue(ctx, [call(ctx.params, "setBondCurve", [USDC, 105n * 10n ** 16n, 100n * USDC])]);
+      await expect(viaCurve()).to.be.revertedWithCustomError(ctx.params, "ProtocolParamsAboveMaximum");
+      // The property over every curve and split: test/contracts/BondCurve.test.ts.
+    });
+
+    it("curve limit between the check points: a change that moves the bond +68 % at 1,000,000 Mbps is refused", async () => {
+      await passProposal(ctx, [setParam("bondAlpha", 95n * 10n ** 16n)]);
       await networkHelpers.time.increase(15 * DAY);
-      // 50 → 30 USDC: 3,000 < 3,981, splitting would pay.
-      const { execute } = await proposeAndQueue(ctx, [setParam("minBond", 30n * USDC)]);
-      await expect(execute()).to.be.revertedWithCustomError(ctx.params, "ProtocolParamsSplitCheaper");
-      expect(await ctx.params.minBond()).to.equal(50n * USDC);
+      // From (k 1 USDC, alpha 0.95) to (k 0.84 USDC, alpha 1): within ±50 % at 10, 1,000 and 100,000 Mbps
+      // (the old check points: +0 %, +19 %, +49 %) but +68 % at 1,000,000 Mbps.
+      const next = (mbps: bigint) => (840_000n * mbps > 100n * USDC ? 840_000n * mbps : 100n * USDC);
+      for (const mbps of [10n, 1_000n, 100_000n]) {
+        const before = await ctx.params.requiredBond(mbps);
+        expect(next(mbps) * 2n <= before * 3n && next(mbps) * 2n >= before, `${mbps} Mbps`).to.equal(true);
+      }
+      const before = await ctx.params.requiredBond(1_000_000n);
+      expect((next(1_000_000n) * 100n) / before).to.equal(167n);
+      const { execute } = await proposeAndQueue(ctx, [call(ctx.params, "setBondCurve", [840_000n, E18, 100n * USDC])]);
+      await expect(execute())
+        .to.be.revertedWithCustomError(ctx.params, "ProtocolParamsCurveStepTooLarge")
+        .withArgs(1_000_000n, before, 840_000n * 1_000_000n);
+      expect(await ctx.params.bondK()).to.equal(USDC);
     });
 
     it("binds a raised curve to already-registered nodes only after the grace period", async () => {
@@ -163,8 +189,9 @@ describe("ProtocolParams (through Governor → Timelock)", function () {
       expect(await ctx.params.requiredBondFor(1000n, registeredAt)).to.equal(before);
       const [, changedAt, bindsAt] = await ctx.params.previousBondCurve();
       expect(bindsAt).to.equal(changedAt + 14n * 86400n);
-      // A node registered after the change is bound at once.
-      expect(await ctx.params.requiredBondFor(1000n, changedAt)).to.equal(raised);
+      // A node registered after the change is bound at once; one registered in its block is not.
+      expect(await ctx.params.requiredBondFor(1000n, changedAt + 1n)).to.equal(raised);
+      expect(await ctx.params.requiredBondFor(1000n, changedAt)).to.equal(before);
       await networkHelpers.time.increaseTo(bindsAt - 1n);
       expect(await ctx.params.requiredBondFor(1000n, registeredAt)).to.equal(before);
       await networkHelpers.time.increaseTo(bindsAt);
@@ -215,7 +242,7 @@ describe("ProtocolParams (through Governor → Timelock)", function () {
       await expect(ctx.params.validateChange(key("disputeWindow"), 8n * 86400n, now))
         .to.be.revertedWithCustomError(ctx.params, "ProtocolParamsAboveMaximum");
       await expect(ctx.params.validateChange(key("unbondingPeriod"), 7n * 86400n, now)).to.not.be.revert(connection.ethers);
-      await expect(ctx.params.validateChange(key("bondAlpha"), 2n * E18, now))
+      await expect(ctx.params.validateChange(key("bondAlpha"), 9n * 10n ** 17n, now))
         .to.be.revertedWithCustomError(ctx.params, "ProtocolParamsStepTooLarge");
     });
   });
@@ -244,7 +271,7 @@ describe("ProtocolParams (through Governor → Timelock)", function () {
       const asTimelock = ctx.params.connect(await ethers.getSigner(timelockAddress));
       await gas.record("params.setParameter(disputeWindow)", await asTimelock.setParameter(key("disputeWindow"), 36n * 3600n));
       await gas.record("params.setParameter(protocolFeeBps)", await asTimelock.setParameter(key("protocolFeeBps"), 600n));
-      await gas.record("params.setBondCurve(k, alpha, minBond)", await asTimelock.setBondCurve(1_100_000n, 121n * 10n ** 16n, 110n * USDC));
+      await gas.record("params.setBondCurve(k, alpha, minBond)", await asTimelock.setBondCurve(1_100_000n, 99n * 10n ** 16n, 110n * USDC));
       await networkHelpers.stopImpersonatingAccount(timelockAddress);
       const { governor, voters } = ctx;
       const action = setParam("evidenceMaxAge", 4n * 86400n);
