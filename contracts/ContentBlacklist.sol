@@ -7,7 +7,9 @@ import {IProtocolParams} from "./interfaces/IProtocolParams.sol";
 /// @title ContentBlacklist
 /// @notice Blob takedowns with a compliance window. Written by the timelock (a full vote) and by
 /// compliance-role holders that only the timelock appoints (fast takedowns, still accountable:
-/// every write names its author in the event and the DAO can revoke the role).
+/// every write names its author in the event and the DAO can revoke the role). An entry the DAO
+/// listed (or confirmed) is the DAO's: only the timelock removes it. Listing a listed blob changes
+/// nothing but the owner, so nobody can move an entry's effective time or make a DAO batch revert.
 contract ContentBlacklist is IContentBlacklist {
     /// @notice Source of the compliance window.
     IProtocolParams public immutable PARAMS;
@@ -41,11 +43,24 @@ contract ContentBlacklist is IContentBlacklist {
     /// @inheritdoc IContentBlacklist
     function add(bytes32 blobKey) external onlyWriter returns (uint64 entryId) {
         uint64 latest = _latest[blobKey];
-        if (_entries[latest].listed) revert ContentBlacklistAlreadyListed(blobKey, latest);
+        Entry storage current = _entries[latest];
+        if (current.listed) {
+            // Keep the entry and its earlier effective time; the DAO's vote makes it the DAO's.
+            if (msg.sender == TIMELOCK && !current.byTimelock) {
+                current.byTimelock = true;
+                emit BlobListingConfirmed(blobKey, latest);
+            }
+            return latest;
+        }
         entryId = ++_entryCount;
         uint64 effectiveAt = uint64(block.timestamp + PARAMS.complianceWindow());
-        _entries[entryId] =
-            Entry({entryId: entryId, addedAt: uint64(block.timestamp), effectiveAt: effectiveAt, listed: true});
+        _entries[entryId] = Entry({
+            entryId: entryId,
+            addedAt: uint64(block.timestamp),
+            effectiveAt: effectiveAt,
+            listed: true,
+            byTimelock: msg.sender == TIMELOCK
+        });
         _keyOfEntry[entryId] = blobKey;
         _latest[blobKey] = entryId;
         emit BlobBlacklisted(blobKey, entryId, effectiveAt, msg.sender);
@@ -55,6 +70,7 @@ contract ContentBlacklist is IContentBlacklist {
     function remove(bytes32 blobKey) external onlyWriter {
         Entry storage entry = _entries[_latest[blobKey]];
         if (!entry.listed) revert ContentBlacklistNotListed(blobKey);
+        if (entry.byTimelock && msg.sender != TIMELOCK) revert ContentBlacklistDaoEntry(blobKey, entry.entryId);
         entry.listed = false;
         emit BlobUnblacklisted(blobKey, entry.entryId, msg.sender);
     }

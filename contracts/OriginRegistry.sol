@@ -84,13 +84,14 @@ contract OriginRegistry is IOriginRegistry, EIP712 {
     function isValidContentSigner(uint256 nodeId, uint64 epoch, address signer) public view returns (bool) {
         Origin storage origin = _origins[nodeId];
         if (!origin.recognized || epoch < origin.firstValidEpoch || epoch > origin.currentEpoch) return false;
+        if (!_nodeRegistered(nodeId)) return false;
         EpochKey storage key = _epochs[nodeId][epoch];
         return !key.revoked && signer != address(0) && key.contentKey == signer;
     }
 
     /// @inheritdoc IOriginRegistry
     function isRecognized(uint256 nodeId) external view returns (bool) {
-        return _origins[nodeId].recognized;
+        return _origins[nodeId].recognized && _nodeRegistered(nodeId);
     }
 
     /// @inheritdoc IOriginRegistry
@@ -121,6 +122,12 @@ contract OriginRegistry is IOriginRegistry, EIP712 {
     /// @inheritdoc IOriginRegistry
     function isValidContentRecord(ContentRecord calldata record, bytes calldata signature) external view returns (bool) {
         return isValidContentSigner(record.origin, record.epoch, contentRecordSigner(record, signature));
+    }
+
+    /// @dev A node that deregistered (exiting or withdrawn) is no origin any more, whatever the DAO
+    /// recognised: its operator has left and its bond no longer answers for it.
+    function _nodeRegistered(uint256 nodeId) private view returns (bool) {
+        return REGISTRY.getNode(nodeId).status == INodeRegistry.NodeStatus.Registered;
     }
 
     function _newEpoch(uint256 nodeId, Origin storage origin, address contentKey) private returns (uint64 epoch) {

@@ -27,6 +27,8 @@ contract CdnGovernor is
     error CdnGovernorSettingOutOfBounds(bytes32 setting, uint256 value, uint256 min, uint256 max);
     /// @notice `setting` names no bounded governance setting.
     error CdnGovernorUnknownSetting(bytes32 setting);
+    /// @notice The governor's timelock is fixed at deployment; no proposal can swap it.
+    error CdnGovernorTimelockImmutable();
 
     constructor(
         IVotes token,
@@ -54,6 +56,12 @@ contract CdnGovernor is
             return (GovernanceBounds.MIN_QUORUM_NUMERATOR, GovernanceBounds.MAX_QUORUM_NUMERATOR);
         }
         revert CdnGovernorUnknownSetting(setting);
+    }
+
+    /// @notice Always reverts: a proposal could otherwise install a timelock with no delay (or one
+    /// it controls) and skip the delay every holder relies on.
+    function updateTimelock(TimelockController) external pure override {
+        revert CdnGovernorTimelockImmutable();
     }
 
     function _setVotingDelay(uint48 value) internal override {

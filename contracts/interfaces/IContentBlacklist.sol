@@ -14,10 +14,14 @@ interface IContentBlacklist {
         uint64 addedAt;
         uint64 effectiveAt;
         bool listed; // false once removed
+        bool byTimelock; // listed or confirmed by the DAO: only the timelock removes it
     }
 
     /// @notice Key `blobKey` was listed as entry `entryId` by `by`, binding from `effectiveAt`.
     event BlobBlacklisted(bytes32 indexed blobKey, uint64 indexed entryId, uint64 effectiveAt, address indexed by);
+    /// @notice The timelock listed `blobKey` while compliance entry `entryId` already listed it: the
+    /// entry (and its effective time) stays, and it is now the DAO's.
+    event BlobListingConfirmed(bytes32 indexed blobKey, uint64 indexed entryId);
     /// @notice Entry `entryId` (key `blobKey`) was removed by `by`.
     event BlobUnblacklisted(bytes32 indexed blobKey, uint64 indexed entryId, address indexed by);
     /// @notice The timelock granted the compliance role to `account`.
@@ -29,8 +33,8 @@ interface IContentBlacklist {
     error ContentBlacklistUnauthorized(address caller);
     /// @notice `caller` is not the timelock.
     error ContentBlacklistNotTimelock(address caller);
-    /// @notice `blobKey` is already listed as entry `entryId`.
-    error ContentBlacklistAlreadyListed(bytes32 blobKey, uint64 entryId);
+    /// @notice Entry `entryId` of `blobKey` was listed or confirmed by the DAO; only the timelock removes it.
+    error ContentBlacklistDaoEntry(bytes32 blobKey, uint64 entryId);
     /// @notice `blobKey` is not listed.
     error ContentBlacklistNotListed(bytes32 blobKey);
     /// @notice `account` already has (grant) or lacks (revoke) the compliance role.
@@ -38,10 +42,13 @@ interface IContentBlacklist {
     /// @notice An address argument must not be zero.
     error ContentBlacklistZeroAddress();
 
-    /// @notice Lists `blobKey` (= keccak256(blobId)) as a new entry effective after the compliance window.
+    /// @notice Lists `blobKey` (= keccak256(blobId)) as a new entry effective after the compliance
+    /// window. If it is already listed, returns that entry and keeps its effective time (when the
+    /// timelock calls, the entry becomes the DAO's).
     function add(bytes32 blobKey) external returns (uint64 entryId);
 
-    /// @notice Unlists `blobKey`; the entry record stays (listed = false).
+    /// @notice Unlists `blobKey`; the entry record stays (listed = false). A compliance-role holder
+    /// cannot remove an entry the DAO listed or confirmed.
     function remove(bytes32 blobKey) external;
 
     /// @notice Timelock only: lets `account` add and remove entries.

@@ -65,11 +65,13 @@ interface IOriginRegistry {
     function revokeEpoch(uint256 nodeId, uint64 epoch) external;
 
     /// @notice Whether a content record by origin `nodeId`, epoch `epoch`, signed by `signer`, is
-    /// acceptable now: the origin is recognized, the epoch is its current one or an unrevoked older
-    /// one, and `signer` is that epoch's content key.
+    /// acceptable now: the origin is recognized and its node still registered (not exiting or
+    /// withdrawn), the epoch is its current one or an unrevoked older one, and `signer` is that
+    /// epoch's content key.
     function isValidContentSigner(uint256 nodeId, uint64 epoch, address signer) external view returns (bool);
 
-    /// @notice Whether `nodeId` is a recognized origin.
+    /// @notice Whether `nodeId` is a recognized origin: recognized by the DAO and its node still
+    /// registered (deregistering ends origin status; `originOf` keeps the DAO's record).
     function isRecognized(uint256 nodeId) external view returns (bool);
 
     /// @notice The state of origin `nodeId`.

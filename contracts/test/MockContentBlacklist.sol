@@ -16,7 +16,8 @@ contract MockContentBlacklist {
             entryId: entryId,
             addedAt: uint64(block.timestamp),
             effectiveAt: uint64(block.timestamp) + complianceWindow,
-            listed: true
+            listed: true,
+            byTimelock: true
         });
     }
 

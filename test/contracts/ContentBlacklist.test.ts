@@ -81,12 +81,15 @@ describe("ContentBlacklist", function () {
       expect((await bl.entryOf(second)).effectiveAt).to.equal(BigInt((await tx.getBlock())!.timestamp) + (2n * DAY / 3n) * 2n);
     });
 
-    it("refuses a key that is already listed, and strangers", async () => {
+    it("adding a listed key changes nothing (same entry, same effective time); strangers are refused", async () => {
       const id = blob();
       await as(bl, ctx.timelock).add(keyOf(id));
-      await expect(as(bl, ctx.timelock).add(keyOf(id)))
-        .to.be.revertedWithCustomError(bl, "ContentBlacklistAlreadyListed")
-        .withArgs(keyOf(id), 1n);
+      const first = await bl.entryOf(id);
+      await time.increase(3600);
+      expect(await as(bl, ctx.timelock).add.staticCall(keyOf(id))).to.equal(1n);
+      await expect(as(bl, ctx.timelock).add(keyOf(id))).to.not.emit(bl, "BlobBlacklisted");
+      expect(await bl.entryOf(id)).to.deep.equal(first);
+      expect(await bl.entryCount()).to.equal(1n);
       await expect(as(bl, ctx.other).add(keyOf(blob())))
         .to.be.revertedWithCustomError(bl, "ContentBlacklistUnauthorized")
         .withArgs(ctx.other.address);
@@ -175,6 +178,46 @@ describe("ContentBlacklist", function () {
       await expect(as(bl, ctx.timelock).revokeComplianceRole(ctx.compliance.address))
         .to.be.revertedWithCustomError(bl, "ContentBlacklistRoleUnchanged")
         .withArgs(ctx.compliance.address, false);
+    });
+  });
+
+  describe("compliance role games", () => {
+    beforeEach(async () => {
+      await as(bl, ctx.timelock).grantComplianceRole(ctx.compliance.address);
+    });
+
+    it("compliance role games: a holder cannot remove (to re-add with a later effective time) an entry the DAO listed", async () => {
+      const id = blob();
+      await as(bl, ctx.timelock).add(keyOf(id));
+      const daoEntry = await bl.entryOf(id);
+      expect(daoEntry.byTimelock).to.equal(true);
+      await expect(as(bl, ctx.compliance).remove(keyOf(id)))
+        .to.be.revertedWithCustomError(bl, "ContentBlacklistDaoEntry")
+        .withArgs(keyOf(id), daoEntry.entryId);
+      // a re-add by the holder is a no-op: the DAO's entry and its effective time stay
+      await as(bl, ctx.compliance).add(keyOf(id));
+      expect(await bl.entryOf(id)).to.deep.equal(daoEntry);
+      // the DAO itself still removes its entry
+      await expect(as(bl, ctx.timelock).remove(keyOf(id))).to.emit(bl, "BlobUnblacklisted");
+    });
+
+    it("compliance role games: a DAO listing of a blob the role listed first keeps the earlier effective time and makes it the DAO's", async () => {
+      const id = blob();
+      await as(bl, ctx.compliance).add(keyOf(id));
+      const early = await bl.entryOf(id);
+      expect(early.byTimelock).to.equal(false);
+      await time.increase(3600);
+      await expect(as(bl, ctx.timelock).add(keyOf(id))).to.emit(bl, "BlobListingConfirmed").withArgs(keyOf(id), early.entryId);
+      const confirmed = await bl.entryOf(id);
+      expect(confirmed.entryId).to.equal(early.entryId);
+      expect(confirmed.effectiveAt).to.equal(early.effectiveAt);
+      expect(confirmed.byTimelock).to.equal(true);
+      await expect(as(bl, ctx.compliance).remove(keyOf(id))).to.be.revertedWithCustomError(bl, "ContentBlacklistDaoEntry");
+      // the role keeps full control of its own entries
+      const own = blob();
+      await as(bl, ctx.compliance).add(keyOf(own));
+      await as(bl, ctx.compliance).remove(keyOf(own));
+      expect(await bl.isBlacklisted(own)).to.equal(false);
     });
   });
 

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { network } from "hardhat";
-import { ZeroAddress } from "ethers";
+import { ZeroAddress, id, keccak256 } from "ethers";
 import { call, deployGovernance, passProposal, proposeAndQueue, ROLES, type GovernanceContext } from "../helpers/governance.js";
 
 const connection = await network.create();
@@ -81,6 +81,37 @@ describe("Governance (CdnToken, CdnGovernor, CdnTimelock)", function () {
         .withArgs(ethers.encodeBytes32String("votingPeriod"), 5n, 1800n, 1_296_000n);
       await prod.ethers.deployContract("CdnGovernor", [token, timelock, 1n, 1800n, 0n, 4n]);
       await prod.close();
+    });
+  });
+
+  describe("attacks on the DAO's wiring and batches", () => {
+    it("governor swaps its timelock: a proposal installing a 1-second timelock its proposer controls reverts; the wiring stays", async () => {
+      const [proposer] = ctx.voters;
+      const rogue = await ethers.deployContract("CdnTimelock", [1n, [await proposer.getAddress()], [ZeroAddress], ZeroAddress]);
+      const target = await rogue.getAddress();
+      const { execute } = await proposeAndQueue(ctx, [call(ctx.governor, "updateTimelock", [target])]);
+      await expect(execute()).to.be.revertedWithCustomError(ctx.governor, "CdnGovernorTimelockImmutable");
+      expect(await ctx.governor.timelock()).to.equal(await ctx.timelock.getAddress());
+      await expect(ctx.governor.connect(ctx.deployer).updateTimelock(target)).to.be.revertedWithCustomError(
+        ctx.governor,
+        "CdnGovernorTimelockImmutable",
+      );
+    });
+
+    it("compliance role games: listing one of a queued DAO batch's blobs first does not make the batch revert", async () => {
+      const [holder] = ctx.voters;
+      await passProposal(ctx, [call(ctx.blacklist, "grantComplianceRole", [await holder.getAddress()])]);
+      const [a, b] = [id("blob a"), id("blob b")].map((blobId) => ({ blobId, key: keccak256(blobId) }));
+      const { execute } = await proposeAndQueue(ctx, [call(ctx.blacklist, "add", [a.key]), call(ctx.blacklist, "add", [b.key])]);
+      await ctx.blacklist.connect(holder).add(a.key); // front-runs the execution
+      const early = await ctx.blacklist.entryOf(a.blobId);
+      await execute();
+      const after = await ctx.blacklist.entryOf(a.blobId);
+      expect(after.entryId).to.equal(early.entryId);
+      expect(after.effectiveAt).to.equal(early.effectiveAt);
+      expect(after.byTimelock).to.equal(true);
+      expect((await ctx.blacklist.entryOf(b.blobId)).listed).to.equal(true);
+      await expect(ctx.blacklist.connect(holder).remove(a.key)).to.be.revertedWithCustomError(ctx.blacklist, "ContentBlacklistDaoEntry");
     });
   });
 

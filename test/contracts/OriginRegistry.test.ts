@@ -113,6 +113,26 @@ describe("OriginRegistry", function () {
     });
   });
 
+  describe("withdrawn origin", () => {
+    it("withdrawn origin: deregistering ends origin status and voids its content signatures", async () => {
+      const k = key();
+      await as(origins, ctx.timelock).recognize(nodeId, k.address);
+      const { value, signature } = await record(k, 1n);
+      expect(await origins.isRecognized(nodeId)).to.equal(true);
+      expect(await origins.isValidContentRecord(value, signature)).to.equal(true);
+      await as(ctx.registry, ctx.operator).deregister(nodeId); // exiting
+      expect(await origins.isRecognized(nodeId)).to.equal(false);
+      expect(await origins.isValidContentSigner(nodeId, 1n, k.address)).to.equal(false);
+      expect(await origins.isValidContentRecord(value, signature)).to.equal(false);
+      await time.increase(14 * 86_400);
+      await as(ctx.registry, ctx.operator).withdraw(nodeId); // withdrawn
+      expect(await origins.isRecognized(nodeId)).to.equal(false);
+      expect(await origins.isValidContentRecord(value, signature)).to.equal(false);
+      // the DAO's record stays as it was voted
+      expect((await origins.originOf(nodeId)).recognized).to.equal(true);
+    });
+  });
+
   describe("content key rotation (origin operator)", () => {
     it("starts a new epoch; older unrevoked epochs stay valid", async () => {
       const k1 = key();
