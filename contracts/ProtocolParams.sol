@@ -62,9 +62,11 @@ contract ProtocolParams is IProtocolParams {
     /// @notice Slashing commit–reveal window: 1 hour … 3 days.
     uint256 public constant MIN_REVEAL_WINDOW = 1 hours;
     uint256 public constant MAX_REVEAL_WINDOW = 3 days;
-    /// @notice Protocol fee to the treasury: 0 … 20 % (hard cap), basis points.
+    /// @notice Protocol fee to the treasury: 0 … 20 % (hard cap), basis points; one change moves it by
+    /// at least 1 % so that it can leave 0.
     uint256 public constant MIN_PROTOCOL_FEE_BPS = 0;
     uint256 public constant MAX_PROTOCOL_FEE_BPS = 2_000;
+    uint256 public constant PROTOCOL_FEE_MIN_STEP_BPS = 100;
     /// @notice Operator revenue share floor: 80 %, a separate constant checked on its own.
     uint256 public constant OPERATOR_SHARE_FLOOR_BPS = 8_000;
     /// @notice Minimum channel deposit: 0.1 … 100 USDC.
@@ -73,9 +75,11 @@ contract ProtocolParams is IProtocolParams {
     /// @notice Blacklist slash share of the bond: 5 … 50 %, basis points.
     uint256 public constant MIN_SLASH_BPS = 500;
     uint256 public constant MAX_SLASH_BPS = 5_000;
-    /// @notice Slasher reward share of a slash: 0 … 50 %, basis points.
+    /// @notice Slasher reward share of a slash: 0 … 50 %, basis points; one change moves it by at least
+    /// 5 % so that it can leave 0.
     uint256 public constant MIN_SLASHER_REWARD_BPS = 0;
     uint256 public constant MAX_SLASHER_REWARD_BPS = 5_000;
+    uint256 public constant SLASHER_REWARD_MIN_STEP_BPS = 500;
 
     // ---- rate limits ----
     /// @notice One change per parameter per cooldown.
@@ -349,15 +353,13 @@ contract ProtocolParams is IProtocolParams {
         }
     }
 
-    /// @dev Largest move in one change: alpha by a fixed step; others by half the current value,
-    /// or a hard minimum step so that small (or zero) values can still move.
+    /// @dev Largest move in one change: alpha by its fixed step; others by half the current value,
+    /// or their hard minimum step so that small (or zero) values can still move.
     function _maxStep(bytes32 key, uint256 current) private pure returns (uint256) {
-        if (key == BOND_ALPHA) return MAX_ALPHA_STEP;
-        uint256 minStep;
-        if (key == PROTOCOL_FEE_BPS) minStep = 100; // 1 %
-        else if (key == SLASHER_REWARD_BPS) minStep = 500; // 5 %
+        (,, uint256 step) = _row(key);
+        if (key == BOND_ALPHA) return step;
         uint256 half = current / 2;
-        return half > minStep ? half : minStep;
+        return half > step ? half : step;
     }
 
     function _isCurveKey(bytes32 key) private pure returns (bool) {
@@ -382,18 +384,25 @@ contract ProtocolParams is IProtocolParams {
     }
 
     function _bounds(bytes32 key) private pure returns (uint256 min, uint256 max) {
-        if (key == BOND_K) return (MIN_BOND_K, MAX_BOND_K);
-        if (key == BOND_ALPHA) return (MIN_BOND_ALPHA, MAX_BOND_ALPHA);
-        if (key == MIN_BOND) return (MIN_MIN_BOND, MAX_MIN_BOND);
-        if (key == UNBONDING_PERIOD) return (MIN_UNBONDING_PERIOD, MAX_UNBONDING_PERIOD);
-        if (key == DISPUTE_WINDOW) return (MIN_DISPUTE_WINDOW, MAX_DISPUTE_WINDOW);
-        if (key == COMPLIANCE_WINDOW) return (MIN_COMPLIANCE_WINDOW, MAX_COMPLIANCE_WINDOW);
-        if (key == EVIDENCE_MAX_AGE) return (MIN_EVIDENCE_MAX_AGE, MAX_EVIDENCE_MAX_AGE);
-        if (key == REVEAL_WINDOW) return (MIN_REVEAL_WINDOW, MAX_REVEAL_WINDOW);
-        if (key == PROTOCOL_FEE_BPS) return (MIN_PROTOCOL_FEE_BPS, MAX_PROTOCOL_FEE_BPS);
-        if (key == MIN_CHANNEL_DEPOSIT) return (MIN_MIN_CHANNEL_DEPOSIT, MAX_MIN_CHANNEL_DEPOSIT);
-        if (key == SLASH_BPS) return (MIN_SLASH_BPS, MAX_SLASH_BPS);
-        if (key == SLASHER_REWARD_BPS) return (MIN_SLASHER_REWARD_BPS, MAX_SLASHER_REWARD_BPS);
+        (min, max,) = _row(key);
+    }
+
+    /// @dev One row per parameter: hard minimum, hard maximum and minimum step (for alpha: its fixed
+    /// step), in the parameter's unit (USDC base units, seconds, basis points, or 1e18 fixed point).
+    // prettier-ignore
+    function _row(bytes32 key) private pure returns (uint256 min, uint256 max, uint256 step) {
+        if (key == BOND_K)              return (MIN_BOND_K,              MAX_BOND_K,              0);
+        if (key == BOND_ALPHA)          return (MIN_BOND_ALPHA,          MAX_BOND_ALPHA,          MAX_ALPHA_STEP);
+        if (key == MIN_BOND)            return (MIN_MIN_BOND,            MAX_MIN_BOND,            0);
+        if (key == UNBONDING_PERIOD)    return (MIN_UNBONDING_PERIOD,    MAX_UNBONDING_PERIOD,    0);
+        if (key == DISPUTE_WINDOW)      return (MIN_DISPUTE_WINDOW,      MAX_DISPUTE_WINDOW,      0);
+        if (key == COMPLIANCE_WINDOW)   return (MIN_COMPLIANCE_WINDOW,   MAX_COMPLIANCE_WINDOW,   0);
+        if (key == EVIDENCE_MAX_AGE)    return (MIN_EVIDENCE_MAX_AGE,    MAX_EVIDENCE_MAX_AGE,    0);
+        if (key == REVEAL_WINDOW)       return (MIN_REVEAL_WINDOW,       MAX_REVEAL_WINDOW,       0);
+        if (key == PROTOCOL_FEE_BPS)    return (MIN_PROTOCOL_FEE_BPS,    MAX_PROTOCOL_FEE_BPS,    PROTOCOL_FEE_MIN_STEP_BPS);
+        if (key == MIN_CHANNEL_DEPOSIT) return (MIN_MIN_CHANNEL_DEPOSIT, MAX_MIN_CHANNEL_DEPOSIT, 0);
+        if (key == SLASH_BPS)           return (MIN_SLASH_BPS,           MAX_SLASH_BPS,           0);
+        if (key == SLASHER_REWARD_BPS)  return (MIN_SLASHER_REWARD_BPS,  MAX_SLASHER_REWARD_BPS,  SLASHER_REWARD_MIN_STEP_BPS);
         revert ProtocolParamsUnknownKey(key);
     }
 }

@@ -86,16 +86,28 @@ interface IProtocolParams {
     /// curve binds existing nodes only after the grace period; a lowered one applies at once.
     function requiredBondFor(uint256 mbps, uint64 registeredAt) external view returns (uint256);
 
+    /// @notice Bond curve factor k, USDC base units per Mbps^alpha.
     function bondK() external view returns (uint256);
+    /// @notice Bond curve exponent alpha, 1e18 fixed point (1e18 = linear).
     function bondAlpha() external view returns (uint256);
+    /// @notice Minimum bond of any node, USDC base units.
     function minBond() external view returns (uint256);
+    /// @notice Time from deregistering or unbonding to withdrawal, seconds.
     function unbondingPeriod() external view returns (uint256);
+    /// @notice Time the payee has to dispute a payer's close, seconds.
     function disputeWindow() external view returns (uint256);
+    /// @notice Time from a blacklist listing to its effective time, seconds.
     function complianceWindow() external view returns (uint256);
+    /// @notice Latest a serve commitment may be after its channel's opening to count as evidence, seconds.
     function evidenceMaxAge() external view returns (uint256);
+    /// @notice Time after a slashing commitment within which it must be revealed, seconds.
     function revealWindow() external view returns (uint256);
+    /// @notice Protocol fee on every payout, basis points.
     function protocolFeeBps() external view returns (uint256);
+    /// @notice Smallest deposit a channel opens with, USDC base units.
     function minChannelDeposit() external view returns (uint256);
+    /// @notice Share of a node's bond taken by one blacklist slash, basis points.
     function slashBps() external view returns (uint256);
+    /// @notice Share of a slash paid to the reporter, basis points.
     function slasherRewardBps() external view returns (uint256);
 }

@@ -94,9 +94,15 @@ describe("ProtocolParams (through Governor → Timelock)", function () {
       const { execute } = await proposeAndQueue(ctx, [setParam("protocolFeeBps", 101n)]);
       await expect(execute())
         .to.be.revertedWithCustomError(ctx.params, "ProtocolParamsStepTooLarge")
-        .withArgs(key("protocolFeeBps"), 0n, 101n, 100n);
+        .withArgs(key("protocolFeeBps"), 0n, 101n, await ctx.params.PROTOCOL_FEE_MIN_STEP_BPS());
       await passProposal(ctx, [setParam("protocolFeeBps", 100n)]);
       expect(await ctx.params.protocolFeeBps()).to.equal(100n);
+      // the named hard steps are what allParameters reports for values too small for ±50 %
+      const rows = await ctx.params.allParameters();
+      expect(rows.find((r) => r.key === key("slasherRewardBps"))!.maxStep).to.equal(2_500n);
+      expect(await ctx.params.SLASHER_REWARD_MIN_STEP_BPS()).to.equal(500n);
+      expect(await ctx.params.PROTOCOL_FEE_MIN_STEP_BPS()).to.equal(100n);
+      expect(rows.find((r) => r.key === key("protocolFeeBps"))!.maxStep).to.equal(100n);
     });
 
     it("allows one change per parameter per 7-day cooldown", async () => {
