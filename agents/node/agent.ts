@@ -6,14 +6,15 @@
  */
 import type { Libp2p } from "@libp2p/interface";
 import { Wallet, type Provider } from "ethers";
-import { chainTime, type Contracts } from "../chain/contracts.js";
+import { chainTime, readChannels, type Contracts } from "../chain/contracts.js";
 import { ChainFollower } from "../chain/follower.js";
 import { createHost } from "../runtime/host.js";
 import type { Identity } from "../runtime/keys.js";
 import { silentLogger, type Logger } from "../runtime/logger.js";
 import { AgentError } from "../runtime/errors.js";
 import { OriginBackend, type PublishedBlob } from "./backend.js";
-import { nodeChainView, type NodeChainView } from "./chain.js";
+import type { NodeChainView } from "./chain.js";
+import { ChainView, type ChainViewOptions } from "./chain-view.js";
 import { checkCreditConfig, DEFAULT_CREDIT, type CreditConfig } from "../protocol/credit.js";
 import { DEFAULT_EARNINGS, Earnings, type EarningsOptions } from "./earnings.js";
 import { fetchService, type FetchLimits, type FetchService } from "./fetch/index.js";
@@ -62,6 +63,8 @@ export interface NodeAgentOptions {
   mesh?: Partial<Omit<NodeMeshOptions, "region">>;
   /** Serve Prometheus metrics on 127.0.0.1:<port> (0 = any free port); undefined = no endpoint (the series are still kept). */
   metricsPort?: number;
+  /** The followed chain view of the fetch path (head poll every 1 s by default, staleness bound 60 s). */
+  chainView?: ChainViewOptions;
 }
 
 export interface NodeAgentDeps {
@@ -70,9 +73,13 @@ export interface NodeAgentDeps {
   contracts: Contracts;
   store: NodeStore;
   logger?: Logger;
+  /** What the fetch path reads from the chain (default: the followed ChainView). */
   chain?: NodeChainView;
   tamper?: (leafIndex: number, data: Uint8Array) => Uint8Array;
 }
+
+/** Full re-reads of the active set and the deny-set while the chain view follows their events (a safety net). */
+const EVENT_DRIVEN_REFRESH_MS = 10 * 60_000;
 
 export class NodeError extends AgentError {
   override readonly name = "NodeError";
@@ -88,6 +95,8 @@ export class NodeAgent {
   pricePerGiB = 0n;
   origin = { recognized: false, epoch: 0n };
   private follower: ChainFollower | undefined;
+  /** The followed view of what the fetch path checks (deny-set, channels, chain time). */
+  chainView: ChainView | undefined;
   private timer: NodeJS.Timeout | undefined;
   private readonly credit: CreditConfig;
   private pusher: WatchtowerPusher | undefined;
@@ -147,11 +156,14 @@ export class NodeAgent {
     await this.refresh();
     options.signal?.throwIfAborted();
     checkCreditConfig(this.credit, this.pricePerGiB);
-    const chain = this.deps.chain ?? nodeChainView(this.deps.contracts);
     const hooks = meshMetricsHooks(this.metrics);
     const loopback = this.options.mesh?.loopback ?? this.options.listen.some((a) => a.startsWith("/ip4/127."));
-    this.mesh = new NodeMesh({ ...(this.options.mesh ?? {}), region: this.region, loopback }, { contracts: this.deps.contracts, identity: this.deps.identity, logger: this.log, onProbeResult: hooks.onProbeResult, onValidation: hooks.onValidation });
+    // the chain view follows events: the active set and deny-set re-read on their events, with a slow full refresh as a safety net
+    const meshOptions = { activeSetRefreshMs: EVENT_DRIVEN_REFRESH_MS, blacklistRefreshMs: EVENT_DRIVEN_REFRESH_MS, ...(this.options.mesh ?? {}) };
+    this.mesh = new NodeMesh({ ...meshOptions, region: this.region, loopback }, { contracts: this.deps.contracts, identity: this.deps.identity, logger: this.log, onProbeResult: hooks.onProbeResult, onValidation: hooks.onValidation });
     await this.mesh.prepare(options);
+    this.chainView = await this.startChainView(this.mesh);
+    const chain = this.deps.chain ?? this.chainView;
     this.limiter = new CapacityLimiter({ capacityMbps: this.capacityMbps });
     const meshHooks: NodeMeshHooks = {
       sizeOf: (id) => this.fetch?.hasBlob(id),
@@ -254,9 +266,40 @@ export class NodeAgent {
     this.log.info({ nodeId: this.nodeId.toString(), peerId: this.host.peerId.toString(), addrs: this.host.getMultiaddrs().map(String), origin: this.origin.recognized }, "node started");
   }
 
+  /** Follows the head and the protocol contracts' events (agents/node/chain-view.ts). */
+  private async startChainView(mesh: NodeMesh): Promise<ChainView> {
+    const { contracts } = this.deps;
+    const [channels, blacklist, registry, params, origins] = await Promise.all([contracts.channels, contracts.blacklist, contracts.registry, contracts.params, contracts.origins].map((c) => c.getAddress()));
+    const view = new ChainView(
+      this.options.chainView ?? {},
+      {
+        provider: contracts.provider,
+        channelDomain: contracts.domains.paymentChannel,
+        addresses: { channels, blacklist, registry, params, origins },
+        readChannels: (ids) => readChannels(contracts.channels, ids),
+        isBlacklisted: mesh.isBlacklisted,
+        onBlacklistEvent: () => mesh.blacklist.refresh(),
+        onRegistryEvent: async () => {
+          await Promise.all([mesh.activeSet.refresh(), this.refresh()]);
+        },
+        onOriginEvent: () => this.refresh(),
+        freshness: mesh.freshness,
+        onError: (e) => this.log.warn({ err: e.message }, "chain view: poll failed"),
+      },
+    );
+    await view.start();
+    return view;
+  }
+
+  /** Brings the chain view up to the chain's head now (tests; the view polls on its own). */
+  async syncChainView(): Promise<void> {
+    await this.chainView?.poll();
+  }
+
   async stop(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+    await this.chainView?.stop();
     await this.follower?.stop();
     await this.pusher?.stop();
     await this.mesh?.stop();

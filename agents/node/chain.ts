@@ -1,6 +1,7 @@
 /**
  * What the node's handlers read from the chain, behind an interface so tests can inject one.
- * Every read used before signing (blacklist, channel, chain time) goes to the RPC: a fresh view.
+ * `nodeChainView` reads the RPC on every call; the node agent uses the followed ChainView
+ * (agents/node/chain-view.ts), which answers from memory within a staleness bound.
  */
 import { chainTime, readChannel, type ChannelState, type Contracts } from "../chain/contracts.js";
 import type { Eip712Domain } from "../protocol/eip712-fast.js";
@@ -11,6 +12,11 @@ export interface NodeChainView {
   chainTime(): Promise<bigint>;
   isBlacklisted(blobId: string): Promise<boolean>;
   channel(channelId: string): Promise<ChannelState>;
+  /**
+   * A followed view (agents/node/chain-view.ts) may lag the payer's own open or top-up by one poll:
+   * this reads the channel from the chain now (and updates the view). Used only before refusing.
+   */
+  freshChannel?(channelId: string): Promise<ChannelState>;
 }
 
 export function nodeChainView(contracts: Contracts): NodeChainView {

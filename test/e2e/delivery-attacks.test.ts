@@ -98,6 +98,7 @@ describe("e2e › paid delivery under attack", function () {
     const c = await client();
     const channel = await c.client.openChannel(n.identity.address.toLowerCase(), 1_000_000n);
     await world.asTimelock((tl) => world.gov.blacklist.connect(tl).add(keccak256(blob.blobId)).then((tx) => tx.wait()));
+    await n.agent.syncChainView(); // the node's followed view sees the entry at its next head poll
     const { run, seen } = session(c, n, channel.channelId, blob.blobId);
     const error = await run.then(() => undefined, (e) => e);
     expect(error).to.be.instanceOf(FetchRefusedError);

@@ -249,7 +249,7 @@ describe("e2e › the mesh (origin + 4 cache nodes, 2 regions)", function () {
 
   it("a node whose chain view is stale refuses to serve (BUSY, stale_chain_view) until it reads the chain again", async () => {
     const dir = tmpDir("cdn-stale-node-");
-    const stale = await startNode(world, { pricePerGiB: USDC, region: REGION_B, dir, options: { mesh: { maxChainViewAgeMs: 3000, activeSetRefreshMs: 600_000, blacklistRefreshMs: 600_000 } } });
+    const stale = await startNode(world, { pricePerGiB: USDC, region: REGION_B, dir, options: { mesh: { maxChainViewAgeMs: 3000, activeSetRefreshMs: 600_000, blacklistRefreshMs: 600_000 }, chainView: { pollMs: 600_000 } } });
     caches.push(stale);
     const { file } = randomFile(tmpDir(), LEAF);
     const [blob] = await stale.agent.publish([file]);
@@ -268,7 +268,7 @@ describe("e2e › the mesh (origin + 4 cache nodes, 2 regions)", function () {
     expect((error as FetchRefusedError).refusal).to.equal("BUSY");
     expect(stale.agent.fetch!.stats.refusalsByReason.stale_chain_view).to.equal(1);
     // once it reads the chain again, it serves
-    await stale.agent.mesh!.activeSet.refresh();
+    await stale.agent.syncChainView();
     const got = await collect(c.client.fetch(blob.blobId, { providers: [stale.identity.address.toLowerCase()] }));
     expect(got.length).to.equal(LEAF);
   });

@@ -44,7 +44,8 @@ describe("e2e › slasher", function () {
   before(async () => {
     world = await deliveryWorld(await network.create());
     honest = await startNode(world);
-    rogue = await startNode(world, { chain: misbehavingChain });
+    // its followed view is not polled either, so its deny-set never learns the entry
+    rogue = await startNode(world, { chain: misbehavingChain, options: { chainView: { pollMs: 600_000 } } });
     const { file } = randomFile(tmpDir(), 2 * 262_144 + 1000);
     [{ blobId }] = await honest.agent.publish([file]);
     const [again] = await rogue.agent.publish([file]);
@@ -62,6 +63,7 @@ describe("e2e › slasher", function () {
 
   it("before effectiveAt: the honest node refuses a blacklisted blob with no signature; the slasher waits and probes nobody", async () => {
     await world.asTimelock((tl) => world.gov.blacklist.connect(tl).add(keccak256(blobId)).then((tx) => tx.wait()));
+    await honest.agent.syncChainView(); // the honest node's view sees the entry at its next head poll
     const entry = await world.gov.blacklist.entryOf(blobId);
     expect(entry.listed).to.equal(true);
 

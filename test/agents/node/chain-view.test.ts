@@ -1,0 +1,102 @@
+import { expect } from "chai";
+import { network } from "hardhat";
+import { keccak256 } from "ethers";
+import { multiaddr } from "@multiformats/multiaddr";
+import { deliveryWorld, randomFile, startClient, startNode, tmpDir, type DeliveryWorld, type TestClient, type TestNode } from "../../e2e/delivery-fixture.js";
+import { LEAF_SIZE } from "../../../agents/protocol/constants.js";
+import { runSession } from "../../../agents/client/session.js";
+import { FetchRefusedError } from "../../../agents/client/errors.js";
+import { ChainViewStaleError } from "../../../agents/node/chain-view.js";
+
+describe("node › followed chain view", function () {
+  this.timeout(120_000);
+  let world: DeliveryWorld;
+  const nodes: TestNode[] = [];
+  const clients: TestClient[] = [];
+  const node = async (...args: Parameters<typeof startNode>[1][]) => {
+    const n = await startNode(world, args[0]);
+    nodes.push(n);
+    return n;
+  };
+  const client = async () => {
+    const c = await startClient(world);
+    clients.push(c);
+    return c;
+  };
+  /** One session against `n` directly; counts headers (the header carries the serve commitment). */
+  const session = async (c: TestClient, n: TestNode, channelId: string, blobId: string) => {
+    let headers = 0;
+    const error = await runSession(
+      { peer: multiaddr(`${n.multiaddr}/p2p/${n.identity.peerId}`), nodeKey: n.identity.address.toLowerCase(), maxPricePerGiB: n.agent.pricePerGiB, channelId, blobId, offset: 0, length: 0 },
+      { host: c.client.deps.host, chain: c.client.deps.chain, store: c.store, address: c.client.address, secretKey: c.identity.secretKey },
+      { onData: () => undefined, onHeader: () => void headers++ },
+    ).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    return { error, headers };
+  };
+
+  before(async () => {
+    world = await deliveryWorld(await network.create());
+  });
+
+  after(async () => {
+    for (const c of clients) await c.stop();
+    for (const n of nodes) {
+      await n.agent.stop();
+      n.store.close();
+    }
+  });
+
+  it("a channel is read once, then followed from its events: repeat requests read nothing and a top-up reaches the view", async () => {
+    const n = await node({ options: { chainView: { pollMs: 600_000 } } }); // polled by hand below
+    const { file } = randomFile(tmpDir(), LEAF_SIZE);
+    const [blob] = await n.agent.publish([file]);
+    const c = await client();
+    const channel = await c.client.openChannel(n.identity.address.toLowerCase(), 1_000_000n);
+    const view = n.agent.chainView!;
+    const reads0 = view.stats.channelReads;
+    expect((await session(c, n, channel.channelId, blob.blobId)).error).to.equal(undefined);
+    expect(view.stats.channelReads).to.equal(reads0 + 1);
+    expect((await session(c, n, channel.channelId, blob.blobId)).error).to.equal(undefined);
+    expect(view.stats.channelReads).to.equal(reads0 + 1); // the second request read nothing
+    await c.client.topUp(channel.channelId, 500_000n);
+    expect((await view.channel(channel.channelId)).deposit).to.equal(1_000_000n); // not polled yet
+    await n.agent.syncChainView();
+    expect((await view.channel(channel.channelId)).deposit).to.equal(1_500_000n);
+    expect(view.stats.channelReads).to.equal(reads0 + 2);
+  });
+
+  it("a blacklist entry reaches the view from its event and the node refuses BLACKLISTED with no serve commitment", async () => {
+    const n = await node({ options: { chainView: { pollMs: 600_000 } } });
+    const { file } = randomFile(tmpDir(), LEAF_SIZE);
+    const [blob] = await n.agent.publish([file]);
+    const c = await client();
+    const channel = await c.client.openChannel(n.identity.address.toLowerCase(), 1_000_000n);
+    expect((await session(c, n, channel.channelId, blob.blobId)).error).to.equal(undefined);
+    await world.asTimelock((tl) => world.gov.blacklist.connect(tl).add(keccak256(blob.blobId)).then((tx) => tx.wait()));
+    await n.agent.syncChainView(); // the head poll sees BlobBlacklisted and re-reads the deny-set
+    expect(await n.agent.chainView!.isBlacklisted(blob.blobId)).to.equal(true);
+    const { error, headers } = await session(c, n, channel.channelId, blob.blobId);
+    expect(error).to.be.instanceOf(FetchRefusedError);
+    expect((error as FetchRefusedError).refusal).to.equal("BLACKLISTED");
+    expect(headers).to.equal(0);
+  });
+
+  it("a view older than its bound refuses BUSY, and serves again once a poll succeeds", async () => {
+    const n = await node({ options: { chainView: { pollMs: 600_000, maxLagMs: 1000 } } });
+    const { file } = randomFile(tmpDir(), LEAF_SIZE);
+    const [blob] = await n.agent.publish([file]);
+    const c = await client();
+    const channel = await c.client.openChannel(n.identity.address.toLowerCase(), 1_000_000n);
+    await new Promise((r) => setTimeout(r, 1200));
+    expect(await n.agent.chainView!.chainTime().then(() => undefined, (e: unknown) => e)).to.be.instanceOf(ChainViewStaleError);
+    const { error, headers } = await session(c, n, channel.channelId, blob.blobId);
+    expect(error).to.be.instanceOf(FetchRefusedError);
+    expect((error as FetchRefusedError).refusal).to.equal("BUSY");
+    expect(headers).to.equal(0);
+    await n.agent.syncChainView();
+    expect((await session(c, n, channel.channelId, blob.blobId)).error).to.equal(undefined);
+  });
+});
