@@ -3,6 +3,7 @@
  * cdn-node: the node agent's command line. One file per command in cmds/.
  *   npm run cdn-node -- <command> [options]     or     npx cdn-node <command> [options]
  */
+import "./heap.js"; // first: V8 heap limits apply to everything loaded after it
 import { Command } from "commander";
 import { initCommand } from "./cmds/init.js";
 import { registerCommand } from "./cmds/register.js";
