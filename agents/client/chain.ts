@@ -25,8 +25,13 @@ export interface ClientChainView {
   activeNodes(): Promise<ActiveNode[]>;
   /** The content key of an origin's epoch, if the origin is recognized and the epoch not revoked. */
   contentKey(origin: bigint, epoch: bigint): Promise<string | undefined>;
+  /** Whether `contentKey(origin, epoch)` answers from its cache (no chain read): for the first-byte report. */
+  hasContentKey?(origin: bigint, epoch: bigint): boolean;
   isBlacklisted(blobId: string): Promise<boolean>;
 }
+
+/** How long an origin epoch's content key is reused (ms). */
+const CONTENT_KEY_TTL_MS = 60_000;
 
 export function clientChainView(contracts: Contracts): ClientChainView {
   const keys = new Map<string, { key: string | undefined; at: number }>();
@@ -54,10 +59,14 @@ export function clientChainView(contracts: Contracts): ClientChainView {
       }
       return out;
     },
+    hasContentKey(origin, epoch) {
+      const hit = keys.get(`${origin}:${epoch}`);
+      return hit !== undefined && Date.now() - hit.at < CONTENT_KEY_TTL_MS;
+    },
     async contentKey(origin, epoch) {
       const id = `${origin}:${epoch}`;
       const hit = keys.get(id);
-      if (hit && Date.now() - hit.at < 60_000) return hit.key;
+      if (hit && Date.now() - hit.at < CONTENT_KEY_TTL_MS) return hit.key;
       let key: string | undefined;
       if (await contracts.origins.isRecognized(origin)) {
         const [k, revoked] = await contracts.origins.contentKeyOf(origin, epoch);

@@ -126,19 +126,28 @@ export class ChannelManager {
   }
 
   /** An open channel to `nodeKey` with at least `need` left: reused, topped up, or opened. */
-  async channelFor(nodeKey: string, need: bigint, options: { signal?: AbortSignal } = {}): Promise<ClientChannel> {
+  async channelFor(nodeKey: string, need: bigint, options: { signal?: AbortSignal; trustStore?: boolean; steps?: string[] } = {}): Promise<ClientChannel> {
+    if (options.trustStore) {
+      // the warm path: this client is the only payer of its channels, so the store's deposit and signed amount are current;
+      // a node's close is the one change it may miss (the node then refuses and the caller re-reads)
+      const ready = this.deps.store.channelsFor(nodeKey).find((c) => c.status === "Open" && c.deposit - c.signed >= need);
+      if (ready) return ready;
+    }
     for (const local of this.deps.store.channelsFor(nodeKey)) {
       if (local.status !== "Open") continue;
+      options.steps?.push("chain: channel");
       const c = await this.refresh(local.channelId);
       if (c.status !== "Open") continue;
       const left = c.deposit - c.signed;
       if (left >= need) return c;
+      options.steps?.push("chain: top-up transaction");
       return this.topUp(c.channelId, need - left + need / 2n + 1n, options);
     }
     const minDeposit = await this.deps.contracts.params.minChannelDeposit();
     let deposit = this.options.deposit ?? 2n * need;
     if (deposit < minDeposit) deposit = minDeposit;
     if (deposit < need) deposit = need;
+    options.steps?.push("chain: open transaction");
     return this.open(nodeKey, deposit, options);
   }
 

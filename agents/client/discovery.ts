@@ -1,8 +1,13 @@
 /**
  * Discovery (docs/delivery.md §4, docs/mesh.md): bootstrap the active node set from the registry
- * (cached 30 s), probe the best known peers first (by persisted reputation, at most `maxProbes`, in
- * parallel); on a miss, a DHT lookup names providers, which are probed in turn. Selection and
- * reputation are the mesh's (agents/mesh/reputation.ts).
+ * (reused 30 s, then refreshed in the background while the old list keeps serving), probe the best
+ * known peers first (by persisted reputation, at most `maxProbes`, in parallel); on a miss, a DHT
+ * lookup names providers, which are probed in turn. Selection and reputation are the mesh's
+ * (agents/mesh/reputation.ts).
+ *
+ * Warm path: a provider that delivered a blob (through the same `via` nodes) is remembered for
+ * HOLDER_TTL_MS; the next fetch of that blob asks it at once, without probing (`known`). A failure
+ * falls back to full discovery.
  */
 import type { Libp2p } from "@libp2p/interface";
 import { multiaddr, type Multiaddr } from "@multiformats/multiaddr";
@@ -52,10 +57,18 @@ export interface CandidateOptions {
   via?: string[];
 }
 
-export type Candidates = Probed[] & { discovery?: "probe" | "dht" };
+/** How the candidates were found: remembered from an earlier delivery, a probe of known peers, or a DHT lookup after a probe miss. */
+export type DiscoveryPath = "known" | "probe" | "dht";
 
-/** How long the bootstrap list is reused (ms). */
+/** Candidates, best first; `steps` are the sequential network round trips discovery took (for the first-byte report). */
+export type Candidates = Probed[] & { discovery?: DiscoveryPath; steps?: string[] };
+
+/** How long the bootstrap list is reused before a background refresh (ms). */
 const BOOTSTRAP_TTL_MS = 30_000;
+/** How long a provider that delivered a blob is asked again at once, without probing (ms). */
+export const HOLDER_TTL_MS = 5 * 60_000;
+/** Remembered (blob, via) → provider entries; the oldest are dropped beyond this. */
+const MAX_HOLDERS = 10_000;
 
 /** A node's parsable multiaddrs (unparsable ones are skipped). */
 export function addrsOf(node: ActiveNode): Multiaddr[] {
@@ -73,6 +86,8 @@ export function addrsOf(node: ActiveNode): Multiaddr[] {
 export class Discovery {
   private readonly log: Logger;
   private nodes: { at: number; list: ActiveNode[] } | undefined;
+  private refreshing: Promise<void> | undefined;
+  private readonly holders = new Map<string, { at: number; probed: Probed }>();
 
   constructor(
     readonly options: DiscoveryOptions,
@@ -81,11 +96,45 @@ export class Discovery {
     this.log = deps.logger ?? silentLogger();
   }
 
-  /** The active node set from the registry (cached 30 s). */
-  async bootstrap(options: { signal?: AbortSignal } = {}): Promise<ActiveNode[]> {
+  /** The active node set from the registry: read once, then refreshed in the background when older than 30 s. */
+  async bootstrap(options: { signal?: AbortSignal; steps?: string[] } = {}): Promise<ActiveNode[]> {
     options.signal?.throwIfAborted();
-    if (!this.nodes || Date.now() - this.nodes.at > BOOTSTRAP_TTL_MS) this.nodes = { at: Date.now(), list: await this.deps.chain.activeNodes() };
+    if (!this.nodes) {
+      options.steps?.push("chain: active nodes");
+      this.nodes = { at: Date.now(), list: await this.deps.chain.activeNodes() };
+    } else if (Date.now() - this.nodes.at > BOOTSTRAP_TTL_MS && !this.refreshing) {
+      this.refreshing = this.deps.chain
+        .activeNodes()
+        .then((list) => void (this.nodes = { at: Date.now(), list }))
+        .catch((e: unknown) => this.log.debug({ err: (e as Error).message }, "active node refresh failed"))
+        .finally(() => (this.refreshing = undefined));
+    }
     return this.nodes.list;
+  }
+
+  /** The provider that delivered `blobId` (through the same `via` nodes) within HOLDER_TTL_MS, if still allowed. */
+  known(blobId: string, options: CandidateOptions = {}): Candidates | undefined {
+    const hit = this.holders.get(holderKey(blobId, options.via));
+    if (!hit || Date.now() - hit.at > HOLDER_TTL_MS) return undefined;
+    const allowed = this.eligible([hit.probed.node], options).length === 1 && this.nodes?.list.some((n) => n.nodeKey === hit.probed.nodeKey);
+    if (!allowed) return undefined;
+    const out: Candidates = [hit.probed];
+    out.discovery = "known";
+    out.steps = [];
+    return out;
+  }
+
+  /** Remembers the provider that delivered `blobId` (the warm path of the next fetch). */
+  remember(blobId: string, via: string[] | undefined, probed: Probed): void {
+    const key = holderKey(blobId, via);
+    this.holders.delete(key);
+    this.holders.set(key, { at: Date.now(), probed });
+    if (this.holders.size > MAX_HOLDERS) this.holders.delete(this.holders.keys().next().value as string);
+  }
+
+  /** Forgets a remembered provider (it failed). */
+  forget(blobId: string, via: string[] | undefined): void {
+    this.holders.delete(holderKey(blobId, via));
   }
 
   /** Probes one node: HAVE with size, price and round trip (or MISS when accepted), else undefined. */
@@ -96,7 +145,7 @@ export class Discovery {
       const started = performance.now();
       const connection = await this.deps.host.dial(addrsOf(node), { signal });
       if (addressOfPeer(connection.remotePeer) !== node.nodeKey) return undefined;
-      const framed = new FramedStream(await connection.newStream(PROTOCOL_PROBE, { signal }), { readCap: FRAME_CAPS.ProbeResponse, idleTimeoutMs: 5000, signal });
+      const framed = new FramedStream(await connection.newStream(PROTOCOL_PROBE, { signal, negotiateFully: false }), { readCap: FRAME_CAPS.ProbeResponse, idleTimeoutMs: 5000, signal });
       await framed.write(encodeProbeRequest({ blobId }));
       const body = await framed.read();
       await framed.close();
@@ -120,20 +169,26 @@ export class Discovery {
    * lookup names providers, which are probed in turn.
    */
   async candidates(blobId: string, options: CandidateOptions = {}): Promise<Candidates> {
-    const nodes = this.eligible(await this.bootstrap(options), options);
+    const steps: string[] = [];
+    const nodes = this.eligible(await this.bootstrap({ ...options, steps }), options);
     const known = this.byReputation(nodes, options.via);
     const first = known.slice(0, this.options.maxProbes ?? 16);
+    steps.push("probe");
     let answers = await this.probeAll(first, blobId, options);
-    let discovery: "probe" | "dht" = "probe";
+    let discovery: DiscoveryPath = "probe";
     if (!answers.some((p) => p.have) && this.deps.dht) {
       // a probe miss: ask the DHT, then probe the active nodes it names
       const probed = new Set(first.map((n) => n.nodeKey));
+      steps.push("dht");
       const named = await this.dhtProviders(blobId, options.signal);
-      answers = [...answers, ...(await this.probeAll(nodes.filter((n) => named.includes(n.nodeKey) && !probed.has(n.nodeKey)), blobId, options))];
+      const more = nodes.filter((n) => named.includes(n.nodeKey) && !probed.has(n.nodeKey));
+      if (more.length > 0) steps.push("probe");
+      answers = [...answers, ...(await this.probeAll(more, blobId, options))];
       discovery = "dht";
     }
     const ranked: Candidates = rankCandidates(selectAnswers(answers, options.via)) as Probed[];
     ranked.discovery = discovery;
+    ranked.steps = steps;
     return ranked;
   }
 
@@ -166,6 +221,8 @@ export class Discovery {
     }
   }
 }
+
+const holderKey = (blobId: string, via: string[] | undefined): string => (via?.length ? `${blobId}>${[...via].sort().join(",")}` : blobId);
 
 /** Holders; or with `via`, the via nodes (sized by a holder's answer) when some node holds the blob. */
 function selectAnswers(answers: Probed[], via: string[] | undefined): Probed[] {

@@ -2,6 +2,12 @@
  * Download: the retry loop (a provider per attempt, a channel with enough deposit, one paid
  * session; on a refusal, a mismatch or a broken stream the next provider resumes from the last
  * verified byte) and the back-pressured stream of verified bytes it feeds.
+ *
+ * Warm path (no chain round trip before the request): the provider that delivered the blob last
+ * is asked again without probing, with its open channel as the store knows it (no chain read; a
+ * channel refusal re-reads it once), its on-chain price from the active-node list, and the
+ * blacklist read running in parallel (checked before the first byte is released). The report says
+ * which round trips came before the first verified byte (`firstByte`).
  */
 import { createWriteStream } from "node:fs";
 import { once } from "node:events";
@@ -11,7 +17,7 @@ import type { Logger } from "../runtime/logger.js";
 import type { Reputation } from "../mesh/reputation.js";
 import type { ClientChainView } from "./chain.js";
 import type { ChannelManager } from "./channels.js";
-import { addrsOf, type Candidates, type Discovery, type Probed } from "./discovery.js";
+import { addrsOf, type Candidates, type Discovery, type DiscoveryPath, type Probed } from "./discovery.js";
 import { FetchRefusedError, NoProviderError, ProviderMisbehaviourError } from "./errors.js";
 import { runSession, type SessionDeps, type SessionError, type SessionOptions } from "./session.js";
 import type { ClientChannel } from "./store.js";
@@ -63,8 +69,10 @@ export interface FetchReport {
   size: number;
   paid: bigint;
   providers: { nodeKey: string; channelId: string; bytes: number; outcome: string }[];
-  /** How the provider was found: a probe of a known peer, or a DHT lookup after a probe miss. */
-  discovery: "probe" | "dht";
+  /** How the provider was found: remembered from an earlier delivery (no probe), a probe of a known peer, or a DHT lookup after a probe miss. */
+  discovery: DiscoveryPath;
+  /** Time to the first verified byte and the sequential network round trips before it (discovery, chain reads, dial, request). */
+  firstByte?: { ms: number; roundTrips: number; steps: string[] };
 }
 
 export type VerifiedStream = AsyncIterable<Uint8Array> & { report: Promise<FetchReport> };
@@ -147,6 +155,11 @@ class Progression {
   position: number;
   known: number | undefined;
   readonly report: FetchReport;
+  /** Sequential round trips so far, until the first verified byte. */
+  readonly steps: string[];
+  readonly started = performance.now();
+  /** Channels re-read from chain after a refusal (once each). */
+  readonly recheckedChannels = new Set<string>();
 
   constructor(
     readonly offset: number,
@@ -155,6 +168,7 @@ class Progression {
   ) {
     this.position = offset;
     this.report = { bytes: 0, size: this.size, paid: 0n, providers: [], discovery: candidates.discovery ?? "probe" };
+    this.steps = [...(candidates.steps ?? [])];
   }
 
   /** The size comes from a verified content record; until one arrived, the probe's answer is an estimate. */
@@ -180,6 +194,13 @@ class Progression {
   }
 }
 
+/** The blacklist read answered "listed" (or failed: `cause`) when the first byte arrived: the download stops, nothing is released. */
+class BlacklistedBeforeFirstByte extends Error {
+  constructor(override readonly cause?: unknown) {
+    super("the blacklist check stopped the download");
+  }
+}
+
 /** Deposit a session needs: the rest of the range (whole leaves) plus slack, at the probed price (≥ the on-chain one). */
 const depositNeeded = (bytes: number, pricePerGiB: bigint): bigint => amountOwed(BigInt(bytes + 2 * LEAF_SIZE), pricePerGiB) + 1n;
 
@@ -192,22 +213,52 @@ export class Downloader {
   /** Downloads `blobId` (or a range), pushing verified bytes; switches provider on failure and resumes. */
   async run(blobId: string, options: FetchOptions, push: (b: Uint8Array) => Promise<void>): Promise<FetchReport> {
     blobId = blobId.toLowerCase();
-    if (await this.deps.chain.isBlacklisted(blobId)) throw new FetchRefusedError("BLACKLISTED", "this blob is on the on-chain blacklist");
-    const candidates = await this.deps.discovery.candidates(blobId, options);
+    // the blacklist read runs alongside discovery and the request; no byte is released before it answered
+    const blacklisted = this.deps.chain.isBlacklisted(blobId);
+    blacklisted.catch(() => undefined);
+    let candidates = this.deps.discovery.known(blobId, options);
+    const warm = candidates !== undefined;
+    if (!candidates) {
+      if (await blacklisted) throw new FetchRefusedError("BLACKLISTED", "this blob is on the on-chain blacklist");
+      candidates = await this.deps.discovery.candidates(blobId, options);
+    }
     if (candidates.length === 0) throw new NoProviderError(`No active node offers blob ${blobId}.`, { reason: "not_found" });
     const p = new Progression(options.range?.offset ?? 0, options.range?.length, candidates);
     if (p.offset > p.size) throw new NoProviderError(`The range starts past the end of the ${p.size}-byte blob.`);
+    const checked = async (bytes: Uint8Array) => {
+      if (!p.report.firstByte) {
+        let listed: boolean;
+        try {
+          listed = await blacklisted;
+        } catch (cause) {
+          throw new BlacklistedBeforeFirstByte(cause);
+        }
+        if (listed) throw new BlacklistedBeforeFirstByte();
+        p.report.firstByte = { ms: performance.now() - p.started, roundTrips: p.steps.length, steps: p.steps };
+      }
+      await push(bytes);
+    };
     const failed = new Set<string>();
     let lastError: unknown;
     for (let attempt = 0; attempt < (this.options.maxAttempts ?? 6) && p.unfinished; attempt++) {
       options.signal?.throwIfAborted();
-      const pick = candidates.find((c) => !failed.has(c.nodeKey));
+      let pick = candidates.find((c) => !failed.has(c.nodeKey));
+      if (!pick && warm && candidates.discovery === "known") {
+        // the remembered provider failed: full discovery, once
+        this.deps.discovery.forget(blobId, options.via);
+        candidates = await this.deps.discovery.candidates(blobId, { ...options, exclude: [...(options.exclude ?? []), ...failed] });
+        p.steps.push(...(candidates.steps ?? []));
+        pick = candidates.find((c) => !failed.has(c.nodeKey));
+      }
       if (!pick) break;
-      const outcome = await this.attempt(blobId, pick, p, options, push);
-      if (outcome === "done") break;
-      if (outcome === "next") continue; // a clean session that did not finish the range: the same provider again
+      const outcome = await this.attempt(blobId, pick, p, options, checked);
+      if (outcome === "done") {
+        this.deps.discovery.remember(blobId, options.via, pick);
+        break;
+      }
+      if (outcome === "next") continue; // a clean session that did not finish the range, or a channel re-read: the same provider again
       failed.add(pick.nodeKey);
-      if (outcome !== "inactive") lastError = outcome.error;
+      lastError = outcome.error;
     }
     if (p.position < p.end) {
       const why = lastError instanceof Error ? ` Last error: ${lastError.message}` : "";
@@ -217,20 +268,30 @@ export class Downloader {
   }
 
   /** One provider: its channel, one session; "done" when the range is complete, else why it failed. */
-  private async attempt(blobId: string, pick: Probed, p: Progression, options: FetchOptions, push: (b: Uint8Array) => Promise<void>): Promise<"done" | "inactive" | "next" | { error: unknown }> {
+  private async attempt(blobId: string, pick: Probed, p: Progression, options: FetchOptions, push: (b: Uint8Array) => Promise<void>): Promise<"done" | "next" | { error: unknown }> {
     const { signal } = options;
-    const [active, channel] = await Promise.all([this.deps.chain.activeNode(pick.nodeKey), this.deps.channels.channelFor(pick.nodeKey, depositNeeded(p.end - p.position, pick.pricePerGiB), { signal })]);
-    if (!active) return "inactive";
+    // the store's view of an open channel with enough left is used as is (no chain read); a channel refusal re-reads it below
+    const channel = await this.deps.channels.channelFor(pick.nodeKey, depositNeeded(p.end - p.position, pick.pricePerGiB), { signal, trustStore: true, steps: p.report.firstByte ? undefined : p.steps });
     const entry = { nodeKey: pick.nodeKey, channelId: channel.channelId, bytes: 0, outcome: "ok" };
     p.report.providers.push(entry);
     const started = performance.now();
     try {
-      const result = await this.deps.channels.withLock(channel.channelId, () => this.session(blobId, pick, active.pricePerGiB, channel, p, entry, options, push));
+      // the price cap: the node's on-chain price from the active-node list (refreshed every 30 s)
+      const result = await this.deps.channels.withLock(channel.channelId, () => this.session(blobId, pick, pick.node.pricePerGiB, channel, p, entry, options, push));
       p.report.paid += result.signed - channel.signed;
       p.learn(result.size);
       this.deps.reputation.record(pick.nodeKey, { kind: "delivery", bytes: entry.bytes, durationMs: performance.now() - started, declaredMbps: pick.node.capacityMbps });
       return p.position >= p.end ? "done" : "next";
     } catch (error) {
+      if (error instanceof BlacklistedBeforeFirstByte) throw error.cause ?? new FetchRefusedError("BLACKLISTED", "this blob is on the on-chain blacklist");
+      const refusal = error instanceof FetchRefusedError ? error.refusal : undefined;
+      if ((refusal === "CHANNEL_INSUFFICIENT" || refusal === "NOT_CHANNEL_OWNER") && !p.recheckedChannels.has(channel.channelId) && (error as SessionError).delivered === 0) {
+        // the channel as the store knew it was refused: read it from chain once, then the same provider again
+        p.recheckedChannels.add(channel.channelId);
+        p.report.providers.pop();
+        await this.deps.channels.refresh(channel.channelId).catch(() => undefined);
+        return "next";
+      }
       return { error: this.failed(error as SessionError, pick, channel, p, entry, signal) };
     }
   }
@@ -259,6 +320,7 @@ export class Downloader {
     };
     const request = { peer: addrsOf(pick.node), nodeKey: pick.nodeKey, maxPricePerGiB, channelId: channel.channelId, blobId, offset: p.position, length: p.remainingLength, size: p.known };
     const { payEvery, maxSkewSeconds, hashInWorker } = this.options;
-    return runSession(request, this.deps.session, { signal: options.signal, payEvery, maxSkewSeconds, hashInWorker, withholdVouchers: options.withholdVouchers, onHeader: options.onHeader, onLeafHashes: options.onLeafHashes, onData });
+    const steps = p.report.firstByte ? undefined : p.steps;
+    return runSession(request, this.deps.session, { signal: options.signal, payEvery, maxSkewSeconds, hashInWorker, withholdVouchers: options.withholdVouchers, onHeader: options.onHeader, onLeafHashes: options.onLeafHashes, onData, steps });
   }
 }

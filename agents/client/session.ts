@@ -71,6 +71,8 @@ export interface SessionOptions {
   onHeader?(header: FetchHeaderMsg): void;
   /** Receives the range's leaf hashes once they verified against the blob id (a cache node's fan-out needs the whole layer). */
   onLeafHashes?(firstLeaf: number, hashes: Uint8Array): void;
+  /** Appends the sequential network round trips this session takes before its first chunk (dial, request, chain reads). */
+  steps?: string[];
 }
 
 export interface SessionResult {
@@ -103,10 +105,11 @@ export async function runSession(req: SessionRequest, deps: SessionDeps, options
     const chainNow = deps.chain.chainTime(); // read while the node prepares its answer
     chainNow.catch(() => undefined);
     await framed.write(encodeFetchClientMessage({ kind: "request", request: { blobId: req.blobId, channelId: req.channelId, offset: req.offset, length: req.length } }));
+    options.steps?.push("request");
     const header = await expectHeader(framed);
     options.onHeader?.(header);
     checkCommitment(header, req, deps, options, await chainNow);
-    progress.size = await checkRecord(header, req, deps);
+    progress.size = await checkRecord(header, req, deps, options);
     const served = checkOffer(header, req, progress.size);
     const verifier = await expectLeafHashes(framed, req, served, header.leafCount, options);
     const payer = new Payer(framed, channel, req, deps, options, served.pricePerGiB);
@@ -126,9 +129,12 @@ export async function runSession(req: SessionRequest, deps: SessionDeps, options
 
 /** Dials the node, checks that the authenticated peer (noise) is the node key chosen, opens the fetch stream. */
 async function openFetchStream(req: SessionRequest, deps: SessionDeps, options: SessionOptions): Promise<FramedStream> {
+  const dialStarted = Date.now();
   const connection = await deps.host.dial(req.peer, { signal: options.signal });
+  if (connection.timeline.open >= dialStarted) options.steps?.push("dial");
   if (addressOfPeer(connection.remotePeer) !== req.nodeKey) throw new ProviderMisbehaviourError("identity", "The peer is not the node it was dialled as.");
-  const stream = await connection.newStream(PROTOCOL_FETCH, { signal: options.signal });
+  // the protocol id goes out with the request (no round trip of its own)
+  const stream = await connection.newStream(PROTOCOL_FETCH, { signal: options.signal, negotiateFully: false });
   return new FramedStream(stream, { readCap: FRAME_CAPS.FetchServerMessage, idleTimeoutMs: options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS, signal: options.signal });
 }
 
@@ -177,9 +183,10 @@ function checkOffer(header: FetchHeaderMsg, req: SessionRequest, size: number): 
 }
 
 /** The content record: this blob, signed by the content key of a recognized origin's unrevoked epoch; returns its size. */
-async function checkRecord(header: FetchHeaderMsg, req: SessionRequest, deps: SessionDeps): Promise<number> {
+async function checkRecord(header: FetchHeaderMsg, req: SessionRequest, deps: SessionDeps, options: SessionOptions): Promise<number> {
   const record = header.record.value;
   if (record.blobId !== req.blobId.toLowerCase()) throw new ProviderMisbehaviourError("record", "The content record is for another blob.");
+  if (deps.chain.hasContentKey?.(record.origin, record.epoch) === false) options.steps?.push("chain: content key");
   const contentKey = await deps.chain.contentKey(record.origin, record.epoch);
   if (!contentKey) throw new ProviderMisbehaviourError("record", "The content record's origin is not recognized (or its epoch is revoked).");
   try {

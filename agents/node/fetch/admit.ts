@@ -14,6 +14,7 @@ import type { Logger } from "../../runtime/logger.js";
 import { addressOfPeer } from "../../runtime/peers.js";
 import type { FreshnessGuard } from "../../mesh/freshness.js";
 import type { NodeChainView } from "../chain.js";
+import { ChainViewStaleError } from "../chain-view.js";
 import type { CapacityLimiter } from "../limiter.js";
 import type { FetchLimits } from "./constants.js";
 import { Refusal } from "./refusal.js";
@@ -89,6 +90,7 @@ export function readChain(chain: NodeChainView, request: FetchRequestMsg, deps: 
       return { blacklisted, channel, now };
     },
     (cause: unknown) => {
+      if (cause instanceof ChainViewStaleError) throw new Refusal("BUSY", `${cause.message} It serves nothing until it polls the chain again.`, limits.retryAfterMs, "stale_chain_view");
       deps.logger.warn({ err: (cause as Error).message }, "chain read failed; refusing with BUSY");
       throw new Refusal("BUSY", "the node cannot read the chain right now", limits.retryAfterMs);
     },

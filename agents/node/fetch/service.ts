@@ -13,6 +13,7 @@ import type { FreshnessGuard } from "../../mesh/freshness.js";
 import type { OriginBackend } from "../backend.js";
 import type { BlobCache } from "../cache/index.js";
 import type { NodeChainView } from "../chain.js";
+import type { ChannelState } from "../../chain/contracts.js";
 import { creditWindow, windowValue, type CreditConfig } from "../../protocol/credit.js";
 import type { Fanout } from "../fanout.js";
 import type { CapacityLimiter } from "../limiter.js";
@@ -174,12 +175,10 @@ export class FetchService {
     const held = localSource(this.deps, request.blobId); // 3. the blob held, or fetched once the channel is checked
     const fanout = this.deps.fanout?.();
     if (!held && !fanout) throw new Refusal("NOT_FOUND", "this node does not hold the blob");
-    const { channel, now } = await reads; // 4. the channel
-    checkChannel(channel, this.options, client, now, request.channelId);
+    const { channel, now } = await this.checkedChannel(await reads, client, request.channelId); // 4. the channel
     const channelId = channel.channelId;
     const paid = paidSoFar(channel, this.book.bestVoucher(channelId));
     this.book.raise(channelId, paid);
-    checkDeposit(channel, paid);
     this.deps.store.saveChannel({ channelId, payer: channel.payer, deposit: channel.deposit, paid: channel.paid, status: channel.status, closesAt: Number(channel.closesAt) });
     this.countCache(held);
     const blob = held ?? (await upstreamSource(fanout!, request.blobId));
@@ -194,6 +193,27 @@ export class FetchService {
     const { sent, owed, creditWaits, creditWaitMs } = outcome;
     const best = this.book.bestVoucher(channelId).toString();
     s.log.info({ channelId, blobId: blob.blobId, source: blob.kind, bytes: sent, owed: owed.toString(), paid: best, creditWaits, creditWaitMs: Math.round(creditWaitMs) }, "fetch served");
+  }
+
+  /**
+   * The channel checks (open to this node, the requester may sign, deposit left). A followed chain
+   * view may lag the payer's own open or top-up by one poll: before refusing, one fresh read.
+   */
+  private async checkedChannel(reads: { channel: ChannelState; now: bigint }, client: string, channelId: string): Promise<{ channel: ChannelState; now: bigint }> {
+    const check = (channel: ChannelState) => {
+      checkChannel(channel, this.options, client, reads.now, channelId);
+      checkDeposit(channel, paidSoFar(channel, this.book.bestVoucher(channel.channelId)));
+    };
+    try {
+      check(reads.channel);
+      return reads;
+    } catch (refusal) {
+      const fresh = this.deps.chain.freshChannel;
+      if (!fresh) throw refusal;
+      const channel = await fresh.call(this.deps.chain, channelId).catch(() => Promise.reject(refusal as Error));
+      check(channel);
+      return { channel, now: reads.now };
+    }
   }
 
   /** A request served from the cache is a hit; one fetched upstream is a miss. */
@@ -221,7 +241,9 @@ export class FetchService {
       }
       log.debug({ channelId: channel.channelId, amount: amount.toString() }, "voucher stored");
     };
-    return { domain: this.deps.chain.channelDomain, store: this.deps.store, book: this.book, channel, now, onStored };
+    const fresh = this.deps.chain.freshChannel;
+    const freshChannel = fresh ? () => fresh.call(this.deps.chain, channel.channelId) : undefined;
+    return { domain: this.deps.chain.channelDomain, store: this.deps.store, book: this.book, channel, now, onStored, freshChannel };
   }
 
   /** The chunks, within the credit window: its size grows with the payer's paid history, this stream's vouchers included. */

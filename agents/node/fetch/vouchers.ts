@@ -81,6 +81,8 @@ export interface VoucherContext {
   now: bigint;
   /** Called with the increase of a voucher after it was stored durably. */
   onStored(amount: bigint, increase: bigint, signature: Uint8Array): void;
+  /** Reads the channel from the chain now: a voucher above the deposit the (followed) view knows gets one second look (a top-up it has not polled yet). */
+  freshChannel?(): Promise<ChannelState>;
 }
 
 /** Checks and durably stores a voucher (throws Refusal BAD_VOUCHER); a stale or repeated one is ignored. */
@@ -114,11 +116,16 @@ export interface VoucherReader {
 /** Reads vouchers until the client ends its side; only vouchers may follow the request. */
 export function readVouchers(framed: FramedStream, ctx: VoucherContext): VoucherReader {
   const reader: VoucherReader = { error: undefined, ended: false, done: Promise.resolve() };
+  let rechecked = false;
   reader.done = (async () => {
     try {
       for (let body = await framed.read(); body; body = await framed.read()) {
         const msg = decodeFetchClientMessage(body);
         if (msg.kind !== "voucher") throw new Refusal("BAD_REQUEST", "only vouchers may follow the request");
+        if (msg.voucher.value.cumulativeAmount > ctx.channel.deposit && ctx.freshChannel && !rechecked) {
+          rechecked = true; // once per stream: a client cannot make the node read the chain per voucher
+          ctx.channel = await ctx.freshChannel().catch(() => ctx.channel);
+        }
         acceptVoucher(ctx, msg.voucher.value.channelId, msg.voucher.value.cumulativeAmount, msg.voucher.signature);
       }
     } catch (error) {

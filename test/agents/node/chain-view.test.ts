@@ -96,7 +96,24 @@ describe("node › followed chain view", function () {
     expect(error).to.be.instanceOf(FetchRefusedError);
     expect((error as FetchRefusedError).refusal).to.equal("BUSY");
     expect(headers).to.equal(0);
+    expect(n.agent.fetch!.stats.refusalsByReason.stale_chain_view).to.equal(1);
     await n.agent.syncChainView();
     expect((await session(c, n, channel.channelId, blob.blobId)).error).to.equal(undefined);
+  });
+
+  it("a top-up the view has not polled yet: a voucher above the deposit it knows gets one fresh read, and the stream completes", async () => {
+    const n = await node({ options: { chainView: { pollMs: 600_000 } } });
+    const { file } = randomFile(tmpDir(), 2 * LEAF_SIZE);
+    const [blob] = await n.agent.publish([file]);
+    const c = await client();
+    const channel = await c.client.openChannel(n.identity.address.toLowerCase(), 1_000_000n);
+    expect((await session(c, n, channel.channelId, blob.blobId)).error).to.equal(undefined); // followed from now on: deposit 1 USDC
+    await c.client.topUp(channel.channelId, 1_000_000n);
+    // as if this client had signed almost all of the first deposit: its next vouchers exceed the deposit the view knows
+    c.store.recordSigned(channel.channelId, 999_999n, new Uint8Array(65));
+    const reads = n.agent.chainView!.stats.channelReads;
+    expect((await session(c, n, channel.channelId, blob.blobId)).error).to.equal(undefined);
+    expect(n.agent.chainView!.stats.channelReads).to.equal(reads + 1);
+    expect(n.agent.fetch!.bestFor(channel.channelId) > 1_000_000n).to.equal(true);
   });
 });
