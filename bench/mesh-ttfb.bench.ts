@@ -10,10 +10,16 @@
  * Env: BENCH_CACHE_NODES (default 4) or BENCH_NODES (origin included: BENCH_NODES=20 is 19 cache
  * nodes), BENCH_BLOBS (measured blobs, default 8), BENCH_KIB (blob size, default 4096). The devnet
  * funds keys #0-#9; keys beyond those get ETH (hardhat_setBalance) and USDC (MockUSDC.mint) here.
+ *
+ * Latency mode: BENCH_RTT_MS=20,80 puts a delaying TCP relay (bench/delay-relay.ts) in front of
+ * every node (its registered address is the relay's) and of the chain's JSON-RPC (the nodes and
+ * the client use the relay's URL), so every connection, node to node included, has that round
+ * trip; the figures are repeated for each RTT with fresh blobs and also given in round trips.
  */
 import type { ChildProcess } from "node:child_process";
 import path from "node:path";
 import { readFileSync } from "node:fs";
+import { loadavg } from "node:os";
 import { JsonRpcProvider, Wallet, parseUnits, toQuantity, parseEther } from "ethers";
 import type { Libp2p } from "@libp2p/interface";
 import { startDevnet, stopProcess } from "../test/helpers/processes.js";
@@ -28,6 +34,7 @@ import { createClient, type Client } from "../agents/client/client.js";
 import { clientChainView } from "../agents/client/chain.js";
 import { ClientMesh } from "../agents/client/mesh.js";
 import type { MeshServiceMap } from "../agents/mesh/services.js";
+import { DelayRelay } from "./delay-relay.js";
 
 const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -61,13 +68,23 @@ async function main(): Promise<void> {
   const cacheNodes = process.env.BENCH_NODES ? Number(process.env.BENCH_NODES) - 1 : Number(process.env.BENCH_CACHE_NODES ?? 4);
   const blobs = Number(process.env.BENCH_BLOBS ?? 8);
   const kib = Number(process.env.BENCH_KIB ?? 4096);
-  console.log(`mesh TTFB benchmark: 1 origin + ${cacheNodes} cache nodes (real processes), ${blobs} blobs of ${kib} KiB; starting the devnet…`);
+  const rtts = (process.env.BENCH_RTT_MS ?? "0").split(",").map(Number);
+  const delayed = rtts.some((r) => r > 0);
+  console.log(`mesh TTFB benchmark: 1 origin + ${cacheNodes} cache nodes (real processes), ${blobs} blobs of ${kib} KiB${delayed ? `, at RTT ${rtts.join(", ")} ms (delaying relays in front of every node and the chain RPC)` : ""}; load average ${loadavg().map((l) => l.toFixed(2)).join(" ")}; starting the devnet…`);
   const devnet = await startDevnet();
   const children: ChildProcess[] = [];
-  const provider = new JsonRpcProvider(devnet.rpcUrl);
+  const relays: DelayRelay[] = [];
+  /** A relay in front of a local port (its port), when the bench adds latency. */
+  const relayTo = async (port: number): Promise<number> => {
+    const relay = new DelayRelay(port);
+    relays.push(relay);
+    return relay.listen();
+  };
+  const rpcUrl = delayed ? `http://127.0.0.1:${await relayTo(devnet.port)}` : devnet.rpcUrl;
+  const provider = new JsonRpcProvider(rpcUrl);
   let stopClient = async () => undefined as unknown;
   try {
-    const env = { ...devnet.env };
+    const env = { ...devnet.env, CDN_RPC_URL: rpcUrl };
     const dir = tmpDir("cdn-bench-ttfb-");
     const deployment = readDeployment(31337, devnet.deploymentsDir);
     const read = connectContracts(deployment, provider);
@@ -85,14 +102,21 @@ async function main(): Promise<void> {
 
     // the origin: registered, recognized, every blob published before it starts (it provides them at start)
     const originDir = path.join(dir, "origin");
-    writeNodeConfig(originDir, await freePort(), { pricePerGiB: "10000", logLevel: "warn" });
+    /** A node's listen port, and its announced (registered) address: the relay's in latency mode. */
+    const ports = async () => {
+      const port = await freePort();
+      return { port, announce: delayed ? [`/ip4/127.0.0.1/tcp/${await relayTo(port)}`] : [] };
+    };
+    const originPorts = await ports();
+    writeNodeConfig(originDir, originPorts.port, { pricePerGiB: "10000", logLevel: "warn", announce: originPorts.announce });
     const originSecret = devKey(1);
     for (const a of [["init", "--import", originSecret], ["register"]]) {
       const r = await runCli(NODE_CLI, ["--data-dir", originDir, ...a], env);
       if (r.code !== 0) throw new Error(r.stderr);
     }
     await recognizeOrigin(provider, deployment, await read.registry.nodeIdOf(new Wallet(originSecret).address), new Wallet(originSecret).address);
-    const files = Array.from({ length: blobs + cacheNodes }, (_, i) => randomFile(dir, kib * 1024, `blob-${i}.bin`).file);
+    const measured = blobs * rtts.length;
+    const files = Array.from({ length: measured + cacheNodes }, (_, i) => randomFile(dir, kib * 1024, `blob-${i}.bin`).file);
     const published = await runCli(NODE_CLI, ["--data-dir", originDir, "publish", ...files], env, 600_000);
     if (published.code !== 0) throw new Error(published.stderr);
     const ids = [...published.stdout.matchAll(/^(0x[0-9a-f]{64})/gm)].map((m) => m[1]);
@@ -102,7 +126,8 @@ async function main(): Promise<void> {
     const keys: string[] = [];
     for (let i = 0; i < cacheNodes; i++) {
       const d = path.join(dir, `cache-${i}`);
-      writeNodeConfig(d, await freePort(), { pricePerGiB: "20000", region: 1 + (i % 2), logLevel: "warn", cache: { budgetBytes: 1 << 30 } });
+      const p = await ports();
+      writeNodeConfig(d, p.port, { pricePerGiB: "20000", region: 1 + (i % 2), logLevel: "warn", cache: { budgetBytes: 1 << 30 }, announce: p.announce });
       const secret = await key(2 + i);
       for (const a of [["init", "--import", secret], ["register"]]) {
         const r = await runCli(NODE_CLI, ["--data-dir", d, ...a], env);
@@ -125,42 +150,56 @@ async function main(): Promise<void> {
       await host.stop();
       store.close();
     };
-    const client = createClient({}, { host, identity, chain: clientChainView(contracts), contracts, store, dht });
+    const client = createClient({ probeTimeoutMs: 15_000 }, { host, identity, chain: clientChainView(contracts), contracts, store, dht }); // generous probes: the shared machine is often loaded
+
+    // idle memory: every node started, meshes formed, nothing fetched yet
+    await new Promise((r) => setTimeout(r, 5000));
+    const idleRss = children.map((c) => rssMiB(c.pid)).filter((x): x is number => x !== undefined);
 
     // warm-up: one throwaway blob per cache node opens client→cache and cache→origin channels
-    for (let i = 0; i < cacheNodes; i++) await ttfb(client, ids[blobs + i], keys[i]);
+    for (let i = 0; i < cacheNodes; i++) await ttfb(client, ids[measured + i], keys[i]);
 
-    const cold: number[] = [];
-    const warm: number[] = [];
-    const coldTotal: number[] = [];
-    const warmTotal: number[] = [];
-    const discovery = new Map<string, number>();
-    for (let b = 0; b < blobs; b++) {
-      const via = keys[b % cacheNodes];
-      const c = await ttfb(client, ids[b], via);
-      const w = await ttfb(client, ids[b], via);
-      if (c.bytes !== kib * 1024 || w.bytes !== kib * 1024) throw new Error("short download");
-      cold.push(c.ms);
-      warm.push(w.ms);
-      coldTotal.push(c.total);
-      warmTotal.push(w.total);
-      discovery.set(c.discovery, (discovery.get(c.discovery) ?? 0) + 1);
+    const rows: [string, string][] = [];
+    for (const [r, rtt] of rtts.entries()) {
+      for (const relay of relays) relay.oneWayMs = rtt / 2;
+      const cold: number[] = [];
+      const warm: number[] = [];
+      const coldTotal: number[] = [];
+      const warmTotal: number[] = [];
+      const discovery = new Map<string, number>();
+      for (let b = 0; b < blobs; b++) {
+        const via = keys[b % cacheNodes];
+        const id = ids[r * blobs + b];
+        const c = await ttfb(client, id, via);
+        const w = await ttfb(client, id, via);
+        if (c.bytes !== kib * 1024 || w.bytes !== kib * 1024) throw new Error("short download");
+        cold.push(c.ms);
+        warm.push(w.ms);
+        coldTotal.push(c.total);
+        warmTotal.push(w.total);
+        discovery.set(c.discovery, (discovery.get(c.discovery) ?? 0) + 1);
+      }
+      const inRtt = (ms: number) => (rtt > 0 ? ` (${(ms / rtt).toFixed(1)} RTT)` : "");
+      const at = delayed ? ` at RTT ${rtt} ms` : "";
+      rows.push(
+        [`time to first verified byte${at}, cold miss (fan-out to the origin), p50 / p95 (${cold.length})`, `${pct(cold, 50).toFixed(0)}${inRtt(pct(cold, 50))} / ${pct(cold, 95).toFixed(0)} ms`],
+        [`time to first verified byte${at}, warm hit (cache), p50 / p95 (${warm.length})`, `${pct(warm, 50).toFixed(0)}${inRtt(pct(warm, 50))} / ${pct(warm, 95).toFixed(0)} ms`],
+        [`whole ${kib} KiB blob${at}, cold miss / warm hit, p50`, `${pct(coldTotal, 50).toFixed(0)} / ${pct(warmTotal, 50).toFixed(0)} ms`],
+        [`discovery of the cold misses${at}`, [...discovery].map(([k, v]) => `${k} ${v}`).join(", ")],
+      );
     }
-    const rows: [string, string][] = [
-      [`time to first verified byte, cold miss (fan-out to the origin), p50 / p95 (${cold.length})`, `${pct(cold, 50).toFixed(0)} / ${pct(cold, 95).toFixed(0)} ms`],
-      [`time to first verified byte, warm hit (cache), p50 / p95 (${warm.length})`, `${pct(warm, 50).toFixed(0)} / ${pct(warm, 95).toFixed(0)} ms`],
-      [`whole ${kib} KiB blob, cold miss / warm hit, p50`, `${pct(coldTotal, 50).toFixed(0)} / ${pct(warmTotal, 50).toFixed(0)} ms`],
-      ["discovery of the cold misses", [...discovery].map(([k, v]) => `${k} ${v}`).join(", ")],
-    ];
     const rss = children.map((c) => rssMiB(c.pid)).filter((x): x is number => x !== undefined);
-    if (rss.length > 0) rows.push([`node process RSS, p50 / max (${rss.length} processes)`, `${pct(rss, 50).toFixed(0)} / ${Math.max(...rss).toFixed(0)} MiB`]);
+    if (idleRss.length > 0) rows.push([`node process RSS idle (started, nothing fetched), p50 / max (${idleRss.length} processes)`, `${pct(idleRss, 50).toFixed(0)} / ${Math.max(...idleRss).toFixed(0)} MiB`]);
+    if (rss.length > 0) rows.push([`node process RSS after the run, p50 / max (${rss.length} processes)`, `${pct(rss, 50).toFixed(0)} / ${Math.max(...rss).toFixed(0)} MiB`]);
     const width = Math.max(...rows.map((r) => r[0].length));
     console.log("");
     for (const [k, v] of rows) console.log(`| ${k.padEnd(width)} | ${v} |`);
+    console.log(`load average after: ${loadavg().map((l) => l.toFixed(2)).join(" ")}`);
   } finally {
     await stopClient();
     for (const c of children.reverse()) await stopProcess(c);
     provider.destroy();
+    for (const relay of relays) await relay.close();
     await devnet.stop();
   }
 }
