@@ -41,7 +41,7 @@ const pct = (xs: number[], p: number) => {
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
 };
 
-async function ttfb(client: Client, blobId: string, via: string): Promise<{ ms: number; total: number; bytes: number; discovery: string }> {
+async function ttfb(client: Client, blobId: string, via: string): Promise<{ ms: number; total: number; bytes: number; discovery: string; roundTrips: number; steps: string }> {
   const t0 = performance.now();
   let first = 0;
   let bytes = 0;
@@ -51,7 +51,7 @@ async function ttfb(client: Client, blobId: string, via: string): Promise<{ ms: 
     bytes += piece.length;
   }
   const report = await it.report;
-  return { ms: first, total: performance.now() - t0, bytes, discovery: report.discovery };
+  return { ms: first, total: performance.now() - t0, bytes, discovery: report.discovery, roundTrips: report.firstByte?.roundTrips ?? NaN, steps: report.firstByte?.steps.join(" → ") ?? "" };
 }
 
 /** Resident set size of a process (Linux), in MiB. */
@@ -167,6 +167,7 @@ async function main(): Promise<void> {
       const coldTotal: number[] = [];
       const warmTotal: number[] = [];
       const discovery = new Map<string, number>();
+      const trips = { cold: [] as number[], warm: [] as number[], coldSteps: new Map<string, number>(), warmSteps: new Map<string, number>() };
       for (let b = 0; b < blobs; b++) {
         const via = keys[b % cacheNodes];
         const id = ids[r * blobs + b];
@@ -178,7 +179,12 @@ async function main(): Promise<void> {
         coldTotal.push(c.total);
         warmTotal.push(w.total);
         discovery.set(c.discovery, (discovery.get(c.discovery) ?? 0) + 1);
+        trips.cold.push(c.roundTrips);
+        trips.warm.push(w.roundTrips);
+        trips.coldSteps.set(c.steps, (trips.coldSteps.get(c.steps) ?? 0) + 1);
+        trips.warmSteps.set(w.steps, (trips.warmSteps.get(w.steps) ?? 0) + 1);
       }
+      const common = (m: Map<string, number>) => [...m].sort((a, b) => b[1] - a[1])[0]?.[0] ?? "";
       const inRtt = (ms: number) => (rtt > 0 ? ` (${(ms / rtt).toFixed(1)} RTT)` : "");
       const at = delayed ? ` at RTT ${rtt} ms` : "";
       rows.push(
@@ -186,6 +192,7 @@ async function main(): Promise<void> {
         [`time to first verified byte${at}, warm hit (cache), p50 / p95 (${warm.length})`, `${pct(warm, 50).toFixed(0)}${inRtt(pct(warm, 50))} / ${pct(warm, 95).toFixed(0)} ms`],
         [`whole ${kib} KiB blob${at}, cold miss / warm hit, p50`, `${pct(coldTotal, 50).toFixed(0)} / ${pct(warmTotal, 50).toFixed(0)} ms`],
         [`discovery of the cold misses${at}`, [...discovery].map(([k, v]) => `${k} ${v}`).join(", ")],
+        [`client protocol round trips before the first verified byte${at}, cold / warm, p50`, `${pct(trips.cold, 50)} (${common(trips.coldSteps)}) / ${pct(trips.warm, 50)} (${common(trips.warmSteps)})`],
       );
     }
     const rss = children.map((c) => rssMiB(c.pid)).filter((x): x is number => x !== undefined);
