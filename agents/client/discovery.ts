@@ -145,7 +145,7 @@ export class Discovery {
       const started = performance.now();
       const connection = await this.deps.host.dial(addrsOf(node), { signal });
       if (addressOfPeer(connection.remotePeer) !== node.nodeKey) return undefined;
-      const framed = new FramedStream(await connection.newStream(PROTOCOL_PROBE, { signal, negotiateFully: false }), { readCap: FRAME_CAPS.ProbeResponse, idleTimeoutMs: 5000, signal });
+      const framed = new FramedStream(await connection.newStream(PROTOCOL_PROBE, { signal }), { readCap: FRAME_CAPS.ProbeResponse, idleTimeoutMs: 5000, signal });
       await framed.write(encodeProbeRequest({ blobId }));
       const body = await framed.read();
       await framed.close();
