@@ -3,18 +3,11 @@
  * node lookups (by key, and the active set for bootstrap), origin content keys, the blacklist.
  */
 import { chainTime, type Contracts } from "../chain/contracts.js";
-import { nodeMetadata } from "../chain/registry.js";
+import { dialableNodes, type DialableNode } from "../chain/registry.js";
 import type { Eip712Domain } from "../protocol/eip712-fast.js";
 
-export interface ActiveNode {
-  nodeId: bigint;
-  nodeKey: string;
-  pricePerGiB: bigint;
-  region: number;
-  multiaddrs: string[];
-  /** Declared capacity (reputation penalises sustained delivery well above it). */
-  capacityMbps?: number;
-}
+/** An active node with its multiaddrs (agents/chain/registry.ts). */
+export type ActiveNode = DialableNode;
 
 export interface ClientChainView {
   readonly channelDomain: Eip712Domain;
@@ -44,21 +37,7 @@ export function clientChainView(contracts: Contracts): ClientChainView {
       const [nodeId, node] = await contracts.registry.nodeOf(nodeKey);
       return { nodeId, pricePerGiB: node.pricePerGiB };
     },
-    async activeNodes() {
-      const out: ActiveNode[] = [];
-      let start = 1n;
-      for (let page = 0; page < 100; page++) {
-        const [ids, nodes, next] = await contracts.registry.activeNodes(start, 200n);
-        for (let i = 0; i < ids.length; i++) {
-          const meta = await nodeMetadata(contracts.registry, ids[i]);
-          if (!meta) continue;
-          out.push({ nodeId: ids[i], nodeKey: nodes[i].nodeKey.toLowerCase(), pricePerGiB: nodes[i].pricePerGiB, region: Number(nodes[i].region), multiaddrs: meta.multiaddrs, capacityMbps: Number(nodes[i].capacityMbps) });
-        }
-        if (next === 0n) break;
-        start = next;
-      }
-      return out;
-    },
+    activeNodes: () => dialableNodes(contracts.registry),
     hasContentKey(origin, epoch) {
       const hit = keys.get(`${origin}:${epoch}`);
       return hit !== undefined && Date.now() - hit.at < CONTENT_KEY_TTL_MS;

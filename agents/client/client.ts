@@ -14,7 +14,7 @@ import type { Contracts } from "../chain/contracts.js";
 import { silentLogger, type Logger } from "../runtime/logger.js";
 import type { Identity } from "../runtime/keys.js";
 import { Reputation, SqliteReputationStore } from "../mesh/reputation.js";
-import type { ActiveNode, ClientChainView } from "./chain.js";
+import { clientChainView, type ActiveNode, type ClientChainView } from "./chain.js";
 import { ChannelManager, type TransactionSender } from "./channels.js";
 import { Discovery, type CandidateOptions, type Candidates, type DiscoveryDeps, type Probed } from "./discovery.js";
 import { Downloader, verifiedStream, writeToFile, type FetchOptions, type FetchReport, type VerifiedStream } from "./download.js";
@@ -41,7 +41,8 @@ export interface ClientOptions {
 export interface ClientDeps {
   host: Libp2p;
   identity: Identity;
-  chain: ClientChainView;
+  /** What the client reads from the chain (default: `clientChainView(contracts)`). */
+  chain?: ClientChainView;
   /** Contracts connected to the client's wallet (channel transactions). */
   contracts: Contracts;
   store: ClientStore;
@@ -61,13 +62,16 @@ export class Client {
   readonly channels: ChannelManager;
   private readonly downloader: Downloader;
 
+  readonly deps: ClientDeps & { chain: ClientChainView };
+
   constructor(
     readonly options: ClientOptions,
-    readonly deps: ClientDeps,
+    deps: ClientDeps,
   ) {
+    this.deps = { ...deps, chain: deps.chain ?? clientChainView(deps.contracts) };
     this.reputation = deps.reputation ?? new Reputation({}, { store: new SqliteReputationStore(deps.store.db) });
     const logger = deps.logger ?? silentLogger();
-    const { host, chain, store, identity, contracts } = deps;
+    const { host, chain, store, identity, contracts } = this.deps;
     this.discovery = new Discovery(options, { host, chain, reputation: this.reputation, logger, dht: deps.dht });
     this.channels = new ChannelManager({ deposit: options.deposit }, { identity, contracts, store, logger, sender: deps.sender });
     const session = { host, chain, store, address: this.address, secretKey: identity.secretKey };

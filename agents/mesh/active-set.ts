@@ -16,18 +16,11 @@ import type { PeerId } from "@libp2p/interface";
 import type { NodeRegistry } from "../../types/ethers-contracts/index.js";
 import { ACTIVE_SET_KEY_TTL_MS, ACTIVE_SET_REFRESH_MS } from "./constants.js";
 import { ChainReadError } from "./errors.js";
+import { activeNodesPage, allActiveNodes, type ActiveNode } from "../chain/registry.js";
 import type { FreshnessGuard } from "./freshness.js";
 import { addressOfPeer } from "../runtime/peers.js";
 
-export interface ActiveNode {
-  nodeId: bigint;
-  /** Lower-case address. */
-  nodeKey: string;
-  operator: string;
-  region: number;
-  pricePerGiB: bigint;
-  capacityMbps: number;
-}
+export type { ActiveNode } from "../chain/registry.js";
 
 /** What the active set reads from the chain; `registryActiveSetSource` adapts the NodeRegistry binding. */
 export interface ActiveSetSource {
@@ -41,20 +34,7 @@ type RegistryReader = Pick<NodeRegistry, "activeNodes" | "isActive">;
 /** Adapts the TypeChain NodeRegistry binding (any runner) to an ActiveSetSource. */
 export function registryActiveSetSource(registry: RegistryReader): ActiveSetSource {
   return {
-    async activeNodes(startId, maxScan) {
-      const [ids, nodes, nextId] = await registry.activeNodes(startId, maxScan);
-      return {
-        nodes: ids.map((id, i) => ({
-          nodeId: id,
-          nodeKey: nodes[i].nodeKey.toLowerCase(),
-          operator: nodes[i].operator.toLowerCase(),
-          region: Number(nodes[i].region),
-          pricePerGiB: nodes[i].pricePerGiB,
-          capacityMbps: Number(nodes[i].capacityMbps),
-        })),
-        nextId,
-      };
-    },
+    activeNodes: async (startId, maxScan) => activeNodesPage(await registry.activeNodes(startId, maxScan)),
     isActive: (nodeKey) => registry.isActive(nodeKey),
   };
 }
@@ -139,14 +119,8 @@ export class ActiveSet {
     const started = this.now();
     const next = new Map<string, ActiveNode>();
     try {
-      let start = 1n;
-      for (;;) {
-        options.signal?.throwIfAborted();
-        const page = await this.deps.source.activeNodes(start, BigInt(this.opts.pageSize), options);
-        for (const n of page.nodes) next.set(n.nodeKey.toLowerCase(), n);
-        if (page.nextId === 0n) break;
-        start = page.nextId;
-      }
+      const nodes = await allActiveNodes((start) => this.deps.source.activeNodes(start, BigInt(this.opts.pageSize), options), options);
+      for (const n of nodes) next.set(n.nodeKey.toLowerCase(), n);
     } catch (cause) {
       throw new ChainReadError("active node set", { cause });
     }

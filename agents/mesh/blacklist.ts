@@ -1,5 +1,5 @@
 /**
- * The node's (and client's) synchronous view of the deny-set (DESIGN §8 "Blacklist duties"):
+ * The node's (and client's) synchronous view of the deny-set (docs/mesh.md):
  * every entry of ContentBlacklist (paged through `entries`, keys = keccak256(blobId)), plus a
  * local deny-list file of blob ids that reloads without a restart. DHT lookups, provides, gossip
  * validators and probe answers ask `isBlacklisted(blobId)` synchronously; the serve path should

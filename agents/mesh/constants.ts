@@ -1,6 +1,6 @@
 /**
  * Constants of the mesh: protocol ids, gossip cadence and windows, probe limits, DHT
- * re-provide schedule. Starting values from DESIGN.md section 8; docs/mesh.md explains each.
+ * re-provide schedule. docs/mesh.md explains each.
  */
 export { PROTOCOL_PROBE, TOPIC_GLOBAL, topicForRegion } from "../protocol/constants.js";
 
@@ -45,7 +45,7 @@ export const PROBE_MAX_INBOUND_STREAMS = 64;
 export const PROBE_MAX_OUTBOUND_STREAMS = 64;
 
 // ---- chain view ----
-/** A node refuses to serve while its last successful chain read is older than this (DESIGN §2, §8). */
+/** A node refuses to serve while its last successful chain read is older than this (docs/mesh.md). */
 export const DEFAULT_MAX_CHAIN_VIEW_AGE_MS = 30 * 60_000;
 /** Active-set snapshot refresh and per-key cache lifetime. */
 export const ACTIVE_SET_REFRESH_MS = 60_000;

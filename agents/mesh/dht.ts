@@ -1,5 +1,5 @@
 /**
- * The DHT side of the mesh (issue 7; DESIGN §4, §8), over kad-dht (nodes in server mode, clients
+ * The DHT side of the mesh (docs/mesh.md), over kad-dht (nodes in server mode, clients
  * in client mode; `meshServices` builds it):
  *
  * - `provide(blobId)`: a node announces that it holds a blob (blob id → CID, agents/protocol

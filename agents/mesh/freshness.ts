@@ -1,5 +1,5 @@
 /**
- * Chain-view freshness guard (DESIGN §2 and §8): every successful chain read calls `markFresh()`;
+ * Chain-view freshness guard (docs/mesh.md): every successful chain read calls `markFresh()`;
  * a node calls `assertFresh()` before it serves anything and refuses (StaleChainViewError) while
  * its view is older than the bound (30 minutes by default, below the minimum compliance window),
  * so a node cut off from the chain cannot miss a blacklist entry and keep serving.

@@ -1,5 +1,5 @@
 /**
- * Connection gating (DESIGN §2 "No mesh without a bond", issue 7): only peers that are active
+ * Connection gating (docs/mesh.md, "no mesh without a bond"): only peers that are active
  * nodes on chain join DHT server routing tables and gossip meshes; anyone may connect, as a DHT
  * client and a gossip subscriber. Three hooks, all fed by the ActiveSet:
  *

@@ -1,5 +1,5 @@
 /**
- * Gossip (issue 7; DESIGN §4, §8): nodes publish signed NodeAnnouncements (addresses, region,
+ * Gossip (docs/mesh.md): nodes publish signed NodeAnnouncements (addresses, region,
  * price, load, sequence) on `/cdn/global/1` and `/cdn/region/<region>/1` every 60 s and on change;
  * recognized origins publish signed ContentRecords on `/cdn/global/1`; clients subscribe and never
  * publish. gossipsub runs with `StrictNoSign`: messages carry their own EIP-712 signatures, checked

@@ -1,4 +1,4 @@
-/** The mesh (issue 7): active set, gating, gossip, DHT, probes, reputation, deny-set, freshness. See docs/mesh.md. */
+/** The mesh: active set, gating, gossip, DHT, probes, reputation, deny-set, freshness. See docs/mesh.md. */
 export * from "./constants.js";
 export * from "./errors.js";
 export * from "./freshness.js";

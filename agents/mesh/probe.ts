@@ -1,5 +1,5 @@
 /**
- * Probe protocol `/cdn/probe/1.0.0` (DESIGN §4 "Probes", §8): one ProbeRequest {blobId}, one
+ * Probe protocol `/cdn/probe/1.0.0` (docs/mesh.md, docs/protocol.md): one ProbeRequest {blobId}, one
  * ProbeResponse {status HAVE|MISS|BUSY, size, pricePerGiB, load}, each a length-prefixed frame
  * under its hard cap (agents/protocol wire). Measures latency and availability.
  *

@@ -1,5 +1,5 @@
 /**
- * Local reputation (DESIGN §4 "Probes", §8): per peer, an EWMA (α 0.1) of interaction samples
+ * Local reputation (docs/mesh.md, "Reputation and selection"): per peer, an EWMA (α 0.1) of interaction samples
  *
  *   sample = 0.4·speed + 0.4·correctness + 0.2·reachability      (each in 0 … 1)
  *
@@ -200,7 +200,7 @@ export interface Candidate {
 }
 
 /**
- * DESIGN §8: cost = price × rtt / max(reputation, 0.1)². Lower is better. A price of 0 counts as
+ * docs/mesh.md: cost = price × rtt / max(reputation, 0.1)². Lower is better. A price of 0 counts as
  * 1 base unit and an rtt below 1 ms as 1 ms, so both terms always matter.
  */
 export function selectionCost(c: Candidate): number {

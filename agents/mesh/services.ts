@@ -1,6 +1,6 @@
 /**
  * libp2p service factories for the mesh, with the settings this project needs
- * (TOOLCHAIN.md, "libp2p on loopback"): gossipsub with StrictNoSign, peer scoring that keeps
+ * (docs/mesh.md): gossipsub with StrictNoSign, peer scoring that keeps
  * non-nodes out of meshes, and kad-dht on the CDN's own protocol id, in server mode on nodes and
  * client mode on clients, with the gating peer-info mapper. Pass the result as `services` to
  * `createHost` (agents/runtime/host.ts), then start MeshGossip and MeshDht over them.

@@ -22,7 +22,6 @@ import type { NodeStore } from "./store.js";
 import { createWatchtowerPusher, type WatchtowerPusher } from "../watchtower/client.js";
 import path from "node:path";
 import { createClient, type ClientOptions } from "../client/client.js";
-import { clientChainView } from "../client/chain.js";
 import { ClientStore } from "../client/store.js";
 import { BlobCache } from "./cache/index.js";
 import { Fanout } from "./fanout.js";
@@ -207,7 +206,6 @@ export class NodeAgent {
       const client = createClient(this.upstreamOptions, {
         host,
         identity: this.deps.identity,
-        chain: clientChainView(this.deps.contracts),
         contracts: this.deps.contracts,
         store: this.upstreamStore,
         logger: this.log.child({ module: "upstream" }),

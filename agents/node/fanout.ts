@@ -16,11 +16,10 @@
 import { LEAF_SIZE } from "../protocol/constants.js";
 import { leafCount } from "../protocol/merkle.js";
 import type { ContentRecordValue } from "../protocol/eip712.js";
-import type { Signed } from "../protocol/wire/messages.js";
+import type { FetchHeaderMsg, Signed } from "../protocol/wire/messages.js";
 import { fromHex, toHex } from "../protocol/bytes.js";
 import type { Logger } from "../runtime/logger.js";
 import type { Client } from "../client/client.js";
-import type { FetchHeaderMsg } from "../protocol/wire/messages.js";
 import type { BlobCache, BlobWriter } from "./cache/index.js";
 
 /** A blob being fetched upstream: its verified record and leaf layer, and its leaves as they arrive. */

@@ -1,7 +1,7 @@
 /**
  * Capacity limiter: one token bucket at the node's declared capacity (Mbps, as registered on
  * chain) shared by all of its streams. Beyond it the node answers a typed BUSY refusal with a
- * retry-after instead of slowing every client down (issue 7, "Capacity").
+ * retry-after instead of slowing every client down (docs/mesh.md).
  *
  *   rate  = capacityMbps × 1,000,000 / 8 bytes per second
  *   burst = max(rate × burstSeconds, maxChunkBytes)      (one chunk always fits a full bucket)

@@ -21,7 +21,7 @@ import { probe, type ProbeAnswer, type ProbeService } from "../mesh/probe.js";
 import { meshConnectionGater, syncRoutingTable } from "../mesh/gating.js";
 import { MeshDht, ProviderRecordGate } from "../mesh/dht.js";
 import { MeshGossip, originRegistryChecker, type ValidationOutcome } from "../mesh/gossip.js";
-import { clientChainView } from "../client/chain.js";
+import { dialableNodes } from "../chain/registry.js";
 import type { BlobCache } from "./cache/index.js";
 
 export interface NodeMeshOptions {
@@ -151,7 +151,7 @@ export class NodeMesh {
     const self = this.deps.identity.address.toLowerCase();
     let nodes;
     try {
-      nodes = (await clientChainView(this.deps.contracts).activeNodes()).filter((n) => n.nodeKey !== self);
+      nodes = (await dialableNodes(this.deps.contracts.registry)).filter((n) => n.nodeKey !== self);
     } catch (error) {
       this.log.warn({ err: (error as Error).message }, "bootstrap: cannot read the active nodes");
       return;

@@ -6,8 +6,7 @@
 import { Signature, type Wallet } from "ethers";
 import type { Contracts } from "../chain/contracts.js";
 import { metadataHash } from "../chain/registry.js";
-import { NodeRegistration } from "../protocol/eip712.js";
-import { domainFor } from "../protocol/eip712.js";
+import { domainFor, NodeRegistration } from "../protocol/eip712.js";
 import { AgentError } from "../runtime/errors.js";
 import type { Identity } from "../runtime/keys.js";
 

@@ -1,5 +1,5 @@
 /**
- * Prometheus metrics of the node agent (issue 7, "Operations"): one prom-client registry with
+ * Prometheus metrics of the node agent (docs/mesh.md, "Operations"): one prom-client registry with
  * the `cdn_node_*` series, and a small HTTP endpoint (node:http, 127.0.0.1 by default) that
  * serves it at /metrics. Names follow `cdn_<agent>_<thing>_<unit|total>` (CONVENTIONS.md).
  * Amounts of money are token base units (USDC has 6 decimals).

@@ -1,7 +1,7 @@
 /**
  * Embedded state in node:sqlite (ships with Node 22, no native build). WAL journal with
  * synchronous=FULL: a committed transaction survives a process kill or a power loss (vouchers
- * are money). Measured ~150 µs per single-row transaction on the project machine (TOOLCHAIN.md).
+ * are money). Measured ~150 µs per single-row transaction on the project machine.
  */
 import { mkdirSync } from "node:fs";
 import path from "node:path";

@@ -18,8 +18,7 @@
  * per-peer and global concurrency limits.
  */
 import type { Connection, Stream } from "@libp2p/interface";
-import type { ChannelState } from "../chain/contracts.js";
-import { isVoucherSigner } from "../chain/contracts.js";
+import { isVoucherSigner, type ChannelState } from "../chain/contracts.js";
 import type { VoucherValue } from "../protocol/eip712.js";
 import { recoverTyped, recoverVoucherSigner } from "../protocol/signed.js";
 import { decodeWatchtowerRequest, encodeWatchtowerResponse, FRAME_CAPS, type Signed, type WatchtowerResponseMsg } from "../protocol/wire/messages.js";

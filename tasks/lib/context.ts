@@ -1,8 +1,7 @@
 /** What every task needs: the network connection, the deployment file and typed contracts. */
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
-import type { Signer } from "ethers";
+import { isAddress, type Signer } from "ethers";
 import { readDeployment, addressOf, type Deployment } from "../../agents/chain/deployment.js";
-import { isAddress } from "ethers";
 import type {
   CdnGovernor,
   CdnTimelock,

@@ -982,7 +982,7 @@ describe("PaymentChannel", function () {
       await gas.record("settle", await ctx.channels.connect(ctx.others[0]).settle(p.channelId));
       gas.check();
 
-      // Targets of issue 4 that this design meets (open: ~148k against 130k, and a dispute that
+      // Gas targets that this design meets (open: ~148k against 130k, and a dispute that
       // also pays a watchtower bounty: ~97k against 80k, are explained in docs/channels.md; the
       // snapshot above guards them against regressions).
       const targets: Record<string, bigint> = {

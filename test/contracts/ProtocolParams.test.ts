@@ -11,7 +11,7 @@ const key = (name: string) => encodeBytes32String(name);
 const USDC = 1_000_000n;
 const E18 = 10n ** 18n;
 
-/** Every parameter of DESIGN.md section 3 with its default and hard bounds. */
+/** Every protocol parameter (docs/governance.md) with its default and hard bounds. */
 const TABLE = [
   { name: "bondK", value: 1n * USDC, min: 10_000n, max: 1_000n * USDC },
   { name: "bondAlpha", value: E18, min: 8n * 10n ** 17n, max: E18 },

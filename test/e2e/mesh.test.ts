@@ -1,5 +1,5 @@
 /**
- * The mesh end to end (issue 7): real libp2p hosts on 127.0.0.1 in the test process (node agents
+ * The mesh end to end (docs/mesh.md): real libp2p hosts on 127.0.0.1 in the test process (node agents
  * with gossipsub, kad-dht, the probe service, active set, deny-set and freshness guard; clients
  * with the client-mode mesh), the real contracts on an in-process Hardhat chain. One origin and
  * four cache nodes in two regions.

@@ -1,5 +1,5 @@
 /**
- * Disk cache of verified blobs for a node (issue 7, "Cache nodes"):
+ * Disk cache of verified blobs for a node (docs/mesh.md, docs/delivery.md §7):
  *
  * - a byte budget, enforced with least-recently-used eviction (reads count as use);
  * - verified on write: the bytes are hashed (agents/protocol BlobIdBuilder) as they are written

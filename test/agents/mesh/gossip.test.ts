@@ -6,7 +6,7 @@ import { GRAYLIST_THRESHOLD, TOPIC_GLOBAL, topicForRegion } from "../../../agent
 import { MeshGossip, originRegistryChecker, type AnnouncementEvent, type ContentRecordEvent, type ValidationOutcome } from "../../../agents/mesh/gossip.js";
 import { domainFor } from "../../../agents/protocol/eip712.js";
 import { Eip712Domain } from "../../../agents/protocol/eip712-fast.js";
-import { signContentRecord } from "../../../agents/protocol/signed.js";
+import { signContentRecord, signNodeAnnouncement as signNodeAnnouncementFast } from "../../../agents/protocol/signed.js";
 import { encodeGossipMessage } from "../../../agents/protocol/wire/messages.js";
 import type { Identity } from "../../../agents/runtime/keys.js";
 import { deployRegistryFixture, nodeIdentity, registerNode, type RegistryContext } from "../../helpers/registry-fixture.js";
@@ -183,7 +183,6 @@ describe("mesh › gossip (real registry, real hosts on 127.0.0.1)", function ()
   });
 });
 
-import { signNodeAnnouncement as signNodeAnnouncementFast } from "../../../agents/protocol/signed.js";
 
 /** The highest-sequence announcement of `nodeKey` among the events. */
 function latestOf(events: AnnouncementEvent[], nodeKey: string) {

@@ -10,7 +10,7 @@ import { DatabaseSync } from "node:sqlite";
 import path from "node:path";
 import { network } from "hardhat";
 import type { Libp2p } from "@libp2p/interface";
-import { deliveryWorld, tmpDir, type DeliveryWorld } from "../../e2e/delivery-fixture.js";
+import { deliveryWorld, freePort, tmpDir, type DeliveryWorld } from "../../e2e/delivery-fixture.js";
 import { readChannel, type Contracts } from "../../../agents/chain/contracts.js";
 import { watchtowerChainView, type WatchtowerChainView } from "../../../agents/watchtower/chain.js";
 import { identityFromSecret, type Identity } from "../../../agents/runtime/keys.js";
@@ -22,7 +22,6 @@ import { PROTOCOL_WATCHTOWER } from "../../../agents/watchtower/constants.js";
 import { FramedStream } from "../../../agents/runtime/framed.js";
 import { decodeWatchtowerResponse, encodeWatchtowerRequest, FRAME_CAPS } from "../../../agents/protocol/wire/messages.js";
 import { multiaddr } from "@multiformats/multiaddr";
-import { freePort } from "../../e2e/delivery-fixture.js";
 import { dialOnlyHost, openChannel, registeredNode, startWatchtower, voucher, waitFor, USDC, type NodeKeys } from "./fixture.js";
 
 /** Asserts `error` is an instance of `cls` (and its message matches `re`). */
