@@ -1,7 +1,7 @@
 import { createRequire } from "node:module";
 import path from "node:path";
 import hardhatToolboxMochaEthers from "@nomicfoundation/hardhat-toolbox-mocha-ethers";
-import { defineConfig } from "hardhat/config";
+import { configVariable, defineConfig } from "hardhat/config";
 import { tasks } from "./tasks/index.js";
 
 const require = createRequire(import.meta.url);
@@ -32,6 +32,14 @@ export default defineConfig({
     // An in-process chain with a non-devnet chain id: tests that production floors apply.
     productionLike: { type: "edr-simulated", chainType: "l1", chainId: 424242 },
     localhost: { type: "http", chainType: "l1", url: process.env.CDN_RPC_URL ?? "http://127.0.0.1:8545" },
+    // A chain to deploy to (docs/deploy.md): its RPC URL and the deployer's key are configuration
+    // variables, read from the environment or from the encrypted keystore (`npx hardhat keystore set`).
+    target: {
+      type: "http",
+      chainType: "l1",
+      url: configVariable("CDN_TARGET_RPC_URL"),
+      accounts: [configVariable("CDN_DEPLOYER_KEY")],
+    },
   },
   typechain: { outDir: buildDir ? `${buildDir}/types/ethers-contracts` : "types/ethers-contracts" },
 });

@@ -9,7 +9,7 @@
  * throwaway blob each) so the figures are the data path, not a channel-opening transaction.
  * Env: BENCH_CACHE_NODES (default 4) or BENCH_NODES (origin included: BENCH_NODES=20 is 19 cache
  * nodes), BENCH_BLOBS (measured blobs, default 8), BENCH_KIB (blob size, default 4096). The devnet
- * funds keys #0-#9; keys beyond those get ETH (hardhat_setBalance) and USDC (MockUSDC.mint) here.
+ * funds keys #0-#9; keys beyond those get ETH (hardhat_setBalance) and USDC (TestUSDC.mint) here.
  *
  * Latency mode: BENCH_RTT_MS=20,80 puts a delaying TCP relay (bench/delay-relay.ts) in front of
  * every node (its registered address is the relay's) and of the chain's JSON-RPC (the nodes and
@@ -26,6 +26,7 @@ import { startDevnet, stopProcess } from "../test/helpers/processes.js";
 import { freePort, randomFile, tmpDir } from "../test/e2e/delivery-fixture.js";
 import { NODE_CLI, devKey, recognizeOrigin, runCli, startNodeProcess, writeNodeConfig } from "../test/e2e/delivery-processes.js";
 import { connectContracts } from "../agents/chain/contracts.js";
+import { TestUSDC__factory } from "../types/ethers-contracts/index.js";
 import { readDeployment } from "../agents/chain/deployment.js";
 import { createHost } from "../agents/runtime/host.js";
 import { identityFromSecret } from "../agents/runtime/keys.js";
@@ -89,13 +90,13 @@ async function main(): Promise<void> {
     const deployment = readDeployment(31337, devnet.deploymentsDir);
     const read = connectContracts(deployment, provider);
     // keys #10 and up are not funded by the devnet: ETH and USDC for them here
-    const funder = connectContracts(deployment, await provider.getSigner(0));
+    const faucet = TestUSDC__factory.connect(deployment.usdc, await provider.getSigner(0));
     const key = async (i: number): Promise<string> => {
       const secret = devKey(i);
       if (i >= 10) {
         const address = new Wallet(secret).address;
         await provider.send("hardhat_setBalance", [address, toQuantity(parseEther("1000"))]);
-        await (await funder.usdc.mint(address, parseUnits("100000", 6))).wait();
+        await (await faucet.mint(address, parseUnits("100000", 6))).wait();
       }
       return secret;
     };

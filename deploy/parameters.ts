@@ -1,4 +1,7 @@
-/** Loads deploy/parameters/<name>.json, turning "123n" strings into bigints (Ignition's JSON convention). */
+/**
+ * Loads deploy/parameters/<name>.json (or the file at `name` when it ends in .json), turning "123n"
+ * strings into bigints (Ignition's JSON convention).
+ */
 import { readFileSync } from "node:fs";
 import path from "node:path";
 
@@ -14,6 +17,6 @@ function revive(value: unknown): unknown {
 }
 
 export function loadParameters(name: string): ModuleParameters {
-  const file = path.resolve(import.meta.dirname, "parameters", `${name}.json`);
+  const file = name.endsWith(".json") ? path.resolve(name) : path.resolve(import.meta.dirname, "parameters", `${name}.json`);
   return revive(JSON.parse(readFileSync(file, "utf8"))) as ModuleParameters;
 }

@@ -19,6 +19,7 @@ import os from "node:os";
 import path from "node:path";
 import { formatUnits, JsonRpcSigner, Wallet, type JsonRpcProvider, type Signer } from "ethers";
 import { connectContracts } from "../agents/chain/contracts.js";
+import { TestUSDC__factory } from "../types/ethers-contracts/index.js";
 import type { Deployment } from "../agents/chain/deployment.js";
 import { createKeyFile, type Identity } from "../agents/runtime/keys.js";
 import { registerNode } from "../agents/node/registration.js";
@@ -142,7 +143,7 @@ export async function startNetwork(ctx: NetworkContext): Promise<NetworkSummary>
   const usdcAmount = (a: Agent) => (a.role === "client" ? 100n * USDC : a.role === "slasher" ? 20n * USDC : a.role === "watchtower" ? 0n : 1000n * USDC);
   // the funder is the node's own account (it assigns nonces): send everything, then wait, so an
   // interval-mined chain (anvil) takes one or two blocks instead of one block per transaction
-  const usdcToken = connectContracts(deployment, ctx.funder as unknown as Wallet).usdc;
+  const usdcToken = TestUSDC__factory.connect(deployment.usdc, ctx.funder);
   const sent = [];
   for (const a of all) {
     sent.push(await ctx.funder.sendTransaction({ to: a.identity.address, value: 10n ** 19n }));

@@ -6,7 +6,7 @@
  * funded accounts only (what task tests need). CDN_DEVNET_EXIT_AFTER_READY=1 stops it once ready.
  *
  * Steps: start the chain node as a child process (scripts/chain-node.ts) → deploy through the Ignition modules → write
- * deployments/chain-31337.json → fund accounts #0-#9 with MockUSDC and accounts #1-#3 with
+ * deployments/chain-31337.json → fund accounts #0-#9 with TestUSDC and accounts #1-#3 with
  * delegated CDN votes → (unless --chain-only) the network of scripts/devnet-network.ts: an origin,
  * three cache nodes in two regions, a watchtower and a slasher as real processes, a sample blob, a
  * paid fetch through a cache node, channel closes and a summary → example commands.
@@ -100,7 +100,7 @@ async function main() {
   const { ethers } = connection;
   const signers = await ethers.getSigners();
   const [deployer] = signers;
-  const usdc = await ethers.getContractAt("MockUSDC", deployment.usdc);
+  const usdc = await ethers.getContractAt("TestUSDC", deployment.usdc);
   const token = await ethers.getContractAt("CdnToken", deployment.contracts.CdnToken!);
   const funded = signers.slice(0, 10);
   // send everything, then wait: on an interval-mined chain (anvil) the node queues them by nonce
@@ -167,6 +167,7 @@ async function main() {
     : "";
   console.log(`
 ready in ${((Date.now() - started) / 1000).toFixed(1)} s. Try, in another terminal:${agentExamples}
+  ${hh} devnet:fund --to <your address> --usdc 100 --eth 1 ${net}
   ${hh} params:show ${net}
   ${hh} gov:propose --action param --key disputeWindow --value 36h --description "Longer disputes" --from 1 ${net}
   ${hh} chain:advance --blocks 2 ${net}

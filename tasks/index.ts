@@ -98,4 +98,15 @@ export const tasks = [
     .addOption({ name: "seconds", description: "Seconds to move time forward", type: ArgumentType.INT, defaultValue: 0 })
     .setAction(() => import("./chain/advance.js"))
     .build(),
+  task("devnet:fund", "Local chain only: give an address test USDC and ETH. Example: devnet:fund --to 0x… --usdc 100 --eth 1")
+    .addOption({ name: "to", description: "Address to fund", defaultValue: "" })
+    .addOption({ name: "usdc", description: "USDC to mint to it (e.g. 100 or 2.5)", defaultValue: "0" })
+    .addOption({ name: "eth", description: "ETH to add to its balance (e.g. 1)", defaultValue: "0" })
+    .setAction(() => import("./devnet/fund.js"))
+    .build(),
+  task("protocol:deploy", "Deploy the DAO and the protocol on the chain's USDC; writes deployments/chain-<id>.json (docs/deploy.md)")
+    .addOption({ name: "parameters", description: "Parameters: a name under deploy/parameters/ or a .json path (default: the network name)", defaultValue: "" })
+    .addOption({ name: "deploymentId", description: "Ignition journal id under ignition/deployments/ (default: chain-<chain id>)", defaultValue: "" })
+    .setAction(() => import("./deploy/deploy.js"))
+    .build(),
 ];

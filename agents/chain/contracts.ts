@@ -6,13 +6,13 @@
 import { JsonRpcProvider, type ContractRunner, type Provider } from "ethers";
 import {
   ContentBlacklist__factory,
-  MockUSDC__factory,
+  IUSDC__factory,
   NodeRegistry__factory,
   OriginRegistry__factory,
   PaymentChannel__factory,
   ProtocolParams__factory,
   type ContentBlacklist,
-  type MockUSDC,
+  type IUSDC,
   type NodeRegistry,
   type OriginRegistry,
   type PaymentChannel,
@@ -31,8 +31,10 @@ export interface Contracts {
   origins: OriginRegistry;
   blacklist: ContentBlacklist;
   channels: PaymentChannel;
-  /** The USDC token (an ERC-20 with EIP-2612 permit; MockUSDC's ABI covers what agents call). */
-  usdc: MockUSDC;
+  /** The USDC token: what agents use of it (ERC-20, EIP-2612 permit, blacklist, pause). */
+  usdc: IUSDC;
+  /** The token's permit domain when it publishes neither EIP-5267 nor name()/version() (config or deployment file). */
+  usdcPermitDomain?: { name: string; version: string };
   /** EIP-712 domains (fast path) of the protocol contracts. */
   domains: { paymentChannel: Eip712Domain; originRegistry: Eip712Domain; nodeRegistry: Eip712Domain };
 }
@@ -42,8 +44,15 @@ export class ChainError extends Error {
   readonly code = "ERR_CHAIN";
 }
 
-/** Connects every contract of `deployment` to `runner` (a provider for reads, a wallet for writes). */
-export function connectContracts(deployment: Deployment, runner: ContractRunner & { provider: Provider | null }): Contracts {
+/**
+ * Connects every contract of `deployment` to `runner` (a provider for reads, a wallet for writes).
+ * `options.usdcPermitDomain` (an agent's config) overrides the deployment file's.
+ */
+export function connectContracts(
+  deployment: Deployment,
+  runner: ContractRunner & { provider: Provider | null },
+  options: { usdcPermitDomain?: { name: string; version: string } } = {},
+): Contracts {
   const provider = (runner.provider ?? runner) as Provider;
   const chainId = BigInt(deployment.chainId);
   const channelsAddress = addressOf(deployment, "PaymentChannel");
@@ -58,7 +67,8 @@ export function connectContracts(deployment: Deployment, runner: ContractRunner 
     origins: OriginRegistry__factory.connect(originsAddress, runner),
     blacklist: ContentBlacklist__factory.connect(addressOf(deployment, "ContentBlacklist"), runner),
     channels: PaymentChannel__factory.connect(channelsAddress, runner),
-    usdc: MockUSDC__factory.connect(deployment.usdc, runner),
+    usdc: IUSDC__factory.connect(deployment.usdc, runner),
+    usdcPermitDomain: options.usdcPermitDomain ?? deployment.usdcPermitDomain,
     domains: {
       paymentChannel: Eip712Domain.from(domainFor("paymentChannel", chainId, channelsAddress)),
       originRegistry: Eip712Domain.from(domainFor("originRegistry", chainId, originsAddress)),

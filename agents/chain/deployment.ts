@@ -16,7 +16,6 @@ export const CONTRACT_NAMES = [
   "CdnTimelock",
   "CdnGovernor",
   "ProtocolParams",
-  "MockUSDC",
   "NodeRegistry",
   "OriginRegistry",
   "ContentBlacklist",
@@ -24,14 +23,20 @@ export const CONTRACT_NAMES = [
 ] as const;
 export type ContractName = (typeof CONTRACT_NAMES)[number];
 
+/** Chain ids of local development chains (Hardhat and anvil both default to 31337). */
+export const LOCAL_CHAIN_IDS: readonly bigint[] = [31337n];
+export const isLocalChain = (chainId: bigint): boolean => LOCAL_CHAIN_IDS.includes(chainId);
+
 export interface Deployment {
   chainId: number;
   network: string;
   /** Block of the first deployment transaction: watchers start their logs here. */
   deploymentBlock: number;
   deployedAt: string;
-  /** The USDC token the protocol uses (MockUSDC on a devnet). */
+  /** The USDC token the protocol uses (TestUSDC, a USDC-shaped token, on a devnet). */
   usdc: string;
+  /** The token's EIP-712 permit domain, only for a token that publishes neither EIP-5267 nor name()/version(). */
+  usdcPermitDomain?: { name: string; version: string };
   contracts: Partial<Record<ContractName, string>>;
 }
 

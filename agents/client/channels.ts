@@ -5,8 +5,9 @@
  * plugs in at one place (`ChannelManagerDeps.sender`). Channels used by a download are locked so
  * two sessions never sign on one channel at once.
  */
-import { Signature, hexlify, randomBytes, type ContractTransaction, type Provider, type TransactionReceipt, type Wallet } from "ethers";
+import { hexlify, randomBytes, type ContractTransaction, type Provider, type TransactionReceipt, type Wallet } from "ethers";
 import { readChannel, type Contracts } from "../chain/contracts.js";
+import { signUsdcPermit, type PermitSignature } from "../chain/permit.js";
 import type { Identity } from "../runtime/keys.js";
 import { silentLogger, type Logger } from "../runtime/logger.js";
 import { ChannelError } from "./errors.js";
@@ -30,13 +31,6 @@ export interface ChannelManagerDeps {
   sender?: TransactionSender;
 }
 
-/** Lifetime of a permit signed for an open (s past the local clock; the chain checks it). */
-const OPEN_PERMIT_TTL_S = 3600n;
-/** Slack added to every permit deadline, so a chain clock ahead of ours never fails it. */
-const PERMIT_SLACK_S = 10n ** 6n;
-
-/** The first line of an error's message (ethers appends a dump of the request). */
-const firstLine = (error: unknown): string => (error as Error).message.split("\n")[0];
 
 export class ChannelManager {
   private readonly log: Logger;
@@ -60,20 +54,13 @@ export class ChannelManager {
     try {
       return await this.sender(await tx, options);
     } catch (cause) {
-      throw new ChannelError(`${failure}: ${firstLine(cause)}`, { cause });
+      throw new ChannelError(`${failure}: ${(cause as Error).message.split("\n")[0]}`, { cause });
     }
   }
 
-  /** An EIP-2612 permit of the client's USDC to `spender`. */
-  async permit(spender: string, value: bigint, deadline: bigint): Promise<{ v: number; r: string; s: string }> {
-    const { usdc } = this.deps.contracts;
-    const d = await usdc.eip712Domain();
-    const domain = { name: d.name, version: d.version, chainId: d.chainId, verifyingContract: d.verifyingContract };
-    const owner = this.deps.identity.address;
-    const nonce = await usdc.nonces(owner);
-    const types = { Permit: [ { name: "owner", type: "address" }, { name: "spender", type: "address" }, { name: "value", type: "uint256" }, { name: "nonce", type: "uint256" }, { name: "deadline", type: "uint256" } ] };
-    const sig = Signature.from(await this.deps.identity.wallet.signTypedData(domain, types, { owner, spender, value, nonce, deadline }));
-    return { v: sig.v, r: sig.r, s: sig.s };
+  /** An EIP-2612 permit of the client's USDC to `spender` (domain read from the token, deadline from chain time). */
+  async permit(spender: string, value: bigint): Promise<PermitSignature> {
+    return signUsdcPermit(this.deps.contracts, this.deps.identity.wallet, spender, value);
   }
 
   /** Opens a channel to `nodeKey` with an EIP-2612 permit (one transaction). */
@@ -82,10 +69,9 @@ export class ChannelManager {
     const { channels, chainId } = this.deps.contracts;
     const payer = this.deps.identity.address;
     const nonce = hexlify(randomBytes(32));
-    const deadline = BigInt(Math.floor(Date.now() / 1000)) + OPEN_PERMIT_TTL_S + PERMIT_SLACK_S;
-    const p = await this.permit(await channels.getAddress(), deposit, deadline);
+    const p = await this.permit(await channels.getAddress(), deposit);
     const channelId = (await channels.channelIdFor(payer, nodeKey, nonce)).toLowerCase();
-    const tx = channels.openWithPermit.populateTransaction(nodeKey, deposit, payer, 0n, nonce, deadline, p.v, p.r, p.s);
+    const tx = channels.openWithPermit.populateTransaction(nodeKey, deposit, payer, 0n, nonce, p.deadline, p.v, p.r, p.s);
     await this.send(tx, `Opening a channel to ${nodeKey} failed (chain ${chainId})`, options);
     const state = await readChannel(channels, channelId);
     this.deps.store.upsertChannel({ channelId, nodeKey, nodeId: state.nodeId, deposit: state.deposit, status: state.status });
@@ -97,9 +83,8 @@ export class ChannelManager {
   async topUp(channelId: string, amount: bigint, options: { signal?: AbortSignal } = {}): Promise<ClientChannel> {
     options.signal?.throwIfAborted();
     const { channels } = this.deps.contracts;
-    const deadline = BigInt(Math.floor(Date.now() / 1000)) + PERMIT_SLACK_S;
-    const p = await this.permit(await channels.getAddress(), amount, deadline);
-    await this.send(channels.topUpWithPermit.populateTransaction(channelId, amount, deadline, p.v, p.r, p.s), `Topping up channel ${channelId} failed`, options);
+    const p = await this.permit(await channels.getAddress(), amount);
+    await this.send(channels.topUpWithPermit.populateTransaction(channelId, amount, p.deadline, p.v, p.r, p.s), `Topping up channel ${channelId} failed`, options);
     return this.refresh(channelId);
   }
 

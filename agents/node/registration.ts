@@ -3,8 +3,9 @@
  * EIP-712 signature over the operator, metadata and nonce, plus a USDC permit: one transaction),
  * `deregister`, then `withdraw` once the unbonding period is over.
  */
-import { Signature, type Wallet } from "ethers";
+import type { Wallet } from "ethers";
 import type { Contracts } from "../chain/contracts.js";
+import { permitDeadline, signUsdcPermit } from "../chain/permit.js";
 import { metadataHash } from "../chain/registry.js";
 import { domainFor, NodeRegistration } from "../protocol/eip712.js";
 import { AgentError } from "../runtime/errors.js";
@@ -37,7 +38,7 @@ export async function registerNode(contracts: Contracts, node: Identity, operato
   const bond = p.bond ?? (await registry.requiredBond(p.capacityMbps));
   const balance = await usdc.balanceOf(operator.address);
   if (balance < bond) throw new RegistrationError("ERR_FUNDS", `The operator ${operator.address} holds ${balance} USDC base units; the bond needs ${bond}.`);
-  const deadline = BigInt(Math.floor(Date.now() / 1000)) + 3600n * 24n;
+  const deadline = await permitDeadline(contracts);
   const signature = await node.wallet.signTypedData(domainFor("nodeRegistry", chainId, registryAddress), NodeRegistration, {
     operator: operator.address,
     nodeKey: node.address,
@@ -45,17 +46,10 @@ export async function registerNode(contracts: Contracts, node: Identity, operato
     nonce: await registry.keyNonce(node.address),
     deadline,
   });
-  const d = await usdc.eip712Domain();
-  const permitSig = Signature.from(
-    await operator.signTypedData(
-      { name: d.name, version: d.version, chainId: d.chainId, verifyingContract: d.verifyingContract },
-      { Permit: [ { name: "owner", type: "address" }, { name: "spender", type: "address" }, { name: "value", type: "uint256" }, { name: "nonce", type: "uint256" }, { name: "deadline", type: "uint256" } ] },
-      { owner: operator.address, spender: registryAddress, value: bond, nonce: await usdc.nonces(operator.address), deadline },
-    ),
-  );
+  const permit = await signUsdcPermit(contracts, operator, registryAddress, bond, deadline);
   const reg = { nodeKey: node.address, capacityMbps: p.capacityMbps, region: p.region, pricePerGiB: p.pricePerGiB, bond, deadline, publicKey: node.publicKey64, multiaddrs: p.multiaddrs };
   try {
-    await (await registry.connect(operator).registerWithPermit(reg, signature, { value: bond, deadline, v: permitSig.v, r: permitSig.r, s: permitSig.s })).wait();
+    await (await registry.connect(operator).registerWithPermit(reg, signature, permit)).wait();
   } catch (cause) {
     throw new RegistrationError("ERR_REGISTER", `Registration failed: ${firstLine(cause)}`, { cause });
   }

@@ -51,6 +51,20 @@ export const KeyRotation: Record<string, TypedDataField[]> = {
   ],
 };
 
+/**
+ * EIP-2612 permit of the USDC token (its own domain, read from the token: see agents/chain/permit.ts).
+ * Verified by the token when NodeRegistry or PaymentChannel spends the bond or deposit.
+ */
+export const Permit: Record<string, TypedDataField[]> = {
+  Permit: [
+    { name: "owner", type: "address" },
+    { name: "spender", type: "address" },
+    { name: "value", type: "uint256" },
+    { name: "nonce", type: "uint256" },
+    { name: "deadline", type: "uint256" },
+  ],
+};
+
 /** Cumulative payment on a channel, signed by its voucher signer. Verified by PaymentChannel. */
 export const Voucher: Record<string, TypedDataField[]> = {
   Voucher: [

@@ -1,15 +1,23 @@
 /**
- * Everything a local chain needs: the DAO core, MockUSDC (a faucet with USDC's 6 decimals, permit
- * and address blacklist) and the protocol contracts. Production deployments use the real USDC.
+ * Everything a local chain needs: the DAO core, TestUSDC (a USDC-shaped token: 6 decimals, permit
+ * over ("USD Coin", "2") without EIP-5267, blacklist, pause, and a faucet mint) and the protocol
+ * contracts. A chain whose USDC already exists uses ./Production.ts.
  */
 import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
 import GovernanceModule from "./Governance.js";
 import { buildProtocol } from "./Protocol.js";
 
-export default buildModule("Devnet", (m) => {
-  const deployer = m.getAccount(0);
-  const governance = m.useModule(GovernanceModule);
-  const usdc = m.contract("MockUSDC", [deployer]);
-  const protocol = buildProtocol(m, { usdc, params: governance.params, timelock: governance.timelock });
-  return { ...governance, usdc, ...protocol };
-});
+/** The test tokens: TestUSDC (no EIP-5267, like USDC) or TestUSDCWithDomain (publishes its EIP-712 domain). */
+export type TestToken = "TestUSDC" | "TestUSDCWithDomain";
+
+export function devnetModule(token: TestToken = "TestUSDC") {
+  return buildModule("Devnet", (m) => {
+    const deployer = m.getAccount(0);
+    const governance = m.useModule(GovernanceModule);
+    const usdc = m.contract(token as "TestUSDC", [deployer], { id: "USDC" });
+    const protocol = buildProtocol(m, { usdc, params: governance.params, treasury: governance.timelock, timelock: governance.timelock });
+    return { ...governance, usdc, ...protocol };
+  });
+}
+
+export default devnetModule();

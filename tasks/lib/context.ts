@@ -141,4 +141,4 @@ export async function findProposal(ctx: TaskContext, id: bigint): Promise<Propos
   return found;
 }
 
-export const isLocalChain = (chainId: bigint) => chainId === 31337n;
+export { isLocalChain } from "../../agents/chain/deployment.js";

@@ -3,6 +3,7 @@
  * process exits with status 1. Reverts from our contracts are decoded into sentences.
  */
 import { Interface, decodeBytes32String, type ErrorDescription } from "ethers";
+import { CdnError } from "../../agents/protocol/errors.js";
 
 export class UserError extends Error {
   override readonly name = "UserError";
@@ -14,7 +15,7 @@ export async function runTask<T>(body: () => Promise<T>): Promise<T | undefined>
   try {
     return await body();
   } catch (error) {
-    if (error instanceof UserError || (error as { name?: string }).name === "DeploymentError") {
+    if (error instanceof UserError || error instanceof CdnError || (error as { name?: string }).name === "DeploymentError") {
       console.error(`Error: ${(error as Error).message}`);
       process.exitCode = 1;
       return undefined;

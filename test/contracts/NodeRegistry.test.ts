@@ -21,7 +21,7 @@ import {
   type RegistryContext,
 } from "../helpers/registry-fixture.js";
 import { GasRecorder } from "../helpers/gas.js";
-import type { MockUSDC, NodeRegistry } from "../../types/ethers-contracts/index.js";
+import type { TestUSDC, NodeRegistry } from "../../types/ethers-contracts/index.js";
 
 const { ethers, networkHelpers } = await network.create();
 const { time } = networkHelpers;
@@ -390,10 +390,7 @@ describe("NodeRegistry", function () {
 
     it("fails without allowance", async () => {
       const { reg, signature } = await prepareRegistration(ctx);
-      await expect(as(registry, ctx.operator).register(reg, signature)).to.be.revertedWithCustomError(
-        ctx.usdc,
-        "ERC20InsufficientAllowance",
-      );
+      await expect(as(registry, ctx.operator).register(reg, signature)).to.be.revertedWith("ERC20: transfer amount exceeds allowance");
     });
 
     it("registers with a permit in one transaction", async () => {
@@ -415,10 +412,7 @@ describe("NodeRegistry", function () {
     it("still fails when the permit is invalid and there is no allowance", async () => {
       const { reg, signature } = await prepareRegistration(ctx);
       const permit = await signPermit(ctx, ctx.operator2, registryAddress, reg.bond); // signed by the wrong owner
-      await expect(as(registry, ctx.operator).registerWithPermit(reg, signature, permit)).to.be.revertedWithCustomError(
-        ctx.usdc,
-        "ERC20InsufficientAllowance",
-      );
+      await expect(as(registry, ctx.operator).registerWithPermit(reg, signature, permit)).to.be.revertedWith("ERC20: transfer amount exceeds allowance");
     });
   });
 
@@ -1090,7 +1084,7 @@ describe("NodeRegistry", function () {
               } else if (ids.length > 0) {
                 const id = pick(o.node);
                 if (o.kind === "topUp") {
-                  await as(c.usdc as MockUSDC, c.operator).approve(await r.getAddress(), o.amount);
+                  await as(c.usdc as TestUSDC, c.operator).approve(await r.getAddress(), o.amount);
                   await as(r, c.operator).topUp(id, o.amount);
                 } else if (o.kind === "capacity") await as(r, c.operator).setCapacity(id, o.mbps);
                 else if (o.kind === "unbond") await as(r, c.operator).unbond(id, o.amount);

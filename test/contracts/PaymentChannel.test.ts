@@ -1,7 +1,8 @@
 import { expect } from "chai";
 import { network } from "hardhat";
-import { AbiCoder, Signature, TypedDataEncoder, id, keccak256, type Signer } from "ethers";
+import { AbiCoder, TypedDataEncoder, id, keccak256, type Signer } from "ethers";
 import { Voucher, ServeCommitment, WatchtowerAuth, domainFor } from "../../agents/protocol/eip712.js";
+import { signPermit } from "../../agents/chain/permit.js";
 import { GasRecorder } from "../helpers/gas.js";
 import {
   DAY,
@@ -252,24 +253,7 @@ describe("PaymentChannel", function () {
   // ================================================================ permit
   describe("open and top up with permit", () => {
     async function permit(owner: Signer, value: bigint, deadline: bigint) {
-      const usdcDomain = await ctx.usdc.eip712Domain();
-      const ownerAddr = await owner.getAddress();
-      const sig = Signature.from(
-        await owner.signTypedData(
-          { name: usdcDomain.name, version: usdcDomain.version, chainId: ctx.chainId, verifyingContract: await ctx.usdc.getAddress() },
-          {
-            Permit: [
-              { name: "owner", type: "address" },
-              { name: "spender", type: "address" },
-              { name: "value", type: "uint256" },
-              { name: "nonce", type: "uint256" },
-              { name: "deadline", type: "uint256" },
-            ],
-          },
-          { owner: ownerAddr, spender: ctx.address, value, nonce: await ctx.usdc.nonces(ownerAddr), deadline },
-        ),
-      );
-      return sig;
+      return signPermit(owner, await ctx.usdc.getAddress(), { spender: ctx.address, value, deadline });
     }
     let fresh: Signer;
     beforeEach(async () => {
@@ -309,7 +293,7 @@ describe("PaymentChannel", function () {
         ctx.channels
           .connect(fresh)
           .openWithPermit(nodeKeyAddr, 20n * USDC, ZERO_ADDRESS, 0n, nextNonce(), deadline, sig.v, sig.r, sig.s),
-      ).to.be.revertedWithCustomError(ctx.usdc, "ERC20InsufficientAllowance");
+      ).to.be.revertedWith("ERC20: transfer amount exceeds allowance");
     });
 
     it("tops up with a permit", async () => {
@@ -838,7 +822,7 @@ describe("PaymentChannel", function () {
       expect(await ctx.channels.totalWithdrawable()).to.equal(opShare);
       expect(await bal(ctx.address)).to.equal(opShare);
       // Frozen by the issuer, the operator cannot withdraw (nor redirect the credit elsewhere) ...
-      await expect(ctx.channels.connect(ctx.operator).withdraw()).to.be.revertedWithCustomError(ctx.usdc, "MockUSDCBlacklisted");
+      await expect(ctx.channels.connect(ctx.operator).withdraw()).to.be.revertedWith("Blacklistable: account is blacklisted");
       // ... until it is unfrozen.
       await ctx.usdc.connect(ctx.deployer).unBlacklist(operatorAddr);
       const before = await bal(operatorAddr);
@@ -860,7 +844,7 @@ describe("PaymentChannel", function () {
         .to.emit(ctx.channels, "PayoutDeferred")
         .withArgs(payerAddr, 100n * USDC);
       expect(await ctx.channels.withdrawable(payerAddr)).to.equal(100n * USDC);
-      await expect(ctx.channels.connect(ctx.payer).withdraw()).to.be.revertedWithCustomError(ctx.usdc, "MockUSDCBlacklisted");
+      await expect(ctx.channels.connect(ctx.payer).withdraw()).to.be.revertedWith("Blacklistable: account is blacklisted");
       await ctx.usdc.connect(ctx.deployer).unBlacklist(payerAddr);
       await ctx.channels.connect(ctx.payer).withdraw();
       expect(await bal(ctx.address)).to.equal(0n);
@@ -939,23 +923,8 @@ describe("PaymentChannel", function () {
       const fresh = ctx.others[1];
       const freshAddr = await fresh.getAddress();
       await ctx.usdc.mint(freshAddr, 100n * USDC);
-      const usdcDomain = await ctx.usdc.eip712Domain();
       const deadline = BigInt(await time.latest()) + DAY;
-      const permitSig = Signature.from(
-        await fresh.signTypedData(
-          { name: usdcDomain.name, version: usdcDomain.version, chainId: ctx.chainId, verifyingContract: await ctx.usdc.getAddress() },
-          {
-            Permit: [
-              { name: "owner", type: "address" },
-              { name: "spender", type: "address" },
-              { name: "value", type: "uint256" },
-              { name: "nonce", type: "uint256" },
-              { name: "deadline", type: "uint256" },
-            ],
-          },
-          { owner: freshAddr, spender: ctx.address, value: 50n * USDC, nonce: 0n, deadline },
-        ),
-      );
+      const permitSig = await signPermit(fresh, await ctx.usdc.getAddress(), { spender: ctx.address, value: 50n * USDC, deadline });
       await gas.record(
         "openWithPermit",
         await ctx.channels
@@ -986,10 +955,12 @@ describe("PaymentChannel", function () {
       // also pays a watchtower bounty: ~97k against 80k, are explained in docs/channels.md; the
       // snapshot above guards them against regressions).
       const targets: Record<string, bigint> = {
-        openWithPermit: 180_000n,
+        // 180k was met on an OpenZeppelin ERC20Permit token (179,558); the USDC-shaped token's own
+        // permit, blacklist and pause checks add ~7k (docs/channels.md, Gas).
+        openWithPermit: 190_000n,
         "closeByPayee (with voucher)": 100_000n,
         closeByPayer: 50_000n,
-        dispute: 80_000n,
+        dispute: 82_000n, // 78,005 on an OpenZeppelin token; USDC's transfer checks add ~3k
         settle: 70_000n,
       };
       const figures = JSON.parse(

@@ -12,6 +12,7 @@ import { randomBytes } from "node:crypto";
 import { Wallet, type Provider } from "ethers";
 import type { NetworkConnection } from "hardhat/types/network";
 import { deployGovernance, type GovernanceContext } from "../helpers/governance.js";
+import type { TestToken } from "../../deploy/modules/Devnet.js";
 import { connectContracts, type Contracts } from "../../agents/chain/contracts.js";
 import type { Deployment } from "../../agents/chain/deployment.js";
 import { identityFromSecret, type Identity } from "../../agents/runtime/keys.js";
@@ -65,8 +66,8 @@ export interface DeliveryWorld {
   asTimelock<T>(fn: (timelock: Awaited<ReturnType<NetworkConnection["ethers"]["getSigner"]>>) => Promise<T>): Promise<T>;
 }
 
-export async function deliveryWorld(connection: NetworkConnection): Promise<DeliveryWorld> {
-  const gov = await deployGovernance(connection);
+export async function deliveryWorld(connection: NetworkConnection, options: { token?: TestToken } = {}): Promise<DeliveryWorld> {
+  const gov = await deployGovernance(connection, options.token);
   const { ethers, networkHelpers } = connection;
   const addr = (c: { getAddress(): Promise<string> }) => c.getAddress();
   const deployment: Deployment = {
@@ -80,7 +81,6 @@ export async function deliveryWorld(connection: NetworkConnection): Promise<Deli
       CdnTimelock: await addr(gov.timelock),
       CdnGovernor: await addr(gov.governor),
       ProtocolParams: await addr(gov.params),
-      MockUSDC: await addr(gov.usdc),
       NodeRegistry: await addr(gov.registry),
       OriginRegistry: await addr(gov.origins),
       ContentBlacklist: await addr(gov.blacklist),

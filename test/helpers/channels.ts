@@ -17,7 +17,7 @@ import {
 import type {
   MockContentBlacklist,
   MockNodeRegistry,
-  MockUSDC,
+  TestUSDC,
   PaymentChannel,
   ProtocolParams,
 } from "../../types/ethers-contracts/index.js";
@@ -43,7 +43,7 @@ export interface ChannelContext {
   reporter: Signer;
   others: Signer[];
   nodeId: bigint;
-  usdc: MockUSDC;
+  usdc: TestUSDC;
   params: ProtocolParams;
   registry: MockNodeRegistry;
   blacklist: MockContentBlacklist;
@@ -57,7 +57,7 @@ export async function deployChannels(connection: NetworkConnection): Promise<Cha
   const { ethers } = connection;
   const [deployer, governance, treasury, payer, payer2, operator, nodeKey, watchtower, reporter, ...others] =
     await ethers.getSigners();
-  const usdc = (await ethers.deployContract("MockUSDC", [await deployer.getAddress()])) as unknown as MockUSDC;
+  const usdc = (await ethers.deployContract("TestUSDC", [await deployer.getAddress()])) as unknown as TestUSDC;
   const params = (await ethers.deployContract("ProtocolParams", [
     await governance.getAddress(),
   ])) as unknown as ProtocolParams;

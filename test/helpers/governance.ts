@@ -6,14 +6,14 @@
 import type { NetworkConnection } from "hardhat/types/network";
 import type { DeploymentParameters } from "@nomicfoundation/ignition-core";
 import { id, type BaseContract, type ContractTransactionResponse, type Signer } from "ethers";
-import DevnetModule from "../../deploy/modules/Devnet.js";
+import { devnetModule, type TestToken } from "../../deploy/modules/Devnet.js";
 import { loadParameters } from "../../deploy/parameters.js";
 import type {
   CdnGovernor,
   CdnTimelock,
   CdnToken,
   ContentBlacklist,
-  MockUSDC,
+  TestUSDC,
   NodeRegistry,
   OriginRegistry,
   PaymentChannel,
@@ -31,16 +31,17 @@ export interface GovernanceContext {
   timelock: CdnTimelock;
   governor: CdnGovernor;
   params: ProtocolParams;
-  usdc: MockUSDC;
+  usdc: TestUSDC;
   registry: NodeRegistry;
   origins: OriginRegistry;
   blacklist: ContentBlacklist;
   channels: PaymentChannel;
 }
 
-export async function deployGovernance(connection: Connection): Promise<GovernanceContext> {
+/** The devnet deployment (`token`: which USDC-shaped test token, default TestUSDC) with three funded voters. */
+export async function deployGovernance(connection: Connection, usdcToken: TestToken = "TestUSDC"): Promise<GovernanceContext> {
   const { ethers, ignition } = connection;
-  const deployed = await ignition.deploy(DevnetModule, { parameters: loadParameters("localhost") as DeploymentParameters });
+  const deployed = await ignition.deploy(devnetModule(usdcToken), { parameters: loadParameters("localhost") as DeploymentParameters });
   const [deployer, v1, v2, v3, ...others] = await ethers.getSigners();
   const token = deployed.token as unknown as CdnToken;
   const voters = [v1, v2, v3];
@@ -57,7 +58,7 @@ export async function deployGovernance(connection: Connection): Promise<Governan
     timelock: deployed.timelock as unknown as CdnTimelock,
     governor: deployed.governor as unknown as CdnGovernor,
     params: deployed.params as unknown as ProtocolParams,
-    usdc: deployed.usdc as unknown as MockUSDC,
+    usdc: deployed.usdc as unknown as TestUSDC,
     registry: deployed.registry as unknown as NodeRegistry,
     origins: deployed.origins as unknown as OriginRegistry,
     blacklist: deployed.blacklist as unknown as ContentBlacklist,

@@ -1,5 +1,5 @@
 /**
- * Registry fixture: deploys MockUSDC, ProtocolParams (with a test signer standing in for the
+ * Registry fixture: deploys TestUSDC (USDC-shaped), ProtocolParams (with a test signer standing in for the
  * timelock, so tests change parameters directly), NodeRegistry, ContentBlacklist and
  * OriginRegistry, funds operators, and offers helpers that register nodes the way an operator's
  * agent would (node-key EIP-712 signature, optional EIP-2612 permit).
@@ -13,7 +13,6 @@
  */
 import {
   AbiCoder,
-  Signature,
   Wallet,
   keccak256,
   type BaseContract,
@@ -28,9 +27,10 @@ import {
   type KeyRotationValue,
   type NodeRegistrationValue,
 } from "../../agents/protocol/eip712.js";
+import { signPermit as signTokenPermit } from "../../agents/chain/permit.js";
 import type {
   ContentBlacklist,
-  MockUSDC,
+  TestUSDC,
   NodeRegistry,
   OriginRegistry,
   ProtocolParams,
@@ -53,7 +53,7 @@ export interface RegistryContext {
   /** The slashing contract stand-in (a signer), unless deployed with `{ slasher: null }`. */
   slasher: HardhatEthersSigner;
   other: HardhatEthersSigner;
-  usdc: MockUSDC;
+  usdc: TestUSDC;
   params: ProtocolParams;
   registry: NodeRegistry;
   blacklist: ContentBlacklist;
@@ -69,7 +69,7 @@ export interface FixtureOptions {
 
 export async function deployRegistryFixture(ethers: HardhatEthers, options: FixtureOptions = {}): Promise<RegistryContext> {
   const [deployer, timelock, operator, operator2, compliance, slasher, other] = await ethers.getSigners();
-  const usdc = (await ethers.deployContract("MockUSDC", [deployer.address])) as unknown as MockUSDC;
+  const usdc = (await ethers.deployContract("TestUSDC", [deployer.address])) as unknown as TestUSDC;
   const params = (await ethers.deployContract("ProtocolParams", [timelock.address])) as unknown as ProtocolParams;
   const slasherAddress = options.slasher === undefined ? slasher.address : (options.slasher ?? ethers.ZeroAddress);
   const registry = (await ethers.deployContract("NodeRegistry", [
@@ -153,7 +153,7 @@ export interface PermitData {
   s: string;
 }
 
-/** An EIP-2612 permit from `owner` to `spender` on MockUSDC (domain read from the token). */
+/** An EIP-2612 permit from `owner` to `spender` on the test token (the agents' signPermit: domain read as wallets do). */
 export async function signPermit(
   ctx: RegistryContext,
   owner: Signer,
@@ -161,21 +161,7 @@ export async function signPermit(
   value: bigint,
   deadline: bigint = FAR,
 ): Promise<PermitData> {
-  const d = await ctx.usdc.eip712Domain();
-  const domain = { name: d.name, version: d.version, chainId: d.chainId, verifyingContract: d.verifyingContract };
-  const ownerAddress = await owner.getAddress();
-  const nonce = await ctx.usdc.nonces(ownerAddress);
-  const types = {
-    Permit: [
-      { name: "owner", type: "address" },
-      { name: "spender", type: "address" },
-      { name: "value", type: "uint256" },
-      { name: "nonce", type: "uint256" },
-      { name: "deadline", type: "uint256" },
-    ],
-  };
-  const sig = Signature.from(await owner.signTypedData(domain, types, { owner: ownerAddress, spender, value, nonce, deadline }));
-  return { value, deadline, v: sig.v, r: sig.r, s: sig.s };
+  return signTokenPermit(owner, await ctx.usdc.getAddress(), { spender, value, deadline });
 }
 
 // ------------------------------------------------------------------ registration
@@ -254,7 +240,7 @@ export async function registerNode(ctx: RegistryContext, opts: RegisterOptions =
     const permit = await signPermit(ctx, operator, await ctx.registry.getAddress(), reg.bond);
     tx = await registry.registerWithPermit(reg, signature, permit);
   } else {
-    await (ctx.usdc.connect(operator) as MockUSDC).approve(await ctx.registry.getAddress(), reg.bond);
+    await (ctx.usdc.connect(operator) as TestUSDC).approve(await ctx.registry.getAddress(), reg.bond);
     tx = await registry.register(reg, signature);
   }
   await tx.wait();

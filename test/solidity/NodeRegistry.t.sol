@@ -6,7 +6,7 @@ import {ProtocolParams} from "../../contracts/ProtocolParams.sol";
 import {NodeRegistry} from "../../contracts/NodeRegistry.sol";
 import {INodeRegistry} from "../../contracts/interfaces/INodeRegistry.sol";
 import {IProtocolParams} from "../../contracts/interfaces/IProtocolParams.sol";
-import {MockUSDC} from "../../contracts/test/MockUSDC.sol";
+import {TestUSDC} from "../../contracts/test/TestUSDC.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {MessageHashUtils} from "@openzeppelin/contracts/utils/cryptography/MessageHashUtils.sol";
 
@@ -24,7 +24,7 @@ contract NodeRegistryFuzzTest {
     IVm private constant VM = IVm(address(uint160(uint256(keccak256("hevm cheat code")))));
     uint256 private constant N_KEYS = 6;
 
-    MockUSDC private usdc;
+    TestUSDC private usdc;
     ProtocolParams private params;
     NodeRegistry private registry;
     /// @dev A node key (Hardhat has no `createWallet` cheatcode: public keys precomputed with ethers).
@@ -37,7 +37,7 @@ contract NodeRegistryFuzzTest {
     NodeKey[N_KEYS] private keys;
 
     function setUp() public {
-        usdc = new MockUSDC(address(this));
+        usdc = new TestUSDC(address(this));
         // This contract plays the timelock, the operator and the slasher.
         params = new ProtocolParams(address(this));
         registry = new NodeRegistry(IERC20(address(usdc)), IProtocolParams(address(params)), address(this));

@@ -9,7 +9,7 @@ import {IPaymentChannel} from "../../contracts/interfaces/IPaymentChannel.sol";
 import {ProtocolParams} from "../../contracts/ProtocolParams.sol";
 import {INodeRegistry} from "../../contracts/interfaces/INodeRegistry.sol";
 import {IContentBlacklist} from "../../contracts/interfaces/IContentBlacklist.sol";
-import {MockUSDC} from "../../contracts/test/MockUSDC.sol";
+import {TestUSDC} from "../../contracts/test/TestUSDC.sol";
 import {MockNodeRegistry} from "../../contracts/test/MockNodeRegistry.sol";
 import {MockContentBlacklist} from "../../contracts/test/MockContentBlacklist.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
@@ -32,7 +32,7 @@ contract PaymentChannelFuzzTest {
     uint256 private constant PAYER_KEY = 0xA11CE;
     uint256 private constant NODE_KEY = 0xB0B;
 
-    MockUSDC private usdc;
+    TestUSDC private usdc;
     ProtocolParams private params;
     MockNodeRegistry private registry;
     PaymentChannel private channels;
@@ -43,7 +43,7 @@ contract PaymentChannelFuzzTest {
     address private constant BENEFICIARY = address(0xB0B0);
 
     function setUp() public {
-        usdc = new MockUSDC(address(this));
+        usdc = new TestUSDC(address(this));
         params = new ProtocolParams(address(this));
         registry = new MockNodeRegistry(IERC20(address(usdc)));
         MockContentBlacklist blacklist = new MockContentBlacklist();

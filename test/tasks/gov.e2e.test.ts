@@ -29,7 +29,7 @@ describe("gov:* tasks against the devnet (end to end)", function () {
   it("the devnet wrote a deployment file that agents can read", () => {
     const deployment = readDeployment(31337, devnet.deploymentsDir);
     for (const name of [
-      "CdnToken", "CdnTimelock", "CdnGovernor", "ProtocolParams", "MockUSDC",
+      "CdnToken", "CdnTimelock", "CdnGovernor", "ProtocolParams",
       "NodeRegistry", "OriginRegistry", "ContentBlacklist", "PaymentChannel",
     ] as const) {
       expect(deployment.contracts[name], name).to.match(/^0x[0-9a-fA-F]{40}$/);

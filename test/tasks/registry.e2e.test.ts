@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { JsonRpcProvider, Wallet, keccak256, toUtf8Bytes, parseUnits, AbiCoder, id as hashText } from "ethers";
 import { readDeployment } from "../../agents/chain/deployment.js";
 import { NodeRegistration, domainFor } from "../../agents/protocol/eip712.js";
-import { NodeRegistry__factory, MockUSDC__factory, PaymentChannel__factory } from "../../types/ethers-contracts/index.js";
+import { NodeRegistry__factory, TestUSDC__factory, PaymentChannel__factory } from "../../types/ethers-contracts/index.js";
 import { hardhat, startDevnet, type Devnet } from "../helpers/processes.js";
 
 /**
@@ -41,11 +41,11 @@ describe("registry, origin and blacklist tasks against the devnet (end to end)",
     const operator = await provider.getSigner(4);
     const deployment = readDeployment(31337, devnet.deploymentsDir);
     const registry = NodeRegistry__factory.connect(deployment.contracts.NodeRegistry!, operator);
-    const usdc = MockUSDC__factory.connect(deployment.usdc, operator);
+    const usdc = TestUSDC__factory.connect(deployment.usdc, operator);
     const publicKey = "0x" + nodeKey.signingKey.publicKey.slice(4);
     const multiaddrs = ["/ip4/127.0.0.1/tcp/4101"];
     const metadataHash = keccak256(AbiCoder.defaultAbiCoder().encode(["bytes", "string[]"], [publicKey, multiaddrs]));
-    const deadline = BigInt(Math.floor(Date.now() / 1000) + 3600);
+    const deadline = BigInt((await provider.getBlock("latest"))!.timestamp + 3600);
     const bond = parseUnits("500", 6);
     const signature = await nodeKey.signTypedData(domainFor("nodeRegistry", 31337n, await registry.getAddress()), NodeRegistration, {
       operator: await operator.getAddress(),
@@ -118,7 +118,7 @@ describe("registry, origin and blacklist tasks against the devnet (end to end)",
     const payer = await provider.getSigner(6);
     const deployment = readDeployment(31337, devnet.deploymentsDir);
     const channels = PaymentChannel__factory.connect(deployment.contracts.PaymentChannel!, payer);
-    const usdc = MockUSDC__factory.connect(deployment.usdc, payer);
+    const usdc = TestUSDC__factory.connect(deployment.usdc, payer);
     const deposit = parseUnits("5", 6);
     await (await usdc.approve(await channels.getAddress(), deposit)).wait();
     const nonce = hashText("first channel");
