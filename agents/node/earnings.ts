@@ -6,8 +6,9 @@
  *   before a session key's expiry (its vouchers die with it).
  * Every action is idempotent (re-reads the channel first), so a replayed log is harmless.
  */
-import type { Log } from "ethers";
+import type { ContractTransactionReceipt, Log } from "ethers";
 import { readChannel, type Contracts } from "../chain/contracts.js";
+import { creditedIn, transferFailureReason } from "../chain/credits.js";
 import { toHex } from "../protocol/bytes.js";
 import type { Logger } from "../runtime/logger.js";
 import type { NodeStore } from "./store.js";
@@ -74,8 +75,8 @@ export class Earnings {
     const r = await this.report(channelId);
     const v = this.deps.store.voucher(channelId);
     if (!v || r.unclaimed === 0n || (r.status !== "Open" && r.status !== "Closing")) return 0n;
-    await (await this.deps.contracts.channels.claim(channelId, v.amount, toHex(v.signature))).wait();
-    this.deps.logger.info({ channelId, amount: v.amount.toString() }, "channel claimed");
+    const receipt = await (await this.deps.contracts.channels.claim(channelId, v.amount, toHex(v.signature))).wait();
+    await this.logPayout(receipt, channelId, { amount: v.amount.toString() }, "channel claimed");
     return r.unclaimed;
   }
 
@@ -86,9 +87,22 @@ export class Earnings {
     const v = this.deps.store.voucher(channelId);
     const amount = v && v.amount > r.paid ? v.amount : 0n;
     const sig = amount > 0n && v ? toHex(v.signature) : "0x";
-    await (await this.deps.contracts.channels.closeByPayee(channelId, amount, sig)).wait();
-    this.deps.logger.info({ channelId, amount: amount.toString(), why }, "channel closed");
+    const receipt = await (await this.deps.contracts.channels.closeByPayee(channelId, amount, sig)).wait();
+    await this.logPayout(receipt, channelId, { amount: amount.toString(), why }, "channel closed");
     return r.unclaimed;
+  }
+
+  /**
+   * Logs a claim or close as what it was for the operator: paid, or credited in PaymentChannel
+   * because the transfer failed (the operator collects it with `cdn-node withdraw`).
+   */
+  private async logPayout(receipt: ContractTransactionReceipt | null, channelId: string, fields: Record<string, string>, paid: string): Promise<void> {
+    const { operator } = await readChannel(this.deps.contracts.channels, channelId);
+    const credited = creditedIn(this.deps.contracts, receipt, operator);
+    if (credited === 0n) return this.deps.logger.info({ channelId, ...fields }, paid);
+    const reason = await transferFailureReason(this.deps.contracts, operator);
+    const action = paid === "channel claimed" ? "claim" : "close";
+    this.deps.logger.warn({ channelId, ...fields, action, operator, credited: credited.toString() }, `channel credited (transfer failed: ${reason}); the operator collects it with cdn-node withdraw`);
   }
 
   /** One sweep of the policy over every channel with a voucher. */

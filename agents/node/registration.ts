@@ -3,8 +3,10 @@
  * EIP-712 signature over the operator, metadata and nonce, plus a USDC permit: one transaction),
  * `deregister`, then `withdraw` once the unbonding period is over.
  */
-import type { Wallet } from "ethers";
+import { formatUnits, type Wallet } from "ethers";
 import type { Contracts } from "../chain/contracts.js";
+import { chainError } from "../chain/errors.js";
+import { checkFunds } from "../chain/funds.js";
 import { permitDeadline, signUsdcPermit } from "../chain/permit.js";
 import { metadataHash } from "../chain/registry.js";
 import { domainFor, NodeRegistration } from "../protocol/eip712.js";
@@ -24,20 +26,17 @@ export interface RegisterParams {
   bond?: bigint;
 }
 
-function firstLine(e: unknown): string {
-  const err = e as { shortMessage?: string; message?: string };
-  return (err.shortMessage ?? err.message ?? String(e)).split("\n")[0];
-}
+/** Gas of registerWithPermit, rounded up (gas/registry.json: "register with bond via permit"): for the ETH check. */
+const REGISTER_GAS = 300_000n;
 
 /** Registers and bonds in one transaction; returns the node id. `operator` pays and receives. */
 export async function registerNode(contracts: Contracts, node: Identity, operator: Wallet, p: RegisterParams): Promise<bigint> {
-  const { registry, usdc, chainId } = contracts;
+  const { registry, chainId } = contracts;
   const registryAddress = await registry.getAddress();
   const existing = await registry.nodeIdOf(node.address);
   if (existing !== 0n) throw new RegistrationError("ERR_ALREADY_REGISTERED", `This node key is already registered as node ${existing}.`);
   const bond = p.bond ?? (await registry.requiredBond(p.capacityMbps));
-  const balance = await usdc.balanceOf(operator.address);
-  if (balance < bond) throw new RegistrationError("ERR_FUNDS", `The operator ${operator.address} holds ${balance} USDC base units; the bond needs ${bond}.`);
+  await checkFunds(contracts, operator.address, { usdc: bond, gas: REGISTER_GAS, purpose: `a bond of ${formatUnits(bond, 6)} USDC` });
   const deadline = await permitDeadline(contracts);
   const signature = await node.wallet.signTypedData(domainFor("nodeRegistry", chainId, registryAddress), NodeRegistration, {
     operator: operator.address,
@@ -50,8 +49,8 @@ export async function registerNode(contracts: Contracts, node: Identity, operato
   const reg = { nodeKey: node.address, capacityMbps: p.capacityMbps, region: p.region, pricePerGiB: p.pricePerGiB, bond, deadline, publicKey: node.publicKey64, multiaddrs: p.multiaddrs };
   try {
     await (await registry.connect(operator).registerWithPermit(reg, signature, permit)).wait();
-  } catch (cause) {
-    throw new RegistrationError("ERR_REGISTER", `Registration failed: ${firstLine(cause)}`, { cause });
+  } catch (error) {
+    throw chainError(error, "register the node");
   }
   return registry.nodeIdOf(node.address);
 }
@@ -73,6 +72,6 @@ export async function exitNode(contracts: Contracts, nodeId: bigint, operator: W
     await (await registry.connect(operator).withdraw(nodeId)).wait();
     return `Node ${nodeId}: bond withdrawn to ${operator.address}.`;
   } catch (cause) {
-    throw new RegistrationError("ERR_EXIT", `Exit failed: ${firstLine(cause)}`, { cause });
+    throw chainError(cause, "exit");
   }
 }

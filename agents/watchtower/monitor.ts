@@ -15,6 +15,7 @@
 import type { Log } from "ethers";
 import type { ChannelState, Contracts } from "../chain/contracts.js";
 import { ChainFollower } from "../chain/follower.js";
+import { decodeRevert } from "../chain/errors.js";
 import { silentLogger, type Logger } from "../runtime/logger.js";
 import type { WatchtowerChainView } from "./chain.js";
 import { MONITOR_DEFAULTS } from "./constants.js";
@@ -365,8 +366,9 @@ export class Monitor {
   }
 
   private async refusedOrRetry(p: Pending, error: unknown, done: (o: DisputeOutcome, detail: string) => void): Promise<void> {
-    const name = revertName(this.deps.contracts, error);
-    if (name === undefined) return this.backoff(p, error);
+    const refused = decodeRevert(error);
+    if (refused === undefined) return this.backoff(p, error);
+    const name = refused.reason;
     if (name === "PaymentChannelVoucherTooLow") return done("not_needed", "the contract says paid already covers the voucher");
     if (name === "PaymentChannelDisputeWindowOver") return done("missed", "the dispute window ended first");
     if (name === "PaymentChannelWrongStatus") {
@@ -374,7 +376,7 @@ export class Monitor {
       p.retryAt = 0;
       return;
     }
-    return done("failed", `the contract refused the dispute: ${name}`);
+    return done("failed", `the contract refused the dispute: ${refused.message}`);
   }
 
   private backoff(p: Pending, error: unknown): void {
@@ -385,20 +387,4 @@ export class Monitor {
     p.attempts++;
     this.log.warn({ channelId: p.channelId, err: (error as Error).message?.split("\n")[0], retryInMs: delay }, "dispute attempt failed; retrying");
   }
-}
-
-/** The custom error a contract call reverted with, or undefined for a non-revert (RPC) error. */
-function revertName(contracts: Contracts, error: unknown): string | undefined {
-  const e = error as { code?: string; revert?: { name?: string }; data?: string; info?: { error?: { data?: string } } };
-  if (e?.revert?.name) return e.revert.name;
-  const data = e?.data ?? e?.info?.error?.data;
-  if (typeof data === "string" && data.length >= 10) {
-    try {
-      return contracts.channels.interface.parseError(data)?.name ?? "unknown revert";
-    } catch {
-      return "unknown revert";
-    }
-  }
-  if (e?.code === "CALL_EXCEPTION") return "unknown revert";
-  return undefined;
 }

@@ -4,7 +4,8 @@
  * action (a later contract's governance) is one entry in ACTIONS.
  */
 import { encodeBytes32String, decodeBytes32String, type BaseContract } from "ethers";
-import { UserError, decodeRevert, describeError } from "../lib/errors.js";
+import { UserError } from "../lib/errors.js";
+import { describeRevert } from "../../agents/chain/errors.js";
 import { PARAM_UNITS, formatParamValue, parseParamValue } from "../lib/units.js";
 import { parseAddress, parseBlobId, resolveNode, type TaskContext } from "../lib/context.js";
 
@@ -64,8 +65,7 @@ const FAR_FUTURE = 365n * 86400n;
 async function validateParamChange(ctx: TaskContext, key: string, value: bigint): Promise<string[]> {
   const bytesKey = encodeBytes32String(key);
   const explain = (error: unknown) => {
-    const decoded = decodeRevert(error, [ctx.params.interface]);
-    return decoded ? describeError(decoded, formatParamValue) : undefined;
+    return describeRevert(error, { formatParam: formatParamValue });
   };
   const eta = await earliestExecution(ctx);
   // Far in the future every cooldown has passed: what fails there can never execute.
@@ -147,8 +147,7 @@ export const ACTIONS: Record<string, ActionSpec> = {
         try {
           await ctx.ethers.provider.call({ to: target, data, from: await ctx.timelock.getAddress() });
         } catch (error) {
-          const decoded = decodeRevert(error, [ctx.governor.interface, ctx.timelock.interface]);
-          const sentence = decoded && describeError(decoded, (_k, v) => v.toString());
+          const sentence = describeRevert(error);
           if (sentence) throw new UserError(`Refusing to propose: ${sentence}`);
           throw error;
         }

@@ -1,6 +1,7 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import { id } from "ethers";
-import { UserError, runTask, decodeRevert, describeError } from "../lib/errors.js";
+import { UserError, runTask } from "../lib/errors.js";
+import { describeRevert } from "../../agents/chain/errors.js";
 import { PROPOSAL_STATES, findProposal, parseProposalId, signerFor, taskContext, isLocalChain } from "../lib/context.js";
 import { describeCall } from "./actions.js";
 import { formatParamValue } from "../lib/units.js";
@@ -21,8 +22,7 @@ export default async function execute(args: { id: string; from: string }, hre: H
     try {
       await (await ctx.governor.connect(signer).execute(proposal.targets, proposal.values, proposal.calldatas, id(proposal.description))).wait();
     } catch (error) {
-      const decoded = decodeRevert(error, [ctx.params.interface, ctx.governor.interface, ctx.timelock.interface]);
-      const sentence = decoded && describeError(decoded, (k, v) => formatParamValue(k, v));
+      const sentence = describeRevert(error, { formatParam: formatParamValue });
       if (sentence) throw new UserError(`Execution reverted: ${sentence}`);
       throw error;
     }

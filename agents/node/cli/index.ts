@@ -12,6 +12,7 @@ import { publishCommand } from "./cmds/publish.js";
 import { statusCommand } from "./cmds/status.js";
 import { channelsCommand } from "./cmds/channels.js";
 import { exitCommand } from "./cmds/exit.js";
+import { withdrawCommand } from "./cmds/withdraw.js";
 
 const program = new Command("cdn-node")
   .description("Node agent of the pay-per-byte CDN: serves blobs for USDC paid through payment channels.")
@@ -30,6 +31,6 @@ Typical first run:
 `,
   );
 
-for (const add of [initCommand, registerCommand, startCommand, publishCommand, statusCommand, channelsCommand, exitCommand]) add(program);
+for (const add of [initCommand, registerCommand, startCommand, publishCommand, statusCommand, channelsCommand, exitCommand, withdrawCommand]) add(program);
 
 await program.parseAsync(process.argv);

@@ -3,6 +3,7 @@ import path from "node:path";
 import type { Command } from "commander";
 import { action, usdc } from "../../../runtime/cli.js";
 import { Earnings, DEFAULT_EARNINGS } from "../../earnings.js";
+import { withdrawable } from "../../../chain/credits.js";
 import { nodeContext, globals } from "../context.js";
 
 const STATUS = ["none", "registered", "exiting", "withdrawn"];
@@ -56,6 +57,8 @@ export function statusCommand(program: Command): void {
           out.channels = reports.length;
           out.unclaimed = reports.reduce((s, r) => s + r.unclaimed, 0n).toString();
           out.paid = reports.reduce((s, r) => s + r.paid, 0n).toString();
+          // payouts whose transfer failed (blacklist, pause), held by PaymentChannel until `withdraw`
+          out.withdrawable = (await withdrawable(ctx.contracts, ctx.operator.address)).toString();
           const live = await scrape(ctx.config.dataDir);
           if (live) out.running = live;
           if (opts.json) return console.log(JSON.stringify(out, null, 2));
@@ -63,6 +66,7 @@ export function statusCommand(program: Command): void {
           console.log(`peer ${out.peerId}`);
           if (nodeId !== 0n) console.log(`bond ${usdc(BigInt(String(out.bond)))}, price ${usdc(BigInt(String(out.pricePerGiB)))}/GiB, region ${out.region}, ${out.capacityMbps} Mbps, origin: ${out.origin ? `yes (epoch ${out.epoch})` : "no"}`);
           console.log(`${out.blobs} blobs published; ${out.channels} channels with vouchers; paid out ${usdc(BigInt(String(out.paid)))}, unclaimed ${usdc(BigInt(String(out.unclaimed)))}`);
+          if (out.withdrawable !== "0") console.log(`withdrawable credit ${usdc(BigInt(String(out.withdrawable)))} for ${ctx.operator.address} (payouts whose transfer failed): collect it with cdn-node withdraw`);
           if (!live) console.log("not running (no metrics endpoint answered)");
           else {
             const n = (k: string) => live[k] ?? 0;
