@@ -5,8 +5,10 @@
  * plugs in at one place (`ChannelManagerDeps.sender`). Channels used by a download are locked so
  * two sessions never sign on one channel at once.
  */
-import { hexlify, randomBytes, type ContractTransaction, type Provider, type TransactionReceipt, type Wallet } from "ethers";
+import { formatUnits, hexlify, randomBytes, type ContractTransaction, type Provider, type TransactionReceipt, type Wallet } from "ethers";
 import { readChannel, type Contracts } from "../chain/contracts.js";
+import { chainError } from "../chain/errors.js";
+import { checkFunds } from "../chain/funds.js";
 import { signUsdcPermit, type PermitSignature } from "../chain/permit.js";
 import type { Identity } from "../runtime/keys.js";
 import { silentLogger, type Logger } from "../runtime/logger.js";
@@ -31,7 +33,10 @@ export interface ChannelManagerDeps {
   sender?: TransactionSender;
 }
 
-
+/** Gas of an open with permit, rounded up (gas/channels-registry.json: 205,450): for the ETH check before sending. */
+const OPEN_GAS = 250_000n;
+/** Gas of a top-up with permit, rounded up (gas/channels.json: topUp 61,153 plus the permit). */
+const TOP_UP_GAS = 120_000n;
 export class ChannelManager {
   private readonly log: Logger;
   private readonly sender: TransactionSender;
@@ -54,7 +59,7 @@ export class ChannelManager {
     try {
       return await this.sender(await tx, options);
     } catch (cause) {
-      throw new ChannelError(`${failure}: ${(cause as Error).message.split("\n")[0]}`, { cause });
+      throw new ChannelError(`${failure}: ${chainError(cause, "send the transaction").message}`, { cause });
     }
   }
 
@@ -69,6 +74,7 @@ export class ChannelManager {
     const { channels, chainId } = this.deps.contracts;
     const payer = this.deps.identity.address;
     const nonce = hexlify(randomBytes(32));
+    await checkFunds(this.deps.contracts, payer, { usdc: deposit, gas: OPEN_GAS, purpose: `a channel deposit of ${formatUnits(deposit, 6)} USDC` });
     const p = await this.permit(await channels.getAddress(), deposit);
     const channelId = (await channels.channelIdFor(payer, nodeKey, nonce)).toLowerCase();
     const tx = channels.openWithPermit.populateTransaction(nodeKey, deposit, payer, 0n, nonce, p.deadline, p.v, p.r, p.s);
@@ -83,6 +89,7 @@ export class ChannelManager {
   async topUp(channelId: string, amount: bigint, options: { signal?: AbortSignal } = {}): Promise<ClientChannel> {
     options.signal?.throwIfAborted();
     const { channels } = this.deps.contracts;
+    await checkFunds(this.deps.contracts, this.deps.identity.address, { usdc: amount, gas: TOP_UP_GAS, purpose: `a top-up of ${formatUnits(amount, 6)} USDC` });
     const p = await this.permit(await channels.getAddress(), amount);
     await this.send(channels.topUpWithPermit.populateTransaction(channelId, amount, p.deadline, p.v, p.r, p.s), `Topping up channel ${channelId} failed`, options);
     return this.refresh(channelId);

@@ -1,9 +1,9 @@
 /** What cdn-client commands need: config, key, chain, store, a dial-only libp2p host, the client. */
 import path from "node:path";
 import { Wallet } from "ethers";
-import { connectContracts, connectRpc } from "../../chain/contracts.js";
+import { connectContracts, connectRpc, type Contracts } from "../../chain/contracts.js";
 import { createHost } from "../../runtime/host.js";
-import { loadKeyFile } from "../../runtime/keys.js";
+import { loadKeyFile, type Identity } from "../../runtime/keys.js";
 import { createLogger } from "../../runtime/logger.js";
 import { clientChainView } from "../chain.js";
 import { createClient, type Client } from "../client.js";
@@ -15,6 +15,9 @@ export interface ClientContext {
   config: ClientConfig;
   client: Client;
   store: ClientStore;
+  identity: Identity;
+  /** Contracts connected to the client key's wallet. */
+  contracts: Contracts;
   close(): Promise<void>;
 }
 
@@ -43,6 +46,8 @@ export async function clientContext(flags: { config?: string; dataDir?: string }
     config,
     client,
     store,
+    identity,
+    contracts,
     async close() {
       await mesh?.stop();
       await host.stop();

@@ -6,7 +6,7 @@
 import { Command } from "commander";
 import { initCommand } from "./cmds/init.js";
 import { fetchCommand } from "./cmds/fetch.js";
-import { channelsCommand } from "./cmds/channels.js";
+import { channelsCommand, withdrawCommand } from "./cmds/channels.js";
 import { gatewayCommand } from "./cmds/gateway.js";
 
 const program = new Command("cdn-client")
@@ -26,5 +26,5 @@ Example:
   cdn-client gateway --max-spend-per-hour 1
 `,
   );
-for (const add of [initCommand, fetchCommand, channelsCommand, gatewayCommand]) add(program);
+for (const add of [initCommand, fetchCommand, channelsCommand, withdrawCommand, gatewayCommand]) add(program);
 await program.parseAsync(process.argv);

@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { action, parseUsdc, usdc } from "../../../runtime/cli.js";
 import { clientContext, globals, type ClientContext } from "../context.js";
+import { withdrawable, withdrawCredit } from "../../../chain/credits.js";
 
 async function run(cmd: Command, fn: (ctx: ClientContext) => Promise<void>): Promise<void> {
   const ctx = await clientContext(globals(cmd), { host: false });
@@ -18,13 +19,16 @@ export function channelsCommand(program: Command): void {
     .description("channels with their on-chain state and the highest amount signed")
     .action(
       action("cdn-client", async function (this: Command) {
-        await run(this, async ({ client, store }) => {
+        await run(this, async ({ client, store, contracts, identity }) => {
           const list = store.channels();
-          if (list.length === 0) return console.log("no channels");
+          if (list.length === 0) console.log("no channels");
           for (const local of list) {
             const c = await client.refreshChannel(local.channelId);
             console.log(`${c.channelId}  ${c.status.padEnd(7)}  node ${c.nodeKey}  deposit ${usdc(c.deposit)}  signed ${usdc(c.signed)}  left ${usdc(c.deposit - c.signed)}`);
           }
+          // refunds whose transfer failed (blacklist, pause) wait in PaymentChannel
+          const credit = await withdrawable(contracts, identity.address);
+          if (credit > 0n) console.log(`withdrawable credit ${usdc(credit)} (refunds whose transfer failed): collect it with cdn-client withdraw`);
         });
       }),
     );
@@ -62,6 +66,20 @@ export function channelsCommand(program: Command): void {
         await run(this, async ({ client }) => {
           const c = await client.settle(channelId);
           console.log(`${channelId}: ${c.status}`);
+        });
+      }),
+    );
+}
+
+export function withdrawCommand(program: Command): void {
+  program
+    .command("withdraw")
+    .description("collect the withdrawable credit that PaymentChannel holds for this account (refunds whose USDC transfer failed: blacklist or pause)")
+    .action(
+      action("cdn-client", async function (this: Command) {
+        await run(this, async ({ contracts, identity }) => {
+          const { amount, txHash } = await withdrawCredit(contracts, identity.wallet.connect(contracts.provider));
+          console.log(`Withdrew ${usdc(amount)} of credit to ${identity.address} (transaction ${txHash}).`);
         });
       }),
     );

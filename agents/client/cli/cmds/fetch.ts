@@ -1,4 +1,4 @@
-import { existsSync, statSync, renameSync, createWriteStream } from "node:fs";
+import { existsSync, statSync, renameSync, createWriteStream, unlinkSync } from "node:fs";
 import path from "node:path";
 import { once } from "node:events";
 import type { Command } from "commander";
@@ -49,6 +49,9 @@ export function fetchCommand(program: Command): void {
         } catch (error) {
           bar?.done();
           out.end();
+          if (!out.closed) await once(out, "close");
+          // nothing verified (e.g. refused before a channel was opened): leave no empty .part behind
+          if (resumeFrom === 0 && existsSync(part) && statSync(part).size === 0) unlinkSync(part);
           throw error;
         } finally {
           await ctx.close();
