@@ -33,7 +33,7 @@ export interface ChannelManagerDeps {
   sender?: TransactionSender;
 }
 
-/** Gas of an open with permit, rounded up (gas/channels-registry.json: 205,450): for the ETH check before sending. */
+/** Gas of an open with permit, rounded up (gas/channels-registry.json: 188,165): for the ETH check before sending. */
 const OPEN_GAS = 250_000n;
 /** Gas of a top-up with permit, rounded up (gas/channels.json: topUp 61,153 plus the permit). */
 const TOP_UP_GAS = 120_000n;

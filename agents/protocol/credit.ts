@@ -26,7 +26,7 @@ export interface CreditConfig {
   initialWindow: number;
   /** Largest window (bytes). Default 8 MiB. */
   maxWindow: number;
-  /** Gas of `openWithPermit` (measured: gas/channels-registry.json, 198,461; rounded down). */
+  /** Gas of `openWithPermit` (measured on the USDC-shaped token: gas/channels-registry.json, 188,165; rounded up). */
   openGas: bigint;
   /** Gas price assumed for the open (wei). Default 0.01 gwei (an L2). */
   gasPriceWei: bigint;

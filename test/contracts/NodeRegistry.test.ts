@@ -950,7 +950,7 @@ describe("NodeRegistry", function () {
               } else if (ids.length > 0) {
                 const id = pick(o.node);
                 if (o.kind === "topUp") {
-                  await as(c.usdc as MockUSDC, c.operator).approve(await r.getAddress(), o.amount);
+                  await as(c.usdc as TestUSDC, c.operator).approve(await r.getAddress(), o.amount);
                   await as(r, c.operator).topUp(id, o.amount);
                 } else if (o.kind === "capacity") await as(r, c.operator).setCapacity(id, o.mbps);
                 else if (o.kind === "slash") await as(r, c.slasher).slash(id, o.bps);
