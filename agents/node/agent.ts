@@ -7,7 +7,9 @@
 import type { Libp2p } from "@libp2p/interface";
 import { Wallet, type Provider } from "ethers";
 import { chainTime, readChannels, type Contracts } from "../chain/contracts.js";
+import { resolveConfirmations } from "../chain/confirmations.js";
 import { ChainFollower } from "../chain/follower.js";
+import type { TxSender } from "../chain/tx-sender.js";
 import { createHost } from "../runtime/host.js";
 import type { Identity } from "../runtime/keys.js";
 import { silentLogger, type Logger } from "../runtime/logger.js";
@@ -74,6 +76,8 @@ export interface NodeAgentDeps {
   logger?: Logger;
   /** What the fetch path reads from the chain (default: the followed ChainView). */
   chain?: NodeChainView;
+  /** The node key's transaction sender (default: one with default settings). */
+  sender?: TxSender;
   tamper?: (leafIndex: number, data: Uint8Array) => Uint8Array;
 }
 
@@ -118,7 +122,7 @@ export class NodeAgent {
     this.log = deps.logger ?? silentLogger();
     this.backend = new OriginBackend(options.backendDir, deps.store);
     this.credit = { ...DEFAULT_CREDIT, ...(options.credit ?? {}) };
-    this.earnings = new Earnings({ ...DEFAULT_EARNINGS, ...(options.earnings ?? {}) }, { contracts: deps.contracts, store: deps.store, logger: this.log });
+    this.earnings = new Earnings({ ...DEFAULT_EARNINGS, ...(options.earnings ?? {}) }, { contracts: deps.contracts, store: deps.store, logger: this.log, sender: deps.sender });
     this.metrics = new NodeMetrics(
       { defaultMetrics: options.metricsPort !== undefined },
       {
@@ -235,8 +239,10 @@ export class NodeAgent {
     const { contracts, store } = this.deps;
     const channelsAddress = await contracts.channels.getAddress();
     const closeStarted = contracts.channels.interface.getEvent("ChannelCloseStarted").topicHash;
+    const confirmations = await resolveConfirmations(contracts.provider, this.options.confirmations, 2);
+    this.earnings.sender.options.confirmations = confirmations;
     this.follower = new ChainFollower(
-      { address: [channelsAddress], topics: [[closeStarted]], confirmations: this.options.confirmations ?? 2, maxRange: this.options.maxLogRange ?? 2000, pollMs: this.options.pollMs ?? 2000, startBlock: contracts.deployment.deploymentBlock },
+      { address: [channelsAddress], topics: [[closeStarted]], confirmations, maxRange: this.options.maxLogRange ?? 2000, pollMs: this.options.pollMs ?? 2000, startBlock: contracts.deployment.deploymentBlock },
       {
         provider: contracts.provider,
         loadCursor: () => store.cursor("channels"),

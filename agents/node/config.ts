@@ -7,7 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import { z } from "zod";
 import { envOverrides, loadConfig } from "../runtime/cli.js";
-import { int, logLevel, logPretty, multiaddrList, peerIdList, uintField } from "../runtime/config-fields.js";
+import { int, logLevel, logPretty, multiaddrList, peerIdList, TX_ENV_KEYS, txFields, uintField } from "../runtime/config-fields.js";
 import { DEFAULT_CREDIT } from "../protocol/credit.js";
 import { DEFAULT_EARNINGS } from "./earnings.js";
 
@@ -32,7 +32,9 @@ export const NodeConfigSchema = z.object({
   capacityMbps: int(1, 1_000_000).default(100),
   pricePerGiB: uint("pricePerGiB").default(10_000n),
   backendDir: z.string().min(1).optional(),
-  confirmations: int(0, 64).default(2),
+  /** Blocks on top of a payer's close and of the node's own claims and closes (unset: 2, or 0 on a chain that mines on demand). */
+  confirmations: int(0, 64).optional(),
+  ...txFields,
   pollMs: int(100, 600_000).default(2000),
   sweepMs: int(0, 86_400_000).default(60_000),
   credit: z
@@ -65,7 +67,7 @@ export const NodeConfigSchema = z.object({
 
 export type NodeConfig = z.infer<typeof NodeConfigSchema> & { keyFile: string; backendDir: string; configFile: string };
 
-export const ENV_KEYS = ["dataDir", "keyFile", "operatorKeyFile", "contentKeyFile", "listen", "announce", "denyPeers", "nodesOnly", "region", "capacityMbps", "pricePerGiB", "backendDir", "confirmations", "pollMs", "sweepMs", "claimThreshold", "watchtowers", "watchtowerBeneficiary", "watchtowerMaxBps", "metricsPort", "maxChainViewAgeMs", "denyListFile", "logLevel", "logPretty"];
+export const ENV_KEYS = ["dataDir", "keyFile", "operatorKeyFile", "contentKeyFile", "listen", "announce", "denyPeers", "nodesOnly", "region", "capacityMbps", "pricePerGiB", "backendDir", "confirmations", "pollMs", "sweepMs", "claimThreshold", "watchtowers", "watchtowerBeneficiary", "watchtowerMaxBps", "metricsPort", "maxChainViewAgeMs", "denyListFile", "logLevel", "logPretty", ...TX_ENV_KEYS];
 
 export function defaultDataDir(): string {
   return process.env.CDN_NODE_DATA_DIR ?? path.join(os.homedir(), ".cdn-node");

@@ -9,6 +9,7 @@
 import type { ContractTransactionReceipt, Log } from "ethers";
 import { readChannel, type Contracts } from "../chain/contracts.js";
 import { creditedIn, transferFailureReason } from "../chain/credits.js";
+import { TxSender } from "../chain/tx-sender.js";
 import { toHex } from "../protocol/bytes.js";
 import type { Logger } from "../runtime/logger.js";
 import type { NodeStore } from "./store.js";
@@ -34,10 +35,15 @@ export interface ChannelReport {
 }
 
 export class Earnings {
+  /** The node key's transaction sender (claims and closes; receipts with the node's confirmation depth). */
+  readonly sender: TxSender;
+
   constructor(
     private readonly options: EarningsOptions,
-    private readonly deps: { contracts: Contracts; store: NodeStore; logger: Logger },
-  ) {}
+    private readonly deps: { contracts: Contracts; store: NodeStore; logger: Logger; sender?: TxSender },
+  ) {
+    this.sender = deps.sender ?? new TxSender({}, { signer: deps.contracts.channels.runner as never, logger: deps.logger });
+  }
 
   /** Handles PaymentChannel logs from the follower. */
   async onLogs(logs: Log[]): Promise<void> {
@@ -75,8 +81,8 @@ export class Earnings {
     const r = await this.report(channelId);
     const v = this.deps.store.voucher(channelId);
     if (!v || r.unclaimed === 0n || (r.status !== "Open" && r.status !== "Closing")) return 0n;
-    const receipt = await (await this.deps.contracts.channels.claim(channelId, v.amount, toHex(v.signature))).wait();
-    await this.logPayout(receipt, channelId, { amount: v.amount.toString() }, "channel claimed");
+    const receipt = await this.sender.sendAndWait(this.deps.contracts.channels.claim.populateTransaction(channelId, v.amount, toHex(v.signature)), { label: `claim channel ${channelId}` });
+    await this.logPayout(receipt as ContractTransactionReceipt, channelId, { amount: v.amount.toString() }, "channel claimed");
     return r.unclaimed;
   }
 
@@ -87,8 +93,8 @@ export class Earnings {
     const v = this.deps.store.voucher(channelId);
     const amount = v && v.amount > r.paid ? v.amount : 0n;
     const sig = amount > 0n && v ? toHex(v.signature) : "0x";
-    const receipt = await (await this.deps.contracts.channels.closeByPayee(channelId, amount, sig)).wait();
-    await this.logPayout(receipt, channelId, { amount: amount.toString(), why }, "channel closed");
+    const receipt = await this.sender.sendAndWait(this.deps.contracts.channels.closeByPayee.populateTransaction(channelId, amount, sig), { label: `close channel ${channelId}` });
+    await this.logPayout(receipt as ContractTransactionReceipt, channelId, { amount: amount.toString(), why }, "channel closed");
     return r.unclaimed;
   }
 

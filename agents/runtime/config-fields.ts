@@ -1,4 +1,5 @@
 /** zod fields shared by every agent's configuration (file, then environment strings, then flags). */
+import { parseUnits } from "ethers";
 import { z } from "zod";
 import { multiaddr } from "@multiformats/multiaddr";
 import { peerIdFromString } from "@libp2p/peer-id";
@@ -53,3 +54,20 @@ export const logLevel = (fallback: "info" | "warn") =>
 export const logPretty = z
   .union([z.boolean(), z.enum(["true", "false", "1", "0"]).transform((s) => s === "true" || s === "1")])
   .optional();
+
+/**
+ * The transaction sender's settings (agents/chain/tx-sender.ts), the same in every agent that
+ * sends transactions: the EIP-1559 fee cap in gwei, and how long a transaction may wait unmined
+ * before it is replaced with higher fees.
+ */
+export const txFields = {
+  maxFeePerGasGwei: z.coerce.number().positive().max(1_000_000).default(200),
+  replaceAfterSeconds: int(5, 86_400).default(60),
+};
+
+export const TX_ENV_KEYS = ["maxFeePerGasGwei", "replaceAfterSeconds"];
+
+/** TxSender options from the agent's configuration. */
+export function txSenderOptions(c: { maxFeePerGasGwei: number; replaceAfterSeconds: number }): { maxFeePerGas: bigint; replaceAfterMs: number } {
+  return { maxFeePerGas: parseUnits(c.maxFeePerGasGwei.toFixed(9), "gwei"), replaceAfterMs: c.replaceAfterSeconds * 1000 };
+}

@@ -7,7 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import { z } from "zod";
 import { envOverrides, loadConfig } from "../runtime/cli.js";
-import { int, list, logLevel, logPretty, uintField } from "../runtime/config-fields.js";
+import { int, list, logLevel, logPretty, TX_ENV_KEYS, txFields, uintField } from "../runtime/config-fields.js";
 
 const uint = uintField();
 
@@ -23,13 +23,16 @@ export const SlasherConfigSchema = z.object({
   /** Deposit of a probe channel, USDC base units (default: the on-chain minimum deposit). */
   deposit: uint.optional(),
   probeTimeoutMs: int(1000, 600_000).default(15_000),
+  /** Blocks on top of the evidence commit before the reveal (unset: 2, or 0 on a chain that mines on demand). */
+  confirmations: int(0, 64).optional(),
+  ...txFields,
   logLevel: logLevel("info"),
   logPretty: logPretty,
 });
 
 export type SlasherConfig = z.infer<typeof SlasherConfigSchema> & { keyFile: string; configFile: string; dbFile: string; clientDbFile: string };
 
-export const ENV_KEYS = ["keyFile", "notices", "intervalMs", "deposit", "probeTimeoutMs", "logLevel", "logPretty"];
+export const ENV_KEYS = ["keyFile", "notices", "intervalMs", "deposit", "probeTimeoutMs", "confirmations", "logLevel", "logPretty", ...TX_ENV_KEYS];
 
 export function loadSlasherConfig(flags: { config?: string; dataDir?: string } & Record<string, unknown>): SlasherConfig {
   const dataDir = flags.dataDir ?? process.env.CDN_SLASHER_DATA_DIR ?? path.join(os.homedir(), ".cdn-slasher");

@@ -12,6 +12,7 @@
 import { hexlify, randomBytes, type Provider } from "ethers";
 import { multiaddr, type Multiaddr } from "@multiformats/multiaddr";
 import { chainTime, readChannel, type Contracts } from "../chain/contracts.js";
+import { TxSender } from "../chain/tx-sender.js";
 import { toHex } from "../protocol/bytes.js";
 import { recoverServeCommitmentSigner } from "../protocol/signed.js";
 import type { FetchHeaderMsg } from "../protocol/wire/messages.js";
@@ -41,6 +42,8 @@ export interface SlasherDeps {
   contracts: Contracts;
   store: SlasherStore;
   logger?: Logger;
+  /** The slasher account's transaction sender (default: one over the contracts' wallet). */
+  sender?: TxSender;
 }
 
 export type BlobState = "not-listed" | "waiting" | "effective";
@@ -83,12 +86,14 @@ class CommitmentCaptured extends Error {
 
 export class Slasher {
   private readonly log: Logger;
+  readonly sender: TxSender;
 
   constructor(
     readonly options: SlasherOptions,
     readonly deps: SlasherDeps,
   ) {
     this.log = deps.logger ?? silentLogger();
+    this.sender = deps.sender ?? new TxSender({}, { signer: deps.contracts.channels.runner as never, logger: this.log });
   }
 
   get address(): string {
@@ -250,17 +255,16 @@ export class Slasher {
     store.saveSlash(record);
     try {
       options.signal?.throwIfAborted();
-      const commitTx = await retryNonce(async () => {
-        const tx = await contracts.channels.commitEvidence(commitHash);
-        await tx.wait();
-        return tx;
-      });
-      record.commitTx = commitTx.hash;
+      const commit = await this.sender.send(contracts.channels.commitEvidence.populateTransaction(commitHash), { label: "commit slashing evidence" });
+      record.commitTx = commit.hashes[0];
       store.saveSlash(record);
-      // the commit is mined: any later transaction lands in a later block, as the reveal must
-      const revealTx = await retryNonce(() => contracts.channels.revealEvidence(commitment, signature, salt));
-      record.revealTx = revealTx.hash;
-      const receipt = await revealTx.wait();
+      record.commitTx = (await commit.wait()).hash;
+      store.saveSlash(record);
+      // the commit is mined (with the sender's confirmations): the reveal lands in a later block, as it must
+      const reveal = await this.sender.send(contracts.channels.revealEvidence.populateTransaction(commitment, signature, salt), { label: "reveal slashing evidence" });
+      record.revealTx = reveal.hashes[0];
+      const receipt = await reveal.wait();
+      record.revealTx = receipt.hash;
       for (const log of receipt?.logs ?? []) {
         let parsed;
         try {

@@ -7,7 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import { z } from "zod";
 import { envOverrides, loadConfig } from "../runtime/cli.js";
-import { int, logLevel, logPretty, multiaddrList } from "../runtime/config-fields.js";
+import { int, logLevel, logPretty, multiaddrList, TX_ENV_KEYS, txFields } from "../runtime/config-fields.js";
 import { MAX_WATCHTOWER_BPS, MONITOR_DEFAULTS } from "./constants.js";
 
 const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "must be a 0x-prefixed 20-byte address");
@@ -23,13 +23,15 @@ export const WatchtowerConfigSchema = z.object({
   requiredBeneficiary: address.optional(),
   /** Refuse authorisations below this bounty (basis points of what a dispute recovers). */
   minBountyBps: int(0, MAX_WATCHTOWER_BPS).default(0),
-  confirmations: int(0, 64).default(MONITOR_DEFAULTS.confirmations),
+  /** Blocks on top of a close event and of a dispute's receipt (unset: 2, or 0 on a chain that mines on demand). */
+  confirmations: int(0, 64).optional(),
   pollMs: int(100, 600_000).default(MONITOR_DEFAULTS.pollMs),
   maxLogRange: int(1, 100_000).default(MONITOR_DEFAULTS.maxLogRange),
   disputeDelaySeconds: int(0, 7 * 86_400).default(MONITOR_DEFAULTS.disputeDelaySeconds),
   disputeMarginSeconds: int(0, 7 * 86_400).default(MONITOR_DEFAULTS.disputeMarginSeconds),
   /** Serve Prometheus metrics on 127.0.0.1:<port>/metrics (unset: no endpoint). */
   metricsPort: int(0, 65535).optional(),
+  ...txFields,
   logLevel: logLevel("info"),
   logPretty: logPretty,
 });
@@ -51,6 +53,7 @@ export const ENV_KEYS = [
   "metricsPort",
   "logLevel",
   "logPretty",
+  ...TX_ENV_KEYS,
 ];
 
 export function defaultDataDir(): string {

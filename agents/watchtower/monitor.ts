@@ -9,13 +9,15 @@
  * `min(seen + disputeDelaySeconds, closesAt − disputeMarginSeconds)` in chain time (at once by
  * default), never once the next block could be past `closesAt`. RPC errors are retried with
  * exponential backoff; definitive contract refusals are recorded as outcomes (disputed,
- * not_needed, missed, failed). Transactions are sent one at a time (one nonce sequence) and
- * their receipts awaited concurrently.
+ * not_needed, missed, failed). Transactions go through the agent's one TxSender (nonces, fee cap,
+ * replacement of a stuck dispute, receipts with confirmations) and are awaited concurrently.
  */
 import type { Log } from "ethers";
 import type { ChannelState, Contracts } from "../chain/contracts.js";
+import { resolveConfirmations } from "../chain/confirmations.js";
 import { ChainFollower } from "../chain/follower.js";
 import { decodeRevert } from "../chain/errors.js";
+import { TxRevertedError, TxSender } from "../chain/tx-sender.js";
 import { silentLogger, type Logger } from "../runtime/logger.js";
 import type { WatchtowerChainView } from "./chain.js";
 import { MONITOR_DEFAULTS } from "./constants.js";
@@ -40,6 +42,8 @@ export interface MonitorDeps {
   store: WatchtowerStore;
   logger?: Logger;
   metrics?: WatchtowerMetrics;
+  /** The account's transaction sender (default: one over the contracts' wallet). */
+  sender?: TxSender;
 }
 
 interface Pending {
@@ -59,26 +63,32 @@ const CURSOR = "channels";
 
 export class Monitor {
   private readonly o: Required<MonitorOptions>;
+  /** The confirmation depth in use (resolved at start when not configured). */
+  confirmations: number;
   private readonly log: Logger;
   private follower: ChainFollower | undefined;
   private timer: NodeJS.Timeout | undefined;
   private running = false;
   private ticking: Promise<void> | undefined;
   private readonly pending = new Map<string, Pending>();
-  private sendQueue: Promise<unknown> = Promise.resolve();
-  private nextNonce: number | undefined;
+  private readonly sender: TxSender;
   private needsRescan = false;
   /** A reorg replaced handled blocks: the next rescan re-reads closed channels too. */
   private rescanClosed = false;
   private readonly receipts = new Set<Promise<void>>();
   stats = { disputesSubmitted: 0, disputesConfirmed: 0, rpcErrors: 0 };
 
+  private readonly configuredConfirmations: number | undefined;
+
   constructor(
     options: MonitorOptions,
     private readonly deps: MonitorDeps,
   ) {
+    this.configuredConfirmations = options.confirmations;
     this.o = { ...MONITOR_DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as Required<MonitorOptions>;
+    this.confirmations = this.o.confirmations;
     this.log = deps.logger ?? silentLogger();
+    this.sender = deps.sender ?? new TxSender({}, { signer: deps.contracts.channels.runner as never, logger: this.log });
   }
 
   /** Rescans held channels, then follows the chain and works the dispute queue until stop(). */
@@ -94,11 +104,13 @@ export class Monitor {
       this.deps.metrics?.rpcErrors.inc();
       this.log.warn({ err: (error as Error).message }, "startup rescan failed; retrying");
     }
+    this.confirmations = await resolveConfirmations(contracts.provider, this.configuredConfirmations, MONITOR_DEFAULTS.confirmations);
+    this.sender.options.confirmations = this.confirmations;
     const address = await contracts.channels.getAddress();
     const iface = contracts.channels.interface;
     const topics = [iface.getEvent("ChannelCloseStarted").topicHash, iface.getEvent("ChannelClosed").topicHash];
     this.follower = new ChainFollower(
-      { address: [address], topics: [topics], confirmations: this.o.confirmations, maxRange: this.o.maxLogRange, pollMs: this.o.pollMs, startBlock: contracts.deployment.deploymentBlock },
+      { address: [address], topics: [topics], confirmations: this.confirmations, maxRange: this.o.maxLogRange, pollMs: this.o.pollMs, startBlock: contracts.deployment.deploymentBlock },
       {
         provider: contracts.provider,
         loadCursor: () => store.cursor(CURSOR),
@@ -127,7 +139,7 @@ export class Monitor {
     if (this.timer) clearTimeout(this.timer);
     await this.follower?.stop();
     await this.ticking;
-    await Promise.allSettled([this.sendQueue, ...this.receipts]);
+    await Promise.allSettled([...this.receipts]);
   }
 
   /** Channel ids waiting for a dispute (tests, status). */
@@ -292,22 +304,18 @@ export class Monitor {
     const auth = held.auth;
     let tx: { hash: string; wait(): Promise<unknown> };
     try {
-      // one sender at a time: the wallet's nonces stay in sequence
-      tx = await this.serial(async () => {
-        const nonce = await this.nonce();
-        const sent = await contracts.channels.dispute(
+      const sent = await this.sender.send(
+        contracts.channels.dispute.populateTransaction(
           p.channelId,
           held.amount,
           held.signature,
           { nodeKey: auth.value.nodeKey, beneficiary: auth.value.beneficiary, maxBps: auth.value.maxBps },
           auth.signature,
-          { nonce },
-        );
-        this.nextNonce = nonce + 1;
-        return sent;
-      });
+        ),
+        { label: `dispute channel ${p.channelId}` },
+      );
+      tx = { hash: sent.hashes[0], wait: () => sent.wait() };
     } catch (error) {
-      if ((error as { code?: string }).code === "NONCE_EXPIRED") this.nextNonce = undefined;
       return this.refusedOrRetry(p, error, done);
     }
     this.stats.disputesSubmitted++;
@@ -335,12 +343,11 @@ export class Monitor {
         }
         this.stats.disputesConfirmed++;
         store.saveChainState(p.channelId, { status: "Closing", closesAt: state.closesAt, paid: held.amount > state.deposit ? state.deposit : held.amount });
-        done("disputed", `recovered ${recovered}, bounty ${bounty}`, { txHash: tx.hash, recovered, bounty, beneficiary });
+        done("disputed", `recovered ${recovered}, bounty ${bounty}`, { txHash: r?.hash ?? tx.hash, recovered, bounty, beneficiary });
       } catch (error) {
         // mined but reverted (raced by a payee close or another dispute), or the RPC failed:
         // the next attempt re-reads the channel and records what happened
         p.awaiting = false;
-        this.nextNonce = undefined;
         this.backoff(p, error);
       }
     })();
@@ -348,25 +355,9 @@ export class Monitor {
     void receipt.finally(() => this.receipts.delete(receipt));
   }
 
-  /**
-   * The nonce of the next dispute: the account's pending count, or one past the last one sent if
-   * that is higher (a provider may answer the count from a cache shortly after a send).
-   */
-  private async nonce(): Promise<number> {
-    const runner = this.deps.contracts.channels.runner as { getAddress?: () => Promise<string> } | null;
-    if (!runner?.getAddress) throw new Error("the watchtower's contracts have no signer");
-    const pending = await this.deps.contracts.provider.getTransactionCount(await runner.getAddress(), "pending");
-    return this.nextNonce !== undefined && this.nextNonce > pending ? this.nextNonce : pending;
-  }
-
-  private serial<T>(fn: () => Promise<T>): Promise<T> {
-    const next = this.sendQueue.then(fn, fn);
-    this.sendQueue = next.catch(() => undefined);
-    return next;
-  }
-
   private async refusedOrRetry(p: Pending, error: unknown, done: (o: DisputeOutcome, detail: string) => void): Promise<void> {
-    const refused = decodeRevert(error);
+    // the sender's refusal carries the RPC error (with the revert data) as its cause
+    const refused = decodeRevert(error instanceof TxRevertedError && error.cause ? error.cause : error);
     if (refused === undefined) return this.backoff(p, error);
     const name = refused.reason;
     if (name === "PaymentChannelVoucherTooLow") return done("not_needed", "the contract says paid already covers the voucher");

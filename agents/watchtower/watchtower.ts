@@ -5,6 +5,7 @@
  */
 import type { Libp2p } from "@libp2p/interface";
 import type { Contracts } from "../chain/contracts.js";
+import type { TxSender } from "../chain/tx-sender.js";
 import { createHost } from "../runtime/host.js";
 import type { Identity } from "../runtime/keys.js";
 import { silentLogger, type Logger } from "../runtime/logger.js";
@@ -30,6 +31,8 @@ export interface WatchtowerDeps {
   chain?: WatchtowerChainView;
   logger?: Logger;
   metrics?: WatchtowerMetrics;
+  /** The watchtower account's transaction sender (default: one with default settings). */
+  sender?: TxSender;
 }
 
 export class Watchtower {
@@ -44,7 +47,7 @@ export class Watchtower {
   ) {
     this.log = deps.logger ?? silentLogger();
     this.chain = deps.chain ?? watchtowerChainView(deps.contracts);
-    this.monitor = new Monitor(options, { contracts: deps.contracts, chain: this.chain, store: deps.store, logger: this.log.child({ module: "monitor" }), metrics: deps.metrics });
+    this.monitor = new Monitor(options, { contracts: deps.contracts, chain: this.chain, store: deps.store, logger: this.log.child({ module: "monitor" }), metrics: deps.metrics, sender: deps.sender });
   }
 
   get address(): string {

@@ -33,11 +33,12 @@ export interface Devnet {
  * ready. By default the chain only (`--chain-only`: contracts and funded accounts, what task tests
  * need); `{ full: true }` also starts the agents' network (test/e2e/devnet.test.ts).
  */
-export async function startDevnet(timeoutMs = 120_000, options: { full?: boolean; env?: NodeJS.ProcessEnv } = {}): Promise<Devnet> {
+export async function startDevnet(timeoutMs = 120_000, options: { full?: boolean; env?: NodeJS.ProcessEnv; chain?: "hardhat" | "anvil"; blockTime?: number } = {}): Promise<Devnet> {
   const port = 20000 + Math.floor(Math.random() * 20000);
   const deploymentsDir = mkdtempSync(path.join(os.tmpdir(), "cdn-deployments-"));
   const env = { ...process.env, ...(options.env ?? {}), CDN_DEPLOYMENTS_DIR: deploymentsDir, CDN_RPC_URL: `http://127.0.0.1:${port}` };
-  const chain = TEST_CHAIN === "anvil" ? ["--chain", "anvil", "--block-time", process.env.CDN_TEST_BLOCK_TIME ?? "2"] : [];
+  const kind = options.chain ?? TEST_CHAIN;
+  const chain = kind === "anvil" ? ["--chain", "anvil", "--block-time", String(options.blockTime ?? process.env.CDN_TEST_BLOCK_TIME ?? 2)] : [];
   const child = spawn(
     process.execPath,
     ["--disable-warning=ExperimentalWarning", "--import", "tsx", "scripts/devnet.ts", "--port", String(port), ...chain, ...(options.full ? [] : ["--chain-only"])],

@@ -1,4 +1,7 @@
 /** What the cdn-slasher commands share: config, key, chain, stores, a dial-only host, the client library, the slasher. */
+import { resolveConfirmations } from "../../chain/confirmations.js";
+import { TxSender } from "../../chain/tx-sender.js";
+import { txSenderOptions } from "../../runtime/config-fields.js";
 import { Wallet } from "ethers";
 import { connectContracts, connectRpc } from "../../chain/contracts.js";
 import { clientChainView } from "../../client/chain.js";
@@ -40,7 +43,17 @@ export async function slasherContext(flags: GlobalFlags): Promise<SlasherContext
   const client = createClient({}, { host, identity, chain: clientChainView(contracts), contracts, store: channels, logger: logger.child({ module: "client" }) });
   const slasher = new Slasher(
     { noticeFiles: config.notices, intervalMs: config.intervalMs, deposit: config.deposit, probeTimeoutMs: config.probeTimeoutMs },
-    { client, contracts, store, logger },
+    {
+      client,
+      contracts,
+      store,
+      logger,
+      // the commit is confirmed (depth from the config, else resolved against the chain) before the reveal is sent
+      sender: new TxSender(
+        { ...txSenderOptions(config), confirmations: await resolveConfirmations(provider, config.confirmations, 2) },
+        { signer: contracts.channels.runner as never, logger: logger.child({ module: "tx" }) },
+      ),
+    },
   );
   return {
     config,

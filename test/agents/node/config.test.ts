@@ -25,7 +25,9 @@ describe("node › config", () => {
     expect(cfg.rpcUrl).to.equal("http://127.0.0.1:9999");
     expect(cfg.keyFile).to.equal(path.join(dataDir, "node.key"));
     expect(cfg.credit.openGas).to.equal(190_000n);
-    expect(cfg.confirmations).to.equal(2);
+    // unset: the node resolves it against the chain at start (2, or 0 on a chain that mines on demand)
+    expect(cfg.confirmations).to.equal(undefined);
+    expect(cfg.maxFeePerGasGwei).to.equal(200);
   });
 
   it("names every bad field in one sentence", () => {

@@ -1,12 +1,17 @@
 import type { Command } from "commander";
+import { resolveConfirmations } from "../../../chain/confirmations.js";
+import { TxSender } from "../../../chain/tx-sender.js";
 import { action, usdc } from "../../../runtime/cli.js";
+import { txSenderOptions } from "../../../runtime/config-fields.js";
 import { DEFAULT_EARNINGS, Earnings } from "../../earnings.js";
 import { nodeContext, globals, type NodeContext } from "../context.js";
 
 async function withEarnings(cmd: Command, fn: (e: Earnings, ctx: NodeContext) => Promise<void>): Promise<void> {
   const ctx = await nodeContext(globals(cmd));
   try {
-    await fn(new Earnings({ ...DEFAULT_EARNINGS, claimThreshold: ctx.config.claimThreshold }, { contracts: ctx.contracts, store: ctx.store, logger: ctx.logger }), ctx);
+    const confirmations = await resolveConfirmations(ctx.contracts.provider, ctx.config.confirmations, 2);
+    const sender = new TxSender({ ...txSenderOptions(ctx.config), confirmations }, { signer: ctx.contracts.channels.runner as never });
+    await fn(new Earnings({ ...DEFAULT_EARNINGS, claimThreshold: ctx.config.claimThreshold }, { contracts: ctx.contracts, store: ctx.store, logger: ctx.logger, sender }), ctx);
   } finally {
     ctx.close();
   }

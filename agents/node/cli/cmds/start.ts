@@ -1,7 +1,9 @@
 import { rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { Command } from "commander";
+import { TxSender } from "../../../chain/tx-sender.js";
 import { action } from "../../../runtime/cli.js";
+import { txSenderOptions } from "../../../runtime/config-fields.js";
 import { NodeAgent } from "../../agent.js";
 import { nodeContext, globals } from "../context.js";
 
@@ -33,7 +35,13 @@ export function startCommand(program: Command): void {
             mesh: { maxChainViewAgeMs: c.maxChainViewAgeMs, denyListFile: c.denyListFile, nodesOnly: c.nodesOnly },
             metricsPort: c.metricsPort >= 0 ? c.metricsPort : undefined,
           },
-          { identity: ctx.identity, contracts: ctx.contracts, store: ctx.store, logger: ctx.logger },
+          {
+            identity: ctx.identity,
+            contracts: ctx.contracts,
+            store: ctx.store,
+            logger: ctx.logger,
+            sender: new TxSender(txSenderOptions(c), { signer: ctx.contracts.channels.runner as never, logger: ctx.logger.child({ module: "tx" }) }),
+          },
         );
         await agent.start();
         const urlFile = path.join(c.dataDir, "metrics.url");

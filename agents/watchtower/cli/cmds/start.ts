@@ -1,5 +1,7 @@
 import type { Command } from "commander";
+import { TxSender } from "../../../chain/tx-sender.js";
 import { action } from "../../../runtime/cli.js";
+import { txSenderOptions } from "../../../runtime/config-fields.js";
 import { startMetricsServer, type MetricsServer } from "../../../runtime/metrics.js";
 import { WatchtowerMetrics } from "../../metrics.js";
 import { Watchtower } from "../../watchtower.js";
@@ -37,7 +39,14 @@ Example:
             disputeDelaySeconds: c.disputeDelaySeconds,
             disputeMarginSeconds: c.disputeMarginSeconds,
           },
-          { identity: ctx.identity, contracts: ctx.contracts, store: ctx.store, logger: ctx.logger, metrics },
+          {
+            identity: ctx.identity,
+            contracts: ctx.contracts,
+            store: ctx.store,
+            logger: ctx.logger,
+            metrics,
+            sender: new TxSender(txSenderOptions(c), { signer: ctx.contracts.channels.runner as never, logger: ctx.logger.child({ module: "tx" }) }),
+          },
         );
         const stopped = new Promise<void>((resolve) => {
           process.once("SIGINT", resolve);

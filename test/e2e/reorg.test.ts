@@ -1,0 +1,193 @@
+/**
+ * Reorgs on a real second chain implementation: anvil (the devnet with `--chain anvil`, a block per
+ * transaction so the test decides when blocks come), with `anvil_reorg` replacing the newest block
+ * by an empty one. Three transactions are reorged out after they were mined:
+ *
+ * - a payer's channel open: the payer's TxSender (waiting for 2 confirmations) broadcasts the same
+ *   signed transaction again; one channel, one deposit taken;
+ * - a node's voucher claim: the node's Earnings (through its TxSender) re-broadcasts it; paid once,
+ *   and the claim returns only once the payment is confirmed;
+ * - a payer's close, already seen by a watchtower following with depth 0: its chain follower finds
+ *   the replaced block, rewinds its cursor, re-reads the channel (open again: no dispute), then sees
+ *   the close come back and disputes exactly once; its cursor ends on canonical blocks.
+ */
+import { expect } from "chai";
+import { randomBytes } from "node:crypto";
+import { JsonRpcProvider, Wallet, ZeroAddress, hexlify } from "ethers";
+import { connectContracts, readChannel, type Contracts } from "../../agents/chain/contracts.js";
+import { readDeployment, type Deployment } from "../../agents/chain/deployment.js";
+import { TxSender } from "../../agents/chain/tx-sender.js";
+import { identityFromSecret } from "../../agents/runtime/keys.js";
+import { registerNode } from "../../agents/node/registration.js";
+import { Earnings, DEFAULT_EARNINGS } from "../../agents/node/earnings.js";
+import { NodeStore } from "../../agents/node/store.js";
+import { signWatchtowerAuth } from "../../agents/watchtower/client.js";
+import { silentLogger } from "../../agents/runtime/logger.js";
+import { startDevnet, type Devnet } from "../helpers/processes.js";
+import { reorgOut } from "../helpers/anvil.js";
+import { devKey } from "./delivery-processes.js";
+import { startWatchtower, voucher, waitFor, USDC } from "../agents/watchtower/fixture.js";
+import { tmpDir } from "./delivery-fixture.js";
+import path from "node:path";
+
+describe("e2e › reorgs on anvil (anvil_reorg)", function () {
+  this.timeout(240_000);
+  let devnet: Devnet;
+  let provider: JsonRpcProvider;
+  let deployment: Deployment;
+  const node = identityFromSecret(randomBytes(32));
+  let nodeContracts: Contracts;
+
+  before(async () => {
+    devnet = await startDevnet(180_000, { chain: "anvil", blockTime: 0 });
+    provider = new JsonRpcProvider(devnet.rpcUrl, undefined, { staticNetwork: true, pollingInterval: 100, cacheTimeout: -1 });
+    deployment = readDeployment(31337, devnet.deploymentsDir);
+    // the node key is its own operator: ETH and USDC from the devnet's account #7
+    const funder = connectContracts(deployment, new Wallet(devKey(7), provider));
+    await (await new Wallet(devKey(7), provider).sendTransaction({ to: node.address, value: 10n ** 19n })).wait();
+    await (await funder.usdc.transfer(node.address, 1000n * USDC)).wait();
+    const nodeWallet = new Wallet(node.wallet.privateKey, provider);
+    nodeContracts = connectContracts(deployment, nodeWallet);
+    await registerNode(nodeContracts, node, nodeWallet, { capacityMbps: 100, region: 1, pricePerGiB: USDC, multiaddrs: [`/ip4/127.0.0.1/tcp/1/p2p/${node.peerId}`] });
+  });
+
+  after(async () => {
+    provider?.destroy();
+    await devnet?.stop();
+  });
+
+  /** A payer (devnet account `i`) whose transactions go through a TxSender with `confirmations`. */
+  const payerOf = (i: number, confirmations: number) => {
+    const wallet = new Wallet(devKey(i), provider);
+    const contracts = connectContracts(deployment, wallet);
+    return { wallet, contracts, sender: new TxSender({ confirmations, pollMs: 100 }, { signer: wallet, logger: silentLogger() }) };
+  };
+
+  /** The payer's USDC approval, counted once mined (the chain mines only when a transaction arrives). */
+  async function approve(p: ReturnType<typeof payerOf>, amount: bigint): Promise<void> {
+    await (await p.sender.send(p.contracts.usdc.approve.populateTransaction(await p.contracts.channels.getAddress(), amount))).wait({ confirmations: 0 });
+  }
+
+  /** Opens a channel through the payer's sender; returns its id. */
+  async function open(p: ReturnType<typeof payerOf>, deposit: bigint): Promise<string> {
+    const nonce = hexlify(randomBytes(32));
+    await approve(p, deposit);
+    await (await p.sender.send(p.contracts.channels.open.populateTransaction(node.address, deposit, ZeroAddress, 0, nonce))).wait({ confirmations: 0 });
+    return (await p.contracts.channels.channelIdFor(p.wallet.address, node.address, nonce)).toLowerCase();
+  }
+
+  /** Waits until `hash` is mined, then replaces its block by an empty one. */
+  async function reorgOutOnceMined(hash: () => string | undefined): Promise<number> {
+    const h = await waitFor(hash, "the transaction to be sent");
+    const receipt = await waitFor(() => provider.getTransactionReceipt(h).then((r) => r ?? undefined), "the transaction to be mined");
+    // replace the blocks from the one that holds it to the head by empty ones
+    await reorgOut(provider, (await provider.getBlockNumber()) - receipt.blockNumber + 1);
+    expect(await provider.getTransactionReceipt(h)).to.equal(null);
+    return receipt.blockNumber;
+  }
+
+  it("a channel open reorged out is broadcast again by the payer's sender: one channel, one deposit", async () => {
+    const p = payerOf(3, 2);
+    const deposit = 5n * USDC;
+    await approve(p, deposit);
+    const before = await p.contracts.usdc.balanceOf(p.wallet.address);
+    const nonce = hexlify(randomBytes(32));
+    const sent = await p.sender.send(p.contracts.channels.open.populateTransaction(node.address, deposit, ZeroAddress, 0, nonce), { label: "open a channel" });
+    let confirmed = false;
+    const waiting = sent.wait().then((r) => ((confirmed = true), r));
+    const reorgedAt = await reorgOutOnceMined(() => sent.hashes[0]);
+    const channelId = (await p.contracts.channels.channelIdFor(p.wallet.address, node.address, nonce)).toLowerCase();
+    // the sender sees the receipt gone and broadcasts the same signed transaction: mined again
+    const again = await waitFor(() => provider.getTransactionReceipt(sent.hashes[0]).then((r) => r ?? undefined), "the open to be mined again");
+    expect(again.blockNumber).to.be.greaterThan(reorgedAt);
+    expect(confirmed, "no confirmation yet").to.equal(false);
+    await provider.send("anvil_mine", ["0x2"]);
+    const receipt = await waiting;
+    expect(receipt.hash).to.equal(sent.hashes[0]);
+    expect((await readChannel(p.contracts.channels, channelId)).status).to.equal("Open");
+    expect(await p.contracts.usdc.balanceOf(p.wallet.address)).to.equal(before - deposit);
+    expect(await p.contracts.channels.queryFilter(p.contracts.channels.filters.ChannelOpened(channelId))).to.have.length(1);
+  });
+
+  it("a voucher claim reorged out is broadcast again by the node: paid once, reported once confirmed", async () => {
+    const p = payerOf(4, 0);
+    const channelId = await open(p, 10n * USDC);
+    const store = new NodeStore(path.join(tmpDir("cdn-reorg-node-"), "node.db"));
+    try {
+      const v = voucher(nodeContracts.domains.paymentChannel, channelId, 3n * USDC, identityFromSecret(Buffer.from(devKey(4).slice(2), "hex")).secretKey);
+      store.saveVoucher({ channelId, payer: p.wallet.address.toLowerCase(), amount: v.cumulativeAmount, signature: v.signature });
+      const sender = new TxSender({ confirmations: 1, pollMs: 100 }, { signer: nodeContracts.channels.runner as Wallet, logger: silentLogger() });
+      const earnings = new Earnings(DEFAULT_EARNINGS, { contracts: nodeContracts, store, logger: silentLogger(), sender });
+      const operatorBefore = await nodeContracts.usdc.balanceOf(node.address);
+      // the claim's hash, as the node's sender signs it
+      let claimHash: string | undefined;
+      const send = sender.send.bind(sender);
+      sender.send = (request, options) => send(request, options).then((s) => ((claimHash = s.hashes[0]), s));
+      const claimed = earnings.claim(channelId);
+      const reorgedAt = await reorgOutOnceMined(() => claimHash);
+      expect((await readChannel(nodeContracts.channels, channelId)).paid).to.equal(0n);
+      await waitFor(() => provider.getTransactionReceipt(claimHash!).then((r) => (r && r.blockNumber > reorgedAt ? r : undefined)), "the claim to be mined again");
+      await provider.send("anvil_mine", ["0x1"]);
+      expect(await claimed).to.equal(3n * USDC);
+      const state = await readChannel(nodeContracts.channels, channelId);
+      expect(state.paid).to.equal(3n * USDC);
+      const fee = (3n * USDC * BigInt(state.feeBps)) / 10_000n;
+      expect(await nodeContracts.usdc.balanceOf(node.address)).to.equal(operatorBefore + 3n * USDC - fee);
+      // a second claim finds nothing to do (the node does not act twice)
+      expect(await earnings.claim(channelId)).to.equal(0n);
+      expect(await nodeContracts.channels.queryFilter(nodeContracts.channels.filters.ChannelPaid(channelId))).to.have.length(1);
+    } finally {
+      store.close();
+    }
+  });
+
+  it("a payer's close reorged out: the watchtower's follower rewinds, does not dispute an open channel, disputes once when the close returns", async () => {
+    const p = payerOf(5, 0);
+    const channelId = await open(p, 10n * USDC);
+    // the payer's close: a sender that re-signs an unmined transaction after half a second
+    const closer = new TxSender({ confirmations: 0, pollMs: 100, replaceAfterMs: 500 }, { signer: p.wallet, logger: silentLogger() });
+    const towerIdentity = identityFromSecret(randomBytes(32));
+    await (await new Wallet(devKey(7), provider).sendTransaction({ to: towerIdentity.address, value: 10n ** 19n })).wait();
+    const towerContracts = connectContracts(deployment, new Wallet(towerIdentity.wallet.privateKey, provider));
+    // depth 0 on purpose: the close is acted on at once, so the reorg hits handled blocks; the
+    // dispute waits an hour of chain time so the test can reorg the close out first
+    const t = await startWatchtower(towerIdentity, towerContracts, tmpDir("cdn-reorg-tower-"), { confirmations: 0, pollMs: 100, disputeDelaySeconds: 3600, disputeMarginSeconds: 600 });
+    try {
+      const domain = towerContracts.domains.paymentChannel;
+      const best = 4n * USDC;
+      const v = voucher(domain, channelId, best, identityFromSecret(Buffer.from(devKey(5).slice(2), "hex")).secretKey);
+      const auth = signWatchtowerAuth(domain, { beneficiary: node.address, maxBps: 1000 }, node.secretKey);
+      t.store.saveVoucher({ channelId, nodeKey: node.address.toLowerCase(), payer: p.wallet.address.toLowerCase(), amount: best, signature: v.signature, auth, status: "Open", closesAt: 0n, paid: 0n });
+
+      const sent = await closer.send(p.contracts.channels.closeByPayer.populateTransaction(channelId), { label: "close" });
+      await waitFor(() => provider.getTransactionReceipt(sent.hashes[0]).then((r) => r ?? undefined), "the close to be mined");
+      await waitFor(() => t.tower.monitor.queued.includes(channelId) || undefined, "the watchtower to queue a dispute");
+      // the payer's sender is not waiting yet: the close stays out until it looks again
+      await reorgOut(provider, 1);
+      expect(await provider.getTransactionReceipt(sent.hashes[0])).to.equal(null);
+      expect((await readChannel(p.contracts.channels, channelId)).status).to.equal("Open");
+      await waitFor(() => (!t.tower.monitor.queued.includes(channelId) ? true : undefined), "the watchtower to drop the dispute after the reorg");
+      expect(t.store.voucher(channelId)!.status).to.equal("Open");
+
+      // the payer's sender finds the close unmined and signs it again (same nonce, higher fees)
+      const receipt = await sent.wait();
+      expect(sent.hashes).to.include(receipt.hash);
+      await waitFor(() => t.tower.monitor.queued.includes(channelId) || undefined, "the watchtower to see the close again");
+      await provider.send("evm_increaseTime", [3601]);
+      await provider.send("evm_mine", []);
+      const state = await waitFor(async () => {
+        const s = await readChannel(p.contracts.channels, channelId);
+        return s.paid === best ? s : undefined;
+      }, "the dispute");
+      expect(state.status).to.equal("Closing");
+      await waitFor(() => (t.store.disputes(channelId).length > 0 ? true : undefined), "the dispute to be recorded");
+      expect(t.store.disputes(channelId).map((d) => d.outcome)).to.deep.equal(["disputed"]);
+      expect(await p.contracts.channels.queryFilter(p.contracts.channels.filters.ChannelDisputed(channelId))).to.have.length(1);
+      // the cursor recovered: every remembered block hash is canonical
+      const cursor = await waitFor(() => t.store.cursor("channels"), "a cursor");
+      for (const [block, hash] of cursor.recent.slice(-5)) expect((await provider.getBlock(block))!.hash).to.equal(hash);
+    } finally {
+      await t.stop();
+    }
+  });
+});
