@@ -10,6 +10,7 @@ import { readChannel, type Contracts } from "../chain/contracts.js";
 import { chainError } from "../chain/errors.js";
 import { checkFunds } from "../chain/funds.js";
 import { signUsdcPermit, type PermitSignature } from "../chain/permit.js";
+import { TxSender } from "../chain/tx-sender.js";
 import type { Identity } from "../runtime/keys.js";
 import { silentLogger, type Logger } from "../runtime/logger.js";
 import { ChannelError } from "./errors.js";
@@ -29,7 +30,7 @@ export interface ChannelManagerDeps {
   contracts: Contracts;
   store: ClientStore;
   logger?: Logger;
-  /** The transaction sender (default: the identity's wallet on the contracts' provider, one transaction, wait for one confirmation). */
+  /** The transaction sender (default: a TxSender over the identity's wallet with default settings; agents pass their account's one TxSender). */
   sender?: TransactionSender;
 }
 
@@ -47,7 +48,7 @@ export class ChannelManager {
     readonly deps: ChannelManagerDeps,
   ) {
     this.log = deps.logger ?? silentLogger();
-    this.sender = deps.sender ?? walletSender(() => this.wallet());
+    this.sender = deps.sender ?? viaTxSender(new TxSender({}, { signer: this.wallet(), logger: this.log }));
   }
 
   private wallet(): Wallet {
@@ -157,10 +158,7 @@ export class ChannelManager {
   }
 }
 
-/** The default sender: the wallet signs and broadcasts; wait for the receipt. */
-export function walletSender(wallet: () => Wallet): TransactionSender {
-  return async (tx) => {
-    const sent = await wallet().sendTransaction(tx);
-    return sent.wait();
-  };
+/** The ChannelManager sender over an account's TxSender (nonces, fee cap, replacement, confirmations). */
+export function viaTxSender(sender: TxSender): TransactionSender {
+  return (tx, options) => sender.sendAndWait(tx, { signal: options.signal });
 }

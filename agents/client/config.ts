@@ -6,7 +6,7 @@ import os from "node:os";
 import path from "node:path";
 import { z } from "zod";
 import { envOverrides, loadConfig } from "../runtime/cli.js";
-import { logLevel, uintField } from "../runtime/config-fields.js";
+import { int, logLevel, TX_ENV_KEYS, txFields, uintField } from "../runtime/config-fields.js";
 
 const uint = uintField();
 
@@ -22,6 +22,9 @@ export const ClientConfigSchema = z.object({
   maxProbes: z.coerce.number().int().min(1).max(256).default(16),
   /** The client's region: its gossip topic (announcements also arrive on the global topic). */
   region: z.coerce.number().int().min(0).max(65535).default(0),
+  /** Blocks on top of a channel open or top-up before the client uses it (unset: 2, or 0 on a chain that mines on demand). */
+  confirmations: int(0, 64).optional(),
+  ...txFields,
   logLevel: logLevel("warn"),
 });
 
@@ -33,7 +36,7 @@ export function loadClientConfig(flags: { config?: string; dataDir?: string } & 
   const { config: _c, ...flagged } = flags;
   const rest = Object.fromEntries(Object.entries(flagged).filter(([, v]) => v !== undefined));
   const cfg = loadConfig(ClientConfigSchema, configFile, {
-    ...envOverrides("CDN_CLIENT_", ["keyFile", "maxPricePerGiB", "deposit", "maxProbes", "region", "logLevel"]),
+    ...envOverrides("CDN_CLIENT_", ["keyFile", "maxPricePerGiB", "deposit", "maxProbes", "region", "confirmations", "logLevel", ...TX_ENV_KEYS]),
     rpcUrl: process.env.CDN_RPC_URL,
     deploymentsDir: process.env.CDN_DEPLOYMENTS_DIR,
     ...rest,

@@ -24,6 +24,7 @@ import type { NodeStore } from "./store.js";
 import { createWatchtowerPusher, type WatchtowerPusher } from "../watchtower/client.js";
 import path from "node:path";
 import { createClient, type ClientOptions } from "../client/client.js";
+import { viaTxSender } from "../client/channels.js";
 import { ClientStore } from "../client/store.js";
 import { BlobCache } from "./cache/index.js";
 import { Fanout } from "./fanout.js";
@@ -213,6 +214,8 @@ export class NodeAgent {
         contracts: this.deps.contracts,
         store: this.upstreamStore,
         logger: this.log.child({ module: "upstream" }),
+        // the node key's one sender: upstream opens and the node's claims share its nonces
+        sender: viaTxSender(this.earnings.sender),
         // discovery after a probe miss: the node's own DHT (server mode), once the mesh is attached
         dht: { findProviders: (id, o) => this.mesh?.dht?.findProviders(id, o) ?? Promise.resolve([]) },
       });

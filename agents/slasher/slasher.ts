@@ -42,7 +42,7 @@ export interface SlasherDeps {
   contracts: Contracts;
   store: SlasherStore;
   logger?: Logger;
-  /** The slasher account's transaction sender (default: one over the contracts' wallet). */
+  /** The slasher account's transaction sender, the one its client library sends through too (default: one over the contracts' wallet). */
   sender?: TxSender;
 }
 
@@ -60,21 +60,6 @@ export interface RoundReport {
   probes: ProbeRecord[];
   slashes: SlashRecord[];
   settled: string[];
-}
-
-/**
- * Retries a transaction whose nonce was stale: ethers caches identical RPC reads for a short while,
- * so two transactions from one account in quick succession can pick the same nonce.
- */
-async function retryNonce<T>(fn: () => Promise<T>): Promise<T> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await fn();
-    } catch (error) {
-      if (attempt >= 4 || !/nonce/i.test((error as Error).message)) throw error;
-      await new Promise((r) => setTimeout(r, 300 * (attempt + 1)));
-    }
-  }
 }
 
 /** Thrown from the session's header hook: we have what we came for; abort before any byte. */
@@ -169,7 +154,7 @@ export class Slasher {
     const deposit = this.options.deposit ?? (await contracts.params.minChannelDeposit());
     let channelId: string | undefined;
     try {
-      const channel = await retryNonce(() => client.openChannel(node.nodeKey, deposit, options));
+      const channel = await client.openChannel(node.nodeKey, deposit, options);
       channelId = record.channelId = channel.channelId;
       const state = await readChannel(contracts.channels, channelId);
       if (state.openedAt < effectiveAt) {
@@ -293,7 +278,7 @@ export class Slasher {
   /** Starts the payer's close of a probe channel (nothing was signed on it: the whole deposit comes back at settle). */
   private async closeProbeChannel(channelId: string, options: { signal?: AbortSignal }): Promise<void> {
     try {
-      const c = await retryNonce(() => this.deps.client.closeChannel(channelId, options));
+      const c = await this.deps.client.closeChannel(channelId, options);
       const state = await readChannel(this.deps.contracts.channels, channelId);
       this.deps.store.saveChannel(channelId, c.status, state.closesAt);
     } catch (error) {
@@ -315,7 +300,7 @@ export class Slasher {
         if (state.status === "Open") {
           await this.closeProbeChannel(c.channelId, options);
         } else if (state.status === "Closing" && now > state.closesAt) {
-          await retryNonce(() => this.deps.client.settle(c.channelId, options));
+          await this.deps.client.settle(c.channelId, options);
           this.deps.store.saveChannel(c.channelId, "Closed", state.closesAt);
           settled.push(c.channelId);
         } else if (state.status === "Closed") {

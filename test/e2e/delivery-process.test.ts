@@ -11,7 +11,7 @@ import type { ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { JsonRpcProvider, Wallet } from "ethers";
-import { startDevnet, stopProcess, type Devnet } from "../helpers/processes.js";
+import { startDevnet, stopProcess, type Devnet, TEST_CHAIN } from "../helpers/processes.js";
 import { connectContracts, readChannel } from "../../agents/chain/contracts.js";
 import { readDeployment } from "../../agents/chain/deployment.js";
 import { identityFromSecret } from "../../agents/runtime/keys.js";
@@ -23,7 +23,8 @@ import { freePort, randomFile, tmpDir } from "./delivery-fixture.js";
 import { CLIENT_CLI, NODE_CLI, devKey, recognizeOrigin, runCli, startNodeProcess, writeNodeConfig } from "./delivery-processes.js";
 
 describe("e2e › node agent as a real process", function () {
-  this.timeout(180_000);
+  // a block every 2 s on anvil adds wall time to every transaction
+  this.timeout(TEST_CHAIN === "anvil" ? 3 * 180_000 : 180_000);
   let devnet: Devnet;
   const children: ChildProcess[] = [];
 

@@ -3,8 +3,8 @@
  * transaction so the test decides when blocks come), with `anvil_reorg` replacing the newest block
  * by an empty one. Three transactions are reorged out after they were mined:
  *
- * - a payer's channel open: the payer's TxSender (waiting for 2 confirmations) broadcasts the same
- *   signed transaction again; one channel, one deposit taken;
+ * - a client's channel open (its ChannelManager over a TxSender waiting for 2 confirmations): the
+ *   same signed transaction is broadcast again; one channel, one deposit taken, used only once deep;
  * - a node's voucher claim: the node's Earnings (through its TxSender) re-broadcasts it; paid once,
  *   and the claim returns only once the payment is confirmed;
  * - a payer's close, already seen by a watchtower following with depth 0: its chain follower finds
@@ -17,6 +17,8 @@ import { JsonRpcProvider, Wallet, ZeroAddress, hexlify } from "ethers";
 import { connectContracts, readChannel, type Contracts } from "../../agents/chain/contracts.js";
 import { readDeployment, type Deployment } from "../../agents/chain/deployment.js";
 import { TxSender } from "../../agents/chain/tx-sender.js";
+import { ChannelManager, type TransactionSender } from "../../agents/client/channels.js";
+import { ClientStore } from "../../agents/client/store.js";
 import { identityFromSecret } from "../../agents/runtime/keys.js";
 import { registerNode } from "../../agents/node/registration.js";
 import { Earnings, DEFAULT_EARNINGS } from "../../agents/node/earnings.js";
@@ -86,27 +88,38 @@ describe("e2e › reorgs on anvil (anvil_reorg)", function () {
     return receipt.blockNumber;
   }
 
-  it("a channel open reorged out is broadcast again by the payer's sender: one channel, one deposit", async () => {
+  it("a channel open reorged out is broadcast again by the client's sender: one channel, one deposit", async () => {
     const p = payerOf(3, 2);
-    const deposit = 5n * USDC;
-    await approve(p, deposit);
-    const before = await p.contracts.usdc.balanceOf(p.wallet.address);
-    const nonce = hexlify(randomBytes(32));
-    const sent = await p.sender.send(p.contracts.channels.open.populateTransaction(node.address, deposit, ZeroAddress, 0, nonce), { label: "open a channel" });
-    let confirmed = false;
-    const waiting = sent.wait().then((r) => ((confirmed = true), r));
-    const reorgedAt = await reorgOutOnceMined(() => sent.hashes[0]);
-    const channelId = (await p.contracts.channels.channelIdFor(p.wallet.address, node.address, nonce)).toLowerCase();
-    // the sender sees the receipt gone and broadcasts the same signed transaction: mined again
-    const again = await waitFor(() => provider.getTransactionReceipt(sent.hashes[0]).then((r) => r ?? undefined), "the open to be mined again");
-    expect(again.blockNumber).to.be.greaterThan(reorgedAt);
-    expect(confirmed, "no confirmation yet").to.equal(false);
-    await provider.send("anvil_mine", ["0x2"]);
-    const receipt = await waiting;
-    expect(receipt.hash).to.equal(sent.hashes[0]);
-    expect((await readChannel(p.contracts.channels, channelId)).status).to.equal("Open");
-    expect(await p.contracts.usdc.balanceOf(p.wallet.address)).to.equal(before - deposit);
-    expect(await p.contracts.channels.queryFilter(p.contracts.channels.filters.ChannelOpened(channelId))).to.have.length(1);
+    const identity = identityFromSecret(Buffer.from(devKey(3).slice(2), "hex"));
+    const store = new ClientStore(path.join(tmpDir("cdn-reorg-client-"), "client.db"));
+    try {
+      // the client's ChannelManager, its one send path over the payer's TxSender (depth 2)
+      let openHash: string | undefined;
+      const sender: TransactionSender = async (tx, o) => {
+        const sent = await p.sender.send(tx, { signal: o.signal, label: "open a channel" });
+        openHash = sent.hashes[0];
+        return sent.wait({ signal: o.signal });
+      };
+      const manager = new ChannelManager({}, { identity, contracts: p.contracts, store, sender });
+      const deposit = 5n * USDC;
+      const before = await p.contracts.usdc.balanceOf(p.wallet.address);
+      let opened: Awaited<ReturnType<ChannelManager["open"]>> | undefined;
+      const opening = manager.open(node.address, deposit).then((c) => (opened = c));
+      const reorgedAt = await reorgOutOnceMined(() => openHash);
+      // the sender sees the receipt gone and broadcasts the same signed transaction: mined again
+      const again = await waitFor(() => provider.getTransactionReceipt(openHash!).then((r) => r ?? undefined), "the open to be mined again");
+      expect(again.blockNumber).to.be.greaterThan(reorgedAt);
+      expect(opened, "the client does not use the channel before its depth").to.equal(undefined);
+      await provider.send("anvil_mine", ["0x2"]);
+      const channel = await opening;
+      expect(channel.status).to.equal("Open");
+      expect((await readChannel(p.contracts.channels, channel.channelId)).deposit).to.equal(deposit);
+      expect(await p.contracts.usdc.balanceOf(p.wallet.address)).to.equal(before - deposit);
+      expect(await p.contracts.channels.queryFilter(p.contracts.channels.filters.ChannelOpened(channel.channelId))).to.have.length(1);
+      expect(store.channelsFor(node.address.toLowerCase()).map((c) => c.channelId)).to.deep.equal([channel.channelId]);
+    } finally {
+      store.close();
+    }
   });
 
   it("a voucher claim reorged out is broadcast again by the node: paid once, reported once confirmed", async () => {

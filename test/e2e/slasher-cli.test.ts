@@ -10,7 +10,7 @@ import type { ChildProcess } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { JsonRpcProvider, JsonRpcSigner, Wallet, keccak256 } from "ethers";
-import { hardhat, startDevnet, stopProcess, ROOT, type Devnet } from "../helpers/processes.js";
+import { hardhat, startDevnet, stopProcess, ROOT, type Devnet, TEST_CHAIN } from "../helpers/processes.js";
 import { connectContracts } from "../../agents/chain/contracts.js";
 import { readDeployment } from "../../agents/chain/deployment.js";
 import { freePort, randomFile, tmpDir } from "./delivery-fixture.js";
@@ -19,7 +19,8 @@ import { NODE_CLI, devKey, recognizeOrigin, runCli, startNodeProcess, writeNodeC
 const SLASHER_CLI = ["--disable-warning=ExperimentalWarning", "--import", "tsx", path.join(ROOT, "agents/slasher/cli/index.ts")];
 
 describe("e2e › cdn-slasher CLI (real processes)", function () {
-  this.timeout(150_000);
+  // a block every 2 s on anvil adds wall time to every transaction
+  this.timeout(TEST_CHAIN === "anvil" ? 3 * 150_000 : 150_000);
   let devnet: Devnet;
   const children: ChildProcess[] = [];
 

@@ -1,4 +1,8 @@
 /** What cdn-client commands need: config, key, chain, store, a dial-only libp2p host, the client. */
+import { resolveConfirmations } from "../../chain/confirmations.js";
+import { TxSender } from "../../chain/tx-sender.js";
+import { txSenderOptions } from "../../runtime/config-fields.js";
+import { viaTxSender } from "../channels.js";
 import path from "node:path";
 import { Wallet } from "ethers";
 import { connectContracts, connectRpc, type Contracts } from "../../chain/contracts.js";
@@ -41,7 +45,12 @@ export async function clientContext(flags: { config?: string; dataDir?: string }
   if (options.host === false) await host.stop();
   const dht = mesh ? await mesh.attach(host as never) : undefined;
   const logger = createLogger({ name: "cdn-client", level: config.logLevel, pretty: true });
-  const client = createClient({ maxPricePerGiB: config.maxPricePerGiB, deposit: config.deposit, maxProbes: config.maxProbes }, { host, identity, chain: clientChainView(contracts), contracts, store, logger, dht });
+  // the account's one transaction sender: fee cap from the config; opens and top-ups are used once confirmed
+  const sender = new TxSender({ ...txSenderOptions(config), confirmations: await resolveConfirmations(provider, config.confirmations, 2) }, { signer: contracts.channels.runner as never });
+  const client = createClient(
+    { maxPricePerGiB: config.maxPricePerGiB, deposit: config.deposit, maxProbes: config.maxProbes },
+    { host, identity, chain: clientChainView(contracts), contracts, store, logger, dht, sender: viaTxSender(sender) },
+  );
   return {
     config,
     client,

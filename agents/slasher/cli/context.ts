@@ -5,6 +5,7 @@ import { txSenderOptions } from "../../runtime/config-fields.js";
 import { Wallet } from "ethers";
 import { connectContracts, connectRpc } from "../../chain/contracts.js";
 import { clientChainView } from "../../client/chain.js";
+import { viaTxSender } from "../../client/channels.js";
 import { createClient } from "../../client/client.js";
 import { ClientStore } from "../../client/store.js";
 import { createHost } from "../../runtime/host.js";
@@ -40,7 +41,12 @@ export async function slasherContext(flags: GlobalFlags): Promise<SlasherContext
   const channels = new ClientStore(config.clientDbFile);
   const logger = createLogger({ name: "cdn-slasher", level: config.logLevel, pretty: config.logPretty ?? Boolean(process.stderr.isTTY) });
   const host = await createHost({ privateKey: identity.privateKey, listen: [], allow: ["/ip4/127.0.0.1"] });
-  const client = createClient({}, { host, identity, chain: clientChainView(contracts), contracts, store: channels, logger: logger.child({ module: "client" }) });
+  // one sender for the account: probe channels (through the client library) and commit-reveal
+  const sender = new TxSender(
+    { ...txSenderOptions(config), confirmations: await resolveConfirmations(provider, config.confirmations, 2) },
+    { signer: contracts.channels.runner as never, logger: logger.child({ module: "tx" }) },
+  );
+  const client = createClient({}, { host, identity, chain: clientChainView(contracts), contracts, store: channels, logger: logger.child({ module: "client" }), sender: viaTxSender(sender) });
   const slasher = new Slasher(
     { noticeFiles: config.notices, intervalMs: config.intervalMs, deposit: config.deposit, probeTimeoutMs: config.probeTimeoutMs },
     {
@@ -48,11 +54,7 @@ export async function slasherContext(flags: GlobalFlags): Promise<SlasherContext
       contracts,
       store,
       logger,
-      // the commit is confirmed (depth from the config, else resolved against the chain) before the reveal is sent
-      sender: new TxSender(
-        { ...txSenderOptions(config), confirmations: await resolveConfirmations(provider, config.confirmations, 2) },
-        { signer: contracts.channels.runner as never, logger: logger.child({ module: "tx" }) },
-      ),
+      sender,
     },
   );
   return {

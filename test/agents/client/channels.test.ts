@@ -6,7 +6,8 @@ import { Wallet, type ContractTransaction } from "ethers";
 import { readChannel } from "../../../agents/chain/contracts.js";
 import { identityFromSecret, type Identity } from "../../../agents/runtime/keys.js";
 import { registerNode } from "../../../agents/node/registration.js";
-import { ChannelManager, walletSender } from "../../../agents/client/channels.js";
+import { ChannelManager, viaTxSender } from "../../../agents/client/channels.js";
+import { TxSender } from "../../../agents/chain/tx-sender.js";
 import { ChannelError } from "../../../agents/client/errors.js";
 import { ClientStore } from "../../../agents/client/store.js";
 import { deliveryWorld, tmpDir, type DeliveryWorld } from "../../e2e/delivery-fixture.js";
@@ -32,7 +33,7 @@ describe("client › ChannelManager (real contracts, in-process chain)", functio
     const contracts = world.contractsFor(identity);
     const store = new ClientStore(path.join(tmpDir("cdn-channels-"), "client.db"));
     const sent: ContractTransaction[] = [];
-    const wallet = walletSender(() => new Wallet(identity.wallet.privateKey, world.provider));
+    const wallet = viaTxSender(new TxSender({}, { signer: new Wallet(identity.wallet.privateKey, world.provider) }));
     const sender = (tx: ContractTransaction, o: { signal?: AbortSignal }) => {
       sent.push(tx);
       return wallet(tx, o);
