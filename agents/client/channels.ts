@@ -22,6 +22,8 @@ export type TransactionSender = (tx: ContractTransaction, options: { signal?: Ab
 export interface ChannelManagerOptions {
   /** Deposit of a new channel (default: max(minimum deposit, 2 × what is needed)). */
   deposit?: bigint;
+  /** Channels to one node used at the same time by concurrent downloads (default 4); more downloads share one and wait their turn. */
+  maxChannelsPerNode?: number;
 }
 
 export interface ChannelManagerDeps {
@@ -42,6 +44,9 @@ export class ChannelManager {
   private readonly log: Logger;
   private readonly sender: TransactionSender;
   private readonly locks = new Map<string, Promise<void>>();
+  private readonly queues = new Map<string, Promise<void>>();
+  /** Channels in use by running downloads (how many each). */
+  private readonly reserved = new Map<string, number>();
 
   constructor(
     readonly options: ChannelManagerOptions,
@@ -58,7 +63,9 @@ export class ChannelManager {
   /** The one path of every channel transaction: sent, mined, or a ChannelError `failure: <reason>`. */
   async send(tx: ContractTransaction | Promise<ContractTransaction>, failure: string, options: { signal?: AbortSignal } = {}): Promise<TransactionReceipt | null> {
     try {
-      return await this.sender(await tx, options);
+      const populated = await tx;
+      // one transaction at a time: concurrent sends from one wallet would reuse a nonce
+      return await this.serialized("wallet", () => this.sender(populated, options));
     } catch (cause) {
       throw new ChannelError(`${failure}: ${chainError(cause, "send the transaction").message}`, { cause });
     }
@@ -118,16 +125,19 @@ export class ChannelManager {
     return this.deps.store.channel(channelId)!;
   }
 
-  /** An open channel to `nodeKey` with at least `need` left: reused, topped up, or opened. */
-  async channelFor(nodeKey: string, need: bigint, options: { signal?: AbortSignal; trustStore?: boolean; steps?: string[] } = {}): Promise<ClientChannel> {
+  /**
+   * An open channel to `nodeKey` with at least `need` left: reused, topped up, or opened. Channels
+   * in `options.skip` (in use by running downloads) are left alone.
+   */
+  async channelFor(nodeKey: string, need: bigint, options: { signal?: AbortSignal; trustStore?: boolean; steps?: string[]; skip?: ReadonlySet<string> } = {}): Promise<ClientChannel> {
     if (options.trustStore) {
       // the warm path: this client is the only payer of its channels, so the store's deposit and signed amount are current;
       // a node's close is the one change it may miss (the node then refuses and the caller re-reads)
-      const ready = this.deps.store.channelsFor(nodeKey).find((c) => c.status === "Open" && c.deposit - c.signed >= need);
+      const ready = this.deps.store.channelsFor(nodeKey).find((c) => c.status === "Open" && c.deposit - c.signed >= need && !options.skip?.has(c.channelId));
       if (ready) return ready;
     }
     for (const local of this.deps.store.channelsFor(nodeKey)) {
-      if (local.status !== "Open") continue;
+      if (local.status !== "Open" || options.skip?.has(local.channelId)) continue;
       options.steps?.push("chain: channel");
       const c = await this.refresh(local.channelId);
       if (c.status !== "Open") continue;
@@ -142,6 +152,48 @@ export class ChannelManager {
     if (deposit < need) deposit = need;
     options.steps?.push("chain: open transaction");
     return this.open(nodeKey, deposit, options);
+  }
+
+  /**
+   * A channel for one download, reserved until `release`: concurrent downloads from one node (a
+   * gateway's <img> and <video>, two ranges of a video) each get their own channel, since the
+   * vouchers of one channel are one cumulative sequence, up to `maxChannelsPerNode` busy ones;
+   * beyond that a download shares one and waits its turn (withLock). Chosen under a per-node lock,
+   * so two downloads never open two channels for one need.
+   */
+  async reserve(nodeKey: string, need: bigint, options: { signal?: AbortSignal; trustStore?: boolean; steps?: string[] } = {}): Promise<{ channel: ClientChannel; release(): void }> {
+    const channel = await this.serialized(`node:${nodeKey}`, async () => {
+      const busy = new Set(this.reserved.keys());
+      const busyHere = this.deps.store.channelsFor(nodeKey).filter((c) => busy.has(c.channelId)).length;
+      const c = await this.channelFor(nodeKey, need, { ...options, skip: busyHere < (this.options.maxChannelsPerNode ?? 4) ? busy : undefined });
+      this.reserved.set(c.channelId, (this.reserved.get(c.channelId) ?? 0) + 1);
+      return c;
+    });
+    let released = false;
+    return {
+      channel,
+      release: () => {
+        if (released) return;
+        released = true;
+        const n = (this.reserved.get(channel.channelId) ?? 1) - 1;
+        if (n > 0) this.reserved.set(channel.channelId, n);
+        else this.reserved.delete(channel.channelId);
+      },
+    };
+  }
+
+  /** Runs `fn` after every earlier call with the same `key` finished (a promise-chain mutex). */
+  private serialized<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const run = (this.queues.get(key) ?? Promise.resolve()).then(fn, fn);
+    const tail = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.queues.set(key, tail);
+    void tail.then(() => {
+      if (this.queues.get(key) === tail) this.queues.delete(key);
+    });
+    return run;
   }
 
   /** Runs `fn` while no other session uses `channelId`. */

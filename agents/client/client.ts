@@ -36,6 +36,8 @@ export interface ClientOptions {
   maxSkewSeconds?: bigint;
   /** Hash leaves on a worker thread (pipelined) instead of on the stream's thread. */
   hashInWorker?: boolean;
+  /** Channels to one node used at the same time by concurrent downloads (default 4); more downloads wait their turn. */
+  maxChannelsPerNode?: number;
 }
 
 export interface ClientDeps {
@@ -73,7 +75,7 @@ export class Client {
     const logger = deps.logger ?? silentLogger();
     const { host, chain, store, identity, contracts } = this.deps;
     this.discovery = new Discovery(options, { host, chain, reputation: this.reputation, logger, dht: deps.dht });
-    this.channels = new ChannelManager({ deposit: options.deposit }, { identity, contracts, store, logger, sender: deps.sender });
+    this.channels = new ChannelManager({ deposit: options.deposit, maxChannelsPerNode: options.maxChannelsPerNode }, { identity, contracts, store, logger, sender: deps.sender });
     const session = { host, chain, store, address: this.address, secretKey: identity.secretKey };
     this.downloader = new Downloader(options, { chain, discovery: this.discovery, channels: this.channels, reputation: this.reputation, session, logger });
   }

@@ -270,8 +270,10 @@ export class Downloader {
   /** One provider: its channel, one session; "done" when the range is complete, else why it failed. */
   private async attempt(blobId: string, pick: Probed, p: Progression, options: FetchOptions, push: (b: Uint8Array) => Promise<void>): Promise<"done" | "next" | { error: unknown }> {
     const { signal } = options;
-    // the store's view of an open channel with enough left is used as is (no chain read); a channel refusal re-reads it below
-    const channel = await this.deps.channels.channelFor(pick.nodeKey, depositNeeded(p.end - p.position, pick.pricePerGiB), { signal, trustStore: true, steps: p.report.firstByte ? undefined : p.steps });
+    // the store's view of an open channel with enough left is used as is (no chain read); a channel refusal re-reads it below.
+    // A channel of its own: concurrent downloads from one node each sign their own voucher sequence.
+    const reservation = await this.deps.channels.reserve(pick.nodeKey, depositNeeded(p.end - p.position, pick.pricePerGiB), { signal, trustStore: true, steps: p.report.firstByte ? undefined : p.steps });
+    const channel = reservation.channel;
     const entry = { nodeKey: pick.nodeKey, channelId: channel.channelId, bytes: 0, outcome: "ok" };
     p.report.providers.push(entry);
     const started = performance.now();
@@ -293,6 +295,8 @@ export class Downloader {
         return "next";
       }
       return { error: this.failed(error as SessionError, pick, channel, p, entry, signal) };
+    } finally {
+      reservation.release();
     }
   }
 

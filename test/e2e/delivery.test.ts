@@ -116,4 +116,26 @@ describe("e2e › paid delivery", function () {
     expect(topped.deposit - topped.signed >= 3_000_000n).to.equal(true);
     expect(await world.provider.getTransactionCount(c.identity.address)).to.equal(nonceBefore + 1);
   });
+
+  it("concurrent downloads from one node each get their own channel (no nonce race on opening); a later download reuses an idle one", async () => {
+    const node = await startNode(world);
+    nodes.push(node);
+    const c = await startClient(world);
+    clients.push(c);
+    const blobs: { blobId: string; data: Buffer }[] = [];
+    for (const size of [600_000, 700_000, 800_000]) {
+      const { file, data } = randomFile(tmpDir(), size);
+      const [b] = await node.agent.publish([file]);
+      blobs.push({ blobId: b.blobId, data });
+    }
+    const got = await Promise.all(blobs.map((b) => collect(c.client.fetch(b.blobId))));
+    got.forEach((bytes, i) => expect(bytes.equals(blobs[i].data)).to.equal(true));
+    const key = node.identity.address.toLowerCase();
+    // at most one channel per download running at the same time (a download that finished frees its channel)
+    const opened = c.store.channelsFor(key).length;
+    expect(opened).to.be.within(1, 3);
+    // one at a time now: every download reuses an idle channel, none is opened
+    for (const b of blobs) expect((await collect(c.client.fetch(b.blobId))).equals(b.data)).to.equal(true);
+    expect(c.store.channelsFor(key).length).to.equal(opened);
+  });
 });

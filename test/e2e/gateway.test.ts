@@ -92,6 +92,7 @@ describe("e2e › the HTTP gateway (GET/HEAD /blob/<id>) on a real node and chai
     expect(r.headers["cache-control"]).to.include("immutable");
     expect(r.headers["accept-ranges"]).to.equal("bytes");
     expect(r.headers["content-type"]).to.equal("application/octet-stream");
+    expect(r.headers["access-control-allow-origin"]).to.equal("*");
     const named = await httpGet(`${gateway.url}/blob/${blob.blobId}?type=video/webm&filename=my%20clip.webm`, {}, "HEAD");
     expect(named.headers["content-type"]).to.equal("video/webm");
     expect(named.headers["content-disposition"]).to.equal("inline; filename*=UTF-8''my%20clip.webm");

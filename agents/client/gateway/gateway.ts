@@ -75,6 +75,9 @@ class HttpError extends AgentError {
 
 class SpendLimitError extends HttpError {}
 
+/** Pages may read blobs (e.g. draw a video frame on a canvas); cross-site requests are refused before this matters. */
+const CORS = { "access-control-allow-origin": "*", "access-control-expose-headers": "content-range, content-length, etag, accept-ranges" };
+
 const usdcText = (amount: bigint): string => `${(Number(amount) / 1e6).toFixed(6)} USDC`;
 
 export class Gateway {
@@ -147,8 +150,13 @@ export class Gateway {
       }
       const m = /^\/blob\/([^/]+)$/.exec(url.pathname);
       if (!m) throw new HttpError(404, "no_route", "Only /blob/<blob id or CID> and /metrics are served here.");
+      if (method === "OPTIONS") {
+        // CORS preflight: blobs are public, content-addressed bytes (what a same-site page may read)
+        res.writeHead(204, { ...CORS, "access-control-allow-methods": "GET, HEAD", "access-control-allow-headers": "range, if-none-match, if-range", "access-control-max-age": "86400" }).end();
+        return;
+      }
       if (method !== "GET" && method !== "HEAD") {
-        res.setHeader("allow", "GET, HEAD");
+        res.setHeader("allow", "GET, HEAD, OPTIONS");
         throw new HttpError(405, "method_not_allowed", `${method} is not served; use GET or HEAD.`);
       }
       let blobId: string;
@@ -181,6 +189,7 @@ export class Gateway {
   private async serveBlob(blobId: string, url: URL, req: IncomingMessage, res: ServerResponse, signal: AbortSignal, arrived: number): Promise<void> {
     const etag = `"${blobId}"`;
     const headers: Record<string, string> = {
+      ...CORS,
       etag,
       "cache-control": "public, max-age=31536000, immutable",
       "accept-ranges": "bytes",
