@@ -5,7 +5,6 @@
  */
 import { encodeBytes32String, decodeBytes32String, type BaseContract } from "ethers";
 import { UserError } from "../lib/errors.js";
-import { describeRevert } from "../../agents/chain/errors.js";
 import { PARAM_UNITS, formatParamValue, parseParamValue } from "../lib/units.js";
 import { parseAddress, parseBlobId, resolveNode, type TaskContext } from "../lib/context.js";
 
@@ -62,17 +61,24 @@ async function earliestExecution(ctx: TaskContext): Promise<bigint> {
 
 const FAR_FUTURE = 365n * 86400n;
 
+/**
+ * The chain-error decoder, loaded on first use: hardhat.config.ts imports this file before the first
+ * compile, when the contract bindings the decoder is built from do not exist yet.
+ */
+async function describeRevert(...args: Parameters<typeof import("../../agents/chain/errors.js").describeRevert>): Promise<string | undefined> {
+  const decoder = await import("../../agents/chain/errors.js");
+  return decoder.describeRevert(...args);
+}
+
 async function validateParamChange(ctx: TaskContext, key: string, value: bigint): Promise<string[]> {
   const bytesKey = encodeBytes32String(key);
-  const explain = (error: unknown) => {
-    return describeRevert(error, { formatParam: formatParamValue });
-  };
+  const explain = (error: unknown) => describeRevert(error, { formatParam: formatParamValue });
   const eta = await earliestExecution(ctx);
   // Far in the future every cooldown has passed: what fails there can never execute.
   try {
     await ctx.params.validateChange(bytesKey, value, eta + FAR_FUTURE);
   } catch (error) {
-    const sentence = explain(error);
+    const sentence = await explain(error);
     if (sentence) throw new UserError(`Refusing to propose: ${sentence}`);
     throw error;
   }
@@ -80,7 +86,7 @@ async function validateParamChange(ctx: TaskContext, key: string, value: bigint)
     await ctx.params.validateChange(bytesKey, value, eta);
     return [];
   } catch (error) {
-    const sentence = explain(error);
+    const sentence = await explain(error);
     if (sentence) return [`${sentence} The proposal can pass, but execute will revert until then.`];
     throw error;
   }
@@ -147,7 +153,7 @@ export const ACTIONS: Record<string, ActionSpec> = {
         try {
           await ctx.ethers.provider.call({ to: target, data, from: await ctx.timelock.getAddress() });
         } catch (error) {
-          const sentence = describeRevert(error);
+          const sentence = await describeRevert(error);
           if (sentence) throw new UserError(`Refusing to propose: ${sentence}`);
           throw error;
         }

@@ -4,7 +4,6 @@
  * by the agents' one chain-error decoder (agents/chain/errors.ts).
  */
 import { CdnError } from "../../agents/protocol/errors.js";
-import { decodeRevert } from "../../agents/chain/errors.js";
 
 export class UserError extends Error {
   override readonly name = "UserError";
@@ -17,6 +16,9 @@ export async function runTask<T>(body: () => Promise<T>): Promise<T | undefined>
     return await body();
   } catch (error) {
     const known = error instanceof UserError || error instanceof CdnError || (error as { name?: string }).name === "DeploymentError";
+    // Loaded here, not at the top: hardhat.config.ts imports this file before the first compile,
+    // when the contract bindings the decoder is built from do not exist yet.
+    const { decodeRevert } = await import("../../agents/chain/errors.js");
     const sentence = known ? (error as Error).message : decodeRevert(error)?.message;
     if (sentence !== undefined) {
       console.error(`Error: ${sentence}`);
