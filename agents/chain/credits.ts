@@ -3,9 +3,10 @@
  * transfer failed (USDC blacklist or pause) is credited to its recipient instead of lost. Agents
  * read it (`withdrawable`), collect it (`withdraw`), and tell a credited payout from a paid one.
  */
-import { formatUnits, type ContractTransactionReceipt, type Signer } from "ethers";
+import { formatUnits, type TransactionReceipt } from "ethers";
 import type { Contracts } from "./contracts.js";
 import { chainError, isRevert } from "./errors.js";
+import type { TxSender } from "./tx-sender.js";
 import { CdnError } from "../protocol/errors.js";
 
 export class NothingToWithdrawError extends CdnError {
@@ -33,7 +34,7 @@ export async function transferFailureReason(contracts: Pick<Contracts, "usdc">, 
 }
 
 /** The amount a receipt credited to `recipient` instead of transferring it (PayoutDeferred events). */
-export function creditedIn(contracts: Pick<Contracts, "channels">, receipt: ContractTransactionReceipt | null, recipient: string): bigint {
+export function creditedIn(contracts: Pick<Contracts, "channels">, receipt: TransactionReceipt | null, recipient: string): bigint {
   let credited = 0n;
   const iface = contracts.channels.interface;
   for (const log of receipt?.logs ?? []) {
@@ -49,17 +50,17 @@ export function creditedIn(contracts: Pick<Contracts, "channels">, receipt: Cont
 }
 
 /**
- * Collects `signer`'s whole credit. Refuses with one sentence when there is none; a transfer that
- * still fails (still blacklisted or paused) is decoded by the chain-error decoder.
+ * Collects the whole credit of `sender`'s account, sent by that account's one TxSender. Refuses
+ * with one sentence when there is none; a transfer that still fails (still blacklisted or paused)
+ * is refused by the sender's pre-flight with the decoder's sentence, nothing sent.
  */
-export async function withdrawCredit(contracts: Pick<Contracts, "channels">, signer: Signer): Promise<{ amount: bigint; txHash: string }> {
-  const account = await signer.getAddress();
+export async function withdrawCredit(contracts: Pick<Contracts, "channels">, sender: TxSender): Promise<{ amount: bigint; txHash: string }> {
+  const account = await sender.getAddress();
   const amount = await contracts.channels.withdrawable(account);
   if (amount === 0n) throw new NothingToWithdrawError(`${account} has no withdrawable credit in PaymentChannel: there is nothing to withdraw.`);
   try {
-    const tx = await contracts.channels.connect(signer).withdraw();
-    await tx.wait();
-    return { amount, txHash: tx.hash };
+    const receipt = await sender.sendAndWait(contracts.channels.withdraw.populateTransaction(), { label: `withdraw ${formatUnits(amount, 6)} USDC of credit` });
+    return { amount, txHash: receipt.hash };
   } catch (error) {
     throw chainError(error, `withdraw ${formatUnits(amount, 6)} USDC of credit`);
   }

@@ -16,6 +16,7 @@
  */
 import { formatEther, formatUnits, type Provider, type Signer, type TransactionReceipt, type TransactionRequest } from "ethers";
 import { CdnError } from "../protocol/errors.js";
+import { describeRevert } from "./errors.js";
 
 export interface TxSenderOptions {
   /** The most the account pays per gas (wei): the EIP-1559 `maxFeePerGas` cap. */
@@ -46,7 +47,7 @@ export const TX_SENDER_DEFAULTS: TxSenderOptions = {
 export interface TxSenderDeps {
   /** The account: a signer that signs transactions locally (an ethers Wallet), with a provider. */
   signer: Signer & { provider: Provider | null };
-  /** Turns a revert (an ethers error with revert data) into one sentence; undefined if it cannot. */
+  /** Turns a revert (an ethers error with revert data) into one sentence; undefined if it cannot (default: the chain-error decoder, ./errors.ts). */
   describeRevert?: (error: unknown) => string | undefined;
   logger?: { info(o: object, msg: string): void; warn(o: object, msg: string): void };
 }
@@ -123,12 +124,14 @@ export class TxSender {
   private address: string | undefined;
   private nextNonce: number | undefined;
   private queue: Promise<unknown> = Promise.resolve();
+  private readonly deps: TxSenderDeps;
 
   constructor(
     options: Partial<TxSenderOptions>,
-    private readonly deps: TxSenderDeps,
+    deps: TxSenderDeps,
   ) {
     this.options = { ...TX_SENDER_DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) };
+    this.deps = { describeRevert: (error) => describeRevert(error), ...deps };
     if (!deps.signer.provider) throw new TxSendError("The transaction sender's signer has no provider.");
     this.provider = deps.signer.provider;
   }

@@ -22,6 +22,8 @@ export interface ClientContext {
   identity: Identity;
   /** Contracts connected to the client key's wallet. */
   contracts: Contracts;
+  /** The account's one transaction sender (the client's channel transactions, withdrawing credit). */
+  sender: TxSender;
   close(): Promise<void>;
 }
 
@@ -57,6 +59,7 @@ export async function clientContext(flags: { config?: string; dataDir?: string }
     store,
     identity,
     contracts,
+    sender,
     async close() {
       await mesh?.stop();
       await host.stop();

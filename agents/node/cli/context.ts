@@ -1,7 +1,10 @@
 /** What most cdn-node commands need: config, keys, the chain and the store. */
 import path from "node:path";
 import { Wallet } from "ethers";
+import { resolveConfirmations } from "../../chain/confirmations.js";
 import { connectContracts, connectRpc, type Contracts } from "../../chain/contracts.js";
+import { TxSender } from "../../chain/tx-sender.js";
+import { txSenderOptions } from "../../runtime/config-fields.js";
 import { loadKeyFile, type Identity } from "../../runtime/keys.js";
 import { createLogger, type Logger } from "../../runtime/logger.js";
 import { loadNodeConfig, type NodeConfig } from "../config.js";
@@ -44,6 +47,12 @@ export async function nodeContext(flags: GlobalFlags & Record<string, unknown>):
       provider.destroy();
     },
   };
+}
+
+/** The operator account's transaction sender (registration, exit, withdrawing credit), with the node's fee cap and confirmations. */
+export async function operatorSender(ctx: Pick<NodeContext, "config" | "contracts" | "operator" | "logger">): Promise<TxSender> {
+  const confirmations = await resolveConfirmations(ctx.contracts.provider, ctx.config.confirmations, 2);
+  return new TxSender({ ...txSenderOptions(ctx.config), confirmations }, { signer: ctx.operator as never, logger: ctx.logger.child({ module: "tx" }) });
 }
 
 /** Global flags of the parent program. */

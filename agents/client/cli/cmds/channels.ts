@@ -77,8 +77,8 @@ export function withdrawCommand(program: Command): void {
     .description("collect the withdrawable credit that PaymentChannel holds for this account (refunds whose USDC transfer failed: blacklist or pause)")
     .action(
       action("cdn-client", async function (this: Command) {
-        await run(this, async ({ contracts, identity }) => {
-          const { amount, txHash } = await withdrawCredit(contracts, identity.wallet.connect(contracts.provider));
+        await run(this, async ({ contracts, identity, sender }) => {
+          const { amount, txHash } = await withdrawCredit(contracts, sender);
           console.log(`Withdrew ${usdc(amount)} of credit to ${identity.address} (transaction ${txHash}).`);
         });
       }),

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { action } from "../../../runtime/cli.js";
 import { exitNode } from "../../registration.js";
-import { nodeContext, globals } from "../context.js";
+import { nodeContext, globals, operatorSender } from "../context.js";
 
 export function exitCommand(program: Command): void {
   program
@@ -13,7 +13,7 @@ export function exitCommand(program: Command): void {
         try {
           const nodeId = await ctx.contracts.registry.nodeIdOf(ctx.identity.address);
           if (nodeId === 0n) throw new Error("This node key is not registered.");
-          console.log(await exitNode(ctx.contracts, nodeId, ctx.operator));
+          console.log(await exitNode(ctx.contracts, nodeId, ctx.operator, await operatorSender(ctx)));
         } finally {
           ctx.close();
         }

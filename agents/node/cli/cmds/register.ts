@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { action, usdc } from "../../../runtime/cli.js";
 import { registerNode } from "../../registration.js";
-import { nodeContext, globals } from "../context.js";
+import { nodeContext, globals, operatorSender } from "../context.js";
 
 export function registerCommand(program: Command): void {
   program
@@ -26,7 +26,7 @@ export function registerCommand(program: Command): void {
             pricePerGiB: ctx.config.pricePerGiB,
             multiaddrs,
             bond: opts.bond ? BigInt(opts.bond) : undefined,
-          });
+          }, await operatorSender(ctx));
           const node = await ctx.contracts.registry.getNode(nodeId);
           console.log(`registered node ${nodeId}: key ${ctx.identity.address}, operator ${ctx.operator.address}, bond ${usdc(node.bond)}, price ${usdc(node.pricePerGiB)}/GiB`);
         } finally {

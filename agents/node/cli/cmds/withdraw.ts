@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { action, usdc } from "../../../runtime/cli.js";
 import { withdrawCredit } from "../../../chain/credits.js";
-import { nodeContext, globals } from "../context.js";
+import { nodeContext, globals, operatorSender } from "../context.js";
 
 export function withdrawCommand(program: Command): void {
   program
@@ -12,7 +12,7 @@ export function withdrawCommand(program: Command): void {
       action("cdn-node", async function (this: Command) {
         const ctx = await nodeContext(globals(this));
         try {
-          const { amount, txHash } = await withdrawCredit(ctx.contracts, ctx.operator);
+          const { amount, txHash } = await withdrawCredit(ctx.contracts, await operatorSender(ctx));
           console.log(`Withdrew ${usdc(amount)} of credit to ${ctx.operator.address} (transaction ${txHash}).`);
         } finally {
           ctx.close();
