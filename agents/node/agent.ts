@@ -26,7 +26,7 @@ import path from "node:path";
 import { createClient, type ClientOptions } from "../client/client.js";
 import { viaTxSender } from "../client/channels.js";
 import { ClientStore } from "../client/store.js";
-import { BlobCache } from "./cache/index.js";
+import { BlobCache, type EvictReason } from "./cache/index.js";
 import { Fanout } from "./fanout.js";
 import { CapacityLimiter } from "./limiter.js";
 import { NodeMesh, type NodeMeshHooks, type NodeMeshOptions, type NodeServices } from "./mesh.js";
@@ -130,6 +130,7 @@ export class NodeAgent {
         chainViewAgeMs: () => this.mesh?.freshness.ageMs() ?? Infinity,
         peers: () => (this.host && this.mesh ? peerCounts(() => this.host!.getPeers(), this.mesh.activeSet)() : { nodes: 0, clients: 0 }),
         cacheBytes: () => this.cache?.usedBytes ?? 0,
+        channels: () => deps.store.channelCounts(),
         watchtowers: () => this.pusher?.status() ?? [],
       },
     );
@@ -174,7 +175,9 @@ export class NodeAgent {
       offer: () => this.fetch?.offer() ?? { pricePerGiB: this.pricePerGiB, load: 0 },
       multiaddrs: () => (this.options.announce?.length ? this.options.announce : (this.host?.getMultiaddrs().map(String) ?? [])),
     };
-    if (this.options.cache) this.cache = new BlobCache({ dir: this.options.cache.dir, budgetBytes: this.options.cache.budgetBytes }, { db: this.deps.store.db });
+    if (this.options.cache) {
+      this.cache = new BlobCache({ dir: this.options.cache.dir, budgetBytes: this.options.cache.budgetBytes }, { db: this.deps.store.db, onEvict: (id, reason) => this.onEvicted(id, reason) });
+    }
     const fetch = fetchService(
       { nodeKey: this.address, nodeId: this.nodeId, secretKey: this.deps.identity.secretKey, pricePerGiB: this.pricePerGiB, credit: this.credit, limits: this.options.fetchLimits },
       {
@@ -274,6 +277,13 @@ export class NodeAgent {
   }
 
   /** Follows the head and the protocol contracts' events (agents/node/chain-view.ts). */
+  /** A blob left the cache: count it and, unless the node still holds it as an origin, stop providing it (blacklist enforcement already stopped). */
+  private onEvicted(blobId: string, reason: EvictReason): void {
+    this.metrics.cacheEvictions.inc({ reason });
+    if (reason === "blacklist" || this.deps.store.blob(blobId)) return;
+    void this.mesh?.stopProviding(blobId);
+  }
+
   private async startChainView(mesh: NodeMesh): Promise<ChainView> {
     const { contracts } = this.deps;
     const [channels, blacklist, registry, params, origins] = await Promise.all([contracts.channels, contracts.blacklist, contracts.registry, contracts.params, contracts.origins].map((c) => c.getAddress()));

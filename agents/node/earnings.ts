@@ -95,6 +95,7 @@ export class Earnings {
     const sig = amount > 0n && v ? toHex(v.signature) : "0x";
     const receipt = await this.sender.sendAndWait(this.deps.contracts.channels.closeByPayee.populateTransaction(channelId, amount, sig), { label: `close channel ${channelId}` });
     await this.logPayout(receipt as ContractTransactionReceipt, channelId, { amount: amount.toString(), why }, "channel closed");
+    await this.report(channelId); // the store records the channel as closed (status, metrics)
     return r.unclaimed;
   }
 

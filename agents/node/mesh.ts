@@ -176,6 +176,16 @@ export class NodeMesh {
     }
   }
 
+  /** Stops providing a blob the node no longer holds (evicted from the cache). */
+  async stopProviding(blobId: string): Promise<void> {
+    if (!this.dht) return;
+    try {
+      await this.dht.stopProviding(blobId);
+    } catch (error) {
+      this.log.debug({ blobId, err: (error as Error).message }, "stop providing failed");
+    }
+  }
+
   /** Origins: the content record of a published blob, on the global topic. */
   async publishContentRecord(record: Signed<ContentRecordValue>): Promise<void> {
     await this.gossip?.publishContentRecord(record).catch((e: unknown) => this.log.debug({ err: (e as Error).message }, "content record not published"));

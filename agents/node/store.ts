@@ -141,6 +141,12 @@ export class NodeStore {
     return (this.db.prepare("SELECT * FROM channels ORDER BY updated_at").all() as Row[]).map(channelFromRow);
   }
 
+  /** Channels this node has seen (rows are never deleted), and how many of them are still open. */
+  channelCounts(): { open: number; total: number } {
+    const row = this.db.prepare("SELECT COUNT(*) AS total, COALESCE(SUM(status = 'Open'), 0) AS open FROM channels").get() as Row;
+    return { open: Number(row.open), total: Number(row.total) };
+  }
+
   // ---- cursor ----
 
   cursor(name: string): Cursor | undefined {

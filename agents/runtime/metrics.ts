@@ -34,6 +34,8 @@ export interface NodeMetricsDependencies {
   chainViewAgeMs?: () => number;
   /** Connected peers by kind; sampled at scrape time. */
   peers?: () => { nodes: number; clients: number };
+  /** Channels to this node seen so far and still open (the node's store); sampled at scrape time. */
+  channels?: () => { open: number; total: number };
   /** Bytes held by the cache; sampled at scrape time. */
   cacheBytes?: () => number;
   /** Each watchtower's acknowledged sum, the newest vouchers' sum and pending count; sampled at scrape time. */
@@ -71,8 +73,25 @@ export class NodeMetrics {
     this.bytesServed = new Counter({ name: "cdn_node_bytes_served_total", help: "Verified-chunk bytes sent to clients and downstream nodes.", registers });
     this.bytesPaid = new Counter({ name: "cdn_node_bytes_paid_total", help: "Bytes covered by durably stored vouchers.", registers });
     this.vouchers = new Counter({ name: "cdn_node_vouchers_total", help: "Vouchers received, by result (accepted, rejected, stale).", labelNames: ["result"], registers });
-    this.channelsOpen = new Gauge({ name: "cdn_node_channels_open", help: "Payment channels open to this node.", registers });
-    this.channelsTotal = new Counter({ name: "cdn_node_channels_total", help: "Payment channels first seen by this node.", registers });
+    this.channelsOpen = new Gauge({
+      name: "cdn_node_channels_open",
+      help: "Payment channels open to this node.",
+      registers,
+      collect() {
+        if (deps.channels) this.set(deps.channels().open);
+      },
+    });
+    this.channelsTotal = new Counter({
+      name: "cdn_node_channels_total",
+      help: "Payment channels first seen by this node.",
+      registers,
+      collect() {
+        // the store keeps every channel it has seen: the count only grows, so it is a counter
+        if (!deps.channels) return;
+        this.reset();
+        this.inc(deps.channels().total);
+      },
+    });
     this.cacheHits = new Counter({ name: "cdn_node_cache_hits_total", help: "Requests served from the local cache.", registers });
     this.cacheMisses = new Counter({ name: "cdn_node_cache_misses_total", help: "Requests for blobs not in the local cache.", registers });
     this.cacheEvictions = new Counter({ name: "cdn_node_cache_evictions_total", help: "Blobs evicted from the cache, by reason (budget, blacklist).", labelNames: ["reason"], registers });

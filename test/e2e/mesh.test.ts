@@ -130,6 +130,9 @@ describe("e2e › the mesh (origin + 4 cache nodes, 2 regions)", function () {
     expect(text).to.match(/cdn_node_cache_misses_total 1\b/);
     expect(text).to.match(new RegExp(`cdn_node_upstream_spend_total ${amountOwed(BigInt(data.length), origin.agent.pricePerGiB)}\\b`));
     expect(text).to.match(new RegExp(`cdn_node_bytes_served_total ${2 * data.length}\\b`));
+    // two downstream channels (c1, c2), both still open
+    expect(text).to.match(/cdn_node_channels_total 2\b/);
+    expect(text).to.match(/cdn_node_channels_open 2\b/);
 
     // on chain: the cache node (two downstream channels) and the origin (the cache node's channel)
     const [upstream] = cacheA.agent.fanout!["deps"].client.deps.store.channels();
@@ -148,6 +151,15 @@ describe("e2e › the mesh (origin + 4 cache nodes, 2 regions)", function () {
       const fee = (signed * BigInt(state.feeBps)) / 10_000n;
       expect((await usdc.balanceOf(node.identity.address)) - before).to.equal(signed - fee);
     }
+    // the closed channels leave the open gauge, not the total
+    const closed = await cacheA.agent.metrics.text();
+    expect(closed).to.match(/cdn_node_channels_total 2\b/);
+    expect(closed).to.match(/cdn_node_channels_open 0\b/);
+
+    // the cache drops the blob: the node stops providing it (no more re-provides) and counts the eviction
+    expect(cacheA.agent.cache!.evict(blob.blobId)).to.equal(true);
+    expect(cacheA.agent.mesh!.dht!.providing()).to.not.include(blob.blobId);
+    expect(await cacheA.agent.metrics.text()).to.match(/cdn_node_cache_evictions_total\{reason="manual"\} 1\b/);
   });
 
   it("gating: a client is never in a node's DHT routing table or gossip mesh; nodes are", async () => {
@@ -213,6 +225,8 @@ describe("e2e › the mesh (origin + 4 cache nodes, 2 regions)", function () {
     const keyB = cacheB.identity.address.toLowerCase();
     const c = await meshClient(REGION_B);
     await collect(c.client.fetch(blob.blobId, { via: [keyB] }));
+    // the fan-out commits to the cache after the last leaf reached the client (verify + fsync): wait for it
+    for (let i = 0; i < 100 && !cacheB.agent.cache!.has(blob.blobId); i++) await new Promise((r) => setTimeout(r, 100));
     expect(cacheB.agent.cache!.has(blob.blobId)).to.equal(true);
     await origin.agent.mesh!.provide(blob.blobId);
 
