@@ -77,6 +77,14 @@ async function readDomain(token: string, runner: ContractRunner, chainId: bigint
   return domain;
 }
 
+/**
+ * Forgets every cached domain: for a process that outlives a chain (a devnet restarted with another
+ * token at the same address, in-process test chains that share chain id and addresses).
+ */
+export function forgetPermitDomains(): void {
+  cache.clear();
+}
+
 /** The token's EIP-712 permit domain (cached per chain and token; a failed read is not cached). */
 export async function permitDomain(
   token: string,

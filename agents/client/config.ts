@@ -6,7 +6,7 @@ import os from "node:os";
 import path from "node:path";
 import { z } from "zod";
 import { envOverrides, loadConfig } from "../runtime/cli.js";
-import { int, logLevel, TX_ENV_KEYS, txFields, uintField } from "../runtime/config-fields.js";
+import { int, logLevel, TX_ENV_KEYS, txFields, usdcPermitDomainField, uintField } from "../runtime/config-fields.js";
 
 const uint = uintField();
 
@@ -25,6 +25,8 @@ export const ClientConfigSchema = z.object({
   /** Blocks on top of a channel open or top-up before the client uses it (unset: 2, or 0 on a chain that mines on demand). */
   confirmations: int(0, 64).optional(),
   ...txFields,
+  /** The token's permit domain when it publishes neither EIP-5267 nor name() + version() (docs/deploy.md). */
+  usdcPermitDomain: usdcPermitDomainField,
   logLevel: logLevel("warn"),
 });
 

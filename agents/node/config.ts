@@ -7,7 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import { z } from "zod";
 import { envOverrides, loadConfig } from "../runtime/cli.js";
-import { int, logLevel, logPretty, multiaddrList, peerIdList, TX_ENV_KEYS, txFields, uintField } from "../runtime/config-fields.js";
+import { int, logLevel, logPretty, multiaddrList, peerIdList, TX_ENV_KEYS, txFields, usdcPermitDomainField, uintField } from "../runtime/config-fields.js";
 import { DEFAULT_CREDIT } from "../protocol/credit.js";
 import { DEFAULT_EARNINGS } from "./earnings.js";
 
@@ -35,6 +35,8 @@ export const NodeConfigSchema = z.object({
   /** Blocks on top of a payer's close and of the node's own claims and closes (unset: 2, or 0 on a chain that mines on demand). */
   confirmations: int(0, 64).optional(),
   ...txFields,
+  /** The token's permit domain when it publishes neither EIP-5267 nor name() + version() (docs/deploy.md). */
+  usdcPermitDomain: usdcPermitDomainField,
   pollMs: int(100, 600_000).default(2000),
   sweepMs: int(0, 86_400_000).default(60_000),
   credit: z

@@ -65,6 +65,13 @@ export const txFields = {
   replaceAfterSeconds: int(5, 86_400).default(60),
 };
 
+/**
+ * The USDC token's EIP-712 permit domain, for a token that publishes neither EIP-5267
+ * `eip712Domain()` nor `name()` + `version()` (agents/chain/permit.ts); checked against the
+ * token's DOMAIN_SEPARATOR() before anything is signed. Unset: read from the token.
+ */
+export const usdcPermitDomainField = z.object({ name: z.string().min(1), version: z.string().min(1) }).strict().optional();
+
 export const TX_ENV_KEYS = ["maxFeePerGasGwei", "replaceAfterSeconds"];
 
 /** TxSender options from the agent's configuration. */

@@ -7,7 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import { z } from "zod";
 import { envOverrides, loadConfig } from "../runtime/cli.js";
-import { int, list, logLevel, logPretty, TX_ENV_KEYS, txFields, uintField } from "../runtime/config-fields.js";
+import { int, list, logLevel, logPretty, TX_ENV_KEYS, txFields, usdcPermitDomainField, uintField } from "../runtime/config-fields.js";
 
 const uint = uintField();
 
@@ -26,6 +26,8 @@ export const SlasherConfigSchema = z.object({
   /** Blocks on top of the evidence commit before the reveal (unset: 2, or 0 on a chain that mines on demand). */
   confirmations: int(0, 64).optional(),
   ...txFields,
+  /** The token's permit domain when it publishes neither EIP-5267 nor name() + version() (docs/deploy.md). */
+  usdcPermitDomain: usdcPermitDomainField,
   logLevel: logLevel("info"),
   logPretty: logPretty,
 });

@@ -52,11 +52,6 @@ abstract contract UsdcShapedToken is ERC20, Pausable, Nonces {
         return 6;
     }
 
-    /// @notice The EIP-712 domain version.
-    function version() external pure returns (string memory) {
-        return _VERSION;
-    }
-
     // solhint-disable-next-line func-name-mixedcase
     function DOMAIN_SEPARATOR() public view returns (bytes32) {
         return keccak256(
@@ -176,6 +171,19 @@ abstract contract UsdcShapedToken is ERC20, Pausable, Nonces {
 /// @notice The USDC-shaped token of the devnet and the tests: no EIP-5267, like USDC itself.
 contract TestUSDC is UsdcShapedToken {
     constructor(address admin) UsdcShapedToken(admin) {}
+
+    /// @notice The EIP-712 domain version.
+    function version() external pure returns (string memory) {
+        return _domainVersion();
+    }
+}
+
+/// @title TestUSDCWithoutVersion
+/// @notice The same token publishing neither its EIP-712 domain (EIP-5267) nor `version()`, as some
+/// permit tokens do: wallets cannot read its permit domain, so the agents take it from their
+/// configuration (`usdcPermitDomain`); tests prove that path.
+contract TestUSDCWithoutVersion is UsdcShapedToken {
+    constructor(address admin) UsdcShapedToken(admin) {}
 }
 
 /// @title TestUSDCWithDomain
@@ -183,6 +191,11 @@ contract TestUSDC is UsdcShapedToken {
 /// do: tests run the agents' permit paths against both.
 contract TestUSDCWithDomain is UsdcShapedToken, IERC5267 {
     constructor(address admin) UsdcShapedToken(admin) {}
+
+    /// @notice The EIP-712 domain version.
+    function version() external pure returns (string memory) {
+        return _domainVersion();
+    }
 
     function eip712Domain()
         external

@@ -7,8 +7,8 @@ import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
 import GovernanceModule from "./Governance.js";
 import { buildProtocol } from "./Protocol.js";
 
-/** The test tokens: TestUSDC (no EIP-5267, like USDC) or TestUSDCWithDomain (publishes its EIP-712 domain). */
-export type TestToken = "TestUSDC" | "TestUSDCWithDomain";
+/** The test tokens: TestUSDC (no EIP-5267, like USDC), TestUSDCWithDomain (publishes its EIP-712 domain) or TestUSDCWithoutVersion (neither: the agents need usdcPermitDomain). */
+export type TestToken = "TestUSDC" | "TestUSDCWithDomain" | "TestUSDCWithoutVersion";
 
 export function devnetModule(token: TestToken = "TestUSDC") {
   return buildModule("Devnet", (m) => {

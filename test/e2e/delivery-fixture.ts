@@ -66,7 +66,8 @@ export interface DeliveryWorld {
   asTimelock<T>(fn: (timelock: Awaited<ReturnType<NetworkConnection["ethers"]["getSigner"]>>) => Promise<T>): Promise<T>;
 }
 
-export async function deliveryWorld(connection: NetworkConnection, options: { token?: TestToken } = {}): Promise<DeliveryWorld> {
+/** `usdcPermitDomain`: the agents' configured permit domain (for a token that publishes none). */
+export async function deliveryWorld(connection: NetworkConnection, options: { token?: TestToken; usdcPermitDomain?: { name: string; version: string } } = {}): Promise<DeliveryWorld> {
   const gov = await deployGovernance(connection, options.token);
   const { ethers, networkHelpers } = connection;
   const addr = (c: { getAddress(): Promise<string> }) => c.getAddress();
@@ -95,7 +96,7 @@ export async function deliveryWorld(connection: NetworkConnection, options: { to
     deployment,
     provider,
     treasury: timelockAddress,
-    contractsFor: (identity) => connectContracts(deployment, new Wallet(identity.wallet.privateKey, provider)),
+    contractsFor: (identity) => connectContracts(deployment, new Wallet(identity.wallet.privateKey, provider), { usdcPermitDomain: options.usdcPermitDomain }),
     async fund(address, usdc = 10_000n * USDC) {
       await networkHelpers.setBalance(address, 10n ** 20n);
       if (usdc > 0n) await gov.usdc.mint(address, usdc);

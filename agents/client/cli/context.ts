@@ -37,7 +37,7 @@ export async function clientContext(flags: { config?: string; dataDir?: string }
   const config = loadClientConfig(flags);
   const identity = loadKeyFile(config.keyFile);
   const { provider, deployment } = await connectRpc(config.rpcUrl, config.deploymentsDir);
-  const contracts = connectContracts(deployment, new Wallet(identity.wallet.privateKey, provider));
+  const contracts = connectContracts(deployment, new Wallet(identity.wallet.privateKey, provider), { usdcPermitDomain: config.usdcPermitDomain });
   const store = new ClientStore(path.join(config.dataDir, "client.db"));
   // the client-mode mesh (DHT lookups after a probe miss, gossip as a subscriber), only when the host is used
   // (loopback: keep private addresses in DHT answers; the client only learns *who* provides and dials the registry's addresses)

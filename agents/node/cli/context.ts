@@ -31,7 +31,7 @@ export async function nodeContext(flags: GlobalFlags & Record<string, unknown>):
   const config = loadNodeConfig(flags);
   const identity = loadKeyFile(config.keyFile);
   const { provider, deployment } = await connectRpc(config.rpcUrl, config.deploymentsDir);
-  const contracts = connectContracts(deployment, new Wallet(identity.wallet.privateKey, provider));
+  const contracts = connectContracts(deployment, new Wallet(identity.wallet.privateKey, provider), { usdcPermitDomain: config.usdcPermitDomain });
   const operator = config.operatorKeyFile ? new Wallet(loadKeyFile(config.operatorKeyFile).wallet.privateKey, provider) : new Wallet(identity.wallet.privateKey, provider);
   const store = new NodeStore(path.join(config.dataDir, "node.db"));
   const logger = createLogger({ name: "cdn-node", level: config.logLevel, pretty: config.logPretty ?? Boolean(process.stderr.isTTY) });

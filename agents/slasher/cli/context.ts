@@ -36,7 +36,7 @@ export async function slasherContext(flags: GlobalFlags): Promise<SlasherContext
   const config = loadSlasherConfig(flags);
   const identity = loadKeyFile(config.keyFile);
   const { provider, deployment } = await connectRpc(config.rpcUrl, config.deploymentsDir);
-  const contracts = connectContracts(deployment, new Wallet(identity.wallet.privateKey, provider));
+  const contracts = connectContracts(deployment, new Wallet(identity.wallet.privateKey, provider), { usdcPermitDomain: config.usdcPermitDomain });
   const store = new SlasherStore(config.dbFile);
   const channels = new ClientStore(config.clientDbFile);
   const logger = createLogger({ name: "cdn-slasher", level: config.logLevel, pretty: config.logPretty ?? Boolean(process.stderr.isTTY) });

@@ -37,4 +37,15 @@ describe("node › config", () => {
     process.env.CDN_CLIENT_MAX_PRICE_PER_GIB = "lots";
     expect(() => loadClientConfig({ dataDir })).to.throw(ConfigError, /maxPricePerGiB: must be a non-negative integer/);
   });
+
+  it("usdcPermitDomain: unset by default; a name and a version, nothing else", () => {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), "cdn-cfg-"));
+    expect(loadNodeConfig({ dataDir }).usdcPermitDomain).to.equal(undefined);
+    writeFileSync(path.join(dataDir, "config.json"), JSON.stringify({ usdcPermitDomain: { name: "USD Coin", version: "2" } }));
+    expect(loadNodeConfig({ dataDir }).usdcPermitDomain).to.deep.equal({ name: "USD Coin", version: "2" });
+    writeFileSync(path.join(dataDir, "config.json"), JSON.stringify({ usdcPermitDomain: { name: "USD Coin" } }));
+    expect(() => loadNodeConfig({ dataDir })).to.throw(ConfigError, /usdcPermitDomain\.version: /);
+    writeFileSync(path.join(dataDir, "config.json"), JSON.stringify({ usdcPermitDomain: { name: "USD Coin", version: "2", chainId: 1 } }));
+    expect(() => loadClientConfig({ dataDir })).to.throw(ConfigError, /usdcPermitDomain: Unrecognized key/);
+  });
 });
