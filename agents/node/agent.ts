@@ -165,7 +165,7 @@ export class NodeAgent {
     const loopback = this.options.mesh?.loopback ?? this.options.listen.some((a) => a.startsWith("/ip4/127."));
     // the chain view follows events: the active set and deny-set re-read on their events, with a slow full refresh as a safety net
     const meshOptions = { activeSetRefreshMs: EVENT_DRIVEN_REFRESH_MS, blacklistRefreshMs: EVENT_DRIVEN_REFRESH_MS, ...(this.options.mesh ?? {}) };
-    this.mesh = new NodeMesh({ ...meshOptions, region: this.region, loopback }, { contracts: this.deps.contracts, identity: this.deps.identity, logger: this.log, onProbeResult: hooks.onProbeResult, onValidation: hooks.onValidation });
+    this.mesh = new NodeMesh({ ...meshOptions, region: this.region, loopback }, { contracts: this.deps.contracts, identity: this.deps.identity, logger: this.log, onProbeResult: hooks.onProbeResult, onProbeInbound: hooks.onProbeInbound, onValidation: hooks.onValidation });
     await this.mesh.prepare(options);
     this.chainView = await this.startChainView(this.mesh);
     const chain = this.deps.chain ?? this.chainView;
@@ -220,7 +220,7 @@ export class NodeAgent {
         // the node key's one sender: upstream opens and the node's claims share its nonces
         sender: viaTxSender(this.earnings.sender),
         // discovery after a probe miss: the node's own DHT (server mode), once the mesh is attached
-        dht: { findProviders: (id, o) => this.mesh?.dht?.findProviders(id, o) ?? Promise.resolve([]) },
+        dht: { findProviders: (id, o) => hooks.timeLookup(() => this.mesh?.dht?.findProviders(id, o) ?? Promise.resolve([])) },
       });
       const cache = this.cache;
       this.fanout = new Fanout(

@@ -44,6 +44,8 @@ export interface NodeMeshDeps {
   identity: Identity;
   logger: Logger;
   onProbeResult?: (peer: PeerId, result: ProbeAnswer | Error) => void;
+  /** Every probe this node answered or refused (metrics: cdn_node_probes_total{direction="in"}). */
+  onProbeInbound?: (peer: PeerId, result: "answered" | "rate_limited" | "bad_request") => void;
   /** Every gossip validation outcome (metrics: cdn_node_gossip_messages_total{kind,result}). */
   onValidation?: (outcome: ValidationOutcome) => void;
 }
@@ -109,6 +111,7 @@ export class NodeMesh {
         freshness: this.freshness,
         isBlacklisted: this.isBlacklisted,
         onResult: this.deps.onProbeResult,
+        onInbound: this.deps.onProbeInbound,
       }),
     };
   }

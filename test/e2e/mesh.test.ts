@@ -133,6 +133,17 @@ describe("e2e › the mesh (origin + 4 cache nodes, 2 regions)", function () {
     // two downstream channels (c1, c2), both still open
     expect(text).to.match(/cdn_node_channels_total 2\b/);
     expect(text).to.match(/cdn_node_channels_open 2\b/);
+    // every series of the node's registry (docs/mesh.md, "Operations") has moved on this cache node (its upstream found the
+    // origin by probe, so no DHT lookup: cdn_node_dht_lookup_seconds is covered in test/agents/mesh/metrics-hooks.test.ts)
+    const series = await cacheA.agent.metrics.registry.getMetricsAsJSON();
+    const moved = (name: string) => series.find((m) => m.name === name)?.values.some((v) => Number(v.value) > 0) ?? false;
+    for (const name of [
+      "cdn_node_bytes_served_total", "cdn_node_bytes_paid_total", "cdn_node_vouchers_total", "cdn_node_channels_open", "cdn_node_channels_total",
+      "cdn_node_cache_hits_total", "cdn_node_cache_misses_total", "cdn_node_cache_bytes", "cdn_node_upstream_spend_total", "cdn_node_peers",
+      "cdn_node_gossip_messages_total", "cdn_node_probes_total",
+    ]) {
+      expect(moved(name), name).to.equal(true);
+    }
 
     // on chain: the cache node (two downstream channels) and the origin (the cache node's channel)
     const [upstream] = cacheA.agent.fanout!["deps"].client.deps.store.channels();
