@@ -48,7 +48,8 @@ export async function startDevnet(timeoutMs = 120_000, options: { full?: boolean
   child.stdout!.on("data", (d) => (out += d));
   child.stderr!.on("data", (d) => (out += d));
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`devnet not ready after ${timeoutMs} ms:\n${out}`)), timeoutMs);
+    // not ready in time: stop it (and, through its SIGTERM handler, its chain and agents) so the test run can end
+    const timer = setTimeout(() => void stopProcess(child).then(() => reject(new Error(`devnet not ready after ${timeoutMs} ms:\n${out}`))), timeoutMs);
     const check = () => {
       if (out.includes("Ctrl-C stops the devnet")) {
         clearTimeout(timer);
@@ -56,7 +57,7 @@ export async function startDevnet(timeoutMs = 120_000, options: { full?: boolean
       }
     };
     child.stdout!.on("data", check);
-    child.on("exit", (code) => {
+    child.once("exit", (code) => {
       clearTimeout(timer);
       reject(new Error(`devnet exited with code ${code}:\n${out}`));
     });
