@@ -19,7 +19,7 @@ export class InsufficientUsdcError extends CdnError {
     purpose: string,
   ) {
     super(
-      `Account ${account} holds ${formatUnits(balance, 6)} USDC, but ${purpose} needs ${formatUnits(needed, 6)} USDC: send it at least ${formatUnits(needed - balance, 6)} USDC more and try again.`,
+      `Account ${account} holds ${formatUnits(balance, 6)} USDC, too little for ${purpose}: send it at least ${formatUnits(needed - balance, 6)} USDC more and try again.`,
     );
   }
 }

@@ -85,7 +85,7 @@ describe("chain/errors › one sentence per chain error", function () {
       const error = await failure(checkFunds(contracts(), account, need));
       expect(error).to.be.instanceOf(InsufficientUsdcError);
       expect((error as Error).message).to.equal(
-        `Account ${account} holds 1.0 USDC, but a deposit of 1.76 USDC needs 1.76 USDC: send it at least 0.76 USDC more and try again.`,
+        `Account ${account} holds 1.0 USDC, too little for a deposit of 1.76 USDC: send it at least 0.76 USDC more and try again.`,
       );
     });
 
