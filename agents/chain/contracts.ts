@@ -21,6 +21,7 @@ import {
 import { domainFor } from "../protocol/eip712.js";
 import { Eip712Domain } from "../protocol/eip712-fast.js";
 import { addressOf, readDeployment, type Deployment } from "./deployment.js";
+import { CdnError } from "../protocol/errors.js";
 
 export interface Contracts {
   deployment: Deployment;
@@ -39,8 +40,7 @@ export interface Contracts {
   domains: { paymentChannel: Eip712Domain; originRegistry: Eip712Domain; nodeRegistry: Eip712Domain };
 }
 
-export class ChainError extends Error {
-  override readonly name = "ChainError";
+export class ChainError extends CdnError {
   readonly code = "ERR_CHAIN";
 }
 

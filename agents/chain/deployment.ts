@@ -4,6 +4,7 @@
  */
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from "node:fs";
 import path from "node:path";
+import { CdnError } from "../protocol/errors.js";
 
 /** Where deployment files live; CDN_DEPLOYMENTS_DIR overrides it (tests, several local chains). */
 export const DEPLOYMENTS_DIR = process.env.CDN_DEPLOYMENTS_DIR
@@ -40,8 +41,7 @@ export interface Deployment {
   contracts: Partial<Record<ContractName, string>>;
 }
 
-export class DeploymentError extends Error {
-  override readonly name = "DeploymentError";
+export class DeploymentError extends CdnError {
   readonly code = "ERR_DEPLOYMENT";
 }
 

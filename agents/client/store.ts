@@ -3,10 +3,7 @@
  * the highest cumulative amount it has signed, stored before the voucher is sent, so a restarted
  * client never signs for less than it already promised nor forgets what it owes.
  */
-import { migrate, openDatabase, type DatabaseSync } from "../runtime/sqlite.js";
-
-const hex64 = (v: bigint): string => v.toString(16).padStart(64, "0");
-const fromHex64 = (s: string): bigint => BigInt("0x" + s);
+import { SqliteStore, fromHex64, toHex64 } from "../runtime/sqlite.js";
 
 const MIGRATIONS = [
   `CREATE TABLE channels (
@@ -36,15 +33,9 @@ export interface ClientChannel {
 
 type Row = Record<string, unknown>;
 
-export class ClientStore {
-  readonly db: DatabaseSync;
+export class ClientStore extends SqliteStore {
   constructor(file: string) {
-    this.db = openDatabase(file);
-    migrate(this.db, MIGRATIONS);
-  }
-
-  close(): void {
-    if (this.db.isOpen) this.db.close();
+    super(file, MIGRATIONS);
   }
 
   upsertChannel(c: Omit<ClientChannel, "signed" | "signature"> & { signed?: bigint }): void {
@@ -54,14 +45,14 @@ export class ClientStore {
         `INSERT INTO channels (channel_id, node_key, node_id, deposit, signed, signature, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, NULL, ?, ?, ?)
          ON CONFLICT(channel_id) DO UPDATE SET deposit = excluded.deposit, status = excluded.status, updated_at = excluded.updated_at`,
       )
-      .run(c.channelId.toLowerCase(), c.nodeKey.toLowerCase(), c.nodeId.toString(), hex64(c.deposit), hex64(c.signed ?? 0n), c.status, now, now);
+      .run(c.channelId.toLowerCase(), c.nodeKey.toLowerCase(), c.nodeId.toString(), toHex64(c.deposit), toHex64(c.signed ?? 0n), c.status, now, now);
   }
 
   /** Durably records a signed voucher (only ever raises the amount). Call before sending it. */
   recordSigned(channelId: string, amount: bigint, signature: Uint8Array): void {
     this.db
       .prepare("UPDATE channels SET signed = ?, signature = ?, updated_at = ? WHERE channel_id = ? AND signed < ?")
-      .run(hex64(amount), signature, Date.now(), channelId.toLowerCase(), hex64(amount));
+      .run(toHex64(amount), signature, Date.now(), channelId.toLowerCase(), toHex64(amount));
   }
 
   channel(channelId: string): ClientChannel | undefined {

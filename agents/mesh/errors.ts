@@ -2,13 +2,9 @@
  * Typed errors of the mesh modules: a stable `name` (the class) and `code`, one readable
  * sentence, typed fields with the offending values, the original error in `cause`.
  */
-export abstract class MeshError extends Error {
-  abstract readonly code: string;
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = new.target.name;
-  }
-}
+import { CdnError } from "../protocol/errors.js";
+
+export abstract class MeshError extends CdnError {}
 
 /** The node's view of the chain is older than the bound: it must not serve. */
 export class StaleChainViewError extends MeshError {

@@ -6,12 +6,8 @@
  * Amounts are stored as 64-digit lower-case hex so that SQL compares them numerically, and an
  * upsert only ever raises a channel's voucher (monotonic even under concurrent streams).
  */
-import type { Cursor } from "../chain/follower.js";
-import { CURSOR_HASHES_MIGRATION, loadCursor, saveCursor } from "../runtime/cursor.js";
-import { migrate, openDatabase, type DatabaseSync } from "../runtime/sqlite.js";
-
-export const hex64 = (v: bigint): string => v.toString(16).padStart(64, "0");
-const fromHex64 = (s: string): bigint => BigInt("0x" + s);
+import { CURSOR_HASHES_MIGRATION, FollowerStore } from "../runtime/cursor.js";
+import { fromHex64, toHex64 } from "../runtime/sqlite.js";
 
 const MIGRATIONS = [
   `CREATE TABLE vouchers (
@@ -76,16 +72,9 @@ export interface StoredBlob {
 
 type Row = Record<string, unknown>;
 
-export class NodeStore {
-  readonly db: DatabaseSync;
-
+export class NodeStore extends FollowerStore {
   constructor(file: string) {
-    this.db = openDatabase(file);
-    migrate(this.db, MIGRATIONS);
-  }
-
-  close(): void {
-    if (this.db.isOpen) this.db.close();
+    super(file, MIGRATIONS);
   }
 
   // ---- vouchers ----
@@ -101,7 +90,7 @@ export class NodeStore {
          ON CONFLICT(channel_id) DO UPDATE SET amount = excluded.amount, signature = excluded.signature, updated_at = excluded.updated_at
          WHERE excluded.amount > vouchers.amount`,
       )
-      .run(v.channelId.toLowerCase(), v.payer.toLowerCase(), hex64(v.amount), v.signature, Date.now());
+      .run(v.channelId.toLowerCase(), v.payer.toLowerCase(), toHex64(v.amount), v.signature, Date.now());
     return Number(r.changes) > 0;
   }
 
@@ -129,7 +118,7 @@ export class NodeStore {
          ON CONFLICT(channel_id) DO UPDATE SET deposit = excluded.deposit, paid = excluded.paid, status = excluded.status,
            closes_at = excluded.closes_at, updated_at = excluded.updated_at`,
       )
-      .run(c.channelId.toLowerCase(), c.payer.toLowerCase(), hex64(c.deposit), hex64(c.paid), c.status, c.closesAt, Date.now());
+      .run(c.channelId.toLowerCase(), c.payer.toLowerCase(), toHex64(c.deposit), toHex64(c.paid), c.status, c.closesAt, Date.now());
   }
 
   channel(channelId: string): StoredChannel | undefined {
@@ -145,16 +134,6 @@ export class NodeStore {
   channelCounts(): { open: number; total: number } {
     const row = this.db.prepare("SELECT COUNT(*) AS total, COALESCE(SUM(status = 'Open'), 0) AS open FROM channels").get() as Row;
     return { open: Number(row.open), total: Number(row.total) };
-  }
-
-  // ---- cursor ----
-
-  cursor(name: string): Cursor | undefined {
-    return loadCursor(this.db, name);
-  }
-
-  saveCursor(name: string, cursor: Cursor): void {
-    saveCursor(this.db, name, cursor);
   }
 
   // ---- blobs ----

@@ -4,7 +4,7 @@
  * `cursor`, shared by every agent that follows the chain.
  */
 import type { Cursor } from "../chain/follower.js";
-import type { DatabaseSync } from "./sqlite.js";
+import { SqliteStore, type DatabaseSync } from "./sqlite.js";
 
 /** The migration that adds the hashes to an agent's existing `cursor (name, block)` table. */
 export const CURSOR_HASHES_MIGRATION = "ALTER TABLE cursor ADD COLUMN recent TEXT NOT NULL DEFAULT '[]';";
@@ -20,4 +20,15 @@ export function saveCursor(db: DatabaseSync, name: string, cursor: Cursor): void
     cursor.block,
     JSON.stringify(cursor.recent),
   );
+}
+
+/** A store whose schema has the `cursor` table: the chain follower's position is read and written through it. */
+export abstract class FollowerStore extends SqliteStore {
+  cursor(name: string): Cursor | undefined {
+    return loadCursor(this.db, name);
+  }
+
+  saveCursor(name: string, cursor: Cursor): void {
+    saveCursor(this.db, name, cursor);
+  }
 }

@@ -2,8 +2,9 @@
  * Agent errors: one base class with a stable `name` and `code`, the original error in `cause`,
  * and a message that is one readable sentence (what a CLI prints, never a stack trace).
  */
-export class AgentError extends Error {
-  override readonly name: string = "AgentError";
+import { CdnError } from "../protocol/errors.js";
+
+export class AgentError extends CdnError {
   constructor(
     readonly code: string,
     message: string,

@@ -10,9 +10,9 @@ import { privateKeyFromRaw } from "@libp2p/crypto/keys";
 import { peerIdFromPrivateKey } from "@libp2p/peer-id";
 import type { PrivateKey, PeerId } from "@libp2p/interface";
 import { Wallet, SigningKey, hexlify, getBytes } from "ethers";
+import { CdnError } from "../protocol/errors.js";
 
-export class KeyFileError extends Error {
-  override readonly name = "KeyFileError";
+export class KeyFileError extends CdnError {
   readonly code = "ERR_KEY_FILE";
 }
 

@@ -7,7 +7,13 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { DatabaseSync } from "node:sqlite";
 
+import { CdnError } from "../protocol/errors.js";
+
 export type { DatabaseSync } from "node:sqlite";
+
+/** An amount as 64 lower-case hex digits: SQL's text order is then the numeric order. */
+export const toHex64 = (v: bigint): string => v.toString(16).padStart(64, "0");
+export const fromHex64 = (s: string): bigint => BigInt("0x" + s);
 
 export function openDatabase(file: string): DatabaseSync {
   if (file !== ":memory:") mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
@@ -29,13 +35,60 @@ export function transaction<T>(db: DatabaseSync, fn: () => T): T {
   }
 }
 
-/** A simple versioned schema: applies `migrations[i]` for every version above the stored one. */
-export function migrate(db: DatabaseSync, migrations: string[]): void {
-  const row = db.prepare("PRAGMA user_version").get() as { user_version: number };
-  for (let v = row.user_version; v < migrations.length; v++) {
+/** A database whose schema is newer than this software knows (written by a later version). */
+export class SchemaVersionError extends CdnError {
+  readonly code = "ERR_SCHEMA_VERSION";
+  constructor(
+    readonly file: string,
+    readonly found: number,
+    readonly known: number,
+  ) {
+    super(`${file} has schema version ${found}, newer than this software knows (${known}): upgrade it, or use another data directory`);
+  }
+}
+
+/** The schema version stored in the database (SQLite's user_version; 0 for a new file). */
+export function schemaVersion(db: DatabaseSync): number {
+  return (db.prepare("PRAGMA user_version").get() as { user_version: number }).user_version;
+}
+
+/**
+ * A versioned schema: applies `migrations[i]` for every version above the stored one, each in its
+ * own transaction. Refuses a database from a newer version rather than run on a schema it does not know.
+ */
+export function migrate(db: DatabaseSync, migrations: readonly string[], file = "the database"): void {
+  const stored = schemaVersion(db);
+  if (stored > migrations.length) throw new SchemaVersionError(file, stored, migrations.length);
+  for (let v = stored; v < migrations.length; v++) {
     transaction(db, () => {
       db.exec(migrations[v]);
       db.exec(`PRAGMA user_version = ${v + 1}`);
     });
+  }
+}
+
+/** The base of every agent's store: one database file, opened durable and migrated to the newest schema. */
+export abstract class SqliteStore {
+  readonly db: DatabaseSync;
+
+  constructor(
+    readonly file: string,
+    migrations: readonly string[],
+  ) {
+    this.db = openDatabase(file);
+    try {
+      migrate(this.db, migrations, file);
+    } catch (error) {
+      this.db.close();
+      throw error;
+    }
+  }
+
+  get schemaVersion(): number {
+    return schemaVersion(this.db);
+  }
+
+  close(): void {
+    if (this.db.isOpen) this.db.close();
   }
 }

@@ -3,7 +3,7 @@
  * probe it made (blob, blacklist entry, node, channel, outcome) and every slash it submitted, with
  * the evidence and salt stored before the commit transaction, so a restart can still reveal.
  */
-import { migrate, openDatabase, type DatabaseSync } from "../runtime/sqlite.js";
+import { SqliteStore } from "../runtime/sqlite.js";
 
 const MIGRATIONS = [
   `CREATE TABLE notices (
@@ -85,15 +85,9 @@ type Row = Record<string, unknown>;
 const opt = (v: unknown): string | undefined => (v === null || v === undefined ? undefined : String(v));
 const optBig = (v: unknown): bigint | undefined => (v === null || v === undefined ? undefined : BigInt(String(v)));
 
-export class SlasherStore {
-  readonly db: DatabaseSync;
+export class SlasherStore extends SqliteStore {
   constructor(file: string) {
-    this.db = openDatabase(file);
-    migrate(this.db, MIGRATIONS);
-  }
-
-  close(): void {
-    if (this.db.isOpen) this.db.close();
+    super(file, MIGRATIONS);
   }
 
   /** Adds blob ids to watch; returns how many were new. */

@@ -9,12 +9,8 @@
  */
 import type { WatchtowerAuthValue } from "../protocol/eip712.js";
 import type { ChannelStatusName } from "../chain/contracts.js";
-import type { Cursor } from "../chain/follower.js";
-import { CURSOR_HASHES_MIGRATION, loadCursor, saveCursor } from "../runtime/cursor.js";
-import { migrate, openDatabase, type DatabaseSync } from "../runtime/sqlite.js";
-
-const hex64 = (v: bigint): string => v.toString(16).padStart(64, "0");
-const fromHex64 = (s: string): bigint => BigInt("0x" + s);
+import { CURSOR_HASHES_MIGRATION, FollowerStore } from "../runtime/cursor.js";
+import { fromHex64, toHex64 } from "../runtime/sqlite.js";
 
 const MIGRATIONS = [
   `CREATE TABLE vouchers (
@@ -29,7 +25,7 @@ const MIGRATIONS = [
      auth_signature BLOB NOT NULL,
      status TEXT NOT NULL DEFAULT 'Open',
      closes_at INTEGER NOT NULL DEFAULT 0,
-     paid TEXT NOT NULL DEFAULT '${hex64(0n)}',
+     paid TEXT NOT NULL DEFAULT '${toHex64(0n)}',
      updated_at INTEGER NOT NULL
    );
    CREATE INDEX vouchers_status ON vouchers(status);
@@ -46,8 +42,8 @@ const MIGRATIONS = [
      amount TEXT NOT NULL,
      outcome TEXT NOT NULL,
      tx_hash TEXT,
-     recovered TEXT NOT NULL DEFAULT '${hex64(0n)}',
-     bounty TEXT NOT NULL DEFAULT '${hex64(0n)}',
+     recovered TEXT NOT NULL DEFAULT '${toHex64(0n)}',
+     bounty TEXT NOT NULL DEFAULT '${toHex64(0n)}',
      beneficiary TEXT,
      detail TEXT,
      at INTEGER NOT NULL
@@ -98,16 +94,9 @@ export interface DisputeRecord {
 
 type Row = Record<string, unknown>;
 
-export class WatchtowerStore {
-  readonly db: DatabaseSync;
-
-  constructor(readonly file: string) {
-    this.db = openDatabase(file);
-    migrate(this.db, MIGRATIONS);
-  }
-
-  close(): void {
-    if (this.db.isOpen) this.db.close();
+export class WatchtowerStore extends FollowerStore {
+  constructor(file: string) {
+    super(file, MIGRATIONS);
   }
 
   // ---- vouchers ----
@@ -131,7 +120,7 @@ export class WatchtowerStore {
         v.channelId.toLowerCase(),
         v.nodeKey.toLowerCase(),
         v.payer.toLowerCase(),
-        hex64(v.amount),
+        toHex64(v.amount),
         v.signature,
         v.auth.value.nodeKey.toLowerCase(),
         v.auth.value.beneficiary.toLowerCase(),
@@ -139,7 +128,7 @@ export class WatchtowerStore {
         v.auth.signature,
         v.status,
         Number(v.closesAt),
-        hex64(v.paid),
+        toHex64(v.paid),
         Date.now(),
       );
     return Number(r.changes) > 0;
@@ -165,7 +154,7 @@ export class WatchtowerStore {
     if (s.paid === undefined) {
       this.db.prepare("UPDATE vouchers SET status = ?, closes_at = ? WHERE channel_id = ?").run(s.status, Number(s.closesAt), channelId.toLowerCase());
     } else {
-      this.db.prepare("UPDATE vouchers SET status = ?, closes_at = ?, paid = ? WHERE channel_id = ?").run(s.status, Number(s.closesAt), hex64(s.paid), channelId.toLowerCase());
+      this.db.prepare("UPDATE vouchers SET status = ?, closes_at = ?, paid = ? WHERE channel_id = ?").run(s.status, Number(s.closesAt), toHex64(s.paid), channelId.toLowerCase());
     }
   }
 
@@ -202,7 +191,7 @@ export class WatchtowerStore {
   recordDispute(d: Omit<DisputeRecord, "id" | "at">): void {
     this.db
       .prepare("INSERT INTO disputes (channel_id, amount, outcome, tx_hash, recovered, bounty, beneficiary, detail, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
-      .run(d.channelId.toLowerCase(), hex64(d.amount), d.outcome, d.txHash ?? null, hex64(d.recovered), hex64(d.bounty), d.beneficiary ?? null, d.detail ?? null, Date.now());
+      .run(d.channelId.toLowerCase(), toHex64(d.amount), d.outcome, d.txHash ?? null, toHex64(d.recovered), toHex64(d.bounty), d.beneficiary ?? null, d.detail ?? null, Date.now());
   }
 
   disputes(channelId?: string): DisputeRecord[] {
@@ -222,17 +211,6 @@ export class WatchtowerStore {
       at: Number(r.at),
     }));
   }
-
-  // ---- cursor ----
-
-  cursor(name: string): Cursor | undefined {
-    return loadCursor(this.db, name);
-  }
-
-  saveCursor(name: string, cursor: Cursor): void {
-    saveCursor(this.db, name, cursor);
-  }
-
 }
 
 function voucherFromRow(r: Row): HeldVoucher {

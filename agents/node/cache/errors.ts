@@ -1,11 +1,7 @@
+import { CdnError } from "../../protocol/errors.js";
+
 /** Typed errors of the blob cache (stable `name` and `code`, offending values as fields). */
-export abstract class CacheError extends Error {
-  abstract readonly code: string;
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = new.target.name;
-  }
-}
+export abstract class CacheError extends CdnError {}
 
 /** The bytes written do not hash to the blob id they were stored under: nothing was kept. */
 export class CacheVerificationError extends CacheError {
