@@ -3,7 +3,7 @@
  * transfer failed (USDC blacklist or pause) is credited to its recipient instead of lost. Agents
  * read it (`withdrawable`), collect it (`withdraw`), and tell a credited payout from a paid one.
  */
-import { formatUnits, type TransactionReceipt } from "ethers";
+import { formatUnits, getAddress, type TransactionReceipt } from "ethers";
 import type { Contracts } from "./contracts.js";
 import { chainError, isRevert } from "./errors.js";
 import type { TxSender } from "./tx-sender.js";
@@ -29,7 +29,7 @@ export async function transferFailureReason(contracts: Pick<Contracts, "usdc">, 
     }
   };
   if (await view(() => contracts.usdc.paused())) return "USDC is paused";
-  if (await view(() => contracts.usdc.isBlacklisted(recipient))) return `${recipient} is blacklisted by USDC`;
+  if (await view(() => contracts.usdc.isBlacklisted(recipient))) return `${getAddress(recipient)} is blacklisted by USDC`;
   return "the token refused the transfer";
 }
 

@@ -8,13 +8,12 @@ import { expect } from "chai";
 import type { ChildProcess } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import path from "node:path";
-import { randomBytes } from "node:crypto";
 import { JsonRpcProvider, NonceManager, Wallet } from "ethers";
 import { startDevnet, stopProcess, type Devnet, TEST_CHAIN } from "../helpers/processes.js";
 import { readDeployment, type Deployment } from "../../agents/chain/deployment.js";
 import { TestUSDC__factory } from "../../types/ethers-contracts/index.js";
-import { freePort, randomFile, tmpDir, USDC } from "./delivery-fixture.js";
-import { CLIENT_CLI, NODE_CLI, devKey, recognizeOrigin, runCli, startNodeProcess, writeNodeConfig } from "./delivery-processes.js";
+import { USDC } from "./delivery-fixture.js";
+import { CLIENT_CLI, devKey, fundedClientDir, runCli, startOriginProcess } from "./delivery-processes.js";
 
 describe("e2e › cdn-client fetch from an account that cannot pay: one sentence, nothing sent", function () {
   this.timeout(TEST_CHAIN === "anvil" ? 3 * 240_000 : 240_000);
@@ -31,21 +30,9 @@ describe("e2e › cdn-client fetch from an account that cannot pay: one sentence
     provider = new JsonRpcProvider(devnet.rpcUrl);
     deployment = readDeployment(31337, devnet.deploymentsDir);
     funder = new NonceManager(new Wallet(devKey(1), provider));
-    const dataDir = tmpDir("cdn-node-proc-");
-    writeNodeConfig(dataDir, await freePort());
-    const args = ["--data-dir", dataDir];
-    const nodeSecret = devKey(7);
-    let r = await runCli(NODE_CLI, [...args, "init", "--import", nodeSecret], devnet.env);
-    expect(r.code, r.stderr).to.equal(0);
-    r = await runCli(NODE_CLI, [...args, "register"], devnet.env);
-    expect(r.code, r.stderr).to.equal(0);
-    const nodeId = BigInt(/registered node (\d+)/.exec(r.stdout)![1]);
-    await recognizeOrigin(provider, deployment, nodeId, new Wallet(nodeSecret).address);
-    const { file } = randomFile(tmpDir(), 300_000);
-    r = await runCli(NODE_CLI, [...args, "publish", file], devnet.env);
-    expect(r.code, r.stderr).to.equal(0);
-    blobId = /^(0x[0-9a-f]{64})/m.exec(r.stdout)![1];
-    children.push((await startNodeProcess(args, devnet.env)).child);
+    const origin = await startOriginProcess(devnet.env, provider, deployment, 7, 300_000);
+    children.push(origin.node.child);
+    blobId = origin.blobId;
   });
 
   after(async () => {
@@ -57,17 +44,7 @@ describe("e2e › cdn-client fetch from an account that cannot pay: one sentence
   /** The devnet's USDC as its admin (the deployer, development account #0), who pauses and blacklists. */
   const usdcAdmin = () => TestUSDC__factory.connect(deployment.usdc, new Wallet(devKey(0), provider));
 
-  /** A fresh client account with `eth` wei and `usdc` base units, initialised as a cdn-client data dir. */
-  async function account(eth: bigint, usdc: bigint): Promise<{ dir: string; address: string }> {
-    const secret = "0x" + randomBytes(32).toString("hex");
-    const address = new Wallet(secret).address;
-    if (eth > 0n) await (await funder.sendTransaction({ to: address, value: eth })).wait();
-    if (usdc > 0n) await (await TestUSDC__factory.connect(deployment.usdc, funder).mint(address, usdc)).wait();
-    const dir = tmpDir("cdn-client-funds-");
-    const r = await runCli(CLIENT_CLI, ["--data-dir", dir, "init", "--import", secret], devnet.env);
-    expect(r.code, r.stderr).to.equal(0);
-    return { dir, address };
-  }
+  const account = (eth: bigint, usdc: bigint) => fundedClientDir(devnet.env, funder, deployment.usdc, eth, usdc);
 
   /** `cdn-client fetch` exits 1 with exactly `sentence` on stderr, sends nothing, leaves no file. */
   async function refused(who: { dir: string; address: string }, sentence: RegExp): Promise<void> {

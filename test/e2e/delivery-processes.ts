@@ -5,10 +5,14 @@
  * (hardhat_impersonateAccount: a test-only shortcut for a governance proposal).
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
-import { HDNodeWallet, JsonRpcProvider, JsonRpcSigner, Mnemonic } from "ethers";
+import { HDNodeWallet, JsonRpcProvider, JsonRpcSigner, Mnemonic, Wallet, type Signer } from "ethers";
 import { ROOT } from "../helpers/processes.js";
+import { freePort } from "./delivery-fixture.js";
+import { TestUSDC__factory } from "../../types/ethers-contracts/index.js";
 import { connectContracts } from "../../agents/chain/contracts.js";
 import type { Deployment } from "../../agents/chain/deployment.js";
 
@@ -97,4 +101,50 @@ export async function recognizeOrigin(provider: JsonRpcProvider, deployment: Dep
   const admin = connectContracts(deployment, new JsonRpcSigner(provider, timelock));
   await (await admin.origins.recognize(nodeId, contentKey)).wait();
   await provider.send("hardhat_stopImpersonatingAccount", [timelock]);
+}
+
+export interface OriginProcess {
+  node: RunningNode;
+  /** `--data-dir <dir>` of the node's CLI. */
+  args: string[];
+  nodeId: bigint;
+  /** The node key, which is also its operator (no operatorKeyFile). */
+  address: string;
+  blobId: string;
+}
+
+/**
+ * An origin run as processes on a devnet: `cdn-node init` (development key #`keyIndex`), `register`,
+ * recognition as an origin, `publish` of a random file of `size` bytes, then `cdn-node start`.
+ */
+export async function startOriginProcess(env: NodeJS.ProcessEnv, provider: JsonRpcProvider, deployment: Deployment, keyIndex: number, size: number): Promise<OriginProcess> {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), "cdn-node-proc-"));
+  writeNodeConfig(dataDir, await freePort());
+  const args = ["--data-dir", dataDir];
+  const secret = devKey(keyIndex);
+  const ok = async (cli: string[], more: string[]) => {
+    const r = await runCli(cli, [...args, ...more], env);
+    if (r.code !== 0) throw new Error(`cdn-node ${more.join(" ")} failed:\n${r.stderr}`);
+    return r.stdout;
+  };
+  await ok(NODE_CLI, ["init", "--import", secret]);
+  const nodeId = BigInt(/registered node (\d+)/.exec(await ok(NODE_CLI, ["register"]))![1]);
+  const address = new Wallet(secret).address;
+  await recognizeOrigin(provider, deployment, nodeId, address);
+  const file = path.join(dataDir, "blob.bin");
+  writeFileSync(file, randomBytes(size));
+  const blobId = /^(0x[0-9a-f]{64})/m.exec(await ok(NODE_CLI, ["publish", file]))![1];
+  return { node: await startNodeProcess(args, env), args, nodeId, address, blobId };
+}
+
+/** A fresh client account with `eth` wei and `usdc` base units (sent by `funder`), initialised as a cdn-client data dir. */
+export async function fundedClientDir(env: NodeJS.ProcessEnv, funder: Signer, usdcAddress: string, eth: bigint, usdc: bigint): Promise<{ dir: string; address: string }> {
+  const secret = "0x" + randomBytes(32).toString("hex");
+  const address = new Wallet(secret).address;
+  if (eth > 0n) await (await funder.sendTransaction({ to: address, value: eth })).wait();
+  if (usdc > 0n) await (await TestUSDC__factory.connect(usdcAddress, funder).mint(address, usdc)).wait();
+  const dir = mkdtempSync(path.join(os.tmpdir(), "cdn-client-proc-"));
+  const r = await runCli(CLIENT_CLI, ["--data-dir", dir, "init", "--import", secret], env);
+  if (r.code !== 0) throw new Error(`cdn-client init failed:\n${r.stderr}`);
+  return { dir, address };
 }
