@@ -2,10 +2,9 @@
  * cdn-client configuration: `<dataDir>/config.json` (or --config), then CDN_CLIENT_<FIELD>
  * environment variables, CDN_RPC_URL and CDN_DEPLOYMENTS_DIR, then flags; validated with zod.
  */
-import os from "node:os";
 import path from "node:path";
 import { z } from "zod";
-import { envOverrides, loadConfig } from "../runtime/cli.js";
+import { loadAgentConfig, type GlobalFlags } from "../runtime/cli.js";
 import { int, logLevel, TX_ENV_KEYS, txFields, usdcPermitDomainField, uintField } from "../runtime/config-fields.js";
 
 const uint = uintField();
@@ -32,17 +31,9 @@ export const ClientConfigSchema = z.object({
 
 export type ClientConfig = z.infer<typeof ClientConfigSchema> & { keyFile: string; configFile: string };
 
-export function loadClientConfig(flags: { config?: string; dataDir?: string } & Record<string, unknown>): ClientConfig {
-  const dataDir = flags.dataDir ?? process.env.CDN_CLIENT_DATA_DIR ?? path.join(os.homedir(), ".cdn-client");
-  const configFile = flags.config ?? path.join(dataDir, "config.json");
-  const { config: _c, ...flagged } = flags;
-  const rest = Object.fromEntries(Object.entries(flagged).filter(([, v]) => v !== undefined));
-  const cfg = loadConfig(ClientConfigSchema, configFile, {
-    ...envOverrides("CDN_CLIENT_", ["keyFile", "maxPricePerGiB", "deposit", "maxProbes", "region", "confirmations", "logLevel", ...TX_ENV_KEYS]),
-    rpcUrl: process.env.CDN_RPC_URL,
-    deploymentsDir: process.env.CDN_DEPLOYMENTS_DIR,
-    ...rest,
-    dataDir,
-  }, { required: flags.config !== undefined });
-  return { ...cfg, keyFile: cfg.keyFile ?? path.join(cfg.dataDir, "client.key"), configFile };
+export const ENV_KEYS = ["keyFile", "maxPricePerGiB", "deposit", "maxProbes", "region", "confirmations", "logLevel", ...TX_ENV_KEYS];
+
+export function loadClientConfig(flags: GlobalFlags & Record<string, unknown>): ClientConfig {
+  const cfg = loadAgentConfig("client", ClientConfigSchema, ENV_KEYS, flags);
+  return { ...cfg, keyFile: cfg.keyFile ?? path.join(cfg.dataDir, "client.key") };
 }

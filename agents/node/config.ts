@@ -3,10 +3,9 @@
  * variables (CDN_NODE_<FIELD>, plus CDN_RPC_URL and CDN_DEPLOYMENTS_DIR), then command-line
  * flags; validated with zod. Amounts are strings of USDC base units (bigint-safe).
  */
-import os from "node:os";
 import path from "node:path";
 import { z } from "zod";
-import { envOverrides, loadConfig } from "../runtime/cli.js";
+import { loadAgentConfig, type GlobalFlags } from "../runtime/cli.js";
 import { int, logLevel, logPretty, multiaddrList, peerIdList, TX_ENV_KEYS, txFields, usdcPermitDomainField, uintField } from "../runtime/config-fields.js";
 import { DEFAULT_CREDIT } from "../protocol/credit.js";
 import { DEFAULT_EARNINGS } from "./earnings.js";
@@ -71,26 +70,7 @@ export type NodeConfig = z.infer<typeof NodeConfigSchema> & { keyFile: string; b
 
 export const ENV_KEYS = ["dataDir", "keyFile", "operatorKeyFile", "contentKeyFile", "listen", "announce", "denyPeers", "nodesOnly", "region", "capacityMbps", "pricePerGiB", "backendDir", "confirmations", "pollMs", "sweepMs", "claimThreshold", "watchtowers", "watchtowerBeneficiary", "watchtowerMaxBps", "metricsPort", "maxChainViewAgeMs", "denyListFile", "logLevel", "logPretty", ...TX_ENV_KEYS];
 
-export function defaultDataDir(): string {
-  return process.env.CDN_NODE_DATA_DIR ?? path.join(os.homedir(), ".cdn-node");
-}
-
-export function loadNodeConfig(flags: { config?: string; dataDir?: string } & Record<string, unknown>): NodeConfig {
-  const dataDir = flags.dataDir ?? defaultDataDir();
-  const configFile = flags.config ?? path.join(dataDir, "config.json");
-  const { config: _c, ...flagged } = flags;
-  const rest = Object.fromEntries(Object.entries(flagged).filter(([, v]) => v !== undefined));
-  const cfg = loadConfig(NodeConfigSchema, configFile, {
-    ...envOverrides("CDN_NODE_", ENV_KEYS),
-    rpcUrl: process.env.CDN_RPC_URL,
-    deploymentsDir: process.env.CDN_DEPLOYMENTS_DIR,
-    ...rest,
-    dataDir,
-  }, { required: flags.config !== undefined });
-  return {
-    ...cfg,
-    keyFile: cfg.keyFile ?? path.join(cfg.dataDir, "node.key"),
-    backendDir: cfg.backendDir ?? path.join(cfg.dataDir, "backend"),
-    configFile,
-  };
+export function loadNodeConfig(flags: GlobalFlags & Record<string, unknown>): NodeConfig {
+  const cfg = loadAgentConfig("node", NodeConfigSchema, ENV_KEYS, flags);
+  return { ...cfg, keyFile: cfg.keyFile ?? path.join(cfg.dataDir, "node.key"), backendDir: cfg.backendDir ?? path.join(cfg.dataDir, "backend") };
 }

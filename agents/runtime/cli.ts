@@ -4,6 +4,8 @@
  * exit code 1 (never a stack trace, unless CDN_DEBUG=1), and USDC formatting.
  */
 import { existsSync, readFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { formatUnits } from "ethers";
 import type { z } from "zod";
 import { ConfigError, describeError } from "./errors.js";
@@ -28,6 +30,41 @@ export function loadConfig<S extends z.ZodType>(schema: S, file: string | undefi
     throw new ConfigError(`Invalid configuration${file ? ` (${file} and environment)` : ""}: ${issues}.`);
   }
   return parsed.data;
+}
+
+/** The flags every agent command takes from its parent program. */
+export interface GlobalFlags {
+  config?: string;
+  dataDir?: string;
+  /** Only the agents that offer it (cdn-node). */
+  rpcUrl?: string;
+}
+
+/** The global flags of a command's parent program (commander's optsWithGlobals). */
+export function globals(command: { optsWithGlobals(): Record<string, unknown> }): GlobalFlags & Record<string, unknown> {
+  const o = command.optsWithGlobals();
+  return { config: o.config as string | undefined, dataDir: o.dataDir as string | undefined, rpcUrl: o.rpcUrl as string | undefined };
+}
+
+/** Where agent `agent` (node, client, watchtower, slasher) keeps its state unless told: CDN_<AGENT>_DATA_DIR, else ~/.cdn-<agent>. */
+export function agentDataDir(agent: string): string {
+  return process.env[`CDN_${agent.toUpperCase()}_DATA_DIR`] ?? path.join(os.homedir(), `.cdn-${agent}`);
+}
+
+/**
+ * An agent's configuration, layered the same way for every agent: the JSON file
+ * (`<dataDir>/config.json`, or `--config`, which must then exist), then the environment
+ * (CDN_<AGENT>_<FIELD> for `envKeys`, CDN_RPC_URL, CDN_DEPLOYMENTS_DIR), then the flags that were given;
+ * validated by `schema` (one sentence per problem).
+ */
+export function loadAgentConfig<S extends z.ZodType>(agent: string, schema: S, envKeys: string[], flags: GlobalFlags & Record<string, unknown>): z.infer<S> & { configFile: string } {
+  const dataDir = flags.dataDir ?? agentDataDir(agent);
+  const configFile = flags.config ?? path.join(dataDir, "config.json");
+  const { config: _file, ...flagged } = flags;
+  const given = Object.fromEntries(Object.entries(flagged).filter(([, v]) => v !== undefined));
+  const env = { ...envOverrides(`CDN_${agent.toUpperCase()}_`, envKeys), rpcUrl: process.env.CDN_RPC_URL, deploymentsDir: process.env.CDN_DEPLOYMENTS_DIR };
+  const cfg = loadConfig(schema, configFile, { ...env, ...given, dataDir }, { required: flags.config !== undefined });
+  return { ...(cfg as object), configFile } as z.infer<S> & { configFile: string };
 }
 
 /** Environment variables with a prefix, as an object of camelCase keys: CDN_NODE_PRICE_PER_GIB → pricePerGiB. */

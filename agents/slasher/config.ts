@@ -3,10 +3,9 @@
  * variables (CDN_SLASHER_<FIELD>, plus CDN_RPC_URL and CDN_DEPLOYMENTS_DIR), then flags; validated
  * with zod (one readable sentence per problem).
  */
-import os from "node:os";
 import path from "node:path";
 import { z } from "zod";
-import { envOverrides, loadConfig } from "../runtime/cli.js";
+import { loadAgentConfig, type GlobalFlags } from "../runtime/cli.js";
 import { int, list, logLevel, logPretty, TX_ENV_KEYS, txFields, usdcPermitDomainField, uintField } from "../runtime/config-fields.js";
 
 const uint = uintField();
@@ -36,22 +35,11 @@ export type SlasherConfig = z.infer<typeof SlasherConfigSchema> & { keyFile: str
 
 export const ENV_KEYS = ["keyFile", "notices", "intervalMs", "deposit", "probeTimeoutMs", "confirmations", "logLevel", "logPretty", ...TX_ENV_KEYS];
 
-export function loadSlasherConfig(flags: { config?: string; dataDir?: string } & Record<string, unknown>): SlasherConfig {
-  const dataDir = flags.dataDir ?? process.env.CDN_SLASHER_DATA_DIR ?? path.join(os.homedir(), ".cdn-slasher");
-  const configFile = flags.config ?? path.join(dataDir, "config.json");
-  const { config: _c, ...flagged } = flags;
-  const rest = Object.fromEntries(Object.entries(flagged).filter(([, v]) => v !== undefined));
-  const cfg = loadConfig(SlasherConfigSchema, configFile, {
-    ...envOverrides("CDN_SLASHER_", ENV_KEYS),
-    rpcUrl: process.env.CDN_RPC_URL,
-    deploymentsDir: process.env.CDN_DEPLOYMENTS_DIR,
-    ...rest,
-    dataDir,
-  }, { required: flags.config !== undefined });
+export function loadSlasherConfig(flags: GlobalFlags & Record<string, unknown>): SlasherConfig {
+  const cfg = loadAgentConfig("slasher", SlasherConfigSchema, ENV_KEYS, flags);
   return {
     ...cfg,
     keyFile: cfg.keyFile ?? path.join(cfg.dataDir, "slasher.key"),
-    configFile,
     dbFile: path.join(cfg.dataDir, "slasher.db"),
     clientDbFile: path.join(cfg.dataDir, "channels.db"),
   };

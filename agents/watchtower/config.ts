@@ -3,10 +3,9 @@
  * environment variables (CDN_WATCHTOWER_<FIELD>, plus CDN_RPC_URL and CDN_DEPLOYMENTS_DIR), then
  * command-line flags; validated with zod (one readable sentence per problem).
  */
-import os from "node:os";
 import path from "node:path";
 import { z } from "zod";
-import { envOverrides, loadConfig } from "../runtime/cli.js";
+import { loadAgentConfig, type GlobalFlags } from "../runtime/cli.js";
 import { int, logLevel, logPretty, multiaddrList, TX_ENV_KEYS, txFields } from "../runtime/config-fields.js";
 import { MAX_WATCHTOWER_BPS, MONITOR_DEFAULTS } from "./constants.js";
 
@@ -56,21 +55,7 @@ export const ENV_KEYS = [
   ...TX_ENV_KEYS,
 ];
 
-export function defaultDataDir(): string {
-  return process.env.CDN_WATCHTOWER_DATA_DIR ?? path.join(os.homedir(), ".cdn-watchtower");
-}
-
-export function loadWatchtowerConfig(flags: { config?: string; dataDir?: string } & Record<string, unknown>): WatchtowerConfig {
-  const dataDir = flags.dataDir ?? defaultDataDir();
-  const configFile = flags.config ?? path.join(dataDir, "config.json");
-  const { config: _c, ...flagged } = flags;
-  const rest = Object.fromEntries(Object.entries(flagged).filter(([, v]) => v !== undefined));
-  const cfg = loadConfig(WatchtowerConfigSchema, configFile, {
-    ...envOverrides("CDN_WATCHTOWER_", ENV_KEYS),
-    rpcUrl: process.env.CDN_RPC_URL,
-    deploymentsDir: process.env.CDN_DEPLOYMENTS_DIR,
-    ...rest,
-    dataDir,
-  }, { required: flags.config !== undefined });
-  return { ...cfg, keyFile: cfg.keyFile ?? path.join(cfg.dataDir, "watchtower.key"), configFile, dbFile: path.join(cfg.dataDir, "watchtower.db") };
+export function loadWatchtowerConfig(flags: GlobalFlags & Record<string, unknown>): WatchtowerConfig {
+  const cfg = loadAgentConfig("watchtower", WatchtowerConfigSchema, ENV_KEYS, flags);
+  return { ...cfg, keyFile: cfg.keyFile ?? path.join(cfg.dataDir, "watchtower.key"), dbFile: path.join(cfg.dataDir, "watchtower.db") };
 }

@@ -14,6 +14,7 @@ import { createClient, type Client } from "../client.js";
 import { loadClientConfig, type ClientConfig } from "../config.js";
 import { ClientStore } from "../store.js";
 import { ClientMesh } from "../mesh.js";
+export { globals, type GlobalFlags } from "../../runtime/cli.js";
 
 export interface ClientContext {
   config: ClientConfig;
@@ -25,11 +26,6 @@ export interface ClientContext {
   /** The account's one transaction sender (the client's channel transactions, withdrawing credit). */
   sender: TxSender;
   close(): Promise<void>;
-}
-
-export function globals(command: { optsWithGlobals(): Record<string, unknown> }): { config?: string; dataDir?: string } {
-  const o = command.optsWithGlobals();
-  return { config: o.config as string | undefined, dataDir: o.dataDir as string | undefined };
 }
 
 /** `flags` may carry config fields too (camelCase, e.g. maxPricePerGiB): they override the file and environment. */

@@ -9,12 +9,9 @@ import { loadKeyFile, type Identity } from "../../runtime/keys.js";
 import { createLogger, type Logger } from "../../runtime/logger.js";
 import { loadNodeConfig, type NodeConfig } from "../config.js";
 import { NodeStore } from "../store.js";
+import type { GlobalFlags } from "../../runtime/cli.js";
 
-export interface GlobalFlags {
-  config?: string;
-  dataDir?: string;
-  rpcUrl?: string;
-}
+export { globals, type GlobalFlags } from "../../runtime/cli.js";
 
 export interface NodeContext {
   config: NodeConfig;
@@ -55,8 +52,3 @@ export async function operatorSender(ctx: Pick<NodeContext, "config" | "contract
   return new TxSender({ ...txSenderOptions(ctx.config), confirmations }, { signer: ctx.operator as never, logger: ctx.logger.child({ module: "tx" }) });
 }
 
-/** Global flags of the parent program. */
-export function globals(command: { optsWithGlobals(): Record<string, unknown> }): GlobalFlags & Record<string, unknown> {
-  const o = command.optsWithGlobals();
-  return { config: o.config as string | undefined, dataDir: o.dataDir as string | undefined, rpcUrl: o.rpcUrl as string | undefined };
-}

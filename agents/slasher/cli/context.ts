@@ -14,16 +14,9 @@ import { createLogger } from "../../runtime/logger.js";
 import { loadSlasherConfig, type SlasherConfig } from "../config.js";
 import { Slasher } from "../slasher.js";
 import { SlasherStore } from "../store.js";
+import type { GlobalFlags } from "../../runtime/cli.js";
 
-export interface GlobalFlags extends Record<string, unknown> {
-  config?: string;
-  dataDir?: string;
-}
-
-export function globals(command: { optsWithGlobals(): Record<string, unknown> }): GlobalFlags {
-  const o = command.optsWithGlobals();
-  return { config: o.config as string | undefined, dataDir: o.dataDir as string | undefined };
-}
+export { globals, type GlobalFlags } from "../../runtime/cli.js";
 
 export interface SlasherContext {
   config: SlasherConfig;
@@ -32,7 +25,7 @@ export interface SlasherContext {
   close(): Promise<void>;
 }
 
-export async function slasherContext(flags: GlobalFlags): Promise<SlasherContext> {
+export async function slasherContext(flags: GlobalFlags & Record<string, unknown>): Promise<SlasherContext> {
   const config = loadSlasherConfig(flags);
   const identity = loadKeyFile(config.keyFile);
   const { provider, deployment } = await connectRpc(config.rpcUrl, config.deploymentsDir);

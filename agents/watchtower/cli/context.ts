@@ -5,11 +5,9 @@ import { loadKeyFile, type Identity } from "../../runtime/keys.js";
 import { createLogger, type Logger } from "../../runtime/logger.js";
 import { loadWatchtowerConfig, type WatchtowerConfig } from "../config.js";
 import { WatchtowerStore } from "../store.js";
+import type { GlobalFlags } from "../../runtime/cli.js";
 
-export interface GlobalFlags {
-  config?: string;
-  dataDir?: string;
-}
+export { globals, type GlobalFlags } from "../../runtime/cli.js";
 
 export interface WatchtowerContext {
   config: WatchtowerConfig;
@@ -41,8 +39,3 @@ export async function watchtowerContext(flags: GlobalFlags & Record<string, unkn
   };
 }
 
-/** Global flags of the parent program. */
-export function globals(command: { optsWithGlobals(): Record<string, unknown> }): GlobalFlags & Record<string, unknown> {
-  const o = command.optsWithGlobals();
-  return { config: o.config as string | undefined, dataDir: o.dataDir as string | undefined };
-}
