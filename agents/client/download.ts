@@ -11,6 +11,7 @@
  */
 import { createWriteStream } from "node:fs";
 import { once } from "node:events";
+import { setTimeout as sleep } from "node:timers/promises";
 import { LEAF_SIZE } from "../protocol/constants.js";
 import { amountOwed } from "../protocol/pricing.js";
 import type { Logger } from "../runtime/logger.js";
@@ -201,6 +202,25 @@ class BlacklistedBeforeFirstByte extends Error {
   }
 }
 
+/** A provider that answers BUSY is tried again at most this often, after its retryAfterMs (capped) when it is the only one left. */
+const MAX_BUSY_RETRIES = 3;
+const MAX_BUSY_WAIT_MS = 10_000;
+
+/** BUSY answers per provider: a busy provider goes to the back of the line; alone, it is waited for (its retryAfterMs, capped). */
+class BusyProviders {
+  private readonly answers = new Map<string, number>();
+
+  /** Whether `error` is a BUSY that is worth another try (after the others, or after its retryAfterMs). */
+  async retried(error: unknown, pick: Probed, candidates: Probed[], failed: Set<string>, signal?: AbortSignal): Promise<boolean> {
+    const count = this.answers.get(pick.nodeKey) ?? 0;
+    if (!(error instanceof FetchRefusedError) || error.refusal !== "BUSY" || count >= MAX_BUSY_RETRIES) return false;
+    this.answers.set(pick.nodeKey, count + 1);
+    candidates.push(...candidates.splice(candidates.indexOf(pick), 1)); // the others first
+    if (candidates.find((c) => !failed.has(c.nodeKey)) === pick) await sleep(Math.min(Math.max(error.retryAfterMs, 100), MAX_BUSY_WAIT_MS), undefined, { signal });
+    return true;
+  }
+}
+
 /** Deposit a session needs: the rest of the range (whole leaves) plus slack, at the probed price (≥ the on-chain one). */
 const depositNeeded = (bytes: number, pricePerGiB: bigint): bigint => amountOwed(BigInt(bytes + 2 * LEAF_SIZE), pricePerGiB) + 1n;
 
@@ -239,6 +259,7 @@ export class Downloader {
       await push(bytes);
     };
     const failed = new Set<string>();
+    const busy = new BusyProviders();
     let lastError: unknown;
     for (let attempt = 0; attempt < (this.options.maxAttempts ?? 6) && p.unfinished; attempt++) {
       options.signal?.throwIfAborted();
@@ -257,8 +278,9 @@ export class Downloader {
         break;
       }
       if (outcome === "next") continue; // a clean session that did not finish the range, or a channel re-read: the same provider again
-      failed.add(pick.nodeKey);
       lastError = outcome.error;
+      if (await busy.retried(outcome.error, pick, candidates, failed, options.signal)) continue;
+      failed.add(pick.nodeKey);
     }
     if (p.position < p.end) {
       const why = lastError instanceof Error ? ` Last error: ${lastError.message}` : "";

@@ -11,7 +11,7 @@ import type { Libp2p, PeerId } from "@libp2p/interface";
 import type { Multiaddr } from "@multiformats/multiaddr";
 import { PROTOCOL_FETCH, DEFAULT_COMMITMENT_SKEW_SECONDS } from "../protocol/constants.js";
 import { fromHex } from "../protocol/bytes.js";
-import { payCadence } from "../protocol/credit.js";
+import { DEFAULT_CREDIT, payCadence } from "../protocol/credit.js";
 import { leafRangeForBytes } from "../protocol/merkle.js";
 import { amountOwed } from "../protocol/pricing.js";
 import { checkServeCommitment, signVoucher, verifyContentRecord } from "../protocol/signed.js";
@@ -66,6 +66,12 @@ export interface SessionOptions {
   onData(bytes: Uint8Array, offset: number): void | Promise<void>;
   /** Hash leaves on a worker thread, pipelined (up to 4 leaves in flight), instead of inline. */
   hashInWorker?: boolean;
+  /**
+   * Most unverified bytes the client pays to settle what the node sent it earlier and it never
+   * paid (an interrupted stream, a killed client): default 16 MiB, twice the protocol's largest
+   * default credit window. A node claiming more is refused.
+   */
+  maxSettleBytes?: number;
   /** Test hook: withhold vouchers (a cheating client). */
   withholdVouchers?: boolean;
   onHeader?(header: FetchHeaderMsg): void;
@@ -108,11 +114,12 @@ export async function runSession(req: SessionRequest, deps: SessionDeps, options
     options.steps?.push("request");
     const header = await expectHeader(framed);
     options.onHeader?.(header);
-    checkCommitment(header, req, deps, options, await chainNow);
+    await checkCommitment(header, req, deps, options, await chainNow);
     progress.size = await checkRecord(header, req, deps, options);
     const served = checkOffer(header, req, progress.size);
     const verifier = await expectLeafHashes(framed, req, served, header.leafCount, options);
-    const payer = new Payer(framed, channel, req, deps, options, served.pricePerGiB);
+    const payer = new Payer(framed, channel, req, deps, options, served.pricePerGiB, settledBase(header, channel, served.pricePerGiB, options));
+    await payer.pay(); // the settlement of what is owed, before any chunk
     const sink = new RangeSink(req.offset, served.end, options.onData, progress);
     await receiveChunks(framed, verifier, payer, sink, options);
     await payer.pay();
@@ -162,11 +169,19 @@ async function expectHeader(framed: FramedStream): Promise<FetchHeaderMsg> {
 }
 
 /** The serve commitment: this request, this client, signed by the node's key at chain time (within the skew). */
-function checkCommitment(header: FetchHeaderMsg, req: SessionRequest, deps: SessionDeps, options: SessionOptions, now: bigint): void {
+async function checkCommitment(header: FetchHeaderMsg, req: SessionRequest, deps: SessionDeps, options: SessionOptions, now: bigint): Promise<void> {
+  const request = { blobId: req.blobId, channelId: req.channelId, client: deps.address };
+  const maxSkewSeconds = options.maxSkewSeconds ?? DEFAULT_COMMITMENT_SKEW_SECONDS;
+  const check = (chainTime: bigint) =>
+    checkServeCommitment({ domain: deps.chain.channelDomain, commitment: header.commitment.value, signature: header.commitment.signature, request, nodeKey: req.nodeKey, chainTime, maxSkewSeconds });
   try {
-    const request = { blobId: req.blobId, channelId: req.channelId, client: deps.address };
-    const maxSkewSeconds = options.maxSkewSeconds ?? DEFAULT_COMMITMENT_SKEW_SECONDS;
-    checkServeCommitment({ domain: deps.chain.channelDomain, commitment: header.commitment.value, signature: header.commitment.signature, request, nodeKey: req.nodeKey, chainTime: now, maxSkewSeconds });
+    try {
+      check(now);
+    } catch (first) {
+      // our chain time may predate the block the node read (e.g. our own open was just mined): read it again once
+      if (header.commitment.value.timestamp <= now) throw first;
+      check(await deps.chain.chainTime());
+    }
   } catch (cause) {
     throw new ProviderMisbehaviourError("commitment", `The node's serve commitment is not acceptable: ${(cause as Error).message}`, { cause });
   }
@@ -213,6 +228,20 @@ async function expectLeafHashes(framed: FramedStream, req: SessionRequest, serve
   return verifier;
 }
 
+/**
+ * Where this session's vouchers start: what the node says it sent earlier and we never paid (an
+ * interrupted stream, a killed client) is settled first, up to one credit window, so the node's
+ * window opens again (else every fetch on the channel would stall); a larger claim is refused.
+ */
+function settledBase(header: FetchHeaderMsg, channel: ClientChannel, pricePerGiB: bigint, options: SessionOptions): bigint {
+  const owed = header.owed ?? 0n;
+  const settleCap = amountOwed(BigInt(options.maxSettleBytes ?? 2 * DEFAULT_CREDIT.maxWindow), pricePerGiB);
+  if (owed > channel.signed + settleCap) {
+    throw new ProviderMisbehaviourError("owed", `The node claims ${owed - channel.signed} base units for earlier bytes, more than the ${settleCap} this client settles.`);
+  }
+  return owed > channel.signed ? owed : channel.signed;
+}
+
 /** Signs cumulative vouchers for the verified bytes of this session, durably before they are sent. */
 class Payer {
   /** Amount signed on the channel (cumulative). */
@@ -229,8 +258,10 @@ class Payer {
     private readonly deps: SessionDeps,
     private readonly options: SessionOptions,
     private readonly pricePerGiB: bigint,
+    base: bigint,
   ) {
-    this.base = this.signed = channel.signed;
+    this.base = base;
+    this.signed = channel.signed;
     // what this payer paid the node on its other channels: the node's window grows with it
     this.otherChannels = deps.store.channelsFor(req.nodeKey).reduce((sum, c) => (c.channelId === channel.channelId ? sum : sum + c.signed), 0n);
   }

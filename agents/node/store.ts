@@ -40,6 +40,12 @@ const MIGRATIONS = [
      created_at INTEGER NOT NULL
    );`,
   CURSOR_HASHES_MIGRATION,
+  // what the node sent per channel (token base units owed), so that unpaid bytes survive a restart
+  `CREATE TABLE sent (
+     channel_id TEXT PRIMARY KEY,
+     owed TEXT NOT NULL,
+     updated_at INTEGER NOT NULL
+   );`,
 ];
 
 export interface StoredVoucher {
@@ -107,6 +113,24 @@ export class NodeStore extends FollowerStore {
   paidBy(payer: string): bigint {
     const rows = this.db.prepare("SELECT amount FROM vouchers WHERE payer = ?").all(payer.toLowerCase()) as Row[];
     return rows.reduce((s, r) => s + fromHex64(String(r.amount)), 0n);
+  }
+
+  // ---- what was sent (unpaid bytes carry over between streams and restarts) ----
+
+  /** Records that the node has sent bytes worth `owed` (cumulative, token base units) on a channel; only ever raised. */
+  saveSent(channelId: string, owed: bigint): void {
+    this.db
+      .prepare(
+        `INSERT INTO sent (channel_id, owed, updated_at) VALUES (?, ?, ?)
+         ON CONFLICT(channel_id) DO UPDATE SET owed = excluded.owed, updated_at = excluded.updated_at WHERE excluded.owed > sent.owed`,
+      )
+      .run(channelId.toLowerCase(), toHex64(owed), Date.now());
+  }
+
+  /** Cumulative value sent on a channel (0 if nothing was recorded). */
+  sent(channelId: string): bigint {
+    const row = this.db.prepare("SELECT owed FROM sent WHERE channel_id = ?").get(channelId.toLowerCase()) as Row | undefined;
+    return row ? fromHex64(String(row.owed)) : 0n;
   }
 
   // ---- channels (local view of on-chain state) ----

@@ -138,9 +138,9 @@ export class FramedStream {
   /**
    * Ends the stream both ways after a refusal: our side is closed (the remote reads what was sent),
    * and anything the remote still sends is not read; the stream is reset if the remote does not
-   * close within `graceMs`.
+   * close within `graceMs` (long enough for a slow but honest client to read the refusal).
    */
-  async closeAfterRefusal(graceMs = 2000): Promise<void> {
+  async closeAfterRefusal(graceMs = 5000): Promise<void> {
     this.options.signal?.removeEventListener("abort", this.onAbort);
     this.stopWatchdog();
     const stream = this.stream;

@@ -1,9 +1,15 @@
 /**
  * Admission of a fetch stream (docs/delivery.md §1, steps 1–2), before anything is signed or sent:
- * the node has a free stream slot, the request arrives in time and decodes, the chain view is
- * fresh, the blob is not on the local deny-set, the declared capacity admits the first leaf, the
- * peer has an Ethereum identity, and a fresh chain read does not list the blob. Each failure is a
- * typed Refusal (BUSY, BAD_REQUEST, BLACKLISTED, NOT_CHANNEL_OWNER).
+ * the request arrives in time and decodes, the chain view is fresh, the blob is not on the local
+ * deny-set, the peer has an Ethereum identity, and a fresh chain read does not list the blob. Each
+ * failure is a typed Refusal (BUSY, BAD_REQUEST, BLACKLISTED, NOT_CHANNEL_OWNER).
+ *
+ * Admission costs the attacker (docs/threat-model.md, "Hostile peers"): until the request names an
+ * open, funded channel with this node that the peer may sign for, a stream holds only one of a few
+ * per-peer pending places (`maxPendingPerPeer`), never a download slot nor capacity. Only then
+ * `admitDownload` takes a download slot (maxActiveFetches) and the first leaf of declared capacity,
+ * or refuses BUSY with a retry-after; the service gives the capacity back if the stream is refused
+ * after all.
  */
 import type { PeerId } from "@libp2p/interface";
 import { LEAF_SIZE } from "../../protocol/constants.js";
@@ -28,13 +34,23 @@ export interface AdmitDeps {
 export interface Admission {
   /** The authenticated requester's address (lower case). */
   client: string;
-  /** Capacity already taken from the limiter for the first leaf (bytes). */
-  prepaid: number;
 }
 
-/** A new stream beyond the node's concurrent-fetch limit is refused BUSY. */
-export function admitStream(active: number, limits: FetchLimits): void {
-  if (active > limits.maxActiveFetches) throw new Refusal("BUSY", "too many downloads in progress", limits.retryAfterMs);
+/** A stream beyond the peer's pending places (streams still waiting for or checking their request) is refused BUSY at once. */
+export function admitPending(pending: number, limits: FetchLimits): void {
+  if (pending >= limits.maxPendingPerPeer) throw new Refusal("BUSY", "too many requests from this peer in progress", limits.retryAfterMs);
+}
+
+/**
+ * After the channel checks: a download slot (beyond `maxActiveFetches` in progress: BUSY) and the
+ * first leaf's worth of declared capacity (else BUSY, retry after). Returns the capacity taken.
+ */
+export function admitDownload(active: number, limits: FetchLimits, limiter?: CapacityLimiter): number {
+  if (active >= limits.maxActiveFetches) throw new Refusal("BUSY", "too many downloads in progress", limits.retryAfterMs);
+  if (!limiter) return 0;
+  const capacity = limiter.tryAcquire(LEAF_SIZE);
+  if (!capacity.ok) throw new Refusal("BUSY", "this node is at its declared capacity", capacity.error.retryAfterMs);
+  return LEAF_SIZE;
 }
 
 /** The first message: a request, within `requestTimeoutMs`, valid for the wire decoder. */
@@ -52,25 +68,18 @@ export async function readRequest(framed: FramedStream, limits: FetchLimits): Pr
   return msg.request;
 }
 
-/** The local checks, in order: fresh chain view, local deny-set, capacity, the peer's identity. */
+/** The local checks, in order: fresh chain view, local deny-set, the peer's identity (no capacity is taken here). */
 export function admitRequest(request: FetchRequestMsg, peer: PeerId, deps: AdmitDeps, limits: FetchLimits): Admission {
-  const { freshness, limiter } = deps;
+  const { freshness } = deps;
   // a stale chain view: the node may have missed a blacklist entry or a slash; it serves nothing
   if (freshness && !freshness.isFresh()) {
     const age = Math.round(freshness.ageMs() / 1000);
     throw new Refusal("BUSY", `this node's chain view is ${age} s old; it serves nothing until it reads the chain again`, limits.retryAfterMs, "stale_chain_view");
   }
   if (deps.isBlacklisted?.(request.blobId)) throw new Refusal("BLACKLISTED", "this blob is blacklisted");
-  // capacity: the first leaf's worth of the declared bandwidth now, or busy (retry after)
-  let prepaid = 0;
-  if (limiter) {
-    const admitted = limiter.tryAcquire(LEAF_SIZE);
-    if (!admitted.ok) throw new Refusal("BUSY", "this node is at its declared capacity", admitted.error.retryAfterMs);
-    prepaid = LEAF_SIZE;
-  }
   const client = addressOfPeer(peer);
   if (!client) throw new Refusal("NOT_CHANNEL_OWNER", "the peer has no secp256k1 identity");
-  return { client, prepaid };
+  return { client };
 }
 
 export interface ChainReads {

@@ -5,11 +5,13 @@ export const FETCH_LIMITS = {
   /** Concurrent fetch streams per connection (libp2p handler limits). */
   maxInboundStreams: 8,
   maxOutboundStreams: 8,
-  /** Concurrent fetch streams in total; above it requests get BUSY. */
+  /** Concurrent downloads in total (streams past admission: a funded channel); above it requests get BUSY. */
   maxActiveFetches: 64,
+  /** Streams of one peer still waiting for or checking their request; beyond it BUSY at once. */
+  maxPendingPerPeer: 4,
   retryAfterMs: 2000,
   /** The request must arrive this soon after the stream opens (ms). */
-  requestTimeoutMs: 10_000,
+  requestTimeoutMs: 5_000,
   /** Abort a stream when nothing moves for this long (ms). */
   idleTimeoutMs: 30_000,
   /** Wait at most this long for a voucher that reopens the credit window (ms). */

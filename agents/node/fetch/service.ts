@@ -18,7 +18,7 @@ import { creditWindow, windowValue, type CreditConfig } from "../../protocol/cre
 import type { Fanout } from "../fanout.js";
 import type { CapacityLimiter } from "../limiter.js";
 import type { NodeStore } from "../store.js";
-import { admitOnChain, admitRequest, admitStream, readChain, readRequest } from "./admit.js";
+import { admitDownload, admitOnChain, admitPending, admitRequest, readChain, readRequest } from "./admit.js";
 import { checkChannel, checkDeposit, paidSoFar } from "./channel.js";
 import { FETCH_LIMITS, PROTOCOL_FETCH, READER_DRAIN_MS, REFUSAL_MESSAGE_CHARS, type FetchLimits } from "./constants.js";
 import { Refusal } from "./refusal.js";
@@ -75,6 +75,10 @@ interface Serving {
   connection: Connection;
   signal: AbortSignal;
   log: Logger;
+  /** Whether it holds a download slot, and the declared capacity taken but not yet spent (given back on a refusal). */
+  slot: { held: boolean; capacity: number };
+  /** Ends the stream's pending phase (its request named a funded channel, or it was refused). */
+  admitted(): void;
 }
 
 export class FetchService {
@@ -83,6 +87,8 @@ export class FetchService {
   private readonly limits: FetchLimits;
   private readonly book: VoucherBook;
   private active = 0;
+  /** Streams per peer still waiting for (or checking) their request: the cheap pre-slot limit. */
+  private readonly pending = new Map<string, number>();
   private started = false;
   stats = { streams: 0, bytesSent: 0, vouchers: 0, amountPaid: 0n, refusals: 0, creditWaits: 0, cacheHits: 0, cacheMisses: 0, refusalsByReason: {} as Record<string, number> };
 
@@ -132,20 +138,40 @@ export class FetchService {
 
   async handleFetch(stream: Stream, connection: Connection): Promise<void> {
     const controller = new AbortController();
-    const framed = new FramedStream(stream, { readCap: FRAME_CAPS.FetchClientMessage, idleTimeoutMs: this.limits.idleTimeoutMs, signal: controller.signal });
+    // the request must arrive within requestTimeoutMs (our own timer), then nothing may stall longer than idleTimeoutMs
+    const framed = new FramedStream(stream, { readCap: FRAME_CAPS.FetchClientMessage, idleTimeoutMs: this.limits.idleTimeoutMs, firstFrameTimeoutMs: this.limits.requestTimeoutMs, signal: controller.signal });
     const log = this.deps.logger.child({ peer: connection.remotePeer.toString().slice(-8) });
-    this.active++;
+    const peer = connection.remotePeer.toString();
+    const pending = this.pending.get(peer) ?? 0;
+    this.pending.set(peer, pending + 1);
+    let unpended = false;
+    const admitted = () => {
+      if (unpended) return;
+      unpended = true;
+      const n = this.pending.get(peer) ?? 1;
+      if (n <= 1) this.pending.delete(peer);
+      else this.pending.set(peer, n - 1);
+    };
+    const slot = { held: false, capacity: 0 };
     this.stats.streams++;
     try {
-      await this.serve({ framed, connection, signal: controller.signal, log });
+      admitPending(pending, this.limits);
+      await this.serve({ framed, connection, signal: controller.signal, log, slot, admitted });
     } catch (error) {
+      admitted();
+      // a refused or failed stream gives back its slot and the capacity it did not spend at once (not after the close)
+      if (slot.held) this.active--;
+      slot.held = false;
+      if (slot.capacity > 0) this.deps.limiter?.release(slot.capacity);
+      slot.capacity = 0;
       if (error instanceof Refusal) await this.refuse(framed, error, log);
       else {
         log.info({ err: (error as Error).message }, "fetch stream ended with an error");
         framed.abort(error as Error);
       }
     } finally {
-      this.active--;
+      admitted();
+      if (slot.held) this.active--;
       controller.abort();
     }
   }
@@ -159,7 +185,7 @@ export class FetchService {
     try {
       const refusal = { code: error.refusal, message: error.message.slice(0, REFUSAL_MESSAGE_CHARS), retryAfterMs: error.retryAfterMs };
       await framed.write(encodeFetchServerMessage({ kind: "refusal", refusal }));
-      await framed.close();
+      await framed.closeAfterRefusal(); // nothing the peer sends after this is read
     } catch {
       framed.abort(error);
     }
@@ -167,9 +193,8 @@ export class FetchService {
 
   /** docs/delivery.md §1: admit, blacklist, blob, channel, header and hashes, credit-gated chunks. */
   private async serve(s: Serving): Promise<void> {
-    admitStream(this.active, this.limits);
     const request = await readRequest(s.framed, this.limits); // 1. the request
-    const { client, prepaid } = admitRequest(request, s.connection.remotePeer, this.deps, this.limits);
+    const { client } = admitRequest(request, s.connection.remotePeer, this.deps, this.limits);
     const reads = readChain(this.deps.chain, request, this.deps, this.limits);
     await admitOnChain(reads); // 2. blacklist, before anything is signed
     const held = localSource(this.deps, request.blobId); // 3. the blob held, or fetched once the channel is checked
@@ -180,11 +205,19 @@ export class FetchService {
     const paid = paidSoFar(channel, this.book.bestVoucher(channelId));
     this.book.raise(channelId, paid);
     this.deps.store.saveChannel({ channelId, payer: channel.payer, deposit: channel.deposit, paid: channel.paid, status: channel.status, closesAt: Number(channel.closesAt) });
+    // admitted: the peer owns a funded channel with this node; only now a download slot and capacity
+    s.admitted();
+    const prepaid = admitDownload(this.active, this.limits, this.deps.limiter);
+    this.active++;
+    s.slot.held = true;
+    s.slot.capacity = prepaid;
     this.countCache(held);
     const blob = held ?? (await upstreamSource(fanout!, request.blobId));
     const range = servedRange(blob, request);
     const commitment = { blobId: request.blobId, client, channelId, timestamp: now }; // 5. header, hashes, chunks
-    await sendHeader(s.framed, blob, range, { domain: this.deps.chain.channelDomain, secretKey: this.options.secretKey, commitment, pricePerGiB: this.options.pricePerGiB });
+    // the header tells the client what was sent earlier and never paid (it settles that first)
+    await sendHeader(s.framed, blob, range, { domain: this.deps.chain.channelDomain, secretKey: this.options.secretKey, commitment, pricePerGiB: this.options.pricePerGiB, owed: this.owedBefore(channelId) });
+    s.slot.capacity = 0; // the first leaf's capacity is this stream's now
     const ctx = this.voucherContext(channel, now, s.log);
     const reader = readVouchers(s.framed, ctx); // 6. vouchers, concurrently
     const outcome = await this.sendChunks(s, blob, range, ctx, reader, prepaid);
@@ -246,12 +279,18 @@ export class FetchService {
     return { domain: this.deps.chain.channelDomain, store: this.deps.store, book: this.book, channel, now, onStored, freshChannel };
   }
 
+  /** The value sent on the channel before this stream: what was sent earlier (persisted), at least the best voucher. */
+  private owedBefore(channelId: string): bigint {
+    const carried = this.book.owed(channelId);
+    const best = this.book.bestVoucher(channelId);
+    return carried > best ? carried : best;
+  }
+
   /** The chunks, within the credit window: its size grows with the payer's paid history, this stream's vouchers included. */
   private sendChunks(s: Serving, blob: BlobSource, range: { first: number; count: number }, ctx: VoucherContext, reader: VoucherReader, prepaid: number): Promise<ChunkOutcome> {
     const { channelId, payer } = ctx.channel;
     const price = this.options.pricePerGiB;
-    const carried = this.book.owed(channelId);
-    const base = carried > this.book.bestVoucher(channelId) ? carried : this.book.bestVoucher(channelId);
+    const base = this.owedBefore(channelId);
     const historyBefore = this.deps.store.paidBy(payer) - (this.deps.store.voucher(channelId)?.amount ?? 0n);
     const maxUnpaid = () => windowValue(creditWindow(this.options.credit, price, historyBefore + this.book.bestVoucher(channelId)), price);
     const onSent = (bytes: number) => {

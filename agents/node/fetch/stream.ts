@@ -22,12 +22,14 @@ export interface HeaderFields {
   secretKey: Uint8Array;
   commitment: { blobId: string; client: string; channelId: string; timestamp: bigint };
   pricePerGiB: bigint;
+  /** The value of what was sent on the channel before this stream (the client settles up to it first). */
+  owed: bigint;
 }
 
 /** Sends the header, then the leaf hashes of the range (with a proof unless the range is the whole blob). */
 export async function sendHeader(framed: FramedStream, blob: BlobSource, range: { first: number; count: number }, h: HeaderFields): Promise<void> {
   const signature = signServeCommitment(h.domain, h.commitment, h.secretKey);
-  const header = { commitment: { value: h.commitment, signature }, record: blob.record, firstLeaf: range.first, leafCount: range.count, pricePerGiB: h.pricePerGiB };
+  const header = { commitment: { value: h.commitment, signature }, record: blob.record, firstLeaf: range.first, leafCount: range.count, pricePerGiB: h.pricePerGiB, owed: h.owed };
   await framed.write(encodeFetchServerMessage({ kind: "header", header }));
   const hashes = blob.leafLayer.subarray(range.first * HASH_SIZE, (range.first + range.count) * HASH_SIZE);
   const proof = range.count === leafCount(blob.size) ? new Uint8Array(0) : rangeProof(blob.leafLayer, range.first, range.count);

@@ -2,9 +2,11 @@
  * Vouchers on the fetch stream (docs/delivery.md §1, step 6): read concurrently with the chunks,
  * each checked (fast-path signer recovery, the payer or its live session key, within the deposit)
  * and stored durably (fsync) before it counts as credit. A bad voucher ends the stream with
- * BAD_VOUCHER; a lower or equal one is ignored.
+ * BAD_VOUCHER; a lower or equal one is ignored. A client that resets or drops the stream simply
+ * ended: only what it sent can be a bad voucher.
  */
 import { decodeFetchClientMessage } from "../../protocol/wire/messages.js";
+import { ProtocolError } from "../../protocol/errors.js";
 import { recoverVoucherSigner } from "../../protocol/signed.js";
 import type { Eip712Domain } from "../../protocol/eip712-fast.js";
 import { isVoucherSigner, type ChannelState } from "../../chain/contracts.js";
@@ -14,15 +16,15 @@ import { Refusal } from "./refusal.js";
 
 /**
  * The node's view of what each channel has paid and owes, across streams: the best stored voucher
- * (a mirror of the store for the hot path), the amount owed at the end of the last stream (unpaid
- * debt carries over), and the streams waiting for a voucher.
+ * (a mirror of the store for the hot path), the value sent so far (unpaid bytes carry over to the
+ * next stream; persisted, so a restart forgets nothing), and the streams waiting for a voucher.
  */
 export class VoucherBook {
   private readonly best = new Map<string, bigint>();
   private readonly owedByChannel = new Map<string, bigint>();
   private readonly waiters = new Map<string, Set<() => void>>();
 
-  constructor(private readonly store: Pick<NodeStore, "voucher">) {}
+  constructor(private readonly store: Pick<NodeStore, "voucher" | "sent" | "saveSent">) {}
 
   /** The best voucher stored for `channelId` (0 if none). */
   bestVoucher(channelId: string): bigint {
@@ -41,12 +43,20 @@ export class VoucherBook {
     this.notify(channelId);
   }
 
+  /** The value of everything sent on `channelId` (the store's record on first use). */
   owed(channelId: string): bigint {
-    return this.owedByChannel.get(channelId) ?? 0n;
+    let owed = this.owedByChannel.get(channelId);
+    if (owed === undefined) {
+      owed = this.store.sent(channelId);
+      this.owedByChannel.set(channelId, owed);
+    }
+    return owed;
   }
 
+  /** Records what was sent (in the store too, before the next chunk goes out). */
   setOwed(channelId: string, amount: bigint): void {
     this.owedByChannel.set(channelId, amount);
+    this.store.saveSent(channelId, amount);
   }
 
   notify(channelId: string): void {
@@ -129,7 +139,9 @@ export function readVouchers(framed: FramedStream, ctx: VoucherContext): Voucher
         acceptVoucher(ctx, msg.voucher.value.channelId, msg.voucher.value.cumulativeAmount, msg.voucher.signature);
       }
     } catch (error) {
-      reader.error = error instanceof Refusal ? error : new Refusal("BAD_VOUCHER", (error as Error).message);
+      if (error instanceof Refusal) reader.error = error;
+      else if (error instanceof ProtocolError) reader.error = new Refusal("BAD_VOUCHER", error.message);
+      // else a reset, a drop or a timeout: the client ended, nothing it sent was bad
     } finally {
       reader.ended = true;
       ctx.book.notify(ctx.channel.channelId);

@@ -1537,6 +1537,7 @@ export interface FetchHeader {
   firstLeaf: number
   leafCount: number
   pricePerGiB: Uint8Array<ArrayBuffer>
+  owed: Uint8Array<ArrayBuffer>
 }
 
 export namespace FetchHeader {
@@ -1574,6 +1575,11 @@ export namespace FetchHeader {
           w.bytes(obj.pricePerGiB)
         }
 
+        if ((obj.owed != null && obj.owed.byteLength > 0)) {
+          w.uint32(50)
+          w.bytes(obj.owed)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -1581,7 +1587,8 @@ export namespace FetchHeader {
         const obj: any = {
           firstLeaf: 0,
           leafCount: 0,
-          pricePerGiB: uint8ArrayAlloc(0)
+          pricePerGiB: uint8ArrayAlloc(0),
+          owed: uint8ArrayAlloc(0)
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -1612,6 +1619,10 @@ export namespace FetchHeader {
             }
             case 5: {
               obj.pricePerGiB = reader.bytes()
+              break
+            }
+            case 6: {
+              obj.owed = reader.bytes()
               break
             }
             default: {
@@ -1660,6 +1671,13 @@ export namespace FetchHeader {
             case 5: {
               yield {
                 field: `${prefix}.pricePerGiB`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 6: {
+              yield {
+                field: `${prefix}.owed`,
                 value: reader.bytes()
               }
               break
@@ -1746,6 +1764,11 @@ export namespace FetchHeader {
     value: Uint8Array<ArrayBuffer>
   }
 
+  export interface FetchHeaderOwedFieldEvent {
+    field: '$.owed'
+    value: Uint8Array<ArrayBuffer>
+  }
+
   export function encode (obj: Partial<FetchHeader>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, FetchHeader.codec())
   }
@@ -1754,7 +1777,7 @@ export namespace FetchHeader {
     return decodeMessage(buf, FetchHeader.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<FetchHeader>): Generator<FetchHeaderCommitmentBlobIdFieldEvent | FetchHeaderCommitmentClientFieldEvent | FetchHeaderCommitmentChannelIdFieldEvent | FetchHeaderCommitmentTimestampFieldEvent | FetchHeaderCommitmentSignatureFieldEvent | FetchHeaderRecordBlobIdFieldEvent | FetchHeaderRecordSizeFieldEvent | FetchHeaderRecordOriginFieldEvent | FetchHeaderRecordEpochFieldEvent | FetchHeaderRecordTimestampFieldEvent | FetchHeaderRecordSignatureFieldEvent | FetchHeaderFirstLeafFieldEvent | FetchHeaderLeafCountFieldEvent | FetchHeaderPricePerGiBFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<FetchHeader>): Generator<FetchHeaderCommitmentBlobIdFieldEvent | FetchHeaderCommitmentClientFieldEvent | FetchHeaderCommitmentChannelIdFieldEvent | FetchHeaderCommitmentTimestampFieldEvent | FetchHeaderCommitmentSignatureFieldEvent | FetchHeaderRecordBlobIdFieldEvent | FetchHeaderRecordSizeFieldEvent | FetchHeaderRecordOriginFieldEvent | FetchHeaderRecordEpochFieldEvent | FetchHeaderRecordTimestampFieldEvent | FetchHeaderRecordSignatureFieldEvent | FetchHeaderFirstLeafFieldEvent | FetchHeaderLeafCountFieldEvent | FetchHeaderPricePerGiBFieldEvent | FetchHeaderOwedFieldEvent> {
     return streamMessage(buf, FetchHeader.codec(), opts)
   }
 }
@@ -2417,6 +2440,11 @@ export namespace FetchServerMessage {
     value: Uint8Array<ArrayBuffer>
   }
 
+  export interface FetchServerMessageHeaderOwedFieldEvent {
+    field: '$.header.owed'
+    value: Uint8Array<ArrayBuffer>
+  }
+
   export interface FetchServerMessageLeafHashesFirstLeafFieldEvent {
     field: '$.leafHashes.firstLeaf'
     value: number
@@ -2465,7 +2493,7 @@ export namespace FetchServerMessage {
     return decodeMessage(buf, FetchServerMessage.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<FetchServerMessage>): Generator<FetchServerMessageHeaderCommitmentBlobIdFieldEvent | FetchServerMessageHeaderCommitmentClientFieldEvent | FetchServerMessageHeaderCommitmentChannelIdFieldEvent | FetchServerMessageHeaderCommitmentTimestampFieldEvent | FetchServerMessageHeaderCommitmentSignatureFieldEvent | FetchServerMessageHeaderRecordBlobIdFieldEvent | FetchServerMessageHeaderRecordSizeFieldEvent | FetchServerMessageHeaderRecordOriginFieldEvent | FetchServerMessageHeaderRecordEpochFieldEvent | FetchServerMessageHeaderRecordTimestampFieldEvent | FetchServerMessageHeaderRecordSignatureFieldEvent | FetchServerMessageHeaderFirstLeafFieldEvent | FetchServerMessageHeaderLeafCountFieldEvent | FetchServerMessageHeaderPricePerGiBFieldEvent | FetchServerMessageLeafHashesFirstLeafFieldEvent | FetchServerMessageLeafHashesHashesFieldEvent | FetchServerMessageLeafHashesProofFieldEvent | FetchServerMessageChunkLeafIndexFieldEvent | FetchServerMessageChunkDataFieldEvent | FetchServerMessageRefusalCodeFieldEvent | FetchServerMessageRefusalMessageFieldEvent | FetchServerMessageRefusalRetryAfterMsFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<FetchServerMessage>): Generator<FetchServerMessageHeaderCommitmentBlobIdFieldEvent | FetchServerMessageHeaderCommitmentClientFieldEvent | FetchServerMessageHeaderCommitmentChannelIdFieldEvent | FetchServerMessageHeaderCommitmentTimestampFieldEvent | FetchServerMessageHeaderCommitmentSignatureFieldEvent | FetchServerMessageHeaderRecordBlobIdFieldEvent | FetchServerMessageHeaderRecordSizeFieldEvent | FetchServerMessageHeaderRecordOriginFieldEvent | FetchServerMessageHeaderRecordEpochFieldEvent | FetchServerMessageHeaderRecordTimestampFieldEvent | FetchServerMessageHeaderRecordSignatureFieldEvent | FetchServerMessageHeaderFirstLeafFieldEvent | FetchServerMessageHeaderLeafCountFieldEvent | FetchServerMessageHeaderPricePerGiBFieldEvent | FetchServerMessageHeaderOwedFieldEvent | FetchServerMessageLeafHashesFirstLeafFieldEvent | FetchServerMessageLeafHashesHashesFieldEvent | FetchServerMessageLeafHashesProofFieldEvent | FetchServerMessageChunkLeafIndexFieldEvent | FetchServerMessageChunkDataFieldEvent | FetchServerMessageRefusalCodeFieldEvent | FetchServerMessageRefusalMessageFieldEvent | FetchServerMessageRefusalRetryAfterMsFieldEvent> {
     return streamMessage(buf, FetchServerMessage.codec(), opts)
   }
 }

@@ -61,6 +61,8 @@ export interface FetchHeaderMsg {
   firstLeaf: number;
   leafCount: number;
   pricePerGiB: bigint;
+  /** Cumulative value of what the node sent on this channel before this stream (≥ its best voucher); the client settles up to it first. */
+  owed?: bigint;
 }
 export interface LeafHashesMsg {
   firstLeaf: number;
@@ -322,6 +324,7 @@ export function encodeFetchServerMessage(m: FetchServerMsg): Uint8Array {
           firstLeaf: m.header.firstLeaf,
           leafCount: m.header.leafCount,
           pricePerGiB: b(bigintToBytes(m.header.pricePerGiB)),
+          owed: b(bigintToBytes(m.header.owed ?? 0n)),
         },
       };
       break;
@@ -354,6 +357,7 @@ export function decodeFetchServerMessage(bytes: Uint8Array): FetchServerMsg {
           firstLeaf: h.firstLeaf,
           leafCount,
           pricePerGiB: v.uint256("header.pricePerGiB", h.pricePerGiB),
+          ...(h.owed.length > 0 ? { owed: v.uint256("header.owed", h.owed) } : {}),
         },
       };
     }

@@ -15,7 +15,7 @@ import { FreshnessGuard } from "../../../../agents/mesh/freshness.js";
 import { CapacityLimiter } from "../../../../agents/node/limiter.js";
 import { NodeStore } from "../../../../agents/node/store.js";
 import type { NodeChainView } from "../../../../agents/node/chain.js";
-import { admitOnChain, admitRequest, admitStream, readChain } from "../../../../agents/node/fetch/admit.js";
+import { admitDownload, admitOnChain, admitPending, admitRequest, readChain } from "../../../../agents/node/fetch/admit.js";
 import { checkChannel, checkDeposit, paidSoFar } from "../../../../agents/node/fetch/channel.js";
 import { FETCH_LIMITS } from "../../../../agents/node/fetch/constants.js";
 import { Refusal } from "../../../../agents/node/fetch/refusal.js";
@@ -64,14 +64,26 @@ async function refusalOfAsync(p: Promise<unknown>): Promise<Refusal> {
 }
 
 describe("node › fetch › admit", () => {
-  it("refuses a stream beyond the concurrent-fetch limit with BUSY and a retry-after", () => {
-    expect(() => admitStream(FETCH_LIMITS.maxActiveFetches, FETCH_LIMITS)).to.not.throw();
-    const r = refusalOf(() => admitStream(FETCH_LIMITS.maxActiveFetches + 1, FETCH_LIMITS));
-    expect([r.refusal, r.retryAfterMs]).to.deep.equal(["BUSY", FETCH_LIMITS.retryAfterMs]);
+  it("refuses a peer's stream beyond its pending places at once, and a download beyond the slots or the capacity, with BUSY and a retry-after", () => {
+    expect(() => admitPending(FETCH_LIMITS.maxPendingPerPeer - 1, FETCH_LIMITS)).to.not.throw();
+    const pending = refusalOf(() => admitPending(FETCH_LIMITS.maxPendingPerPeer, FETCH_LIMITS));
+    expect([pending.refusal, pending.retryAfterMs]).to.deep.equal(["BUSY", FETCH_LIMITS.retryAfterMs]);
+    expect(admitDownload(FETCH_LIMITS.maxActiveFetches - 1, FETCH_LIMITS)).to.equal(0);
+    const slots = refusalOf(() => admitDownload(FETCH_LIMITS.maxActiveFetches, FETCH_LIMITS));
+    expect([slots.refusal, slots.retryAfterMs]).to.deep.equal(["BUSY", FETCH_LIMITS.retryAfterMs]);
+    let now = 0;
+    const limiter = new CapacityLimiter({ capacityMbps: 100 }, { now: () => now });
+    expect(admitDownload(0, FETCH_LIMITS, limiter)).to.equal(LEAF_SIZE);
+    expect(limiter.tryAcquire(limiter.available()).ok).to.equal(true); // every other stream took the capacity
+    const busy = refusalOf(() => admitDownload(0, FETCH_LIMITS, limiter));
+    expect(busy.refusal).to.equal("BUSY");
+    expect(busy.retryAfterMs).to.be.greaterThan(0);
+    now = 10_000; // the bucket refilled
+    expect(admitDownload(0, FETCH_LIMITS, limiter)).to.equal(LEAF_SIZE);
   });
 
-  it("checks, in order: a stale chain view (BUSY stale_chain_view), the deny-set, capacity, then the peer's identity", async () => {
-    let now = 0;
+  it("checks, in order: a stale chain view (BUSY stale_chain_view), the deny-set, then the peer's identity; it takes no capacity", async () => {
+    const now = 0;
     const freshness = new FreshnessGuard({ maxAgeMs: 1000 }, { now: () => now });
     const peer = payer.peerId;
     const stale = refusalOf(() => admitRequest(request, peer, { freshness }, FETCH_LIMITS));
@@ -80,16 +92,11 @@ describe("node › fetch › admit", () => {
     const denied = refusalOf(() => admitRequest(request, peer, { freshness, isBlacklisted: () => true }, FETCH_LIMITS));
     expect(denied.refusal).to.equal("BLACKLISTED");
     const limiter = new CapacityLimiter({ capacityMbps: 100 }, { now: () => now });
-    expect(limiter.tryAcquire(limiter.burstBytes).ok).to.equal(true); // every other stream took the capacity
-    const busy = refusalOf(() => admitRequest(request, peer, { freshness, limiter }, FETCH_LIMITS));
-    expect(busy.refusal).to.equal("BUSY");
-    expect(busy.retryAfterMs).to.be.greaterThan(0);
-    now = 10_000; // the bucket refilled (and the chain was read again)
-    freshness.markFresh(now);
     const ed25519 = peerIdFromPrivateKey(await generateKeyPair("Ed25519"));
     const anonymous = refusalOf(() => admitRequest(request, ed25519, { freshness }, FETCH_LIMITS));
     expect(anonymous.refusal).to.equal("NOT_CHANNEL_OWNER");
-    expect(admitRequest(request, peer, { freshness, limiter }, FETCH_LIMITS)).to.deep.equal({ client: payer.address.toLowerCase(), prepaid: LEAF_SIZE });
+    expect(admitRequest(request, peer, { freshness, limiter }, FETCH_LIMITS)).to.deep.equal({ client: payer.address.toLowerCase() });
+    expect(limiter.available()).to.equal(Math.floor(limiter.burstBytes));
   });
 
   it("a failed chain read refuses BUSY; a good one marks the view fresh and may refuse BLACKLISTED", async () => {

@@ -1,0 +1,207 @@
+/**
+ * Short versions of the hostile-peer attacks (`npm run soak` runs them at scale): a real node
+ * agent on 127.0.0.1 with a real chain, attackers as plain libp2p hosts that speak the wire format
+ * and nothing else. Functional checks only: who is served, what is refused, what is taken.
+ */
+import { expect } from "chai";
+import { randomBytes } from "node:crypto";
+import path from "node:path";
+import { readFileSync } from "node:fs";
+import { network } from "hardhat";
+import type { Libp2p, Stream } from "@libp2p/interface";
+import { multiaddr } from "@multiformats/multiaddr";
+import { deliveryWorld, randomFile, startClient, startNode, tmpDir, type DeliveryWorld, type TestClient, type TestNode } from "./delivery-fixture.js";
+import { createHost } from "../../agents/runtime/host.js";
+import { identityFromSecret } from "../../agents/runtime/keys.js";
+import { LEAF_SIZE, PROTOCOL_FETCH } from "../../agents/protocol/constants.js";
+import { encodeFrame, FrameDecoder } from "../../agents/protocol/wire/framing.js";
+import { decodeFetchServerMessage, encodeFetchClientMessage, FRAME_CAPS } from "../../agents/protocol/wire/messages.js";
+import { runSession } from "../../agents/client/session.js";
+import { amountOwed } from "../../agents/protocol/pricing.js";
+
+describe("e2e › hostile peers against a node", function () {
+  this.timeout(120_000);
+  let world: DeliveryWorld;
+  const nodes: TestNode[] = [];
+  const clients: TestClient[] = [];
+  const attackers: Libp2p[] = [];
+  const attacker = async () => {
+    const h = (await createHost({ privateKey: identityFromSecret(randomBytes(32)).privateKey, listen: [], allow: ["/ip4/127.0.0.1"] })) as unknown as Libp2p;
+    attackers.push(h);
+    return h;
+  };
+  const target = (n: TestNode) => multiaddr(`${n.multiaddr}/p2p/${n.identity.peerId}`);
+
+  before(async () => {
+    world = await deliveryWorld(await network.create());
+  });
+  after(async () => {
+    await Promise.allSettled(attackers.map((a) => a.stop()));
+    for (const c of clients) await c.stop();
+    for (const n of nodes) {
+      await n.agent.stop();
+      n.store.close();
+    }
+  });
+
+  /** The first server message on a stream (a refusal here), or undefined if the stream ends without one. */
+  async function firstMessage(stream: Stream) {
+    const decoder = new FrameDecoder(FRAME_CAPS.FetchServerMessage);
+    for await (const chunk of stream as unknown as AsyncIterable<Uint8Array | { subarray(): Uint8Array }>) {
+      const frames = decoder.push(chunk instanceof Uint8Array ? chunk : chunk.subarray());
+      if (frames.length > 0) return decodeFetchServerMessage(frames[0]);
+    }
+    return undefined;
+  }
+
+  it("idle fetch streams hold no download slot: with more idle streams open than slots, a paying client is served", async () => {
+    const n = await startNode(world, { options: { fetchLimits: { maxActiveFetches: 4 } } });
+    nodes.push(n);
+    const { file, data } = randomFile(tmpDir(), 3 * LEAF_SIZE + 17);
+    const [blob] = await n.agent.publish([file]);
+    const idle: Stream[] = [];
+    for (let i = 0; i < 4; i++) {
+      const a = await attacker();
+      for (let j = 0; j < 3; j++) idle.push(await a.dialProtocol(target(n), PROTOCOL_FETCH));
+    }
+    const c = await startClient(world);
+    clients.push(c);
+    const out = path.join(tmpDir(), "out.bin");
+    await c.client.fetchToFile(blob.blobId, out, { providers: [n.identity.address.toLowerCase()] });
+    expect(readFileSync(out).equals(data)).to.equal(true);
+    for (const s of idle) s.abort(new Error("done"));
+  });
+
+  it("a peer with more streams awaiting their request than the per-peer limit is refused BUSY at once", async () => {
+    const n = await startNode(world);
+    nodes.push(n);
+    const a = await attacker();
+    const idle = await Promise.all(Array.from({ length: 4 }, () => a.dialProtocol(target(n), PROTOCOL_FETCH)));
+    const fifth = await a.dialProtocol(target(n), PROTOCOL_FETCH);
+    const answer = await firstMessage(fifth);
+    expect(answer?.kind).to.equal("refusal");
+    expect(answer?.kind === "refusal" && answer.refusal.code).to.equal("BUSY");
+    for (const s of idle) s.abort(new Error("done"));
+  });
+
+  it("requests from an identity that owns no channel take no capacity and no download slot", async () => {
+    const n = await startNode(world);
+    nodes.push(n);
+    const { file } = randomFile(tmpDir(), LEAF_SIZE);
+    const [blob] = await n.agent.publish([file]);
+    const limiter = n.agent.limiter!;
+    let taken = 0;
+    const tryAcquire = limiter.tryAcquire.bind(limiter);
+    limiter.tryAcquire = (bytes: number) => {
+      taken += bytes;
+      return tryAcquire(bytes);
+    };
+    const a = await attacker();
+    const codes: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      const s = await a.dialProtocol(target(n), PROTOCOL_FETCH);
+      s.send(encodeFrame(encodeFetchClientMessage({ kind: "request", request: { blobId: blob.blobId, channelId: "0x" + randomBytes(32).toString("hex"), offset: 0, length: 0 } })));
+      const answer = await firstMessage(s);
+      if (answer?.kind === "refusal") codes.push(answer.refusal.code);
+      await s.close().catch(() => undefined);
+    }
+    expect(codes).to.have.length(20);
+    expect(new Set(codes)).to.deep.equal(new Set(["CHANNEL_INSUFFICIENT"]));
+    expect(taken).to.equal(0);
+    expect(n.agent.fetch!.offer().load).to.equal(0);
+  });
+
+  it("a client that resets its stream during the voucher loop is not counted as BAD_VOUCHER", async () => {
+    const n = await startNode(world);
+    nodes.push(n);
+    const { file } = randomFile(tmpDir(), 12 * LEAF_SIZE);
+    const [blob] = await n.agent.publish([file]);
+    const c = await startClient(world);
+    clients.push(c);
+    const channel = await c.client.openChannel(n.identity.address.toLowerCase(), 1_000_000n);
+    const stop = new AbortController();
+    let bytes = 0;
+    await runSession(
+      { peer: target(n), nodeKey: n.identity.address.toLowerCase(), maxPricePerGiB: n.agent.pricePerGiB, channelId: channel.channelId, blobId: blob.blobId, offset: 0, length: 0 },
+      { host: c.client.deps.host, chain: c.client.deps.chain, store: c.store, address: c.client.address, secretKey: c.identity.secretKey },
+      {
+        signal: stop.signal,
+        onData: (b) => {
+          bytes += b.length;
+          if (bytes >= 2 * LEAF_SIZE) stop.abort(new Error("client gone"));
+        },
+      },
+    ).catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(bytes).to.be.at.least(2 * LEAF_SIZE);
+    expect(n.agent.fetch!.stats.refusalsByReason.bad_voucher ?? 0).to.equal(0);
+  });
+
+  it("interrupted streams cannot lock a paying client out: the node says what it is owed, the client settles it, and it survives a node restart", async () => {
+    let n = await startNode(world);
+    const { identity, dir } = n;
+    const { file, data } = randomFile(tmpDir(), 16 * LEAF_SIZE);
+    const [blob] = await n.agent.publish([file]);
+    const c = await startClient(world);
+    clients.push(c);
+    const nodeKey = identity.address.toLowerCase();
+    const channel = await c.client.openChannel(nodeKey, 10_000_000n);
+    const window = amountOwed(BigInt(8 * 1024 * 1024), n.agent.pricePerGiB);
+    // three streams that take chunks and vanish without paying for them
+    for (let i = 0; i < 3; i++) {
+      const stop = new AbortController();
+      let bytes = 0;
+      await runSession(
+        { peer: target(n), nodeKey, maxPricePerGiB: n.agent.pricePerGiB, channelId: channel.channelId, blobId: blob.blobId, offset: 0, length: 0 },
+        { host: c.client.deps.host, chain: c.client.deps.chain, store: c.store, address: c.client.address, secretKey: c.identity.secretKey },
+        {
+          signal: stop.signal,
+          payEvery: 1 << 30,
+          stallMs: 60_000,
+          onData: (b) => {
+            bytes += b.length;
+            if (bytes >= 2 * LEAF_SIZE) stop.abort(new Error("client gone"));
+          },
+        },
+      ).catch(() => undefined);
+      await new Promise((r) => setTimeout(r, 300));
+      const sent = n.store.sent(channel.channelId);
+      const best = n.agent.fetch!.bestFor(channel.channelId);
+      expect(sent > best, "the node sent bytes that were never paid").to.equal(true);
+      expect(sent - best <= window, "never more than one window unpaid").to.equal(true);
+    }
+    // the node restarts: what it is owed is still known
+    const owedBefore = n.store.sent(channel.channelId);
+    await n.agent.stop();
+    n.store.close();
+    n = await startNode(world, { identity, dir, options: { listen: [n.multiaddr] } }); // the registered address
+    nodes.push(n);
+    expect(n.store.sent(channel.channelId)).to.equal(owedBefore);
+    // the client fetches the whole blob from the same node: it settles first, then is served
+    const out = path.join(tmpDir(), "out.bin");
+    await c.client.fetchToFile(blob.blobId, out, { providers: [nodeKey] });
+    expect(readFileSync(out).equals(data)).to.equal(true);
+    const best = n.agent.fetch!.bestFor(channel.channelId);
+    expect(best >= owedBefore).to.equal(true);
+    expect(c.store.channel(channel.channelId)!.signed).to.equal(best);
+  });
+
+  it("a client honours BUSY: it tries the other providers first, and waits for retryAfterMs when the busy one is all that is left", async () => {
+    const full = await startNode(world, { options: { fetchLimits: { maxActiveFetches: 0, retryAfterMs: 200 } } });
+    const free = await startNode(world);
+    nodes.push(full, free);
+    const { file, data } = randomFile(tmpDir(), 2 * LEAF_SIZE);
+    const [blob] = await full.agent.publish([file]);
+    await free.agent.publish([file]);
+    const c = await startClient(world);
+    clients.push(c);
+    const out = path.join(tmpDir(), "out.bin");
+    const keys = [full, free].map((n) => n.identity.address.toLowerCase());
+    await c.client.fetchToFile(blob.blobId, out, { providers: keys });
+    expect(readFileSync(out).equals(data)).to.equal(true);
+    // alone, the busy node is asked again after its retry-after (3 times), then given up
+    const error = await c.client.fetchToFile(blob.blobId, path.join(tmpDir(), "out2.bin"), { providers: [keys[0]] }).then(() => undefined, (e: unknown) => e);
+    expect(error).to.be.instanceOf(Error);
+    expect(full.agent.fetch!.stats.refusalsByReason.busy).to.be.at.least(1 + 4);
+  });
+});
