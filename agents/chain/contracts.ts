@@ -97,6 +97,19 @@ export async function chainTime(provider: Provider): Promise<bigint> {
   return BigInt(block.timestamp);
 }
 
+/** chainTime read at most once per `ttlMs` (for checks that tolerate seconds of staleness and may be asked often). */
+export function cachedChainTime(provider: Provider, ttlMs = 5_000): () => Promise<bigint> {
+  let last: { at: number; time: Promise<bigint> } | undefined;
+  return () => {
+    if (!last || Date.now() - last.at >= ttlMs) {
+      const time = chainTime(provider);
+      last = { at: Date.now(), time };
+      time.catch(() => (last = undefined));
+    }
+    return last.time;
+  };
+}
+
 export const CHANNEL_STATUS = ["None", "Open", "Closing", "Closed"] as const;
 export type ChannelStatusName = (typeof CHANNEL_STATUS)[number];
 

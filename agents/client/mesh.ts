@@ -5,7 +5,7 @@
  * (`deps.dht`): discovery falls back to it after a probe miss; blacklisted ids are never looked up.
  */
 import type { Libp2p } from "@libp2p/interface";
-import type { Contracts } from "../chain/contracts.js";
+import { cachedChainTime, type Contracts } from "../chain/contracts.js";
 import { ActiveSet, registryActiveSetSource } from "../mesh/active-set.js";
 import { BlacklistView, contentBlacklistSource } from "../mesh/blacklist.js";
 import { FreshnessGuard } from "../mesh/freshness.js";
@@ -48,7 +48,7 @@ export class ClientMesh {
     this.dht = new MeshDht({}, { dht: host.services.dht, self: host.peerId, activeSet: this.activeSet, isBlacklisted });
     this.gossip = new MeshGossip(
       { role: "client", regions: this.options.regions, nodeRegistryDomain: this.contracts.domains.nodeRegistry, originRegistryDomain: this.contracts.domains.originRegistry },
-      { pubsub: host.services.pubsub, activeSet: this.activeSet, origins: originRegistryChecker(this.contracts.origins), isBlacklisted },
+      { pubsub: host.services.pubsub, activeSet: this.activeSet, origins: originRegistryChecker(this.contracts.origins), chainTime: cachedChainTime(this.contracts.provider), isBlacklisted },
     );
     await this.gossip.start();
     return this.dht;

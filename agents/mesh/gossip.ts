@@ -15,7 +15,7 @@
  * | announcement sequence ≤ the last accepted one from that node on that topic | Reject `replay` |
  * | announcer not active on chain | Reject `not_active` |
  * | content-record signer not a valid content key of (origin, epoch) | Reject `not_origin` |
- * | content record more than 60 s in the future | Reject `future` |
+ * | content record more than 60 s ahead of chain time (its timestamp is chain time) | Reject `future` |
  * | blob blacklisted | Ignore `blacklisted` (the forwarder's view may be older) |
  * | chain read failed | Ignore `chain_unavailable` |
  *
@@ -116,6 +116,12 @@ export interface MeshGossipDependencies {
   isBlacklisted?: (blobId: string) => boolean;
   /** ms clock (default Date.now): local time, or chain head time in tests. */
   now?: () => number;
+  /**
+   * Chain time in seconds (the latest block's timestamp). Content records are stamped with chain
+   * time, so their "future" bound is checked against it: a chain that runs ahead of the local
+   * clock (a devnet advanced by days) must not make every record "future". Default: `now`.
+   */
+  chainTime?: () => Promise<bigint>;
   /** Every validation outcome (metrics, logs). */
   onValidation?: (outcome: ValidationOutcome, topic: string, from: PeerId) => void;
   onError?: (error: Error) => void;
@@ -360,7 +366,12 @@ export class MeshGossip {
   private async validateRecord(r: Signed<ContentRecordValue>, options: { signal?: AbortSignal }): Promise<ValidationOutcome> {
     const kind = "contentRecord" as const;
     const v = r.value;
-    const nowS = BigInt(Math.floor(this.now() / 1000));
+    let nowS: bigint;
+    try {
+      nowS = this.deps.chainTime ? await this.deps.chainTime() : BigInt(Math.floor(this.now() / 1000));
+    } catch {
+      return { verdict: "ignore", reason: "chain_unavailable", kind };
+    }
     if (v.timestamp > nowS + BigInt(RECORD_MAX_FUTURE_SECONDS)) return { verdict: "reject", reason: "future", kind };
     let signer: string;
     try {

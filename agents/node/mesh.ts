@@ -8,7 +8,7 @@
  */
 import type { ConnectionGater, Libp2p, PeerId } from "@libp2p/interface";
 import { multiaddr } from "@multiformats/multiaddr";
-import type { Contracts } from "../chain/contracts.js";
+import { cachedChainTime, type Contracts } from "../chain/contracts.js";
 import type { Logger } from "../runtime/logger.js";
 import type { Identity } from "../runtime/keys.js";
 import type { Signed } from "../protocol/wire/messages.js";
@@ -129,6 +129,7 @@ export class NodeMesh {
         pubsub: host.services.pubsub,
         activeSet: this.activeSet,
         origins: originRegistryChecker(contracts.origins),
+        chainTime: cachedChainTime(contracts.provider),
         signer: { secretKey: identity.secretKey, nodeKey: identity.address.toLowerCase(), region: this.options.region, offer: () => ({ ...hooks.offer(), multiaddrs: hooks.multiaddrs() }) },
         isBlacklisted: this.isBlacklisted,
         onValidation: this.deps.onValidation,

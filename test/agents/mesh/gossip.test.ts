@@ -181,6 +181,27 @@ describe("mesh › gossip (real registry, real hosts on 127.0.0.1)", function ()
     await gC.publishContentRecord(good).catch((e: unknown) => (err = e));
     expect(String(err)).to.match(/clients never publish/);
   });
+
+  it("a content record stamped with chain time days ahead of the local clock is accepted against chain time, not the local clock", async () => {
+    const { B, regA, originRegistryDomain, nodeRegistryDomain } = await setup();
+    const contentKey = Wallet.createRandom();
+    await ctx.origins.connect(ctx.timelock).recognize(regA.nodeId, contentKey.address);
+    await networkHelpers.time.increase(3 * 86_400);
+    const stamped = BigInt(await networkHelpers.time.latest()); // what an origin signs after `chain:advance`
+    const value = { blobId: hexlify(randomBytes(32)), size: 1000n, origin: regA.nodeId, epoch: 1n, timestamp: stamped };
+    const message = encodeGossipMessage({ kind: "contentRecord", record: { value, signature: signContentRecord(originRegistryDomain, value, getBytes(contentKey.privateKey)) } });
+    const activeSet = new ActiveSet({}, { source: registryActiveSetSource(ctx.registry) });
+    const validator = (chainTime?: () => Promise<bigint>) =>
+      new MeshGossip({ role: "client", regions: [1], nodeRegistryDomain, originRegistryDomain }, { pubsub: B.services.pubsub, activeSet, origins: originRegistryChecker(ctx.origins), chainTime });
+    const chainClock = validator(async () => BigInt((await ethers.provider.getBlock("latest"))!.timestamp));
+    expect(await chainClock.validate(TOPIC_GLOBAL, message)).to.include({ verdict: "accept", reason: "ok" });
+    // the local clock alone would call it "future"
+    expect(await validator().validate(TOPIC_GLOBAL, message)).to.include({ verdict: "reject", reason: "future" });
+    // a record beyond the bound of chain time is still refused
+    const ahead = { ...value, timestamp: stamped + 3_600n };
+    const later = encodeGossipMessage({ kind: "contentRecord", record: { value: ahead, signature: signContentRecord(originRegistryDomain, ahead, getBytes(contentKey.privateKey)) } });
+    expect(await chainClock.validate(TOPIC_GLOBAL, later)).to.include({ verdict: "reject", reason: "future" });
+  });
 });
 
 
