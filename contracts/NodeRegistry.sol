@@ -79,16 +79,20 @@ contract NodeRegistry is INodeRegistry, EIP712, ReentrancyGuardTransient {
         bytes32 metadataHash;
     }
 
-    /// @dev Per node key: the node it belongs or belonged to and its signature nonce (one slot).
+    /// @dev Per node key: the node it belongs or belonged to, its signature nonce and the block in
+    /// which a rotation retired it (0 while current or never used). One slot.
     struct KeyInfo {
         uint64 nodeId;
         uint64 nonce;
+        uint64 retiredAtBlock;
     }
 
     mapping(uint256 nodeId => NodeRecord) private _nodes;
     mapping(address nodeKey => KeyInfo) private _keys;
     uint256 private _nodeCount;
     address private _slasher;
+    /// @dev Slashed USDC the transfer to the slasher could not deliver (a paused token), held here.
+    uint256 private _slashedOwed;
 
     /// @param usdc The bond token (6 decimals, EIP-2612 permit).
     /// @param params The protocol parameters (bond curve, unbonding period).
@@ -162,8 +166,9 @@ contract NodeRegistry is INodeRegistry, EIP712, ReentrancyGuardTransient {
             signature,
             deadline
         );
-        _keys[newNodeKey] = KeyInfo({nodeId: uint64(nodeId), nonce: info.nonce + 1});
+        _keys[newNodeKey] = KeyInfo({nodeId: uint64(nodeId), nonce: info.nonce + 1, retiredAtBlock: 0});
         address oldNodeKey = node.nodeKey;
+        _keys[oldNodeKey].retiredAtBlock = uint64(block.number);
         node.nodeKey = newNodeKey;
         node.metadataHash = metadataHash;
         node.metadataBlock = uint64(block.number);
@@ -279,8 +284,22 @@ contract NodeRegistry is INodeRegistry, EIP712, ReentrancyGuardTransient {
         node.bond -= uint96(fromBond);
         node.unbonding -= uint96(fromUnbonding);
         amount = fromBond + fromUnbonding;
-        if (amount != 0) USDC.safeTransfer(msg.sender, amount);
         emit NodeSlashed(nodeId, msg.sender, bps, amount);
+        // A paused token must not stop the slash: what cannot move now is owed to the slasher.
+        if (amount != 0 && !USDC.trySafeTransfer(msg.sender, amount)) _slashedOwed += amount;
+    }
+
+    /// @inheritdoc INodeRegistry
+    function collectSlashed() external nonReentrant returns (uint256 amount) {
+        amount = _slashedOwed;
+        if (amount == 0) return 0;
+        _slashedOwed = 0;
+        USDC.safeTransfer(_slasher, amount);
+    }
+
+    /// @inheritdoc INodeRegistry
+    function slashedOwed() external view returns (uint256) {
+        return _slashedOwed;
     }
 
     /// @inheritdoc INodeRegistry
@@ -310,6 +329,16 @@ contract NodeRegistry is INodeRegistry, EIP712, ReentrancyGuardTransient {
     /// @inheritdoc INodeRegistry
     function nodeIdOf(address nodeKey) external view returns (uint256) {
         return _keys[nodeKey].nodeId;
+    }
+
+    /// @inheritdoc INodeRegistry
+    function nodeKeyOf(uint256 nodeId) external view returns (address) {
+        return _nodes[nodeId].nodeKey;
+    }
+
+    /// @inheritdoc INodeRegistry
+    function keyRetiredAtBlock(address nodeKey) external view returns (uint64) {
+        return _keys[nodeKey].retiredAtBlock;
     }
 
     /// @inheritdoc INodeRegistry
@@ -416,7 +445,7 @@ contract NodeRegistry is INodeRegistry, EIP712, ReentrancyGuardTransient {
         if (received < required) revert NodeRegistryBondTooLow(received, required);
 
         nodeId = ++_nodeCount;
-        _keys[nodeKey] = KeyInfo({nodeId: uint64(nodeId), nonce: info.nonce + 1});
+        _keys[nodeKey] = KeyInfo({nodeId: uint64(nodeId), nonce: info.nonce + 1, retiredAtBlock: 0});
         NodeRecord storage node = _nodes[nodeId];
         node.nodeKey = nodeKey;
         node.registeredAt = uint40(block.timestamp);

@@ -28,15 +28,19 @@ contract PaymentChannel is IPaymentChannel, EIP712, ReentrancyGuardTransient {
 
     /// @notice EIP-712 `Voucher(bytes32 channelId,uint256 cumulativeAmount)` (agents/protocol/eip712.ts).
     bytes32 public constant VOUCHER_TYPEHASH = keccak256("Voucher(bytes32 channelId,uint256 cumulativeAmount)");
-    /// @notice EIP-712 `WatchtowerAuth(address nodeKey,address beneficiary,uint16 maxBps)`.
-    bytes32 public constant WATCHTOWER_AUTH_TYPEHASH =
-        keccak256("WatchtowerAuth(address nodeKey,address beneficiary,uint16 maxBps)");
+    /// @notice EIP-712
+    /// `WatchtowerAuth(uint256 nodeId,address watchtower,address beneficiary,uint16 maxBps,uint64 expiry)`.
+    bytes32 public constant WATCHTOWER_AUTH_TYPEHASH = keccak256(
+        "WatchtowerAuth(uint256 nodeId,address watchtower,address beneficiary,uint16 maxBps,uint64 expiry)"
+    );
     /// @notice EIP-712 `ServeCommitment(bytes32 blobId,address client,bytes32 channelId,uint64 timestamp)`.
     bytes32 public constant SERVE_COMMITMENT_TYPEHASH =
         keccak256("ServeCommitment(bytes32 blobId,address client,bytes32 channelId,uint64 timestamp)");
 
     /// @inheritdoc IPaymentChannel
     uint16 public constant MAX_WATCHTOWER_BPS = 2_000;
+    /// @inheritdoc IPaymentChannel
+    uint16 public constant MIN_OPERATOR_SHARE_BPS = 8_000;
 
     /// @notice The payment token (USDC). Fixed at deployment.
     IERC20 public immutable TOKEN;
@@ -58,8 +62,9 @@ contract PaymentChannel is IPaymentChannel, EIP712, ReentrancyGuardTransient {
         address operator;
         uint96 paid;
         // slot 2
-        address nodeKey;
+        uint64 nodeId;
         uint40 openedAt;
+        uint40 closeStartedAt;
         uint40 closesAt;
         uint16 feeBps;
         // slot 3 (written only for a session key)
@@ -75,9 +80,11 @@ contract PaymentChannel is IPaymentChannel, EIP712, ReentrancyGuardTransient {
     mapping(bytes32 channelId => Channel) private _channels;
     mapping(address account => uint256 amount) private _withdrawable;
     uint256 private _totalWithdrawable;
+    /// @dev Reporter rewards of slashes not final yet (held here until `claimSlashReward`).
+    uint256 private _pendingSlashRewards;
     mapping(bytes32 commitHash => EvidenceCommit) private _commits;
-    /// @dev keccak256(abi.encode(nodeId, blobId, entryId)) => slashed.
-    mapping(bytes32 slashKey => bool) private _slashed;
+    /// @dev keccak256(abi.encode(nodeId, blobId, entryId)) => the slash and its pending reporter reward.
+    mapping(bytes32 slashKey => SlashRecord) private _slashes;
 
     constructor(
         IERC20 token,
@@ -174,8 +181,9 @@ contract PaymentChannel is IPaymentChannel, EIP712, ReentrancyGuardTransient {
         if (c.status != ChannelStatus.Open) revert PaymentChannelWrongStatus(channelId, c.status);
         uint40 closesAt = SafeCast.toUint40(block.timestamp + PARAMS.disputeWindow());
         c.status = ChannelStatus.Closing;
+        c.closeStartedAt = uint40(block.timestamp);
         c.closesAt = closesAt;
-        emit ChannelCloseStarted(channelId, closesAt);
+        emit ChannelCloseStarted(channelId, c.nodeId, closesAt);
     }
 
     /// @inheritdoc IPaymentChannel
@@ -196,17 +204,17 @@ contract PaymentChannel is IPaymentChannel, EIP712, ReentrancyGuardTransient {
         address beneficiary;
         uint256 bountyBps;
         if (authSignature.length != 0) {
-            address signer = _recover(_watchtowerAuthDigest(auth), authSignature);
-            if (signer != auth.nodeKey || auth.beneficiary == address(0)) {
-                revert PaymentChannelInvalidWatchtowerAuth(signer, auth.nodeKey);
+            _checkWatchtowerAuth(c, auth, authSignature);
+            // The node's priority half of the window: a dispute then (a watchtower front-running the
+            // node's own claim or close) earns nothing; it still pays the node.
+            if (block.timestamp >= _bountyFrom(c)) {
+                beneficiary = auth.beneficiary;
+                // The operator keeps at least MIN_OPERATOR_SHARE_BPS of what the dispute recovers.
+                uint256 cap = FeeMath.BPS - MIN_OPERATOR_SHARE_BPS - c.feeBps;
+                bountyBps = auth.maxBps < cap ? auth.maxBps : cap;
             }
-            if (signer != c.nodeKey && signer != _currentNodeKey(c.nodeKey)) {
-                revert PaymentChannelInvalidWatchtowerAuth(signer, auth.nodeKey);
-            }
-            beneficiary = auth.beneficiary;
-            bountyBps = auth.maxBps < MAX_WATCHTOWER_BPS ? auth.maxBps : MAX_WATCHTOWER_BPS;
         }
-        emit ChannelDisputed(channelId, msg.sender, newPaid, newPaid - previous);
+        emit ChannelDisputed(channelId, c.nodeId, msg.sender, newPaid, newPaid - previous);
         _pay(channelId, c, newPaid, beneficiary, bountyBps);
     }
 
@@ -222,12 +230,12 @@ contract PaymentChannel is IPaymentChannel, EIP712, ReentrancyGuardTransient {
 
     /// @inheritdoc IPaymentChannel
     function withdraw() external nonReentrant returns (uint256 amount) {
-        amount = _withdrawable[msg.sender];
-        if (amount == 0) revert PaymentChannelNothingToWithdraw(msg.sender);
-        _withdrawable[msg.sender] = 0;
-        _totalWithdrawable -= amount;
-        emit Withdrawn(msg.sender, amount);
-        TOKEN.safeTransfer(msg.sender, amount);
+        return _withdraw(msg.sender);
+    }
+
+    /// @inheritdoc IPaymentChannel
+    function withdrawTreasury() external nonReentrant returns (uint256 amount) {
+        return _withdraw(TREASURY);
     }
 
     // ================================================================== slashing
@@ -245,17 +253,23 @@ contract PaymentChannel is IPaymentChannel, EIP712, ReentrancyGuardTransient {
         nonReentrant
         returns (uint256 amount)
     {
-        (uint256 nodeId, uint64 entryId) = _checkEvidence(commitment, signature, salt);
-        // Once per (node, entry).
+        (uint256 nodeId, uint64 entryId, EvidenceCommit memory committed) = _checkEvidence(commitment, signature, salt);
         bytes32 slashKey = _slashKey(nodeId, commitment.blobId, entryId);
-        if (_slashed[slashKey]) revert PaymentChannelAlreadySlashed(nodeId, entryId);
-        _slashed[slashKey] = true;
+        SlashRecord storage record = _slashes[slashKey];
+        if (record.commitBlock != 0) {
+            // Once per (node, entry); a reporter who committed in an earlier block than the one
+            // rewarded takes the pending reward over (the first commit wins, not the first reveal).
+            if (committed.blockNumber >= record.commitBlock || record.rewardPaid || block.timestamp > record.finalAt)
+            {
+                revert PaymentChannelAlreadySlashed(nodeId, entryId);
+            }
+            emit SlashReporterReplaced(nodeId, entryId, record.reporter, msg.sender, committed.blockNumber);
+            record.reporter = msg.sender;
+            record.commitBlock = committed.blockNumber;
+            return 0;
+        }
 
-        uint256 balanceBefore = TOKEN.balanceOf(address(this));
-        REGISTRY.slash(nodeId, PARAMS.slashBps());
-        amount = TOKEN.balanceOf(address(this)) - balanceBefore;
-        if (amount == 0) revert PaymentChannelNothingSlashed(nodeId);
-        uint256 reporterAmount = (amount * PARAMS.slasherRewardBps()) / FeeMath.BPS;
+        amount = _slash(record, nodeId, committed);
         emit NodeSlashed(
             nodeId,
             entryId,
@@ -263,22 +277,59 @@ contract PaymentChannel is IPaymentChannel, EIP712, ReentrancyGuardTransient {
             commitment.blobId,
             msg.sender,
             amount,
-            reporterAmount,
-            amount - reporterAmount
+            record.reward,
+            amount - record.reward
         );
-        _push(msg.sender, reporterAmount);
-        _push(TREASURY, amount - reporterAmount);
+    }
+
+    /// @dev Takes the slash from the registry, records the pending reporter reward, credits the treasury.
+    function _slash(SlashRecord storage record, uint256 nodeId, EvidenceCommit memory committed)
+        private
+        returns (uint256 amount)
+    {
+        uint256 balanceBefore = TOKEN.balanceOf(address(this));
+        uint256 taken = REGISTRY.slash(nodeId, PARAMS.slashBps());
+        amount = TOKEN.balanceOf(address(this)) - balanceBefore;
+        // A paused token: the registry keeps what it took for this contract to collect later.
+        if (amount == 0) amount = taken;
+        if (amount == 0) revert PaymentChannelNothingSlashed(nodeId);
+        uint256 reporterAmount = (amount * PARAMS.slasherRewardBps()) / FeeMath.BPS;
+        record.reporter = msg.sender;
+        record.commitBlock = committed.blockNumber;
+        record.reward = SafeCast.toUint96(reporterAmount);
+        _pendingSlashRewards += reporterAmount;
+        // Any commit made before this reveal must itself be revealed within the reveal window of its
+        // commit, which ends no later than this one's: after that the reward is final.
+        record.finalAt = committed.timestamp + uint64(PARAMS.revealWindow());
+        _credit(TREASURY, amount - reporterAmount);
+    }
+
+    /// @inheritdoc IPaymentChannel
+    function claimSlashReward(uint256 nodeId, bytes32 blobId, uint64 entryId)
+        external
+        nonReentrant
+        returns (address reporter, uint256 amount)
+    {
+        SlashRecord storage record = _slashes[_slashKey(nodeId, blobId, entryId)];
+        if (record.commitBlock == 0 || record.rewardPaid) revert PaymentChannelNoSlashReward(nodeId, entryId);
+        if (block.timestamp <= record.finalAt) revert PaymentChannelSlashRewardNotFinal(record.finalAt);
+        record.rewardPaid = true;
+        reporter = record.reporter;
+        amount = record.reward;
+        _pendingSlashRewards -= amount;
+        emit SlashRewardCredited(nodeId, entryId, reporter, amount);
+        _credit(reporter, amount);
     }
 
     /// @dev Every validity rule of `revealEvidence` except once-per-(node, entry).
     function _checkEvidence(ServeCommitment calldata commitment, bytes calldata signature, bytes32 salt)
         private
         view
-        returns (uint256 nodeId, uint64 entryId)
+        returns (uint256 nodeId, uint64 entryId, EvidenceCommit memory committed)
     {
         // 1. The caller committed to exactly this evidence, in an earlier block, recently enough.
         bytes32 commitHash = evidenceCommitHash(msg.sender, commitment, signature, salt);
-        EvidenceCommit memory committed = _commits[commitHash];
+        committed = _commits[commitHash];
         if (committed.timestamp == 0) revert PaymentChannelEvidenceNotCommitted(commitHash);
         if (block.number <= committed.blockNumber) revert PaymentChannelRevealTooEarly(committed.blockNumber);
         uint64 deadline = committed.timestamp + uint64(PARAMS.revealWindow());
@@ -288,13 +339,13 @@ contract PaymentChannel is IPaymentChannel, EIP712, ReentrancyGuardTransient {
         uint64 openedAt = c.openedAt;
         deadline = openedAt + uint64(PARAMS.evidenceMaxAge());
         if (committed.timestamp > deadline) revert PaymentChannelEvidenceExpired(committed.timestamp, deadline);
-        // 3. Signed by the channel's node key at opening, or the node's current key.
-        address nodeKey = c.nodeKey;
+        // 3. Signed by a key of the channel's node that was current when the evidence was committed:
+        // a rotation cannot escape a slash, and a retired (leaked) key cannot frame the node.
+        nodeId = c.nodeId;
         address signer = _recover(_serveCommitmentDigest(commitment), signature);
-        nodeId = REGISTRY.nodeIdOf(nodeKey);
-        if (signer != nodeKey && signer != REGISTRY.getNode(nodeId).nodeKey) {
-            revert PaymentChannelEvidenceWrongSigner(signer);
-        }
+        if (REGISTRY.nodeIdOf(signer) != nodeId) revert PaymentChannelEvidenceWrongSigner(signer);
+        uint64 retiredAt = REGISTRY.keyRetiredAtBlock(signer);
+        if (retiredAt != 0 && retiredAt <= committed.blockNumber) revert PaymentChannelEvidenceWrongSigner(signer);
         // 4. Blacklisted now, and the channel opened at or after the entry took effect (the
         // commitment's own timestamp plays no part).
         IContentBlacklist.Entry memory entry = BLACKLIST.entryOf(commitment.blobId);
@@ -326,8 +377,8 @@ contract PaymentChannel is IPaymentChannel, EIP712, ReentrancyGuardTransient {
         info = ChannelInfo({
             payer: c.payer,
             status: c.status,
-            nodeKey: c.nodeKey,
-            nodeId: REGISTRY.nodeIdOf(c.nodeKey),
+            nodeKey: REGISTRY.nodeKeyOf(c.nodeId),
+            nodeId: c.nodeId,
             operator: c.operator,
             voucherSigner: session ? c.sessionKey : c.payer,
             signerExpiry: session ? c.sessionExpiry : 0,
@@ -337,6 +388,13 @@ contract PaymentChannel is IPaymentChannel, EIP712, ReentrancyGuardTransient {
             deposit: c.deposit,
             paid: c.paid
         });
+    }
+
+    /// @inheritdoc IPaymentChannel
+    function bountyFrom(bytes32 channelId) external view returns (uint64) {
+        Channel storage c = _existing(channelId);
+        if (c.status != ChannelStatus.Closing) revert PaymentChannelWrongStatus(channelId, c.status);
+        return _bountyFrom(c);
     }
 
     /// @inheritdoc IPaymentChannel
@@ -354,6 +412,11 @@ contract PaymentChannel is IPaymentChannel, EIP712, ReentrancyGuardTransient {
     /// @inheritdoc IPaymentChannel
     function totalWithdrawable() external view returns (uint256) {
         return _totalWithdrawable;
+    }
+
+    /// @inheritdoc IPaymentChannel
+    function pendingSlashRewards() external view returns (uint256) {
+        return _pendingSlashRewards;
     }
 
     /// @inheritdoc IPaymentChannel
@@ -389,7 +452,12 @@ contract PaymentChannel is IPaymentChannel, EIP712, ReentrancyGuardTransient {
 
     /// @inheritdoc IPaymentChannel
     function isSlashed(uint256 nodeId, bytes32 blobId, uint64 entryId) external view returns (bool) {
-        return _slashed[_slashKey(nodeId, blobId, entryId)];
+        return _slashes[_slashKey(nodeId, blobId, entryId)].commitBlock != 0;
+    }
+
+    /// @inheritdoc IPaymentChannel
+    function slashRecord(uint256 nodeId, bytes32 blobId, uint64 entryId) external view returns (SlashRecord memory) {
+        return _slashes[_slashKey(nodeId, blobId, entryId)];
     }
 
     // ================================================================== internals
@@ -400,6 +468,7 @@ contract PaymentChannel is IPaymentChannel, EIP712, ReentrancyGuardTransient {
     {
         if (!REGISTRY.isActive(nodeKey)) revert PaymentChannelNodeNotActive(nodeKey);
         address operator = REGISTRY.operatorOf(nodeKey);
+        uint256 nodeId = REGISTRY.nodeIdOf(nodeKey);
         channelId = channelIdFor(msg.sender, nodeKey, nonce);
         Channel storage c = _channels[channelId];
         if (c.payer != address(0)) revert PaymentChannelAlreadyExists(channelId);
@@ -423,28 +492,22 @@ contract PaymentChannel is IPaymentChannel, EIP712, ReentrancyGuardTransient {
         c.deposit = SafeCast.toUint88(received);
         c.status = ChannelStatus.Open;
         c.operator = operator;
-        c.nodeKey = nodeKey;
+        c.nodeId = SafeCast.toUint64(nodeId);
         c.openedAt = uint40(block.timestamp);
         c.feeBps = feeBps;
         if (session) {
             c.sessionKey = voucherSigner;
             c.sessionExpiry = SafeCast.toUint40(signerExpiry);
         }
-        _emitOpened(channelId, c);
+        _emitOpened(channelId, c, nodeKey, session ? voucherSigner : msg.sender, session ? signerExpiry : 0);
     }
 
-    function _emitOpened(bytes32 channelId, Channel storage c) private {
-        address sessionKey = c.sessionKey;
+    /// @dev The signer fields come from the caller: slot 3 is cold (and empty) without a session key.
+    function _emitOpened(bytes32 channelId, Channel storage c, address nodeKey, address signer, uint64 signerExpiry)
+        private
+    {
         emit ChannelOpened(
-            channelId,
-            c.payer,
-            REGISTRY.nodeIdOf(c.nodeKey),
-            c.nodeKey,
-            c.operator,
-            sessionKey == address(0) ? c.payer : sessionKey,
-            c.sessionExpiry,
-            c.feeBps,
-            c.deposit
+            channelId, c.payer, c.nodeId, nodeKey, c.operator, signer, signerExpiry, c.feeBps, c.deposit
         );
     }
 
@@ -502,7 +565,7 @@ contract PaymentChannel is IPaymentChannel, EIP712, ReentrancyGuardTransient {
         if (bounty > operatorAmount) bounty = operatorAmount;
         operatorAmount -= bounty;
         c.paid = uint96(newPaid); // newPaid ≤ deposit < 2^88
-        emit ChannelPaid(channelId, newPaid, operatorAmount, feeAmount, beneficiary, bounty);
+        emit ChannelPaid(channelId, c.nodeId, newPaid, operatorAmount, feeAmount, beneficiary, bounty);
         _push(c.operator, operatorAmount);
         _push(TREASURY, feeAmount);
         _push(beneficiary, bounty);
@@ -512,7 +575,7 @@ contract PaymentChannel is IPaymentChannel, EIP712, ReentrancyGuardTransient {
         uint256 paid = c.paid;
         uint256 refund = c.deposit - paid;
         c.status = ChannelStatus.Closed;
-        emit ChannelClosed(channelId, paid, refund);
+        emit ChannelClosed(channelId, c.nodeId, paid, refund);
         _push(c.payer, refund);
     }
 
@@ -520,10 +583,28 @@ contract PaymentChannel is IPaymentChannel, EIP712, ReentrancyGuardTransient {
     function _push(address to, uint256 amount) private {
         if (amount == 0) return;
         if (!TOKEN.trySafeTransfer(to, amount)) {
-            _withdrawable[to] += amount;
-            _totalWithdrawable += amount;
+            _credit(to, amount);
             emit PayoutDeferred(to, amount);
         }
+    }
+
+    function _withdraw(address account) private returns (uint256 amount) {
+        amount = _withdrawable[account];
+        if (amount == 0) revert PaymentChannelNothingToWithdraw(account);
+        _withdrawable[account] = 0;
+        _totalWithdrawable -= amount;
+        emit Withdrawn(account, amount);
+        // Slashes taken while the token was paused are still held by the registry: collect them first,
+        // so a withdrawal never spends channel deposits in their place.
+        if (REGISTRY.slashedOwed() != 0) REGISTRY.collectSlashed();
+        TOKEN.safeTransfer(account, amount);
+    }
+
+    /// @dev Credits a withdrawable balance without attempting a transfer.
+    function _credit(address to, uint256 amount) private {
+        if (amount == 0) return;
+        _withdrawable[to] += amount;
+        _totalWithdrawable += amount;
     }
 
     function _existing(bytes32 channelId) private view returns (Channel storage c) {
@@ -539,14 +620,38 @@ contract PaymentChannel is IPaymentChannel, EIP712, ReentrancyGuardTransient {
         if (block.timestamp > c.closesAt) revert PaymentChannelDisputeWindowOver(c.closesAt, uint64(block.timestamp));
     }
 
-    /// @dev The payee acts through the snapshotted operator, the node key at opening, or the current key.
+    /// @dev The payee acts through the snapshotted operator or the node's current key (a key retired by
+    /// a rotation, possibly leaked, has no power over any channel).
     function _requirePayee(Channel storage c) private view {
-        if (msg.sender == c.operator || msg.sender == c.nodeKey) return;
-        if (msg.sender != _currentNodeKey(c.nodeKey)) revert PaymentChannelUnauthorized(msg.sender);
+        if (msg.sender == c.operator) return;
+        if (msg.sender != REGISTRY.nodeKeyOf(c.nodeId)) revert PaymentChannelUnauthorized(msg.sender);
     }
 
-    function _currentNodeKey(address keyAtOpen) private view returns (address) {
-        return REGISTRY.getNode(REGISTRY.nodeIdOf(keyAtOpen)).nodeKey;
+    /// @dev A watchtower authorisation counts only for the watchtower it names (the submitter), for this
+    /// channel's node, before its expiry, signed by the operator or the node's current key, and with a
+    /// beneficiary that can hold a credit (not zero, not this contract).
+    function _checkWatchtowerAuth(Channel storage c, WatchtowerAuth calldata auth, bytes calldata authSignature)
+        private
+        view
+    {
+        if (msg.sender != auth.watchtower) revert PaymentChannelWatchtowerNotAuthorised(msg.sender, auth.watchtower);
+        if (auth.nodeId != c.nodeId) revert PaymentChannelWatchtowerAuthWrongNode(auth.nodeId, c.nodeId);
+        if (block.timestamp > auth.expiry) {
+            revert PaymentChannelWatchtowerAuthExpired(auth.expiry, uint64(block.timestamp));
+        }
+        if (auth.beneficiary == address(0) || auth.beneficiary == address(this)) {
+            revert PaymentChannelInvalidBeneficiary(auth.beneficiary);
+        }
+        address signer = _recover(_watchtowerAuthDigest(auth), authSignature);
+        if (signer != c.operator && signer != REGISTRY.nodeKeyOf(c.nodeId)) {
+            revert PaymentChannelInvalidWatchtowerAuth(signer);
+        }
+    }
+
+    /// @dev Start of the second half of the dispute window, from which a watchtower earns a bounty.
+    function _bountyFrom(Channel storage c) private view returns (uint64) {
+        uint40 startedAt = c.closeStartedAt;
+        return uint64(startedAt) + (uint64(c.closesAt) - startedAt + 1) / 2;
     }
 
     function _recover(bytes32 digest, bytes calldata signature) private pure returns (address signer) {
@@ -557,7 +662,11 @@ contract PaymentChannel is IPaymentChannel, EIP712, ReentrancyGuardTransient {
 
     function _watchtowerAuthDigest(WatchtowerAuth calldata auth) private view returns (bytes32) {
         return _hashTypedDataV4(
-            keccak256(abi.encode(WATCHTOWER_AUTH_TYPEHASH, auth.nodeKey, auth.beneficiary, auth.maxBps))
+            keccak256(
+                abi.encode(
+                    WATCHTOWER_AUTH_TYPEHASH, auth.nodeId, auth.watchtower, auth.beneficiary, auth.maxBps, auth.expiry
+                )
+            )
         );
     }
 

@@ -25,7 +25,11 @@ export interface Cursor {
 export interface FollowerOptions {
   /** Contract addresses and topic filter (topic0 alternatives) to follow. */
   address: string[];
-  topics?: (string | string[] | null)[];
+  /**
+   * Topic filter, or a function read before every range (filters that grow, e.g. node ids); a
+   * function returning null means nothing is of interest yet: ranges are skipped, the cursor moves.
+   */
+  topics?: (string | string[] | null)[] | (() => (string | string[] | null)[] | null);
   confirmations: number;
   /** Largest block range per eth_getLogs. */
   maxRange: number;
@@ -104,9 +108,12 @@ export class ChainFollower {
       // one and the next pass finds the mismatch and delivers the range again
       const hash = await this.hashOf(to);
       if (hash === undefined) return; // the chain just got shorter: the next pass sorts it out
-      const filter: Filter = { address: this.options.address, topics: this.options.topics, fromBlock: from, toBlock: to };
-      const logs = await this.deps.provider.getLogs(filter);
-      await this.deps.onLogs(logs, to);
+      const topics = typeof this.options.topics === "function" ? this.options.topics() : this.options.topics;
+      if (topics !== null) {
+        const filter: Filter = { address: this.options.address, topics, fromBlock: from, toBlock: to };
+        const logs = await this.deps.provider.getLogs(filter);
+        await this.deps.onLogs(logs, to);
+      }
       cursor = { block: to, recent: [...cursor.recent, [to, hash] as [number, string]].slice(-CURSOR_CHECKPOINTS) };
       this.deps.saveCursor(cursor);
     }

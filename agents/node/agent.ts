@@ -5,7 +5,7 @@
  * (options, dependencies) so tests inject chain, store and logger.
  */
 import type { Libp2p } from "@libp2p/interface";
-import { Wallet, type Provider } from "ethers";
+import { Wallet, toBeHex, zeroPadValue, type Provider } from "ethers";
 import { chainTime, readChannels, type Contracts } from "../chain/contracts.js";
 import { resolveConfirmations } from "../chain/confirmations.js";
 import { ChainFollower } from "../chain/follower.js";
@@ -235,7 +235,14 @@ export class NodeAgent {
       const operator = (await this.deps.contracts.registry.getNode(this.nodeId)).operator;
       this.pusher = createWatchtowerPusher(
         { watchtowers: this.options.watchtowers, beneficiary: this.options.watchtowerBeneficiary ?? operator, maxBps: this.options.watchtowerMaxBps ?? 1000 },
-        { host: this.host, secretKey: this.deps.identity.secretKey, domain: this.deps.contracts.domains.paymentChannel, logger: this.log.child({ module: "watchtower" }) },
+        {
+          host: this.host,
+          secretKey: this.deps.identity.secretKey,
+          nodeId: this.nodeId,
+          chainTime: () => chainTime(this.deps.contracts.provider),
+          domain: this.deps.contracts.domains.paymentChannel,
+          logger: this.log.child({ module: "watchtower" }),
+        },
       );
       // catch up: the best voucher of every channel not known to be closed (after a restart, or a new watchtower)
       for (const v of this.deps.store.vouchers()) {
@@ -248,7 +255,8 @@ export class NodeAgent {
     const confirmations = await resolveConfirmations(contracts.provider, this.options.confirmations, 2);
     this.earnings.sender.options.confirmations = confirmations;
     this.follower = new ChainFollower(
-      { address: [channelsAddress], topics: [[closeStarted]], confirmations, maxRange: this.options.maxLogRange ?? 2000, pollMs: this.options.pollMs ?? 2000, startBlock: contracts.deployment.deploymentBlock },
+      // only this node's closes: nodeId is the second topic of ChannelCloseStarted
+      { address: [channelsAddress], topics: [[closeStarted], null, [zeroPadValue(toBeHex(this.nodeId), 32)]], confirmations, maxRange: this.options.maxLogRange ?? 2000, pollMs: this.options.pollMs ?? 2000, startBlock: contracts.deployment.deploymentBlock },
       {
         provider: contracts.provider,
         loadCursor: () => store.cursor("channels"),

@@ -90,12 +90,18 @@ export const ServeCommitment: Record<string, TypedDataField[]> = {
   ],
 };
 
-/** A node authorises a watchtower's beneficiary to keep up to `maxBps` of what a dispute recovers. */
+/**
+ * Node `nodeId` (signed by its current key or its operator) authorises one watchtower: disputes it
+ * submits itself until `expiry` (unix seconds, inclusive) pay `beneficiary` up to `maxBps` of what
+ * they recover, in the second half of the dispute window. Verified by PaymentChannel.dispute.
+ */
 export const WatchtowerAuth: Record<string, TypedDataField[]> = {
   WatchtowerAuth: [
-    { name: "nodeKey", type: "address" },
+    { name: "nodeId", type: "uint256" },
+    { name: "watchtower", type: "address" },
     { name: "beneficiary", type: "address" },
     { name: "maxBps", type: "uint16" },
+    { name: "expiry", type: "uint64" },
   ],
 };
 
@@ -149,9 +155,11 @@ export interface ServeCommitmentValue {
   timestamp: bigint;
 }
 export interface WatchtowerAuthValue {
-  nodeKey: string;
+  nodeId: bigint;
+  watchtower: string;
   beneficiary: string;
   maxBps: number;
+  expiry: bigint;
 }
 export interface ContentRecordValue {
   blobId: string;

@@ -8,6 +8,9 @@
  * commit–reveal: `commitEvidence(hash)`, then `revealEvidence` in a later block. The slasher aborts
  * the stream right after the header: it never signs a voucher, so it pays nothing for the bytes.
  * Each probe channel is closed at once (payer close) and settled after its dispute window.
+ *
+ * The reporter reward of a slash is final only once no earlier commit can be revealed any more
+ * (the contract's `finalAt`): every round credits the final ones (`claimSlashReward`) and withdraws.
  */
 import { hexlify, randomBytes, type Provider } from "ethers";
 import { multiaddr, type Multiaddr } from "@multiformats/multiaddr";
@@ -60,6 +63,8 @@ export interface RoundReport {
   probes: ProbeRecord[];
   slashes: SlashRecord[];
   settled: string[];
+  /** Reporter rewards that became final this round (credited and withdrawn). */
+  rewards: SlashRecord[];
 }
 
 /** Thrown from the session's header hook: we have what we came for; abort before any byte. */
@@ -96,8 +101,9 @@ export class Slasher {
   async runOnce(options: { signal?: AbortSignal } = {}): Promise<RoundReport> {
     const { contracts, store, client } = this.deps;
     this.loadNotices();
-    const report: RoundReport = { blobs: [], probes: [], slashes: [], settled: [] };
+    const report: RoundReport = { blobs: [], probes: [], slashes: [], settled: [], rewards: [] };
     report.settled = await this.settleChannels(options);
+    report.rewards = await this.collectRewards(options);
     let nodes: ActiveNode[] | undefined;
     for (const { blobId } of store.notices()) {
       options.signal?.throwIfAborted();
@@ -118,7 +124,8 @@ export class Slasher {
         if (node.nodeKey === this.address) continue;
         const done = store.probe(blobId, entryId, node.nodeKey);
         if (done && (done.outcome === "refused" || done.outcome === "commitment")) continue;
-        if (store.slash(blobId, entryId, node.nodeId)?.status === "slashed") continue;
+        const previous = store.slash(blobId, entryId, node.nodeId)?.status;
+        if (previous === "slashed" || previous === "rewarded") continue;
         const probe = await this.probe(node, blobId, entryId, entry.effectiveAt, options);
         report.probes.push(probe);
         if (probe.outcome === "commitment") {
@@ -273,6 +280,41 @@ export class Slasher {
       record.at = Date.now();
       store.saveSlash(record);
     }
+  }
+
+  /**
+   * Credits every reporter reward that is final (the contract's `finalAt` passed) and withdraws what
+   * the slasher was credited. A reward an earlier commit took over is recorded as 0.
+   */
+  async collectRewards(options: { signal?: AbortSignal } = {}): Promise<SlashRecord[]> {
+    const { contracts, store } = this.deps;
+    const pending = store.slashes().filter((s) => s.status === "slashed");
+    const done: SlashRecord[] = [];
+    if (pending.length === 0) return done;
+    const now = await chainTime(contracts.provider);
+    for (const s of pending) {
+      options.signal?.throwIfAborted();
+      try {
+        const record = await contracts.channels.slashRecord(s.nodeId, s.blobId, s.entryId);
+        if (!record.rewardPaid) {
+          if (now <= record.finalAt) continue;
+          await this.sender.sendAndWait(contracts.channels.claimSlashReward.populateTransaction(s.nodeId, s.blobId, s.entryId), { label: "claim a slash reward", signal: options.signal });
+        }
+        s.reward = record.reporter.toLowerCase() === this.address ? record.reward : 0n;
+        s.status = "rewarded";
+        s.at = Date.now();
+        store.saveSlash(s);
+        done.push(s);
+      } catch (error) {
+        this.log.warn({ blobId: s.blobId, nodeId: s.nodeId.toString(), err: (error as Error).message.split("\n")[0] }, "claiming a slash reward failed; retried next round");
+      }
+    }
+    try {
+      if ((await contracts.channels.withdrawable(this.address)) > 0n) await this.sender.sendAndWait(contracts.channels.withdraw.populateTransaction(), { label: "withdraw slash rewards", signal: options.signal });
+    } catch (error) {
+      this.log.warn({ err: (error as Error).message.split("\n")[0] }, "withdrawing credited rewards failed; retried next round");
+    }
+    return done;
   }
 
   /** Starts the payer's close of a probe channel (nothing was signed on it: the whole deposit comes back at settle). */

@@ -60,7 +60,8 @@ export interface ProbeRecord {
   at: number;
 }
 
-export type SlashStatus = "committed" | "slashed" | "failed";
+/** committed → slashed (reward pending) → rewarded (final reward credited and withdrawn), or failed. */
+export type SlashStatus = "committed" | "slashed" | "rewarded" | "failed";
 
 export interface SlashRecord {
   blobId: string;

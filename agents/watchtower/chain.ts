@@ -13,8 +13,8 @@ export interface WatchtowerChainView {
   channels(channelIds: string[]): Promise<ChannelState[]>;
   /** The current key of node `nodeId` (lower case), after any rotation. */
   currentNodeKey(nodeId: bigint): Promise<string>;
-  /** Whether `key` is, or was, the key of a registered node. */
-  isNodeKey(key: string): Promise<boolean>;
+  /** For a closing channel: when a watchtower's dispute starts earning a bounty (chain time). */
+  bountyFrom(channelId: string): Promise<bigint>;
 }
 
 export function watchtowerChainView(contracts: Contracts): WatchtowerChainView {
@@ -23,7 +23,7 @@ export function watchtowerChainView(contracts: Contracts): WatchtowerChainView {
     chainTime: () => chainTime(contracts.provider),
     channel: (channelId) => readChannel(contracts.channels, channelId),
     channels: (ids) => readChannels(contracts.channels, ids),
-    currentNodeKey: async (nodeId) => (await contracts.registry.getNode(nodeId)).nodeKey.toLowerCase(),
-    isNodeKey: async (key) => (await contracts.registry.nodeIdOf(key)) !== 0n,
+    currentNodeKey: async (nodeId) => (await contracts.registry.nodeKeyOf(nodeId)).toLowerCase(),
+    bountyFrom: (channelId) => contracts.channels.bountyFrom(channelId),
   };
 }

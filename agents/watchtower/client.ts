@@ -1,8 +1,9 @@
 /**
  * The watchtower client library, what a node agent calls (the only watchtower module other agents
  * may import; it depends on protocol and runtime only):
- *  - `signWatchtowerAuth`: the node key signs WatchtowerAuth {nodeKey, beneficiary, maxBps} on the
- *    fast EIP-712 path (PaymentChannel domain);
+ *  - `signWatchtowerAuth`: the node key signs WatchtowerAuth {nodeId, watchtower, beneficiary,
+ *    maxBps, expiry} on the fast EIP-712 path (PaymentChannel domain): one per watchtower, naming
+ *    the watchtower's own address (its PeerId's key), since only the named watchtower earns with it;
  *  - `pushToWatchtower`: dial one watchtower, send the auth and one or more vouchers on one stream,
  *    await one acknowledgement per voucher (OK only after the watchtower stored it durably);
  *  - `createWatchtowerPusher`: the node agent's hook. `onVoucherStored(channelId, amount, sig)`
@@ -14,10 +15,11 @@
  *    acknowledged against the newest voucher the node holds.
  */
 import type { Stream } from "@libp2p/interface";
+import { ZeroAddress } from "ethers";
 import { multiaddr, type Multiaddr } from "@multiformats/multiaddr";
 import type { WatchtowerAuthValue } from "../protocol/eip712.js";
 import type { Eip712Domain } from "../protocol/eip712-fast.js";
-import { addressOfSecretKey } from "../protocol/secp.js";
+import { addressOfPeer } from "../runtime/peers.js";
 import { signTyped } from "../protocol/signed.js";
 import { decodeWatchtowerResponse, encodeWatchtowerRequest, FRAME_CAPS, type Signed, type WatchtowerResponseMsg } from "../protocol/wire/messages.js";
 import { FramedStream } from "../runtime/framed.js";
@@ -39,13 +41,24 @@ export interface VoucherUpdate {
 }
 
 /** Signs a WatchtowerAuth with the node key. `maxBps` above the contract's cap (2000) is refused here. */
-export function signWatchtowerAuth(domain: Eip712Domain, auth: { beneficiary: string; maxBps: number }, nodeSecretKey: Uint8Array): Signed<WatchtowerAuthValue> {
+export function signWatchtowerAuth(domain: Eip712Domain, auth: WatchtowerAuthValue, nodeSecretKey: Uint8Array): Signed<WatchtowerAuthValue> {
   if (!Number.isInteger(auth.maxBps) || auth.maxBps < 0 || auth.maxBps > MAX_WATCHTOWER_BPS) {
     throw new WatchtowerConfigError(`maxBps must be an integer from 0 to ${MAX_WATCHTOWER_BPS} (the contract's cap), not ${auth.maxBps}.`);
   }
-  if (!/^0x[0-9a-fA-F]{40}$/.test(auth.beneficiary)) throw new WatchtowerConfigError(`The beneficiary ${auth.beneficiary} is not an address.`);
-  const value: WatchtowerAuthValue = { nodeKey: addressOfSecretKey(nodeSecretKey), beneficiary: auth.beneficiary.toLowerCase(), maxBps: auth.maxBps };
+  for (const field of ["beneficiary", "watchtower"] as const) {
+    if (!/^0x[0-9a-fA-F]{40}$/.test(auth[field])) throw new WatchtowerConfigError(`The ${field} ${auth[field]} is not an address.`);
+  }
+  const value: WatchtowerAuthValue = { ...auth, watchtower: auth.watchtower.toLowerCase(), beneficiary: auth.beneficiary.toLowerCase() };
   return { value, signature: signTyped("watchtowerAuth", domain, value, nodeSecretKey) };
+}
+
+/** The Ethereum address of the watchtower a multiaddr names (its /p2p/ secp256k1 PeerId). */
+export function watchtowerAddressOf(target: string | Multiaddr): string {
+  const ma = parseTarget(target);
+  const peer = ma.getComponents().findLast((c) => c.name === "p2p")?.value;
+  const address = peer ? addressOfPeer(peer) : undefined;
+  if (!address) throw new WatchtowerConfigError(`The watchtower address ${ma.toString()} does not name a secp256k1 peer id.`);
+  return address;
 }
 
 function parseTarget(target: string | Multiaddr): Multiaddr {
@@ -139,6 +152,8 @@ export interface WatchtowerPusherOptions {
   beneficiary: string;
   /** Bounty in basis points of what a dispute recovers (0..2000). */
   maxBps: number;
+  /** Lifetime of an authorisation, seconds of chain time (default 30 days); renewed at half-life. */
+  authTtlSeconds?: number;
   timeoutMs?: number;
   retryBaseMs?: number;
   retryMaxMs?: number;
@@ -150,6 +165,10 @@ export interface WatchtowerPusherDeps {
   host: Dialer;
   /** The node key's 32-byte secret (signs the auth). */
   secretKey: Uint8Array;
+  /** The node's id in the registry (the auth is bound to it). */
+  nodeId: bigint;
+  /** Chain time, unix seconds (auth expiries are in chain time). */
+  chainTime: () => Promise<bigint>;
   /** PaymentChannel EIP-712 domain. */
   domain: Eip712Domain;
   logger?: Logger;
@@ -185,14 +204,27 @@ class Target {
   lastAttemptAt = -Infinity;
   lastError: string | undefined;
   idle: Array<() => void> = [];
-  constructor(readonly address: string) {}
+  auth: Signed<WatchtowerAuthValue> | undefined;
+  constructor(
+    readonly address: string,
+    readonly watchtower: string,
+  ) {}
 }
 
 export function createWatchtowerPusher(options: WatchtowerPusherOptions, deps: WatchtowerPusherDeps): WatchtowerPusher {
-  for (const w of options.watchtowers) parseTarget(w);
-  const auth = signWatchtowerAuth(deps.domain, { beneficiary: options.beneficiary, maxBps: options.maxBps }, deps.secretKey);
+  const targets = options.watchtowers.map((w) => new Target(w, watchtowerAddressOf(w)));
+  const ttl = BigInt(options.authTtlSeconds ?? PUSHER_DEFAULTS.authTtlSeconds);
+  // Checked now, so a bad configuration fails at start rather than on the first push.
+  signWatchtowerAuth(deps.domain, { nodeId: deps.nodeId, watchtower: targets[0]?.watchtower ?? ZeroAddress, beneficiary: options.beneficiary, maxBps: options.maxBps, expiry: 0n }, deps.secretKey);
   const log = deps.logger ?? silentLogger();
-  const targets = options.watchtowers.map((w) => new Target(w));
+  /** The target's authorisation, signed again once half its lifetime has passed. */
+  const authFor = async (t: Target): Promise<Signed<WatchtowerAuthValue>> => {
+    const now = await deps.chainTime();
+    if (!t.auth || t.auth.value.expiry - now < ttl / 2n) {
+      t.auth = signWatchtowerAuth(deps.domain, { nodeId: deps.nodeId, watchtower: t.watchtower, beneficiary: options.beneficiary, maxBps: options.maxBps, expiry: now + ttl }, deps.secretKey);
+    }
+    return t.auth;
+  };
   const stopController = new AbortController();
   const retryBase = options.retryBaseMs ?? PUSHER_DEFAULTS.retryBaseMs;
   const retryMax = options.retryMaxMs ?? PUSHER_DEFAULTS.retryMaxMs;
@@ -210,7 +242,7 @@ export function createWatchtowerPusher(options: WatchtowerPusherOptions, deps: W
       const batch = [...t.queue.values()].slice(0, 200);
       t.lastAttemptAt = performance.now();
       try {
-        const answers = await pushToWatchtower(deps.host, t.address, auth, batch, { signal: stopController.signal, timeoutMs: options.timeoutMs });
+        const answers = await pushToWatchtower(deps.host, t.address, await authFor(t), batch, { signal: stopController.signal, timeoutMs: options.timeoutMs });
         t.failures = 0;
         t.lastError = undefined;
         answers.forEach((a, i) => {

@@ -49,4 +49,6 @@ export const PUSHER_DEFAULTS = {
   retryMaxMs: 2_000,
   /** A new best voucher is pushed at once, but attempts start at most this often (ms). */
   minAttemptGapMs: 100,
+  /** Lifetime of a watchtower authorisation in chain time (s); the node signs a new one at half-life. */
+  authTtlSeconds: 30 * 86_400,
 };

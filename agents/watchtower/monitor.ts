@@ -4,15 +4,20 @@
  * backoff), and on start rescans every held channel that is not known to be closed, in batches,
  * in case events were missed while it was down.
  *
+ * Logs are filtered by topic to the ids of the nodes that authorised this watchtower (`nodeId` is
+ * indexed in every close event), so it never downloads the network's other closes.
+ *
  * For a held channel that is Closing with on-chain paid below the held voucher, it submits
- * `dispute(channelId, amount, signature, auth, authSignature)` early in the window: at
+ * `dispute(channelId, amount, signature, auth, authSignature)`: at
  * `min(seen + disputeDelaySeconds, closesAt − disputeMarginSeconds)` in chain time (at once by
- * default), never once the next block could be past `closesAt`. RPC errors are retried with
+ * default), never once the next block could be past `closesAt`; with a usable authorisation (it
+ * names this watchtower and is valid then) no earlier than `bountyFrom`, the second half of the
+ * window in which a dispute earns the bounty (the first half is the node's). RPC errors are retried with
  * exponential backoff; definitive contract refusals are recorded as outcomes (disputed,
  * not_needed, missed, failed). Transactions go through the agent's one TxSender (nonces, fee cap,
  * replacement of a stuck dispute, receipts with confirmations) and are awaited concurrently.
  */
-import type { Log } from "ethers";
+import { ZeroAddress, toBeHex, zeroPadValue, type Log } from "ethers";
 import type { ChannelState, Contracts } from "../chain/contracts.js";
 import { resolveConfirmations } from "../chain/confirmations.js";
 import { ChainFollower } from "../chain/follower.js";
@@ -49,6 +54,8 @@ export interface MonitorDeps {
 interface Pending {
   channelId: string;
   closesAt: bigint;
+  /** Chain time from which a dispute earns the bounty (read once). */
+  bountyFrom?: bigint;
   /** Chain time at which to submit. */
   dueAt: bigint;
   /** Wall-clock ms before which no retry is attempted (backoff). */
@@ -60,6 +67,7 @@ interface Pending {
 }
 
 const CURSOR = "channels";
+const NO_AUTH = { nodeId: 0n, watchtower: ZeroAddress, beneficiary: ZeroAddress, maxBps: 0, expiry: 0n };
 
 export class Monitor {
   private readonly o: Required<MonitorOptions>;
@@ -75,6 +83,7 @@ export class Monitor {
   private needsRescan = false;
   /** A reorg replaced handled blocks: the next rescan re-reads closed channels too. */
   private rescanClosed = false;
+  private address: string | undefined;
   private readonly receipts = new Set<Promise<void>>();
   stats = { disputesSubmitted: 0, disputesConfirmed: 0, rpcErrors: 0 };
 
@@ -108,9 +117,14 @@ export class Monitor {
     this.sender.options.confirmations = this.confirmations;
     const address = await contracts.channels.getAddress();
     const iface = contracts.channels.interface;
-    const topics = [iface.getEvent("ChannelCloseStarted").topicHash, iface.getEvent("ChannelClosed").topicHash];
+    const events = [iface.getEvent("ChannelCloseStarted").topicHash, iface.getEvent("ChannelClosed").topicHash];
+    // Only the channels of the nodes that authorised this watchtower (nodeId is the second topic).
+    const topics = () => {
+      const nodeIds = store.nodeIds();
+      return nodeIds.length === 0 ? null : [events, null, nodeIds.map((id) => zeroPadValue(toBeHex(id), 32))];
+    };
     this.follower = new ChainFollower(
-      { address: [address], topics: [topics], confirmations: this.confirmations, maxRange: this.o.maxLogRange, pollMs: this.o.pollMs, startBlock: contracts.deployment.deploymentBlock },
+      { address: [address], topics, confirmations: this.confirmations, maxRange: this.o.maxLogRange, pollMs: this.o.pollMs, startBlock: contracts.deployment.deploymentBlock },
       {
         provider: contracts.provider,
         loadCursor: () => store.cursor(CURSOR),
@@ -300,18 +314,31 @@ export class Monitor {
     if (state.paid >= held.amount) return done("not_needed", `on-chain paid ${state.paid} already covers the held ${held.amount}`);
     if (now + 1n > state.closesAt) return done("missed", `the window ended at ${state.closesAt} (chain time ${now})`);
 
-    p.attempts++;
     const auth = held.auth;
+    const self = await this.self();
+    const usable = auth.value.watchtower.toLowerCase() === self && auth.value.nodeId === state.nodeId && auth.value.expiry > now;
+    if (usable) {
+      // The bounty is earned only in the second half of the window: wait for it if there is time.
+      if (p.bountyFrom === undefined) {
+        try {
+          p.bountyFrom = await chain.bountyFrom(p.channelId);
+        } catch (error) {
+          return this.backoff(p, error);
+        }
+      }
+      const latest = state.closesAt - BigInt(this.o.disputeMarginSeconds);
+      if (now + 1n < p.bountyFrom && p.bountyFrom <= latest && p.bountyFrom <= auth.value.expiry) {
+        p.dueAt = p.bountyFrom - 1n;
+        return;
+      }
+    }
+    p.attempts++;
     let tx: { hash: string; wait(): Promise<unknown> };
     try {
       const sent = await this.sender.send(
-        contracts.channels.dispute.populateTransaction(
-          p.channelId,
-          held.amount,
-          held.signature,
-          { nodeKey: auth.value.nodeKey, beneficiary: auth.value.beneficiary, maxBps: auth.value.maxBps },
-          auth.signature,
-        ),
+        usable
+          ? contracts.channels.dispute.populateTransaction(p.channelId, held.amount, held.signature, auth.value, auth.signature)
+          : contracts.channels.dispute.populateTransaction(p.channelId, held.amount, held.signature, NO_AUTH, "0x"),
         { label: `dispute channel ${p.channelId}` },
       );
       tx = { hash: sent.hashes[0], wait: () => sent.wait() };
@@ -353,6 +380,12 @@ export class Monitor {
     })();
     this.receipts.add(receipt);
     void receipt.finally(() => this.receipts.delete(receipt));
+  }
+
+  /** The watchtower's own address (the signer of its disputes; authorisations must name it). */
+  private async self(): Promise<string> {
+    this.address ??= (await this.sender.getAddress()).toLowerCase();
+    return this.address;
   }
 
   private async refusedOrRetry(p: Pending, error: unknown, done: (o: DisputeOutcome, detail: string) => void): Promise<void> {

@@ -4,13 +4,15 @@
  *
  * A stream carries WatchtowerRequest frames from the node, each answered by one
  * WatchtowerResponse (OK, STALE or REJECTED) in order:
- *  - `auth`: a WatchtowerAuth {nodeKey, beneficiary, maxBps} signed by nodeKey. It must name the
- *    authenticated peer's own key (its secp256k1 PeerId as an Ethereum address), a registered node
- *    key, and satisfy this watchtower's policy (required beneficiary, minimum bounty). It applies
- *    to the updates that follow on the stream and is stored as the node's latest auth.
+ *  - `auth`: a WatchtowerAuth {nodeId, watchtower, beneficiary, maxBps, expiry} signed by the
+ *    authenticated peer's key (its secp256k1 PeerId as an Ethereum address), which must be node
+ *    `nodeId`'s current key; it must name this watchtower, be unexpired (chain time), have a
+ *    beneficiary that can be paid (not zero, not the PaymentChannel), and satisfy this watchtower's
+ *    policy (required beneficiary, minimum bounty). It applies to the updates that follow on the
+ *    stream and is stored as the node's latest auth.
  *  - `update`: a Voucher {channelId, cumulativeAmount, signature}. Accepted when the channel exists
- *    and is not closed (or past its dispute window), the peer is the channel's node key at opening
- *    or the node's current key, the voucher recovers to the payer or a live session key, the amount
+ *    and is not closed (or past its dispute window), the peer is the node's current key and the
+ *    auth is for the channel's node, the voucher recovers to the payer or a live session key, the amount
  *    is within the deposit, and it is strictly above both the held voucher and the on-chain paid
  *    amount (else STALE). It is stored durably (fsync) *before* OK is sent.
  * Everything is decoded and validated by the wire decoders before any check; streams have a total
@@ -28,7 +30,7 @@ import { addressOfPeer } from "../runtime/peers.js";
 import type { WatchtowerChainView } from "./chain.js";
 import { PROTOCOL_WATCHTOWER, WATCHTOWER_LIMITS } from "./constants.js";
 import type { WatchtowerMetrics } from "./metrics.js";
-import type { SignedAuth, WatchtowerStore } from "./store.js";
+import type { HeldAuth, SignedAuth, WatchtowerStore } from "./store.js";
 
 export interface WatchtowerServiceOptions {
   /** When set, only authorisations naming this beneficiary are accepted (the watchtower's fee address). */
@@ -39,6 +41,8 @@ export interface WatchtowerServiceOptions {
 }
 
 export interface WatchtowerServiceDeps {
+  /** This watchtower's address (its identity key, which also signs its dispute transactions). */
+  address: string;
   chain: WatchtowerChainView;
   store: WatchtowerStore;
   logger?: Logger;
@@ -114,7 +118,7 @@ export class WatchtowerService {
       signal: AbortSignal.timeout(this.limits.streamTimeoutMs),
     });
     try {
-      let auth: SignedAuth | undefined;
+      let auth: HeldAuth | undefined;
       for (let n = 0; ; n++) {
         const body = await framed.read();
         if (!body) break;
@@ -135,7 +139,7 @@ export class WatchtowerService {
           kind = msg?.kind;
           if (msg?.kind === "auth") {
             outcome = await this.acceptAuth(peer, msg.auth);
-            if (outcome.status === "OK") auth = msg.auth;
+            if (outcome.status === "OK") auth = { ...msg.auth, nodeKey: peer };
           } else if (msg?.kind === "update") {
             outcome = await this.acceptUpdate(peer, msg.voucher, auth ?? this.deps.store.auth(peer));
           } else {
@@ -163,31 +167,37 @@ export class WatchtowerService {
   /** Checks a node's authorisation (exposed for tests). */
   async acceptAuth(peer: string, auth: SignedAuth): Promise<Outcome> {
     const a = auth.value;
-    if (a.nodeKey !== peer) return rejected(`the authorisation names ${a.nodeKey}, not the peer's own key ${peer}`);
+    const self = this.deps.address.toLowerCase();
+    if (a.watchtower !== self) return rejected(`the authorisation names the watchtower ${a.watchtower}, not this one (${self})`);
     let signer: string;
     try {
       signer = recoverTyped("watchtowerAuth", this.deps.chain.channelDomain, a, auth.signature);
     } catch (error) {
       return rejected(`invalid authorisation signature: ${(error as Error).message}`);
     }
-    if (signer !== a.nodeKey) return rejected(`the authorisation is signed by ${signer}, not by ${a.nodeKey}`);
-    if (a.maxBps > 0 && /^0x0{40}$/.test(a.beneficiary)) return rejected("a bounty needs a beneficiary other than the zero address");
+    if (signer !== peer) return rejected(`the authorisation is signed by ${signer}, not by the peer's own key ${peer}`);
+    const channelContract = String(this.deps.chain.channelDomain.domain.verifyingContract).toLowerCase();
+    if (/^0x0{40}$/.test(a.beneficiary) || a.beneficiary === channelContract) {
+      return rejected(`the beneficiary ${a.beneficiary} cannot be paid (the zero address or the PaymentChannel contract)`);
+    }
     const required = this.options.requiredBeneficiary?.toLowerCase();
     if (required && a.beneficiary !== required) return rejected(`this watchtower requires the beneficiary ${required}`);
     if (a.maxBps < (this.options.minBountyBps ?? 0)) return rejected(`this watchtower requires a bounty of at least ${this.options.minBountyBps} bps`);
     try {
-      if (!(await this.deps.chain.isNodeKey(peer))) return rejected(`${peer} is not a registered node key`);
+      const [current, now] = await Promise.all([this.deps.chain.currentNodeKey(a.nodeId), this.deps.chain.chainTime()]);
+      if (current !== peer) return rejected(`${peer} is not the current key of node ${a.nodeId}`);
+      if (a.expiry <= now) return rejected(`the authorisation expired at ${a.expiry} (chain time ${now})`);
     } catch (error) {
       return rejected(`chain read failed, try again: ${(error as Error).message}`);
     }
-    this.deps.store.saveAuth(auth);
-    return ok(`authorisation held: beneficiary ${a.beneficiary}, ${a.maxBps} bps`);
+    this.deps.store.saveAuth({ ...auth, nodeKey: peer });
+    return ok(`authorisation held: node ${a.nodeId}, beneficiary ${a.beneficiary}, ${a.maxBps} bps until ${a.expiry}`);
   }
 
   /** Checks and durably stores a voucher update (exposed for tests). */
-  async acceptUpdate(peer: string, voucher: Signed<VoucherValue>, auth: SignedAuth | undefined): Promise<Outcome> {
+  async acceptUpdate(peer: string, voucher: Signed<VoucherValue>, auth: HeldAuth | undefined): Promise<Outcome> {
     const { channelId, cumulativeAmount: amount } = voucher.value;
-    if (!auth || auth.value.nodeKey !== peer) return rejected("no authorisation from this node key: send a WatchtowerAuth first");
+    if (!auth || auth.nodeKey !== peer) return rejected("no authorisation from this node key: send a WatchtowerAuth first");
     let channel: ChannelState;
     let now: bigint;
     try {
@@ -198,15 +208,9 @@ export class WatchtowerService {
     if (channel.status === "None") return rejected(`unknown channel ${channelId}`);
     if (channel.status === "Closed") return rejected(`channel ${channelId} is closed`);
     if (channel.status === "Closing" && now >= channel.closesAt) return rejected(`the dispute window of ${channelId} is over`);
-    if (peer !== channel.nodeKey) {
-      let current: string;
-      try {
-        current = await this.deps.chain.currentNodeKey(channel.nodeId);
-      } catch (error) {
-        return rejected(`chain read failed, try again: ${(error as Error).message}`);
-      }
-      if (peer !== current) return rejected(`${peer} is not the node key of channel ${channelId}`);
-    }
+    // The channel's node key is the node's current key: a retired key has no say over its channels.
+    if (peer !== channel.nodeKey) return rejected(`${peer} is not the current node key of channel ${channelId}`);
+    if (auth.value.nodeId !== channel.nodeId) return rejected(`the authorisation is for node ${auth.value.nodeId}, the channel's node is ${channel.nodeId}`);
     let signer: string;
     try {
       signer = recoverVoucherSigner(this.deps.chain.channelDomain, { channelId, cumulativeAmount: amount }, voucher.signature);

@@ -51,11 +51,24 @@ const MIGRATIONS = [
    CREATE INDEX disputes_channel ON disputes(channel_id);
    CREATE TABLE cursor (name TEXT PRIMARY KEY, block INTEGER NOT NULL);`,
   CURSOR_HASHES_MIGRATION,
+  // WatchtowerAuth v2: bound to a node id, the submitting watchtower and an expiry. Rows from v1
+  // (no node id, expiry 0) read as expired: disputes still go out, without a bounty claim.
+  `ALTER TABLE vouchers ADD COLUMN auth_node_id TEXT NOT NULL DEFAULT '0';
+   ALTER TABLE vouchers ADD COLUMN auth_watchtower TEXT NOT NULL DEFAULT '0x0000000000000000000000000000000000000000';
+   ALTER TABLE vouchers ADD COLUMN auth_expiry INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE auths ADD COLUMN node_id TEXT NOT NULL DEFAULT '0';
+   ALTER TABLE auths ADD COLUMN watchtower TEXT NOT NULL DEFAULT '0x0000000000000000000000000000000000000000';
+   ALTER TABLE auths ADD COLUMN expiry INTEGER NOT NULL DEFAULT 0;`,
 ];
 
 export interface SignedAuth {
   value: WatchtowerAuthValue;
   signature: Uint8Array;
+}
+
+/** A node's auth as the watchtower keeps it: with the authenticated node key that sent it. */
+export interface HeldAuth extends SignedAuth {
+  nodeKey: string;
 }
 
 export interface HeldVoucher {
@@ -65,7 +78,7 @@ export interface HeldVoucher {
   payer: string;
   amount: bigint;
   signature: Uint8Array;
-  auth: SignedAuth;
+  auth: HeldAuth;
   /** Last on-chain state seen. */
   status: ChannelStatusName;
   closesAt: bigint;
@@ -105,14 +118,16 @@ export class WatchtowerStore extends FollowerStore {
    * Durably stores a voucher (with the auth to dispute it) if it raises the channel's held
    * amount: one fsync'd transaction. Returns false when an equal or better voucher is held.
    */
-  saveVoucher(v: { channelId: string; nodeKey: string; payer: string; amount: bigint; signature: Uint8Array; auth: SignedAuth; status: ChannelStatusName; closesAt: bigint; paid: bigint }): boolean {
+  saveVoucher(v: { channelId: string; nodeKey: string; payer: string; amount: bigint; signature: Uint8Array; auth: HeldAuth; status: ChannelStatusName; closesAt: bigint; paid: bigint }): boolean {
     const r = this.db
       .prepare(
-        `INSERT INTO vouchers (channel_id, node_key, payer, amount, signature, auth_node_key, beneficiary, max_bps, auth_signature, status, closes_at, paid, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        `INSERT INTO vouchers (channel_id, node_key, payer, amount, signature, auth_node_key, beneficiary, max_bps, auth_signature,
+           auth_node_id, auth_watchtower, auth_expiry, status, closes_at, paid, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT(channel_id) DO UPDATE SET node_key = excluded.node_key, amount = excluded.amount, signature = excluded.signature,
            auth_node_key = excluded.auth_node_key, beneficiary = excluded.beneficiary, max_bps = excluded.max_bps,
-           auth_signature = excluded.auth_signature, status = excluded.status, closes_at = excluded.closes_at, paid = excluded.paid,
+           auth_signature = excluded.auth_signature, auth_node_id = excluded.auth_node_id, auth_watchtower = excluded.auth_watchtower,
+           auth_expiry = excluded.auth_expiry, status = excluded.status, closes_at = excluded.closes_at, paid = excluded.paid,
            updated_at = excluded.updated_at
          WHERE excluded.amount > vouchers.amount`,
       )
@@ -122,10 +137,13 @@ export class WatchtowerStore extends FollowerStore {
         v.payer.toLowerCase(),
         toHex64(v.amount),
         v.signature,
-        v.auth.value.nodeKey.toLowerCase(),
+        v.auth.nodeKey.toLowerCase(),
         v.auth.value.beneficiary.toLowerCase(),
         v.auth.value.maxBps,
         v.auth.signature,
+        v.auth.value.nodeId.toString(),
+        v.auth.value.watchtower.toLowerCase(),
+        Number(v.auth.value.expiry),
         v.status,
         Number(v.closesAt),
         toHex64(v.paid),
@@ -171,19 +189,34 @@ export class WatchtowerStore extends FollowerStore {
 
   // ---- auths ----
 
-  saveAuth(auth: SignedAuth): void {
+  /** Keeps `auth` as the latest authorisation of the node key that sent it. */
+  saveAuth(auth: HeldAuth): void {
+    const a = auth.value;
     this.db
       .prepare(
-        `INSERT INTO auths (node_key, beneficiary, max_bps, signature, updated_at) VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT(node_key) DO UPDATE SET beneficiary = excluded.beneficiary, max_bps = excluded.max_bps, signature = excluded.signature, updated_at = excluded.updated_at`,
+        `INSERT INTO auths (node_key, beneficiary, max_bps, signature, node_id, watchtower, expiry, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT(node_key) DO UPDATE SET beneficiary = excluded.beneficiary, max_bps = excluded.max_bps, signature = excluded.signature,
+           node_id = excluded.node_id, watchtower = excluded.watchtower, expiry = excluded.expiry, updated_at = excluded.updated_at`,
       )
-      .run(auth.value.nodeKey.toLowerCase(), auth.value.beneficiary.toLowerCase(), auth.value.maxBps, auth.signature, Date.now());
+      .run(auth.nodeKey.toLowerCase(), a.beneficiary.toLowerCase(), a.maxBps, auth.signature, a.nodeId.toString(), a.watchtower.toLowerCase(), Number(a.expiry), Date.now());
   }
 
-  auth(nodeKey: string): SignedAuth | undefined {
+  auth(nodeKey: string): HeldAuth | undefined {
     const r = this.db.prepare("SELECT * FROM auths WHERE node_key = ?").get(nodeKey.toLowerCase()) as Row | undefined;
     if (!r) return undefined;
-    return { value: { nodeKey: String(r.node_key), beneficiary: String(r.beneficiary), maxBps: Number(r.max_bps) }, signature: new Uint8Array(r.signature as Uint8Array) };
+    return {
+      nodeKey: String(r.node_key),
+      value: { nodeId: BigInt(String(r.node_id)), watchtower: String(r.watchtower), beneficiary: String(r.beneficiary), maxBps: Number(r.max_bps), expiry: BigInt(Number(r.expiry)) },
+      signature: new Uint8Array(r.signature as Uint8Array),
+    };
+  }
+
+  /** Ids of the nodes that authorised this watchtower or whose vouchers it holds (their channels' events are followed). */
+  nodeIds(): bigint[] {
+    const rows = this.db
+      .prepare("SELECT node_id FROM auths WHERE node_id != '0' UNION SELECT auth_node_id AS node_id FROM vouchers WHERE auth_node_id != '0'")
+      .all() as Row[];
+    return rows.map((r) => BigInt(String(r.node_id)));
   }
 
   // ---- disputes ----
@@ -221,7 +254,14 @@ function voucherFromRow(r: Row): HeldVoucher {
     amount: fromHex64(String(r.amount)),
     signature: new Uint8Array(r.signature as Uint8Array),
     auth: {
-      value: { nodeKey: String(r.auth_node_key), beneficiary: String(r.beneficiary), maxBps: Number(r.max_bps) },
+      nodeKey: String(r.auth_node_key),
+      value: {
+        nodeId: BigInt(String(r.auth_node_id)),
+        watchtower: String(r.auth_watchtower),
+        beneficiary: String(r.beneficiary),
+        maxBps: Number(r.max_bps),
+        expiry: BigInt(Number(r.auth_expiry)),
+      },
       signature: new Uint8Array(r.auth_signature as Uint8Array),
     },
     status: String(r.status) as ChannelStatusName,

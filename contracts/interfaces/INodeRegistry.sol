@@ -205,8 +205,16 @@ interface INodeRegistry {
     function withdraw(uint256 nodeId) external returns (uint256 amount);
 
     /// @notice Takes `bps` of the node's bond (active + unbonding) and transfers it to the caller.
-    /// Callable only by the slashing contract fixed at deployment.
+    /// Callable only by the slashing contract fixed at deployment. If the transfer fails (a paused
+    /// token) the slash stands and the amount is owed to the slasher (`collectSlashed`).
     function slash(uint256 nodeId, uint256 bps) external returns (uint256 amount);
+
+    /// @notice Transfers everything owed to the slashing contract (slashes taken while the token was
+    /// paused). Anyone may call; returns the amount (0 if nothing was owed).
+    function collectSlashed() external returns (uint256 amount);
+
+    /// @notice Slashed USDC still held here for the slashing contract.
+    function slashedOwed() external view returns (uint256);
 
     /// @notice Deployer only, once, and only if the constructor got no slasher: wires the slashing
     /// contract (which must already be deployed: an address with code).
@@ -224,6 +232,14 @@ interface INodeRegistry {
     /// @notice The node a key belongs or belonged to (0 if never registered). Rotated-out keys keep
     /// their mapping so that evidence signed by them can be attributed.
     function nodeIdOf(address nodeKey) external view returns (uint256);
+
+    /// @notice The current key of `nodeId` (zero if none): the only key, with the operator, that may act
+    /// as the node's payee or sign its watchtower authorisations.
+    function nodeKeyOf(uint256 nodeId) external view returns (address);
+
+    /// @notice The block in which a rotation retired `nodeKey` (0 while it is current or was never used).
+    /// Evidence signed by a retired key counts only if it is anchored to an earlier block.
+    function keyRetiredAtBlock(address nodeKey) external view returns (uint64);
 
     /// @notice The full record of `nodeId`.
     function getNode(uint256 nodeId) external view returns (Node memory);

@@ -18,15 +18,19 @@ pragma solidity ^0.8.28;
 ///   (inclusive) anyone may `dispute` with a newer voucher and the payee may claim or close outright;
 ///   after it anyone may `settle`, refunding the payer what was not paid.
 /// - Every payout splits into the operator share and the protocol fee (to the treasury), computed on
-///   cumulative amounts. A dispute may carry a node-signed `WatchtowerAuth`: its beneficiary receives
-///   up to `maxBps` (capped by `MAX_WATCHTOWER_BPS`) of what that dispute recovered, taken from the
-///   operator's share.
+///   cumulative amounts. A dispute may carry a `WatchtowerAuth` signed by the node (current key or
+///   operator) naming the submitting watchtower: in the second half of the dispute window its
+///   beneficiary receives up to `maxBps` of what that dispute recovered, taken from the operator's
+///   share, which never falls below `MIN_OPERATOR_SHARE_BPS` of it (fee + bounty ≤ 20 %).
+/// - Payee actions (claim, payee close) and watchtower authorisations accept only the snapshotted
+///   operator and the node's current key: a key retired by a rotation has no power left.
 /// - A payout to an address that cannot receive (a USDC-blacklisted one) is credited to a withdrawable
 ///   balance instead of blocking the operation (`withdraw`).
 ///
 /// Slashing: `commitEvidence(hash)` then, at least one block later and within the reveal window,
-/// `revealEvidence(...)` with a `ServeCommitment` signed by the channel's node key (the key at the
-/// channel's opening or the node's current key). See `revealEvidence` for the rules.
+/// `revealEvidence(...)` with a `ServeCommitment` signed by a key of the channel's node. See
+/// `revealEvidence` for the rules. The reporter's reward is final once no earlier commit can still be
+/// revealed (`claimSlashReward`); the treasury's share is credited at once (`withdrawTreasury`).
 interface IPaymentChannel {
     enum ChannelStatus {
         None,
@@ -39,9 +43,9 @@ interface IPaymentChannel {
     struct ChannelInfo {
         address payer;
         ChannelStatus status;
-        /// @dev Node key named at open (the payee's key at opening).
+        /// @dev The node's current key (from the registry; the key named at open is in `ChannelOpened`).
         address nodeKey;
-        /// @dev The node's stable id (looked up from the registry by `nodeKey`).
+        /// @dev The node's stable id, stored at open.
         uint256 nodeId;
         /// @dev Operator snapshotted at open: receives the operator share for the channel's life.
         address operator;
@@ -59,11 +63,28 @@ interface IPaymentChannel {
         uint256 paid;
     }
 
-    /// @notice A node's authorisation for a watchtower beneficiary (EIP-712 `WatchtowerAuth`).
+    /// @notice A node's authorisation for one watchtower (EIP-712 `WatchtowerAuth`): on node `nodeId`'s
+    /// channels, disputes submitted by `watchtower` until `expiry` (inclusive) pay `beneficiary` up to
+    /// `maxBps` of what they recover. Signed by the node's current key or its operator.
     struct WatchtowerAuth {
-        address nodeKey;
+        uint256 nodeId;
+        address watchtower;
         address beneficiary;
         uint16 maxBps;
+        uint64 expiry;
+    }
+
+    /// @notice A slash of (node, blacklist entry) and its reporter reward, pending until `finalAt`.
+    struct SlashRecord {
+        /// @dev The reporter whose commit is the earliest revealed so far.
+        address reporter;
+        /// @dev Block of that reporter's commit (non-zero once slashed).
+        uint64 commitBlock;
+        /// @dev The reporter's reward (USDC base units).
+        uint96 reward;
+        /// @dev After this time the reward is final and `claimSlashReward` credits it.
+        uint64 finalAt;
+        bool rewardPaid;
     }
 
     /// @notice A node's commitment to serve a blob on a channel (EIP-712 `ServeCommitment`).
@@ -94,6 +115,7 @@ interface IPaymentChannel {
     /// `operatorAmount` to the operator, `feeAmount` to the treasury, `bounty` to `beneficiary`.
     event ChannelPaid(
         bytes32 indexed channelId,
+        uint256 indexed nodeId,
         uint256 paid,
         uint256 operatorAmount,
         uint256 feeAmount,
@@ -101,11 +123,13 @@ interface IPaymentChannel {
         uint256 bounty
     );
     /// @notice The payer started closing; disputes are accepted until `closesAt` (inclusive).
-    event ChannelCloseStarted(bytes32 indexed channelId, uint64 closesAt);
+    event ChannelCloseStarted(bytes32 indexed channelId, uint256 indexed nodeId, uint64 closesAt);
     /// @notice `submitter` disputed a payer close, recovering `recovered` for the payee side.
-    event ChannelDisputed(bytes32 indexed channelId, address indexed submitter, uint256 paid, uint256 recovered);
+    event ChannelDisputed(
+        bytes32 indexed channelId, uint256 indexed nodeId, address indexed submitter, uint256 paid, uint256 recovered
+    );
     /// @notice The channel closed with `paid` paid out and `refund` returned to the payer.
-    event ChannelClosed(bytes32 indexed channelId, uint256 paid, uint256 refund);
+    event ChannelClosed(bytes32 indexed channelId, uint256 indexed nodeId, uint256 paid, uint256 refund);
     /// @notice A transfer of `amount` to `recipient` failed and was credited to its withdrawable balance.
     event PayoutDeferred(address indexed recipient, uint256 amount);
     /// @notice `account` withdrew `amount`, its whole withdrawable balance.
@@ -123,6 +147,13 @@ interface IPaymentChannel {
         uint256 reporterAmount,
         uint256 treasuryAmount
     );
+    /// @notice `reporter`, whose commit (in block `commitBlock`) is earlier, takes over the pending reward
+    /// of the slash for (node, entry) from `previous`.
+    event SlashReporterReplaced(
+        uint256 indexed nodeId, uint64 indexed entryId, address previous, address reporter, uint64 commitBlock
+    );
+    /// @notice The final reporter reward of the slash for (node, entry) was credited to `reporter`.
+    event SlashRewardCredited(uint256 indexed nodeId, uint64 indexed entryId, address indexed reporter, uint256 amount);
 
     // ------------------------------------------------------------------ errors
 
@@ -158,9 +189,21 @@ interface IPaymentChannel {
     error PaymentChannelDisputeWindowOver(uint64 closesAt, uint64 nowTs);
     /// @notice The dispute window is still running until `closesAt` (inclusive).
     error PaymentChannelDisputeWindowRunning(uint64 closesAt, uint64 nowTs);
-    /// @notice The watchtower authorisation is not signed by `signer`, the node key it names, or that
-    /// key is not the channel's node key (at opening or now).
-    error PaymentChannelInvalidWatchtowerAuth(address signer, address nodeKey);
+    /// @notice The watchtower authorisation is signed by `signer`, neither the node's current key nor
+    /// the channel's operator.
+    error PaymentChannelInvalidWatchtowerAuth(address signer);
+    /// @notice The watchtower authorisation names `watchtower`; only it may submit with it, not `submitter`.
+    error PaymentChannelWatchtowerNotAuthorised(address submitter, address watchtower);
+    /// @notice The watchtower authorisation is for node `authNodeId`, the channel's node is `nodeId`.
+    error PaymentChannelWatchtowerAuthWrongNode(uint256 authNodeId, uint256 nodeId);
+    /// @notice The watchtower authorisation expired at `expiry`.
+    error PaymentChannelWatchtowerAuthExpired(uint64 expiry, uint64 nowTs);
+    /// @notice A bounty beneficiary must be able to receive: not zero, not this contract.
+    error PaymentChannelInvalidBeneficiary(address beneficiary);
+    /// @notice No unpaid reporter reward exists for node `nodeId` and entry `entryId`.
+    error PaymentChannelNoSlashReward(uint256 nodeId, uint64 entryId);
+    /// @notice The reporter reward becomes final after `finalAt`.
+    error PaymentChannelSlashRewardNotFinal(uint64 finalAt);
     /// @notice `account` has no withdrawable balance.
     error PaymentChannelNothingToWithdraw(address account);
     /// @notice This commitment hash was already committed.
@@ -220,7 +263,7 @@ interface IPaymentChannel {
         external;
 
     /// @notice Pays the payee up to `min(cumulativeAmount, deposit)` without closing. Callable by the
-    /// channel's operator or node key (at opening or current), while open or within the dispute window.
+    /// channel's operator or the node's current key, while open or within the dispute window.
     function claim(bytes32 channelId, uint256 cumulativeAmount, bytes calldata signature) external;
 
     /// @notice Pays the payee up to the voucher (if it is above what was paid; an empty signature
@@ -232,9 +275,12 @@ interface IPaymentChannel {
     function closeByPayer(bytes32 channelId) external;
 
     /// @notice Submits a newer voucher during the dispute window; anyone may call. If `authSignature`
-    /// is not empty, `auth` must be signed by `auth.nodeKey`, the channel's node key (at opening or
-    /// current), and `auth.beneficiary` receives `min(auth.maxBps, MAX_WATCHTOWER_BPS)` of the
-    /// amount recovered, taken from the operator's share.
+    /// is not empty, `auth` must name the caller as its watchtower and the channel's node, be unexpired,
+    /// have a beneficiary other than zero and this contract, and be signed by the node's current key
+    /// or the channel's operator (else the dispute reverts). From `bountyFrom(channelId)` (the second
+    /// half of the window; before it the node has priority and nothing is paid) `auth.beneficiary`
+    /// receives `min(auth.maxBps, 10_000 − MIN_OPERATOR_SHARE_BPS − feeBps)` of the amount recovered,
+    /// taken from the operator's share.
     function dispute(
         bytes32 channelId,
         uint256 cumulativeAmount,
@@ -251,10 +297,20 @@ interface IPaymentChannel {
     /// which would evade the freeze; it withdraws once unfrozen, as its own USDC would move.
     function withdraw() external returns (uint256 amount);
 
+    /// @notice Transfers the treasury's whole withdrawable balance (its slash shares and failed fee
+    /// payouts) to the treasury. Anyone may call: the destination is fixed.
+    function withdrawTreasury() external returns (uint256 amount);
+
     // ------------------------------------------------------------------ slashing
 
     /// @notice Commits to evidence: `commitHash = evidenceCommitHash(reporter, commitment, signature, salt)`.
     function commitEvidence(bytes32 commitHash) external;
+
+    /// @notice Credits the final reporter reward of the slash for (node, entry) to its reporter
+    /// (withdrawable), once `finalAt` has passed. Anyone may call.
+    function claimSlashReward(uint256 nodeId, bytes32 blobId, uint64 entryId)
+        external
+        returns (address reporter, uint256 amount);
 
     /// @notice Reveals committed evidence and slashes the node. Valid when: the caller committed it
     /// at least one block earlier and within the reveal window; the commitment was made within the
@@ -269,8 +325,16 @@ interface IPaymentChannel {
 
     // ------------------------------------------------------------------ views
 
-    /// @notice Largest watchtower bounty, in basis points of the amount a dispute recovers (20 %).
+    /// @notice Largest watchtower bounty, in basis points of the amount a dispute recovers (20 %); the
+    /// bounty paid is further capped so that fee + bounty ≤ 10_000 − `MIN_OPERATOR_SHARE_BPS`.
     function MAX_WATCHTOWER_BPS() external view returns (uint16);
+
+    /// @notice The operator's floor, in basis points of any payout, bounty and fee included (80 %).
+    function MIN_OPERATOR_SHARE_BPS() external view returns (uint16);
+
+    /// @notice For a closing channel: the first time (unix seconds) from which a watchtower dispute earns
+    /// a bounty (the second half of the dispute window). Reverts unless the channel is closing.
+    function bountyFrom(bytes32 channelId) external view returns (uint64);
 
     /// @notice The channel id `payer` gets by opening to `nodeKey` with `nonce` on this chain and contract.
     function channelIdFor(address payer, address nodeKey, bytes32 nonce) external view returns (bytes32);
@@ -290,6 +354,9 @@ interface IPaymentChannel {
 
     /// @notice Sum of all withdrawable balances.
     function totalWithdrawable() external view returns (uint256);
+
+    /// @notice Sum of the reporter rewards of slashes that are not final yet.
+    function pendingSlashRewards() external view returns (uint256);
 
     /// @notice EIP-712 digest of `Voucher(channelId, cumulativeAmount)` in this contract's domain.
     function voucherDigest(bytes32 channelId, uint256 cumulativeAmount) external view returns (bytes32);
@@ -313,4 +380,7 @@ interface IPaymentChannel {
 
     /// @notice Whether node `nodeId` was slashed for blacklist entry `entryId` of `blobId`.
     function isSlashed(uint256 nodeId, bytes32 blobId, uint64 entryId) external view returns (bool);
+
+    /// @notice The slash of node `nodeId` for entry `entryId` of `blobId` and its reporter reward (zeros if none).
+    function slashRecord(uint256 nodeId, bytes32 blobId, uint64 entryId) external view returns (SlashRecord memory);
 }

@@ -22,6 +22,8 @@ contract MockNodeRegistry {
     mapping(uint256 nodeId => INodeRegistry.Node) private _nodes;
     mapping(address nodeKey => uint256 nodeId) private _nodeIdOf;
     mapping(uint256 nodeId => bool) public inactive;
+    mapping(address nodeKey => uint64 blockNumber) public keyRetiredAtBlock;
+    uint256 public slashedOwed;
 
     constructor(IERC20 token) {
         TOKEN = token;
@@ -50,6 +52,7 @@ contract MockNodeRegistry {
 
     /// @notice Rotates the node key; the old key keeps its mapping (as in the real registry).
     function rotateKey(uint256 nodeId, address newKey) external {
+        keyRetiredAtBlock[_nodes[nodeId].nodeKey] = uint64(block.number);
         _nodes[nodeId].nodeKey = newKey;
         _nodeIdOf[newKey] = nodeId;
     }
@@ -83,6 +86,10 @@ contract MockNodeRegistry {
         return _nodes[_nodeIdOf[nodeKey]].operator;
     }
 
+    function nodeKeyOf(uint256 nodeId) external view returns (address) {
+        return _nodes[nodeId].nodeKey;
+    }
+
     function getNode(uint256 nodeId) external view returns (INodeRegistry.Node memory) {
         return _nodes[nodeId];
     }
@@ -95,6 +102,12 @@ contract MockNodeRegistry {
         n.bond -= fromBond;
         n.unbonding -= fromUnbonding;
         amount = fromBond + fromUnbonding;
-        if (amount != 0) TOKEN.safeTransfer(msg.sender, amount);
+        if (amount != 0 && !TOKEN.trySafeTransfer(msg.sender, amount)) slashedOwed += amount;
+    }
+
+    function collectSlashed() external returns (uint256 amount) {
+        amount = slashedOwed;
+        slashedOwed = 0;
+        if (amount != 0) TOKEN.safeTransfer(slasher, amount);
     }
 }

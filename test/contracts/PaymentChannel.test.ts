@@ -362,7 +362,7 @@ describe("PaymentChannel", function () {
       const [op, tr, ch] = await deltas([operatorAddr, treasuryAddr, ctx.address], async () => {
         await expect(ctx.channels.connect(ctx.operator).claim(channelId, amount, sig))
           .to.emit(ctx.channels, "ChannelPaid")
-          .withArgs(channelId, amount, amount - fee(amount), fee(amount), ZERO_ADDRESS, 0n);
+          .withArgs(channelId, ctx.nodeId, amount, amount - fee(amount), fee(amount), ZERO_ADDRESS, 0n);
       });
       expect(op + tr).to.equal(amount);
       expect(tr).to.equal(fee(amount));
@@ -372,7 +372,7 @@ describe("PaymentChannel", function () {
       expect(c.paid).to.equal(amount);
     });
 
-    it("accepts claims from the node key and the node's current key; payouts stay with the operator", async () => {
+    it("accepts claims from the node's current key; payouts stay with the operator", async () => {
       await ctx.channels.connect(ctx.nodeKey).claim(channelId, 1n * USDC, await voucher(ctx.payer, channelId, 1n * USDC));
       const rotated = ctx.others[4];
       await ctx.registry.rotateKey(ctx.nodeId, await rotated.getAddress());
@@ -380,8 +380,22 @@ describe("PaymentChannel", function () {
         ctx.channels.connect(rotated).claim(channelId, 2n * USDC, await voucher(ctx.payer, channelId, 2n * USDC)),
       );
       expect(op).to.equal(1n * USDC - (fee(2n * USDC) - fee(1n * USDC)));
-      // The key at opening may still act.
-      await ctx.channels.connect(ctx.nodeKey).claim(channelId, 3n * USDC, await voucher(ctx.payer, channelId, 3n * USDC));
+      expect((await ctx.channels.getChannel(channelId)).nodeKey).to.equal(await rotated.getAddress());
+    });
+
+    it("rotation leaves a leaked key its powers: the old key can neither claim nor close an old channel voucherless", async () => {
+      const voucher60 = await voucher(ctx.payer, channelId, 60n * USDC); // held by the node
+      await ctx.registry.rotateKey(ctx.nodeId, await ctx.others[4].getAddress());
+      // The leaked key tries to close the node's channel with no voucher (the payer would get all back).
+      await expect(ctx.channels.connect(ctx.nodeKey).closeByPayee(channelId, 0n, "0x"))
+        .to.be.revertedWithCustomError(ctx.channels, "PaymentChannelUnauthorized")
+        .withArgs(nodeKeyAddr);
+      await expect(ctx.channels.connect(ctx.nodeKey).claim(channelId, 1n * USDC, await voucher(ctx.payer, channelId, 1n * USDC)))
+        .to.be.revertedWithCustomError(ctx.channels, "PaymentChannelUnauthorized")
+        .withArgs(nodeKeyAddr);
+      // The node's voucher is still worth its amount to the operator.
+      const [op] = await deltas([operatorAddr], async () => ctx.channels.connect(ctx.operator).closeByPayee(channelId, 60n * USDC, voucher60));
+      expect(op).to.equal(60n * USDC - fee(60n * USDC));
     });
 
     it("rejects a claim from anyone else", async () => {
@@ -551,7 +565,7 @@ describe("PaymentChannel", function () {
       const [op, tr, pay, ch] = await deltas([operatorAddr, treasuryAddr, payerAddr, ctx.address], async () => {
         await expect(ctx.channels.connect(ctx.operator).closeByPayee(channelId, amount, sig))
           .to.emit(ctx.channels, "ChannelClosed")
-          .withArgs(channelId, amount, 70n * USDC);
+          .withArgs(channelId, ctx.nodeId, amount, 70n * USDC);
       });
       expect([op, tr, pay, ch]).to.deep.equal([amount - fee(amount), fee(amount), 70n * USDC, -100n * USDC]);
       expect((await ctx.channels.getChannel(channelId)).status).to.equal(Status.Closed);
@@ -569,7 +583,7 @@ describe("PaymentChannel", function () {
       await ctx.channels.connect(ctx.operator).claim(channelId, 10n * USDC, await voucher(ctx.payer, channelId, 10n * USDC));
       await expect(ctx.channels.connect(ctx.nodeKey).closeByPayee(channelId, 0n, "0x"))
         .to.emit(ctx.channels, "ChannelClosed")
-        .withArgs(channelId, 10n * USDC, 90n * USDC);
+        .withArgs(channelId, ctx.nodeId, 10n * USDC, 90n * USDC);
     });
 
     it("still verifies a voucher above the paid amount", async () => {
@@ -595,7 +609,7 @@ describe("PaymentChannel", function () {
     it("starts the window with its length fixed at initiation", async () => {
       const tx = await ctx.channels.connect(ctx.payer).closeByPayer(channelId);
       const closesAt = (await blockTime(tx)) + DAY;
-      await expect(tx).to.emit(ctx.channels, "ChannelCloseStarted").withArgs(channelId, closesAt);
+      await expect(tx).to.emit(ctx.channels, "ChannelCloseStarted").withArgs(channelId, ctx.nodeId, closesAt);
       await ctx.params.connect(ctx.governance).setParameter(await ctx.params.DISPUTE_WINDOW(), (3n * DAY) / 2n);
       const c = await ctx.channels.getChannel(channelId);
       expect(c.status).to.equal(Status.Closing);
@@ -639,7 +653,7 @@ describe("PaymentChannel", function () {
         ctx.channels.connect(ctx.operator).closeByPayee(channelId, 9n * USDC, await voucher(ctx.payer, channelId, 9n * USDC)),
       )
         .to.emit(ctx.channels, "ChannelClosed")
-        .withArgs(channelId, 9n * USDC, 91n * USDC);
+        .withArgs(channelId, ctx.nodeId, 9n * USDC, 91n * USDC);
     });
 
     it("accepts a dispute at the window's last second and rejects one after it", async () => {
@@ -647,7 +661,7 @@ describe("PaymentChannel", function () {
       await time.setNextBlockTimestamp(closesAt);
       await expect(ctx.channels.connect(ctx.watchtower).dispute(channelId, 5n * USDC, await voucher(ctx.payer, channelId, 5n * USDC), NO_AUTH, "0x"))
         .to.emit(ctx.channels, "ChannelDisputed")
-        .withArgs(channelId, await ctx.watchtower.getAddress(), 5n * USDC, 5n * USDC);
+        .withArgs(channelId, ctx.nodeId, await ctx.watchtower.getAddress(), 5n * USDC, 5n * USDC);
       await time.setNextBlockTimestamp(closesAt + 1n);
       await expect(
         ctx.channels
@@ -668,7 +682,7 @@ describe("PaymentChannel", function () {
       const [pay] = await deltas([payerAddr], async () => {
         await expect(ctx.channels.connect(ctx.others[0]).settle(channelId))
           .to.emit(ctx.channels, "ChannelClosed")
-          .withArgs(channelId, 0n, 100n * USDC);
+          .withArgs(channelId, ctx.nodeId, 0n, 100n * USDC);
       });
       expect(pay).to.equal(100n * USDC);
       await expect(ctx.channels.settle(channelId))
@@ -701,105 +715,221 @@ describe("PaymentChannel", function () {
       const c = await ctx.channels.getChannel(channelId);
       expect(c.paid).to.equal(40n * USDC);
     });
+
+    it("watchers download every close in the network: a filter on the nodeId topic returns only that node's close, dispute, paid and closed events", async () => {
+      // A second node with channels of its own, closed, disputed and settled the same way.
+      const [otherKey, otherOperator] = [ctx.others[8], ctx.others[9]];
+      await ctx.usdc.mint(await ctx.registry.getAddress(), 1_000n * USDC);
+      await ctx.registry.register(await otherKey.getAddress(), await otherOperator.getAddress(), 1_000n * USDC);
+      const otherId = await ctx.registry.nodeIdOf(await otherKey.getAddress());
+      const other = await openChannel(ctx, { nodeKey: await otherKey.getAddress(), deposit: 100n * USDC });
+      const closeDisputeSettle = async (id: string, payee: Signer) => {
+        await ctx.channels.connect(payee).claim(id, 5n * USDC, await voucher(ctx.payer, id, 5n * USDC));
+        const closesAt = await startClose(id);
+        await ctx.channels.dispute(id, 20n * USDC, await voucher(ctx.payer, id, 20n * USDC), NO_AUTH, "0x");
+        return closesAt;
+      };
+      await closeDisputeSettle(other.channelId, otherOperator);
+      const closesAt = await closeDisputeSettle(channelId, ctx.operator);
+      await time.setNextBlockTimestamp(closesAt + 1n);
+      await ctx.channels.settle(channelId);
+      await ctx.channels.settle(other.channelId);
+      const f = ctx.channels.filters;
+      for (const [nodeId, mine] of [
+        [ctx.nodeId, channelId],
+        [otherId, other.channelId],
+      ] as const) {
+        const logs = [
+          ...(await ctx.channels.queryFilter(f.ChannelCloseStarted(undefined, nodeId))),
+          ...(await ctx.channels.queryFilter(f.ChannelDisputed(undefined, nodeId))),
+          ...(await ctx.channels.queryFilter(f.ChannelPaid(undefined, nodeId))),
+          ...(await ctx.channels.queryFilter(f.ChannelClosed(undefined, nodeId))),
+        ];
+        // close started, disputed, paid by the claim and by the dispute, closed
+        expect(logs).to.have.length(5);
+        expect(new Set(logs.map((l) => l.args.channelId))).to.deep.equal(new Set([mine]));
+      }
+    });
   });
 
   // ================================================================ watchtower bounty
   describe("watchtower bounty", () => {
     let channelId: string;
     let beneficiary: string;
+    let towerAddr: string;
+    let closesAt: bigint;
     beforeEach(async () => {
       ({ channelId } = await openChannel(ctx, { deposit: 100n * USDC }));
       beneficiary = await ctx.others[5].getAddress();
+      towerAddr = await ctx.watchtower.getAddress();
       await ctx.channels.connect(ctx.operator).claim(channelId, 10n * USDC, await voucher(ctx.payer, channelId, 10n * USDC));
-      await ctx.channels.connect(ctx.payer).closeByPayer(channelId);
+      closesAt = await startClose(channelId);
     });
-    const auth = (maxBps: number, key = nodeKeyAddr, ben = beneficiary) => ({ nodeKey: key, beneficiary: ben, maxBps });
+    const auth = (maxBps: number, o: { tower?: string; ben?: string; expiry?: bigint; nodeId?: bigint } = {}) => ({
+      nodeId: o.nodeId ?? ctx.nodeId,
+      watchtower: o.tower ?? towerAddr,
+      beneficiary: o.ben ?? beneficiary,
+      maxBps,
+      expiry: o.expiry ?? closesAt + 30n * DAY,
+    });
+    const toBountyPhase = async () => time.setNextBlockTimestamp(await ctx.channels.bountyFrom(channelId));
 
-    it("pays the authorised beneficiary out of the recovered amount, whoever submits", async () => {
+    it("pays the authorised watchtower's beneficiary in the second half of the window, out of the operator's share", async () => {
       const a = auth(1000);
       const authSig = await signAuth(ctx.nodeKey, domain(), a);
       const vSig = await voucher(ctx.payer, channelId, 50n * USDC);
       const recovered = 40n * USDC;
       const feeInc = fee(50n * USDC) - fee(10n * USDC);
       const bounty = recovered / 10n;
-      const submitter = ctx.others[6]; // not the beneficiary: a copied transaction, say
-      const [ben, op, tr, sub, pay] = await deltas(
-        [beneficiary, operatorAddr, treasuryAddr, await submitter.getAddress(), payerAddr],
-        async () => {
-          await expect(ctx.channels.connect(submitter).dispute(channelId, 50n * USDC, vSig, a, authSig))
-            .to.emit(ctx.channels, "ChannelPaid")
-            .withArgs(channelId, 50n * USDC, recovered - feeInc - bounty, feeInc, beneficiary, bounty);
-        },
-      );
-      expect(ben).to.equal(bounty);
-      expect(tr).to.equal(feeInc);
-      expect(op).to.equal(recovered - feeInc - bounty);
-      expect(ben + tr + op).to.equal(recovered);
-      expect(sub).to.equal(0n);
-      expect(pay).to.equal(0n);
+      const window = await ctx.params.disputeWindow();
+      expect(await ctx.channels.bountyFrom(channelId)).to.equal(closesAt - window + (window + 1n) / 2n);
+      await toBountyPhase();
+      const [ben, op, tr, pay] = await deltas([beneficiary, operatorAddr, treasuryAddr, payerAddr], async () => {
+        await expect(ctx.channels.connect(ctx.watchtower).dispute(channelId, 50n * USDC, vSig, a, authSig))
+          .to.emit(ctx.channels, "ChannelPaid")
+          .withArgs(channelId, ctx.nodeId, 50n * USDC, recovered - feeInc - bounty, feeInc, beneficiary, bounty);
+      });
+      expect([ben, tr, op, pay]).to.deep.equal([bounty, feeInc, recovered - feeInc - bounty, 0n]);
     });
 
-    it("caps the bounty at MAX_WATCHTOWER_BPS (20 %)", async () => {
-      expect(await ctx.channels.MAX_WATCHTOWER_BPS()).to.equal(2000n);
-      const a = auth(10_000);
-      const [ben] = await deltas([beneficiary], async () =>
-        ctx.channels.dispute(channelId, 60n * USDC, await voucher(ctx.payer, channelId, 60n * USDC), a, await signAuth(ctx.nodeKey, domain(), a)),
-      );
-      expect(ben).to.equal((50n * USDC * 2000n) / 10_000n);
-    });
-
-    it("accepts an authorisation by the node's current key after a rotation, not by a foreign key", async () => {
-      const rotated = randomWallet();
-      await ctx.registry.rotateKey(ctx.nodeId, rotated.address);
-      const good = auth(500, rotated.address);
-      await ctx.channels.dispute(channelId, 20n * USDC, await voucher(ctx.payer, channelId, 20n * USDC), good, await signAuth(rotated, domain(), good));
-      const foreign = randomWallet();
-      const bad = auth(500, foreign.address);
-      await expect(
-        ctx.channels.dispute(channelId, 30n * USDC, await voucher(ctx.payer, channelId, 30n * USDC), bad, await signAuth(foreign, domain(), bad)),
-      )
-        .to.be.revertedWithCustomError(ctx.channels, "PaymentChannelInvalidWatchtowerAuth")
-        .withArgs(foreign.address, foreign.address);
-    });
-
-    it("rejects an authorisation whose signer is not the key it names, or without a beneficiary", async () => {
-      const a = auth(500);
-      const forged = await signAuth(ctx.others[7], domain(), a);
-      await expect(
-        ctx.channels.dispute(channelId, 30n * USDC, await voucher(ctx.payer, channelId, 30n * USDC), a, forged),
-      )
-        .to.be.revertedWithCustomError(ctx.channels, "PaymentChannelInvalidWatchtowerAuth")
-        .withArgs(await ctx.others[7].getAddress(), nodeKeyAddr);
-      const noBen = auth(500, nodeKeyAddr, ZERO_ADDRESS);
-      await expect(
-        ctx.channels.dispute(channelId, 30n * USDC, await voucher(ctx.payer, channelId, 30n * USDC), noBen, await signAuth(ctx.nodeKey, domain(), noBen)),
-      ).to.be.revertedWithCustomError(ctx.channels, "PaymentChannelInvalidWatchtowerAuth");
-    });
-
-    it("gives a payer disputing its own channel through a second address nothing", async () => {
-      // The payer's second address copies a watchtower's authorisation (all it can get: it cannot
-      // forge the node's signature) and disputes with a voucher the payer signs.
-      const second = ctx.payer2;
-      const secondAddr = await second.getAddress();
+    it("watchtower bounty farmed by the payer: its own dispute with the node's public auth, alone or through an accomplice address, gains nothing", async () => {
+      // The auth is public once a watchtower used it; the payer copies it and disputes its own close.
       const a = auth(2000);
       const authSig = await signAuth(ctx.nodeKey, domain(), a);
-      const [pay, sec, ben] = await deltas([payerAddr, secondAddr, beneficiary], async () => {
-        await ctx.channels.connect(second).dispute(channelId, 30n * USDC, await voucher(ctx.payer, channelId, 30n * USDC), a, authSig);
-        const c = await ctx.channels.getChannel(channelId);
-        await time.increaseTo(c.closesAt + 1n);
-        await ctx.channels.connect(second).settle(channelId);
+      await toBountyPhase();
+      for (const submitter of [ctx.payer, ctx.payer2]) {
+        await expect(
+          ctx.channels.connect(submitter).dispute(channelId, 50n * USDC, await voucher(ctx.payer, channelId, 50n * USDC), a, authSig),
+        )
+          .to.be.revertedWithCustomError(ctx.channels, "PaymentChannelWatchtowerNotAuthorised")
+          .withArgs(await submitter.getAddress(), towerAddr);
+      }
+      // Without the auth the dispute only pays the node in full: the payer's side loses all it recovers.
+      const [pay, ben, op, tr] = await deltas([payerAddr, beneficiary, operatorAddr, treasuryAddr], async () => {
+        await ctx.channels.connect(ctx.payer2).dispute(channelId, 50n * USDC, await voucher(ctx.payer, channelId, 50n * USDC), NO_AUTH, "0x");
+        await time.increaseTo(closesAt + 1n);
+        await ctx.channels.settle(channelId);
       });
-      // Without the dispute the payer would have got 90 back; now 70, and the second address nothing.
-      expect(pay).to.equal(70n * USDC);
-      expect(sec).to.equal(0n);
-      expect(pay + sec).to.be.lessThan(90n * USDC);
-      expect(ben).to.equal((20n * USDC * 2000n) / 10_000n);
-      // An authorisation naming the payer's own address needs the node's signature, which it lacks.
-      const selfAuth = auth(2000, nodeKeyAddr, secondAddr);
-      expect(await ctx.channels.watchtowerAuthDigest(selfAuth)).to.not.equal(await ctx.channels.watchtowerAuthDigest(a));
+      expect([pay, ben, op + tr]).to.deep.equal([50n * USDC, 0n, 40n * USDC]);
+    });
+
+    it("watchtower bounty farmed with the authorised watchtower: a dispute in the node's priority half pays no bounty", async () => {
+      // The payer closes and its accomplice (the node's own watchtower) disputes at once, before the
+      // node could answer: the node is paid in full, the watchtower nothing.
+      const a = auth(2000);
+      const [ben, op, tr] = await deltas([beneficiary, operatorAddr, treasuryAddr], async () => {
+        await ctx.channels
+          .connect(ctx.watchtower)
+          .dispute(channelId, 50n * USDC, await voucher(ctx.payer, channelId, 50n * USDC), a, await signAuth(ctx.nodeKey, domain(), a));
+      });
+      expect(ben).to.equal(0n);
+      expect(op + tr).to.equal(40n * USDC);
+      expect(tr).to.equal(fee(50n * USDC) - fee(10n * USDC));
+    });
+
+    it("watchtower bounty front-running the node's claim: a stranger copying the pending voucher gains nothing", async () => {
+      const a = auth(2000);
+      const authSig = await signAuth(ctx.nodeKey, domain(), a);
+      const vSig = await voucher(ctx.payer, channelId, 50n * USDC); // what the node's pending claim carries
+      await toBountyPhase();
+      const stranger = ctx.others[6];
+      await expect(ctx.channels.connect(stranger).dispute(channelId, 50n * USDC, vSig, a, authSig)).to.be.revertedWithCustomError(
+        ctx.channels,
+        "PaymentChannelWatchtowerNotAuthorised",
+      );
+      const [sub, ben, op] = await deltas([await stranger.getAddress(), beneficiary, operatorAddr], async () => {
+        await ctx.channels.connect(stranger).dispute(channelId, 50n * USDC, vSig, NO_AUTH, "0x");
+      });
+      expect([sub, ben]).to.deep.equal([0n, 0n]);
+      expect(op).to.equal(40n * USDC - (fee(50n * USDC) - fee(10n * USDC)));
+      // The node's own claim then has nothing left to take: it was paid already.
+      await expect(ctx.channels.connect(ctx.operator).claim(channelId, 50n * USDC, vSig))
+        .to.be.revertedWithCustomError(ctx.channels, "PaymentChannelVoucherTooLow")
+        .withArgs(50n * USDC, 50n * USDC);
+    });
+
+    it("keeps the operator's floor: fee + bounty never take more than 20 % of what a dispute recovers", async () => {
+      expect(await ctx.channels.MAX_WATCHTOWER_BPS()).to.equal(2000n);
+      expect(await ctx.channels.MIN_OPERATOR_SHARE_BPS()).to.equal(8000n);
+      const a = auth(10_000);
+      await toBountyPhase();
+      const [ben, op] = await deltas([beneficiary, operatorAddr], async () =>
+        ctx.channels
+          .connect(ctx.watchtower)
+          .dispute(channelId, 60n * USDC, await voucher(ctx.payer, channelId, 60n * USDC), a, await signAuth(ctx.nodeKey, domain(), a)),
+      );
+      const recovered = 50n * USDC;
+      expect(ben).to.equal((recovered * (2000n - FEE_BPS)) / 10_000n);
+      expect(op).to.equal((recovered * 8000n) / 10_000n);
+    });
+
+    it("accepts an authorisation by the node's current key or its operator; refuses an expired one or one for another node", async () => {
+      await toBountyPhase();
+      const byOperator = auth(500);
+      await ctx.channels
+        .connect(ctx.watchtower)
+        .dispute(channelId, 20n * USDC, await voucher(ctx.payer, channelId, 20n * USDC), byOperator, await signAuth(ctx.operator, domain(), byOperator));
+      const expired = auth(500, { expiry: BigInt(await time.latest()) });
+      await expect(
+        ctx.channels
+          .connect(ctx.watchtower)
+          .dispute(channelId, 30n * USDC, await voucher(ctx.payer, channelId, 30n * USDC), expired, await signAuth(ctx.nodeKey, domain(), expired)),
+      ).to.be.revertedWithCustomError(ctx.channels, "PaymentChannelWatchtowerAuthExpired");
+      const other = auth(500, { nodeId: 2n });
+      await expect(
+        ctx.channels
+          .connect(ctx.watchtower)
+          .dispute(channelId, 30n * USDC, await voucher(ctx.payer, channelId, 30n * USDC), other, await signAuth(ctx.nodeKey, domain(), other)),
+      )
+        .to.be.revertedWithCustomError(ctx.channels, "PaymentChannelWatchtowerAuthWrongNode")
+        .withArgs(2n, ctx.nodeId);
+      const forged = auth(500);
+      const forger = ctx.others[7];
+      await expect(
+        ctx.channels
+          .connect(ctx.watchtower)
+          .dispute(channelId, 30n * USDC, await voucher(ctx.payer, channelId, 30n * USDC), forged, await signAuth(forger, domain(), forged)),
+      )
+        .to.be.revertedWithCustomError(ctx.channels, "PaymentChannelInvalidWatchtowerAuth")
+        .withArgs(await forger.getAddress());
+    });
+
+    it("a bounty locked forever: refuses a beneficiary that is the PaymentChannel contract itself, or zero", async () => {
+      await toBountyPhase();
+      for (const ben of [ctx.address, ZERO_ADDRESS]) {
+        const a = auth(1000, { ben });
+        await expect(
+          ctx.channels
+            .connect(ctx.watchtower)
+            .dispute(channelId, 30n * USDC, await voucher(ctx.payer, channelId, 30n * USDC), a, await signAuth(ctx.nodeKey, domain(), a)),
+        )
+          .to.be.revertedWithCustomError(ctx.channels, "PaymentChannelInvalidBeneficiary")
+          .withArgs(ben);
+      }
+    });
+
+    it("rotation leaves a leaked key its powers: after a rotation an old key's auth is refused on old channels, the new key's accepted", async () => {
+      const rotated = randomWallet();
+      await ctx.registry.rotateKey(ctx.nodeId, rotated.address);
+      await toBountyPhase();
+      const a = auth(500);
+      await expect(
+        ctx.channels
+          .connect(ctx.watchtower)
+          .dispute(channelId, 30n * USDC, await voucher(ctx.payer, channelId, 30n * USDC), a, await signAuth(ctx.nodeKey, domain(), a)),
+      )
+        .to.be.revertedWithCustomError(ctx.channels, "PaymentChannelInvalidWatchtowerAuth")
+        .withArgs(nodeKeyAddr);
+      const [ben] = await deltas([beneficiary], async () =>
+        ctx.channels
+          .connect(ctx.watchtower)
+          .dispute(channelId, 30n * USDC, await voucher(ctx.payer, channelId, 30n * USDC), a, await signAuth(rotated, domain(), a)),
+      );
+      expect(ben).to.equal((20n * USDC * 500n) / 10_000n);
     });
 
     it("pays no bounty on a dispute without an authorisation", async () => {
+      await toBountyPhase();
       const [ben, op, tr] = await deltas([beneficiary, operatorAddr, treasuryAddr], async () =>
         ctx.channels.connect(ctx.others[6]).dispute(channelId, 20n * USDC, await voucher(ctx.payer, channelId, 20n * USDC), NO_AUTH, "0x"),
       );
@@ -866,7 +996,7 @@ describe("PaymentChannel", function () {
       expect(await ctx.channels.voucherDigest(channelId, 123n)).to.equal(
         TypedDataEncoder.hash(d, Voucher, { channelId, cumulativeAmount: 123n }),
       );
-      const a = { nodeKey: nodeKeyAddr, beneficiary: payerAddr, maxBps: 1500 };
+      const a = { nodeId: ctx.nodeId, watchtower: nodeKeyAddr, beneficiary: payerAddr, maxBps: 1500, expiry: 1_800_000_000n };
       expect(await ctx.channels.watchtowerAuthDigest(a)).to.equal(TypedDataEncoder.hash(d, WatchtowerAuth, a));
       const sc = { blobId: id("blob"), client: payerAddr, channelId, timestamp: 1_700_000_000n };
       expect(await ctx.channels.serveCommitmentDigest(sc)).to.equal(TypedDataEncoder.hash(d, ServeCommitment, sc));
@@ -940,7 +1070,8 @@ describe("PaymentChannel", function () {
         "dispute",
         await ctx.channels.connect(ctx.watchtower).dispute(p.channelId, 10n * USDC, await voucher(ctx.payer, p.channelId, 10n * USDC), NO_AUTH, "0x"),
       );
-      const a = { nodeKey: nodeKeyAddr, beneficiary: await ctx.watchtower.getAddress(), maxBps: 1000 };
+      const a = { nodeId: ctx.nodeId, watchtower: await ctx.watchtower.getAddress(), beneficiary: await ctx.watchtower.getAddress(), maxBps: 1000, expiry: BigInt(await time.latest()) + 30n * DAY };
+      await time.setNextBlockTimestamp(await ctx.channels.bountyFrom(p.channelId));
       await gas.record(
         "dispute (watchtower bounty)",
         await ctx.channels
@@ -960,7 +1091,7 @@ describe("PaymentChannel", function () {
         openWithPermit: 190_000n,
         "closeByPayee (with voucher)": 100_000n,
         closeByPayer: 50_000n,
-        dispute: 82_000n, // 78,005 on an OpenZeppelin token; USDC's transfer checks add ~3k
+        dispute: 83_000n, // 78,005 on an OpenZeppelin token; USDC's transfer checks add ~3k, the indexed nodeId ~1.3k
         settle: 70_000n,
       };
       const figures = JSON.parse(

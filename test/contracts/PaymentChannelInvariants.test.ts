@@ -42,7 +42,8 @@ type Op =
   | { kind: "time"; seconds: bigint }
   | { kind: "slash" }
   | { kind: "blockOperator"; on: boolean }
-  | { kind: "withdraw" };
+  | { kind: "withdraw" }
+  | { kind: "claimReward"; reporterWithdraws: boolean };
 
 const amount = fc.bigInt({ min: 0n, max: 60n * USDC });
 const chIdx = fc.nat({ max: 7 });
@@ -58,6 +59,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("slash" as const) }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant("blockOperator" as const), on: fc.boolean() }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant("withdraw" as const) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant("claimReward" as const), reporterWithdraws: fc.boolean() }) },
 );
 
 interface Tracked {
@@ -88,6 +90,7 @@ describe("PaymentChannel invariants (fast-check)", function () {
         const accounts = [operator, await ctx.treasury.getAddress(), await ctx.watchtower.getAddress(), await ctx.reporter.getAddress(), ...(await Promise.all(payers.map((p) => p.getAddress())))];
         const channels: Tracked[] = [];
         let blobCounter = 0;
+        const slashed: string[] = [];
 
         const record = async (tx: ContractTransactionResponse) => {
           const receipt = await tx.wait();
@@ -159,7 +162,10 @@ describe("PaymentChannel invariants (fast-check)", function () {
           let credited = 0n;
           for (const a of accounts) credited += await ctx.channels.withdrawable(a);
           expect(credited).to.equal(await ctx.channels.totalWithdrawable());
-          expect(await ctx.usdc.balanceOf(ctx.address), "USDC held == open balances + withdrawable").to.equal(open + credited);
+          const pending = await ctx.channels.pendingSlashRewards();
+          expect(await ctx.usdc.balanceOf(ctx.address), "USDC held == open balances + withdrawable + pending slash rewards").to.equal(
+            open + credited + pending,
+          );
           expect(totalDeposits, "deposits == refunds + payouts + open balances").to.equal(totalRefunds + totalPayouts + open);
         };
 
@@ -200,7 +206,7 @@ describe("PaymentChannel invariants (fast-check)", function () {
                 if (op.kind === "claim") await attempt(() => ctx.channels.connect(ctx.operator).claim(c.id, target, sig));
                 else if (op.kind === "payeeClose") await attempt(() => ctx.channels.connect(ctx.nodeKey).closeByPayee(c.id, target, sig));
                 else {
-                  const auth = { nodeKey: await ctx.nodeKey.getAddress(), beneficiary: accounts[2], maxBps: op.bounty };
+                  const auth = { nodeId: ctx.nodeId, watchtower: await ctx.others[0].getAddress(), beneficiary: accounts[2], maxBps: op.bounty, expiry: 2n ** 63n };
                   const authSig = op.bounty > 0 ? await signAuth(ctx.nodeKey, domain, auth) : "0x";
                   await attempt(() => ctx.channels.connect(ctx.others[0]).dispute(c.id, target, sig, op.bounty > 0 ? auth : NO_AUTH, authSig));
                 }
@@ -244,8 +250,17 @@ describe("PaymentChannel invariants (fast-check)", function () {
               const hash = await ctx.channels.evidenceCommitHash(accounts[3], commitment, signature, salt);
               await attempt(() => ctx.channels.connect(ctx.reporter).commitEvidence(hash));
               await attempt(() => ctx.channels.connect(ctx.reporter).revealEvidence(commitment, signature, salt));
+              slashed.push(blobId);
               break;
             }
+            case "claimReward":
+              for (const blobId of slashed) {
+                const entry = await ctx.blacklist.entryOf(blobId);
+                await attempt(() => ctx.channels.connect(ctx.others[1]).claimSlashReward(ctx.nodeId, blobId, entry.entryId));
+              }
+              if (op.reporterWithdraws) await attempt(() => ctx.channels.connect(ctx.reporter).withdraw());
+              await attempt(() => ctx.channels.connect(ctx.others[1]).withdrawTreasury());
+              break;
             case "blockOperator":
               if (op.on) await ctx.usdc.connect(ctx.deployer).blacklist(operator);
               else await ctx.usdc.connect(ctx.deployer).unBlacklist(operator);

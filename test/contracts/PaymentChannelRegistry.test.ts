@@ -122,9 +122,48 @@ describe("PaymentChannel with the real NodeRegistry and ContentBlacklist", funct
     await expect(tx)
       .to.emit(ctx.channels, "NodeSlashed")
       .withArgs(nodeId, entry.entryId, channelId, blobId, reporter.address, slash, slash / 2n, slash - slash / 2n);
-    expect((await ctx.usdc.balanceOf(reporter.address)) - reporterBefore).to.equal(slash / 2n);
     expect((await ctx.registry.getNode(nodeId)).unbonding).to.equal(bond - slash);
+    const record = await ctx.channels.slashRecord(nodeId, blobId, entry.entryId);
+    await time.increaseTo(record.finalAt + 1n);
+    await ctx.channels.claimSlashReward(nodeId, blobId, entry.entryId);
+    await ctx.channels.connect(reporter).withdraw();
+    await ctx.channels.withdrawTreasury();
+    expect((await ctx.usdc.balanceOf(reporter.address)) - reporterBefore).to.equal(slash / 2n);
     // The channel contract keeps exactly the channel's balance.
+    expect(await ctx.usdc.balanceOf(ctx.address)).to.equal(await ctx.channels.balanceOf(channelId));
+  });
+  it("slashing evidence survives a USDC pause: the reveal slashes and credits; the shares are paid once unpaused", async () => {
+    const blobId = hexlify(randomBytes(32));
+    await ctx.blacklist.connect(ctx.timelock).add(await ctx.blacklist.blobKeyOf(blobId));
+    const entry = await ctx.blacklist.entryOf(blobId);
+    await time.increaseTo(entry.effectiveAt);
+    const { channelId } = await open();
+    const nodeId = ctx.registered.nodeId;
+    const bond = (await ctx.registry.getNode(nodeId)).bond;
+    const commitment = { blobId, client: ctx.payer.address, channelId, timestamp: 0n };
+    const signature = await signCommitment(ctx.registered.node.wallet, ctx.domain, commitment);
+    const reporter = ctx.operator2;
+    const salt = hexlify(randomBytes(32));
+    await ctx.channels.connect(reporter).commitEvidence(await ctx.channels.evidenceCommitHash(reporter.address, commitment, signature, salt));
+    // The issuer pauses the token: every transfer reverts.
+    await ctx.usdc.connect(ctx.deployer).pause();
+    const slash = (bond * (await ctx.params.slashBps())) / 10_000n;
+    await expect(ctx.channels.connect(reporter).revealEvidence(commitment, signature, salt))
+      .to.emit(ctx.channels, "NodeSlashed")
+      .withArgs(nodeId, entry.entryId, channelId, blobId, reporter.address, slash, slash / 2n, slash - slash / 2n);
+    expect((await ctx.registry.getNode(nodeId)).bond).to.equal(bond - slash);
+    expect(await ctx.registry.slashedOwed()).to.equal(slash);
+    expect(await ctx.channels.withdrawable(ctx.timelock.address)).to.equal(slash - slash / 2n);
+    const record = await ctx.channels.slashRecord(nodeId, blobId, entry.entryId);
+    await time.increaseTo(record.finalAt + 1n);
+    await ctx.channels.claimSlashReward(nodeId, blobId, entry.entryId);
+    // Unpaused: withdrawals collect what the registry still holds for this contract.
+    await ctx.usdc.connect(ctx.deployer).unpause();
+    const before = await ctx.usdc.balanceOf(reporter.address);
+    await ctx.channels.connect(reporter).withdraw();
+    await ctx.channels.withdrawTreasury();
+    expect((await ctx.usdc.balanceOf(reporter.address)) - before).to.equal(slash / 2n);
+    expect(await ctx.registry.slashedOwed()).to.equal(0n);
     expect(await ctx.usdc.balanceOf(ctx.address)).to.equal(await ctx.channels.balanceOf(channelId));
   });
 });

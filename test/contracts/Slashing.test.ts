@@ -78,6 +78,12 @@ describe("PaymentChannel slashing", function () {
     const commitment = commitmentFor(blobId, channelId);
     return { blobId, entryId, effectiveAt, channelId, openedAt, commitment, signature: await sign(commitment) };
   }
+  /** Waits until the reporter reward of (node, blob, entry) is final and credits it. */
+  async function finalise(blobId: string, entryId: bigint) {
+    const record = await ctx.channels.slashRecord(ctx.nodeId, blobId, entryId);
+    await time.increaseTo(record.finalAt + 1n);
+    return ctx.channels.connect(ctx.others[9]).claimSlashReward(ctx.nodeId, blobId, entryId);
+  }
   const bondOf = async () => {
     const n = await ctx.registry.getNode(ctx.nodeId);
     return n.bond + n.unbonding;
@@ -92,10 +98,26 @@ describe("PaymentChannel slashing", function () {
     await expect(commitReveal(v.commitment, v.signature))
       .to.emit(ctx.channels, "NodeSlashed")
       .withArgs(ctx.nodeId, v.entryId, v.channelId, v.blobId, reporterAddr, slash, reward, slash - reward);
-    expect((await ctx.usdc.balanceOf(reporterAddr)) - before[0]).to.equal(reward);
-    expect((await ctx.usdc.balanceOf(treasuryAddr)) - before[1]).to.equal(slash - reward);
     expect(await bondOf()).to.equal(NODE_BOND - slash);
     expect(await ctx.channels.isSlashed(ctx.nodeId, v.blobId, v.entryId)).to.equal(true);
+    // The treasury's share is credited at once; the reporter's is pending until final.
+    expect(await ctx.channels.withdrawable(treasuryAddr)).to.equal(slash - reward);
+    expect(await ctx.channels.pendingSlashRewards()).to.equal(reward);
+    await expect(ctx.channels.claimSlashReward(ctx.nodeId, v.blobId, v.entryId)).to.be.revertedWithCustomError(
+      ctx.channels,
+      "PaymentChannelSlashRewardNotFinal",
+    );
+    await expect(finalise(v.blobId, v.entryId))
+      .to.emit(ctx.channels, "SlashRewardCredited")
+      .withArgs(ctx.nodeId, v.entryId, reporterAddr, reward);
+    await expect(ctx.channels.claimSlashReward(ctx.nodeId, v.blobId, v.entryId)).to.be.revertedWithCustomError(
+      ctx.channels,
+      "PaymentChannelNoSlashReward",
+    );
+    await ctx.channels.connect(ctx.reporter).withdraw();
+    await ctx.channels.connect(ctx.others[9]).withdrawTreasury();
+    expect((await ctx.usdc.balanceOf(reporterAddr)) - before[0]).to.equal(reward);
+    expect((await ctx.usdc.balanceOf(treasuryAddr)) - before[1]).to.equal(slash - reward);
     // Nothing stays in the channel contract but the channel's deposit.
     expect(await ctx.usdc.balanceOf(ctx.address)).to.equal(await ctx.channels.balanceOf(v.channelId));
   });
@@ -162,23 +184,48 @@ describe("PaymentChannel slashing", function () {
     );
   });
 
-  it("attributes evidence signed by the key at opening or the current key, not an intermediate one", async () => {
+  it("rotation cannot escape a slash, and a retired (leaked) key cannot frame the node", async () => {
     const blobs = [id("k-a"), id("k-b"), id("k-c")];
     let effective = 0n;
     for (const b of blobs) effective = (await list(b)).effectiveAt;
     const { channelId } = await openAt(effective);
-    const k2 = randomWallet();
-    const k3 = randomWallet();
-    await ctx.registry.rotateKey(ctx.nodeId, k2.address);
-    await ctx.registry.rotateKey(ctx.nodeId, k3.address);
-    // k2 was the node's key only between opening and now.
+    // Evidence signed by the key at opening and committed before the rotation still slashes after it.
     const c0 = commitmentFor(blobs[0], channelId);
-    await expect(commitReveal(c0, await sign(c0, k2)))
-      .to.be.revertedWithCustomError(ctx.channels, "PaymentChannelEvidenceWrongSigner")
-      .withArgs(k2.address);
-    await expect(commitReveal(c0, await sign(c0, k3))).to.emit(ctx.channels, "NodeSlashed"); // current key
+    const early = await commit(c0, await sign(c0));
+    const k2 = randomWallet();
+    await ctx.registry.rotateKey(ctx.nodeId, k2.address);
+    await expect(reveal(c0, await sign(c0), early.salt)).to.emit(ctx.channels, "NodeSlashed");
+    // After the rotation, the retired key's signature is no evidence: it may be in a thief's hands.
     const c1 = commitmentFor(blobs[1], channelId);
-    await expect(commitReveal(c1, await sign(c1))).to.emit(ctx.channels, "NodeSlashed"); // key at opening
+    await expect(commitReveal(c1, await sign(c1)))
+      .to.be.revertedWithCustomError(ctx.channels, "PaymentChannelEvidenceWrongSigner")
+      .withArgs(await ctx.nodeKey.getAddress());
+    // The current key's is, on the node's old channel too.
+    await expect(commitReveal(c1, await sign(c1, k2))).to.emit(ctx.channels, "NodeSlashed");
+  });
+
+  it("the first reveal wins, not the first commit: an earlier commit takes the reward over from a thief who revealed first", async () => {
+    const v = await violation();
+    const honest = await commit(v.commitment, v.signature);
+    // A thief sees the slow reveal in the mempool, commits and reveals before it.
+    const thief = ctx.others[0];
+    const thiefAddr = await thief.getAddress();
+    await commitReveal(v.commitment, v.signature, thief);
+    expect((await ctx.channels.slashRecord(ctx.nodeId, v.blobId, v.entryId)).reporter).to.equal(thiefAddr);
+    // The honest reporter's earlier commit still reveals, and takes the pending reward over.
+    await expect(reveal(v.commitment, v.signature, honest.salt))
+      .to.emit(ctx.channels, "SlashReporterReplaced")
+      .withArgs(ctx.nodeId, v.entryId, thiefAddr, reporterAddr, (await ctx.channels.evidenceCommittedAt(honest.hash))[1]);
+    expect(await bondOf()).to.equal(NODE_BOND - NODE_BOND / 10n); // slashed once
+    await finalise(v.blobId, v.entryId);
+    expect(await ctx.channels.withdrawable(reporterAddr)).to.equal(NODE_BOND / 20n);
+    expect(await ctx.channels.withdrawable(thiefAddr)).to.equal(0n);
+    // A later commit cannot take it back.
+    const late = await commit(v.commitment, v.signature, ctx.watchtower);
+    await expect(reveal(v.commitment, v.signature, late.salt, ctx.watchtower)).to.be.revertedWithCustomError(
+      ctx.channels,
+      "PaymentChannelAlreadySlashed",
+    );
   });
 
   it("rejects evidence committed after the evidence max age of the channel's opening", async () => {
@@ -245,15 +292,15 @@ describe("PaymentChannel slashing", function () {
       ctx.channels,
       "PaymentChannelEvidenceNotCommitted",
     );
-    // Committing after seeing the reveal lands the thief's reveal at least a block later: too late.
+    // Committing after seeing the reveal lands the thief's commit in a later block: too late.
     const thiefCommit = await commit(v.commitment, v.signature, thief);
-    const before = await ctx.usdc.balanceOf(reporterAddr);
     await reveal(v.commitment, v.signature, salt);
-    expect((await ctx.usdc.balanceOf(reporterAddr)) - before).to.equal((NODE_BOND * 1000n) / 10_000n / 2n);
     await expect(reveal(v.commitment, v.signature, thiefCommit.salt, thief)).to.be.revertedWithCustomError(
       ctx.channels,
       "PaymentChannelAlreadySlashed",
     );
+    await finalise(v.blobId, v.entryId);
+    expect(await ctx.channels.withdrawable(reporterAddr)).to.equal((NODE_BOND * 1000n) / 10_000n / 2n);
   });
 
   it("rejects evidence for a blob that is not (or no longer) blacklisted", async () => {
@@ -300,9 +347,8 @@ describe("PaymentChannel slashing", function () {
     const v = await violation();
     const { salt } = await commit(v.commitment, v.signature);
     await ctx.usdc.connect(ctx.deployer).blacklist(reporterAddr);
-    await expect(reveal(v.commitment, v.signature, salt))
-      .to.emit(ctx.channels, "PayoutDeferred")
-      .withArgs(reporterAddr, NODE_BOND / 20n);
+    await expect(reveal(v.commitment, v.signature, salt)).to.emit(ctx.channels, "NodeSlashed");
+    await finalise(v.blobId, v.entryId);
     expect(await ctx.channels.withdrawable(reporterAddr)).to.equal(NODE_BOND / 20n);
   });
 

@@ -24,6 +24,8 @@ import type { NodeChainView } from "../../agents/node/chain.js";
 import { ClientStore } from "../../agents/client/store.js";
 import { createClient, type Client, type ClientOptions } from "../../agents/client/client.js";
 import { clientChainView } from "../../agents/client/chain.js";
+import { viaTxSender } from "../../agents/client/channels.js";
+import { TxSender } from "../../agents/chain/tx-sender.js";
 import { createLogger, silentLogger, type Logger } from "../../agents/runtime/logger.js";
 
 /** CDN_TEST_LOG=debug prints the agents' logs (human-readable) while a test runs. */
@@ -169,6 +171,8 @@ export interface TestClient {
   identity: Identity;
   store: ClientStore;
   contracts: Contracts;
+  /** The account's one transaction sender (an agent that sends transactions of its own shares it). */
+  sender: TxSender;
   stop(): Promise<void>;
 }
 
@@ -178,12 +182,14 @@ export async function startClient(world: DeliveryWorld, options: ClientOptions =
   const contracts = world.contractsFor(identity);
   const host = await createHost({ privateKey: identity.privateKey, listen: [], allow: ["/ip4/127.0.0.1"] });
   const store = new ClientStore(path.join(tmpDir("cdn-client-"), "client.db"));
-  const client = createClient({ probeTimeoutMs: 5000, ...options }, { host, identity, chain: clientChainView(contracts), contracts, store, logger: testLogger("client") });
+  const sender = new TxSender({}, { signer: contracts.channels.runner as Wallet, logger: silentLogger() });
+  const client = createClient({ probeTimeoutMs: 5000, ...options }, { host, identity, chain: clientChainView(contracts), contracts, store, logger: testLogger("client"), sender: viaTxSender(sender) });
   return {
     client,
     identity,
     store,
     contracts,
+    sender,
     async stop() {
       await host.stop();
       store.close();

@@ -14,7 +14,7 @@
 import { expect } from "chai";
 import { randomBytes } from "node:crypto";
 import { JsonRpcProvider, Wallet, ZeroAddress, hexlify } from "ethers";
-import { connectContracts, readChannel, type Contracts } from "../../agents/chain/contracts.js";
+import { chainTime, connectContracts, readChannel, type Contracts } from "../../agents/chain/contracts.js";
 import { readDeployment, type Deployment } from "../../agents/chain/deployment.js";
 import { TxSender } from "../../agents/chain/tx-sender.js";
 import { ChannelManager, type TransactionSender } from "../../agents/client/channels.js";
@@ -39,6 +39,7 @@ describe("e2e › reorgs on anvil (anvil_reorg)", function () {
   let deployment: Deployment;
   const node = identityFromSecret(randomBytes(32));
   let nodeContracts: Contracts;
+  let nodeId: bigint;
 
   before(async () => {
     devnet = await startDevnet(180_000, { chain: "anvil", blockTime: 0 });
@@ -50,7 +51,7 @@ describe("e2e › reorgs on anvil (anvil_reorg)", function () {
     await (await funder.usdc.transfer(node.address, 1000n * USDC)).wait();
     const nodeWallet = new Wallet(node.wallet.privateKey, provider);
     nodeContracts = connectContracts(deployment, nodeWallet);
-    await registerNode(nodeContracts, node, nodeWallet, { capacityMbps: 100, region: 1, pricePerGiB: USDC, multiaddrs: [`/ip4/127.0.0.1/tcp/1/p2p/${node.peerId}`] });
+    nodeId = await registerNode(nodeContracts, node, nodeWallet, { capacityMbps: 100, region: 1, pricePerGiB: USDC, multiaddrs: [`/ip4/127.0.0.1/tcp/1/p2p/${node.peerId}`] });
   });
 
   after(async () => {
@@ -169,7 +170,9 @@ describe("e2e › reorgs on anvil (anvil_reorg)", function () {
       const domain = towerContracts.domains.paymentChannel;
       const best = 4n * USDC;
       const v = voucher(domain, channelId, best, identityFromSecret(Buffer.from(devKey(5).slice(2), "hex")).secretKey);
-      const auth = signWatchtowerAuth(domain, { beneficiary: node.address, maxBps: 1000 }, node.secretKey);
+      // the node authorises this watchtower by name, for a day of chain time
+      const authValue = { nodeId, watchtower: towerIdentity.address.toLowerCase(), beneficiary: node.address, maxBps: 1000, expiry: (await chainTime(provider)) + 86_400n };
+      const auth = { ...signWatchtowerAuth(domain, authValue, node.secretKey), nodeKey: node.address.toLowerCase() };
       t.store.saveVoucher({ channelId, nodeKey: node.address.toLowerCase(), payer: p.wallet.address.toLowerCase(), amount: best, signature: v.signature, auth, status: "Open", closesAt: 0n, paid: 0n });
 
       const sent = await closer.send(p.contracts.channels.closeByPayer.populateTransaction(channelId), { label: "close" });
@@ -186,7 +189,10 @@ describe("e2e › reorgs on anvil (anvil_reorg)", function () {
       const receipt = await sent.wait();
       expect(sent.hashes).to.include(receipt.hash);
       await waitFor(() => t.tower.monitor.queued.includes(channelId) || undefined, "the watchtower to see the close again");
-      await provider.send("evm_increaseTime", [3601]);
+      // past the hour's delay and into the window's second half, where a dispute earns the bounty
+      const bountyFrom = await p.contracts.channels.bountyFrom(channelId);
+      const now = await chainTime(provider);
+      await provider.send("evm_increaseTime", [Number(bountyFrom > now + 3601n ? bountyFrom - now : 3601n)]);
       await provider.send("evm_mine", []);
       const state = await waitFor(async () => {
         const s = await readChannel(p.contracts.channels, channelId);

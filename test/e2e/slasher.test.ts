@@ -31,13 +31,16 @@ describe("e2e › slasher", function () {
   let blobId: string;
   const clients: TestClient[] = [];
   const stores: SlasherStore[] = [];
+  /** The rewarded slasher of the slash test, for the reward test after the probe channels settle. */
+  let rewardCheck: { slasher: Slasher; address: string; finalAt: bigint; reward: bigint } | undefined;
 
   async function slasherFor(identity = identityFromSecret(randomBytes(32))): Promise<{ slasher: Slasher; store: SlasherStore; client: TestClient }> {
     const client = await startClient(world, {}, identity);
     clients.push(client);
     const store = new SlasherStore(path.join(tmpDir("cdn-slasher-"), "slasher.db"));
     stores.push(store);
-    const slasher = new Slasher({ probeTimeoutMs: 10_000 }, { client: client.client, contracts: client.contracts, store });
+    // one sender for the account, as the CLI wires it: probe channels and commit–reveal share its nonces
+    const slasher = new Slasher({ probeTimeoutMs: 10_000 }, { client: client.client, contracts: client.contracts, store, sender: client.sender });
     return { slasher, store, client };
   }
 
@@ -99,7 +102,7 @@ describe("e2e › slasher", function () {
     const [slashBps, rewardBps, minDeposit] = await Promise.all([gov.params.slashBps(), gov.params.slasherRewardBps(), gov.params.minChannelDeposit()]);
     const rogueBefore = await gov.registry.getNode(rogue.nodeId);
     const honestBefore = await gov.registry.getNode(honest.nodeId);
-    const treasuryBefore = await gov.usdc.balanceOf(world.treasury);
+    const treasuryBefore = await gov.channels.withdrawable(world.treasury);
     const honestStreams = honest.agent.fetch!.stats.refusals;
 
     const { slasher, store, client } = await slasherFor();
@@ -123,12 +126,16 @@ describe("e2e › slasher", function () {
     expect(slash.reward).to.equal((expected * rewardBps) / 10_000n);
     expect(slash.treasury).to.equal(expected - slash.reward!);
 
-    // balances: the reporter got its share (minus the two probe channels' deposits, refunded at settle); the treasury the rest
+    // the treasury's share is credited at once; the reporter's is pending until no earlier commit can
+    // be revealed, then the next round credits and withdraws it (the two probe deposits come back at settle)
     const rogueAfter = await gov.registry.getNode(rogue.nodeId);
     expect(rogueAfter.bond + rogueAfter.unbonding).to.equal(bondBefore - expected);
-    expect(await gov.usdc.balanceOf(world.treasury)).to.equal(treasuryBefore + slash.treasury!);
-    const withdrawable = await gov.channels.withdrawable(client.identity.address);
-    expect((await gov.usdc.balanceOf(client.identity.address)) + withdrawable).to.equal(reporterBefore + slash.reward! - 2n * minDeposit);
+    expect(await gov.channels.withdrawable(world.treasury)).to.equal(treasuryBefore + slash.treasury!);
+    expect(await gov.usdc.balanceOf(client.identity.address)).to.equal(reporterBefore - 2n * minDeposit);
+    const pending = await gov.channels.slashRecord(rogue.nodeId, blobId, entry.entryId);
+    expect([pending.reporter.toLowerCase(), pending.reward, pending.rewardPaid]).to.deep.equal([client.identity.address.toLowerCase(), slash.reward!, false]);
+    expect(await slasher.collectRewards()).to.deep.equal([]); // not final yet
+    rewardCheck = { slasher, address: client.identity.address, finalAt: pending.finalAt, reward: slash.reward! };
     // the honest node: not slashed
     const honestAfter = await gov.registry.getNode(honest.nodeId);
     expect(honestAfter.bond + honestAfter.unbonding).to.equal(honestBefore.bond + honestBefore.unbonding);
@@ -168,5 +175,16 @@ describe("e2e › slasher", function () {
     const settled = await settler.settleChannels();
     expect(settled.sort()).to.deep.equal(closing.map((c) => c.channelId).sort());
     for (const c of closing) expect((await world.gov.channels.getChannel(c.channelId)).status).to.equal(3n);
+  });
+
+  it("the first commit wins: its reward is credited and withdrawn once no earlier commit can be revealed", async () => {
+    const { slasher, address, finalAt, reward } = rewardCheck!;
+    const before = await world.gov.usdc.balanceOf(address);
+    const { time } = world.connection.networkHelpers;
+    if (BigInt(await time.latest()) <= finalAt) await time.increaseTo(finalAt + 1n); // the settle test may have passed it
+    const rewarded = await slasher.collectRewards();
+    expect(rewarded.map((r) => [r.nodeId, r.status, r.reward])).to.deep.equal([[rogue.nodeId, "rewarded", reward]]);
+    expect((await world.gov.usdc.balanceOf(address)) - before).to.equal(reward);
+    expect(await slasher.collectRewards()).to.deep.equal([]);
   });
 });

@@ -13,7 +13,7 @@ import path from "node:path";
 import { randomBytes } from "node:crypto";
 import { network } from "hardhat";
 import { deliveryWorld, randomFile, startClient, startNode, tmpDir, type DeliveryWorld } from "./delivery-fixture.js";
-import { readChannel } from "../../agents/chain/contracts.js";
+import { chainTime, readChannel } from "../../agents/chain/contracts.js";
 import { identityFromSecret } from "../../agents/runtime/keys.js";
 import { LEAF_SIZE } from "../../agents/protocol/constants.js";
 import { startWatchtower, waitFor } from "../agents/watchtower/fixture.js";
@@ -53,12 +53,16 @@ describe("e2e › node agent with a watchtower", function () {
     const best = node.agent.fetch!.bestFor(channelId);
     expect(best > 0n).to.equal(true);
     const held = await waitFor(() => (tower.store.voucher(channelId)?.amount === best ? tower.store.voucher(channelId) : undefined), "the node's best voucher at the watchtower");
-    expect(held.auth.value).to.deep.equal({ nodeKey: node.identity.address.toLowerCase(), beneficiary, maxBps: 1000 });
+    expect(held.auth.value).to.deep.include({ nodeId: node.agent.nodeId, watchtower: towerIdentity.address.toLowerCase(), beneficiary, maxBps: 1000 });
+    expect(held.auth.value.expiry > (await chainTime(world.provider))).to.equal(true);
 
     await node.agent.stop();
     nodeRunning = false;
     const beneficiaryBefore = await world.gov.usdc.balanceOf(beneficiary);
     await c.client.closeChannel(channelId);
+    // the watchtower earns its bounty in the second half of the window (the first is the node's)
+    await waitFor(() => tower.tower.monitor.queued.includes(channelId), "the queued dispute");
+    await world.connection.networkHelpers.time.increaseTo(await world.gov.channels.bountyFrom(channelId));
     await waitFor(() => tower.store.disputes(channelId).find((d) => d.outcome === "disputed"), "the dispute");
     const state = await readChannel(world.gov.channels, channelId);
     expect(state.paid).to.equal(best);

@@ -17,7 +17,7 @@ import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { HDNodeWallet, JsonRpcProvider, Mnemonic, Wallet } from "ethers";
 import { startDevnet, stopProcess, ROOT, type Devnet, TEST_CHAIN } from "../helpers/processes.js";
-import { connectContracts, readChannel } from "../../agents/chain/contracts.js";
+import { chainTime, connectContracts, readChannel } from "../../agents/chain/contracts.js";
 import { readDeployment } from "../../agents/chain/deployment.js";
 import { identityFromSecret } from "../../agents/runtime/keys.js";
 import { createHost } from "../../agents/runtime/host.js";
@@ -135,7 +135,10 @@ describe("e2e › watchtower as a real process", function () {
       // 3. the node stores vouchers as bytes are paid and pushes each to its watchtower
       nodeHost = await createHost({ privateKey: node.privateKey, listen: [], allow: ["/ip4/127.0.0.1"] });
       const maxBps = 1500;
-      const pusher = createWatchtowerPusher({ watchtowers: [towerAddr], beneficiary, maxBps }, { host: nodeHost, secretKey: node.secretKey, domain });
+      const pusher = createWatchtowerPusher(
+        { watchtowers: [towerAddr], beneficiary, maxBps },
+        { host: nodeHost, secretKey: node.secretKey, nodeId, chainTime: () => chainTime(provider), domain },
+      );
       const best = 12n * USDC + 345_678n;
       for (const amount of [3n * USDC, 9n * USDC, best]) {
         const v = voucher(domain, channelId, amount, payer.secretKey);
@@ -167,7 +170,11 @@ describe("e2e › watchtower as a real process", function () {
       const { closesAt } = await readChannel(channels, channelId);
       await provider.send("evm_mine", []); // one confirmation
 
-      // 6. the watchtower disputes inside the window
+      // 6. the watchtower disputes inside the window, in its second half (the first is the node's:
+      // only then does a dispute earn the bounty)
+      const bountyFrom = await channels.bountyFrom(channel2);
+      await provider.send("evm_increaseTime", [Number(bountyFrom - BigInt((await provider.getBlock("latest"))!.timestamp))]);
+      await provider.send("evm_mine", []);
       const deadline = Date.now() + 30_000;
       let state = await readChannel(channels, channelId);
       let state2 = await readChannel(channels, channel2);
@@ -194,7 +201,8 @@ describe("e2e › watchtower as a real process", function () {
 
       // fee and bounty per channel (each rounds down on its own amount)
       const feeOf = (x: bigint) => (x * BigInt(state.feeBps)) / 10_000n;
-      const bountyOf = (x: bigint) => (x * BigInt(Math.min(maxBps, 2000))) / 10_000n;
+      // fee + bounty ≤ 20 %: the operator keeps at least 80 %
+      const bountyOf = (x: bigint) => (x * BigInt(Math.min(maxBps, 2000 - Number(state.feeBps)))) / 10_000n;
       const fee = feeOf(best) + feeOf(best2);
       const bounty = bountyOf(best) + bountyOf(best2);
       expect(await usdc.balanceOf(beneficiary)).to.equal(before.beneficiary + bounty);

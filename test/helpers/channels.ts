@@ -165,7 +165,7 @@ export async function openChannel(ctx: ChannelContext, opts: OpenOptions = {}) {
 
 const ethers0 = "0x0000000000000000000000000000000000000000";
 export const ZERO_ADDRESS = ethers0;
-export const NO_AUTH = { nodeKey: ethers0, beneficiary: ethers0, maxBps: 0 };
+export const NO_AUTH = { nodeId: 0n, watchtower: ethers0, beneficiary: ethers0, maxBps: 0, expiry: 0n };
 
 /** A random wallet (session keys, foreign signers). */
 export function randomWallet(): Wallet {

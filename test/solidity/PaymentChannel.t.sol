@@ -41,6 +41,7 @@ contract PaymentChannelFuzzTest {
     address private constant OPERATOR = address(0x0BE7A70B);
     address private constant TREASURY = address(0x7EA5);
     address private constant BENEFICIARY = address(0xB0B0);
+    address private constant WATCHTOWER = address(0x7031);
 
     function setUp() public {
         usdc = new TestUSDC(address(this));
@@ -121,18 +122,35 @@ contract PaymentChannelFuzzTest {
         if (payerCloses) {
             VM.prank(payer);
             channels.closeByPayer(id);
-            IPaymentChannel.WatchtowerAuth memory auth =
-                IPaymentChannel.WatchtowerAuth({nodeKey: nodeKey, beneficiary: BENEFICIARY, maxBps: bountyBps});
+            IPaymentChannel.WatchtowerAuth memory auth = IPaymentChannel.WatchtowerAuth({
+                nodeId: 1,
+                watchtower: WATCHTOWER,
+                beneficiary: BENEFICIARY,
+                maxBps: bountyBps,
+                expiry: uint64(block.timestamp + 30 days)
+            });
             bytes memory authSig = _sign(NODE_KEY, channels.watchtowerAuthDigest(auth));
             uint256 paidBefore = channels.getChannel(id).paid;
             uint256 capped = finalAmount < deposit ? finalAmount : deposit;
             if (capped > paidBefore) {
+                // The watchtower earns from the second half of the window on.
+                VM.warp(channels.bountyFrom(id));
                 uint256 beneficiaryBefore = usdc.balanceOf(BENEFICIARY);
-                channels.dispute(id, finalAmount, _voucher(id, finalAmount), auth, authSig);
-                uint256 cap = bountyBps < 2_000 ? bountyBps : 2_000;
+                uint256 operatorBefore = usdc.balanceOf(OPERATOR);
+                bytes memory voucher = _voucher(id, finalAmount);
+                VM.prank(WATCHTOWER);
+                channels.dispute(id, finalAmount, voucher, auth, authSig);
+                uint256 cap = 2_000 - fee;
+                if (bountyBps < cap) cap = bountyBps;
+                uint256 recovered = capped - paidBefore;
                 require(
-                    usdc.balanceOf(BENEFICIARY) - beneficiaryBefore == ((capped - paidBefore) * cap) / 10_000,
-                    "bounty share of the recovered amount"
+                    usdc.balanceOf(BENEFICIARY) - beneficiaryBefore == (recovered * cap) / 10_000,
+                    "bounty share of the recovered amount, fee + bounty within 20 %"
+                );
+                // The operator's floor: 80 % of what the dispute recovered (one unit of fee rounding).
+                require(
+                    (usdc.balanceOf(OPERATOR) - operatorBefore + 1) * 10_000 >= recovered * 8_000,
+                    "operator keeps at least 80 %"
                 );
             }
             VM.warp(block.timestamp + 2 days);

@@ -791,10 +791,12 @@ export namespace ContentRecord {
 }
 
 export interface WatchtowerAuth {
-  nodeKey: Uint8Array<ArrayBuffer>
+  nodeId: Uint8Array<ArrayBuffer>
   beneficiary: Uint8Array<ArrayBuffer>
   maxBps: number
   signature: Uint8Array<ArrayBuffer>
+  watchtower: Uint8Array<ArrayBuffer>
+  expiry: bigint
 }
 
 export namespace WatchtowerAuth {
@@ -807,9 +809,9 @@ export namespace WatchtowerAuth {
           w.fork()
         }
 
-        if ((obj.nodeKey != null && obj.nodeKey.byteLength > 0)) {
+        if ((obj.nodeId != null && obj.nodeId.byteLength > 0)) {
           w.uint32(10)
-          w.bytes(obj.nodeKey)
+          w.bytes(obj.nodeId)
         }
 
         if ((obj.beneficiary != null && obj.beneficiary.byteLength > 0)) {
@@ -827,15 +829,27 @@ export namespace WatchtowerAuth {
           w.bytes(obj.signature)
         }
 
+        if ((obj.watchtower != null && obj.watchtower.byteLength > 0)) {
+          w.uint32(42)
+          w.bytes(obj.watchtower)
+        }
+
+        if ((obj.expiry != null && obj.expiry !== 0n)) {
+          w.uint32(48)
+          w.uint64(obj.expiry)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
       }, (reader, length, opts = {}) => {
         const obj: any = {
-          nodeKey: uint8ArrayAlloc(0),
+          nodeId: uint8ArrayAlloc(0),
           beneficiary: uint8ArrayAlloc(0),
           maxBps: 0,
-          signature: uint8ArrayAlloc(0)
+          signature: uint8ArrayAlloc(0),
+          watchtower: uint8ArrayAlloc(0),
+          expiry: 0n
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -845,7 +859,7 @@ export namespace WatchtowerAuth {
 
           switch (tag >>> 3) {
             case 1: {
-              obj.nodeKey = reader.bytes()
+              obj.nodeId = reader.bytes()
               break
             }
             case 2: {
@@ -858,6 +872,14 @@ export namespace WatchtowerAuth {
             }
             case 4: {
               obj.signature = reader.bytes()
+              break
+            }
+            case 5: {
+              obj.watchtower = reader.bytes()
+              break
+            }
+            case 6: {
+              obj.expiry = reader.uint64()
               break
             }
             default: {
@@ -877,7 +899,7 @@ export namespace WatchtowerAuth {
           switch (tag >>> 3) {
             case 1: {
               yield {
-                field: `${prefix}.nodeKey`,
+                field: `${prefix}.nodeId`,
                 value: reader.bytes()
               }
               break
@@ -903,6 +925,20 @@ export namespace WatchtowerAuth {
               }
               break
             }
+            case 5: {
+              yield {
+                field: `${prefix}.watchtower`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 6: {
+              yield {
+                field: `${prefix}.expiry`,
+                value: reader.uint64()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -915,8 +951,8 @@ export namespace WatchtowerAuth {
     return _codec
   }
 
-  export interface WatchtowerAuthNodeKeyFieldEvent {
-    field: '$.nodeKey'
+  export interface WatchtowerAuthNodeIdFieldEvent {
+    field: '$.nodeId'
     value: Uint8Array<ArrayBuffer>
   }
 
@@ -935,6 +971,16 @@ export namespace WatchtowerAuth {
     value: Uint8Array<ArrayBuffer>
   }
 
+  export interface WatchtowerAuthWatchtowerFieldEvent {
+    field: '$.watchtower'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface WatchtowerAuthExpiryFieldEvent {
+    field: '$.expiry'
+    value: bigint
+  }
+
   export function encode (obj: Partial<WatchtowerAuth>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, WatchtowerAuth.codec())
   }
@@ -943,7 +989,7 @@ export namespace WatchtowerAuth {
     return decodeMessage(buf, WatchtowerAuth.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<WatchtowerAuth>): Generator<WatchtowerAuthNodeKeyFieldEvent | WatchtowerAuthBeneficiaryFieldEvent | WatchtowerAuthMaxBpsFieldEvent | WatchtowerAuthSignatureFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<WatchtowerAuth>): Generator<WatchtowerAuthNodeIdFieldEvent | WatchtowerAuthBeneficiaryFieldEvent | WatchtowerAuthMaxBpsFieldEvent | WatchtowerAuthSignatureFieldEvent | WatchtowerAuthWatchtowerFieldEvent | WatchtowerAuthExpiryFieldEvent> {
     return streamMessage(buf, WatchtowerAuth.codec(), opts)
   }
 }
@@ -2606,8 +2652,8 @@ export namespace WatchtowerRequest {
     return _codec
   }
 
-  export interface WatchtowerRequestAuthNodeKeyFieldEvent {
-    field: '$.auth.nodeKey'
+  export interface WatchtowerRequestAuthNodeIdFieldEvent {
+    field: '$.auth.nodeId'
     value: Uint8Array<ArrayBuffer>
   }
 
@@ -2624,6 +2670,16 @@ export namespace WatchtowerRequest {
   export interface WatchtowerRequestAuthSignatureFieldEvent {
     field: '$.auth.signature'
     value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface WatchtowerRequestAuthWatchtowerFieldEvent {
+    field: '$.auth.watchtower'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface WatchtowerRequestAuthExpiryFieldEvent {
+    field: '$.auth.expiry'
+    value: bigint
   }
 
   export interface WatchtowerRequestUpdateVoucherChannelIdFieldEvent {
@@ -2649,7 +2705,7 @@ export namespace WatchtowerRequest {
     return decodeMessage(buf, WatchtowerRequest.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<WatchtowerRequest>): Generator<WatchtowerRequestAuthNodeKeyFieldEvent | WatchtowerRequestAuthBeneficiaryFieldEvent | WatchtowerRequestAuthMaxBpsFieldEvent | WatchtowerRequestAuthSignatureFieldEvent | WatchtowerRequestUpdateVoucherChannelIdFieldEvent | WatchtowerRequestUpdateVoucherCumulativeAmountFieldEvent | WatchtowerRequestUpdateVoucherSignatureFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<WatchtowerRequest>): Generator<WatchtowerRequestAuthNodeIdFieldEvent | WatchtowerRequestAuthBeneficiaryFieldEvent | WatchtowerRequestAuthMaxBpsFieldEvent | WatchtowerRequestAuthSignatureFieldEvent | WatchtowerRequestAuthWatchtowerFieldEvent | WatchtowerRequestAuthExpiryFieldEvent | WatchtowerRequestUpdateVoucherChannelIdFieldEvent | WatchtowerRequestUpdateVoucherCumulativeAmountFieldEvent | WatchtowerRequestUpdateVoucherSignatureFieldEvent> {
     return streamMessage(buf, WatchtowerRequest.codec(), opts)
   }
 }

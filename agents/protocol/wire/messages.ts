@@ -217,13 +217,19 @@ function recordTo(s: Signed<ContentRecordValue>): pb.ContentRecord {
 
 function authFrom(v: V, m: pb.WatchtowerAuth, at: string): Signed<WatchtowerAuthValue> {
   return {
-    value: { nodeKey: v.hex(`${at}.nodeKey`, m.nodeKey, 20), beneficiary: v.hex(`${at}.beneficiary`, m.beneficiary, 20), maxBps: v.max(`${at}.maxBps`, m.maxBps, MAX_BPS) },
+    value: {
+      nodeId: v.uint256(`${at}.nodeId`, m.nodeId),
+      watchtower: v.hex(`${at}.watchtower`, m.watchtower, 20),
+      beneficiary: v.hex(`${at}.beneficiary`, m.beneficiary, 20),
+      maxBps: v.max(`${at}.maxBps`, m.maxBps, MAX_BPS),
+      expiry: m.expiry,
+    },
     signature: v.fixed(`${at}.signature`, m.signature, 65),
   };
 }
 function authTo(s: Signed<WatchtowerAuthValue>): pb.WatchtowerAuth {
   const a = s.value;
-  return { nodeKey: b(fromHex(a.nodeKey, 20)), beneficiary: b(fromHex(a.beneficiary, 20)), maxBps: a.maxBps, signature: b(s.signature) };
+  return { nodeId: b(bigintToBytes(a.nodeId)), watchtower: b(fromHex(a.watchtower, 20)), beneficiary: b(fromHex(a.beneficiary, 20)), maxBps: a.maxBps, expiry: a.expiry, signature: b(s.signature) };
 }
 
 function announcementFrom(v: V, m: pb.NodeAnnouncement, at: string): Signed<NodeAnnouncementValue> {

@@ -85,7 +85,7 @@ describe("protocol › cross-tests against the deployed contracts", function () 
           timestamp: BigInt(1_790_000_000 + i),
         };
         expect(hexlify(digestOf("serveCommitment", domain, commitment))).to.equal(await ctx.channels.serveCommitmentDigest(commitment));
-        const auth = { nodeKey: Wallet.createRandom().address, beneficiary: Wallet.createRandom().address, maxBps: 100 * i };
+        const auth = { nodeId: BigInt(i + 1), watchtower: Wallet.createRandom().address, beneficiary: Wallet.createRandom().address, maxBps: 100 * i, expiry: BigInt(1_790_000_000 + i) };
         expect(hexlify(digestOf("watchtowerAuth", domain, auth))).to.equal(await ctx.channels.watchtowerAuthDigest(auth));
       }
     });

@@ -49,7 +49,7 @@ const cases: { kind: SignedKind; types: Record<string, TypedDataField[]>; domain
     domain: "nodeRegistry",
     arb: fc.record({ nodeId: uint(256), operator: hex(20), newNodeKey: hex(20), metadataHash: hex(32), nonce: uint(256), deadline: uint(256) }),
   },
-  { kind: "watchtowerAuth", types: eip712.WatchtowerAuth, domain: "paymentChannel", arb: fc.record({ nodeKey: hex(20), beneficiary: hex(20), maxBps: u16 }) },
+  { kind: "watchtowerAuth", types: eip712.WatchtowerAuth, domain: "paymentChannel", arb: fc.record({ nodeId: uint(256), watchtower: hex(20), beneficiary: hex(20), maxBps: u16, expiry: uint(64) }) },
   { kind: "contentRecord", types: eip712.ContentRecord, domain: "originRegistry", arb: fc.record({ blobId: hex(32), size: uint(64), origin: uint(256), epoch: uint(64), timestamp: uint(64) }) },
   {
     kind: "nodeAnnouncement",
@@ -157,7 +157,7 @@ describe(`protocol › signed objects (secp256k1 backend: ${secpBackend})`, () =
     const pc = Eip712Domain.from(domains.paymentChannel);
     expect(() => digestOf("voucher", pc, { channelId: "0x1234", cumulativeAmount: 1n })).to.throw(InvalidArgumentError);
     expect(() => digestOf("voucher", pc, { channelId: "0x" + "00".repeat(32), cumulativeAmount: -1n })).to.throw(InvalidArgumentError);
-    expect(() => digestOf("watchtowerAuth", pc, { nodeKey: wallet.address, beneficiary: wallet.address, maxBps: 70000 })).to.throw(InvalidArgumentError);
+    expect(() => digestOf("watchtowerAuth", pc, { nodeId: 1n, watchtower: wallet.address, beneficiary: wallet.address, maxBps: 70000, expiry: 0n })).to.throw(InvalidArgumentError);
     expect(() => Eip712Domain.from({ name: "x", version: "1", verifyingContract: CONTRACT })).to.throw(InvalidArgumentError);
   });
 

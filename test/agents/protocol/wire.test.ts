@@ -62,7 +62,7 @@ const samples: Record<MessageType, Uint8Array[]> = {
     encodeFetchServerMessage({ kind: "refusal", refusal: { code: "BUSY", message: "try later", retryAfterMs: 500 } }),
   ],
   WatchtowerRequest: [
-    encodeWatchtowerRequest({ kind: "auth", auth: { value: { nodeKey: h(20, 4), beneficiary: h(20, 5), maxBps: 1000 }, signature: sig } }),
+    encodeWatchtowerRequest({ kind: "auth", auth: { value: { nodeId: 7n, watchtower: h(20, 4), beneficiary: h(20, 5), maxBps: 1000, expiry: 1_790_000_000n }, signature: sig } }),
     encodeWatchtowerRequest({ kind: "update", voucher }),
   ],
   WatchtowerResponse: [encodeWatchtowerResponse({ status: "STALE", message: "have 12" })],

@@ -10,9 +10,13 @@ import { tmpDir } from "../../e2e/delivery-fixture.js";
 import { WatchtowerStore } from "../../../agents/watchtower/store.js";
 
 const channel = (i: number) => "0x" + i.toString(16).padStart(64, "0");
-const auth = { value: { nodeKey: "0x" + "11".repeat(20), beneficiary: "0x" + "22".repeat(20), maxBps: 1000 }, signature: new Uint8Array(65).fill(7) };
+const auth = {
+  nodeKey: "0x" + "11".repeat(20),
+  value: { nodeId: 3n, watchtower: "0x" + "44".repeat(20), beneficiary: "0x" + "22".repeat(20), maxBps: 1000, expiry: 1_790_000_000n },
+  signature: new Uint8Array(65).fill(7),
+};
 const save = (store: WatchtowerStore, id: string, amount: bigint) =>
-  store.saveVoucher({ channelId: id, nodeKey: auth.value.nodeKey, payer: "0x" + "33".repeat(20), amount, signature: new Uint8Array(65).fill(Number(amount % 256n)), auth, status: "Open", closesAt: 0n, paid: 0n });
+  store.saveVoucher({ channelId: id, nodeKey: auth.nodeKey, payer: "0x" + "33".repeat(20), amount, signature: new Uint8Array(65).fill(Number(amount % 256n)), auth, status: "Open", closesAt: 0n, paid: 0n });
 
 describe("watchtower › store", () => {
   it("keeps the highest voucher per channel whatever the order of saves, and says which saves raised it", () => {
@@ -47,10 +51,21 @@ describe("watchtower › store", () => {
     store = new WatchtowerStore(file);
     expect(store.voucher(channel(1))!.amount).to.equal(5n);
     expect(store.unsettled().map((v) => v.channelId)).to.deep.equal([channel(1)]);
-    expect(store.auth(auth.value.nodeKey)).to.deep.equal(auth);
+    expect(store.auth(auth.nodeKey)).to.deep.equal(auth);
     expect(store.disputes()[0]).to.include({ outcome: "disputed", recovered: 5n, bounty: 1n, txHash: "0xabc" });
     expect(store.cursor("channels")).to.deep.equal({ block: 42, recent: [[42, "0x" + "ab".repeat(32)]] });
     expect(store.counts()).to.deep.equal({ channels: 2, byStatus: { Open: 1, Closed: 1 } });
+    store.close();
+  });
+
+  it("follows the nodes that authorised it or whose vouchers it holds, each once", () => {
+    const store = new WatchtowerStore(":memory:");
+    expect(store.nodeIds()).to.deep.equal([]);
+    save(store, channel(1), 5n); // a voucher held under node 3's auth
+    expect(store.nodeIds()).to.deep.equal([3n]);
+    store.saveAuth(auth);
+    store.saveAuth({ ...auth, nodeKey: "0x" + "55".repeat(20), value: { ...auth.value, nodeId: 9n } });
+    expect(store.nodeIds().sort()).to.deep.equal([3n, 9n]);
     store.close();
   });
 });

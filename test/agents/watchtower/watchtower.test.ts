@@ -11,7 +11,7 @@ import path from "node:path";
 import { network } from "hardhat";
 import type { Libp2p } from "@libp2p/interface";
 import { deliveryWorld, freePort, tmpDir, type DeliveryWorld } from "../../e2e/delivery-fixture.js";
-import { readChannel, type Contracts } from "../../../agents/chain/contracts.js";
+import { chainTime, readChannel, type Contracts } from "../../../agents/chain/contracts.js";
 import { watchtowerChainView, type WatchtowerChainView } from "../../../agents/watchtower/chain.js";
 import { identityFromSecret, type Identity } from "../../../agents/runtime/keys.js";
 import { signTyped } from "../../../agents/protocol/signed.js";
@@ -71,13 +71,23 @@ describe("watchtower › service and monitor (real hosts, real contracts)", func
     stops.push(t.stop);
     return { ...t, dir, identity };
   }
-  const authOf = (n: NodeKeys, maxBps = 1000) => signWatchtowerAuth(domain(), { beneficiary, maxBps }, n.identity.secretKey);
+  const authValue = (n: NodeKeys, t: { identity: Identity }, maxBps = 1000) => ({
+    nodeId: n.nodeId,
+    watchtower: t.identity.address.toLowerCase(),
+    beneficiary,
+    maxBps,
+    expiry: 2_000_000_000n,
+  });
+  const authOf = (n: NodeKeys, t: { identity: Identity }, maxBps = 1000) => signWatchtowerAuth(domain(), authValue(n, t, maxBps), n.identity.secretKey);
+  /** Moves chain time to the second half of the dispute window (a watchtower with an auth waits for it). */
+  const toBountyPhase = async (channelId: string) => world.connection.networkHelpers.time.increaseTo(await world.gov.channels.bountyFrom(channelId));
+  const pusherDeps = (n: NodeKeys, host: Libp2p) => ({ host, secretKey: n.identity.secretKey, nodeId: n.nodeId, chainTime: () => chainTime(world.provider), domain: domain() });
 
   it("acknowledges an update only once it is stored: another connection sees it at once, and a restarted watchtower still holds it", async () => {
     const t = await tower();
     const channelId = await channel();
     const v = voucher(domain(), channelId, 3n * USDC, payer.secretKey);
-    await pushVoucher(nodeHost, t.addr, authOf(node), v);
+    await pushVoucher(nodeHost, t.addr, authOf(node, t), v);
     // the OK was sent after the commit: a separate connection to the file sees the row now
     const db = new DatabaseSync(path.join(t.dir, "watchtower.db"), { readOnly: true });
     const row = db.prepare("SELECT amount FROM vouchers WHERE channel_id = ?").get(channelId) as { amount: string } | undefined;
@@ -89,15 +99,15 @@ describe("watchtower › service and monitor (real hosts, real contracts)", func
     const held = again.store.voucher(channelId)!;
     expect(held.amount).to.equal(3n * USDC);
     expect(held.nodeKey).to.equal(node.identity.address.toLowerCase());
-    expect(held.auth.value).to.deep.equal({ nodeKey: node.identity.address.toLowerCase(), beneficiary, maxBps: 1000 });
+    expect(held.auth.value).to.deep.equal(authValue(node, t));
     // the restarted service answers from what it held: the same voucher is stale
-    expectRejection(await pushVoucher(nodeHost, again.addr, authOf(node), v).then(() => undefined, (e: unknown) => e), WatchtowerStaleError);
+    expectRejection(await pushVoucher(nodeHost, again.addr, authOf(node, again), v).then(() => undefined, (e: unknown) => e), WatchtowerStaleError);
   });
 
   it("refuses updates that are not strictly better (STALE) and keeps the best", async () => {
     const t = await tower();
     const channelId = await channel();
-    const answers = await pushToWatchtower(nodeHost, t.addr, authOf(node), [
+    const answers = await pushToWatchtower(nodeHost, t.addr, authOf(node, t), [
       voucher(domain(), channelId, 5n * USDC, payer.secretKey),
       voucher(domain(), channelId, 5n * USDC, payer.secretKey),
       voucher(domain(), channelId, 4n * USDC, payer.secretKey),
@@ -105,15 +115,15 @@ describe("watchtower › service and monitor (real hosts, real contracts)", func
     ]);
     expect(answers.map((a) => a.status)).to.deep.equal(["OK", "STALE", "STALE", "OK"]);
     expect(t.store.voucher(channelId)!.amount).to.equal(6n * USDC);
-    expectRejection(await pushVoucher(nodeHost, t.addr, authOf(node), voucher(domain(), channelId, 6n * USDC, payer.secretKey)).then(() => undefined, (e: unknown) => e), WatchtowerStaleError);
+    expectRejection(await pushVoucher(nodeHost, t.addr, authOf(node, t), voucher(domain(), channelId, 6n * USDC, payer.secretKey)).then(() => undefined, (e: unknown) => e), WatchtowerStaleError);
   });
 
   it("rejects an update from a peer that is not the channel's node, even a registered node with a valid auth", async () => {
     const t = await tower();
     const channelId = await channel();
-    const error = await pushVoucher(otherHost, t.addr, authOf(other), voucher(domain(), channelId, USDC, payer.secretKey)).catch((e: unknown) => e);
+    const error = await pushVoucher(otherHost, t.addr, authOf(other, t), voucher(domain(), channelId, USDC, payer.secretKey)).catch((e: unknown) => e);
     expect(error).to.be.instanceOf(WatchtowerRejectedError);
-    expect((error as Error).message).to.match(/not the node key of channel/);
+    expect((error as Error).message).to.match(/not the current node key of channel/);
     expect(t.store.voucher(channelId)).to.equal(undefined);
   });
 
@@ -121,7 +131,7 @@ describe("watchtower › service and monitor (real hosts, real contracts)", func
     const t = await tower();
     const channelId = await channel();
     const stranger = identityFromSecret(randomBytes(32));
-    const answers = await pushToWatchtower(nodeHost, t.addr, authOf(node), [
+    const answers = await pushToWatchtower(nodeHost, t.addr, authOf(node, t), [
       voucher(domain(), channelId, USDC, stranger.secretKey),
       voucher(domain(), channelId, USDC, node.identity.secretKey),
       voucher(domain(), channelId, 11n * USDC, payer.secretKey),
@@ -137,18 +147,25 @@ describe("watchtower › service and monitor (real hosts, real contracts)", func
   it("rejects an authorisation not signed by the peer's own key, and updates without one", async () => {
     const t = await tower();
     const channelId = await channel();
-    const value = { nodeKey: node.identity.address.toLowerCase(), beneficiary, maxBps: 2000 };
+    const value = authValue(node, t, 2000);
     const forged = { value, signature: signTyped("watchtowerAuth", domain(), value, other.identity.secretKey) };
     expectRejection(await pushVoucher(nodeHost, t.addr, forged, voucher(domain(), channelId, USDC, payer.secretKey)).then(() => undefined, (e: unknown) => e), WatchtowerRejectedError, /signed by/);
     // someone else's (valid) authorisation, replayed by another peer
-    expectRejection(await pushVoucher(otherHost, t.addr, authOf(node), voucher(domain(), channelId, USDC, payer.secretKey)).then(() => undefined, (e: unknown) => e), WatchtowerRejectedError, /not the peer's own key/);
+    expectRejection(await pushVoucher(otherHost, t.addr, authOf(node, t), voucher(domain(), channelId, USDC, payer.secretKey)).then(() => undefined, (e: unknown) => e), WatchtowerRejectedError, /not by the peer's own key/);
+    // an authorisation for another watchtower, an expired one, one paying the PaymentChannel contract itself
+    const elsewhere = { ...value, watchtower: other.identity.address.toLowerCase() };
+    expectRejection(await pushVoucher(nodeHost, t.addr, signWatchtowerAuth(domain(), elsewhere, node.identity.secretKey), voucher(domain(), channelId, USDC, payer.secretKey)).then(() => undefined, (e: unknown) => e), WatchtowerRejectedError, /not this one/);
+    const expired = { ...value, expiry: await chainTime(world.provider) };
+    expectRejection(await pushVoucher(nodeHost, t.addr, signWatchtowerAuth(domain(), expired, node.identity.secretKey), voucher(domain(), channelId, USDC, payer.secretKey)).then(() => undefined, (e: unknown) => e), WatchtowerRejectedError, /expired/);
+    const locked = { ...value, beneficiary: (await world.gov.channels.getAddress()).toLowerCase() };
+    expectRejection(await pushVoucher(nodeHost, t.addr, signWatchtowerAuth(domain(), locked, node.identity.secretKey), voucher(domain(), channelId, USDC, payer.secretKey)).then(() => undefined, (e: unknown) => e), WatchtowerRejectedError, /cannot be paid/);
     expect(t.store.voucher(channelId)).to.equal(undefined);
   });
 
   it("the pusher keeps one or more watchtowers up to date with the latest voucher of each channel", async () => {
     const [a, b] = [await tower(), await tower()];
     const channelId = await channel();
-    const pusher = createWatchtowerPusher({ watchtowers: [a.addr, b.addr], beneficiary, maxBps: 500 }, { host: nodeHost, secretKey: node.identity.secretKey, domain: domain() });
+    const pusher = createWatchtowerPusher({ watchtowers: [a.addr, b.addr], beneficiary, maxBps: 500 }, pusherDeps(node, nodeHost));
     stops.push(() => pusher.stop());
     for (let i = 1n; i <= 5n; i++) {
       const v = voucher(domain(), channelId, i * USDC, payer.secretKey);
@@ -167,18 +184,21 @@ describe("watchtower › service and monitor (real hosts, real contracts)", func
     const payerContracts = world.contractsFor(payer);
     const channelId = await channel();
     const amount = 7n * USDC + 333n;
-    // a bounty above the cap is capped at 20 % by the contract
-    const auth = signWatchtowerAuth(domain(), { beneficiary, maxBps: 2000 }, node.identity.secretKey);
+    // fee + bounty are capped at 20 % by the contract (the operator keeps 80 %)
+    const auth = authOf(node, t, 2000);
     await pushVoucher(nodeHost, t.addr, auth, voucher(domain(), channelId, amount, payer.secretKey));
     const { usdc } = world.gov;
     const before = { operator: await usdc.balanceOf(node.operator.address), treasury: await usdc.balanceOf(world.treasury), beneficiary: await usdc.balanceOf(beneficiary) };
     await (await payerContracts.channels.closeByPayer(channelId)).wait();
+    // the first half of the window is the node's: the watchtower waits for the second
+    await waitFor(() => t.tower.monitor.queued.includes(channelId), "the queued dispute");
+    await toBountyPhase(channelId);
     const record = await waitFor(() => t.store.disputes(channelId).find((d) => d.outcome === "disputed"), "the dispute");
     const state = await readChannel(world.gov.channels, channelId);
     expect(state.status).to.equal("Closing");
     expect(state.paid).to.equal(amount);
     const fee = (amount * BigInt(state.feeBps)) / 10_000n;
-    const bounty = (amount * 2000n) / 10_000n;
+    const bounty = (amount * (2000n - BigInt(state.feeBps))) / 10_000n;
     expect(record.recovered).to.equal(amount);
     expect(record.bounty).to.equal(bounty);
     expect(await usdc.balanceOf(beneficiary)).to.equal(before.beneficiary + bounty);
@@ -191,7 +211,7 @@ describe("watchtower › service and monitor (real hosts, real contracts)", func
     const t = await tower(dir);
     const payerContracts = world.contractsFor(payer);
     const channelId = await channel();
-    await pushVoucher(nodeHost, t.addr, authOf(node), voucher(domain(), channelId, 2n * USDC, payer.secretKey));
+    await pushVoucher(nodeHost, t.addr, authOf(node, t), voucher(domain(), channelId, 2n * USDC, payer.secretKey));
     await t.stop();
     stops.pop();
     await (await payerContracts.channels.closeByPayer(channelId)).wait();
@@ -208,7 +228,7 @@ describe("watchtower › service and monitor (real hosts, real contracts)", func
     const dir = tmpDir("cdn-tower-");
     const t = await tower(dir);
     const channelId = await channel();
-    await pushVoucher(nodeHost, t.addr, authOf(node), voucher(domain(), channelId, 2n * USDC, payer.secretKey));
+    await pushVoucher(nodeHost, t.addr, authOf(node, t), voucher(domain(), channelId, 2n * USDC, payer.secretKey));
     await t.stop();
     stops.pop();
     await (await world.contractsFor(payer).channels.closeByPayer(channelId)).wait();
@@ -218,6 +238,7 @@ describe("watchtower › service and monitor (real hosts, real contracts)", func
     store.close();
     const again = await tower(dir, t.identity);
     expect(again.tower.monitor.queued.concat(again.store.disputes(channelId).map((d) => d.channelId))).to.include(channelId);
+    await toBountyPhase(channelId);
     await waitFor(() => again.store.disputes(channelId).find((d) => d.outcome === "disputed"), "the dispute");
     expect((await readChannel(world.gov.channels, channelId)).paid).to.equal(2n * USDC);
   });
@@ -253,7 +274,7 @@ describe("watchtower › service and monitor (real hosts, real contracts)", func
     await first.stop();
     stops.pop();
     const channelId = await channel();
-    const pusher = createWatchtowerPusher({ watchtowers: [addr], beneficiary, maxBps: 100, retryBaseMs: 100, retryMaxMs: 300, timeoutMs: 2000 }, { host: nodeHost, secretKey: node.identity.secretKey, domain: domain() });
+    const pusher = createWatchtowerPusher({ watchtowers: [addr], beneficiary, maxBps: 100, retryBaseMs: 100, retryMaxMs: 300, timeoutMs: 2000 }, pusherDeps(node, nodeHost));
     stops.push(() => pusher.stop());
     const v = voucher(domain(), channelId, 2n * USDC, payer.secretKey);
     pusher.onVoucherStored(channelId, v.cumulativeAmount, v.signature);
@@ -273,7 +294,7 @@ describe("watchtower › service and monitor (real hosts, real contracts)", func
     const addr = first.addr;
     const channelId = await channel();
     // default retry settings (the node's)
-    const pusher = createWatchtowerPusher({ watchtowers: [addr], beneficiary, maxBps: 100, timeoutMs: 2000 }, { host: nodeHost, secretKey: node.identity.secretKey, domain: domain() });
+    const pusher = createWatchtowerPusher({ watchtowers: [addr], beneficiary, maxBps: 100, timeoutMs: 2000 }, pusherDeps(node, nodeHost));
     stops.push(() => pusher.stop());
     const v1 = voucher(domain(), channelId, 1n * USDC, payer.secretKey);
     pusher.onVoucherStored(channelId, v1.cumulativeAmount, v1.signature);
@@ -302,7 +323,7 @@ describe("watchtower › service and monitor (real hosts, real contracts)", func
     // a fifth stream of the same peer is refused (reset), the first four are closed for sending nothing
     const fifth = await otherHost.dialProtocol(multiaddr(t.addr), PROTOCOL_WATCHTOWER);
     const framed = new FramedStream(fifth, { readCap: FRAME_CAPS.WatchtowerResponse, idleTimeoutMs: 5000 });
-    await framed.write(encodeWatchtowerRequest({ kind: "auth", auth: authOf(other) })).catch(() => undefined);
+    await framed.write(encodeWatchtowerRequest({ kind: "auth", auth: authOf(other, t) })).catch(() => undefined);
     const answer = await framed.read().then(
       (b) => b,
       () => undefined,
@@ -312,7 +333,7 @@ describe("watchtower › service and monitor (real hosts, real contracts)", func
     // the node can push again
     const channelId = await channel();
     const v = voucher(domain(), channelId, USDC, payer.secretKey);
-    await pushVoucher(nodeHost, t.addr, authOf(node), { channelId, cumulativeAmount: v.cumulativeAmount, signature: v.signature });
+    await pushVoucher(nodeHost, t.addr, authOf(node, t), { channelId, cumulativeAmount: v.cumulativeAmount, signature: v.signature });
     expect(t.store.voucher(channelId)!.amount).to.equal(USDC);
   });
 
@@ -320,7 +341,7 @@ describe("watchtower › service and monitor (real hosts, real contracts)", func
     const t = await tower(undefined, undefined, { disputeDelaySeconds: 3600, disputeMarginSeconds: 600 });
     const channelId = await channel();
     const v = voucher(domain(), channelId, 3n * USDC, payer.secretKey);
-    await pushVoucher(nodeHost, t.addr, authOf(node, 2000), v);
+    await pushVoucher(nodeHost, t.addr, authOf(node, t, 2000), v);
     await (await world.contractsFor(payer).channels.closeByPayer(channelId)).wait();
     await waitFor(() => t.tower.monitor.queued.includes(channelId), "the queued dispute");
     // the node is online and claims by itself within the window
@@ -337,7 +358,8 @@ describe("watchtower › service and monitor (real hosts, real contracts)", func
     const t = await tower();
     const channelId = await channel();
     await (await world.contractsFor(payer).channels.closeByPayer(channelId)).wait();
-    await pushVoucher(nodeHost, t.addr, authOf(node), voucher(domain(), channelId, 4n * USDC, payer.secretKey));
+    await pushVoucher(nodeHost, t.addr, authOf(node, t), voucher(domain(), channelId, 4n * USDC, payer.secretKey));
+    await toBountyPhase(channelId);
     await waitFor(() => t.store.disputes(channelId).find((d) => d.outcome === "disputed"), "the dispute");
     expect((await readChannel(world.gov.channels, channelId)).paid).to.equal(4n * USDC);
   });
@@ -346,7 +368,7 @@ describe("watchtower › service and monitor (real hosts, real contracts)", func
     const dir = tmpDir("cdn-tower-");
     const t = await tower(dir);
     const channelId = await channel();
-    await pushVoucher(nodeHost, t.addr, authOf(node), voucher(domain(), channelId, 3n * USDC, payer.secretKey));
+    await pushVoucher(nodeHost, t.addr, authOf(node, t), voucher(domain(), channelId, 3n * USDC, payer.secretKey));
     await t.stop();
     stops.pop();
     await (await world.contractsFor(payer).channels.closeByPayer(channelId)).wait();
@@ -359,6 +381,7 @@ describe("watchtower › service and monitor (real hosts, real contracts)", func
       return { ...real, channels: (ids) => (failures-- > 0 ? Promise.reject(new Error("RPC down")) : real.channels(ids)) };
     };
     const again = await tower(dir, t.identity, {}, flaky);
+    await toBountyPhase(channelId);
     await waitFor(() => again.store.disputes(channelId).find((d) => d.outcome === "disputed"), "the dispute");
     expect(failures).to.be.below(0);
     expect(again.tower.monitor.stats.rpcErrors).to.be.at.least(3);
@@ -372,9 +395,10 @@ describe("watchtower › service and monitor (real hosts, real contracts)", func
     };
     const t = await tower(undefined, undefined, { retryBaseMs: 50, retryMaxMs: 200 }, flaky);
     const channelId = await channel();
-    await pushVoucher(nodeHost, t.addr, authOf(node), voucher(domain(), channelId, 3n * USDC, payer.secretKey));
+    await pushVoucher(nodeHost, t.addr, authOf(node, t), voucher(domain(), channelId, 3n * USDC, payer.secretKey));
     failures = 3;
     await (await world.contractsFor(payer).channels.closeByPayer(channelId)).wait();
+    await toBountyPhase(channelId);
     await waitFor(() => t.store.disputes(channelId).find((d) => d.outcome === "disputed"), "the dispute");
     expect(failures).to.be.below(0);
     expect(t.tower.monitor.stats.rpcErrors).to.be.at.least(3);

@@ -22,7 +22,7 @@ export function statusCommand(program: Command): void {
           const notices = store.notices();
           const probes = store.probes();
           const slashes = store.slashes();
-          const done = slashes.filter((s) => s.status === "slashed");
+          const done = slashes.filter((s) => s.status === "slashed" || s.status === "rewarded");
           const slashed = done.reduce((a, s) => a + (s.slashed ?? 0n), 0n);
           const rewards = done.reduce((a, s) => a + (s.reward ?? 0n), 0n);
           if (opts.json) {
