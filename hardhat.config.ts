@@ -23,6 +23,16 @@ export default defineConfig({
       },
     },
   },
+  test: {
+    solidity: {
+      profiles: {
+        // `npm test`: the fuzz tests at their default 256 runs each, to stay fast
+        default: {},
+        // `npm run fuzz`: the balance-conservation and payout fuzz tests at 10,000 runs each (docs/threat-model.md)
+        thorough: { fuzz: { runs: 10_000 } },
+      },
+    },
+  },
   paths: {
     tests: { mocha: "test", solidity: "test/solidity" },
     ...(buildDir ? { artifacts: `${buildDir}/artifacts`, cache: `${buildDir}/cache` } : {}),
