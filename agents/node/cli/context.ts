@@ -2,14 +2,15 @@
 import path from "node:path";
 import { Wallet } from "ethers";
 import { resolveConfirmations } from "../../chain/confirmations.js";
-import { connectContracts, connectRpc, type Contracts } from "../../chain/contracts.js";
+import type { Contracts } from "../../chain/contracts.js";
 import { TxSender } from "../../chain/tx-sender.js";
 import { txSenderOptions } from "../../runtime/config-fields.js";
 import { loadKeyFile, type Identity } from "../../runtime/keys.js";
-import { createLogger, type Logger } from "../../runtime/logger.js";
+import type { Logger } from "../../runtime/logger.js";
 import { loadNodeConfig, type NodeConfig } from "../config.js";
 import { NodeStore } from "../store.js";
 import type { GlobalFlags } from "../../runtime/cli.js";
+import { connectAgent } from "../../runtime/context.js";
 
 export { globals, type GlobalFlags } from "../../runtime/cli.js";
 
@@ -26,12 +27,9 @@ export interface NodeContext {
 
 export async function nodeContext(flags: GlobalFlags & Record<string, unknown>): Promise<NodeContext> {
   const config = loadNodeConfig(flags);
-  const identity = loadKeyFile(config.keyFile);
-  const { provider, deployment } = await connectRpc(config.rpcUrl, config.deploymentsDir);
-  const contracts = connectContracts(deployment, new Wallet(identity.wallet.privateKey, provider), { usdcPermitDomain: config.usdcPermitDomain });
+  const { identity, provider, contracts, logger } = await connectAgent("cdn-node", config);
   const operator = config.operatorKeyFile ? new Wallet(loadKeyFile(config.operatorKeyFile).wallet.privateKey, provider) : new Wallet(identity.wallet.privateKey, provider);
   const store = new NodeStore(path.join(config.dataDir, "node.db"));
-  const logger = createLogger({ name: "cdn-node", level: config.logLevel, pretty: config.logPretty ?? Boolean(process.stderr.isTTY) });
   return {
     config,
     identity,

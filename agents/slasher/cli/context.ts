@@ -2,19 +2,16 @@
 import { resolveConfirmations } from "../../chain/confirmations.js";
 import { TxSender } from "../../chain/tx-sender.js";
 import { txSenderOptions } from "../../runtime/config-fields.js";
-import { Wallet } from "ethers";
-import { connectContracts, connectRpc } from "../../chain/contracts.js";
 import { clientChainView } from "../../client/chain.js";
 import { viaTxSender } from "../../client/channels.js";
 import { createClient } from "../../client/client.js";
 import { ClientStore } from "../../client/store.js";
 import { createHost } from "../../runtime/host.js";
-import { loadKeyFile } from "../../runtime/keys.js";
-import { createLogger } from "../../runtime/logger.js";
 import { loadSlasherConfig, type SlasherConfig } from "../config.js";
 import { Slasher } from "../slasher.js";
 import { SlasherStore } from "../store.js";
 import type { GlobalFlags } from "../../runtime/cli.js";
+import { connectAgent } from "../../runtime/context.js";
 
 export { globals, type GlobalFlags } from "../../runtime/cli.js";
 
@@ -27,12 +24,9 @@ export interface SlasherContext {
 
 export async function slasherContext(flags: GlobalFlags & Record<string, unknown>): Promise<SlasherContext> {
   const config = loadSlasherConfig(flags);
-  const identity = loadKeyFile(config.keyFile);
-  const { provider, deployment } = await connectRpc(config.rpcUrl, config.deploymentsDir);
-  const contracts = connectContracts(deployment, new Wallet(identity.wallet.privateKey, provider), { usdcPermitDomain: config.usdcPermitDomain });
+  const { identity, provider, contracts, logger } = await connectAgent("cdn-slasher", config);
   const store = new SlasherStore(config.dbFile);
   const channels = new ClientStore(config.clientDbFile);
-  const logger = createLogger({ name: "cdn-slasher", level: config.logLevel, pretty: config.logPretty ?? Boolean(process.stderr.isTTY) });
   const host = await createHost({ privateKey: identity.privateKey, listen: [], allow: ["/ip4/127.0.0.1"] });
   // one sender for the account: probe channels (through the client library) and commit-reveal
   const sender = new TxSender(

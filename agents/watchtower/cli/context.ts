@@ -1,11 +1,11 @@
 /** What the cdn-watchtower commands share: config, key, chain and store. */
-import { Wallet } from "ethers";
-import { connectContracts, connectRpc, type Contracts } from "../../chain/contracts.js";
-import { loadKeyFile, type Identity } from "../../runtime/keys.js";
-import { createLogger, type Logger } from "../../runtime/logger.js";
+import type { Contracts } from "../../chain/contracts.js";
+import type { Identity } from "../../runtime/keys.js";
+import type { Logger } from "../../runtime/logger.js";
 import { loadWatchtowerConfig, type WatchtowerConfig } from "../config.js";
 import { WatchtowerStore } from "../store.js";
 import type { GlobalFlags } from "../../runtime/cli.js";
+import { connectAgent } from "../../runtime/context.js";
 
 export { globals, type GlobalFlags } from "../../runtime/cli.js";
 
@@ -21,11 +21,8 @@ export interface WatchtowerContext {
 
 export async function watchtowerContext(flags: GlobalFlags & Record<string, unknown>): Promise<WatchtowerContext> {
   const config = loadWatchtowerConfig(flags);
-  const identity = loadKeyFile(config.keyFile);
-  const { provider, deployment } = await connectRpc(config.rpcUrl, config.deploymentsDir);
-  const contracts = connectContracts(deployment, new Wallet(identity.wallet.privateKey, provider));
+  const { identity, provider, contracts, logger } = await connectAgent("cdn-watchtower", config);
   const store = new WatchtowerStore(config.dbFile);
-  const logger = createLogger({ name: "cdn-watchtower", level: config.logLevel, pretty: config.logPretty ?? Boolean(process.stderr.isTTY) });
   return {
     config,
     identity,

@@ -1,0 +1,36 @@
+/**
+ * What every agent command that touches the chain starts from: its key, the chain (the project's
+ * contracts connected to the key's wallet, the token's permit domain from config) and a logger on
+ * stderr. Each agent's cli/context.ts adds its own store and services on top.
+ */
+import { Wallet, type JsonRpcProvider } from "ethers";
+import { connectContracts, connectRpc, type Contracts } from "../chain/contracts.js";
+import type { PermitDomainOverride } from "../chain/permit.js";
+import { loadKeyFile, type Identity } from "./keys.js";
+import { createLogger, type Logger } from "./logger.js";
+
+export interface AgentConnectionConfig {
+  keyFile: string;
+  rpcUrl: string;
+  deploymentsDir?: string;
+  usdcPermitDomain?: PermitDomainOverride;
+  logLevel: string;
+  /** Pretty logs (default: when stderr is a terminal). */
+  logPretty?: boolean;
+}
+
+export interface AgentConnection {
+  identity: Identity;
+  provider: JsonRpcProvider;
+  /** The contracts connected to the key's wallet. */
+  contracts: Contracts;
+  logger: Logger;
+}
+
+export async function connectAgent(program: string, config: AgentConnectionConfig): Promise<AgentConnection> {
+  const identity = loadKeyFile(config.keyFile);
+  const { provider, deployment } = await connectRpc(config.rpcUrl, config.deploymentsDir);
+  const contracts = connectContracts(deployment, new Wallet(identity.wallet.privateKey, provider), { usdcPermitDomain: config.usdcPermitDomain });
+  const logger = createLogger({ name: program, level: config.logLevel, pretty: config.logPretty ?? Boolean(process.stderr.isTTY) });
+  return { identity, provider, contracts, logger };
+}
