@@ -28,15 +28,14 @@ export default tseslint.config(
   {
     files: ["agents/**/*.ts"],
     // still to split (each has one function over 60 lines)
-    ignores: ["agents/node/agent.ts", "agents/node/fanout.ts", "agents/runtime/metrics.ts", "agents/slasher/slasher.ts", "agents/watchtower/client.ts", "agents/watchtower/monitor.ts", "agents/watchtower/service.ts"],
+    ignores: ["agents/node/agent.ts", "agents/node/fanout.ts", "agents/runtime/metrics.ts", "agents/slasher/slasher.ts", "agents/mesh/watchtower-push.ts", "agents/watchtower/monitor.ts", "agents/watchtower/service.ts"],
     rules: { "max-lines-per-function": ["warn", { max: 60, skipBlankLines: true, skipComments: true }] },
   },
   layer("protocol", above("chain", "runtime", "mesh", "node", "client", "watchtower", "slasher"), "agents/protocol is the pure core: it imports no other layer."),
   layer("chain", above("runtime", "mesh", "node", "client", "watchtower", "slasher"), "agents/chain may import only agents/protocol."),
   layer("runtime", above("mesh", "node", "client", "watchtower", "slasher"), "agents/runtime may import only agents/protocol and agents/chain."),
   layer("mesh", above("node", "client", "watchtower", "slasher"), "agents/mesh may import only protocol, chain and runtime."),
-  // still to move: the watchtower push client (agents/watchtower/client.ts) to a layer both agents may import
-  layer("node", [...above("watchtower", "slasher", "client/cli"), "!**/watchtower/client.js", "**/client/chain.js"], "the node may import the lower layers and the client library (fan-out), not another agent nor the client's chain view."),
+  layer("node", [...above("watchtower", "slasher", "client/cli"), "**/client/chain.js"], "the node may import the lower layers and the client library (fan-out), not another agent nor the client's chain view."),
   layer("client", above("node", "watchtower", "slasher"), "the client may import only the lower layers."),
   layer("watchtower", above("node", "client", "slasher"), "the watchtower may import only the lower layers."),
   layer("slasher", above("node", "watchtower", "client/cli"), "the slasher may import the lower layers and the client library, not another agent."),

@@ -21,7 +21,7 @@ import { checkCreditConfig, DEFAULT_CREDIT, type CreditConfig } from "../protoco
 import { DEFAULT_EARNINGS, Earnings, type EarningsOptions } from "./earnings.js";
 import { fetchService, type FetchLimits, type FetchService } from "./fetch/index.js";
 import type { NodeStore } from "./store.js";
-import { createWatchtowerPusher, type WatchtowerPusher } from "../watchtower/client.js";
+import { createWatchtowerPusher, type WatchtowerPusher } from "../mesh/watchtower-push.js";
 import path from "node:path";
 import { createClient, type ClientOptions } from "../client/client.js";
 import { viaTxSender } from "../client/channels.js";

@@ -20,6 +20,9 @@ export const PROTOCOL_PROBE = "/cdn/probe/1.0.0";
 export const PROTOCOL_FETCH = "/cdn/fetch/1.0.0";
 export const PROTOCOL_WATCHTOWER = "/cdn/watchtower/1.0.0";
 
+/** Largest bounty the contract pays, in basis points of what a dispute recovers (PaymentChannel.MAX_WATCHTOWER_BPS). */
+export const MAX_WATCHTOWER_BPS = 2000;
+
 /** Gossip topics. */
 export const TOPIC_GLOBAL = "/cdn/global/1";
 export const topicForRegion = (region: number): string => `/cdn/region/${region}/1`;

@@ -1,5 +1,5 @@
 /** Protocol id, limits and defaults of the watchtower (docs/watchtower-guide.md explains each). */
-export { PROTOCOL_WATCHTOWER } from "../protocol/constants.js";
+export { MAX_WATCHTOWER_BPS, PROTOCOL_WATCHTOWER } from "../protocol/constants.js";
 
 export const WATCHTOWER_LIMITS = {
   /** Concurrent watchtower streams per connection (libp2p handler limits). */
@@ -19,8 +19,6 @@ export const WATCHTOWER_LIMITS = {
   idleTimeoutMs: 10_000,
 };
 
-/** Largest bounty the contract pays, in basis points of what a dispute recovers (PaymentChannel.MAX_WATCHTOWER_BPS). */
-export const MAX_WATCHTOWER_BPS = 2000;
 
 export const MONITOR_DEFAULTS = {
   /** Blocks a ChannelCloseStarted log must be buried under before it is acted on. */
@@ -36,19 +34,4 @@ export const MONITOR_DEFAULTS = {
   retryMaxMs: 60_000,
   /** getChannels batch size for the startup rescan. */
   rescanBatch: 100,
-};
-
-export const PUSHER_DEFAULTS = {
-  /** One push (dial, auth, updates, acks) must finish within this (ms). */
-  timeoutMs: 10_000,
-  /**
-   * Retry backoff after a failed push: first delay and cap (ms). The cap is a few seconds: while
-   * vouchers are pending, a short watchtower outage must not leave the newest ones unpushed.
-   */
-  retryBaseMs: 250,
-  retryMaxMs: 2_000,
-  /** A new best voucher is pushed at once, but attempts start at most this often (ms). */
-  minAttemptGapMs: 100,
-  /** Lifetime of a watchtower authorisation in chain time (s); the node signs a new one at half-life. */
-  authTtlSeconds: 30 * 86_400,
 };

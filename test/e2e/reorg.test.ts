@@ -23,7 +23,7 @@ import { identityFromSecret } from "../../agents/runtime/keys.js";
 import { registerNode } from "../../agents/node/registration.js";
 import { Earnings, DEFAULT_EARNINGS } from "../../agents/node/earnings.js";
 import { NodeStore } from "../../agents/node/store.js";
-import { signWatchtowerAuth } from "../../agents/watchtower/client.js";
+import { signWatchtowerAuth } from "../../agents/mesh/watchtower-push.js";
 import { silentLogger } from "../../agents/runtime/logger.js";
 import { startDevnet, type Devnet } from "../helpers/processes.js";
 import { reorgOut } from "../helpers/anvil.js";

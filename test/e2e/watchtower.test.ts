@@ -22,7 +22,7 @@ import { readDeployment } from "../../agents/chain/deployment.js";
 import { identityFromSecret } from "../../agents/runtime/keys.js";
 import { createHost } from "../../agents/runtime/host.js";
 import { registerNode } from "../../agents/node/registration.js";
-import { createWatchtowerPusher } from "../../agents/watchtower/client.js";
+import { createWatchtowerPusher } from "../../agents/mesh/watchtower-push.js";
 import { openChannel, voucher, USDC } from "../agents/watchtower/fixture.js";
 import { tmpDir } from "./delivery-fixture.js";
 

@@ -15,8 +15,8 @@ import { chainTime, readChannel, type Contracts } from "../../../agents/chain/co
 import { watchtowerChainView, type WatchtowerChainView } from "../../../agents/watchtower/chain.js";
 import { identityFromSecret, type Identity } from "../../../agents/runtime/keys.js";
 import { signTyped } from "../../../agents/protocol/signed.js";
-import { createWatchtowerPusher, pushToWatchtower, pushVoucher, signWatchtowerAuth } from "../../../agents/watchtower/client.js";
-import { WatchtowerRejectedError, WatchtowerStaleError } from "../../../agents/watchtower/errors.js";
+import { createWatchtowerPusher, pushToWatchtower, pushVoucher, signWatchtowerAuth } from "../../../agents/mesh/watchtower-push.js";
+import { WatchtowerRejectedError, WatchtowerStaleError } from "../../../agents/mesh/watchtower-errors.js";
 import { WatchtowerStore } from "../../../agents/watchtower/store.js";
 import { PROTOCOL_WATCHTOWER } from "../../../agents/watchtower/constants.js";
 import { FramedStream } from "../../../agents/runtime/framed.js";

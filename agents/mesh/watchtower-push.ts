@@ -1,6 +1,6 @@
 /**
- * The watchtower client library, what a node agent calls (the only watchtower module other agents
- * may import; it depends on protocol and runtime only):
+ * The node side of the watchtower protocol (in the mesh layer so that the node agent need not import
+ * the watchtower agent; the watchtower's service, agents/watchtower/service.ts, is the other side):
  *  - `signWatchtowerAuth`: the node key signs WatchtowerAuth {nodeId, watchtower, beneficiary,
  *    maxBps, expiry} on the fast EIP-712 path (PaymentChannel domain): one per watchtower, naming
  *    the watchtower's own address (its PeerId's key), since only the named watchtower earns with it;
@@ -24,10 +24,26 @@ import { signTyped } from "../protocol/signed.js";
 import { decodeWatchtowerResponse, encodeWatchtowerRequest, FRAME_CAPS, type Signed, type WatchtowerResponseMsg } from "../protocol/wire/messages.js";
 import { FramedStream } from "../runtime/framed.js";
 import { silentLogger, type Logger } from "../runtime/logger.js";
-import { MAX_WATCHTOWER_BPS, PROTOCOL_WATCHTOWER, PUSHER_DEFAULTS } from "./constants.js";
-import { WatchtowerConfigError, WatchtowerRejectedError, WatchtowerStaleError, WatchtowerUnreachableError } from "./errors.js";
+import { MAX_WATCHTOWER_BPS, PROTOCOL_WATCHTOWER } from "../protocol/constants.js";
+import { WatchtowerConfigError, WatchtowerRejectedError, WatchtowerStaleError, WatchtowerUnreachableError } from "./watchtower-errors.js";
 
-export { WatchtowerRejectedError, WatchtowerStaleError, WatchtowerUnreachableError, WatchtowerConfigError } from "./errors.js";
+export { WatchtowerRejectedError, WatchtowerStaleError, WatchtowerUnreachableError, WatchtowerConfigError } from "./watchtower-errors.js";
+
+/** Timing of the node's pushes (docs/watchtower-guide.md). */
+export const PUSHER_DEFAULTS = {
+  /** One push (dial, auth, updates, acks) must finish within this (ms). */
+  timeoutMs: 10_000,
+  /**
+   * Retry backoff after a failed push: first delay and cap (ms). The cap is a few seconds: while
+   * vouchers are pending, a short watchtower outage must not leave the newest ones unpushed.
+   */
+  retryBaseMs: 250,
+  retryMaxMs: 2_000,
+  /** A new best voucher is pushed at once, but attempts start at most this often (ms). */
+  minAttemptGapMs: 100,
+  /** Lifetime of a watchtower authorisation in chain time (s); the node signs a new one at half-life. */
+  authTtlSeconds: 30 * 86_400,
+};
 
 /** What pushing needs from a libp2p host. */
 export interface Dialer {

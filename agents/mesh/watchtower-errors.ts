@@ -1,5 +1,5 @@
 /**
- * Typed errors of the watchtower and its client library: a stable `name` (the class) and `code`,
+ * Typed errors of the watchtower protocol as the node side sees them: a stable `name` (the class) and `code`,
  * one readable sentence, the offending values as fields, the original error in `cause`.
  */
 import { AgentError } from "../runtime/errors.js";
