@@ -293,8 +293,10 @@ export class TxSender {
       const balance = await this.provider.getBalance(call.from).catch(() => 0n);
       return new InsufficientEthError(call.from, balance, BigInt(call.value) + 1n, label, { cause: error });
     }
-    if (code === "CALL_EXCEPTION") {
-      const reason = this.deps.describeRevert?.(error) ?? (error as { reason?: string }).reason ?? "the contract refused it";
+    // a revert, whatever code the node's answer was mapped to (ethers' CALL_EXCEPTION, or revert data in another error)
+    const described = this.deps.describeRevert?.(error);
+    if (described !== undefined || code === "CALL_EXCEPTION") {
+      const reason = described ?? (error as { reason?: string }).reason ?? "the contract refused it";
       return new TxRevertedError(`The transaction to ${label} would revert: ${reason}`, undefined, { cause: error });
     }
     const short = (error as { shortMessage?: string }).shortMessage ?? (error as Error).message?.split("\n")[0];

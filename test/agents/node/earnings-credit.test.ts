@@ -1,0 +1,61 @@
+import { expect } from "chai";
+import { network } from "hardhat";
+import { collect, deliveryWorld, randomFile, startClient, startNode, tmpDir, type TestClient, type TestNode } from "../../e2e/delivery-fixture.js";
+import { Earnings, DEFAULT_EARNINGS } from "../../../agents/node/earnings.js";
+import { withdrawCredit } from "../../../agents/chain/credits.js";
+import { TxRevertedError, TxSender } from "../../../agents/chain/tx-sender.js";
+import { createLogger } from "../../../agents/runtime/logger.js";
+
+/**
+ * A USDC pause while the node claims: the operator's share (and the treasury's fee) cannot be
+ * transferred, so PaymentChannel credits them; the earnings log says "credited (transfer failed:
+ * USDC is paused)" instead of "claimed"; withdrawing refuses while paused and collects after.
+ */
+describe("node › earnings: a payout during a USDC pause is credited, logged as credited, withdrawn after", function () {
+  this.timeout(120_000);
+  let node: TestNode;
+  let client: TestClient;
+  after(async () => {
+    await client?.stop();
+    await node?.agent.stop();
+    node?.store.close();
+  });
+
+  it("claim while paused → credited; withdraw refused while paused; collected once unpaused", async () => {
+    const world = await deliveryWorld(await network.create());
+    node = await startNode(world);
+    const { file } = randomFile(tmpDir(), 3 * 262_144);
+    const [blob] = await node.agent.publish([file]);
+    client = await startClient(world);
+    await collect(client.client.fetch(blob.blobId));
+    const [channel] = client.store.channels();
+
+    const lines: { msg: string; [k: string]: unknown }[] = [];
+    const logger = createLogger({ name: "earnings", destination: { write: (l: string) => void lines.push(JSON.parse(l) as { msg: string }) } });
+    const contracts = world.contractsFor(node.identity);
+    const sender = new TxSender({}, { signer: contracts.channels.runner as never });
+    const earnings = new Earnings(DEFAULT_EARNINGS, { contracts, store: node.store, logger, sender });
+
+    await world.gov.usdc.pause();
+    const operatorBefore = await world.gov.usdc.balanceOf(node.identity.address);
+    const claimed = await earnings.claim(channel.channelId);
+    expect(claimed > 0n).to.equal(true);
+    const credit = await world.gov.channels.withdrawable(node.identity.address);
+    expect(credit > 0n).to.equal(true);
+    expect(await world.gov.usdc.balanceOf(node.identity.address)).to.equal(operatorBefore);
+    const logged = lines.find((l) => l.channelId === channel.channelId);
+    expect(logged?.msg).to.equal("channel credited (transfer failed: USDC is paused); the operator collects it with cdn-node withdraw");
+    expect(logged).to.include({ action: "claim", credited: credit.toString() });
+
+    const refused = await withdrawCredit(contracts, sender).catch((e: unknown) => e);
+    expect(refused, String(refused)).to.be.instanceOf(TxRevertedError);
+    expect((refused as Error).message).to.match(/^The transaction to withdraw [0-9.]+ USDC of credit would revert: USDC is paused by its issuer: no transfer, approval or permit works until it is unpaused; nothing was spent, try again later\.$/);
+    expect(await world.gov.channels.withdrawable(node.identity.address)).to.equal(credit);
+
+    await world.gov.usdc.unpause();
+    const { amount } = await withdrawCredit(contracts, sender);
+    expect(amount).to.equal(credit);
+    expect(await world.gov.usdc.balanceOf(node.identity.address)).to.equal(operatorBefore + credit);
+    expect(await world.gov.channels.withdrawable(node.identity.address)).to.equal(0n);
+  });
+});
