@@ -11,18 +11,26 @@
  *   dht-provider     ADD_PROVIDER for random CIDs from an unbonded DHT server, as fast as it goes
  *   conn-flood       new identities connecting as fast as they can (64 at a time)
  *   stream-flood     streams for an unsupported protocol, 32 at a time on 4 connections
+ *   slow-reader      a paying peer (it owns a funded channel) that requests the blob on 8 streams
+ *                    and never reads the answer (its streams paused), reopened as they are cut
+ * then watchtower outages (SOAK_OUTAGES, default 5): while the honest client fetches, the node's
+ * watchtower (`cdn-watchtower start`, its own process) is SIGKILLed for 1–5 s and restarted, and the
+ * node is SIGKILLed 0–3 s later: the watchtower must then hold every voucher the node acknowledged
+ * 5 s or more before it died;
  * then a crash loop (SOAK_ITERATIONS, default 10): a `cdn-client fetch` process, and the node or
  * the client SIGKILLed at a random point; the node is restarted if it was killed, and the client
  * runs again until the file is complete. A lockout is a rerun that does not finish; value lost is
  * an acknowledged voucher (logged "voucher stored", after the fsync) missing from the node's store
- * after a kill.
+ * after a kill; paid twice is what a client-kill rerun paid beyond what the node had sent before
+ * the kill plus the bytes its file still lacked.
  *
  * Prints one table (markdown): honest fetch time under each attack vs unloaded, node RSS growth,
- * and the crash loop's figures. Env: SOAK_MIB, SOAK_ATTACK_SECONDS (default 15), SOAK_ITERATIONS.
+ * and the outage and crash loop figures. Env: SOAK_MIB, SOAK_ATTACK_SECONDS (default 15),
+ * SOAK_OUTAGES, SOAK_ITERATIONS.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { existsSync, readFileSync, rmSync, statSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { JsonRpcProvider, Wallet } from "ethers";
 import { createLibp2p, type Libp2p } from "libp2p";
@@ -32,7 +40,7 @@ import { yamux } from "@chainsafe/libp2p-yamux";
 import { identify } from "@libp2p/identify";
 import { ping } from "@libp2p/ping";
 import { kadDHT, passthroughMapper } from "@libp2p/kad-dht";
-import { generateKeyPair } from "@libp2p/crypto/keys";
+import { generateKeyPair, privateKeyFromRaw } from "@libp2p/crypto/keys";
 import { multiaddr } from "@multiformats/multiaddr";
 import { CID } from "multiformats/cid";
 import { sha256 } from "multiformats/hashes/sha2";
@@ -47,18 +55,20 @@ import { ClientStore } from "../agents/client/store.js";
 import { createClient } from "../agents/client/client.js";
 import { clientChainView } from "../agents/client/chain.js";
 import { NodeStore } from "../agents/node/store.js";
+import { WatchtowerStore } from "../agents/watchtower/store.js";
+import { amountOwed } from "../agents/protocol/pricing.js";
 import { encodeFrame } from "../agents/protocol/wire/framing.js";
 import { encodeFetchClientMessage } from "../agents/protocol/wire/messages.js";
-import { PROTOCOL_FETCH } from "../agents/protocol/constants.js";
+import { LEAF_SIZE, PROTOCOL_FETCH } from "../agents/protocol/constants.js";
 
-const ATTACKS = ["idle-fetch", "refused-requests", "dht-provider", "conn-flood", "stream-flood"] as const;
+const ATTACKS = ["idle-fetch", "refused-requests", "dht-provider", "conn-flood", "stream-flood", "slow-reader"] as const;
 type Attack = (typeof ATTACKS)[number];
 
 // ---------------------------------------------------------------- the attacker process (plain libp2p)
 
-async function plainPeer(options: { dht?: boolean } = {}): Promise<Libp2p> {
+async function plainPeer(options: { dht?: boolean; secret?: string } = {}): Promise<Libp2p> {
   return createLibp2p({
-    privateKey: await generateKeyPair("secp256k1"),
+    privateKey: options.secret ? privateKeyFromRaw(Buffer.from(options.secret.slice(2), "hex")) : await generateKeyPair("secp256k1"),
     addresses: { listen: options.dht ? ["/ip4/127.0.0.1/tcp/0"] : [] },
     transports: [tcp()],
     connectionEncrypters: [noise()],
@@ -72,7 +82,14 @@ async function plainPeer(options: { dht?: boolean } = {}): Promise<Libp2p> {
   }) as unknown as Promise<Libp2p>;
 }
 
-async function attack(kind: Attack, target: string, blobId: string, seconds: number): Promise<void> {
+/** Resolves when the stream closes or at `until` (ms since the epoch). */
+const closedOrUntil = (s: { addEventListener(type: "close", f: () => void, o: { once: boolean }): void }, until: number) =>
+  new Promise<void>((resolve) => {
+    s.addEventListener("close", () => resolve(), { once: true });
+    setTimeout(resolve, Math.max(0, until - Date.now())).unref();
+  });
+
+async function attack(kind: Attack, target: string, blobId: string, seconds: number, payer?: { secret: string; channelId: string }): Promise<void> {
   const addr = multiaddr(target);
   const until = Date.now() + seconds * 1000;
   const live = () => Date.now() < until;
@@ -99,10 +116,7 @@ async function attack(kind: Attack, target: string, blobId: string, seconds: num
           const s = await p.dialProtocol(addr, PROTOCOL_FETCH, { signal: AbortSignal.timeout(5000) });
           ops++;
           // send nothing; wait until the node drops it (or the attack ends)
-          await new Promise<void>((resolve) => {
-            s.addEventListener("close", () => resolve(), { once: true });
-            setTimeout(resolve, Math.max(0, until - Date.now())).unref();
-          });
+          await closedOrUntil(s, until);
           s.abort(new Error("done"));
         }),
       ),
@@ -149,13 +163,26 @@ async function attack(kind: Attack, target: string, blobId: string, seconds: num
         }),
       ),
     );
+  } else if (kind === "slow-reader") {
+    // a paying peer: its request names its funded channel, then it reads nothing (the node's writes stall)
+    const p = await plainPeer({ secret: payer!.secret });
+    peers.push(p);
+    await loop(8, async () => {
+      const s = await p.dialProtocol(addr, PROTOCOL_FETCH, { signal: AbortSignal.timeout(5000) });
+      s.pause();
+      s.send(encodeFrame(encodeFetchClientMessage({ kind: "request", request: { blobId, channelId: payer!.channelId, offset: 0, length: 0 } })));
+      ops++;
+      await closedOrUntil(s, until);
+      s.abort(new Error("done"));
+    });
   }
   await Promise.allSettled(peers.map((p) => p.stop()));
   console.log(JSON.stringify({ done: true, ops, errors, firstError }));
 }
 
-function spawnAttacker(kind: Attack, target: string, blobId: string, seconds: number): { child: ChildProcess; done: Promise<number> } {
-  const child = spawn(process.execPath, ["--disable-warning=ExperimentalWarning", "--import", "tsx", path.join(ROOT, "bench/soak.ts"), "--attack", kind, target, blobId, String(seconds)], { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"] });
+function spawnAttacker(kind: Attack, target: string, blobId: string, seconds: number, payer: { secret: string; channelId: string }): { child: ChildProcess; done: Promise<number> } {
+  const argv = ["--attack", kind, target, blobId, String(seconds), payer.secret, payer.channelId];
+  const child = spawn(process.execPath, ["--disable-warning=ExperimentalWarning", "--import", "tsx", path.join(ROOT, "bench/soak.ts"), ...argv], { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"] });
   let out = "";
   child.stdout!.on("data", (d) => (out += d));
   const done = new Promise<number>((resolve) =>
@@ -185,6 +212,57 @@ const rssMb = (pid: number): number => {
   }
 };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const exited = (c: ChildProcess) => new Promise<number | null>((resolve) => (c.exitCode !== null || c.signalCode !== null ? resolve(c.exitCode) : c.once("exit", (code) => resolve(code))));
+
+const WATCHTOWER_CLI = ["--disable-warning=ExperimentalWarning", "--import", "tsx", path.join(ROOT, "agents/watchtower/cli/index.ts")];
+
+/** `cdn-watchtower <args> start`, resolved with its peer id when it prints its ready line. */
+function startTowerProcess(args: string[], env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; peerId: string }> {
+  const child = spawn(process.execPath, [...WATCHTOWER_CLI, ...args, "start"], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`watchtower not ready:\n${out}`)), 60_000);
+    child.stderr!.on("data", (d) => (out += d));
+    child.stdout!.on("data", (d) => {
+      out += d;
+      const line = /\{[^\n]*"ready":true[^\n]*\}/.exec(out)?.[0];
+      if (line) {
+        clearTimeout(timer);
+        child.stdout!.removeAllListeners("data");
+        child.stdout!.resume();
+        resolve({ child, peerId: JSON.parse(line).peerId });
+      }
+      if (out.length > 1_000_000) out = out.slice(-100_000);
+    });
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`watchtower exited with ${code}:\n${out}`));
+    });
+  });
+}
+
+/** Value a channel's payer owes or paid the node for what it sent: the node's persisted `sent`, at least the client's signed amount. */
+function sentOrSigned(nodeDb: string, channels: { channelId: string; signed: bigint }[]): bigint {
+  const st = new NodeStore(nodeDb);
+  try {
+    return channels.reduce((sum, c) => {
+      const sent = st.sent(c.channelId);
+      return sum + (sent > c.signed ? sent : c.signed);
+    }, 0n);
+  } finally {
+    st.close();
+  }
+}
+
+function clientChannels(clientDir: string): { channelId: string; signed: bigint }[] {
+  if (!existsSync(path.join(clientDir, "client.db"))) return [];
+  const st = new ClientStore(path.join(clientDir, "client.db"));
+  try {
+    return st.channels().map((c) => ({ channelId: c.channelId, signed: c.signed }));
+  } finally {
+    st.close();
+  }
+}
 
 async function main(): Promise<void> {
   const mib = Number(process.env.SOAK_MIB ?? 4);
@@ -203,8 +281,21 @@ async function main(): Promise<void> {
     const { file } = randomFile(dir, mib * 1024 * 1024);
     const size = statSync(file).size;
     const digest = createHash("sha256").update(readFileSync(file)).digest("hex");
+    // the node's watchtower, its own process on a fixed port (restarted in the outage trials)
+    const towerDir = path.join(dir, "watchtower");
+    const towerArgs = ["--data-dir", towerDir];
+    const towerInit = await runCli(WATCHTOWER_CLI, [...towerArgs, "init", "--import", devKey(5)], env);
+    if (towerInit.code !== 0) throw new Error(towerInit.stderr);
+    const towerPort = await freePort();
+    writeFileSync(
+      path.join(towerDir, "config.json"),
+      JSON.stringify({ listen: [`/ip4/127.0.0.1/tcp/${towerPort}`], confirmations: 1, pollMs: 200, disputeMarginSeconds: 600, logLevel: "info", logPretty: false }),
+    );
+    let tower = await startTowerProcess(towerArgs, env);
+    children.push(tower.child);
     const dataDir = path.join(dir, "node");
-    writeNodeConfig(dataDir, await freePort(), { pricePerGiB: "10000", capacityMbps: 400, logLevel: "debug" });
+    const watchtowers = [`/ip4/127.0.0.1/tcp/${towerPort}/p2p/${tower.peerId}`];
+    writeNodeConfig(dataDir, await freePort(), { pricePerGiB: "10000", capacityMbps: 400, logLevel: "debug", watchtowers, watchtowerMaxBps: 1000 });
     const args = ["--data-dir", dataDir];
     const nodeSecret = devKey(7);
     for (const a of [["init", "--import", nodeSecret], ["register"]]) {
@@ -241,6 +332,17 @@ async function main(): Promise<void> {
       }
     };
     await honest(); // warm-up: opens the channel
+    // the slow reader's funded channel (opened with the project's client; the attacker itself is plain libp2p)
+    const slowSecret = devKey(3);
+    const slowIdentity = identityFromSecret(slowSecret);
+    const slowStore = new ClientStore(path.join(dir, "slow-reader.db"));
+    const slowClient = createClient(
+      {},
+      { host, identity: slowIdentity, chain: clientChainView(contracts), contracts: connectContracts(deployment, new Wallet(slowIdentity.wallet.privateKey, provider)), store: slowStore },
+    );
+    const slowChannel = await slowClient.openChannel(nodeAddress, 1_000_000n);
+    slowStore.close();
+    const payer = { secret: slowSecret, channelId: slowChannel.channelId };
     const rows: { name: string; times: number[]; failures: number; rssBefore: number; rssAfter: number; ops: number }[] = [];
     const measure = async (name: string, during?: () => { done: Promise<number> }) => {
       const rssBefore = rssMb(node!.child.pid!);
@@ -261,27 +363,67 @@ async function main(): Promise<void> {
     await measure("unloaded");
     for (const kind of ATTACKS) {
       await measure(kind, () => {
-        const a = spawnAttacker(kind, target, blobId, attackSeconds);
+        const a = spawnAttacker(kind, target, blobId, attackSeconds, payer);
         children.push(a.child);
         return a;
       });
+    }
+
+    // watchtower outages of at most 5 s while the honest client pays, then the node dies
+    const outages = Number(process.env.SOAK_OUTAGES ?? 5);
+    const outage = { trials: 0, missed: 0, valueAtRisk: 0n, downMs: [] as number[] };
+    const towerDb = path.join(towerDir, "watchtower.db");
+    for (let i = 0; i < outages; i++) {
+      const acks: { at: number; amount: bigint }[] = [];
+      const watch = setInterval(() => acks.push({ at: Date.now(), amount: node!.acknowledged() }), 50);
+      let fetching = true;
+      const background = (async () => {
+        while (fetching) await honest();
+      })();
+      await sleep(1500);
+      tower.child.kill("SIGKILL");
+      await exited(tower.child);
+      const down = 1000 + Math.random() * 4000;
+      outage.downMs.push(down);
+      await sleep(down);
+      tower = await startTowerProcess(towerArgs, env);
+      children.push(tower.child);
+      await sleep(Math.random() * 3000);
+      const killedAt = Date.now();
+      node.child.kill("SIGKILL");
+      await exited(node.child);
+      clearInterval(watch);
+      fetching = false;
+      await background;
+      // every voucher the node acknowledged 5 s or more before it died must be at the watchtower
+      const required = acks.filter((a) => a.at <= killedAt - 5000).reduce((m, a) => (a.amount > m ? a.amount : m), 0n);
+      const ts = new WatchtowerStore(towerDb);
+      const held = ts.held().reduce((m, v) => (v.amount > m ? v.amount : m), 0n);
+      ts.close();
+      outage.trials++;
+      if (held < required) {
+        outage.missed++;
+        outage.valueAtRisk += required - held;
+      }
+      console.log(`  outage ${i + 1}/${outages}: watchtower down ${down.toFixed(0)} ms; node acknowledged ${required} ≥ 5 s before it died, the watchtower holds ${held}`);
+      node = await startNodeProcess(args, env);
+      children.push(node.child);
     }
 
     // the crash loop: cdn-client fetch processes, node or client SIGKILLed at random points
     const clientDir = path.join(dir, "cli-client");
     const r = await runCli(CLIENT_CLI, ["--data-dir", clientDir, "init", "--import", devKey(6)], env);
     if (r.code !== 0) throw new Error(r.stderr);
-    const crash = { iterations: 0, nodeKills: 0, clientKills: 0, lockouts: 0, valueLost: 0n, corrupt: 0 };
+    const crash = { iterations: 0, nodeKills: 0, clientKills: 0, lockouts: 0, valueLost: 0n, corrupt: 0, paidTwice: 0n, paidTwiceRuns: 0 };
     const out = path.join(dir, "out.bin");
     const fetchProcess = () => spawn(process.execPath, [...CLIENT_CLI, "--data-dir", clientDir, "fetch", blobId, "-o", out, "--no-progress"], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
-    const exited = (c: ChildProcess) => new Promise<number | null>((resolve) => (c.exitCode !== null || c.signalCode !== null ? resolve(c.exitCode) : c.once("exit", (code) => resolve(code))));
     for (let i = 0; i < iterations; i++) {
       rmSync(out, { force: true });
       rmSync(`${out}.part`, { force: true });
       const c = fetchProcess();
       children.push(c);
       // the client process needs a few seconds to start: kill within its start-up and its download
-      await sleep(2000 + Math.random() * 6000);
+      await sleep(1500 + Math.random() * 4500);
       const killNode = Math.random() < 0.5;
       if (killNode) {
         const acknowledged = node.acknowledged();
@@ -302,25 +444,46 @@ async function main(): Promise<void> {
         await exited(c);
         crash.clientKills++;
       }
+      // what the node had sent (or was paid) before the rerun, and what the file still lacks
+      await sleep(500);
+      const before = sentOrSigned(path.join(dataDir, "node.db"), clientChannels(clientDir));
+      const inFile = existsSync(`${out}.part`) ? statSync(`${out}.part`).size : 0;
+      const lacking = Math.ceil(size / LEAF_SIZE) * LEAF_SIZE - Math.floor(inFile / LEAF_SIZE) * LEAF_SIZE;
       // the rerun must finish (resume from the .part) on the same node
-      const rerun = await runCli(CLIENT_CLI, ["--data-dir", clientDir, "fetch", blobId, "-o", out, "--no-progress", "--provider", nodeAddress], env, 120_000).catch((e: Error) => ({ code: -1, stdout: "", stderr: e.message }));
+      const rerun = await runCli(CLIENT_CLI, ["--data-dir", clientDir, "fetch", blobId, "-o", out, "--no-progress", "--provider", nodeAddress], env, 120_000).catch((e: Error) => ({
+        code: -1,
+        stdout: "",
+        stderr: e.message,
+      }));
       if (rerun.code !== 0 || !existsSync(out)) {
         crash.lockouts++;
         console.log(`  iteration ${i + 1}: rerun failed: ${rerun.stderr.trim().split("\n").at(-1)}`);
       } else if (createHash("sha256").update(readFileSync(out)).digest("hex") !== digest) crash.corrupt++;
+      else {
+        const paid = clientChannels(clientDir).reduce((sum, c) => sum + c.signed, 0n);
+        const beyond = paid - before - amountOwed(BigInt(lacking), 10_000n);
+        if (beyond > 0n) {
+          crash.paidTwice += beyond;
+          crash.paidTwiceRuns++;
+        }
+      }
       crash.iterations++;
       process.stdout.write(`  crash iteration ${i + 1}/${iterations}: ${killNode ? "node" : "client"} killed, rerun ${rerun.code === 0 ? "ok" : "FAILED"}\n`);
     }
 
     const base = median(rows[0].times);
     console.log("");
-    console.log(`soak ${started.toISOString().slice(0, 10)}: ${mib} MiB blob, node capacity 400 Mbps, ${attackSeconds} s per attack (command: SOAK_ITERATIONS=${iterations} SOAK_ATTACK_SECONDS=${attackSeconds} SOAK_MIB=${mib} npm run soak)`);
+    console.log(
+      `soak ${started.toISOString().slice(0, 10)}: ${mib} MiB blob, node capacity 400 Mbps, ${attackSeconds} s per attack (command: SOAK_ITERATIONS=${iterations} SOAK_ATTACK_SECONDS=${attackSeconds} SOAK_MIB=${mib} npm run soak)`,
+    );
     console.log("");
     console.log("| attack | attacker operations | honest fetches ok / failed | honest fetch median | vs unloaded | node RSS before → after |");
     console.log("|---|---|---|---|---|---|");
     for (const row of rows) {
       const m = median(row.times);
-      console.log(`| ${row.name} | ${row.name === "unloaded" ? "" : row.ops} | ${row.times.length} / ${row.failures} | ${Number.isNaN(m) ? "n/a" : `${m.toFixed(0)} ms`} | ${Number.isNaN(m) ? "n/a" : `${(m / base).toFixed(2)}×`} | ${row.rssBefore.toFixed(0)} → ${row.rssAfter.toFixed(0)} MB (${(row.rssAfter - row.rssBefore >= 0 ? "+" : "") + (row.rssAfter - row.rssBefore).toFixed(0)}) |`);
+      console.log(
+        `| ${row.name} | ${row.name === "unloaded" ? "" : row.ops} | ${row.times.length} / ${row.failures} | ${Number.isNaN(m) ? "n/a" : `${m.toFixed(0)} ms`} | ${Number.isNaN(m) ? "n/a" : `${(m / base).toFixed(2)}×`} | ${row.rssBefore.toFixed(0)} → ${row.rssAfter.toFixed(0)} MB (${(row.rssAfter - row.rssBefore >= 0 ? "+" : "") + (row.rssAfter - row.rssBefore).toFixed(0)}) |`,
+      );
     }
     console.log("");
     console.log("| crash loop | value |");
@@ -329,6 +492,13 @@ async function main(): Promise<void> {
     console.log(`| lockouts (rerun on the same node did not finish) | ${crash.lockouts} |`);
     console.log(`| acknowledged value lost (token base units) | ${crash.valueLost} |`);
     console.log(`| files not byte-identical | ${crash.corrupt} |`);
+    console.log(`| paid twice (reruns that paid beyond what the node had sent plus the bytes the file lacked; base units) | ${crash.paidTwiceRuns} (${crash.paidTwice}) |`);
+    console.log("");
+    console.log("| watchtower outage (≤ 5 s, then the node SIGKILLed 0–3 s after the watchtower is back) | value |");
+    console.log("|---|---|");
+    console.log(`| trials | ${outage.trials} (down ${outage.downMs.map((d) => (d / 1000).toFixed(1)).join(", ")} s) |`);
+    console.log(`| trials where the watchtower lacked a voucher acknowledged ≥ 5 s before the node died | ${outage.missed} |`);
+    console.log(`| value of those vouchers (base units) | ${outage.valueAtRisk} |`);
   } finally {
     await Promise.resolve(host?.stop()).catch(() => undefined);
     await Promise.all(children.map((c) => stopProcess(c)));
@@ -338,7 +508,7 @@ async function main(): Promise<void> {
 }
 
 if (process.argv[2] === "--attack") {
-  await attack(process.argv[3] as Attack, process.argv[4], process.argv[5], Number(process.argv[6]));
+  await attack(process.argv[3] as Attack, process.argv[4], process.argv[5], Number(process.argv[6]), { secret: process.argv[7], channelId: process.argv[8] });
   process.exit(0);
 } else {
   await main();

@@ -92,6 +92,15 @@ export class Client {
     return verifiedStream(options.signal, (signal, push) => this.downloader.run(blobId, { ...options, signal }, push));
   }
 
+  /**
+   * Downloads into `write`, with no buffer in between: each verified piece is written before the
+   * voucher that pays for it is signed. With `options.durable` the file is synced before each
+   * voucher and its reach recorded with it (a resumable download: the CLI's `.part` file).
+   */
+  fetchInto(blobId: string, write: (bytes: Uint8Array) => Promise<void>, options: FetchOptions = {}): Promise<FetchReport> {
+    return this.downloader.run(blobId, options, write);
+  }
+
   /** Downloads to a file; returns the report. */
   fetchToFile(blobId: string, file: string, options: FetchOptions = {}): Promise<FetchReport> {
     return writeToFile(this.fetch(blobId, options), file);

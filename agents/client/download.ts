@@ -55,6 +55,8 @@ export interface FetchOptions {
   onHeader?: SessionOptions["onHeader"];
   /** Each provider's leaf hashes for the remaining range (verified against the blob id). */
   onLeafHashes?: SessionOptions["onLeafHashes"];
+  /** A resumable download into a file: synced before each voucher, its position recorded with it (SessionOptions.durable). */
+  durable?: SessionOptions["durable"];
 }
 
 export interface Progress {
@@ -74,6 +76,8 @@ export interface FetchReport {
   discovery: DiscoveryPath;
   /** Time to the first verified byte and the sequential network round trips before it (discovery, chain reads, dial, request). */
   firstByte?: { ms: number; roundTrips: number; steps: string[] };
+  /** Last vouchers whose arrival the node did not confirm (its stream did not end cleanly); kept, and sent again on the next session with that node. */
+  unconfirmed: { nodeKey: string; channelId: string; amount: bigint }[];
 }
 
 export type VerifiedStream = AsyncIterable<Uint8Array> & { report: Promise<FetchReport> };
@@ -168,7 +172,7 @@ class Progression {
     private readonly candidates: Candidates,
   ) {
     this.position = offset;
-    this.report = { bytes: 0, size: this.size, paid: 0n, providers: [], discovery: candidates.discovery ?? "probe" };
+    this.report = { bytes: 0, size: this.size, paid: 0n, providers: [], unconfirmed: [], discovery: candidates.discovery ?? "probe" };
     this.steps = [...(candidates.steps ?? [])];
   }
 
@@ -303,6 +307,7 @@ export class Downloader {
       // the price cap: the node's on-chain price from the active-node list (refreshed every 30 s)
       const result = await this.deps.channels.withLock(channel.channelId, () => this.session(blobId, pick, pick.node.pricePerGiB, channel, p, entry, options, push));
       p.report.paid += result.signed - channel.signed;
+      if (result.unconfirmed !== undefined) p.report.unconfirmed.push({ nodeKey: pick.nodeKey, channelId: channel.channelId, amount: result.unconfirmed });
       p.learn(result.size);
       this.deps.reputation.record(pick.nodeKey, { kind: "delivery", bytes: entry.bytes, durationMs: performance.now() - started, declaredMbps: pick.node.capacityMbps });
       return p.position >= p.end ? "done" : "next";
@@ -347,6 +352,6 @@ export class Downloader {
     const request = { peer: addrsOf(pick.node), nodeKey: pick.nodeKey, maxPricePerGiB, channelId: channel.channelId, blobId, offset: p.position, length: p.remainingLength, size: p.known };
     const { payEvery, maxSkewSeconds, hashInWorker } = this.options;
     const steps = p.report.firstByte ? undefined : p.steps;
-    return runSession(request, this.deps.session, { signal: options.signal, payEvery, maxSkewSeconds, hashInWorker, withholdVouchers: options.withholdVouchers, onHeader: options.onHeader, onLeafHashes: options.onLeafHashes, onData, steps });
+    return runSession(request, this.deps.session, { signal: options.signal, payEvery, maxSkewSeconds, hashInWorker, withholdVouchers: options.withholdVouchers, onHeader: options.onHeader, onLeafHashes: options.onLeafHashes, durable: options.durable, onData, steps });
   }
 }

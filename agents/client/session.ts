@@ -72,6 +72,12 @@ export interface SessionOptions {
    * default credit window. A node claiming more is refused.
    */
   maxSettleBytes?: number;
+  /**
+   * A resumable download into `file`: before each voucher `sync()` makes every byte given to
+   * onData durable, and the voucher is recorded with how far the file holds the blob (so a rerun
+   * resumes there and never pays for those bytes twice).
+   */
+  durable?: { file: string; sync(): Promise<void> };
   /** Test hook: withhold vouchers (a cheating client). */
   withholdVouchers?: boolean;
   onHeader?(header: FetchHeaderMsg): void;
@@ -89,6 +95,12 @@ export interface SessionResult {
   /** Amount signed on the channel after this session (cumulative). */
   signed: bigint;
   pricePerGiB: bigint;
+  /**
+   * Set when the node did not end the stream cleanly after our last voucher (a reset, a dead
+   * connection): that voucher may not have arrived. It stays in the store and is sent again at the
+   * start of the next session on the channel.
+   */
+  unconfirmed?: bigint;
 }
 
 export type SessionError = (FetchRefusedError | ProviderMisbehaviourError | Error) & { delivered?: number; size?: number };
@@ -118,16 +130,21 @@ export async function runSession(req: SessionRequest, deps: SessionDeps, options
     progress.size = await checkRecord(header, req, deps, options);
     const served = checkOffer(header, req, progress.size);
     const verifier = await expectLeafHashes(framed, req, served, header.leafCount, options);
-    const payer = new Payer(framed, channel, req, deps, options, served.pricePerGiB, settledBase(header, channel, served.pricePerGiB, options));
-    await payer.pay(); // the settlement of what is owed, before any chunk
     const sink = new RangeSink(req.offset, served.end, options.onData, progress);
+    const payer = new Payer(framed, channel, req, deps, options, served.pricePerGiB, settledBase(header, channel, served.pricePerGiB, options), sink);
+    // our last voucher again (the node may never have received it: a connection that died after
+    // it was sent), unless the settlement of what is owed supersedes it; then that settlement
+    if (!(await payer.pay())) await payer.redeliver();
     await receiveChunks(framed, verifier, payer, sink, options);
     await payer.pay();
     await framed.close();
-    // drain until the node closes its side (it may still send a refusal for a bad voucher)
-    const tail = await readMessage(framed).catch(() => undefined);
+    // drain until the node closes its side (it may still send a refusal for a bad voucher); an
+    // error instead of a clean end leaves our last voucher unconfirmed
+    let confirmed = true;
+    const tail = await readMessage(framed).catch(() => ((confirmed = false), undefined));
     if (tail?.kind === "refusal") throw new FetchRefusedError(tail.refusal.code, tail.refusal.message);
-    return { delivered: progress.delivered, size: served.size, signed: payer.signed, pricePerGiB: served.pricePerGiB };
+    const unconfirmed = !confirmed && payer.signed > channel.signed ? payer.signed : undefined;
+    return { delivered: progress.delivered, size: served.size, signed: payer.signed, pricePerGiB: served.pricePerGiB, unconfirmed };
   } catch (error) {
     framed.abort(error as Error);
     throw Object.assign(error as SessionError, progress);
@@ -259,6 +276,7 @@ class Payer {
     private readonly options: SessionOptions,
     private readonly pricePerGiB: bigint,
     base: bigint,
+    private readonly sink: RangeSink,
   ) {
     this.base = base;
     this.signed = channel.signed;
@@ -273,27 +291,49 @@ class Payer {
     if (this.unpaid >= (this.options.payEvery ?? payCadence(this.otherChannels + this.signed, this.pricePerGiB))) await this.pay();
   }
 
-  async pay(): Promise<void> {
+  /** Signs and sends a voucher for what is due, if it is more than signed; whether it did. */
+  async pay(): Promise<boolean> {
     const { channelId } = this.req;
     const amount = this.base + amountOwed(BigInt(this.verifiedBytes), this.pricePerGiB);
-    if (amount <= this.signed) return;
+    if (amount <= this.signed) return false;
     if (amount > this.channel.deposit) throw new ChannelError(`The deposit of channel ${channelId} is used up; top it up.`);
     const signature = signVoucher(this.deps.chain.channelDomain, { channelId, cumulativeAmount: amount }, this.deps.secretKey);
-    this.deps.store.recordSigned(channelId, amount, signature); // durable before it leaves
+    const { durable } = this.options;
+    // the bytes this voucher pays for reach the disk first, and where the file stands is recorded with it
+    if (durable) await durable.sync();
+    const download = durable ? { file: durable.file, blobId: this.req.blobId, durableTo: this.sink.position } : undefined;
+    this.deps.store.recordSigned(channelId, amount, signature, download); // durable before it leaves
     this.signed = amount;
     this.unpaid = 0;
-    if (!this.options.withholdVouchers) await this.framed.write(encodeFetchClientMessage({ kind: "voucher", voucher: { value: { channelId, cumulativeAmount: amount }, signature } }));
+    await this.send(amount, signature);
+    return true;
+  }
+
+  /** The channel's last stored voucher, sent again (a node that has it ignores it). */
+  async redeliver(): Promise<void> {
+    if (this.channel.signed === 0n || !this.channel.signature) return;
+    await this.send(this.channel.signed, this.channel.signature);
+  }
+
+  private async send(amount: bigint, signature: Uint8Array): Promise<void> {
+    if (this.options.withholdVouchers) return;
+    await this.framed.write(encodeFetchClientMessage({ kind: "voucher", voucher: { value: { channelId: this.req.channelId, cumulativeAmount: amount }, signature } }));
   }
 }
 
 /** Releases verified leaves, trimmed to the requested byte range. */
 class RangeSink {
+  /** The blob offset the released bytes end at. */
+  position: number;
+
   constructor(
     private readonly offset: number,
     private readonly end: number,
     private readonly onData: SessionOptions["onData"],
     private readonly progress: { delivered: number },
-  ) {}
+  ) {
+    this.position = offset;
+  }
 
   async release(chunk: VerifiedChunk): Promise<void> {
     const from = Math.max(this.offset, chunk.offset);
@@ -301,6 +341,7 @@ class RangeSink {
     if (to <= from) return;
     await this.onData(chunk.data.subarray(from - chunk.offset, to - chunk.offset), from);
     this.progress.delivered += to - from;
+    this.position = to;
   }
 }
 

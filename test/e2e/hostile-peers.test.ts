@@ -186,6 +186,29 @@ describe("e2e › hostile peers against a node", function () {
     expect(c.store.channel(channel.channelId)!.signed).to.equal(best);
   });
 
+  it("a voucher the node never received (the connection died after it was signed) is sent again at the start of the next session", async () => {
+    const n = await startNode(world, { options: { fetchLimits: { finalVoucherWaitMs: 200 } } });
+    nodes.push(n);
+    const { file } = randomFile(tmpDir(), 8 * LEAF_SIZE);
+    const [blob] = await n.agent.publish([file]);
+    const c = await startClient(world);
+    clients.push(c);
+    const nodeKey = n.identity.address.toLowerCase();
+    const channel = await c.client.openChannel(nodeKey, 10_000_000n);
+    const req = { peer: target(n), nodeKey, maxPricePerGiB: n.agent.pricePerGiB, channelId: channel.channelId, blobId: blob.blobId, offset: 0, length: 2 * LEAF_SIZE };
+    const deps = { host: c.client.deps.host, chain: c.client.deps.chain, store: c.store, address: c.client.address, secretKey: c.identity.secretKey };
+    // the client signs and records its vouchers, and none reaches the node
+    await runSession(req, deps, { withholdVouchers: true, onData: () => undefined }).catch(() => undefined);
+    const signed = c.store.channel(channel.channelId)!.signed;
+    expect(signed > 0n).to.equal(true);
+    expect(n.agent.fetch!.bestFor(channel.channelId) < signed).to.equal(true);
+    // the next session sends it first, before any chunk it pays for (here it stops at the first chunk)
+    const stop = new AbortController();
+    await runSession({ ...req, offset: 4 * LEAF_SIZE, length: 0 }, deps, { signal: stop.signal, payEvery: 1 << 30, stallMs: 60_000, onData: () => stop.abort(new Error("enough")) }).catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(n.agent.fetch!.bestFor(channel.channelId)).to.equal(signed);
+  });
+
   it("a client honours BUSY: it tries the other providers first, and waits for retryAfterMs when the busy one is all that is left", async () => {
     const full = await startNode(world, { options: { fetchLimits: { maxActiveFetches: 0, retryAfterMs: 200 } } });
     const free = await startNode(world);
@@ -203,5 +226,56 @@ describe("e2e › hostile peers against a node", function () {
     const error = await c.client.fetchToFile(blob.blobId, path.join(tmpDir(), "out2.bin"), { providers: [keys[0]] }).then(() => undefined, (e: unknown) => e);
     expect(error).to.be.instanceOf(Error);
     expect(full.agent.fetch!.stats.refusalsByReason.busy).to.be.at.least(1 + 4);
+  });
+
+  it("slow readers are cut off: a paying peer that stops reading loses its streams and slots, and an honest client is served", async () => {
+    const n = await startNode(world, { options: { fetchLimits: { maxActiveFetches: 3, idleTimeoutMs: 1500 } } });
+    nodes.push(n);
+    const { file, data } = randomFile(tmpDir(), 24 * LEAF_SIZE);
+    const [blob] = await n.agent.publish([file]);
+    // the slow reader owns a funded channel (admitted), then reads nothing: the node's writes stall
+    const payer = identityFromSecret(randomBytes(32));
+    const funded = await startClient(world, {}, payer);
+    clients.push(funded);
+    const channel = await funded.client.openChannel(n.identity.address.toLowerCase(), 1_000_000n);
+    const slow = (await createHost({ privateKey: payer.privateKey, listen: [], allow: ["/ip4/127.0.0.1"] })) as unknown as Libp2p;
+    attackers.push(slow);
+    const streams: Stream[] = [];
+    for (let i = 0; i < 3; i++) {
+      const s = await slow.dialProtocol(target(n), PROTOCOL_FETCH);
+      s.pause();
+      s.send(encodeFrame(encodeFetchClientMessage({ kind: "request", request: { blobId: blob.blobId, channelId: channel.channelId, offset: 0, length: 0 } })));
+      streams.push(s);
+    }
+    // every slot is held by the slow reader until the node's own write timer cuts its streams
+    const closed = streams.map((s) => new Promise<void>((resolve) => (s.status !== "open" ? resolve() : s.addEventListener("close", () => resolve(), { once: true }))));
+    await Promise.all(closed);
+    const c = await startClient(world);
+    clients.push(c);
+    const out = path.join(tmpDir(), "out.bin");
+    await c.client.fetchToFile(blob.blobId, out, { providers: [n.identity.address.toLowerCase()] });
+    expect(readFileSync(out).equals(data)).to.equal(true);
+  });
+
+  it("a stream flood for an unsupported protocol is refused stream by stream and leaves the node serving", async () => {
+    const n = await startNode(world);
+    nodes.push(n);
+    const { file, data } = randomFile(tmpDir(), 3 * LEAF_SIZE);
+    const [blob] = await n.agent.publish([file]);
+    const a = await attacker();
+    const refused = await Promise.all(
+      Array.from({ length: 64 }, () =>
+        a.dialProtocol(target(n), "/junk/1.0.0").then(
+          (s) => (s.abort(new Error("unexpected")), false),
+          () => true,
+        ),
+      ),
+    );
+    expect(refused.every(Boolean), "no stream for an unsupported protocol is accepted").to.equal(true);
+    const c = await startClient(world);
+    clients.push(c);
+    const out = path.join(tmpDir(), "out.bin");
+    await c.client.fetchToFile(blob.blobId, out, { providers: [n.identity.address.toLowerCase()] });
+    expect(readFileSync(out).equals(data)).to.equal(true);
   });
 });

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { MAX_BUFFERED_BYTES, verifiedStream, type FetchReport } from "../../../agents/client/download.js";
 
-const report = (bytes: number): FetchReport => ({ bytes, size: bytes, paid: 0n, providers: [], discovery: "probe" });
+const report = (bytes: number): FetchReport => ({ bytes, size: bytes, paid: 0n, providers: [], unconfirmed: [], discovery: "probe" });
 
 describe("client › verified stream", () => {
   it("yields what the download pushes, in order, and pauses the download while the consumer lags", async () => {

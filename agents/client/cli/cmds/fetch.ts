@@ -1,10 +1,12 @@
-import { existsSync, statSync, renameSync, createWriteStream, unlinkSync } from "node:fs";
+import { existsSync, statSync, renameSync, unlinkSync } from "node:fs";
+import { open, type FileHandle } from "node:fs/promises";
 import path from "node:path";
-import { once } from "node:events";
 import type { Command } from "commander";
 import { action, bytesText, usdc } from "../../../runtime/cli.js";
 import { clientContext, globals } from "../context.js";
 import { ProgressBar } from "../progress.js";
+import type { ClientStore } from "../../store.js";
+import type { FetchReport, Progress } from "../../download.js";
 
 export function fetchCommand(program: Command): void {
   program
@@ -17,7 +19,7 @@ export function fetchCommand(program: Command): void {
     .option("--provider <nodeKey...>", "only use these node keys")
     .option("--via <nodeKey...>", "fetch through these cache nodes even if they do not hold the blob yet (they fetch it upstream)")
     .option("--no-progress", "no progress bar")
-    .addHelpText("after", "\nAn interrupted download resumes from <file>.part (verified bytes only).\n\nExample:\n  cdn-client fetch 0x5c17…abd6 -o video.mp4\n")
+    .addHelpText("after", "\nAn interrupted download resumes from <file>.part (verified bytes only; every byte paid for is in it).\n\nExample:\n  cdn-client fetch 0x5c17…abd6 -o video.mp4\n")
     .action(
       action("cdn-client", async function (this: Command, blobId: string, opts: { output: string; offset: string; length?: string; provider?: string[]; via?: string[]; progress: boolean }) {
         // every argument is checked before the client starts (a bad one is one sentence and exit code 1)
@@ -29,35 +31,71 @@ export function fetchCommand(program: Command): void {
         }
         const dir = path.dirname(path.resolve(opts.output));
         if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new Error(`The directory ${dir} does not exist; create it first.`);
-        const part = `${opts.output}.part`;
-        const resumeFrom = existsSync(part) ? statSync(part).size : 0;
-        const length = requested === undefined ? undefined : requested - resumeFrom;
+        const part = path.resolve(`${opts.output}.part`);
         const ctx = await clientContext(globals(this));
         const bar = opts.progress && process.stderr.isTTY ? new ProgressBar(process.stderr) : undefined;
-        const out = createWriteStream(part, { flags: "a" });
         const controller = new AbortController();
         process.once("SIGINT", () => controller.abort(new Error("interrupted")));
+        let resumeFrom = 0;
+        let file: FileHandle | undefined;
         try {
-          const it = ctx.client.fetch(blobId.toLowerCase(), { signal: controller.signal, range: { offset: start + resumeFrom, length }, providers: opts.provider?.map((p) => p.toLowerCase()), via: opts.via?.map((p) => p.toLowerCase()), onProgress: (p) => bar?.update(p.bytes + resumeFrom, p.total + resumeFrom, p.paid) });
-          for await (const bytes of it) if (!out.write(bytes)) await once(out, "drain");
-          out.end();
-          await once(out, "close");
-          const report = await it.report;
+          resumeFrom = resumePoint(ctx.store, part, blobId.toLowerCase(), start);
+          const length = requested === undefined ? undefined : requested - resumeFrom;
+          // verified bytes go straight to the file; it is synced before each voucher, whose record notes how far it reaches
+          const out = (file = await open(part, "a"));
+          const durable = { file: part, sync: () => out.datasync() };
+          const range = { offset: start + resumeFrom, length };
+          const onProgress = (p: Progress) => bar?.update(p.bytes + resumeFrom, p.total + resumeFrom, p.paid);
+          const report = await ctx.client.fetchInto(blobId.toLowerCase(), (bytes) => out.appendFile(bytes), { signal: controller.signal, range, providers: opts.provider?.map((p) => p.toLowerCase()), via: opts.via?.map((p) => p.toLowerCase()), durable, onProgress });
+          await out.close();
+          file = undefined;
           bar?.done();
           renameSync(part, opts.output);
-          console.log(`${opts.output}: ${bytesText(report.bytes + resumeFrom)} verified from ${report.providers.filter((p) => p.bytes > 0).map((p) => p.nodeKey).join(", ")}; paid ${usdc(report.paid)}`);
+          ctx.store.forgetDownload(part);
+          printReport(opts.output, report, resumeFrom);
         } catch (error) {
           bar?.done();
-          out.end();
-          if (!out.closed) await once(out, "close");
+          await file?.close();
           // nothing verified (e.g. refused before a channel was opened): leave no empty .part behind
-          if (resumeFrom === 0 && existsSync(part) && statSync(part).size === 0) unlinkSync(part);
+          if (resumeFrom === 0 && existsSync(part) && statSync(part).size === 0) {
+            unlinkSync(part);
+            ctx.store.forgetDownload(part);
+          }
           throw error;
         } finally {
           await ctx.close();
         }
       }),
     );
+}
+
+/** The download's line, and a line for each last voucher the node did not confirm. */
+function printReport(output: string, report: FetchReport, resumeFrom: number): void {
+  const from = report.providers.filter((p) => p.bytes > 0).map((p) => p.nodeKey);
+  console.log(`${output}: ${bytesText(report.bytes + resumeFrom)} verified from ${from.join(", ")}; paid ${usdc(report.paid)}`);
+  for (const u of report.unconfirmed) {
+    console.error(`cdn-client: node ${u.nodeKey} did not confirm the last voucher on channel ${u.channelId} (${usdc(u.amount)} in all): its stream did not end cleanly; the voucher is kept and sent again on the next fetch from that node.`);
+  }
+}
+
+/**
+ * Where a download into `part` continues: after the verified bytes the file holds. Every byte paid
+ * for is among them (the file is synced before each voucher and its reach recorded with it); bytes
+ * past the last voucher are verified too, and the node's next header asks for them to be settled.
+ */
+function resumePoint(store: ClientStore, part: string, blobId: string, start: number): number {
+  const checkpoint = store.download(part);
+  if (!existsSync(part)) {
+    store.forgetDownload(part); // a fresh download
+    return 0;
+  }
+  if (checkpoint && checkpoint.blobId !== blobId) throw new Error(`${part} holds part of another blob (${checkpoint.blobId}); remove it or write elsewhere.`);
+  const inFile = statSync(part).size;
+  if (checkpoint && start + inFile < checkpoint.durableTo) {
+    console.error(`cdn-client: ${part} lacks ${checkpoint.durableTo - start - inFile} bytes that were paid for (the file was changed); they are fetched and paid again.`);
+  }
+  if (inFile > 0) console.error(`cdn-client: resuming at byte ${start + inFile} (${part} holds ${inFile} verified bytes)`);
+  return inFile;
 }
 
 /** A non-negative whole number of bytes from a flag, or one sentence saying what is wrong. */
