@@ -8,34 +8,26 @@
  * origin-recognize proposal itself is covered by test/tasks/gov.e2e.test.ts and docs/dao-guide.md).
  */
 import { expect } from "chai";
-import type { ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { JsonRpcProvider, Wallet } from "ethers";
-import { hardhat, startDevnet, stopProcess, type Devnet } from "../helpers/processes.js";
+import { hardhat, useDevnet } from "../helpers/processes.js";
 import { connectContracts, readChannel } from "../../agents/chain/contracts.js";
 import { readDeployment } from "../../agents/chain/deployment.js";
 import { freePort, randomFile, tmpDir } from "./delivery-fixture.js";
 import { CLIENT_CLI, NODE_CLI, devKey, recognizeOrigin, runCli, startNodeProcess, writeNodeConfig } from "./delivery-processes.js";
 
 describe("e2e › governance changes reach the running agents", function () {
-  this.timeout(180_000);
-  let devnet: Devnet;
-  const children: ChildProcess[] = [];
+  // a dozen hardhat task processes (compile check, RPC, signing) each take seconds on a loaded 2-core machine
+  this.timeout(420_000);
+  const devnet = useDevnet();
+  const { children } = devnet;
   const task = async (...args: string[]) => {
     const r = await hardhat([...args, "--network", "localhost"], devnet.env);
     expect(r.code, `${args.join(" ")}\n${r.stdout}${r.stderr}`).to.equal(0);
     return r.stdout;
   };
 
-  before(async () => {
-    devnet = await startDevnet();
-  });
-
-  after(async () => {
-    for (const c of children) await stopProcess(c);
-    await devnet?.stop();
-  });
 
   it("gov:* raises protocolFeeBps and minChannelDeposit; a running node and a new client fetch use the new values", async () => {
     const env = { ...devnet.env };

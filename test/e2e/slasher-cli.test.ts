@@ -6,11 +6,10 @@
  * blacklist-add proposal; docs/dao-guide.md). The misbehaving-node scenario is test/e2e/slasher.test.ts.
  */
 import { expect } from "chai";
-import type { ChildProcess } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { JsonRpcProvider, JsonRpcSigner, Wallet, keccak256 } from "ethers";
-import { hardhat, startDevnet, stopProcess, ROOT, type Devnet, TEST_CHAIN } from "../helpers/processes.js";
+import { hardhat, useDevnet, ROOT, TEST_CHAIN } from "../helpers/processes.js";
 import { connectContracts } from "../../agents/chain/contracts.js";
 import { readDeployment } from "../../agents/chain/deployment.js";
 import { freePort, randomFile, tmpDir } from "./delivery-fixture.js";
@@ -21,17 +20,8 @@ const SLASHER_CLI = ["--disable-warning=ExperimentalWarning", "--import", "tsx",
 describe("e2e › cdn-slasher CLI (real processes)", function () {
   // a block every 2 s on anvil adds wall time to every transaction
   this.timeout(TEST_CHAIN === "anvil" ? 3 * 150_000 : 150_000);
-  let devnet: Devnet;
-  const children: ChildProcess[] = [];
-
-  before(async () => {
-    devnet = await startDevnet();
-  });
-
-  after(async () => {
-    for (const c of children) await stopProcess(c);
-    await devnet?.stop();
-  });
+  const devnet = useDevnet();
+  const { children } = devnet;
 
   it("init, notice add, start --once (waiting, then an honest refusal), status", async () => {
     const env = { ...devnet.env };

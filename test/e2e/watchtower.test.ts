@@ -16,7 +16,7 @@ import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { HDNodeWallet, JsonRpcProvider, Mnemonic, Wallet } from "ethers";
-import { startDevnet, stopProcess, ROOT, type Devnet, TEST_CHAIN } from "../helpers/processes.js";
+import { useDevnet, stopProcess, ROOT, TEST_CHAIN } from "../helpers/processes.js";
 import { chainTime, connectContracts, readChannel } from "../../agents/chain/contracts.js";
 import { readDeployment } from "../../agents/chain/deployment.js";
 import { identityFromSecret } from "../../agents/runtime/keys.js";
@@ -76,17 +76,8 @@ function startTower(args: string[], env: NodeJS.ProcessEnv): Promise<Running> {
 describe("e2e › watchtower as a real process", function () {
   // a block every 2 s on anvil adds wall time to every transaction
   this.timeout(TEST_CHAIN === "anvil" ? 3 * 180_000 : 180_000);
-  let devnet: Devnet;
-  const children: ChildProcess[] = [];
-
-  before(async () => {
-    devnet = await startDevnet();
-  });
-
-  after(async () => {
-    for (const c of children) await stopProcess(c);
-    await devnet?.stop();
-  });
+  const devnet = useDevnet();
+  const { children } = devnet;
 
   it("a stale payer close while the node is offline is disputed inside the window; exact payouts; survives a restart", async () => {
     const env = { ...devnet.env };

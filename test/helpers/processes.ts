@@ -33,7 +33,14 @@ export interface Devnet {
  * ready. By default the chain only (`--chain-only`: contracts and funded accounts, what task tests
  * need); `{ full: true }` also starts the agents' network (test/e2e/devnet.test.ts).
  */
-export async function startDevnet(timeoutMs = 120_000, options: { full?: boolean; env?: NodeJS.ProcessEnv; chain?: "hardhat" | "anvil"; blockTime?: number } = {}): Promise<Devnet> {
+export interface StartDevnetOptions {
+  full?: boolean;
+  env?: NodeJS.ProcessEnv;
+  chain?: "hardhat" | "anvil";
+  blockTime?: number;
+}
+
+export async function startDevnet(timeoutMs = 120_000, options: StartDevnetOptions = {}): Promise<Devnet> {
   const port = 20000 + Math.floor(Math.random() * 20000);
   const deploymentsDir = mkdtempSync(path.join(os.tmpdir(), "cdn-deployments-"));
   const env = { ...process.env, ...(options.env ?? {}), CDN_DEPLOYMENTS_DIR: deploymentsDir, CDN_RPC_URL: `http://127.0.0.1:${port}` };
@@ -69,6 +76,44 @@ export async function startDevnet(timeoutMs = 120_000, options: { full?: boolean
     env,
     output: () => out,
     stop: () => stopProcess(child),
+  };
+}
+
+/**
+ * A suite's own devnet: registers mocha hooks that start it before the suite's tests and, after
+ * them, stop every process pushed to `children` and then the devnet. Read its fields in hooks and
+ * tests only (it starts in the before hook).
+ */
+export function useDevnet(options: StartDevnetOptions & { timeoutMs?: number } = {}): Devnet & { children: ChildProcess[] } {
+  let started: Devnet | undefined;
+  const children: ChildProcess[] = [];
+  before(async () => {
+    started = await startDevnet(options.timeoutMs, options);
+  });
+  after(async () => {
+    for (const c of children.splice(0)) await stopProcess(c);
+    await started?.stop();
+  });
+  const get = (): Devnet => {
+    if (!started) throw new Error("the devnet starts in the suite's before hook");
+    return started;
+  };
+  return {
+    children,
+    get port() {
+      return get().port;
+    },
+    get rpcUrl() {
+      return get().rpcUrl;
+    },
+    get deploymentsDir() {
+      return get().deploymentsDir;
+    },
+    get env() {
+      return get().env;
+    },
+    output: () => get().output(),
+    stop: () => get().stop(),
   };
 }
 
