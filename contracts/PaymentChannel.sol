@@ -33,9 +33,11 @@ contract PaymentChannel is IPaymentChannel, EIP712, ReentrancyGuardTransient {
     bytes32 public constant WATCHTOWER_AUTH_TYPEHASH = keccak256(
         "WatchtowerAuth(uint256 nodeId,address watchtower,address beneficiary,uint16 maxBps,uint64 expiry)"
     );
-    /// @notice EIP-712 `ServeCommitment(bytes32 blobId,address client,bytes32 channelId,uint64 timestamp)`.
-    bytes32 public constant SERVE_COMMITMENT_TYPEHASH =
-        keccak256("ServeCommitment(bytes32 blobId,address client,bytes32 channelId,uint64 timestamp)");
+    /// @notice EIP-712 `ServeCommitment(bytes32 blobId,address client,bytes32 channelId,uint64 timestamp,
+    /// uint64 anchorBlock,bytes32 anchorHash)`.
+    bytes32 public constant SERVE_COMMITMENT_TYPEHASH = keccak256(
+        "ServeCommitment(bytes32 blobId,address client,bytes32 channelId,uint64 timestamp,uint64 anchorBlock,bytes32 anchorHash)"
+    );
 
     /// @inheritdoc IPaymentChannel
     uint16 public constant MAX_WATCHTOWER_BPS = 2_000;
@@ -241,10 +243,15 @@ contract PaymentChannel is IPaymentChannel, EIP712, ReentrancyGuardTransient {
     // ================================================================== slashing
 
     /// @inheritdoc IPaymentChannel
-    function commitEvidence(bytes32 commitHash) external nonReentrant {
-        if (_commits[commitHash].timestamp != 0) revert PaymentChannelEvidenceAlreadyCommitted(commitHash);
-        _commits[commitHash] = EvidenceCommit({timestamp: uint64(block.timestamp), blockNumber: uint64(block.number)});
-        emit EvidenceCommitted(commitHash, msg.sender);
+    function commitEvidence(bytes32 commitHash, uint64 anchorBlock) external nonReentrant {
+        // The anchor is checked here, while its hash is still in the EVM's 256-block window: the
+        // reveal then has the whole reveal window. The key binds the anchor the chain knows.
+        bytes32 anchorHash = blockhash(anchorBlock);
+        if (anchorHash == bytes32(0)) revert PaymentChannelAnchorUnavailable(anchorBlock, uint64(block.number));
+        bytes32 key = evidenceCommitKey(commitHash, anchorBlock, anchorHash);
+        if (_commits[key].timestamp != 0) revert PaymentChannelEvidenceAlreadyCommitted(key);
+        _commits[key] = EvidenceCommit({timestamp: uint64(block.timestamp), blockNumber: uint64(block.number)});
+        emit EvidenceCommitted(key, msg.sender);
     }
 
     /// @inheritdoc IPaymentChannel
@@ -327,30 +334,33 @@ contract PaymentChannel is IPaymentChannel, EIP712, ReentrancyGuardTransient {
         view
         returns (uint256 nodeId, uint64 entryId, EvidenceCommit memory committed)
     {
-        // 1. The caller committed to exactly this evidence, in an earlier block, recently enough.
-        bytes32 commitHash = evidenceCommitHash(msg.sender, commitment, signature, salt);
-        committed = _commits[commitHash];
-        if (committed.timestamp == 0) revert PaymentChannelEvidenceNotCommitted(commitHash);
+        // 1. The caller committed to exactly this evidence, with its anchor as the chain knew it (so the
+        // node signed after the anchor block existed), in an earlier block, recently enough.
+        bytes32 key = evidenceCommitKey(
+            evidenceCommitHash(msg.sender, commitment, signature, salt), commitment.anchorBlock, commitment.anchorHash
+        );
+        committed = _commits[key];
+        if (committed.timestamp == 0) revert PaymentChannelEvidenceNotCommitted(key);
         if (block.number <= committed.blockNumber) revert PaymentChannelRevealTooEarly(committed.blockNumber);
         uint64 deadline = committed.timestamp + uint64(PARAMS.revealWindow());
         if (block.timestamp > deadline) revert PaymentChannelRevealWindowOver(deadline, uint64(block.timestamp));
-        // 2. Committed within the evidence max age of the channel's opening.
-        Channel storage c = _existing(commitment.channelId);
-        uint64 openedAt = c.openedAt;
-        deadline = openedAt + uint64(PARAMS.evidenceMaxAge());
+        // 2. The anchored time: no later than the commit, which came within the evidence max age of it.
+        uint64 servedAt = commitment.timestamp;
+        if (servedAt > committed.timestamp) revert PaymentChannelEvidenceFromTheFuture(servedAt, committed.timestamp);
+        deadline = servedAt + uint64(PARAMS.evidenceMaxAge());
         if (committed.timestamp > deadline) revert PaymentChannelEvidenceExpired(committed.timestamp, deadline);
-        // 3. Signed by a key of the channel's node that was current when the evidence was committed:
-        // a rotation cannot escape a slash, and a retired (leaked) key cannot frame the node.
-        nodeId = c.nodeId;
+        // 3. Signed by a key of the channel's node that was not yet retired at the anchor block: a
+        // rotation cannot escape a slash, and a retired (leaked) key cannot frame the node.
+        nodeId = _existing(commitment.channelId).nodeId;
         address signer = _recover(_serveCommitmentDigest(commitment), signature);
         if (REGISTRY.nodeIdOf(signer) != nodeId) revert PaymentChannelEvidenceWrongSigner(signer);
         uint64 retiredAt = REGISTRY.keyRetiredAtBlock(signer);
-        if (retiredAt != 0 && retiredAt <= committed.blockNumber) revert PaymentChannelEvidenceWrongSigner(signer);
-        // 4. Blacklisted now, and the channel opened at or after the entry took effect (the
-        // commitment's own timestamp plays no part).
+        if (retiredAt != 0 && retiredAt <= commitment.anchorBlock) revert PaymentChannelEvidenceWrongSigner(signer);
+        // 4. Blacklisted now, and served at or after the entry took effect, on any channel old or new
+        // (clients accept only a timestamp equal to the anchor block's, so it cannot be back-dated).
         IContentBlacklist.Entry memory entry = BLACKLIST.entryOf(commitment.blobId);
         if (!entry.listed || entry.entryId == 0) revert PaymentChannelBlobNotBlacklisted(commitment.blobId);
-        if (openedAt < entry.effectiveAt) revert PaymentChannelOpenedBeforeEffective(openedAt, entry.effectiveAt);
+        if (servedAt < entry.effectiveAt) revert PaymentChannelServedBeforeEffective(servedAt, entry.effectiveAt);
         entryId = entry.entryId;
     }
 
@@ -445,8 +455,17 @@ contract PaymentChannel is IPaymentChannel, EIP712, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc IPaymentChannel
-    function evidenceCommittedAt(bytes32 commitHash) external view returns (uint64 timestamp, uint64 blockNumber) {
-        EvidenceCommit memory committed = _commits[commitHash];
+    function evidenceCommitKey(bytes32 commitHash, uint64 anchorBlock, bytes32 anchorHash)
+        public
+        pure
+        returns (bytes32)
+    {
+        return keccak256(abi.encode(commitHash, anchorBlock, anchorHash));
+    }
+
+    /// @inheritdoc IPaymentChannel
+    function evidenceCommittedAt(bytes32 commitKey) external view returns (uint64 timestamp, uint64 blockNumber) {
+        EvidenceCommit memory committed = _commits[commitKey];
         return (committed.timestamp, committed.blockNumber);
     }
 
@@ -678,7 +697,9 @@ contract PaymentChannel is IPaymentChannel, EIP712, ReentrancyGuardTransient {
                     commitment.blobId,
                     commitment.client,
                     commitment.channelId,
-                    commitment.timestamp
+                    commitment.timestamp,
+                    commitment.anchorBlock,
+                    commitment.anchorHash
                 )
             )
         );

@@ -22,6 +22,7 @@ import { domainFor } from "../protocol/eip712.js";
 import { Eip712Domain } from "../protocol/eip712-fast.js";
 import { addressOf, readDeployment, type Deployment } from "./deployment.js";
 import { CdnError } from "../protocol/errors.js";
+import type { BlockRef } from "../protocol/signed.js";
 
 export interface Contracts {
   deployment: Deployment;
@@ -88,6 +89,22 @@ export async function connectRpc(rpcUrl: string, deploymentsDir?: string): Promi
     throw new ChainError(`Cannot reach the chain at ${rpcUrl}.`, { cause });
   }
   return { provider, deployment: readDeployment(chainId, deploymentsDir) };
+}
+
+export type { BlockRef };
+
+/** The latest block (a node anchors its serve commitments to it; its timestamp is chain time). */
+export async function headBlock(provider: Provider): Promise<BlockRef> {
+  const block = await provider.getBlock("latest");
+  if (!block?.hash) throw new ChainError("The chain returned no latest block.");
+  return { number: BigInt(block.number), hash: block.hash.toLowerCase(), timestamp: BigInt(block.timestamp) };
+}
+
+/** Block `number`, or undefined if this chain has none. */
+export async function blockAt(provider: Provider, number: bigint): Promise<BlockRef | undefined> {
+  const block = await provider.getBlock(Number(number));
+  if (!block?.hash) return undefined;
+  return { number: BigInt(block.number), hash: block.hash.toLowerCase(), timestamp: BigInt(block.timestamp) };
 }
 
 /** Chain time: the latest block's timestamp (unix seconds). */

@@ -2,7 +2,7 @@
  * What the client reads from the chain, behind an interface so tests can inject one: chain time,
  * node lookups (by key, and the active set for bootstrap), origin content keys, the blacklist.
  */
-import { chainTime, type Contracts } from "../chain/contracts.js";
+import { blockAt, chainTime, headBlock, type BlockRef, type Contracts } from "../chain/contracts.js";
 import { dialableNodes, type DialableNode } from "../chain/registry.js";
 import type { Eip712Domain } from "../protocol/eip712-fast.js";
 
@@ -13,6 +13,10 @@ export interface ClientChainView {
   readonly channelDomain: Eip712Domain;
   readonly originDomain: Eip712Domain;
   chainTime(): Promise<bigint>;
+  /** The latest block (chain time and the reference for a serve commitment's anchor). */
+  head(): Promise<BlockRef>;
+  /** Block `number` (a serve commitment's anchor), or undefined if this chain has none. */
+  block(number: bigint): Promise<BlockRef | undefined>;
   /** The node key is the current key of an active node: its id and price; else undefined. */
   activeNode(nodeKey: string): Promise<{ nodeId: bigint; pricePerGiB: bigint } | undefined>;
   activeNodes(): Promise<ActiveNode[]>;
@@ -32,6 +36,8 @@ export function clientChainView(contracts: Contracts): ClientChainView {
     channelDomain: contracts.domains.paymentChannel,
     originDomain: contracts.domains.originRegistry,
     chainTime: () => chainTime(contracts.provider),
+    head: () => headBlock(contracts.provider),
+    block: (number) => blockAt(contracts.provider, number),
     async activeNode(nodeKey) {
       if (!(await contracts.registry.isActive(nodeKey))) return undefined;
       const [nodeId, node] = await contracts.registry.nodeOf(nodeKey);

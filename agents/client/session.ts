@@ -14,7 +14,7 @@ import { fromHex } from "../protocol/bytes.js";
 import { DEFAULT_CREDIT, payCadence } from "../protocol/credit.js";
 import { leafRangeForBytes } from "../protocol/merkle.js";
 import { amountOwed } from "../protocol/pricing.js";
-import { checkServeCommitment, signVoucher, verifyContentRecord } from "../protocol/signed.js";
+import { checkServeCommitment, signVoucher, verifyContentRecord, type BlockRef } from "../protocol/signed.js";
 import { leafDigest, StreamVerifier, type VerifiedChunk } from "../protocol/verifier.js";
 import { decodeFetchServerMessage, encodeFetchClientMessage, FRAME_CAPS, type FetchHeaderMsg, type FetchServerMsg } from "../protocol/wire/messages.js";
 import { FramedStream } from "../runtime/framed.js";
@@ -120,13 +120,13 @@ export async function runSession(req: SessionRequest, deps: SessionDeps, options
   const framed = await openFetchStream(req, deps, options);
   const progress = { delivered: 0, size: req.size ?? -1 };
   try {
-    const chainNow = deps.chain.chainTime(); // read while the node prepares its answer
-    chainNow.catch(() => undefined);
+    const chainHead = deps.chain.head(); // read while the node prepares its answer
+    chainHead.catch(() => undefined);
     await framed.write(encodeFetchClientMessage({ kind: "request", request: { blobId: req.blobId, channelId: req.channelId, offset: req.offset, length: req.length } }));
     options.steps?.push("request");
     const header = await expectHeader(framed);
     options.onHeader?.(header);
-    await checkCommitment(header, req, deps, options, await chainNow);
+    await checkCommitment(header, req, deps, options, await chainHead);
     progress.size = await checkRecord(header, req, deps, options);
     const served = checkOffer(header, req, progress.size);
     const verifier = await expectLeafHashes(framed, req, served, header.leafCount, options);
@@ -185,19 +185,26 @@ async function expectHeader(framed: FramedStream): Promise<FetchHeaderMsg> {
   return (await expect(framed, "header", "The node closed the stream without an answer.", "The node did not start with a header.")).header;
 }
 
-/** The serve commitment: this request, this client, signed by the node's key at chain time (within the skew). */
-async function checkCommitment(header: FetchHeaderMsg, req: SessionRequest, deps: SessionDeps, options: SessionOptions, now: bigint): Promise<void> {
+/**
+ * The serve commitment: this request, this client, signed by the node's key, anchored to a recent
+ * block of our chain (its hash, within DEFAULT_MAX_ANCHOR_AGE_BLOCKS of our head) whose timestamp it
+ * carries (within the skew of chain time): so slashing can judge when it was served.
+ */
+async function checkCommitment(header: FetchHeaderMsg, req: SessionRequest, deps: SessionDeps, options: SessionOptions, head: BlockRef): Promise<void> {
   const request = { blobId: req.blobId, channelId: req.channelId, client: deps.address };
   const maxSkewSeconds = options.maxSkewSeconds ?? DEFAULT_COMMITMENT_SKEW_SECONDS;
-  const check = (chainTime: bigint) =>
-    checkServeCommitment({ domain: deps.chain.channelDomain, commitment: header.commitment.value, signature: header.commitment.signature, request, nodeKey: req.nodeKey, chainTime, maxSkewSeconds });
+  const c = header.commitment.value;
+  const check = async (head: BlockRef) => {
+    const anchor = c.anchorBlock === head.number ? head : await deps.chain.block(c.anchorBlock);
+    checkServeCommitment({ domain: deps.chain.channelDomain, commitment: c, signature: header.commitment.signature, request, nodeKey: req.nodeKey, head, anchor, maxSkewSeconds });
+  };
   try {
     try {
-      check(now);
+      await check(head);
     } catch (first) {
-      // our chain time may predate the block the node read (e.g. our own open was just mined): read it again once
-      if (header.commitment.value.timestamp <= now) throw first;
-      check(await deps.chain.chainTime());
+      // our head may predate the block the node read (e.g. our own open was just mined): read it again once
+      if (c.anchorBlock <= head.number) throw first;
+      await check(await deps.chain.head());
     }
   } catch (cause) {
     throw new ProviderMisbehaviourError("commitment", `The node's serve commitment is not acceptable: ${(cause as Error).message}`, { cause });

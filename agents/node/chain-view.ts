@@ -21,7 +21,7 @@
  * full refresh. Earnings, which move money, keep their own confirmed follower (agents/chain/follower.ts).
  */
 import type { Log, Provider } from "ethers";
-import type { ChannelState } from "../chain/contracts.js";
+import type { BlockRef, ChannelState } from "../chain/contracts.js";
 import type { Eip712Domain } from "../protocol/eip712-fast.js";
 import type { FreshnessGuard } from "../mesh/freshness.js";
 import { AgentError } from "../runtime/errors.js";
@@ -68,6 +68,7 @@ export interface ChainViewDeps {
 
 interface Head {
   number: number;
+  hash: string;
   timestamp: bigint;
   /** Local time of the poll that saw it (ms). */
   at: number;
@@ -77,7 +78,7 @@ export class ChainView implements NodeChainView {
   readonly channelDomain: Eip712Domain;
   private readonly opts: Required<ChainViewOptions>;
   private readonly now: () => number;
-  private head: Head | undefined;
+  private latest: Head | undefined;
   /** Last block whose logs were processed. */
   private processed = -1;
   private readonly channels = new Map<string, ChannelState>();
@@ -151,8 +152,9 @@ export class ChainView implements NodeChainView {
       }
       this.processed = block.number;
     }
-    if (!this.head || block.number >= this.head.number) this.head = { number: block.number, timestamp: BigInt(block.timestamp), at: started };
-    else this.head.at = started;
+    if (!block.hash) throw new Error("the chain returned the latest block without its hash");
+    if (!this.latest || block.number >= this.latest.number) this.latest = { number: block.number, hash: block.hash.toLowerCase(), timestamp: BigInt(block.timestamp), at: started };
+    else this.latest.at = started;
     this.deps.freshness?.markFresh(started);
   }
 
@@ -211,7 +213,7 @@ export class ChainView implements NodeChainView {
 
   /** Age of the view (ms since the last successful poll; Infinity before the first). */
   ageMs(): number {
-    return this.head ? Math.max(0, this.now() - this.head.at) : Infinity;
+    return this.latest ? Math.max(0, this.now() - this.latest.at) : Infinity;
   }
 
   isFresh(): boolean {
@@ -224,14 +226,25 @@ export class ChainView implements NodeChainView {
 
   /** The head block number the view is at. */
   get blockNumber(): number {
-    return this.head?.number ?? -1;
+    return this.latest?.number ?? -1;
   }
 
   /** Chain time: the head's timestamp as of the last poll. */
   chainTime(): Promise<bigint> {
     try {
       this.assertFresh();
-      return Promise.resolve(this.head!.timestamp);
+      return Promise.resolve(this.latest!.timestamp);
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+  }
+
+  /** The head block as of the last poll (serve commitments are anchored to it). */
+  head(): Promise<BlockRef> {
+    try {
+      this.assertFresh();
+      const h = this.latest!;
+      return Promise.resolve({ number: BigInt(h.number), hash: h.hash, timestamp: h.timestamp });
     } catch (error) {
       return Promise.reject(error as Error);
     }

@@ -36,3 +36,10 @@ export const DEFAULT_COMMITMENT_SKEW_SECONDS = 120n;
 /** A node's registered multiaddrs: at most 8, each 1–256 bytes of UTF-8 (NodeRegistry.MAX_MULTIADDRS, MAX_MULTIADDR_BYTES; the wire accepts exactly what the registry does). */
 export const MAX_MULTIADDRS = 8;
 export const MAX_MULTIADDR_BYTES = 256;
+
+/**
+ * A serve commitment's anchor may be at most this many blocks behind the client's head: the node's
+ * followed view may lag a poll (60 s at most), and slashing needs the anchor's hash while it is
+ * among the EVM's last 256 blocks, so a reporter has the other 128 to commit its evidence.
+ */
+export const DEFAULT_MAX_ANCHOR_AGE_BLOCKS = 128n;

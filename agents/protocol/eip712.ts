@@ -77,9 +77,11 @@ export const Voucher: Record<string, TypedDataField[]> = {
  * A node's commitment, before any byte, to serve `blobId` on `channelId` to `client`.
  * `client` is the authenticated requester: the Ethereum address of the libp2p peer that opened
  * the fetch stream (its secp256k1 identity), which the node checks equals the channel's voucher
- * signer or payer. `timestamp` is the node's view of chain time (unix seconds); it cannot move
- * slashing eligibility, which depends on the channel's on-chain `openedAt`. Verified by the
- * slashing logic in PaymentChannel.
+ * signer or payer. The commitment is anchored to a recent block the node saw: `anchorBlock`, its
+ * hash `anchorHash` (so it was signed after that block existed) and `timestamp`, that block's
+ * timestamp (clients accept no other value, and only a block within a few of their head). Slashing
+ * judges the anchored time against the blacklist entry's `effectiveAt`, on any channel. Verified by
+ * the slashing logic in PaymentChannel.
  */
 export const ServeCommitment: Record<string, TypedDataField[]> = {
   ServeCommitment: [
@@ -87,6 +89,8 @@ export const ServeCommitment: Record<string, TypedDataField[]> = {
     { name: "client", type: "address" },
     { name: "channelId", type: "bytes32" },
     { name: "timestamp", type: "uint64" },
+    { name: "anchorBlock", type: "uint64" },
+    { name: "anchorHash", type: "bytes32" },
   ],
 };
 
@@ -153,6 +157,8 @@ export interface ServeCommitmentValue {
   client: string;
   channelId: string;
   timestamp: bigint;
+  anchorBlock: bigint;
+  anchorHash: string;
 }
 export interface WatchtowerAuthValue {
   nodeId: bigint;

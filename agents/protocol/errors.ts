@@ -152,6 +152,14 @@ export class CommitmentMismatchError extends ProtocolError {
   }
 }
 
+/** A serve commitment's anchor is not a recent block of the client's chain. */
+export class AnchorMismatchError extends ProtocolError {
+  readonly code = "ERR_ANCHOR_MISMATCH";
+  constructor(detail: string) {
+    super(`serve commitment anchor: ${detail}`);
+  }
+}
+
 /** A signed timestamp is too far from the reference (chain) time. */
 export class TimestampSkewError extends ProtocolError {
   readonly code = "ERR_TIMESTAMP_SKEW";

@@ -21,9 +21,9 @@ import {
   type WatchtowerAuthValue,
 } from "./eip712.js";
 import { compileStruct, type Eip712Domain, type StructEncoder } from "./eip712-fast.js";
-import { CommitmentMismatchError, TimestampSkewError, WrongSignerError } from "./errors.js";
+import { AnchorMismatchError, CommitmentMismatchError, TimestampSkewError, WrongSignerError } from "./errors.js";
 import { recoverDigest, signDigest } from "./secp.js";
-import { DEFAULT_COMMITMENT_SKEW_SECONDS } from "./constants.js";
+import { DEFAULT_COMMITMENT_SKEW_SECONDS, DEFAULT_MAX_ANCHOR_AGE_BLOCKS } from "./constants.js";
 
 /** One compiled encoder per signed struct. */
 export const structs = {
@@ -74,6 +74,13 @@ export const signNodeAnnouncement = (domain: Eip712Domain, a: NodeAnnouncementVa
 export const verifyNodeAnnouncement = (domain: Eip712Domain, a: NodeAnnouncementValue, sig: Uint8Array): void => verifyTyped("nodeAnnouncement", domain, a, sig, a.nodeKey);
 export const signServeCommitment = (domain: Eip712Domain, c: ServeCommitmentValue, secretKey: Uint8Array): Uint8Array => signTyped("serveCommitment", domain, c, secretKey);
 
+/** A block as a chain shows it: number, hash, timestamp (a serve commitment's anchor). */
+export interface BlockRef {
+  number: bigint;
+  hash: string;
+  timestamp: bigint;
+}
+
 export interface ServeCommitmentCheck {
   /** PaymentChannel domain (serve commitments are verified there as slashing evidence). */
   domain: Eip712Domain;
@@ -83,24 +90,37 @@ export interface ServeCommitmentCheck {
   request: { blobId: string; channelId: string; client: string };
   /** The active on-chain node key of the authenticated peer serving the request. */
   nodeKey: string;
-  /** Chain head time (unix seconds). */
-  chainTime: bigint;
-  /** Tolerated |timestamp − chainTime| in seconds (default 120). */
+  /** The client's chain head (its timestamp is chain time). */
+  head: BlockRef;
+  /** Block `commitment.anchorBlock` as the client's chain shows it (undefined: the chain has no such block). */
+  anchor: BlockRef | undefined;
+  /** Tolerated |timestamp − head time| in seconds (default 120). */
   maxSkewSeconds?: bigint;
+  /** Largest head − anchorBlock (default 64 blocks). */
+  maxAnchorAgeBlocks?: bigint;
 }
 
 /**
- * The client's check before accepting any byte: the commitment's fields equal the request,
- * its timestamp is within the skew of chain time, and it is signed by the node key. Throws
- * CommitmentMismatchError, TimestampSkewError, InvalidSignatureError or WrongSignerError.
+ * The client's check before accepting any byte: the commitment's fields equal the request; its
+ * anchor is a block of the client's chain (same hash), at most `maxAnchorAgeBlocks` behind the head,
+ * and its timestamp is exactly that block's (so it can be neither back- nor future-dated) and within
+ * the skew of chain time; it is signed by the node key. Throws CommitmentMismatchError,
+ * AnchorMismatchError, TimestampSkewError, InvalidSignatureError or WrongSignerError.
  */
 export function checkServeCommitment(check: ServeCommitmentCheck): void {
-  const { commitment: c, request } = check;
+  const { commitment: c, request, head, anchor } = check;
   for (const field of ["blobId", "channelId", "client"] as const) {
     if (c[field].toLowerCase() !== request[field].toLowerCase()) throw new CommitmentMismatchError(field, request[field], c[field]);
   }
+  const maxAge = check.maxAnchorAgeBlocks ?? DEFAULT_MAX_ANCHOR_AGE_BLOCKS;
+  if (!anchor || anchor.number !== c.anchorBlock) throw new AnchorMismatchError(`block ${c.anchorBlock} is not on this chain`);
+  if (anchor.hash.toLowerCase() !== c.anchorHash.toLowerCase()) throw new AnchorMismatchError(`block ${c.anchorBlock} has hash ${anchor.hash}, not ${c.anchorHash}`);
+  if (c.anchorBlock > head.number || head.number - c.anchorBlock > maxAge) {
+    throw new AnchorMismatchError(`block ${c.anchorBlock} is not within ${maxAge} blocks of the head ${head.number}`);
+  }
+  if (c.timestamp !== anchor.timestamp) throw new TimestampSkewError(c.timestamp, anchor.timestamp, 0n);
   const skew = check.maxSkewSeconds ?? DEFAULT_COMMITMENT_SKEW_SECONDS;
-  const d = c.timestamp - check.chainTime;
-  if (d > skew || -d > skew) throw new TimestampSkewError(c.timestamp, check.chainTime, skew);
+  const d = c.timestamp - head.timestamp;
+  if (d > skew || -d > skew) throw new TimestampSkewError(c.timestamp, head.timestamp, skew);
   verifyTyped("serveCommitment", check.domain, c, check.signature, check.nodeKey);
 }

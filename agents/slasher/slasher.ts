@@ -5,7 +5,7 @@
  * (the channel is opened at or after `effectiveAt`, so it is valid evidence ground) and requests
  * the blob exactly as a client would (the client library's `runSession`). An honest node refuses
  * (typed refusal, nothing signed). A node that answers with a serve commitment is slashed with
- * commit–reveal: `commitEvidence(hash)`, then `revealEvidence` in a later block. The slasher aborts
+ * commit–reveal: `commitEvidence(hash, anchorBlock)`, then `revealEvidence` in a later block. The slasher aborts
  * the stream right after the header: it never signs a voucher, so it pays nothing for the bytes.
  * Each probe channel is closed at once (payer close) and settled after its dispute window.
  *
@@ -234,20 +234,24 @@ export class Slasher {
     return undefined;
   }
 
-  /** Commit–reveal: the evidence and salt are stored before the commit, the reveal goes in a later block. */
-  private async slash(node: ActiveNode, blobId: string, entryId: number, channelId: string, header: FetchHeaderMsg, options: { signal?: AbortSignal }): Promise<void> {
+  /**
+   * Commit–reveal of a serve commitment from any stream (a probe, or a download on any channel, old
+   * or new): the evidence and salt are stored before the commit, the reveal goes in a later block.
+   */
+  async slash(node: ActiveNode, blobId: string, entryId: number, channelId: string, header: FetchHeaderMsg, options: { signal?: AbortSignal } = {}): Promise<void> {
     const { contracts, store } = this.deps;
     const c = header.commitment.value;
-    const commitment = { blobId: c.blobId, client: c.client, channelId: c.channelId, timestamp: c.timestamp };
+    const commitment = { blobId: c.blobId, client: c.client, channelId: c.channelId, timestamp: c.timestamp, anchorBlock: c.anchorBlock, anchorHash: c.anchorHash };
     const signature = toHex(header.commitment.signature);
     const salt = hexlify(randomBytes(32));
     const commitHash = await contracts.channels.evidenceCommitHash(this.address, commitment, signature, salt);
-    const evidence = JSON.stringify({ commitment: { ...commitment, timestamp: commitment.timestamp.toString() }, signature, salt });
+    const evidence = JSON.stringify({ commitment: { ...commitment, timestamp: commitment.timestamp.toString(), anchorBlock: commitment.anchorBlock.toString() }, signature, salt });
     const record: SlashRecord = { blobId, entryId, nodeId: node.nodeId, nodeKey: node.nodeKey, channelId, evidence, commitHash, status: "committed", at: Date.now() };
     store.saveSlash(record);
     try {
       options.signal?.throwIfAborted();
-      const commit = await this.sender.send(contracts.channels.commitEvidence.populateTransaction(commitHash), { label: "commit slashing evidence" });
+      // the contract reads the anchor's hash at the commit: it must land within 256 blocks of the anchor
+      const commit = await this.sender.send(contracts.channels.commitEvidence.populateTransaction(commitHash, commitment.anchorBlock), { label: "commit slashing evidence" });
       record.commitTx = commit.hashes[0];
       store.saveSlash(record);
       record.commitTx = (await commit.wait()).hash;

@@ -92,7 +92,12 @@ interface IPaymentChannel {
         bytes32 blobId;
         address client;
         bytes32 channelId;
+        /// @dev The anchor block's timestamp (clients accept no other value).
         uint64 timestamp;
+        /// @dev A recent block the node saw (clients accept one within a few blocks of their head).
+        uint64 anchorBlock;
+        /// @dev That block's hash: proves the commitment was signed after the block existed.
+        bytes32 anchorHash;
     }
 
     // ------------------------------------------------------------------ events
@@ -134,8 +139,8 @@ interface IPaymentChannel {
     event PayoutDeferred(address indexed recipient, uint256 amount);
     /// @notice `account` withdrew `amount`, its whole withdrawable balance.
     event Withdrawn(address indexed account, uint256 amount);
-    /// @notice `reporter` committed to slashing evidence (hash only).
-    event EvidenceCommitted(bytes32 indexed commitHash, address indexed reporter);
+    /// @notice `reporter` committed to slashing evidence (`commitKey = evidenceCommitKey(...)`, hashes only).
+    event EvidenceCommitted(bytes32 indexed commitKey, address indexed reporter);
     /// @notice Node `nodeId` was slashed `amount` for blacklist entry `entryId` on `channelId`.
     event NodeSlashed(
         uint256 indexed nodeId,
@@ -214,14 +219,18 @@ interface IPaymentChannel {
     error PaymentChannelRevealTooEarly(uint64 commitBlock);
     /// @notice The reveal window of the commitment ended at `deadline`.
     error PaymentChannelRevealWindowOver(uint64 deadline, uint64 nowTs);
-    /// @notice The commitment came after the evidence max age of the channel's opening (`deadline`).
+    /// @notice The evidence was committed after the evidence max age of its anchored time (`deadline`).
     error PaymentChannelEvidenceExpired(uint64 committedAt, uint64 deadline);
+    /// @notice The commitment's anchored time `servedAt` is after its own commit at `committedAt`.
+    error PaymentChannelEvidenceFromTheFuture(uint64 servedAt, uint64 committedAt);
+    /// @notice The anchor block `anchorBlock` is not among the 256 blocks before `currentBlock`.
+    error PaymentChannelAnchorUnavailable(uint64 anchorBlock, uint64 currentBlock);
     /// @notice The serve commitment is signed by `signer`, not the channel's node key.
     error PaymentChannelEvidenceWrongSigner(address signer);
     /// @notice The blob is not currently blacklisted.
     error PaymentChannelBlobNotBlacklisted(bytes32 blobId);
-    /// @notice The channel opened at `openedAt`, before the entry became effective at `effectiveAt`.
-    error PaymentChannelOpenedBeforeEffective(uint64 openedAt, uint64 effectiveAt);
+    /// @notice The commitment's anchored time `servedAt` is before the entry became effective at `effectiveAt`.
+    error PaymentChannelServedBeforeEffective(uint64 servedAt, uint64 effectiveAt);
     /// @notice Node `nodeId` was already slashed for blacklist entry `entryId`.
     error PaymentChannelAlreadySlashed(uint256 nodeId, uint64 entryId);
     /// @notice The registry slashed nothing (no bond left).
@@ -303,8 +312,11 @@ interface IPaymentChannel {
 
     // ------------------------------------------------------------------ slashing
 
-    /// @notice Commits to evidence: `commitHash = evidenceCommitHash(reporter, commitment, signature, salt)`.
-    function commitEvidence(bytes32 commitHash) external;
+    /// @notice Commits to evidence: `commitHash = evidenceCommitHash(reporter, commitment, signature, salt)`
+    /// and the commitment's `anchorBlock`, which must be one of the 256 blocks before this one (its hash
+    /// is read now; only the block number is revealed). Stored under
+    /// `evidenceCommitKey(commitHash, anchorBlock, blockhash(anchorBlock))`.
+    function commitEvidence(bytes32 commitHash, uint64 anchorBlock) external;
 
     /// @notice Credits the final reporter reward of the slash for (node, entry) to its reporter
     /// (withdrawable), once `finalAt` has passed. Anyone may call.
@@ -313,12 +325,14 @@ interface IPaymentChannel {
         returns (address reporter, uint256 amount);
 
     /// @notice Reveals committed evidence and slashes the node. Valid when: the caller committed it
-    /// at least one block earlier and within the reveal window; the commitment was made within the
-    /// evidence max age of the channel's opening; `signature` over `commitment` recovers to the
-    /// channel's node key at opening or the node's current key; the blob is blacklisted now; and the
-    /// channel opened at or after the entry's `effectiveAt` (the commitment's own timestamp is ignored).
-    /// At most one slash per (node, blacklist entry). The node loses `slashBps` of its bond (active and
-    /// unbonding); the reporter receives `slasherRewardBps` of it and the treasury the rest.
+    /// (with the anchor the chain knew) at least one block earlier and within the reveal window; the
+    /// anchored time `commitment.timestamp` is not after the commit, and the commit came within the
+    /// evidence max age of it; the channel exists and `signature` over `commitment` recovers to a key
+    /// of the channel's node not retired at or before `anchorBlock`; the blob is blacklisted now and
+    /// `timestamp ≥ effectiveAt` of its entry (any channel, old or new). At most one slash per (node,
+    /// blacklist entry); an earlier commit revealed before `finalAt` takes the pending reward over.
+    /// The node loses `slashBps` of its bond (active and unbonding); the reporter's reward is
+    /// `slasherRewardBps` of it (pending, then `claimSlashReward`), the treasury's the rest (credited).
     function revealEvidence(ServeCommitment calldata commitment, bytes calldata signature, bytes32 salt)
         external
         returns (uint256 amount);
@@ -375,8 +389,14 @@ interface IPaymentChannel {
         bytes32 salt
     ) external pure returns (bytes32);
 
-    /// @notice When (timestamp, block) `commitHash` was committed (zeros if never).
-    function evidenceCommittedAt(bytes32 commitHash) external view returns (uint64 timestamp, uint64 blockNumber);
+    /// @notice The key a commitment is stored under: the commit hash bound to the anchor the chain knew.
+    function evidenceCommitKey(bytes32 commitHash, uint64 anchorBlock, bytes32 anchorHash)
+        external
+        pure
+        returns (bytes32);
+
+    /// @notice When (timestamp, block) `commitKey` was committed (zeros if never).
+    function evidenceCommittedAt(bytes32 commitKey) external view returns (uint64 timestamp, uint64 blockNumber);
 
     /// @notice Whether node `nodeId` was slashed for blacklist entry `entryId` of `blobId`.
     function isSlashed(uint256 nodeId, bytes32 blobId, uint64 entryId) external view returns (bool);

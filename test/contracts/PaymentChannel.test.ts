@@ -998,7 +998,7 @@ describe("PaymentChannel", function () {
       );
       const a = { nodeId: ctx.nodeId, watchtower: nodeKeyAddr, beneficiary: payerAddr, maxBps: 1500, expiry: 1_800_000_000n };
       expect(await ctx.channels.watchtowerAuthDigest(a)).to.equal(TypedDataEncoder.hash(d, WatchtowerAuth, a));
-      const sc = { blobId: id("blob"), client: payerAddr, channelId, timestamp: 1_700_000_000n };
+      const sc = { blobId: id("blob"), client: payerAddr, channelId, timestamp: 1_700_000_000n, anchorBlock: 1_000n, anchorHash: id("block") };
       expect(await ctx.channels.serveCommitmentDigest(sc)).to.equal(TypedDataEncoder.hash(d, ServeCommitment, sc));
       expect(await ctx.channels.VOUCHER_TYPEHASH()).to.equal(id(TypedDataEncoder.from(Voucher).encodeType("Voucher")));
       expect(await ctx.channels.WATCHTOWER_AUTH_TYPEHASH()).to.equal(

@@ -23,6 +23,7 @@ import {
   nextNonce,
   randomWallet,
   signAuth,
+  latestAnchor,
   signCommitment,
   signVoucher,
   type ChannelContext,
@@ -244,11 +245,11 @@ describe("PaymentChannel invariants (fast-check)", function () {
                 channels.pop();
                 break;
               }
-              const commitment = { blobId, client: accounts[4], channelId: cid, timestamp: 0n };
+              const commitment = { blobId, client: accounts[4], channelId: cid, ...(await latestAnchor(ethers.provider)) };
               const signature = await signCommitment(ctx.nodeKey, domain, commitment);
               const salt = id("salt" + blobCounter);
               const hash = await ctx.channels.evidenceCommitHash(accounts[3], commitment, signature, salt);
-              await attempt(() => ctx.channels.connect(ctx.reporter).commitEvidence(hash));
+              await attempt(() => ctx.channels.connect(ctx.reporter).commitEvidence(hash, commitment.anchorBlock));
               await attempt(() => ctx.channels.connect(ctx.reporter).revealEvidence(commitment, signature, salt));
               slashed.push(blobId);
               break;

@@ -7,7 +7,7 @@ import { expect } from "chai";
 import { network } from "hardhat";
 import { id, type Signer } from "ethers";
 import { domainFor } from "../../agents/protocol/eip712.js";
-import { DAY, NO_AUTH, USDC, ZERO_ADDRESS, nextNonce, signCommitment, signVoucher } from "../helpers/channels.js";
+import { DAY, NO_AUTH, USDC, ZERO_ADDRESS, latestAnchor, nextNonce, signCommitment, signVoucher } from "../helpers/channels.js";
 import type {
   MockContentBlacklist,
   MockNodeRegistry,
@@ -131,11 +131,12 @@ describe("PaymentChannel reentrancy (malicious token)", function () {
     await ctx.blacklist.add(blobId, 3600n);
     await networkHelpers.time.increase(3600n);
     const channelId = await open();
-    const commitment = { blobId, client: ctx.payer.address, channelId, timestamp: 0n };
+    const commitment = { blobId, client: ctx.payer.address, channelId, ...(await latestAnchor(ethers.provider)) };
     const signature = await signCommitment(ctx.nodeKey, ctx.domain, commitment);
     const salt = id("salt");
     await ctx.channels.connect(ctx.reporter).commitEvidence(
       await ctx.channels.evidenceCommitHash(ctx.reporter.address, commitment, signature, salt),
+      commitment.anchorBlock,
     );
     await ctx.token.arm(ctx.address, ctx.channels.interface.encodeFunctionData("revealEvidence", [commitment, signature, salt]));
     await ctx.channels.connect(ctx.reporter).revealEvidence(commitment, signature, salt);

@@ -8,7 +8,7 @@ import { network } from "hardhat";
 import { hexlify, randomBytes } from "ethers";
 import { domainFor } from "../../agents/protocol/eip712.js";
 import { GasRecorder } from "../helpers/gas.js";
-import { NO_AUTH, ZERO_ADDRESS, nextNonce, signCommitment, signVoucher } from "../helpers/channels.js";
+import { NO_AUTH, ZERO_ADDRESS, latestAnchor, nextNonce, signCommitment, signVoucher } from "../helpers/channels.js";
 import { USDC, deployRegistryFixture, registerNode, signPermit } from "../helpers/registry-fixture.js";
 import type { PaymentChannel } from "../../types/ethers-contracts/index.js";
 
@@ -109,11 +109,11 @@ describe("PaymentChannel with the real NodeRegistry and ContentBlacklist", funct
       .to.be.revertedWithCustomError(ctx.channels, "PaymentChannelNodeNotActive")
       .withArgs(ctx.registered.node.address);
 
-    const commitment = { blobId, client: ctx.payer.address, channelId, timestamp: 0n };
+    const commitment = { blobId, client: ctx.payer.address, channelId, ...(await latestAnchor(ethers.provider)) };
     const signature = await signCommitment(ctx.registered.node.wallet, ctx.domain, commitment);
     const reporter = ctx.operator2;
     const salt = hexlify(randomBytes(32));
-    await ctx.channels.connect(reporter).commitEvidence(await ctx.channels.evidenceCommitHash(reporter.address, commitment, signature, salt));
+    await ctx.channels.connect(reporter).commitEvidence(await ctx.channels.evidenceCommitHash(reporter.address, commitment, signature, salt), commitment.anchorBlock);
     const slashBps = await ctx.params.slashBps();
     const slash = (bond * slashBps) / 10_000n;
     const reporterBefore = await ctx.usdc.balanceOf(reporter.address);
@@ -140,11 +140,11 @@ describe("PaymentChannel with the real NodeRegistry and ContentBlacklist", funct
     const { channelId } = await open();
     const nodeId = ctx.registered.nodeId;
     const bond = (await ctx.registry.getNode(nodeId)).bond;
-    const commitment = { blobId, client: ctx.payer.address, channelId, timestamp: 0n };
+    const commitment = { blobId, client: ctx.payer.address, channelId, ...(await latestAnchor(ethers.provider)) };
     const signature = await signCommitment(ctx.registered.node.wallet, ctx.domain, commitment);
     const reporter = ctx.operator2;
     const salt = hexlify(randomBytes(32));
-    await ctx.channels.connect(reporter).commitEvidence(await ctx.channels.evidenceCommitHash(reporter.address, commitment, signature, salt));
+    await ctx.channels.connect(reporter).commitEvidence(await ctx.channels.evidenceCommitHash(reporter.address, commitment, signature, salt), commitment.anchorBlock);
     // The issuer pauses the token: every transfer reverts.
     await ctx.usdc.connect(ctx.deployer).pause();
     const slash = (bond * (await ctx.params.slashBps())) / 10_000n;

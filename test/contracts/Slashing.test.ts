@@ -1,6 +1,6 @@
 /**
- * Blacklist slashing in PaymentChannel: commit–reveal of a node-signed ServeCommitment bound to a
- * channel. Runs against the test-only registry/blacklist mocks (the real registry is exercised in
+ * Blacklist slashing in PaymentChannel: commit–reveal of a node-signed ServeCommitment anchored to a
+ * recent block, on any channel of the node. Runs against the test-only registry/blacklist mocks (the real registry is exercised in
  * PaymentChannelRegistry.test.ts).
  */
 import { expect } from "chai";
@@ -50,8 +50,13 @@ describe("PaymentChannel slashing", function () {
     const openedAt = BigInt((await ethers.provider.getBlock(receipt!.blockNumber))!.timestamp);
     return { channelId, openedAt };
   }
-  function commitmentFor(blobId: string, channelId: string, timestamp?: bigint): ServeCommitmentValue {
-    return { blobId, client: payerAddr, channelId, timestamp: timestamp ?? 1_800_000_000n };
+  /** The latest block as a commitment's anchor (what an honest node signs). */
+  async function anchorNow() {
+    const block = (await ethers.provider.getBlock("latest"))!;
+    return { anchorBlock: BigInt(block.number), anchorHash: block.hash!, timestamp: BigInt(block.timestamp) };
+  }
+  async function commitmentFor(blobId: string, channelId: string, anchor?: { anchorBlock: bigint; anchorHash: string; timestamp: bigint }): Promise<ServeCommitmentValue> {
+    return { blobId, client: payerAddr, channelId, ...(anchor ?? (await anchorNow())) };
   }
   async function sign(commitment: ServeCommitmentValue, signer: Signer | Wallet = ctx.nodeKey) {
     return signCommitment(signer, channelDomain(ctx), commitment);
@@ -59,10 +64,11 @@ describe("PaymentChannel slashing", function () {
   async function commit(commitment: ServeCommitmentValue, signature: string, reporter: Signer = ctx.reporter) {
     const salt = hexlify(randomBytes(32));
     const hash = await ctx.channels.evidenceCommitHash(await reporter.getAddress(), commitment, signature, salt);
-    const tx = await ctx.channels.connect(reporter).commitEvidence(hash);
+    const tx = await ctx.channels.connect(reporter).commitEvidence(hash, commitment.anchorBlock);
     const receipt = await tx.wait();
     const committedAt = BigInt((await ethers.provider.getBlock(receipt!.blockNumber))!.timestamp);
-    return { salt, hash, committedAt };
+    const key = await ctx.channels.evidenceCommitKey(hash, commitment.anchorBlock, commitment.anchorHash);
+    return { salt, hash, key, committedAt };
   }
   const reveal = (commitment: ServeCommitmentValue, signature: string, salt: string, reporter: Signer = ctx.reporter) =>
     ctx.channels.connect(reporter).revealEvidence(commitment, signature, salt);
@@ -70,12 +76,12 @@ describe("PaymentChannel slashing", function () {
     const { salt } = await commit(commitment, signature, reporter);
     return reveal(commitment, signature, salt, reporter);
   }
-  /** A blob listed now, and a channel opened exactly when the entry takes effect. */
+  /** A blob listed now, a channel opened exactly when the entry takes effect, served in that block. */
   async function violation() {
     const blobId = id("blob-" + hexlify(randomBytes(8)));
     const { entryId, effectiveAt } = await list(blobId);
     const { channelId, openedAt } = await openAt(effectiveAt);
-    const commitment = commitmentFor(blobId, channelId);
+    const commitment = await commitmentFor(blobId, channelId);
     return { blobId, entryId, effectiveAt, channelId, openedAt, commitment, signature: await sign(commitment) };
   }
   /** Waits until the reporter reward of (node, blob, entry) is final and credits it. */
@@ -132,7 +138,7 @@ describe("PaymentChannel slashing", function () {
       .withArgs(ctx.nodeId, v.entryId);
     // Same entry, another channel and another reporter.
     const other = await openAt(undefined, ctx.payer2);
-    const c2 = commitmentFor(v.blobId, other.channelId);
+    const c2 = await commitmentFor(v.blobId, other.channelId);
     await expect(commitReveal(c2, await sign(c2), ctx.watchtower)).to.be.revertedWithCustomError(
       ctx.channels,
       "PaymentChannelAlreadySlashed",
@@ -142,29 +148,62 @@ describe("PaymentChannel slashing", function () {
     const again = await list(v.blobId);
     expect(again.entryId).to.not.equal(v.entryId);
     const late = await openAt(again.effectiveAt);
-    const c3 = commitmentFor(v.blobId, late.channelId);
+    const c3 = await commitmentFor(v.blobId, late.channelId);
     await expect(commitReveal(c3, await sign(c3))).to.emit(ctx.channels, "NodeSlashed");
   });
 
-  it("slashes a node that back-dated or future-dated its commitment on a channel opened after effectiveAt", async () => {
-    for (const timestamp of [0n, 1n, 2n ** 64n - 1n]) {
-      const blobId = id("dated-" + timestamp.toString());
-      const { effectiveAt } = await list(blobId);
-      const { channelId } = await openAt(effectiveAt + 5n);
-      const c = commitmentFor(blobId, channelId, timestamp);
-      await expect(commitReveal(c, await sign(c))).to.emit(ctx.channels, "NodeSlashed");
-    }
+  it("blacklisted content served on old channels: serving after effectiveAt is slashable on a channel opened before the listing and long before", async () => {
+    // The channel is opened first, then the blob is listed; the node keeps serving on the old channel.
+    const { channelId } = await openAt();
+    const blobId = id("old-channel");
+    const { effectiveAt } = await list(blobId);
+    await time.increaseTo(effectiveAt + (await ctx.params.evidenceMaxAge()) + DAY); // the channel is old
+    await networkHelpers.mine();
+    const c = await commitmentFor(blobId, channelId); // anchored after effectiveAt
+    expect(c.timestamp > effectiveAt).to.equal(true);
+    await expect(commitReveal(c, await sign(c))).to.emit(ctx.channels, "NodeSlashed");
   });
 
-  it("does not slash on a channel opened before effectiveAt, whatever the commitment says", async () => {
+  it("pre-listing evidence cannot frame a node: a commitment anchored before effectiveAt is refused on any channel", async () => {
     const blobId = id("early");
+    const { channelId } = await openAt();
+    // The node honestly served the blob before it was listed; a client kept the commitment.
+    const c = await commitmentFor(blobId, channelId);
+    const signature = await sign(c);
     const { effectiveAt } = await list(blobId);
-    const { channelId, openedAt } = await openAt(effectiveAt - 1n);
-    await time.increaseTo(effectiveAt + DAY / 2n);
-    const c = commitmentFor(blobId, channelId, effectiveAt + DAY); // claims a time after effectiveAt
-    await expect(commitReveal(c, await sign(c)))
-      .to.be.revertedWithCustomError(ctx.channels, "PaymentChannelOpenedBeforeEffective")
-      .withArgs(openedAt, effectiveAt);
+    await time.increaseTo(effectiveAt + 1n);
+    await expect(commitReveal(c, signature))
+      .to.be.revertedWithCustomError(ctx.channels, "PaymentChannelServedBeforeEffective")
+      .withArgs(c.timestamp, effectiveAt);
+  });
+
+  it("checks the anchor when the evidence is committed: a block the chain does not know, or too old, is refused; a reveal with another hash finds no commit", async () => {
+    const v = await violation();
+    const salt = hexlify(randomBytes(32));
+    // a made-up hash for a real block: the commit stores the chain's hash, so the reveal finds nothing
+    const fake = { ...v.commitment, anchorHash: id("not the block's hash") };
+    const fakeSig = await sign(fake);
+    const hash = await ctx.channels.evidenceCommitHash(reporterAddr, fake, fakeSig, salt);
+    await ctx.channels.connect(ctx.reporter).commitEvidence(hash, fake.anchorBlock);
+    await expect(reveal(fake, fakeSig, salt)).to.be.revertedWithCustomError(ctx.channels, "PaymentChannelEvidenceNotCommitted");
+    // the current block and a future one have no hash yet; an anchor more than 256 blocks old has none any more
+    const head = BigInt(await ethers.provider.getBlockNumber());
+    for (const anchorBlock of [head + 1n, head + 5n]) {
+      await expect(ctx.channels.connect(ctx.reporter).commitEvidence(hash, anchorBlock))
+        .to.be.revertedWithCustomError(ctx.channels, "PaymentChannelAnchorUnavailable")
+        .withArgs(anchorBlock, head + 1n);
+    }
+    await networkHelpers.mine(256);
+    await expect(ctx.channels.connect(ctx.reporter).commitEvidence(hash, v.commitment.anchorBlock)).to.be.revertedWithCustomError(
+      ctx.channels,
+      "PaymentChannelAnchorUnavailable",
+    );
+  });
+
+  it("refuses evidence whose anchored time is after its own commit", async () => {
+    const v = await violation();
+    const future = { ...v.commitment, timestamp: v.commitment.timestamp + 10n * DAY };
+    await expect(commitReveal(future, await sign(future))).to.be.revertedWithCustomError(ctx.channels, "PaymentChannelEvidenceFromTheFuture");
   });
 
   it("rejects forged evidence (not signed by the channel's node key)", async () => {
@@ -189,14 +228,15 @@ describe("PaymentChannel slashing", function () {
     let effective = 0n;
     for (const b of blobs) effective = (await list(b)).effectiveAt;
     const { channelId } = await openAt(effective);
-    // Evidence signed by the key at opening and committed before the rotation still slashes after it.
-    const c0 = commitmentFor(blobs[0], channelId);
-    const early = await commit(c0, await sign(c0));
+    // Evidence signed by the old key, anchored before the rotation, still slashes after it (and is
+    // committed after it too).
+    const c0 = await commitmentFor(blobs[0], channelId);
+    const s0 = await sign(c0);
     const k2 = randomWallet();
     await ctx.registry.rotateKey(ctx.nodeId, k2.address);
-    await expect(reveal(c0, await sign(c0), early.salt)).to.emit(ctx.channels, "NodeSlashed");
-    // After the rotation, the retired key's signature is no evidence: it may be in a thief's hands.
-    const c1 = commitmentFor(blobs[1], channelId);
+    await expect(commitReveal(c0, s0)).to.emit(ctx.channels, "NodeSlashed");
+    // Anchored after the rotation, the retired key's signature is no evidence: it may be in a thief's hands.
+    const c1 = await commitmentFor(blobs[1], channelId);
     await expect(commitReveal(c1, await sign(c1)))
       .to.be.revertedWithCustomError(ctx.channels, "PaymentChannelEvidenceWrongSigner")
       .withArgs(await ctx.nodeKey.getAddress());
@@ -215,7 +255,7 @@ describe("PaymentChannel slashing", function () {
     // The honest reporter's earlier commit still reveals, and takes the pending reward over.
     await expect(reveal(v.commitment, v.signature, honest.salt))
       .to.emit(ctx.channels, "SlashReporterReplaced")
-      .withArgs(ctx.nodeId, v.entryId, thiefAddr, reporterAddr, (await ctx.channels.evidenceCommittedAt(honest.hash))[1]);
+      .withArgs(ctx.nodeId, v.entryId, thiefAddr, reporterAddr, (await ctx.channels.evidenceCommittedAt(honest.key))[1]);
     expect(await bondOf()).to.equal(NODE_BOND - NODE_BOND / 10n); // slashed once
     await finalise(v.blobId, v.entryId);
     expect(await ctx.channels.withdrawable(reporterAddr)).to.equal(NODE_BOND / 20n);
@@ -228,20 +268,20 @@ describe("PaymentChannel slashing", function () {
     );
   });
 
-  it("rejects evidence committed after the evidence max age of the channel's opening", async () => {
+  it("rejects evidence committed after the evidence max age of its anchored time", async () => {
     const maxAge = await ctx.params.evidenceMaxAge();
     const a = await violation();
-    await time.setNextBlockTimestamp(a.openedAt + maxAge);
+    await time.setNextBlockTimestamp(a.commitment.timestamp + maxAge);
     const ok = await commit(a.commitment, a.signature);
-    expect(ok.committedAt).to.equal(a.openedAt + maxAge);
+    expect(ok.committedAt).to.equal(a.commitment.timestamp + maxAge);
     await expect(reveal(a.commitment, a.signature, ok.salt)).to.emit(ctx.channels, "NodeSlashed");
 
     const b = await violation();
-    await time.setNextBlockTimestamp(b.openedAt + maxAge + 1n);
+    await time.setNextBlockTimestamp(b.commitment.timestamp + maxAge + 1n);
     const late = await commit(b.commitment, b.signature);
     await expect(reveal(b.commitment, b.signature, late.salt))
       .to.be.revertedWithCustomError(ctx.channels, "PaymentChannelEvidenceExpired")
-      .withArgs(b.openedAt + maxAge + 1n, b.openedAt + maxAge);
+      .withArgs(b.commitment.timestamp + maxAge + 1n, b.commitment.timestamp + maxAge);
   });
 
   it("accepts a reveal up to the end of the reveal window and rejects it after", async () => {
@@ -265,7 +305,7 @@ describe("PaymentChannel slashing", function () {
     const hash = await ctx.channels.evidenceCommitHash(reporterAddr, v.commitment, v.signature, salt);
     await connection.provider.request({ method: "evm_setAutomine", params: [false] });
     try {
-      const commitTx = await ctx.channels.connect(ctx.reporter).commitEvidence(hash, { gasLimit: 200_000 });
+      const commitTx = await ctx.channels.connect(ctx.reporter).commitEvidence(hash, v.commitment.anchorBlock, { gasLimit: 200_000 });
       const revealTx = await ctx.channels
         .connect(ctx.reporter)
         .revealEvidence(v.commitment, v.signature, salt, { gasLimit: 1_000_000 });
@@ -305,7 +345,7 @@ describe("PaymentChannel slashing", function () {
 
   it("rejects evidence for a blob that is not (or no longer) blacklisted", async () => {
     const { channelId } = await openAt();
-    const never = commitmentFor(id("never-listed"), channelId);
+    const never = await commitmentFor(id("never-listed"), channelId);
     await expect(commitReveal(never, await sign(never)))
       .to.be.revertedWithCustomError(ctx.channels, "PaymentChannelBlobNotBlacklisted")
       .withArgs(never.blobId);
@@ -337,7 +377,7 @@ describe("PaymentChannel slashing", function () {
     const { effectiveAt } = await list(blobId);
     await time.setNextBlockTimestamp(effectiveAt);
     const { channelId } = await openChannel(ctx, { nodeKey: await emptyKey.getAddress() });
-    const c = commitmentFor(blobId, channelId);
+    const c = await commitmentFor(blobId, channelId);
     await expect(commitReveal(c, await sign(c, emptyKey)))
       .to.be.revertedWithCustomError(ctx.channels, "PaymentChannelNothingSlashed")
       .withArgs(2n);
@@ -354,15 +394,17 @@ describe("PaymentChannel slashing", function () {
 
   it("records commitments once and rejects evidence on unknown channels", async () => {
     const hash = id("some evidence");
-    const tx = await ctx.channels.connect(ctx.reporter).commitEvidence(hash);
-    await expect(tx).to.emit(ctx.channels, "EvidenceCommitted").withArgs(hash, reporterAddr);
-    const [ts, bn] = await ctx.channels.evidenceCommittedAt(hash);
+    const anchor = await anchorNow();
+    const key = await ctx.channels.evidenceCommitKey(hash, anchor.anchorBlock, anchor.anchorHash);
+    const tx = await ctx.channels.connect(ctx.reporter).commitEvidence(hash, anchor.anchorBlock);
+    await expect(tx).to.emit(ctx.channels, "EvidenceCommitted").withArgs(key, reporterAddr);
+    const [ts, bn] = await ctx.channels.evidenceCommittedAt(key);
     expect(ts).to.equal(BigInt(await time.latest()));
     expect(bn).to.equal(BigInt((await tx.wait())!.blockNumber));
-    await expect(ctx.channels.connect(ctx.watchtower).commitEvidence(hash))
+    await expect(ctx.channels.connect(ctx.watchtower).commitEvidence(hash, anchor.anchorBlock))
       .to.be.revertedWithCustomError(ctx.channels, "PaymentChannelEvidenceAlreadyCommitted")
-      .withArgs(hash);
-    const ghost = commitmentFor(id("b"), id("no such channel"));
+      .withArgs(key);
+    const ghost = await commitmentFor(id("b"), id("no such channel"));
     await expect(commitReveal(ghost, await sign(ghost)))
       .to.be.revertedWithCustomError(ctx.channels, "PaymentChannelUnknown")
       .withArgs(ghost.channelId);

@@ -113,7 +113,12 @@ describe("e2e › paid delivery under attack", function () {
     it(`a ${label} serve commitment makes the client abort without paying`, async () => {
       const n = await node({ chain: (contracts) => {
         const real = nodeChainView(contracts);
-        return { ...real, channelDomain: real.channelDomain, chainTime: async () => (await real.chainTime()) + skew };
+        // the node anchors to a real block but signs another time than that block's
+        const head = async () => {
+          const h = await real.head();
+          return { ...h, timestamp: h.timestamp + skew };
+        };
+        return { ...real, channelDomain: real.channelDomain, chainTime: async () => (await real.chainTime()) + skew, head };
       } });
       const { file } = randomFile(tmpDir(), LEAF_SIZE * 3);
       const [blob] = await n.agent.publish([file]);

@@ -13,6 +13,7 @@ import { deliveryWorld, randomFile, startClient, startNode, tmpDir, type Deliver
 import { nodeChainView, type NodeChainView } from "../../agents/node/chain.js";
 import type { Contracts } from "../../agents/chain/contracts.js";
 import { runSession } from "../../agents/client/session.js";
+import type { FetchHeaderMsg } from "../../agents/protocol/wire/messages.js";
 import { FetchRefusedError } from "../../agents/client/errors.js";
 import { Slasher } from "../../agents/slasher/slasher.js";
 import { SlasherStore } from "../../agents/slasher/store.js";
@@ -186,5 +187,60 @@ describe("e2e › slasher", function () {
     expect(rewarded.map((r) => [r.nodeId, r.status, r.reward])).to.deep.equal([[rogue.nodeId, "rewarded", reward]]);
     expect((await world.gov.usdc.balanceOf(address)) - before).to.equal(reward);
     expect(await slasher.collectRewards()).to.deep.equal([]);
+  });
+
+  it("blacklisted content served on old channels: serving a blob listed after the channel opened, on a channel older than the evidence max age, is slashed; the commitment a client kept from before the listing frames nobody", async () => {
+    const { time } = world.connection.networkHelpers;
+    const { gov } = world;
+    // a node that ignores the listing: it serves the blob on a client's channel opened before the listing (not a slasher's fresh probe channel)
+    const oldChannelsOnly = await startNode(world, { chain: misbehavingChain, options: { chainView: { pollMs: 600_000 } } });
+    try {
+      const { file } = randomFile(tmpDir(), 262_144 + 500);
+      const [{ blobId: listed }] = await oldChannelsOnly.agent.publish([file]);
+      const { slasher, client } = await slasherFor();
+      const nodeKey = oldChannelsOnly.identity.address.toLowerCase();
+      const channel = await client.client.openChannel(nodeKey, 1_000_000n);
+      const download = async () => {
+        let header: FetchHeaderMsg | undefined;
+        const result = await runSession(
+          { peer: oldChannelsOnly.agent.host!.getMultiaddrs(), nodeKey, maxPricePerGiB: 10n ** 9n, channelId: channel.channelId, blobId: listed, offset: 0, length: 0 },
+          { host: client.client.deps.host, chain: client.client.deps.chain, store: client.store, address: client.client.address, secretKey: client.identity.secretKey },
+          { onData: () => undefined, onHeader: (h) => void (header = h) },
+        );
+        expect(result.delivered).to.equal(262_144 + 500); // the client accepted the anchored commitment and got every byte
+        return header!;
+      };
+      const beforeListing = await download();
+      await world.asTimelock((tl) => gov.blacklist.connect(tl).add(keccak256(listed)).then((tx) => tx.wait()));
+      const entry = await gov.blacklist.entryOf(listed);
+      await time.increaseTo(entry.effectiveAt + 1n);
+      const node = (await client.client.deps.chain.activeNodes()).find((n) => n.nodeKey === nodeKey)!;
+      const bond = async () => {
+        const n = await gov.registry.getNode(oldChannelsOnly.nodeId);
+        return n.bond + n.unbonding;
+      };
+      const bondBefore = await bond();
+
+      // pre-listing evidence: anchored before effectiveAt, it cannot frame the node
+      expect(beforeListing.commitment.value.timestamp < entry.effectiveAt).to.equal(true);
+      await slasher.slash(node, listed, Number(entry.entryId), channel.channelId, beforeListing);
+      const framed = slasher.deps.store.slash(listed, Number(entry.entryId), node.nodeId)!;
+      expect(framed.status).to.equal("failed");
+      expect(framed.error).to.match(/ServedBeforeEffective/);
+      expect(await bond()).to.equal(bondBefore);
+
+      // the channel grows old (past the evidence max age of its opening); the node still serves the listed blob on it
+      await time.increase(Number(await gov.params.evidenceMaxAge()) + 86_400);
+      expect((await gov.channels.getChannel(channel.channelId)).openedAt < entry.effectiveAt).to.equal(true);
+      const afterListing = await download();
+      expect(afterListing.commitment.value.timestamp >= entry.effectiveAt).to.equal(true);
+      await slasher.slash(node, listed, Number(entry.entryId), channel.channelId, afterListing);
+      const record = slasher.deps.store.slash(listed, Number(entry.entryId), node.nodeId)!;
+      expect(record.status, record.error).to.equal("slashed");
+      expect(await bond()).to.equal(bondBefore - record.slashed!);
+    } finally {
+      await oldChannelsOnly.agent.stop();
+      oldChannelsOnly.store.close();
+    }
   });
 });

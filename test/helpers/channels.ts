@@ -167,6 +167,12 @@ const ethers0 = "0x0000000000000000000000000000000000000000";
 export const ZERO_ADDRESS = ethers0;
 export const NO_AUTH = { nodeId: 0n, watchtower: ethers0, beneficiary: ethers0, maxBps: 0, expiry: 0n };
 
+/** The latest block as a serve commitment's anchor: `{timestamp, anchorBlock, anchorHash}` (what an honest node signs). */
+export async function latestAnchor(provider: { getBlock(tag: "latest"): Promise<{ number: number; hash: string | null; timestamp: number } | null> }) {
+  const block = (await provider.getBlock("latest"))!;
+  return { timestamp: BigInt(block.timestamp), anchorBlock: BigInt(block.number), anchorHash: block.hash! };
+}
+
 /** A random wallet (session keys, foreign signers). */
 export function randomWallet(): Wallet {
   return Wallet.createRandom() as unknown as Wallet;

@@ -14,7 +14,7 @@
 import type { PeerId } from "@libp2p/interface";
 import { LEAF_SIZE } from "../../protocol/constants.js";
 import { decodeFetchClientMessage, type FetchRequestMsg } from "../../protocol/wire/messages.js";
-import type { ChannelState } from "../../chain/contracts.js";
+import type { BlockRef, ChannelState } from "../../chain/contracts.js";
 import type { FramedStream } from "../../runtime/framed.js";
 import type { Logger } from "../../runtime/logger.js";
 import { addressOfPeer } from "../../runtime/peers.js";
@@ -85,18 +85,21 @@ export function admitRequest(request: FetchRequestMsg, peer: PeerId, deps: Admit
 export interface ChainReads {
   blacklisted: boolean;
   channel: ChannelState;
+  /** Chain time: the head's timestamp. */
   now: bigint;
+  /** The head block the serve commitment is anchored to. */
+  head: BlockRef;
 }
 
 /**
- * The fresh chain reads of a request, started together: blacklist, channel, chain time. A failed
+ * The fresh chain reads of a request, started together: blacklist, channel, the head block (chain time). A failed
  * read becomes BUSY (the node never serves blind); a successful one marks the chain view fresh.
  */
 export function readChain(chain: NodeChainView, request: FetchRequestMsg, deps: { freshness?: FreshnessGuard; logger: Logger }, limits: FetchLimits): Promise<ChainReads> {
-  const reads = Promise.all([chain.isBlacklisted(request.blobId), chain.channel(request.channelId), chain.chainTime()]).then(
-    ([blacklisted, channel, now]) => {
+  const reads = Promise.all([chain.isBlacklisted(request.blobId), chain.channel(request.channelId), chain.head()]).then(
+    ([blacklisted, channel, head]) => {
       deps.freshness?.markFresh();
-      return { blacklisted, channel, now };
+      return { blacklisted, channel, now: head.timestamp, head };
     },
     (cause: unknown) => {
       if (cause instanceof ChainViewStaleError) throw new Refusal("BUSY", `${cause.message} It serves nothing until it polls the chain again.`, limits.retryAfterMs, "stale_chain_view");

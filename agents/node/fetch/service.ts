@@ -214,7 +214,9 @@ export class FetchService {
     this.countCache(held);
     const blob = held ?? (await upstreamSource(fanout!, request.blobId));
     const range = servedRange(blob, request);
-    const commitment = { blobId: request.blobId, client, channelId, timestamp: now }; // 5. header, hashes, chunks
+    // 5. header, hashes, chunks; the commitment is anchored to the head block read for this request
+    const { head } = await reads;
+    const commitment = { blobId: request.blobId, client, channelId, timestamp: head.timestamp, anchorBlock: head.number, anchorHash: head.hash };
     // the header tells the client what was sent earlier and never paid (it settles that first)
     await sendHeader(s.framed, blob, range, { domain: this.deps.chain.channelDomain, secretKey: this.options.secretKey, commitment, pricePerGiB: this.options.pricePerGiB, owed: this.owedBefore(channelId) });
     s.slot.capacity = 0; // the first leaf's capacity is this stream's now

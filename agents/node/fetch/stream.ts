@@ -8,6 +8,7 @@
 import { HASH_SIZE, leafCount, rangeProof } from "../../protocol/merkle.js";
 import { amountOwed } from "../../protocol/pricing.js";
 import { signServeCommitment } from "../../protocol/signed.js";
+import type { ServeCommitmentValue } from "../../protocol/eip712.js";
 import type { Eip712Domain } from "../../protocol/eip712-fast.js";
 import { encodeFetchServerMessage } from "../../protocol/wire/messages.js";
 import type { FramedStream } from "../../runtime/framed.js";
@@ -20,7 +21,7 @@ import type { VoucherBook, VoucherReader } from "./vouchers.js";
 export interface HeaderFields {
   domain: Eip712Domain;
   secretKey: Uint8Array;
-  commitment: { blobId: string; client: string; channelId: string; timestamp: bigint };
+  commitment: ServeCommitmentValue;
   pricePerGiB: bigint;
   /** The value of what was sent on the channel before this stream (the client settles up to it first). */
   owed: bigint;

@@ -411,6 +411,8 @@ export interface ServeCommitment {
   channelId: Uint8Array<ArrayBuffer>
   timestamp: bigint
   signature: Uint8Array<ArrayBuffer>
+  anchorBlock: bigint
+  anchorHash: Uint8Array<ArrayBuffer>
 }
 
 export namespace ServeCommitment {
@@ -448,6 +450,16 @@ export namespace ServeCommitment {
           w.bytes(obj.signature)
         }
 
+        if ((obj.anchorBlock != null && obj.anchorBlock !== 0n)) {
+          w.uint32(48)
+          w.uint64(obj.anchorBlock)
+        }
+
+        if ((obj.anchorHash != null && obj.anchorHash.byteLength > 0)) {
+          w.uint32(58)
+          w.bytes(obj.anchorHash)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -457,7 +469,9 @@ export namespace ServeCommitment {
           client: uint8ArrayAlloc(0),
           channelId: uint8ArrayAlloc(0),
           timestamp: 0n,
-          signature: uint8ArrayAlloc(0)
+          signature: uint8ArrayAlloc(0),
+          anchorBlock: 0n,
+          anchorHash: uint8ArrayAlloc(0)
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -484,6 +498,14 @@ export namespace ServeCommitment {
             }
             case 5: {
               obj.signature = reader.bytes()
+              break
+            }
+            case 6: {
+              obj.anchorBlock = reader.uint64()
+              break
+            }
+            case 7: {
+              obj.anchorHash = reader.bytes()
               break
             }
             default: {
@@ -536,6 +558,20 @@ export namespace ServeCommitment {
               }
               break
             }
+            case 6: {
+              yield {
+                field: `${prefix}.anchorBlock`,
+                value: reader.uint64()
+              }
+              break
+            }
+            case 7: {
+              yield {
+                field: `${prefix}.anchorHash`,
+                value: reader.bytes()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -573,6 +609,16 @@ export namespace ServeCommitment {
     value: Uint8Array<ArrayBuffer>
   }
 
+  export interface ServeCommitmentAnchorBlockFieldEvent {
+    field: '$.anchorBlock'
+    value: bigint
+  }
+
+  export interface ServeCommitmentAnchorHashFieldEvent {
+    field: '$.anchorHash'
+    value: Uint8Array<ArrayBuffer>
+  }
+
   export function encode (obj: Partial<ServeCommitment>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, ServeCommitment.codec())
   }
@@ -581,7 +627,7 @@ export namespace ServeCommitment {
     return decodeMessage(buf, ServeCommitment.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ServeCommitment>): Generator<ServeCommitmentBlobIdFieldEvent | ServeCommitmentClientFieldEvent | ServeCommitmentChannelIdFieldEvent | ServeCommitmentTimestampFieldEvent | ServeCommitmentSignatureFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ServeCommitment>): Generator<ServeCommitmentBlobIdFieldEvent | ServeCommitmentClientFieldEvent | ServeCommitmentChannelIdFieldEvent | ServeCommitmentTimestampFieldEvent | ServeCommitmentSignatureFieldEvent | ServeCommitmentAnchorBlockFieldEvent | ServeCommitmentAnchorHashFieldEvent> {
     return streamMessage(buf, ServeCommitment.codec(), opts)
   }
 }
@@ -1765,6 +1811,16 @@ export namespace FetchHeader {
     value: Uint8Array<ArrayBuffer>
   }
 
+  export interface FetchHeaderCommitmentAnchorBlockFieldEvent {
+    field: '$.commitment.anchorBlock'
+    value: bigint
+  }
+
+  export interface FetchHeaderCommitmentAnchorHashFieldEvent {
+    field: '$.commitment.anchorHash'
+    value: Uint8Array<ArrayBuffer>
+  }
+
   export interface FetchHeaderRecordBlobIdFieldEvent {
     field: '$.record.blobId'
     value: Uint8Array<ArrayBuffer>
@@ -1823,7 +1879,7 @@ export namespace FetchHeader {
     return decodeMessage(buf, FetchHeader.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<FetchHeader>): Generator<FetchHeaderCommitmentBlobIdFieldEvent | FetchHeaderCommitmentClientFieldEvent | FetchHeaderCommitmentChannelIdFieldEvent | FetchHeaderCommitmentTimestampFieldEvent | FetchHeaderCommitmentSignatureFieldEvent | FetchHeaderRecordBlobIdFieldEvent | FetchHeaderRecordSizeFieldEvent | FetchHeaderRecordOriginFieldEvent | FetchHeaderRecordEpochFieldEvent | FetchHeaderRecordTimestampFieldEvent | FetchHeaderRecordSignatureFieldEvent | FetchHeaderFirstLeafFieldEvent | FetchHeaderLeafCountFieldEvent | FetchHeaderPricePerGiBFieldEvent | FetchHeaderOwedFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<FetchHeader>): Generator<FetchHeaderCommitmentBlobIdFieldEvent | FetchHeaderCommitmentClientFieldEvent | FetchHeaderCommitmentChannelIdFieldEvent | FetchHeaderCommitmentTimestampFieldEvent | FetchHeaderCommitmentSignatureFieldEvent | FetchHeaderCommitmentAnchorBlockFieldEvent | FetchHeaderCommitmentAnchorHashFieldEvent | FetchHeaderRecordBlobIdFieldEvent | FetchHeaderRecordSizeFieldEvent | FetchHeaderRecordOriginFieldEvent | FetchHeaderRecordEpochFieldEvent | FetchHeaderRecordTimestampFieldEvent | FetchHeaderRecordSignatureFieldEvent | FetchHeaderFirstLeafFieldEvent | FetchHeaderLeafCountFieldEvent | FetchHeaderPricePerGiBFieldEvent | FetchHeaderOwedFieldEvent> {
     return streamMessage(buf, FetchHeader.codec(), opts)
   }
 }
@@ -2441,6 +2497,16 @@ export namespace FetchServerMessage {
     value: Uint8Array<ArrayBuffer>
   }
 
+  export interface FetchServerMessageHeaderCommitmentAnchorBlockFieldEvent {
+    field: '$.header.commitment.anchorBlock'
+    value: bigint
+  }
+
+  export interface FetchServerMessageHeaderCommitmentAnchorHashFieldEvent {
+    field: '$.header.commitment.anchorHash'
+    value: Uint8Array<ArrayBuffer>
+  }
+
   export interface FetchServerMessageHeaderRecordBlobIdFieldEvent {
     field: '$.header.record.blobId'
     value: Uint8Array<ArrayBuffer>
@@ -2539,7 +2605,7 @@ export namespace FetchServerMessage {
     return decodeMessage(buf, FetchServerMessage.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<FetchServerMessage>): Generator<FetchServerMessageHeaderCommitmentBlobIdFieldEvent | FetchServerMessageHeaderCommitmentClientFieldEvent | FetchServerMessageHeaderCommitmentChannelIdFieldEvent | FetchServerMessageHeaderCommitmentTimestampFieldEvent | FetchServerMessageHeaderCommitmentSignatureFieldEvent | FetchServerMessageHeaderRecordBlobIdFieldEvent | FetchServerMessageHeaderRecordSizeFieldEvent | FetchServerMessageHeaderRecordOriginFieldEvent | FetchServerMessageHeaderRecordEpochFieldEvent | FetchServerMessageHeaderRecordTimestampFieldEvent | FetchServerMessageHeaderRecordSignatureFieldEvent | FetchServerMessageHeaderFirstLeafFieldEvent | FetchServerMessageHeaderLeafCountFieldEvent | FetchServerMessageHeaderPricePerGiBFieldEvent | FetchServerMessageHeaderOwedFieldEvent | FetchServerMessageLeafHashesFirstLeafFieldEvent | FetchServerMessageLeafHashesHashesFieldEvent | FetchServerMessageLeafHashesProofFieldEvent | FetchServerMessageChunkLeafIndexFieldEvent | FetchServerMessageChunkDataFieldEvent | FetchServerMessageRefusalCodeFieldEvent | FetchServerMessageRefusalMessageFieldEvent | FetchServerMessageRefusalRetryAfterMsFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<FetchServerMessage>): Generator<FetchServerMessageHeaderCommitmentBlobIdFieldEvent | FetchServerMessageHeaderCommitmentClientFieldEvent | FetchServerMessageHeaderCommitmentChannelIdFieldEvent | FetchServerMessageHeaderCommitmentTimestampFieldEvent | FetchServerMessageHeaderCommitmentSignatureFieldEvent | FetchServerMessageHeaderCommitmentAnchorBlockFieldEvent | FetchServerMessageHeaderCommitmentAnchorHashFieldEvent | FetchServerMessageHeaderRecordBlobIdFieldEvent | FetchServerMessageHeaderRecordSizeFieldEvent | FetchServerMessageHeaderRecordOriginFieldEvent | FetchServerMessageHeaderRecordEpochFieldEvent | FetchServerMessageHeaderRecordTimestampFieldEvent | FetchServerMessageHeaderRecordSignatureFieldEvent | FetchServerMessageHeaderFirstLeafFieldEvent | FetchServerMessageHeaderLeafCountFieldEvent | FetchServerMessageHeaderPricePerGiBFieldEvent | FetchServerMessageHeaderOwedFieldEvent | FetchServerMessageLeafHashesFirstLeafFieldEvent | FetchServerMessageLeafHashesHashesFieldEvent | FetchServerMessageLeafHashesProofFieldEvent | FetchServerMessageChunkLeafIndexFieldEvent | FetchServerMessageChunkDataFieldEvent | FetchServerMessageRefusalCodeFieldEvent | FetchServerMessageRefusalMessageFieldEvent | FetchServerMessageRefusalRetryAfterMsFieldEvent> {
     return streamMessage(buf, FetchServerMessage.codec(), opts)
   }
 }

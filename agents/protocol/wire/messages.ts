@@ -189,13 +189,23 @@ function commitmentFrom(v: V, m: pb.ServeCommitment, at: string): Signed<ServeCo
       client: v.hex(`${at}.client`, m.client, 20),
       channelId: v.hex(`${at}.channelId`, m.channelId, 32),
       timestamp: m.timestamp,
+      anchorBlock: m.anchorBlock,
+      anchorHash: v.hex(`${at}.anchorHash`, m.anchorHash, 32),
     },
     signature: v.fixed(`${at}.signature`, m.signature, 65),
   };
 }
 function commitmentTo(s: Signed<ServeCommitmentValue>): pb.ServeCommitment {
   const c = s.value;
-  return { blobId: b(fromHex(c.blobId, 32)), client: b(fromHex(c.client, 20)), channelId: b(fromHex(c.channelId, 32)), timestamp: c.timestamp, signature: b(s.signature) };
+  return {
+    blobId: b(fromHex(c.blobId, 32)),
+    client: b(fromHex(c.client, 20)),
+    channelId: b(fromHex(c.channelId, 32)),
+    timestamp: c.timestamp,
+    anchorBlock: c.anchorBlock,
+    anchorHash: b(fromHex(c.anchorHash, 32)),
+    signature: b(s.signature),
+  };
 }
 
 function recordFrom(v: V, m: pb.ContentRecord, at: string): Signed<ContentRecordValue> {

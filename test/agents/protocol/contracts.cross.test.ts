@@ -83,6 +83,8 @@ describe("protocol › cross-tests against the deployed contracts", function () 
           client: Wallet.createRandom().address,
           channelId: hexlify(randomBytes(32)),
           timestamp: BigInt(1_790_000_000 + i),
+          anchorBlock: BigInt(1000 + i),
+          anchorHash: hexlify(randomBytes(32)),
         };
         expect(hexlify(digestOf("serveCommitment", domain, commitment))).to.equal(await ctx.channels.serveCommitmentDigest(commitment));
         const auth = { nodeId: BigInt(i + 1), watchtower: Wallet.createRandom().address, beneficiary: Wallet.createRandom().address, maxBps: 100 * i, expiry: BigInt(1_790_000_000 + i) };

@@ -4,7 +4,8 @@ import { Signature, TypedDataEncoder, Wallet, getBytes, hexlify, type TypedDataF
 import { fromHex, toHex } from "../../../agents/protocol/bytes.js";
 import * as eip712 from "../../../agents/protocol/eip712.js";
 import { Eip712Domain } from "../../../agents/protocol/eip712-fast.js";
-import { CommitmentMismatchError, InvalidArgumentError, InvalidSignatureError, TimestampSkewError, WrongSignerError } from "../../../agents/protocol/errors.js";
+import { AnchorMismatchError, CommitmentMismatchError, InvalidArgumentError, InvalidSignatureError, TimestampSkewError, WrongSignerError } from "../../../agents/protocol/errors.js";
+import { DEFAULT_MAX_ANCHOR_AGE_BLOCKS } from "../../../agents/protocol/constants.js";
 import { addressOfSecretKey, recoverDigest, secpBackend, signDigest } from "../../../agents/protocol/secp.js";
 import {
   checkServeCommitment,
@@ -36,7 +37,7 @@ const u16 = fc.integer({ min: 0, max: 0xffff });
 /** For each signed kind: its shared type definition, the domain the contracts use, and random values. */
 const cases: { kind: SignedKind; types: Record<string, TypedDataField[]>; domain: keyof typeof domains; arb: fc.Arbitrary<Record<string, unknown>> }[] = [
   { kind: "voucher", types: eip712.Voucher, domain: "paymentChannel", arb: fc.record({ channelId: hex(32), cumulativeAmount: uint(256) }) },
-  { kind: "serveCommitment", types: eip712.ServeCommitment, domain: "paymentChannel", arb: fc.record({ blobId: hex(32), client: hex(20), channelId: hex(32), timestamp: uint(64) }) },
+  { kind: "serveCommitment", types: eip712.ServeCommitment, domain: "paymentChannel", arb: fc.record({ blobId: hex(32), client: hex(20), channelId: hex(32), timestamp: uint(64), anchorBlock: uint(64), anchorHash: hex(32) }) },
   {
     kind: "nodeRegistration",
     types: eip712.NodeRegistration,
@@ -89,7 +90,7 @@ describe(`protocol › signed objects (secp256k1 backend: ${secpBackend})`, () =
 
   it("uses the shared type strings", () => {
     expect(structs.voucher.typeString).to.equal("Voucher(bytes32 channelId,uint256 cumulativeAmount)");
-    expect(structs.serveCommitment.typeString).to.equal("ServeCommitment(bytes32 blobId,address client,bytes32 channelId,uint64 timestamp)");
+    expect(structs.serveCommitment.typeString).to.equal("ServeCommitment(bytes32 blobId,address client,bytes32 channelId,uint64 timestamp,uint64 anchorBlock,bytes32 anchorHash)");
   });
 
   it("a signature for one kind or domain never verifies as another", () => {
@@ -170,9 +171,11 @@ describe(`protocol › signed objects (secp256k1 backend: ${secpBackend})`, () =
     const node = Wallet.createRandom();
     const nodeSk = getBytes(node.privateKey);
     const request = { blobId: toHex(new Uint8Array(32).fill(1)), channelId: toHex(new Uint8Array(32).fill(2)), client: wallet.address };
-    const commitment = { blobId: request.blobId, client: wallet.address.toLowerCase(), channelId: request.channelId, timestamp: 1_700_000_000n };
+    const anchor = { number: 1000n, hash: toHex(new Uint8Array(32).fill(9)), timestamp: 1_700_000_000n };
+    const commitment = { blobId: request.blobId, client: wallet.address.toLowerCase(), channelId: request.channelId, timestamp: anchor.timestamp, anchorBlock: anchor.number, anchorHash: anchor.hash };
     const signature = signTyped("serveCommitment", domain, commitment, nodeSk);
-    const base = { domain, commitment, signature, request, nodeKey: node.address, chainTime: 1_700_000_100n };
+    const headAt = (timestamp: bigint, number = 1005n) => ({ number, hash: toHex(new Uint8Array(32).fill(8)), timestamp });
+    const base = { domain, commitment, signature, request, nodeKey: node.address, head: headAt(1_700_000_100n), anchor };
 
     it("accepts a commitment that matches the request, is fresh and is signed by the node key", () => {
       checkServeCommitment(base);
@@ -185,10 +188,21 @@ describe(`protocol › signed objects (secp256k1 backend: ${secpBackend})`, () =
       expect(() => checkServeCommitment({ ...base, request: { ...request, client: node.address } })).to.throw(CommitmentMismatchError);
     });
     it("rejects a timestamp outside the skew of chain time, either way", () => {
-      expect(() => checkServeCommitment({ ...base, chainTime: 1_700_000_121n })).to.throw(TimestampSkewError);
-      expect(() => checkServeCommitment({ ...base, chainTime: 1_699_999_879n })).to.throw(TimestampSkewError);
-      checkServeCommitment({ ...base, chainTime: 1_700_000_120n });
-      checkServeCommitment({ ...base, chainTime: 1_700_000_300n, maxSkewSeconds: 300n });
+      expect(() => checkServeCommitment({ ...base, head: headAt(1_700_000_121n) })).to.throw(TimestampSkewError);
+      expect(() => checkServeCommitment({ ...base, head: headAt(1_699_999_879n) })).to.throw(TimestampSkewError);
+      checkServeCommitment({ ...base, head: headAt(1_700_000_120n) });
+      checkServeCommitment({ ...base, head: headAt(1_700_000_300n), maxSkewSeconds: 300n });
+    });
+    it("rejects an anchor that is not a recent block of the client's chain, or a timestamp other than the anchor's", () => {
+      // a block the chain does not have, another hash, a block ahead of the head or too far behind it
+      expect(() => checkServeCommitment({ ...base, anchor: undefined })).to.throw(AnchorMismatchError);
+      expect(() => checkServeCommitment({ ...base, anchor: { ...anchor, hash: toHex(new Uint8Array(32).fill(7)) } })).to.throw(AnchorMismatchError);
+      expect(() => checkServeCommitment({ ...base, head: headAt(1_700_000_100n, 999n) })).to.throw(AnchorMismatchError);
+      expect(() => checkServeCommitment({ ...base, head: headAt(1_700_000_100n, 1000n + DEFAULT_MAX_ANCHOR_AGE_BLOCKS + 1n) })).to.throw(AnchorMismatchError);
+      checkServeCommitment({ ...base, head: headAt(1_700_000_100n, 1000n + DEFAULT_MAX_ANCHOR_AGE_BLOCKS) });
+      // back-dated: the anchor is real, the timestamp is not its block's
+      const backDated = { ...commitment, timestamp: anchor.timestamp - 60n };
+      expect(() => checkServeCommitment({ ...base, commitment: backDated, signature: signTyped("serveCommitment", domain, backDated, nodeSk) })).to.throw(TimestampSkewError);
     });
     it("rejects a commitment signed by another key", () => {
       expect(() => checkServeCommitment({ ...base, nodeKey: wallet.address })).to.throw(WrongSignerError);
@@ -221,6 +235,8 @@ describe("protocol › signed objects › spec test vectors (docs/protocol.md)",
     client: "0x" + "22".repeat(20),
     channelId: "0x" + "11".repeat(32),
     timestamp: 1_700_000_000n,
+    anchorBlock: 1_000n,
+    anchorHash: "0x" + "33".repeat(32),
   };
 
   it("pins the key, domain separator, voucher and serve commitment", () => {
@@ -231,9 +247,9 @@ describe("protocol › signed objects › spec test vectors (docs/protocol.md)",
     expect(toHex(signTyped("voucher", domain, voucher, sk))).to.equal(
       "0x483388fe37be78bbd78d890ff0ec1751ac1ee73791cc31bfea21a79405b00cac3299842bb73dab16f6b661b06b66d92fae480b6efe784a985801d3e12011bfc61b",
     );
-    expect(toHex(digestOf("serveCommitment", domain, commitment))).to.equal("0xa53a720cea4000948efe3520f584e5649fe7858912fb1037bc5cbd513690a722");
+    expect(toHex(digestOf("serveCommitment", domain, commitment))).to.equal("0xb21a1e2f5f64180a2bfe40635e525fd600f32ff9d0aba79654081a0865c1e7fe");
     expect(toHex(signTyped("serveCommitment", domain, commitment, sk))).to.equal(
-      "0xd9ebff6768b4ef20ad6136df311a5c7707a620fb5f69f942555c2a2f6b4e5636361be04964c29dd3244704cae26f7a4888ac44931b4b37c696e3aa228ae9c07c1c",
+      "0xb467fa357026f01acca5b28ce94dcf3dc32823849a1392635958b23aedf743717a4642d64feab88abcfc7495e6915b9c14a602b24a41000de7a14de7284131801c",
     );
   });
 });

@@ -29,7 +29,7 @@ const h = (n: number, fill: number) => toHex(new Uint8Array(n).fill(fill));
 const sig = new Uint8Array(65).fill(0x11);
 sig[64] = 27;
 
-const commitment = { value: { blobId: h(32, 1), client: h(20, 2), channelId: h(32, 3), timestamp: 1_700_000_000n }, signature: sig };
+const commitment = { value: { blobId: h(32, 1), client: h(20, 2), channelId: h(32, 3), timestamp: 1_700_000_000n, anchorBlock: 42n, anchorHash: h(32, 4) }, signature: sig };
 const record = { value: { blobId: h(32, 1), size: 1234567n, origin: 7n, epoch: 2n, timestamp: 1_700_000_001n }, signature: sig };
 const voucher = { value: { channelId: h(32, 3), cumulativeAmount: 10n ** 20n }, signature: sig };
 const announcement = {

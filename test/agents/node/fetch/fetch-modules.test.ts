@@ -109,6 +109,7 @@ describe("node › fetch › admit", () => {
         },
         channel: async () => channel(),
         chainTime: async () => 100n,
+        head: async () => ({ number: 7n, hash: "0x" + "ab".repeat(32), timestamp: 100n }),
       }) as unknown as NodeChainView;
     const down = await refusalOfAsync(admitOnChain(readChain(view(new Error("rpc down")), request, { freshness, logger: silentLogger() }, FETCH_LIMITS)));
     expect(down.refusal).to.equal("BUSY");
@@ -119,6 +120,7 @@ describe("node › fetch › admit", () => {
     const reads = readChain(view(false), request, { freshness, logger: silentLogger() }, FETCH_LIMITS);
     await admitOnChain(reads);
     expect((await reads).now).to.equal(100n);
+    expect((await reads).head).to.deep.equal({ number: 7n, hash: "0x" + "ab".repeat(32), timestamp: 100n }); // the serve commitment's anchor
   });
 });
 
