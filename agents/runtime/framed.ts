@@ -14,6 +14,7 @@ import type { Stream } from "@libp2p/interface";
 import { Uint8ArrayList } from "uint8arraylist";
 import { encodeFrame, FrameDecoder } from "../protocol/wire/framing.js";
 import { StreamTimeoutError } from "./errors.js";
+import { encode as encodeVarint } from "uint8-varint";
 
 export interface FramedOptions {
   /** Cap on inbound frame bodies (bytes). */
@@ -104,7 +105,7 @@ export class FramedStream {
 
   /** Sends one frame body, waiting for the transport to drain when its buffer is full. Large bodies are not copied. */
   async write(body: Uint8Array): Promise<void> {
-    const frame = body.length < 4096 ? encodeFrame(body) : new Uint8ArrayList(varint(body.length), body);
+    const frame = body.length < 4096 ? encodeFrame(body) : new Uint8ArrayList(encodeVarint(body.length), body);
     await this.writeFramed(frame);
   }
 
@@ -165,15 +166,4 @@ export class FramedStream {
     this.stopWatchdog();
     if (this.stream.status === "open" || this.stream.status === "closing") this.stream.abort(error);
   }
-}
-
-/** Minimal unsigned LEB128 (the frame prefix). */
-function varint(n: number): Uint8Array {
-  const out: number[] = [];
-  while (n >= 0x80) {
-    out.push((n & 0x7f) | 0x80);
-    n = Math.floor(n / 128);
-  }
-  out.push(n);
-  return Uint8Array.from(out);
 }

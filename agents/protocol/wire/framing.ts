@@ -5,30 +5,18 @@
  * before any of the body is buffered. Prefixes must be minimal and at most 5 bytes.
  */
 import { Uint8ArrayList } from "uint8arraylist";
+import { encode as encodeVarint, encodingLength } from "uint8-varint";
 import { FrameTooLargeError, InvalidArgumentError, MalformedFrameError, DecoderClosedError } from "../errors.js";
 
 /** Largest cap a frame decoder accepts (keeps lengths in 32-bit varints). */
 export const MAX_FRAME_CAP = 16 * 1024 * 1024;
 
-function varintLength(n: number): number {
-  let k = 1;
-  while (n >= 0x80) {
-    n = Math.floor(n / 128);
-    k++;
-  }
-  return k;
-}
-
 /** Prefixes `message` with its varint length. Throws if it exceeds `maxLength`. */
 export function encodeFrame(message: Uint8Array, maxLength: number = MAX_FRAME_CAP): Uint8Array {
   if (message.length > maxLength) throw new FrameTooLargeError(message.length, maxLength);
-  const k = varintLength(message.length);
+  const k = encodingLength(message.length);
   const out = new Uint8Array(k + message.length);
-  let n = message.length;
-  for (let i = 0; i < k; i++) {
-    out[i] = (n & 0x7f) | (i < k - 1 ? 0x80 : 0);
-    n = Math.floor(n / 128);
-  }
+  encodeVarint(message.length, out);
   out.set(message, k);
   return out;
 }
