@@ -27,10 +27,11 @@ export interface AgentConnection {
   logger: Logger;
 }
 
-export async function connectAgent(program: string, config: AgentConnectionConfig): Promise<AgentConnection> {
+/** `logs`: where JSON log lines go (stderr for one-shot commands, whose stdout carries results; a running `start` logs on stdout). */
+export async function connectAgent(program: string, config: AgentConnectionConfig, options: { logs?: "stdout" | "stderr" } = {}): Promise<AgentConnection> {
   const identity = loadKeyFile(config.keyFile);
   const { provider, deployment } = await connectRpc(config.rpcUrl, config.deploymentsDir);
   const contracts = connectContracts(deployment, new Wallet(identity.wallet.privateKey, provider), { usdcPermitDomain: config.usdcPermitDomain });
-  const logger = createLogger({ name: program, level: config.logLevel, pretty: config.logPretty ?? Boolean(process.stderr.isTTY) });
+  const logger = createLogger({ name: program, level: config.logLevel, pretty: config.logPretty ?? Boolean(process.stderr.isTTY), stream: options.logs ?? "stderr" });
   return { identity, provider, contracts, logger };
 }

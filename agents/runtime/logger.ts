@@ -9,8 +9,14 @@ export type { Logger } from "pino";
 export interface LoggerOptions {
   name: string;
   level?: string;
-  /** Human-readable lines instead of JSON (for a terminal). */
+  /** Human-readable lines instead of JSON (for a terminal; always on stderr). */
   pretty?: boolean;
+  /**
+   * Where JSON lines go: stderr (default: a command's stdout carries its results only), or stdout
+   * for a long-running `start`, whose log is its output (process supervisors and tests read the
+   * `{"ready":true}` line there).
+   */
+  stream?: "stdout" | "stderr";
   destination?: DestinationStream;
 }
 
@@ -33,7 +39,7 @@ function prettyStream(out: NodeJS.WritableStream): DestinationStream {
 }
 
 export function createLogger(options: LoggerOptions): Logger {
-  const destination = options.destination ?? (options.pretty ? prettyStream(process.stderr) : pino.destination({ dest: 1, sync: true }));
+  const destination = options.destination ?? (options.pretty ? prettyStream(process.stderr) : pino.destination({ dest: options.stream === "stdout" ? 1 : 2, sync: true }));
   return pino({ name: options.name, level: options.level ?? "info", base: { name: options.name } }, destination);
 }
 

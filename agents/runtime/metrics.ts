@@ -68,7 +68,7 @@ export class NodeMetrics {
     const registry = deps.registry ?? new Registry();
     this.registry = registry;
     if (options.labels) registry.setDefaultLabels(options.labels);
-    if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: "cdn_node_process_" });
+    if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: "cdn_node_" }); // prom-client adds process_ / nodejs_ itself
     const registers = [registry];
     this.bytesServed = new Counter({ name: "cdn_node_bytes_served_total", help: "Verified-chunk bytes sent to clients and downstream nodes.", registers });
     this.bytesPaid = new Counter({ name: "cdn_node_bytes_paid_total", help: "Bytes covered by durably stored vouchers.", registers });

@@ -16,7 +16,7 @@ export class WatchtowerMetrics {
   constructor(options: { defaultMetrics?: boolean } = {}, deps: { registry?: Registry; channels?: () => Record<string, number> } = {}) {
     const registry = deps.registry ?? new Registry();
     this.registry = registry;
-    if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: "cdn_watchtower_process_" });
+    if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: "cdn_watchtower_" }); // prom-client adds process_ / nodejs_ itself
     const registers = [registry];
     this.requests = new Counter({ name: "cdn_watchtower_requests_total", help: "Watchtower requests (auth, update) by result (ok, stale, rejected).", labelNames: ["kind", "result"], registers });
     this.disputes = new Counter({ name: "cdn_watchtower_disputes_total", help: "Dispute outcomes (disputed, not_needed, missed, failed).", labelNames: ["outcome"], registers });

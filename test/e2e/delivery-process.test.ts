@@ -58,6 +58,9 @@ describe("e2e › node agent as a real process", function () {
     r = await runCli(NODE_CLI, [...args, "publish", file], env);
     expect(r.code, r.stderr).to.equal(0);
     const blobId = /^(0x[0-9a-f]{64})/m.exec(r.stdout)![1];
+    // stdout carries the result only (one line per file); the JSON logs went to stderr
+    expect(r.stdout.trim().split("\n"), r.stdout).to.have.length(1);
+    expect(r.stderr).to.include('"level"');
 
     let node = await startNodeProcess(args, env);
     children.push(node.child);
@@ -108,6 +111,14 @@ describe("e2e › node agent as a real process", function () {
 
       r = await runCli(NODE_CLI, [...args, "channels", "close", channelId], env);
       expect(r.code, r.stderr).to.equal(0);
+      expect(r.stdout.trim()).to.match(/^0x[0-9a-f]{64}: closed, [0-9.]+ USDC newly paid$/);
+      // nothing left to do: already-closed channels are not mentioned; named, they get one sentence
+      r = await runCli(NODE_CLI, [...args, "channels", "close"], env);
+      expect([r.code, r.stdout]).to.deep.equal([0, ""]);
+      r = await runCli(NODE_CLI, [...args, "channels", "claim"], env);
+      expect([r.code, r.stdout]).to.deep.equal([0, ""]);
+      r = await runCli(NODE_CLI, [...args, "channels", "close", channelId], env);
+      expect(r.stdout.trim()).to.equal(`${channelId}: already closed; nothing to close`);
       const state = await readChannel(contracts.channels, channelId);
       expect(state.status).to.equal("Closed");
       expect(state.paid >= acknowledged).to.equal(true);
@@ -125,6 +136,16 @@ describe("e2e › node agent as a real process", function () {
       r = await runCli(CLIENT_CLI, ["--data-dir", clientDir, "channels", "list"], env);
       expect(r.code, r.stderr).to.equal(0);
       expect(r.stdout).to.match(/^0x[0-9a-f]{64}\s+Open\s+node 0x[0-9a-f]{40}\s+deposit 1\.0 USDC\s+signed 0\.00\d+ USDC/m);
+      // the node closes it first; the client's close and settle then say what state it is in (no revert dump)
+      const cliChannel = /^(0x[0-9a-f]{64})/m.exec(r.stdout)![1];
+      r = await runCli(NODE_CLI, [...args, "channels", "close"], env);
+      expect(r.stdout.trim()).to.match(new RegExp(`^${cliChannel}: closed, [0-9.]+ USDC newly paid$`));
+      r = await runCli(CLIENT_CLI, ["--data-dir", clientDir, "channels", "close", cliChannel], env);
+      expect([r.code, r.stderr]).to.deep.equal([0, ""]);
+      expect(r.stdout).to.match(/: already closed \(the node closed it, or it was settled\): the node was paid 0\.\d+ USDC, the rest went back to you; nothing to close or settle\.$/m);
+      r = await runCli(CLIENT_CLI, ["--data-dir", clientDir, "channels", "settle", cliChannel], env);
+      expect([r.code, r.stderr]).to.deep.equal([0, ""]);
+      expect(r.stdout).to.match(/: already closed; nothing to settle/);
       r = await runCli(NODE_CLI, [...args, "status", "--json"], env);
       expect(r.code, r.stderr).to.equal(0);
       const status = JSON.parse(r.stdout);
@@ -139,6 +160,8 @@ describe("e2e › node agent as a real process", function () {
       r = await runCli(NODE_CLI, [...args, "exit"], env);
       expect(r.code, r.stderr).to.equal(0);
       expect(r.stdout).to.match(/deregistered; its bond can be withdrawn after/);
+      r = await runCli(NODE_CLI, [...args, "status"], env);
+      expect(r.stdout).to.match(/^unbonding [0-9.]+ USDC: withdrawable from \S+ chain time \(in [0-9.]+ (days|h|min); then cdn-node exit\)$/m);
       r = await runCli(CLIENT_CLI, ["--data-dir", clientDir, "fetch", "0x1234", "-o", out], env);
       expect(r.code).to.equal(1);
       expect(r.stderr.trim()).to.equal('cdn-client: "0x1234" is not a blob id (0x followed by 64 hex digits).');

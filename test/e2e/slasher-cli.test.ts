@@ -69,6 +69,7 @@ describe("e2e › cdn-slasher CLI (real processes)", function () {
     expect(r.stdout).to.match(/blacklisted \(entry 1\), effective at .*: waiting/);
     expect(r.stdout).to.match(/0xcdcdcdcd…cdcd not blacklisted/);
     expect(r.stdout).to.not.include("probe");
+    expect(r.stdout, "logs belong on stderr").to.not.include('"level"');
 
     // after the compliance window: the honest node refuses, nothing is slashed
     const window = await connectContracts(deployment, provider).params.complianceWindow();

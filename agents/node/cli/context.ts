@@ -25,9 +25,10 @@ export interface NodeContext {
   close(): void;
 }
 
-export async function nodeContext(flags: GlobalFlags & Record<string, unknown>): Promise<NodeContext> {
+/** `logs`: where JSON log lines go (stderr for one-shot commands; a running `start` logs on stdout). */
+export async function nodeContext(flags: GlobalFlags & Record<string, unknown>, options: { logs?: "stdout" | "stderr" } = {}): Promise<NodeContext> {
   const config = loadNodeConfig(flags);
-  const { identity, provider, contracts, logger } = await connectAgent("cdn-node", config);
+  const { identity, provider, contracts, logger } = await connectAgent("cdn-node", config, options);
   const operator = config.operatorKeyFile ? new Wallet(loadKeyFile(config.operatorKeyFile).wallet.privateKey, provider) : new Wallet(identity.wallet.privateKey, provider);
   const store = new NodeStore(path.join(config.dataDir, "node.db"));
   return {

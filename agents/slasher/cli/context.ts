@@ -22,9 +22,10 @@ export interface SlasherContext {
   close(): Promise<void>;
 }
 
-export async function slasherContext(flags: GlobalFlags & Record<string, unknown>): Promise<SlasherContext> {
+/** `logs`: where JSON log lines go (stderr for one-shot commands; a running `start` logs on stdout). */
+export async function slasherContext(flags: GlobalFlags & Record<string, unknown>, options: { logs?: "stdout" | "stderr" } = {}): Promise<SlasherContext> {
   const config = loadSlasherConfig(flags);
-  const { identity, provider, contracts, logger } = await connectAgent("cdn-slasher", config);
+  const { identity, provider, contracts, logger } = await connectAgent("cdn-slasher", config, options);
   const store = new SlasherStore(config.dbFile);
   const channels = new ClientStore(config.clientDbFile);
   const host = await createHost({ privateKey: identity.privateKey, listen: [], allow: ["/ip4/127.0.0.1"] });

@@ -19,9 +19,10 @@ export interface WatchtowerContext {
   close(): void;
 }
 
-export async function watchtowerContext(flags: GlobalFlags & Record<string, unknown>): Promise<WatchtowerContext> {
+/** `logs`: where JSON log lines go (stderr for one-shot commands; a running `start` logs on stdout). */
+export async function watchtowerContext(flags: GlobalFlags & Record<string, unknown>, options: { logs?: "stdout" | "stderr" } = {}): Promise<WatchtowerContext> {
   const config = loadWatchtowerConfig(flags);
-  const { identity, provider, contracts, logger } = await connectAgent("cdn-watchtower", config);
+  const { identity, provider, contracts, logger } = await connectAgent("cdn-watchtower", config, options);
   const store = new WatchtowerStore(config.dbFile);
   return {
     config,

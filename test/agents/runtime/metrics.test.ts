@@ -48,3 +48,13 @@ describe("runtime › metrics endpoint", () => {
     }
   });
 });
+
+describe("runtime › metrics › process defaults", () => {
+  it("names the process series once: cdn_node_process_*, never cdn_node_process_process_*", async () => {
+    const metrics = new NodeMetrics();
+    const text = await metrics.text();
+    expect(text).to.match(/^cdn_node_process_cpu_seconds_total /m);
+    expect(text).to.match(/^cdn_node_nodejs_/m);
+    expect(text).to.not.include("process_process_");
+  });
+});

@@ -1,5 +1,7 @@
 import type { Command } from "commander";
 import { action, parseUsdc, usdc } from "../../../runtime/cli.js";
+import { chainTime, readChannel, type ChannelState } from "../../../chain/contracts.js";
+import { ChannelError } from "../../errors.js";
 import { clientContext, globals, type ClientContext } from "../context.js";
 import { withdrawable, withdrawCredit } from "../../../chain/credits.js";
 
@@ -51,9 +53,13 @@ export function channelsCommand(program: Command): void {
     .argument("<channelId>")
     .action(
       action("cdn-client", async function (this: Command, channelId: string) {
-        await run(this, async ({ client }) => {
-          const c = await client.closeChannel(channelId);
-          console.log(`${channelId}: ${c.status}; settle after the dispute window to get the rest back`);
+        await run(this, async ({ client, contracts }) => {
+          const before = await onChain(contracts, channelId);
+          if (before.status === "Closed") return console.log(`${channelId}: already closed (the node closed it, or it was settled): the node was paid ${usdc(before.paid)}, the rest went back to you; nothing to close or settle.`);
+          if (before.status === "Open") await client.closeChannel(channelId);
+          const after = await readChannel(contracts.channels, channelId);
+          if (after.status === "Closed") return console.log(`${channelId}: closed; the node was paid ${usdc(after.paid)}, the rest went back to you.`);
+          console.log(`${channelId}: closing; ${await settleWhen(contracts, after)}`);
         });
       }),
     );
@@ -63,9 +69,15 @@ export function channelsCommand(program: Command): void {
     .argument("<channelId>")
     .action(
       action("cdn-client", async function (this: Command, channelId: string) {
-        await run(this, async ({ client }) => {
+        await run(this, async ({ client, contracts }) => {
+          const state = await onChain(contracts, channelId);
+          if (state.status === "Closed") return console.log(`${channelId}: already closed; nothing to settle (the node was paid ${usdc(state.paid)}, the rest went back to you).`);
+          if (state.status === "Open") throw new ChannelError(`Channel ${channelId} is open: close it first (cdn-client channels close ${channelId}), then settle after the dispute window.`);
+          const now = await chainTime(contracts.provider);
+          if (now < state.closesAt) throw new ChannelError(`Channel ${channelId} is closing: ${await settleWhen(contracts, state)}.`);
           const c = await client.settle(channelId);
-          console.log(`${channelId}: ${c.status}`);
+          const after = await readChannel(contracts.channels, channelId);
+          console.log(`${channelId}: ${c.status.toLowerCase()}; the node was paid ${usdc(after.paid)}, the rest went back to you.`);
         });
       }),
     );
@@ -83,4 +95,21 @@ export function withdrawCommand(program: Command): void {
         });
       }),
     );
+}
+
+/** The channel on chain, or one sentence when there is none. */
+async function onChain(contracts: ClientContext["contracts"], channelId: string): Promise<ChannelState> {
+  if (!/^0x[0-9a-fA-F]{64}$/.test(channelId)) throw new ChannelError(`"${channelId}" is not a channel id (0x followed by 64 hex digits).`);
+  const state = await readChannel(contracts.channels, channelId);
+  if (state.status === "None") throw new ChannelError(`There is no channel ${channelId} on this chain.`);
+  return state;
+}
+
+/** When a closing channel can be settled, in chain time. */
+async function settleWhen(contracts: ClientContext["contracts"], state: ChannelState): Promise<string> {
+  const left = Number(state.closesAt - (await chainTime(contracts.provider)));
+  const at = new Date(Number(state.closesAt) * 1000).toISOString().replace(".000Z", "Z");
+  if (left <= 0) return `the dispute window is over: cdn-client channels settle ${state.channelId}`;
+  const inText = left >= 86_400 ? `${(left / 86_400).toFixed(1)} days` : left >= 3600 ? `${(left / 3600).toFixed(1)} h` : `${Math.ceil(left / 60)} min`;
+  return `the dispute window ends at ${at} chain time (in ${inText}); then cdn-client channels settle ${state.channelId}`;
 }

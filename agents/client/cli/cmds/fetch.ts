@@ -33,23 +33,29 @@ export function fetchCommand(program: Command): void {
         if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new Error(`The directory ${dir} does not exist; create it first.`);
         const part = path.resolve(`${opts.output}.part`);
         const ctx = await clientContext(globals(this));
-        const bar = opts.progress && process.stderr.isTTY ? new ProgressBar(process.stderr) : undefined;
         const controller = new AbortController();
-        process.once("SIGINT", () => controller.abort(new Error("interrupted")));
         let resumeFrom = 0;
+        let written = 0;
+        let total = 0;
+        process.once("SIGINT", () => controller.abort(new Error(`Interrupted: ${bytesText(written)} of verified bytes are kept in ${part}; run the same command again to resume from there.`)));
+        let bar: ProgressBar | undefined;
         let file: FileHandle | undefined;
         try {
-          resumeFrom = resumePoint(ctx.store, part, blobId.toLowerCase(), start);
+          resumeFrom = written = resumePoint(ctx.store, part, blobId.toLowerCase(), start);
+          // after a resume the rate counts only this run's bytes
+          bar = opts.progress && process.stderr.isTTY ? new ProgressBar(process.stderr, { startBytes: resumeFrom }) : undefined;
           const length = requested === undefined ? undefined : requested - resumeFrom;
           // verified bytes go straight to the file; it is synced before each voucher, whose record notes how far it reaches
           const out = (file = await open(part, "a"));
           const durable = { file: part, sync: () => out.datasync() };
           const range = { offset: start + resumeFrom, length };
-          const onProgress = (p: Progress) => bar?.update(p.bytes + resumeFrom, p.total + resumeFrom, p.paid);
-          const report = await ctx.client.fetchInto(blobId.toLowerCase(), (bytes) => out.appendFile(bytes), { signal: controller.signal, range, providers: opts.provider?.map((p) => p.toLowerCase()), via: opts.via?.map((p) => p.toLowerCase()), durable, onProgress });
+          const onProgress = (p: Progress) => bar?.update(p.bytes + resumeFrom, (total = p.total + resumeFrom), p.paid);
+          const append = (bytes: Uint8Array) => ((written += bytes.length), out.appendFile(bytes));
+          const report = await ctx.client.fetchInto(blobId.toLowerCase(), append, { signal: controller.signal, range, providers: opts.provider?.map((p) => p.toLowerCase()), via: opts.via?.map((p) => p.toLowerCase()), durable, onProgress });
           await out.close();
           file = undefined;
-          bar?.done();
+          // the last draw shows the final amount (the last voucher is signed after the last byte)
+          bar?.finish(report.bytes + resumeFrom, total || report.bytes + resumeFrom, report.paid);
           renameSync(part, opts.output);
           ctx.store.forgetDownload(part);
           printReport(opts.output, report, resumeFrom);
@@ -61,7 +67,7 @@ export function fetchCommand(program: Command): void {
             unlinkSync(part);
             ctx.store.forgetDownload(part);
           }
-          throw error;
+          throw controller.signal.aborted ? controller.signal.reason : error;
         } finally {
           await ctx.close();
         }

@@ -1,5 +1,4 @@
 import type { Command } from "commander";
-import { pino } from "pino";
 import { action, parseUsdc, usdc } from "../../../runtime/cli.js";
 import { ConfigError } from "../../../runtime/errors.js";
 import { createLogger } from "../../../runtime/logger.js";
@@ -44,7 +43,7 @@ Example:
         const maxSpendPerHour = opts.maxSpendPerHour === undefined ? undefined : parseUsdc(opts.maxSpendPerHour);
         const maxPricePerGiB = opts.maxPricePerGib === undefined ? undefined : parseUsdc(opts.maxPricePerGib);
         const ctx = await clientContext({ ...globals(this), ...(maxPricePerGiB === undefined ? {} : { maxPricePerGiB: maxPricePerGiB.toString() }) });
-        const logger = createLogger({ name: "cdn-gateway", level: opts.logLevel, destination: pino.destination({ dest: 2, sync: true }) });
+        const logger = createLogger({ name: "cdn-gateway", level: opts.logLevel }); // JSON lines on stderr
         const gateway = createGateway({ port, host: opts.host, maxSpendPerHour, maxPricePerGiB: ctx.config.maxPricePerGiB, allowCrossSite: opts.allowCrossSite }, { client: ctx.client, logger });
         try {
           await gateway.start();

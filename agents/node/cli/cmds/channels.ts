@@ -39,9 +39,12 @@ export function channelsCommand(program: Command): void {
     .argument("[channelId]", "channel id (default: every channel with unclaimed vouchers)")
     .action(
       action("cdn-node", async function (this: Command, channelId?: string) {
-        await withEarnings(this, async (e, ctx) => {
-          const ids = channelId ? [channelId] : ctx.store.vouchers().map((v) => v.channelId);
-          for (const id of ids) console.log(`${id}: claimed ${usdc(await e.claim(id))}`);
+        await withEarnings(this, async (e) => {
+          const reports = channelId ? [await e.report(channelId)] : await e.reports();
+          // closed channels have nothing left to claim: they are not mentioned (unless named)
+          const live = reports.filter((r) => r.status === "Open" || r.status === "Closing");
+          if (channelId && live.length === 0) return console.log(`${channelId}: ${reports[0].status.toLowerCase()}; nothing to claim`);
+          for (const r of live) if (channelId || r.unclaimed > 0n) console.log(`${r.channelId}: claimed ${usdc(await e.claim(r.channelId))}`);
         });
       }),
     );
@@ -51,9 +54,11 @@ export function channelsCommand(program: Command): void {
     .argument("[channelId]", "channel id (default: every open channel with vouchers)")
     .action(
       action("cdn-node", async function (this: Command, channelId?: string) {
-        await withEarnings(this, async (e, ctx) => {
-          const ids = channelId ? [channelId] : ctx.store.vouchers().map((v) => v.channelId);
-          for (const id of ids) console.log(`${id}: closed, ${usdc(await e.close(id))} newly paid`);
+        await withEarnings(this, async (e) => {
+          const reports = channelId ? [await e.report(channelId)] : await e.reports();
+          const live = reports.filter((r) => r.status === "Open" || r.status === "Closing");
+          if (channelId && live.length === 0) return console.log(`${channelId}: already ${reports[0].status.toLowerCase()}; nothing to close`);
+          for (const r of live) console.log(`${r.channelId}: closed, ${usdc(await e.close(r.channelId))} newly paid`);
         });
       }),
     );

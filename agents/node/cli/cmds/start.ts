@@ -14,7 +14,7 @@ export function startCommand(program: Command): void {
     .addHelpText("after", "\nExample:\n  CDN_RPC_URL=http://127.0.0.1:8545 cdn-node --data-dir ./node1 start\n")
     .action(
       action("cdn-node", async function (this: Command) {
-        const ctx = await nodeContext(globals(this));
+        const ctx = await nodeContext(globals(this), { logs: "stdout" });
         const c = ctx.config;
         const agent = new NodeAgent(
           {

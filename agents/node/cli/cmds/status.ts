@@ -2,18 +2,21 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import type { Command } from "commander";
 import { action, usdc } from "../../../runtime/cli.js";
+import { chainTime } from "../../../chain/contracts.js";
 import { Earnings, DEFAULT_EARNINGS } from "../../earnings.js";
 import { withdrawable } from "../../../chain/credits.js";
 import { nodeContext, globals } from "../context.js";
 
 const STATUS = ["none", "registered", "exiting", "withdrawn"];
 
+const formatSeconds = (s: number): string => (s >= 86_400 ? `${(s / 86_400).toFixed(1)} days` : s >= 3600 ? `${(s / 3600).toFixed(1)} h` : `${Math.ceil(s / 60)} min`);
+
 /** Sums of the running node's key series, from its Prometheus text (by name, and by name{label=value}). */
 export function metricsSummary(text: string): Record<string, number> {
   const out: Record<string, number> = {};
   for (const line of text.split("\n")) {
     const m = /^(cdn_node_[a-z_]+)(\{([^}]*)\})? (\S+)$/.exec(line);
-    if (!m || m[1].startsWith("cdn_node_process_")) continue;
+    if (!m || m[1].startsWith("cdn_node_process_") || m[1].startsWith("cdn_node_nodejs_")) continue; // the process defaults
     const value = Number(m[4]);
     out[m[1]] = (out[m[1]] ?? 0) + value;
     for (const label of (m[3] ?? "").split(",").filter(Boolean)) {
@@ -51,6 +54,8 @@ export function statusCommand(program: Command): void {
           if (nodeId !== 0n) {
             const [node, active, origin] = await Promise.all([registry.getNode(nodeId), registry.isActive(ctx.identity.address), origins.originOf(nodeId)]);
             Object.assign(out, { status: STATUS[Number(node.status)], active, bond: node.bond.toString(), pricePerGiB: node.pricePerGiB.toString(), region: Number(node.region), capacityMbps: Number(node.capacityMbps), origin: origin.recognized, epoch: origin.currentEpoch.toString() });
+            // a bond on its way out (exit, or capacity lowered): still slashable until withdrawn
+            if (node.unbonding > 0n) Object.assign(out, { unbonding: node.unbonding.toString(), unbondingEndsAt: Number(node.unbondingEndsAt), chainTime: Number(await chainTime(ctx.contracts.provider)) });
           }
           const reports = await new Earnings(DEFAULT_EARNINGS, { contracts: ctx.contracts, store: ctx.store, logger: ctx.logger }).reports();
           out.blobs = ctx.store.blobs().length;
@@ -65,6 +70,12 @@ export function statusCommand(program: Command): void {
           console.log(`node ${out.nodeId} (${out.status ?? "not registered"}${out.active ? ", active" : ""}) key ${out.nodeKey}`);
           console.log(`peer ${out.peerId}`);
           if (nodeId !== 0n) console.log(`bond ${usdc(BigInt(String(out.bond)))}, price ${usdc(BigInt(String(out.pricePerGiB)))}/GiB, region ${out.region}, ${out.capacityMbps} Mbps, origin: ${out.origin ? `yes (epoch ${out.epoch})` : "no"}`);
+          if (out.unbonding !== undefined) {
+            const ends = Number(out.unbondingEndsAt);
+            const left = ends - Number(out.chainTime);
+            const when = left <= 0 ? "withdrawable now (cdn-node exit)" : `withdrawable from ${new Date(ends * 1000).toISOString().replace(".000Z", "Z")} chain time (in ${formatSeconds(left)}; then cdn-node exit)`;
+            console.log(`unbonding ${usdc(BigInt(String(out.unbonding)))}: ${when}`);
+          }
           console.log(`${out.blobs} blobs published; ${out.channels} channels with vouchers; paid out ${usdc(BigInt(String(out.paid)))}, unclaimed ${usdc(BigInt(String(out.unclaimed)))}`);
           if (out.withdrawable !== "0") console.log(`withdrawable credit ${usdc(BigInt(String(out.withdrawable)))} for ${ctx.operator.address} (payouts whose transfer failed): collect it with cdn-node withdraw`);
           if (!live) console.log("not running (no metrics endpoint answered)");

@@ -21,7 +21,7 @@ Examples:
     )
     .action(
       action("cdn-slasher", async function (this: Command, opts: { once?: boolean }) {
-        const ctx = await slasherContext(globals(this));
+        const ctx = await slasherContext(globals(this), { logs: opts.once ? "stderr" : "stdout" });
         try {
           if (opts.once) {
             const report = await ctx.slasher.runOnce({ signal: AbortSignal.timeout(300_000) });

@@ -23,7 +23,7 @@ Example:
     )
     .action(
       action("cdn-watchtower", async function (this: Command) {
-        const ctx = await watchtowerContext(globals(this));
+        const ctx = await watchtowerContext(globals(this), { logs: "stdout" });
         const c = ctx.config;
         const metrics = new WatchtowerMetrics({}, { channels: () => ctx.store.counts().byStatus });
         const tower = new Watchtower(
