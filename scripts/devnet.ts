@@ -177,6 +177,7 @@ ready in ${((Date.now() - started) / 1000).toFixed(1)} s. Try, in another termin
   ${hh} chain:advance --seconds 3 ${net}
   ${hh} gov:execute --id <id> ${net}
   ${hh} gov:status --id <id> ${net}
+New here? docs/first-hour.md walks through these commands; every guide: docs/README.md.
 Ctrl-C stops the devnet.`);
   if (process.env.CDN_DEVNET_EXIT_AFTER_READY === "1") shutdown(0);
 }

@@ -66,6 +66,7 @@ describe("e2e › npm run devnet (the whole network)", function () {
     expect(amount("client") + amount("origin") + amount("cache-2") + amount("treasury")).to.equal(0);
     expect(out).to.match(/gas [1-9][\d,]*/);
     expect(out).to.match(/ready in \d+\.\d s/);
+    expect(out).to.include("docs/first-hour.md walks through these commands");
     expect(out.trim().split("\n").at(-1)).to.equal("Ctrl-C stops the devnet.");
   });
 
