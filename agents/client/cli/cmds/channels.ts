@@ -69,16 +69,7 @@ export function channelsCommand(program: Command): void {
     .argument("<channelId>")
     .action(
       action("cdn-client", async function (this: Command, channelId: string) {
-        await run(this, async ({ client, contracts }) => {
-          const state = await onChain(contracts, channelId);
-          if (state.status === "Closed") return console.log(`${channelId}: already closed; nothing to settle (the node was paid ${usdc(state.paid)}, the rest went back to you).`);
-          if (state.status === "Open") throw new ChannelError(`Channel ${channelId} is open: close it first (cdn-client channels close ${channelId}), then settle after the dispute window.`);
-          const now = await chainTime(contracts.provider);
-          if (now < state.closesAt) throw new ChannelError(`Channel ${channelId} is closing: ${await settleWhen(contracts, state)}.`);
-          const c = await client.settle(channelId);
-          const after = await readChannel(contracts.channels, channelId);
-          console.log(`${channelId}: ${c.status.toLowerCase()}; the node was paid ${usdc(after.paid)}, the rest went back to you.`);
-        });
+        await run(this, (ctx) => settleChannel(ctx, channelId));
       }),
     );
 }
@@ -112,4 +103,16 @@ async function settleWhen(contracts: ClientContext["contracts"], state: ChannelS
   if (left <= 0) return `the dispute window is over: cdn-client channels settle ${state.channelId}`;
   const inText = left >= 86_400 ? `${(left / 86_400).toFixed(1)} days` : left >= 3600 ? `${(left / 3600).toFixed(1)} h` : `${Math.ceil(left / 60)} min`;
   return `the dispute window ends at ${at} chain time (in ${inText}); then cdn-client channels settle ${state.channelId}`;
+}
+
+/** Settles a closing channel after its dispute window; says what state it is in otherwise. */
+async function settleChannel({ client, contracts }: ClientContext, channelId: string): Promise<void> {
+  const state = await onChain(contracts, channelId);
+  if (state.status === "Closed") return console.log(`${channelId}: already closed; nothing to settle (the node was paid ${usdc(state.paid)}, the rest went back to you).`);
+  if (state.status === "Open") throw new ChannelError(`Channel ${channelId} is open: close it first (cdn-client channels close ${channelId}), then settle after the dispute window.`);
+  const now = await chainTime(contracts.provider);
+  if (now < state.closesAt) throw new ChannelError(`Channel ${channelId} is closing: ${await settleWhen(contracts, state)}.`);
+  const c = await client.settle(channelId);
+  const after = await readChannel(contracts.channels, channelId);
+  console.log(`${channelId}: ${c.status.toLowerCase()}; the node was paid ${usdc(after.paid)}, the rest went back to you.`);
 }

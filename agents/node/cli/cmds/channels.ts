@@ -39,13 +39,7 @@ export function channelsCommand(program: Command): void {
     .argument("[channelId]", "channel id (default: every channel with unclaimed vouchers)")
     .action(
       action("cdn-node", async function (this: Command, channelId?: string) {
-        await withEarnings(this, async (e) => {
-          const reports = channelId ? [await e.report(channelId)] : await e.reports();
-          // closed channels have nothing left to claim: they are not mentioned (unless named)
-          const live = reports.filter((r) => r.status === "Open" || r.status === "Closing");
-          if (channelId && live.length === 0) return console.log(`${channelId}: ${reports[0].status.toLowerCase()}; nothing to claim`);
-          for (const r of live) if (channelId || r.unclaimed > 0n) console.log(`${r.channelId}: claimed ${usdc(await e.claim(r.channelId))}`);
-        });
+        await withEarnings(this, (e) => claimAll(e, channelId));
       }),
     );
   channels
@@ -62,4 +56,12 @@ export function channelsCommand(program: Command): void {
         });
       }),
     );
+}
+
+/** Claims the named channel, or every live one with something unclaimed; closed channels are not mentioned (unless named). */
+async function claimAll(e: Earnings, channelId: string | undefined): Promise<void> {
+  const reports = channelId ? [await e.report(channelId)] : await e.reports();
+  const live = reports.filter((r) => r.status === "Open" || r.status === "Closing");
+  if (channelId && live.length === 0) return console.log(`${channelId}: ${reports[0].status.toLowerCase()}; nothing to claim`);
+  for (const r of live) if (channelId || r.unclaimed > 0n) console.log(`${r.channelId}: claimed ${usdc(await e.claim(r.channelId))}`);
 }
