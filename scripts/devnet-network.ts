@@ -91,7 +91,7 @@ function startAgent(ctx: NetworkContext, name: string, cli: string[], args: stri
   let out = "";
   let buffer = "";
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${name} was not ready within 60 s: ${out.slice(-500)}`)), 60_000);
+    const timer = setTimeout(() => reject(new Error(`${name} was not ready within 180 s: ${out.slice(-500)}`)), 180_000); // minutes only on a loaded machine
     child.stderr!.on("data", (d) => (out = (out + d).slice(-20_000)));
     child.stdout!.on("data", (d: Buffer) => {
       buffer += d.toString();

@@ -23,8 +23,9 @@ import { freePort, randomFile, tmpDir } from "./delivery-fixture.js";
 import { CLIENT_CLI, NODE_CLI, devKey, recognizeOrigin, runCli, startNodeProcess, writeNodeConfig } from "./delivery-processes.js";
 
 describe("e2e › node agent as a real process", function () {
+  // ~25 CLI processes in one story (each loads the agents through tsx: seconds on a loaded machine);
   // a block every 2 s on anvil adds wall time to every transaction
-  this.timeout(TEST_CHAIN === "anvil" ? 3 * 180_000 : 180_000);
+  this.timeout(TEST_CHAIN === "anvil" ? 3 * 360_000 : 360_000);
   let devnet: Devnet;
   const children: ChildProcess[] = [];
 
