@@ -67,8 +67,9 @@ export async function deployProtocol(
   const startBlock = (await ethers.provider.getBlockNumber()) + 1;
   let deploymentId: string;
   if (usdcAddress === undefined) {
-    // A fresh journal per run: a restarted local chain reuses the chain id, not the contracts.
-    deploymentId = `devnet-${chainId}`;
+    // A fresh journal per run: a restarted local chain reuses the chain id, not the contracts. Two
+    // devnets side by side (scripts/devnet.ts --port) pass their own id so neither deletes the other's.
+    deploymentId = options.deploymentId ?? `devnet-${chainId}`;
     rmSync(path.join(ignitionDir, deploymentId), { recursive: true, force: true });
   } else {
     deploymentId = options.deploymentId ?? `chain-${chainId}`;
@@ -77,8 +78,9 @@ export async function deployProtocol(
     parameters: parameters as DeploymentParameters,
     deploymentId,
     displayUi: false,
-    // a local chain: one confirmation (Ignition asks 5 on a chain that does not automine, e.g. anvil --block-time)
-    ...(isLocalChain(chainId) ? { config: { requiredConfirmations: 1 } } : {}),
+    // a local chain: one confirmation (Ignition asks 5 on a chain that does not automine, e.g. anvil
+    // --block-time), and a receipt check every 100 ms instead of every second (a devnet deploys in ~2 s, not ~10 s)
+    ...(isLocalChain(chainId) ? { config: { requiredConfirmations: 1, blockPollingInterval: 100 } } : {}),
   };
   const deployed =
     usdcAddress === undefined
@@ -123,7 +125,7 @@ function previousDeployment(chainId: bigint, dir?: string): Deployment | undefin
 /** The local devnet: deploy/parameters/localhost.json (or `parameters`) with a fresh TestUSDC. */
 export async function deployDevnet(
   connection: NetworkConnection,
-  options: { networkName: string; parameters?: string; deploymentsDir?: string },
+  options: { networkName: string; parameters?: string; deploymentsDir?: string; deploymentId?: string },
 ): Promise<DeployResult> {
   return deployProtocol(connection, { ...options, parameters: options.parameters ?? "localhost" });
 }

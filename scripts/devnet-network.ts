@@ -14,7 +14,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createWriteStream, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { formatUnits, JsonRpcSigner, Wallet, type JsonRpcProvider, type Signer } from "ethers";
@@ -23,6 +23,7 @@ import { TestUSDC__factory } from "../types/ethers-contracts/index.js";
 import type { Deployment } from "../agents/chain/deployment.js";
 import { createKeyFile, type Identity } from "../agents/runtime/keys.js";
 import { registerNode } from "../agents/node/registration.js";
+import { NodeStore } from "../agents/node/store.js";
 
 export const ROOT = path.resolve(import.meta.dirname, "..");
 const TSX = ["--disable-warning=ExperimentalWarning", "--import", "tsx"];
@@ -33,6 +34,8 @@ export const CLI = {
   slasher: [...TSX, path.join(ROOT, "agents/slasher/cli/index.ts")],
 };
 const USDC = 1_000_000n;
+/** libp2p ports the agents take after the chain's --port: four nodes, then the watchtower. */
+export const AGENT_PORTS = 5;
 const usdc = (v: bigint): string => `${formatUnits(v, 6)} USDC`;
 
 export interface NetworkContext {
@@ -45,6 +48,8 @@ export interface NetworkContext {
   /** Registers a long-running child so that shutdown stops it. */
   track(child: ChildProcess, name: string): void;
   log(line: string): void;
+  /** The devnet's clock (seconds since it started), for the progress lines. */
+  elapsed(): string;
 }
 
 interface Agent {
@@ -55,6 +60,8 @@ interface Agent {
   region?: number;
   pricePerGiB?: bigint;
   nodeId?: bigint;
+  /** Where a long-running agent's output goes. */
+  logFile?: string;
 }
 
 export interface NetworkSummary {
@@ -64,6 +71,7 @@ export interface NetworkSummary {
   cacheNodeKey: string;
   clientDir: string;
   slasherDir: string;
+  logsDir: string;
   agents: Agent[];
 }
 
@@ -84,10 +92,14 @@ function run(cli: string[], args: string[], env: NodeJS.ProcessEnv, options: { s
   });
 }
 
-/** Starts a long-running agent; resolves with its JSON ready line. */
-function startAgent(ctx: NetworkContext, name: string, cli: string[], args: string[], env: NodeJS.ProcessEnv): Promise<Record<string, unknown>> {
+/** Starts a long-running agent, its output (stdout and stderr) appended to `logFile`; resolves with its JSON ready line. */
+function startAgent(ctx: NetworkContext, name: string, cli: string[], args: string[], env: NodeJS.ProcessEnv, logFile: string): Promise<Record<string, unknown>> {
   const child = spawn(process.execPath, [...cli, ...args], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
   ctx.track(child, name);
+  const log = createWriteStream(logFile, { flags: "a" });
+  child.stdout!.pipe(log, { end: false });
+  child.stderr!.pipe(log, { end: false });
+  child.on("exit", () => log.end());
   let out = "";
   let buffer = "";
   return new Promise((resolve, reject) => {
@@ -115,12 +127,13 @@ function startAgent(ctx: NetworkContext, name: string, cli: string[], args: stri
 }
 
 export async function startNetwork(ctx: NetworkContext): Promise<NetworkSummary> {
-  const t0 = Date.now();
-  const step = (what: string) => ctx.log(`${what.padEnd(10)} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+  const step = (what: string) => ctx.log(`${what.padEnd(10)} (${ctx.elapsed()})`);
   const dir = path.join(os.tmpdir(), `cdn-devnet-${ctx.port}`);
   rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir, { recursive: true });
-  const env: NodeJS.ProcessEnv = { ...process.env, CDN_RPC_URL: ctx.rpcUrl };
+  const logsDir = path.join(dir, "logs");
+  mkdirSync(logsDir, { recursive: true });
+  // V8's code cache for the agents' modules (a dozen processes load the same ~2,000 files): less CPU per start
+  const env: NodeJS.ProcessEnv = { NODE_COMPILE_CACHE: path.join(os.tmpdir(), "cdn-devnet-compile-cache"), ...process.env, CDN_RPC_URL: ctx.rpcUrl };
   const { provider, deployment } = ctx;
   const contracts = connectContracts(deployment, provider);
 
@@ -128,7 +141,8 @@ export async function startNetwork(ctx: NetworkContext): Promise<NetworkSummary>
   const agent = (name: string, role: string, extra: Partial<Agent> = {}): Agent => {
     const d = path.join(dir, name);
     const keyFile = path.join(d, role === "client" ? "client.key" : role === "watchtower" ? "watchtower.key" : role === "slasher" ? "slasher.key" : "node.key");
-    return { name, role, dir: d, identity: createKeyFile(keyFile), ...extra };
+    const logFile = ["client"].includes(role) ? undefined : path.join(logsDir, `${name}.log`);
+    return { name, role, dir: d, identity: createKeyFile(keyFile), logFile, ...extra };
   };
   const origin = agent("origin", "origin", { region: 1, pricePerGiB: 1n * USDC });
   const caches = [agent("cache-1", "cache", { region: 1, pricePerGiB: 2n * USDC }), agent("cache-2", "cache", { region: 2, pricePerGiB: 2n * USDC }), agent("cache-3", "cache", { region: 2, pricePerGiB: 3n * USDC })];
@@ -137,7 +151,8 @@ export async function startNetwork(ctx: NetworkContext): Promise<NetworkSummary>
   const slasher = agent("slasher", "slasher");
   const client = agent("client", "client");
   const all = [...nodes, tower, slasher, client];
-  const ports = await freePorts(nodes.length + 1);
+  // derived from the chain's port (scripts/devnet.ts checked they are free): two devnets never collide
+  const ports = Array.from({ length: AGENT_PORTS }, (_, i) => ctx.port + 1 + i);
 
   // fund: 10 ETH each; USDC: nodes 1,000 (bond), client 100, slasher 20 (probe deposits)
   const usdcAmount = (a: Agent) => (a.role === "client" ? 100n * USDC : a.role === "slasher" ? 20n * USDC : a.role === "watchtower" ? 0n : 1000n * USDC);
@@ -171,26 +186,27 @@ export async function startNetwork(ctx: NetworkContext): Promise<NetworkSummary>
   step("registered");
   for (const n of nodes) ctx.log(`  node ${n.nodeId} ${n.name.padEnd(8)} region ${n.region}  ${usdc(n.pricePerGiB!)}/GiB  key ${n.identity.address}${n === origin ? "  (recognized origin)" : "  (cache)"}`);
 
-  // the watchtower first (nodes push their vouchers to it), then the sample blob, nodes, slasher
+  // everything starts at once: the watchtower's address is known (its key and derived port), the
+  // origin starts once the sample blob is published (its store holds it); process starts are CPU-bound
+  const towerAddr = `/ip4/127.0.0.1/tcp/${ports[nodes.length]}/p2p/${tower.identity.peerId.toString()}`;
   writeFileSync(path.join(tower.dir, "config.json"), JSON.stringify({ listen: [`/ip4/127.0.0.1/tcp/${ports[nodes.length]}`], confirmations: 0, pollMs: 500, logLevel: "warn", logPretty: false }));
-  const towerReady = startAgent(ctx, "watchtower", CLI.watchtower, ["--data-dir", tower.dir, "start"], env);
   const sampleFile = path.join(dir, "sample.bin");
   writeFileSync(sampleFile, randomBytes(3 * 1024 * 1024 + 12_345));
   const nodeConfig = (n: Agent, i: number, extra: Record<string, unknown>) =>
     writeFileSync(path.join(n.dir, "config.json"), JSON.stringify({ listen: [`/ip4/127.0.0.1/tcp/${ports[i]}`], region: n.region, pricePerGiB: n.pricePerGiB!.toString(), confirmations: 0, pollMs: 500, sweepMs: 0, logLevel: "warn", logPretty: false, ...extra }, null, 2));
-  nodeConfig(origin, 0, {});
-  const published = await run(CLI.node, ["--data-dir", origin.dir, "publish", sampleFile], env);
-  const blobId = /0x[0-9a-f]{64}/.exec(published)![0];
-  const ready = await towerReady;
-  const towerAddr = (ready.addrs as string[]).find((a) => a.includes("/127.0.0.1/")) ?? (ready.addrs as string[])[0];
-  step("published");
-  ctx.log(`  sample blob ${blobId} (${(3 * 1024 * 1024 + 12_345).toLocaleString("en")} bytes) on the origin`);
   nodeConfig(origin, 0, { watchtowers: [towerAddr] });
   caches.forEach((c, i) => nodeConfig(c, i + 1, { watchtowers: [towerAddr], cache: { budgetBytes: 256 * 1024 * 1024 } }));
   const noticeFile = path.join(slasher.dir, "notices.txt");
   writeFileSync(noticeFile, "# compliance notices: one blob id a line (cdn-slasher notice add <blobId> works too)\n");
   writeFileSync(path.join(slasher.dir, "config.json"), JSON.stringify({ notices: [noticeFile], intervalMs: 3000, logLevel: "warn", logPretty: false }, null, 2));
-  await Promise.all([...nodes.map((n) => startAgent(ctx, n.name, CLI.node, ["--data-dir", n.dir, "start"], env)), startAgent(ctx, "slasher", CLI.slasher, ["--data-dir", slasher.dir, "start"], env)]);
+  const start = (a: Agent, cli: string[]) => startAgent(ctx, a.name, cli, ["--data-dir", a.dir, "start"], env, a.logFile!);
+  const others = [start(tower, CLI.watchtower), ...caches.map((c) => start(c, CLI.node)), start(slasher, CLI.slasher)];
+  others.forEach((p) => p.catch(() => undefined)); // awaited below
+  const published = await run(CLI.node, ["--data-dir", origin.dir, "publish", sampleFile], env);
+  const blobId = /0x[0-9a-f]{64}/.exec(published)![0];
+  step("published");
+  ctx.log(`  sample blob ${blobId} (${(3 * 1024 * 1024 + 12_345).toLocaleString("en")} bytes) on the origin`);
+  await Promise.all([start(origin, CLI.node), ...others]);
   step("started");
   ctx.log(`  4 nodes, a watchtower (${tower.identity.address}) and a slasher (${slasher.identity.address}) running`);
 
@@ -208,9 +224,17 @@ export async function startNetwork(ctx: NetworkContext): Promise<NetworkSummary>
   ctx.log("  the fetched bytes equal the sample blob");
   step("fetched");
 
-  // the nodes close their channels with their best vouchers (immediate payout)
-  const closes = await Promise.all(nodes.map((n) => run(CLI.node, ["--data-dir", n.dir, "channels", "close"], env)));
-  nodes.forEach((n, i) => {
+  // the nodes that hold vouchers close their channels with their best ones (immediate payout)
+  const payees = nodes.filter((n) => {
+    const store = new NodeStore(path.join(n.dir, "node.db"));
+    try {
+      return store.vouchers().length > 0;
+    } finally {
+      store.close();
+    }
+  });
+  const closes = await Promise.all(payees.map((n) => run(CLI.node, ["--data-dir", n.dir, "channels", "close"], env)));
+  payees.forEach((n, i) => {
     for (const line of closes[i].trim().split("\n").filter((l) => l.includes("closed"))) ctx.log(`  ${n.name} closed channel ${line.replace(/^(0x[0-9a-f]{8})[0-9a-f]+: closed, /, "$1… with its best voucher: ")}`);
   });
   step("closed");
@@ -219,13 +243,10 @@ export async function startNetwork(ctx: NetworkContext): Promise<NetworkSummary>
   const after = await balances();
   const gas = new Map<string, bigint>();
   const latest = await provider.getBlockNumber();
-  for (let b = startBlock + 1; b <= latest; b++) {
-    const block = await provider.getBlock(b, true);
-    for (const tx of block?.prefetchedTransactions ?? []) {
-      const receipt = await provider.getTransactionReceipt(tx.hash);
-      gas.set(tx.from.toLowerCase(), (gas.get(tx.from.toLowerCase()) ?? 0n) + (receipt?.gasUsed ?? 0n));
-    }
-  }
+  const blocks = await Promise.all(Array.from({ length: latest - startBlock }, (_, i) => provider.getBlock(startBlock + 1 + i, true)));
+  const txs = blocks.flatMap((block) => block?.prefetchedTransactions ?? []);
+  const receipts = await Promise.all(txs.map((tx) => provider.getTransactionReceipt(tx.hash)));
+  txs.forEach((tx, i) => gas.set(tx.from.toLowerCase(), (gas.get(tx.from.toLowerCase()) ?? 0n) + (receipts[i]?.gasUsed ?? 0n)));
   const delta = (a: string) => after.get(a)! - before.get(a)!;
   const sign = (v: bigint) => (v > 0n ? `+${usdc(v)}` : v < 0n ? `-${usdc(-v)}` : usdc(0n));
   ctx.log("\nsummary of the paid fetch (USDC balance changes; gas used by each account's transactions)");
@@ -235,20 +256,5 @@ export async function startNetwork(ctx: NetworkContext): Promise<NetworkSummary>
   }
   ctx.log(`  ${"treasury".padEnd(10)} ${timelock}  ${sign(delta(timelock)).padStart(18)}   (protocol fee: ${Number(await contracts.params.protocolFeeBps()) / 100} % of every payout)`);
   ctx.log(`  the client paid ${via.name} for the bytes; ${via.name} paid the origin for the same bytes upstream (fan-out); each payee kept its share after the fee`);
-  step("ready");
-  return { dir, blobId, sampleFile, cacheNodeKey: caches[0].identity.address, clientDir: client.dir, slasherDir: slasher.dir, agents: all };
-}
-
-async function freePorts(n: number): Promise<number[]> {
-  const { createServer } = await import("node:net");
-  const servers = await Promise.all(
-    Array.from({ length: n }, () => new Promise<import("node:net").Server>((resolve, reject) => {
-      const s = createServer();
-      s.listen(0, "127.0.0.1", () => resolve(s));
-      s.on("error", reject);
-    })),
-  );
-  const ports = servers.map((s) => (s.address() as { port: number }).port);
-  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-  return ports;
+  return { dir, blobId, sampleFile, cacheNodeKey: caches[0].identity.address, clientDir: client.dir, slasherDir: slasher.dir, logsDir, agents: all };
 }

@@ -5,17 +5,24 @@
  * interval mining like an L2, 0 for a block per transaction); --chain-only (or CDN_DEVNET_MINIMAL=1): the chain, contracts and
  * funded accounts only (what task tests need). CDN_DEVNET_EXIT_AFTER_READY=1 stops it once ready.
  *
- * Steps: start the chain node as a child process (scripts/chain-node.ts) → deploy through the Ignition modules → write
+ * Ports: the chain's JSON-RPC on --port, the agents' libp2p on the next five (--port + 1 … + 5: four
+ * nodes, the watchtower), so devnets whose ports are six or more apart never collide; every port is
+ * checked before anything starts (one sentence when one is taken). State, agent logs included, in
+ * /tmp/cdn-devnet-<port>/.
+ *
+ * Steps: start the chain node as a child process (scripts/chain-node.ts) while Hardhat loads and
+ * compiles (nothing to do after the first compile) → deploy through the Ignition modules → write
  * deployments/chain-31337.json → fund accounts #0-#9 with TestUSDC and accounts #1-#3 with
  * delegated CDN votes → (unless --chain-only) the network of scripts/devnet-network.ts: an origin,
  * three cache nodes in two regions, a watchtower and a slasher as real processes, a sample blob, a
  * paid fetch through a cache node, channel closes and a summary → example commands.
  */
 import type { ChildProcess } from "node:child_process";
+import { createServer } from "node:net";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { formatEther, formatUnits, parseEther, parseUnits } from "ethers";
-import type { NetworkSummary } from "./devnet-network.js";
+import { AGENT_PORTS, type NetworkSummary } from "./devnet-network.js";
 import { CHAIN_KINDS, startChainNode, type ChainKind } from "./chain-node.js";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
@@ -39,7 +46,7 @@ if (!Number.isInteger(blockTime) || blockTime < 0) fail(`--block-time must be a 
 if (blockTime > 0 && chainKind !== "anvil") fail("--block-time needs --chain anvil (Hardhat's node here mines one block per transaction).");
 const chainOnly = options["chain-only"] === true || process.env.CDN_DEVNET_MINIMAL === "1";
 const port = Number(options.port ?? process.env.CDN_DEVNET_PORT ?? 8545);
-if (!Number.isInteger(port) || port < 1 || port > 65535) fail(`--port must be a TCP port number, not "${options.port}".`);
+if (!Number.isInteger(port) || port < 1 || port > 65535 - AGENT_PORTS) fail(`--port must be a TCP port number up to ${65535 - AGENT_PORTS} (the agents use the next ${AGENT_PORTS}), not "${options.port}".`);
 const rpcUrl = `http://127.0.0.1:${port}`;
 process.env.CDN_RPC_URL = rpcUrl; // the `localhost` network in hardhat.config.ts reads it
 
@@ -71,11 +78,34 @@ function shutdown(code = 0): void {
 process.on("SIGINT", () => shutdown(0));
 process.on("SIGTERM", () => shutdown(0));
 
+/** Resolves when `p` can be bound on 127.0.0.1 (and frees it again); false when something holds it. */
+function portFree(p: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once("error", () => resolve(false));
+    server.listen(p, "127.0.0.1", () => server.close(() => resolve(true)));
+  });
+}
+
+/** Seconds since this process started: the one clock of every figure the devnet prints. */
+const elapsed = (): string => `${process.uptime().toFixed(1)} s`;
+
 async function main() {
-  const started = Date.now();
+  const wanted = chainOnly ? [port] : Array.from({ length: AGENT_PORTS + 1 }, (_, i) => port + i);
+  const taken = [];
+  for (const p of wanted) if (!(await portFree(p))) taken.push(p);
+  if (taken.length > 0) {
+    const which = taken.includes(port) ? `port ${port} (the chain's JSON-RPC) is` : `port${taken.length > 1 ? "s" : ""} ${taken.join(", ")} (the agents' libp2p, derived from --port) ${taken.length > 1 ? "are" : "is"}`;
+    fail(`${which} already in use on 127.0.0.1 (another devnet, or a chain node?): stop it, or start this one elsewhere with npm run devnet -- --port ${port + 10}.`);
+  }
+  // the chain node starts while Hardhat loads and checks the build (a compile only after a change)
+  const nodeStarting = startChainNode({ kind: chainKind, port, blockTime });
+  nodeStarting.catch(() => undefined);
+  const hardhat = await import("hardhat");
+  await hardhat.tasks.getTask("build").run({ quiet: true });
   let node;
   try {
-    node = await startChainNode({ kind: chainKind, port, blockTime });
+    node = await nodeStarting;
   } catch (error) {
     fail((error as Error).message);
   }
@@ -88,13 +118,12 @@ async function main() {
     }
   });
   const mining = blockTime > 0 ? `a block every ${blockTime} s` : "a block per transaction";
-  console.log(`chain      ${chainKind === "anvil" ? "anvil" : "Hardhat"} JSON-RPC on ${rpcUrl} (chain id 31337, ${mining})`);
+  console.log(`chain      ${chainKind === "anvil" ? "anvil" : "Hardhat"} JSON-RPC on ${rpcUrl} (chain id 31337, ${mining}) (${elapsed()})`);
 
-  const { network } = await import("hardhat");
-  const connection = await network.getOrCreate({ network: "localhost" });
+  const connection = await hardhat.network.getOrCreate({ network: "localhost" });
   const { deployDevnet } = await import("../deploy/deploy.js");
-  const { deployment, file } = await deployDevnet(connection, { networkName: "localhost" });
-  console.log(`deployed   ${path.relative(ROOT, file)}`);
+  const { deployment, file } = await deployDevnet(connection, { networkName: "localhost", deploymentId: `devnet-31337-${port}` });
+  console.log(`deployed   ${path.relative(ROOT, file)} (${elapsed()})`);
   for (const [name, address] of Object.entries(deployment.contracts)) console.log(`  ${name.padEnd(16)} ${address}`);
 
   const { ethers } = connection;
@@ -118,12 +147,14 @@ async function main() {
     if (receipt?.status !== 1) fail(`setup transaction ${tx.hash} failed`);
   }
 
-  console.log("accounts   (Hardhat's well-known development keys; never use them on a real network)");
-  for (const [i, signer] of funded.entries()) {
-    const usdcBalance = formatUnits(await usdc.balanceOf(signer.address), 6);
-    const votes = formatEther(await token.getVotes(signer.address));
-    console.log(`  #${i} ${signer.address}  ${Number(formatEther(await ethers.provider.getBalance(signer.address))).toFixed(0)} ETH  ${usdcBalance} USDC  ${votes} votes`);
-  }
+  console.log(`accounts   (Hardhat's well-known development keys; never use them on a real network) (${elapsed()})`);
+  const rows = await Promise.all(
+    funded.map(async (signer, i) => {
+      const [usdcBalance, votes, eth] = await Promise.all([usdc.balanceOf(signer.address), token.getVotes(signer.address), ethers.provider.getBalance(signer.address)]);
+      return `  #${i} ${signer.address}  ${Number(formatEther(eth)).toFixed(0)} ETH  ${formatUnits(usdcBalance, 6)} USDC  ${formatEther(votes)} votes`;
+    }),
+  );
+  for (const row of rows) console.log(row);
   const net = "--network localhost";
   let net_: NetworkSummary | undefined;
   if (!chainOnly) {
@@ -143,12 +174,14 @@ async function main() {
         });
       },
       log: (line) => console.log(line),
+      elapsed,
     });
   }
   const port_ = port === 8545 ? "" : ` CDN_RPC_URL=${rpcUrl}`;
   const envPrefix = process.env.CDN_DEPLOYMENTS_DIR ? `CDN_DEPLOYMENTS_DIR=${process.env.CDN_DEPLOYMENTS_DIR}${port_} ` : port_ ? `${port_.trim()} ` : "";
   const hh = `${envPrefix}npx hardhat`;
   const n = net_;
+  const logs = n ? `\nAgent logs: ${n.logsDir}/<name>.log (${n.agents.filter((a) => a.logFile).map((a) => a.name).join(", ")}).` : "";
   const agentExamples = n
     ? `
   ${envPrefix}npm run cdn-client -- --data-dir ${n.clientDir} fetch ${n.blobId} -o /tmp/sample.bin
@@ -166,7 +199,7 @@ async function main() {
   ${hh} blacklist:check ${n.blobId} ${net}`
     : "";
   console.log(`
-ready in ${((Date.now() - started) / 1000).toFixed(1)} s. Try, in another terminal:${agentExamples}
+ready in ${elapsed()}.${logs} Try, in another terminal:${agentExamples}
   ${hh} devnet:fund --to <your address> --usdc 100 --eth 1 ${net}
   ${hh} params:show ${net}
   ${hh} gov:propose --action param --key disputeWindow --value 36h --description "Longer disputes" --from 1 ${net}

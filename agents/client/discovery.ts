@@ -17,7 +17,9 @@ import { FramedStream } from "../runtime/framed.js";
 import { silentLogger, type Logger } from "../runtime/logger.js";
 import { addressOfPeer } from "../runtime/peers.js";
 import { rankCandidates, type Candidate, type Reputation } from "../mesh/reputation.js";
+import { usdc } from "../runtime/cli.js";
 import type { ActiveNode, ClientChainView } from "./chain.js";
+import { NoProviderError } from "./errors.js";
 
 export interface DiscoveryOptions {
   /** Highest price per GiB accepted (USDC base units). */
@@ -60,8 +62,40 @@ export interface CandidateOptions {
 /** How the candidates were found: remembered from an earlier delivery, a probe of known peers, or a DHT lookup after a probe miss. */
 export type DiscoveryPath = "known" | "probe" | "dht";
 
+/** What discovery saw besides holders: nodes left out by the price cap, probes answered BUSY or not at all. */
+export interface DiscoveryTally {
+  asked: number;
+  busy: number;
+  unreachable: number;
+  /** Active nodes (otherwise allowed) above the price cap: not asked. */
+  pricedOut: number;
+  cheapestPricedOut?: bigint;
+  maxPricePerGiB?: bigint;
+}
+
 /** Candidates, best first; `steps` are the sequential network round trips discovery took (for the first-byte report). */
-export type Candidates = Probed[] & { discovery?: DiscoveryPath; steps?: string[] };
+export type Candidates = Probed[] & { discovery?: DiscoveryPath; steps?: string[]; tally?: DiscoveryTally };
+
+/** Seconds a client is told to wait when every holder answered BUSY to a probe (a probe carries no retry-after). */
+const PROBE_BUSY_RETRY_MS = 5000;
+
+/** Why discovery found no candidate, in one sentence with the reason a caller maps (the gateway: 503 + Retry-After for busy and the price cap). */
+export function noCandidateError(blobId: string, tally: DiscoveryTally | undefined): NoProviderError {
+  const t = tally ?? { asked: 0, busy: 0, unreachable: 0, pricedOut: 0 };
+  const nodes = (n: number) => `${n} node${n === 1 ? "" : "s"}`;
+  if (t.busy > 0) {
+    return new NoProviderError(`No node can serve blob ${blobId} now: ${nodes(t.busy)} answered busy (at capacity, or catching up with the chain); try again in a few seconds.`, { reason: "busy", retryAfterMs: PROBE_BUSY_RETRY_MS });
+  }
+  if (t.pricedOut > 0) {
+    const cap = t.maxPricePerGiB === undefined ? "" : ` of ${usdc(t.maxPricePerGiB)}/GiB`;
+    const from = t.cheapestPricedOut === undefined ? "" : ` (from ${usdc(t.cheapestPricedOut)}/GiB)`;
+    return new NoProviderError(`No active node within the price cap${cap} offers blob ${blobId}; ${t.pricedOut === 1 ? `1 node charges more${from} and was` : `${t.pricedOut} nodes charge more${from} and were`} not asked: raise maxPricePerGiB in the client's config to use them.`, { reason: "price_cap" });
+  }
+  if (t.unreachable > 0) {
+    return new NoProviderError(`No active node offers blob ${blobId}: ${nodes(t.unreachable)} of ${t.asked} asked did not answer the probe (the others do not hold it); try again shortly.`, { reason: "failed" });
+  }
+  return new NoProviderError(`No active node offers blob ${blobId}.`, { reason: "not_found" });
+}
 
 /** How long the bootstrap list is reused before a background refresh (ms). */
 const BOOTSTRAP_TTL_MS = 30_000;
@@ -138,7 +172,7 @@ export class Discovery {
   }
 
   /** Probes one node: HAVE with size, price and round trip (or MISS when accepted), else undefined. */
-  async probe(node: ActiveNode, blobId: string, options: { signal?: AbortSignal; acceptMiss?: boolean } = {}): Promise<Probed | undefined> {
+  async probe(node: ActiveNode, blobId: string, options: { signal?: AbortSignal; acceptMiss?: boolean; tally?: DiscoveryTally } = {}): Promise<Probed | undefined> {
     const signal = AbortSignal.any([AbortSignal.timeout(this.options.probeTimeoutMs ?? 3000), ...(options.signal ? [options.signal] : [])]);
     const { reputation } = this.deps;
     try {
@@ -153,10 +187,12 @@ export class Discovery {
       const r = decodeProbeResponse(body);
       const rttMs = performance.now() - started;
       reputation.record(node.nodeKey, { kind: "probe", rttMs });
+      if (r.status === "BUSY" && options.tally) options.tally.busy++;
       if (r.status !== "HAVE" && !(options.acceptMiss && r.status === "MISS")) return undefined;
       const price = r.pricePerGiB > node.pricePerGiB ? r.pricePerGiB : node.pricePerGiB;
       return { peer: node.nodeKey, nodeId: node.nodeId, nodeKey: node.nodeKey, pricePerGiB: price, rttMs, reputation: reputation.score(node.nodeKey), region: node.region, node, size: r.size, have: r.status === "HAVE" };
     } catch (error) {
+      if (options.tally) options.tally.unreachable++;
       if (!options.signal?.aborted) reputation.record(node.nodeKey, { kind: "unreachable" });
       this.log.debug({ node: node.nodeKey, err: (error as Error).message }, "probe failed");
       return undefined;
@@ -170,11 +206,16 @@ export class Discovery {
    */
   async candidates(blobId: string, options: CandidateOptions = {}): Promise<Candidates> {
     const steps: string[] = [];
-    const nodes = this.eligible(await this.bootstrap({ ...options, steps }), options);
+    const active = await this.bootstrap({ ...options, steps });
+    const nodes = this.eligible(active, options);
+    const max = this.options.maxPricePerGiB;
+    const pricedOut = max === undefined ? [] : this.eligible(active, options, false).filter((n) => n.pricePerGiB > max);
+    const tally: DiscoveryTally = { asked: 0, busy: 0, unreachable: 0, pricedOut: pricedOut.length, maxPricePerGiB: max };
+    if (pricedOut.length > 0) tally.cheapestPricedOut = pricedOut.reduce((m, n) => (n.pricePerGiB < m ? n.pricePerGiB : m), pricedOut[0].pricePerGiB);
     const known = this.byReputation(nodes, options.via);
     const first = known.slice(0, this.options.maxProbes ?? 16);
     steps.push("probe");
-    let answers = await this.probeAll(first, blobId, options);
+    let answers = await this.probeAll(first, blobId, options, tally);
     let discovery: DiscoveryPath = "probe";
     if (!answers.some((p) => p.have) && this.deps.dht) {
       // a probe miss: ask the DHT, then probe the active nodes it names
@@ -183,18 +224,19 @@ export class Discovery {
       const named = await this.dhtProviders(blobId, options.signal);
       const more = nodes.filter((n) => named.includes(n.nodeKey) && !probed.has(n.nodeKey));
       if (more.length > 0) steps.push("probe");
-      answers = [...answers, ...(await this.probeAll(more, blobId, options))];
+      answers = [...answers, ...(await this.probeAll(more, blobId, options, tally))];
       discovery = "dht";
     }
     const ranked: Candidates = rankCandidates(selectAnswers(answers, options.via)) as Probed[];
     ranked.discovery = discovery;
     ranked.steps = steps;
+    ranked.tally = tally;
     return ranked;
   }
 
-  /** The active nodes the options allow, within the price cap. */
-  private eligible(nodes: ActiveNode[], options: CandidateOptions): ActiveNode[] {
-    const max = this.options.maxPricePerGiB;
+  /** The active nodes the options allow, within the price cap (unless `capped` is false). */
+  private eligible(nodes: ActiveNode[], options: CandidateOptions, capped = true): ActiveNode[] {
+    const max = capped ? this.options.maxPricePerGiB : undefined;
     return nodes.filter((n) => (!options.providers || options.providers.includes(n.nodeKey)) && !options.exclude?.includes(n.nodeKey) && (max === undefined || n.pricePerGiB <= max));
   }
 
@@ -205,8 +247,9 @@ export class Discovery {
     return [...nodes].sort((a, b) => isVia(b) - isVia(a) || score(b) - score(a) || (a.nodeId < b.nodeId ? -1 : 1));
   }
 
-  private async probeAll(list: ActiveNode[], blobId: string, options: CandidateOptions): Promise<Probed[]> {
-    const answers = await Promise.all(list.map((n) => this.probe(n, blobId, { signal: options.signal, acceptMiss: options.via?.includes(n.nodeKey) })));
+  private async probeAll(list: ActiveNode[], blobId: string, options: CandidateOptions, tally: DiscoveryTally): Promise<Probed[]> {
+    tally.asked += list.length;
+    const answers = await Promise.all(list.map((n) => this.probe(n, blobId, { signal: options.signal, acceptMiss: options.via?.includes(n.nodeKey), tally })));
     return answers.filter((p): p is Probed => p !== undefined);
   }
 

@@ -18,7 +18,7 @@ import type { Logger } from "../runtime/logger.js";
 import type { Reputation } from "../mesh/reputation.js";
 import type { ClientChainView } from "./chain.js";
 import type { ChannelManager } from "./channels.js";
-import { addrsOf, type Candidates, type Discovery, type DiscoveryPath, type Probed } from "./discovery.js";
+import { addrsOf, noCandidateError, type Candidates, type Discovery, type DiscoveryPath, type Probed } from "./discovery.js";
 import { FetchRefusedError, NoProviderError, ProviderMisbehaviourError } from "./errors.js";
 import { runSession, type SessionDeps, type SessionError, type SessionOptions } from "./session.js";
 import type { ClientChannel } from "./store.js";
@@ -246,7 +246,7 @@ export class Downloader {
       if (await blacklisted) throw new FetchRefusedError("BLACKLISTED", "this blob is on the on-chain blacklist");
       candidates = await this.deps.discovery.candidates(blobId, options);
     }
-    if (candidates.length === 0) throw new NoProviderError(`No active node offers blob ${blobId}.`, { reason: "not_found" });
+    if (candidates.length === 0) throw noCandidateError(blobId, candidates.tally);
     const p = new Progression(options.range?.offset ?? 0, options.range?.length, candidates);
     if (p.offset > p.size) throw new NoProviderError(`The range starts past the end of the ${p.size}-byte blob.`);
     const checked = async (bytes: Uint8Array) => {
@@ -288,6 +288,11 @@ export class Downloader {
     }
     if (p.position < p.end) {
       const why = lastError instanceof Error ? ` Last error: ${lastError.message}` : "";
+      if (lastError instanceof FetchRefusedError && lastError.refusal === "BUSY") {
+        // every holder was at capacity: say so, and when to come back (the soonest the node named)
+        const wait = Math.max(1, Math.ceil(lastError.retryAfterMs / 1000));
+        throw new NoProviderError(`The download stopped at byte ${p.position} of ${p.end}: every node that holds it is busy; try again in ${wait} s.${why}`, { cause: lastError, reason: "busy", retryAfterMs: lastError.retryAfterMs });
+      }
       throw new NoProviderError(`The download stopped at byte ${p.position} of ${p.end}: no provider left.${why}`, { cause: lastError });
     }
     return p.report;

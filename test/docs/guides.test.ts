@@ -3,8 +3,8 @@
  * directory a guide's commands create (keys live there) is outside the repository or ignored by git.
  */
 import { expect } from "chai";
-import { execFileSync } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
+import { execFileSync, spawnSync } from "node:child_process";
+import { readdirSync, readFileSync, realpathSync } from "node:fs";
 import path from "node:path";
 import { ROOT } from "../helpers/processes.js";
 
@@ -40,5 +40,17 @@ describe("docs › guides", () => {
         expect(ignored, `${guide}: --data-dir ${dir} would put keys in the repository`).to.equal(true);
       }
     }
+  });
+
+  it("the README names the Node.js that package.json requires, and npm ci on the project's Node 22 prints no engine warning", function () {
+    this.timeout(120_000);
+    const required = /^>=(\d+\.\d+)$/.exec(JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")).engines.node)![1];
+    expect(readFileSync(path.join(ROOT, "README.md"), "utf8")).to.include(`Node.js ${required}+`);
+    expect(Number(process.versions.node.split(".")[0])).to.equal(22);
+    // the npm on PATH, run by this Node 22 (its engine checks compare against the Node running npm); nothing is installed
+    const npmCli = realpathSync(execFileSync("sh", ["-c", "command -v npm"], { encoding: "utf8" }).trim());
+    const r = spawnSync(process.execPath, [npmCli, "ci", "--dry-run", "--no-audit", "--no-fund"], { cwd: ROOT, encoding: "utf8" });
+    expect(r.status, r.stderr).to.equal(0);
+    expect(r.stderr + r.stdout).not.to.include("EBADENGINE");
   });
 });

@@ -8,6 +8,18 @@ import { execFileSync, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { startDevnet, ROOT, type Devnet } from "../helpers/processes.js";
 
+/** Runs scripts/devnet.ts with `args` to its exit (the refusals exit before starting anything). */
+function runDevnet(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; out: string; err: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ["--disable-warning=ExperimentalWarning", "--import", "tsx", "scripts/devnet.ts", ...args], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    let err = "";
+    child.stdout!.on("data", (d) => (out += d));
+    child.stderr!.on("data", (d) => (err += d));
+    child.on("exit", (code) => resolve({ code, out, err }));
+  });
+}
+
 /** Processes whose command line mentions `text` (this test's devnet data dirs carry its port). */
 function processesMentioning(text: string): string[] {
   const out = execFileSync("ps", ["-eo", "pid=,args="], { encoding: "utf8" });
@@ -65,7 +77,16 @@ describe("e2e › npm run devnet (the whole network)", function () {
     const amount = (name: string) => Math.round(Number(line(name)![2]) * 1e6) * (line(name)![1] === "-" ? -1 : 1);
     expect(amount("client") + amount("origin") + amount("cache-2") + amount("treasury")).to.equal(0);
     expect(out).to.match(/gas [1-9][\d,]*/);
-    expect(out).to.match(/ready in \d+\.\d s/);
+    // one ready figure, on the clock of every progress line (seconds since the devnet started)
+    expect(out.match(/\bready\b/g)).to.have.length(1);
+    expect(out).to.match(/^ready in \d+\.\d s\./m);
+    // the agents' logs are files under the state directory, named in the summary
+    const dir = `/tmp/cdn-devnet-${devnet.port}`;
+    expect(out).to.include(`Agent logs: ${dir}/logs/<name>.log (origin, cache-1, cache-2, cache-3, watchtower, slasher).`);
+    for (const name of ["origin", "cache-1", "cache-2", "cache-3", "watchtower", "slasher"]) expect(readFileSync(`${dir}/logs/${name}.log`, "utf8"), name).to.include('{"ready":true');
+    // libp2p ports derived from --port: the nodes on port + 1 … + 4, the watchtower on + 5
+    const listen = (name: string) => JSON.parse(readFileSync(`${dir}/${name}/config.json`, "utf8")).listen[0] as string;
+    expect(["origin", "cache-1", "cache-2", "cache-3", "watchtower"].map(listen)).to.deep.equal([1, 2, 3, 4, 5].map((i) => `/ip4/127.0.0.1/tcp/${devnet.port + i}`));
     expect(out).to.include("docs/first-hour.md walks through these commands");
     expect(out.trim().split("\n").at(-1)).to.equal("Ctrl-C stops the devnet.");
   });
@@ -105,6 +126,25 @@ describe("e2e › npm run devnet (the whole network)", function () {
       if (!closed) await new Promise((r) => setTimeout(r, 200));
     }
     expect(closed, "the node closes with its best voucher").to.equal(true);
+  });
+
+  it("a port it uses is refused in one sentence; a second devnet on another --port comes up beside it", async () => {
+    // a chain on one of this devnet's libp2p ports; a full devnet whose derived ports overlap this one's
+    let r = await runDevnet(["--port", String(devnet.port + 3), "--chain-only"], devnet.env);
+    expect([r.code, r.err.trim()]).to.deep.equal([1, `devnet: port ${devnet.port + 3} (the chain's JSON-RPC) is already in use on 127.0.0.1 (another devnet, or a chain node?): stop it, or start this one elsewhere with npm run devnet -- --port ${devnet.port + 13}.`]);
+    r = await runDevnet(["--port", String(devnet.port - 2)], devnet.env);
+    expect(r.code).to.equal(1);
+    expect(r.err.trim()).to.equal(`devnet: ports ${devnet.port}, ${devnet.port + 1}, ${devnet.port + 2}, ${devnet.port + 3} (the agents' libp2p, derived from --port) are already in use on 127.0.0.1 (another devnet, or a chain node?): stop it, or start this one elsewhere with npm run devnet -- --port ${devnet.port + 8}.`);
+    expect(r.out).not.to.include("chain ");
+    // a second devnet beside the first: its own chain, Ignition journal and deployments; the first keeps serving
+    const second = await startDevnet(300_000);
+    try {
+      expect(second.output()).to.match(/^ready in \d+\.\d s\./m);
+      const channels = await runExample(devnet.output().split("\n").find((l) => /cdn-client .* channels list/.test(l))!, devnet.env);
+      expect(channels.code, channels.out).to.equal(0);
+    } finally {
+      await second.stop();
+    }
   });
 
   it("stopping it (SIGTERM, handled as Ctrl-C) stops every process it started", async () => {

@@ -9,6 +9,7 @@ import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { ROOT } from "../../helpers/processes.js";
 import { tmpDir } from "../../e2e/delivery-fixture.js";
+import { WatchtowerStore } from "../../../agents/watchtower/store.js";
 
 const CLI = ["--disable-warning=ExperimentalWarning", path.join(ROOT, "bin/cdn-watchtower.js")];
 
@@ -24,7 +25,8 @@ function run(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: numbe
 }
 
 describe("cdn-watchtower › command line", function () {
-  this.timeout(60_000);
+  // a few CLI processes a test, each loading the agent through tsx: near a minute on a loaded machine
+  this.timeout(180_000);
 
   it("--help lists init, start and status with the configuration sources", async () => {
     const r = await run(["--help"]);
@@ -45,6 +47,28 @@ describe("cdn-watchtower › command line", function () {
     r = await run(["--data-dir", dir, "status", "--json"]);
     expect(r.code, r.stderr).to.equal(0);
     expect(JSON.parse(r.stdout)).to.include({ address, channels: 0, disputes: 0, bounties: "0" });
+  });
+
+  it("status counts as bounties only what its own beneficiary received, and names the bounties that went to someone else", async () => {
+    const dir = path.join(tmpDir("cdn-tower-cli-"), "tower");
+    expect((await run(["--data-dir", dir, "init"])).code).to.equal(0);
+    const own = (/^address\s+(0x[0-9a-fA-F]{40})/m.exec((await run(["--data-dir", dir, "init"])).stdout)![1]).toLowerCase();
+    const other = "0x" + "ab".repeat(20);
+    const store = new WatchtowerStore(path.join(dir, "watchtower.db"));
+    const dispute = (n: number, beneficiary: string, bounty: bigint) => store.recordDispute({ channelId: "0x" + n.toString(16).padStart(64, "0"), amount: 10_000_000n, outcome: "disputed", recovered: 5_000_000n, bounty, beneficiary });
+    dispute(1, own, 200_000n);
+    dispute(2, other, 300_000n);
+    store.close();
+    let r = await run(["--data-dir", dir, "status", "--json"]);
+    expect(r.code, r.stderr).to.equal(0);
+    expect(JSON.parse(r.stdout)).to.deep.include({ beneficiary: own, bounties: "200000", bountiesToOthers: { [other]: "300000" }, recovered: "10000000" });
+    r = await run(["--data-dir", dir, "status"]);
+    expect(r.stdout).to.include(`bounties   0.2 USDC received by ${own} (this watchtower's key; set requiredBeneficiary to name another)`);
+    expect(r.stdout).to.include(`not yours: 0.3 USDC to ${other} (the beneficiary the node signed is someone else`);
+    // with requiredBeneficiary set to the other address, that one is this watchtower's
+    writeFileSync(path.join(dir, "config.json"), JSON.stringify({ requiredBeneficiary: other }));
+    r = await run(["--data-dir", dir, "status", "--json"]);
+    expect(JSON.parse(r.stdout)).to.deep.include({ beneficiary: other, bounties: "300000", bountiesToOthers: { [own]: "200000" } });
   });
 
   it("a bad configuration or an unreachable chain is one readable sentence and exit code 1", async () => {

@@ -34,9 +34,7 @@ export function fetchCommand(program: Command): void {
         const part = path.resolve(`${opts.output}.part`);
         const ctx = await clientContext(globals(this));
         const controller = new AbortController();
-        let resumeFrom = 0;
-        let written = 0;
-        let total = 0;
+        let [resumeFrom, written, total] = [0, 0, 0]; // bytes already in the .part file; verified bytes in it now; the range's total
         process.once("SIGINT", () => controller.abort(new Error(`Interrupted: ${bytesText(written)} of verified bytes are kept in ${part}; run the same command again to resume from there.`)));
         let bar: ProgressBar | undefined;
         let file: FileHandle | undefined;

@@ -8,7 +8,7 @@ import { globals } from "../context.js";
 export function statusCommand(program: Command): void {
   program
     .command("status")
-    .description("show the channels held, the disputes submitted and their outcomes, and the bounties earned (reads the local database; no chain access)")
+    .description("show the channels held, the disputes submitted and their outcomes, and the bounties its beneficiary received (reads the local database; no chain access)")
     .option("--json", "machine-readable output")
     .addHelpText("after", "\nExamples:\n  cdn-watchtower status\n  cdn-watchtower --data-dir ./tower status --json\n")
     .action(
@@ -23,7 +23,12 @@ export function statusCommand(program: Command): void {
           for (const d of disputes) byOutcome[d.outcome] = (byOutcome[d.outcome] ?? 0) + 1;
           const won = disputes.filter((d) => d.outcome === "disputed");
           const recovered = won.reduce((s, d) => s + d.recovered, 0n);
-          const bounties = won.reduce((s, d) => s + d.bounty, 0n);
+          // a bounty goes to the beneficiary the node signed, which is this watchtower's own only when
+          // requiredBeneficiary (or, unset, its key's address) is the one named
+          const beneficiary = (config.requiredBeneficiary ?? identity.address).toLowerCase();
+          const received = won.filter((d) => d.beneficiary === beneficiary).reduce((s, d) => s + d.bounty, 0n);
+          const others = new Map<string, bigint>();
+          for (const d of won) if (d.bounty > 0n && d.beneficiary !== beneficiary) others.set(d.beneficiary ?? "unknown", (others.get(d.beneficiary ?? "unknown") ?? 0n) + d.bounty);
           const out = {
             address: identity.address,
             peerId: identity.peerId.toString(),
@@ -32,7 +37,9 @@ export function statusCommand(program: Command): void {
             disputes: disputes.length,
             byOutcome,
             recovered: recovered.toString(),
-            bounties: bounties.toString(),
+            beneficiary,
+            bounties: received.toString(),
+            bountiesToOthers: Object.fromEntries([...others].map(([a, v]) => [a, v.toString()])),
             history: disputes.map((d) => ({ channelId: d.channelId, outcome: d.outcome, amount: d.amount.toString(), recovered: d.recovered.toString(), bounty: d.bounty.toString(), beneficiary: d.beneficiary, txHash: d.txHash, detail: d.detail, at: new Date(d.at).toISOString() })),
           };
           if (opts.json) return console.log(JSON.stringify(out, null, 2));
@@ -40,8 +47,13 @@ export function statusCommand(program: Command): void {
           console.log(`peer       ${out.peerId}`);
           console.log(`channels   ${channels} held${channels ? ` (${Object.entries(byStatus).map(([k, v]) => `${v} ${k.toLowerCase()}`).join(", ")})` : ""}`);
           console.log(`disputes   ${disputes.length}${disputes.length ? ` (${Object.entries(byOutcome).map(([k, v]) => `${v} ${k.replace("_", " ")}`).join(", ")})` : ""}`);
-          console.log(`recovered  ${usdc(recovered)} for nodes; bounties ${usdc(bounties)}`);
-          for (const d of out.history) console.log(`  ${d.at} ${d.channelId} ${d.outcome} recovered ${usdc(BigInt(d.recovered))} bounty ${usdc(BigInt(d.bounty))}${d.txHash ? ` tx ${d.txHash}` : ""}`);
+          console.log(`recovered  ${usdc(recovered)} for nodes`);
+          console.log(`bounties   ${usdc(received)} received by ${beneficiary} (${config.requiredBeneficiary ? "requiredBeneficiary" : "this watchtower's key; set requiredBeneficiary to name another"})`);
+          if (others.size > 0) {
+            const list = [...others].map(([a, v]) => `${usdc(v)} to ${a}`).join(", ");
+            console.log(`           not yours: ${list} (the beneficiary the node signed is someone else; requiredBeneficiary refuses such authorisations)`);
+          }
+          for (const d of out.history) console.log(`  ${d.at} ${d.channelId} ${d.outcome} recovered ${usdc(BigInt(d.recovered))} bounty ${usdc(BigInt(d.bounty))}${d.beneficiary && d.beneficiary !== beneficiary ? ` to ${d.beneficiary}` : ""}${d.txHash ? ` tx ${d.txHash}` : ""}`);
         } finally {
           store.close();
         }

@@ -1,0 +1,84 @@
+/**
+ * "No provider" says why: the price cap left the holders out, or every holder is busy (the gateway
+ * answers 503 with Retry-After for both). Real nodes and a real chain (delivery fixture).
+ */
+import { expect } from "chai";
+import { request } from "node:http";
+import { network } from "hardhat";
+import { collect, deliveryWorld, randomFile, startClient, startNode, tmpDir, type DeliveryWorld, type TestClient, type TestNode } from "../../e2e/delivery-fixture.js";
+import { LEAF_SIZE } from "../../../agents/protocol/constants.js";
+import { NoProviderError } from "../../../agents/client/errors.js";
+import { createGateway } from "../../../agents/client/gateway/gateway.js";
+
+function httpGet(url: string): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, (res) => {
+      const parts: Buffer[] = [];
+      res.on("data", (d: Buffer) => parts.push(d));
+      res.on("end", () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(parts) }));
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+describe("client › no provider: the reason", function () {
+  this.timeout(180_000);
+  let world: DeliveryWorld;
+  const nodes: TestNode[] = [];
+  const clients: TestClient[] = [];
+
+  before(async () => {
+    world = await deliveryWorld(await network.create());
+  });
+
+  after(async () => {
+    for (const c of clients) await c.stop();
+    for (const n of nodes) {
+      await n.agent.stop();
+      n.store.close();
+    }
+  });
+
+  it("every holder above the price cap: one sentence naming the cap and the cheapest price; the gateway answers 503 price_cap with Retry-After", async () => {
+    const n = await startNode(world, { pricePerGiB: 2_000_000n });
+    nodes.push(n);
+    const [blob] = await n.agent.publish([randomFile(tmpDir(), LEAF_SIZE).file]);
+    const c = await startClient(world, { maxPricePerGiB: 500_000n });
+    clients.push(c);
+    const providers = [n.identity.address.toLowerCase()];
+    const error = await collect(c.client.fetch(blob.blobId, { providers })).then(() => undefined, (e: unknown) => e);
+    expect(error).to.be.instanceOf(NoProviderError);
+    expect((error as NoProviderError).reason).to.equal("price_cap");
+    expect((error as Error).message).to.equal(`No active node within the price cap of 0.5 USDC/GiB offers blob ${blob.blobId}; 1 node charges more (from 2.0 USDC/GiB) and was not asked: raise maxPricePerGiB in the client's config to use them.`);
+    const gateway = createGateway({ port: 0, maxPricePerGiB: 500_000n }, { client: c.client });
+    await gateway.start();
+    try {
+      const r = await httpGet(`${gateway.url}/blob/${blob.blobId}`);
+      expect([r.status, r.headers["retry-after"], JSON.parse(r.body.toString()).error]).to.deep.equal([503, "60", "price_cap"]);
+    } finally {
+      await gateway.stop();
+    }
+  });
+
+  it("every holder busy: the download says so and when to come back; the gateway answers 503 busy with the node's Retry-After", async () => {
+    const n = await startNode(world, { options: { fetchLimits: { maxActiveFetches: 0, retryAfterMs: 1500 } } });
+    nodes.push(n);
+    const [blob] = await n.agent.publish([randomFile(tmpDir(), LEAF_SIZE).file]);
+    const c = await startClient(world, { maxAttempts: 1 });
+    clients.push(c);
+    const providers = [n.identity.address.toLowerCase()];
+    const error = await collect(c.client.fetch(blob.blobId, { providers })).then(() => undefined, (e: unknown) => e);
+    expect(error).to.be.instanceOf(NoProviderError);
+    expect([(error as NoProviderError).reason, (error as NoProviderError).retryAfterMs]).to.deep.equal(["busy", 1500]);
+    expect((error as Error).message).to.match(/^The download stopped at byte 0 of \d+: every node that holds it is busy; try again in 2 s\. Last error: /);
+    const gateway = createGateway({ port: 0 }, { client: c.client });
+    await gateway.start();
+    try {
+      const r = await httpGet(`${gateway.url}/blob/${blob.blobId}`);
+      expect([r.status, r.headers["retry-after"], JSON.parse(r.body.toString()).error]).to.deep.equal([503, "2", "busy"]);
+    } finally {
+      await gateway.stop();
+    }
+  });
+});
