@@ -50,7 +50,10 @@ async function rawServer(file: string, port: number): Promise<void> {
 }
 
 function spawnRawServer(file: string, port: number): Promise<{ child: ChildProcess; addr: string }> {
-  const child = spawn(process.execPath, ["--disable-warning=ExperimentalWarning", "--import", "tsx", path.join(ROOT, "bench/delivery.bench.ts"), "--raw-server", file, String(port)], { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(process.execPath, ["--disable-warning=ExperimentalWarning", "--import", "tsx", path.join(ROOT, "bench/delivery.bench.ts"), "--raw-server", file, String(port)], {
+    cwd: ROOT,
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   return new Promise((resolve, reject) => {
     let out = "";
     child.stdout!.on("data", (d) => {
@@ -80,7 +83,11 @@ async function main(): Promise<void> {
   const runs = Math.max(1, Number(process.env.BENCH_RUNS ?? 5));
   const capacityMbps = Number(process.env.BENCH_CAPACITY_MBPS ?? 8000);
   const fanout = process.argv.includes("--fanout") || process.env.BENCH_FANOUT === "1";
-  console.log(`delivery benchmark: ${mib} MiB blob, ${runs} measured rounds${fanout ? ", with a fan-out column (through a cache node)" : ""}; load average ${loadavg().map((l) => l.toFixed(2)).join(" ")}`);
+  console.log(
+    `delivery benchmark: ${mib} MiB blob, ${runs} measured rounds${fanout ? ", with a fan-out column (through a cache node)" : ""}; load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(" ")}`,
+  );
   console.log(`declared node capacity: ${capacityMbps} Mbps = ${(capacityMbps / 8).toFixed(0)} MB/s (above what this machine carries, so the limiter does not cap the paid figure)`);
   const devnet = await startDevnet();
   const children: ChildProcess[] = [];
@@ -199,7 +206,10 @@ async function main(): Promise<void> {
     row("time to first byte (paid: verified, incl. probe, chain reads, commitment check)", (c) => `${med(c, (r) => r.ttfb).toFixed(1)} ms`);
     row("client process CPU (100 % = one core)", (c) => `${(med(c, (r) => r.cpu) * 100).toFixed(0)} %`);
     row("vouchers per second (per round)", (c, i) => (i === 0 ? "" : `${med(c, (r) => r.vouchers! / (r.ms / 1000)).toFixed(0)} (${med(c, (r) => r.vouchers!)})`));
-    const served = node.output().split("\n").filter((l) => l.includes('"fetch served"'));
+    const served = node
+      .output()
+      .split("\n")
+      .filter((l) => l.includes('"fetch served"'));
     for (const line of served.slice(-runs)) {
       const { bytes, creditWaits, creditWaitMs, source } = JSON.parse(line) as { bytes: number; creditWaits: number; creditWaitMs: number; source: string };
       console.log(`node (${source}): served ${bytes} bytes, waited for a voucher ${creditWaits} times, ${creditWaitMs} ms in all`);
@@ -207,9 +217,14 @@ async function main(): Promise<void> {
     const rawTtfb = med(columns[0], (r) => r.ttfb);
     console.log("");
     if (rawMed > (capacityMbps / 8) * 0.8) console.log(`warning: raw ${rawMed.toFixed(0)} MB/s is close to the declared capacity; raise BENCH_CAPACITY_MBPS`);
-    for (const [label, c] of [["paid", columns[1]], ["fan-out", columns[2]]] as const) {
+    for (const [label, c] of [
+      ["paid", columns[1]],
+      ["fan-out", columns[2]],
+    ] as const) {
       if (!c) continue;
-      console.log(`${label}/raw median ${((med(c, whole) / rawMed) * 100).toFixed(0)} % · ${label} median ${med(c, whole).toFixed(0)} MB/s · first byte ${label} ${med(c, (r) => r.ttfb).toFixed(0)} ms vs raw ${rawTtfb.toFixed(0)} ms`);
+      console.log(
+        `${label}/raw median ${((med(c, whole) / rawMed) * 100).toFixed(0)} % · ${label} median ${med(c, whole).toFixed(0)} MB/s · first byte ${label} ${med(c, (r) => r.ttfb).toFixed(0)} ms vs raw ${rawTtfb.toFixed(0)} ms`,
+      );
     }
     await host.stop();
     store.close();

@@ -71,7 +71,11 @@ async function main(): Promise<void> {
   const kib = Number(process.env.BENCH_KIB ?? 4096);
   const rtts = (process.env.BENCH_RTT_MS ?? "0").split(",").map(Number);
   const delayed = rtts.some((r) => r > 0);
-  console.log(`mesh TTFB benchmark: 1 origin + ${cacheNodes} cache nodes (real processes), ${blobs} blobs of ${kib} KiB${delayed ? `, at RTT ${rtts.join(", ")} ms (delaying relays in front of every node and the chain RPC)` : ""}; load average ${loadavg().map((l) => l.toFixed(2)).join(" ")}; starting the devnet…`);
+  console.log(
+    `mesh TTFB benchmark: 1 origin + ${cacheNodes} cache nodes (real processes), ${blobs} blobs of ${kib} KiB${delayed ? `, at RTT ${rtts.join(", ")} ms (delaying relays in front of every node and the chain RPC)` : ""}; load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(" ")}; starting the devnet…`,
+  );
   const devnet = await startDevnet();
   const children: ChildProcess[] = [];
   const relays: DelayRelay[] = [];
@@ -193,16 +197,24 @@ async function main(): Promise<void> {
         [`time to first verified byte${at}, warm hit (cache), p50 / p95 (${warm.length})`, `${pct(warm, 50).toFixed(0)}${inRtt(pct(warm, 50))} / ${pct(warm, 95).toFixed(0)} ms`],
         [`whole ${kib} KiB blob${at}, cold miss / warm hit, p50`, `${pct(coldTotal, 50).toFixed(0)} / ${pct(warmTotal, 50).toFixed(0)} ms`],
         [`discovery of the cold misses${at}`, [...discovery].map(([k, v]) => `${k} ${v}`).join(", ")],
-        [`client protocol round trips before the first verified byte${at}, cold / warm, p50`, `${pct(trips.cold, 50)} (${common(trips.coldSteps)}) / ${pct(trips.warm, 50)} (${common(trips.warmSteps)})`],
+        [
+          `client protocol round trips before the first verified byte${at}, cold / warm, p50`,
+          `${pct(trips.cold, 50)} (${common(trips.coldSteps)}) / ${pct(trips.warm, 50)} (${common(trips.warmSteps)})`,
+        ],
       );
     }
     const rss = children.map((c) => rssMiB(c.pid)).filter((x): x is number => x !== undefined);
-    if (idleRss.length > 0) rows.push([`node process RSS idle (started, nothing fetched), p50 / max (${idleRss.length} processes)`, `${pct(idleRss, 50).toFixed(0)} / ${Math.max(...idleRss).toFixed(0)} MiB`]);
+    if (idleRss.length > 0)
+      rows.push([`node process RSS idle (started, nothing fetched), p50 / max (${idleRss.length} processes)`, `${pct(idleRss, 50).toFixed(0)} / ${Math.max(...idleRss).toFixed(0)} MiB`]);
     if (rss.length > 0) rows.push([`node process RSS after the run, p50 / max (${rss.length} processes)`, `${pct(rss, 50).toFixed(0)} / ${Math.max(...rss).toFixed(0)} MiB`]);
     const width = Math.max(...rows.map((r) => r[0].length));
     console.log("");
     for (const [k, v] of rows) console.log(`| ${k.padEnd(width)} | ${v} |`);
-    console.log(`load average after: ${loadavg().map((l) => l.toFixed(2)).join(" ")}`);
+    console.log(
+      `load average after: ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(" ")}`,
+    );
   } finally {
     await stopClient();
     for (const c of children.reverse()) await stopProcess(c);

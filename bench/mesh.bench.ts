@@ -171,7 +171,10 @@ async function main(): Promise<void> {
   const mem = process.memoryUsage();
   const rows: [string, string][] = [
     ["nodes (+1 client) in one process", `${N} (${POLICY}, secp256k1 identities)`],
-    ["dials / connections at the end (kad-dht dials more)", `${pairs.length} (ring + ${DEGREE - 1} random per node, 3 by the client) / ${nodes.reduce((n, h) => n + h.getConnections().length, 0) / 2}`],
+    [
+      "dials / connections at the end (kad-dht dials more)",
+      `${pairs.length} (ring + ${DEGREE - 1} random per node, 3 by the client) / ${nodes.reduce((n, h) => n + h.getConnections().length, 0) / 2}`,
+    ],
     ["DHT routing table size p50 / mesh degree p50", `${pct(rtSizes, 50)} / ${pct(meshSizes, 50)}`],
     [`DHT findProviders from a node, p50 / p95 (${nodeLookups.length})`, `${pct(nodeLookups, 50).toFixed(1)} / ${pct(nodeLookups, 95).toFixed(1)} ms`],
     [`DHT findProviders from a client, p50 / p95 (${clientLookups.length})`, `${pct(clientLookups, 50).toFixed(1)} / ${pct(clientLookups, 95).toFixed(1)} ms`],

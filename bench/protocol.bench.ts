@@ -125,7 +125,10 @@ row("wire decode FetchClientMessage(voucher)", `${f0(perSecond(() => decodeFetch
 const header = encodeFetchServerMessage({
   kind: "header",
   header: {
-    commitment: { value: { blobId: toHex(tree.blobId), client: wallet.address.toLowerCase(), channelId: vouchers[0].channelId, timestamp: 1n, anchorBlock: 1n, anchorHash: vouchers[0].channelId }, signature: sig },
+    commitment: {
+      value: { blobId: toHex(tree.blobId), client: wallet.address.toLowerCase(), channelId: vouchers[0].channelId, timestamp: 1n, anchorBlock: 1n, anchorHash: vouchers[0].channelId },
+      signature: sig,
+    },
     record: { value: { blobId: toHex(tree.blobId), size: BigInt(blob.length), origin: 1n, epoch: 1n, timestamp: 1n }, signature: sig },
     firstLeaf: 0,
     leafCount: leaves.length,

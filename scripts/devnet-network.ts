@@ -145,7 +145,11 @@ export async function startNetwork(ctx: NetworkContext): Promise<NetworkSummary>
     return { name, role, dir: d, identity: createKeyFile(keyFile), logFile, ...extra };
   };
   const origin = agent("origin", "origin", { region: 1, pricePerGiB: 1n * USDC });
-  const caches = [agent("cache-1", "cache", { region: 1, pricePerGiB: 2n * USDC }), agent("cache-2", "cache", { region: 2, pricePerGiB: 2n * USDC }), agent("cache-3", "cache", { region: 2, pricePerGiB: 3n * USDC })];
+  const caches = [
+    agent("cache-1", "cache", { region: 1, pricePerGiB: 2n * USDC }),
+    agent("cache-2", "cache", { region: 2, pricePerGiB: 2n * USDC }),
+    agent("cache-3", "cache", { region: 2, pricePerGiB: 3n * USDC }),
+  ];
   const nodes = [origin, ...caches];
   const tower = agent("watchtower", "watchtower");
   const slasher = agent("slasher", "slasher");
@@ -184,7 +188,8 @@ export async function startNetwork(ctx: NetworkContext): Promise<NetworkSummary>
   await (await connectContracts(deployment, new JsonRpcSigner(provider, timelock)).origins.recognize(origin.nodeId!, origin.identity.address)).wait();
   await provider.send("hardhat_stopImpersonatingAccount", [timelock]);
   step("registered");
-  for (const n of nodes) ctx.log(`  node ${n.nodeId} ${n.name.padEnd(8)} region ${n.region}  ${usdc(n.pricePerGiB!)}/GiB  key ${n.identity.address}${n === origin ? "  (recognized origin)" : "  (cache)"}`);
+  for (const n of nodes)
+    ctx.log(`  node ${n.nodeId} ${n.name.padEnd(8)} region ${n.region}  ${usdc(n.pricePerGiB!)}/GiB  key ${n.identity.address}${n === origin ? "  (recognized origin)" : "  (cache)"}`);
 
   // everything starts at once: the watchtower's address is known (its key and derived port), the
   // origin starts once the sample blob is published (its store holds it); process starts are CPU-bound
@@ -193,7 +198,24 @@ export async function startNetwork(ctx: NetworkContext): Promise<NetworkSummary>
   const sampleFile = path.join(dir, "sample.bin");
   writeFileSync(sampleFile, randomBytes(3 * 1024 * 1024 + 12_345));
   const nodeConfig = (n: Agent, i: number, extra: Record<string, unknown>) =>
-    writeFileSync(path.join(n.dir, "config.json"), JSON.stringify({ listen: [`/ip4/127.0.0.1/tcp/${ports[i]}`], region: n.region, pricePerGiB: n.pricePerGiB!.toString(), confirmations: 0, pollMs: 500, sweepMs: 0, logLevel: "warn", logPretty: false, ...extra }, null, 2));
+    writeFileSync(
+      path.join(n.dir, "config.json"),
+      JSON.stringify(
+        {
+          listen: [`/ip4/127.0.0.1/tcp/${ports[i]}`],
+          region: n.region,
+          pricePerGiB: n.pricePerGiB!.toString(),
+          confirmations: 0,
+          pollMs: 500,
+          sweepMs: 0,
+          logLevel: "warn",
+          logPretty: false,
+          ...extra,
+        },
+        null,
+        2,
+      ),
+    );
   nodeConfig(origin, 0, { watchtowers: [towerAddr] });
   caches.forEach((c, i) => nodeConfig(c, i + 1, { watchtowers: [towerAddr], cache: { budgetBytes: 256 * 1024 * 1024 } }));
   const noticeFile = path.join(slasher.dir, "notices.txt");
@@ -235,7 +257,11 @@ export async function startNetwork(ctx: NetworkContext): Promise<NetworkSummary>
   });
   const closes = await Promise.all(payees.map((n) => run(CLI.node, ["--data-dir", n.dir, "channels", "close"], env)));
   payees.forEach((n, i) => {
-    for (const line of closes[i].trim().split("\n").filter((l) => l.includes("closed"))) ctx.log(`  ${n.name} closed channel ${line.replace(/^(0x[0-9a-f]{8})[0-9a-f]+: closed, /, "$1… with its best voucher: ")}`);
+    for (const line of closes[i]
+      .trim()
+      .split("\n")
+      .filter((l) => l.includes("closed")))
+      ctx.log(`  ${n.name} closed channel ${line.replace(/^(0x[0-9a-f]{8})[0-9a-f]+: closed, /, "$1… with its best voucher: ")}`);
   });
   step("closed");
 

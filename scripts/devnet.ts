@@ -46,7 +46,8 @@ if (!Number.isInteger(blockTime) || blockTime < 0) fail(`--block-time must be a 
 if (blockTime > 0 && chainKind !== "anvil") fail("--block-time needs --chain anvil (Hardhat's node here mines one block per transaction).");
 const chainOnly = options["chain-only"] === true || process.env.CDN_DEVNET_MINIMAL === "1";
 const port = Number(options.port ?? process.env.CDN_DEVNET_PORT ?? 8545);
-if (!Number.isInteger(port) || port < 1 || port > 65535 - AGENT_PORTS) fail(`--port must be a TCP port number up to ${65535 - AGENT_PORTS} (the agents use the next ${AGENT_PORTS}), not "${options.port}".`);
+if (!Number.isInteger(port) || port < 1 || port > 65535 - AGENT_PORTS)
+  fail(`--port must be a TCP port number up to ${65535 - AGENT_PORTS} (the agents use the next ${AGENT_PORTS}), not "${options.port}".`);
 const rpcUrl = `http://127.0.0.1:${port}`;
 process.env.CDN_RPC_URL = rpcUrl; // the `localhost` network in hardhat.config.ts reads it
 
@@ -95,7 +96,9 @@ async function main() {
   const taken = [];
   for (const p of wanted) if (!(await portFree(p))) taken.push(p);
   if (taken.length > 0) {
-    const which = taken.includes(port) ? `port ${port} (the chain's JSON-RPC) is` : `port${taken.length > 1 ? "s" : ""} ${taken.join(", ")} (the agents' libp2p, derived from --port) ${taken.length > 1 ? "are" : "is"}`;
+    const which = taken.includes(port)
+      ? `port ${port} (the chain's JSON-RPC) is`
+      : `port${taken.length > 1 ? "s" : ""} ${taken.join(", ")} (the agents' libp2p, derived from --port) ${taken.length > 1 ? "are" : "is"}`;
     fail(`${which} already in use on 127.0.0.1 (another devnet, or a chain node?): stop it, or start this one elsewhere with npm run devnet -- --port ${port + 10}.`);
   }
   // the chain node starts while Hardhat loads and checks the build (a compile only after a change)
@@ -181,7 +184,12 @@ async function main() {
   const envPrefix = process.env.CDN_DEPLOYMENTS_DIR ? `CDN_DEPLOYMENTS_DIR=${process.env.CDN_DEPLOYMENTS_DIR}${port_} ` : port_ ? `${port_.trim()} ` : "";
   const hh = `${envPrefix}npx hardhat`;
   const n = net_;
-  const logs = n ? `\nAgent logs: ${n.logsDir}/<name>.log (${n.agents.filter((a) => a.logFile).map((a) => a.name).join(", ")}).` : "";
+  const logs = n
+    ? `\nAgent logs: ${n.logsDir}/<name>.log (${n.agents
+        .filter((a) => a.logFile)
+        .map((a) => a.name)
+        .join(", ")}).`
+    : "";
   const agentExamples = n
     ? `
   ${envPrefix}npm run cdn-client -- --data-dir ${n.clientDir} fetch ${n.blobId} -o /tmp/sample.bin

@@ -49,11 +49,7 @@ export class ChainError extends CdnError {
  * Connects every contract of `deployment` to `runner` (a provider for reads, a wallet for writes).
  * `options.usdcPermitDomain` (an agent's config) overrides the deployment file's.
  */
-export function connectContracts(
-  deployment: Deployment,
-  runner: ContractRunner & { provider: Provider | null },
-  options: { usdcPermitDomain?: { name: string; version: string } } = {},
-): Contracts {
+export function connectContracts(deployment: Deployment, runner: ContractRunner & { provider: Provider | null }, options: { usdcPermitDomain?: { name: string; version: string } } = {}): Contracts {
   const provider = (runner.provider ?? runner) as Provider;
   const chainId = BigInt(deployment.chainId);
   const channelsAddress = addressOf(deployment, "PaymentChannel");

@@ -7,21 +7,10 @@ import path from "node:path";
 import { CdnError } from "../protocol/errors.js";
 
 /** Where deployment files live; CDN_DEPLOYMENTS_DIR overrides it (tests, several local chains). */
-export const DEPLOYMENTS_DIR = process.env.CDN_DEPLOYMENTS_DIR
-  ? path.resolve(process.env.CDN_DEPLOYMENTS_DIR)
-  : path.resolve(import.meta.dirname, "../../deployments");
+export const DEPLOYMENTS_DIR = process.env.CDN_DEPLOYMENTS_DIR ? path.resolve(process.env.CDN_DEPLOYMENTS_DIR) : path.resolve(import.meta.dirname, "../../deployments");
 
 /** Contract names as they appear in the deployment file (and as artifact names). */
-export const CONTRACT_NAMES = [
-  "CdnToken",
-  "CdnTimelock",
-  "CdnGovernor",
-  "ProtocolParams",
-  "NodeRegistry",
-  "OriginRegistry",
-  "ContentBlacklist",
-  "PaymentChannel",
-] as const;
+export const CONTRACT_NAMES = ["CdnToken", "CdnTimelock", "CdnGovernor", "ProtocolParams", "NodeRegistry", "OriginRegistry", "ContentBlacklist", "PaymentChannel"] as const;
 export type ContractName = (typeof CONTRACT_NAMES)[number];
 
 /** Chain ids of local development chains (Hardhat and anvil both default to 31337). */
@@ -55,9 +44,7 @@ const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
 export function readDeployment(chainId: number | bigint, dir = DEPLOYMENTS_DIR): Deployment {
   const file = deploymentPath(chainId, dir);
   if (!existsSync(file)) {
-    throw new DeploymentError(
-      `No deployment for chain ${chainId}: ${path.relative(process.cwd(), file)} does not exist (on a local chain, start it with \`npm run devnet\`).`,
-    );
+    throw new DeploymentError(`No deployment for chain ${chainId}: ${path.relative(process.cwd(), file)} does not exist (on a local chain, start it with \`npm run devnet\`).`);
   }
   let parsed: unknown;
   try {

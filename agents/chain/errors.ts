@@ -162,7 +162,8 @@ const SENTENCES: Record<string, Describe> = {
   // ---- ProtocolParams
   ProtocolParamsBelowMinimum: (a, f) => `${keyName(a[0])} = ${f(keyName(a[0]), a[1] as bigint)} is below its hard minimum ${f(keyName(a[0]), a[2] as bigint)}.`,
   ProtocolParamsAboveMaximum: (a, f) => `${keyName(a[0])} = ${f(keyName(a[0]), a[1] as bigint)} is above its hard maximum ${f(keyName(a[0]), a[2] as bigint)}.`,
-  ProtocolParamsStepTooLarge: (a, f) => `${keyName(a[0])} may move by at most ${f(keyName(a[0]), a[3] as bigint)} in one change (from ${f(keyName(a[0]), a[1] as bigint)}); ${f(keyName(a[0]), a[2] as bigint)} is too far.`,
+  ProtocolParamsStepTooLarge: (a, f) =>
+    `${keyName(a[0])} may move by at most ${f(keyName(a[0]), a[3] as bigint)} in one change (from ${f(keyName(a[0]), a[1] as bigint)}); ${f(keyName(a[0]), a[2] as bigint)} is too far.`,
   ProtocolParamsCooldown: (a) => `${keyName(a[0])} changed less than 7 days ago; it may change again from ${when(a[1])}.`,
   ProtocolParamsCurveCooldown: (a) => `The bond curve changed less than 14 days ago; it may change again from ${when(a[0])}.`,
   ProtocolParamsCurveStepTooLarge: (a, f) =>
@@ -170,9 +171,12 @@ const SENTENCES: Record<string, Describe> = {
       ? `This moves the minimum bond from ${f("minBond", a[1] as bigint)} to ${f("minBond", a[2] as bigint)}, more than ±50 % in one change.`
       : `This moves the bond curve (k × mbps^alpha) at ${a[0]} Mbps from ${f("minBond", a[1] as bigint)} to ${f("minBond", a[2] as bigint)}, more than ±50 % in one change.`,
   ProtocolParamsOffGrid: (a, f) => `${keyName(a[0])} must be a multiple of ${f(keyName(a[0]), a[2] as bigint)}; ${f(keyName(a[0]), a[1] as bigint)} is not.`,
-  ProtocolParamsSplitCheaper: (a, f) => `Under this curve 100 nodes of 10 Mbps would bond ${f("minBond", a[0] as bigint)} in all, less than one node of 1,000 Mbps (${f("minBond", a[1] as bigint)}): splitting would pay.`,
-  ProtocolParamsUnbondingTooShort: (a, f) => `unbondingPeriod (${f("unbondingPeriod", a[0] as bigint)}) must be at least evidenceMaxAge (${f("evidenceMaxAge", a[1] as bigint)}) + revealWindow (${f("revealWindow", a[2] as bigint)}).`,
-  ProtocolParamsComplianceWindowTooShort: (a, f) => `complianceWindow (${f("complianceWindow", a[0] as bigint)}) must exceed the nodes' staleness bound plus confirmations (${f("complianceWindow", a[1] as bigint)}).`,
+  ProtocolParamsSplitCheaper: (a, f) =>
+    `Under this curve 100 nodes of 10 Mbps would bond ${f("minBond", a[0] as bigint)} in all, less than one node of 1,000 Mbps (${f("minBond", a[1] as bigint)}): splitting would pay.`,
+  ProtocolParamsUnbondingTooShort: (a, f) =>
+    `unbondingPeriod (${f("unbondingPeriod", a[0] as bigint)}) must be at least evidenceMaxAge (${f("evidenceMaxAge", a[1] as bigint)}) + revealWindow (${f("revealWindow", a[2] as bigint)}).`,
+  ProtocolParamsComplianceWindowTooShort: (a, f) =>
+    `complianceWindow (${f("complianceWindow", a[0] as bigint)}) must exceed the nodes' staleness bound plus confirmations (${f("complianceWindow", a[1] as bigint)}).`,
   ProtocolParamsOperatorShareBelowFloor: (a) => `That fee leaves operators ${Number(a[0]) / 100} %, below the hard floor of ${Number(a[1]) / 100} %.`,
   ProtocolParamsUnknownKey: (a) => `${keyName(a[0])} is not a protocol parameter.`,
   ProtocolParamsUnauthorized: (a) => `${a[0]} may not change protocol parameters: only the DAO's timelock can (propose it with gov:propose).`,
@@ -197,7 +201,8 @@ const SENTENCES: Record<string, Describe> = {
   CdnGovernorUnknownSetting: (a) => `${keyName(a[0])} is not a governance setting.`,
   CdnTimelockDelayOutOfBounds: (a) => `A timelock delay of ${a[0]} s is outside its hard bounds [${a[1]}, ${a[2]}] s.`,
   GovernorAlreadyCastVote: (a) => `${a[0]} has already voted on this proposal.`,
-  GovernorInsufficientProposerVotes: (a) => `${a[0]} has ${formatUnits(a[1] as bigint, 18)} votes, below the proposal threshold of ${formatUnits(a[2] as bigint, 18)}: delegate to yourself (gov:delegate) or gather more votes.`,
+  GovernorInsufficientProposerVotes: (a) =>
+    `${a[0]} has ${formatUnits(a[1] as bigint, 18)} votes, below the proposal threshold of ${formatUnits(a[2] as bigint, 18)}: delegate to yourself (gov:delegate) or gather more votes.`,
   GovernorNonexistentProposal: (a) => `There is no proposal ${a[0]} (npx hardhat gov:list).`,
   GovernorUnexpectedProposalState: (a) => `Proposal ${a[0]} is not in a state that allows this (see npx hardhat gov:status --id ${a[0]}).`,
   TimelockUnexpectedOperationState: () => `The timelock operation is not ready: wait for its delay (gov:status shows the eta).`,
@@ -256,7 +261,12 @@ export function decodeRevert(error: unknown, options: DescribeOptions = {}): Cha
       parsed = null;
     }
     if (parsed) return new ChainRevertError(describeCustomError(parsed, options), parsed.name, [...parsed.args], cause);
-    return new ChainRevertError(`The contract refused with an error this version does not know (${data.slice(0, 10)}): check that the deployment file matches the chain.`, data.slice(0, 10), [], cause);
+    return new ChainRevertError(
+      `The contract refused with an error this version does not know (${data.slice(0, 10)}): check that the deployment file matches the chain.`,
+      data.slice(0, 10),
+      [],
+      cause,
+    );
   }
   // a string revert that only ethers decoded (no data kept)
   const reason = (error as { reason?: unknown } | null)?.reason;

@@ -18,9 +18,7 @@ export class InsufficientUsdcError extends CdnError {
     readonly needed: bigint,
     purpose: string,
   ) {
-    super(
-      `Account ${account} holds ${formatUnits(balance, 6)} USDC, too little for ${purpose}: send it at least ${formatUnits(needed - balance, 6)} USDC more and try again.`,
-    );
+    super(`Account ${account} holds ${formatUnits(balance, 6)} USDC, too little for ${purpose}: send it at least ${formatUnits(needed - balance, 6)} USDC more and try again.`);
   }
 }
 
@@ -46,11 +44,7 @@ async function optionalView<T>(call: () => Promise<T>, absent: T): Promise<T> {
  * Refuses, before anything is signed, a USDC payment of `usdc` by `account` that cannot succeed:
  * token paused, account blacklisted, too little USDC, or less ETH than `gas` × the current max fee.
  */
-export async function checkFunds(
-  contracts: Pick<Contracts, "usdc" | "provider">,
-  account: string,
-  need: { usdc: bigint; gas: bigint; purpose: string },
-): Promise<void> {
+export async function checkFunds(contracts: Pick<Contracts, "usdc" | "provider">, account: string, need: { usdc: bigint; gas: bigint; purpose: string }): Promise<void> {
   const { usdc, provider } = contracts;
   const [paused, listed, balance, eth, fees] = await Promise.all([
     optionalView(() => usdc.paused(), false),

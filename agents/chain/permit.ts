@@ -116,13 +116,8 @@ export async function signPermit(
   const runner = options.runner ?? owner.provider;
   if (!runner) throw new PermitDomainError("Cannot sign a permit: the signer is not connected to a chain.");
   const ownerAddress = await owner.getAddress();
-  const [domain, nonce] = await Promise.all([
-    permitDomain(token, runner, options),
-    IUSDC__factory.connect(token, runner).nonces(ownerAddress),
-  ]);
-  const signature = Signature.from(
-    await owner.signTypedData(domain, Permit, { owner: ownerAddress, spender: permit.spender, value: permit.value, nonce, deadline: permit.deadline }),
-  );
+  const [domain, nonce] = await Promise.all([permitDomain(token, runner, options), IUSDC__factory.connect(token, runner).nonces(ownerAddress)]);
+  const signature = Signature.from(await owner.signTypedData(domain, Permit, { owner: ownerAddress, spender: permit.spender, value: permit.value, nonce, deadline: permit.deadline }));
   return { value: permit.value, deadline: permit.deadline, v: signature.v, r: signature.r, s: signature.s };
 }
 

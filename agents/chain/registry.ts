@@ -41,7 +41,10 @@ export function activeNodesPage([ids, nodes, nextId]: ActiveNodesPage): { nodes:
 }
 
 /** The one active-node pager: every page of `readPage` from id 1 until the registry says the end (at most `maxPages`). */
-export async function allActiveNodes(readPage: (startId: bigint) => Promise<{ nodes: ActiveNode[]; nextId: bigint }>, options: { maxPages?: number; signal?: AbortSignal } = {}): Promise<ActiveNode[]> {
+export async function allActiveNodes(
+  readPage: (startId: bigint) => Promise<{ nodes: ActiveNode[]; nextId: bigint }>,
+  options: { maxPages?: number; signal?: AbortSignal } = {},
+): Promise<ActiveNode[]> {
   const out: ActiveNode[] = [];
   let start = 1n;
   for (let page = 0; page < (options.maxPages ?? Number.MAX_SAFE_INTEGER); page++) {
@@ -75,11 +78,7 @@ export async function nodeMetadata(registry: NodeRegistry, nodeId: bigint): Prom
   const block = Number(await registry.metadataBlockOf(nodeId));
   if (block === 0) return undefined;
   const expected = (await registry.getNode(nodeId)).metadataHash;
-  const filters = [
-    registry.filters.NodeRegistered(nodeId),
-    registry.filters.NodeKeyRotated(nodeId),
-    registry.filters.NodeMetadataUpdated(nodeId),
-  ];
+  const filters = [registry.filters.NodeRegistered(nodeId), registry.filters.NodeKeyRotated(nodeId), registry.filters.NodeMetadataUpdated(nodeId)];
   for (const filter of filters) {
     const events = await registry.queryFilter(filter, block, block);
     for (const event of events.reverse()) {

@@ -80,7 +80,9 @@ export class FeeCapError extends CdnError {
     readonly cap: bigint,
     label: string,
   ) {
-    super(`The network's base fee is ${formatUnits(baseFee, "gwei")} gwei, above the configured cap of ${formatUnits(cap, "gwei")} gwei (maxFeePerGas), so the transaction to ${label} was not sent; wait for cheaper blocks or raise the cap.`);
+    super(
+      `The network's base fee is ${formatUnits(baseFee, "gwei")} gwei, above the configured cap of ${formatUnits(cap, "gwei")} gwei (maxFeePerGas), so the transaction to ${label} was not sent; wait for cheaper blocks or raise the cap.`,
+    );
   }
 }
 
@@ -126,10 +128,7 @@ export class TxSender {
   private queue: Promise<unknown> = Promise.resolve();
   private readonly deps: TxSenderDeps;
 
-  constructor(
-    options: Partial<TxSenderOptions>,
-    deps: TxSenderDeps,
-  ) {
+  constructor(options: Partial<TxSenderOptions>, deps: TxSenderDeps) {
     this.options = { ...TX_SENDER_DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) };
     this.deps = { describeRevert: (error) => describeRevert(error), ...deps };
     if (!deps.signer.provider) throw new TxSendError("The transaction sender's signer has no provider.");

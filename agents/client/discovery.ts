@@ -84,15 +84,23 @@ export function noCandidateError(blobId: string, tally: DiscoveryTally | undefin
   const t = tally ?? { asked: 0, busy: 0, unreachable: 0, pricedOut: 0 };
   const nodes = (n: number) => `${n} node${n === 1 ? "" : "s"}`;
   if (t.busy > 0) {
-    return new NoProviderError(`No node can serve blob ${blobId} now: ${nodes(t.busy)} answered busy (at capacity, or catching up with the chain); try again in a few seconds.`, { reason: "busy", retryAfterMs: PROBE_BUSY_RETRY_MS });
+    return new NoProviderError(`No node can serve blob ${blobId} now: ${nodes(t.busy)} answered busy (at capacity, or catching up with the chain); try again in a few seconds.`, {
+      reason: "busy",
+      retryAfterMs: PROBE_BUSY_RETRY_MS,
+    });
   }
   if (t.pricedOut > 0) {
     const cap = t.maxPricePerGiB === undefined ? "" : ` of ${usdc(t.maxPricePerGiB)}/GiB`;
     const from = t.cheapestPricedOut === undefined ? "" : ` (from ${usdc(t.cheapestPricedOut)}/GiB)`;
-    return new NoProviderError(`No active node within the price cap${cap} offers blob ${blobId}; ${t.pricedOut === 1 ? `1 node charges more${from} and was` : `${t.pricedOut} nodes charge more${from} and were`} not asked: raise maxPricePerGiB in the client's config to use them.`, { reason: "price_cap" });
+    return new NoProviderError(
+      `No active node within the price cap${cap} offers blob ${blobId}; ${t.pricedOut === 1 ? `1 node charges more${from} and was` : `${t.pricedOut} nodes charge more${from} and were`} not asked: raise maxPricePerGiB in the client's config to use them.`,
+      { reason: "price_cap" },
+    );
   }
   if (t.unreachable > 0) {
-    return new NoProviderError(`No active node offers blob ${blobId}: ${nodes(t.unreachable)} of ${t.asked} asked did not answer the probe (the others do not hold it); try again shortly.`, { reason: "failed" });
+    return new NoProviderError(`No active node offers blob ${blobId}: ${nodes(t.unreachable)} of ${t.asked} asked did not answer the probe (the others do not hold it); try again shortly.`, {
+      reason: "failed",
+    });
   }
   return new NoProviderError(`No active node offers blob ${blobId}.`, { reason: "not_found" });
 }
@@ -190,7 +198,18 @@ export class Discovery {
       if (r.status === "BUSY" && options.tally) options.tally.busy++;
       if (r.status !== "HAVE" && !(options.acceptMiss && r.status === "MISS")) return undefined;
       const price = r.pricePerGiB > node.pricePerGiB ? r.pricePerGiB : node.pricePerGiB;
-      return { peer: node.nodeKey, nodeId: node.nodeId, nodeKey: node.nodeKey, pricePerGiB: price, rttMs, reputation: reputation.score(node.nodeKey), region: node.region, node, size: r.size, have: r.status === "HAVE" };
+      return {
+        peer: node.nodeKey,
+        nodeId: node.nodeId,
+        nodeKey: node.nodeKey,
+        pricePerGiB: price,
+        rttMs,
+        reputation: reputation.score(node.nodeKey),
+        region: node.region,
+        node,
+        size: r.size,
+        have: r.status === "HAVE",
+      };
     } catch (error) {
       if (options.tally) options.tally.unreachable++;
       if (!options.signal?.aborted) reputation.record(node.nodeKey, { kind: "unreachable" });

@@ -228,6 +228,21 @@ class BusyProviders {
 /** Deposit a session needs: the rest of the range (whole leaves) plus slack, at the probed price (≥ the on-chain one). */
 const depositNeeded = (bytes: number, pricePerGiB: bigint): bigint => amountOwed(BigInt(bytes + 2 * LEAF_SIZE), pricePerGiB) + 1n;
 
+/** Why a download stopped short of its range: every holder busy (and when to come back), or no provider left. */
+function stoppedError(position: number, end: number, lastError: unknown): NoProviderError {
+  const why = lastError instanceof Error ? ` Last error: ${lastError.message}` : "";
+  if (lastError instanceof FetchRefusedError && lastError.refusal === "BUSY") {
+    // every holder was at capacity: say so, and when to come back (the soonest the node named)
+    const wait = Math.max(1, Math.ceil(lastError.retryAfterMs / 1000));
+    return new NoProviderError(`The download stopped at byte ${position} of ${end}: every node that holds it is busy; try again in ${wait} s.${why}`, {
+      cause: lastError,
+      reason: "busy",
+      retryAfterMs: lastError.retryAfterMs,
+    });
+  }
+  return new NoProviderError(`The download stopped at byte ${position} of ${end}: no provider left.${why}`, { cause: lastError });
+}
+
 export class Downloader {
   constructor(
     readonly options: DownloadOptions,
@@ -286,15 +301,7 @@ export class Downloader {
       if (await busy.retried(outcome.error, pick, candidates, failed, options.signal)) continue;
       failed.add(pick.nodeKey);
     }
-    if (p.position < p.end) {
-      const why = lastError instanceof Error ? ` Last error: ${lastError.message}` : "";
-      if (lastError instanceof FetchRefusedError && lastError.refusal === "BUSY") {
-        // every holder was at capacity: say so, and when to come back (the soonest the node named)
-        const wait = Math.max(1, Math.ceil(lastError.retryAfterMs / 1000));
-        throw new NoProviderError(`The download stopped at byte ${p.position} of ${p.end}: every node that holds it is busy; try again in ${wait} s.${why}`, { cause: lastError, reason: "busy", retryAfterMs: lastError.retryAfterMs });
-      }
-      throw new NoProviderError(`The download stopped at byte ${p.position} of ${p.end}: no provider left.${why}`, { cause: lastError });
-    }
+    if (p.position < p.end) throw stoppedError(p.position, p.end, lastError);
     return p.report;
   }
 
@@ -303,7 +310,11 @@ export class Downloader {
     const { signal } = options;
     // the store's view of an open channel with enough left is used as is (no chain read); a channel refusal re-reads it below.
     // A channel of its own: concurrent downloads from one node each sign their own voucher sequence.
-    const reservation = await this.deps.channels.reserve(pick.nodeKey, depositNeeded(p.end - p.position, pick.pricePerGiB), { signal, trustStore: true, steps: p.report.firstByte ? undefined : p.steps });
+    const reservation = await this.deps.channels.reserve(pick.nodeKey, depositNeeded(p.end - p.position, pick.pricePerGiB), {
+      signal,
+      trustStore: true,
+      steps: p.report.firstByte ? undefined : p.steps,
+    });
     const channel = reservation.channel;
     const entry = { nodeKey: pick.nodeKey, channelId: channel.channelId, bytes: 0, outcome: "ok" };
     p.report.providers.push(entry);
@@ -344,7 +355,16 @@ export class Downloader {
     return e;
   }
 
-  private session(blobId: string, pick: Probed, maxPricePerGiB: bigint, channel: ClientChannel, p: Progression, entry: { bytes: number }, options: FetchOptions, push: (b: Uint8Array) => Promise<void>) {
+  private session(
+    blobId: string,
+    pick: Probed,
+    maxPricePerGiB: bigint,
+    channel: ClientChannel,
+    p: Progression,
+    entry: { bytes: number },
+    options: FetchOptions,
+    push: (b: Uint8Array) => Promise<void>,
+  ) {
     const store = this.deps.session.store;
     const onData = async (bytes: Uint8Array) => {
       p.position += bytes.length;
@@ -357,6 +377,17 @@ export class Downloader {
     const request = { peer: addrsOf(pick.node), nodeKey: pick.nodeKey, maxPricePerGiB, channelId: channel.channelId, blobId, offset: p.position, length: p.remainingLength, size: p.known };
     const { payEvery, maxSkewSeconds, hashInWorker } = this.options;
     const steps = p.report.firstByte ? undefined : p.steps;
-    return runSession(request, this.deps.session, { signal: options.signal, payEvery, maxSkewSeconds, hashInWorker, withholdVouchers: options.withholdVouchers, onHeader: options.onHeader, onLeafHashes: options.onLeafHashes, durable: options.durable, onData, steps });
+    return runSession(request, this.deps.session, {
+      signal: options.signal,
+      payEvery,
+      maxSkewSeconds,
+      hashInWorker,
+      withholdVouchers: options.withholdVouchers,
+      onHeader: options.onHeader,
+      onLeafHashes: options.onLeafHashes,
+      durable: options.durable,
+      onData,
+      steps,
+    });
   }
 }

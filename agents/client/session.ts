@@ -411,14 +411,29 @@ function verifyOrThrow<T>(leafIndex: number, step: () => T): T {
 
 /** Whether `job` settles before the next message arrives. */
 async function settledFirst(job: Promise<unknown>, next: Promise<unknown>): Promise<boolean> {
-  const first = await Promise.race([job.then(() => "job", () => "job"), next.then(() => "msg", () => "msg")]);
+  const first = await Promise.race([
+    job.then(
+      () => "job",
+      () => "job",
+    ),
+    next.then(
+      () => "msg",
+      () => "msg",
+    ),
+  ]);
   return first === "job";
 }
 
 /** Whether nothing arrives for `ms`. */
 async function stalled(next: Promise<unknown>, ms: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
-  const result = await Promise.race([next.then(() => false, () => false), new Promise<boolean>((r) => (timer = setTimeout(() => r(true), ms)))]);
+  const result = await Promise.race([
+    next.then(
+      () => false,
+      () => false,
+    ),
+    new Promise<boolean>((r) => (timer = setTimeout(() => r(true), ms))),
+  ]);
   clearTimeout(timer);
   return result;
 }

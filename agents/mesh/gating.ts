@@ -30,7 +30,11 @@ export function meshPeerInfoMapper(activeSet: Pick<ActiveSet, "hasPeer">, base: 
 
 /** The parts of a kad-dht service that syncRoutingTable touches. */
 export interface RoutingTableHost {
-  routingTable: { add(peer: PeerId, options?: { signal?: AbortSignal }): Promise<void>; remove(peer: PeerId, options?: { signal?: AbortSignal }): Promise<void>; find?(peer: PeerId): Promise<PeerId | undefined> };
+  routingTable: {
+    add(peer: PeerId, options?: { signal?: AbortSignal }): Promise<void>;
+    remove(peer: PeerId, options?: { signal?: AbortSignal }): Promise<void>;
+    find?(peer: PeerId): Promise<PeerId | undefined>;
+  };
 }
 
 /**

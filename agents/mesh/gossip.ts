@@ -40,18 +40,7 @@ import { MeshArgumentError } from "./errors.js";
 export const MIN_REPUBLISH_MS = 5_000;
 
 export type GossipVerdict = "accept" | "reject" | "ignore";
-export type GossipReason =
-  | "ok"
-  | "malformed"
-  | "wrong_topic"
-  | "expired"
-  | "future"
-  | "bad_signature"
-  | "replay"
-  | "not_active"
-  | "not_origin"
-  | "blacklisted"
-  | "chain_unavailable";
+export type GossipReason = "ok" | "malformed" | "wrong_topic" | "expired" | "future" | "bad_signature" | "replay" | "not_active" | "not_origin" | "blacklisted" | "chain_unavailable";
 
 export interface ValidationOutcome {
   verdict: GossipVerdict;

@@ -36,7 +36,11 @@ export interface MeshServicesOptions {
  * would be a "duplicate" on the second.
  */
 export function meshMessageId(msg: Message): Uint8Array {
-  return createHash("sha256").update(msg.topic).update(new Uint8Array([0])).update(msg.data).digest();
+  return createHash("sha256")
+    .update(msg.topic)
+    .update(new Uint8Array([0]))
+    .update(msg.data)
+    .digest();
 }
 
 export type MeshServiceMap = { pubsub: GossipSub; dht: KadDHT };

@@ -154,7 +154,13 @@ function describe(error: unknown): string {
 }
 
 /** Pushes one voucher; resolves on OK, throws WatchtowerStaleError, WatchtowerRejectedError or WatchtowerUnreachableError. */
-export async function pushVoucher(dialer: Dialer, target: string | Multiaddr, auth: Signed<WatchtowerAuthValue>, update: VoucherUpdate, options: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<void> {
+export async function pushVoucher(
+  dialer: Dialer,
+  target: string | Multiaddr,
+  auth: Signed<WatchtowerAuthValue>,
+  update: VoucherUpdate,
+  options: { signal?: AbortSignal; timeoutMs?: number } = {},
+): Promise<void> {
   const [answer] = await pushToWatchtower(dialer, target, auth, [update], options);
   const name = parseTarget(target).toString();
   if (answer.status === "STALE") throw new WatchtowerStaleError(name, answer.message);

@@ -165,7 +165,10 @@ export class NodeAgent {
     const loopback = this.options.mesh?.loopback ?? this.options.listen.some((a) => a.startsWith("/ip4/127."));
     // the chain view follows events: the active set and deny-set re-read on their events, with a slow full refresh as a safety net
     const meshOptions = { activeSetRefreshMs: EVENT_DRIVEN_REFRESH_MS, blacklistRefreshMs: EVENT_DRIVEN_REFRESH_MS, ...(this.options.mesh ?? {}) };
-    this.mesh = new NodeMesh({ ...meshOptions, region: this.region, loopback }, { contracts: this.deps.contracts, identity: this.deps.identity, logger: this.log, onProbeResult: hooks.onProbeResult, onProbeInbound: hooks.onProbeInbound, onValidation: hooks.onValidation });
+    this.mesh = new NodeMesh(
+      { ...meshOptions, region: this.region, loopback },
+      { contracts: this.deps.contracts, identity: this.deps.identity, logger: this.log, onProbeResult: hooks.onProbeResult, onProbeInbound: hooks.onProbeInbound, onValidation: hooks.onValidation },
+    );
     await this.mesh.prepare(options);
     this.chainView = await this.startChainView(this.mesh);
     const chain = this.deps.chain ?? this.chainView;
@@ -256,7 +259,14 @@ export class NodeAgent {
     this.earnings.sender.options.confirmations = confirmations;
     this.follower = new ChainFollower(
       // only this node's closes: nodeId is the second topic of ChannelCloseStarted
-      { address: [channelsAddress], topics: [[closeStarted], null, [zeroPadValue(toBeHex(this.nodeId), 32)]], confirmations, maxRange: this.options.maxLogRange ?? 2000, pollMs: this.options.pollMs ?? 2000, startBlock: contracts.deployment.deploymentBlock },
+      {
+        address: [channelsAddress],
+        topics: [[closeStarted], null, [zeroPadValue(toBeHex(this.nodeId), 32)]],
+        confirmations,
+        maxRange: this.options.maxLogRange ?? 2000,
+        pollMs: this.options.pollMs ?? 2000,
+        startBlock: contracts.deployment.deploymentBlock,
+      },
       {
         provider: contracts.provider,
         loadCursor: () => store.cursor("channels"),
@@ -294,24 +304,23 @@ export class NodeAgent {
 
   private async startChainView(mesh: NodeMesh): Promise<ChainView> {
     const { contracts } = this.deps;
-    const [channels, blacklist, registry, params, origins] = await Promise.all([contracts.channels, contracts.blacklist, contracts.registry, contracts.params, contracts.origins].map((c) => c.getAddress()));
-    const view = new ChainView(
-      this.options.chainView ?? {},
-      {
-        provider: contracts.provider,
-        channelDomain: contracts.domains.paymentChannel,
-        addresses: { channels, blacklist, registry, params, origins },
-        readChannels: (ids) => readChannels(contracts.channels, ids),
-        isBlacklisted: mesh.isBlacklisted,
-        onBlacklistEvent: () => mesh.blacklist.refresh(),
-        onRegistryEvent: async () => {
-          await Promise.all([mesh.activeSet.refresh(), this.refresh()]);
-        },
-        onOriginEvent: () => this.refresh(),
-        freshness: mesh.freshness,
-        onError: (e) => this.log.warn({ err: e.message }, "chain view: poll failed"),
-      },
+    const [channels, blacklist, registry, params, origins] = await Promise.all(
+      [contracts.channels, contracts.blacklist, contracts.registry, contracts.params, contracts.origins].map((c) => c.getAddress()),
     );
+    const view = new ChainView(this.options.chainView ?? {}, {
+      provider: contracts.provider,
+      channelDomain: contracts.domains.paymentChannel,
+      addresses: { channels, blacklist, registry, params, origins },
+      readChannels: (ids) => readChannels(contracts.channels, ids),
+      isBlacklisted: mesh.isBlacklisted,
+      onBlacklistEvent: () => mesh.blacklist.refresh(),
+      onRegistryEvent: async () => {
+        await Promise.all([mesh.activeSet.refresh(), this.refresh()]);
+      },
+      onOriginEvent: () => this.refresh(),
+      freshness: mesh.freshness,
+      onError: (e) => this.log.warn({ err: e.message }, "chain view: poll failed"),
+    });
     await view.start();
     return view;
   }

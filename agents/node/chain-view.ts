@@ -29,8 +29,14 @@ import type { NodeChainView } from "./chain.js";
 
 export class ChainViewStaleError extends AgentError {
   override readonly name = "ChainViewStaleError";
-  constructor(readonly ageMs: number, readonly maxLagMs: number) {
-    super("ERR_CHAIN_VIEW_STALE", Number.isFinite(ageMs) ? `This node's chain view is ${Math.round(ageMs / 1000)} s old (bound ${Math.round(maxLagMs / 1000)} s).` : "This node has no chain view yet.");
+  constructor(
+    readonly ageMs: number,
+    readonly maxLagMs: number,
+  ) {
+    super(
+      "ERR_CHAIN_VIEW_STALE",
+      Number.isFinite(ageMs) ? `This node's chain view is ${Math.round(ageMs / 1000)} s old (bound ${Math.round(maxLagMs / 1000)} s).` : "This node has no chain view yet.",
+    );
   }
 }
 
@@ -190,12 +196,7 @@ export class ChainView implements NodeChainView {
   private async refreshAll(): Promise<void> {
     this.stats.fullRefreshes++;
     for (const pending of this.reading.values()) pending.dirty = true;
-    await Promise.all([
-      this.channels.size > 0 ? this.reread([...this.channels.keys()]) : undefined,
-      this.deps.onBlacklistEvent?.(),
-      this.deps.onRegistryEvent?.(),
-      this.deps.onOriginEvent?.(),
-    ]);
+    await Promise.all([this.channels.size > 0 ? this.reread([...this.channels.keys()]) : undefined, this.deps.onBlacklistEvent?.(), this.deps.onRegistryEvent?.(), this.deps.onOriginEvent?.()]);
   }
 
   private async reread(ids: string[]): Promise<void> {

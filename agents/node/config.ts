@@ -51,7 +51,10 @@ export const NodeConfigSchema = z.object({
   /** Watchtowers that receive every stored voucher: multiaddrs ending with /p2p/<peer id>. */
   watchtowers: multiaddrList.default([]),
   /** Who receives a watchtower's bounty (default: the node's operator). */
-  watchtowerBeneficiary: z.string().regex(/^0x[0-9a-fA-F]{40}$/, "must be a 0x-prefixed 20-byte address").optional(),
+  watchtowerBeneficiary: z
+    .string()
+    .regex(/^0x[0-9a-fA-F]{40}$/, "must be a 0x-prefixed 20-byte address")
+    .optional(),
   /** Bounty in basis points of what a watchtower's dispute recovers (the contract caps it at 2000). */
   watchtowerMaxBps: int(0, 2000).default(1000),
   /** Cache node: keep blobs fetched from other holders in `dir` (default <dataDir>/cache) within `budgetBytes`; fetch misses upstream unless `fanout` is false. */
@@ -68,7 +71,33 @@ export const NodeConfigSchema = z.object({
 
 export type NodeConfig = z.infer<typeof NodeConfigSchema> & { keyFile: string; backendDir: string; configFile: string };
 
-export const ENV_KEYS = ["dataDir", "keyFile", "operatorKeyFile", "contentKeyFile", "listen", "announce", "denyPeers", "nodesOnly", "region", "capacityMbps", "pricePerGiB", "backendDir", "confirmations", "pollMs", "sweepMs", "claimThreshold", "watchtowers", "watchtowerBeneficiary", "watchtowerMaxBps", "metricsPort", "maxChainViewAgeMs", "denyListFile", "logLevel", "logPretty", ...TX_ENV_KEYS];
+export const ENV_KEYS = [
+  "dataDir",
+  "keyFile",
+  "operatorKeyFile",
+  "contentKeyFile",
+  "listen",
+  "announce",
+  "denyPeers",
+  "nodesOnly",
+  "region",
+  "capacityMbps",
+  "pricePerGiB",
+  "backendDir",
+  "confirmations",
+  "pollMs",
+  "sweepMs",
+  "claimThreshold",
+  "watchtowers",
+  "watchtowerBeneficiary",
+  "watchtowerMaxBps",
+  "metricsPort",
+  "maxChainViewAgeMs",
+  "denyListFile",
+  "logLevel",
+  "logPretty",
+  ...TX_ENV_KEYS,
+];
 
 export function loadNodeConfig(flags: GlobalFlags & Record<string, unknown>): NodeConfig {
   const cfg = loadAgentConfig("node", NodeConfigSchema, ENV_KEYS, flags);

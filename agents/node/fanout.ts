@@ -55,7 +55,9 @@ export interface FanoutDeps {
 /** The cache's metadata for a blob: its signed content record. */
 export function encodeRecordMeta(record: Signed<ContentRecordValue>): Uint8Array {
   const v = record.value;
-  return new TextEncoder().encode(JSON.stringify({ origin: v.origin.toString(), epoch: v.epoch.toString(), timestamp: v.timestamp.toString(), size: v.size.toString(), signature: toHex(record.signature) }));
+  return new TextEncoder().encode(
+    JSON.stringify({ origin: v.origin.toString(), epoch: v.epoch.toString(), timestamp: v.timestamp.toString(), size: v.size.toString(), signature: toHex(record.signature) }),
+  );
 }
 
 export function decodeRecordMeta(blobId: string, meta: Uint8Array | undefined): Signed<ContentRecordValue> | undefined {
@@ -191,7 +193,10 @@ export class Fanout {
         log.info({ bytes: blob.size, paid: report.paid.toString(), providers: report.providers.map((p) => p.nodeKey) }, "fan-out complete: cached");
       } catch (error) {
         this.stats.failed++;
-        const paid = await it.report.then((r) => r.paid, () => 0n);
+        const paid = await it.report.then(
+          (r) => r.paid,
+          () => 0n,
+        );
         if (paid) this.deps.onUpstreamPaid?.(paid);
         log.info({ err: (error as Error).message }, "fan-out failed");
         fail(error);

@@ -120,11 +120,22 @@ export class NodeMesh {
   async attach(host: Libp2p<NodeServices>, held: string[], hooks: NodeMeshHooks, cache?: BlobCache): Promise<void> {
     this.cache = cache;
     const { contracts, identity } = this.deps;
-    this.unsync = syncRoutingTable(host.services.dht as never, this.activeSet, () => host.getPeers(), (e) => this.log.debug({ err: e.message }, "routing-table sync"));
+    this.unsync = syncRoutingTable(
+      host.services.dht as never,
+      this.activeSet,
+      () => host.getPeers(),
+      (e) => this.log.debug({ err: e.message }, "routing-table sync"),
+    );
     this.dht = new MeshDht({}, { dht: host.services.dht, self: host.peerId, activeSet: this.activeSet, isBlacklisted: this.isBlacklisted, onError: (e) => this.log.debug({ err: e.message }, "dht") });
     this.dht.start();
     this.gossip = new MeshGossip(
-      { role: "node", regions: [this.options.region], nodeRegistryDomain: contracts.domains.nodeRegistry, originRegistryDomain: contracts.domains.originRegistry, announceIntervalMs: this.options.announceIntervalMs },
+      {
+        role: "node",
+        regions: [this.options.region],
+        nodeRegistryDomain: contracts.domains.nodeRegistry,
+        originRegistryDomain: contracts.domains.originRegistry,
+        announceIntervalMs: this.options.announceIntervalMs,
+      },
       {
         pubsub: host.services.pubsub,
         activeSet: this.activeSet,

@@ -94,6 +94,8 @@ export function payCadence(paidToNode: bigint, pricePerGiB: bigint): number {
 export function checkCreditConfig(c: CreditConfig, pricePerGiB: bigint): void {
   if (c.initialWindow < LEAF_SIZE || c.maxWindow < c.initialWindow) throw new RangeError("credit windows must be at least one leaf (256 KiB) and max ≥ initial");
   if (valueBound(c, pricePerGiB) < c.initialWindow) {
-    throw new RangeError(`price ${pricePerGiB} per GiB makes the initial ${c.initialWindow}-byte credit window worth more than opening a channel (${openCost(c)} base units); lower the price or revisit the open-cost assumptions`);
+    throw new RangeError(
+      `price ${pricePerGiB} per GiB makes the initial ${c.initialWindow}-byte credit window worth more than opening a channel (${openCost(c)} base units); lower the price or revisit the open-cost assumptions`,
+    );
   }
 }

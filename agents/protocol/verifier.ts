@@ -191,6 +191,3 @@ export class StreamVerifier {
     if (this.next !== this.endLeaf) throw new StreamLengthError("stream ended before the range was complete", this.rangeBytes(), this.verified + this.pendingLen);
   }
 }
-
-
-

@@ -71,7 +71,12 @@ export function loadAgentConfig<S extends z.ZodType>(agent: string, schema: S, e
 export function envOverrides(prefix: string, keys: string[]): Record<string, string | undefined> {
   const out: Record<string, string | undefined> = {};
   for (const key of keys) {
-    const name = prefix + key.replace(/GiB/g, "Gib").replace(/[A-Z]/g, (c) => "_" + c).toUpperCase();
+    const name =
+      prefix +
+      key
+        .replace(/GiB/g, "Gib")
+        .replace(/[A-Z]/g, (c) => "_" + c)
+        .toUpperCase();
     if (process.env[name] !== undefined) out[key] = process.env[name];
   }
   return out;

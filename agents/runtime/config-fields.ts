@@ -10,7 +10,12 @@ export const int = (min: number, max: number) => z.coerce.number().int().min(min
 /** A list of strings: a JSON array, or a comma-separated environment string. */
 export const list = z.union([
   z.array(z.string().min(1)),
-  z.string().transform((s) => s.split(",").map((x) => x.trim()).filter(Boolean)),
+  z.string().transform((s) =>
+    s
+      .split(",")
+      .map((x) => x.trim())
+      .filter(Boolean),
+  ),
 ]);
 
 /** A list of multiaddrs, each parsed at load time (a bad one names the field and the address). */
@@ -48,12 +53,9 @@ export const uintField = (message = "must be a non-negative integer (USDC base u
     }
   });
 
-export const logLevel = (fallback: "info" | "warn") =>
-  z.enum(["trace", "debug", "info", "warn", "error", "silent"]).default(fallback);
+export const logLevel = (fallback: "info" | "warn") => z.enum(["trace", "debug", "info", "warn", "error", "silent"]).default(fallback);
 
-export const logPretty = z
-  .union([z.boolean(), z.enum(["true", "false", "1", "0"]).transform((s) => s === "true" || s === "1")])
-  .optional();
+export const logPretty = z.union([z.boolean(), z.enum(["true", "false", "1", "0"]).transform((s) => s === "true" || s === "1")]).optional();
 
 /**
  * The transaction sender's settings (agents/chain/tx-sender.ts), the same in every agent that
@@ -70,7 +72,10 @@ export const txFields = {
  * `eip712Domain()` nor `name()` + `version()` (agents/chain/permit.ts); checked against the
  * token's DOMAIN_SEPARATOR() before anything is signed. Unset: read from the token.
  */
-export const usdcPermitDomainField = z.object({ name: z.string().min(1), version: z.string().min(1) }).strict().optional();
+export const usdcPermitDomainField = z
+  .object({ name: z.string().min(1), version: z.string().min(1) })
+  .strict()
+  .optional();
 
 export const TX_ENV_KEYS = ["maxFeePerGasGwei", "replaceAfterSeconds"];
 

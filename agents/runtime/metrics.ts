@@ -9,16 +9,7 @@ import type { AddressInfo } from "node:net";
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 
 /** Why a node refused a request (the fetch protocol's Refusal codes, plus the node's own). */
-export const REFUSAL_REASONS = [
-  "not_found",
-  "blacklisted",
-  "busy",
-  "channel_insufficient",
-  "not_channel_owner",
-  "bad_voucher",
-  "bad_request",
-  "stale_chain_view",
-] as const;
+export const REFUSAL_REASONS = ["not_found", "blacklisted", "busy", "channel_insufficient", "not_channel_owner", "bad_voucher", "bad_request", "stale_chain_view"] as const;
 export type RefusalReason = (typeof REFUSAL_REASONS)[number];
 
 export interface NodeMetricsOptions {

@@ -11,7 +11,8 @@ export function probeLine(p: ProbeRecord): string {
 }
 
 export function slashLine(s: SlashRecord): string {
-  if (s.status === "slashed") return `slash  node ${s.nodeId} for blob ${short(s.blobId)}: ${usdc(s.slashed ?? 0n)} slashed, reward ${usdc(s.reward ?? 0n)}, treasury ${usdc(s.treasury ?? 0n)} (reveal tx ${s.revealTx})`;
+  if (s.status === "slashed")
+    return `slash  node ${s.nodeId} for blob ${short(s.blobId)}: ${usdc(s.slashed ?? 0n)} slashed, reward ${usdc(s.reward ?? 0n)}, treasury ${usdc(s.treasury ?? 0n)} (reveal tx ${s.revealTx})`;
   return `slash  node ${s.nodeId} for blob ${short(s.blobId)}: ${s.status}${s.error ? ` (${s.error})` : ""}`;
 }
 

@@ -314,7 +314,8 @@ export class Slasher {
       }
     }
     try {
-      if ((await contracts.channels.withdrawable(this.address)) > 0n) await this.sender.sendAndWait(contracts.channels.withdraw.populateTransaction(), { label: "withdraw slash rewards", signal: options.signal });
+      if ((await contracts.channels.withdrawable(this.address)) > 0n)
+        await this.sender.sendAndWait(contracts.channels.withdraw.populateTransaction(), { label: "withdraw slash rewards", signal: options.signal });
     } catch (error) {
       this.log.warn({ err: (error as Error).message.split("\n")[0] }, "withdrawing credited rewards failed; retried next round");
     }

@@ -19,7 +19,6 @@ export const WATCHTOWER_LIMITS = {
   idleTimeoutMs: 10_000,
 };
 
-
 export const MONITOR_DEFAULTS = {
   /** Blocks a ChannelCloseStarted log must be buried under before it is acted on. */
   confirmations: 2,

@@ -296,7 +296,16 @@ export class Monitor {
     if (!held) return void this.pending.delete(p.channelId);
     const done = (outcome: DisputeOutcome, detail: string, extra: { txHash?: string; recovered?: bigint; bounty?: bigint; beneficiary?: string } = {}) => {
       this.pending.delete(p.channelId);
-      store.recordDispute({ channelId: p.channelId, amount: held.amount, outcome, detail, recovered: extra.recovered ?? 0n, bounty: extra.bounty ?? 0n, txHash: extra.txHash, beneficiary: extra.beneficiary });
+      store.recordDispute({
+        channelId: p.channelId,
+        amount: held.amount,
+        outcome,
+        detail,
+        recovered: extra.recovered ?? 0n,
+        bounty: extra.bounty ?? 0n,
+        txHash: extra.txHash,
+        beneficiary: extra.beneficiary,
+      });
       this.deps.metrics?.disputes.inc({ outcome });
       if (extra.recovered) this.deps.metrics?.recovered.inc(Number(extra.recovered));
       if (extra.bounty) this.deps.metrics?.bounties.inc(Number(extra.bounty));

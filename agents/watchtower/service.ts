@@ -222,7 +222,17 @@ export class WatchtowerService {
     if (amount <= channel.paid) return stale(`${amount} is not above what the channel already paid (${channel.paid})`);
     const held = this.deps.store.voucher(channelId)?.amount;
     if (held !== undefined && amount <= held) return stale(`already holding ${held} for ${channelId}`);
-    const stored = this.deps.store.saveVoucher({ channelId, nodeKey: peer, payer: channel.payer, amount, signature: voucher.signature, auth, status: channel.status, closesAt: channel.closesAt, paid: channel.paid });
+    const stored = this.deps.store.saveVoucher({
+      channelId,
+      nodeKey: peer,
+      payer: channel.payer,
+      amount,
+      signature: voucher.signature,
+      auth,
+      status: channel.status,
+      closesAt: channel.closesAt,
+      paid: channel.paid,
+    });
     if (!stored) return stale(`already holding ${this.deps.store.voucher(channelId)?.amount ?? "an equal or better voucher"} for ${channelId}`);
     this.log.debug({ channelId, amount: amount.toString() }, "voucher held");
     this.deps.onStored?.(channel, amount);

@@ -213,9 +213,7 @@ export class WatchtowerStore extends FollowerStore {
 
   /** Ids of the nodes that authorised this watchtower or whose vouchers it holds (their channels' events are followed). */
   nodeIds(): bigint[] {
-    const rows = this.db
-      .prepare("SELECT node_id FROM auths WHERE node_id != '0' UNION SELECT auth_node_id AS node_id FROM vouchers WHERE auth_node_id != '0'")
-      .all() as Row[];
+    const rows = this.db.prepare("SELECT node_id FROM auths WHERE node_id != '0' UNION SELECT auth_node_id AS node_id FROM vouchers WHERE auth_node_id != '0'").all() as Row[];
     return rows.map((r) => BigInt(String(r.node_id)));
   }
 
@@ -228,9 +226,9 @@ export class WatchtowerStore extends FollowerStore {
   }
 
   disputes(channelId?: string): DisputeRecord[] {
-    const rows = (channelId
-      ? this.db.prepare("SELECT * FROM disputes WHERE channel_id = ? ORDER BY id").all(channelId.toLowerCase())
-      : this.db.prepare("SELECT * FROM disputes ORDER BY id").all()) as Row[];
+    const rows = (
+      channelId ? this.db.prepare("SELECT * FROM disputes WHERE channel_id = ? ORDER BY id").all(channelId.toLowerCase()) : this.db.prepare("SELECT * FROM disputes ORDER BY id").all()
+    ) as Row[];
     return rows.map((r) => ({
       id: Number(r.id),
       channelId: String(r.channel_id),

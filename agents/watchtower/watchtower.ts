@@ -64,7 +64,14 @@ export class Watchtower {
     options.signal?.throwIfAborted();
     const service = watchtowerService(
       { requiredBeneficiary: this.options.requiredBeneficiary, minBountyBps: this.options.minBountyBps, limits: this.options.limits },
-      { address: this.address, chain: this.chain, store: this.deps.store, logger: this.log.child({ module: "service" }), metrics: this.deps.metrics, onStored: (channel) => this.monitor.onStored(channel) },
+      {
+        address: this.address,
+        chain: this.chain,
+        store: this.deps.store,
+        logger: this.log.child({ module: "service" }),
+        metrics: this.deps.metrics,
+        onStored: (channel) => this.monitor.onStored(channel),
+      },
     );
     this.host = (await createHost({
       privateKey: this.deps.identity.privateKey,

@@ -52,9 +52,7 @@ export async function list(args: { payer: string; node: string; json: boolean },
     if (!args.payer === !args.node) throw new UserError("Give exactly one of --payer <address> or --node <node id | node key>.");
     if (args.payer && !isAddress(args.payer)) throw new UserError(`--payer must be an address, not "${args.payer}".`);
     const ctx = await taskContext(hre);
-    const filter = args.payer
-      ? ctx.channels.filters.ChannelOpened(undefined, args.payer)
-      : ctx.channels.filters.ChannelOpened(undefined, undefined, await resolveNode(ctx, args.node));
+    const filter = args.payer ? ctx.channels.filters.ChannelOpened(undefined, args.payer) : ctx.channels.filters.ChannelOpened(undefined, undefined, await resolveNode(ctx, args.node));
     const events = await ctx.channels.queryFilter(filter, ctx.deployment.deploymentBlock);
     const ids = events.map((e) => e.args.channelId);
     const infos = ids.length ? await ctx.channels.getChannels(ids) : [];

@@ -164,7 +164,7 @@ export const ACTIONS: Record<string, ActionSpec> = {
 
   "origin-recognize": {
     summary: "recognize a registered node as an origin with a content-signing key (OriginRegistry)",
-    example: "npx hardhat gov:propose --action origin-recognize --node 1 --account 0xContentKey… --description \"Recognize origin 1\" --network localhost",
+    example: 'npx hardhat gov:propose --action origin-recognize --node 1 --account 0xContentKey… --description "Recognize origin 1" --network localhost',
     async build(o, ctx) {
       const nodeId = await resolveNode(ctx, o.node);
       const contentKey = parseAddress(o.account, "account");
@@ -174,7 +174,7 @@ export const ACTIONS: Record<string, ActionSpec> = {
   },
   "origin-revoke": {
     summary: "stop recognizing an origin (all its epochs become void)",
-    example: "npx hardhat gov:propose --action origin-revoke --node 1 --description \"Origin 1 misbehaved\" --network localhost",
+    example: 'npx hardhat gov:propose --action origin-revoke --node 1 --description "Origin 1 misbehaved" --network localhost',
     async build(o, ctx) {
       const nodeId = await resolveNode(ctx, o.node);
       if (!(await ctx.origins.isRecognized(nodeId))) throw new UserError(`Node ${nodeId} is not a recognized origin.`);
@@ -183,7 +183,7 @@ export const ACTIONS: Record<string, ActionSpec> = {
   },
   "origin-revoke-epoch": {
     summary: "revoke one content-key epoch of an origin (a leaked key); --value is the epoch",
-    example: "npx hardhat gov:propose --action origin-revoke-epoch --node 1 --value 2 --description \"Key of epoch 2 leaked\" --network localhost",
+    example: 'npx hardhat gov:propose --action origin-revoke-epoch --node 1 --value 2 --description "Key of epoch 2 leaked" --network localhost',
     async build(o, ctx) {
       const nodeId = await resolveNode(ctx, o.node);
       if (!/^\d+$/.test(o.value)) throw new UserError("--value must be the epoch number to revoke.");
@@ -197,7 +197,7 @@ export const ACTIONS: Record<string, ActionSpec> = {
   },
   "blacklist-add": {
     summary: "blacklist a blob (only keccak256 of its id goes on-chain); binds nodes after the compliance window",
-    example: "npx hardhat gov:propose --action blacklist-add --blob 0x…32 bytes… --description \"Court order 2026-17\" --network localhost",
+    example: 'npx hardhat gov:propose --action blacklist-add --blob 0x…32 bytes… --description "Court order 2026-17" --network localhost',
     checkDescription: keepBlobIdPrivate,
     async build(o, ctx) {
       const blobId = parseBlobId(o.blob);
@@ -208,7 +208,7 @@ export const ACTIONS: Record<string, ActionSpec> = {
   },
   "blacklist-remove": {
     summary: "remove a blob's blacklist entry",
-    example: "npx hardhat gov:propose --action blacklist-remove --blob 0x… --description \"Order lifted\" --network localhost",
+    example: 'npx hardhat gov:propose --action blacklist-remove --blob 0x… --description "Order lifted" --network localhost',
     checkDescription: keepBlobIdPrivate,
     async build(o, ctx) {
       const blobId = parseBlobId(o.blob);
@@ -219,7 +219,7 @@ export const ACTIONS: Record<string, ActionSpec> = {
   },
   "compliance-grant": {
     summary: "let an account add and remove blacklist entries directly (fast takedowns)",
-    example: "npx hardhat gov:propose --action compliance-grant --account 0x… --description \"Compliance desk\" --network localhost",
+    example: 'npx hardhat gov:propose --action compliance-grant --account 0x… --description "Compliance desk" --network localhost',
     async build(o, ctx) {
       const account = parseAddress(o.account, "account");
       if (await ctx.blacklist.hasComplianceRole(account)) throw new UserError(`${account} already has the compliance role.`);
@@ -228,7 +228,7 @@ export const ACTIONS: Record<string, ActionSpec> = {
   },
   "compliance-revoke": {
     summary: "take the compliance role away from an account",
-    example: "npx hardhat gov:propose --action compliance-revoke --account 0x… --description \"Rotate desk\" --network localhost",
+    example: 'npx hardhat gov:propose --action compliance-revoke --account 0x… --description "Rotate desk" --network localhost',
     async build(o, ctx) {
       const account = parseAddress(o.account, "account");
       if (!(await ctx.blacklist.hasComplianceRole(account))) throw new UserError(`${account} does not have the compliance role.`);

@@ -19,7 +19,9 @@ export default async function propose(args: Args, hre: HardhatRuntimeEnvironment
   return runTask(async () => {
     const spec = ACTIONS[args.action];
     if (!spec) {
-      const list = Object.entries(ACTIONS).map(([name, a]) => `  ${name.padEnd(20)} ${a.summary}\n  ${" ".repeat(20)} e.g. ${a.example}`).join("\n");
+      const list = Object.entries(ACTIONS)
+        .map(([name, a]) => `  ${name.padEnd(20)} ${a.summary}\n  ${" ".repeat(20)} e.g. ${a.example}`)
+        .join("\n");
       throw new UserError(`${args.action ? `Unknown --action "${args.action}"` : "--action is required"}. Actions:\n${list}`);
     }
     if (!args.description.trim()) throw new UserError("--description is required: say what the proposal does and why.");
@@ -45,7 +47,7 @@ export default async function propose(args: Args, hre: HardhatRuntimeEnvironment
     for (const warning of warnings) console.log(`warning: ${warning}`);
     console.log(`Proposed ${proposalId}`);
     for (const c of calls) console.log(`  - ${c.summary}`);
-    console.log(`Voting opens at block ${await ctx.governor.proposalSnapshot(proposalId) + 1n}, closes after block ${await ctx.governor.proposalDeadline(proposalId)}.`);
+    console.log(`Voting opens at block ${(await ctx.governor.proposalSnapshot(proposalId)) + 1n}, closes after block ${await ctx.governor.proposalDeadline(proposalId)}.`);
     console.log(`Next: npx hardhat gov:vote --id ${proposalId} --support for --network ${hre.globalOptions.network ?? "localhost"}`);
     return proposalId;
   });

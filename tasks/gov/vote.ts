@@ -13,9 +13,11 @@ export default async function vote(args: { id: string; support: string; reason: 
     const ctx = await taskContext(hre);
     const signer = await signerFor(ctx, args.from);
     const voter = await signer.getAddress();
-    const state = Number(await ctx.governor.state(proposalId).catch(() => {
-      throw new UserError(`No proposal ${proposalId} on this chain.`);
-    }));
+    const state = Number(
+      await ctx.governor.state(proposalId).catch(() => {
+        throw new UserError(`No proposal ${proposalId} on this chain.`);
+      }),
+    );
     if (PROPOSAL_STATES[state] !== "Active") {
       const snapshot = await ctx.governor.proposalSnapshot(proposalId);
       const hint =
@@ -29,9 +31,7 @@ export default async function vote(args: { id: string; support: string; reason: 
     if (weight === 0n) {
       throw new UserError(`${voter} had no delegated votes at the proposal's snapshot; delegate (gov:delegate) before a proposal is created.`);
     }
-    const tx = args.reason
-      ? await ctx.governor.connect(signer).castVoteWithReason(proposalId, support, args.reason)
-      : await ctx.governor.connect(signer).castVote(proposalId, support);
+    const tx = args.reason ? await ctx.governor.connect(signer).castVoteWithReason(proposalId, support, args.reason) : await ctx.governor.connect(signer).castVote(proposalId, support);
     await tx.wait();
     console.log(`${voter} voted ${args.support.toLowerCase()} with ${formatEther(weight)} votes on ${proposalId}.`);
   });

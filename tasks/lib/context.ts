@@ -2,16 +2,7 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import { isAddress, type Signer } from "ethers";
 import { readDeployment, addressOf, type Deployment } from "../../agents/chain/deployment.js";
-import type {
-  CdnGovernor,
-  CdnTimelock,
-  CdnToken,
-  ContentBlacklist,
-  NodeRegistry,
-  OriginRegistry,
-  PaymentChannel,
-  ProtocolParams,
-} from "../../types/ethers-contracts/index.js";
+import type { CdnGovernor, CdnTimelock, CdnToken, ContentBlacklist, NodeRegistry, OriginRegistry, PaymentChannel, ProtocolParams } from "../../types/ethers-contracts/index.js";
 import { UserError } from "./errors.js";
 
 export interface TaskContext {
@@ -37,14 +28,10 @@ export async function taskContext(hre: HardhatRuntimeEnvironment): Promise<TaskC
   try {
     chainId = (await ethers.provider.getNetwork()).chainId;
   } catch (cause) {
-    throw new UserError(
-      `Cannot reach the chain of network "${connection.networkName}" (is it running? on a local machine: \`npm run devnet\`).`,
-      { cause },
-    );
+    throw new UserError(`Cannot reach the chain of network "${connection.networkName}" (is it running? on a local machine: \`npm run devnet\`).`, { cause });
   }
   const deployment = readDeployment(chainId);
-  const at = async <T>(name: Parameters<typeof addressOf>[1]) =>
-    (await ethers.getContractAt(name, addressOf(deployment, name))) as unknown as T;
+  const at = async <T>(name: Parameters<typeof addressOf>[1]) => (await ethers.getContractAt(name, addressOf(deployment, name))) as unknown as T;
   return {
     hre,
     ethers,

@@ -30,8 +30,7 @@ export function parseParamValue(param: string, input: string): bigint {
   if (!unit) throw new UserError(`Unknown parameter "${param}". Known: ${Object.keys(PARAM_UNITS).join(", ")}.`);
   const text = input.trim();
   if (/^\d+$/.test(text)) return BigInt(text);
-  const bad = () =>
-    new UserError(`Cannot read "${input}" as a value for ${param} (${unitHelp(unit)}).`);
+  const bad = () => new UserError(`Cannot read "${input}" as a value for ${param} (${unitHelp(unit)}).`);
   switch (unit) {
     case "duration": {
       const m = /^(\d+(?:\.\d+)?)\s*([smhd])$/.exec(text);

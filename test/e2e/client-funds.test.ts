@@ -75,20 +75,32 @@ describe("e2e › cdn-client fetch from an account that cannot pay: one sentence
 
   it("no ETH: says it needs ETH for gas", async () => {
     const who = await account(0n, 10n * USDC);
-    await refused(who, new RegExp(`^cdn-client: Account ${who.address} has 0\\.0 ETH, but to pay a channel deposit of 1\\.0 USDC it needs up to [0-9.]+ ETH for gas; send ETH to it and try again\\.$`, "i"));
+    await refused(
+      who,
+      new RegExp(`^cdn-client: Account ${who.address} has 0\\.0 ETH, but to pay a channel deposit of 1\\.0 USDC it needs up to [0-9.]+ ETH for gas; send ETH to it and try again\\.$`, "i"),
+    );
   });
 
   it("a blacklisted account", async () => {
     const who = await account(10n ** 18n, 10n * USDC);
     await (await usdcAdmin().blacklist(who.address)).wait();
-    await refused(who, new RegExp(`^cdn-client: Account ${who.address} is blacklisted by USDC's issuer: it can neither send nor receive USDC, so a channel deposit of 1\\.0 USDC cannot be paid from it; use another account\\.$`, "i"));
+    await refused(
+      who,
+      new RegExp(
+        `^cdn-client: Account ${who.address} is blacklisted by USDC's issuer: it can neither send nor receive USDC, so a channel deposit of 1\\.0 USDC cannot be paid from it; use another account\\.$`,
+        "i",
+      ),
+    );
   });
 
   it("a paused token", async () => {
     const who = await account(10n ** 18n, 10n * USDC);
     await (await usdcAdmin().pause()).wait();
     try {
-      await refused(who, /^cdn-client: USDC is paused by its issuer, so a channel deposit of 1\.0 USDC cannot be paid now \(no transfer, approval or permit works\); nothing was sent: try again once it is unpaused\.$/);
+      await refused(
+        who,
+        /^cdn-client: USDC is paused by its issuer, so a channel deposit of 1\.0 USDC cannot be paid now \(no transfer, approval or permit works\); nothing was sent: try again once it is unpaused\.$/,
+      );
     } finally {
       await (await usdcAdmin().unpause()).wait();
     }

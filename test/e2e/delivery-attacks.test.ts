@@ -84,7 +84,10 @@ describe("e2e › paid delivery under attack", function () {
     const channel = await owner.client.openChannel(n.identity.address.toLowerCase(), 1_000_000n);
     intruder.store.upsertChannel({ channelId: channel.channelId, nodeKey: channel.nodeKey, nodeId: channel.nodeId, deposit: channel.deposit, status: "Open" });
     const { run, seen } = session(intruder, n, channel.channelId, blob.blobId);
-    const error = await run.then(() => undefined, (e) => e);
+    const error = await run.then(
+      () => undefined,
+      (e) => e,
+    );
     expect(error).to.be.instanceOf(FetchRefusedError);
     expect((error as FetchRefusedError).refusal).to.equal("NOT_CHANNEL_OWNER");
     expect(seen.header).to.equal(false);
@@ -97,35 +100,54 @@ describe("e2e › paid delivery under attack", function () {
     const [blob] = await n.agent.publish([file]);
     const c = await client();
     const channel = await c.client.openChannel(n.identity.address.toLowerCase(), 1_000_000n);
-    await world.asTimelock((tl) => world.gov.blacklist.connect(tl).add(keccak256(blob.blobId)).then((tx) => tx.wait()));
+    await world.asTimelock((tl) =>
+      world.gov.blacklist
+        .connect(tl)
+        .add(keccak256(blob.blobId))
+        .then((tx) => tx.wait()),
+    );
     await n.agent.syncChainView(); // the node's followed view sees the entry at its next head poll
     const { run, seen } = session(c, n, channel.channelId, blob.blobId);
-    const error = await run.then(() => undefined, (e) => e);
+    const error = await run.then(
+      () => undefined,
+      (e) => e,
+    );
     expect(error).to.be.instanceOf(FetchRefusedError);
     expect((error as FetchRefusedError).refusal).to.equal("BLACKLISTED");
     expect(seen.header).to.equal(false); // the header carries the only signature: none was sent
     // the library refuses up front too
-    const e2 = await c.client.fetchToFile(blob.blobId, path.join(tmpDir(), "x")).then(() => undefined, (e) => e);
+    const e2 = await c.client.fetchToFile(blob.blobId, path.join(tmpDir(), "x")).then(
+      () => undefined,
+      (e) => e,
+    );
     expect((e2 as FetchRefusedError).refusal).to.equal("BLACKLISTED");
   });
 
-  for (const [label, skew] of [["back-dated", -600n], ["future-dated", 600n]] as const) {
+  for (const [label, skew] of [
+    ["back-dated", -600n],
+    ["future-dated", 600n],
+  ] as const) {
     it(`a ${label} serve commitment makes the client abort without paying`, async () => {
-      const n = await node({ chain: (contracts) => {
-        const real = nodeChainView(contracts);
-        // the node anchors to a real block but signs another time than that block's
-        const head = async () => {
-          const h = await real.head();
-          return { ...h, timestamp: h.timestamp + skew };
-        };
-        return { ...real, channelDomain: real.channelDomain, chainTime: async () => (await real.chainTime()) + skew, head };
-      } });
+      const n = await node({
+        chain: (contracts) => {
+          const real = nodeChainView(contracts);
+          // the node anchors to a real block but signs another time than that block's
+          const head = async () => {
+            const h = await real.head();
+            return { ...h, timestamp: h.timestamp + skew };
+          };
+          return { ...real, channelDomain: real.channelDomain, chainTime: async () => (await real.chainTime()) + skew, head };
+        },
+      });
       const { file } = randomFile(tmpDir(), LEAF_SIZE * 3);
       const [blob] = await n.agent.publish([file]);
       const c = await client();
       const channel = await c.client.openChannel(n.identity.address.toLowerCase(), 1_000_000n);
       const { run, seen } = session(c, n, channel.channelId, blob.blobId);
-      const error = await run.then(() => undefined, (e) => e);
+      const error = await run.then(
+        () => undefined,
+        (e) => e,
+      );
       expect(error).to.be.instanceOf(ProviderMisbehaviourError);
       expect((error as ProviderMisbehaviourError).reason).to.equal("commitment");
       expect(seen.header).to.equal(true);
@@ -142,14 +164,20 @@ describe("e2e › paid delivery under attack", function () {
     const c = await client();
     const channel = await c.client.openChannel(n.identity.address.toLowerCase(), 1_000_000n);
     const first = session(c, n, channel.channelId, blob.blobId, { withholdVouchers: true });
-    await first.run.then(() => undefined, (e) => e);
+    await first.run.then(
+      () => undefined,
+      (e) => e,
+    );
     const window = DEFAULT_CREDIT.initialWindow;
     expect(first.seen.bytes).to.be.greaterThan(0);
     expect(first.seen.bytes).to.be.at.most(window);
     expect(n.agent.fetch!.bestFor(channel.channelId)).to.equal(0n);
     // coming back on the same channel gets nothing more while the debt is unpaid
     const second = session(c, n, channel.channelId, blob.blobId, { withholdVouchers: true });
-    await second.run.then(() => undefined, (e) => e);
+    await second.run.then(
+      () => undefined,
+      (e) => e,
+    );
     expect(second.seen.bytes).to.equal(0);
     const unpaid = windowValue(first.seen.bytes, n.agent.pricePerGiB);
     expect(unpaid).to.be.lessThan(openCost(DEFAULT_CREDIT));
@@ -165,10 +193,21 @@ describe("e2e › paid delivery under attack", function () {
     const stranger = (await client()).identity;
     const seen = { bytes: 0 };
     const error = await runSession(
-      { peer: multiaddr(`${n.multiaddr}/p2p/${n.identity.peerId}`), nodeKey: n.identity.address.toLowerCase(), maxPricePerGiB: n.agent.pricePerGiB, channelId: channel.channelId, blobId: blob.blobId, offset: 0, length: 0 },
+      {
+        peer: multiaddr(`${n.multiaddr}/p2p/${n.identity.peerId}`),
+        nodeKey: n.identity.address.toLowerCase(),
+        maxPricePerGiB: n.agent.pricePerGiB,
+        channelId: channel.channelId,
+        blobId: blob.blobId,
+        offset: 0,
+        length: 0,
+      },
       { host: c.client.deps.host, chain: c.client.deps.chain, store: c.store, address: c.client.address, secretKey: stranger.secretKey },
       { onData: (b) => void (seen.bytes += b.length) },
-    ).then(() => undefined, (e) => e);
+    ).then(
+      () => undefined,
+      (e) => e,
+    );
     expect(error).to.be.instanceOf(FetchRefusedError);
     expect((error as FetchRefusedError).refusal).to.equal("BAD_VOUCHER");
     expect(n.agent.fetch!.bestFor(channel.channelId)).to.equal(0n);
@@ -182,7 +221,10 @@ describe("e2e › paid delivery under attack", function () {
     const c = await client();
     const channel = await c.client.openChannel(n.identity.address.toLowerCase(), 1_000_000n);
     const { run, seen } = session(c, n, channel.channelId, blob.blobId);
-    const error = await run.then(() => undefined, (e) => e);
+    const error = await run.then(
+      () => undefined,
+      (e) => e,
+    );
     expect((error as FetchRefusedError).refusal).to.equal("BUSY");
     expect((error as FetchRefusedError).retryAfterMs).to.equal(1500);
     expect(seen.header).to.equal(false);
@@ -196,12 +238,20 @@ describe("e2e › paid delivery under attack", function () {
     const key = n.identity.address.toLowerCase();
     expect((await c.client.candidates(blob.blobId, { providers: [key] })).map((x) => x.nodeKey)).to.deep.equal([key]);
     const channel = await c.client.openChannel(key, 1_000_000n);
-    await world.asTimelock((tl) => world.gov.origins.connect(tl).revoke(n.nodeId).then((tx) => tx.wait()));
+    await world.asTimelock((tl) =>
+      world.gov.origins
+        .connect(tl)
+        .revoke(n.nodeId)
+        .then((tx) => tx.wait()),
+    );
     await n.agent.refresh();
     expect(n.agent.origin.recognized).to.equal(false);
     expect(await c.client.candidates(blob.blobId, { providers: [key] })).to.deep.equal([]);
     const { run, seen } = session(c, n, channel.channelId, blob.blobId);
-    const error = await run.then(() => undefined, (e) => e);
+    const error = await run.then(
+      () => undefined,
+      (e) => e,
+    );
     expect((error as FetchRefusedError).refusal).to.equal("NOT_FOUND");
     expect(seen.header).to.equal(false);
   });

@@ -155,7 +155,13 @@ export async function startNode(
   }
   if (opts.origin ?? true) {
     const recognized = await world.gov.origins.isRecognized(nodeId);
-    if (!recognized) await world.asTimelock((tl) => world.gov.origins.connect(tl).recognize(nodeId, identity.address).then((tx) => tx.wait()));
+    if (!recognized)
+      await world.asTimelock((tl) =>
+        world.gov.origins
+          .connect(tl)
+          .recognize(nodeId, identity.address)
+          .then((tx) => tx.wait()),
+      );
   }
   const store = new NodeStore(path.join(dir, "node.db"));
   const agent = new NodeAgent(

@@ -20,8 +20,7 @@ export const NODE_CLI = ["--disable-warning=ExperimentalWarning", "--import", "t
 export const CLIENT_CLI = ["--disable-warning=ExperimentalWarning", "--import", "tsx", path.join(ROOT, "agents/client/cli/index.ts")];
 
 /** Hardhat's well-known development key #i (the devnet funds #0-#9 with ETH and USDC). */
-export const devKey = (i: number): string =>
-  HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase("test test test test test test test test test test test junk"), `m/44'/60'/0'/0/${i}`).privateKey;
+export const devKey = (i: number): string => HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase("test test test test test test test test test test test junk"), `m/44'/60'/0'/0/${i}`).privateKey;
 
 export interface CliResult {
   code: number | null;
@@ -89,7 +88,18 @@ export function writeNodeConfig(dataDir: string, port: number, extra: Record<str
   mkdirSync(dataDir, { recursive: true });
   writeFileSync(
     path.join(dataDir, "config.json"),
-    JSON.stringify({ listen: [`/ip4/127.0.0.1/tcp/${port}`], pricePerGiB: "1000000", region: 1, capacityMbps: 100, confirmations: 0, pollMs: 200, sweepMs: 0, logLevel: "debug", logPretty: false, ...extra }),
+    JSON.stringify({
+      listen: [`/ip4/127.0.0.1/tcp/${port}`],
+      pricePerGiB: "1000000",
+      region: 1,
+      capacityMbps: 100,
+      confirmations: 0,
+      pollMs: 200,
+      sweepMs: 0,
+      logLevel: "debug",
+      logPretty: false,
+      ...extra,
+    }),
   );
 }
 

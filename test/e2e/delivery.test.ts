@@ -95,7 +95,10 @@ describe("e2e › paid delivery", function () {
       expect(piece.length).to.be.greaterThan(0);
       break;
     }
-    const error = await it.report.then(() => undefined, (e) => e);
+    const error = await it.report.then(
+      () => undefined,
+      (e) => e,
+    );
     expect(error).to.be.instanceOf(Error);
   });
 

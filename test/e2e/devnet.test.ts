@@ -32,9 +32,18 @@ function runExample(line: string, env: NodeJS.ProcessEnv): Promise<{ code: numbe
   if (!m) throw new Error(`not an npm run example: ${line}`);
   const tokens = line.trim().split(/\s+/);
   const envs = Object.fromEntries(tokens.slice(0, tokens.indexOf("npm")).map((t) => [t.slice(0, t.indexOf("=")), t.slice(t.indexOf("=") + 1)]));
-  const entry = { "cdn-client": "agents/client/cli/index.ts", "cdn-node": "agents/node/cli/index.ts", "cdn-watchtower": "agents/watchtower/cli/index.ts", "cdn-slasher": "agents/slasher/cli/index.ts" }[m[2]]!;
+  const entry = {
+    "cdn-client": "agents/client/cli/index.ts",
+    "cdn-node": "agents/node/cli/index.ts",
+    "cdn-watchtower": "agents/watchtower/cli/index.ts",
+    "cdn-slasher": "agents/slasher/cli/index.ts",
+  }[m[2]]!;
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["--disable-warning=ExperimentalWarning", "--import", "tsx", entry, ...m[3].split(/\s+/)], { cwd: ROOT, env: { ...env, ...envs }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, ["--disable-warning=ExperimentalWarning", "--import", "tsx", entry, ...m[3].split(/\s+/)], {
+      cwd: ROOT,
+      env: { ...env, ...envs },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let out = "";
     child.stdout!.on("data", (d) => (out += d));
     child.stderr!.on("data", (d) => (out += d));
@@ -92,7 +101,10 @@ describe("e2e › npm run devnet (the whole network)", function () {
   });
 
   it("stays up for manual use: the printed example commands work against it", async () => {
-    const examples = devnet.output().split("\n").filter((l) => /npm run cdn-/.test(l));
+    const examples = devnet
+      .output()
+      .split("\n")
+      .filter((l) => /npm run cdn-/.test(l));
     expect(examples.length).to.be.greaterThan(5);
     const pick = (re: RegExp) => examples.find((l) => re.test(l))!;
     const channels = await runExample(pick(/cdn-client .* channels list/), devnet.env);
@@ -131,16 +143,27 @@ describe("e2e › npm run devnet (the whole network)", function () {
   it("a port it uses is refused in one sentence; a second devnet on another --port comes up beside it", async () => {
     // a chain on one of this devnet's libp2p ports; a full devnet whose derived ports overlap this one's
     let r = await runDevnet(["--port", String(devnet.port + 3), "--chain-only"], devnet.env);
-    expect([r.code, r.err.trim()]).to.deep.equal([1, `devnet: port ${devnet.port + 3} (the chain's JSON-RPC) is already in use on 127.0.0.1 (another devnet, or a chain node?): stop it, or start this one elsewhere with npm run devnet -- --port ${devnet.port + 13}.`]);
+    expect([r.code, r.err.trim()]).to.deep.equal([
+      1,
+      `devnet: port ${devnet.port + 3} (the chain's JSON-RPC) is already in use on 127.0.0.1 (another devnet, or a chain node?): stop it, or start this one elsewhere with npm run devnet -- --port ${devnet.port + 13}.`,
+    ]);
     r = await runDevnet(["--port", String(devnet.port - 2)], devnet.env);
     expect(r.code).to.equal(1);
-    expect(r.err.trim()).to.equal(`devnet: ports ${devnet.port}, ${devnet.port + 1}, ${devnet.port + 2}, ${devnet.port + 3} (the agents' libp2p, derived from --port) are already in use on 127.0.0.1 (another devnet, or a chain node?): stop it, or start this one elsewhere with npm run devnet -- --port ${devnet.port + 8}.`);
+    expect(r.err.trim()).to.equal(
+      `devnet: ports ${devnet.port}, ${devnet.port + 1}, ${devnet.port + 2}, ${devnet.port + 3} (the agents' libp2p, derived from --port) are already in use on 127.0.0.1 (another devnet, or a chain node?): stop it, or start this one elsewhere with npm run devnet -- --port ${devnet.port + 8}.`,
+    );
     expect(r.out).not.to.include("chain ");
     // a second devnet beside the first: its own chain, Ignition journal and deployments; the first keeps serving
     const second = await startDevnet(300_000);
     try {
       expect(second.output()).to.match(/^ready in \d+\.\d s\./m);
-      const channels = await runExample(devnet.output().split("\n").find((l) => /cdn-client .* channels list/.test(l))!, devnet.env);
+      const channels = await runExample(
+        devnet
+          .output()
+          .split("\n")
+          .find((l) => /cdn-client .* channels list/.test(l))!,
+        devnet.env,
+      );
       expect(channels.code, channels.out).to.equal(0);
     } finally {
       await second.stop();

@@ -173,7 +173,10 @@ describe("e2e › the HTTP gateway in headless Chromium: <img> and a <video> tha
     const size = readFileSync(CLIP).length;
     const seekRequests = requests.slice(beforeSeek).filter((r) => r.url.includes(clip.blobId));
     const starts = seekRequests.map((r) => Number(/^bytes=(\d+)-/.exec(r.range ?? "")?.[1] ?? -1));
-    expect(starts.some((start) => start > 0 && start < size - 65_536), JSON.stringify(requests)).to.equal(true);
+    expect(
+      starts.some((start) => start > 0 && start < size - 65_536),
+      JSON.stringify(requests),
+    ).to.equal(true);
 
     // and it plays on from there
     const played = (await tab.evaluate("play(5)")) as { currentTime: number; playing: boolean };

@@ -147,7 +147,12 @@ describe("e2e › the HTTP gateway (GET/HEAD /blob/<id>) on a real node and chai
     expect(unknown.status).to.equal(404);
     expect(json(unknown).error).to.equal("not_found");
     const listed = await publish(origin, 2000);
-    await world.asTimelock((tl) => world.gov.blacklist.connect(tl).add(keccak256(listed.blobId)).then((tx) => tx.wait()));
+    await world.asTimelock((tl) =>
+      world.gov.blacklist
+        .connect(tl)
+        .add(keccak256(listed.blobId))
+        .then((tx) => tx.wait()),
+    );
     const r = await httpGet(`${gateway.url}/blob/${listed.blobId}`);
     expect(r.status).to.equal(451);
     expect(json(r).error).to.equal("blacklisted");

@@ -28,7 +28,6 @@ describe("e2e › governance changes reach the running agents", function () {
     return r.stdout;
   };
 
-
   it("gov:* raises protocolFeeBps and minChannelDeposit; a running node and a new client fetch use the new values", async () => {
     const env = { ...devnet.env };
     const provider = new JsonRpcProvider(devnet.rpcUrl);

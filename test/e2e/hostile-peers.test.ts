@@ -204,7 +204,9 @@ describe("e2e › hostile peers against a node", function () {
     expect(n.agent.fetch!.bestFor(channel.channelId) < signed).to.equal(true);
     // the next session sends it first, before any chunk it pays for (here it stops at the first chunk)
     const stop = new AbortController();
-    await runSession({ ...req, offset: 4 * LEAF_SIZE, length: 0 }, deps, { signal: stop.signal, payEvery: 1 << 30, stallMs: 60_000, onData: () => stop.abort(new Error("enough")) }).catch(() => undefined);
+    await runSession({ ...req, offset: 4 * LEAF_SIZE, length: 0 }, deps, { signal: stop.signal, payEvery: 1 << 30, stallMs: 60_000, onData: () => stop.abort(new Error("enough")) }).catch(
+      () => undefined,
+    );
     await new Promise((r) => setTimeout(r, 500));
     expect(n.agent.fetch!.bestFor(channel.channelId)).to.equal(signed);
   });
@@ -223,7 +225,10 @@ describe("e2e › hostile peers against a node", function () {
     await c.client.fetchToFile(blob.blobId, out, { providers: keys });
     expect(readFileSync(out).equals(data)).to.equal(true);
     // alone, the busy node is asked again after its retry-after (3 times), then given up
-    const error = await c.client.fetchToFile(blob.blobId, path.join(tmpDir(), "out2.bin"), { providers: [keys[0]] }).then(() => undefined, (e: unknown) => e);
+    const error = await c.client.fetchToFile(blob.blobId, path.join(tmpDir(), "out2.bin"), { providers: [keys[0]] }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(error).to.be.instanceOf(Error);
     expect(full.agent.fetch!.stats.refusalsByReason.busy).to.be.at.least(1 + 4);
   });

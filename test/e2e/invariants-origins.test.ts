@@ -38,7 +38,11 @@ describe("e2e › invariant: an unrecognized node's backend is ignored (it serve
 
   /** Puts a file into the unrecognized node's backend, with a content record signed by its own key (what its operator's tooling would do). */
   async function intoRogueBackend(file: string): Promise<string> {
-    const { blobId } = await rogue.agent.backend.publish(file, { nodeId: rogue.nodeId, epoch: 0n, contentSecretKey: rogue.identity.secretKey, domain: world.contractsFor(rogue.identity).domains.originRegistry }, await chainTime(world.provider));
+    const { blobId } = await rogue.agent.backend.publish(
+      file,
+      { nodeId: rogue.nodeId, epoch: 0n, contentSecretKey: rogue.identity.secretKey, domain: world.contractsFor(rogue.identity).domains.originRegistry },
+      await chainTime(world.provider),
+    );
     expect(rogue.agent.backend.has(blobId)).to.not.equal(undefined);
     return blobId;
   }
@@ -100,10 +104,13 @@ describe("e2e › invariant: an unrecognized node's backend is ignored (it serve
         txs++;
         const receipt = await world.provider.getTransactionReceipt(tx.hash);
         const blobs = [tx.data, ...(receipt?.logs ?? []).flatMap((l) => [l.data, ...l.topics])].map((x) => x.toLowerCase());
-        for (const h of hexes) expect(blobs.some((x) => x.includes(h)), `block ${b} names a backend path`).to.equal(false);
+        for (const h of hexes)
+          expect(
+            blobs.some((x) => x.includes(h)),
+            `block ${b} names a backend path`,
+          ).to.equal(false);
       }
     }
     expect(txs).to.be.greaterThan(5); // registrations, recognitions, channels: the scan saw the network's history
   });
 });
-

@@ -138,9 +138,18 @@ describe("e2e › the mesh (origin + 4 cache nodes, 2 regions)", function () {
     const series = await cacheA.agent.metrics.registry.getMetricsAsJSON();
     const moved = (name: string) => series.find((m) => m.name === name)?.values.some((v) => Number(v.value) > 0) ?? false;
     for (const name of [
-      "cdn_node_bytes_served_total", "cdn_node_bytes_paid_total", "cdn_node_vouchers_total", "cdn_node_channels_open", "cdn_node_channels_total",
-      "cdn_node_cache_hits_total", "cdn_node_cache_misses_total", "cdn_node_cache_bytes", "cdn_node_upstream_spend_total", "cdn_node_peers",
-      "cdn_node_gossip_messages_total", "cdn_node_probes_total",
+      "cdn_node_bytes_served_total",
+      "cdn_node_bytes_paid_total",
+      "cdn_node_vouchers_total",
+      "cdn_node_channels_open",
+      "cdn_node_channels_total",
+      "cdn_node_cache_hits_total",
+      "cdn_node_cache_misses_total",
+      "cdn_node_cache_bytes",
+      "cdn_node_upstream_spend_total",
+      "cdn_node_peers",
+      "cdn_node_gossip_messages_total",
+      "cdn_node_probes_total",
     ]) {
       expect(moved(name), name).to.equal(true);
     }
@@ -209,7 +218,9 @@ describe("e2e › the mesh (origin + 4 cache nodes, 2 regions)", function () {
       const now = BigInt(Math.floor(Date.now() / 1000));
       const seq = BigInt(Date.now()) + 10_000_000n;
       const count = async (result: string) => {
-        const line = (await origin.agent.metrics.text()).split("\n").find((l) => l.startsWith("cdn_node_gossip_messages_total{") && l.includes('kind="announcement"') && l.includes(`result="${result}"`));
+        const line = (await origin.agent.metrics.text())
+          .split("\n")
+          .find((l) => l.startsWith("cdn_node_gossip_messages_total{") && l.includes('kind="announcement"') && l.includes(`result="${result}"`));
         return line ? Number(line.split(" ").pop()) : 0;
       };
       const before = { notActive: await count("not_active"), replay: await count("replay") };
@@ -241,7 +252,12 @@ describe("e2e › the mesh (origin + 4 cache nodes, 2 regions)", function () {
     expect(cacheB.agent.cache!.has(blob.blobId)).to.equal(true);
     await origin.agent.mesh!.provide(blob.blobId);
 
-    await world.asTimelock((tl) => world.gov.blacklist.connect(tl).add(keccak256(blob.blobId)).then((tx) => tx.wait()));
+    await world.asTimelock((tl) =>
+      world.gov.blacklist
+        .connect(tl)
+        .add(keccak256(blob.blobId))
+        .then((tx) => tx.wait()),
+    );
     const all = [origin, ...caches];
     for (const n of all) await n.agent.mesh!.blacklist.refresh();
     await new Promise((r) => setTimeout(r, 200)); // enforcement runs after the refresh
@@ -274,7 +290,12 @@ describe("e2e › the mesh (origin + 4 cache nodes, 2 regions)", function () {
 
   it("a node whose chain view is stale refuses to serve (BUSY, stale_chain_view) until it reads the chain again", async () => {
     const dir = tmpDir("cdn-stale-node-");
-    const stale = await startNode(world, { pricePerGiB: USDC, region: REGION_B, dir, options: { mesh: { maxChainViewAgeMs: 3000, activeSetRefreshMs: 600_000, blacklistRefreshMs: 600_000 }, chainView: { pollMs: 600_000 } } });
+    const stale = await startNode(world, {
+      pricePerGiB: USDC,
+      region: REGION_B,
+      dir,
+      options: { mesh: { maxChainViewAgeMs: 3000, activeSetRefreshMs: 600_000, blacklistRefreshMs: 600_000 }, chainView: { pollMs: 600_000 } },
+    });
     caches.push(stale);
     const { file } = randomFile(tmpDir(), LEAF);
     const [blob] = await stale.agent.publish([file]);
@@ -282,7 +303,15 @@ describe("e2e › the mesh (origin + 4 cache nodes, 2 regions)", function () {
     const channel = await c.client.channelFor(stale.identity.address.toLowerCase(), 1_000_000n);
     await new Promise((r) => setTimeout(r, 3500));
     const error = await runSession(
-      { peer: multiaddr(`${stale.multiaddr}/p2p/${stale.identity.peerId}`), nodeKey: stale.identity.address.toLowerCase(), maxPricePerGiB: stale.agent.pricePerGiB, channelId: channel.channelId, blobId: blob.blobId, offset: 0, length: 0 },
+      {
+        peer: multiaddr(`${stale.multiaddr}/p2p/${stale.identity.peerId}`),
+        nodeKey: stale.identity.address.toLowerCase(),
+        maxPricePerGiB: stale.agent.pricePerGiB,
+        channelId: channel.channelId,
+        blobId: blob.blobId,
+        offset: 0,
+        length: 0,
+      },
       { host: c.host, chain: c.client.deps.chain, store: c.store, address: c.client.address, secretKey: c.identity.secretKey },
       { onData: () => undefined },
     ).then(
@@ -296,7 +325,15 @@ describe("e2e › the mesh (origin + 4 cache nodes, 2 regions)", function () {
     await stale.agent.syncChainView();
     let got = 0;
     const again = await runSession(
-      { peer: multiaddr(`${stale.multiaddr}/p2p/${stale.identity.peerId}`), nodeKey: stale.identity.address.toLowerCase(), maxPricePerGiB: stale.agent.pricePerGiB, channelId: channel.channelId, blobId: blob.blobId, offset: 0, length: 0 },
+      {
+        peer: multiaddr(`${stale.multiaddr}/p2p/${stale.identity.peerId}`),
+        nodeKey: stale.identity.address.toLowerCase(),
+        maxPricePerGiB: stale.agent.pricePerGiB,
+        channelId: channel.channelId,
+        blobId: blob.blobId,
+        offset: 0,
+        length: 0,
+      },
       { host: c.host, chain: c.client.deps.chain, store: c.store, address: c.client.address, secretKey: c.identity.secretKey },
       { onData: (b) => void (got += b.length) },
     ).then(

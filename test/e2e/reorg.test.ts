@@ -173,7 +173,17 @@ describe("e2e › reorgs on anvil (anvil_reorg)", function () {
       // the node authorises this watchtower by name, for a day of chain time
       const authValue = { nodeId, watchtower: towerIdentity.address.toLowerCase(), beneficiary: node.address, maxBps: 1000, expiry: (await chainTime(provider)) + 86_400n };
       const auth = { ...signWatchtowerAuth(domain, authValue, node.secretKey), nodeKey: node.address.toLowerCase() };
-      t.store.saveVoucher({ channelId, nodeKey: node.address.toLowerCase(), payer: p.wallet.address.toLowerCase(), amount: best, signature: v.signature, auth, status: "Open", closesAt: 0n, paid: 0n });
+      t.store.saveVoucher({
+        channelId,
+        nodeKey: node.address.toLowerCase(),
+        payer: p.wallet.address.toLowerCase(),
+        amount: best,
+        signature: v.signature,
+        auth,
+        status: "Open",
+        closesAt: 0n,
+        paid: 0n,
+      });
 
       const sent = await closer.send(p.contracts.channels.closeByPayer.populateTransaction(channelId), { label: "close" });
       await waitFor(() => provider.getTransactionReceipt(sent.hashes[0]).then((r) => r ?? undefined), "the close to be mined");

@@ -66,7 +66,12 @@ describe("e2e › slasher", function () {
   });
 
   it("before effectiveAt: the honest node refuses a blacklisted blob with no signature; the slasher waits and probes nobody", async () => {
-    await world.asTimelock((tl) => world.gov.blacklist.connect(tl).add(keccak256(blobId)).then((tx) => tx.wait()));
+    await world.asTimelock((tl) =>
+      world.gov.blacklist
+        .connect(tl)
+        .add(keccak256(blobId))
+        .then((tx) => tx.wait()),
+    );
     await honest.agent.syncChainView(); // the honest node's view sees the entry at its next head poll
     const entry = await world.gov.blacklist.entryOf(blobId);
     expect(entry.listed).to.equal(true);
@@ -211,7 +216,12 @@ describe("e2e › slasher", function () {
         return header!;
       };
       const beforeListing = await download();
-      await world.asTimelock((tl) => gov.blacklist.connect(tl).add(keccak256(listed)).then((tx) => tx.wait()));
+      await world.asTimelock((tl) =>
+        gov.blacklist
+          .connect(tl)
+          .add(keccak256(listed))
+          .then((tx) => tx.wait()),
+      );
       const entry = await gov.blacklist.entryOf(listed);
       await time.increaseTo(entry.effectiveAt + 1n);
       const node = (await client.client.deps.chain.activeNodes()).find((n) => n.nodeKey === nodeKey)!;

@@ -74,7 +74,12 @@ for (const { token, title, configured } of TOKENS) {
         const node = identityFromSecret(randomBytes(32));
         await world.fund(node.address);
         const bare = connectContracts(world.deployment, new Wallet(node.wallet.privateKey, world.provider));
-        const refused = await registerNode(bare, node, new Wallet(node.wallet.privateKey, world.provider), { capacityMbps: 100, region: 1, pricePerGiB: USDC, multiaddrs: [`/ip4/127.0.0.1/tcp/1/p2p/${node.peerId}`] }).catch((e: unknown) => e);
+        const refused = await registerNode(bare, node, new Wallet(node.wallet.privateKey, world.provider), {
+          capacityMbps: 100,
+          region: 1,
+          pricePerGiB: USDC,
+          multiaddrs: [`/ip4/127.0.0.1/tcp/1/p2p/${node.peerId}`],
+        }).catch((e: unknown) => e);
         expect(refused).to.be.instanceOf(PermitDomainError);
         expect((refused as Error).message).to.equal(
           `The token at ${world.deployment.usdc} publishes neither eip712Domain() nor name() and version(), so its permit domain is unknown: set usdcPermitDomain { "name", "version" } in the configuration.`,
@@ -115,7 +120,12 @@ for (const { token, title, configured } of TOKENS) {
       const rogue = await startNode(world, { chain: misbehavingChain, options: { chainView: { pollMs: 600_000 } } });
       nodes.push(rogue);
       await rogue.agent.publish([file]);
-      await world.asTimelock((tl) => world.gov.blacklist.connect(tl).add(keccak256(blob.blobId)).then((tx) => tx.wait()));
+      await world.asTimelock((tl) =>
+        world.gov.blacklist
+          .connect(tl)
+          .add(keccak256(blob.blobId))
+          .then((tx) => tx.wait()),
+      );
       const entry = await world.gov.blacklist.entryOf(blob.blobId);
       await connection.networkHelpers.time.increaseTo(entry.effectiveAt + 1n);
       for (const honest of [origin, cache]) await honest.agent.syncChainView();

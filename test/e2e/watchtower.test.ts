@@ -126,10 +126,7 @@ describe("e2e › watchtower as a real process", function () {
       // 3. the node stores vouchers as bytes are paid and pushes each to its watchtower
       nodeHost = await createHost({ privateKey: node.privateKey, listen: [], allow: ["/ip4/127.0.0.1"] });
       const maxBps = 1500;
-      const pusher = createWatchtowerPusher(
-        { watchtowers: [towerAddr], beneficiary, maxBps },
-        { host: nodeHost, secretKey: node.secretKey, nodeId, chainTime: () => chainTime(provider), domain },
-      );
+      const pusher = createWatchtowerPusher({ watchtowers: [towerAddr], beneficiary, maxBps }, { host: nodeHost, secretKey: node.secretKey, nodeId, chainTime: () => chainTime(provider), domain });
       const best = 12n * USDC + 345_678n;
       for (const amount of [3n * USDC, 9n * USDC, best]) {
         const v = voucher(domain, channelId, amount, payer.secretKey);

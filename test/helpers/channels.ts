@@ -6,21 +6,8 @@
  */
 import type { NetworkConnection } from "hardhat/types/network";
 import { Signature, Wallet, type Signer, type TypedDataDomain } from "ethers";
-import {
-  domainFor,
-  Voucher,
-  ServeCommitment,
-  WatchtowerAuth,
-  type ServeCommitmentValue,
-  type WatchtowerAuthValue,
-} from "../../agents/protocol/eip712.js";
-import type {
-  MockContentBlacklist,
-  MockNodeRegistry,
-  TestUSDC,
-  PaymentChannel,
-  ProtocolParams,
-} from "../../types/ethers-contracts/index.js";
+import { domainFor, Voucher, ServeCommitment, WatchtowerAuth, type ServeCommitmentValue, type WatchtowerAuthValue } from "../../agents/protocol/eip712.js";
+import type { MockContentBlacklist, MockNodeRegistry, TestUSDC, PaymentChannel, ProtocolParams } from "../../types/ethers-contracts/index.js";
 
 export const USDC = 1_000_000n;
 export const HOUR = 3600n;
@@ -55,15 +42,10 @@ export const NODE_BOND = 1_000n * USDC;
 
 export async function deployChannels(connection: NetworkConnection): Promise<ChannelContext> {
   const { ethers } = connection;
-  const [deployer, governance, treasury, payer, payer2, operator, nodeKey, watchtower, reporter, ...others] =
-    await ethers.getSigners();
+  const [deployer, governance, treasury, payer, payer2, operator, nodeKey, watchtower, reporter, ...others] = await ethers.getSigners();
   const usdc = (await ethers.deployContract("TestUSDC", [await deployer.getAddress()])) as unknown as TestUSDC;
-  const params = (await ethers.deployContract("ProtocolParams", [
-    await governance.getAddress(),
-  ])) as unknown as ProtocolParams;
-  const registry = (await ethers.deployContract("MockNodeRegistry", [
-    await usdc.getAddress(),
-  ])) as unknown as MockNodeRegistry;
+  const params = (await ethers.deployContract("ProtocolParams", [await governance.getAddress()])) as unknown as ProtocolParams;
+  const registry = (await ethers.deployContract("MockNodeRegistry", [await usdc.getAddress()])) as unknown as MockNodeRegistry;
   const blacklist = (await ethers.deployContract("MockContentBlacklist")) as unknown as MockContentBlacklist;
   const channels = (await ethers.deployContract("PaymentChannel", [
     await usdc.getAddress(),
@@ -110,12 +92,7 @@ export function channelDomain(ctx: { chainId: bigint; address: string }): TypedD
   return domainFor("paymentChannel", ctx.chainId, ctx.address);
 }
 
-export async function signVoucher(
-  signer: Signer | Wallet,
-  domain: TypedDataDomain,
-  channelId: string,
-  cumulativeAmount: bigint,
-): Promise<string> {
+export async function signVoucher(signer: Signer | Wallet, domain: TypedDataDomain, channelId: string, cumulativeAmount: bigint): Promise<string> {
   return signer.signTypedData(domain, Voucher, { channelId, cumulativeAmount });
 }
 
@@ -157,9 +134,7 @@ export async function openChannel(ctx: ChannelContext, opts: OpenOptions = {}) {
   const nodeKey = opts.nodeKey ?? (await ctx.nodeKey.getAddress());
   const nonce = opts.nonce ?? nextNonce();
   const channelId = await ctx.channels.channelIdFor(await payer.getAddress(), nodeKey, nonce);
-  const tx = await ctx.channels
-    .connect(payer)
-    .open(nodeKey, opts.deposit ?? 100n * USDC, opts.voucherSigner ?? ethers0, opts.signerExpiry ?? 0n, nonce);
+  const tx = await ctx.channels.connect(payer).open(nodeKey, opts.deposit ?? 100n * USDC, opts.voucherSigner ?? ethers0, opts.signerExpiry ?? 0n, nonce);
   return { channelId, tx, nonce };
 }
 

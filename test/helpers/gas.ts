@@ -37,13 +37,9 @@ export class GasRecorder {
     const committed = JSON.parse(readFileSync(file, "utf8")) as Record<string, number>;
     for (const [label, gas] of Object.entries(current)) {
       const expected = committed[label];
-      expect(expected, `gas/${this.area}.json has no figure for "${label}" (run UPDATE_GAS=1 npm test)`).to.not.equal(
-        undefined,
-      );
+      expect(expected, `gas/${this.area}.json has no figure for "${label}" (run UPDATE_GAS=1 npm test)`).to.not.equal(undefined);
       const drift = Math.abs(gas - expected) / expected;
-      expect(drift, `gas for "${label}": ${gas} vs snapshot ${expected} (run UPDATE_GAS=1 npm test if intended)`).to.be.at.most(
-        TOLERANCE,
-      );
+      expect(drift, `gas for "${label}": ${gas} vs snapshot ${expected} (run UPDATE_GAS=1 npm test if intended)`).to.be.at.most(TOLERANCE);
     }
   }
 }

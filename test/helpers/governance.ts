@@ -8,17 +8,7 @@ import type { DeploymentParameters } from "@nomicfoundation/ignition-core";
 import { id, type BaseContract, type ContractTransactionResponse, type Signer } from "ethers";
 import { devnetModule, type TestToken } from "../../deploy/modules/Devnet.js";
 import { loadParameters } from "../../deploy/parameters.js";
-import type {
-  CdnGovernor,
-  CdnTimelock,
-  CdnToken,
-  ContentBlacklist,
-  TestUSDC,
-  NodeRegistry,
-  OriginRegistry,
-  PaymentChannel,
-  ProtocolParams,
-} from "../../types/ethers-contracts/index.js";
+import type { CdnGovernor, CdnTimelock, CdnToken, ContentBlacklist, TestUSDC, NodeRegistry, OriginRegistry, PaymentChannel, ProtocolParams } from "../../types/ethers-contracts/index.js";
 
 type Connection = NetworkConnection;
 

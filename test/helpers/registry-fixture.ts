@@ -11,30 +11,11 @@
  *   await ctx.registry.connect(ctx.deployer).initializeSlasher(await paymentChannel.getAddress());
  *   const { nodeId, node } = await registerNode(ctx, { capacityMbps: 100 });
  */
-import {
-  AbiCoder,
-  Wallet,
-  keccak256,
-  type BaseContract,
-  type ContractTransactionResponse,
-  type Signer,
-} from "ethers";
+import { AbiCoder, Wallet, keccak256, type BaseContract, type ContractTransactionResponse, type Signer } from "ethers";
 import type { HardhatEthers, HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
-import {
-  KeyRotation,
-  NodeRegistration,
-  domainFor,
-  type KeyRotationValue,
-  type NodeRegistrationValue,
-} from "../../agents/protocol/eip712.js";
+import { KeyRotation, NodeRegistration, domainFor, type KeyRotationValue, type NodeRegistrationValue } from "../../agents/protocol/eip712.js";
 import { signPermit as signTokenPermit } from "../../agents/chain/permit.js";
-import type {
-  ContentBlacklist,
-  TestUSDC,
-  NodeRegistry,
-  OriginRegistry,
-  ProtocolParams,
-} from "../../types/ethers-contracts/index.js";
+import type { ContentBlacklist, TestUSDC, NodeRegistry, OriginRegistry, ProtocolParams } from "../../types/ethers-contracts/index.js";
 
 export const USDC = 1_000_000n; // one USDC in base units
 export const DAY = 86_400n;
@@ -72,19 +53,9 @@ export async function deployRegistryFixture(ethers: HardhatEthers, options: Fixt
   const usdc = (await ethers.deployContract("TestUSDC", [deployer.address])) as unknown as TestUSDC;
   const params = (await ethers.deployContract("ProtocolParams", [timelock.address])) as unknown as ProtocolParams;
   const slasherAddress = options.slasher === undefined ? slasher.address : (options.slasher ?? ethers.ZeroAddress);
-  const registry = (await ethers.deployContract("NodeRegistry", [
-    await usdc.getAddress(),
-    await params.getAddress(),
-    slasherAddress,
-  ])) as unknown as NodeRegistry;
-  const blacklist = (await ethers.deployContract("ContentBlacklist", [
-    await params.getAddress(),
-    timelock.address,
-  ])) as unknown as ContentBlacklist;
-  const origins = (await ethers.deployContract("OriginRegistry", [
-    await registry.getAddress(),
-    timelock.address,
-  ])) as unknown as OriginRegistry;
+  const registry = (await ethers.deployContract("NodeRegistry", [await usdc.getAddress(), await params.getAddress(), slasherAddress])) as unknown as NodeRegistry;
+  const blacklist = (await ethers.deployContract("ContentBlacklist", [await params.getAddress(), timelock.address])) as unknown as ContentBlacklist;
+  const origins = (await ethers.deployContract("OriginRegistry", [await registry.getAddress(), timelock.address])) as unknown as OriginRegistry;
   const mint = options.mint ?? 10_000_000n * USDC;
   for (const s of [operator, operator2, other]) await usdc.mint(s.address, mint);
   const { chainId } = await ethers.provider.getNetwork();
@@ -129,13 +100,7 @@ export function defaultMultiaddrs(node: NodeIdentity): string[] {
   return [`/ip4/127.0.0.1/tcp/4001`, `/dns4/${node.address.slice(2, 10).toLowerCase()}.example.net/tcp/443/wss`];
 }
 
-export async function signRegistration(
-  ctx: RegistryContext,
-  node: NodeIdentity,
-  value: NodeRegistrationValue,
-  verifyingContract?: string,
-  chainId?: bigint,
-): Promise<string> {
+export async function signRegistration(ctx: RegistryContext, node: NodeIdentity, value: NodeRegistrationValue, verifyingContract?: string, chainId?: bigint): Promise<string> {
   const domain = domainFor("nodeRegistry", chainId ?? ctx.chainId, verifyingContract ?? (await ctx.registry.getAddress()));
   return node.wallet.signTypedData(domain, NodeRegistration, value);
 }
@@ -154,13 +119,7 @@ export interface PermitData {
 }
 
 /** An EIP-2612 permit from `owner` to `spender` on the test token (the agents' signPermit: domain read as wallets do). */
-export async function signPermit(
-  ctx: RegistryContext,
-  owner: Signer,
-  spender: string,
-  value: bigint,
-  deadline: bigint = FAR,
-): Promise<PermitData> {
+export async function signPermit(ctx: RegistryContext, owner: Signer, spender: string, value: bigint, deadline: bigint = FAR): Promise<PermitData> {
   return signTokenPermit(owner, await ctx.usdc.getAddress(), { spender, value, deadline });
 }
 
@@ -201,10 +160,7 @@ export interface Registered {
 }
 
 /** Builds the registration struct and the node key's signature for `operator` (no transaction). */
-export async function prepareRegistration(
-  ctx: RegistryContext,
-  opts: RegisterOptions = {},
-): Promise<{ reg: Registration; signature: string; node: NodeIdentity; operator: Signer }> {
+export async function prepareRegistration(ctx: RegistryContext, opts: RegisterOptions = {}): Promise<{ reg: Registration; signature: string; node: NodeIdentity; operator: Signer }> {
   const operator = opts.operator ?? ctx.operator;
   const node = opts.node ?? nodeIdentity();
   const capacityMbps = opts.capacityMbps ?? 100;

@@ -35,7 +35,10 @@ describe("protocol:deploy and devnet:fund (docs/deploy.md, end to end)", functio
     const dir = mkdtempSync(path.join(os.tmpdir(), "cdn-rehearsal-"));
     const parametersFile = path.join(dir, "rehearsal.json");
     writeFileSync(parametersFile, block("json").replace("<usdc of deployments/chain-31337.json>", usdc));
-    const lines = block("sh").split("\n").map((l) => l.trim()).filter(Boolean);
+    const lines = block("sh")
+      .split("\n")
+      .map((l) => l.trim())
+      .filter(Boolean);
     const env: NodeJS.ProcessEnv = { ...devnet.env };
     for (const assignment of lines[0].replace(/^export /, "").split(" ")) {
       const [k, v] = assignment.split("=");
@@ -47,7 +50,10 @@ describe("protocol:deploy and devnet:fund (docs/deploy.md, end to end)", functio
     expect(commands).to.have.length(4);
     const outputs: string[] = [];
     for (const command of commands) {
-      const args = command.replace(/^npx hardhat /, "").replace("/tmp/rehearsal.json", parametersFile).split(" ");
+      const args = command
+        .replace(/^npx hardhat /, "")
+        .replace("/tmp/rehearsal.json", parametersFile)
+        .split(" ");
       const r = await hardhat(args, env, 180_000);
       expect(r.code, `${command}\n${r.stdout}${r.stderr}`).to.equal(0);
       outputs.push(r.stdout);
@@ -66,7 +72,14 @@ describe("protocol:deploy and devnet:fund (docs/deploy.md, end to end)", functio
       expect(await TestUSDC__factory.connect(usdc, provider).balanceOf("0x90F79bf6EB2c4f870365E785982E1f101E93b906")).to.be.greaterThanOrEqual(100_000_000n);
 
       // again: nothing changes, the deployment block watchers start from is kept
-      const again = await hardhat(commands[0].replace(/^npx hardhat /, "").replace("/tmp/rehearsal.json", parametersFile).split(" "), env, 180_000);
+      const again = await hardhat(
+        commands[0]
+          .replace(/^npx hardhat /, "")
+          .replace("/tmp/rehearsal.json", parametersFile)
+          .split(" "),
+        env,
+        180_000,
+      );
       expect(again.code, again.stderr).to.equal(0);
       const same = readDeployment(31337, env.CDN_DEPLOYMENTS_DIR);
       expect(same.contracts).to.deep.equal(deployment.contracts);
@@ -78,7 +91,11 @@ describe("protocol:deploy and devnet:fund (docs/deploy.md, end to end)", functio
       const params = JSON.parse(readFileSync(parametersFile, "utf8"));
       params.Production.treasury = treasury;
       writeFileSync(withTreasury, JSON.stringify(params));
-      const t = await hardhat(["protocol:deploy", "--network", "target", "--parameters", withTreasury, "--deployment-id", "rehearsal-treasury"], { ...env, CDN_DEPLOYMENTS_DIR: path.join(dir, "treasury") }, 180_000);
+      const t = await hardhat(
+        ["protocol:deploy", "--network", "target", "--parameters", withTreasury, "--deployment-id", "rehearsal-treasury"],
+        { ...env, CDN_DEPLOYMENTS_DIR: path.join(dir, "treasury") },
+        180_000,
+      );
       expect(t.code, t.stderr).to.equal(0);
       const second = readDeployment(31337, path.join(dir, "treasury"));
       expect(await PaymentChannel__factory.connect(second.contracts.PaymentChannel!, provider).TREASURY()).to.equal(treasury);

@@ -28,10 +28,7 @@ describe("gov:* tasks against the devnet (end to end)", function () {
 
   it("the devnet wrote a deployment file that agents can read", () => {
     const deployment = readDeployment(31337, devnet.deploymentsDir);
-    for (const name of [
-      "CdnToken", "CdnTimelock", "CdnGovernor", "ProtocolParams",
-      "NodeRegistry", "OriginRegistry", "ContentBlacklist", "PaymentChannel",
-    ] as const) {
+    for (const name of ["CdnToken", "CdnTimelock", "CdnGovernor", "ProtocolParams", "NodeRegistry", "OriginRegistry", "ContentBlacklist", "PaymentChannel"] as const) {
       expect(deployment.contracts[name], name).to.match(/^0x[0-9a-fA-F]{40}$/);
     }
     expect(devnet.output()).to.include("100000.0 USDC");

@@ -55,12 +55,7 @@ describe("registry, origin and blacklist tasks against the devnet (end to end)",
       deadline,
     });
     await (await usdc.approve(await registry.getAddress(), bond)).wait();
-    await (
-      await registry.register(
-        { nodeKey: nodeKey.address, capacityMbps: 100, region: 1, pricePerGiB: parseUnits("0.02", 6), bond, deadline, publicKey, multiaddrs },
-        signature,
-      )
-    ).wait();
+    await (await registry.register({ nodeKey: nodeKey.address, capacityMbps: 100, region: 1, pricePerGiB: parseUnits("0.02", 6), bond, deadline, publicKey, multiaddrs }, signature)).wait();
     provider.destroy();
   });
   after(async () => {

@@ -27,7 +27,12 @@ export class GatewayMetrics {
       buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers,
     });
-    this.upstreamFetches = new Counter({ name: "cdn_gateway_upstream_fetches_total", help: "Paid downloads started through the client library, by kind (metadata: size and first bytes; body).", labelNames: ["kind"], registers });
+    this.upstreamFetches = new Counter({
+      name: "cdn_gateway_upstream_fetches_total",
+      help: "Paid downloads started through the client library, by kind (metadata: size and first bytes; body).",
+      labelNames: ["kind"],
+      registers,
+    });
     this.sharedRequests = new Counter({ name: "cdn_gateway_shared_requests_total", help: "Requests served by joining a download already in flight for the same blob and range.", registers });
   }
 }

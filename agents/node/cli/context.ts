@@ -50,4 +50,3 @@ export async function operatorSender(ctx: Pick<NodeContext, "config" | "contract
   const confirmations = await resolveConfirmations(ctx.contracts.provider, ctx.config.confirmations, 2);
   return new TxSender({ ...txSenderOptions(ctx.config), confirmations }, { signer: ctx.operator as never, logger: ctx.logger.child({ module: "tx" }) });
 }
-

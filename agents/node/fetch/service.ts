@@ -139,7 +139,12 @@ export class FetchService {
   async handleFetch(stream: Stream, connection: Connection): Promise<void> {
     const controller = new AbortController();
     // the request must arrive within requestTimeoutMs (our own timer), then nothing may stall longer than idleTimeoutMs
-    const framed = new FramedStream(stream, { readCap: FRAME_CAPS.FetchClientMessage, idleTimeoutMs: this.limits.idleTimeoutMs, firstFrameTimeoutMs: this.limits.requestTimeoutMs, signal: controller.signal });
+    const framed = new FramedStream(stream, {
+      readCap: FRAME_CAPS.FetchClientMessage,
+      idleTimeoutMs: this.limits.idleTimeoutMs,
+      firstFrameTimeoutMs: this.limits.requestTimeoutMs,
+      signal: controller.signal,
+    });
     const log = this.deps.logger.child({ peer: connection.remotePeer.toString().slice(-8) });
     const peer = connection.remotePeer.toString();
     const pending = this.pending.get(peer) ?? 0;
@@ -218,7 +223,13 @@ export class FetchService {
     const { head } = await reads;
     const commitment = { blobId: request.blobId, client, channelId, timestamp: head.timestamp, anchorBlock: head.number, anchorHash: head.hash };
     // the header tells the client what was sent earlier and never paid (it settles that first)
-    await sendHeader(s.framed, blob, range, { domain: this.deps.chain.channelDomain, secretKey: this.options.secretKey, commitment, pricePerGiB: this.options.pricePerGiB, owed: this.owedBefore(channelId) });
+    await sendHeader(s.framed, blob, range, {
+      domain: this.deps.chain.channelDomain,
+      secretKey: this.options.secretKey,
+      commitment,
+      pricePerGiB: this.options.pricePerGiB,
+      owed: this.owedBefore(channelId),
+    });
     s.slot.capacity = 0; // the first leaf's capacity is this stream's now
     const ctx = this.voucherContext(channel, now, s.log);
     const reader = readVouchers(s.framed, ctx); // 6. vouchers, concurrently
@@ -301,7 +312,24 @@ export class FetchService {
     };
     const onCreditWait = () => void this.stats.creditWaits++;
     const { limiter, tamper } = this.deps;
-    return sendChunks({ framed: s.framed, signal: s.signal, channelId, blob, range, pricePerGiB: price, base, maxUnpaid, book: this.book, reader, limits: this.limits, limiter, prepaid, tamper, onSent, onCreditWait });
+    return sendChunks({
+      framed: s.framed,
+      signal: s.signal,
+      channelId,
+      blob,
+      range,
+      pricePerGiB: price,
+      base,
+      maxUnpaid,
+      book: this.book,
+      reader,
+      limits: this.limits,
+      limiter,
+      prepaid,
+      tamper,
+      onSent,
+      onCreditWait,
+    });
   }
 }
 

@@ -81,10 +81,7 @@ export interface RefusalMsg {
 }
 export type FetchClientMsg = { kind: "request"; request: FetchRequestMsg } | { kind: "voucher"; voucher: Signed<VoucherValue> };
 export type FetchServerMsg =
-  | { kind: "header"; header: FetchHeaderMsg }
-  | { kind: "leafHashes"; leafHashes: LeafHashesMsg }
-  | { kind: "chunk"; chunk: ChunkMsg }
-  | { kind: "refusal"; refusal: RefusalMsg };
+  { kind: "header"; header: FetchHeaderMsg } | { kind: "leafHashes"; leafHashes: LeafHashesMsg } | { kind: "chunk"; chunk: ChunkMsg } | { kind: "refusal"; refusal: RefusalMsg };
 export type WatchtowerRequestMsg = { kind: "auth"; auth: Signed<WatchtowerAuthValue> } | { kind: "update"; voucher: Signed<VoucherValue> };
 export type WatchtowerStatus = "OK" | "STALE" | "REJECTED";
 export interface WatchtowerResponseMsg {

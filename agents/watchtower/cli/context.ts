@@ -36,4 +36,3 @@ export async function watchtowerContext(flags: GlobalFlags & Record<string, unkn
     },
   };
 }
-

@@ -18,14 +18,16 @@ describe("chain/errors › one sentence per chain error", function () {
   beforeEach(async () => {
     gov = await networkHelpers.loadFixture(fixture);
   });
-  const failure = (p: Promise<unknown>) => p.then(() => expect.fail("did not fail"), (e: unknown) => e);
+  const failure = (p: Promise<unknown>) =>
+    p.then(
+      () => expect.fail("did not fail"),
+      (e: unknown) => e,
+    );
 
   it("USDC's revert strings: balance, allowance, blacklist, pause", async () => {
     const [admin, alice, bob] = (await ethers.getSigners()).slice(0, 1).concat((await ethers.getSigners()).slice(10, 12));
     const token = gov.usdc;
-    expect(describeRevert(await failure(token.connect(alice).transfer(bob.address, 1n)))).to.equal(
-      "The USDC transfer failed: the account holds less USDC than it needs; add USDC and try again.",
-    );
+    expect(describeRevert(await failure(token.connect(alice).transfer(bob.address, 1n)))).to.equal("The USDC transfer failed: the account holds less USDC than it needs; add USDC and try again.");
     expect(describeRevert(await failure(token.connect(bob).transferFrom(alice.address, bob.address, 1n)))).to.match(/^The USDC transfer failed: the contract may not spend that much/);
     await token.mint(alice.address, 10n * USDC);
     await token.connect(admin).blacklist(bob.address);
@@ -43,13 +45,9 @@ describe("chain/errors › one sentence per chain error", function () {
 
   it("custom errors of the project's contracts, with values and units", async () => {
     const who = (await ethers.getSigners())[12];
-    expect(describeRevert(await failure(gov.channels.connect(who).withdraw()))).to.equal(
-      `${who.address} has no withdrawable credit in PaymentChannel: there is nothing to withdraw.`,
-    );
+    expect(describeRevert(await failure(gov.channels.connect(who).withdraw()))).to.equal(`${who.address} has no withdrawable credit in PaymentChannel: there is nothing to withdraw.`);
     const tooMuch = await failure(gov.params.connect(who).setParameter(encodeBytes32String("disputeWindow"), 1n));
-    expect(describeRevert(tooMuch)).to.equal(
-      `${who.address} may not change protocol parameters: only the DAO's timelock can (propose it with gov:propose).`,
-    );
+    expect(describeRevert(tooMuch)).to.equal(`${who.address} may not change protocol parameters: only the DAO's timelock can (propose it with gov:propose).`);
     const error = await failure(gov.registry.connect(who).deregister(99n));
     expect(describeRevert(error)).to.equal("There is no node 99: check the node id (npx hardhat node:list).");
     // a task's formatter gives units
@@ -84,9 +82,7 @@ describe("chain/errors › one sentence per chain error", function () {
       await gov.usdc.mint(account, 1n * USDC);
       const error = await failure(checkFunds(contracts(), account, need));
       expect(error).to.be.instanceOf(InsufficientUsdcError);
-      expect((error as Error).message).to.equal(
-        `Account ${account} holds 1.0 USDC, too little for a deposit of 1.76 USDC: send it at least 0.76 USDC more and try again.`,
-      );
+      expect((error as Error).message).to.equal(`Account ${account} holds 1.0 USDC, too little for a deposit of 1.76 USDC: send it at least 0.76 USDC more and try again.`);
     });
 
     it("no ETH for gas", async () => {
@@ -94,7 +90,9 @@ describe("chain/errors › one sentence per chain error", function () {
       await gov.usdc.mint(account, 5n * USDC);
       const error = await failure(checkFunds(contracts(), account, need));
       expect(error).to.be.instanceOf(InsufficientEthError);
-      expect((error as Error).message).to.match(new RegExp(`^Account ${account} has 0\\.0 ETH, but to pay a deposit of 1\\.76 USDC it needs up to [0-9.]+ ETH for gas; send ETH to it and try again\\.$`));
+      expect((error as Error).message).to.match(
+        new RegExp(`^Account ${account} has 0\\.0 ETH, but to pay a deposit of 1\\.76 USDC it needs up to [0-9.]+ ETH for gas; send ETH to it and try again\\.$`),
+      );
     });
 
     it("paused token and blacklisted account", async () => {

@@ -95,7 +95,10 @@ describe("chain › follower", () => {
     expect(box.cursor!.block).to.equal(11);
     expect(follower.reorgs).to.equal(1);
     // a restart with the stored cursor sees no reorg
-    await new ChainFollower({ address: [], confirmations: 0, maxRange: 3, pollMs: 5, startBlock: 1 }, { provider, ...cursorDeps, onLogs: async () => undefined, onReorg: (r) => void reorgs.push(r) }).syncOnce();
+    await new ChainFollower(
+      { address: [], confirmations: 0, maxRange: 3, pollMs: 5, startBlock: 1 },
+      { provider, ...cursorDeps, onLogs: async () => undefined, onReorg: (r) => void reorgs.push(r) },
+    ).syncOnce();
     expect(reorgs).to.have.length(1);
   });
 
@@ -104,7 +107,10 @@ describe("chain › follower", () => {
     const { box, ...cursorDeps } = memoryCursor();
     const seen: number[] = [];
     const reorgs: { fromBlock: number; toBlock: number }[] = [];
-    const follower = new ChainFollower({ address: [], confirmations: 0, maxRange: 100, pollMs: 5, startBlock: 1 }, { provider, ...cursorDeps, onLogs: async (logs) => void seen.push(...logs.map((l) => l.blockNumber)), onReorg: (r) => void reorgs.push(r) });
+    const follower = new ChainFollower(
+      { address: [], confirmations: 0, maxRange: 100, pollMs: 5, startBlock: 1 },
+      { provider, ...cursorDeps, onLogs: async (logs) => void seen.push(...logs.map((l) => l.blockNumber)), onReorg: (r) => void reorgs.push(r) },
+    );
     await follower.syncOnce();
     expect(box.cursor!.recent).to.have.length(1);
     reorg(1, "c");

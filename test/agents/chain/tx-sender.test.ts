@@ -65,7 +65,9 @@ describe("chain › tx-sender (anvil)", function () {
     const capped = new TxSender({ maxFeePerGas: 1n }, { signer: wallet });
     const tooDear = await capped.sendAndWait({ to: Wallet.createRandom().address, value: 0n }, { label: "dispute" }).catch((e: unknown) => e);
     expect(tooDear).to.be.instanceOf(FeeCapError);
-    expect((tooDear as Error).message).to.match(/^The network's base fee is [\d.]+ gwei, above the configured cap of 0\.000000001 gwei \(maxFeePerGas\), so the transaction to dispute was not sent; wait for cheaper blocks or raise the cap\.$/);
+    expect((tooDear as Error).message).to.match(
+      /^The network's base fee is [\d.]+ gwei, above the configured cap of 0\.000000001 gwei \(maxFeePerGas\), so the transaction to dispute was not sent; wait for cheaper blocks or raise the cap\.$/,
+    );
     expect(await chain.provider.getTransactionCount(wallet.address)).to.equal(1);
   });
 

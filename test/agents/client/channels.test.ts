@@ -22,7 +22,12 @@ describe("client › ChannelManager (real contracts, in-process chain)", functio
     const node = identityFromSecret(new Uint8Array(randomBytes(32)));
     await world.fund(node.address);
     const contracts = world.contractsFor(node);
-    await registerNode(contracts, node, new Wallet(node.wallet.privateKey, world.provider), { capacityMbps: 100, region: 1, pricePerGiB: 1_000_000n, multiaddrs: [`/ip4/127.0.0.1/tcp/1/p2p/${node.peerId.toString()}`] });
+    await registerNode(contracts, node, new Wallet(node.wallet.privateKey, world.provider), {
+      capacityMbps: 100,
+      region: 1,
+      pricePerGiB: 1_000_000n,
+      multiaddrs: [`/ip4/127.0.0.1/tcp/1/p2p/${node.peerId.toString()}`],
+    });
     nodeKey = node.address.toLowerCase();
   });
 
@@ -63,12 +68,18 @@ describe("client › ChannelManager (real contracts, in-process chain)", functio
   it("a failed transaction is one readable ChannelError sentence with the cause kept", async () => {
     const { m } = await manager();
     const missing = "0x" + "77".repeat(32);
-    const error = await m.close(missing).then(() => undefined, (e: unknown) => e);
+    const error = await m.close(missing).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(error).to.be.instanceOf(ChannelError);
     expect((error as ChannelError).message).to.match(new RegExp(`^Closing channel ${missing} failed: `));
     expect((error as ChannelError).message).to.not.include("\n");
     expect((error as ChannelError).cause).to.be.instanceOf(Error);
-    const refresh = await m.refresh(missing).then(() => undefined, (e: unknown) => e);
+    const refresh = await m.refresh(missing).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect((refresh as Error).message).to.equal(`No channel ${missing} on chain.`);
   });
 

@@ -41,18 +41,30 @@ describe("cdn-client and cdn-node › bad input is one sentence and a non-zero e
 
   it("fetch --offset -5 and --length abc", async () => {
     const dir = tmpDir("cdn-cli-");
-    expectOneSentence(await run("cdn-client.js", ["--data-dir", dir, "fetch", BLOB, "-o", path.join(dir, "x"), "--offset", "-5"]), /^cdn-client: --offset must be a non-negative whole number of bytes, not "-5"\.$/);
-    expectOneSentence(await run("cdn-client.js", ["--data-dir", dir, "fetch", BLOB, "-o", path.join(dir, "x"), "--length", "abc"]), /^cdn-client: --length must be a non-negative whole number of bytes, not "abc"\.$/);
+    expectOneSentence(
+      await run("cdn-client.js", ["--data-dir", dir, "fetch", BLOB, "-o", path.join(dir, "x"), "--offset", "-5"]),
+      /^cdn-client: --offset must be a non-negative whole number of bytes, not "-5"\.$/,
+    );
+    expectOneSentence(
+      await run("cdn-client.js", ["--data-dir", dir, "fetch", BLOB, "-o", path.join(dir, "x"), "--length", "abc"]),
+      /^cdn-client: --length must be a non-negative whole number of bytes, not "abc"\.$/,
+    );
   });
 
   it("fetch -o into a missing directory", async () => {
     const dir = tmpDir("cdn-cli-");
-    expectOneSentence(await run("cdn-client.js", ["--data-dir", dir, "fetch", BLOB, "-o", path.join(dir, "missing/dir/x")]), /^cdn-client: The directory .*missing\/dir does not exist; create it first\.$/);
+    expectOneSentence(
+      await run("cdn-client.js", ["--data-dir", dir, "fetch", BLOB, "-o", path.join(dir, "missing/dir/x")]),
+      /^cdn-client: The directory .*missing\/dir does not exist; create it first\.$/,
+    );
   });
 
   it("fetch --provider nope is refused at once", async () => {
     const dir = tmpDir("cdn-cli-");
-    expectOneSentence(await run("cdn-client.js", ["--data-dir", dir, "fetch", BLOB, "-o", path.join(dir, "x"), "--provider", "nope"]), /^cdn-client: "nope" is not a node key \(0x followed by 40 hex digits\)\.$/);
+    expectOneSentence(
+      await run("cdn-client.js", ["--data-dir", dir, "fetch", BLOB, "-o", path.join(dir, "x"), "--provider", "nope"]),
+      /^cdn-client: "nope" is not a node key \(0x followed by 40 hex digits\)\.$/,
+    );
   });
 
   it("a --config file that does not exist is an error (client and node)", async () => {
@@ -69,7 +81,7 @@ describe("cdn-client and cdn-node › bad input is one sentence and a non-zero e
     expectOneSentence(await run("cdn-node.js", ["--data-dir", dir, "publish", folder]), /^cdn-node: .*folder is not a regular file; publish files one by one\.$/);
   });
 
-  it("listen: [\"not-a-multiaddr\"] fails at config load and names the field", async () => {
+  it('listen: ["not-a-multiaddr"] fails at config load and names the field', async () => {
     const dir = tmpDir("cdn-cli-");
     writeFileSync(path.join(dir, "config.json"), JSON.stringify({ listen: ["not-a-multiaddr"] }));
     expectOneSentence(await run("cdn-node.js", ["--data-dir", dir, "start"]), /^cdn-node: Invalid configuration .*listen\.0: "not-a-multiaddr" is not a multiaddr/);

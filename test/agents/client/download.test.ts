@@ -38,7 +38,10 @@ describe("client › verified stream", () => {
     });
     const error = await (async () => {
       for await (const _ of failing) void _;
-    })().then(() => undefined, (e: unknown) => e);
+    })().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect((error as Error).message).to.equal("no provider left");
   });
 });

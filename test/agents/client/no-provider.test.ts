@@ -47,10 +47,15 @@ describe("client › no provider: the reason", function () {
     const c = await startClient(world, { maxPricePerGiB: 500_000n });
     clients.push(c);
     const providers = [n.identity.address.toLowerCase()];
-    const error = await collect(c.client.fetch(blob.blobId, { providers })).then(() => undefined, (e: unknown) => e);
+    const error = await collect(c.client.fetch(blob.blobId, { providers })).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(error).to.be.instanceOf(NoProviderError);
     expect((error as NoProviderError).reason).to.equal("price_cap");
-    expect((error as Error).message).to.equal(`No active node within the price cap of 0.5 USDC/GiB offers blob ${blob.blobId}; 1 node charges more (from 2.0 USDC/GiB) and was not asked: raise maxPricePerGiB in the client's config to use them.`);
+    expect((error as Error).message).to.equal(
+      `No active node within the price cap of 0.5 USDC/GiB offers blob ${blob.blobId}; 1 node charges more (from 2.0 USDC/GiB) and was not asked: raise maxPricePerGiB in the client's config to use them.`,
+    );
     const gateway = createGateway({ port: 0, maxPricePerGiB: 500_000n }, { client: c.client });
     await gateway.start();
     try {
@@ -68,7 +73,10 @@ describe("client › no provider: the reason", function () {
     const c = await startClient(world, { maxAttempts: 1 });
     clients.push(c);
     const providers = [n.identity.address.toLowerCase()];
-    const error = await collect(c.client.fetch(blob.blobId, { providers })).then(() => undefined, (e: unknown) => e);
+    const error = await collect(c.client.fetch(blob.blobId, { providers })).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(error).to.be.instanceOf(NoProviderError);
     expect([(error as NoProviderError).reason, (error as NoProviderError).retryAfterMs]).to.deep.equal(["busy", 1500]);
     expect((error as Error).message).to.match(/^The download stopped at byte 0 of \d+: every node that holds it is busy; try again in 2 s\. Last error: /);

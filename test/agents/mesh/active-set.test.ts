@@ -24,7 +24,12 @@ describe("mesh › active set", () => {
     set.onChange((c) => changes.push(c));
     await set.refresh();
     expect(set.size).to.equal(3);
-    expect(set.nodes().map((n) => n.region).sort()).to.deep.equal([1, 2, 3]);
+    expect(
+      set
+        .nodes()
+        .map((n) => n.region)
+        .sort(),
+    ).to.deep.equal([1, 2, 3]);
     expect(set.get(ids[1].address)).to.include({ nodeId: regs[1].nodeId, nodeKey: ids[1].address.toLowerCase(), capacityMbps: 10 });
     expect(set.has(ids[0].address.toUpperCase().replace("0X", "0x"))).to.equal(true);
     expect(changes).to.have.length(1);

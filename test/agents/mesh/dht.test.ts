@@ -162,7 +162,9 @@ describe("mesh › DHT (kad-dht, real hosts on 127.0.0.1)", function () {
       }
       // no self-record is left for kad-dht's own reprovider, and nothing is re-provided later
       for (const a of agents.slice(0, 2)) {
-        const local = await (a.host.services.dht as unknown as { providers: { getProviders(c: unknown): Promise<{ equals(p: unknown): boolean }[]> } }).providers.getProviders(blobIdToCid(fromHex(blob)));
+        const local = await (a.host.services.dht as unknown as { providers: { getProviders(c: unknown): Promise<{ equals(p: unknown): boolean }[]> } }).providers.getProviders(
+          blobIdToCid(fromHex(blob)),
+        );
         expect(local.some((p) => p.equals(a.host.peerId))).to.equal(false);
         expect(await a.dht.reprovideDue()).to.deep.equal([]);
       }

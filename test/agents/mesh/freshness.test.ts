@@ -26,7 +26,12 @@ describe("mesh › chain-view freshness guard", () => {
   it("track() marks the view fresh only when the read succeeds, as of when it started", async () => {
     let t = 0;
     const guard = new FreshnessGuard({ maxAgeMs: 1000 }, { now: () => t });
-    const err = await guard.track(async () => Promise.reject(new Error("rpc down"))).then(() => undefined, (e: unknown) => e);
+    const err = await guard
+      .track(async () => Promise.reject(new Error("rpc down")))
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
     expect(String(err)).to.match(/rpc down/);
     expect(guard.isFresh()).to.equal(false);
     const v = await guard.track(async () => {

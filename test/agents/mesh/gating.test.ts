@@ -60,7 +60,10 @@ describe("mesh › gating (real registry, real hosts on 127.0.0.1)", function ()
     await waitFor(async () => (await inRoutingTable(A, B.peerId)) && (await inRoutingTable(B, A.peerId)), 10_000, "A and B in each other's routing tables");
     await waitFor(() => A.services.pubsub.getMeshPeers(TOPIC_GLOBAL).includes(B.peerId.toString()), 10_000, "A–B mesh");
     await sleep(1000); // several heartbeats (200 ms) in which U and C try to graft
-    for (const [node, other] of [[A, B], [B, A]] as const) {
+    for (const [node, other] of [
+      [A, B],
+      [B, A],
+    ] as const) {
       expect(await inRoutingTable(node, U.peerId), "U in a routing table").to.equal(false);
       expect(await inRoutingTable(node, C.peerId), "C in a routing table").to.equal(false);
       expect(node.services.pubsub.getMeshPeers(TOPIC_GLOBAL)).to.deep.equal([other.peerId.toString()]);

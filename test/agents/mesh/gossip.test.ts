@@ -56,7 +56,10 @@ describe("mesh › gossip (real registry, real hosts on 127.0.0.1)", function ()
           pubsub: host.services.pubsub,
           activeSet,
           origins,
-          signer: role === "node" ? { secretKey: identity.secretKey, nodeKey: identity.address, region: 1, offer: () => ({ multiaddrs: host.getMultiaddrs().map(String), pricePerGiB: price.value, load: 100 }) } : undefined,
+          signer:
+            role === "node"
+              ? { secretKey: identity.secretKey, nodeKey: identity.address, region: 1, offer: () => ({ multiaddrs: host.getMultiaddrs().map(String), pricePerGiB: price.value, load: 100 }) }
+              : undefined,
           onValidation: (o) => outcomes.get(name)!.push(o),
         },
       );
@@ -118,7 +121,11 @@ describe("mesh › gossip (real registry, real hosts on 127.0.0.1)", function ()
     await waitFor(() => outcomes.get("B")!.filter((o) => o.reason === "not_active").length >= 2, 10_000, "B rejects both");
     expect(outcomes.get("B")!.every((o) => o.verdict === "reject")).to.equal(true);
     await sleep(300);
-    for (const name of ["A", "B", "C"]) expect(received.get(name)!.filter((e) => e.announcement.value.nodeKey === u.address.toLowerCase()), name).to.deep.equal([]);
+    for (const name of ["A", "B", "C"])
+      expect(
+        received.get(name)!.filter((e) => e.announcement.value.nodeKey === u.address.toLowerCase()),
+        name,
+      ).to.deep.equal([]);
     // two invalid messages (P4, weight −100, squared) plus the non-node score: below the graylist
     await waitFor(() => B.services.pubsub.getScore(U.peerId.toString()) < GRAYLIST_THRESHOLD, 5000, "U graylisted by B");
     // A (not subscribed: its gossip service is not started) neither validated nor penalised anything
@@ -203,7 +210,6 @@ describe("mesh › gossip (real registry, real hosts on 127.0.0.1)", function ()
     expect(await chainClock.validate(TOPIC_GLOBAL, later)).to.include({ verdict: "reject", reason: "future" });
   });
 });
-
 
 /** The highest-sequence announcement of `nodeKey` among the events. */
 function latestOf(events: AnnouncementEvent[], nodeKey: string) {

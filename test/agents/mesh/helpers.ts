@@ -88,6 +88,15 @@ export async function inRoutingTable(host: MeshHost, peer: PeerId): Promise<bool
 }
 
 export async function stopAll(hosts: (MeshHost | undefined)[]): Promise<void> {
-  await Promise.all(hosts.filter((h): h is MeshHost => h !== undefined).map(async (h) => { try { await h.stop(); } catch { // already stopped
- } }));
+  await Promise.all(
+    hosts
+      .filter((h): h is MeshHost => h !== undefined)
+      .map(async (h) => {
+        try {
+          await h.stop();
+        } catch {
+          // already stopped
+        }
+      }),
+  );
 }

@@ -25,7 +25,9 @@ describe("mesh › probe protocol (/cdn/probe/1.0.0, real hosts on 127.0.0.1)", 
     for (const has of holders) {
       const id = newIdentity();
       source.add(id.address);
-      nodes.push(await startHost({ identity: id, role: "node", activeSet, probe: { hasBlob: (b) => has && b === BLOB, sizeOf: () => 1234, offer: () => ({ pricePerGiB: 7n, load: 250 }), freshness } }));
+      nodes.push(
+        await startHost({ identity: id, role: "node", activeSet, probe: { hasBlob: (b) => has && b === BLOB, sizeOf: () => 1234, offer: () => ({ pricePerGiB: 7n, load: 250 }), freshness } }),
+      );
     }
     const results: (ProbeAnswer | Error)[] = [];
     const client = await startHost({ identity: newIdentity(), role: "client", activeSet, probe: { onResult: (_p, r) => results.push(r) } });
@@ -55,7 +57,11 @@ describe("mesh › probe protocol (/cdn/probe/1.0.0, real hosts on 127.0.0.1)", 
     expect(results.length).to.equal(4);
     expect(client.services.probe.cached(nodes[4].peerId, BLOB)).to.equal(undefined);
     expect(client.services.probe.cached(nodes[1].peerId, BLOB)?.status).to.equal("MISS");
-    const again = await client.services.probe.discover(nodes.map((n) => n.peerId), BLOB, { concurrency: 1, collectMs: 10_000 });
+    const again = await client.services.probe.discover(
+      nodes.map((n) => n.peerId),
+      BLOB,
+      { concurrency: 1, collectMs: 10_000 },
+    );
     expect(again.every((h) => h.cached)).to.equal(true);
     expect(results.length).to.equal(4); // all from the cache
   });
@@ -79,7 +85,12 @@ describe("mesh › probe protocol (/cdn/probe/1.0.0, real hosts on 127.0.0.1)", 
     hosts.push(node, client);
     await connect(client, node);
     const outcomes = await Promise.all(
-      Array.from({ length: 5 }, () => client.services.probe.probe(node.peerId, BLOB).then((a) => a.status, (e: unknown) => e)),
+      Array.from({ length: 5 }, () =>
+        client.services.probe.probe(node.peerId, BLOB).then(
+          (a) => a.status,
+          (e: unknown) => e,
+        ),
+      ),
     );
     expect(outcomes.filter((o) => o === "HAVE").length).to.equal(2); // burst of 2 × 1/s
     expect(outcomes.filter((o) => o instanceof ProbeFailedError).length).to.equal(3);

@@ -4,18 +4,7 @@ import { mkdtempSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { DatabaseSync } from "node:sqlite";
-import {
-  HALF_LIFE_MS,
-  MAX_STEP,
-  NEUTRAL,
-  Reputation,
-  SqliteReputationStore,
-  decayed,
-  rankCandidates,
-  selectionCost,
-  step,
-  type Candidate,
-} from "../../../agents/mesh/reputation.js";
+import { HALF_LIFE_MS, MAX_STEP, NEUTRAL, Reputation, SqliteReputationStore, decayed, rankCandidates, selectionCost, step, type Candidate } from "../../../agents/mesh/reputation.js";
 
 /** |actual − expected| ≤ eps (chai's closeTo is replaced by a bigint-only one when hardhat's matchers load). */
 function near(actual: number, expected: number, eps: number): void {
@@ -101,19 +90,19 @@ describe("mesh › reputation", () => {
     });
 
     it("prefers cheap, close, reputable peers; ties broken by region diversity, then peer id", () => {
-      const ranked = rankCandidates([
-        c("d", 10n, 10, 0.5, 1),
-        c("c", 10n, 10, 0.5, 1),
-        c("b", 10n, 10, 0.5, 2),
-        c("a", 100n, 10, 0.5, 3),
-        c("e", 10n, 10, 1.0, 1),
-      ]);
+      const ranked = rankCandidates([c("d", 10n, 10, 0.5, 1), c("c", 10n, 10, 0.5, 1), c("b", 10n, 10, 0.5, 2), c("a", 100n, 10, 0.5, 3), c("e", 10n, 10, 1.0, 1)]);
       expect(ranked.map((x) => x.peer)).to.deep.equal(["e", "b", "c", "d", "a"]);
     });
 
     it("property: the order is deterministic (independent of input order)", () => {
       const arb = fc.array(
-        fc.record({ peer: fc.string({ minLength: 1, maxLength: 4 }), pricePerGiB: fc.bigInt({ min: 0n, max: 1000n }), rttMs: fc.integer({ min: 0, max: 500 }), reputation: fc.double({ min: 0, max: 1, noNaN: true }), region: fc.integer({ min: 0, max: 3 }) }),
+        fc.record({
+          peer: fc.string({ minLength: 1, maxLength: 4 }),
+          pricePerGiB: fc.bigInt({ min: 0n, max: 1000n }),
+          rttMs: fc.integer({ min: 0, max: 500 }),
+          reputation: fc.double({ min: 0, max: 1, noNaN: true }),
+          region: fc.integer({ min: 0, max: 3 }),
+        }),
         { maxLength: 12 },
       );
       fc.assert(

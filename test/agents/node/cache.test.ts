@@ -38,7 +38,10 @@ describe("node › blob cache", () => {
     const b = blob(1000);
     const tampered = b.data.slice();
     tampered[10] ^= 1;
-    const err = await cache.put(b.id, tampered).then(() => undefined, (e: unknown) => e);
+    const err = await cache.put(b.id, tampered).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err).to.be.instanceOf(CacheVerificationError);
     expect(cache.has(b.id)).to.equal(false);
     expect(() => cache.read(b.id)).to.throw(CacheMissError);
@@ -56,7 +59,12 @@ describe("node › blob cache", () => {
     await cache.put(a.id, pieces(), { expectedSize: a.data.length });
     expect(cache.has(a.id)).to.equal(true);
     const b = blob(2000);
-    expect(await cache.put(b.id, b.data, { expectedSize: 1999 }).then(() => undefined, (e: unknown) => e)).to.be.instanceOf(CacheTooLargeError);
+    expect(
+      await cache.put(b.id, b.data, { expectedSize: 1999 }).then(
+        () => undefined,
+        (e: unknown) => e,
+      ),
+    ).to.be.instanceOf(CacheTooLargeError);
     expect(() => cache.openWriter(b.id, 11 * LEAF_SIZE)).to.throw(CacheTooLargeError);
     db.close();
   });

@@ -75,7 +75,12 @@ describe("node › followed chain view", function () {
     const c = await client();
     const channel = await c.client.openChannel(n.identity.address.toLowerCase(), 1_000_000n);
     expect((await session(c, n, channel.channelId, blob.blobId)).error).to.equal(undefined);
-    await world.asTimelock((tl) => world.gov.blacklist.connect(tl).add(keccak256(blob.blobId)).then((tx) => tx.wait()));
+    await world.asTimelock((tl) =>
+      world.gov.blacklist
+        .connect(tl)
+        .add(keccak256(blob.blobId))
+        .then((tx) => tx.wait()),
+    );
     await n.agent.syncChainView(); // the head poll sees BlobBlacklisted and re-reads the deny-set
     expect(await n.agent.chainView!.isBlacklisted(blob.blobId)).to.equal(true);
     const { error, headers } = await session(c, n, channel.channelId, blob.blobId);
@@ -91,7 +96,12 @@ describe("node › followed chain view", function () {
     const c = await client();
     const channel = await c.client.openChannel(n.identity.address.toLowerCase(), 1_000_000n);
     await new Promise((r) => setTimeout(r, 1200));
-    expect(await n.agent.chainView!.chainTime().then(() => undefined, (e: unknown) => e)).to.be.instanceOf(ChainViewStaleError);
+    expect(
+      await n.agent.chainView!.chainTime().then(
+        () => undefined,
+        (e: unknown) => e,
+      ),
+    ).to.be.instanceOf(ChainViewStaleError);
     const { error, headers } = await session(c, n, channel.channelId, blob.blobId);
     expect(error).to.be.instanceOf(FetchRefusedError);
     expect((error as FetchRefusedError).refusal).to.equal("BUSY");

@@ -49,7 +49,9 @@ describe("node › earnings: a payout during a USDC pause is credited, logged as
 
     const refused = await withdrawCredit(contracts, sender).catch((e: unknown) => e);
     expect(refused, String(refused)).to.be.instanceOf(TxRevertedError);
-    expect((refused as Error).message).to.match(/^The transaction to withdraw [0-9.]+ USDC of credit would revert: USDC is paused by its issuer: no transfer, approval or permit works until it is unpaused; nothing was spent, try again later\.$/);
+    expect((refused as Error).message).to.match(
+      /^The transaction to withdraw [0-9.]+ USDC of credit would revert: USDC is paused by its issuer: no transfer, approval or permit works until it is unpaused; nothing was spent, try again later\.$/,
+    );
     expect(await world.gov.channels.withdrawable(node.identity.address)).to.equal(credit);
 
     await world.gov.usdc.unpause();

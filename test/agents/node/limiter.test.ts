@@ -72,7 +72,10 @@ describe("node › capacity limiter", () => {
     const ac = new AbortController();
     const p = limiter.acquire(10_000, { signal: ac.signal });
     ac.abort(new Error("stop"));
-    const err = await p.then(() => undefined, (e: unknown) => e);
+    const err = await p.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(String(err)).to.match(/stop/);
   });
 

@@ -24,7 +24,9 @@ describe("node › registration and exit go through the operator's TxSender", fu
     const capped = new TxSender({ maxFeePerGas: 1n }, { signer: operator as never });
     const refused = await registerNode(contracts, node, operator, params, capped).catch((e: unknown) => e);
     expect(refused).to.be.instanceOf(FeeCapError);
-    expect((refused as Error).message).to.match(/^The network's base fee is .* gwei, above the configured cap of 0\.000000001 gwei \(maxFeePerGas\), so the transaction to register the node was not sent/);
+    expect((refused as Error).message).to.match(
+      /^The network's base fee is .* gwei, above the configured cap of 0\.000000001 gwei \(maxFeePerGas\), so the transaction to register the node was not sent/,
+    );
     expect(await contracts.registry.nodeIdOf(node.address)).to.equal(0n);
 
     const sender = new TxSender({}, { signer: operator as never, logger });

@@ -23,8 +23,7 @@ describe("protocol › cross-tests against the deployed contracts", function () 
     chainId = (await ethers.provider.getNetwork()).chainId;
   });
   const secret = (w: { privateKey: string }) => getBytes(w.privateKey);
-  const fastDomain = async (name: Parameters<typeof domainFor>[0], contract: { getAddress(): Promise<string> }) =>
-    Eip712Domain.from(domainFor(name, chainId, await contract.getAddress()));
+  const fastDomain = async (name: Parameters<typeof domainFor>[0], contract: { getAddress(): Promise<string> }) => Eip712Domain.from(domainFor(name, chainId, await contract.getAddress()));
 
   /** Registers a node whose registration signature comes from the fast path. */
   async function registerFast(operatorIndex = 4) {

@@ -135,9 +135,7 @@ describe("protocol › content addressing", () => {
           "d877f8eaa6f79a7ceb3636d112020c6de86b00d1f6892e56082b6666ed03eee3" +
           "4c7ab234f1d4053a7a9cb229b0dc46d346895c30cc2737c62bf99de8bdb488ce",
       );
-      expect(toHex(rangeProof(t.leafLayer, 1, 3))).to.equal(
-        "0x065bbea92e56d6c3fe52d2fff79424f47c56d49e48068498aff1f8494107ff3c4c7ab234f1d4053a7a9cb229b0dc46d346895c30cc2737c62bf99de8bdb488ce",
-      );
+      expect(toHex(rangeProof(t.leafLayer, 1, 3))).to.equal("0x065bbea92e56d6c3fe52d2fff79424f47c56d49e48068498aff1f8494107ff3c4c7ab234f1d4053a7a9cb229b0dc46d346895c30cc2737c62bf99de8bdb488ce");
     });
 
     it("proofs are logarithmic", () => {

@@ -37,7 +37,12 @@ const u16 = fc.integer({ min: 0, max: 0xffff });
 /** For each signed kind: its shared type definition, the domain the contracts use, and random values. */
 const cases: { kind: SignedKind; types: Record<string, TypedDataField[]>; domain: keyof typeof domains; arb: fc.Arbitrary<Record<string, unknown>> }[] = [
   { kind: "voucher", types: eip712.Voucher, domain: "paymentChannel", arb: fc.record({ channelId: hex(32), cumulativeAmount: uint(256) }) },
-  { kind: "serveCommitment", types: eip712.ServeCommitment, domain: "paymentChannel", arb: fc.record({ blobId: hex(32), client: hex(20), channelId: hex(32), timestamp: uint(64), anchorBlock: uint(64), anchorHash: hex(32) }) },
+  {
+    kind: "serveCommitment",
+    types: eip712.ServeCommitment,
+    domain: "paymentChannel",
+    arb: fc.record({ blobId: hex(32), client: hex(20), channelId: hex(32), timestamp: uint(64), anchorBlock: uint(64), anchorHash: hex(32) }),
+  },
   {
     kind: "nodeRegistration",
     types: eip712.NodeRegistration,
@@ -183,7 +188,9 @@ describe(`protocol › signed objects (secp256k1 backend: ${secpBackend})`, () =
     it("rejects a commitment for another blob, channel or client", () => {
       for (const field of ["blobId", "channelId"] as const) {
         const other = { ...request, [field]: toHex(new Uint8Array(32).fill(3)) };
-        expect(() => checkServeCommitment({ ...base, request: other })).to.throw(CommitmentMismatchError).with.property("field", field);
+        expect(() => checkServeCommitment({ ...base, request: other }))
+          .to.throw(CommitmentMismatchError)
+          .with.property("field", field);
       }
       expect(() => checkServeCommitment({ ...base, request: { ...request, client: node.address } })).to.throw(CommitmentMismatchError);
     });

@@ -102,22 +102,27 @@ describe("protocol › streaming verifier", () => {
     const data = patternBlob(size);
     const tree = buildBlobTree(data);
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 5 }).chain((first) => fc.tuple(fc.constant(first), fc.integer({ min: 1, max: 6 - first }), fc.nat())), ([first, count, bit]) => {
-        const start = first * LEAF_SIZE;
-        const end = Math.min(size, (first + count) * LEAF_SIZE);
-        const hashes = tree.leafLayer.subarray(first * 32, (first + count) * 32);
-        const proof = rangeProof(tree.leafLayer, first, count);
-        const bytes = data.slice(start, end);
-        const b = bit % (bytes.length * 8);
-        bytes[b >> 3] ^= 1 << (b & 7);
-        const v = new StreamVerifier({ blobId: tree.blobId, size, firstLeaf: first, leafHashes: hashes, proof });
-        expect(() => v.push(bytes)).to.throw(ChunkMismatchError).with.property("leafIndex", first + Math.floor((b >> 3) / LEAF_SIZE));
-        if (proof.length > 0) {
-          const bad = proof.slice();
-          bad[b % bad.length] ^= 1;
-          expect(() => new StreamVerifier({ blobId: tree.blobId, size, firstLeaf: first, leafHashes: hashes, proof: bad })).to.throw(LeafLayerMismatchError);
-        }
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 5 }).chain((first) => fc.tuple(fc.constant(first), fc.integer({ min: 1, max: 6 - first }), fc.nat())),
+        ([first, count, bit]) => {
+          const start = first * LEAF_SIZE;
+          const end = Math.min(size, (first + count) * LEAF_SIZE);
+          const hashes = tree.leafLayer.subarray(first * 32, (first + count) * 32);
+          const proof = rangeProof(tree.leafLayer, first, count);
+          const bytes = data.slice(start, end);
+          const b = bit % (bytes.length * 8);
+          bytes[b >> 3] ^= 1 << (b & 7);
+          const v = new StreamVerifier({ blobId: tree.blobId, size, firstLeaf: first, leafHashes: hashes, proof });
+          expect(() => v.push(bytes))
+            .to.throw(ChunkMismatchError)
+            .with.property("leafIndex", first + Math.floor((b >> 3) / LEAF_SIZE));
+          if (proof.length > 0) {
+            const bad = proof.slice();
+            bad[b % bad.length] ^= 1;
+            expect(() => new StreamVerifier({ blobId: tree.blobId, size, firstLeaf: first, leafHashes: hashes, proof: bad })).to.throw(LeafLayerMismatchError);
+          }
+        },
+      ),
       { numRuns: 30 },
     );
   });

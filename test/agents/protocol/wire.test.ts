@@ -101,12 +101,18 @@ describe("protocol › wire", () => {
     });
 
     it("reject fields of the wrong size with a typed validation error", () => {
-      expect(() => decodeProbeRequest(pb.ProbeRequest.encode({ blobId: new Uint8Array(31) }))).to.throw(WireValidationError).with.property("field", "blobId");
+      expect(() => decodeProbeRequest(pb.ProbeRequest.encode({ blobId: new Uint8Array(31) })))
+        .to.throw(WireValidationError)
+        .with.property("field", "blobId");
       const longAmount = pb.FetchClientMessage.encode({ voucher: { channelId: new Uint8Array(32), cumulativeAmount: new Uint8Array(33).fill(1), signature: sig } });
-      expect(() => decodeFetchClientMessage(longAmount)).to.throw(WireValidationError).with.property("field", "voucher.cumulativeAmount");
+      expect(() => decodeFetchClientMessage(longAmount))
+        .to.throw(WireValidationError)
+        .with.property("field", "voucher.cumulativeAmount");
       const leadingZero = pb.FetchClientMessage.encode({ voucher: { channelId: new Uint8Array(32), cumulativeAmount: Uint8Array.of(0, 1), signature: sig } });
       expect(() => decodeFetchClientMessage(leadingZero)).to.throw(WireValidationError);
-      expect(() => decodeFetchClientMessage(new Uint8Array(0))).to.throw(WireValidationError).with.property("field", "body");
+      expect(() => decodeFetchClientMessage(new Uint8Array(0)))
+        .to.throw(WireValidationError)
+        .with.property("field", "body");
       const tooMany = pb.GossipMessage.encode({ announcement: { ...pb.NodeAnnouncement.decode(pb.NodeAnnouncement.encode({})), multiaddrs: Array(9).fill("/ip4/1.2.3.4/tcp/1") } });
       expect(() => decodeGossipMessage(tooMany)).to.throw(ProtocolError);
       const bigChunk = pb.FetchServerMessage.encode({ chunk: { leafIndex: 0, data: new Uint8Array(LEAF_SIZE + 1) } });

@@ -41,7 +41,9 @@ describe("agents › runtime › sqlite (the agents' store base)", () => {
       caught = e;
     }
     expect(caught).to.be.instanceOf(SchemaVersionError);
-    expect((caught as SchemaVersionError).message).to.equal(`${f} has schema version 99, newer than this software knows (${(caught as SchemaVersionError).known}): upgrade it, or use another data directory`);
+    expect((caught as SchemaVersionError).message).to.equal(
+      `${f} has schema version 99, newer than this software knows (${(caught as SchemaVersionError).known}): upgrade it, or use another data directory`,
+    );
     const again = openDatabase(f);
     expect((again.prepare("PRAGMA user_version").get() as { user_version: number }).user_version).to.equal(99);
     again.close();

@@ -48,7 +48,20 @@ describe("slasher › store and config", () => {
     expect(store.addNotices([A, A], "cli")).to.equal(1);
     expect(store.addNotices([A, B.toLowerCase()], "file")).to.equal(1);
     store.saveProbe({ blobId: A, entryId: 1, nodeKey: "0x01", nodeId: 3n, channelId: "0xc", outcome: "refused", detail: "BLACKLISTED", at: 1 });
-    store.saveSlash({ blobId: A, entryId: 1, nodeId: 4n, nodeKey: "0x02", channelId: "0xd", evidence: "{}", commitHash: "0xh", status: "slashed", slashed: 10n ** 20n, reward: 5n, treasury: 7n, at: 2 });
+    store.saveSlash({
+      blobId: A,
+      entryId: 1,
+      nodeId: 4n,
+      nodeKey: "0x02",
+      channelId: "0xd",
+      evidence: "{}",
+      commitHash: "0xh",
+      status: "slashed",
+      slashed: 10n ** 20n,
+      reward: 5n,
+      treasury: 7n,
+      at: 2,
+    });
     store.saveChannel("0xc", "Closing", 123n);
     store.close();
     store = new SlasherStore(file);

@@ -52,10 +52,11 @@ describe("cdn-watchtower › command line", function () {
   it("status counts as bounties only what its own beneficiary received, and names the bounties that went to someone else", async () => {
     const dir = path.join(tmpDir("cdn-tower-cli-"), "tower");
     expect((await run(["--data-dir", dir, "init"])).code).to.equal(0);
-    const own = (/^address\s+(0x[0-9a-fA-F]{40})/m.exec((await run(["--data-dir", dir, "init"])).stdout)![1]).toLowerCase();
+    const own = /^address\s+(0x[0-9a-fA-F]{40})/m.exec((await run(["--data-dir", dir, "init"])).stdout)![1].toLowerCase();
     const other = "0x" + "ab".repeat(20);
     const store = new WatchtowerStore(path.join(dir, "watchtower.db"));
-    const dispute = (n: number, beneficiary: string, bounty: bigint) => store.recordDispute({ channelId: "0x" + n.toString(16).padStart(64, "0"), amount: 10_000_000n, outcome: "disputed", recovered: 5_000_000n, bounty, beneficiary });
+    const dispute = (n: number, beneficiary: string, bounty: bigint) =>
+      store.recordDispute({ channelId: "0x" + n.toString(16).padStart(64, "0"), amount: 10_000_000n, outcome: "disputed", recovered: 5_000_000n, bounty, beneficiary });
     dispute(1, own, 200_000n);
     dispute(2, other, 300_000n);
     store.close();

@@ -54,7 +54,10 @@ export async function startWatchtower(identity: Identity, contracts: Contracts, 
   const store = new WatchtowerStore(path.join(dir, "watchtower.db"));
   const tower = new Watchtower({ listen: ["/ip4/127.0.0.1/tcp/0"], allow: ["/ip4/127.0.0.1"], confirmations: 0, pollMs: 100, retryBaseMs: 200, ...options }, { identity, contracts, store, chain });
   await tower.start();
-  const addr = tower.host!.getMultiaddrs().map(String).find((a) => a.includes("/p2p/"))!;
+  const addr = tower
+    .host!.getMultiaddrs()
+    .map(String)
+    .find((a) => a.includes("/p2p/"))!;
   return {
     tower,
     store,

@@ -16,7 +16,17 @@ const auth = {
   signature: new Uint8Array(65).fill(7),
 };
 const save = (store: WatchtowerStore, id: string, amount: bigint) =>
-  store.saveVoucher({ channelId: id, nodeKey: auth.nodeKey, payer: "0x" + "33".repeat(20), amount, signature: new Uint8Array(65).fill(Number(amount % 256n)), auth, status: "Open", closesAt: 0n, paid: 0n });
+  store.saveVoucher({
+    channelId: id,
+    nodeKey: auth.nodeKey,
+    payer: "0x" + "33".repeat(20),
+    amount,
+    signature: new Uint8Array(65).fill(Number(amount % 256n)),
+    auth,
+    status: "Open",
+    closesAt: 0n,
+    paid: 0n,
+  });
 
 describe("watchtower › store", () => {
   it("keeps the highest voucher per channel whatever the order of saves, and says which saves raised it", () => {

@@ -101,7 +101,13 @@ describe("watchtower › service and monitor (real hosts, real contracts)", func
     expect(held.nodeKey).to.equal(node.identity.address.toLowerCase());
     expect(held.auth.value).to.deep.equal(authValue(node, t));
     // the restarted service answers from what it held: the same voucher is stale
-    expectRejection(await pushVoucher(nodeHost, again.addr, authOf(node, again), v).then(() => undefined, (e: unknown) => e), WatchtowerStaleError);
+    expectRejection(
+      await pushVoucher(nodeHost, again.addr, authOf(node, again), v).then(
+        () => undefined,
+        (e: unknown) => e,
+      ),
+      WatchtowerStaleError,
+    );
   });
 
   it("refuses updates that are not strictly better (STALE) and keeps the best", async () => {
@@ -115,7 +121,13 @@ describe("watchtower › service and monitor (real hosts, real contracts)", func
     ]);
     expect(answers.map((a) => a.status)).to.deep.equal(["OK", "STALE", "STALE", "OK"]);
     expect(t.store.voucher(channelId)!.amount).to.equal(6n * USDC);
-    expectRejection(await pushVoucher(nodeHost, t.addr, authOf(node, t), voucher(domain(), channelId, 6n * USDC, payer.secretKey)).then(() => undefined, (e: unknown) => e), WatchtowerStaleError);
+    expectRejection(
+      await pushVoucher(nodeHost, t.addr, authOf(node, t), voucher(domain(), channelId, 6n * USDC, payer.secretKey)).then(
+        () => undefined,
+        (e: unknown) => e,
+      ),
+      WatchtowerStaleError,
+    );
   });
 
   it("rejects an update from a peer that is not the channel's node, even a registered node with a valid auth", async () => {
@@ -149,16 +161,51 @@ describe("watchtower › service and monitor (real hosts, real contracts)", func
     const channelId = await channel();
     const value = authValue(node, t, 2000);
     const forged = { value, signature: signTyped("watchtowerAuth", domain(), value, other.identity.secretKey) };
-    expectRejection(await pushVoucher(nodeHost, t.addr, forged, voucher(domain(), channelId, USDC, payer.secretKey)).then(() => undefined, (e: unknown) => e), WatchtowerRejectedError, /signed by/);
+    expectRejection(
+      await pushVoucher(nodeHost, t.addr, forged, voucher(domain(), channelId, USDC, payer.secretKey)).then(
+        () => undefined,
+        (e: unknown) => e,
+      ),
+      WatchtowerRejectedError,
+      /signed by/,
+    );
     // someone else's (valid) authorisation, replayed by another peer
-    expectRejection(await pushVoucher(otherHost, t.addr, authOf(node, t), voucher(domain(), channelId, USDC, payer.secretKey)).then(() => undefined, (e: unknown) => e), WatchtowerRejectedError, /not by the peer's own key/);
+    expectRejection(
+      await pushVoucher(otherHost, t.addr, authOf(node, t), voucher(domain(), channelId, USDC, payer.secretKey)).then(
+        () => undefined,
+        (e: unknown) => e,
+      ),
+      WatchtowerRejectedError,
+      /not by the peer's own key/,
+    );
     // an authorisation for another watchtower, an expired one, one paying the PaymentChannel contract itself
     const elsewhere = { ...value, watchtower: other.identity.address.toLowerCase() };
-    expectRejection(await pushVoucher(nodeHost, t.addr, signWatchtowerAuth(domain(), elsewhere, node.identity.secretKey), voucher(domain(), channelId, USDC, payer.secretKey)).then(() => undefined, (e: unknown) => e), WatchtowerRejectedError, /not this one/);
+    expectRejection(
+      await pushVoucher(nodeHost, t.addr, signWatchtowerAuth(domain(), elsewhere, node.identity.secretKey), voucher(domain(), channelId, USDC, payer.secretKey)).then(
+        () => undefined,
+        (e: unknown) => e,
+      ),
+      WatchtowerRejectedError,
+      /not this one/,
+    );
     const expired = { ...value, expiry: await chainTime(world.provider) };
-    expectRejection(await pushVoucher(nodeHost, t.addr, signWatchtowerAuth(domain(), expired, node.identity.secretKey), voucher(domain(), channelId, USDC, payer.secretKey)).then(() => undefined, (e: unknown) => e), WatchtowerRejectedError, /expired/);
+    expectRejection(
+      await pushVoucher(nodeHost, t.addr, signWatchtowerAuth(domain(), expired, node.identity.secretKey), voucher(domain(), channelId, USDC, payer.secretKey)).then(
+        () => undefined,
+        (e: unknown) => e,
+      ),
+      WatchtowerRejectedError,
+      /expired/,
+    );
     const locked = { ...value, beneficiary: (await world.gov.channels.getAddress()).toLowerCase() };
-    expectRejection(await pushVoucher(nodeHost, t.addr, signWatchtowerAuth(domain(), locked, node.identity.secretKey), voucher(domain(), channelId, USDC, payer.secretKey)).then(() => undefined, (e: unknown) => e), WatchtowerRejectedError, /cannot be paid/);
+    expectRejection(
+      await pushVoucher(nodeHost, t.addr, signWatchtowerAuth(domain(), locked, node.identity.secretKey), voucher(domain(), channelId, USDC, payer.secretKey)).then(
+        () => undefined,
+        (e: unknown) => e,
+      ),
+      WatchtowerRejectedError,
+      /cannot be paid/,
+    );
     expect(t.store.voucher(channelId)).to.equal(undefined);
   });
 

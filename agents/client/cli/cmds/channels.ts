@@ -55,7 +55,8 @@ export function channelsCommand(program: Command): void {
       action("cdn-client", async function (this: Command, channelId: string) {
         await run(this, async ({ client, contracts }) => {
           const before = await onChain(contracts, channelId);
-          if (before.status === "Closed") return console.log(`${channelId}: already closed (the node closed it, or it was settled): the node was paid ${usdc(before.paid)}, the rest went back to you; nothing to close or settle.`);
+          if (before.status === "Closed")
+            return console.log(`${channelId}: already closed (the node closed it, or it was settled): the node was paid ${usdc(before.paid)}, the rest went back to you; nothing to close or settle.`);
           if (before.status === "Open") await client.closeChannel(channelId);
           const after = await readChannel(contracts.channels, channelId);
           if (after.status === "Closed") return console.log(`${channelId}: closed; the node was paid ${usdc(after.paid)}, the rest went back to you.`);

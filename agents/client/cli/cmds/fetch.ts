@@ -22,16 +22,7 @@ export function fetchCommand(program: Command): void {
     .addHelpText("after", "\nAn interrupted download resumes from <file>.part (verified bytes only; every byte paid for is in it).\n\nExample:\n  cdn-client fetch 0x5c17…abd6 -o video.mp4\n")
     .action(
       action("cdn-client", async function (this: Command, blobId: string, opts: { output: string; offset: string; length?: string; provider?: string[]; via?: string[]; progress: boolean }) {
-        // every argument is checked before the client starts (a bad one is one sentence and exit code 1)
-        if (!/^0x[0-9a-fA-F]{64}$/.test(blobId)) throw new Error(`"${blobId}" is not a blob id (0x followed by 64 hex digits).`);
-        const start = byteCount("--offset", opts.offset);
-        const requested = opts.length === undefined ? undefined : byteCount("--length", opts.length);
-        for (const key of [...(opts.provider ?? []), ...(opts.via ?? [])]) {
-          if (!/^0x[0-9a-fA-F]{40}$/.test(key)) throw new Error(`"${key}" is not a node key (0x followed by 40 hex digits).`);
-        }
-        const dir = path.dirname(path.resolve(opts.output));
-        if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new Error(`The directory ${dir} does not exist; create it first.`);
-        const part = path.resolve(`${opts.output}.part`);
+        const { start, requested, part } = checkFetchArguments(blobId, opts);
         const ctx = await clientContext(globals(this));
         const controller = new AbortController();
         let [resumeFrom, written, total] = [0, 0, 0]; // bytes already in the .part file; verified bytes in it now; the range's total
@@ -49,7 +40,14 @@ export function fetchCommand(program: Command): void {
           const range = { offset: start + resumeFrom, length };
           const onProgress = (p: Progress) => bar?.update(p.bytes + resumeFrom, (total = p.total + resumeFrom), p.paid);
           const append = (bytes: Uint8Array) => ((written += bytes.length), out.appendFile(bytes));
-          const report = await ctx.client.fetchInto(blobId.toLowerCase(), append, { signal: controller.signal, range, providers: opts.provider?.map((p) => p.toLowerCase()), via: opts.via?.map((p) => p.toLowerCase()), durable, onProgress });
+          const report = await ctx.client.fetchInto(blobId.toLowerCase(), append, {
+            signal: controller.signal,
+            range,
+            providers: opts.provider?.map((p) => p.toLowerCase()),
+            via: opts.via?.map((p) => p.toLowerCase()),
+            durable,
+            onProgress,
+          });
           await out.close();
           file = undefined;
           // the last draw shows the final amount (the last voucher is signed after the last byte)
@@ -78,7 +76,9 @@ function printReport(output: string, report: FetchReport, resumeFrom: number): v
   const from = report.providers.filter((p) => p.bytes > 0).map((p) => p.nodeKey);
   console.log(`${output}: ${bytesText(report.bytes + resumeFrom)} verified from ${from.join(", ")}; paid ${usdc(report.paid)}`);
   for (const u of report.unconfirmed) {
-    console.error(`cdn-client: node ${u.nodeKey} did not confirm the last voucher on channel ${u.channelId} (${usdc(u.amount)} in all): its stream did not end cleanly; the voucher is kept and sent again on the next fetch from that node.`);
+    console.error(
+      `cdn-client: node ${u.nodeKey} did not confirm the last voucher on channel ${u.channelId} (${usdc(u.amount)} in all): its stream did not end cleanly; the voucher is kept and sent again on the next fetch from that node.`,
+    );
   }
 }
 
@@ -107,4 +107,17 @@ function byteCount(flag: string, value: string): number {
   const n = /^\d+$/.test(value.trim()) ? Number(value.trim()) : NaN;
   if (!Number.isSafeInteger(n)) throw new Error(`${flag} must be a non-negative whole number of bytes, not "${value}".`);
   return n;
+}
+
+/** Every argument is checked before the client starts: a bad one is one sentence and exit code 1. */
+function checkFetchArguments(blobId: string, opts: { output: string; offset: string; length?: string; provider?: string[]; via?: string[] }) {
+  if (!/^0x[0-9a-fA-F]{64}$/.test(blobId)) throw new Error(`"${blobId}" is not a blob id (0x followed by 64 hex digits).`);
+  const start = byteCount("--offset", opts.offset);
+  const requested = opts.length === undefined ? undefined : byteCount("--length", opts.length);
+  for (const key of [...(opts.provider ?? []), ...(opts.via ?? [])]) {
+    if (!/^0x[0-9a-fA-F]{40}$/.test(key)) throw new Error(`"${key}" is not a node key (0x followed by 40 hex digits).`);
+  }
+  const dir = path.dirname(path.resolve(opts.output));
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new Error(`The directory ${dir} does not exist; create it first.`);
+  return { start, requested, part: path.resolve(`${opts.output}.part`) };
 }

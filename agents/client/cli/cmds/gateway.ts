@@ -53,7 +53,10 @@ Example:
           if (code === "EADDRINUSE") throw new ConfigError(`Port ${port} on ${opts.host} is in use; choose another with --port.`);
           throw error;
         }
-        const limits = [maxSpendPerHour === undefined ? "no hourly limit" : `at most ${usdc(maxSpendPerHour)} per hour`, ctx.config.maxPricePerGiB === undefined ? "any price" : `at most ${usdc(ctx.config.maxPricePerGiB)} per GiB`];
+        const limits = [
+          maxSpendPerHour === undefined ? "no hourly limit" : `at most ${usdc(maxSpendPerHour)} per hour`,
+          ctx.config.maxPricePerGiB === undefined ? "any price" : `at most ${usdc(ctx.config.maxPricePerGiB)} per GiB`,
+        ];
         console.log(`gateway ${gateway.url}/blob/<blobId>  (${limits.join(", ")}; metrics at ${gateway.url}/metrics; Ctrl-C stops)`);
         await new Promise<void>((resolve) => {
           process.once("SIGINT", resolve);

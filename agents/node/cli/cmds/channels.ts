@@ -29,7 +29,8 @@ export function channelsCommand(program: Command): void {
           const reports = await e.reports();
           if (opts.json) return console.log(JSON.stringify(reports, (_k, v) => (typeof v === "bigint" ? v.toString() : v), 2));
           if (reports.length === 0) return console.log("no channels with vouchers");
-          for (const r of reports) console.log(`${r.channelId}  ${r.status.padEnd(7)}  payer ${r.payer}  deposit ${usdc(r.deposit)}  best voucher ${usdc(r.best)}  paid ${usdc(r.paid)}  unclaimed ${usdc(r.unclaimed)}`);
+          for (const r of reports)
+            console.log(`${r.channelId}  ${r.status.padEnd(7)}  payer ${r.payer}  deposit ${usdc(r.deposit)}  best voucher ${usdc(r.best)}  paid ${usdc(r.paid)}  unclaimed ${usdc(r.unclaimed)}`);
         });
       }),
     );

@@ -47,7 +47,9 @@ export function startCommand(program: Command): void {
         const urlFile = path.join(c.dataDir, "metrics.url");
         if (agent.metricsServer) writeFileSync(urlFile, agent.metricsServer.url + "\n");
         // one line on stdout that scripts can wait for
-        console.log(JSON.stringify({ ready: true, nodeId: agent.nodeId.toString(), peerId: agent.host!.peerId.toString(), addrs: agent.host!.getMultiaddrs().map(String), metrics: agent.metricsServer?.url }));
+        console.log(
+          JSON.stringify({ ready: true, nodeId: agent.nodeId.toString(), peerId: agent.host!.peerId.toString(), addrs: agent.host!.getMultiaddrs().map(String), metrics: agent.metricsServer?.url }),
+        );
         await new Promise<void>((resolve) => {
           const stop = () => resolve();
           process.once("SIGINT", stop);

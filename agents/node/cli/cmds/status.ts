@@ -53,9 +53,19 @@ export function statusCommand(program: Command): void {
           const out: Record<string, unknown> = { nodeKey: ctx.identity.address, peerId: ctx.identity.peerId.toString(), nodeId: nodeId.toString() };
           if (nodeId !== 0n) {
             const [node, active, origin] = await Promise.all([registry.getNode(nodeId), registry.isActive(ctx.identity.address), origins.originOf(nodeId)]);
-            Object.assign(out, { status: STATUS[Number(node.status)], active, bond: node.bond.toString(), pricePerGiB: node.pricePerGiB.toString(), region: Number(node.region), capacityMbps: Number(node.capacityMbps), origin: origin.recognized, epoch: origin.currentEpoch.toString() });
+            Object.assign(out, {
+              status: STATUS[Number(node.status)],
+              active,
+              bond: node.bond.toString(),
+              pricePerGiB: node.pricePerGiB.toString(),
+              region: Number(node.region),
+              capacityMbps: Number(node.capacityMbps),
+              origin: origin.recognized,
+              epoch: origin.currentEpoch.toString(),
+            });
             // a bond on its way out (exit, or capacity lowered): still slashable until withdrawn
-            if (node.unbonding > 0n) Object.assign(out, { unbonding: node.unbonding.toString(), unbondingEndsAt: Number(node.unbondingEndsAt), chainTime: Number(await chainTime(ctx.contracts.provider)) });
+            if (node.unbonding > 0n)
+              Object.assign(out, { unbonding: node.unbonding.toString(), unbondingEndsAt: Number(node.unbondingEndsAt), chainTime: Number(await chainTime(ctx.contracts.provider)) });
           }
           const reports = await new Earnings(DEFAULT_EARNINGS, { contracts: ctx.contracts, store: ctx.store, logger: ctx.logger }).reports();
           out.blobs = ctx.store.blobs().length;
@@ -69,27 +79,47 @@ export function statusCommand(program: Command): void {
           if (opts.json) return console.log(JSON.stringify(out, null, 2));
           console.log(`node ${out.nodeId} (${out.status ?? "not registered"}${out.active ? ", active" : ""}) key ${out.nodeKey}`);
           console.log(`peer ${out.peerId}`);
-          if (nodeId !== 0n) console.log(`bond ${usdc(BigInt(String(out.bond)))}, price ${usdc(BigInt(String(out.pricePerGiB)))}/GiB, region ${out.region}, ${out.capacityMbps} Mbps, origin: ${out.origin ? `yes (epoch ${out.epoch})` : "no"}`);
-          if (out.unbonding !== undefined) {
-            const ends = Number(out.unbondingEndsAt);
-            const left = ends - Number(out.chainTime);
-            const when = left <= 0 ? "withdrawable now (cdn-node exit)" : `withdrawable from ${new Date(ends * 1000).toISOString().replace(".000Z", "Z")} chain time (in ${formatSeconds(left)}; then cdn-node exit)`;
-            console.log(`unbonding ${usdc(BigInt(String(out.unbonding)))}: ${when}`);
-          }
+          if (nodeId !== 0n)
+            console.log(
+              `bond ${usdc(BigInt(String(out.bond)))}, price ${usdc(BigInt(String(out.pricePerGiB)))}/GiB, region ${out.region}, ${out.capacityMbps} Mbps, origin: ${out.origin ? `yes (epoch ${out.epoch})` : "no"}`,
+            );
+          if (out.unbonding !== undefined) console.log(unbondingLine(out));
           console.log(`${out.blobs} blobs published; ${out.channels} channels with vouchers; paid out ${usdc(BigInt(String(out.paid)))}, unclaimed ${usdc(BigInt(String(out.unclaimed)))}`);
-          if (out.withdrawable !== "0") console.log(`withdrawable credit ${usdc(BigInt(String(out.withdrawable)))} for ${ctx.operator.address} (payouts whose transfer failed): collect it with cdn-node withdraw`);
-          if (!live) console.log("not running (no metrics endpoint answered)");
-          else {
-            const n = (k: string) => live[k] ?? 0;
-            const refusals = Object.entries(live).filter(([k, v]) => k.startsWith("cdn_node_refusals_total{") && v > 0).map(([k, v]) => `${k.slice(24, -1)} ${v}`);
-            console.log(`running: served ${n("cdn_node_bytes_served_total")} B, paid for ${n("cdn_node_bytes_paid_total")} B, ${n("cdn_node_vouchers_total")} vouchers`);
-            console.log(`cache: ${n("cdn_node_cache_hits_total")} hits, ${n("cdn_node_cache_misses_total")} misses, ${n("cdn_node_cache_bytes")} B held; upstream spend ${usdc(BigInt(Math.round(n("cdn_node_upstream_spend_total"))))}`);
-            if (c.watchtowers.length > 0) console.log(`watchtowers: acknowledged ${usdc(BigInt(Math.round(n("cdn_node_watchtower_acknowledged"))))} of ${usdc(BigInt(Math.round(n("cdn_node_watchtower_latest"))))} held in vouchers; ${n("cdn_node_watchtower_pending")} pending`);
-            console.log(`refusals: ${refusals.length ? refusals.join(", ") : "none"}; chain view age ${n("cdn_node_chain_view_age_seconds").toFixed(0)} s; peers: ${n("cdn_node_peers{node}")} nodes, ${n("cdn_node_peers{client}")} clients`);
-          }
+          if (out.withdrawable !== "0")
+            console.log(`withdrawable credit ${usdc(BigInt(String(out.withdrawable)))} for ${ctx.operator.address} (payouts whose transfer failed): collect it with cdn-node withdraw`);
+          console.log(live ? runningLines(live, c.watchtowers.length > 0).join("\n") : "not running (no metrics endpoint answered)");
         } finally {
           ctx.close();
         }
       }),
     );
+}
+
+/** When an unbonding bond can be withdrawn, in chain time. */
+function unbondingLine(out: Record<string, unknown>): string {
+  const ends = Number(out.unbondingEndsAt);
+  const left = ends - Number(out.chainTime);
+  const when =
+    left <= 0 ? "withdrawable now (cdn-node exit)" : `withdrawable from ${new Date(ends * 1000).toISOString().replace(".000Z", "Z")} chain time (in ${formatSeconds(left)}; then cdn-node exit)`;
+  return `unbonding ${usdc(BigInt(String(out.unbonding)))}: ${when}`;
+}
+
+/** The running node's figures, from its metrics. */
+function runningLines(live: Record<string, number>, watchtowers: boolean): string[] {
+  const n = (k: string) => live[k] ?? 0;
+  const refusals = Object.entries(live)
+    .filter(([k, v]) => k.startsWith("cdn_node_refusals_total{") && v > 0)
+    .map(([k, v]) => `${k.slice(24, -1)} ${v}`);
+  const lines = [
+    `running: served ${n("cdn_node_bytes_served_total")} B, paid for ${n("cdn_node_bytes_paid_total")} B, ${n("cdn_node_vouchers_total")} vouchers`,
+    `cache: ${n("cdn_node_cache_hits_total")} hits, ${n("cdn_node_cache_misses_total")} misses, ${n("cdn_node_cache_bytes")} B held; upstream spend ${usdc(BigInt(Math.round(n("cdn_node_upstream_spend_total"))))}`,
+  ];
+  if (watchtowers)
+    lines.push(
+      `watchtowers: acknowledged ${usdc(BigInt(Math.round(n("cdn_node_watchtower_acknowledged"))))} of ${usdc(BigInt(Math.round(n("cdn_node_watchtower_latest"))))} held in vouchers; ${n("cdn_node_watchtower_pending")} pending`,
+    );
+  lines.push(
+    `refusals: ${refusals.length ? refusals.join(", ") : "none"}; chain view age ${n("cdn_node_chain_view_age_seconds").toFixed(0)} s; peers: ${n("cdn_node_peers{node}")} nodes, ${n("cdn_node_peers{client}")} clients`,
+  );
+  return lines;
 }

@@ -9,7 +9,7 @@ export function noticeCommand(program: Command): void {
   const notice = program.command("notice").description("compliance notices: the blob ids the slasher watches (the blacklist holds only their keccak256)");
   notice
     .command("add")
-    .description("watch blob ids (arguments) and/or the ids of notice files (--file: JSON list, {\"blobIds\": [...]}, or one id a line)")
+    .description('watch blob ids (arguments) and/or the ids of notice files (--file: JSON list, {"blobIds": [...]}, or one id a line)')
     .argument("[blobIds...]", "blob ids (0x + 64 hex)")
     .option("--file <file...>", "compliance notice files")
     .addHelpText("after", "\nExamples:\n  cdn-slasher notice add 0x5c17…abd6\n  cdn-slasher notice add --file notices.json\n")

@@ -6,7 +6,9 @@ import { globals, slasherContext } from "../context.js";
 export function startCommand(program: Command): void {
   program
     .command("start")
-    .description("run the slasher: every round, re-read the notices, check their blacklist entries, probe every active node for effective ones on fresh channels, slash (commit–reveal) any node that signs a serve commitment; stops on SIGINT/SIGTERM")
+    .description(
+      "run the slasher: every round, re-read the notices, check their blacklist entries, probe every active node for effective ones on fresh channels, slash (commit–reveal) any node that signs a serve commitment; stops on SIGINT/SIGTERM",
+    )
     .option("--once", "run one round, print what it did, and exit")
     .addHelpText(
       "after",

@@ -32,7 +32,9 @@ export function statusCommand(program: Command): void {
           const refused = probes.filter((p) => p.outcome === "refused").length;
           console.log(`slasher  ${identity.address}`);
           console.log(`watching ${notices.length} blob id(s)`);
-          console.log(`probes   ${probes.length} (${refused} refused, ${probes.filter((p) => p.outcome === "commitment").length} serve commitments, ${probes.length - refused - probes.filter((p) => p.outcome === "commitment").length} other)`);
+          console.log(
+            `probes   ${probes.length} (${refused} refused, ${probes.filter((p) => p.outcome === "commitment").length} serve commitments, ${probes.length - refused - probes.filter((p) => p.outcome === "commitment").length} other)`,
+          );
           console.log(`slashes  ${done.length} (${usdc(slashed)} slashed; rewards ${usdc(rewards)})`);
           for (const p of probes) console.log(`  ${probeLine(p)}`);
           for (const s of slashes) console.log(`  ${slashLine(s)}`);

@@ -58,7 +58,10 @@ function refusalOf(fn: () => unknown): Refusal {
 }
 
 async function refusalOfAsync(p: Promise<unknown>): Promise<Refusal> {
-  const error = await p.then(() => undefined, (e: unknown) => e);
+  const error = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).to.be.instanceOf(Refusal);
   return error as Refusal;
 }
