@@ -17,8 +17,8 @@ import { USDC } from "./delivery-fixture.js";
 import { CLIENT_CLI, NODE_CLI, devKey, fundedClientDir, runCli, startOriginProcess, type OriginProcess } from "./delivery-processes.js";
 
 /** JSON log lines of a CLI run (pino on stdout). */
-const logLines = (stdout: string): { msg: string; [k: string]: unknown }[] =>
-  stdout
+const logLines = (output: string): { msg: string; [k: string]: unknown }[] =>
+  output
     .split("\n")
     .filter((l) => l.startsWith("{"))
     .map((l) => JSON.parse(l) as { msg: string });
@@ -64,15 +64,15 @@ describe("e2e › credits: payouts to a blacklisted account are credited, shown 
     expect(r.code, r.stderr).to.equal(0);
     const operatorCredit = await contracts.channels.withdrawable(origin.address);
     expect(operatorCredit > 0n).to.equal(true);
-    const claimLog = logLines(r.stdout).find((l) => l.channelId === channelId);
+    const claimLog = logLines(r.stderr).find((l) => l.channelId === channelId);
     expect(claimLog?.msg).to.equal(`channel credited (transfer failed: ${origin.address} is blacklisted by USDC); the operator collects it with cdn-node withdraw`);
     expect(claimLog).to.include({ action: "claim", credited: operatorCredit.toString() });
-    expect(logLines(r.stdout).map((l) => l.msg)).not.to.include("channel claimed");
+    expect(logLines(r.stderr).map((l) => l.msg)).not.to.include("channel claimed");
 
     // the close: nothing more for the operator (logged closed); the payer's refund is credited to it
     r = await runCli(NODE_CLI, [...origin.args, "channels", "close", channelId], env);
     expect(r.code, r.stderr).to.equal(0);
-    expect(logLines(r.stdout).find((l) => l.channelId === channelId)?.msg).to.equal("channel closed");
+    expect(logLines(r.stderr).find((l) => l.channelId === channelId)?.msg).to.equal("channel closed");
     const refund = await contracts.channels.withdrawable(client.address);
     const channel = await contracts.channels.getChannel(channelId);
     expect(refund).to.equal(channel.deposit - channel.paid);
