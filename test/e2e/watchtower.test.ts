@@ -181,7 +181,9 @@ describe("e2e › watchtower as a real process", function () {
       expect(BigInt((await disputed.getBlock()).timestamp) <= closesAt - 600n).to.equal(true);
 
       // 7. after the window anyone settles; the payer gets the rest of the deposit back
-      await provider.send("evm_increaseTime", [Number(closesAt - BigInt((await provider.getBlock("latest"))!.timestamp)) + 1]);
+      // past both windows: the second channel was closed a block later (2 s on anvil), so its window ends later
+      const lastClose = [closesAt, (await readChannel(channels, channel2)).closesAt].reduce((a, b) => (a > b ? a : b));
+      await provider.send("evm_increaseTime", [Number(lastClose - BigInt((await provider.getBlock("latest"))!.timestamp)) + 1]);
       await provider.send("evm_mine", []);
       await (await channels.settle(channelId)).wait();
       await (await channels.settle(channel2)).wait();
