@@ -196,7 +196,10 @@ async function checkCommitment(header: FetchHeaderMsg, req: SessionRequest, deps
   const c = header.commitment.value;
   const check = async (head: BlockRef) => {
     const anchor = c.anchorBlock === head.number ? head : await deps.chain.block(c.anchorBlock);
-    checkServeCommitment({ domain: deps.chain.channelDomain, commitment: c, signature: header.commitment.signature, request, nodeKey: req.nodeKey, head, anchor, maxSkewSeconds });
+    // older than the skew: after minutes without a block, the node's view may be a poll behind the block that ended them
+    const behind = c.timestamp + maxSkewSeconds < head.timestamp && c.anchorBlock < head.number;
+    const next = !behind ? undefined : c.anchorBlock + 1n === head.number ? head : await deps.chain.block(c.anchorBlock + 1n);
+    checkServeCommitment({ domain: deps.chain.channelDomain, commitment: c, signature: header.commitment.signature, request, nodeKey: req.nodeKey, head, anchor, next, maxSkewSeconds });
   };
   try {
     try {

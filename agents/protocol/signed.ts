@@ -94,17 +94,29 @@ export interface ServeCommitmentCheck {
   head: BlockRef;
   /** Block `commitment.anchorBlock` as the client's chain shows it (undefined: the chain has no such block). */
   anchor: BlockRef | undefined;
+  /**
+   * Block `anchorBlock + 1` as the client's chain shows it, for a commitment older than the skew: on a
+   * chain idle for minutes the node's view may be one poll behind a block that jumped chain time ahead;
+   * the anchor is still fresh if it was the chain's head within the skew (its successor came no earlier).
+   */
+  next?: BlockRef;
   /** Tolerated |timestamp − head time| in seconds (default 120). */
   maxSkewSeconds?: bigint;
   /** Largest head − anchorBlock (default 64 blocks). */
   maxAnchorAgeBlocks?: bigint;
 }
 
+/** Whether the anchor was still the chain's head `skew` seconds before the client's head (its successor is no older). */
+function headWithinSkew({ commitment, head, next }: ServeCommitmentCheck, skew: bigint): boolean {
+  return next !== undefined && next.number === commitment.anchorBlock + 1n && next.number <= head.number && next.timestamp + skew >= head.timestamp;
+}
+
 /**
  * The client's check before accepting any byte: the commitment's fields equal the request; its
  * anchor is a block of the client's chain (same hash), at most `maxAnchorAgeBlocks` behind the head,
  * and its timestamp is exactly that block's (so it can be neither back- nor future-dated) and within
- * the skew of chain time; it is signed by the node key. Throws CommitmentMismatchError,
+ * the skew of chain time, or older only because no block came for a while (the anchor was the head
+ * within the skew: `next`); it is signed by the node key. Throws CommitmentMismatchError,
  * AnchorMismatchError, TimestampSkewError, InvalidSignatureError or WrongSignerError.
  */
 export function checkServeCommitment(check: ServeCommitmentCheck): void {
@@ -121,6 +133,6 @@ export function checkServeCommitment(check: ServeCommitmentCheck): void {
   if (c.timestamp !== anchor.timestamp) throw new TimestampSkewError(c.timestamp, anchor.timestamp, 0n);
   const skew = check.maxSkewSeconds ?? DEFAULT_COMMITMENT_SKEW_SECONDS;
   const d = c.timestamp - head.timestamp;
-  if (d > skew || -d > skew) throw new TimestampSkewError(c.timestamp, head.timestamp, skew);
+  if (d > skew || (-d > skew && !headWithinSkew(check, skew))) throw new TimestampSkewError(c.timestamp, head.timestamp, skew);
   verifyTyped("serveCommitment", check.domain, c, check.signature, check.nodeKey);
 }

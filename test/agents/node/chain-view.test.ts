@@ -25,11 +25,11 @@ describe("node › followed chain view", function () {
     return c;
   };
   /** One session against `n` directly; counts headers (the header carries the serve commitment). */
-  const session = async (c: TestClient, n: TestNode, channelId: string, blobId: string) => {
+  const session = async (c: TestClient, n: TestNode, channelId: string, blobId: string, chain = c.client.deps.chain) => {
     let headers = 0;
     const error = await runSession(
       { peer: multiaddr(`${n.multiaddr}/p2p/${n.identity.peerId}`), nodeKey: n.identity.address.toLowerCase(), maxPricePerGiB: n.agent.pricePerGiB, channelId, blobId, offset: 0, length: 0 },
-      { host: c.client.deps.host, chain: c.client.deps.chain, store: c.store, address: c.client.address, secretKey: c.identity.secretKey },
+      { host: c.client.deps.host, chain, store: c.store, address: c.client.address, secretKey: c.identity.secretKey },
       { onData: () => undefined, onHeader: () => void headers++ },
     ).then(
       () => undefined,
@@ -110,6 +110,43 @@ describe("node › followed chain view", function () {
     expect(n.agent.fetch!.stats.refusalsByReason.stale_chain_view).to.equal(1);
     await n.agent.syncChainView();
     expect((await session(c, n, channel.channelId, blob.blobId)).error).to.equal(undefined);
+  });
+
+  describe("chain time that jumped after minutes without a block (a devnet or quiet chain; a node just restarted)", () => {
+    /** A node whose view is at the head, then 228 s with no block, ended by the client's own open. */
+    const afterPause = async () => {
+      const n = await node({ options: { chainView: { pollMs: 600_000 } } }); // polled by hand below
+      const { file } = randomFile(tmpDir(), LEAF_SIZE);
+      const [blob] = await n.agent.publish([file]);
+      const c = await client();
+      await n.agent.syncChainView();
+      const before = await c.client.deps.chain.head();
+      await world.connection.provider.request({ method: "evm_increaseTime", params: [228] });
+      const channel = await c.client.openChannel(n.identity.address.toLowerCase(), 1_000_000n);
+      return { n, c, blob, channel, before };
+    };
+
+    it("the node's view is a poll behind the block that ended the pause (its commitment 228 s behind the client's head): the client accepts it and the fetch completes", async () => {
+      const { n, c, blob, channel, before } = await afterPause();
+      expect((await c.client.deps.chain.head()).timestamp - before.timestamp).to.be.at.least(228n);
+      expect(BigInt(n.agent.chainView!.blockNumber)).to.equal(before.number); // not polled since
+      const { error, headers } = await session(c, n, channel.channelId, blob.blobId);
+      expect(error).to.equal(undefined);
+      expect(headers).to.equal(1);
+      expect(n.agent.fetch!.bestFor(channel.channelId)).to.be.greaterThan(0n);
+    });
+
+    it("the client's head predates the block that ended the pause (the commitment 228 s ahead): it reads the head once more and the fetch completes", async () => {
+      const { n, c, blob, channel, before } = await afterPause();
+      await n.agent.syncChainView(); // the node sees the open's block
+      const real = c.client.deps.chain;
+      let heads = 0;
+      const stale = { ...real, channelDomain: real.channelDomain, head: () => (heads++ === 0 ? Promise.resolve(before) : real.head()) };
+      const { error, headers } = await session(c, n, channel.channelId, blob.blobId, stale);
+      expect(error).to.equal(undefined);
+      expect(headers).to.equal(1);
+      expect(heads).to.equal(2);
+    });
   });
 
   it("a top-up the view has not polled yet: the re-sent voucher near the old deposit is accepted with at most one fresh read, and the stream completes", async () => {

@@ -200,6 +200,22 @@ describe(`protocol › signed objects (secp256k1 backend: ${secpBackend})`, () =
       checkServeCommitment({ ...base, head: headAt(1_700_000_120n) });
       checkServeCommitment({ ...base, head: headAt(1_700_000_300n), maxSkewSeconds: 300n });
     });
+    it("accepts a commitment older than the skew only if its anchor was the head within the skew (a chain idle for minutes)", () => {
+      // the chain was idle 228 s after the anchor; the block that ended the pause is the client's head
+      const head = headAt(anchor.timestamp + 228n, anchor.number + 1n);
+      expect(() => checkServeCommitment({ ...base, head })).to.throw(TimestampSkewError);
+      checkServeCommitment({ ...base, head, next: head });
+      // a later head: the anchor's successor came within the skew of it
+      const later = headAt(anchor.timestamp + 300n, anchor.number + 3n);
+      checkServeCommitment({ ...base, head: later, next: headAt(anchor.timestamp + 228n, anchor.number + 1n) });
+      // a node anchoring to a block that stopped being the head more than the skew ago is refused
+      expect(() => checkServeCommitment({ ...base, head: later, next: headAt(anchor.timestamp + 179n, anchor.number + 1n) })).to.throw(TimestampSkewError);
+      // the successor must be the anchor's and on the client's chain below its head
+      expect(() => checkServeCommitment({ ...base, head: later, next: headAt(anchor.timestamp + 228n, anchor.number + 2n) })).to.throw(TimestampSkewError);
+      expect(() => checkServeCommitment({ ...base, head: headAt(anchor.timestamp + 228n, anchor.number), next: head })).to.throw(TimestampSkewError);
+      // a commitment ahead of the head is never helped by it
+      expect(() => checkServeCommitment({ ...base, head: headAt(anchor.timestamp - 121n, anchor.number + 1n), next: head })).to.throw(TimestampSkewError);
+    });
     it("rejects an anchor that is not a recent block of the client's chain, or a timestamp other than the anchor's", () => {
       // a block the chain does not have, another hash, a block ahead of the head or too far behind it
       expect(() => checkServeCommitment({ ...base, anchor: undefined })).to.throw(AnchorMismatchError);
