@@ -12,6 +12,7 @@
  * - Listeners learn which keys joined and left at each refresh (e.g. to remove a node whose bond
  *   fell below the curve from routing tables and selection).
  */
+import { repeatingTask, type RepeatingTask } from "@libp2p/utils";
 import type { PeerId } from "@libp2p/interface";
 import type { NodeRegistry } from "../../types/ethers-contracts/index.js";
 import { ACTIVE_SET_KEY_TTL_MS, ACTIVE_SET_REFRESH_MS } from "./constants.js";
@@ -74,7 +75,7 @@ export class ActiveSet {
   private snapshotAt = -Infinity;
   private readonly keyCache = new Map<string, { active: boolean; at: number }>();
   private readonly listeners = new Set<(change: ActiveSetChange) => void>();
-  private timer: ReturnType<typeof setInterval> | undefined;
+  private readonly refresher: RepeatingTask;
   private refreshing: Promise<void> | undefined;
 
   constructor(options: ActiveSetOptions, deps: ActiveSetDependencies) {
@@ -86,21 +87,18 @@ export class ActiveSet {
       maxCachedKeys: options.maxCachedKeys ?? 10_000,
     };
     this.deps = deps;
+    this.refresher = repeatingTask(() => this.refresh().catch((e: unknown) => this.deps.onError?.(e as Error)), this.opts.refreshIntervalMs);
     this.now = deps.now ?? Date.now;
   }
 
   /** First refresh, then one every refreshIntervalMs. */
   async start(options: { signal?: AbortSignal } = {}): Promise<void> {
     await this.refresh(options);
-    this.timer ??= setInterval(() => {
-      this.refresh().catch((e: unknown) => this.deps.onError?.(e as Error));
-    }, this.opts.refreshIntervalMs);
-    this.timer.unref?.();
+    this.refresher.start();
   }
 
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
+    this.refresher.stop();
   }
 
   /** Called after each refresh that changed the set; returns an unsubscribe function. */

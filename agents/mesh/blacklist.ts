@@ -8,6 +8,7 @@
  * On a new entry `enforceBlacklist` runs the duties in the design's order: stop providing in the
  * DHT, refuse to serve (the view now says so), evict from the cache.
  */
+import { repeatingTask, type RepeatingTask } from "@libp2p/utils";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { keccak256 } from "ethers";
 import type { ContentBlacklist } from "../../types/ethers-contracts/index.js";
@@ -57,24 +58,21 @@ export class BlacklistView {
   private chainKeys = new Set<string>();
   private localKeys = new Set<string>();
   private localMtime = -1;
-  private timer: ReturnType<typeof setInterval> | undefined;
+  private readonly refresher: RepeatingTask;
 
   constructor(options: BlacklistViewOptions, deps: BlacklistViewDependencies) {
     this.opts = { refreshIntervalMs: options.refreshIntervalMs ?? 60_000, pageSize: options.pageSize ?? 500, denyListFile: options.denyListFile };
     this.deps = deps;
+    this.refresher = repeatingTask(() => this.refresh().catch((e: unknown) => this.deps.onError?.(e as Error)), this.opts.refreshIntervalMs);
   }
 
   async start(options: { signal?: AbortSignal } = {}): Promise<void> {
     await this.refresh(options);
-    this.timer ??= setInterval(() => {
-      this.refresh().catch((e: unknown) => this.deps.onError?.(e as Error));
-    }, this.opts.refreshIntervalMs);
-    this.timer.unref?.();
+    this.refresher.start();
   }
 
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
+    this.refresher.stop();
   }
 
   /** Whether `blobId` is denied (on chain, whatever its effectiveAt, or locally). */
