@@ -5,7 +5,7 @@
  * download (a CLI `.part` file) records, in the voucher's transaction, how far its file holds
  * verified bytes durably: a rerun resumes there and never pays for those bytes again.
  */
-import { SqliteStore, fromHex64, toHex64, transaction } from "../runtime/sqlite.js";
+import { SqliteStore, column, rowReader, toHex64, transaction } from "../runtime/sqlite.js";
 
 const MIGRATIONS = [
   `CREATE TABLE channels (
@@ -53,8 +53,6 @@ export interface ClientChannel {
   status: string;
 }
 
-type Row = Record<string, unknown>;
-
 export class ClientStore extends SqliteStore {
   constructor(file: string) {
     super(file, MIGRATIONS);
@@ -92,9 +90,7 @@ export class ClientStore extends SqliteStore {
 
   /** Where a resumable download into `file` stood at its last voucher (undefined if none was recorded). */
   download(file: string): DownloadCheckpoint | undefined {
-    const r = this.db.prepare("SELECT * FROM downloads WHERE file = ?").get(file) as Row | undefined;
-    if (!r) return undefined;
-    return { file, blobId: String(r.blob_id), durableTo: Number(r.durable_to), channelId: String(r.channel_id), signed: fromHex64(String(r.signed)) };
+    return this.one(checkpointFromRow, "SELECT * FROM downloads WHERE file = ?", file);
   }
 
   /** Forgets a finished (or abandoned) download's checkpoint. */
@@ -103,27 +99,25 @@ export class ClientStore extends SqliteStore {
   }
 
   channel(channelId: string): ClientChannel | undefined {
-    const row = this.db.prepare("SELECT * FROM channels WHERE channel_id = ?").get(channelId.toLowerCase()) as Row | undefined;
-    return row ? fromRow(row) : undefined;
+    return this.one(fromRow, "SELECT * FROM channels WHERE channel_id = ?", channelId.toLowerCase());
   }
 
   channelsFor(nodeKey: string): ClientChannel[] {
-    return (this.db.prepare("SELECT * FROM channels WHERE node_key = ? ORDER BY created_at DESC").all(nodeKey.toLowerCase()) as Row[]).map(fromRow);
+    return this.many(fromRow, "SELECT * FROM channels WHERE node_key = ? ORDER BY created_at DESC", nodeKey.toLowerCase());
   }
 
   channels(): ClientChannel[] {
-    return (this.db.prepare("SELECT * FROM channels ORDER BY created_at").all() as Row[]).map(fromRow);
+    return this.many(fromRow, "SELECT * FROM channels ORDER BY created_at");
   }
 }
 
-function fromRow(r: Row): ClientChannel {
-  return {
-    channelId: String(r.channel_id),
-    nodeKey: String(r.node_key),
-    nodeId: BigInt(String(r.node_id)),
-    deposit: fromHex64(String(r.deposit)),
-    signed: fromHex64(String(r.signed)),
-    signature: r.signature ? new Uint8Array(r.signature as Uint8Array) : undefined,
-    status: String(r.status),
-  };
-}
+const checkpointFromRow = rowReader<DownloadCheckpoint>({ file: column.text, blobId: column.text, durableTo: column.int, channelId: column.text, signed: column.amount });
+const fromRow = rowReader<ClientChannel>({
+  channelId: column.text,
+  nodeKey: column.text,
+  nodeId: column.bigint,
+  deposit: column.amount,
+  signed: column.amount,
+  signature: column.optional(column.bytes),
+  status: column.text,
+});

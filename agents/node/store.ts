@@ -7,7 +7,7 @@
  * upsert only ever raises a channel's voucher (monotonic even under concurrent streams).
  */
 import { CURSOR_HASHES_MIGRATION, FollowerStore } from "../runtime/cursor.js";
-import { fromHex64, toHex64 } from "../runtime/sqlite.js";
+import { column, rowReader, toHex64, type Row } from "../runtime/sqlite.js";
 
 const MIGRATIONS = [
   `CREATE TABLE vouchers (
@@ -76,8 +76,6 @@ export interface StoredBlob {
   recordSignature: Uint8Array;
 }
 
-type Row = Record<string, unknown>;
-
 export class NodeStore extends FollowerStore {
   constructor(file: string) {
     super(file, MIGRATIONS);
@@ -101,18 +99,16 @@ export class NodeStore extends FollowerStore {
   }
 
   voucher(channelId: string): StoredVoucher | undefined {
-    const row = this.db.prepare("SELECT * FROM vouchers WHERE channel_id = ?").get(channelId.toLowerCase()) as Row | undefined;
-    return row ? voucherFromRow(row) : undefined;
+    return this.one(voucherFromRow, "SELECT * FROM vouchers WHERE channel_id = ?", channelId.toLowerCase());
   }
 
   vouchers(): StoredVoucher[] {
-    return (this.db.prepare("SELECT * FROM vouchers ORDER BY updated_at").all() as Row[]).map(voucherFromRow);
+    return this.many(voucherFromRow, "SELECT * FROM vouchers ORDER BY updated_at");
   }
 
   /** Sum of the best vouchers of all of `payer`'s channels (its paid history with this node). */
   paidBy(payer: string): bigint {
-    const rows = this.db.prepare("SELECT amount FROM vouchers WHERE payer = ?").all(payer.toLowerCase()) as Row[];
-    return rows.reduce((s, r) => s + fromHex64(String(r.amount)), 0n);
+    return this.many((r) => column.amount(r.amount), "SELECT amount FROM vouchers WHERE payer = ?", payer.toLowerCase()).reduce((sum, amount) => sum + amount, 0n);
   }
 
   // ---- what was sent (unpaid bytes carry over between streams and restarts) ----
@@ -129,8 +125,7 @@ export class NodeStore extends FollowerStore {
 
   /** Cumulative value sent on a channel (0 if nothing was recorded). */
   sent(channelId: string): bigint {
-    const row = this.db.prepare("SELECT owed FROM sent WHERE channel_id = ?").get(channelId.toLowerCase()) as Row | undefined;
-    return row ? fromHex64(String(row.owed)) : 0n;
+    return this.one((r) => column.amount(r.owed), "SELECT owed FROM sent WHERE channel_id = ?", channelId.toLowerCase()) ?? 0n;
   }
 
   // ---- channels (local view of on-chain state) ----
@@ -146,12 +141,11 @@ export class NodeStore extends FollowerStore {
   }
 
   channel(channelId: string): StoredChannel | undefined {
-    const row = this.db.prepare("SELECT * FROM channels WHERE channel_id = ?").get(channelId.toLowerCase()) as Row | undefined;
-    return row ? channelFromRow(row) : undefined;
+    return this.one(channelFromRow, "SELECT * FROM channels WHERE channel_id = ?", channelId.toLowerCase());
   }
 
   channels(): StoredChannel[] {
-    return (this.db.prepare("SELECT * FROM channels ORDER BY updated_at").all() as Row[]).map(channelFromRow);
+    return this.many(channelFromRow, "SELECT * FROM channels ORDER BY updated_at");
   }
 
   /** Channels this node has seen (rows are never deleted), and how many of them are still open. */
@@ -172,45 +166,25 @@ export class NodeStore extends FollowerStore {
   }
 
   blob(blobId: string): StoredBlob | undefined {
-    const row = this.db.prepare("SELECT * FROM blobs WHERE blob_id = ?").get(blobId.toLowerCase()) as Row | undefined;
-    return row ? blobFromRow(row) : undefined;
+    return this.one(blobFromRow, "SELECT * FROM blobs WHERE blob_id = ?", blobId.toLowerCase());
   }
 
   blobs(): StoredBlob[] {
-    return (this.db.prepare("SELECT * FROM blobs ORDER BY created_at").all() as Row[]).map(blobFromRow);
+    return this.many(blobFromRow, "SELECT * FROM blobs ORDER BY created_at");
   }
 }
 
-function voucherFromRow(r: Row): StoredVoucher {
-  return {
-    channelId: String(r.channel_id),
-    payer: String(r.payer),
-    amount: fromHex64(String(r.amount)),
-    signature: new Uint8Array(r.signature as Uint8Array),
-    updatedAt: Number(r.updated_at),
-  };
-}
+const voucherFromRow = rowReader<StoredVoucher>({ channelId: column.text, payer: column.text, amount: column.amount, signature: column.bytes, updatedAt: column.int });
 
-function channelFromRow(r: Row): StoredChannel {
-  return {
-    channelId: String(r.channel_id),
-    payer: String(r.payer),
-    deposit: fromHex64(String(r.deposit)),
-    paid: fromHex64(String(r.paid)),
-    status: String(r.status),
-    closesAt: Number(r.closes_at),
-  };
-}
+const channelFromRow = rowReader<StoredChannel>({ channelId: column.text, payer: column.text, deposit: column.amount, paid: column.amount, status: column.text, closesAt: column.int });
 
-function blobFromRow(r: Row): StoredBlob {
-  return {
-    blobId: String(r.blob_id),
-    size: Number(r.size),
-    file: String(r.file),
-    leafLayer: new Uint8Array(r.leaf_layer as Uint8Array),
-    origin: BigInt(String(r.origin)),
-    epoch: BigInt(Number(r.epoch)),
-    recordTimestamp: BigInt(Number(r.record_timestamp)),
-    recordSignature: new Uint8Array(r.record_signature as Uint8Array),
-  };
-}
+const blobFromRow = rowReader<StoredBlob>({
+  blobId: column.text,
+  size: column.int,
+  file: column.text,
+  leafLayer: column.bytes,
+  origin: column.bigint,
+  epoch: column.bigint,
+  recordTimestamp: column.bigint,
+  recordSignature: column.bytes,
+});

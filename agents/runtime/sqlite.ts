@@ -5,11 +5,37 @@
  */
 import { mkdirSync } from "node:fs";
 import path from "node:path";
-import { DatabaseSync } from "node:sqlite";
+import { DatabaseSync, type SQLInputValue } from "node:sqlite";
 
 import { CdnError } from "../protocol/errors.js";
 
 export type { DatabaseSync } from "node:sqlite";
+
+/** One result row, by column name. */
+export type Row = Record<string, unknown>;
+
+type Decode<T> = (value: unknown) => T;
+const optional =
+  <T>(decode: Decode<T>): Decode<T | undefined> =>
+  (v) =>
+    v === null || v === undefined ? undefined : decode(v);
+
+/** How a column is read back: amounts are 64-hex text, ids that exceed 2^53 decimal text, times integers. */
+export const column = {
+  text: (v: unknown): string => String(v),
+  int: (v: unknown): number => Number(v),
+  bigint: (v: unknown): bigint => BigInt(String(v)),
+  amount: (v: unknown): bigint => fromHex64(String(v)),
+  bytes: (v: unknown): Uint8Array => new Uint8Array(v as Uint8Array),
+  oneOf: <T extends string>(): Decode<T> => (v) => String(v) as T,
+  optional,
+};
+
+/** A row converter: every field of T read from its snake_case column (`channelId` ← `channel_id`). */
+export function rowReader<T>(decoders: { [K in keyof T]-?: Decode<T[K]> }): (row: Row) => T {
+  const columns = Object.entries<Decode<unknown>>(decoders).map(([field, decode]) => [field, field.replace(/[A-Z]/g, (c) => "_" + c.toLowerCase()), decode] as const);
+  return (row) => Object.fromEntries(columns.map(([field, name, decode]) => [field, decode(row[name])])) as T;
+}
 
 /** An amount as 64 lower-case hex digits: SQL's text order is then the numeric order. */
 export const toHex64 = (v: bigint): string => v.toString(16).padStart(64, "0");
@@ -82,6 +108,17 @@ export abstract class SqliteStore {
       this.db.close();
       throw error;
     }
+  }
+
+  /** The first row `sql` selects, converted by `from` (undefined when there is none). */
+  protected one<T>(from: (row: Row) => T, sql: string, ...params: SQLInputValue[]): T | undefined {
+    const row = this.db.prepare(sql).get(...params) as Row | undefined;
+    return row === undefined ? undefined : from(row);
+  }
+
+  /** Every row `sql` selects, converted by `from`. */
+  protected many<T>(from: (row: Row) => T, sql: string, ...params: SQLInputValue[]): T[] {
+    return (this.db.prepare(sql).all(...params) as Row[]).map(from);
   }
 
   get schemaVersion(): number {

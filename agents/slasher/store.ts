@@ -3,7 +3,7 @@
  * probe it made (blob, blacklist entry, node, channel, outcome) and every slash it submitted, with
  * the evidence and salt stored before the commit transaction, so a restart can still reveal.
  */
-import { SqliteStore } from "../runtime/sqlite.js";
+import { SqliteStore, column, rowReader } from "../runtime/sqlite.js";
 
 const MIGRATIONS = [
   `CREATE TABLE notices (
@@ -82,10 +82,6 @@ export interface SlashRecord {
   at: number;
 }
 
-type Row = Record<string, unknown>;
-const opt = (v: unknown): string | undefined => (v === null || v === undefined ? undefined : String(v));
-const optBig = (v: unknown): bigint | undefined => (v === null || v === undefined ? undefined : BigInt(String(v)));
-
 export class SlasherStore extends SqliteStore {
   constructor(file: string) {
     super(file, MIGRATIONS);
@@ -100,12 +96,11 @@ export class SlasherStore extends SqliteStore {
   }
 
   notices(): { blobId: string; source: string; addedAt: number }[] {
-    return (this.db.prepare("SELECT * FROM notices ORDER BY added_at, blob_id").all() as Row[]).map((r) => ({ blobId: String(r.blob_id), source: String(r.source), addedAt: Number(r.added_at) }));
+    return this.many(rowReader({ blobId: column.text, source: column.text, addedAt: column.int }), "SELECT * FROM notices ORDER BY added_at, blob_id");
   }
 
   probe(blobId: string, entryId: number, nodeKey: string): ProbeRecord | undefined {
-    const r = this.db.prepare("SELECT * FROM probes WHERE blob_id = ? AND entry_id = ? AND node_key = ?").get(blobId, entryId, nodeKey) as Row | undefined;
-    return r ? probeFromRow(r) : undefined;
+    return this.one(probeFromRow, "SELECT * FROM probes WHERE blob_id = ? AND entry_id = ? AND node_key = ?", blobId, entryId, nodeKey);
   }
 
   saveProbe(p: ProbeRecord): void {
@@ -115,12 +110,11 @@ export class SlasherStore extends SqliteStore {
   }
 
   probes(): ProbeRecord[] {
-    return (this.db.prepare("SELECT * FROM probes ORDER BY at").all() as Row[]).map(probeFromRow);
+    return this.many(probeFromRow, "SELECT * FROM probes ORDER BY at");
   }
 
   slash(blobId: string, entryId: number, nodeId: bigint): SlashRecord | undefined {
-    const r = this.db.prepare("SELECT * FROM slashes WHERE blob_id = ? AND entry_id = ? AND node_id = ?").get(blobId, entryId, nodeId.toString()) as Row | undefined;
-    return r ? slashFromRow(r) : undefined;
+    return this.one(slashFromRow, "SELECT * FROM slashes WHERE blob_id = ? AND entry_id = ? AND node_id = ?", blobId, entryId, nodeId.toString());
   }
 
   saveSlash(s: SlashRecord): void {
@@ -149,7 +143,7 @@ export class SlasherStore extends SqliteStore {
   }
 
   slashes(): SlashRecord[] {
-    return (this.db.prepare("SELECT * FROM slashes ORDER BY at").all() as Row[]).map(slashFromRow);
+    return this.many(slashFromRow, "SELECT * FROM slashes ORDER BY at");
   }
 
   saveChannel(channelId: string, status: string, closesAt: bigint): void {
@@ -157,39 +151,35 @@ export class SlasherStore extends SqliteStore {
   }
 
   channels(): { channelId: string; status: string; closesAt: number }[] {
-    return (this.db.prepare("SELECT * FROM channels ORDER BY channel_id").all() as Row[]).map((r) => ({ channelId: String(r.channel_id), status: String(r.status), closesAt: Number(r.closes_at) }));
+    return this.many(rowReader({ channelId: column.text, status: column.text, closesAt: column.int }), "SELECT * FROM channels ORDER BY channel_id");
   }
 }
 
-function probeFromRow(r: Row): ProbeRecord {
-  return {
-    blobId: String(r.blob_id),
-    entryId: Number(r.entry_id),
-    nodeKey: String(r.node_key),
-    nodeId: BigInt(String(r.node_id)),
-    channelId: opt(r.channel_id),
-    outcome: String(r.outcome) as ProbeOutcome,
-    detail: String(r.detail),
-    at: Number(r.at),
-  };
-}
+const probeFromRow = rowReader<ProbeRecord>({
+  blobId: column.text,
+  entryId: column.int,
+  nodeKey: column.text,
+  nodeId: column.bigint,
+  channelId: column.optional(column.text),
+  outcome: column.oneOf<ProbeOutcome>(),
+  detail: column.text,
+  at: column.int,
+});
 
-function slashFromRow(r: Row): SlashRecord {
-  return {
-    blobId: String(r.blob_id),
-    entryId: Number(r.entry_id),
-    nodeId: BigInt(String(r.node_id)),
-    nodeKey: String(r.node_key),
-    channelId: String(r.channel_id),
-    evidence: String(r.evidence),
-    commitHash: String(r.commit_hash),
-    commitTx: opt(r.commit_tx),
-    revealTx: opt(r.reveal_tx),
-    status: String(r.status) as SlashStatus,
-    slashed: optBig(r.slashed),
-    reward: optBig(r.reward),
-    treasury: optBig(r.treasury),
-    error: opt(r.error),
-    at: Number(r.at),
-  };
-}
+const slashFromRow = rowReader<SlashRecord>({
+  blobId: column.text,
+  entryId: column.int,
+  nodeId: column.bigint,
+  nodeKey: column.text,
+  channelId: column.text,
+  evidence: column.text,
+  commitHash: column.text,
+  commitTx: column.optional(column.text),
+  revealTx: column.optional(column.text),
+  status: column.oneOf<SlashStatus>(),
+  slashed: column.optional(column.bigint),
+  reward: column.optional(column.bigint),
+  treasury: column.optional(column.bigint),
+  error: column.optional(column.text),
+  at: column.int,
+});

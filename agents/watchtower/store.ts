@@ -10,7 +10,7 @@
 import type { WatchtowerAuthValue } from "../protocol/eip712.js";
 import type { ChannelStatusName } from "../chain/contracts.js";
 import { CURSOR_HASHES_MIGRATION, FollowerStore } from "../runtime/cursor.js";
-import { fromHex64, toHex64 } from "../runtime/sqlite.js";
+import { column, rowReader, toHex64, type Row } from "../runtime/sqlite.js";
 
 const MIGRATIONS = [
   `CREATE TABLE vouchers (
@@ -105,8 +105,6 @@ export interface DisputeRecord {
   at: number;
 }
 
-type Row = Record<string, unknown>;
-
 export class WatchtowerStore extends FollowerStore {
   constructor(file: string) {
     super(file, MIGRATIONS);
@@ -153,18 +151,17 @@ export class WatchtowerStore extends FollowerStore {
   }
 
   voucher(channelId: string): HeldVoucher | undefined {
-    const row = this.db.prepare("SELECT * FROM vouchers WHERE channel_id = ?").get(channelId.toLowerCase()) as Row | undefined;
-    return row ? voucherFromRow(row) : undefined;
+    return this.one(voucherFromRow, "SELECT * FROM vouchers WHERE channel_id = ?", channelId.toLowerCase());
   }
 
   /** Channels not known to be closed (the startup rescan reads these). */
   /** Every held channel, closed ones too (the rescan after a reorg re-reads them all). */
   held(): HeldVoucher[] {
-    return (this.db.prepare("SELECT * FROM vouchers ORDER BY channel_id").all() as Row[]).map(voucherFromRow);
+    return this.many(voucherFromRow, "SELECT * FROM vouchers ORDER BY channel_id");
   }
 
   unsettled(): HeldVoucher[] {
-    return (this.db.prepare("SELECT * FROM vouchers WHERE status <> 'Closed' ORDER BY channel_id").all() as Row[]).map(voucherFromRow);
+    return this.many(voucherFromRow, "SELECT * FROM vouchers WHERE status <> 'Closed' ORDER BY channel_id");
   }
 
   /** Records the last on-chain state seen for a held channel (no-op for channels not held). */
@@ -202,13 +199,7 @@ export class WatchtowerStore extends FollowerStore {
   }
 
   auth(nodeKey: string): HeldAuth | undefined {
-    const r = this.db.prepare("SELECT * FROM auths WHERE node_key = ?").get(nodeKey.toLowerCase()) as Row | undefined;
-    if (!r) return undefined;
-    return {
-      nodeKey: String(r.node_key),
-      value: { nodeId: BigInt(String(r.node_id)), watchtower: String(r.watchtower), beneficiary: String(r.beneficiary), maxBps: Number(r.max_bps), expiry: BigInt(Number(r.expiry)) },
-      signature: new Uint8Array(r.signature as Uint8Array),
-    };
+    return this.one((r) => ({ nodeKey: String(r.node_key), value: authValueFromRow(r), signature: column.bytes(r.signature) }), "SELECT * FROM auths WHERE node_key = ?", nodeKey.toLowerCase());
   }
 
   /** Ids of the nodes that authorised this watchtower or whose vouchers it holds (their channels' events are followed). */
@@ -226,45 +217,38 @@ export class WatchtowerStore extends FollowerStore {
   }
 
   disputes(channelId?: string): DisputeRecord[] {
-    const rows = (
-      channelId ? this.db.prepare("SELECT * FROM disputes WHERE channel_id = ? ORDER BY id").all(channelId.toLowerCase()) : this.db.prepare("SELECT * FROM disputes ORDER BY id").all()
-    ) as Row[];
-    return rows.map((r) => ({
-      id: Number(r.id),
-      channelId: String(r.channel_id),
-      amount: fromHex64(String(r.amount)),
-      outcome: String(r.outcome) as DisputeOutcome,
-      txHash: r.tx_hash === null ? undefined : String(r.tx_hash),
-      recovered: fromHex64(String(r.recovered)),
-      bounty: fromHex64(String(r.bounty)),
-      beneficiary: r.beneficiary === null ? undefined : String(r.beneficiary),
-      detail: r.detail === null ? undefined : String(r.detail),
-      at: Number(r.at),
-    }));
+    return channelId ? this.many(disputeFromRow, "SELECT * FROM disputes WHERE channel_id = ? ORDER BY id", channelId.toLowerCase()) : this.many(disputeFromRow, "SELECT * FROM disputes ORDER BY id");
   }
 }
 
+const disputeFromRow = rowReader<DisputeRecord>({
+  id: column.int,
+  channelId: column.text,
+  amount: column.amount,
+  outcome: column.oneOf<DisputeOutcome>(),
+  txHash: column.optional(column.text),
+  recovered: column.amount,
+  bounty: column.amount,
+  beneficiary: column.optional(column.text),
+  detail: column.optional(column.text),
+  at: column.int,
+});
+
+const authValueFromRow = rowReader<WatchtowerAuthValue>({ nodeId: column.bigint, watchtower: column.text, beneficiary: column.text, maxBps: column.int, expiry: column.bigint });
+/** A voucher row carries its authorisation in `auth_*` columns (beneficiary and max_bps unprefixed). */
+const authColumnsOfVoucher = (r: Row): Row => ({ node_id: r.auth_node_id, watchtower: r.auth_watchtower, beneficiary: r.beneficiary, max_bps: r.max_bps, expiry: r.auth_expiry });
+const voucherColumns = rowReader<Omit<HeldVoucher, "auth">>({
+  channelId: column.text,
+  nodeKey: column.text,
+  payer: column.text,
+  amount: column.amount,
+  signature: column.bytes,
+  status: column.oneOf<ChannelStatusName>(),
+  closesAt: column.bigint,
+  paid: column.amount,
+  updatedAt: column.int,
+});
+
 function voucherFromRow(r: Row): HeldVoucher {
-  return {
-    channelId: String(r.channel_id),
-    nodeKey: String(r.node_key),
-    payer: String(r.payer),
-    amount: fromHex64(String(r.amount)),
-    signature: new Uint8Array(r.signature as Uint8Array),
-    auth: {
-      nodeKey: String(r.auth_node_key),
-      value: {
-        nodeId: BigInt(String(r.auth_node_id)),
-        watchtower: String(r.auth_watchtower),
-        beneficiary: String(r.beneficiary),
-        maxBps: Number(r.max_bps),
-        expiry: BigInt(Number(r.auth_expiry)),
-      },
-      signature: new Uint8Array(r.auth_signature as Uint8Array),
-    },
-    status: String(r.status) as ChannelStatusName,
-    closesAt: BigInt(Number(r.closes_at)),
-    paid: fromHex64(String(r.paid)),
-    updatedAt: Number(r.updated_at),
-  };
+  return { ...voucherColumns(r), auth: { nodeKey: String(r.auth_node_key), value: authValueFromRow(authColumnsOfVoucher(r)), signature: column.bytes(r.auth_signature) } };
 }
