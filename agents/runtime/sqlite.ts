@@ -27,7 +27,10 @@ export const column = {
   bigint: (v: unknown): bigint => BigInt(String(v)),
   amount: (v: unknown): bigint => fromHex64(String(v)),
   bytes: (v: unknown): Uint8Array => new Uint8Array(v as Uint8Array),
-  oneOf: <T extends string>(): Decode<T> => (v) => String(v) as T,
+  oneOf:
+    <T extends string>(): Decode<T> =>
+    (v) =>
+      String(v) as T,
   optional,
 };
 
