@@ -13,9 +13,9 @@ export interface ClientChainView {
   readonly channelDomain: Eip712Domain;
   readonly originDomain: Eip712Domain;
   chainTime(): Promise<bigint>;
-  /** The latest block (chain time and the reference for a serve commitment's anchor). */
+  /** The latest block (chain time and the reference for a serve commitment's anchor); may be reused for about a second. */
   head(): Promise<BlockRef>;
-  /** Block `number` (a serve commitment's anchor), or undefined if this chain has none. */
+  /** Block `number` (a serve commitment's anchor), or undefined if this chain has none; recent blocks answer from memory. */
   block(number: bigint): Promise<BlockRef | undefined>;
   /** The node key is the current key of an active node: its id and price; else undefined. */
   activeNode(nodeKey: string): Promise<{ nodeId: bigint; pricePerGiB: bigint } | undefined>;
@@ -24,20 +24,89 @@ export interface ClientChainView {
   contentKey(origin: bigint, epoch: bigint): Promise<string | undefined>;
   /** Whether `contentKey(origin, epoch)` answers from its cache (no chain read): for the first-byte report. */
   hasContentKey?(origin: bigint, epoch: bigint): boolean;
+  /** Whether the blob is on the on-chain blacklist (an answer may be reused for a minute). */
   isBlacklisted(blobId: string): Promise<boolean>;
 }
 
 /** How long an origin epoch's content key is reused (ms). */
 const CONTENT_KEY_TTL_MS = 60_000;
 
-export function clientChainView(contracts: Contracts): ClientChainView {
+export interface ClientChainViewOptions {
+  /**
+   * How long a head block read is reused (ms, default 1,000: the nodes' own head poll). A serve
+   * commitment's timestamp is checked against it with a 120-s skew, so a second of age is noise;
+   * a commitment anchored past it makes the check read the head again.
+   */
+  headMaxAgeMs?: number;
+  /** How long a blacklist answer for a blob is reused (ms, default 60,000; nodes refuse listed blobs on their own). */
+  blacklistTtlMs?: number;
+}
+
+/** Blocks kept by number (a serve commitment's anchor is at most 64 blocks behind the head). */
+const RECENT_BLOCKS = 128;
+
+/**
+ * The head block (reused for `maxAgeMs`, one read at a time) and the blocks seen recently, by
+ * number: a commitment anchored to a block the client read as its head earlier (a node whose view
+ * is a block behind) costs no chain read.
+ */
+class RecentBlocks {
+  private latest: { at: number; block: Promise<BlockRef> } | undefined;
+  private readonly byNumber = new Map<bigint, BlockRef>();
+
+  constructor(
+    private readonly provider: Contracts["provider"],
+    private readonly maxAgeMs: number,
+  ) {}
+
+  head(): Promise<BlockRef> {
+    if (this.latest && performance.now() - this.latest.at < this.maxAgeMs) return this.latest.block;
+    const latest = { at: performance.now(), block: headBlock(this.provider).then((b) => this.keep(b)) };
+    latest.block.catch(() => {
+      if (this.latest === latest) this.latest = undefined; // a failed read is not reused
+    });
+    this.latest = latest;
+    return latest.block;
+  }
+
+  async block(number: bigint): Promise<BlockRef | undefined> {
+    const hit = this.byNumber.get(number);
+    if (hit) return hit;
+    const block = await blockAt(this.provider, number);
+    return block && this.keep(block);
+  }
+
+  private keep(block: BlockRef): BlockRef {
+    this.byNumber.set(block.number, block);
+    if (this.byNumber.size > RECENT_BLOCKS) this.byNumber.delete(this.byNumber.keys().next().value as bigint);
+    return block;
+  }
+}
+
+/** `fn(key)` reused for `ttlMs` per key (failures are not kept). */
+function cachedFor<T>(ttlMs: number, fn: (key: string) => Promise<T>): (key: string) => Promise<T> {
+  const hits = new Map<string, { at: number; value: Promise<T> }>();
+  return (key) => {
+    const hit = hits.get(key);
+    if (hit && performance.now() - hit.at < ttlMs) return hit.value;
+    const entry = { at: performance.now(), value: fn(key) };
+    entry.value.catch(() => hits.delete(key));
+    hits.set(key, entry);
+    if (hits.size > 10_000) hits.delete(hits.keys().next().value as string);
+    return entry.value;
+  };
+}
+
+export function clientChainView(contracts: Contracts, options: ClientChainViewOptions = {}): ClientChainView {
   const keys = new Map<string, { key: string | undefined; at: number }>();
+  const blocks = new RecentBlocks(contracts.provider, options.headMaxAgeMs ?? 1_000);
+  const blacklisted = cachedFor(options.blacklistTtlMs ?? 60_000, (blobId) => contracts.blacklist.isBlacklisted(blobId));
   return {
     channelDomain: contracts.domains.paymentChannel,
     originDomain: contracts.domains.originRegistry,
     chainTime: () => chainTime(contracts.provider),
-    head: () => headBlock(contracts.provider),
-    block: (number) => blockAt(contracts.provider, number),
+    head: () => blocks.head(),
+    block: (number) => blocks.block(number),
     async activeNode(nodeKey) {
       if (!(await contracts.registry.isActive(nodeKey))) return undefined;
       const [nodeId, node] = await contracts.registry.nodeOf(nodeKey);
@@ -60,6 +129,6 @@ export function clientChainView(contracts: Contracts): ClientChainView {
       keys.set(id, { key, at: Date.now() });
       return key;
     },
-    isBlacklisted: (blobId) => contracts.blacklist.isBlacklisted(blobId),
+    isBlacklisted: (blobId) => blacklisted(blobId.toLowerCase()),
   };
 }

@@ -8,7 +8,9 @@ import { createHost } from "../../../agents/runtime/host.js";
 import { identityFromSecret } from "../../../agents/runtime/keys.js";
 import { ClientStore } from "../../../agents/client/store.js";
 import { createClient, type Client } from "../../../agents/client/client.js";
-import { clientChainView, type ClientChainView } from "../../../agents/client/chain.js";
+import { clientChainView, type ClientChainView, type ClientChainViewOptions } from "../../../agents/client/chain.js";
+import { connectContracts } from "../../../agents/chain/contracts.js";
+import { BrowserProvider, Wallet } from "ethers";
 
 describe("client › warm path (a known holder, an open channel)", function () {
   this.timeout(120_000);
@@ -16,13 +18,28 @@ describe("client › warm path (a known holder, an open channel)", function () {
   const nodes: TestNode[] = [];
   const stops: (() => Promise<void>)[] = [];
 
-  /** A client whose chain view counts its reads by method. */
-  async function countingClient(): Promise<{ client: Client; reads: Map<string, number> }> {
+  /**
+   * A client whose chain view counts its reads by method, on a provider that counts every JSON-RPC
+   * request it sends to the chain (by method).
+   */
+  async function countingClient(viewOptions: ClientChainViewOptions = {}): Promise<{ client: Client; reads: Map<string, number>; rpc: Map<string, number> }> {
     const identity = identityFromSecret(randomBytes(32));
     await world.fund(identity.address);
-    const contracts = world.contractsFor(identity);
+    const rpc = new Map<string, number>();
+    const chainProvider = world.connection.provider;
+    const provider = new BrowserProvider(
+      {
+        request(args: { method: string; params?: unknown[] | Record<string, unknown> }) {
+          rpc.set(args.method, (rpc.get(args.method) ?? 0) + 1);
+          return chainProvider.request(args);
+        },
+      },
+      world.deployment.chainId,
+      { cacheTimeout: -1, staticNetwork: true }, // every request reaches the chain; ethers' own network check is not the client's read
+    );
+    const contracts = connectContracts(world.deployment, new Wallet(identity.wallet.privateKey, provider));
     const reads = new Map<string, number>();
-    const real = clientChainView(contracts);
+    const real = clientChainView(contracts, viewOptions);
     const chain = new Proxy(real, {
       get(target, prop, receiver) {
         const value = Reflect.get(target, prop, receiver) as unknown;
@@ -39,7 +56,7 @@ describe("client › warm path (a known holder, an open channel)", function () {
       await host.stop();
       store.close();
     });
-    return { client: createClient({ probeTimeoutMs: 5000 }, { host, identity, chain, contracts, store }), reads };
+    return { client: createClient({ probeTimeoutMs: 5000 }, { host, identity, chain, contracts, store }), reads, rpc };
   }
 
   before(async () => {
@@ -54,29 +71,51 @@ describe("client › warm path (a known holder, an open channel)", function () {
     }
   });
 
-  it("the second fetch of a blob goes straight to the node that delivered it: one round trip (the request) before the first verified byte, no chain read on its path", async () => {
+  it("the second fetch of a blob goes straight to the node that delivered it: one round trip (the request) before the first verified byte, no chain request at all", async () => {
     const n = await startNode(world);
     nodes.push(n);
     const { file, data } = randomFile(tmpDir(), 3 * LEAF_SIZE);
     const [blob] = await n.agent.publish([file]);
-    const { client, reads } = await countingClient();
+    // a head read reused for a minute: what is counted is the warm path, not how fast this machine runs the test
+    const { client, reads, rpc } = await countingClient({ headMaxAgeMs: 60_000 });
     const cold = client.fetch(blob.blobId);
     expect((await collect(cold)).equals(data)).to.equal(true);
     const coldReport = await cold.report;
     expect(coldReport.discovery).to.equal("probe");
     expect(coldReport.firstByte!.steps).to.include.members(["chain: active nodes", "probe", "chain: open transaction", "request"]);
+    expect(rpc.get("eth_sendRawTransaction")).to.be.greaterThan(0);
 
     reads.clear();
+    rpc.clear();
     const warm = client.fetch(blob.blobId);
     expect((await collect(warm)).equals(data)).to.equal(true);
     const report = await warm.report;
     expect(report.discovery).to.equal("known");
     expect(report.firstByte!.steps).to.deep.equal(["request"]);
     expect(report.firstByte!.roundTrips).to.equal(1);
-    // no active-node, channel or probe reads: only the blacklist and the head block, which run alongside the request,
-    // the origin's content key, answered from its cache (no "chain: content key" step above), and the
-    // commitment's anchor block when the node's view is a block behind ours (it anchors to the head it read)
+    // the blacklist, the head and the origin's content key answer from memory; no active-node, channel or probe reads
     expect([...reads.keys()].filter((k) => k !== "block").sort()).to.deep.equal(["contentKey", "head", "isBlacklisted"]);
+    expect(Object.fromEntries(rpc)).to.deep.equal({});
+  });
+
+  it("a serve commitment anchored to a block the client saw as its head earlier costs no chain request (the node's view a block behind)", async () => {
+    const n = await startNode(world, { options: { chainView: { pollMs: 600_000 } } }); // the view moves only when the test says
+    nodes.push(n);
+    const { file, data } = randomFile(tmpDir(), LEAF_SIZE);
+    const [blob] = await n.agent.publish([file]);
+    const { client, rpc } = await countingClient({ headMaxAgeMs: 0 });
+    await collect(client.fetch(blob.blobId));
+    await n.agent.syncChainView();
+    const seen = await client.deps.chain.head(); // the block the node's view anchors to
+    await world.connection.networkHelpers.mine(1); // the client's chain moves on, the node's view does not (no poll)
+    rpc.clear();
+    let anchor: bigint | undefined;
+    const warm = client.fetch(blob.blobId, { onHeader: (h) => void (anchor = h.commitment.value.anchorBlock) });
+    expect((await collect(warm)).equals(data)).to.equal(true);
+    expect(anchor).to.equal(seen.number);
+    expect((await warm.report).firstByte!.steps).to.deep.equal(["request"]);
+    // the head is read again (a zero reuse here), the anchor block is not
+    expect(Object.fromEntries(rpc)).to.deep.equal({ eth_getBlockByNumber: 1 });
   });
 
   it("when the remembered node fails, the next fetch falls back to full discovery and finishes from another holder", async () => {
