@@ -27,6 +27,7 @@ import {
   PROBE_STREAM_TIMEOUT_MS,
   PROTOCOL_PROBE,
 } from "./constants.js";
+import { ProtocolService, type ProtocolRegistrar, type StreamLimits } from "../runtime/protocol-service.js";
 import { ProbeFailedError } from "./errors.js";
 import type { FreshnessGuard } from "./freshness.js";
 
@@ -66,10 +67,7 @@ export interface ProbeInit {
 
 /** The libp2p components the service uses (a subset of the registrar and connection manager). */
 export interface ProbeComponents {
-  registrar: {
-    handle(protocol: string, handler: (stream: Stream, connection: Connection) => void | Promise<void>, options?: { maxInboundStreams?: number; maxOutboundStreams?: number }): Promise<void>;
-    unhandle(protocol: string): Promise<void>;
-  };
+  registrar: ProtocolRegistrar;
   connectionManager: { openStream(peer: PeerId, protocol: string, options?: { signal?: AbortSignal }): Promise<Stream> };
 }
 
@@ -81,16 +79,16 @@ export interface DiscoverOptions {
   enoughHolders?: number;
 }
 
-export class ProbeService {
+export class ProbeService extends ProtocolService {
   readonly protocol = PROTOCOL_PROBE;
   private readonly init: ProbeInit;
   private readonly components: ProbeComponents;
   private readonly now: () => number;
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
   private readonly cache = new Map<string, { answer: ProbeAnswer; until: number }>();
-  private started = false;
 
   constructor(components: ProbeComponents, init: ProbeInit = {}) {
+    super(components.registrar);
     this.components = components;
     this.init = init;
     this.now = init.now ?? Date.now;
@@ -98,23 +96,9 @@ export class ProbeService {
 
   readonly [Symbol.toStringTag] = "@cdn/probe";
 
-  async start(): Promise<void> {
-    if (this.init.hasBlob) {
-      await this.components.registrar.handle(this.protocol, (stream, connection) => this.handle(stream, connection), {
-        maxInboundStreams: this.init.maxInboundStreams ?? PROBE_MAX_INBOUND_STREAMS,
-        maxOutboundStreams: this.init.maxOutboundStreams ?? PROBE_MAX_OUTBOUND_STREAMS,
-      });
-    }
-    this.started = true;
-  }
-
-  async stop(): Promise<void> {
-    if (this.init.hasBlob) await this.components.registrar.unhandle(this.protocol);
-    this.started = false;
-  }
-
-  isStarted(): boolean {
-    return this.started;
+  protected streamLimits(): StreamLimits | undefined {
+    if (!this.init.hasBlob) return undefined;
+    return { maxInboundStreams: this.init.maxInboundStreams ?? PROBE_MAX_INBOUND_STREAMS, maxOutboundStreams: this.init.maxOutboundStreams ?? PROBE_MAX_OUTBOUND_STREAMS };
   }
 
   private allow(peer: PeerId): boolean {
@@ -131,7 +115,7 @@ export class ProbeService {
     return true;
   }
 
-  private async handle(stream: Stream, connection: Connection): Promise<void> {
+  protected async handle(stream: Stream, connection: Connection): Promise<void> {
     const peer = connection.remotePeer;
     if (!this.allow(peer)) {
       this.init.onInbound?.(peer, "rate_limited");

@@ -25,6 +25,7 @@ import type { VoucherValue } from "../protocol/eip712.js";
 import { recoverTyped, recoverVoucherSigner } from "../protocol/signed.js";
 import { decodeWatchtowerRequest, encodeWatchtowerResponse, FRAME_CAPS, type Signed, type WatchtowerResponseMsg } from "../protocol/wire/messages.js";
 import { FramedStream } from "../runtime/framed.js";
+import { ProtocolService, type ProtocolRegistrar, type StreamLimits } from "../runtime/protocol-service.js";
 import { silentLogger, type Logger } from "../runtime/logger.js";
 import { addressOfPeer } from "../runtime/peers.js";
 import type { WatchtowerChainView } from "./chain.js";
@@ -52,10 +53,7 @@ export interface WatchtowerServiceDeps {
 }
 
 export interface WatchtowerComponents {
-  registrar: {
-    handle(protocol: string, handler: (stream: Stream, connection: Connection) => void | Promise<void>, options?: { maxInboundStreams?: number; maxOutboundStreams?: number }): Promise<void>;
-    unhandle(protocol: string): Promise<void>;
-  };
+  registrar: ProtocolRegistrar;
 }
 
 type Outcome = WatchtowerResponseMsg;
@@ -63,14 +61,13 @@ const ok = (message: string): Outcome => ({ status: "OK", message });
 const stale = (message: string): Outcome => ({ status: "STALE", message });
 const rejected = (message: string): Outcome => ({ status: "REJECTED", message: message.slice(0, 256) });
 
-export class WatchtowerService {
+export class WatchtowerService extends ProtocolService {
   readonly protocol = PROTOCOL_WATCHTOWER;
   readonly [Symbol.toStringTag] = "@cdn/watchtower";
   private readonly limits: typeof WATCHTOWER_LIMITS;
   private readonly log: Logger;
   private active = 0;
   private readonly perPeer = new Map<string, number>();
-  private started = false;
   stats = { streams: 0, accepted: 0, stale: 0, rejected: 0 };
 
   constructor(
@@ -78,28 +75,16 @@ export class WatchtowerService {
     private readonly options: WatchtowerServiceOptions,
     private readonly deps: WatchtowerServiceDeps,
   ) {
+    super(components.registrar);
     this.limits = { ...WATCHTOWER_LIMITS, ...(options.limits ?? {}) };
     this.log = deps.logger ?? silentLogger();
   }
 
-  async start(): Promise<void> {
-    await this.components.registrar.handle(this.protocol, (stream, connection) => this.handle(stream, connection), {
-      maxInboundStreams: this.limits.maxInboundStreams,
-      maxOutboundStreams: this.limits.maxOutboundStreams,
-    });
-    this.started = true;
+  protected streamLimits(): StreamLimits {
+    return { maxInboundStreams: this.limits.maxInboundStreams, maxOutboundStreams: this.limits.maxOutboundStreams };
   }
 
-  async stop(): Promise<void> {
-    await this.components.registrar.unhandle(this.protocol);
-    this.started = false;
-  }
-
-  isStarted(): boolean {
-    return this.started;
-  }
-
-  private async handle(stream: Stream, connection: Connection): Promise<void> {
+  protected async handle(stream: Stream, connection: Connection): Promise<void> {
     const remote = connection.remotePeer.toString();
     const mine = this.perPeer.get(remote) ?? 0;
     if (this.active >= this.limits.maxActiveStreams || mine >= this.limits.maxStreamsPerPeer) {

@@ -7,6 +7,7 @@
 import type { Connection, Stream } from "@libp2p/interface";
 import { encodeFetchServerMessage, FRAME_CAPS } from "../../protocol/wire/messages.js";
 import { FramedStream } from "../../runtime/framed.js";
+import { ProtocolService, type ProtocolRegistrar, type StreamLimits } from "../../runtime/protocol-service.js";
 import type { Logger } from "../../runtime/logger.js";
 import type { NodeMetrics, RefusalReason } from "../../runtime/metrics.js";
 import type { FreshnessGuard } from "../../mesh/freshness.js";
@@ -63,10 +64,7 @@ export interface FetchServiceDeps {
 
 /** The libp2p components the service uses. */
 export interface FetchComponents {
-  registrar: {
-    handle(protocol: string, handler: (stream: Stream, connection: Connection) => void | Promise<void>, options?: { maxInboundStreams?: number; maxOutboundStreams?: number }): Promise<void>;
-    unhandle(protocol: string): Promise<void>;
-  };
+  registrar: ProtocolRegistrar;
 }
 
 /** One stream being served. */
@@ -81,7 +79,7 @@ interface Serving {
   admitted(): void;
 }
 
-export class FetchService {
+export class FetchService extends ProtocolService {
   readonly protocol = PROTOCOL_FETCH;
   readonly [Symbol.toStringTag] = "@cdn/fetch";
   private readonly limits: FetchLimits;
@@ -89,7 +87,6 @@ export class FetchService {
   private active = 0;
   /** Streams per peer still waiting for (or checking) their request: the cheap pre-slot limit. */
   private readonly pending = new Map<string, number>();
-  private started = false;
   stats = { streams: 0, bytesSent: 0, vouchers: 0, amountPaid: 0n, refusals: 0, creditWaits: 0, cacheHits: 0, cacheMisses: 0, refusalsByReason: {} as Record<string, number> };
 
   constructor(
@@ -97,22 +94,13 @@ export class FetchService {
     private readonly options: FetchServiceOptions,
     private readonly deps: FetchServiceDeps,
   ) {
+    super(components.registrar);
     this.limits = { ...FETCH_LIMITS, ...(options.limits ?? {}) };
     this.book = new VoucherBook(deps.store);
   }
 
-  async start(): Promise<void> {
-    await this.components.registrar.handle(this.protocol, (s, c) => this.handleFetch(s, c), { maxInboundStreams: this.limits.maxInboundStreams, maxOutboundStreams: this.limits.maxOutboundStreams });
-    this.started = true;
-  }
-
-  async stop(): Promise<void> {
-    await this.components.registrar.unhandle(this.protocol);
-    this.started = false;
-  }
-
-  isStarted(): boolean {
-    return this.started;
+  protected streamLimits(): StreamLimits {
+    return { maxInboundStreams: this.limits.maxInboundStreams, maxOutboundStreams: this.limits.maxOutboundStreams };
   }
 
   get load(): number {
@@ -136,7 +124,7 @@ export class FetchService {
     return this.book.bestVoucher(channelId.toLowerCase());
   }
 
-  async handleFetch(stream: Stream, connection: Connection): Promise<void> {
+  protected async handle(stream: Stream, connection: Connection): Promise<void> {
     const controller = new AbortController();
     // the request must arrive within requestTimeoutMs (our own timer), then nothing may stall longer than idleTimeoutMs
     const framed = new FramedStream(stream, {
