@@ -11,7 +11,7 @@ import type { Libp2p, PeerId } from "@libp2p/interface";
 import type { Multiaddr } from "@multiformats/multiaddr";
 import { PROTOCOL_FETCH, DEFAULT_COMMITMENT_SKEW_SECONDS } from "../protocol/constants.js";
 import { fromHex } from "../protocol/bytes.js";
-import { DEFAULT_CREDIT, payCadence } from "../protocol/credit.js";
+import { payCadence, settleWindow } from "../protocol/credit.js";
 import { leafRangeForBytes } from "../protocol/merkle.js";
 import { amountOwed } from "../protocol/pricing.js";
 import { checkServeCommitment, signVoucher, verifyContentRecord, type BlockRef } from "../protocol/signed.js";
@@ -68,8 +68,9 @@ export interface SessionOptions {
   hashInWorker?: boolean;
   /**
    * Most unverified bytes the client pays to settle what the node sent it earlier and it never
-   * paid (an interrupted stream, a killed client): default 16 MiB, twice the protocol's largest
-   * default credit window. A node claiming more is refused.
+   * paid (an interrupted stream, a killed client): default one credit window of the protocol's
+   * rule for what this payer paid the node (settleWindow: 1 MiB new, at most 8 MiB). A node
+   * claiming more is refused.
    */
   maxSettleBytes?: number;
   /**
@@ -131,7 +132,9 @@ export async function runSession(req: SessionRequest, deps: SessionDeps, options
     const served = checkOffer(header, req, progress.size);
     const verifier = await expectLeafHashes(framed, req, served, header.leafCount, options);
     const sink = new RangeSink(req.offset, served.end, options.onData, progress);
-    const payer = new Payer(framed, channel, req, deps, options, served.pricePerGiB, settledBase(header, channel, served.pricePerGiB, options), sink);
+    const otherChannels = paidOnOtherChannels(deps, req.nodeKey, channel.channelId);
+    const base = settledBase(header, channel, served.pricePerGiB, otherChannels + channel.signed, options);
+    const payer = new Payer(framed, channel, req, deps, options, served.pricePerGiB, base, otherChannels, sink);
     // our last voucher again (the node may never have received it: a connection that died after
     // it was sent), unless the settlement of what is owed supersedes it; then that settlement
     if (!(await payer.pay())) await payer.redeliver();
@@ -260,13 +263,18 @@ async function expectLeafHashes(framed: FramedStream, req: SessionRequest, serve
  * interrupted stream, a killed client) is settled first, up to one credit window, so the node's
  * window opens again (else every fetch on the channel would stall); a larger claim is refused.
  */
-function settledBase(header: FetchHeaderMsg, channel: ClientChannel, pricePerGiB: bigint, options: SessionOptions): bigint {
+function settledBase(header: FetchHeaderMsg, channel: ClientChannel, pricePerGiB: bigint, paidToNode: bigint, options: SessionOptions): bigint {
   const owed = header.owed ?? 0n;
-  const settleCap = amountOwed(BigInt(options.maxSettleBytes ?? 2 * DEFAULT_CREDIT.maxWindow), pricePerGiB);
+  const settleCap = amountOwed(BigInt(options.maxSettleBytes ?? settleWindow(paidToNode, pricePerGiB)), pricePerGiB);
   if (owed > channel.signed + settleCap) {
     throw new ProviderMisbehaviourError("owed", `The node claims ${owed - channel.signed} base units for earlier bytes, more than the ${settleCap} this client settles.`);
   }
   return owed > channel.signed ? owed : channel.signed;
+}
+
+/** What this payer signed to `nodeKey` on its other channels: the node's credit window grows with it. */
+function paidOnOtherChannels(deps: SessionDeps, nodeKey: string, channelId: string): bigint {
+  return deps.store.channelsFor(nodeKey).reduce((sum, c) => (c.channelId === channelId ? sum : sum + c.signed), 0n);
 }
 
 /** Signs cumulative vouchers for the verified bytes of this session, durably before they are sent. */
@@ -286,12 +294,12 @@ class Payer {
     private readonly options: SessionOptions,
     private readonly pricePerGiB: bigint,
     base: bigint,
+    otherChannels: bigint,
     private readonly sink: RangeSink,
   ) {
     this.base = base;
     this.signed = channel.signed;
-    // what this payer paid the node on its other channels: the node's window grows with it
-    this.otherChannels = deps.store.channelsFor(req.nodeKey).reduce((sum, c) => (c.channelId === channel.channelId ? sum : sum + c.signed), 0n);
+    this.otherChannels = otherChannels;
   }
 
   /** Counts verified bytes; pays when the cadence is reached. */

@@ -40,8 +40,9 @@ export const NodeConfigSchema = z.object({
   sweepMs: int(0, 86_400_000).default(60_000),
   credit: z
     .object({
-      initialWindow: int(262_144, 1 << 30).default(DEFAULT_CREDIT.initialWindow),
-      maxWindow: int(262_144, 1 << 30).default(DEFAULT_CREDIT.maxWindow),
+      // at most the protocol's windows: clients settle at most one (agents/protocol/credit.ts settleWindow)
+      initialWindow: int(262_144, DEFAULT_CREDIT.initialWindow).default(DEFAULT_CREDIT.initialWindow),
+      maxWindow: int(262_144, DEFAULT_CREDIT.maxWindow).default(DEFAULT_CREDIT.maxWindow),
       openGas: uint("credit.openGas").default(DEFAULT_CREDIT.openGas),
       gasPriceWei: uint("credit.gasPriceWei").default(DEFAULT_CREDIT.gasPriceWei),
       usdcPerEth: uint("credit.usdcPerEth").default(DEFAULT_CREDIT.usdcPerEth),

@@ -86,13 +86,27 @@ export function payCadence(paidToNode: bigint, pricePerGiB: bigint): number {
 }
 
 /**
+ * The most a client settles for bytes the node says it sent earlier and were never paid (an
+ * interrupted stream, a killed client): one window of the protocol's default rule after
+ * `paidToNode`, which no node's window may exceed (`checkCreditConfig`). However many streams were
+ * reset, an honest node is owed at most one window; a node claiming more is refused.
+ */
+export function settleWindow(paidToNode: bigint, pricePerGiB: bigint): number {
+  return growthWindow(DEFAULT_CREDIT, pricePerGiB, paidToNode);
+}
+
+/**
  * Throws unless the whole initial window is worth less than opening a channel at the node's price.
  * Clients pay every MIN_PAY_EVERY bytes (half the initial window) without knowing the node's window,
- * so no node may run a smaller one. With the defaults this caps the price at about 3.7 USDC per GiB.
+ * so no node may run a smaller one; nor a larger window than the protocol's (settleWindow). With the defaults this caps the price at about 3.7 USDC per GiB.
  * Checked when the node starts.
  */
 export function checkCreditConfig(c: CreditConfig, pricePerGiB: bigint): void {
   if (c.initialWindow < LEAF_SIZE || c.maxWindow < c.initialWindow) throw new RangeError("credit windows must be at least one leaf (256 KiB) and max ≥ initial");
+  // a larger window could leave a debt above what clients settle (settleWindow): a lockout
+  if (c.initialWindow > DEFAULT_CREDIT.initialWindow || c.maxWindow > DEFAULT_CREDIT.maxWindow) {
+    throw new RangeError(`credit windows may not exceed the protocol's (initial ${DEFAULT_CREDIT.initialWindow}, max ${DEFAULT_CREDIT.maxWindow} bytes): clients settle at most one such window`);
+  }
   if (valueBound(c, pricePerGiB) < c.initialWindow) {
     throw new RangeError(
       `price ${pricePerGiB} per GiB makes the initial ${c.initialWindow}-byte credit window worth more than opening a channel (${openCost(c)} base units); lower the price or revisit the open-cost assumptions`,

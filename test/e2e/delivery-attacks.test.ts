@@ -8,7 +8,7 @@ import { amountOwed } from "../../agents/protocol/pricing.js";
 import { LEAF_SIZE } from "../../agents/protocol/constants.js";
 import { readChannel } from "../../agents/chain/contracts.js";
 import { nodeChainView } from "../../agents/node/chain.js";
-import { DEFAULT_CREDIT, openCost, windowValue } from "../../agents/protocol/credit.js";
+import { DEFAULT_CREDIT, openCost, settleWindow, windowValue } from "../../agents/protocol/credit.js";
 import { runSession } from "../../agents/client/session.js";
 import { FetchRefusedError, ProviderMisbehaviourError } from "../../agents/client/errors.js";
 import { multiaddr } from "@multiformats/multiaddr";
@@ -182,6 +182,50 @@ describe("e2e › paid delivery under attack", function () {
     const unpaid = windowValue(first.seen.bytes, n.agent.pricePerGiB);
     expect(unpaid).to.be.lessThan(openCost(DEFAULT_CREDIT));
     expect(windowValue(window, n.agent.pricePerGiB)).to.be.lessThan(openCost(DEFAULT_CREDIT));
+  });
+
+  it("repeated resets yield at most one credit window of unpaid bytes per channel, and a node claiming more than one window is refused", async () => {
+    const n = await node({ options: { fetchLimits: { voucherWaitMs: 300, finalVoucherWaitMs: 300 } } });
+    const { file } = randomFile(tmpDir(), 4 * 1024 * 1024);
+    const [blob] = await n.agent.publish([file]);
+    const c = await client();
+    const price = n.agent.pricePerGiB;
+    const window = windowValue(settleWindow(0n, price), price); // a new payer: 1 MiB
+    const channel = await c.client.openChannel(n.identity.address.toLowerCase(), 1_000_000n);
+    // a client that takes bytes and resets, never paying, six times over
+    let received = 0;
+    for (let i = 0; i < 6; i++) {
+      const stop = new AbortController();
+      const reset = session(c, n, channel.channelId, blob.blobId, { withholdVouchers: true, signal: stop.signal, stallMs: 60_000 });
+      const timer = setTimeout(() => stop.abort(new Error("reset")), 400);
+      await reset.run.catch(() => undefined);
+      clearTimeout(timer);
+      received += reset.seen.bytes;
+      const unpaid = n.store.sent(channel.channelId) - n.agent.fetch!.bestFor(channel.channelId);
+      expect(unpaid <= window, `reset ${i}: ${unpaid} unpaid, above one window (${window})`).to.equal(true);
+    }
+    expect(received).to.be.at.most(settleWindow(0n, price));
+    expect(n.agent.fetch!.bestFor(channel.channelId)).to.equal(0n);
+    // the node says it sent more than one window that was never paid: the client pays none of it
+    // (another payer with no history with this node: its window is the first one)
+    const c2 = await client();
+    const lied = await c2.client.openChannel(n.identity.address.toLowerCase(), 1_000_000n);
+    n.store.saveSent(lied.channelId, window + 1n);
+    const claim = session(c2, n, lied.channelId, blob.blobId);
+    const error = await claim.run.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).to.be.instanceOf(ProviderMisbehaviourError);
+    expect((error as ProviderMisbehaviourError).reason).to.equal("owed");
+    expect(claim.seen.bytes).to.equal(0);
+    expect(c2.store.channel(lied.channelId)!.signed).to.equal(0n);
+    // one window is what an honest node can be owed: it is settled, and the fetch completes
+    const owed = await c2.client.openChannel(n.identity.address.toLowerCase(), 1_000_000n);
+    n.store.saveSent(owed.channelId, window);
+    const settled = session(c2, n, owed.channelId, blob.blobId);
+    await settled.run;
+    expect(c2.store.channel(owed.channelId)!.signed >= window).to.equal(true);
   });
 
   it("a voucher signed by someone else ends the stream with BAD_VOUCHER and is not stored", async () => {

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { creditWindow, checkCreditConfig, DEFAULT_CREDIT, growthWindow, MIB, MIN_PAY_EVERY, openCost, payCadence, valueBound, windowValue } from "../../../agents/protocol/credit.js";
+import { creditWindow, checkCreditConfig, DEFAULT_CREDIT, growthWindow, MIB, MIN_PAY_EVERY, openCost, payCadence, settleWindow, valueBound, windowValue } from "../../../agents/protocol/credit.js";
 import { amountOwed } from "../../../agents/protocol/pricing.js";
 
 describe("protocol › credit rule", () => {
@@ -30,6 +30,16 @@ describe("protocol › credit rule", () => {
   it("refuses a price at which the initial 1 MiB window is worth more than an open", () => {
     expect(() => checkCreditConfig(DEFAULT_CREDIT, 1_000_000n)).not.to.throw();
     expect(() => checkCreditConfig(DEFAULT_CREDIT, 4_000_000n)).to.throw(RangeError, /initial/);
+  });
+
+  it("a client settles at most one window of earlier unpaid bytes, and no node may run a window above the protocol's (it could be owed more than clients settle)", () => {
+    const price = 1_000_000n;
+    expect(settleWindow(0n, price)).to.equal(MIB);
+    expect(settleWindow(amountOwed(14n * BigInt(MIB), price), price)).to.equal(8 * MIB);
+    for (const paid of [0n, 5_000n, 10n ** 12n]) expect(creditWindow(DEFAULT_CREDIT, price, paid)).to.be.at.most(settleWindow(paid, price));
+    expect(() => checkCreditConfig({ ...DEFAULT_CREDIT, maxWindow: 16 * MIB }, price)).to.throw(RangeError, /protocol/);
+    expect(() => checkCreditConfig({ ...DEFAULT_CREDIT, initialWindow: 2 * MIB }, price)).to.throw(RangeError, /protocol/);
+    expect(() => checkCreditConfig({ ...DEFAULT_CREDIT, initialWindow: MIB / 2, maxWindow: 4 * MIB }, price)).not.to.throw();
   });
 
   it("the client's pay cadence: half the growth window the node's rule gives (no value bound), at least half the initial window", () => {
