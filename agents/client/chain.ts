@@ -13,8 +13,8 @@ export interface ClientChainView {
   readonly channelDomain: Eip712Domain;
   readonly originDomain: Eip712Domain;
   chainTime(): Promise<bigint>;
-  /** The latest block (chain time and the reference for a serve commitment's anchor); may be reused for about a second. */
-  head(): Promise<BlockRef>;
+  /** The latest block (chain time and the reference for a serve commitment's anchor); may be reused for about a second unless `fresh`. */
+  head(options?: { fresh?: boolean }): Promise<BlockRef>;
   /** Block `number` (a serve commitment's anchor), or undefined if this chain has none; recent blocks answer from memory. */
   block(number: bigint): Promise<BlockRef | undefined>;
   /** The node key is the current key of an active node: its id and price; else undefined. */
@@ -59,8 +59,8 @@ class RecentBlocks {
     private readonly maxAgeMs: number,
   ) {}
 
-  head(): Promise<BlockRef> {
-    if (this.latest && performance.now() - this.latest.at < this.maxAgeMs) return this.latest.block;
+  head(fresh = false): Promise<BlockRef> {
+    if (!fresh && this.latest && performance.now() - this.latest.at < this.maxAgeMs) return this.latest.block;
     const latest = { at: performance.now(), block: headBlock(this.provider).then((b) => this.keep(b)) };
     latest.block.catch(() => {
       if (this.latest === latest) this.latest = undefined; // a failed read is not reused
@@ -105,7 +105,7 @@ export function clientChainView(contracts: Contracts, options: ClientChainViewOp
     channelDomain: contracts.domains.paymentChannel,
     originDomain: contracts.domains.originRegistry,
     chainTime: () => chainTime(contracts.provider),
-    head: () => blocks.head(),
+    head: (options) => blocks.head(options?.fresh),
     block: (number) => blocks.block(number),
     async activeNode(nodeKey) {
       if (!(await contracts.registry.isActive(nodeKey))) return undefined;

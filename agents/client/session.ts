@@ -208,9 +208,9 @@ async function checkCommitment(header: FetchHeaderMsg, req: SessionRequest, deps
     try {
       await check(head);
     } catch (first) {
-      // our head may predate the block the node read (e.g. our own open was just mined): read it again once
+      // our head may predate the block the node read (e.g. our own open was just mined, or the head was reused): read it again once
       if (c.anchorBlock <= head.number) throw first;
-      await check(await deps.chain.head());
+      await check(await deps.chain.head({ fresh: true }));
     }
   } catch (cause) {
     throw new ProviderMisbehaviourError("commitment", `The node's serve commitment is not acceptable: ${(cause as Error).message}`, { cause });
