@@ -30,8 +30,9 @@ import { BlobCache, type EvictReason } from "./cache/index.js";
 import { Fanout } from "./fanout.js";
 import { CapacityLimiter } from "./limiter.js";
 import { NodeMesh, type NodeMeshHooks, type NodeMeshOptions, type NodeServices } from "./mesh.js";
-import { NodeMetrics, startMetricsServer, type MetricsServer } from "../runtime/metrics.js";
-import { meshMetricsHooks, peerCounts } from "../mesh/metrics-hooks.js";
+import { startMetricsServer, type MetricsServer } from "../runtime/metrics.js";
+import { meshMetricsHooks, NodeMetrics } from "./metrics.js";
+import { peerCounts } from "../mesh/metrics-hooks.js";
 
 export interface NodeAgentOptions {
   listen: string[];

@@ -2,7 +2,8 @@
  * Prometheus metrics of the watchtower (`cdn_watchtower_*`, CONVENTIONS.md). Served by the
  * runtime's metrics endpoint when `metricsPort` is set. Amounts are token base units.
  */
-import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
+import { Counter, Gauge, type Registry } from "prom-client";
+import { agentRegistry } from "../runtime/metrics.js";
 
 export class WatchtowerMetrics {
   readonly registry: Registry;
@@ -14,9 +15,8 @@ export class WatchtowerMetrics {
   readonly channelsHeld: Gauge<"status">;
 
   constructor(options: { defaultMetrics?: boolean } = {}, deps: { registry?: Registry; channels?: () => Record<string, number> } = {}) {
-    const registry = deps.registry ?? new Registry();
+    const registry = agentRegistry("cdn_watchtower_", options, deps.registry);
     this.registry = registry;
-    if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: "cdn_watchtower_" }); // prom-client adds process_ / nodejs_ itself
     const registers = [registry];
     this.requests = new Counter({ name: "cdn_watchtower_requests_total", help: "Watchtower requests (auth, update) by result (ok, stale, rejected).", labelNames: ["kind", "result"], registers });
     this.disputes = new Counter({ name: "cdn_watchtower_disputes_total", help: "Dispute outcomes (disputed, not_needed, missed, failed).", labelNames: ["outcome"], registers });

@@ -134,7 +134,7 @@ describe("e2e › the mesh (origin + 4 cache nodes, 2 regions)", function () {
     expect(text).to.match(/cdn_node_channels_total 2\b/);
     expect(text).to.match(/cdn_node_channels_open 2\b/);
     // every series of the node's registry (docs/mesh.md, "Operations") has moved on this cache node (its upstream found the
-    // origin by probe, so no DHT lookup: cdn_node_dht_lookup_seconds is covered in test/agents/mesh/metrics-hooks.test.ts)
+    // origin by probe, so no DHT lookup: cdn_node_dht_lookup_seconds is covered in test/agents/node/metrics.test.ts)
     const series = await cacheA.agent.metrics.registry.getMetricsAsJSON();
     const moved = (name: string) => series.find((m) => m.name === name)?.values.some((v) => Number(v.value) > 0) ?? false;
     for (const name of [

@@ -9,7 +9,7 @@ import { encodeFetchServerMessage, FRAME_CAPS } from "../../protocol/wire/messag
 import { FramedStream } from "../../runtime/framed.js";
 import { ProtocolService, type ProtocolRegistrar, type StreamLimits } from "../../runtime/protocol-service.js";
 import type { Logger } from "../../runtime/logger.js";
-import type { NodeMetrics, RefusalReason } from "../../runtime/metrics.js";
+import type { NodeMetrics, RefusalReason } from "../metrics.js";
 import type { FreshnessGuard } from "../../mesh/freshness.js";
 import type { OriginBackend } from "../backend.js";
 import type { BlobCache } from "../cache/index.js";

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { NodeMetrics } from "../../../agents/runtime/metrics.js";
+import { NodeMetrics } from "../../../agents/node/metrics.js";
 import { metricsSummary } from "../../../agents/node/cli/cmds/status.js";
 
 describe("node › cdn-node status (metrics at a glance)", () => {

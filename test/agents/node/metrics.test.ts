@@ -1,7 +1,12 @@
 import { expect } from "chai";
-import { NodeMetrics, REFUSAL_REASONS, startMetricsServer } from "../../../agents/runtime/metrics.js";
+import { ActiveSet } from "../../../agents/mesh/active-set.js";
+import { ProbeFailedError } from "../../../agents/mesh/errors.js";
+import { peerCounts } from "../../../agents/mesh/metrics-hooks.js";
+import { meshMetricsHooks, NodeMetrics, REFUSAL_REASONS } from "../../../agents/node/metrics.js";
+import { startMetricsServer } from "../../../agents/runtime/metrics.js";
+import { newIdentity, StaticSource } from "../mesh/helpers.js";
 
-describe("runtime › metrics endpoint", () => {
+describe("node › metrics endpoint", () => {
   it("serves the cdn_node_* series on 127.0.0.1 and reflects updates at scrape time", async () => {
     let age = 12_000;
     const metrics = new NodeMetrics({ defaultMetrics: false }, { chainViewAgeMs: () => age, peers: () => ({ nodes: 3, clients: 7 }), cacheBytes: () => 4096 });
@@ -49,12 +54,40 @@ describe("runtime › metrics endpoint", () => {
   });
 });
 
-describe("runtime › metrics › process defaults", () => {
+describe("node › metrics › process defaults", () => {
   it("names the process series once: cdn_node_process_*, never cdn_node_process_process_*", async () => {
     const metrics = new NodeMetrics();
     const text = await metrics.text();
     expect(text).to.match(/^cdn_node_process_cpu_seconds_total /m);
     expect(text).to.match(/^cdn_node_nodejs_/m);
     expect(text).to.not.include("process_process_");
+  });
+});
+
+describe("node › metrics › mesh hooks", () => {
+  it("counts gossip verdicts, probes and DHT lookups, and splits peers into nodes and clients", async () => {
+    const [node, client] = [newIdentity(), newIdentity()];
+    const activeSet = new ActiveSet({}, { source: new StaticSource().add(node.address) });
+    await activeSet.refresh();
+    const metrics = new NodeMetrics({ defaultMetrics: false }, { peers: peerCounts(() => [node.peerId, client.peerId, client.peerId], activeSet) });
+    const hooks = meshMetricsHooks(metrics);
+    hooks.onValidation({ verdict: "accept", reason: "ok", kind: "announcement" });
+    hooks.onValidation({ verdict: "reject", reason: "not_active", kind: "announcement" });
+    hooks.onValidation({ verdict: "reject", reason: "not_active", kind: "announcement" });
+    hooks.onProbeResult(node.peerId, new ProbeFailedError("x", "timeout"));
+    hooks.onProbeInbound(client.peerId, "rate_limited");
+    expect(await hooks.timeLookup(async () => 42)).to.equal(42);
+    const text = await metrics.text();
+    for (const line of [
+      'cdn_node_gossip_messages_total{kind="announcement",result="ok"} 1',
+      'cdn_node_gossip_messages_total{kind="announcement",result="not_active"} 2',
+      'cdn_node_probes_total{direction="out",result="failed"} 1',
+      'cdn_node_probes_total{direction="in",result="rate_limited"} 1',
+      "cdn_node_dht_lookup_seconds_count 1",
+      'cdn_node_peers{kind="node"} 1',
+      'cdn_node_peers{kind="client"} 2',
+    ]) {
+      expect(text.split("\n"), line).to.include(line);
+    }
   });
 });
