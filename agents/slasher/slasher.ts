@@ -170,43 +170,7 @@ export class Slasher {
         record.detail = `channel opened at ${state.openedAt}, before effectiveAt ${effectiveAt}`;
         return record;
       }
-      const signal = AbortSignal.any([AbortSignal.timeout(this.options.probeTimeoutMs ?? 15_000), ...(options.signal ? [options.signal] : [])]);
-      try {
-        await runSession(
-          { peer: node.multiaddrs.map((a) => multiaddrOf(a)).filter((a) => a !== undefined), nodeKey: node.nodeKey, maxPricePerGiB: node.pricePerGiB, channelId, blobId, offset: 0, length: 0 },
-          { host: client.deps.host, chain: client.deps.chain, store: client.deps.store, address: this.address, secretKey: client.deps.identity.secretKey },
-          {
-            signal,
-            onData: () => undefined,
-            onHeader: (header) => {
-              throw new CommitmentCaptured(header);
-            },
-          },
-        );
-        record.outcome = "error";
-        record.detail = "the session ended without a header";
-      } catch (error) {
-        if (error instanceof CommitmentCaptured) {
-          const problem = this.checkCommitment(error.header, node, blobId, channelId);
-          if (problem) {
-            record.outcome = "error";
-            record.detail = `unusable serve commitment: ${problem}`;
-          } else {
-            record.outcome = "commitment";
-            record.detail = "the node signed a serve commitment for a blacklisted blob";
-            this.log.warn({ blobId, node: node.nodeKey, channelId }, "serve commitment for a blacklisted blob: slashing");
-            await this.slash(node, blobId, entryId, channelId, error.header, options);
-          }
-        } else if (error instanceof FetchRefusedError) {
-          record.outcome = "refused";
-          record.detail = error.refusal;
-          this.log.info({ blobId, node: node.nodeKey, refusal: error.refusal }, "node refused (honest)");
-        } else {
-          record.outcome = "unreachable";
-          record.detail = (error as Error).message.split("\n")[0].slice(0, 200);
-          this.log.info({ blobId, node: node.nodeKey, err: record.detail }, "probe failed; retried next round");
-        }
-      }
+      await this.askForBlob(record, node, blobId, entryId, channelId, options);
       return record;
     } catch (error) {
       record.outcome = "error";
@@ -217,6 +181,48 @@ export class Slasher {
       record.at = Date.now();
       store.saveProbe(record);
       if (channelId) await this.closeProbeChannel(channelId, options);
+    }
+  }
+
+  /** Asks `node` for the blacklisted blob on the probe channel and records what it did: a serve commitment is slashed at once. */
+  private async askForBlob(record: ProbeRecord, node: ActiveNode, blobId: string, entryId: number, channelId: string, options: { signal?: AbortSignal }): Promise<void> {
+    const { client } = this.deps;
+    const signal = AbortSignal.any([AbortSignal.timeout(this.options.probeTimeoutMs ?? 15_000), ...(options.signal ? [options.signal] : [])]);
+    try {
+      await runSession(
+        { peer: node.multiaddrs.map((a) => multiaddrOf(a)).filter((a) => a !== undefined), nodeKey: node.nodeKey, maxPricePerGiB: node.pricePerGiB, channelId, blobId, offset: 0, length: 0 },
+        { host: client.deps.host, chain: client.deps.chain, store: client.deps.store, address: this.address, secretKey: client.deps.identity.secretKey },
+        {
+          signal,
+          onData: () => undefined,
+          onHeader: (header) => {
+            throw new CommitmentCaptured(header);
+          },
+        },
+      );
+      record.outcome = "error";
+      record.detail = "the session ended without a header";
+    } catch (error) {
+      if (error instanceof CommitmentCaptured) {
+        const problem = this.checkCommitment(error.header, node, blobId, channelId);
+        if (problem) {
+          record.outcome = "error";
+          record.detail = `unusable serve commitment: ${problem}`;
+        } else {
+          record.outcome = "commitment";
+          record.detail = "the node signed a serve commitment for a blacklisted blob";
+          this.log.warn({ blobId, node: node.nodeKey, channelId }, "serve commitment for a blacklisted blob: slashing");
+          await this.slash(node, blobId, entryId, channelId, error.header, options);
+        }
+      } else if (error instanceof FetchRefusedError) {
+        record.outcome = "refused";
+        record.detail = error.refusal;
+        this.log.info({ blobId, node: node.nodeKey, refusal: error.refusal }, "node refused (honest)");
+      } else {
+        record.outcome = "unreachable";
+        record.detail = (error as Error).message.split("\n")[0].slice(0, 200);
+        this.log.info({ blobId, node: node.nodeKey, err: record.detail }, "probe failed; retried next round");
+      }
     }
   }
 

@@ -27,7 +27,7 @@ import { silentLogger, type Logger } from "../runtime/logger.js";
 import type { WatchtowerChainView } from "./chain.js";
 import { MONITOR_DEFAULTS } from "./constants.js";
 import type { WatchtowerMetrics } from "./metrics.js";
-import type { DisputeOutcome, WatchtowerStore } from "./store.js";
+import type { DisputeOutcome, HeldVoucher, WatchtowerStore } from "./store.js";
 
 export interface MonitorOptions {
   confirmations?: number;
@@ -68,6 +68,8 @@ interface Pending {
 
 const CURSOR = "channels";
 const NO_AUTH = { nodeId: 0n, watchtower: ZeroAddress, beneficiary: ZeroAddress, maxBps: 0, expiry: 0n };
+
+type DisputeExtra = { txHash?: string; recovered?: bigint; bounty?: bigint; beneficiary?: string };
 
 export class Monitor {
   private readonly o: Required<MonitorOptions>;
@@ -294,23 +296,7 @@ export class Monitor {
     const { store, chain, contracts } = this.deps;
     const held = store.voucher(p.channelId);
     if (!held) return void this.pending.delete(p.channelId);
-    const done = (outcome: DisputeOutcome, detail: string, extra: { txHash?: string; recovered?: bigint; bounty?: bigint; beneficiary?: string } = {}) => {
-      this.pending.delete(p.channelId);
-      store.recordDispute({
-        channelId: p.channelId,
-        amount: held.amount,
-        outcome,
-        detail,
-        recovered: extra.recovered ?? 0n,
-        bounty: extra.bounty ?? 0n,
-        txHash: extra.txHash,
-        beneficiary: extra.beneficiary,
-      });
-      this.deps.metrics?.disputes.inc({ outcome });
-      if (extra.recovered) this.deps.metrics?.recovered.inc(Number(extra.recovered));
-      if (extra.bounty) this.deps.metrics?.bounties.inc(Number(extra.bounty));
-      this.log.info({ channelId: p.channelId, outcome, detail, txHash: extra.txHash }, `dispute ${outcome}`);
-    };
+    const done = (outcome: DisputeOutcome, detail: string, extra?: DisputeExtra) => this.finish(p, held, outcome, detail, extra);
     let state: ChannelState;
     try {
       state = await chain.channel(p.channelId);
@@ -357,38 +343,63 @@ export class Monitor {
     this.stats.disputesSubmitted++;
     this.log.info({ channelId: p.channelId, amount: held.amount.toString(), txHash: tx.hash, attempt: p.attempts }, "dispute submitted");
     p.awaiting = true;
-    const receipt = (async () => {
-      try {
-        const r = (await tx.wait()) as { logs: Log[]; hash: string } | null;
-        let recovered = 0n;
-        let bounty = 0n;
-        let beneficiary: string | undefined;
-        for (const log of r?.logs ?? []) {
-          const parsed = (() => {
-            try {
-              return contracts.channels.interface.parseLog(log);
-            } catch {
-              return null;
-            }
-          })();
-          if (parsed?.name === "ChannelDisputed") recovered = BigInt(parsed.args.recovered);
-          if (parsed?.name === "ChannelPaid") {
-            bounty = BigInt(parsed.args.bounty);
-            beneficiary = String(parsed.args.beneficiary).toLowerCase();
-          }
-        }
-        this.stats.disputesConfirmed++;
-        store.saveChainState(p.channelId, { status: "Closing", closesAt: state.closesAt, paid: held.amount > state.deposit ? state.deposit : held.amount });
-        done("disputed", `recovered ${recovered}, bounty ${bounty}`, { txHash: r?.hash ?? tx.hash, recovered, bounty, beneficiary });
-      } catch (error) {
-        // mined but reverted (raced by a payee close or another dispute), or the RPC failed:
-        // the next attempt re-reads the channel and records what happened
-        p.awaiting = false;
-        this.backoff(p, error);
-      }
-    })();
+    const receipt = this.awaitReceipt(p, tx, state, held);
     this.receipts.add(receipt);
     void receipt.finally(() => this.receipts.delete(receipt));
+  }
+
+  /** Records a dispute's outcome (store, metrics, log) and stops tracking the channel. */
+  private finish(p: Pending, held: HeldVoucher, outcome: DisputeOutcome, detail: string, extra: DisputeExtra = {}): void {
+    this.pending.delete(p.channelId);
+    this.deps.store.recordDispute({
+      channelId: p.channelId,
+      amount: held.amount,
+      outcome,
+      detail,
+      recovered: extra.recovered ?? 0n,
+      bounty: extra.bounty ?? 0n,
+      txHash: extra.txHash,
+      beneficiary: extra.beneficiary,
+    });
+    this.deps.metrics?.disputes.inc({ outcome });
+    if (extra.recovered) this.deps.metrics?.recovered.inc(Number(extra.recovered));
+    if (extra.bounty) this.deps.metrics?.bounties.inc(Number(extra.bounty));
+    this.log.info({ channelId: p.channelId, outcome, detail, txHash: extra.txHash }, `dispute ${outcome}`);
+  }
+
+  /** Waits for a submitted dispute to be mined and records what it recovered; a revert or RPC failure backs off to a fresh attempt. */
+  private async awaitReceipt(p: Pending, tx: { hash: string; wait(): Promise<unknown> }, state: ChannelState, held: HeldVoucher): Promise<void> {
+    try {
+      const r = (await tx.wait()) as { logs: Log[]; hash: string } | null;
+      const { recovered, bounty, beneficiary } = this.disputeResult(r?.logs ?? []);
+      this.stats.disputesConfirmed++;
+      this.deps.store.saveChainState(p.channelId, { status: "Closing", closesAt: state.closesAt, paid: held.amount > state.deposit ? state.deposit : held.amount });
+      this.finish(p, held, "disputed", `recovered ${recovered}, bounty ${bounty}`, { txHash: r?.hash ?? tx.hash, recovered, bounty, beneficiary });
+    } catch (error) {
+      // mined but reverted (raced by a payee close or another dispute), or the RPC failed:
+      // the next attempt re-reads the channel and records what happened
+      p.awaiting = false;
+      this.backoff(p, error);
+    }
+  }
+
+  /** What a mined dispute recovered for the node and paid as bounty, from its ChannelDisputed and ChannelPaid events. */
+  private disputeResult(logs: Log[]): { recovered: bigint; bounty: bigint; beneficiary?: string } {
+    const result: { recovered: bigint; bounty: bigint; beneficiary?: string } = { recovered: 0n, bounty: 0n };
+    for (const log of logs) {
+      let parsed: ReturnType<typeof this.deps.contracts.channels.interface.parseLog>;
+      try {
+        parsed = this.deps.contracts.channels.interface.parseLog(log);
+      } catch {
+        continue;
+      }
+      if (parsed?.name === "ChannelDisputed") result.recovered = BigInt(parsed.args.recovered);
+      if (parsed?.name === "ChannelPaid") {
+        result.bounty = BigInt(parsed.args.bounty);
+        result.beneficiary = String(parsed.args.beneficiary).toLowerCase();
+      }
+    }
+    return result;
   }
 
   /** The watchtower's own address (the signer of its disputes; authorisations must name it). */

@@ -103,34 +103,11 @@ export class WatchtowerService extends ProtocolService {
       signal: AbortSignal.timeout(this.limits.streamTimeoutMs),
     });
     try {
-      let auth: HeldAuth | undefined;
+      const session: { auth?: HeldAuth } = {};
       for (let n = 0; ; n++) {
         const body = await framed.read();
         if (!body) break;
-        let outcome: Outcome;
-        let kind: "auth" | "update" | undefined;
-        if (n >= this.limits.maxMessagesPerStream) {
-          outcome = rejected(`at most ${this.limits.maxMessagesPerStream} messages per stream`);
-        } else if (!peer) {
-          outcome = rejected("the peer has no secp256k1 identity, so it cannot be a node key");
-        } else {
-          let msg;
-          try {
-            msg = decodeWatchtowerRequest(body);
-          } catch (error) {
-            outcome = rejected((error as Error).message);
-            msg = undefined;
-          }
-          kind = msg?.kind;
-          if (msg?.kind === "auth") {
-            outcome = await this.acceptAuth(peer, msg.auth);
-            if (outcome.status === "OK") auth = { ...msg.auth, nodeKey: peer };
-          } else if (msg?.kind === "update") {
-            outcome = await this.acceptUpdate(peer, msg.voucher, auth ?? this.deps.store.auth(peer));
-          } else {
-            outcome ??= rejected("undecodable request");
-          }
-        }
+        const { outcome, kind } = await this.answer(body, n, peer, session);
         this.stats[outcome.status === "OK" ? "accepted" : outcome.status === "STALE" ? "stale" : "rejected"]++;
         this.deps.metrics?.requests.inc({ kind: kind ?? "invalid", result: outcome.status.toLowerCase() });
         if (outcome.status !== "OK") log.info({ status: outcome.status, reason: outcome.message }, "watchtower request refused");
@@ -147,6 +124,25 @@ export class WatchtowerService extends ProtocolService {
       if (left > 0) this.perPeer.set(remote, left);
       else this.perPeer.delete(remote);
     }
+  }
+
+  /** One request's answer; an authorisation accepted on this stream is kept in `session` for its later updates. */
+  private async answer(body: Uint8Array, n: number, peer: string | undefined, session: { auth?: HeldAuth }): Promise<{ outcome: Outcome; kind?: "auth" | "update" }> {
+    if (n >= this.limits.maxMessagesPerStream) return { outcome: rejected(`at most ${this.limits.maxMessagesPerStream} messages per stream`) };
+    if (!peer) return { outcome: rejected("the peer has no secp256k1 identity, so it cannot be a node key") };
+    let msg;
+    try {
+      msg = decodeWatchtowerRequest(body);
+    } catch (error) {
+      return { outcome: rejected((error as Error).message) };
+    }
+    if (msg.kind === "auth") {
+      const outcome = await this.acceptAuth(peer, msg.auth);
+      if (outcome.status === "OK") session.auth = { ...msg.auth, nodeKey: peer };
+      return { outcome, kind: "auth" };
+    }
+    if (msg.kind === "update") return { outcome: await this.acceptUpdate(peer, msg.voucher, session.auth ?? this.deps.store.auth(peer)), kind: "update" };
+    return { outcome: rejected("undecodable request") };
   }
 
   /** Checks a node's authorisation (exposed for tests). */
