@@ -14,7 +14,8 @@ import { fromHex } from "../protocol/bytes.js";
 import { payCadence, settleWindow } from "../protocol/credit.js";
 import { leafRangeForBytes } from "../protocol/merkle.js";
 import { amountOwed } from "../protocol/pricing.js";
-import { checkServeCommitment, signVoucher, verifyContentRecord, type BlockRef } from "../protocol/signed.js";
+import { checkServeCommitment, recoverVoucherSigner, signVoucher, verifyContentRecord, type BlockRef } from "../protocol/signed.js";
+import { addressOfSecretKey } from "../protocol/secp.js";
 import { leafDigest, StreamVerifier, type VerifiedChunk } from "../protocol/verifier.js";
 import { decodeFetchServerMessage, encodeFetchClientMessage, FRAME_CAPS, type FetchHeaderMsg, type FetchServerMsg } from "../protocol/wire/messages.js";
 import { FramedStream } from "../runtime/framed.js";
@@ -327,10 +328,22 @@ class Payer {
     return true;
   }
 
-  /** The channel's last stored voucher, sent again (a node that has it ignores it). */
+  /**
+   * The channel's last stored voucher, sent again (a node that has it ignores it). Signed by another
+   * key than this session's (a session key, perhaps expired since), it is signed again for the same
+   * amount with this session's key: a node that never received it could not redeem it (docs/channels.md).
+   */
   async redeliver(): Promise<void> {
-    if (this.channel.signed === 0n || !this.channel.signature) return;
-    await this.send(this.channel.signed, this.channel.signature);
+    const { channelId } = this.req;
+    const amount = this.channel.signed;
+    let signature = this.channel.signature;
+    if (amount === 0n || !signature) return;
+    const domain = this.deps.chain.channelDomain;
+    if (recoverVoucherSigner(domain, { channelId, cumulativeAmount: amount }, signature).toLowerCase() !== addressOfSecretKey(this.deps.secretKey).toLowerCase()) {
+      signature = signVoucher(domain, { channelId, cumulativeAmount: amount }, this.deps.secretKey);
+      this.deps.store.replaceSignature(channelId, amount, signature);
+    }
+    await this.send(amount, signature);
   }
 
   private async send(amount: bigint, signature: Uint8Array): Promise<void> {

@@ -88,6 +88,11 @@ export class ClientStore extends SqliteStore {
     });
   }
 
+  /** Replaces the signature of the channel's last voucher by another for the same amount (signed again by a live key). */
+  replaceSignature(channelId: string, amount: bigint, signature: Uint8Array): void {
+    this.db.prepare("UPDATE channels SET signature = ?, updated_at = ? WHERE channel_id = ? AND signed = ?").run(signature, Date.now(), channelId.toLowerCase(), toHex64(amount));
+  }
+
   /** Where a resumable download into `file` stood at its last voucher (undefined if none was recorded). */
   download(file: string): DownloadCheckpoint | undefined {
     return this.one(checkpointFromRow, "SELECT * FROM downloads WHERE file = ?", file);

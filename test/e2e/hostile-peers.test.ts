@@ -18,6 +18,9 @@ import { encodeFrame, FrameDecoder } from "../../agents/protocol/wire/framing.js
 import { decodeFetchServerMessage, encodeFetchClientMessage, FRAME_CAPS } from "../../agents/protocol/wire/messages.js";
 import { runSession } from "../../agents/client/session.js";
 import { amountOwed } from "../../agents/protocol/pricing.js";
+import { recoverVoucherSigner, signVoucher } from "../../agents/protocol/signed.js";
+import { readChannel } from "../../agents/chain/contracts.js";
+import { FetchRefusedError } from "../../agents/client/errors.js";
 
 describe("e2e › hostile peers against a node", function () {
   this.timeout(120_000);
@@ -209,6 +212,48 @@ describe("e2e › hostile peers against a node", function () {
     );
     await new Promise((r) => setTimeout(r, 500));
     expect(n.agent.fetch!.bestFor(channel.channelId)).to.equal(signed);
+  });
+
+  it("a voucher signed by a session key that has expired since is signed again by the payer when re-sent; the expired key cannot raise the amount", async () => {
+    const n = await startNode(world);
+    nodes.push(n);
+    const { file } = randomFile(tmpDir(), 8 * LEAF_SIZE);
+    const [blob] = await n.agent.publish([file]);
+    const c = await startClient(world);
+    clients.push(c);
+    const nodeKey = n.identity.address.toLowerCase();
+    // the payer opens a channel naming a session key that expires in 10 minutes of chain time
+    const sessionKey = identityFromSecret(randomBytes(32));
+    const { channels, domains } = c.contracts;
+    const expiry = BigInt((await world.provider.getBlock("latest"))!.timestamp + 600);
+    const nonce = "0x" + randomBytes(32).toString("hex");
+    const p = await c.client.channels.permit(await channels.getAddress(), 10_000_000n);
+    await c.client.channels.send(channels.openWithPermit.populateTransaction(nodeKey, 10_000_000n, sessionKey.address, expiry, nonce, p.deadline, p.v, p.r, p.s), "open");
+    const channelId = (await channels.channelIdFor(c.client.address, nodeKey, nonce)).toLowerCase();
+    const state = await readChannel(channels, channelId);
+    expect(state.voucherSigner).to.equal(sessionKey.address.toLowerCase());
+    c.store.upsertChannel({ channelId, nodeKey, nodeId: state.nodeId, deposit: state.deposit, status: state.status });
+    // the session key's last voucher, stored by the client, never reached the node; then the key expires
+    const amount = 1_000n;
+    c.store.recordSigned(channelId, amount, signVoucher(domains.paymentChannel, { channelId, cumulativeAmount: amount }, sessionKey.secretKey));
+    await world.connection.networkHelpers.time.increase(601);
+    await n.agent.syncChainView();
+    const req = { peer: target(n), nodeKey, maxPricePerGiB: n.agent.pricePerGiB, channelId, blobId: blob.blobId, offset: 0, length: 0 };
+    const deps = { host: c.client.deps.host, chain: c.client.deps.chain, store: c.store, address: c.client.address, secretKey: c.identity.secretKey };
+    // the payer's session re-sends it signed by the payer (the expired key's signature is worth nothing on chain) and is served
+    await runSession(req, deps, { onData: () => undefined });
+    const best = n.agent.fetch!.bestFor(channelId);
+    expect(best > amount).to.equal(true);
+    const held = n.store.voucher(channelId)!;
+    expect(recoverVoucherSigner(domains.paymentChannel, { channelId, cumulativeAmount: held.amount }, held.signature).toLowerCase()).to.equal(c.client.address.toLowerCase());
+    // whoever holds the expired key (leaked) cannot sign more: the node refuses its vouchers above what it holds
+    const leaked = await runSession(req, { ...deps, secretKey: sessionKey.secretKey }, { onData: () => undefined }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(leaked).to.be.instanceOf(FetchRefusedError);
+    expect((leaked as FetchRefusedError).refusal).to.equal("BAD_VOUCHER");
+    expect(n.agent.fetch!.bestFor(channelId)).to.equal(best);
   });
 
   it("a client honours BUSY: it tries the other providers first, and waits for retryAfterMs when the busy one is all that is left", async () => {

@@ -105,10 +105,15 @@ export function acceptVoucher(ctx: VoucherContext, channelId: string, amount: bi
   } catch (error) {
     throw new Refusal("BAD_VOUCHER", `invalid voucher signature: ${(error as Error).message}`);
   }
-  if (!isVoucherSigner(channel, signer, ctx.now)) throw new Refusal("BAD_VOUCHER", "voucher not signed by the channel's signer");
-  if (amount > channel.deposit) throw new Refusal("BAD_VOUCHER", "voucher exceeds the channel's deposit");
   const best = ctx.book.bestVoucher(channelId);
-  if (amount <= best) return;
+  // at most what the node already holds (every session re-sends its last voucher): it changes nothing,
+  // so the channel's session key counts even if it expired since (docs/channels.md, "expired session key")
+  if (amount <= best && (isVoucherSigner(channel, signer, ctx.now) || signer.toLowerCase() === channel.voucherSigner)) return;
+  if (!isVoucherSigner(channel, signer, ctx.now)) {
+    const expired = signer.toLowerCase() === channel.voucherSigner && channel.signerExpiry !== 0n;
+    throw new Refusal("BAD_VOUCHER", expired ? "voucher signed by the channel's session key after its expiry: only the payer can sign more" : "voucher not signed by the channel's signer");
+  }
+  if (amount > channel.deposit) throw new Refusal("BAD_VOUCHER", "voucher exceeds the channel's deposit");
   ctx.store.saveVoucher({ channelId, payer: channel.payer, amount, signature }); // fsync before it counts
   ctx.onStored(amount, amount - best, signature);
   ctx.book.raise(channelId, amount);

@@ -186,6 +186,29 @@ describe("node › fetch › vouchers", () => {
     expect(store.voucher(channelId)).to.equal(undefined);
   });
 
+  it("an expired session key: its voucher re-sent at or below what the node holds changes nothing; above it is refused (a leaked expired key cannot raise the amount)", () => {
+    const { store, ctx, stored } = context();
+    const session = identityFromSecret(new Uint8Array(randomBytes(32)));
+    ctx.channel = channel({ voucherSigner: session.address.toLowerCase(), signerExpiry: 10n });
+    const sign = (amount: bigint, key = session.secretKey) => signVoucher(domain, { channelId, cumulativeAmount: amount }, key);
+    acceptVoucher(ctx, channelId, 300n, sign(300n)); // while the key is live
+    ctx.now = 11n; // expired
+    acceptVoucher(ctx, channelId, 300n, sign(300n)); // a new session re-sends the last stored voucher
+    acceptVoucher(ctx, channelId, 200n, sign(200n));
+    for (const amount of [301n, 1000n]) {
+      const refusal = refusalOf(() => acceptVoucher(ctx, channelId, amount, sign(amount)));
+      expect(refusal.refusal).to.equal("BAD_VOUCHER");
+      expect(refusal.message).to.match(/expiry/);
+    }
+    // the payer signs more, as always
+    acceptVoucher(ctx, channelId, 400n, sign(400n, payer.secretKey));
+    expect(stored).to.deep.equal([300n, 100n]);
+    expect(store.voucher(channelId)?.amount).to.equal(400n);
+    // a stranger's voucher is refused even at an amount the node already holds
+    const stranger = identityFromSecret(new Uint8Array(randomBytes(32)));
+    expect(refusalOf(() => acceptVoucher(ctx, channelId, 100n, sign(100n, stranger.secretKey))).refusal).to.equal("BAD_VOUCHER");
+  });
+
   it("carries a channel's unpaid debt across streams", () => {
     const { book } = context();
     expect(book.owed(channelId)).to.equal(0n);
