@@ -149,24 +149,26 @@ describe("node › followed chain view", function () {
     });
   });
 
-  it("a top-up the view has not polled yet: the re-sent voucher near the old deposit is accepted with at most one fresh read, and the stream completes", async () => {
-    const n = await node({ options: { chainView: { pollMs: 600_000 } } });
+  it("a voucher above the deposit the view knows (a top-up it has not polled yet) gets exactly one fresh chain read, is accepted, and the stream completes", async () => {
+    const n = await node({ options: { chainView: { pollMs: 600_000 } } }); // polled by hand only
     const { file } = randomFile(tmpDir(), 2 * LEAF_SIZE);
     const [blob] = await n.agent.publish([file]);
     const c = await client();
     const channel = await c.client.openChannel(n.identity.address.toLowerCase(), 1_000_000n);
     expect((await session(c, n, channel.channelId, blob.blobId)).error).to.equal(undefined); // followed from now on: deposit 1 USDC
+    const view = n.agent.chainView!;
     await c.client.topUp(channel.channelId, 1_000_000n);
-    // as if this client had signed almost all of the first deposit: its next vouchers exceed the deposit the view knows
-    // (a real voucher: every session starts by re-sending the last one the client stored)
-    const signature = signVoucher(c.contracts.domains.paymentChannel, { channelId: channel.channelId, cumulativeAmount: 999_999n }, c.identity.secretKey);
-    c.store.recordSigned(channel.channelId, 999_999n, signature);
-    const reads = n.agent.chainView!.stats.channelReads;
+    expect((await view.channel(channel.channelId)).deposit).to.equal(1_000_000n); // the view has not seen the top-up
+    // as if this client had already paid past the first deposit: every session starts by re-sending its last
+    // stored voucher, here above the deposit the view knows (a real voucher, within the topped-up deposit)
+    const above = 1_000_500n;
+    c.store.recordSigned(channel.channelId, above, signVoucher(c.contracts.domains.paymentChannel, { channelId: channel.channelId, cumulativeAmount: above }, c.identity.secretKey));
+    const reads = view.stats.channelReads;
+    const polls = view.stats.polls;
     expect((await session(c, n, channel.channelId, blob.blobId)).error).to.equal(undefined);
-    // at most one fresh read: the node may already have followed the top-up's event when it read the head for the commitment's anchor
-    expect(n.agent.chainView!.stats.channelReads).to.be.at.most(reads + 1);
-    // the session began by re-sending the client's last stored voucher: the node holds it, and the bytes it
-    // already covers need no new one (a voucher above the first deposit now needs more than this blob's price)
-    expect(n.agent.fetch!.bestFor(channel.channelId)).to.equal(999_999n);
+    expect(view.stats.channelReads).to.equal(reads + 1); // one fresh read, for the voucher above the known deposit
+    expect(view.stats.polls).to.equal(polls); // not a poll: the view learnt the top-up from that read
+    expect(n.agent.fetch!.bestFor(channel.channelId) >= above).to.equal(true);
+    expect((await view.channel(channel.channelId)).deposit).to.equal(2_000_000n);
   });
 });
