@@ -14,11 +14,13 @@
  *   slow-reader      a paying peer (it owns a funded channel) that requests the blob on 8 streams
  *                    and never reads the answer (its streams paused), reopened as they are cut
  * then watchtower outages (SOAK_OUTAGES, default 5): while the honest client fetches, the node's
- * watchtower (`cdn-watchtower start`, its own process) is SIGKILLed for 1–5 s and restarted, and the
- * node is SIGKILLed 0–3 s later: the watchtower must then hold every voucher the node acknowledged
- * 5 s or more before it died;
- * then a crash loop (SOAK_ITERATIONS, default 10): a `cdn-client fetch` process, and the node or
- * the client SIGKILLed at a random point; the node is restarted if it was killed, and the client
+ * watchtower (`cdn-watchtower start`, its own process) is frozen with SIGSTOP for 1–5 s (an outage
+ * of exactly that length: no restart time in it) and resumed with SIGCONT, and the node is
+ * SIGKILLed 0–3 s later: the watchtower must then hold every voucher the node acknowledged 5 s or
+ * more before it died;
+ * then a crash loop (SOAK_ITERATIONS, default 10): a `cdn-client fetch` process, and, in turn, the
+ * node or the client SIGKILLed at a random point (so half the iterations are node kills: 200
+ * iterations make 100 node kills); the node is restarted if it was killed, and the client
  * runs again until the file is complete. A lockout is a rerun that does not finish; value lost is
  * an acknowledged voucher (logged "voucher stored", after the fsync) missing from the node's store
  * after a kill; paid twice is what a client-kill rerun paid beyond what the node had sent before
@@ -291,7 +293,7 @@ async function main(): Promise<void> {
       path.join(towerDir, "config.json"),
       JSON.stringify({ listen: [`/ip4/127.0.0.1/tcp/${towerPort}`], confirmations: 1, pollMs: 200, disputeMarginSeconds: 600, logLevel: "info", logPretty: false }),
     );
-    let tower = await startTowerProcess(towerArgs, env);
+    const tower = await startTowerProcess(towerArgs, env);
     children.push(tower.child);
     const dataDir = path.join(dir, "node");
     const watchtowers = [`/ip4/127.0.0.1/tcp/${towerPort}/p2p/${tower.peerId}`];
@@ -381,13 +383,13 @@ async function main(): Promise<void> {
         while (fetching) await honest();
       })();
       await sleep(1500);
-      tower.child.kill("SIGKILL");
-      await exited(tower.child);
+      // an outage of a known length: the watchtower frozen (its connections stay open, nothing answers)
       const down = 1000 + Math.random() * 4000;
-      outage.downMs.push(down);
+      tower.child.kill("SIGSTOP");
+      const stoppedAt = performance.now();
       await sleep(down);
-      tower = await startTowerProcess(towerArgs, env);
-      children.push(tower.child);
+      tower.child.kill("SIGCONT");
+      outage.downMs.push(performance.now() - stoppedAt);
       await sleep(Math.random() * 3000);
       const killedAt = Date.now();
       node.child.kill("SIGKILL");
@@ -395,6 +397,7 @@ async function main(): Promise<void> {
       clearInterval(watch);
       fetching = false;
       await background;
+      await sleep(500); // what reached the watchtower before the node died is stored by now
       // every voucher the node acknowledged 5 s or more before it died must be at the watchtower
       const required = acks.filter((a) => a.at <= killedAt - 5000).reduce((m, a) => (a.amount > m ? a.amount : m), 0n);
       const ts = new WatchtowerStore(towerDb);
@@ -405,7 +408,7 @@ async function main(): Promise<void> {
         outage.missed++;
         outage.valueAtRisk += required - held;
       }
-      console.log(`  outage ${i + 1}/${outages}: watchtower down ${down.toFixed(0)} ms; node acknowledged ${required} ≥ 5 s before it died, the watchtower holds ${held}`);
+      console.log(`  outage ${i + 1}/${outages}: watchtower stopped ${outage.downMs.at(-1)!.toFixed(0)} ms; node acknowledged ${required} ≥ 5 s before it died, the watchtower holds ${held}`);
       node = await startNodeProcess(args, env);
       children.push(node.child);
     }
@@ -424,7 +427,7 @@ async function main(): Promise<void> {
       children.push(c);
       // the client process needs a few seconds to start: kill within its start-up and its download
       await sleep(1500 + Math.random() * 4500);
-      const killNode = Math.random() < 0.5;
+      const killNode = i % 2 === 0;
       if (killNode) {
         const acknowledged = node.acknowledged();
         node.child.kill("SIGKILL");
@@ -474,7 +477,7 @@ async function main(): Promise<void> {
     const base = median(rows[0].times);
     console.log("");
     console.log(
-      `soak ${started.toISOString().slice(0, 10)}: ${mib} MiB blob, node capacity 400 Mbps, ${attackSeconds} s per attack (command: SOAK_ITERATIONS=${iterations} SOAK_ATTACK_SECONDS=${attackSeconds} SOAK_MIB=${mib} npm run soak)`,
+      `soak ${started.toISOString().slice(0, 10)}: ${mib} MiB blob, node capacity 400 Mbps, ${attackSeconds} s per attack (command: SOAK_ITERATIONS=${iterations} SOAK_ATTACK_SECONDS=${attackSeconds} SOAK_OUTAGES=${outages} SOAK_MIB=${mib} npm run soak)`,
     );
     console.log("");
     console.log("| attack | attacker operations | honest fetches ok / failed | honest fetch median | vs unloaded | node RSS before → after |");
@@ -494,7 +497,7 @@ async function main(): Promise<void> {
     console.log(`| files not byte-identical | ${crash.corrupt} |`);
     console.log(`| paid twice (reruns that paid beyond what the node had sent plus the bytes the file lacked; base units) | ${crash.paidTwiceRuns} (${crash.paidTwice}) |`);
     console.log("");
-    console.log("| watchtower outage (≤ 5 s, then the node SIGKILLed 0–3 s after the watchtower is back) | value |");
+    console.log("| watchtower outage (SIGSTOP for the time shown, SIGCONT, then the node SIGKILLed 0–3 s later) | value |");
     console.log("|---|---|");
     console.log(`| trials | ${outage.trials} (down ${outage.downMs.map((d) => (d / 1000).toFixed(1)).join(", ")} s) |`);
     console.log(`| trials where the watchtower lacked a voucher acknowledged ≥ 5 s before the node died | ${outage.missed} |`);
