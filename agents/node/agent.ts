@@ -19,7 +19,7 @@ import type { NodeChainView } from "./chain.js";
 import { ChainView, type ChainViewOptions } from "./chain-view.js";
 import { checkCreditConfig, DEFAULT_CREDIT, type CreditConfig } from "../protocol/credit.js";
 import { DEFAULT_EARNINGS, Earnings, type EarningsOptions } from "./earnings.js";
-import { fetchService, type FetchLimits, type FetchService } from "./fetch/index.js";
+import { fetchService, type FetchComponents, type FetchLimits, type FetchService } from "./fetch/index.js";
 import type { NodeStore } from "./store.js";
 import { createWatchtowerPusher, type WatchtowerPusher } from "../mesh/watchtower-push.js";
 import path from "node:path";
@@ -31,7 +31,7 @@ import { Fanout } from "./fanout.js";
 import { CapacityLimiter } from "./limiter.js";
 import { NodeMesh, type NodeMeshHooks, type NodeMeshOptions, type NodeServices } from "./mesh.js";
 import { startMetricsServer, type MetricsServer } from "../runtime/metrics.js";
-import { meshMetricsHooks, NodeMetrics } from "./metrics.js";
+import { meshMetricsHooks, NodeMetrics, type MeshMetricsHooks } from "./metrics.js";
 import { peerCounts } from "../mesh/metrics-hooks.js";
 
 export interface NodeAgentOptions {
@@ -163,13 +163,7 @@ export class NodeAgent {
     options.signal?.throwIfAborted();
     checkCreditConfig(this.credit, this.pricePerGiB);
     const hooks = meshMetricsHooks(this.metrics);
-    const loopback = this.options.mesh?.loopback ?? this.options.listen.some((a) => a.startsWith("/ip4/127."));
-    // the chain view follows events: the active set and deny-set re-read on their events, with a slow full refresh as a safety net
-    const meshOptions = { activeSetRefreshMs: EVENT_DRIVEN_REFRESH_MS, blacklistRefreshMs: EVENT_DRIVEN_REFRESH_MS, ...(this.options.mesh ?? {}) };
-    this.mesh = new NodeMesh(
-      { ...meshOptions, region: this.region, loopback },
-      { contracts: this.deps.contracts, identity: this.deps.identity, logger: this.log, onProbeResult: hooks.onProbeResult, onProbeInbound: hooks.onProbeInbound, onValidation: hooks.onValidation },
-    );
+    this.mesh = this.createMesh(hooks);
     await this.mesh.prepare(options);
     this.chainView = await this.startChainView(this.mesh);
     const chain = this.deps.chain ?? this.chainView;
@@ -182,24 +176,7 @@ export class NodeAgent {
     if (this.options.cache) {
       this.cache = new BlobCache({ dir: this.options.cache.dir, budgetBytes: this.options.cache.budgetBytes }, { db: this.deps.store.db, onEvict: (id, reason) => this.onEvicted(id, reason) });
     }
-    const fetch = fetchService(
-      { nodeKey: this.address, nodeId: this.nodeId, secretKey: this.deps.identity.secretKey, pricePerGiB: this.pricePerGiB, credit: this.credit, limits: this.options.fetchLimits },
-      {
-        chain,
-        store: this.deps.store,
-        backend: this.backend,
-        logger: this.log,
-        isOrigin: () => this.origin.recognized,
-        tamper: this.deps.tamper,
-        onVoucherStored: (channelId, amount, signature) => this.pusher?.onVoucherStored(channelId, amount, signature),
-        cache: this.cache,
-        fanout: () => this.fanout,
-        freshness: this.mesh.freshness,
-        isBlacklisted: this.mesh.isBlacklisted,
-        limiter: this.limiter,
-        metrics: this.metrics,
-      },
-    );
+    const fetch = this.fetchServiceFactory(chain, this.mesh);
     const services = { ...this.mesh.services(meshHooks), fetch };
     const host = await createHost<{ fetch: FetchService }>({
       privateKey: this.deps.identity.privateKey,
@@ -213,46 +190,91 @@ export class NodeAgent {
     });
     this.host = host;
     this.fetch = host.services.fetch;
-    if (this.cache && this.options.cache?.fanout !== false) {
-      this.upstreamStore = new ClientStore(path.join(this.options.cache!.dir, "upstream.db"));
-      const client = createClient(this.upstreamOptions, {
-        host,
-        identity: this.deps.identity,
-        contracts: this.deps.contracts,
-        store: this.upstreamStore,
-        logger: this.log.child({ module: "upstream" }),
-        // the node key's one sender: upstream opens and the node's claims share its nonces
-        sender: viaTxSender(this.earnings.sender),
-        // discovery after a probe miss: the node's own DHT (server mode), once the mesh is attached
-        dht: { findProviders: (id, o) => hooks.timeLookup(() => this.mesh?.dht?.findProviders(id, o) ?? Promise.resolve([])) },
-      });
-      const cache = this.cache;
-      this.fanout = new Fanout(
-        { self: this.address },
-        { client, cache, logger: this.log, onUpstreamPaid: (amount) => this.metrics.upstreamSpend.inc(Number(amount)), onCached: (id) => void this.mesh?.provide(id) },
-      );
-    }
+    if (this.cache && this.options.cache?.fanout !== false) this.fanout = this.startFanout(host, this.cache, hooks);
     const held = [...(this.origin.recognized ? this.deps.store.blobs().map((b) => b.blobId) : []), ...(this.cache?.list().map((b) => b.blobId) ?? [])];
     await this.mesh.attach(this.host as unknown as Libp2p<NodeServices>, held, meshHooks, this.cache);
     if (this.options.metricsPort !== undefined) this.metricsServer = await startMetricsServer({ port: this.options.metricsPort }, { registry: this.metrics.registry });
-    if (this.options.watchtowers?.length) {
-      const operator = (await this.deps.contracts.registry.getNode(this.nodeId)).operator;
-      this.pusher = createWatchtowerPusher(
-        { watchtowers: this.options.watchtowers, beneficiary: this.options.watchtowerBeneficiary ?? operator, maxBps: this.options.watchtowerMaxBps ?? 1000 },
-        {
-          host: this.host,
-          secretKey: this.deps.identity.secretKey,
-          nodeId: this.nodeId,
-          chainTime: () => chainTime(this.deps.contracts.provider),
-          domain: this.deps.contracts.domains.paymentChannel,
-          logger: this.log.child({ module: "watchtower" }),
-        },
-      );
-      // catch up: the best voucher of every channel not known to be closed (after a restart, or a new watchtower)
-      for (const v of this.deps.store.vouchers()) {
-        if (this.deps.store.channel(v.channelId)?.status !== "Closed") this.pusher.onVoucherStored(v.channelId, v.amount, v.signature);
-      }
+    if (this.options.watchtowers?.length) await this.startWatchtowerPush(this.host, this.options.watchtowers);
+    await this.followCloses();
+    this.startSweep();
+    this.log.info({ nodeId: this.nodeId.toString(), peerId: this.host.peerId.toString(), addrs: this.host.getMultiaddrs().map(String), origin: this.origin.recognized }, "node started");
+  }
+
+  /** The node's mesh (gossip, DHT, probe answers, active set and blacklist views), counting what it reports in the metrics. */
+  private createMesh(hooks: MeshMetricsHooks): NodeMesh {
+    const loopback = this.options.mesh?.loopback ?? this.options.listen.some((a) => a.startsWith("/ip4/127."));
+    // the chain view follows events: the active set and deny-set re-read on their events, with a slow full refresh as a safety net
+    const meshOptions = { activeSetRefreshMs: EVENT_DRIVEN_REFRESH_MS, blacklistRefreshMs: EVENT_DRIVEN_REFRESH_MS, ...(this.options.mesh ?? {}) };
+    return new NodeMesh(
+      { ...meshOptions, region: this.region, loopback },
+      { contracts: this.deps.contracts, identity: this.deps.identity, logger: this.log, onProbeResult: hooks.onProbeResult, onProbeInbound: hooks.onProbeInbound, onValidation: hooks.onValidation },
+    );
+  }
+
+  /** The fetch protocol's service, wired to the node's store, chain view, cache, fan-out and metrics. */
+  private fetchServiceFactory(chain: NodeChainView, mesh: NodeMesh): (components: FetchComponents) => FetchService {
+    return fetchService(
+      { nodeKey: this.address, nodeId: this.nodeId, secretKey: this.deps.identity.secretKey, pricePerGiB: this.pricePerGiB, credit: this.credit, limits: this.options.fetchLimits },
+      {
+        chain,
+        store: this.deps.store,
+        backend: this.backend,
+        logger: this.log,
+        isOrigin: () => this.origin.recognized,
+        tamper: this.deps.tamper,
+        onVoucherStored: (channelId, amount, signature) => this.pusher?.onVoucherStored(channelId, amount, signature),
+        cache: this.cache,
+        fanout: () => this.fanout,
+        freshness: mesh.freshness,
+        isBlacklisted: mesh.isBlacklisted,
+        limiter: this.limiter,
+        metrics: this.metrics,
+      },
+    );
+  }
+
+  /** Cache misses fetched upstream through the client library (its own channel store, the node key's one sender). */
+  private startFanout(host: Libp2p<{ fetch: FetchService }>, cache: BlobCache, hooks: MeshMetricsHooks): Fanout {
+    this.upstreamStore = new ClientStore(path.join(this.options.cache!.dir, "upstream.db"));
+    const client = createClient(this.upstreamOptions, {
+      host,
+      identity: this.deps.identity,
+      contracts: this.deps.contracts,
+      store: this.upstreamStore,
+      logger: this.log.child({ module: "upstream" }),
+      // the node key's one sender: upstream opens and the node's claims share its nonces
+      sender: viaTxSender(this.earnings.sender),
+      // discovery after a probe miss: the node's own DHT (server mode), once the mesh is attached
+      dht: { findProviders: (id, o) => hooks.timeLookup(() => this.mesh?.dht?.findProviders(id, o) ?? Promise.resolve([])) },
+    });
+    return new Fanout(
+      { self: this.address },
+      { client, cache, logger: this.log, onUpstreamPaid: (amount) => this.metrics.upstreamSpend.inc(Number(amount)), onCached: (id) => void this.mesh?.provide(id) },
+    );
+  }
+
+  /** Hands every stored voucher to the watchtowers (and, after a restart, the best of every channel not known to be closed). */
+  private async startWatchtowerPush(host: Libp2p, watchtowers: string[]): Promise<void> {
+    const operator = (await this.deps.contracts.registry.getNode(this.nodeId)).operator;
+    this.pusher = createWatchtowerPusher(
+      { watchtowers, beneficiary: this.options.watchtowerBeneficiary ?? operator, maxBps: this.options.watchtowerMaxBps ?? 1000 },
+      {
+        host,
+        secretKey: this.deps.identity.secretKey,
+        nodeId: this.nodeId,
+        chainTime: () => chainTime(this.deps.contracts.provider),
+        domain: this.deps.contracts.domains.paymentChannel,
+        logger: this.log.child({ module: "watchtower" }),
+      },
+    );
+    // catch up: the best voucher of every channel not known to be closed (after a restart, or a new watchtower)
+    for (const v of this.deps.store.vouchers()) {
+      if (this.deps.store.channel(v.channelId)?.status !== "Closed") this.pusher.onVoucherStored(v.channelId, v.amount, v.signature);
     }
+  }
+
+  /** Follows this node's channel closes (claims and disputes answer them), from the deployment block or the stored cursor. */
+  private async followCloses(): Promise<void> {
     const { contracts, store } = this.deps;
     const channelsAddress = await contracts.channels.getAddress();
     const closeStarted = contracts.channels.interface.getEvent("ChannelCloseStarted").topicHash;
@@ -279,12 +301,16 @@ export class NodeAgent {
       },
     );
     this.follower.start();
+  }
+
+  /** Every sweepMs: re-read the node's registry entry and act on channels due for a claim or a close. */
+  private startSweep(): void {
     const sweepMs = this.options.sweepMs ?? 60_000;
     if (sweepMs > 0) {
       const tick = async () => {
         try {
           await this.refresh();
-          await this.earnings.sweep(await chainTime(contracts.provider));
+          await this.earnings.sweep(await chainTime(this.deps.contracts.provider));
         } catch (error) {
           this.log.warn({ err: (error as Error).message }, "periodic refresh failed");
         }
@@ -292,7 +318,6 @@ export class NodeAgent {
       };
       this.timer = setTimeout(tick, sweepMs).unref();
     }
-    this.log.info({ nodeId: this.nodeId.toString(), peerId: this.host.peerId.toString(), addrs: this.host.getMultiaddrs().map(String), origin: this.origin.recognized }, "node started");
   }
 
   /** Follows the head and the protocol contracts' events (agents/node/chain-view.ts). */
