@@ -32,6 +32,7 @@ import { ClientStore } from "../agents/client/store.js";
 import { createClient } from "../agents/client/client.js";
 import { clientChainView } from "../agents/client/chain.js";
 import { randomBytes } from "node:crypto";
+import { CountingProvider } from "./counting-provider.js";
 import { loadavg } from "node:os";
 
 const RAW_PROTOCOL = "/bench/raw/1.0.0";
@@ -76,6 +77,9 @@ interface Round {
   ttfb: number;
   cpu: number;
   vouchers?: number;
+  /** Paid rounds: protocol round trips (report.firstByte) and chain JSON-RPC HTTP requests before the first verified byte. */
+  roundTrips?: number;
+  chainRequests?: number;
 }
 
 async function main(): Promise<void> {
@@ -108,7 +112,8 @@ async function main(): Promise<void> {
     }
     const deployment = readDeployment(31337, devnet.deploymentsDir);
     const contractsRead = connectContracts(deployment, provider);
-    const nodeId = await contractsRead.registry.nodeIdOf(new Wallet(nodeSecret).address);
+    const nodeKey = new Wallet(nodeSecret).address.toLowerCase();
+    const nodeId = await contractsRead.registry.nodeIdOf(nodeKey);
     await recognizeOrigin(provider, deployment, nodeId, new Wallet(nodeSecret).address);
     const published = await runCli(NODE_CLI, [...args, "publish", file], env, 600_000);
     if (published.code !== 0) throw new Error(published.stderr);
@@ -136,7 +141,9 @@ async function main(): Promise<void> {
     children.push(raw.child);
 
     const identity = identityFromSecret(devKey(8));
-    const contracts = connectContracts(deployment, new Wallet(identity.wallet.privateKey, provider));
+    // the client's own provider, as `cdn-client` opens it (agents/chain/contracts.ts connectRpc), counting what it sends
+    const clientProvider = new CountingProvider(devnet.rpcUrl, { staticNetwork: false, polling: true, pollingInterval: 500, batchStallTime: 0 });
+    const contracts = connectContracts(deployment, new Wallet(identity.wallet.privateKey, clientProvider));
     const host = await createHost({ privateKey: identity.privateKey, listen: [], allow: ["/ip4/127.0.0.1"] });
     let vouchers = 0;
     class CountingStore extends ClientStore {
@@ -169,16 +176,23 @@ async function main(): Promise<void> {
     const paidRun = async (via?: string): Promise<Round> => {
       const v0 = vouchers;
       const c0 = process.cpuUsage();
+      const r0 = clientProvider.requests;
+      let chainRequests = 0;
       const t0 = performance.now();
       let n = 0;
       let first = 0;
-      for await (const piece of client.fetch(blobId, via ? { via: [via] } : {})) {
-        if (n === 0) first = performance.now() - t0;
+      const it = client.fetch(blobId, via ? { via: [via] } : {});
+      for await (const piece of it) {
+        if (n === 0) {
+          first = performance.now() - t0;
+          chainRequests = clientProvider.requests - r0;
+        }
         n += piece.byteLength;
       }
       if (n !== size) throw new Error(`paid: got ${n} of ${size} bytes`);
       const ms = performance.now() - t0;
-      return { ms, ttfb: first, vouchers: vouchers - v0, cpu: cpu(process.cpuUsage(c0)) / ms };
+      const roundTrips = (await it.report).firstByte?.roundTrips;
+      return { ms, ttfb: first, vouchers: vouchers - v0, cpu: cpu(process.cpuUsage(c0)) / ms, roundTrips, chainRequests };
     };
     const columns: { name: string; short: string; rounds: Round[] }[] = [
       { name: "raw libp2p stream", short: "raw", rounds: [] },
@@ -205,14 +219,20 @@ async function main(): Promise<void> {
     row("streaming only, after the first byte", (c) => `${med(c, streaming).toFixed(0)} MB/s`);
     row("time to first byte (paid: verified, incl. probe, chain reads, commitment check)", (c) => `${med(c, (r) => r.ttfb).toFixed(1)} ms`);
     row("client process CPU (100 % = one core)", (c) => `${(med(c, (r) => r.cpu) * 100).toFixed(0)} %`);
+    row("protocol round trips / chain JSON-RPC requests before the first byte (median)", (c, i) => (i === 0 ? "" : `${med(c, (r) => r.roundTrips!)} / ${med(c, (r) => r.chainRequests!)}`));
     row("vouchers per second (per round)", (c, i) => (i === 0 ? "" : `${med(c, (r) => r.vouchers! / (r.ms / 1000)).toFixed(0)} (${med(c, (r) => r.vouchers!)})`));
+    // the origin's streams of the measured rounds: to the bench's client (direct) or to the cache node (its upstream fetch)
+    const direct = new Set(store.channelsFor(nodeKey).map((c) => c.channelId.toLowerCase()));
     const served = node
       .output()
       .split("\n")
-      .filter((l) => l.includes('"fetch served"'));
-    for (const line of served.slice(-runs)) {
-      const { bytes, creditWaits, creditWaitMs, source } = JSON.parse(line) as { bytes: number; creditWaits: number; creditWaitMs: number; source: string };
-      console.log(`node (${source}): served ${bytes} bytes, waited for a voucher ${creditWaits} times, ${creditWaitMs} ms in all`);
+      .filter((l) => l.includes('"fetch served"'))
+      .map((l) => JSON.parse(l) as { bytes: number; creditWaits: number; creditWaitMs: number; channelId: string })
+      .filter((l) => l.bytes === size);
+    for (const l of served) {
+      console.log(
+        `origin → ${direct.has(l.channelId.toLowerCase()) ? "client (paid)" : "cache node (fan-out upstream)"}: served ${l.bytes} bytes, waited for a voucher ${l.creditWaits} times, ${l.creditWaitMs} ms in all`,
+      );
     }
     const rawTtfb = med(columns[0], (r) => r.ttfb);
     console.log("");
@@ -228,6 +248,7 @@ async function main(): Promise<void> {
     }
     await host.stop();
     store.close();
+    clientProvider.destroy();
   } catch (error) {
     for (const l of logs) console.error(`--- ${l.name} (last lines)\n${l.output().split("\n").slice(-15).join("\n")}`);
     throw error;

@@ -36,23 +36,50 @@ import { clientChainView } from "../agents/client/chain.js";
 import { ClientMesh } from "../agents/client/mesh.js";
 import type { MeshServiceMap } from "../agents/mesh/services.js";
 import { DelayRelay } from "./delay-relay.js";
+import { CountingProvider } from "./counting-provider.js";
 
 const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
 };
 
-async function ttfb(client: Client, blobId: string, via: string): Promise<{ ms: number; total: number; bytes: number; discovery: string; roundTrips: number; steps: string }> {
+interface Ttfb {
+  ms: number;
+  total: number;
+  bytes: number;
+  discovery: string;
+  roundTrips: number;
+  steps: string;
+  /** The client's chain JSON-RPC traffic between the fetch call and its first verified byte: HTTP requests (round trips) and calls. */
+  chainRequests: number;
+  chainCalls: number;
+}
+
+async function ttfb(client: Client, chain: CountingProvider, blobId: string, via: string): Promise<Ttfb> {
   const t0 = performance.now();
+  const c0 = chain.snapshot();
+  let c1 = c0;
   let first = 0;
   let bytes = 0;
   const it = client.fetch(blobId, { via: [via] });
   for await (const piece of it) {
-    if (bytes === 0) first = performance.now() - t0;
+    if (bytes === 0) {
+      first = performance.now() - t0;
+      c1 = chain.snapshot();
+    }
     bytes += piece.length;
   }
   const report = await it.report;
-  return { ms: first, total: performance.now() - t0, bytes, discovery: report.discovery, roundTrips: report.firstByte?.roundTrips ?? NaN, steps: report.firstByte?.steps.join(" → ") ?? "" };
+  return {
+    ms: first,
+    total: performance.now() - t0,
+    bytes,
+    discovery: report.discovery,
+    roundTrips: report.firstByte?.roundTrips ?? NaN,
+    steps: report.firstByte?.steps.join(" → ") ?? "",
+    chainRequests: c1.requests - c0.requests,
+    chainCalls: c1.calls - c0.calls,
+  };
 }
 
 /** Resident set size of a process (Linux), in MiB. */
@@ -144,7 +171,9 @@ async function main(): Promise<void> {
 
     // the client, with the client-mode mesh
     const identity = identityFromSecret(await key(2 + cacheNodes));
-    const contracts = connectContracts(deployment, new Wallet(identity.wallet.privateKey, provider));
+    // the client's own provider, as `cdn-client` opens it (agents/chain/contracts.ts connectRpc), counting what it sends
+    const clientProvider = new CountingProvider(rpcUrl, { staticNetwork: false, polling: true, pollingInterval: 500, batchStallTime: 0 });
+    const contracts = connectContracts(deployment, new Wallet(identity.wallet.privateKey, clientProvider));
     const mesh = new ClientMesh({ regions: [1], loopback: true }, contracts);
     await mesh.prepare();
     const host = (await createHost({ privateKey: identity.privateKey, listen: [], allow: ["/ip4/127.0.0.1"], services: mesh.services() as never })) as unknown as Libp2p<MeshServiceMap>;
@@ -154,6 +183,7 @@ async function main(): Promise<void> {
       await mesh.stop();
       await host.stop();
       store.close();
+      clientProvider.destroy();
     };
     const client = createClient({ probeTimeoutMs: 15_000 }, { host, identity, chain: clientChainView(contracts), contracts, store, dht }); // generous probes: the shared machine is often loaded
 
@@ -162,7 +192,7 @@ async function main(): Promise<void> {
     const idleRss = children.map((c) => rssMiB(c.pid)).filter((x): x is number => x !== undefined);
 
     // warm-up: one throwaway blob per cache node opens client→cache and cache→origin channels
-    for (let i = 0; i < cacheNodes; i++) await ttfb(client, ids[measured + i], keys[i]);
+    for (let i = 0; i < cacheNodes; i++) await ttfb(client, clientProvider, ids[measured + i], keys[i]);
 
     const rows: [string, string][] = [];
     for (const [r, rtt] of rtts.entries()) {
@@ -173,11 +203,12 @@ async function main(): Promise<void> {
       const warmTotal: number[] = [];
       const discovery = new Map<string, number>();
       const trips = { cold: [] as number[], warm: [] as number[], coldSteps: new Map<string, number>(), warmSteps: new Map<string, number>() };
+      const chain = { cold: [] as number[], warm: [] as number[], coldCalls: [] as number[], warmCalls: [] as number[] };
       for (let b = 0; b < blobs; b++) {
         const via = keys[b % cacheNodes];
         const id = ids[r * blobs + b];
-        const c = await ttfb(client, id, via);
-        const w = await ttfb(client, id, via);
+        const c = await ttfb(client, clientProvider, id, via);
+        const w = await ttfb(client, clientProvider, id, via);
         if (c.bytes !== kib * 1024 || w.bytes !== kib * 1024) throw new Error("short download");
         cold.push(c.ms);
         warm.push(w.ms);
@@ -186,6 +217,10 @@ async function main(): Promise<void> {
         discovery.set(c.discovery, (discovery.get(c.discovery) ?? 0) + 1);
         trips.cold.push(c.roundTrips);
         trips.warm.push(w.roundTrips);
+        chain.cold.push(c.chainRequests);
+        chain.warm.push(w.chainRequests);
+        chain.coldCalls.push(c.chainCalls);
+        chain.warmCalls.push(w.chainCalls);
         trips.coldSteps.set(c.steps, (trips.coldSteps.get(c.steps) ?? 0) + 1);
         trips.warmSteps.set(w.steps, (trips.warmSteps.get(w.steps) ?? 0) + 1);
       }
@@ -200,6 +235,10 @@ async function main(): Promise<void> {
         [
           `client protocol round trips before the first verified byte${at}, cold / warm, p50`,
           `${pct(trips.cold, 50)} (${common(trips.coldSteps)}) / ${pct(trips.warm, 50)} (${common(trips.warmSteps)})`,
+        ],
+        [
+          `client chain JSON-RPC before the first verified byte${at}, cold / warm, p50 (max): HTTP requests, calls`,
+          `${pct(chain.cold, 50)} (${Math.max(...chain.cold)}), ${pct(chain.coldCalls, 50)} / ${pct(chain.warm, 50)} (${Math.max(...chain.warm)}), ${pct(chain.warmCalls, 50)}`,
         ],
       );
     }

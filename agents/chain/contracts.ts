@@ -76,7 +76,8 @@ export function connectContracts(deployment: Deployment, runner: ContractRunner 
 
 /** Opens a JSON-RPC provider, asks its chain id, and reads that chain's deployment file. */
 export async function connectRpc(rpcUrl: string, deploymentsDir?: string): Promise<{ provider: JsonRpcProvider; deployment: Deployment }> {
-  const provider = new JsonRpcProvider(rpcUrl, undefined, { staticNetwork: false, polling: true, pollingInterval: 500 });
+  // batchStallTime 0: a call leaves at the end of its tick (the calls of one tick still share a batch) instead of 10 ms later
+  const provider = new JsonRpcProvider(rpcUrl, undefined, { staticNetwork: false, polling: true, pollingInterval: 500, batchStallTime: 0 });
   let chainId: bigint;
   try {
     chainId = (await provider.getNetwork()).chainId;

@@ -13,7 +13,7 @@ export interface ClientChainView {
   readonly channelDomain: Eip712Domain;
   readonly originDomain: Eip712Domain;
   chainTime(): Promise<bigint>;
-  /** The latest block (chain time and the reference for a serve commitment's anchor); may be reused for about a second unless `fresh`. */
+  /** The latest block (chain time and the reference for a serve commitment's anchor); may be a few seconds old unless `fresh`. */
   head(options?: { fresh?: boolean }): Promise<BlockRef>;
   /** Block `number` (a serve commitment's anchor), or undefined if this chain has none; recent blocks answer from memory. */
   block(number: bigint): Promise<BlockRef | undefined>;
@@ -33,11 +33,17 @@ const CONTENT_KEY_TTL_MS = 60_000;
 
 export interface ClientChainViewOptions {
   /**
-   * How long a head block read is reused (ms, default 1,000: the nodes' own head poll). A serve
-   * commitment's timestamp is checked against it with a 120-s skew, so a second of age is noise;
-   * a commitment anchored past it makes the check read the head again.
+   * How long a head block read is reused as is (ms, default 1,000: the nodes' own head poll). A
+   * serve commitment's timestamp is checked against it with a 120-s skew, so a second of age is
+   * noise; a commitment anchored past it makes the check read the head again.
    */
   headMaxAgeMs?: number;
+  /**
+   * Past `headMaxAgeMs` and up to this age (ms, default 10,000) the head is still answered from
+   * memory while a fresh read runs in the background (the next request gets it); older, the
+   * caller waits for the read.
+   */
+  headStaleMs?: number;
   /** How long a blacklist answer for a blob is reused (ms, default 60,000; nodes refuse listed blobs on their own). */
   blacklistTtlMs?: number;
 }
@@ -46,27 +52,38 @@ export interface ClientChainViewOptions {
 const RECENT_BLOCKS = 128;
 
 /**
- * The head block (reused for `maxAgeMs`, one read at a time) and the blocks seen recently, by
- * number: a commitment anchored to a block the client read as its head earlier (a node whose view
- * is a block behind) costs no chain read.
+ * The head block (reused for `maxAgeMs`, then refreshed in the background up to `staleMs`; one
+ * read at a time) and the blocks seen recently, by number: a commitment anchored to a block the
+ * client read as its head earlier (a node whose view is a block behind) costs no chain read.
  */
 class RecentBlocks {
-  private latest: { at: number; block: Promise<BlockRef> } | undefined;
+  private latest: { at: number; block: BlockRef } | undefined;
+  private reading: Promise<BlockRef> | undefined;
   private readonly byNumber = new Map<bigint, BlockRef>();
 
   constructor(
     private readonly provider: Contracts["provider"],
     private readonly maxAgeMs: number,
+    private readonly staleMs: number,
   ) {}
 
   head(fresh = false): Promise<BlockRef> {
-    if (!fresh && this.latest && performance.now() - this.latest.at < this.maxAgeMs) return this.latest.block;
-    const latest = { at: performance.now(), block: headBlock(this.provider).then((b) => this.keep(b)) };
-    latest.block.catch(() => {
-      if (this.latest === latest) this.latest = undefined; // a failed read is not reused
-    });
-    this.latest = latest;
-    return latest.block;
+    const age = this.latest && !fresh ? performance.now() - this.latest.at : Infinity;
+    if (age < this.maxAgeMs) return Promise.resolve(this.latest!.block);
+    const reading = this.read();
+    if (age >= Math.max(this.staleMs, this.maxAgeMs)) return reading;
+    reading.catch(() => undefined); // a background refresh: the next request retries
+    return Promise.resolve(this.latest!.block);
+  }
+
+  private read(): Promise<BlockRef> {
+    this.reading ??= headBlock(this.provider)
+      .then((block) => {
+        if (!this.latest || block.number >= this.latest.block.number) this.latest = { at: performance.now(), block };
+        return this.keep(block);
+      })
+      .finally(() => (this.reading = undefined));
+    return this.reading;
   }
 
   async block(number: bigint): Promise<BlockRef | undefined> {
@@ -99,13 +116,13 @@ function cachedFor<T>(ttlMs: number, fn: (key: string) => Promise<T>): (key: str
 
 export function clientChainView(contracts: Contracts, options: ClientChainViewOptions = {}): ClientChainView {
   const keys = new Map<string, { key: string | undefined; at: number }>();
-  const blocks = new RecentBlocks(contracts.provider, options.headMaxAgeMs ?? 1_000);
+  const blocks = new RecentBlocks(contracts.provider, options.headMaxAgeMs ?? 1_000, options.headStaleMs ?? 10_000);
   const blacklisted = cachedFor(options.blacklistTtlMs ?? 60_000, (blobId) => contracts.blacklist.isBlacklisted(blobId));
   return {
     channelDomain: contracts.domains.paymentChannel,
     originDomain: contracts.domains.originRegistry,
     chainTime: () => chainTime(contracts.provider),
-    head: (options) => blocks.head(options?.fresh),
+    head: (o) => blocks.head(o?.fresh),
     block: (number) => blocks.block(number),
     async activeNode(nodeKey) {
       if (!(await contracts.registry.isActive(nodeKey))) return undefined;

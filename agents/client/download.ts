@@ -258,8 +258,11 @@ export class Downloader {
     let candidates = this.deps.discovery.known(blobId, options);
     const warm = candidates !== undefined;
     if (!candidates) {
+      // discovery runs alongside the blacklist read (no request is sent before it answered)
+      const found = this.deps.discovery.candidates(blobId, options);
+      found.catch(() => undefined);
       if (await blacklisted) throw new FetchRefusedError("BLACKLISTED", "this blob is on the on-chain blacklist");
-      candidates = await this.deps.discovery.candidates(blobId, options);
+      candidates = await found;
     }
     if (candidates.length === 0) throw noCandidateError(blobId, candidates.tally);
     const p = new Progression(options.range?.offset ?? 0, options.range?.length, candidates);

@@ -206,13 +206,8 @@ async function checkCommitment(header: FetchHeaderMsg, req: SessionRequest, deps
     checkServeCommitment({ domain: deps.chain.channelDomain, commitment: c, signature: header.commitment.signature, request, nodeKey: req.nodeKey, head, anchor, next, maxSkewSeconds });
   };
   try {
-    try {
-      await check(head);
-    } catch (first) {
-      // our head may predate the block the node read (e.g. our own open was just mined, or the head was reused): read it again once
-      if (c.anchorBlock <= head.number) throw first;
-      await check(await deps.chain.head({ fresh: true }));
-    }
+    // anchored past our head: ours predates the block the node read (a head reused for a second, our own open just mined): read it again once
+    await check(c.anchorBlock > head.number ? await deps.chain.head({ fresh: true }) : head);
   } catch (cause) {
     throw new ProviderMisbehaviourError("commitment", `The node's serve commitment is not acceptable: ${(cause as Error).message}`, { cause });
   }

@@ -7,7 +7,7 @@
  * upsert only ever raises a channel's voucher (monotonic even under concurrent streams).
  */
 import { CURSOR_HASHES_MIGRATION, FollowerStore } from "../runtime/cursor.js";
-import { column, rowReader, toHex64, type Row } from "../runtime/sqlite.js";
+import { column, rowReader, toHex64, withoutFsync, type Row } from "../runtime/sqlite.js";
 
 const MIGRATIONS = [
   `CREATE TABLE vouchers (
@@ -113,14 +113,21 @@ export class NodeStore extends FollowerStore {
 
   // ---- what was sent (unpaid bytes carry over between streams and restarts) ----
 
-  /** Records that the node has sent bytes worth `owed` (cumulative, token base units) on a channel; only ever raised. */
+  /**
+   * Records that the node has sent bytes worth `owed` (cumulative, token base units) on a channel;
+   * only ever raised. Written before every chunk, so without an fsync of its own: it survives a
+   * process kill, and a power loss forgets at most what was sent since the channel's last voucher
+   * (whose commit fsyncs the log): bytes the node had on credit anyway.
+   */
   saveSent(channelId: string, owed: bigint): void {
-    this.db
-      .prepare(
-        `INSERT INTO sent (channel_id, owed, updated_at) VALUES (?, ?, ?)
+    withoutFsync(this.db, () =>
+      this.db
+        .prepare(
+          `INSERT INTO sent (channel_id, owed, updated_at) VALUES (?, ?, ?)
          ON CONFLICT(channel_id) DO UPDATE SET owed = excluded.owed, updated_at = excluded.updated_at WHERE excluded.owed > sent.owed`,
-      )
-      .run(channelId.toLowerCase(), toHex64(owed), Date.now());
+        )
+        .run(channelId.toLowerCase(), toHex64(owed), Date.now()),
+    );
   }
 
   /** Cumulative value sent on a channel (0 if nothing was recorded). */

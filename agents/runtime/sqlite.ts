@@ -64,6 +64,21 @@ export function transaction<T>(db: DatabaseSync, fn: () => T): T {
   }
 }
 
+/**
+ * Runs `fn` (one write) committed without its own fsync (synchronous=NORMAL for that commit): it
+ * survives a process kill (the WAL is in the operating system's cache), and a power loss drops it
+ * only if no fsync'd commit came after. For a record written far more often than money moves (a
+ * node's per-chunk `sent`, ~0.05 vs 3-4 ms per commit on this machine's disk).
+ */
+export function withoutFsync<T>(db: DatabaseSync, fn: () => T): T {
+  db.exec("PRAGMA synchronous=NORMAL");
+  try {
+    return fn();
+  } finally {
+    db.exec("PRAGMA synchronous=FULL");
+  }
+}
+
 /** A database whose schema is newer than this software knows (written by a later version). */
 export class SchemaVersionError extends CdnError {
   readonly code = "ERR_SCHEMA_VERSION";

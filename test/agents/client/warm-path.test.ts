@@ -103,7 +103,7 @@ describe("client › warm path (a known holder, an open channel)", function () {
     nodes.push(n);
     const { file, data } = randomFile(tmpDir(), LEAF_SIZE);
     const [blob] = await n.agent.publish([file]);
-    const { client, rpc } = await countingClient({ headMaxAgeMs: 0 });
+    const { client, rpc } = await countingClient({ headMaxAgeMs: 0, headStaleMs: 0 });
     await collect(client.fetch(blob.blobId));
     await n.agent.syncChainView();
     const seen = await client.deps.chain.head(); // the block the node's view anchors to
@@ -116,6 +116,25 @@ describe("client › warm path (a known holder, an open channel)", function () {
     expect((await warm.report).firstByte!.steps).to.deep.equal(["request"]);
     // the head is read again (a zero reuse here), the anchor block is not
     expect(Object.fromEntries(rpc)).to.deep.equal({ eth_getBlockByNumber: 1 });
+  });
+
+  it("a serve commitment anchored past the client's remembered head makes it read the head once, and the fetch completes", async () => {
+    const n = await startNode(world, { options: { chainView: { pollMs: 600_000 } } });
+    nodes.push(n);
+    const { file, data } = randomFile(tmpDir(), LEAF_SIZE);
+    const [blob] = await n.agent.publish([file]);
+    const { client, rpc } = await countingClient({ headMaxAgeMs: 60_000, headStaleMs: 60_000 });
+    await collect(client.fetch(blob.blobId));
+    const remembered = await client.deps.chain.head();
+    await world.connection.networkHelpers.mine(1);
+    await n.agent.syncChainView(); // the node anchors to a block the client has not seen
+    rpc.clear();
+    let anchor: bigint | undefined;
+    const warm = client.fetch(blob.blobId, { onHeader: (h) => void (anchor = h.commitment.value.anchorBlock) });
+    expect((await collect(warm)).equals(data)).to.equal(true);
+    expect(anchor).to.equal(remembered.number + 1n);
+    expect(Object.fromEntries(rpc)).to.deep.equal({ eth_getBlockByNumber: 1 });
+    expect((await client.deps.chain.head()).number).to.equal(anchor);
   });
 
   it("when the remembered node fails, the next fetch falls back to full discovery and finishes from another holder", async () => {
