@@ -101,110 +101,144 @@ export class Fanout {
   private start(blobId: string): Promise<UpstreamBlob> {
     this.stats.upstreamFetches++;
     const log = this.deps.logger.child({ blobId: blobId.slice(0, 10), module: "fanout" });
-    const leaves: Uint8Array[] = [];
-    const waiters = new Map<number, { resolve(b: Uint8Array): void; reject(e: unknown): void }[]>();
-    let failure: unknown;
-    let header: FetchHeaderMsg | undefined;
-    let writer: BlobWriter | undefined;
-    let resolveReady!: (b: UpstreamBlob) => void;
-    let rejectReady!: (e: unknown) => void;
-    const ready = new Promise<UpstreamBlob>((res, rej) => ((resolveReady = res), (rejectReady = rej)));
-    let resolveDone!: () => void;
-    const done = new Promise<void>((r) => (resolveDone = r));
-    let blob: UpstreamBlob | undefined;
-
-    const leaf = (index: number): Promise<Uint8Array> => {
-      if (leaves[index]) return Promise.resolve(leaves[index]);
-      if (failure) return Promise.reject(failure instanceof Error ? failure : new Error(String(failure)));
-      return new Promise((resolve, reject) => {
-        const list = waiters.get(index) ?? [];
-        list.push({ resolve, reject });
-        waiters.set(index, list);
-      });
-    };
-
-    const fail = (error: unknown) => {
-      failure ??= error;
-      writer?.abort();
-      writer = undefined;
-      rejectReady(error);
-      for (const list of waiters.values()) for (const w of list) w.reject(error);
-      waiters.clear();
-    };
-
-    const signal = AbortSignal.timeout(this.options.timeoutMs ?? 600_000);
+    const upstream = new UpstreamFetch(blobId, this.deps.cache, log);
     const it = this.deps.client.fetch(blobId, {
-      signal,
+      signal: AbortSignal.timeout(this.options.timeoutMs ?? 600_000),
       exclude: [this.options.self],
-      onHeader: (h) => {
-        header = h;
-      },
-      onLeafHashes: (firstLeaf, hashes) => {
-        if (blob || !header || firstLeaf !== 0) return;
-        // the header's record was verified before the leaf hashes were read
-        const size = Number(header.record.value.size);
-        if (hashes.length !== leafCount(size) * 32) {
-          fail(new Error(`blob of ${size} bytes has more leaves than one header carries: not cached`));
-          return;
-        }
-        try {
-          writer = this.deps.cache.openWriter(blobId, size);
-        } catch (error) {
-          log.info({ err: (error as Error).message }, "not cached (cut-through only)");
-        }
-        blob = { blobId, size, leafLayer: hashes.slice(), record: header.record, leaf, done };
-        resolveReady(blob);
-      },
+      onHeader: upstream.onHeader,
+      onLeafHashes: upstream.onLeafHashes,
     });
+    void this.run(blobId, upstream, it, log);
+    return upstream.ready;
+  }
 
-    void (async () => {
-      let pending: Uint8Array[] = [];
-      let pendingBytes = 0;
-      let next = 0;
-      try {
-        for await (const bytes of it) {
-          writer?.write(bytes);
-          pending.push(bytes);
-          pendingBytes += bytes.length;
-          // cut whole leaves (the last one may be short)
-          while (blob && next < leafCount(blob.size)) {
-            const want = Math.min(LEAF_SIZE, blob.size - next * LEAF_SIZE);
-            if (pendingBytes < want) break;
-            const all = pending.length === 1 ? pending[0] : Buffer.concat(pending);
-            const data = all.subarray(0, want);
-            const rest = all.subarray(want);
-            pending = rest.length ? [rest] : [];
-            pendingBytes = rest.length;
-            leaves[next] = data;
-            for (const w of waiters.get(next) ?? []) w.resolve(data);
-            waiters.delete(next);
-            next++;
-          }
-        }
-        const report = await it.report;
-        this.stats.upstreamPaid += report.paid;
-        this.deps.onUpstreamPaid?.(report.paid);
-        if (!blob || next !== leafCount(blob.size)) throw new Error("the upstream fetch ended early");
-        if (writer) {
-          writer.commit(encodeRecordMeta(blob.record));
-          writer = undefined;
-          this.deps.onCached?.(blobId);
-        }
-        log.info({ bytes: blob.size, paid: report.paid.toString(), providers: report.providers.map((p) => p.nodeKey) }, "fan-out complete: cached");
-      } catch (error) {
-        this.stats.failed++;
-        const paid = await it.report.then(
-          (r) => r.paid,
-          () => 0n,
-        );
-        if (paid) this.deps.onUpstreamPaid?.(paid);
-        log.info({ err: (error as Error).message }, "fan-out failed");
-        fail(error);
-      } finally {
-        this.inflight.delete(blobId);
-        resolveDone();
-      }
-    })();
-    return ready;
+  /** Pumps the verified upstream bytes into the cache and the waiting streams, then accounts for what it paid. */
+  private async run(blobId: string, upstream: UpstreamFetch, it: ReturnType<Client["fetch"]>, log: Logger): Promise<void> {
+    try {
+      for await (const bytes of it) upstream.take(bytes);
+      const report = await it.report;
+      this.stats.upstreamPaid += report.paid;
+      this.deps.onUpstreamPaid?.(report.paid);
+      if (upstream.commit()) this.deps.onCached?.(blobId);
+      log.info({ bytes: upstream.size, paid: report.paid.toString(), providers: report.providers.map((p) => p.nodeKey) }, "fan-out complete: cached");
+    } catch (error) {
+      this.stats.failed++;
+      const paid = await it.report.then(
+        (r) => r.paid,
+        () => 0n,
+      );
+      if (paid) this.deps.onUpstreamPaid?.(paid);
+      log.info({ err: (error as Error).message }, "fan-out failed");
+      upstream.fail(error);
+    } finally {
+      this.inflight.delete(blobId);
+      upstream.settle();
+    }
+  }
+}
+
+/** One upstream fetch in progress: the leaves as they arrive, the streams waiting for them, the cache writer. */
+class UpstreamFetch {
+  readonly ready: Promise<UpstreamBlob>;
+  private readonly done: Promise<void>;
+  private resolveReady!: (b: UpstreamBlob) => void;
+  private rejectReady!: (e: unknown) => void;
+  private resolveDone!: () => void;
+  private readonly leaves: Uint8Array[] = [];
+  private readonly waiters = new Map<number, { resolve(b: Uint8Array): void; reject(e: unknown): void }[]>();
+  private failure: unknown;
+  private header: FetchHeaderMsg | undefined;
+  private writer: BlobWriter | undefined;
+  private blob: UpstreamBlob | undefined;
+  /** Verified bytes not yet cut into a whole leaf, and the index of the next leaf. */
+  private pending: Uint8Array[] = [];
+  private pendingBytes = 0;
+  private next = 0;
+
+  constructor(
+    private readonly blobId: string,
+    private readonly cache: BlobCache,
+    private readonly log: Logger,
+  ) {
+    this.ready = new Promise((resolve, reject) => ((this.resolveReady = resolve), (this.rejectReady = reject)));
+    this.done = new Promise((resolve) => (this.resolveDone = resolve));
+  }
+
+  get size(): number | undefined {
+    return this.blob?.size;
+  }
+
+  readonly leaf = (index: number): Promise<Uint8Array> => {
+    if (this.leaves[index]) return Promise.resolve(this.leaves[index]);
+    if (this.failure) return Promise.reject(this.failure instanceof Error ? this.failure : new Error(String(this.failure)));
+    return new Promise((resolve, reject) => {
+      const list = this.waiters.get(index) ?? [];
+      list.push({ resolve, reject });
+      this.waiters.set(index, list);
+    });
+  };
+
+  readonly onHeader = (header: FetchHeaderMsg): void => {
+    this.header = header;
+  };
+
+  /** The whole leaf layer arrived (after the header's record was verified): the blob can be served and cached. */
+  readonly onLeafHashes = (firstLeaf: number, hashes: Uint8Array): void => {
+    if (this.blob || !this.header || firstLeaf !== 0) return;
+    const size = Number(this.header.record.value.size);
+    if (hashes.length !== leafCount(size) * 32) {
+      this.fail(new Error(`blob of ${size} bytes has more leaves than one header carries: not cached`));
+      return;
+    }
+    try {
+      this.writer = this.cache.openWriter(this.blobId, size);
+    } catch (error) {
+      this.log.info({ err: (error as Error).message }, "not cached (cut-through only)");
+    }
+    this.blob = { blobId: this.blobId, size, leafLayer: hashes.slice(), record: this.header.record, leaf: this.leaf, done: this.done };
+    this.resolveReady(this.blob);
+  };
+
+  /** Takes verified bytes: writes them to the cache and hands every whole leaf (the last may be short) to its waiters. */
+  take(bytes: Uint8Array): void {
+    this.writer?.write(bytes);
+    this.pending.push(bytes);
+    this.pendingBytes += bytes.length;
+    while (this.blob && this.next < leafCount(this.blob.size)) {
+      const want = Math.min(LEAF_SIZE, this.blob.size - this.next * LEAF_SIZE);
+      if (this.pendingBytes < want) break;
+      const all = this.pending.length === 1 ? this.pending[0] : Buffer.concat(this.pending);
+      const data = all.subarray(0, want);
+      const rest = all.subarray(want);
+      this.pending = rest.length ? [rest] : [];
+      this.pendingBytes = rest.length;
+      this.leaves[this.next] = data;
+      for (const w of this.waiters.get(this.next) ?? []) w.resolve(data);
+      this.waiters.delete(this.next);
+      this.next++;
+    }
+  }
+
+  /** Commits the cached copy once every leaf arrived (true if it was cached); throws if the upstream fetch ended early. */
+  commit(): boolean {
+    if (!this.blob || this.next !== leafCount(this.blob.size)) throw new Error("the upstream fetch ended early");
+    if (!this.writer) return false;
+    this.writer.commit(encodeRecordMeta(this.blob.record));
+    this.writer = undefined;
+    return true;
+  }
+
+  fail(error: unknown): void {
+    this.failure ??= error;
+    this.writer?.abort();
+    this.writer = undefined;
+    this.rejectReady(error);
+    for (const list of this.waiters.values()) for (const w of list) w.reject(error);
+    this.waiters.clear();
+  }
+
+  /** The upstream fetch ended (committed or failed): `done` settles. */
+  settle(): void {
+    this.resolveDone();
   }
 }
