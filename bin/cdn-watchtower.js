@@ -1,4 +1,4 @@
 #!/usr/bin/env -S node --disable-warning=ExperimentalWarning
-// cdn-watchtower: the watchtower's CLI (agents/watchtower/cli/index.ts), run through tsx on Node 22.
+// cdn-watchtower: the watchtower's CLI (agents/watchtower/cli/index.ts), run from its bundle on Node 22 (bin/launch.js).
 import { launch } from "./launch.js";
-await launch("cdn-watchtower", "agents/watchtower/cli/index.ts", import.meta.url);
+await launch("cdn-watchtower", import.meta.url);

@@ -1,7 +1,7 @@
 /**
  * The devnet's network (scripts/devnet.ts without --chain-only): one origin, three cache nodes in
  * two regions, a watchtower and a slasher, each a real process (process.execPath + the project's
- * CLI entry points through tsx); then a sample blob published by the origin, a paid client fetch
+ * CLI launchers in bin/); then a sample blob published by the origin, a paid client fetch
  * through a cache node (`cdn-client fetch --via`, with a progress bar on a terminal), the nodes
  * closing their channels (`cdn-node channels close`), and a summary of who was paid what, the
  * protocol fees and the gas used.
@@ -26,13 +26,9 @@ import { registerNode } from "../agents/node/registration.js";
 import { NodeStore } from "../agents/node/store.js";
 
 export const ROOT = path.resolve(import.meta.dirname, "..");
-const TSX = ["--disable-warning=ExperimentalWarning", "--import", "tsx"];
-export const CLI = {
-  node: [...TSX, path.join(ROOT, "agents/node/cli/index.ts")],
-  client: [...TSX, path.join(ROOT, "agents/client/cli/index.ts")],
-  watchtower: [...TSX, path.join(ROOT, "agents/watchtower/cli/index.ts")],
-  slasher: [...TSX, path.join(ROOT, "agents/slasher/cli/index.ts")],
-};
+// the CLIs' launchers (bin/): each runs its bundle, which scripts/devnet.ts has built before anything starts
+const bin = (name: string) => ["--disable-warning=ExperimentalWarning", path.join(ROOT, "bin", `${name}.js`)];
+export const CLI = { node: bin("cdn-node"), client: bin("cdn-client"), watchtower: bin("cdn-watchtower"), slasher: bin("cdn-slasher") };
 const USDC = 1_000_000n;
 /** libp2p ports the agents take after the chain's --port: four nodes, then the watchtower. */
 export const AGENT_PORTS = 5;
@@ -87,13 +83,14 @@ function run(cli: string[], args: string[], env: NodeJS.ProcessEnv, options: { s
     child.on("exit", (code) => {
       clearTimeout(timer);
       if (code === 0) resolve(out);
-      else reject(new Error(`${path.basename(cli.at(-1)!, ".ts")} ${args.filter((a) => !a.startsWith("/")).join(" ")} failed (code ${code}): ${(err || out).trim().split("\n").slice(-3).join(" ")}`));
+      else reject(new Error(`${path.basename(cli.at(-1)!, ".js")} ${args.filter((a) => !a.startsWith("/")).join(" ")} failed (code ${code}): ${(err || out).trim().split("\n").slice(-3).join(" ")}`));
     });
   });
 }
 
 /** Starts a long-running agent, its output (stdout and stderr) appended to `logFile`; resolves with its JSON ready line. */
 function startAgent(ctx: NetworkContext, name: string, cli: string[], args: string[], env: NodeJS.ProcessEnv, logFile: string): Promise<Record<string, unknown>> {
+  const spawnedAt = performance.now();
   const child = spawn(process.execPath, [...cli, ...args], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
   ctx.track(child, name);
   const log = createWriteStream(logFile, { flags: "a" });
@@ -113,7 +110,7 @@ function startAgent(ctx: NetworkContext, name: string, cli: string[], args: stri
         out = (out + line + "\n").slice(-20_000);
         if (line.startsWith('{"ready":true')) {
           clearTimeout(timer);
-          resolve(JSON.parse(line) as Record<string, unknown>);
+          resolve({ ...(JSON.parse(line) as Record<string, unknown>), startSeconds: (performance.now() - spawnedAt) / 1000 });
         } else if (name === "slasher" && /^(probe|slash|settled)/.test(line)) {
           ctx.log(`  [slasher] ${line}`);
         }
@@ -228,9 +225,12 @@ export async function startNetwork(ctx: NetworkContext): Promise<NetworkSummary>
   const blobId = /0x[0-9a-f]{64}/.exec(published)![0];
   step("published");
   ctx.log(`  sample blob ${blobId} (${(3 * 1024 * 1024 + 12_345).toLocaleString("en")} bytes) on the origin`);
-  await Promise.all([start(origin, CLI.node), ...others]);
+  const ready = await Promise.all([start(origin, CLI.node), ...others]);
   step("started");
-  ctx.log(`  4 nodes, a watchtower (${tower.identity.address}) and a slasher (${slasher.identity.address}) running`);
+  const startSeconds = ready.map((r) => r.startSeconds as number);
+  ctx.log(
+    `  4 nodes, a watchtower (${tower.identity.address}) and a slasher (${slasher.identity.address}) running (each ready ${Math.min(...startSeconds).toFixed(1)}–${Math.max(...startSeconds).toFixed(1)} s after its process started)`,
+  );
 
   // the paid fetch through a cache node
   const balances = async () => new Map(await Promise.all([...all.map((a) => a.identity.address), timelock].map(async (a) => [a, await contracts.usdc.balanceOf(a)] as const)));

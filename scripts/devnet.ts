@@ -11,19 +11,22 @@
  * /tmp/cdn-devnet-<port>/.
  *
  * Steps: start the chain node as a child process (scripts/chain-node.ts) while Hardhat loads and
- * compiles (nothing to do after the first compile) → deploy through the Ignition modules → write
+ * compiles (skipped when no contract changed since the last build) and the agents' bundles are
+ * checked (bin/agents-build.js; rebuilt after a change) → deploy through the Ignition modules → write
  * deployments/chain-31337.json → fund accounts #0-#9 with TestUSDC and accounts #1-#3 with
  * delegated CDN votes → (unless --chain-only) the network of scripts/devnet-network.ts: an origin,
  * three cache nodes in two regions, a watchtower and a slasher as real processes, a sample blob, a
  * paid fetch through a cache node, channel closes and a summary → example commands.
  */
 import type { ChildProcess } from "node:child_process";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { createServer } from "node:net";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { formatEther, formatUnits, parseEther, parseUnits } from "ethers";
 import { AGENT_PORTS, type NetworkSummary } from "./devnet-network.js";
 import { CHAIN_KINDS, startChainNode, type ChainKind } from "./chain-node.js";
+import { ensureAgentsBuilt } from "../bin/agents-build.js";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 
@@ -88,6 +91,27 @@ function portFree(p: number): Promise<boolean> {
   });
 }
 
+/** Newest modification time in `dir` (its entries and sub-directories included: a deleted file changes its directory). */
+function newest(file: string): number {
+  const stat = statSync(file, { throwIfNoEntry: false });
+  if (!stat) return Infinity;
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  return Math.max(stat.mtimeMs, ...readdirSync(file).map((entry) => newest(path.join(file, entry))));
+}
+
+/**
+ * True when the last Hardhat build ran after every change to the contracts, the config and the
+ * installed packages: the build task (3 s of CPU even with nothing to compile) is skipped. Hardhat's
+ * build rewrites the contract bindings every time it runs, successful builds only, so their index
+ * tells when it last ran.
+ */
+function contractsBuilt(): boolean {
+  if (process.env.CDN_BUILD_DIR) return false; // artifacts elsewhere: let Hardhat decide
+  const lastBuild = statSync(path.join(ROOT, "types/ethers-contracts/index.ts"), { throwIfNoEntry: false })?.mtimeMs ?? 0;
+  const sources = ["contracts", "hardhat.config.ts", "node_modules/.package-lock.json"].map((f) => newest(path.join(ROOT, f)));
+  return existsSync(path.join(ROOT, "artifacts/build-info")) && Math.max(...sources) < lastBuild;
+}
+
 /** Seconds since this process started: the one clock of every figure the devnet prints. */
 const elapsed = (): string => `${process.uptime().toFixed(1)} s`;
 
@@ -105,7 +129,10 @@ async function main() {
   const nodeStarting = startChainNode({ kind: chainKind, port, blockTime });
   nodeStarting.catch(() => undefined);
   const hardhat = await import("hardhat");
-  await hardhat.tasks.getTask("build").run({ quiet: true });
+  if (!contractsBuilt()) await hardhat.tasks.getTask("build").run({ quiet: true });
+  // the agents' bundles (bin/agents-build.js: after a change only), built while the chain starts and the contracts deploy
+  const agentsBuilt = chainOnly ? Promise.resolve() : ensureAgentsBuilt((line) => console.log(`agents     ${line}`));
+  agentsBuilt.catch(() => undefined);
   let node;
   try {
     node = await nodeStarting;
@@ -161,6 +188,7 @@ async function main() {
   const net = "--network localhost";
   let net_: NetworkSummary | undefined;
   if (!chainOnly) {
+    await agentsBuilt;
     const { JsonRpcProvider } = await import("ethers");
     const { startNetwork } = await import("./devnet-network.js");
     const provider = new JsonRpcProvider(rpcUrl, undefined, { staticNetwork: true, pollingInterval: 200 });

@@ -1,6 +1,6 @@
 /**
  * Real-process helpers for delivery tests and the delivery benchmark: the cdn-node CLI run as a
- * child (process.execPath + tsx), a long-running `cdn-node start` whose JSON logs are parsed,
+ * child (process.execPath + its launcher in bin/), a long-running `cdn-node start` whose JSON logs are parsed,
  * the devnet's well-known keys, and origin recognition by impersonating the timelock over RPC
  * (hardhat_impersonateAccount: a test-only shortcut for a governance proposal).
  */
@@ -10,14 +10,14 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { HDNodeWallet, JsonRpcProvider, JsonRpcSigner, Mnemonic, Wallet, type Signer } from "ethers";
-import { ROOT } from "../helpers/processes.js";
+import { ROOT, agentCli } from "../helpers/processes.js";
 import { freePort } from "./delivery-fixture.js";
 import { TestUSDC__factory } from "../../types/ethers-contracts/index.js";
 import { connectContracts } from "../../agents/chain/contracts.js";
 import type { Deployment } from "../../agents/chain/deployment.js";
 
-export const NODE_CLI = ["--disable-warning=ExperimentalWarning", "--import", "tsx", path.join(ROOT, "agents/node/cli/index.ts")];
-export const CLIENT_CLI = ["--disable-warning=ExperimentalWarning", "--import", "tsx", path.join(ROOT, "agents/client/cli/index.ts")];
+export const NODE_CLI = agentCli("cdn-node");
+export const CLIENT_CLI = agentCli("cdn-client");
 
 /** Hardhat's well-known development key #i (the devnet funds #0-#9 with ETH and USDC). */
 export const devKey = (i: number): string => HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase("test test test test test test test test test test test junk"), `m/44'/60'/0'/0/${i}`).privateKey;

@@ -6,7 +6,7 @@
 import { expect } from "chai";
 import { execFileSync, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { startDevnet, ROOT, type Devnet } from "../helpers/processes.js";
+import { agentCli, startDevnet, ROOT, type Devnet } from "../helpers/processes.js";
 
 /** Runs scripts/devnet.ts with `args` to its exit (the refusals exit before starting anything). */
 function runDevnet(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; out: string; err: string }> {
@@ -32,14 +32,8 @@ function runExample(line: string, env: NodeJS.ProcessEnv): Promise<{ code: numbe
   if (!m) throw new Error(`not an npm run example: ${line}`);
   const tokens = line.trim().split(/\s+/);
   const envs = Object.fromEntries(tokens.slice(0, tokens.indexOf("npm")).map((t) => [t.slice(0, t.indexOf("=")), t.slice(t.indexOf("=") + 1)]));
-  const entry = {
-    "cdn-client": "agents/client/cli/index.ts",
-    "cdn-node": "agents/node/cli/index.ts",
-    "cdn-watchtower": "agents/watchtower/cli/index.ts",
-    "cdn-slasher": "agents/slasher/cli/index.ts",
-  }[m[2]]!;
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["--disable-warning=ExperimentalWarning", "--import", "tsx", entry, ...m[3].split(/\s+/)], {
+    const child = spawn(process.execPath, [...agentCli(m[2] as Parameters<typeof agentCli>[0]), ...m[3].split(/\s+/)], {
       cwd: ROOT,
       env: { ...env, ...envs },
       stdio: ["ignore", "pipe", "pipe"],

@@ -16,6 +16,11 @@ const require = createRequire(import.meta.url);
 export const ROOT = path.resolve(import.meta.dirname, "../..");
 const HARDHAT_CLI = path.join(path.dirname(require.resolve("hardhat/package.json")), "dist/src/cli.js");
 
+/** `node <args>` that runs an agent's CLI as users do (bin/: its bundle, built on first use and after a change). */
+export function agentCli(name: "cdn-node" | "cdn-client" | "cdn-watchtower" | "cdn-slasher"): string[] {
+  return ["--disable-warning=ExperimentalWarning", path.join(ROOT, "bin", `${name}.js`)];
+}
+
 /** The chain node behind `startDevnet` (CDN_TEST_CHAIN: hardhat, the default, or anvil). */
 export const TEST_CHAIN = process.env.CDN_TEST_CHAIN ?? "hardhat";
 
