@@ -229,7 +229,7 @@ export async function startNetwork(ctx: NetworkContext): Promise<NetworkSummary>
   step("started");
   const startSeconds = ready.map((r) => r.startSeconds as number);
   ctx.log(
-    `  4 nodes, a watchtower (${tower.identity.address}) and a slasher (${slasher.identity.address}) running (each ready ${Math.min(...startSeconds).toFixed(1)}–${Math.max(...startSeconds).toFixed(1)} s after its process started)`,
+    `  4 nodes, a watchtower (${tower.identity.address}) and a slasher (${slasher.identity.address}) running (up ${Math.min(...startSeconds).toFixed(1)}–${Math.max(...startSeconds).toFixed(1)} s after each process started)`,
   );
 
   // the paid fetch through a cache node
@@ -239,7 +239,18 @@ export async function startNetwork(ctx: NetworkContext): Promise<NetworkSummary>
   const via = caches[1]; // region 2: it fetches from the origin in region 1
   const output = path.join(client.dir, "sample.out");
   ctx.log(`fetching   the sample blob through ${via.name} (node ${via.nodeId}, region ${via.region}), which fetches it from the origin and pays it:`);
-  const fetched = await run(CLI.client, ["--data-dir", client.dir, "fetch", blobId, "-o", output, "--via", via.identity.address], env, { stderr: process.stderr.isTTY ? "inherit" : undefined });
+  const fetchArgs = ["--data-dir", client.dir, "fetch", blobId, "-o", output, "--via", via.identity.address];
+  let fetched: string | undefined;
+  // a transient refusal (a probe unanswered on a busy machine, a node busy) says "try again": the devnet does, twice (a rerun resumes)
+  for (let attempt = 1; fetched === undefined; attempt++) {
+    try {
+      fetched = await run(CLI.client, fetchArgs, env, { stderr: process.stderr.isTTY ? "inherit" : undefined });
+    } catch (error) {
+      if (attempt === 3 || !/try again/.test((error as Error).message)) throw error;
+      ctx.log(`  ${(error as Error).message.replace(/^.*?: cdn-client: /, "")} Trying again.`);
+      await new Promise((r) => setTimeout(r, 2000));
+    }
+  }
   ctx.log(`  ${fetched.trim()}`);
   const same = createHash("sha256").update(readFileSync(output)).digest("hex") === createHash("sha256").update(readFileSync(sampleFile)).digest("hex");
   if (!same) throw new Error("the fetched file differs from the sample blob");

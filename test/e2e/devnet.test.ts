@@ -5,7 +5,9 @@
  */
 import { expect } from "chai";
 import { execFileSync, spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { agentCli, startDevnet, ROOT, type Devnet } from "../helpers/processes.js";
 
 /** Runs scripts/devnet.ts with `args` to its exit (the refusals exit before starting anything). */
@@ -132,6 +134,73 @@ describe("e2e › npm run devnet (the whole network)", function () {
       if (!closed) await new Promise((r) => setTimeout(r, 200));
     }
     expect(closed, "the node closes with its best voucher").to.equal(true);
+  });
+
+  it("docs/first-hour.md: every command in it runs against the devnet (section 1 is this suite's start)", async function () {
+    this.timeout(900_000); // a dozen CLI processes through tsx: over 320 s on a loaded machine
+    const doc = readFileSync(`${ROOT}/docs/first-hour.md`, "utf8");
+    const lines = [...doc.matchAll(/```sh\n([\s\S]*?)```/g)]
+      .flatMap((m) => m[1].split("\n"))
+      .map((l) => l.replace(/\s+#.*$/, "").trim())
+      .filter(Boolean);
+    expect(lines.slice(0, 2)).to.deep.equal(["npm ci", "npm run devnet"]); // what the before hook's devnet is (npm ci ran before any test)
+    const out = devnet.output();
+    const dir = `/tmp/cdn-devnet-${devnet.port}`;
+    const files = mkdtempSync(path.join(os.tmpdir(), "cdn-first-hour-"));
+    const gatewayPort = devnet.port + 7; // beside the devnet's own ports, not the documented 8733 (tests never take fixed ports)
+    const values: Record<string, string> = {
+      "/tmp/cdn-devnet-8545": dir,
+      "<blobId>": /sample blob (0x[0-9a-f]{64})/.exec(out)![1],
+      "<cacheNodeKey>": /--via (0x[0-9a-f]{40})/.exec(out)![1],
+      "/tmp/sample.bin": `${files}/sample.bin`,
+      "/tmp/sample2.bin": `${files}/sample2.bin`,
+      "/tmp/via-http.bin": `${files}/via-http.bin`,
+      "127.0.0.1:8733": `127.0.0.1:${gatewayPort}`,
+    };
+    const fill = (line: string) => Object.entries(values).reduce((l, [k, v]) => l.replaceAll(k, v), line);
+    let gateway: ReturnType<typeof spawn> | undefined;
+    try {
+      for (const line of lines.slice(2).map(fill)) {
+        if (line.includes("<channelId>") && !values["<channelId>"]) {
+          // the first channel still open, picked once: close and settle act on the same one
+          const list = await runExample(fill("npm run cdn-client -- --data-dir /tmp/cdn-devnet-8545/client channels list"), devnet.env);
+          values["<channelId>"] = /^(0x[0-9a-f]{64}) +Open/m.exec(list.out)?.[1] ?? /^(0x[0-9a-f]{64})/m.exec(list.out)![1];
+        }
+        const command = fill(line);
+        if (command.includes(" gateway")) {
+          // long-running: started on a port of the test's, stopped after the curl line
+          const m = /npm run cdn-client -- (.*)$/.exec(command)!;
+          gateway = spawn(process.execPath, [...agentCli("cdn-client"), ...m[1].split(/\s+/), "--port", String(gatewayPort)], { cwd: ROOT, env: devnet.env, stdio: ["ignore", "pipe", "pipe"] });
+          await new Promise<void>((resolve, reject) => {
+            let text = "";
+            gateway!.stdout!.on("data", (d) => ((text += d), text.includes("gateway http://") && resolve()));
+            gateway!.on("exit", (code) => reject(new Error(`the gateway exited (${code}): ${text}`)));
+          });
+        } else if (command.startsWith("curl ")) {
+          const r = await new Promise<number | null>((resolve) => spawn("curl", ["-sSf", ...command.slice(5).split(/\s+/)], { stdio: "ignore" }).on("exit", resolve));
+          expect(r, command).to.equal(0);
+          expect(readFileSync(`${files}/via-http.bin`).equals(readFileSync(`${dir}/sample.bin`))).to.equal(true);
+          // the user stops the gateway (Ctrl-C) before closing channels from the same key
+          await new Promise((r) => (gateway!.once("exit", r), gateway!.kill("SIGINT")));
+        } else {
+          if (command.includes("channels settle")) {
+            // the running node answers the close with its best voucher: settle reads the channel once that landed
+            for (
+              let i = 0;
+              i < 50 && !new RegExp(`${values["<channelId>"]} +Closed`).test((await runExample(fill("npm run cdn-client -- --data-dir /tmp/cdn-devnet-8545/client channels list"), devnet.env)).out);
+              i++
+            )
+              await new Promise((r) => setTimeout(r, 200));
+          }
+          const r = await runExample(command, devnet.env);
+          expect(r.code, `${command}\n${r.out}`).to.equal(0);
+          if (command.includes("channels close")) expect(r.out).to.match(/: (closed|closing)/);
+        }
+      }
+    } finally {
+      if (gateway && gateway.exitCode === null) await new Promise((r) => (gateway!.once("exit", r), gateway!.kill("SIGTERM")));
+    }
+    expect(readFileSync(`${files}/sample.bin`).equals(readFileSync(`${dir}/sample.bin`))).to.equal(true);
   });
 
   it("a port it uses is refused in one sentence; a second devnet on another --port comes up beside it", async () => {
