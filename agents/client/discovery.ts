@@ -76,7 +76,7 @@ export interface DiscoveryTally {
 /** Candidates, best first; `steps` are the sequential network round trips discovery took (for the first-byte report). */
 export type Candidates = Probed[] & { discovery?: DiscoveryPath; steps?: string[]; tally?: DiscoveryTally };
 
-/** Seconds a client is told to wait when every holder answered BUSY to a probe (a probe carries no retry-after). */
+/** How long a client is told to wait (ms) when every holder answered BUSY to a probe (a probe carries no retry-after). */
 const PROBE_BUSY_RETRY_MS = 5000;
 
 /** Why discovery found no candidate, in one sentence with the reason a caller maps (the gateway: 503 + Retry-After for busy and the price cap). */
@@ -84,7 +84,7 @@ export function noCandidateError(blobId: string, tally: DiscoveryTally | undefin
   const t = tally ?? { asked: 0, busy: 0, unreachable: 0, pricedOut: 0 };
   const nodes = (n: number) => `${n} node${n === 1 ? "" : "s"}`;
   if (t.busy > 0) {
-    return new NoProviderError(`No node can serve blob ${blobId} now: ${nodes(t.busy)} answered busy (at capacity, or catching up with the chain); try again in a few seconds.`, {
+    return new NoProviderError(`No node can serve blob ${blobId} now: ${nodes(t.busy)} answered busy (at capacity, or catching up with the chain); try again in ${PROBE_BUSY_RETRY_MS / 1000} s.`, {
       reason: "busy",
       retryAfterMs: PROBE_BUSY_RETRY_MS,
     });

@@ -1,6 +1,6 @@
 /**
- * "No provider" says why: the price cap left the holders out, or every holder is busy (the gateway
- * answers 503 with Retry-After for both). Real nodes and a real chain (delivery fixture).
+ * "No provider" says why: the price cap left the holders out, or every holder is busy, whether it
+ * answered BUSY to the probe or to the request (the gateway answers 503 with Retry-After for both). Real nodes and a real chain (delivery fixture).
  */
 import { expect } from "chai";
 import { request } from "node:http";
@@ -61,6 +61,31 @@ describe("client › no provider: the reason", function () {
     try {
       const r = await httpGet(`${gateway.url}/blob/${blob.blobId}`);
       expect([r.status, r.headers["retry-after"], JSON.parse(r.body.toString()).error]).to.deep.equal([503, "60", "price_cap"]);
+    } finally {
+      await gateway.stop();
+    }
+  });
+
+  it("the only holder answers its probe BUSY (its chain view is stale): one sentence saying it is busy and when to retry; the gateway answers 503 busy with that Retry-After", async () => {
+    // a node whose chain view is always older than its bound answers every probe BUSY (it never serves on a stale view)
+    const n = await startNode(world, { options: { mesh: { maxChainViewAgeMs: 1 } } });
+    nodes.push(n);
+    const [blob] = await n.agent.publish([randomFile(tmpDir(), LEAF_SIZE).file]);
+    const c = await startClient(world, { maxAttempts: 1 });
+    clients.push(c);
+    const providers = [n.identity.address.toLowerCase()];
+    const error = await collect(c.client.fetch(blob.blobId, { providers })).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).to.be.instanceOf(NoProviderError);
+    expect([(error as NoProviderError).reason, (error as NoProviderError).retryAfterMs]).to.deep.equal(["busy", 5000]);
+    expect((error as Error).message).to.equal(`No node can serve blob ${blob.blobId} now: 1 node answered busy (at capacity, or catching up with the chain); try again in 5 s.`);
+    const gateway = createGateway({ port: 0 }, { client: c.client });
+    await gateway.start();
+    try {
+      const r = await httpGet(`${gateway.url}/blob/${blob.blobId}`);
+      expect([r.status, r.headers["retry-after"], JSON.parse(r.body.toString()).error]).to.deep.equal([503, "5", "busy"]);
     } finally {
       await gateway.stop();
     }
