@@ -1,9 +1,8 @@
 import { expect } from "chai";
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { network } from "hardhat";
 import { keccak256 } from "ethers";
-import { deliveryWorld, randomFile, startClient, startNode, tmpDir, type DeliveryWorld, type TestClient, type TestNode } from "./delivery-fixture.js";
+import { directSession, randomFile, tmpDir, useDeliveryWorld, type TestClient, type TestNode } from "./delivery-fixture.js";
 import { amountOwed } from "../../agents/protocol/pricing.js";
 import { LEAF_SIZE } from "../../agents/protocol/constants.js";
 import { readChannel } from "../../agents/chain/contracts.js";
@@ -15,41 +14,14 @@ import { multiaddr } from "@multiformats/multiaddr";
 
 describe("e2e › paid delivery under attack", function () {
   this.timeout(120_000);
-  let world: DeliveryWorld;
-  const nodes: TestNode[] = [];
-  const clients: TestClient[] = [];
-  const node = async (...args: Parameters<typeof startNode>[1][]) => {
-    const n = await startNode(world, args[0]);
-    nodes.push(n);
-    return n;
-  };
-  const client = async () => {
-    const c = await startClient(world);
-    clients.push(c);
-    return c;
-  };
+  const delivery = useDeliveryWorld();
+  const { node, client } = delivery;
   /** Runs one session against `n` directly (no provider switching). */
   const session = (c: TestClient, n: TestNode, channelId: string, blobId: string, extra: Partial<Parameters<typeof runSession>[2]> = {}) => {
     const seen = { bytes: 0, header: false };
-    const run = runSession(
-      { peer: multiaddr(`${n.multiaddr}/p2p/${n.identity.peerId}`), nodeKey: n.identity.address.toLowerCase(), maxPricePerGiB: n.agent.pricePerGiB, channelId, blobId, offset: 0, length: 0 },
-      { host: c.client.deps.host, chain: c.client.deps.chain, store: c.store, address: c.client.address, secretKey: c.identity.secretKey },
-      { onData: (b) => void (seen.bytes += b.length), onHeader: () => void (seen.header = true), ...extra },
-    );
+    const run = directSession(c, n, channelId, blobId, { onData: (b) => void (seen.bytes += b.length), onHeader: () => void (seen.header = true), ...extra });
     return { run, seen };
   };
-
-  before(async () => {
-    world = await deliveryWorld(await network.create());
-  });
-
-  after(async () => {
-    for (const c of clients) await c.stop();
-    for (const n of nodes) {
-      await n.agent.stop();
-      n.store.close();
-    }
-  });
 
   for (const hashInWorker of [false, true]) {
     it(`a node that corrupts one chunk is not paid for it, and the client finishes from another node${hashInWorker ? " (hashing on a worker)" : ""}`, async () => {
@@ -58,8 +30,7 @@ describe("e2e › paid delivery under attack", function () {
       const { file, data } = randomFile(tmpDir(), 5 * LEAF_SIZE + 999);
       const [blob] = await cheap.agent.publish([file]);
       await honest.agent.publish([file]);
-      const c = await startClient(world, { hashInWorker });
-      clients.push(c);
+      const c = await client({ hashInWorker });
       const out = path.join(tmpDir(), "out.bin");
       const report = await c.client.fetchToFile(blob.blobId, out, { providers: [cheap.identity.address.toLowerCase(), honest.identity.address.toLowerCase()] });
       expect(readFileSync(out).equals(data)).to.equal(true);
@@ -100,8 +71,8 @@ describe("e2e › paid delivery under attack", function () {
     const [blob] = await n.agent.publish([file]);
     const c = await client();
     const channel = await c.client.openChannel(n.identity.address.toLowerCase(), 1_000_000n);
-    await world.asTimelock((tl) =>
-      world.gov.blacklist
+    await delivery.world.asTimelock((tl) =>
+      delivery.world.gov.blacklist
         .connect(tl)
         .add(keccak256(blob.blobId))
         .then((tx) => tx.wait()),
@@ -282,8 +253,8 @@ describe("e2e › paid delivery under attack", function () {
     const key = n.identity.address.toLowerCase();
     expect((await c.client.candidates(blob.blobId, { providers: [key] })).map((x) => x.nodeKey)).to.deep.equal([key]);
     const channel = await c.client.openChannel(key, 1_000_000n);
-    await world.asTimelock((tl) =>
-      world.gov.origins
+    await delivery.world.asTimelock((tl) =>
+      delivery.world.gov.origins
         .connect(tl)
         .revoke(n.nodeId)
         .then((tx) => tx.wait()),
@@ -309,13 +280,13 @@ describe("e2e › paid delivery under attack", function () {
     const channelId = report.providers[0].channelId;
     const best = n.agent.fetch!.bestFor(channelId);
     expect(best).to.equal(amountOwed(3n * BigInt(LEAF_SIZE), n.agent.pricePerGiB));
-    expect((await readChannel(world.gov.channels, channelId)).paid).to.equal(0n);
+    expect((await readChannel(delivery.world.gov.channels, channelId)).paid).to.equal(0n);
     await c.client.closeChannel(channelId); // stale: nothing paid on chain yet
     const deadline = Date.now() + 20_000;
-    let state = await readChannel(world.gov.channels, channelId);
+    let state = await readChannel(delivery.world.gov.channels, channelId);
     while (state.status !== "Closed" && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 200));
-      state = await readChannel(world.gov.channels, channelId);
+      state = await readChannel(delivery.world.gov.channels, channelId);
     }
     expect(state.status).to.equal("Closed");
     expect(state.paid).to.equal(best);

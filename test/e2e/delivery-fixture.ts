@@ -10,7 +10,9 @@ import os from "node:os";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
 import { Wallet, type Provider } from "ethers";
+import { network } from "hardhat";
 import type { NetworkConnection } from "hardhat/types/network";
+import { multiaddr as multiaddrOf } from "@multiformats/multiaddr";
 import { deployGovernance, type GovernanceContext } from "../helpers/governance.js";
 import type { TestToken } from "../../deploy/modules/Devnet.js";
 import { connectContracts, type Contracts } from "../../agents/chain/contracts.js";
@@ -27,6 +29,7 @@ import { clientChainView } from "../../agents/client/chain.js";
 import { viaTxSender } from "../../agents/client/channels.js";
 import { TxSender } from "../../agents/chain/tx-sender.js";
 import { createLogger, silentLogger, type Logger } from "../../agents/runtime/logger.js";
+import { runSession } from "../../agents/client/session.js";
 
 /** CDN_TEST_LOG=debug prints the agents' logs (human-readable) while a test runs. */
 export function testLogger(name: string): Logger {
@@ -207,4 +210,61 @@ export async function collect(it: AsyncIterable<Uint8Array>): Promise<Buffer> {
   const parts: Buffer[] = [];
   for await (const b of it) parts.push(Buffer.from(b));
   return Buffer.concat(parts);
+}
+
+/** Stops what a test started through `useDeliveryWorld`: clients first, then nodes and their stores. */
+async function stopAll(nodes: TestNode[], clients: TestClient[]): Promise<void> {
+  for (const c of clients.splice(0)) await c.stop();
+  for (const n of nodes.splice(0)) {
+    await n.agent.stop();
+    n.store.close();
+  }
+}
+
+export interface DeliveryWorldHandle {
+  /** The world (created by the suite's `before` hook). */
+  readonly world: DeliveryWorld;
+  /** Starts a node in the world; it is stopped after the suite. */
+  node(opts?: Parameters<typeof startNode>[1]): Promise<TestNode>;
+  /** Starts a funded client in the world; it is stopped after the suite. */
+  client(options?: ClientOptions, identity?: Identity): Promise<TestClient>;
+}
+
+/** One delivery world per `describe`: created in `before`; every node and client started through it is stopped in `after`. */
+export function useDeliveryWorld(options?: Parameters<typeof deliveryWorld>[1]): DeliveryWorldHandle {
+  const nodes: TestNode[] = [];
+  const clients: TestClient[] = [];
+  let world: DeliveryWorld | undefined;
+  before(async () => {
+    world = await deliveryWorld(await network.create(), options);
+  });
+  after(() => stopAll(nodes, clients));
+  const started = (): DeliveryWorld => {
+    if (!world) throw new Error("the delivery world is created in the suite's before hook");
+    return world;
+  };
+  return {
+    get world() {
+      return started();
+    },
+    async node(opts) {
+      const n = await startNode(started(), opts);
+      nodes.push(n);
+      return n;
+    },
+    async client(clientOptions, identity) {
+      const c = await startClient(started(), clientOptions, identity);
+      clients.push(c);
+      return c;
+    },
+  };
+}
+
+/** One session of client `c` with node `n` directly (no discovery, no provider switching). */
+export function directSession(c: TestClient, n: TestNode, channelId: string, blobId: string, handlers: Parameters<typeof runSession>[2], chain = c.client.deps.chain): ReturnType<typeof runSession> {
+  return runSession(
+    { peer: multiaddrOf(`${n.multiaddr}/p2p/${n.identity.peerId}`), nodeKey: n.identity.address.toLowerCase(), maxPricePerGiB: n.agent.pricePerGiB, channelId, blobId, offset: 0, length: 0 },
+    { host: c.client.deps.host, chain, store: c.store, address: c.client.address, secretKey: c.identity.secretKey },
+    handlers,
+  );
 }

@@ -1,40 +1,22 @@
 import { expect } from "chai";
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { network } from "hardhat";
-import { collect, deliveryWorld, randomFile, startClient, startNode, tmpDir, type DeliveryWorld, type TestClient, type TestNode } from "./delivery-fixture.js";
+import { collect, randomFile, tmpDir, useDeliveryWorld } from "./delivery-fixture.js";
 import { amountOwed } from "../../agents/protocol/pricing.js";
 import { readChannel } from "../../agents/chain/contracts.js";
 
 describe("e2e › paid delivery", function () {
   this.timeout(120_000);
-  let world: DeliveryWorld;
-  const nodes: TestNode[] = [];
-  const clients: TestClient[] = [];
-
-  before(async () => {
-    const connection = await network.create();
-    world = await deliveryWorld(connection);
-  });
-
-  after(async () => {
-    for (const c of clients) await c.stop();
-    for (const n of nodes) {
-      await n.agent.stop();
-      n.store.close();
-    }
-  });
+  const delivery = useDeliveryWorld();
 
   it("origin publishes → client fetches whole and a range → bytes identical → node closes → exact split and refund", async () => {
-    const node = await startNode(world);
-    nodes.push(node);
+    const node = await delivery.node();
     const { file, data } = randomFile(tmpDir(), 3 * 262_144 + 12_345);
     const [published] = await node.agent.publish([file]);
     expect(published.size).to.equal(data.length);
 
-    const c = await startClient(world);
-    clients.push(c);
-    const usdc = world.gov.usdc;
+    const c = await delivery.client();
+    const usdc = delivery.world.gov.usdc;
     const clientBefore = await usdc.balanceOf(c.identity.address);
     const out = path.join(tmpDir(), "out.bin");
     const report = await c.client.fetchToFile(published.blobId, out);
@@ -57,24 +39,22 @@ describe("e2e › paid delivery", function () {
     expect(node.agent.fetch!.bestFor(channelId)).to.equal(signed);
 
     const operatorBefore = await usdc.balanceOf(node.identity.address);
-    const treasuryBefore = await usdc.balanceOf(world.treasury);
-    const state = await readChannel(world.gov.channels, channelId);
+    const treasuryBefore = await usdc.balanceOf(delivery.world.treasury);
+    const state = await readChannel(delivery.world.gov.channels, channelId);
     await node.agent.earnings.close(channelId);
     const fee = (signed * BigInt(state.feeBps)) / 10_000n;
     expect(fee).to.be.greaterThan(0n);
     expect((await usdc.balanceOf(node.identity.address)) - operatorBefore).to.equal(signed - fee);
-    expect((await usdc.balanceOf(world.treasury)) - treasuryBefore).to.equal(fee);
+    expect((await usdc.balanceOf(delivery.world.treasury)) - treasuryBefore).to.equal(fee);
     expect((await usdc.balanceOf(c.identity.address)) - clientBefore).to.equal(-signed);
-    expect((await readChannel(world.gov.channels, channelId)).status).to.equal("Closed");
+    expect((await readChannel(delivery.world.gov.channels, channelId)).status).to.equal("Closed");
   });
 
   it("hashing leaves on a worker thread gives the same bytes and the same payment", async () => {
-    const node = await startNode(world);
-    nodes.push(node);
+    const node = await delivery.node();
     const { file, data } = randomFile(tmpDir(), 9 * 262_144 + 5);
     const [blob] = await node.agent.publish([file]);
-    const c = await startClient(world, { hashInWorker: true });
-    clients.push(c);
+    const c = await delivery.client({ hashInWorker: true });
     const got = await collect(c.client.fetch(blob.blobId));
     expect(got.equals(data)).to.equal(true);
     const ranged = await collect(c.client.fetch(blob.blobId, { range: { offset: 5, length: 1 } }));
@@ -84,12 +64,10 @@ describe("e2e › paid delivery", function () {
   });
 
   it("stopping the iteration early aborts the download", async () => {
-    const node = await startNode(world);
-    nodes.push(node);
+    const node = await delivery.node();
     const { file } = randomFile(tmpDir(), 40 * 262_144);
     const [blob] = await node.agent.publish([file]);
-    const c = await startClient(world);
-    clients.push(c);
+    const c = await delivery.client();
     const it = c.client.fetch(blob.blobId);
     for await (const piece of it) {
       expect(piece.length).to.be.greaterThan(0);
@@ -103,28 +81,24 @@ describe("e2e › paid delivery", function () {
   });
 
   it("reuses an open channel and tops it up (permit, one transaction) when its deposit is short", async () => {
-    const node = await startNode(world);
-    nodes.push(node);
-    const c = await startClient(world);
-    clients.push(c);
+    const node = await delivery.node();
+    const c = await delivery.client();
     const key = node.identity.address.toLowerCase();
     const opened = await c.client.channelFor(key, 1_000n);
     expect(opened.deposit).to.equal(1_000_000n); // the minimum deposit
     const reused = await c.client.channelFor(key, 500_000n);
     expect(reused.channelId).to.equal(opened.channelId);
     expect(reused.deposit).to.equal(opened.deposit);
-    const nonceBefore = await world.provider.getTransactionCount(c.identity.address);
+    const nonceBefore = await delivery.world.provider.getTransactionCount(c.identity.address);
     const topped = await c.client.channelFor(key, 3_000_000n);
     expect(topped.channelId).to.equal(opened.channelId);
     expect(topped.deposit - topped.signed >= 3_000_000n).to.equal(true);
-    expect(await world.provider.getTransactionCount(c.identity.address)).to.equal(nonceBefore + 1);
+    expect(await delivery.world.provider.getTransactionCount(c.identity.address)).to.equal(nonceBefore + 1);
   });
 
   it("concurrent downloads from one node each get their own channel (no nonce race on opening); a later download reuses an idle one", async () => {
-    const node = await startNode(world);
-    nodes.push(node);
-    const c = await startClient(world);
-    clients.push(c);
+    const node = await delivery.node();
+    const c = await delivery.client();
     const blobs: { blobId: string; data: Buffer }[] = [];
     for (const size of [600_000, 700_000, 800_000]) {
       const { file, data } = randomFile(tmpDir(), size);

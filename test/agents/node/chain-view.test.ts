@@ -1,54 +1,24 @@
 import { expect } from "chai";
-import { network } from "hardhat";
 import { keccak256 } from "ethers";
-import { multiaddr } from "@multiformats/multiaddr";
-import { deliveryWorld, randomFile, startClient, startNode, tmpDir, type DeliveryWorld, type TestClient, type TestNode } from "../../e2e/delivery-fixture.js";
+import { directSession, randomFile, tmpDir, useDeliveryWorld, type TestClient, type TestNode } from "../../e2e/delivery-fixture.js";
 import { LEAF_SIZE } from "../../../agents/protocol/constants.js";
-import { runSession } from "../../../agents/client/session.js";
 import { signVoucher } from "../../../agents/protocol/signed.js";
 import { FetchRefusedError } from "../../../agents/client/errors.js";
 import { ChainViewStaleError } from "../../../agents/node/chain-view.js";
 
 describe("node › followed chain view", function () {
   this.timeout(120_000);
-  let world: DeliveryWorld;
-  const nodes: TestNode[] = [];
-  const clients: TestClient[] = [];
-  const node = async (...args: Parameters<typeof startNode>[1][]) => {
-    const n = await startNode(world, args[0]);
-    nodes.push(n);
-    return n;
-  };
-  const client = async () => {
-    const c = await startClient(world);
-    clients.push(c);
-    return c;
-  };
+  const delivery = useDeliveryWorld();
+  const { node, client } = delivery;
   /** One session against `n` directly; counts headers (the header carries the serve commitment). */
   const session = async (c: TestClient, n: TestNode, channelId: string, blobId: string, chain = c.client.deps.chain) => {
     let headers = 0;
-    const error = await runSession(
-      { peer: multiaddr(`${n.multiaddr}/p2p/${n.identity.peerId}`), nodeKey: n.identity.address.toLowerCase(), maxPricePerGiB: n.agent.pricePerGiB, channelId, blobId, offset: 0, length: 0 },
-      { host: c.client.deps.host, chain, store: c.store, address: c.client.address, secretKey: c.identity.secretKey },
-      { onData: () => undefined, onHeader: () => void headers++ },
-    ).then(
+    const error = await directSession(c, n, channelId, blobId, { onData: () => undefined, onHeader: () => void headers++ }, chain).then(
       () => undefined,
       (e: unknown) => e,
     );
     return { error, headers };
   };
-
-  before(async () => {
-    world = await deliveryWorld(await network.create());
-  });
-
-  after(async () => {
-    for (const c of clients) await c.stop();
-    for (const n of nodes) {
-      await n.agent.stop();
-      n.store.close();
-    }
-  });
 
   it("a channel is read once, then followed from its events: repeat requests read nothing and a top-up reaches the view", async () => {
     const n = await node({ options: { chainView: { pollMs: 600_000 } } }); // polled by hand below
@@ -76,8 +46,8 @@ describe("node › followed chain view", function () {
     const c = await client();
     const channel = await c.client.openChannel(n.identity.address.toLowerCase(), 1_000_000n);
     expect((await session(c, n, channel.channelId, blob.blobId)).error).to.equal(undefined);
-    await world.asTimelock((tl) =>
-      world.gov.blacklist
+    await delivery.world.asTimelock((tl) =>
+      delivery.world.gov.blacklist
         .connect(tl)
         .add(keccak256(blob.blobId))
         .then((tx) => tx.wait()),
@@ -121,7 +91,7 @@ describe("node › followed chain view", function () {
       const c = await client();
       await n.agent.syncChainView();
       const before = await c.client.deps.chain.head();
-      await world.connection.provider.request({ method: "evm_increaseTime", params: [228] });
+      await delivery.world.connection.provider.request({ method: "evm_increaseTime", params: [228] });
       const channel = await c.client.openChannel(n.identity.address.toLowerCase(), 1_000_000n);
       return { n, c, blob, channel, before };
     };
