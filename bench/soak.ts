@@ -18,9 +18,10 @@
  * of exactly that length: no restart time in it) and resumed with SIGCONT, and the node is
  * SIGKILLed 0–3 s later: the watchtower must then hold every voucher the node acknowledged 5 s or
  * more before it died;
- * then a crash loop (SOAK_ITERATIONS, default 10): a `cdn-client fetch` process, and, in turn, the
- * node or the client SIGKILLed at a random point (so half the iterations are node kills: 200
- * iterations make 100 node kills); the node is restarted if it was killed, and the client
+ * then a crash loop (SOAK_ITERATIONS, default 10): a `cdn-client fetch` process, and the node or
+ * the client SIGKILLed at a random point, interleaved so that a share SOAK_NODE_KILL_SHARE (default
+ * 0.5) of the iterations are node kills (200 iterations, or 134 at 0.75, make 100 node kills); the
+ * node is restarted if it was killed, and the client
  * runs again until the file is complete. A lockout is a rerun that does not finish; value lost is
  * an acknowledged voucher (logged "voucher stored", after the fsync) missing from the node's store
  * after a kill; paid twice is what a client-kill rerun paid beyond what the node had sent before
@@ -28,7 +29,7 @@
  *
  * Prints one table (markdown): honest fetch time under each attack vs unloaded, node RSS growth,
  * and the outage and crash loop figures. Env: SOAK_MIB, SOAK_ATTACK_SECONDS (default 15),
- * SOAK_OUTAGES, SOAK_ITERATIONS.
+ * SOAK_OUTAGES, SOAK_ITERATIONS, SOAK_NODE_KILL_SHARE.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
@@ -270,6 +271,8 @@ async function main(): Promise<void> {
   const mib = Number(process.env.SOAK_MIB ?? 4);
   const attackSeconds = Number(process.env.SOAK_ATTACK_SECONDS ?? 15);
   const iterations = Number(process.env.SOAK_ITERATIONS ?? 10);
+  const nodeKillShare = Number(process.env.SOAK_NODE_KILL_SHARE ?? 0.5);
+  if (!(nodeKillShare >= 0 && nodeKillShare <= 1)) throw new Error("SOAK_NODE_KILL_SHARE must be a number from 0 to 1.");
   const started = new Date();
   console.log(`soak: ${mib} MiB blob, ${attackSeconds} s per attack, ${iterations} crash-loop iterations (${started.toISOString()})`);
   const devnet = await startDevnet();
@@ -427,7 +430,7 @@ async function main(): Promise<void> {
       children.push(c);
       // the client process needs a few seconds to start: kill within its start-up and its download
       await sleep(1500 + Math.random() * 4500);
-      const killNode = i % 2 === 0;
+      const killNode = Math.floor((i + 1) * nodeKillShare) > Math.floor(i * nodeKillShare);
       if (killNode) {
         const acknowledged = node.acknowledged();
         node.child.kill("SIGKILL");
@@ -477,7 +480,7 @@ async function main(): Promise<void> {
     const base = median(rows[0].times);
     console.log("");
     console.log(
-      `soak ${started.toISOString().slice(0, 10)}: ${mib} MiB blob, node capacity 400 Mbps, ${attackSeconds} s per attack (command: SOAK_ITERATIONS=${iterations} SOAK_ATTACK_SECONDS=${attackSeconds} SOAK_OUTAGES=${outages} SOAK_MIB=${mib} npm run soak)`,
+      `soak ${started.toISOString().slice(0, 10)}: ${mib} MiB blob, node capacity 400 Mbps, ${attackSeconds} s per attack (command: SOAK_ITERATIONS=${iterations} SOAK_NODE_KILL_SHARE=${nodeKillShare} SOAK_ATTACK_SECONDS=${attackSeconds} SOAK_OUTAGES=${outages} SOAK_MIB=${mib} npm run soak)`,
     );
     console.log("");
     console.log("| attack | attacker operations | honest fetches ok / failed | honest fetch median | vs unloaded | node RSS before → after |");
