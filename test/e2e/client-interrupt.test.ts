@@ -4,28 +4,19 @@
  * command resumes there; it exits non-zero and keeps the `.part`; the rerun resumes from it.
  */
 import { expect } from "chai";
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn } from "node:child_process";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { JsonRpcProvider, NonceManager, Wallet } from "ethers";
-import { ROOT, startDevnet, stopProcess, type Devnet, TEST_CHAIN } from "../helpers/processes.js";
+import { ROOT, TEST_CHAIN, useDevnet } from "../helpers/processes.js";
 import { readDeployment } from "../../agents/chain/deployment.js";
 import { USDC } from "./delivery-fixture.js";
 import { CLIENT_CLI, devKey, fundedClientDir, runCli, startOriginProcess } from "./delivery-processes.js";
 
 describe("e2e › Ctrl-C on cdn-client fetch", function () {
   this.timeout(TEST_CHAIN === "anvil" ? 3 * 240_000 : 240_000);
-  let devnet: Devnet;
-  const children: ChildProcess[] = [];
-
-  before(async () => {
-    devnet = await startDevnet();
-  });
-
-  after(async () => {
-    for (const c of children) await stopProcess(c);
-    await devnet?.stop();
-  });
+  const devnet = useDevnet();
+  const children = devnet.children;
 
   it("says in one sentence that rerunning the same command resumes, exits non-zero, keeps the .part; the rerun resumes from it", async () => {
     const provider = new JsonRpcProvider(devnet.rpcUrl);

@@ -7,11 +7,11 @@
  * bytes of the file again.
  */
 import { expect } from "chai";
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn } from "node:child_process";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { JsonRpcProvider, Wallet } from "ethers";
-import { ROOT, startDevnet, stopProcess, type Devnet, TEST_CHAIN } from "../helpers/processes.js";
+import { ROOT, TEST_CHAIN, useDevnet } from "../helpers/processes.js";
 import { connectContracts } from "../../agents/chain/contracts.js";
 import { readDeployment } from "../../agents/chain/deployment.js";
 import { ClientStore } from "../../agents/client/store.js";
@@ -25,17 +25,8 @@ const PRICE = 1_000_000n; // per GiB, as writeNodeConfig sets it
 
 describe("e2e › a killed client resumes", function () {
   this.timeout(TEST_CHAIN === "anvil" ? 3 * 240_000 : 240_000);
-  let devnet: Devnet;
-  const children: ChildProcess[] = [];
-
-  before(async () => {
-    devnet = await startDevnet();
-  });
-
-  after(async () => {
-    for (const c of children) await stopProcess(c);
-    await devnet?.stop();
-  });
+  const devnet = useDevnet();
+  const children = devnet.children;
 
   it("a cdn-client fetch SIGKILLed mid-download reruns on the same node from its file: every paid byte was in the file, none is paid twice", async () => {
     const dataDir = tmpDir("cdn-node-resume-");

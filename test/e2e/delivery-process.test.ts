@@ -7,11 +7,10 @@
  * over RPC (a test-only shortcut for a governance proposal).
  */
 import { expect } from "chai";
-import type { ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { JsonRpcProvider, Wallet } from "ethers";
-import { startDevnet, stopProcess, type Devnet, TEST_CHAIN } from "../helpers/processes.js";
+import { TEST_CHAIN, useDevnet } from "../helpers/processes.js";
 import { connectContracts, readChannel } from "../../agents/chain/contracts.js";
 import { readDeployment } from "../../agents/chain/deployment.js";
 import { identityFromSecret } from "../../agents/runtime/keys.js";
@@ -26,17 +25,8 @@ describe("e2e › node agent as a real process", function () {
   // ~25 CLI processes in one story (each loads the agents through tsx: seconds on a loaded machine);
   // a block every 2 s on anvil adds wall time to every transaction
   this.timeout(TEST_CHAIN === "anvil" ? 3 * 360_000 : 360_000);
-  let devnet: Devnet;
-  const children: ChildProcess[] = [];
-
-  before(async () => {
-    devnet = await startDevnet();
-  });
-
-  after(async () => {
-    for (const c of children) await stopProcess(c);
-    await devnet?.stop();
-  });
+  const devnet = useDevnet();
+  const children = devnet.children;
 
   it("SIGKILL mid-stream: after a restart the node still collects every voucher it acknowledged; the client resumes", async () => {
     const dataDir = tmpDir("cdn-node-proc-");
