@@ -11,6 +11,7 @@ import { DEFAULT_CREDIT, openCost, settleWindow, windowValue } from "../../agent
 import { runSession } from "../../agents/client/session.js";
 import { FetchRefusedError, ProviderMisbehaviourError } from "../../agents/client/errors.js";
 import { multiaddr } from "@multiformats/multiaddr";
+import { rejection } from "../helpers/errors.js";
 
 describe("e2e › paid delivery under attack", function () {
   this.timeout(120_000);
@@ -55,10 +56,7 @@ describe("e2e › paid delivery under attack", function () {
     const channel = await owner.client.openChannel(n.identity.address.toLowerCase(), 1_000_000n);
     intruder.store.upsertChannel({ channelId: channel.channelId, nodeKey: channel.nodeKey, nodeId: channel.nodeId, deposit: channel.deposit, status: "Open" });
     const { run, seen } = session(intruder, n, channel.channelId, blob.blobId);
-    const error = await run.then(
-      () => undefined,
-      (e) => e,
-    );
+    const error = await run.then(...rejection);
     expect(error).to.be.instanceOf(FetchRefusedError);
     expect((error as FetchRefusedError).refusal).to.equal("NOT_CHANNEL_OWNER");
     expect(seen.header).to.equal(false);
@@ -79,18 +77,12 @@ describe("e2e › paid delivery under attack", function () {
     );
     await n.agent.syncChainView(); // the node's followed view sees the entry at its next head poll
     const { run, seen } = session(c, n, channel.channelId, blob.blobId);
-    const error = await run.then(
-      () => undefined,
-      (e) => e,
-    );
+    const error = await run.then(...rejection);
     expect(error).to.be.instanceOf(FetchRefusedError);
     expect((error as FetchRefusedError).refusal).to.equal("BLACKLISTED");
     expect(seen.header).to.equal(false); // the header carries the only signature: none was sent
     // the library refuses up front too
-    const e2 = await c.client.fetchToFile(blob.blobId, path.join(tmpDir(), "x")).then(
-      () => undefined,
-      (e) => e,
-    );
+    const e2 = await c.client.fetchToFile(blob.blobId, path.join(tmpDir(), "x")).then(...rejection);
     expect((e2 as FetchRefusedError).refusal).to.equal("BLACKLISTED");
   });
 
@@ -115,10 +107,7 @@ describe("e2e › paid delivery under attack", function () {
       const c = await client();
       const channel = await c.client.openChannel(n.identity.address.toLowerCase(), 1_000_000n);
       const { run, seen } = session(c, n, channel.channelId, blob.blobId);
-      const error = await run.then(
-        () => undefined,
-        (e) => e,
-      );
+      const error = await run.then(...rejection);
       expect(error).to.be.instanceOf(ProviderMisbehaviourError);
       expect((error as ProviderMisbehaviourError).reason).to.equal("commitment");
       expect(seen.header).to.equal(true);
@@ -135,20 +124,14 @@ describe("e2e › paid delivery under attack", function () {
     const c = await client();
     const channel = await c.client.openChannel(n.identity.address.toLowerCase(), 1_000_000n);
     const first = session(c, n, channel.channelId, blob.blobId, { withholdVouchers: true });
-    await first.run.then(
-      () => undefined,
-      (e) => e,
-    );
+    await first.run.then(...rejection);
     const window = DEFAULT_CREDIT.initialWindow;
     expect(first.seen.bytes).to.be.greaterThan(0);
     expect(first.seen.bytes).to.be.at.most(window);
     expect(n.agent.fetch!.bestFor(channel.channelId)).to.equal(0n);
     // coming back on the same channel gets nothing more while the debt is unpaid
     const second = session(c, n, channel.channelId, blob.blobId, { withholdVouchers: true });
-    await second.run.then(
-      () => undefined,
-      (e) => e,
-    );
+    await second.run.then(...rejection);
     expect(second.seen.bytes).to.equal(0);
     const unpaid = windowValue(first.seen.bytes, n.agent.pricePerGiB);
     expect(unpaid).to.be.lessThan(openCost(DEFAULT_CREDIT));
@@ -183,10 +166,7 @@ describe("e2e › paid delivery under attack", function () {
     const lied = await c2.client.openChannel(n.identity.address.toLowerCase(), 1_000_000n);
     n.store.saveSent(lied.channelId, window + 1n);
     const claim = session(c2, n, lied.channelId, blob.blobId);
-    const error = await claim.run.then(
-      () => undefined,
-      (e: unknown) => e,
-    );
+    const error = await claim.run.then(...rejection);
     expect(error).to.be.instanceOf(ProviderMisbehaviourError);
     expect((error as ProviderMisbehaviourError).reason).to.equal("owed");
     expect(claim.seen.bytes).to.equal(0);
@@ -219,10 +199,7 @@ describe("e2e › paid delivery under attack", function () {
       },
       { host: c.client.deps.host, chain: c.client.deps.chain, store: c.store, address: c.client.address, secretKey: stranger.secretKey },
       { onData: (b) => void (seen.bytes += b.length) },
-    ).then(
-      () => undefined,
-      (e) => e,
-    );
+    ).then(...rejection);
     expect(error).to.be.instanceOf(FetchRefusedError);
     expect((error as FetchRefusedError).refusal).to.equal("BAD_VOUCHER");
     expect(n.agent.fetch!.bestFor(channel.channelId)).to.equal(0n);
@@ -236,10 +213,7 @@ describe("e2e › paid delivery under attack", function () {
     const c = await client();
     const channel = await c.client.openChannel(n.identity.address.toLowerCase(), 1_000_000n);
     const { run, seen } = session(c, n, channel.channelId, blob.blobId);
-    const error = await run.then(
-      () => undefined,
-      (e) => e,
-    );
+    const error = await run.then(...rejection);
     expect((error as FetchRefusedError).refusal).to.equal("BUSY");
     expect((error as FetchRefusedError).retryAfterMs).to.equal(1500);
     expect(seen.header).to.equal(false);
@@ -263,10 +237,7 @@ describe("e2e › paid delivery under attack", function () {
     expect(n.agent.origin.recognized).to.equal(false);
     expect(await c.client.candidates(blob.blobId, { providers: [key] })).to.deep.equal([]);
     const { run, seen } = session(c, n, channel.channelId, blob.blobId);
-    const error = await run.then(
-      () => undefined,
-      (e) => e,
-    );
+    const error = await run.then(...rejection);
     expect((error as FetchRefusedError).refusal).to.equal("NOT_FOUND");
     expect(seen.header).to.equal(false);
   });

@@ -4,6 +4,7 @@ import path from "node:path";
 import { collect, randomFile, tmpDir, useDeliveryWorld } from "./delivery-fixture.js";
 import { amountOwed } from "../../agents/protocol/pricing.js";
 import { readChannel } from "../../agents/chain/contracts.js";
+import { rejection } from "../helpers/errors.js";
 
 describe("e2e › paid delivery", function () {
   this.timeout(120_000);
@@ -73,10 +74,7 @@ describe("e2e › paid delivery", function () {
       expect(piece.length).to.be.greaterThan(0);
       break;
     }
-    const error = await it.report.then(
-      () => undefined,
-      (e) => e,
-    );
+    const error = await it.report.then(...rejection);
     expect(error).to.be.instanceOf(Error);
   });
 

@@ -21,6 +21,7 @@ import { amountOwed } from "../../agents/protocol/pricing.js";
 import { recoverVoucherSigner, signVoucher } from "../../agents/protocol/signed.js";
 import { readChannel } from "../../agents/chain/contracts.js";
 import { FetchRefusedError } from "../../agents/client/errors.js";
+import { rejection } from "../helpers/errors.js";
 
 describe("e2e › hostile peers against a node", function () {
   this.timeout(120_000);
@@ -247,10 +248,7 @@ describe("e2e › hostile peers against a node", function () {
     const held = n.store.voucher(channelId)!;
     expect(recoverVoucherSigner(domains.paymentChannel, { channelId, cumulativeAmount: held.amount }, held.signature).toLowerCase()).to.equal(c.client.address.toLowerCase());
     // whoever holds the expired key (leaked) cannot sign more: the node refuses its vouchers above what it holds
-    const leaked = await runSession(req, { ...deps, secretKey: sessionKey.secretKey }, { onData: () => undefined }).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
+    const leaked = await runSession(req, { ...deps, secretKey: sessionKey.secretKey }, { onData: () => undefined }).then(...rejection);
     expect(leaked).to.be.instanceOf(FetchRefusedError);
     expect((leaked as FetchRefusedError).refusal).to.equal("BAD_VOUCHER");
     expect(n.agent.fetch!.bestFor(channelId)).to.equal(best);
@@ -270,10 +268,7 @@ describe("e2e › hostile peers against a node", function () {
     await c.client.fetchToFile(blob.blobId, out, { providers: keys });
     expect(readFileSync(out).equals(data)).to.equal(true);
     // alone, the busy node is asked again after its retry-after (3 times), then given up
-    const error = await c.client.fetchToFile(blob.blobId, path.join(tmpDir(), "out2.bin"), { providers: [keys[0]] }).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
+    const error = await c.client.fetchToFile(blob.blobId, path.join(tmpDir(), "out2.bin"), { providers: [keys[0]] }).then(...rejection);
     expect(error).to.be.instanceOf(Error);
     expect(full.agent.fetch!.stats.refusalsByReason.busy).to.be.at.least(1 + 4);
   });

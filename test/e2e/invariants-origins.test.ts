@@ -12,6 +12,7 @@ import { chainTime } from "../../agents/chain/contracts.js";
 import { FetchRefusedError } from "../../agents/client/errors.js";
 import { runSession } from "../../agents/client/session.js";
 import { collect, deliveryWorld, randomFile, startClient, startNode, tmpDir, USDC, type DeliveryWorld, type TestClient, type TestNode } from "./delivery-fixture.js";
+import { rejection } from "../helpers/errors.js";
 
 describe("e2e › invariant: an unrecognized node's backend is ignored (it serves only as a cache)", function () {
   this.timeout(120_000);
@@ -62,10 +63,7 @@ describe("e2e › invariant: an unrecognized node's backend is ignored (it serve
       { peer: rogue.agent.host!.getMultiaddrs(), nodeKey: key, maxPricePerGiB: 10n * USDC, channelId: channel.channelId, blobId, offset: 0, length: 0 },
       { host: c.client.deps.host, chain: c.client.deps.chain, store: c.store, address: c.client.address, secretKey: c.identity.secretKey },
       { onData: () => undefined, onHeader: () => void headers++ },
-    ).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
+    ).then(...rejection);
     expect(error).to.be.instanceOf(FetchRefusedError);
     expect((error as FetchRefusedError).refusal).to.equal("NOT_FOUND");
     expect(headers).to.equal(0);

@@ -13,6 +13,7 @@ import { collect, deliveryWorld, randomFile, startClient, startNode, tmpDir, USD
 import { amountOwed } from "../../agents/protocol/pricing.js";
 import { readChannel } from "../../agents/chain/contracts.js";
 import { FetchRefusedError, NoProviderError } from "../../agents/client/errors.js";
+import { rejection } from "../helpers/errors.js";
 
 const LEAF = 262_144;
 
@@ -126,10 +127,7 @@ describe("e2e › cache nodes (fan-out)", function () {
     const { file } = randomFile(tmpDir(), 2 * LEAF);
     const [blob] = await origin.agent.publish([file]);
     const c = await client();
-    const error = await collect(c.client.fetch(blob.blobId, { via: [cheap.identity.address.toLowerCase()] })).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
+    const error = await collect(c.client.fetch(blob.blobId, { via: [cheap.identity.address.toLowerCase()] })).then(...rejection);
     expect(error).to.be.instanceOf(NoProviderError);
     expect((error as NoProviderError).cause).to.be.instanceOf(FetchRefusedError);
     expect(((error as NoProviderError).cause as FetchRefusedError).refusal).to.equal("NOT_FOUND");

@@ -27,6 +27,7 @@ import { encodeGossipMessage } from "../../agents/protocol/wire/messages.js";
 import { signNodeAnnouncement } from "../../agents/protocol/signed.js";
 import type { Libp2p } from "@libp2p/interface";
 import { inRoutingTable } from "../agents/mesh/helpers.js";
+import { rejection } from "../helpers/errors.js";
 
 const LEAF = 262_144;
 const REGION_A = 1;
@@ -276,10 +277,7 @@ describe("e2e › the mesh (origin + 4 cache nodes, 2 regions)", function () {
         { peer: multiaddr(`${n.multiaddr}/p2p/${n.identity.peerId}`), nodeKey, maxPricePerGiB: n.agent.pricePerGiB, channelId: channel.channelId, blobId: blob.blobId, offset: 0, length: 0 },
         { host: c.host, chain: c.client.deps.chain, store: c.store, address: c.client.address, secretKey: c.identity.secretKey },
         { onData: () => undefined, onHeader: () => void headers++ },
-      ).then(
-        () => undefined,
-        (e: unknown) => e,
-      );
+      ).then(...rejection);
       refusals.push({ nodeKey, refusal: error instanceof FetchRefusedError ? error.refusal : String(error), headers });
     }
     expect(refusals).to.deep.equal(all.map((n) => ({ nodeKey: n.identity.address.toLowerCase(), refusal: "BLACKLISTED", headers: 0 })));
@@ -314,10 +312,7 @@ describe("e2e › the mesh (origin + 4 cache nodes, 2 regions)", function () {
       },
       { host: c.host, chain: c.client.deps.chain, store: c.store, address: c.client.address, secretKey: c.identity.secretKey },
       { onData: () => undefined },
-    ).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
+    ).then(...rejection);
     expect(error).to.be.instanceOf(FetchRefusedError);
     expect((error as FetchRefusedError).refusal).to.equal("BUSY");
     expect(stale.agent.fetch!.stats.refusalsByReason.stale_chain_view).to.equal(1);
@@ -336,10 +331,7 @@ describe("e2e › the mesh (origin + 4 cache nodes, 2 regions)", function () {
       },
       { host: c.host, chain: c.client.deps.chain, store: c.store, address: c.client.address, secretKey: c.identity.secretKey },
       { onData: (b) => void (got += b.length) },
-    ).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
+    ).then(...rejection);
     expect(again).to.equal(undefined);
     expect(got).to.equal(LEAF);
   });

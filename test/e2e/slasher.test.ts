@@ -18,6 +18,7 @@ import { FetchRefusedError } from "../../agents/client/errors.js";
 import { Slasher } from "../../agents/slasher/slasher.js";
 import { SlasherStore } from "../../agents/slasher/store.js";
 import { identityFromSecret } from "../../agents/runtime/keys.js";
+import { rejection } from "../helpers/errors.js";
 
 /** Test-only misbehaviour: a node whose chain view never sees the blacklist (so it serves blacklisted blobs). */
 export function misbehavingChain(contracts: Contracts): NodeChainView {
@@ -85,10 +86,7 @@ describe("e2e › slasher", function () {
       { peer: honest.agent.host!.getMultiaddrs(), nodeKey: honest.identity.address.toLowerCase(), maxPricePerGiB: 10n ** 9n, channelId: channel.channelId, blobId, offset: 0, length: 0 },
       { host: c.client.deps.host, chain: c.client.deps.chain, store: c.store, address: c.client.address, secretKey: c.identity.secretKey },
       { onData: () => undefined, onHeader: () => void headers++ },
-    ).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
+    ).then(...rejection);
     expect(err).to.be.instanceOf(FetchRefusedError);
     expect((err as FetchRefusedError).refusal).to.equal("BLACKLISTED");
     expect(headers).to.equal(0); // no header → no serve commitment to frame the node with

@@ -11,6 +11,7 @@ import { TxSender } from "../../../agents/chain/tx-sender.js";
 import { ChannelError } from "../../../agents/client/errors.js";
 import { ClientStore } from "../../../agents/client/store.js";
 import { deliveryWorld, tmpDir, type DeliveryWorld } from "../../e2e/delivery-fixture.js";
+import { rejection } from "../../helpers/errors.js";
 
 describe("client › ChannelManager (real contracts, in-process chain)", function () {
   this.timeout(120_000);
@@ -68,18 +69,12 @@ describe("client › ChannelManager (real contracts, in-process chain)", functio
   it("a failed transaction is one readable ChannelError sentence with the cause kept", async () => {
     const { m } = await manager();
     const missing = "0x" + "77".repeat(32);
-    const error = await m.close(missing).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
+    const error = await m.close(missing).then(...rejection);
     expect(error).to.be.instanceOf(ChannelError);
     expect((error as ChannelError).message).to.match(new RegExp(`^Closing channel ${missing} failed: `));
     expect((error as ChannelError).message).to.not.include("\n");
     expect((error as ChannelError).cause).to.be.instanceOf(Error);
-    const refresh = await m.refresh(missing).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
+    const refresh = await m.refresh(missing).then(...rejection);
     expect((refresh as Error).message).to.equal(`No channel ${missing} on chain.`);
   });
 

@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import { MAX_BUFFERED_BYTES, verifiedStream, type FetchReport } from "../../../agents/client/download.js";
+import { rejection } from "../../helpers/errors.js";
 
 const report = (bytes: number): FetchReport => ({ bytes, size: bytes, paid: 0n, providers: [], unconfirmed: [], discovery: "probe" });
 
@@ -38,10 +39,7 @@ describe("client › verified stream", () => {
     });
     const error = await (async () => {
       for await (const _ of failing) void _;
-    })().then(
-      () => undefined,
-      (e: unknown) => e,
-    );
+    })().then(...rejection);
     expect((error as Error).message).to.equal("no provider left");
   });
 });

@@ -9,6 +9,7 @@ import { collect, deliveryWorld, randomFile, startClient, startNode, tmpDir, typ
 import { LEAF_SIZE } from "../../../agents/protocol/constants.js";
 import { NoProviderError } from "../../../agents/client/errors.js";
 import { createGateway } from "../../../agents/client/gateway/gateway.js";
+import { rejection } from "../../helpers/errors.js";
 
 function httpGet(url: string): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
   return new Promise((resolve, reject) => {
@@ -47,10 +48,7 @@ describe("client › no provider: the reason", function () {
     const c = await startClient(world, { maxPricePerGiB: 500_000n });
     clients.push(c);
     const providers = [n.identity.address.toLowerCase()];
-    const error = await collect(c.client.fetch(blob.blobId, { providers })).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
+    const error = await collect(c.client.fetch(blob.blobId, { providers })).then(...rejection);
     expect(error).to.be.instanceOf(NoProviderError);
     expect((error as NoProviderError).reason).to.equal("price_cap");
     expect((error as Error).message).to.equal(
@@ -74,10 +72,7 @@ describe("client › no provider: the reason", function () {
     const c = await startClient(world, { maxAttempts: 1 });
     clients.push(c);
     const providers = [n.identity.address.toLowerCase()];
-    const error = await collect(c.client.fetch(blob.blobId, { providers })).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
+    const error = await collect(c.client.fetch(blob.blobId, { providers })).then(...rejection);
     expect(error).to.be.instanceOf(NoProviderError);
     expect([(error as NoProviderError).reason, (error as NoProviderError).retryAfterMs]).to.deep.equal(["busy", 5000]);
     expect((error as Error).message).to.equal(`No node can serve blob ${blob.blobId} now: 1 node answered busy (at capacity, or catching up with the chain); try again in 5 s.`);
@@ -98,10 +93,7 @@ describe("client › no provider: the reason", function () {
     const c = await startClient(world, { maxAttempts: 1 });
     clients.push(c);
     const providers = [n.identity.address.toLowerCase()];
-    const error = await collect(c.client.fetch(blob.blobId, { providers })).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
+    const error = await collect(c.client.fetch(blob.blobId, { providers })).then(...rejection);
     expect(error).to.be.instanceOf(NoProviderError);
     expect([(error as NoProviderError).reason, (error as NoProviderError).retryAfterMs]).to.deep.equal(["busy", 1500]);
     expect((error as Error).message).to.match(/^The download stopped at byte 0 of \d+: every node that holds it is busy; try again in 2 s\. Last error: /);

@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { FreshnessGuard } from "../../../agents/mesh/freshness.js";
 import { StaleChainViewError } from "../../../agents/mesh/errors.js";
+import { rejection } from "../../helpers/errors.js";
 
 describe("mesh › chain-view freshness guard", () => {
   it("is stale before the first chain read, fresh after one, stale again past the bound", () => {
@@ -26,12 +27,7 @@ describe("mesh › chain-view freshness guard", () => {
   it("track() marks the view fresh only when the read succeeds, as of when it started", async () => {
     let t = 0;
     const guard = new FreshnessGuard({ maxAgeMs: 1000 }, { now: () => t });
-    const err = await guard
-      .track(async () => Promise.reject(new Error("rpc down")))
-      .then(
-        () => undefined,
-        (e: unknown) => e,
-      );
+    const err = await guard.track(async () => Promise.reject(new Error("rpc down"))).then(...rejection);
     expect(String(err)).to.match(/rpc down/);
     expect(guard.isFresh()).to.equal(false);
     const v = await guard.track(async () => {

@@ -8,6 +8,7 @@ import { BlobCache, CacheMissError, CacheTooLargeError, CacheVerificationError }
 import { computeBlobId } from "../../../agents/protocol/merkle.js";
 import { toHex } from "../../../agents/protocol/bytes.js";
 import { LEAF_SIZE } from "../../../agents/protocol/constants.js";
+import { rejection } from "../../helpers/errors.js";
 
 describe("node › blob cache", () => {
   const tmp = () => mkdtempSync(path.join(os.tmpdir(), "cdn-cache-"));
@@ -38,10 +39,7 @@ describe("node › blob cache", () => {
     const b = blob(1000);
     const tampered = b.data.slice();
     tampered[10] ^= 1;
-    const err = await cache.put(b.id, tampered).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
+    const err = await cache.put(b.id, tampered).then(...rejection);
     expect(err).to.be.instanceOf(CacheVerificationError);
     expect(cache.has(b.id)).to.equal(false);
     expect(() => cache.read(b.id)).to.throw(CacheMissError);
@@ -59,12 +57,7 @@ describe("node › blob cache", () => {
     await cache.put(a.id, pieces(), { expectedSize: a.data.length });
     expect(cache.has(a.id)).to.equal(true);
     const b = blob(2000);
-    expect(
-      await cache.put(b.id, b.data, { expectedSize: 1999 }).then(
-        () => undefined,
-        (e: unknown) => e,
-      ),
-    ).to.be.instanceOf(CacheTooLargeError);
+    expect(await cache.put(b.id, b.data, { expectedSize: 1999 }).then(...rejection)).to.be.instanceOf(CacheTooLargeError);
     expect(() => cache.openWriter(b.id, 11 * LEAF_SIZE)).to.throw(CacheTooLargeError);
     db.close();
   });

@@ -5,6 +5,7 @@ import { LEAF_SIZE } from "../../../agents/protocol/constants.js";
 import { signVoucher } from "../../../agents/protocol/signed.js";
 import { FetchRefusedError } from "../../../agents/client/errors.js";
 import { ChainViewStaleError } from "../../../agents/node/chain-view.js";
+import { rejection } from "../../helpers/errors.js";
 
 describe("node › followed chain view", function () {
   this.timeout(120_000);
@@ -13,10 +14,7 @@ describe("node › followed chain view", function () {
   /** One session against `n` directly; counts headers (the header carries the serve commitment). */
   const session = async (c: TestClient, n: TestNode, channelId: string, blobId: string, chain = c.client.deps.chain) => {
     let headers = 0;
-    const error = await directSession(c, n, channelId, blobId, { onData: () => undefined, onHeader: () => void headers++ }, chain).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
+    const error = await directSession(c, n, channelId, blobId, { onData: () => undefined, onHeader: () => void headers++ }, chain).then(...rejection);
     return { error, headers };
   };
 
@@ -67,12 +65,7 @@ describe("node › followed chain view", function () {
     const c = await client();
     const channel = await c.client.openChannel(n.identity.address.toLowerCase(), 1_000_000n);
     await new Promise((r) => setTimeout(r, 1200));
-    expect(
-      await n.agent.chainView!.chainTime().then(
-        () => undefined,
-        (e: unknown) => e,
-      ),
-    ).to.be.instanceOf(ChainViewStaleError);
+    expect(await n.agent.chainView!.chainTime().then(...rejection)).to.be.instanceOf(ChainViewStaleError);
     const { error, headers } = await session(c, n, channel.channelId, blob.blobId);
     expect(error).to.be.instanceOf(FetchRefusedError);
     expect((error as FetchRefusedError).refusal).to.equal("BUSY");

@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import { BusyError, CapacityLimiter } from "../../../agents/node/limiter.js";
+import { rejection } from "../../helpers/errors.js";
 
 describe("node › capacity limiter", () => {
   function clocked(capacityMbps: number, burstSeconds = 0.5) {
@@ -72,10 +73,7 @@ describe("node › capacity limiter", () => {
     const ac = new AbortController();
     const p = limiter.acquire(10_000, { signal: ac.signal });
     ac.abort(new Error("stop"));
-    const err = await p.then(
-      () => undefined,
-      (e: unknown) => e,
-    );
+    const err = await p.then(...rejection);
     expect(String(err)).to.match(/stop/);
   });
 

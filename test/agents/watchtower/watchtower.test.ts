@@ -23,6 +23,7 @@ import { FramedStream } from "../../../agents/runtime/framed.js";
 import { decodeWatchtowerResponse, encodeWatchtowerRequest, FRAME_CAPS } from "../../../agents/protocol/wire/messages.js";
 import { multiaddr } from "@multiformats/multiaddr";
 import { dialOnlyHost, openChannel, registeredNode, startWatchtower, voucher, waitFor, USDC, type NodeKeys } from "./fixture.js";
+import { rejection } from "../../helpers/errors.js";
 
 /** Asserts `error` is an instance of `cls` (and its message matches `re`). */
 function expectRejection(error: unknown, cls: new (...args: never[]) => Error, re?: RegExp): void {
@@ -101,13 +102,7 @@ describe("watchtower › service and monitor (real hosts, real contracts)", func
     expect(held.nodeKey).to.equal(node.identity.address.toLowerCase());
     expect(held.auth.value).to.deep.equal(authValue(node, t));
     // the restarted service answers from what it held: the same voucher is stale
-    expectRejection(
-      await pushVoucher(nodeHost, again.addr, authOf(node, again), v).then(
-        () => undefined,
-        (e: unknown) => e,
-      ),
-      WatchtowerStaleError,
-    );
+    expectRejection(await pushVoucher(nodeHost, again.addr, authOf(node, again), v).then(...rejection), WatchtowerStaleError);
   });
 
   it("refuses updates that are not strictly better (STALE) and keeps the best", async () => {
@@ -121,13 +116,7 @@ describe("watchtower › service and monitor (real hosts, real contracts)", func
     ]);
     expect(answers.map((a) => a.status)).to.deep.equal(["OK", "STALE", "STALE", "OK"]);
     expect(t.store.voucher(channelId)!.amount).to.equal(6n * USDC);
-    expectRejection(
-      await pushVoucher(nodeHost, t.addr, authOf(node, t), voucher(domain(), channelId, 6n * USDC, payer.secretKey)).then(
-        () => undefined,
-        (e: unknown) => e,
-      ),
-      WatchtowerStaleError,
-    );
+    expectRejection(await pushVoucher(nodeHost, t.addr, authOf(node, t), voucher(domain(), channelId, 6n * USDC, payer.secretKey)).then(...rejection), WatchtowerStaleError);
   });
 
   it("rejects an update from a peer that is not the channel's node, even a registered node with a valid auth", async () => {
@@ -161,48 +150,29 @@ describe("watchtower › service and monitor (real hosts, real contracts)", func
     const channelId = await channel();
     const value = authValue(node, t, 2000);
     const forged = { value, signature: signTyped("watchtowerAuth", domain(), value, other.identity.secretKey) };
-    expectRejection(
-      await pushVoucher(nodeHost, t.addr, forged, voucher(domain(), channelId, USDC, payer.secretKey)).then(
-        () => undefined,
-        (e: unknown) => e,
-      ),
-      WatchtowerRejectedError,
-      /signed by/,
-    );
+    expectRejection(await pushVoucher(nodeHost, t.addr, forged, voucher(domain(), channelId, USDC, payer.secretKey)).then(...rejection), WatchtowerRejectedError, /signed by/);
     // someone else's (valid) authorisation, replayed by another peer
     expectRejection(
-      await pushVoucher(otherHost, t.addr, authOf(node, t), voucher(domain(), channelId, USDC, payer.secretKey)).then(
-        () => undefined,
-        (e: unknown) => e,
-      ),
+      await pushVoucher(otherHost, t.addr, authOf(node, t), voucher(domain(), channelId, USDC, payer.secretKey)).then(...rejection),
       WatchtowerRejectedError,
       /not by the peer's own key/,
     );
     // an authorisation for another watchtower, an expired one, one paying the PaymentChannel contract itself
     const elsewhere = { ...value, watchtower: other.identity.address.toLowerCase() };
     expectRejection(
-      await pushVoucher(nodeHost, t.addr, signWatchtowerAuth(domain(), elsewhere, node.identity.secretKey), voucher(domain(), channelId, USDC, payer.secretKey)).then(
-        () => undefined,
-        (e: unknown) => e,
-      ),
+      await pushVoucher(nodeHost, t.addr, signWatchtowerAuth(domain(), elsewhere, node.identity.secretKey), voucher(domain(), channelId, USDC, payer.secretKey)).then(...rejection),
       WatchtowerRejectedError,
       /not this one/,
     );
     const expired = { ...value, expiry: await chainTime(world.provider) };
     expectRejection(
-      await pushVoucher(nodeHost, t.addr, signWatchtowerAuth(domain(), expired, node.identity.secretKey), voucher(domain(), channelId, USDC, payer.secretKey)).then(
-        () => undefined,
-        (e: unknown) => e,
-      ),
+      await pushVoucher(nodeHost, t.addr, signWatchtowerAuth(domain(), expired, node.identity.secretKey), voucher(domain(), channelId, USDC, payer.secretKey)).then(...rejection),
       WatchtowerRejectedError,
       /expired/,
     );
     const locked = { ...value, beneficiary: (await world.gov.channels.getAddress()).toLowerCase() };
     expectRejection(
-      await pushVoucher(nodeHost, t.addr, signWatchtowerAuth(domain(), locked, node.identity.secretKey), voucher(domain(), channelId, USDC, payer.secretKey)).then(
-        () => undefined,
-        (e: unknown) => e,
-      ),
+      await pushVoucher(nodeHost, t.addr, signWatchtowerAuth(domain(), locked, node.identity.secretKey), voucher(domain(), channelId, USDC, payer.secretKey)).then(...rejection),
       WatchtowerRejectedError,
       /cannot be paid/,
     );
@@ -271,18 +241,23 @@ describe("watchtower › service and monitor (real hosts, real contracts)", func
     expect(again.tower.monitor.stats.disputesSubmitted).to.equal(0);
   });
 
-  it("rescans held channels on start: a close that happened while it was down is disputed after the restart", async () => {
-    const dir = tmpDir("cdn-tower-");
-    const t = await tower(dir);
+  /** A channel the watchtower `t` holds a voucher of, closed by its payer while `t` was stopped, with `t`'s cursor already past the close (only the startup rescan can find it). */
+  async function closedWhileDown(t: Awaited<ReturnType<typeof tower>>, dir: string, amount: bigint): Promise<string> {
     const channelId = await channel();
-    await pushVoucher(nodeHost, t.addr, authOf(node, t), voucher(domain(), channelId, 2n * USDC, payer.secretKey));
+    await pushVoucher(nodeHost, t.addr, authOf(node, t), voucher(domain(), channelId, amount, payer.secretKey));
     await t.stop();
     stops.pop();
     await (await world.contractsFor(payer).channels.closeByPayer(channelId)).wait();
-    // the cursor moves past the close event: only the rescan can find it
     const store = new WatchtowerStore(path.join(dir, "watchtower.db"));
     store.saveCursor("channels", { block: await world.provider.getBlockNumber(), recent: [] });
     store.close();
+    return channelId;
+  }
+
+  it("rescans held channels on start: a close that happened while it was down is disputed after the restart", async () => {
+    const dir = tmpDir("cdn-tower-");
+    const t = await tower(dir);
+    const channelId = await closedWhileDown(t, dir, 2n * USDC);
     const again = await tower(dir, t.identity);
     expect(again.tower.monitor.queued.concat(again.store.disputes(channelId).map((d) => d.channelId))).to.include(channelId);
     await toBountyPhase(channelId);
@@ -414,14 +389,7 @@ describe("watchtower › service and monitor (real hosts, real contracts)", func
   it("an RPC outage during the startup rescan does not stop the watchtower: the rescan is retried and the close disputed", async () => {
     const dir = tmpDir("cdn-tower-");
     const t = await tower(dir);
-    const channelId = await channel();
-    await pushVoucher(nodeHost, t.addr, authOf(node, t), voucher(domain(), channelId, 3n * USDC, payer.secretKey));
-    await t.stop();
-    stops.pop();
-    await (await world.contractsFor(payer).channels.closeByPayer(channelId)).wait();
-    const store = new WatchtowerStore(path.join(dir, "watchtower.db"));
-    store.saveCursor("channels", { block: await world.provider.getBlockNumber(), recent: [] });
-    store.close();
+    const channelId = await closedWhileDown(t, dir, 3n * USDC);
     let failures = 3;
     const flaky = (c: Contracts): WatchtowerChainView => {
       const real = watchtowerChainView(c);

@@ -20,6 +20,7 @@ import { checkChannel, checkDeposit, paidSoFar } from "../../../../agents/node/f
 import { FETCH_LIMITS } from "../../../../agents/node/fetch/constants.js";
 import { Refusal } from "../../../../agents/node/fetch/refusal.js";
 import { acceptVoucher, VoucherBook, type VoucherContext } from "../../../../agents/node/fetch/vouchers.js";
+import { rejection } from "../../../helpers/errors.js";
 
 const blobId = "0x" + "ab".repeat(32);
 const channelId = "0x" + "cd".repeat(32);
@@ -58,10 +59,7 @@ function refusalOf(fn: () => unknown): Refusal {
 }
 
 async function refusalOfAsync(p: Promise<unknown>): Promise<Refusal> {
-  const error = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
+  const error = await p.then(...rejection);
   expect(error).to.be.instanceOf(Refusal);
   return error as Refusal;
 }
