@@ -315,10 +315,13 @@ contract NodeRegistry is INodeRegistry, EIP712, ReentrancyGuardTransient {
 
     /// @inheritdoc INodeRegistry
     function isActive(address nodeKey) external view returns (bool) {
-        uint256 nodeId = _keys[nodeKey].nodeId;
-        if (nodeId == 0) return false;
-        NodeRecord storage node = _nodes[nodeId];
-        return node.nodeKey == nodeKey && _isActive(node);
+        return _activeNodeId(nodeKey) != 0;
+    }
+
+    /// @inheritdoc INodeRegistry
+    function activeNodeOf(address nodeKey) external view returns (uint256 nodeId, address operator) {
+        nodeId = _activeNodeId(nodeKey);
+        if (nodeId != 0) operator = _nodes[nodeId].operator;
     }
 
     /// @inheritdoc INodeRegistry
@@ -546,6 +549,14 @@ contract NodeRegistry is INodeRegistry, EIP712, ReentrancyGuardTransient {
 
     function _checkPrice(uint256 price) private pure {
         if (price > MAX_PRICE_PER_GIB) revert NodeRegistryPriceTooHigh(price, MAX_PRICE_PER_GIB);
+    }
+
+    /// @dev The node whose current key is `nodeKey` if it is active, else 0.
+    function _activeNodeId(address nodeKey) private view returns (uint256 nodeId) {
+        nodeId = _keys[nodeKey].nodeId;
+        if (nodeId == 0) return 0;
+        NodeRecord storage node = _nodes[nodeId];
+        if (node.nodeKey != nodeKey || !_isActive(node)) return 0;
     }
 
     /// @dev The cached requirement is used when it was computed under the curve in force and no grace

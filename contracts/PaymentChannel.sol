@@ -21,8 +21,8 @@ import {FeeMath} from "./libraries/FeeMath.sol";
 /// @dev Every state-changing entry point is `nonReentrant` (transient-storage guard) and follows
 /// checks-effects-interactions for payouts; deposits are measured by balance delta; payouts that a
 /// recipient could block (USDC blacklist) fall back to a withdrawable credit. Storage of a channel
-/// is three slots at open (four with a session key); amounts are uint88/uint96 (far above USDC's
-/// total supply; SafeCast reverts rather than truncate) and times uint40.
+/// is two slots at open (three with a session key, see `Channel`); amounts are uint64 (18.4 trillion
+/// USDC, far above its total supply; SafeCast reverts rather than truncate) and times uint40.
 contract PaymentChannel is IPaymentChannel, EIP712, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
 
@@ -55,23 +55,28 @@ contract PaymentChannel is IPaymentChannel, EIP712, ReentrancyGuardTransient {
     /// @notice Receives protocol fees and the non-reporter part of slashes (the DAO timelock).
     address public immutable TREASURY;
 
+    /// @dev Slot 0 never changes after open; slot 1 holds everything a top-up, claim, close, dispute
+    /// or settle changes, so each of them writes one slot. The operator snapshotted at open is kept
+    /// once per node (`_nodeOperators`), not per channel: the registry fixes a node's operator at
+    /// registration. A channel whose node reported another operator at open keeps its own (slot 3).
     struct Channel {
-        // slot 0
+        // slot 0: fixed at open
         address payer;
-        uint88 deposit;
-        ChannelStatus status;
-        // slot 1
-        address operator;
-        uint96 paid;
-        // slot 2
         uint64 nodeId;
+        uint16 feeBps;
+        bool ownOperator;
+        // slot 1: the state
+        uint64 deposit;
+        uint64 paid;
         uint40 openedAt;
         uint40 closeStartedAt;
         uint40 closesAt;
-        uint16 feeBps;
-        // slot 3 (written only for a session key)
+        ChannelStatus status;
+        // slot 2 (written only for a session key)
         address sessionKey;
         uint40 sessionExpiry;
+        // slot 3 (written only when `ownOperator`)
+        address operator;
     }
 
     struct EvidenceCommit {
@@ -80,6 +85,8 @@ contract PaymentChannel is IPaymentChannel, EIP712, ReentrancyGuardTransient {
     }
 
     mapping(bytes32 channelId => Channel) private _channels;
+    /// @dev The operator the registry reported for a node at the first opening of a channel to it.
+    mapping(uint256 nodeId => address operator) private _nodeOperators;
     mapping(address account => uint256 amount) private _withdrawable;
     uint256 private _totalWithdrawable;
     /// @dev Reporter rewards of slashes not final yet (held here until `claimSlashReward`).
@@ -153,9 +160,9 @@ contract PaymentChannel is IPaymentChannel, EIP712, ReentrancyGuardTransient {
     function claim(bytes32 channelId, uint256 cumulativeAmount, bytes calldata signature) external nonReentrant {
         Channel storage c = _existing(channelId);
         _requireVoucherPhase(channelId, c);
-        _requirePayee(c);
+        address operator = _requirePayee(c);
         uint256 newPaid = _acceptVoucher(channelId, c, cumulativeAmount, signature);
-        _pay(channelId, c, newPaid, address(0), 0);
+        _pay(channelId, c, operator, newPaid, address(0), 0);
     }
 
     /// @inheritdoc IPaymentChannel
@@ -165,11 +172,11 @@ contract PaymentChannel is IPaymentChannel, EIP712, ReentrancyGuardTransient {
     {
         Channel storage c = _existing(channelId);
         _requireVoucherPhase(channelId, c);
-        _requirePayee(c);
+        address operator = _requirePayee(c);
         uint256 capped = cumulativeAmount < c.deposit ? cumulativeAmount : c.deposit;
         if (capped > c.paid) {
             uint256 newPaid = _acceptVoucher(channelId, c, cumulativeAmount, signature);
-            _pay(channelId, c, newPaid, address(0), 0);
+            _pay(channelId, c, operator, newPaid, address(0), 0);
         }
         _close(channelId, c);
     }
@@ -203,10 +210,11 @@ contract PaymentChannel is IPaymentChannel, EIP712, ReentrancyGuardTransient {
         }
         uint256 previous = c.paid;
         uint256 newPaid = _acceptVoucher(channelId, c, cumulativeAmount, signature);
+        address operator = _operatorOf(c);
         address beneficiary;
         uint256 bountyBps;
         if (authSignature.length != 0) {
-            _checkWatchtowerAuth(c, auth, authSignature);
+            _checkWatchtowerAuth(c, operator, auth, authSignature);
             // The node's priority half of the window: a dispute then (a watchtower front-running the
             // node's own claim or close) earns nothing; it still pays the node.
             if (block.timestamp >= _bountyFrom(c)) {
@@ -217,7 +225,7 @@ contract PaymentChannel is IPaymentChannel, EIP712, ReentrancyGuardTransient {
             }
         }
         emit ChannelDisputed(channelId, c.nodeId, msg.sender, newPaid, newPaid - previous);
-        _pay(channelId, c, newPaid, beneficiary, bountyBps);
+        _pay(channelId, c, operator, newPaid, beneficiary, bountyBps);
     }
 
     /// @inheritdoc IPaymentChannel
@@ -389,7 +397,7 @@ contract PaymentChannel is IPaymentChannel, EIP712, ReentrancyGuardTransient {
             status: c.status,
             nodeKey: REGISTRY.nodeKeyOf(c.nodeId),
             nodeId: c.nodeId,
-            operator: c.operator,
+            operator: _operatorOf(c),
             voucherSigner: session ? c.sessionKey : c.payer,
             signerExpiry: session ? c.sessionExpiry : 0,
             openedAt: c.openedAt,
@@ -485,9 +493,8 @@ contract PaymentChannel is IPaymentChannel, EIP712, ReentrancyGuardTransient {
         private
         returns (bytes32 channelId)
     {
-        if (!REGISTRY.isActive(nodeKey)) revert PaymentChannelNodeNotActive(nodeKey);
-        address operator = REGISTRY.operatorOf(nodeKey);
-        uint256 nodeId = REGISTRY.nodeIdOf(nodeKey);
+        (uint256 nodeId, address operator) = REGISTRY.activeNodeOf(nodeKey);
+        if (nodeId == 0) revert PaymentChannelNodeNotActive(nodeKey);
         channelId = channelIdFor(msg.sender, nodeKey, nonce);
         Channel storage c = _channels[channelId];
         if (c.payer != address(0)) revert PaymentChannelAlreadyExists(channelId);
@@ -501,33 +508,43 @@ contract PaymentChannel is IPaymentChannel, EIP712, ReentrancyGuardTransient {
             if (signerExpiry <= block.timestamp) {
                 revert PaymentChannelInvalidSignerExpiry(signerExpiry, uint64(block.timestamp));
             }
-        }
-        uint256 received = _pull(amount);
-        uint256 minimum = PARAMS.minChannelDeposit();
-        if (received < minimum) revert PaymentChannelDepositTooLow(received, minimum);
-        uint16 feeBps = uint16(PARAMS.protocolFeeBps());
-
-        c.payer = msg.sender;
-        c.deposit = SafeCast.toUint88(received);
-        c.status = ChannelStatus.Open;
-        c.operator = operator;
-        c.nodeId = SafeCast.toUint64(nodeId);
-        c.openedAt = uint40(block.timestamp);
-        c.feeBps = feeBps;
-        if (session) {
             c.sessionKey = voucherSigner;
             c.sessionExpiry = SafeCast.toUint40(signerExpiry);
+        } else {
+            (voucherSigner, signerExpiry) = (msg.sender, 0);
         }
-        _emitOpened(channelId, c, nodeKey, session ? voucherSigner : msg.sender, session ? signerExpiry : 0);
+        _record(c, nodeId, operator, _pull(amount));
+        _emitOpened(channelId, c, nodeKey, operator, voucherSigner, signerExpiry);
     }
 
-    /// @dev The signer fields come from the caller: slot 3 is cold (and empty) without a session key.
-    function _emitOpened(bytes32 channelId, Channel storage c, address nodeKey, address signer, uint64 signerExpiry)
-        private
-    {
-        emit ChannelOpened(
-            channelId, c.payer, c.nodeId, nodeKey, c.operator, signer, signerExpiry, c.feeBps, c.deposit
-        );
+    /// @dev Writes a new channel's slots 0 and 1 (and the operator, see `Channel`) for a deposit `received`.
+    function _record(Channel storage c, uint256 nodeId, address operator, uint256 received) private {
+        (uint256 minimum, uint256 feeBps) = PARAMS.channelTerms();
+        if (received < minimum) revert PaymentChannelDepositTooLow(received, minimum);
+        c.payer = msg.sender;
+        c.nodeId = SafeCast.toUint64(nodeId);
+        c.feeBps = uint16(feeBps); // ≤ MAX_PROTOCOL_FEE_BPS
+        c.deposit = SafeCast.toUint64(received);
+        c.openedAt = uint40(block.timestamp);
+        c.status = ChannelStatus.Open;
+        address recorded = _nodeOperators[nodeId];
+        if (recorded == address(0)) {
+            _nodeOperators[nodeId] = operator;
+        } else if (recorded != operator) {
+            c.ownOperator = true;
+            c.operator = operator;
+        }
+    }
+
+    function _emitOpened(
+        bytes32 channelId,
+        Channel storage c,
+        address nodeKey,
+        address operator,
+        address signer,
+        uint64 signerExpiry
+    ) private {
+        emit ChannelOpened(channelId, c.payer, c.nodeId, nodeKey, operator, signer, signerExpiry, c.feeBps, c.deposit);
     }
 
     function _topUp(bytes32 channelId, uint256 amount) private {
@@ -537,7 +554,7 @@ contract PaymentChannel is IPaymentChannel, EIP712, ReentrancyGuardTransient {
         uint256 received = _pull(amount);
         if (received == 0) revert PaymentChannelZeroAmount();
         uint256 deposit = c.deposit + received;
-        c.deposit = SafeCast.toUint88(deposit);
+        c.deposit = SafeCast.toUint64(deposit);
         emit ChannelToppedUp(channelId, received, deposit);
     }
 
@@ -574,18 +591,23 @@ contract PaymentChannel is IPaymentChannel, EIP712, ReentrancyGuardTransient {
 
     /// @dev Pays the payee side from `c.paid` up to `newPaid`; `bountyBps` of the increment goes to
     /// `beneficiary`, out of the operator's share. The fee is computed on cumulative amounts.
-    function _pay(bytes32 channelId, Channel storage c, uint256 newPaid, address beneficiary, uint256 bountyBps)
-        private
-    {
+    function _pay(
+        bytes32 channelId,
+        Channel storage c,
+        address operator,
+        uint256 newPaid,
+        address beneficiary,
+        uint256 bountyBps
+    ) private {
         uint256 previous = c.paid;
         (uint256 operatorAmount, uint256 feeAmount) = FeeMath.splitIncrement(previous, newPaid, c.feeBps);
         uint256 bounty = ((newPaid - previous) * bountyBps) / FeeMath.BPS;
         // Cannot trigger with fee ≤ 20 % and bounty ≤ 20 %; kept so the split can never underflow.
         if (bounty > operatorAmount) bounty = operatorAmount;
         operatorAmount -= bounty;
-        c.paid = uint96(newPaid); // newPaid ≤ deposit < 2^88
+        c.paid = uint64(newPaid); // newPaid ≤ deposit < 2^64
         emit ChannelPaid(channelId, c.nodeId, newPaid, operatorAmount, feeAmount, beneficiary, bounty);
-        _push(c.operator, operatorAmount);
+        _push(operator, operatorAmount);
         _push(TREASURY, feeAmount);
         _push(beneficiary, bounty);
     }
@@ -640,19 +662,27 @@ contract PaymentChannel is IPaymentChannel, EIP712, ReentrancyGuardTransient {
     }
 
     /// @dev The payee acts through the snapshotted operator or the node's current key (a key retired by
-    /// a rotation, possibly leaked, has no power over any channel).
-    function _requirePayee(Channel storage c) private view {
-        if (msg.sender == c.operator) return;
+    /// a rotation, possibly leaked, has no power over any channel). Returns the operator.
+    function _requirePayee(Channel storage c) private view returns (address operator) {
+        operator = _operatorOf(c);
+        if (msg.sender == operator) return operator;
         if (msg.sender != REGISTRY.nodeKeyOf(c.nodeId)) revert PaymentChannelUnauthorized(msg.sender);
+    }
+
+    /// @dev The operator snapshotted at open (see `Channel`).
+    function _operatorOf(Channel storage c) private view returns (address) {
+        return c.ownOperator ? c.operator : _nodeOperators[c.nodeId];
     }
 
     /// @dev A watchtower authorisation counts only for the watchtower it names (the submitter), for this
     /// channel's node, before its expiry, signed by the operator or the node's current key, and with a
     /// beneficiary that can hold a credit (not zero, not this contract).
-    function _checkWatchtowerAuth(Channel storage c, WatchtowerAuth calldata auth, bytes calldata authSignature)
-        private
-        view
-    {
+    function _checkWatchtowerAuth(
+        Channel storage c,
+        address operator,
+        WatchtowerAuth calldata auth,
+        bytes calldata authSignature
+    ) private view {
         if (msg.sender != auth.watchtower) revert PaymentChannelWatchtowerNotAuthorised(msg.sender, auth.watchtower);
         if (auth.nodeId != c.nodeId) revert PaymentChannelWatchtowerAuthWrongNode(auth.nodeId, c.nodeId);
         if (block.timestamp > auth.expiry) {
@@ -662,7 +692,7 @@ contract PaymentChannel is IPaymentChannel, EIP712, ReentrancyGuardTransient {
             revert PaymentChannelInvalidBeneficiary(auth.beneficiary);
         }
         address signer = _recover(_watchtowerAuthDigest(auth), authSignature);
-        if (signer != c.operator && signer != REGISTRY.nodeKeyOf(c.nodeId)) {
+        if (signer != operator && signer != REGISTRY.nodeKeyOf(c.nodeId)) {
             revert PaymentChannelInvalidWatchtowerAuth(signer);
         }
     }

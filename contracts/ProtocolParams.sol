@@ -94,7 +94,15 @@ contract ProtocolParams is IProtocolParams {
     /// @notice The only writer (the DAO's timelock). Fixed at deployment.
     address public immutable TIMELOCK;
 
+    /// @dev What a channel opening reads, in one slot (both bounded far below 2^128).
+    struct ChannelTerms {
+        uint128 minChannelDeposit;
+        uint128 protocolFeeBps;
+    }
+
+    /// @dev Every value but the two in `_channelTerms`; `_value` and `_store` pick the place of a key.
     mapping(bytes32 key => uint256 value) private _values;
+    ChannelTerms private _channelTerms;
     mapping(bytes32 key => uint64 timestamp) private _lastChangedAt;
 
     /// @dev The curve before the latest curve change (binding existing nodes during grace).
@@ -154,7 +162,7 @@ contract ProtocolParams is IProtocolParams {
     /// @inheritdoc IProtocolParams
     function validateChange(bytes32 key, uint256 value, uint64 atTime) external view {
         (uint256 min, uint256 max) = _bounds(key);
-        uint256 current = _values[key];
+        uint256 current = _value(key);
         _checkValue(key, current, value, min, max, _lastChangedAt[key], atTime);
         if (_isCurveKey(key)) {
             BondCurve.Curve memory curve = bondCurve();
@@ -171,7 +179,7 @@ contract ProtocolParams is IProtocolParams {
             uint256 evidence = key == EVIDENCE_MAX_AGE ? value : _values[EVIDENCE_MAX_AGE];
             uint256 reveal = key == REVEAL_WINDOW ? value : _values[REVEAL_WINDOW];
             uint256 compliance = key == COMPLIANCE_WINDOW ? value : _values[COMPLIANCE_WINDOW];
-            uint256 fee = key == PROTOCOL_FEE_BPS ? value : _values[PROTOCOL_FEE_BPS];
+            uint256 fee = key == PROTOCOL_FEE_BPS ? value : _channelTerms.protocolFeeBps;
             _checkCross(unbonding, evidence, reveal, compliance, fee);
         }
     }
@@ -179,7 +187,7 @@ contract ProtocolParams is IProtocolParams {
     /// @inheritdoc IProtocolParams
     function get(bytes32 key) public view returns (uint256) {
         _bounds(key); // reverts on unknown keys
-        return _values[key];
+        return _value(key);
     }
 
     /// @inheritdoc IProtocolParams
@@ -197,10 +205,10 @@ contract ProtocolParams is IProtocolParams {
             }
             infos[i] = ParamInfo({
                 key: key,
-                value: _values[key],
+                value: _value(key),
                 min: min,
                 max: max,
-                maxStep: _maxStep(key, _values[key]),
+                maxStep: _maxStep(key, _value(key)),
                 lastChangedAt: last,
                 nextChangeAt: next
             });
@@ -250,31 +258,50 @@ contract ProtocolParams is IProtocolParams {
     function complianceWindow() external view returns (uint256) { return _values[COMPLIANCE_WINDOW]; }
     function evidenceMaxAge() external view returns (uint256) { return _values[EVIDENCE_MAX_AGE]; }
     function revealWindow() external view returns (uint256) { return _values[REVEAL_WINDOW]; }
-    function protocolFeeBps() external view returns (uint256) { return _values[PROTOCOL_FEE_BPS]; }
-    function minChannelDeposit() external view returns (uint256) { return _values[MIN_CHANNEL_DEPOSIT]; }
+    function protocolFeeBps() external view returns (uint256) { return _channelTerms.protocolFeeBps; }
+    function minChannelDeposit() external view returns (uint256) { return _channelTerms.minChannelDeposit; }
+
+    /// @inheritdoc IProtocolParams
+    function channelTerms() external view returns (uint256 minDeposit, uint256 feeBps) {
+        ChannelTerms memory terms = _channelTerms;
+        return (terms.minChannelDeposit, terms.protocolFeeBps);
+    }
     function slashBps() external view returns (uint256) { return _values[SLASH_BPS]; }
     function slasherRewardBps() external view returns (uint256) { return _values[SLASHER_REWARD_BPS]; }
 
     /// @notice Operator share of every payout in basis points (the remainder after the fee).
     function operatorShareBps() external view returns (uint256) {
-        return FeeMath.BPS - _values[PROTOCOL_FEE_BPS];
+        return FeeMath.BPS - _channelTerms.protocolFeeBps;
     }
 
     // ---------------------------------------------------------------- internals
+
+    function _value(bytes32 key) private view returns (uint256) {
+        if (key == MIN_CHANNEL_DEPOSIT) return _channelTerms.minChannelDeposit;
+        if (key == PROTOCOL_FEE_BPS) return _channelTerms.protocolFeeBps;
+        return _values[key];
+    }
+
+    /// @dev `value` is within the key's bounds (checked by every caller).
+    function _store(bytes32 key, uint256 value) private {
+        if (key == MIN_CHANNEL_DEPOSIT) _channelTerms.minChannelDeposit = uint128(value);
+        else if (key == PROTOCOL_FEE_BPS) _channelTerms.protocolFeeBps = uint128(value);
+        else _values[key] = value;
+    }
 
     function _init(bytes32 key, uint256 value) private {
         (uint256 min, uint256 max) = _bounds(key);
         if (value < min) revert ProtocolParamsBelowMinimum(key, value, min);
         if (value > max) revert ProtocolParamsAboveMaximum(key, value, max);
-        _values[key] = value;
+        _store(key, value);
         emit ParameterUpdated(key, 0, value);
     }
 
     function _set(bytes32 key, uint256 value, uint64 nowTs) private {
         (uint256 min, uint256 max) = _bounds(key);
-        uint256 current = _values[key];
+        uint256 current = _value(key);
         _checkValue(key, current, value, min, max, _lastChangedAt[key], nowTs);
-        _values[key] = value;
+        _store(key, value);
         _lastChangedAt[key] = nowTs;
         emit ParameterUpdated(key, current, value);
     }
@@ -333,7 +360,7 @@ contract ProtocolParams is IProtocolParams {
             _values[EVIDENCE_MAX_AGE],
             _values[REVEAL_WINDOW],
             _values[COMPLIANCE_WINDOW],
-            _values[PROTOCOL_FEE_BPS]
+            _channelTerms.protocolFeeBps
         );
     }
 

@@ -26,7 +26,7 @@ export interface CreditConfig {
   initialWindow: number;
   /** Largest window (bytes). Default 8 MiB. */
   maxWindow: number;
-  /** Gas of `openWithPermit` (measured on the USDC-shaped token: gas/channels-registry.json, 188,165; rounded up). */
+  /** Gas of `openWithPermit` (measured on the USDC-shaped token: gas/channels-registry.json, 160,362; rounded down). */
   openGas: bigint;
   /** Gas price assumed for the open (wei). Default 0.01 gwei (an L2). */
   gasPriceWei: bigint;
@@ -37,7 +37,7 @@ export interface CreditConfig {
 export const DEFAULT_CREDIT: CreditConfig = {
   initialWindow: 1 * MIB,
   maxWindow: 8 * MIB,
-  openGas: 190_000n,
+  openGas: 160_000n,
   gasPriceWei: 10_000_000n, // 0.01 gwei
   usdcPerEth: 2_000_000_000n, // 2,000 USDC
 };
@@ -98,7 +98,7 @@ export function settleWindow(paidToNode: bigint, pricePerGiB: bigint): number {
 /**
  * Throws unless the whole initial window is worth less than opening a channel at the node's price.
  * Clients pay every MIN_PAY_EVERY bytes (half the initial window) without knowing the node's window,
- * so no node may run a smaller one; nor a larger window than the protocol's (settleWindow). With the defaults this caps the price at about 3.7 USDC per GiB.
+ * so no node may run a smaller one; nor a larger window than the protocol's (settleWindow). With the defaults this caps the price at about 3.3 USDC per GiB.
  * Checked when the node starts.
  */
 export function checkCreditConfig(c: CreditConfig, pricePerGiB: bigint): void {

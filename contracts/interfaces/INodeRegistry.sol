@@ -229,6 +229,10 @@ interface INodeRegistry {
     /// @notice As `isActive`, by node id.
     function isActiveNode(uint256 nodeId) external view returns (bool);
 
+    /// @notice `isActive`, `nodeIdOf` and `operatorOf` in one call (what a channel opening needs): the id
+    /// and operator of the node whose current key is `nodeKey` if it is active, else (0, zero address).
+    function activeNodeOf(address nodeKey) external view returns (uint256 nodeId, address operator);
+
     /// @notice The node a key belongs or belonged to (0 if never registered). Rotated-out keys keep
     /// their mapping so that evidence signed by them can be attributed.
     function nodeIdOf(address nodeKey) external view returns (uint256);

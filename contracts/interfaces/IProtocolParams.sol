@@ -106,6 +106,8 @@ interface IProtocolParams {
     function protocolFeeBps() external view returns (uint256);
     /// @notice Smallest deposit a channel opens with, USDC base units.
     function minChannelDeposit() external view returns (uint256);
+    /// @notice `minChannelDeposit` and `protocolFeeBps` in one call (what a channel opening reads).
+    function channelTerms() external view returns (uint256 minDeposit, uint256 feeBps);
     /// @notice Share of a node's bond taken by one blacklist slash, basis points.
     function slashBps() external view returns (uint256);
     /// @notice Share of a slash paid to the reporter, basis points.

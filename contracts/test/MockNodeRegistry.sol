@@ -71,11 +71,17 @@ contract MockNodeRegistry {
         n.status = INodeRegistry.NodeStatus.Exiting;
     }
 
-    function isActive(address nodeKey) external view returns (bool) {
+    function isActive(address nodeKey) public view returns (bool) {
         uint256 nodeId = _nodeIdOf[nodeKey];
         if (nodeId == 0) return false;
         INodeRegistry.Node storage n = _nodes[nodeId];
         return n.nodeKey == nodeKey && n.status == INodeRegistry.NodeStatus.Registered && !inactive[nodeId];
+    }
+
+    function activeNodeOf(address nodeKey) external view returns (uint256 nodeId, address operator) {
+        if (!isActive(nodeKey)) return (0, address(0));
+        nodeId = _nodeIdOf[nodeKey];
+        operator = _nodes[nodeId].operator;
     }
 
     function nodeIdOf(address nodeKey) external view returns (uint256) {

@@ -24,7 +24,7 @@ describe("node › config", () => {
     expect(cfg.capacityMbps).to.equal(250);
     expect(cfg.rpcUrl).to.equal("http://127.0.0.1:9999");
     expect(cfg.keyFile).to.equal(path.join(dataDir, "node.key"));
-    expect(cfg.credit.openGas).to.equal(190_000n);
+    expect(cfg.credit.openGas).to.equal(160_000n);
     // unset: the node resolves it against the chain at start (2, or 0 on a chain that mines on demand)
     expect(cfg.confirmations).to.equal(undefined);
     expect(cfg.maxFeePerGasGwei).to.equal(200);

@@ -3,8 +3,8 @@ import { creditWindow, checkCreditConfig, DEFAULT_CREDIT, growthWindow, MIB, MIN
 import { amountOwed } from "../../../agents/protocol/pricing.js";
 
 describe("protocol › credit rule", () => {
-  it("open cost with the defaults is 190,000 gas × 0.01 gwei × 2,000 USDC/ETH = 3,800 base units", () => {
-    expect(openCost(DEFAULT_CREDIT)).to.equal(3_800n);
+  it("open cost with the defaults is 160,000 gas × 0.01 gwei × 2,000 USDC/ETH = 3,200 base units", () => {
+    expect(openCost(DEFAULT_CREDIT)).to.equal(3_200n);
   });
 
   it("starts at 1 MiB, grows by half of the paid history, caps at 8 MiB", () => {
@@ -12,8 +12,8 @@ describe("protocol › credit rule", () => {
     expect(creditWindow(DEFAULT_CREDIT, price, 0n)).to.equal(MIB);
     // paid for 4 MiB → +2 MiB
     expect(creditWindow(DEFAULT_CREDIT, price, windowValue(4 * MIB, price))).to.equal(3 * MIB);
-    // at this price the value bound (3,799 base units → 3,799 KiB) caps growth before 8 MiB
-    expect(creditWindow(DEFAULT_CREDIT, price, 10n ** 12n)).to.equal(3799 * 1024);
+    // at this price the value bound (3,199 base units → 3,199 KiB) caps growth before 8 MiB
+    expect(creditWindow(DEFAULT_CREDIT, price, 10n ** 12n)).to.equal(3199 * 1024);
     expect(creditWindow(DEFAULT_CREDIT, 10_000n, 10n ** 12n)).to.equal(8 * MIB);
   });
 
