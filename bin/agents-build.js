@@ -131,6 +131,22 @@ async function build() {
   }
 }
 
+/** False when the process that holds the lock has exited (true while it is still writing its pid). */
+function builderAlive() {
+  let pid;
+  try {
+    pid = Number(readFileSync(path.join(LOCK, "pid"), "utf8"));
+  } catch {
+    return true;
+  }
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return error.code === "EPERM";
+  }
+}
+
 /**
  * Builds the bundles unless they are up to date (a few milliseconds of stat calls). `log` hears one
  * line when a build starts. One process builds at a time; the others wait for it and re-check.
@@ -142,12 +158,13 @@ export async function ensureAgentsBuilt(log = () => {}) {
   for (;;) {
     try {
       mkdirSync(LOCK);
+      writeFileSync(path.join(LOCK, "pid"), String(process.pid));
       break;
     } catch (error) {
       if (error.code !== "EEXIST") throw error;
-      // a lock older than 3 minutes was left by a build that was killed
-      if (Date.now() - mtime(LOCK) > 180_000 || Date.now() > deadline) rmSync(LOCK, { recursive: true, force: true });
-      await sleep(100);
+      // the lock of a build that was killed (its process is gone), or one older than 3 minutes
+      if (!builderAlive() || Date.now() - mtime(LOCK) > 180_000 || Date.now() > deadline) rmSync(LOCK, { recursive: true, force: true });
+      else await sleep(100);
     }
   }
   try {
