@@ -3,6 +3,7 @@ pragma solidity ^0.8.28;
 
 import {IContentBlacklist} from "./interfaces/IContentBlacklist.sol";
 import {IProtocolParams} from "./interfaces/IProtocolParams.sol";
+import {BlobId} from "./types/Ids.sol";
 
 /// @title ContentBlacklist
 /// @notice Blob takedowns with a compliance window. Written by the timelock (a full vote) and by
@@ -96,7 +97,7 @@ contract ContentBlacklist is IContentBlacklist {
     }
 
     /// @inheritdoc IContentBlacklist
-    function entryOf(bytes32 blobId) external view returns (Entry memory) {
+    function entryOf(BlobId blobId) external view returns (Entry memory) {
         return _entries[_latest[keccak256(abi.encode(blobId))]];
     }
 
@@ -106,12 +107,12 @@ contract ContentBlacklist is IContentBlacklist {
     }
 
     /// @inheritdoc IContentBlacklist
-    function isBlacklisted(bytes32 blobId) external view returns (bool) {
+    function isBlacklisted(BlobId blobId) external view returns (bool) {
         return _entries[_latest[keccak256(abi.encode(blobId))]].listed;
     }
 
     /// @inheritdoc IContentBlacklist
-    function isEffective(bytes32 blobId) external view returns (bool) {
+    function isEffective(BlobId blobId) external view returns (bool) {
         Entry storage entry = _entries[_latest[keccak256(abi.encode(blobId))]];
         return entry.listed && block.timestamp >= entry.effectiveAt;
     }
@@ -151,7 +152,7 @@ contract ContentBlacklist is IContentBlacklist {
     }
 
     /// @inheritdoc IContentBlacklist
-    function blobKeyOf(bytes32 blobId) external pure returns (bytes32) {
+    function blobKeyOf(BlobId blobId) external pure returns (bytes32) {
         return keccak256(abi.encode(blobId));
     }
 }

@@ -14,6 +14,7 @@ import {IProtocolParams} from "./interfaces/IProtocolParams.sol";
 import {INodeRegistry} from "./interfaces/INodeRegistry.sol";
 import {IContentBlacklist} from "./interfaces/IContentBlacklist.sol";
 import {FeeMath} from "./libraries/FeeMath.sol";
+import {BlobId, ChannelId} from "./types/Ids.sol";
 
 /// @title PaymentChannel
 /// @notice Unidirectional USDC channels client → node with cumulative EIP-712 vouchers, a dispute
@@ -84,7 +85,7 @@ contract PaymentChannel is IPaymentChannel, EIP712, ReentrancyGuardTransient {
         uint64 blockNumber;
     }
 
-    mapping(bytes32 channelId => Channel) private _channels;
+    mapping(ChannelId channelId => Channel) private _channels;
     /// @dev The operator the registry reported for a node at the first opening of a channel to it.
     mapping(uint256 nodeId => address operator) private _nodeOperators;
     mapping(address account => uint256 amount) private _withdrawable;
@@ -119,7 +120,7 @@ contract PaymentChannel is IPaymentChannel, EIP712, ReentrancyGuardTransient {
     function open(address nodeKey, uint256 amount, address voucherSigner, uint64 signerExpiry, bytes32 nonce)
         external
         nonReentrant
-        returns (bytes32)
+        returns (ChannelId)
     {
         return _open(nodeKey, amount, voucherSigner, signerExpiry, nonce);
     }
@@ -135,18 +136,18 @@ contract PaymentChannel is IPaymentChannel, EIP712, ReentrancyGuardTransient {
         uint8 v,
         bytes32 r,
         bytes32 s
-    ) external nonReentrant returns (bytes32) {
+    ) external nonReentrant returns (ChannelId) {
         _tryPermit(amount, permitDeadline, v, r, s);
         return _open(nodeKey, amount, voucherSigner, signerExpiry, nonce);
     }
 
     /// @inheritdoc IPaymentChannel
-    function topUp(bytes32 channelId, uint256 amount) external nonReentrant {
+    function topUp(ChannelId channelId, uint256 amount) external nonReentrant {
         _topUp(channelId, amount);
     }
 
     /// @inheritdoc IPaymentChannel
-    function topUpWithPermit(bytes32 channelId, uint256 amount, uint256 permitDeadline, uint8 v, bytes32 r, bytes32 s)
+    function topUpWithPermit(ChannelId channelId, uint256 amount, uint256 permitDeadline, uint8 v, bytes32 r, bytes32 s)
         external
         nonReentrant
     {
@@ -157,16 +158,16 @@ contract PaymentChannel is IPaymentChannel, EIP712, ReentrancyGuardTransient {
     // ================================================================== payee side
 
     /// @inheritdoc IPaymentChannel
-    function claim(bytes32 channelId, uint256 cumulativeAmount, bytes calldata signature) external nonReentrant {
+    function claim(ChannelId channelId, uint256 cumulativeAmount, bytes calldata signature) external nonReentrant {
         Channel storage c = _existing(channelId);
         _requireVoucherPhase(channelId, c);
         address operator = _requirePayee(c);
         uint256 newPaid = _acceptVoucher(channelId, c, cumulativeAmount, signature);
-        _pay(channelId, c, operator, newPaid, address(0), 0);
+        _pay(channelId, c, operator, newPaid);
     }
 
     /// @inheritdoc IPaymentChannel
-    function closeByPayee(bytes32 channelId, uint256 cumulativeAmount, bytes calldata signature)
+    function closeByPayee(ChannelId channelId, uint256 cumulativeAmount, bytes calldata signature)
         external
         nonReentrant
     {
@@ -176,7 +177,7 @@ contract PaymentChannel is IPaymentChannel, EIP712, ReentrancyGuardTransient {
         uint256 capped = cumulativeAmount < c.deposit ? cumulativeAmount : c.deposit;
         if (capped > c.paid) {
             uint256 newPaid = _acceptVoucher(channelId, c, cumulativeAmount, signature);
-            _pay(channelId, c, operator, newPaid, address(0), 0);
+            _pay(channelId, c, operator, newPaid);
         }
         _close(channelId, c);
     }
@@ -184,7 +185,7 @@ contract PaymentChannel is IPaymentChannel, EIP712, ReentrancyGuardTransient {
     // ================================================================== payer close, dispute, settle
 
     /// @inheritdoc IPaymentChannel
-    function closeByPayer(bytes32 channelId) external nonReentrant {
+    function closeByPayer(ChannelId channelId) external nonReentrant {
         Channel storage c = _existing(channelId);
         if (msg.sender != c.payer) revert PaymentChannelUnauthorized(msg.sender);
         if (c.status != ChannelStatus.Open) revert PaymentChannelWrongStatus(channelId, c.status);
@@ -197,7 +198,7 @@ contract PaymentChannel is IPaymentChannel, EIP712, ReentrancyGuardTransient {
 
     /// @inheritdoc IPaymentChannel
     function dispute(
-        bytes32 channelId,
+        ChannelId channelId,
         uint256 cumulativeAmount,
         bytes calldata signature,
         WatchtowerAuth calldata auth,
@@ -208,28 +209,14 @@ contract PaymentChannel is IPaymentChannel, EIP712, ReentrancyGuardTransient {
         if (block.timestamp > c.closesAt) {
             revert PaymentChannelDisputeWindowOver(c.closesAt, uint64(block.timestamp));
         }
-        uint256 previous = c.paid;
         uint256 newPaid = _acceptVoucher(channelId, c, cumulativeAmount, signature);
         address operator = _operatorOf(c);
-        address beneficiary;
-        uint256 bountyBps;
-        if (authSignature.length != 0) {
-            _checkWatchtowerAuth(c, operator, auth, authSignature);
-            // The node's priority half of the window: a dispute then (a watchtower front-running the
-            // node's own claim or close) earns nothing; it still pays the node.
-            if (block.timestamp >= _bountyFrom(c)) {
-                beneficiary = auth.beneficiary;
-                // The operator keeps at least MIN_OPERATOR_SHARE_BPS of what the dispute recovers.
-                uint256 cap = FeeMath.BPS - MIN_OPERATOR_SHARE_BPS - c.feeBps;
-                bountyBps = auth.maxBps < cap ? auth.maxBps : cap;
-            }
-        }
-        emit ChannelDisputed(channelId, c.nodeId, msg.sender, newPaid, newPaid - previous);
-        _pay(channelId, c, operator, newPaid, beneficiary, bountyBps);
+        (address beneficiary, uint256 bountyBps) = _bounty(c, operator, auth, authSignature);
+        _payDispute(channelId, c, operator, newPaid, beneficiary, bountyBps);
     }
 
     /// @inheritdoc IPaymentChannel
-    function settle(bytes32 channelId) external nonReentrant {
+    function settle(ChannelId channelId) external nonReentrant {
         Channel storage c = _existing(channelId);
         if (c.status != ChannelStatus.Closing) revert PaymentChannelWrongStatus(channelId, c.status);
         if (block.timestamp <= c.closesAt) {
@@ -278,9 +265,10 @@ contract PaymentChannel is IPaymentChannel, EIP712, ReentrancyGuardTransient {
             {
                 revert PaymentChannelAlreadySlashed(nodeId, entryId);
             }
-            emit SlashReporterReplaced(nodeId, entryId, record.reporter, msg.sender, committed.blockNumber);
+            address previous = record.reporter;
             record.reporter = msg.sender;
             record.commitBlock = committed.blockNumber;
+            emit SlashReporterReplaced(nodeId, entryId, previous, msg.sender, committed.blockNumber);
             return 0;
         }
 
@@ -320,7 +308,7 @@ contract PaymentChannel is IPaymentChannel, EIP712, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc IPaymentChannel
-    function claimSlashReward(uint256 nodeId, bytes32 blobId, uint64 entryId)
+    function claimSlashReward(uint256 nodeId, BlobId blobId, uint64 entryId)
         external
         nonReentrant
         returns (address reporter, uint256 amount)
@@ -332,8 +320,8 @@ contract PaymentChannel is IPaymentChannel, EIP712, ReentrancyGuardTransient {
         reporter = record.reporter;
         amount = record.reward;
         _pendingSlashRewards -= amount;
-        emit SlashRewardCredited(nodeId, entryId, reporter, amount);
         _credit(reporter, amount);
+        emit SlashRewardCredited(nodeId, entryId, reporter, amount);
     }
 
     /// @dev Every validity rule of `revealEvidence` except once-per-(node, entry).
@@ -363,7 +351,9 @@ contract PaymentChannel is IPaymentChannel, EIP712, ReentrancyGuardTransient {
         address signer = _recover(_serveCommitmentDigest(commitment), signature);
         if (REGISTRY.nodeIdOf(signer) != nodeId) revert PaymentChannelEvidenceWrongSigner(signer);
         uint64 retiredAt = REGISTRY.keyRetiredAtBlock(signer);
-        if (retiredAt != 0 && retiredAt <= commitment.anchorBlock) revert PaymentChannelEvidenceWrongSigner(signer);
+        if (retiredAt != 0 && retiredAt <= commitment.anchorBlock) {
+            revert PaymentChannelEvidenceKeyRetired(signer, retiredAt, commitment.anchorBlock);
+        }
         // 4. Blacklisted now, and served at or after the entry took effect, on any channel old or new
         // (clients accept only a timestamp equal to the anchor block's, so it cannot be back-dated).
         IContentBlacklist.Entry memory entry = BLACKLIST.entryOf(commitment.blobId);
@@ -375,12 +365,12 @@ contract PaymentChannel is IPaymentChannel, EIP712, ReentrancyGuardTransient {
     // ================================================================== views
 
     /// @inheritdoc IPaymentChannel
-    function channelIdFor(address payer, address nodeKey, bytes32 nonce) public view returns (bytes32) {
-        return keccak256(abi.encode(block.chainid, address(this), payer, nodeKey, nonce));
+    function channelIdFor(address payer, address nodeKey, bytes32 nonce) public view returns (ChannelId) {
+        return ChannelId.wrap(keccak256(abi.encode(block.chainid, address(this), payer, nodeKey, nonce)));
     }
 
     /// @inheritdoc IPaymentChannel
-    function getChannels(bytes32[] calldata channelIds) external view returns (ChannelInfo[] memory infos) {
+    function getChannels(ChannelId[] calldata channelIds) external view returns (ChannelInfo[] memory infos) {
         infos = new ChannelInfo[](channelIds.length);
         for (uint256 i = 0; i < channelIds.length; ++i) {
             infos[i] = getChannel(channelIds[i]);
@@ -388,7 +378,7 @@ contract PaymentChannel is IPaymentChannel, EIP712, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc IPaymentChannel
-    function getChannel(bytes32 channelId) public view returns (ChannelInfo memory info) {
+    function getChannel(ChannelId channelId) public view returns (ChannelInfo memory info) {
         Channel storage c = _channels[channelId];
         if (c.payer == address(0)) return info;
         bool session = c.sessionKey != address(0);
@@ -409,14 +399,14 @@ contract PaymentChannel is IPaymentChannel, EIP712, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc IPaymentChannel
-    function bountyFrom(bytes32 channelId) external view returns (uint64) {
+    function bountyFrom(ChannelId channelId) external view returns (uint64) {
         Channel storage c = _existing(channelId);
         if (c.status != ChannelStatus.Closing) revert PaymentChannelWrongStatus(channelId, c.status);
         return _bountyFrom(c);
     }
 
     /// @inheritdoc IPaymentChannel
-    function balanceOf(bytes32 channelId) external view returns (uint256) {
+    function balanceOf(ChannelId channelId) external view returns (uint256) {
         Channel storage c = _channels[channelId];
         if (c.status == ChannelStatus.Open || c.status == ChannelStatus.Closing) return c.deposit - c.paid;
         return 0;
@@ -438,7 +428,7 @@ contract PaymentChannel is IPaymentChannel, EIP712, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc IPaymentChannel
-    function voucherDigest(bytes32 channelId, uint256 cumulativeAmount) public view returns (bytes32) {
+    function voucherDigest(ChannelId channelId, uint256 cumulativeAmount) public view returns (bytes32) {
         return _hashTypedDataV4(keccak256(abi.encode(VOUCHER_TYPEHASH, channelId, cumulativeAmount)));
     }
 
@@ -478,12 +468,12 @@ contract PaymentChannel is IPaymentChannel, EIP712, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc IPaymentChannel
-    function isSlashed(uint256 nodeId, bytes32 blobId, uint64 entryId) external view returns (bool) {
+    function isSlashed(uint256 nodeId, BlobId blobId, uint64 entryId) external view returns (bool) {
         return _slashes[_slashKey(nodeId, blobId, entryId)].commitBlock != 0;
     }
 
     /// @inheritdoc IPaymentChannel
-    function slashRecord(uint256 nodeId, bytes32 blobId, uint64 entryId) external view returns (SlashRecord memory) {
+    function slashRecord(uint256 nodeId, BlobId blobId, uint64 entryId) external view returns (SlashRecord memory) {
         return _slashes[_slashKey(nodeId, blobId, entryId)];
     }
 
@@ -491,7 +481,7 @@ contract PaymentChannel is IPaymentChannel, EIP712, ReentrancyGuardTransient {
 
     function _open(address nodeKey, uint256 amount, address voucherSigner, uint64 signerExpiry, bytes32 nonce)
         private
-        returns (bytes32 channelId)
+        returns (ChannelId channelId)
     {
         (uint256 nodeId, address operator) = REGISTRY.activeNodeOf(nodeKey);
         if (nodeId == 0) revert PaymentChannelNodeNotActive(nodeKey);
@@ -537,7 +527,7 @@ contract PaymentChannel is IPaymentChannel, EIP712, ReentrancyGuardTransient {
     }
 
     function _emitOpened(
-        bytes32 channelId,
+        ChannelId channelId,
         Channel storage c,
         address nodeKey,
         address operator,
@@ -547,7 +537,7 @@ contract PaymentChannel is IPaymentChannel, EIP712, ReentrancyGuardTransient {
         emit ChannelOpened(channelId, c.payer, c.nodeId, nodeKey, operator, signer, signerExpiry, c.feeBps, c.deposit);
     }
 
-    function _topUp(bytes32 channelId, uint256 amount) private {
+    function _topUp(ChannelId channelId, uint256 amount) private {
         Channel storage c = _existing(channelId);
         if (msg.sender != c.payer) revert PaymentChannelUnauthorized(msg.sender);
         if (c.status != ChannelStatus.Open) revert PaymentChannelWrongStatus(channelId, c.status);
@@ -572,7 +562,7 @@ contract PaymentChannel is IPaymentChannel, EIP712, ReentrancyGuardTransient {
 
     /// @dev Verifies a voucher for `channelId` and returns the new paid amount, capped at the deposit,
     /// which must exceed what was paid.
-    function _acceptVoucher(bytes32 channelId, Channel storage c, uint256 cumulativeAmount, bytes calldata signature)
+    function _acceptVoucher(ChannelId channelId, Channel storage c, uint256 cumulativeAmount, bytes calldata signature)
         private
         view
         returns (uint256 newPaid)
@@ -589,30 +579,73 @@ contract PaymentChannel is IPaymentChannel, EIP712, ReentrancyGuardTransient {
         if (block.timestamp > expiry) revert PaymentChannelSessionKeyExpired(signer, expiry);
     }
 
-    /// @dev Pays the payee side from `c.paid` up to `newPaid`; `bountyBps` of the increment goes to
-    /// `beneficiary`, out of the operator's share. The fee is computed on cumulative amounts.
-    function _pay(
-        bytes32 channelId,
+    /// @dev Pays the payee side from `c.paid` up to `newPaid` (claim, payee close).
+    function _pay(ChannelId channelId, Channel storage c, address operator, uint256 newPaid) private {
+        (uint256 operatorAmount, uint256 feeAmount,) = _recordPayment(channelId, c, newPaid, address(0), 0);
+        _payOut(operator, operatorAmount, feeAmount, address(0), 0);
+    }
+
+    /// @dev A dispute's payment: recorded, announced (`ChannelDisputed` after the state it reports), paid.
+    function _payDispute(
+        ChannelId channelId,
         Channel storage c,
         address operator,
         uint256 newPaid,
         address beneficiary,
         uint256 bountyBps
     ) private {
+        uint256 recovered = newPaid - c.paid;
+        (uint256 operatorAmount, uint256 feeAmount, uint256 bounty) =
+            _recordPayment(channelId, c, newPaid, beneficiary, bountyBps);
+        emit ChannelDisputed(channelId, c.nodeId, msg.sender, newPaid, recovered);
+        _payOut(operator, operatorAmount, feeAmount, beneficiary, bounty);
+    }
+
+    /// @dev Records a payment from `c.paid` up to `newPaid` and splits the increment: the fee (on
+    /// cumulative amounts) to the treasury, `bountyBps` to `beneficiary` out of the operator's share,
+    /// the rest to the operator. `_payOut` then transfers it.
+    function _recordPayment(
+        ChannelId channelId,
+        Channel storage c,
+        uint256 newPaid,
+        address beneficiary,
+        uint256 bountyBps
+    ) private returns (uint256 operatorAmount, uint256 feeAmount, uint256 bounty) {
         uint256 previous = c.paid;
-        (uint256 operatorAmount, uint256 feeAmount) = FeeMath.splitIncrement(previous, newPaid, c.feeBps);
-        uint256 bounty = ((newPaid - previous) * bountyBps) / FeeMath.BPS;
+        (operatorAmount, feeAmount) = FeeMath.splitIncrement(previous, newPaid, c.feeBps);
+        bounty = ((newPaid - previous) * bountyBps) / FeeMath.BPS;
         // Cannot trigger with fee ≤ 20 % and bounty ≤ 20 %; kept so the split can never underflow.
         if (bounty > operatorAmount) bounty = operatorAmount;
         operatorAmount -= bounty;
         c.paid = uint64(newPaid); // newPaid ≤ deposit < 2^64
         emit ChannelPaid(channelId, c.nodeId, newPaid, operatorAmount, feeAmount, beneficiary, bounty);
+    }
+
+    function _payOut(address operator, uint256 operatorAmount, uint256 feeAmount, address beneficiary, uint256 bounty)
+        private
+    {
         _push(operator, operatorAmount);
         _push(TREASURY, feeAmount);
         _push(beneficiary, bounty);
     }
 
-    function _close(bytes32 channelId, Channel storage c) private {
+    /// @dev The bounty a dispute pays: none without an auth (which must then be valid, else the dispute
+    /// reverts) or in the node's priority half of the window (a watchtower front-running the node's own
+    /// claim or close earns nothing; the dispute still pays the node).
+    function _bounty(Channel storage c, address operator, WatchtowerAuth calldata auth, bytes calldata authSignature)
+        private
+        view
+        returns (address beneficiary, uint256 bountyBps)
+    {
+        if (authSignature.length == 0) return (address(0), 0);
+        _checkWatchtowerAuth(c, operator, auth, authSignature);
+        if (block.timestamp < _bountyFrom(c)) return (address(0), 0);
+        // The operator keeps at least MIN_OPERATOR_SHARE_BPS of what the dispute recovers.
+        uint256 cap = FeeMath.BPS - MIN_OPERATOR_SHARE_BPS - c.feeBps;
+        return (auth.beneficiary, auth.maxBps < cap ? auth.maxBps : cap);
+    }
+
+    function _close(ChannelId channelId, Channel storage c) private {
         uint256 paid = c.paid;
         uint256 refund = c.deposit - paid;
         c.status = ChannelStatus.Closed;
@@ -648,13 +681,13 @@ contract PaymentChannel is IPaymentChannel, EIP712, ReentrancyGuardTransient {
         _totalWithdrawable += amount;
     }
 
-    function _existing(bytes32 channelId) private view returns (Channel storage c) {
+    function _existing(ChannelId channelId) private view returns (Channel storage c) {
         c = _channels[channelId];
         if (c.payer == address(0)) revert PaymentChannelUnknown(channelId);
     }
 
     /// @dev Vouchers are accepted while open, or while closing up to `closesAt` inclusive.
-    function _requireVoucherPhase(bytes32 channelId, Channel storage c) private view {
+    function _requireVoucherPhase(ChannelId channelId, Channel storage c) private view {
         ChannelStatus status = c.status;
         if (status == ChannelStatus.Open) return;
         if (status != ChannelStatus.Closing) revert PaymentChannelWrongStatus(channelId, status);
@@ -735,7 +768,7 @@ contract PaymentChannel is IPaymentChannel, EIP712, ReentrancyGuardTransient {
         );
     }
 
-    function _slashKey(uint256 nodeId, bytes32 blobId, uint64 entryId) private pure returns (bytes32) {
+    function _slashKey(uint256 nodeId, BlobId blobId, uint64 entryId) private pure returns (bytes32) {
         return keccak256(abi.encode(nodeId, blobId, entryId));
     }
 }

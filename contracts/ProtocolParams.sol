@@ -18,77 +18,108 @@ import {FeeMath} from "./libraries/FeeMath.sol";
 contract ProtocolParams is IProtocolParams {
     using BondCurve for BondCurve.Curve;
 
-    // ---- keys ----
+    // ---- keys (the parameter's name as bytes32) ----
+    /// @notice Key of the bond curve factor k (`bondK`).
     bytes32 public constant BOND_K = "bondK";
+    /// @notice Key of the bond curve exponent alpha (`bondAlpha`).
     bytes32 public constant BOND_ALPHA = "bondAlpha";
+    /// @notice Key of the minimum bond of any node (`minBond`).
     bytes32 public constant MIN_BOND = "minBond";
+    /// @notice Key of the unbonding period (`unbondingPeriod`).
     bytes32 public constant UNBONDING_PERIOD = "unbondingPeriod";
+    /// @notice Key of the payer-close dispute window (`disputeWindow`).
     bytes32 public constant DISPUTE_WINDOW = "disputeWindow";
+    /// @notice Key of the blacklist compliance window (`complianceWindow`).
     bytes32 public constant COMPLIANCE_WINDOW = "complianceWindow";
+    /// @notice Key of the slashing evidence max age (`evidenceMaxAge`).
     bytes32 public constant EVIDENCE_MAX_AGE = "evidenceMaxAge";
+    /// @notice Key of the slashing commit–reveal window (`revealWindow`).
     bytes32 public constant REVEAL_WINDOW = "revealWindow";
+    /// @notice Key of the protocol fee (`protocolFeeBps`).
     bytes32 public constant PROTOCOL_FEE_BPS = "protocolFeeBps";
+    /// @notice Key of the minimum channel deposit (`minChannelDeposit`).
     bytes32 public constant MIN_CHANNEL_DEPOSIT = "minChannelDeposit";
+    /// @notice Key of the blacklist slash share (`slashBps`).
     bytes32 public constant SLASH_BPS = "slashBps";
+    /// @notice Key of the slasher reward share (`slasherRewardBps`).
     bytes32 public constant SLASHER_REWARD_BPS = "slasherRewardBps";
 
-    // ---- hard bounds (USDC amounts in 6-decimal base units, durations in seconds) ----
-    /// @notice Bond k, USDC base units per Mbps^alpha: 0.01 … 1,000 USDC.
+    // ---- hard bounds and steps (each parameter's row in `_row` puts them together with its unit) ----
+    /// @notice Smallest bond k: 0.01 USDC per Mbps^alpha, in USDC base units.
     uint256 public constant MIN_BOND_K = 10_000;
+    /// @notice Largest bond k: 1,000 USDC per Mbps^alpha, in USDC base units.
     uint256 public constant MAX_BOND_K = 1_000e6;
-    /// @notice Bond exponent alpha, 1e18 fixed point: 0.80 … 1.00 in steps of 0.01, at most ±0.05 per
-    /// change. alpha ≤ 1 keeps the curve subadditive (splitting a node never lowers its bond); the
-    /// grid keeps every alpha < 1 at least 0.01 below 1, so that rounding cannot undo that
-    /// (docs/governance.md "Bond curve and Sybil splits").
+    /// @notice Smallest bond exponent alpha: 0.80, 1e18 fixed point. alpha ≤ 1 keeps the curve
+    /// subadditive (splitting a node never lowers its bond); the grid keeps every alpha < 1 at least
+    /// 0.01 below 1, so that rounding cannot undo that (docs/governance.md "Bond curve and Sybil splits").
     uint256 public constant MIN_BOND_ALPHA = 0.8e18;
+    /// @notice Largest bond exponent alpha: 1.00 (linear), 1e18 fixed point.
     uint256 public constant MAX_BOND_ALPHA = 1e18;
+    /// @notice Grid of alpha: 0.01, 1e18 fixed point.
     uint256 public constant BOND_ALPHA_GRANULARITY = 0.01e18;
+    /// @notice Largest move of alpha in one change: 0.05, 1e18 fixed point.
     uint256 public constant MAX_ALPHA_STEP = 0.05e18;
-    /// @notice Minimum bond per node: 10 … 100,000 USDC.
+    /// @notice Smallest minimum bond per node: 10 USDC, in USDC base units.
     uint256 public constant MIN_MIN_BOND = 10e6;
+    /// @notice Largest minimum bond per node: 100,000 USDC, in USDC base units.
     uint256 public constant MAX_MIN_BOND = 100_000e6;
-    /// @notice Unbonding period: 7 … 60 days (and ≥ evidence max age + reveal window).
+    /// @notice Shortest unbonding period: 7 days, in seconds (and ≥ evidence max age + reveal window).
     uint256 public constant MIN_UNBONDING_PERIOD = 7 days;
+    /// @notice Longest unbonding period: 60 days, in seconds.
     uint256 public constant MAX_UNBONDING_PERIOD = 60 days;
-    /// @notice Payer-close dispute window: 12 hours … 7 days.
+    /// @notice Shortest payer-close dispute window: 12 hours, in seconds.
     uint256 public constant MIN_DISPUTE_WINDOW = 12 hours;
+    /// @notice Longest payer-close dispute window: 7 days, in seconds.
     uint256 public constant MAX_DISPUTE_WINDOW = 7 days;
-    /// @notice Blacklist compliance window: 1 hour … 7 days (and > staleness bound + confirmations).
+    /// @notice Shortest blacklist compliance window: 1 hour, in seconds (and > staleness bound +
+    /// confirmation allowance).
     uint256 public constant MIN_COMPLIANCE_WINDOW = 1 hours;
+    /// @notice Longest blacklist compliance window: 7 days, in seconds.
     uint256 public constant MAX_COMPLIANCE_WINDOW = 7 days;
-    /// @notice Slashing evidence max age after the channel's opening: 1 … 14 days.
+    /// @notice Shortest slashing evidence max age (after the anchored time): 1 day, in seconds.
     uint256 public constant MIN_EVIDENCE_MAX_AGE = 1 days;
+    /// @notice Longest slashing evidence max age: 14 days, in seconds.
     uint256 public constant MAX_EVIDENCE_MAX_AGE = 14 days;
-    /// @notice Slashing commit–reveal window: 1 hour … 3 days.
+    /// @notice Shortest slashing commit–reveal window: 1 hour, in seconds.
     uint256 public constant MIN_REVEAL_WINDOW = 1 hours;
+    /// @notice Longest slashing commit–reveal window: 3 days, in seconds.
     uint256 public constant MAX_REVEAL_WINDOW = 3 days;
-    /// @notice Protocol fee to the treasury: 0 … 20 % (hard cap), basis points; one change moves it by
-    /// at least 1 % so that it can leave 0.
+    /// @notice Smallest protocol fee to the treasury: 0, in basis points.
     uint256 public constant MIN_PROTOCOL_FEE_BPS = 0;
+    /// @notice Largest protocol fee to the treasury: 20 % (hard cap), in basis points.
     uint256 public constant MAX_PROTOCOL_FEE_BPS = 2_000;
+    /// @notice Smallest step of the protocol fee that one change may always take: 1 %, in basis points
+    /// (so that the fee can leave 0).
     uint256 public constant PROTOCOL_FEE_MIN_STEP_BPS = 100;
-    /// @notice Operator revenue share floor: 80 %, a separate constant checked on its own.
+    /// @notice Operator revenue share floor: 80 %, in basis points; a separate constant checked on its own.
     uint256 public constant OPERATOR_SHARE_FLOOR_BPS = 8_000;
-    /// @notice Minimum channel deposit: 0.1 … 100 USDC.
+    /// @notice Smallest minimum channel deposit: 0.1 USDC, in USDC base units.
     uint256 public constant MIN_MIN_CHANNEL_DEPOSIT = 100_000;
+    /// @notice Largest minimum channel deposit: 100 USDC, in USDC base units.
     uint256 public constant MAX_MIN_CHANNEL_DEPOSIT = 100e6;
-    /// @notice Blacklist slash share of the bond: 5 … 50 %, basis points.
+    /// @notice Smallest blacklist slash share of the bond: 5 %, in basis points.
     uint256 public constant MIN_SLASH_BPS = 500;
+    /// @notice Largest blacklist slash share of the bond: 50 %, in basis points.
     uint256 public constant MAX_SLASH_BPS = 5_000;
-    /// @notice Slasher reward share of a slash: 0 … 50 %, basis points; one change moves it by at least
-    /// 5 % so that it can leave 0.
+    /// @notice Smallest slasher reward share of a slash: 0, in basis points.
     uint256 public constant MIN_SLASHER_REWARD_BPS = 0;
+    /// @notice Largest slasher reward share of a slash: 50 %, in basis points.
     uint256 public constant MAX_SLASHER_REWARD_BPS = 5_000;
+    /// @notice Smallest step of the slasher reward that one change may always take: 5 %, in basis
+    /// points (so that the reward can leave 0).
     uint256 public constant SLASHER_REWARD_MIN_STEP_BPS = 500;
+    /// @dev The row of a parameter whose changes are limited by ±50 % alone.
+    uint256 private constant NO_MIN_STEP = 0;
 
     // ---- rate limits ----
-    /// @notice One change per parameter per cooldown.
+    /// @notice One change per parameter per cooldown: 7 days, in seconds.
     uint256 public constant PARAM_COOLDOWN = 7 days;
-    /// @notice A curve change binds existing nodes after this; also the curve's own cooldown.
+    /// @notice A curve change binds existing nodes after this; also the curve's own cooldown: 14 days,
+    /// in seconds.
     uint256 public constant CURVE_GRACE_PERIOD = 14 days;
-    /// @notice Nodes stop serving after this long without a successful chain read.
+    /// @notice Nodes stop serving after this long without a successful chain read: 30 minutes, in seconds.
     uint256 public constant CHAIN_STALENESS_BOUND = 30 minutes;
-    /// @notice Allowance for a blacklist entry to be confirmed and seen by nodes.
+    /// @notice Allowance for a blacklist entry to be confirmed and seen by nodes: 10 minutes, in seconds.
     uint256 public constant CONFIRMATION_ALLOWANCE = 10 minutes;
 
     /// @notice The only writer (the DAO's timelock). Fixed at deployment.
@@ -196,7 +227,7 @@ contract ProtocolParams is IProtocolParams {
         infos = new ParamInfo[](keys.length);
         for (uint256 i = 0; i < keys.length; ++i) {
             bytes32 key = keys[i];
-            (uint256 min, uint256 max) = _bounds(key);
+            (uint256 min, uint256 max,, Unit unit) = _row(key);
             uint64 last = _lastChangedAt[key];
             uint64 next = last == 0 ? 0 : uint64(last + PARAM_COOLDOWN);
             if (_isCurveKey(key) && _curveChangedAt != 0) {
@@ -210,7 +241,8 @@ contract ProtocolParams is IProtocolParams {
                 max: max,
                 maxStep: _maxStep(key, _value(key)),
                 lastChangedAt: last,
-                nextChangeAt: next
+                nextChangeAt: next,
+                unit: unit
             });
         }
     }
@@ -220,7 +252,8 @@ contract ProtocolParams is IProtocolParams {
         return BondCurve.Curve({k: _values[BOND_K], alpha: _values[BOND_ALPHA], minBond: _values[MIN_BOND]});
     }
 
-    /// @notice The curve before the latest change, and when the latest change binds existing nodes.
+    /// @notice The curve before the latest change (units as `bondCurve`), when the latest change executed
+    /// and when it binds existing nodes (unix seconds, 0: never changed).
     function previousBondCurve() external view returns (BondCurve.Curve memory curve, uint64 changedAt, uint64 bindsAt) {
         curve = _previousCurve;
         changedAt = _curveChangedAt;
@@ -250,15 +283,25 @@ contract ProtocolParams is IProtocolParams {
         return current;
     }
 
+    /// @inheritdoc IProtocolParams
     function bondK() external view returns (uint256) { return _values[BOND_K]; }
+    /// @inheritdoc IProtocolParams
     function bondAlpha() external view returns (uint256) { return _values[BOND_ALPHA]; }
+    /// @inheritdoc IProtocolParams
     function minBond() external view returns (uint256) { return _values[MIN_BOND]; }
+    /// @inheritdoc IProtocolParams
     function unbondingPeriod() external view returns (uint256) { return _values[UNBONDING_PERIOD]; }
+    /// @inheritdoc IProtocolParams
     function disputeWindow() external view returns (uint256) { return _values[DISPUTE_WINDOW]; }
+    /// @inheritdoc IProtocolParams
     function complianceWindow() external view returns (uint256) { return _values[COMPLIANCE_WINDOW]; }
+    /// @inheritdoc IProtocolParams
     function evidenceMaxAge() external view returns (uint256) { return _values[EVIDENCE_MAX_AGE]; }
+    /// @inheritdoc IProtocolParams
     function revealWindow() external view returns (uint256) { return _values[REVEAL_WINDOW]; }
+    /// @inheritdoc IProtocolParams
     function protocolFeeBps() external view returns (uint256) { return _channelTerms.protocolFeeBps; }
+    /// @inheritdoc IProtocolParams
     function minChannelDeposit() external view returns (uint256) { return _channelTerms.minChannelDeposit; }
 
     /// @inheritdoc IProtocolParams
@@ -266,10 +309,12 @@ contract ProtocolParams is IProtocolParams {
         ChannelTerms memory terms = _channelTerms;
         return (terms.minChannelDeposit, terms.protocolFeeBps);
     }
+    /// @inheritdoc IProtocolParams
     function slashBps() external view returns (uint256) { return _values[SLASH_BPS]; }
+    /// @inheritdoc IProtocolParams
     function slasherRewardBps() external view returns (uint256) { return _values[SLASHER_REWARD_BPS]; }
 
-    /// @notice Operator share of every payout in basis points (the remainder after the fee).
+    /// @inheritdoc IProtocolParams
     function operatorShareBps() external view returns (uint256) {
         return FeeMath.BPS - _channelTerms.protocolFeeBps;
     }
@@ -383,7 +428,7 @@ contract ProtocolParams is IProtocolParams {
     /// @dev Largest move in one change: alpha by its fixed step; others by half the current value,
     /// or their hard minimum step so that small (or zero) values can still move.
     function _maxStep(bytes32 key, uint256 current) private pure returns (uint256) {
-        (,, uint256 step) = _row(key);
+        (,, uint256 step,) = _row(key);
         if (key == BOND_ALPHA) return step;
         uint256 half = current / 2;
         return half > step ? half : step;
@@ -411,25 +456,27 @@ contract ProtocolParams is IProtocolParams {
     }
 
     function _bounds(bytes32 key) private pure returns (uint256 min, uint256 max) {
-        (min, max,) = _row(key);
+        (min, max,,) = _row(key);
     }
 
-    /// @dev One row per parameter: hard minimum, hard maximum and minimum step (for alpha: its fixed
-    /// step), in the parameter's unit (USDC base units, seconds, basis points, or 1e18 fixed point).
+    /// @dev One row per parameter: hard minimum, hard maximum, minimum step (for alpha: its fixed
+    /// step) and the unit all three and the value are in.
     // prettier-ignore
-    function _row(bytes32 key) private pure returns (uint256 min, uint256 max, uint256 step) {
-        if (key == BOND_K)              return (MIN_BOND_K,              MAX_BOND_K,              0);
-        if (key == BOND_ALPHA)          return (MIN_BOND_ALPHA,          MAX_BOND_ALPHA,          MAX_ALPHA_STEP);
-        if (key == MIN_BOND)            return (MIN_MIN_BOND,            MAX_MIN_BOND,            0);
-        if (key == UNBONDING_PERIOD)    return (MIN_UNBONDING_PERIOD,    MAX_UNBONDING_PERIOD,    0);
-        if (key == DISPUTE_WINDOW)      return (MIN_DISPUTE_WINDOW,      MAX_DISPUTE_WINDOW,      0);
-        if (key == COMPLIANCE_WINDOW)   return (MIN_COMPLIANCE_WINDOW,   MAX_COMPLIANCE_WINDOW,   0);
-        if (key == EVIDENCE_MAX_AGE)    return (MIN_EVIDENCE_MAX_AGE,    MAX_EVIDENCE_MAX_AGE,    0);
-        if (key == REVEAL_WINDOW)       return (MIN_REVEAL_WINDOW,       MAX_REVEAL_WINDOW,       0);
-        if (key == PROTOCOL_FEE_BPS)    return (MIN_PROTOCOL_FEE_BPS,    MAX_PROTOCOL_FEE_BPS,    PROTOCOL_FEE_MIN_STEP_BPS);
-        if (key == MIN_CHANNEL_DEPOSIT) return (MIN_MIN_CHANNEL_DEPOSIT, MAX_MIN_CHANNEL_DEPOSIT, 0);
-        if (key == SLASH_BPS)           return (MIN_SLASH_BPS,           MAX_SLASH_BPS,           0);
-        if (key == SLASHER_REWARD_BPS)  return (MIN_SLASHER_REWARD_BPS,  MAX_SLASHER_REWARD_BPS,  SLASHER_REWARD_MIN_STEP_BPS);
+    // solhint-disable max-line-length
+    function _row(bytes32 key) private pure returns (uint256 min, uint256 max, uint256 step, Unit unit) {
+        if (key == BOND_K)              return (MIN_BOND_K,              MAX_BOND_K,              NO_MIN_STEP,                 Unit.UsdcBaseUnits);
+        if (key == BOND_ALPHA)          return (MIN_BOND_ALPHA,          MAX_BOND_ALPHA,          MAX_ALPHA_STEP,              Unit.Fixed18);
+        if (key == MIN_BOND)            return (MIN_MIN_BOND,            MAX_MIN_BOND,            NO_MIN_STEP,                 Unit.UsdcBaseUnits);
+        if (key == UNBONDING_PERIOD)    return (MIN_UNBONDING_PERIOD,    MAX_UNBONDING_PERIOD,    NO_MIN_STEP,                 Unit.Seconds);
+        if (key == DISPUTE_WINDOW)      return (MIN_DISPUTE_WINDOW,      MAX_DISPUTE_WINDOW,      NO_MIN_STEP,                 Unit.Seconds);
+        if (key == COMPLIANCE_WINDOW)   return (MIN_COMPLIANCE_WINDOW,   MAX_COMPLIANCE_WINDOW,   NO_MIN_STEP,                 Unit.Seconds);
+        if (key == EVIDENCE_MAX_AGE)    return (MIN_EVIDENCE_MAX_AGE,    MAX_EVIDENCE_MAX_AGE,    NO_MIN_STEP,                 Unit.Seconds);
+        if (key == REVEAL_WINDOW)       return (MIN_REVEAL_WINDOW,       MAX_REVEAL_WINDOW,       NO_MIN_STEP,                 Unit.Seconds);
+        if (key == PROTOCOL_FEE_BPS)    return (MIN_PROTOCOL_FEE_BPS,    MAX_PROTOCOL_FEE_BPS,    PROTOCOL_FEE_MIN_STEP_BPS,   Unit.BasisPoints);
+        if (key == MIN_CHANNEL_DEPOSIT) return (MIN_MIN_CHANNEL_DEPOSIT, MAX_MIN_CHANNEL_DEPOSIT, NO_MIN_STEP,                 Unit.UsdcBaseUnits);
+        if (key == SLASH_BPS)           return (MIN_SLASH_BPS,           MAX_SLASH_BPS,           NO_MIN_STEP,                 Unit.BasisPoints);
+        if (key == SLASHER_REWARD_BPS)  return (MIN_SLASHER_REWARD_BPS,  MAX_SLASHER_REWARD_BPS,  SLASHER_REWARD_MIN_STEP_BPS, Unit.BasisPoints);
         revert ProtocolParamsUnknownKey(key);
     }
+    // solhint-enable max-line-length
 }

@@ -141,6 +141,8 @@ const SENTENCES: Record<string, Describe> = {
   PaymentChannelEvidenceExpired: (a) => `The evidence is too old (committed ${when(a[0])}, deadline ${when(a[1])}): it can no longer slash.`,
   PaymentChannelEvidenceNotCommitted: (a) => `Evidence ${a[0]} was never committed: commit it first, then reveal.`,
   PaymentChannelEvidenceWrongSigner: (a) => `The serve commitment was signed by ${a[0]}, not by the node's key at the time: it is not evidence against this node.`,
+  PaymentChannelEvidenceKeyRetired: (a) =>
+    `The serve commitment was signed by ${a[0]}, a key the node retired in block ${a[1]}, at or before its anchor block ${a[2]}: it is not evidence against this node.`,
   PaymentChannelInvalidSignature: () => `The signature is malformed: sign again.`,
   PaymentChannelInvalidSignerExpiry: (a) => `A session key expiring at ${when(a[0])} is already expired at chain time ${when(a[1])}: choose a later expiry.`,
   PaymentChannelInvalidVoucherSigner: (a) => `The voucher was signed by ${a[0]}, who may not sign for this channel.`,

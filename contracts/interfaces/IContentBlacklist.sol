@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
+import {BlobId} from "../types/Ids.sol";
+
 /// @title IContentBlacklist
 /// @notice Blacklist entries keyed by keccak256(blobId). Each add creates a fresh entry id (so a
 /// slash is limited to one per (node, entry) even if a blob is removed and listed again) and stamps
@@ -61,16 +63,16 @@ interface IContentBlacklist {
     function hasComplianceRole(address account) external view returns (bool);
 
     /// @notice The latest entry for `blobId` (listed or removed).
-    function entryOf(bytes32 blobId) external view returns (Entry memory);
+    function entryOf(BlobId blobId) external view returns (Entry memory);
 
     /// @notice The latest entry for key `blobKey` = keccak256(blobId).
     function entryOfKey(bytes32 blobKey) external view returns (Entry memory);
 
     /// @notice Whether `blobId` is currently listed (whatever its effectiveAt).
-    function isBlacklisted(bytes32 blobId) external view returns (bool);
+    function isBlacklisted(BlobId blobId) external view returns (bool);
 
     /// @notice Whether `blobId` is listed and its compliance window is over (`block.timestamp >= effectiveAt`).
-    function isEffective(bytes32 blobId) external view returns (bool);
+    function isEffective(BlobId blobId) external view returns (bool);
 
     /// @notice Entry `entryId` as it stands (a superseded entry keeps its own record).
     function entryById(uint64 entryId) external view returns (Entry memory);
@@ -89,5 +91,5 @@ interface IContentBlacklist {
         returns (bytes32[] memory keys, Entry[] memory list, uint64 nextId);
 
     /// @notice keccak256(blobId).
-    function blobKeyOf(bytes32 blobId) external pure returns (bytes32);
+    function blobKeyOf(BlobId blobId) external pure returns (bytes32);
 }

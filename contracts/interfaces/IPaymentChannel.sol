@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
+import {BlobId, ChannelId} from "../types/Ids.sol";
+
 /// @title IPaymentChannel
 /// @notice Unidirectional USDC payment channels client (payer) → node (payee), paid off-chain with
 /// cumulative EIP-712 vouchers, plus slashing of nodes that served blacklisted content (its
@@ -89,9 +91,9 @@ interface IPaymentChannel {
 
     /// @notice A node's commitment to serve a blob on a channel (EIP-712 `ServeCommitment`).
     struct ServeCommitment {
-        bytes32 blobId;
+        BlobId blobId;
         address client;
-        bytes32 channelId;
+        ChannelId channelId;
         /// @dev The anchor block's timestamp (clients accept no other value).
         uint64 timestamp;
         /// @dev A recent block the node saw (clients accept one within a few blocks of their head).
@@ -104,7 +106,7 @@ interface IPaymentChannel {
 
     /// @notice A channel was opened with `deposit` (the amount actually received).
     event ChannelOpened(
-        bytes32 indexed channelId,
+        ChannelId indexed channelId,
         address indexed payer,
         uint256 indexed nodeId,
         address nodeKey,
@@ -115,11 +117,11 @@ interface IPaymentChannel {
         uint256 deposit
     );
     /// @notice `amount` was added; the deposit is now `deposit`.
-    event ChannelToppedUp(bytes32 indexed channelId, uint256 amount, uint256 deposit);
+    event ChannelToppedUp(ChannelId indexed channelId, uint256 amount, uint256 deposit);
     /// @notice The payee side was paid up to `paid` (cumulative) by a claim, a payee close or a dispute:
     /// `operatorAmount` to the operator, `feeAmount` to the treasury, `bounty` to `beneficiary`.
     event ChannelPaid(
-        bytes32 indexed channelId,
+        ChannelId indexed channelId,
         uint256 indexed nodeId,
         uint256 paid,
         uint256 operatorAmount,
@@ -128,13 +130,13 @@ interface IPaymentChannel {
         uint256 bounty
     );
     /// @notice The payer started closing; disputes are accepted until `closesAt` (inclusive).
-    event ChannelCloseStarted(bytes32 indexed channelId, uint256 indexed nodeId, uint64 closesAt);
+    event ChannelCloseStarted(ChannelId indexed channelId, uint256 indexed nodeId, uint64 closesAt);
     /// @notice `submitter` disputed a payer close, recovering `recovered` for the payee side.
     event ChannelDisputed(
-        bytes32 indexed channelId, uint256 indexed nodeId, address indexed submitter, uint256 paid, uint256 recovered
+        ChannelId indexed channelId, uint256 indexed nodeId, address indexed submitter, uint256 paid, uint256 recovered
     );
     /// @notice The channel closed with `paid` paid out and `refund` returned to the payer.
-    event ChannelClosed(bytes32 indexed channelId, uint256 indexed nodeId, uint256 paid, uint256 refund);
+    event ChannelClosed(ChannelId indexed channelId, uint256 indexed nodeId, uint256 paid, uint256 refund);
     /// @notice A transfer of `amount` to `recipient` failed and was credited to its withdrawable balance.
     event PayoutDeferred(address indexed recipient, uint256 amount);
     /// @notice `account` withdrew `amount`, its whole withdrawable balance.
@@ -145,8 +147,8 @@ interface IPaymentChannel {
     event NodeSlashed(
         uint256 indexed nodeId,
         uint64 indexed entryId,
-        bytes32 indexed channelId,
-        bytes32 blobId,
+        ChannelId indexed channelId,
+        BlobId blobId,
         address reporter,
         uint256 amount,
         uint256 reporterAmount,
@@ -175,11 +177,11 @@ interface IPaymentChannel {
     /// @notice A session key needs an expiry in the future; `expiry` is not.
     error PaymentChannelInvalidSignerExpiry(uint64 expiry, uint64 nowTs);
     /// @notice A channel with this id exists already (ids are never reused).
-    error PaymentChannelAlreadyExists(bytes32 channelId);
+    error PaymentChannelAlreadyExists(ChannelId channelId);
     /// @notice No channel has this id.
-    error PaymentChannelUnknown(bytes32 channelId);
+    error PaymentChannelUnknown(ChannelId channelId);
     /// @notice The channel is in `status`, which does not allow this operation.
-    error PaymentChannelWrongStatus(bytes32 channelId, ChannelStatus status);
+    error PaymentChannelWrongStatus(ChannelId channelId, ChannelStatus status);
     /// @notice `caller` may not do this on the channel.
     error PaymentChannelUnauthorized(address caller);
     /// @notice The voucher's signature recovers to `signer`, which is not a valid voucher signer.
@@ -225,10 +227,13 @@ interface IPaymentChannel {
     error PaymentChannelEvidenceFromTheFuture(uint64 servedAt, uint64 committedAt);
     /// @notice The anchor block `anchorBlock` is not among the 256 blocks before `currentBlock`.
     error PaymentChannelAnchorUnavailable(uint64 anchorBlock, uint64 currentBlock);
-    /// @notice The serve commitment is signed by `signer`, not the channel's node key.
+    /// @notice The serve commitment is signed by `signer`, which is not a key of the channel's node.
     error PaymentChannelEvidenceWrongSigner(address signer);
+    /// @notice The serve commitment is signed by `signer`, a key of the channel's node that a rotation
+    /// retired in block `retiredAtBlock`, at or before the commitment's anchor block `anchorBlock`.
+    error PaymentChannelEvidenceKeyRetired(address signer, uint64 retiredAtBlock, uint64 anchorBlock);
     /// @notice The blob is not currently blacklisted.
-    error PaymentChannelBlobNotBlacklisted(bytes32 blobId);
+    error PaymentChannelBlobNotBlacklisted(BlobId blobId);
     /// @notice The commitment's anchored time `servedAt` is before the entry became effective at `effectiveAt`.
     error PaymentChannelServedBeforeEffective(uint64 servedAt, uint64 effectiveAt);
     /// @notice Node `nodeId` was already slashed for blacklist entry `entryId`.
@@ -247,7 +252,7 @@ interface IPaymentChannel {
     /// @return channelId The new channel's id.
     function open(address nodeKey, uint256 amount, address voucherSigner, uint64 signerExpiry, bytes32 nonce)
         external
-        returns (bytes32 channelId);
+        returns (ChannelId channelId);
 
     /// @notice `open` preceded by an EIP-2612 permit of the caller to this contract for exactly
     /// `amount`; a permit that fails (for instance because it was front-run and already used) is
@@ -262,26 +267,26 @@ interface IPaymentChannel {
         uint8 v,
         bytes32 r,
         bytes32 s
-    ) external returns (bytes32 channelId);
+    ) external returns (ChannelId channelId);
 
     /// @notice Adds `amount` to an open channel's deposit. Payer only.
-    function topUp(bytes32 channelId, uint256 amount) external;
+    function topUp(ChannelId channelId, uint256 amount) external;
 
     /// @notice `topUp` preceded by an EIP-2612 permit (ignored if it fails and the allowance suffices).
-    function topUpWithPermit(bytes32 channelId, uint256 amount, uint256 permitDeadline, uint8 v, bytes32 r, bytes32 s)
+    function topUpWithPermit(ChannelId channelId, uint256 amount, uint256 permitDeadline, uint8 v, bytes32 r, bytes32 s)
         external;
 
     /// @notice Pays the payee up to `min(cumulativeAmount, deposit)` without closing. Callable by the
     /// channel's operator or the node's current key, while open or within the dispute window.
-    function claim(bytes32 channelId, uint256 cumulativeAmount, bytes calldata signature) external;
+    function claim(ChannelId channelId, uint256 cumulativeAmount, bytes calldata signature) external;
 
     /// @notice Pays the payee up to the voucher (if it is above what was paid; an empty signature
     /// submits none) and closes at once, refunding the rest to the payer. Same callers as `claim`,
     /// while open or within the dispute window.
-    function closeByPayee(bytes32 channelId, uint256 cumulativeAmount, bytes calldata signature) external;
+    function closeByPayee(ChannelId channelId, uint256 cumulativeAmount, bytes calldata signature) external;
 
     /// @notice Starts the dispute window of an open channel. Payer only.
-    function closeByPayer(bytes32 channelId) external;
+    function closeByPayer(ChannelId channelId) external;
 
     /// @notice Submits a newer voucher during the dispute window; anyone may call. If `authSignature`
     /// is not empty, `auth` must name the caller as its watchtower and the channel's node, be unexpired,
@@ -291,7 +296,7 @@ interface IPaymentChannel {
     /// receives `min(auth.maxBps, 10_000 − MIN_OPERATOR_SHARE_BPS − feeBps)` of the amount recovered,
     /// taken from the operator's share.
     function dispute(
-        bytes32 channelId,
+        ChannelId channelId,
         uint256 cumulativeAmount,
         bytes calldata signature,
         WatchtowerAuth calldata auth,
@@ -299,7 +304,7 @@ interface IPaymentChannel {
     ) external;
 
     /// @notice Closes a channel whose dispute window is over, refunding the rest to the payer. Anyone.
-    function settle(bytes32 channelId) external;
+    function settle(ChannelId channelId) external;
 
     /// @notice Transfers the caller's whole withdrawable balance to the caller. Only to the caller: an
     /// account the token issuer froze (USDC blacklist) must not redirect what it is owed elsewhere,
@@ -320,7 +325,7 @@ interface IPaymentChannel {
 
     /// @notice Credits the final reporter reward of the slash for (node, entry) to its reporter
     /// (withdrawable), once `finalAt` has passed. Anyone may call.
-    function claimSlashReward(uint256 nodeId, bytes32 blobId, uint64 entryId)
+    function claimSlashReward(uint256 nodeId, BlobId blobId, uint64 entryId)
         external
         returns (address reporter, uint256 amount);
 
@@ -348,20 +353,20 @@ interface IPaymentChannel {
 
     /// @notice For a closing channel: the first time (unix seconds) from which a watchtower dispute earns
     /// a bounty (the second half of the dispute window). Reverts unless the channel is closing.
-    function bountyFrom(bytes32 channelId) external view returns (uint64);
+    function bountyFrom(ChannelId channelId) external view returns (uint64);
 
     /// @notice The channel id `payer` gets by opening to `nodeKey` with `nonce` on this chain and contract.
-    function channelIdFor(address payer, address nodeKey, bytes32 nonce) external view returns (bytes32);
+    function channelIdFor(address payer, address nodeKey, bytes32 nonce) external view returns (ChannelId);
 
     /// @notice Everything about a channel (status None if unknown).
-    function getChannel(bytes32 channelId) external view returns (ChannelInfo memory);
+    function getChannel(ChannelId channelId) external view returns (ChannelInfo memory);
 
     /// @notice `getChannel` for many ids in one call (ids from `ChannelOpened` logs filtered by the
     /// indexed payer or node id).
-    function getChannels(bytes32[] calldata channelIds) external view returns (ChannelInfo[] memory);
+    function getChannels(ChannelId[] calldata channelIds) external view returns (ChannelInfo[] memory);
 
     /// @notice Deposit minus paid of a channel that is not closed (0 once closed).
-    function balanceOf(bytes32 channelId) external view returns (uint256);
+    function balanceOf(ChannelId channelId) external view returns (uint256);
 
     /// @notice Withdrawable balance of `account` (failed payouts).
     function withdrawable(address account) external view returns (uint256);
@@ -373,7 +378,7 @@ interface IPaymentChannel {
     function pendingSlashRewards() external view returns (uint256);
 
     /// @notice EIP-712 digest of `Voucher(channelId, cumulativeAmount)` in this contract's domain.
-    function voucherDigest(bytes32 channelId, uint256 cumulativeAmount) external view returns (bytes32);
+    function voucherDigest(ChannelId channelId, uint256 cumulativeAmount) external view returns (bytes32);
 
     /// @notice EIP-712 digest of a `WatchtowerAuth` in this contract's domain.
     function watchtowerAuthDigest(WatchtowerAuth calldata auth) external view returns (bytes32);
@@ -399,8 +404,8 @@ interface IPaymentChannel {
     function evidenceCommittedAt(bytes32 commitKey) external view returns (uint64 timestamp, uint64 blockNumber);
 
     /// @notice Whether node `nodeId` was slashed for blacklist entry `entryId` of `blobId`.
-    function isSlashed(uint256 nodeId, bytes32 blobId, uint64 entryId) external view returns (bool);
+    function isSlashed(uint256 nodeId, BlobId blobId, uint64 entryId) external view returns (bool);
 
     /// @notice The slash of node `nodeId` for entry `entryId` of `blobId` and its reporter reward (zeros if none).
-    function slashRecord(uint256 nodeId, bytes32 blobId, uint64 entryId) external view returns (SlashRecord memory);
+    function slashRecord(uint256 nodeId, BlobId blobId, uint64 entryId) external view returns (SlashRecord memory);
 }

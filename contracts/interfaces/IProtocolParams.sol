@@ -9,7 +9,15 @@ import {BondCurve} from "../libraries/BondCurve.sol";
 /// `PARAM_COOLDOWN`, moving it by at most ±50 % or one hard step for small values), and the
 /// bond curve as a whole is rate-limited too. Only the timelock writes.
 interface IProtocolParams {
-    /// @notice One parameter with its value, hard bounds and rate-limit state.
+    /// @notice What a parameter's value, bounds and steps count.
+    enum Unit {
+        UsdcBaseUnits, // USDC base units (6 decimals); bondK: per Mbps^alpha
+        Seconds,
+        BasisPoints, // 10_000 = 100 %
+        Fixed18 // 1e18 = 1.0
+    }
+
+    /// @notice One parameter with its value, hard bounds, rate-limit state and unit.
     struct ParamInfo {
         bytes32 key;
         uint256 value;
@@ -21,6 +29,8 @@ interface IProtocolParams {
         uint64 lastChangedAt;
         /// @dev Earliest unix time at which the next change may execute.
         uint64 nextChangeAt;
+        /// @dev What `value`, `min`, `max` and `maxStep` count.
+        Unit unit;
     }
 
     /// @notice Emitted for every change of a governed value (also at construction).
@@ -65,25 +75,28 @@ interface IProtocolParams {
     /// (curve keys included); returns normally when the change would be accepted.
     function validateChange(bytes32 key, uint256 value, uint64 atTime) external view;
 
-    /// @notice Current value of `key`.
+    /// @notice Current value of `key`, in its unit (`allParameters` gives it).
     function get(bytes32 key) external view returns (uint256);
 
-    /// @notice Every parameter with its bounds and rate-limit state, in one call.
+    /// @notice Every parameter with its bounds, rate-limit state (unix seconds) and unit, in one call.
     function allParameters() external view returns (ParamInfo[] memory);
 
-    /// @notice The curve new registrations are measured against.
+    /// @notice The curve new registrations are measured against: k in USDC base units per Mbps^alpha,
+    /// alpha in 1e18 fixed point, minBond in USDC base units.
     function bondCurve() external view returns (BondCurve.Curve memory);
 
     /// @notice The bond curve's version (bumped by every curve write), when the latest curve change
-    /// executed (0: never) and when it binds nodes registered before it (0: never changed).
+    /// executed (unix seconds, 0: never) and when it binds nodes registered before it (unix seconds,
+    /// 0: never changed).
     /// A `requiredBond` computed under `version` stays exact while the version is unchanged.
     function bondCurveVersion() external view returns (uint64 version, uint64 changedAt, uint64 bindsAt);
 
-    /// @notice Bond required for a new registration declaring `mbps`.
+    /// @notice Bond required for a new registration declaring `mbps` (megabits per second), USDC base units.
     function requiredBond(uint256 mbps) external view returns (uint256);
 
-    /// @notice Bond required from a node registered at `registeredAt` declaring `mbps`: a raised
-    /// curve binds existing nodes only after the grace period; a lowered one applies at once.
+    /// @notice Bond required (USDC base units) from a node registered at `registeredAt` (unix seconds)
+    /// declaring `mbps` (megabits per second): a raised curve binds existing nodes only after the grace
+    /// period; a lowered one applies at once.
     function requiredBondFor(uint256 mbps, uint64 registeredAt) external view returns (uint256);
 
     /// @notice Bond curve factor k, USDC base units per Mbps^alpha.
@@ -106,7 +119,10 @@ interface IProtocolParams {
     function protocolFeeBps() external view returns (uint256);
     /// @notice Smallest deposit a channel opens with, USDC base units.
     function minChannelDeposit() external view returns (uint256);
-    /// @notice `minChannelDeposit` and `protocolFeeBps` in one call (what a channel opening reads).
+    /// @notice Operator share of every payout (10_000 − `protocolFeeBps`), basis points.
+    function operatorShareBps() external view returns (uint256);
+    /// @notice `minChannelDeposit` (USDC base units) and `protocolFeeBps` (basis points) in one call:
+    /// what a channel opening reads.
     function channelTerms() external view returns (uint256 minDeposit, uint256 feeBps);
     /// @notice Share of a node's bond taken by one blacklist slash, basis points.
     function slashBps() external view returns (uint256);

@@ -2,6 +2,7 @@
 pragma solidity ^0.8.28;
 
 import {IContentBlacklist} from "../interfaces/IContentBlacklist.sol";
+import {BlobId} from "../types/Ids.sol";
 
 /// @title MockContentBlacklist
 /// @notice Tests only: an IContentBlacklist written directly. Each add makes a fresh global entry id
@@ -10,7 +11,7 @@ contract MockContentBlacklist {
     uint64 public entryCount;
     mapping(bytes32 key => IContentBlacklist.Entry) private _entries;
 
-    function add(bytes32 blobId, uint64 complianceWindow) external returns (uint64 entryId) {
+    function add(BlobId blobId, uint64 complianceWindow) external returns (uint64 entryId) {
         entryId = ++entryCount;
         _entries[keccak256(abi.encode(blobId))] = IContentBlacklist.Entry({
             entryId: entryId,
@@ -21,15 +22,15 @@ contract MockContentBlacklist {
         });
     }
 
-    function remove(bytes32 blobId) external {
+    function remove(BlobId blobId) external {
         _entries[keccak256(abi.encode(blobId))].listed = false;
     }
 
-    function entryOf(bytes32 blobId) external view returns (IContentBlacklist.Entry memory) {
+    function entryOf(BlobId blobId) external view returns (IContentBlacklist.Entry memory) {
         return _entries[keccak256(abi.encode(blobId))];
     }
 
-    function isBlacklisted(bytes32 blobId) external view returns (bool) {
+    function isBlacklisted(BlobId blobId) external view returns (bool) {
         return _entries[keccak256(abi.encode(blobId))].listed;
     }
 }

@@ -688,6 +688,15 @@ describe("PaymentChannel", function () {
         .withArgs(channelId, ctx.nodeId, 9n * USDC, 91n * USDC);
     });
 
+    it("announces a dispute after recording it and before paying: ChannelPaid, ChannelDisputed, then the transfers", async () => {
+      const { channelId } = await openChannel(ctx);
+      await startClose(channelId);
+      const tx = await ctx.channels.connect(ctx.watchtower).dispute(channelId, 5n * USDC, await voucher(ctx.payer, channelId, 5n * USDC), NO_AUTH, "0x");
+      const receipt = (await tx.wait())!;
+      const names = receipt.logs.map((log) => ctx.channels.interface.parseLog(log)?.name ?? ctx.usdc.interface.parseLog(log)?.name);
+      expect(names).to.deep.equal(["ChannelPaid", "ChannelDisputed", "Transfer", "Transfer"]);
+    });
+
     it("accepts a dispute at the window's last second and rejects one after it", async () => {
       const closesAt = await startClose(channelId);
       await time.setNextBlockTimestamp(closesAt);

@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { network } from "hardhat";
-import { encodeBytes32String } from "ethers";
+import { decodeBytes32String, encodeBytes32String } from "ethers";
+import { PARAM_UNITS } from "../../tasks/lib/units.js";
 import { call, deployGovernance, passProposal, proposeAndQueue, DAY, type GovernanceContext } from "../helpers/governance.js";
 import { GasRecorder } from "../helpers/gas.js";
 
@@ -49,6 +50,17 @@ describe("ProtocolParams (through Governor → Timelock)", function () {
         expect(await ctx.params.get(key(row.name))).to.equal(row.value);
       }
       expect(await ctx.params.operatorShareBps()).to.equal(9500n);
+    });
+
+    it("gives every parameter's unit in its row, the unit the governance tasks read and print it in", async () => {
+      const names = ["UsdcBaseUnits", "Seconds", "BasisPoints", "Fixed18"];
+      const taskUnit: Record<string, string> = { usdc: "UsdcBaseUnits", duration: "Seconds", bps: "BasisPoints", fixed18: "Fixed18" };
+      const all = await ctx.params.allParameters();
+      for (const p of all) {
+        const name = decodeBytes32String(p.key);
+        expect(names[Number(p.unit)], name).to.equal(taskUnit[PARAM_UNITS[name]]);
+      }
+      expect(Object.keys(PARAM_UNITS).length).to.equal(all.length);
     });
 
     it("rejects an unknown key", async () => {

@@ -237,9 +237,10 @@ describe("PaymentChannel slashing", function () {
     await expect(commitReveal(c0, s0)).to.emit(ctx.channels, "NodeSlashed");
     // Anchored after the rotation, the retired key's signature is no evidence: it may be in a thief's hands.
     const c1 = await commitmentFor(blobs[1], channelId);
+    const oldKey = await ctx.nodeKey.getAddress();
     await expect(commitReveal(c1, await sign(c1)))
-      .to.be.revertedWithCustomError(ctx.channels, "PaymentChannelEvidenceWrongSigner")
-      .withArgs(await ctx.nodeKey.getAddress());
+      .to.be.revertedWithCustomError(ctx.channels, "PaymentChannelEvidenceKeyRetired")
+      .withArgs(oldKey, await ctx.registry.keyRetiredAtBlock(oldKey), c1.anchorBlock);
     // The current key's is, on the node's old channel too.
     await expect(commitReveal(c1, await sign(c1, k2))).to.emit(ctx.channels, "NodeSlashed");
   });

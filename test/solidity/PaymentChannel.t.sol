@@ -6,6 +6,7 @@ pragma solidity ^0.8.28;
 
 import {PaymentChannel} from "../../contracts/PaymentChannel.sol";
 import {IPaymentChannel} from "../../contracts/interfaces/IPaymentChannel.sol";
+import {ChannelId} from "../../contracts/types/Ids.sol";
 import {ProtocolParams} from "../../contracts/ProtocolParams.sol";
 import {INodeRegistry} from "../../contracts/interfaces/INodeRegistry.sol";
 import {IContentBlacklist} from "../../contracts/interfaces/IContentBlacklist.sol";
@@ -68,7 +69,7 @@ contract PaymentChannelFuzzTest {
         return abi.encodePacked(r, s, v);
     }
 
-    function _voucher(bytes32 channelId, uint256 amount) private returns (bytes memory) {
+    function _voucher(ChannelId channelId, uint256 amount) private returns (bytes memory) {
         return _sign(PAYER_KEY, channels.voucherDigest(channelId, amount));
     }
 
@@ -89,7 +90,7 @@ contract PaymentChannelFuzzTest {
         params.setParameter(params.PROTOCOL_FEE_BPS(), fee);
         uint256 deposit = 1e6 + uint256(depositSeed);
         VM.prank(payer);
-        bytes32 id = channels.open(nodeKey, deposit, address(0), 0, bytes32(uint256(1)));
+        ChannelId id = channels.open(nodeKey, deposit, address(0), 0, bytes32(uint256(1)));
         // Later fee changes do not touch the channel.
         VM.warp(block.timestamp + 8 days);
         params.setParameter(params.PROTOCOL_FEE_BPS(), fee - fee / 2);
