@@ -54,14 +54,17 @@ interface IPaymentChannel {
         /// @dev The session key named at open (valid until `signerExpiry`), or the payer when none was
         /// named (`signerExpiry` 0). The payer's own signature is always valid too.
         address voucherSigner;
+        /// @dev Unix seconds.
         uint64 signerExpiry;
+        /// @dev Unix seconds.
         uint64 openedAt;
-        /// @dev End of the dispute window (inclusive) once the payer started closing; 0 before.
+        /// @dev End of the dispute window (inclusive, unix seconds) once the payer started closing; 0 before.
         uint64 closesAt;
         /// @dev Protocol fee (basis points) snapshotted at open.
         uint16 feeBps;
+        /// @dev USDC base units.
         uint256 deposit;
-        /// @dev Cumulative amount paid out to the payee side (operator + treasury + bounties).
+        /// @dev Cumulative amount paid out to the payee side (operator + treasury + bounties), USDC base units.
         uint256 paid;
     }
 
@@ -365,16 +368,16 @@ interface IPaymentChannel {
     /// indexed payer or node id).
     function getChannels(ChannelId[] calldata channelIds) external view returns (ChannelInfo[] memory);
 
-    /// @notice Deposit minus paid of a channel that is not closed (0 once closed).
+    /// @notice Deposit minus paid of a channel that is not closed (0 once closed), USDC base units.
     function balanceOf(ChannelId channelId) external view returns (uint256);
 
-    /// @notice Withdrawable balance of `account` (failed payouts).
+    /// @notice Withdrawable balance of `account` (failed payouts, slash shares), USDC base units.
     function withdrawable(address account) external view returns (uint256);
 
-    /// @notice Sum of all withdrawable balances.
+    /// @notice Sum of all withdrawable balances, USDC base units.
     function totalWithdrawable() external view returns (uint256);
 
-    /// @notice Sum of the reporter rewards of slashes that are not final yet.
+    /// @notice Sum of the reporter rewards of slashes that are not final yet, USDC base units.
     function pendingSlashRewards() external view returns (uint256);
 
     /// @notice EIP-712 digest of `Voucher(channelId, cumulativeAmount)` in this contract's domain.
@@ -400,7 +403,7 @@ interface IPaymentChannel {
         pure
         returns (bytes32);
 
-    /// @notice When (timestamp, block) `commitKey` was committed (zeros if never).
+    /// @notice When `commitKey` was committed: unix seconds and block number (zeros if never).
     function evidenceCommittedAt(bytes32 commitKey) external view returns (uint64 timestamp, uint64 blockNumber);
 
     /// @notice Whether node `nodeId` was slashed for blacklist entry `entryId` of `blobId`.
