@@ -35,3 +35,30 @@ export async function connectAgent(program: string, config: AgentConnectionConfi
   const logger = createLogger({ name: program, level: config.logLevel, pretty: config.logPretty ?? Boolean(process.stderr.isTTY), stream: options.logs ?? "stderr" });
   return { identity, provider, contracts, logger };
 }
+
+/** An agent command's connection plus its store; `close()` closes the store and the RPC connection. */
+export interface AgentContext<C, S extends { close(): void }> extends AgentConnection {
+  config: C;
+  store: S;
+  close(): void;
+}
+
+/** connectAgent, then the agent's store (opened from its config). */
+export async function openAgent<C extends AgentConnectionConfig, S extends { close(): void }>(
+  program: string,
+  config: C,
+  openStore: (config: C) => S,
+  options: { logs?: "stdout" | "stderr" } = {},
+): Promise<AgentContext<C, S>> {
+  const connection = await connectAgent(program, config, options);
+  const store = openStore(config);
+  return {
+    ...connection,
+    config,
+    store,
+    close() {
+      store.close();
+      connection.provider.destroy();
+    },
+  };
+}

@@ -2,47 +2,26 @@
 import path from "node:path";
 import { Wallet } from "ethers";
 import { resolveConfirmations } from "../../chain/confirmations.js";
-import type { Contracts } from "../../chain/contracts.js";
 import { TxSender } from "../../chain/tx-sender.js";
 import { txSenderOptions } from "../../runtime/config-fields.js";
-import { loadKeyFile, type Identity } from "../../runtime/keys.js";
-import type { Logger } from "../../runtime/logger.js";
+import { loadKeyFile } from "../../runtime/keys.js";
 import { loadNodeConfig, type NodeConfig } from "../config.js";
 import { NodeStore } from "../store.js";
 import type { GlobalFlags } from "../../runtime/cli.js";
-import { connectAgent } from "../../runtime/context.js";
+import { openAgent, type AgentContext } from "../../runtime/context.js";
 
 export { globals, type GlobalFlags } from "../../runtime/cli.js";
 
-export interface NodeContext {
-  config: NodeConfig;
-  identity: Identity;
-  /** Contracts connected to the node key's wallet. */
-  contracts: Contracts;
+export interface NodeContext extends AgentContext<NodeConfig, NodeStore> {
+  /** The operator account (registration, exit, withdrawing credit): its own key file, or the node key. */
   operator: Wallet;
-  store: NodeStore;
-  logger: Logger;
-  close(): void;
 }
 
 /** `logs`: where JSON log lines go (stderr for one-shot commands; a running `start` logs on stdout). */
 export async function nodeContext(flags: GlobalFlags & Record<string, unknown>, options: { logs?: "stdout" | "stderr" } = {}): Promise<NodeContext> {
-  const config = loadNodeConfig(flags);
-  const { identity, provider, contracts, logger } = await connectAgent("cdn-node", config, options);
-  const operator = config.operatorKeyFile ? new Wallet(loadKeyFile(config.operatorKeyFile).wallet.privateKey, provider) : new Wallet(identity.wallet.privateKey, provider);
-  const store = new NodeStore(path.join(config.dataDir, "node.db"));
-  return {
-    config,
-    identity,
-    contracts,
-    operator,
-    store,
-    logger,
-    close() {
-      store.close();
-      provider.destroy();
-    },
-  };
+  const ctx = await openAgent("cdn-node", loadNodeConfig(flags), (config) => new NodeStore(path.join(config.dataDir, "node.db")), options);
+  const operatorKey = ctx.config.operatorKeyFile ? loadKeyFile(ctx.config.operatorKeyFile).wallet.privateKey : ctx.identity.wallet.privateKey;
+  return { ...ctx, operator: new Wallet(operatorKey, ctx.provider) };
 }
 
 /** The operator account's transaction sender (registration, exit, withdrawing credit), with the node's fee cap and confirmations. */

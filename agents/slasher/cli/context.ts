@@ -11,7 +11,7 @@ import { loadSlasherConfig, type SlasherConfig } from "../config.js";
 import { Slasher } from "../slasher.js";
 import { SlasherStore } from "../store.js";
 import type { GlobalFlags } from "../../runtime/cli.js";
-import { connectAgent } from "../../runtime/context.js";
+import { openAgent } from "../../runtime/context.js";
 
 export { globals, type GlobalFlags } from "../../runtime/cli.js";
 
@@ -24,9 +24,8 @@ export interface SlasherContext {
 
 /** `logs`: where JSON log lines go (stderr for one-shot commands; a running `start` logs on stdout). */
 export async function slasherContext(flags: GlobalFlags & Record<string, unknown>, options: { logs?: "stdout" | "stderr" } = {}): Promise<SlasherContext> {
-  const config = loadSlasherConfig(flags);
-  const { identity, provider, contracts, logger } = await connectAgent("cdn-slasher", config, options);
-  const store = new SlasherStore(config.dbFile);
+  const agent = await openAgent("cdn-slasher", loadSlasherConfig(flags), (c) => new SlasherStore(c.dbFile), options);
+  const { config, identity, provider, contracts, logger, store } = agent;
   const channels = new ClientStore(config.clientDbFile);
   const host = await createHost({ privateKey: identity.privateKey, listen: [], allow: ["/ip4/127.0.0.1"] });
   // one sender for the account: probe channels (through the client library) and commit-reveal
@@ -51,9 +50,8 @@ export async function slasherContext(flags: GlobalFlags & Record<string, unknown
     store,
     async close() {
       await host.stop();
-      store.close();
       channels.close();
-      provider.destroy();
+      agent.close();
     },
   };
 }
