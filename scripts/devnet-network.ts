@@ -24,14 +24,13 @@ import type { Deployment } from "../agents/chain/deployment.js";
 import { createKeyFile, type Identity } from "../agents/runtime/keys.js";
 import { registerNode } from "../agents/node/registration.js";
 import { NodeStore } from "../agents/node/store.js";
+import { AGENT_PORTS } from "./devnet-ports.js";
 
 export const ROOT = path.resolve(import.meta.dirname, "..");
 // the CLIs' launchers (bin/): each runs its bundle, which scripts/devnet.ts has built before anything starts
 const bin = (name: string) => ["--disable-warning=ExperimentalWarning", path.join(ROOT, "bin", `${name}.js`)];
 export const CLI = { node: bin("cdn-node"), client: bin("cdn-client"), watchtower: bin("cdn-watchtower"), slasher: bin("cdn-slasher") };
 const USDC = 1_000_000n;
-/** libp2p ports the agents take after the chain's --port: four nodes, then the watchtower. */
-export const AGENT_PORTS = 5;
 const usdc = (v: bigint): string => `${formatUnits(v, 6)} USDC`;
 
 export interface NetworkContext {

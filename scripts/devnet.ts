@@ -24,7 +24,8 @@ import { createServer } from "node:net";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { formatEther, formatUnits, parseEther, parseUnits } from "ethers";
-import { AGENT_PORTS, type NetworkSummary } from "./devnet-network.js";
+import type { NetworkSummary } from "./devnet-network.js";
+import { AGENT_PORTS } from "./devnet-ports.js";
 import { CHAIN_KINDS, startChainNode, type ChainKind } from "./chain-node.js";
 import { ensureAgentsBuilt } from "../bin/agents-build.js";
 
