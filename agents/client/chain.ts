@@ -70,20 +70,25 @@ class RecentBlocks {
   head(fresh = false): Promise<BlockRef> {
     const age = this.latest && !fresh ? performance.now() - this.latest.at : Infinity;
     if (age < this.maxAgeMs) return Promise.resolve(this.latest!.block);
-    const reading = this.read();
+    const reading = this.read(fresh);
     if (age >= Math.max(this.staleMs, this.maxAgeMs)) return reading;
     reading.catch(() => undefined); // a background refresh: the next request retries
     return Promise.resolve(this.latest!.block);
   }
 
-  private read(): Promise<BlockRef> {
-    this.reading ??= headBlock(this.provider)
+  /** One read at a time, except a `fresh` one: a read already in flight may have left before the block the caller knows of. */
+  private read(fresh: boolean): Promise<BlockRef> {
+    if (this.reading && !fresh) return this.reading;
+    const reading: Promise<BlockRef> = headBlock(this.provider)
       .then((block) => {
         if (!this.latest || block.number >= this.latest.block.number) this.latest = { at: performance.now(), block };
         return this.keep(block);
       })
-      .finally(() => (this.reading = undefined));
-    return this.reading;
+      .finally(() => {
+        if (this.reading === reading) this.reading = undefined;
+      });
+    this.reading = reading;
+    return reading;
   }
 
   async block(number: bigint): Promise<BlockRef | undefined> {
