@@ -234,124 +234,154 @@ class Target {
 }
 
 export function createWatchtowerPusher(options: WatchtowerPusherOptions, deps: WatchtowerPusherDeps): WatchtowerPusher {
-  const targets = options.watchtowers.map((w) => new Target(w, watchtowerAddressOf(w)));
-  const ttl = BigInt(options.authTtlSeconds ?? PUSHER_DEFAULTS.authTtlSeconds);
-  // Checked now, so a bad configuration fails at start rather than on the first push.
-  signWatchtowerAuth(deps.domain, { nodeId: deps.nodeId, watchtower: targets[0]?.watchtower ?? ZeroAddress, beneficiary: options.beneficiary, maxBps: options.maxBps, expiry: 0n }, deps.secretKey);
-  const log = deps.logger ?? silentLogger();
+  return new Pusher(options, deps);
+}
+
+/** Each watchtower gets its own queue of newest vouchers per channel, pushed in batches, retried with capped backoff. */
+class Pusher implements WatchtowerPusher {
+  private readonly targets: Target[];
+  private readonly ttl: bigint;
+  private readonly log: Logger;
+  private readonly stopController = new AbortController();
+  private readonly retryBase: number;
+  private readonly retryMax: number;
+  private readonly minGap: number;
+  /** The newest voucher amount handed over per channel (for status). */
+  private readonly latest = new Map<string, bigint>();
+
+  constructor(
+    private readonly options: WatchtowerPusherOptions,
+    private readonly deps: WatchtowerPusherDeps,
+  ) {
+    this.targets = options.watchtowers.map((w) => new Target(w, watchtowerAddressOf(w)));
+    this.ttl = BigInt(options.authTtlSeconds ?? PUSHER_DEFAULTS.authTtlSeconds);
+    // Checked now, so a bad configuration fails at start rather than on the first push.
+    signWatchtowerAuth(
+      deps.domain,
+      { nodeId: deps.nodeId, watchtower: this.targets[0]?.watchtower ?? ZeroAddress, beneficiary: options.beneficiary, maxBps: options.maxBps, expiry: 0n },
+      deps.secretKey,
+    );
+    this.log = deps.logger ?? silentLogger();
+    this.retryBase = options.retryBaseMs ?? PUSHER_DEFAULTS.retryBaseMs;
+    this.retryMax = options.retryMaxMs ?? PUSHER_DEFAULTS.retryMaxMs;
+    this.minGap = options.minAttemptGapMs ?? PUSHER_DEFAULTS.minAttemptGapMs;
+  }
+
+  onVoucherStored(channelId: string, amount: bigint, signature: Uint8Array): void {
+    const id = channelId.toLowerCase();
+    if (amount > (this.latest.get(id) ?? -1n)) this.latest.set(id, amount);
+    for (const t of this.targets) {
+      const queued = t.queue.get(id);
+      if ((queued && queued.cumulativeAmount >= amount) || (t.acked.get(id) ?? -1n) >= amount) continue;
+      t.queue.set(id, { channelId: id, cumulativeAmount: amount, signature });
+      if (t.running) continue; // coalesced: pushed when the push in flight ends (or on its retry)
+      // a new best voucher goes out now, even while backing off (one attempt per minGap at most)
+      const wait = Math.max(0, t.lastAttemptAt + this.minGap - performance.now());
+      if (wait === 0) this.kick(t);
+      else this.schedule(t, wait);
+    }
+  }
+
+  async flush(opts: { signal?: AbortSignal } = {}): Promise<void> {
+    await Promise.all(this.targets.map((t) => this.idleOf(t, opts.signal)));
+  }
+
+  status(): PusherStatus[] {
+    return this.targets.map((t) => ({
+      watchtower: t.address,
+      pending: t.queue.size,
+      acknowledged: Object.fromEntries([...t.acked].map(([k, v]) => [k, v.toString()])),
+      acknowledgedTotal: [...t.acked.values()].reduce((a, b) => a + b, 0n),
+      latestTotal: [...this.latest.values()].reduce((a, b) => a + b, 0n),
+      lastError: t.lastError,
+    }));
+  }
+
+  async stop(): Promise<void> {
+    this.stopController.abort();
+    for (const t of this.targets) if (t.timer) clearTimeout(t.timer);
+    await Promise.allSettled(this.targets.map((t) => t.running));
+  }
+
+  /** Resolves once `t` acknowledged everything queued so far (pushing now if nothing is running or scheduled). */
+  private idleOf(t: Target, signal?: AbortSignal): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      if (t.queue.size === 0 && !t.running) return resolve();
+      const onAbort = () => reject(signal?.reason ?? new Error("aborted"));
+      signal?.addEventListener("abort", onAbort, { once: true });
+      t.idle.push(() => {
+        signal?.removeEventListener("abort", onAbort);
+        resolve();
+      });
+      if (!t.running && !t.timer) this.kick(t);
+    });
+  }
+
   /** The target's authorisation, signed again once half its lifetime has passed. */
-  const authFor = async (t: Target): Promise<Signed<WatchtowerAuthValue>> => {
-    const now = await deps.chainTime();
-    if (!t.auth || t.auth.value.expiry - now < ttl / 2n) {
-      t.auth = signWatchtowerAuth(deps.domain, { nodeId: deps.nodeId, watchtower: t.watchtower, beneficiary: options.beneficiary, maxBps: options.maxBps, expiry: now + ttl }, deps.secretKey);
+  private async authFor(t: Target): Promise<Signed<WatchtowerAuthValue>> {
+    const now = await this.deps.chainTime();
+    if (!t.auth || t.auth.value.expiry - now < this.ttl / 2n) {
+      t.auth = signWatchtowerAuth(
+        this.deps.domain,
+        { nodeId: this.deps.nodeId, watchtower: t.watchtower, beneficiary: this.options.beneficiary, maxBps: this.options.maxBps, expiry: now + this.ttl },
+        this.deps.secretKey,
+      );
     }
     return t.auth;
-  };
-  const stopController = new AbortController();
-  const retryBase = options.retryBaseMs ?? PUSHER_DEFAULTS.retryBaseMs;
-  const retryMax = options.retryMaxMs ?? PUSHER_DEFAULTS.retryMaxMs;
-  const minGap = options.minAttemptGapMs ?? PUSHER_DEFAULTS.minAttemptGapMs;
-  /** The newest voucher amount handed over per channel (for status). */
-  const latest = new Map<string, bigint>();
+  }
 
-  const settleIdle = (t: Target) => {
+  private settleIdle(t: Target): void {
     if (t.queue.size > 0) return;
     for (const f of t.idle.splice(0)) f();
-  };
+  }
 
-  const drain = async (t: Target): Promise<void> => {
-    while (t.queue.size > 0 && !stopController.signal.aborted) {
+  /** Pushes `t`'s queue in batches until it is empty; a failed push schedules a retry with capped backoff. */
+  private async drain(t: Target): Promise<void> {
+    while (t.queue.size > 0 && !this.stopController.signal.aborted) {
       const batch = [...t.queue.values()].slice(0, 200);
       t.lastAttemptAt = performance.now();
       try {
-        const answers = await pushToWatchtower(deps.host, t.address, await authFor(t), batch, { signal: stopController.signal, timeoutMs: options.timeoutMs });
+        const answers = await pushToWatchtower(this.deps.host, t.address, await this.authFor(t), batch, { signal: this.stopController.signal, timeoutMs: this.options.timeoutMs });
         t.failures = 0;
         t.lastError = undefined;
-        answers.forEach((a, i) => {
-          const u = batch[i];
-          if (a.status === "OK") t.acked.set(u.channelId, u.cumulativeAmount);
-          else if (a.status === "REJECTED") log.warn({ watchtower: t.address, channelId: u.channelId, reason: a.message }, "watchtower rejected a voucher");
-          // OK, STALE (it holds as much or more) and REJECTED (retrying cannot help) all leave the queue,
-          // unless a newer voucher replaced this one meanwhile
-          if (t.queue.get(u.channelId) === u) t.queue.delete(u.channelId);
-        });
+        answers.forEach((a, i) => this.answered(t, batch[i], a));
       } catch (error) {
         t.failures++;
         t.lastError = (error as Error).message;
         if (error instanceof WatchtowerRejectedError) {
-          log.error({ watchtower: t.address, err: t.lastError }, "watchtower refused this node's authorisation");
+          this.log.error({ watchtower: t.address, err: t.lastError }, "watchtower refused this node's authorisation");
         } else {
-          log.warn({ watchtower: t.address, err: t.lastError, failures: t.failures }, "watchtower push failed; will retry");
+          this.log.warn({ watchtower: t.address, err: t.lastError, failures: t.failures }, "watchtower push failed; will retry");
         }
-        schedule(t, Math.min(retryMax, retryBase * 2 ** Math.min(t.failures - 1, 10)));
+        this.schedule(t, Math.min(this.retryMax, this.retryBase * 2 ** Math.min(t.failures - 1, 10)));
         return;
       }
     }
-    settleIdle(t);
-  };
+    this.settleIdle(t);
+  }
 
-  const schedule = (t: Target, delay: number) => {
+  private answered(t: Target, u: VoucherUpdate, a: WatchtowerResponseMsg): void {
+    if (a.status === "OK") t.acked.set(u.channelId, u.cumulativeAmount);
+    else if (a.status === "REJECTED") this.log.warn({ watchtower: t.address, channelId: u.channelId, reason: a.message }, "watchtower rejected a voucher");
+    // OK, STALE (it holds as much or more) and REJECTED (retrying cannot help) all leave the queue,
+    // unless a newer voucher replaced this one meanwhile
+    if (t.queue.get(u.channelId) === u) t.queue.delete(u.channelId);
+  }
+
+  private schedule(t: Target, delay: number): void {
     if (t.timer) clearTimeout(t.timer);
-    t.timer = setTimeout(() => kick(t), delay);
+    t.timer = setTimeout(() => this.kick(t), delay);
     t.timer.unref?.();
-  };
+  }
 
-  const kick = (t: Target) => {
-    if (t.running || stopController.signal.aborted) return;
+  private kick(t: Target): void {
+    if (t.running || this.stopController.signal.aborted) return;
     if (t.timer) clearTimeout(t.timer);
     t.timer = undefined;
-    t.running = drain(t).finally(() => {
+    t.running = this.drain(t).finally(() => {
       t.running = undefined;
       // vouchers that arrived during the push
-      if (t.queue.size > 0 && !t.timer && t.failures === 0) kick(t);
+      if (t.queue.size > 0 && !t.timer && t.failures === 0) this.kick(t);
     });
-  };
-
-  return {
-    onVoucherStored(channelId, amount, signature) {
-      const id = channelId.toLowerCase();
-      if (amount > (latest.get(id) ?? -1n)) latest.set(id, amount);
-      for (const t of targets) {
-        const queued = t.queue.get(id);
-        if ((queued && queued.cumulativeAmount >= amount) || (t.acked.get(id) ?? -1n) >= amount) continue;
-        t.queue.set(id, { channelId: id, cumulativeAmount: amount, signature });
-        if (t.running) continue; // coalesced: pushed when the push in flight ends (or on its retry)
-        // a new best voucher goes out now, even while backing off (one attempt per minGap at most)
-        const wait = Math.max(0, t.lastAttemptAt + minGap - performance.now());
-        if (wait === 0) kick(t);
-        else schedule(t, wait);
-      }
-    },
-    async flush(opts = {}) {
-      await Promise.all(
-        targets.map(
-          (t) =>
-            new Promise<void>((resolve, reject) => {
-              if (t.queue.size === 0 && !t.running) return resolve();
-              const onAbort = () => reject(opts.signal?.reason ?? new Error("aborted"));
-              opts.signal?.addEventListener("abort", onAbort, { once: true });
-              t.idle.push(() => {
-                opts.signal?.removeEventListener("abort", onAbort);
-                resolve();
-              });
-              if (!t.running && !t.timer) kick(t);
-            }),
-        ),
-      );
-    },
-    status: () =>
-      targets.map((t) => ({
-        watchtower: t.address,
-        pending: t.queue.size,
-        acknowledged: Object.fromEntries([...t.acked].map(([k, v]) => [k, v.toString()])),
-        acknowledgedTotal: [...t.acked.values()].reduce((a, b) => a + b, 0n),
-        latestTotal: [...latest.values()].reduce((a, b) => a + b, 0n),
-        lastError: t.lastError,
-      })),
-    async stop() {
-      stopController.abort();
-      for (const t of targets) if (t.timer) clearTimeout(t.timer);
-      await Promise.allSettled(targets.map((t) => t.running));
-    },
-  };
+  }
 }
