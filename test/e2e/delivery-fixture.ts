@@ -261,7 +261,14 @@ export function useDeliveryWorld(options?: Parameters<typeof deliveryWorld>[1]):
 }
 
 /** One session of client `c` with node `n` directly (no discovery, no provider switching). */
-export function directSession(c: TestClient, n: TestNode, channelId: string, blobId: string, handlers: Parameters<typeof runSession>[2], chain = c.client.deps.chain): ReturnType<typeof runSession> {
+export function directSession(
+  c: Pick<TestClient, "client" | "store" | "identity">,
+  n: Pick<TestNode, "multiaddr" | "identity" | "agent">,
+  channelId: string,
+  blobId: string,
+  handlers: Parameters<typeof runSession>[2],
+  chain = c.client.deps.chain,
+): ReturnType<typeof runSession> {
   return runSession(
     { peer: multiaddrOf(`${n.multiaddr}/p2p/${n.identity.peerId}`), nodeKey: n.identity.address.toLowerCase(), maxPricePerGiB: n.agent.pricePerGiB, channelId, blobId, offset: 0, length: 0 },
     { host: c.client.deps.host, chain, store: c.store, address: c.client.address, secretKey: c.identity.secretKey },

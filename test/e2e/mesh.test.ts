@@ -10,7 +10,7 @@ import { randomBytes } from "node:crypto";
 import { keccak256 } from "ethers";
 import { multiaddr } from "@multiformats/multiaddr";
 import { network } from "hardhat";
-import { collect, deliveryWorld, randomFile, startNode, testLogger, tmpDir, USDC, type DeliveryWorld, type TestNode } from "./delivery-fixture.js";
+import { collect, deliveryWorld, directSession, randomFile, startNode, testLogger, tmpDir, USDC, type DeliveryWorld, type TestNode } from "./delivery-fixture.js";
 import { amountOwed } from "../../agents/protocol/pricing.js";
 import { readChannel } from "../../agents/chain/contracts.js";
 import { identityFromSecret, type Identity } from "../../agents/runtime/keys.js";
@@ -300,38 +300,14 @@ describe("e2e › the mesh (origin + 4 cache nodes, 2 regions)", function () {
     const c = await meshClient(REGION_B);
     const channel = await c.client.channelFor(stale.identity.address.toLowerCase(), 1_000_000n);
     await new Promise((r) => setTimeout(r, 3500));
-    const error = await runSession(
-      {
-        peer: multiaddr(`${stale.multiaddr}/p2p/${stale.identity.peerId}`),
-        nodeKey: stale.identity.address.toLowerCase(),
-        maxPricePerGiB: stale.agent.pricePerGiB,
-        channelId: channel.channelId,
-        blobId: blob.blobId,
-        offset: 0,
-        length: 0,
-      },
-      { host: c.host, chain: c.client.deps.chain, store: c.store, address: c.client.address, secretKey: c.identity.secretKey },
-      { onData: () => undefined },
-    ).then(...rejection);
+    const error = await directSession(c, stale, channel.channelId, blob.blobId, { onData: () => undefined }).then(...rejection);
     expect(error).to.be.instanceOf(FetchRefusedError);
     expect((error as FetchRefusedError).refusal).to.equal("BUSY");
     expect(stale.agent.fetch!.stats.refusalsByReason.stale_chain_view).to.equal(1);
     // once it reads the chain again, it serves (asked at once: the bound is 3 s and a loaded machine makes a whole fetch slower)
     await stale.agent.syncChainView();
     let got = 0;
-    const again = await runSession(
-      {
-        peer: multiaddr(`${stale.multiaddr}/p2p/${stale.identity.peerId}`),
-        nodeKey: stale.identity.address.toLowerCase(),
-        maxPricePerGiB: stale.agent.pricePerGiB,
-        channelId: channel.channelId,
-        blobId: blob.blobId,
-        offset: 0,
-        length: 0,
-      },
-      { host: c.host, chain: c.client.deps.chain, store: c.store, address: c.client.address, secretKey: c.identity.secretKey },
-      { onData: (b) => void (got += b.length) },
-    ).then(...rejection);
+    const again = await directSession(c, stale, channel.channelId, blob.blobId, { onData: (b) => void (got += b.length) }).then(...rejection);
     expect(again).to.equal(undefined);
     expect(got).to.equal(LEAF);
   });
