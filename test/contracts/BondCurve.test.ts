@@ -176,6 +176,33 @@ describe("BondCurve", function () {
       expect(split).to.equal(2_200n * USDC);
     });
 
+    it("curve limit rounding: k × 1.5 at alpha 0.80 (10,008 → 15,012) moves the bond 229,785,121 → 344,677,682 at 282,630 Mbps and is refused", async () => {
+      const anchor = { k: 10_008n, alpha: 80n * ALPHA_GRID, minBond: 10_000_002n };
+      const next = { k: 15_012n, alpha: 80n * ALPHA_GRID, minBond: 10_000_000n };
+      // the rounded-up bonds move by 1.5× plus half a unit here: more than +50 %
+      const before = await harness.requiredBond(anchor.k, anchor.alpha, anchor.minBond, 282_630n);
+      const after = await harness.requiredBond(next.k, next.alpha, next.minBond, 282_630n);
+      expect([before, after]).to.deep.equal([229_785_121n, 344_677_682n]);
+      expect(after * 2n > before * 3n).to.equal(true);
+      const [ok, mbps] = await harness.withinHalf(anchor, next);
+      expect(ok).to.equal(false);
+      expect(mbps).to.equal(1n); // reported at the first end where the unrounded products leave no room
+    });
+
+    it("curve limit rounding: exact changes of ±50 % on linear curves and on the floor are still accepted", async () => {
+      const linear = { k: 10_000n, alpha: E18, minBond: 100n * USDC };
+      expect((await harness.withinHalf(linear, { ...linear, k: 15_000n }))[0]).to.equal(true);
+      expect((await harness.withinHalf(linear, { ...linear, k: 5_000n }))[0]).to.equal(true);
+      expect((await harness.withinHalf(linear, { ...linear, minBond: 150n * USDC }))[0]).to.equal(true);
+      expect((await harness.withinHalf(linear, { ...linear, minBond: 50n * USDC }))[0]).to.equal(true);
+      expect((await harness.withinHalf(linear, { ...linear, k: 15_001n }))[0]).to.equal(false);
+      expect((await harness.withinHalf(linear, { ...linear, minBond: 150n * USDC + 1n }))[0]).to.equal(false);
+      // alpha 0.80: halving k stays within (ceil(x / 2) ≥ ceil(x) / 2), one unit short of 1.5 × k too
+      const curved = { k: 10_008n, alpha: 80n * ALPHA_GRID, minBond: 10n * USDC };
+      expect((await harness.withinHalf(curved, { ...curved, k: 5_004n }))[0]).to.equal(true);
+      expect((await harness.withinHalf(curved, { ...curved, k: 15_011n }))[0]).to.equal(true);
+    });
+
     it("curve limit between the check points: whenever the check accepts a change, the bond moves at most ±50 % at every capacity", async () => {
       const stepArb = fc.tuple(kArb, alphaArb, minBondArb).chain(([k, alpha, minBond]) =>
         fc.record({
