@@ -99,14 +99,19 @@ describe("PaymentChannel with the real NodeRegistry and ContentBlacklist", funct
     expect(openWithPermitGas).to.be.at.most(170_000n);
   });
 
-  it("refuses a node that deregistered, and still slashes its unbonding bond", async () => {
+  /** A blob blacklisted by the DAO and in force, and a channel opened to the registered node after that (slashable evidence can follow). */
+  async function blacklistedBlobAndChannel() {
     const blobId = hexlify(randomBytes(32));
     await ctx.blacklist.connect(ctx.timelock).add(await ctx.blacklist.blobKeyOf(blobId));
     const entry = await ctx.blacklist.entryOf(blobId);
     await time.increaseTo(entry.effectiveAt);
     const { channelId } = await open();
     const nodeId = ctx.registered.nodeId;
-    const bond = (await ctx.registry.getNode(nodeId)).bond;
+    return { blobId, entry, channelId, nodeId, bond: (await ctx.registry.getNode(nodeId)).bond };
+  }
+
+  it("refuses a node that deregistered, and still slashes its unbonding bond", async () => {
+    const { blobId, entry, channelId, nodeId, bond } = await blacklistedBlobAndChannel();
     await ctx.registry.connect(ctx.operator).deregister(nodeId);
     await expect(open())
       .to.be.revertedWithCustomError(ctx.channels, "PaymentChannelNodeNotActive")
@@ -136,13 +141,7 @@ describe("PaymentChannel with the real NodeRegistry and ContentBlacklist", funct
     expect(await ctx.usdc.balanceOf(ctx.address)).to.equal(await ctx.channels.balanceOf(channelId));
   });
   it("slashing evidence survives a USDC pause: the reveal slashes and credits; the shares are paid once unpaused", async () => {
-    const blobId = hexlify(randomBytes(32));
-    await ctx.blacklist.connect(ctx.timelock).add(await ctx.blacklist.blobKeyOf(blobId));
-    const entry = await ctx.blacklist.entryOf(blobId);
-    await time.increaseTo(entry.effectiveAt);
-    const { channelId } = await open();
-    const nodeId = ctx.registered.nodeId;
-    const bond = (await ctx.registry.getNode(nodeId)).bond;
+    const { blobId, entry, channelId, nodeId, bond } = await blacklistedBlobAndChannel();
     const commitment = { blobId, client: ctx.payer.address, channelId, ...(await latestAnchor(ethers.provider)) };
     const signature = await signCommitment(ctx.registered.node.wallet, ctx.domain, commitment);
     const reporter = ctx.operator2;
