@@ -4,13 +4,13 @@
  * the devnet's well-known keys, and origin recognition by impersonating the timelock over RPC
  * (hardhat_impersonateAccount: a test-only shortcut for a governance proposal).
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { HDNodeWallet, JsonRpcProvider, JsonRpcSigner, Mnemonic, Wallet, type Signer } from "ethers";
-import { ROOT, agentCli } from "../helpers/processes.js";
+import { agentCli, runProcess, startAgentProcess } from "../helpers/processes.js";
 import { freePort } from "./delivery-fixture.js";
 import { TestUSDC__factory } from "../../types/ethers-contracts/index.js";
 import { connectContracts } from "../../agents/chain/contracts.js";
@@ -29,21 +29,7 @@ export interface CliResult {
 }
 
 export function runCli(cli: string[], args: string[], env: NodeJS.ProcessEnv, timeoutMs = 60_000): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...cli, ...args], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout!.on("data", (d) => (stdout += d));
-    child.stderr!.on("data", (d) => (stderr += d));
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL");
-      reject(new Error(`${args.join(" ")} timed out:\n${stdout}\n${stderr}`));
-    }, timeoutMs);
-    child.on("exit", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+  return runProcess([...cli, ...args], env, timeoutMs);
 }
 
 export interface RunningNode {
@@ -54,33 +40,13 @@ export interface RunningNode {
 }
 
 /** `cdn-node <args> start`, resolved when it prints its ready line. */
-export function startNodeProcess(args: string[], env: NodeJS.ProcessEnv, nodeFlags: string[] = []): Promise<RunningNode> {
-  const child = spawn(process.execPath, [...nodeFlags, ...NODE_CLI, ...args, "start"], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
-  let out = "";
+export async function startNodeProcess(args: string[], env: NodeJS.ProcessEnv, nodeFlags: string[] = []): Promise<RunningNode> {
   let acknowledged = 0n;
-  let buffer = "";
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`node not ready:\n${out}`)), 60_000);
-    child.stderr!.on("data", (d) => (out += d));
-    child.stdout!.on("data", (d: Buffer) => {
-      out += d;
-      buffer += d.toString();
-      const lines = buffer.split("\n");
-      buffer = lines.pop()!;
-      for (const line of lines) {
-        if (line.includes('"voucher stored"')) acknowledged = BigInt(JSON.parse(line).amount);
-        if (line.includes('"ready":true')) {
-          clearTimeout(timer);
-          resolve({ child, acknowledged: () => acknowledged, output: () => out });
-        }
-      }
-      if (out.length > 1_000_000) out = out.slice(-100_000);
-    });
-    child.on("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`node exited with ${code}:\n${out}`));
-    });
-  });
+  const onLine = (line: string) => {
+    if (line.includes('"voucher stored"')) acknowledged = BigInt(JSON.parse(line).amount);
+  };
+  const { child, output } = await startAgentProcess([...nodeFlags, ...NODE_CLI, ...args, "start"], env, { name: "node", onLine });
+  return { child, acknowledged: () => acknowledged, output };
 }
 
 /** Writes a node config for loopback. */

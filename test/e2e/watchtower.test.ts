@@ -11,12 +11,11 @@
  * with the watchtower client library's pusher (what the node agent calls after each stored voucher).
  */
 import { expect } from "chai";
-import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { HDNodeWallet, JsonRpcProvider, Mnemonic, Wallet } from "ethers";
-import { useDevnet, stopProcess, ROOT, TEST_CHAIN } from "../helpers/processes.js";
+import { agentCli, runProcess, startAgentProcess, stopProcess, TEST_CHAIN, useDevnet } from "../helpers/processes.js";
 import { chainTime, connectContracts, readChannel } from "../../agents/chain/contracts.js";
 import { readDeployment } from "../../agents/chain/deployment.js";
 import { identityFromSecret } from "../../agents/runtime/keys.js";
@@ -27,51 +26,11 @@ import { openChannel, voucher, USDC } from "../agents/watchtower/fixture.js";
 import { tmpDir } from "./delivery-fixture.js";
 
 /** Exactly what `npm run cdn-watchtower -- <args>` runs (package.json), as docs/watchtower-guide.md shows it. */
-const CLI = ["--disable-warning=ExperimentalWarning", "--import", "tsx", path.join(ROOT, "agents/watchtower/cli/index.ts")];
+const CLI = agentCli("cdn-watchtower");
 const devKey = (i: number) => HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase("test test test test test test test test test test test junk"), `m/44'/60'/0'/0/${i}`).privateKey;
-
-function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [...CLI, ...args], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout!.on("data", (d) => (stdout += d));
-    child.stderr!.on("data", (d) => (stderr += d));
-    child.on("exit", (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-interface Running {
-  child: ChildProcess;
-  ready: { address: string; peerId: string; addrs: string[]; metrics?: string };
-  output: () => string;
-}
-
-function startTower(args: string[], env: NodeJS.ProcessEnv): Promise<Running> {
-  const child = spawn(process.execPath, [...CLI, ...args, "start"], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
-  let out = "";
-  let buffer = "";
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`watchtower not ready:\n${out}`)), 60_000);
-    child.stderr!.on("data", (d) => (out += d));
-    child.stdout!.on("data", (d: Buffer) => {
-      out += d;
-      buffer += d.toString();
-      const lines = buffer.split("\n");
-      buffer = lines.pop()!;
-      for (const line of lines) {
-        if (line.includes('"ready":true')) {
-          clearTimeout(timer);
-          resolve({ child, ready: JSON.parse(line), output: () => out });
-        }
-      }
-    });
-    child.on("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`watchtower exited with ${code}:\n${out}`));
-    });
-  });
-}
+const runCli = (args: string[], env: NodeJS.ProcessEnv) => runProcess([...CLI, ...args], env, 120_000);
+const startTower = (args: string[], env: NodeJS.ProcessEnv) =>
+  startAgentProcess<{ address: string; peerId: string; addrs: string[]; metrics?: string }>([...CLI, ...args, "start"], env, { name: "watchtower" });
 
 describe("e2e › watchtower as a real process", function () {
   // a block every 2 s on anvil adds wall time to every transaction

@@ -140,21 +140,70 @@ export interface RunResult {
   stderr: string;
 }
 
-/** Runs `npx hardhat <args>` as a real process and collects its output. */
-export function hardhat(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 60_000): Promise<RunResult> {
+/** Runs `node <argv>` as a real process to its end and collects its output (killed after `timeoutMs`). */
+export function runProcess(argv: string[], env: NodeJS.ProcessEnv, timeoutMs = 60_000): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [HARDHAT_CLI, ...args], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, argv, { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout!.on("data", (d) => (stdout += d));
     child.stderr!.on("data", (d) => (stderr += d));
     const timer = setTimeout(() => {
       child.kill("SIGKILL");
-      reject(new Error(`hardhat ${args.join(" ")} timed out:\n${stdout}\n${stderr}`));
+      reject(new Error(`${argv.slice(-3).join(" ")} timed out:\n${stdout}\n${stderr}`));
     }, timeoutMs);
     child.on("exit", (code) => {
       clearTimeout(timer);
       resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** Runs `npx hardhat <args>` as a real process and collects its output. */
+export function hardhat(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 60_000): Promise<RunResult> {
+  return runProcess([HARDHAT_CLI, ...args], env, timeoutMs);
+}
+
+export interface AgentProcess<Ready = Record<string, unknown>> {
+  child: ChildProcess;
+  /** The agent's ready line (JSON). */
+  ready: Ready;
+  /** Everything it printed so far (the last ~100 kB). */
+  output(): string;
+}
+
+/**
+ * `node <argv>` for a long-running agent (`… start`), resolved at its `"ready":true` log line;
+ * `onLine` sees every stdout line (JSON logs) before and after.
+ */
+export function startAgentProcess<Ready = Record<string, unknown>>(
+  argv: string[],
+  env: NodeJS.ProcessEnv,
+  options: { name: string; onLine?: (line: string) => void; timeoutMs?: number },
+): Promise<AgentProcess<Ready>> {
+  const child = spawn(process.execPath, argv, { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  let buffer = "";
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${options.name} not ready:\n${out}`)), options.timeoutMs ?? 60_000);
+    child.stderr!.on("data", (d) => (out += d));
+    child.stdout!.on("data", (d: Buffer) => {
+      out += d;
+      buffer += d.toString();
+      const lines = buffer.split("\n");
+      buffer = lines.pop()!;
+      for (const line of lines) {
+        options.onLine?.(line);
+        if (line.includes('"ready":true')) {
+          clearTimeout(timer);
+          resolve({ child, ready: JSON.parse(line) as Ready, output: () => out });
+        }
+      }
+      if (out.length > 1_000_000) out = out.slice(-100_000);
+    });
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${options.name} exited with ${code}:\n${out}`));
     });
   });
 }
