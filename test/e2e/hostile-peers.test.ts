@@ -243,7 +243,10 @@ describe("e2e › hostile peers against a node", function () {
     const deps = { host: c.client.deps.host, chain: c.client.deps.chain, store: c.store, address: c.client.address, secretKey: c.identity.secretKey };
     // the payer's session re-sends it signed by the payer (the expired key's signature is worth nothing on chain) and is served
     await runSession(req, deps, { onData: () => undefined });
-    const best = n.agent.fetch!.bestFor(channelId);
+    // the session's last voucher may still be on its way to the node when the session returns: wait until it holds the client's last amount
+    const best = c.store.channel(channelId)!.signed;
+    for (let tries = 0; n.agent.fetch!.bestFor(channelId) < best && tries < 100; tries++) await new Promise((r) => setTimeout(r, 50));
+    expect(n.agent.fetch!.bestFor(channelId)).to.equal(best);
     expect(best > amount).to.equal(true);
     const held = n.store.voucher(channelId)!;
     expect(recoverVoucherSigner(domains.paymentChannel, { channelId, cumulativeAmount: held.amount }, held.signature).toLowerCase()).to.equal(c.client.address.toLowerCase());
