@@ -1,9 +1,18 @@
 /**
- * `npm run bench:delivery`: the same blob over (a) a raw libp2p stream (TCP + noise + yamux,
- * no framing, no hashing, no payment) and (b) a full paid, verified fetch (serve commitment,
- * content record, leaf hashes, per-leaf SHA-256 verification, vouchers signed, fsync'd by the
- * client and verified + fsync'd by the node), side by side in one run. The node agent and the
- * raw server each run in their own process (as `cdn-node start` would); the client runs here.
+ * `npm run bench:delivery`: the same blob over (a) a raw stream and (b) a full paid, verified fetch
+ * (serve commitment, content record, leaf hashes, per-leaf SHA-256 verification, vouchers signed,
+ * fsync'd by the client and verified + fsync'd by the node), side by side in one run. The node
+ * agent and the raw server each run in their own process (as `cdn-node start` would); the client
+ * runs here.
+ *
+ * The raw column is the paid path without its protocol work, so it is an upper bound of the paid
+ * figure: the same libp2p host (`createHost`: TCP + noise + yamux, the same limits), the same fetch
+ * stream setup (protocol id sent with the request, `FramedStream` on both sides with the fetch
+ * protocol's frame caps), the same write pattern (one `chunkFrame` per 256-KiB leaf, read from disk
+ * with the node's `ReadAhead`, sent with back-pressure), the same decoding on the client
+ * (`decodeFetchServerMessage`). It leaves out the header, hashing, vouchers, sqlite and the credit
+ * window. One warm-up round of every column runs first and is not counted; the columns' order
+ * rotates from round to round so load drifts hit all of them alike.
  *
  * The node declares a capacity far above what this machine carries (BENCH_CAPACITY_MBPS, default
  * 8,000 Mbps = 1,000 MB/s; printed), so the figure is the protocol's, not the node's capacity
@@ -12,11 +21,13 @@
  * to the origin.
  *
  * Env: BENCH_MIB (blob size, default 256), BENCH_RUNS (measured rounds, default 5, at least 5 for
- * the summary). Prints a table and one grep-able summary line per mode:
+ * the summary), BENCH_HASH_WORKER=1 (client hashes on a worker), BENCH_PROFILE=<dir> (CPU profiles
+ * of the node processes). Prints the configuration, a table and one grep-able summary line per mode:
  *   paid/raw median NN % · paid median NNN MB/s · first byte paid NN ms vs raw NN ms
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { createReadStream, statSync } from "node:fs";
+import { statSync } from "node:fs";
+import { open } from "node:fs/promises";
 import path from "node:path";
 import { JsonRpcProvider, Wallet } from "ethers";
 import { multiaddr } from "@multiformats/multiaddr";
@@ -27,31 +38,55 @@ import { NODE_CLI, devKey, recognizeOrigin, runCli, startNodeProcess, writeNodeC
 import { connectContracts } from "../agents/chain/contracts.js";
 import { readDeployment } from "../agents/chain/deployment.js";
 import { createHost } from "../agents/runtime/host.js";
+import { FramedStream } from "../agents/runtime/framed.js";
 import { identityFromSecret } from "../agents/runtime/keys.js";
 import { ClientStore } from "../agents/client/store.js";
 import { createClient } from "../agents/client/client.js";
 import { clientChainView } from "../agents/client/chain.js";
+import { LEAF_SIZE } from "../agents/protocol/constants.js";
+import { DEFAULT_CREDIT, MIB, payCadence } from "../agents/protocol/credit.js";
+import { leafCount, leafLength } from "../agents/protocol/merkle.js";
+import { decodeFetchServerMessage, encodeFetchClientMessage, FRAME_CAPS } from "../agents/protocol/wire/messages.js";
+import { chunkFrame } from "../agents/node/chunk-frame.js";
+import { FETCH_LIMITS, READ_AHEAD } from "../agents/node/fetch/constants.js";
+import { ReadAhead } from "../agents/node/fetch/stream.js";
+import { MAX_BUFFERED_BYTES } from "../agents/client/download.js";
 import { randomBytes } from "node:crypto";
 import { CountingProvider } from "./counting-provider.js";
 import { loadavg } from "node:os";
+import { setTimeout as sleep } from "node:timers/promises";
 
 const RAW_PROTOCOL = "/bench/raw/1.0.0";
+const NO_CHANNEL = "0x" + "00".repeat(32);
 
+/** The raw server: the node's write pattern (read-ahead leaves, one chunk frame each, back-pressure) without any protocol work. */
 async function rawServer(file: string, port: number): Promise<void> {
   const identity = identityFromSecret(randomBytes(32));
   const host = await createHost({ privateKey: identity.privateKey, listen: [`/ip4/127.0.0.1/tcp/${port}`], allow: ["/ip4/127.0.0.1"] });
+  const size = statSync(file).size;
+  const handle = await open(file, "r");
+  const readLeaf = async (i: number) => {
+    const out = new Uint8Array(leafLength(size, i));
+    await handle.read(out, 0, out.length, i * LEAF_SIZE);
+    return out;
+  };
   await host.handle(RAW_PROTOCOL, async (stream: Stream) => {
-    for await (const piece of createReadStream(file, { highWaterMark: 256 * 1024 })) {
-      if (!stream.send(piece as Buffer)) await stream.onDrain();
+    const framed = new FramedStream(stream, { readCap: FRAME_CAPS.FetchClientMessage, idleTimeoutMs: FETCH_LIMITS.idleTimeoutMs, firstFrameTimeoutMs: FETCH_LIMITS.requestTimeoutMs });
+    try {
+      await framed.read(); // the request
+      const reads = new ReadAhead({ readLeaf }, 0, leafCount(size));
+      for (let i = 0; i < leafCount(size); i++) await framed.writeFramed(chunkFrame(i, await reads.next()));
+      await framed.close();
+    } catch (error) {
+      framed.abort(error as Error);
     }
-    await stream.close();
   });
   console.log(JSON.stringify({ ready: true, addr: `/ip4/127.0.0.1/tcp/${port}/p2p/${host.peerId}` }));
   process.once("SIGTERM", () => void Promise.resolve(host.stop()).then(() => process.exit(0)));
 }
 
-function spawnRawServer(file: string, port: number): Promise<{ child: ChildProcess; addr: string }> {
-  const child = spawn(process.execPath, ["--disable-warning=ExperimentalWarning", "--import", "tsx", path.join(ROOT, "bench/delivery.bench.ts"), "--raw-server", file, String(port)], {
+function spawnRawServer(file: string, port: number, nodeFlags: string[]): Promise<{ child: ChildProcess; addr: string }> {
+  const child = spawn(process.execPath, [...nodeFlags, "--disable-warning=ExperimentalWarning", "--import", "tsx", path.join(ROOT, "bench/delivery.bench.ts"), "--raw-server", file, String(port)], {
     cwd: ROOT,
     stdio: ["ignore", "pipe", "inherit"],
   });
@@ -82,17 +117,37 @@ interface Round {
   chainRequests?: number;
 }
 
+interface Served {
+  bytes: number;
+  creditWaits: number;
+  creditWaitMs: number;
+  channelId: string;
+}
+
+/** The "fetch served" lines a node process logged (one per stream). */
+const servedLines = (output: string): Served[] =>
+  output
+    .split("\n")
+    .filter((l) => l.includes('"fetch served"'))
+    .map((l) => JSON.parse(l) as Served);
+
 async function main(): Promise<void> {
   const mib = Number(process.env.BENCH_MIB ?? 256);
   const runs = Math.max(1, Number(process.env.BENCH_RUNS ?? 5));
   const capacityMbps = Number(process.env.BENCH_CAPACITY_MBPS ?? 8000);
   const fanout = process.argv.includes("--fanout") || process.env.BENCH_FANOUT === "1";
+  const hashInWorker = process.env.BENCH_HASH_WORKER === "1";
+  const profile = (name: string) => (process.env.BENCH_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE}`, `--cpu-prof-name=${name}.cpuprofile`] : []);
   console.log(
-    `delivery benchmark: ${mib} MiB blob, ${runs} measured rounds${fanout ? ", with a fan-out column (through a cache node)" : ""}; load average ${loadavg()
+    `delivery benchmark: ${mib} MiB blob, 1 warm-up round + ${runs} measured rounds (column order rotating)${fanout ? ", with a fan-out column (through a cache node)" : ""}; load average ${loadavg()
       .map((l) => l.toFixed(2))
       .join(" ")}`,
   );
   console.log(`declared node capacity: ${capacityMbps} Mbps = ${(capacityMbps / 8).toFixed(0)} MB/s (above what this machine carries, so the limiter does not cap the paid figure)`);
+  console.log(
+    `config: loopback, libp2p TCP + noise + yamux (createHost) for every column; chunk = one ${LEAF_SIZE / 1024}-KiB leaf per frame (chunkFrame), ${READ_AHEAD} leaves read ahead, FramedStream with frame cap ${FRAME_CAPS.FetchServerMessage} B; ` +
+      `raw = that stream without header, hashing, vouchers or sqlite; paid: credit window ${DEFAULT_CREDIT.initialWindow / MIB}→${DEFAULT_CREDIT.maxWindow / MIB} MiB, client pays every ${payCadence(0n, 10_000n) / MIB}→${payCadence(10n ** 18n, 10_000n) / MIB} MiB, hashing ${hashInWorker ? "on a worker" : "inline"} (SHA-256, node:crypto), client buffer ${MAX_BUFFERED_BYTES / MIB} MiB`,
+  );
   const devnet = await startDevnet();
   const children: ChildProcess[] = [];
   const logs: { name: string; output(): string }[] = [];
@@ -118,11 +173,10 @@ async function main(): Promise<void> {
     const published = await runCli(NODE_CLI, [...args, "publish", file], env, 600_000);
     if (published.code !== 0) throw new Error(published.stderr);
     const blobId = /^(0x[0-9a-f]{64})/m.exec(published.stdout)![1];
-    // BENCH_PROFILE=<dir>: CPU profile of the node agent's process
-    const node = await startNodeProcess(args, env, process.env.BENCH_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []);
+    const node = await startNodeProcess(args, env, profile("origin"));
     children.push(node.child);
     logs.push({ name: "node", output: node.output });
-    let cacheKey: string | undefined;
+    let cache: { key: string; output(): string } | undefined;
     if (fanout) {
       // a cache node priced above the origin (the price rule), with a cache smaller than the blob: every round is a miss, cut through
       const cacheDir = path.join(dir, "cache-node");
@@ -132,12 +186,12 @@ async function main(): Promise<void> {
         const r = await runCli(NODE_CLI, ["--data-dir", cacheDir, ...a], env);
         if (r.code !== 0) throw new Error(r.stderr);
       }
-      const cacheNode = await startNodeProcess(["--data-dir", cacheDir], env);
+      const cacheNode = await startNodeProcess(["--data-dir", cacheDir], env, profile("cache-node"));
       children.push(cacheNode.child);
       logs.push({ name: "cache node", output: cacheNode.output });
-      cacheKey = new Wallet(cacheSecret).address.toLowerCase();
+      cache = { key: new Wallet(cacheSecret).address.toLowerCase(), output: cacheNode.output };
     }
-    const raw = await spawnRawServer(file, await freePort());
+    const raw = await spawnRawServer(file, await freePort(), profile("raw-server"));
     children.push(raw.child);
 
     const identity = identityFromSecret(devKey(8));
@@ -153,22 +207,26 @@ async function main(): Promise<void> {
       }
     }
     const store = new CountingStore(path.join(dir, "client.db"));
-    const client = createClient({ hashInWorker: process.env.BENCH_HASH_WORKER === "1" }, { host, identity, chain: clientChainView(contracts), contracts, store });
-    // warm-up: opens the channels (client → node, and client → cache node → origin), connects
-    for await (const _ of client.fetch(blobId, { range: { offset: 0, length: 1 } }));
-    if (cacheKey) for await (const _ of client.fetch(blobId, { via: [cacheKey], range: { offset: 0, length: 1 } }));
+    const client = createClient({ hashInWorker }, { host, identity, chain: clientChainView(contracts), contracts, store });
 
     const cpu = (c: NodeJS.CpuUsage) => (c.user + c.system) / 1000; // ms
     const rawRun = async (): Promise<Round> => {
       const c0 = process.cpuUsage();
       const t0 = performance.now();
-      const stream = await host.dialProtocol(multiaddr(raw.addr), RAW_PROTOCOL);
+      // the paid session's stream setup: dial (reused connection), protocol id sent with the request, framed both ways
+      const connection = await host.dial(multiaddr(raw.addr));
+      const stream = await connection.newStream(RAW_PROTOCOL, { negotiateFully: false });
+      const framed = new FramedStream(stream, { readCap: FRAME_CAPS.FetchServerMessage, idleTimeoutMs: 30_000 });
+      await framed.write(encodeFetchClientMessage({ kind: "request", request: { blobId, channelId: NO_CHANNEL, offset: 0, length: 0 } }));
       let n = 0;
       let first = 0;
-      for await (const piece of stream) {
+      for (let body = await framed.read(); body; body = await framed.read()) {
+        const msg = decodeFetchServerMessage(body);
+        if (msg.kind !== "chunk") throw new Error(`raw: unexpected ${msg.kind}`);
         if (n === 0) first = performance.now() - t0;
-        n += piece.byteLength;
+        n += msg.chunk.data.byteLength;
       }
+      await framed.close();
       if (n !== size) throw new Error(`raw: got ${n} of ${size} bytes`);
       const ms = performance.now() - t0;
       return { ms, ttfb: first, cpu: cpu(process.cpuUsage(c0)) / ms };
@@ -194,16 +252,29 @@ async function main(): Promise<void> {
       const roundTrips = (await it.report).firstByte?.roundTrips;
       return { ms, ttfb: first, vouchers: vouchers - v0, cpu: cpu(process.cpuUsage(c0)) / ms, roundTrips, chainRequests };
     };
-    const columns: { name: string; short: string; rounds: Round[] }[] = [
-      { name: "raw libp2p stream", short: "raw", rounds: [] },
-      { name: "paid, verified fetch", short: "paid", rounds: [] },
-      ...(cacheKey ? [{ name: "paid, through a cache node (fan-out)", short: "fan-out", rounds: [] }] : []),
+    const columns: { name: string; short: string; run(): Promise<Round>; rounds: Round[] }[] = [
+      { name: "raw stream (same transport and chunk frames)", short: "raw", run: rawRun, rounds: [] },
+      { name: "paid, verified fetch", short: "paid", run: () => paidRun(), rounds: [] },
+      ...(cache ? [{ name: "paid, through a cache node (fan-out)", short: "fan-out", run: () => paidRun(cache.key), rounds: [] }] : []),
     ];
+    // warm-up, not counted: opens the channels (client → node, and client → cache node → origin) and the connections, warms the JIT and the page cache
+    const warm: { c: (typeof columns)[number]; r: Round }[] = [];
+    for (const c of columns) warm.push({ c, r: await c.run() });
+    process.stdout.write(`  warm-up (not counted): ${warm.map(({ c, r }) => `${c.short} ${mbps(size, r.ms).toFixed(0)} MB/s`).join(", ")}\n`);
+    // the nodes log a stream once its last voucher arrived: wait for the warm-up's lines (origin: direct and upstream; cache node: downstream)
+    const expected = { origin: cache ? 2 : 1, cache: cache ? 1 : 0 };
+    const logged = async (origin: number, cached: number) => {
+      for (let t = 0; t < 100 && (servedLines(node.output()).length < origin || (cache && servedLines(cache.output()).length < cached)); t++) await sleep(50);
+    };
+    await logged(expected.origin, expected.cache);
+    const servedBefore = { origin: servedLines(node.output()).length, cache: cache ? servedLines(cache.output()).length : 0 };
     for (let i = 0; i < runs; i++) {
-      columns[0].rounds.push(await rawRun());
-      columns[1].rounds.push(await paidRun());
-      if (cacheKey) columns[2].rounds.push(await paidRun(cacheKey));
-      process.stdout.write(`  round ${i + 1}: ${columns.map((c) => `${c.short} ${mbps(size, c.rounds[i].ms).toFixed(0)} MB/s`).join(", ")} (load ${loadavg()[0].toFixed(2)})\n`);
+      // rotate the order so each column runs first, middle and last alike
+      const order = columns.map((_, k) => columns[(k + i) % columns.length]);
+      for (const c of order) c.rounds.push(await c.run());
+      process.stdout.write(
+        `  round ${i + 1} (${order.map((c) => c.short).join(" → ")}): ${columns.map((c) => `${c.short} ${mbps(size, c.rounds[i].ms).toFixed(0)} MB/s`).join(", ")} (load ${loadavg()[0].toFixed(2)})\n`,
+      );
     }
     const med = (c: { rounds: Round[] }, f: (r: Round) => number) => median(c.rounds.map(f));
     const whole = (r: Round) => mbps(size, r.ms);
@@ -215,24 +286,30 @@ async function main(): Promise<void> {
     const row = (label: string, f: (c: { rounds: Round[] }, i: number) => string) => console.log(`| ${label} | ${columns.map(f).join(" | ")} |`);
     row(`throughput, best of ${runs}`, (c) => `${Math.max(...c.rounds.map(whole)).toFixed(0)} MB/s`);
     row("throughput, median", (c) => `${med(c, whole).toFixed(0)} MB/s`);
-    row("/ raw (median)", (c, i) => (i === 0 ? "" : `${((med(c, whole) / rawMed) * 100).toFixed(0)} %`));
+    row("/ raw (median of medians)", (c, i) => (i === 0 ? "" : `${((med(c, whole) / rawMed) * 100).toFixed(0)} %`));
+    row("/ raw of the same round (median)", (c, i) => (i === 0 ? "" : `${(median(c.rounds.map((r, k) => r.ms && columns[0].rounds[k].ms / r.ms)) * 100).toFixed(0)} %`));
     row("streaming only, after the first byte", (c) => `${med(c, streaming).toFixed(0)} MB/s`);
     row("time to first byte (paid: verified, incl. probe, chain reads, commitment check)", (c) => `${med(c, (r) => r.ttfb).toFixed(1)} ms`);
     row("client process CPU (100 % = one core)", (c) => `${(med(c, (r) => r.cpu) * 100).toFixed(0)} %`);
     row("protocol round trips / chain JSON-RPC requests before the first byte (median)", (c, i) => (i === 0 ? "" : `${med(c, (r) => r.roundTrips!)} / ${med(c, (r) => r.chainRequests!)}`));
     row("vouchers per second (per round)", (c, i) => (i === 0 ? "" : `${med(c, (r) => r.vouchers! / (r.ms / 1000)).toFixed(0)} (${med(c, (r) => r.vouchers!)})`));
-    // the origin's streams of the measured rounds: to the bench's client (direct) or to the cache node (its upstream fetch)
+    // the measured rounds' streams: the origin's to the bench's client (direct) or to the cache node (its upstream fetch), the cache node's to the client
+    await logged(servedBefore.origin + runs * expected.origin, servedBefore.cache + runs * expected.cache);
     const direct = new Set(store.channelsFor(nodeKey).map((c) => c.channelId.toLowerCase()));
-    const served = node
-      .output()
-      .split("\n")
-      .filter((l) => l.includes('"fetch served"'))
-      .map((l) => JSON.parse(l) as { bytes: number; creditWaits: number; creditWaitMs: number; channelId: string })
-      .filter((l) => l.bytes === size);
-    for (const l of served) {
-      console.log(
-        `origin → ${direct.has(l.channelId.toLowerCase()) ? "client (paid)" : "cache node (fan-out upstream)"}: served ${l.bytes} bytes, waited for a voucher ${l.creditWaits} times, ${l.creditWaitMs} ms in all`,
-      );
+    const streams = [
+      ...servedLines(node.output())
+        .slice(servedBefore.origin)
+        .map((l) => ({ ...l, label: direct.has(l.channelId.toLowerCase()) ? "origin → client (paid)" : "origin → cache node (fan-out upstream)" })),
+      ...(cache
+        ? servedLines(cache.output())
+            .slice(servedBefore.cache)
+            .map((l) => ({ ...l, label: "cache node → client (fan-out downstream)" }))
+        : []),
+    ].filter((l) => l.bytes === size);
+    console.log("");
+    for (const label of [...new Set(streams.map((l) => l.label))]) {
+      const of = streams.filter((l) => l.label === label);
+      console.log(`${label}: waited for a voucher ${of.map((l) => l.creditWaits).join(", ")} times per ${mib} MiB, ${of.map((l) => l.creditWaitMs).join(", ")} ms in all`);
     }
     const rawTtfb = med(columns[0], (r) => r.ttfb);
     console.log("");
