@@ -16,7 +16,7 @@ import { silentLogger, type Logger } from "../runtime/logger.js";
 import { AgentError } from "../runtime/errors.js";
 import { OriginBackend, type PublishedBlob } from "./backend.js";
 import type { NodeChainView } from "./chain.js";
-import { ChainView, type ChainViewOptions } from "./chain-view.js";
+import { ChainView, type ChainViewDeps, type ChainViewOptions } from "./chain-view.js";
 import { checkCreditConfig, DEFAULT_CREDIT, type CreditConfig } from "../protocol/credit.js";
 import { DEFAULT_EARNINGS, Earnings, type EarningsOptions } from "./earnings.js";
 import { fetchService, type FetchComponents, type FetchLimits, type FetchService } from "./fetch/index.js";
@@ -85,6 +85,8 @@ export interface NodeAgentDeps {
 
 /** Full re-reads of the active set and the deny-set while the chain view follows their events (a safety net). */
 const EVENT_DRIVEN_REFRESH_MS = 10 * 60_000;
+/** The closes follower's poll: a payer's close is answered within the dispute window (12 h at least), a minute late costs nothing. */
+const CLOSES_POLL_MS = 60_000;
 
 export class NodeError extends AgentError {
   override readonly name = "NodeError";
@@ -287,7 +289,7 @@ export class NodeAgent {
         topics: [[closeStarted], null, [zeroPadValue(toBeHex(this.nodeId), 32)]],
         confirmations,
         maxRange: this.options.maxLogRange ?? 2000,
-        pollMs: this.options.pollMs ?? 2000,
+        pollMs: this.options.pollMs ?? CLOSES_POLL_MS,
         startBlock: contracts.deployment.deploymentBlock,
       },
       {
@@ -303,14 +305,23 @@ export class NodeAgent {
     this.follower.start();
   }
 
-  /** Every sweepMs: re-read the node's registry entry and act on channels due for a claim or a close. */
+  /**
+   * Every sweepMs: act on channels due for a claim or a close, from the followed view (chain time,
+   * channel states). The registry record is re-read on its events (the chain view) and, as a safety
+   * net for what no event announces, every EVENT_DRIVEN_REFRESH_MS here.
+   */
   private startSweep(): void {
     const sweepMs = this.options.sweepMs ?? 60_000;
+    let refreshedAt = Date.now();
     if (sweepMs > 0) {
       const tick = async () => {
         try {
-          await this.refresh();
-          await this.earnings.sweep(await chainTime(this.deps.contracts.provider));
+          if (!this.chainView || Date.now() - refreshedAt >= EVENT_DRIVEN_REFRESH_MS) {
+            await this.refresh();
+            refreshedAt = Date.now();
+          }
+          const view = this.chainView;
+          await this.earnings.sweep(view ? await view.chainTime() : await chainTime(this.deps.contracts.provider), view ? (id) => view.channel(id) : undefined);
         } catch (error) {
           this.log.warn({ err: (error as Error).message }, "periodic refresh failed");
         }
@@ -320,7 +331,6 @@ export class NodeAgent {
     }
   }
 
-  /** Follows the head and the protocol contracts' events (agents/node/chain-view.ts). */
   /** A blob left the cache: count it and, unless the node still holds it as an origin, stop providing it (blacklist enforcement already stopped). */
   private onEvicted(blobId: string, reason: EvictReason): void {
     this.metrics.cacheEvictions.inc({ reason });
@@ -328,27 +338,15 @@ export class NodeAgent {
     void this.mesh?.stopProviding(blobId);
   }
 
+  /** Follows the head and the protocol contracts' events (agents/node/chain-view.ts). */
   private async startChainView(mesh: NodeMesh): Promise<ChainView> {
-    const { contracts } = this.deps;
-    const [channels, blacklist, registry, params, origins] = await Promise.all(
-      [contracts.channels, contracts.blacklist, contracts.registry, contracts.params, contracts.origins].map((c) => c.getAddress()),
-    );
-    const view = new ChainView(this.options.chainView ?? {}, {
-      provider: contracts.provider,
-      channelDomain: contracts.domains.paymentChannel,
-      addresses: { channels, blacklist, registry, params, origins },
-      readChannels: (ids) => readChannels(contracts.channels, ids),
-      isBlacklisted: mesh.isBlacklisted,
-      onBlacklistEvent: () => mesh.blacklist.refresh(),
-      onRegistryEvent: async () => {
-        await Promise.all([mesh.activeSet.refresh(), this.refresh()]);
-      },
+    return followChain(this.options.chainView ?? {}, {
+      contracts: this.deps.contracts,
+      mesh,
+      onRegistryEvent: () => this.refresh(),
       onOriginEvent: () => this.refresh(),
-      freshness: mesh.freshness,
       onError: (e) => this.log.warn({ err: e.message }, "chain view: poll failed"),
     });
-    await view.start();
-    return view;
   }
 
   /** Brings the chain view up to the chain's head now (tests; the view polls on its own). */
@@ -393,4 +391,38 @@ export class NodeAgent {
     }
     return out;
   }
+}
+
+/**
+ * Starts the node's followed chain view over the mesh's views: ContentBlacklist events re-read the
+ * deny-set, NodeRegistry and ProtocolParams events the active set (and `onRegistryEvent`),
+ * OriginRegistry events call `onOriginEvent`; a reorg re-reads all of them.
+ */
+export async function followChain(
+  options: ChainViewOptions,
+  deps: { contracts: Contracts; mesh: Pick<NodeMesh, "activeSet" | "blacklist" | "freshness" | "isBlacklisted">; onRegistryEvent?(): Promise<void>; onOriginEvent?(): Promise<void> } & Pick<
+    ChainViewDeps,
+    "onError"
+  >,
+): Promise<ChainView> {
+  const { contracts, mesh } = deps;
+  const [channels, blacklist, registry, params, origins] = await Promise.all(
+    [contracts.channels, contracts.blacklist, contracts.registry, contracts.params, contracts.origins].map((c) => c.getAddress()),
+  );
+  const view = new ChainView(options, {
+    provider: contracts.provider,
+    channelDomain: contracts.domains.paymentChannel,
+    addresses: { channels, blacklist, registry, params, origins },
+    readChannels: (ids) => readChannels(contracts.channels, ids),
+    isBlacklisted: mesh.isBlacklisted,
+    onBlacklistEvent: () => mesh.blacklist.refresh(),
+    onRegistryEvent: async () => {
+      await Promise.all([mesh.activeSet.refresh(), deps.onRegistryEvent?.()]);
+    },
+    onOriginEvent: deps.onOriginEvent,
+    freshness: mesh.freshness,
+    onError: deps.onError,
+  });
+  await view.start();
+  return view;
 }

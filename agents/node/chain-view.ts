@@ -16,9 +16,15 @@
  *   than `maxLagMs` (default 60 s, half the clients' 120 s serve-commitment skew) every read throws
  *   ChainViewStaleError and the fetch path refuses BUSY. It never serves on a stale view.
  *
- * The view trusts the head (no confirmation depth): state is re-read at the head, and a reorg that
- * drops an event is repaired by the next event for the same channel or the deny-set's periodic
- * full refresh. Earnings, which move money, keep their own confirmed follower (agents/chain/follower.ts).
+ * - Reorgs: the view follows the head (no confirmation depth) and checks that the chain it
+ *   processed is still canonical: a new head must descend from the last processed block (its
+ *   parent hash, or that block's hash read again when the poll skipped blocks). If not, the events
+ *   it applied may be gone (a blacklist removal, a registration), so everything is re-read at the
+ *   new head (`onReorg`, stats.reorgs): what a dropped event had changed is undone at the next poll.
+ * - Events only say what to re-read: every change comes from reading the contracts' state, never
+ *   from a log's contents, so a log cannot add a stranger to the active set or lift a blacklist
+ *   entry by itself. Earnings, which move money, keep their own confirmed follower
+ *   (agents/chain/follower.ts).
  */
 import type { Log, Provider } from "ethers";
 import type { BlockRef, ChannelState } from "../chain/contracts.js";
@@ -85,8 +91,9 @@ export class ChainView implements NodeChainView {
   private readonly opts: Required<ChainViewOptions>;
   private readonly now: () => number;
   private latest: Head | undefined;
-  /** Last block whose logs were processed. */
+  /** Last block whose logs were processed, and its hash. */
   private processed = -1;
+  private processedHash = "";
   private readonly channels = new Map<string, ChannelState>();
   /** Channels being read on demand; an event for one of them makes the read repeat. */
   private readonly reading = new Map<string, { dirty: boolean }>();
@@ -94,7 +101,7 @@ export class ChainView implements NodeChainView {
   private running = false;
   private ticking: Promise<void> | undefined;
   private queue: Promise<void> = Promise.resolve();
-  stats = { polls: 0, failures: 0, logs: 0, channelReads: 0, fullRefreshes: 0 };
+  stats = { polls: 0, failures: 0, logs: 0, channelReads: 0, fullRefreshes: 0, reorgs: 0 };
 
   constructor(
     options: ChainViewOptions,
@@ -146,22 +153,47 @@ export class ChainView implements NodeChainView {
     const started = this.now();
     const block = await this.deps.provider.getBlock("latest");
     if (!block) throw new Error("the chain returned no latest block");
+    if (!block.hash) throw new Error("the chain returned the latest block without its hash");
     this.stats.polls++;
-    if (this.processed < 0) this.processed = block.number;
-    else if (block.number > this.processed) {
+    const hash = block.hash.toLowerCase();
+    if (this.processed < 0) this.markProcessed(block.number, hash);
+    else if (await this.reorged(block.number, hash, block.parentHash)) {
+      this.stats.reorgs++;
+      await this.refreshAll();
+      this.markProcessed(block.number, hash);
+    } else if (block.number > this.processed) {
       if (block.number - this.processed > this.opts.maxLogRange) await this.refreshAll();
       else {
         const { channels, blacklist, registry, params, origins } = this.deps.addresses;
         const address = [channels, blacklist, registry, params, origins].filter((a): a is string => a !== undefined);
+        // a reorg between the head read and this one is found at the next poll (the head's hash is kept)
         const logs = await this.deps.provider.getLogs({ address, fromBlock: this.processed + 1, toBlock: block.number });
         await this.apply(logs);
       }
-      this.processed = block.number;
+      this.markProcessed(block.number, hash);
     }
-    if (!block.hash) throw new Error("the chain returned the latest block without its hash");
-    if (!this.latest || block.number >= this.latest.number) this.latest = { number: block.number, hash: block.hash.toLowerCase(), timestamp: BigInt(block.timestamp), at: started };
+    if (!this.latest || block.number >= this.latest.number) this.latest = { number: block.number, hash, timestamp: BigInt(block.timestamp), at: started };
     else this.latest.at = started;
     this.deps.freshness?.markFresh(started);
+  }
+
+  private markProcessed(blockNumber: number, hash: string): void {
+    this.processed = blockNumber;
+    this.processedHash = hash;
+  }
+
+  /**
+   * Whether the head (`number`, `hash`, `parentHash`) does not descend from the last processed
+   * block: the same height with another hash, a shorter chain, a parent that is not it, or (when
+   * blocks were skipped) that block number now holding another block.
+   */
+  private async reorged(number: number, hash: string, parentHash: string): Promise<boolean> {
+    // a lower head is a lagging RPC backend, not a reorg (a shorter fork is found when the head passes the processed block)
+    if (number < this.processed) return false;
+    if (number === this.processed) return hash !== this.processedHash;
+    if (number === this.processed + 1) return parentHash.toLowerCase() !== this.processedHash;
+    const then = await this.deps.provider.getBlock(this.processed);
+    return then?.hash?.toLowerCase() !== this.processedHash;
   }
 
   private async apply(logs: Log[]): Promise<void> {

@@ -36,7 +36,8 @@ export const NodeConfigSchema = z.object({
   ...txFields,
   /** The token's permit domain when it publishes neither EIP-5267 nor name() + version() (docs/deploy.md). */
   usdcPermitDomain: usdcPermitDomainField,
-  pollMs: int(100, 600_000).default(2000),
+  /** The closes follower's poll (ms): a payer's close is answered within the dispute window (12 h at least). */
+  pollMs: int(100, 600_000).default(60_000),
   sweepMs: int(0, 86_400_000).default(60_000),
   credit: z
     .object({

@@ -7,7 +7,7 @@
  * Every action is idempotent (re-reads the channel first), so a replayed log is harmless.
  */
 import type { ContractTransactionReceipt, Log } from "ethers";
-import { readChannel, type Contracts } from "../chain/contracts.js";
+import { readChannel, type ChannelState, type Contracts } from "../chain/contracts.js";
 import { creditedIn, transferFailureReason } from "../chain/credits.js";
 import { TxSender } from "../chain/tx-sender.js";
 import { toHex } from "../protocol/bytes.js";
@@ -113,11 +113,12 @@ export class Earnings {
   }
 
   /** One sweep of the policy over every channel with a voucher. */
-  async sweep(now: bigint): Promise<void> {
+  /** `channel` reads a channel's state (default: from the chain; the node passes its followed view). */
+  async sweep(now: bigint, channel: (channelId: string) => Promise<ChannelState> = (id) => readChannel(this.deps.contracts.channels, id)): Promise<void> {
     for (const v of this.deps.store.vouchers()) {
       const stored = this.deps.store.channel(v.channelId);
       if (stored && stored.status === "Closed") continue;
-      const c = await readChannel(this.deps.contracts.channels, v.channelId);
+      const c = await channel(v.channelId);
       if (c.status === "Closing") {
         await this.close(v.channelId, "answering the payer's close");
         continue;

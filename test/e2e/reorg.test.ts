@@ -10,10 +10,13 @@
  * - a payer's close, already seen by a watchtower following with depth 0: its chain follower finds
  *   the replaced block, rewinds its cursor, re-reads the channel (open again: no dispute), then sees
  *   the close come back and disputes exactly once; its cursor ends on canonical blocks.
+ *
+ * And two events a node's followed view (agents/node/chain-view.ts, at the head) had applied: a
+ * blacklist removal and a stranger's registration, each undone at the view's next poll.
  */
 import { expect } from "chai";
 import { randomBytes } from "node:crypto";
-import { JsonRpcProvider, Wallet, ZeroAddress, hexlify } from "ethers";
+import { JsonRpcProvider, JsonRpcSigner, Wallet, ZeroAddress, hexlify, keccak256 } from "ethers";
 import { chainTime, connectContracts, readChannel, type Contracts } from "../../agents/chain/contracts.js";
 import { readDeployment, type Deployment } from "../../agents/chain/deployment.js";
 import { TxSender } from "../../agents/chain/tx-sender.js";
@@ -22,6 +25,8 @@ import { ClientStore } from "../../agents/client/store.js";
 import { identityFromSecret } from "../../agents/runtime/keys.js";
 import { registerNode } from "../../agents/node/registration.js";
 import { Earnings, DEFAULT_EARNINGS } from "../../agents/node/earnings.js";
+import { followChain } from "../../agents/node/agent.js";
+import { NodeMesh } from "../../agents/node/mesh.js";
 import { NodeStore } from "../../agents/node/store.js";
 import { signWatchtowerAuth } from "../../agents/mesh/watchtower-push.js";
 import { silentLogger } from "../../agents/runtime/logger.js";
@@ -218,5 +223,73 @@ describe("e2e › reorgs on anvil (anvil_reorg)", function () {
     } finally {
       await t.stop();
     }
+  });
+
+  describe("the node's followed view (at the head) when a reorg drops an event it applied", () => {
+    /** A node's mesh views (active set, deny-set) driven by a followed view that polls only when told. */
+    async function followedView() {
+      const contracts = connectContracts(deployment, provider);
+      const mesh = new NodeMesh({ region: 1, loopback: true }, { contracts, identity: node, logger: silentLogger() });
+      await mesh.prepare();
+      const view = await followChain({ pollMs: 600_000 }, { contracts, mesh });
+      return { mesh, view, stop: () => Promise.all([view.stop(), mesh.stop()]) };
+    }
+
+    /** ContentBlacklist as the timelock (impersonated on anvil). */
+    async function asTimelock<T>(fn: (blacklist: Contracts["blacklist"]) => Promise<T>): Promise<T> {
+      const timelock = deployment.contracts.CdnTimelock!;
+      await provider.send("anvil_impersonateAccount", [timelock]);
+      await provider.send("anvil_setBalance", [timelock, "0x56BC75E2D63100000"]);
+      try {
+        return await fn(connectContracts(deployment, new JsonRpcSigner(provider, timelock)).blacklist);
+      } finally {
+        await provider.send("anvil_stopImpersonatingAccount", [timelock]);
+      }
+    }
+
+    it("a blacklist removal reorged out: the blob is denied again at the next poll", async () => {
+      const { mesh, view, stop } = await followedView();
+      try {
+        const blobId = hexlify(randomBytes(32));
+        await asTimelock(async (b) => (await b.add(keccak256(blobId))).wait());
+        await view.poll();
+        expect(await view.isBlacklisted(blobId)).to.equal(true);
+        await asTimelock(async (b) => (await b.remove(keccak256(blobId))).wait());
+        await view.poll();
+        expect(await view.isBlacklisted(blobId)).to.equal(false); // the removal's event reached the view
+        await reorgOut(provider, 1); // the removal's block replaced by an empty one, at the same height
+        expect(mesh.isBlacklisted(blobId)).to.equal(false); // not polled yet
+        await view.poll();
+        expect(view.stats.reorgs).to.equal(1);
+        expect(await view.isBlacklisted(blobId)).to.equal(true);
+      } finally {
+        await stop();
+      }
+    });
+
+    it("a stranger's registration reorged out: it leaves the active set at the next poll", async () => {
+      const { mesh, view, stop } = await followedView();
+      try {
+        const stranger = identityFromSecret(randomBytes(32));
+        const funder = new Wallet(devKey(8), provider);
+        await (await funder.sendTransaction({ to: stranger.address, value: 10n ** 19n })).wait();
+        await (await connectContracts(deployment, funder).usdc.transfer(stranger.address, 1000n * USDC)).wait();
+        await view.poll();
+        const wallet = new Wallet(stranger.wallet.privateKey, provider);
+        await registerNode(connectContracts(deployment, wallet), stranger, wallet, { capacityMbps: 100, region: 1, pricePerGiB: USDC, multiaddrs: [`/ip4/127.0.0.1/tcp/1/p2p/${stranger.peerId}`] });
+        await view.poll();
+        expect(mesh.activeSet.has(stranger.address)).to.equal(true); // its NodeRegistered event re-read the active set
+        const registeredAt = await provider.getBlockNumber();
+        await reorgOut(provider, 1);
+        await provider.send("anvil_mine", ["0x1"]); // the new head's parent is not the block the view processed
+        expect(await connectContracts(deployment, provider).registry.nodeIdOf(stranger.address)).to.equal(0n);
+        await view.poll();
+        expect(view.stats.reorgs).to.equal(1);
+        expect(view.blockNumber).to.equal(registeredAt + 1);
+        expect(mesh.activeSet.has(stranger.address)).to.equal(false);
+      } finally {
+        await stop();
+      }
+    });
   });
 });
