@@ -108,6 +108,8 @@ async function build() {
       // whitespace and syntax only (names stay readable in stack traces): smaller source held in every process's memory
       minifyWhitespace: true,
       minifySyntax: true,
+      // an error's `name` is its class's (agents/protocol/errors.ts): without this, a class that shares its name with one in a package gets a suffix
+      keepNames: true,
       // a native addon, loaded at run time with a fallback (agents/protocol/secp.ts)
       external: ["secp256k1"],
       // CommonJS packages inside an ES module bundle call require()

@@ -16,21 +16,14 @@ import {
   PaymentChannel__factory,
   ProtocolParams__factory,
 } from "../../types/ethers-contracts/index.js";
-import { CdnError } from "../protocol/errors.js";
+import { CdnError, errorClass } from "../protocol/errors.js";
 
-/** A contract refused a call or a transaction; `message` says why and what to do. */
-export class ChainRevertError extends CdnError {
-  readonly code = "ERR_CHAIN_REVERT";
-  constructor(
-    message: string,
-    /** The custom error's name, or the revert string, or "" for a bare revert. */
-    readonly reason: string,
-    readonly args: readonly unknown[] = [],
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-}
+/** A contract refused a call or a transaction; `message` says why and what to do; `reason` is the custom error's name, or the revert string, or "" for a bare revert. */
+export class ChainRevertError extends errorClass(CdnError, "ERR_CHAIN_REVERT", (message: string, reason: string, args: readonly unknown[] = [], options?: ErrorOptions) => [
+  message,
+  { reason, args },
+  options,
+]) {}
 
 /** The chain could not be asked (unreachable RPC, timeout) or refused for a reason that is not a revert. */
 export class ChainRequestError extends CdnError {

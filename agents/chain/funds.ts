@@ -5,22 +5,15 @@
  * nothing is signed or sent.
  */
 import { formatUnits } from "ethers";
-import { CdnError } from "../protocol/errors.js";
+import { CdnError, errorClass } from "../protocol/errors.js";
 import type { Contracts } from "./contracts.js";
 import { isRevert } from "./errors.js";
 import { InsufficientEthError } from "./tx-sender.js";
 
-export class InsufficientUsdcError extends CdnError {
-  readonly code = "ERR_INSUFFICIENT_USDC";
-  constructor(
-    readonly account: string,
-    readonly balance: bigint,
-    readonly needed: bigint,
-    purpose: string,
-  ) {
-    super(`Account ${account} holds ${formatUnits(balance, 6)} USDC, too little for ${purpose}: send it at least ${formatUnits(needed - balance, 6)} USDC more and try again.`);
-  }
-}
+export class InsufficientUsdcError extends errorClass(CdnError, "ERR_INSUFFICIENT_USDC", (account: string, balance: bigint, needed: bigint, purpose: string) => [
+  `Account ${account} holds ${formatUnits(balance, 6)} USDC, too little for ${purpose}: send it at least ${formatUnits(needed - balance, 6)} USDC more and try again.`,
+  { account, balance, needed },
+]) {}
 
 export class UsdcPausedError extends CdnError {
   readonly code = "ERR_USDC_PAUSED";

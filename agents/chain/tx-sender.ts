@@ -15,7 +15,7 @@
  *   every poll so a receipt that a reorg removed is not trusted.
  */
 import { formatEther, formatUnits, type Provider, type Signer, type TransactionReceipt, type TransactionRequest } from "ethers";
-import { CdnError } from "../protocol/errors.js";
+import { CdnError, errorClass } from "../protocol/errors.js";
 import { describeRevert } from "./errors.js";
 
 export interface TxSenderOptions {
@@ -59,44 +59,20 @@ export interface SendOptions {
 }
 
 /** The account has too little ETH to pay for the gas of a transaction. */
-export class InsufficientEthError extends CdnError {
-  readonly code = "ERR_INSUFFICIENT_ETH";
-  constructor(
-    readonly account: string,
-    readonly balance: bigint,
-    readonly needed: bigint,
-    label: string,
-    options?: { cause?: unknown },
-  ) {
-    super(`Account ${account} has ${formatEther(balance)} ETH, but to ${label} it needs up to ${formatEther(needed)} ETH for gas; send ETH to it and try again.`, options);
-  }
-}
+export class InsufficientEthError extends errorClass(CdnError, "ERR_INSUFFICIENT_ETH", (account: string, balance: bigint, needed: bigint, label: string, options?: ErrorOptions) => [
+  `Account ${account} has ${formatEther(balance)} ETH, but to ${label} it needs up to ${formatEther(needed)} ETH for gas; send ETH to it and try again.`,
+  { account, balance, needed },
+  options,
+]) {}
 
 /** The network's base fee is above the configured cap: sending now could only get stuck. */
-export class FeeCapError extends CdnError {
-  readonly code = "ERR_FEE_CAP";
-  constructor(
-    readonly baseFee: bigint,
-    readonly cap: bigint,
-    label: string,
-  ) {
-    super(
-      `The network's base fee is ${formatUnits(baseFee, "gwei")} gwei, above the configured cap of ${formatUnits(cap, "gwei")} gwei (maxFeePerGas), so the transaction to ${label} was not sent; wait for cheaper blocks or raise the cap.`,
-    );
-  }
-}
+export class FeeCapError extends errorClass(CdnError, "ERR_FEE_CAP", (baseFee: bigint, cap: bigint, label: string) => [
+  `The network's base fee is ${formatUnits(baseFee, "gwei")} gwei, above the configured cap of ${formatUnits(cap, "gwei")} gwei (maxFeePerGas), so the transaction to ${label} was not sent; wait for cheaper blocks or raise the cap.`,
+  { baseFee, cap },
+]) {}
 
 /** The transaction would revert (found before sending: nothing spent) or reverted on-chain. */
-export class TxRevertedError extends CdnError {
-  readonly code = "ERR_TX_REVERTED";
-  constructor(
-    readonly reason: string,
-    readonly txHash?: string,
-    options?: { cause?: unknown },
-  ) {
-    super(reason, options);
-  }
-}
+export class TxRevertedError extends errorClass(CdnError, "ERR_TX_REVERTED", (reason: string, txHash?: string, options?: ErrorOptions) => [reason, { reason, txHash }, options]) {}
 
 /** The RPC node refused or failed the transaction for a reason that is not a revert. */
 export class TxSendError extends CdnError {

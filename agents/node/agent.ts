@@ -88,9 +88,7 @@ const EVENT_DRIVEN_REFRESH_MS = 10 * 60_000;
 /** The closes follower's poll: a payer's close is answered within the dispute window (12 h at least), a minute late costs nothing. */
 const CLOSES_POLL_MS = 60_000;
 
-export class NodeError extends AgentError {
-  override readonly name = "NodeError";
-}
+export class NodeError extends AgentError {}
 
 export class NodeAgent {
   host: Libp2p | undefined;

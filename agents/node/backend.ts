@@ -16,9 +16,7 @@ import type { ContentRecordValue } from "../protocol/eip712.js";
 import { AgentError } from "../runtime/errors.js";
 import type { NodeStore, StoredBlob } from "./store.js";
 
-export class BackendError extends AgentError {
-  override readonly name = "BackendError";
-}
+export class BackendError extends AgentError {}
 
 export interface PublishedBlob {
   blobId: string;

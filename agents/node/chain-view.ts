@@ -30,21 +30,13 @@ import type { Log, Provider } from "ethers";
 import type { BlockRef, ChannelState } from "../chain/contracts.js";
 import type { Eip712Domain } from "../protocol/eip712-fast.js";
 import type { FreshnessGuard } from "../mesh/freshness.js";
-import { AgentError } from "../runtime/errors.js";
+import { CdnError, errorClass } from "../protocol/errors.js";
 import type { NodeChainView } from "./chain.js";
 
-export class ChainViewStaleError extends AgentError {
-  override readonly name = "ChainViewStaleError";
-  constructor(
-    readonly ageMs: number,
-    readonly maxLagMs: number,
-  ) {
-    super(
-      "ERR_CHAIN_VIEW_STALE",
-      Number.isFinite(ageMs) ? `This node's chain view is ${Math.round(ageMs / 1000)} s old (bound ${Math.round(maxLagMs / 1000)} s).` : "This node has no chain view yet.",
-    );
-  }
-}
+export class ChainViewStaleError extends errorClass(CdnError, "ERR_CHAIN_VIEW_STALE", (ageMs: number, maxLagMs: number) => [
+  Number.isFinite(ageMs) ? `This node's chain view is ${Math.round(ageMs / 1000)} s old (bound ${Math.round(maxLagMs / 1000)} s).` : "This node has no chain view yet.",
+  { ageMs, maxLagMs },
+]) {}
 
 export interface ChainViewOptions {
   /** Head poll period (ms, default 1000). */

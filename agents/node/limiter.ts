@@ -10,19 +10,13 @@
  * any; `acquire(bytes, { signal })` waits for them (pacing a stream already admitted).
  */
 import { LEAF_SIZE } from "../protocol/constants.js";
+import { CdnError, errorClass } from "../protocol/errors.js";
 
-export class BusyError extends Error {
-  override readonly name = "BusyError";
-  readonly code = "ERR_BUSY";
-  constructor(
-    /** When to try again, in ms (what a Refusal{BUSY}.retryAfterMs carries). */
-    readonly retryAfterMs: number,
-    readonly requestedBytes: number,
-    readonly capacityMbps: number,
-  ) {
-    super(`busy: ${requestedBytes} bytes exceed the capacity of ${capacityMbps} Mbps now; retry after ${retryAfterMs} ms`);
-  }
-}
+/** `retryAfterMs`: when to try again, in ms (what a Refusal{BUSY}.retryAfterMs carries). */
+export class BusyError extends errorClass(CdnError, "ERR_BUSY", (retryAfterMs: number, requestedBytes: number, capacityMbps: number) => [
+  `busy: ${requestedBytes} bytes exceed the capacity of ${capacityMbps} Mbps now; retry after ${retryAfterMs} ms`,
+  { retryAfterMs, requestedBytes, capacityMbps },
+]) {}
 
 export type AcquireResult = { ok: true } | { ok: false; error: BusyError };
 

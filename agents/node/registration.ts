@@ -15,9 +15,7 @@ import { domainFor, NodeRegistration } from "../protocol/eip712.js";
 import { AgentError } from "../runtime/errors.js";
 import type { Identity } from "../runtime/keys.js";
 
-export class RegistrationError extends AgentError {
-  override readonly name = "RegistrationError";
-}
+export class RegistrationError extends AgentError {}
 
 export interface RegisterParams {
   capacityMbps: number;

@@ -1,9 +1,10 @@
 /**
- * Agent errors: one base class with a stable `name` and `code`, the original error in `cause`,
- * and a message that is one readable sentence (what a CLI prints, never a stack trace).
+ * Agent errors on the one base (`CdnError`): a class with a fixed code declares it as a field; an
+ * agent's catch-all error, whose code each throw site picks, extends `AgentError`.
  */
 import { CdnError } from "../protocol/errors.js";
 
+/** An error whose `code` the throw site gives (a node's or a backend's many refusals). */
 export class AgentError extends CdnError {
   constructor(
     readonly code: string,
@@ -14,18 +15,12 @@ export class AgentError extends CdnError {
   }
 }
 
-export class ConfigError extends AgentError {
-  override readonly name = "ConfigError";
-  constructor(message: string, options?: { cause?: unknown }) {
-    super("ERR_CONFIG", message, options);
-  }
+export class ConfigError extends CdnError {
+  readonly code = "ERR_CONFIG";
 }
 
-export class StreamTimeoutError extends AgentError {
-  override readonly name = "StreamTimeoutError";
-  constructor(message: string, options?: { cause?: unknown }) {
-    super("ERR_STREAM_TIMEOUT", message, options);
-  }
+export class StreamTimeoutError extends CdnError {
+  readonly code = "ERR_STREAM_TIMEOUT";
 }
 
 /** One readable sentence for a CLI: the message of an agent or protocol error, else a generic one. */

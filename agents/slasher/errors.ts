@@ -1,14 +1,9 @@
 /** Slasher errors: stable names and codes; `message` is one readable sentence. */
-import { AgentError } from "../runtime/errors.js";
+import { CdnError } from "../protocol/errors.js";
 
-export class SlasherError extends AgentError {
-  override readonly name: string = "SlasherError";
-}
+export abstract class SlasherError extends CdnError {}
 
 /** A compliance notice file or blob id that cannot be read. */
 export class NoticeError extends SlasherError {
-  override readonly name = "NoticeError";
-  constructor(message: string, options?: { cause?: unknown }) {
-    super("ERR_NOTICE", message, options);
-  }
+  readonly code = "ERR_NOTICE";
 }

@@ -61,7 +61,6 @@ interface BlobMeta {
 }
 
 class HttpError extends AgentError {
-  override readonly name = "HttpError";
   constructor(
     readonly status: number,
     readonly error: string,
