@@ -232,7 +232,9 @@ export async function startNetwork(ctx: NetworkContext): Promise<NetworkSummary>
   );
 
   // the paid fetch through a cache node
-  const balances = async () => new Map(await Promise.all([...all.map((a) => a.identity.address), timelock].map(async (a) => [a, await contracts.usdc.balanceOf(a)] as const)));
+  // the treasury's protocol fees accrue in PaymentChannel until anyone calls withdrawTreasury: count them as its own
+  const holds = async (a: string) => (await contracts.usdc.balanceOf(a)) + (a === timelock ? (await contracts.channels.protocolFees()).owed : 0n);
+  const balances = async () => new Map(await Promise.all([...all.map((a) => a.identity.address), timelock].map(async (a) => [a, await holds(a)] as const)));
   const before = await balances();
   const startBlock = await provider.getBlockNumber();
   const via = caches[1]; // region 2: it fetches from the origin in region 1
@@ -290,7 +292,9 @@ export async function startNetwork(ctx: NetworkContext): Promise<NetworkSummary>
     const g = gas.get(a.identity.address.toLowerCase()) ?? 0n;
     ctx.log(`  ${a.name.padEnd(10)} ${a.identity.address}  ${sign(delta(a.identity.address)).padStart(18)}   gas ${g.toLocaleString("en")}`);
   }
-  ctx.log(`  ${"treasury".padEnd(10)} ${timelock}  ${sign(delta(timelock)).padStart(18)}   (protocol fee: ${Number(await contracts.params.protocolFeeBps()) / 100} % of every payout)`);
+  ctx.log(
+    `  ${"treasury".padEnd(10)} ${timelock}  ${sign(delta(timelock)).padStart(18)}   (protocol fee: ${Number(await contracts.params.protocolFeeBps()) / 100} % of every payout, held in PaymentChannel until withdrawTreasury)`,
+  );
   ctx.log(`  the client paid ${via.name} for the bytes; ${via.name} paid the origin for the same bytes upstream (fan-out); each payee kept its share after the fee`);
   return { dir, blobId, sampleFile, cacheNodeKey: caches[0].identity.address, clientDir: client.dir, slasherDir: slasher.dir, logsDir, agents: all };
 }

@@ -19,9 +19,10 @@ import {BlobId, ChannelId} from "../types/Ids.sol";
 /// - `closeByPayer` starts the dispute window (its length fixed at that moment). Until `closesAt`
 ///   (inclusive) anyone may `dispute` with a newer voucher and the payee may claim or close outright;
 ///   after it anyone may `settle`, refunding the payer what was not paid.
-/// - Every payout splits into the operator share and the protocol fee (to the treasury), computed on
-///   cumulative amounts. A dispute may carry a `WatchtowerAuth` signed by the node (current key or
-///   operator) naming the submitting watchtower: in the second half of the dispute window its
+/// - Every payout splits into the operator share and the protocol fee, computed on cumulative amounts.
+///   The fee accrues here for the treasury (`protocolFees`, `withdrawTreasury`): no transfer per
+///   payout. A dispute may carry a `WatchtowerAuth` signed by the node (current key or operator)
+///   naming the submitting watchtower: in the second half of the dispute window its
 ///   beneficiary receives up to `maxBps` of what that dispute recovered, taken from the operator's
 ///   share, which never falls below `MIN_OPERATOR_SHARE_BPS` of it (fee + bounty ≤ 20 %).
 /// - Payee actions (claim, payee close) and watchtower authorisations accept only the snapshotted
@@ -122,7 +123,8 @@ interface IPaymentChannel {
     /// @notice `amount` was added; the deposit is now `deposit`.
     event ChannelToppedUp(ChannelId indexed channelId, uint256 amount, uint256 deposit);
     /// @notice The payee side was paid up to `paid` (cumulative) by a claim, a payee close or a dispute:
-    /// `operatorAmount` to the operator, `feeAmount` to the treasury, `bounty` to `beneficiary`.
+    /// `operatorAmount` to the operator, `feeAmount` accrued for the treasury (`withdrawTreasury`),
+    /// `bounty` to `beneficiary`.
     event ChannelPaid(
         ChannelId indexed channelId,
         uint256 indexed nodeId,
@@ -142,7 +144,8 @@ interface IPaymentChannel {
     event ChannelClosed(ChannelId indexed channelId, uint256 indexed nodeId, uint256 paid, uint256 refund);
     /// @notice A transfer of `amount` to `recipient` failed and was credited to its withdrawable balance.
     event PayoutDeferred(address indexed recipient, uint256 amount);
-    /// @notice `account` withdrew `amount`, its whole withdrawable balance.
+    /// @notice `account` withdrew `amount`, its whole withdrawable balance (for the treasury, with the
+    /// protocol fees accrued since its last withdrawal).
     event Withdrawn(address indexed account, uint256 amount);
     /// @notice `reporter` committed to slashing evidence (`commitKey = evidenceCommitKey(...)`, hashes only).
     event EvidenceCommitted(bytes32 indexed commitKey, address indexed reporter);
@@ -314,8 +317,8 @@ interface IPaymentChannel {
     /// which would evade the freeze; it withdraws once unfrozen, as its own USDC would move.
     function withdraw() external returns (uint256 amount);
 
-    /// @notice Transfers the treasury's whole withdrawable balance (its slash shares and failed fee
-    /// payouts) to the treasury. Anyone may call: the destination is fixed.
+    /// @notice Transfers to the treasury the protocol fees accrued since its last withdrawal and its
+    /// withdrawable balance (slash shares). Anyone may call: the destination is fixed.
     function withdrawTreasury() external returns (uint256 amount);
 
     // ------------------------------------------------------------------ slashing
@@ -379,6 +382,10 @@ interface IPaymentChannel {
 
     /// @notice Sum of the reporter rewards of slashes that are not final yet, USDC base units.
     function pendingSlashRewards() external view returns (uint256);
+
+    /// @notice Protocol fees, USDC base units: `accrued` by every payout since deployment, and `owed`
+    /// to the treasury (accrued since its last `withdrawTreasury`, held by this contract).
+    function protocolFees() external view returns (uint256 accrued, uint256 owed);
 
     /// @notice EIP-712 digest of `Voucher(channelId, cumulativeAmount)` in this contract's domain.
     function voucherDigest(ChannelId channelId, uint256 cumulativeAmount) external view returns (bytes32);

@@ -2,7 +2,9 @@
  * Property test: random sequences of open, top up, claim, payee close, payer close, dispute (with
  * and without a watchtower bounty), settle, slash, USDC-blacklisting of the operator, withdraw and
  * time jumps, driven by fast-check against the contract. After every step:
- * - the contract's USDC balance == Σ balances of channels not closed + Σ withdrawable balances;
+ * - the contract's USDC balance == Σ balances of channels not closed + Σ withdrawable balances +
+ *   pending slash rewards + protocol fees owed to the treasury;
+ * - the protocol fees accrued == Σ fees of every channel's payouts (from events);
  * - per channel, `paid` never decreases and never exceeds the deposit;
  * - per channel, operator + treasury + bounty payouts (from events) == paid, exactly, and the
  *   treasury's part equals fee(paid) computed on the cumulative amount;
@@ -139,6 +141,7 @@ describe("PaymentChannel invariants (fast-check)", function () {
           let totalDeposits = 0n;
           let totalRefunds = 0n;
           let totalPayouts = 0n;
+          let totalFees = 0n;
           for (const t of channels) {
             const info = await ctx.channels.getChannel(t.id);
             expect(info.paid >= t.lastPaid, "paid never decreases").to.equal(true);
@@ -159,14 +162,19 @@ describe("PaymentChannel invariants (fast-check)", function () {
             totalDeposits += t.deposited;
             totalRefunds += t.refund;
             totalPayouts += info.paid;
+            totalFees += t.feePaid;
           }
           let credited = 0n;
           for (const a of accounts) credited += await ctx.channels.withdrawable(a);
           expect(credited).to.equal(await ctx.channels.totalWithdrawable());
           const pending = await ctx.channels.pendingSlashRewards();
-          expect(await ctx.usdc.balanceOf(ctx.address), "USDC held == open balances + withdrawable + pending slash rewards").to.equal(
-            open + credited + pending,
-          );
+          const fees = await ctx.channels.protocolFees();
+          expect(fees.accrued, "fees accrued == Σ fee(paid)").to.equal(totalFees);
+          expect(fees.owed <= fees.accrued, "fees owed ≤ fees accrued").to.equal(true);
+          expect(
+            await ctx.usdc.balanceOf(ctx.address),
+            "USDC held == open balances + withdrawable + pending slash rewards + protocol fees owed",
+          ).to.equal(open + credited + pending + fees.owed);
           expect(totalDeposits, "deposits == refunds + payouts + open balances").to.equal(totalRefunds + totalPayouts + open);
         };
 

@@ -40,13 +40,15 @@ describe("e2e › paid delivery", function () {
     expect(node.agent.fetch!.bestFor(channelId)).to.equal(signed);
 
     const operatorBefore = await usdc.balanceOf(node.identity.address);
-    const treasuryBefore = await usdc.balanceOf(delivery.world.treasury);
+    // the fee accrues in PaymentChannel for the treasury (withdrawTreasury pays it out)
+    const treasuryHolds = async () => (await usdc.balanceOf(delivery.world.treasury)) + (await delivery.world.gov.channels.protocolFees()).owed;
+    const treasuryBefore = await treasuryHolds();
     const state = await readChannel(delivery.world.gov.channels, channelId);
     await node.agent.earnings.close(channelId);
     const fee = (signed * BigInt(state.feeBps)) / 10_000n;
     expect(fee).to.be.greaterThan(0n);
     expect((await usdc.balanceOf(node.identity.address)) - operatorBefore).to.equal(signed - fee);
-    expect((await usdc.balanceOf(delivery.world.treasury)) - treasuryBefore).to.equal(fee);
+    expect((await treasuryHolds()) - treasuryBefore).to.equal(fee);
     expect((await usdc.balanceOf(c.identity.address)) - clientBefore).to.equal(-signed);
     expect((await readChannel(delivery.world.gov.channels, channelId)).status).to.equal("Closed");
   });

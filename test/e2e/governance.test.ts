@@ -86,12 +86,14 @@ describe("e2e › governance changes reach the running agents", function () {
 
     // the running node closes with its best voucher: the treasury gets 7 % of the payout
     const treasury = deployment.contracts.CdnTimelock!;
-    const before = await contracts.usdc.balanceOf(treasury);
+    // the fee accrues in PaymentChannel for the treasury (withdrawTreasury pays it out)
+    const holds = async () => (await contracts.usdc.balanceOf(treasury)) + (await contracts.channels.protocolFees()).owed;
+    const before = await holds();
     r = await runCli(NODE_CLI, [...nodeArgs, "channels", "close", channelId], env);
     expect(r.code, r.stderr).to.equal(0);
     const closed = await readChannel(contracts.channels, channelId);
     expect(closed.paid > 0n).to.equal(true);
-    expect((await contracts.usdc.balanceOf(treasury)) - before).to.equal((closed.paid * 700n) / 10_000n);
+    expect((await holds()) - before).to.equal((closed.paid * 700n) / 10_000n);
     provider.destroy();
   });
 });

@@ -111,7 +111,9 @@ describe("e2e › watchtower as a real process", function () {
       nodeHost = undefined;
       expect((await readChannel(channels, channelId)).paid).to.equal(0n);
       const treasury = await channels.TREASURY();
-      const before = { operator: await usdc.balanceOf(operator.address), treasury: await usdc.balanceOf(treasury), beneficiary: await usdc.balanceOf(beneficiary) };
+      // the fee accrues in PaymentChannel for the treasury (withdrawTreasury pays it out)
+      const treasuryHolds = async () => (await usdc.balanceOf(treasury)) + (await channels.protocolFees()).owed;
+      const before = { operator: await usdc.balanceOf(operator.address), treasury: await treasuryHolds(), beneficiary: await usdc.balanceOf(beneficiary) };
       await (await channels.closeByPayer(channelId)).wait();
       await (await payer2Contracts.channels.closeByPayer(channel2)).wait();
       const { closesAt } = await readChannel(channels, channelId);
@@ -155,7 +157,7 @@ describe("e2e › watchtower as a real process", function () {
       const fee = feeOf(best) + feeOf(best2);
       const bounty = bountyOf(best) + bountyOf(best2);
       expect(await usdc.balanceOf(beneficiary)).to.equal(before.beneficiary + bounty);
-      expect(await usdc.balanceOf(treasury)).to.equal(before.treasury + fee);
+      expect(await treasuryHolds()).to.equal(before.treasury + fee);
       expect(await usdc.balanceOf(operator.address)).to.equal(before.operator + best + best2 - fee - bounty);
       expect(await usdc.balanceOf(payer.address)).to.equal(payerBefore - best);
 

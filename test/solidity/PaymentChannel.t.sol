@@ -26,8 +26,9 @@ interface IVm {
 /// @notice Fuzzed payout arithmetic of PaymentChannel: for any fee in force at open, any deposit and
 /// top-up, and any sequence of cumulative vouchers (claims, then a payee close or a payer close with
 /// a watchtower dispute and a settle), every payout is split exactly: operator + treasury + bounty ==
-/// paid, the treasury holds exactly fee(paid) on the cumulative amount, paid never exceeds the deposit,
-/// refund + paid == deposit, and the contract keeps exactly the open balance.
+/// paid, the treasury is owed exactly fee(paid) on the cumulative amount (and withdraws it), paid never
+/// exceeds the deposit, refund + paid == deposit, and the contract keeps exactly the open balance and the
+/// fees owed.
 contract PaymentChannelFuzzTest {
     IVm private constant VM = IVm(address(uint160(uint256(keccak256("hevm cheat code")))));
     uint256 private constant PAYER_KEY = 0xA11CE;
@@ -74,7 +75,13 @@ contract PaymentChannelFuzzTest {
     }
 
     function _paidOut() private view returns (uint256) {
-        return usdc.balanceOf(OPERATOR) + usdc.balanceOf(TREASURY) + usdc.balanceOf(BENEFICIARY);
+        return usdc.balanceOf(OPERATOR) + _treasuryHolds() + usdc.balanceOf(BENEFICIARY);
+    }
+
+    /// @dev The treasury's USDC plus the protocol fees accrued for it in the channel contract.
+    function _treasuryHolds() private view returns (uint256) {
+        (, uint256 owed) = channels.protocolFees();
+        return usdc.balanceOf(TREASURY) + owed;
     }
 
     function testFuzz_payoutsSplitExactlyOnCumulativeAmounts(
@@ -114,8 +121,12 @@ contract PaymentChannelFuzzTest {
             require(info.paid == capped, "paid is the voucher capped at the deposit");
             require(info.paid >= paidBefore, "paid never decreases");
             require(_paidOut() == info.paid, "operator + treasury == paid");
-            require(usdc.balanceOf(TREASURY) == (info.paid * fee) / 10_000, "fee on the cumulative amount");
-            require(usdc.balanceOf(address(channels)) == deposit - info.paid, "contract holds the open balance");
+            require(_treasuryHolds() == (info.paid * fee) / 10_000, "fee on the cumulative amount");
+            (, uint256 owed) = channels.protocolFees();
+            require(
+                usdc.balanceOf(address(channels)) == deposit - info.paid + owed,
+                "contract holds the open balance and the fees owed"
+            );
         }
 
         uint256 finalAmount = cumulative + 1 + (uint256(bountyBps) % 1e9);
@@ -166,7 +177,10 @@ contract PaymentChannelFuzzTest {
         require(closed.paid <= closed.deposit && closed.deposit == deposit, "paid within the deposit");
         require(usdc.balanceOf(payer) - payerBefore + closed.paid == deposit, "refund + paid == deposit");
         require(_paidOut() == closed.paid, "operator + treasury + bounty == paid");
-        require(usdc.balanceOf(TREASURY) == (closed.paid * fee) / 10_000, "fee on the cumulative amount");
+        require(_treasuryHolds() == (closed.paid * fee) / 10_000, "fee on the cumulative amount");
+        (, uint256 feesOwed) = channels.protocolFees();
+        if (feesOwed != 0) channels.withdrawTreasury();
+        require(usdc.balanceOf(TREASURY) == (closed.paid * fee) / 10_000, "the treasury withdrew every fee");
         require(usdc.balanceOf(address(channels)) == 0, "nothing left behind");
     }
 }

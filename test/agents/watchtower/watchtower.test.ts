@@ -205,7 +205,9 @@ describe("watchtower › service and monitor (real hosts, real contracts)", func
     const auth = authOf(node, t, 2000);
     await pushVoucher(nodeHost, t.addr, auth, voucher(domain(), channelId, amount, payer.secretKey));
     const { usdc } = world.gov;
-    const before = { operator: await usdc.balanceOf(node.operator.address), treasury: await usdc.balanceOf(world.treasury), beneficiary: await usdc.balanceOf(beneficiary) };
+    // the fee accrues in PaymentChannel for the treasury (withdrawTreasury pays it out)
+    const treasuryHolds = async () => (await usdc.balanceOf(world.treasury)) + (await world.gov.channels.protocolFees()).owed;
+    const before = { operator: await usdc.balanceOf(node.operator.address), treasury: await treasuryHolds(), beneficiary: await usdc.balanceOf(beneficiary) };
     await (await payerContracts.channels.closeByPayer(channelId)).wait();
     // the first half of the window is the node's: the watchtower waits for the second
     await waitFor(() => t.tower.monitor.queued.includes(channelId), "the queued dispute");
@@ -219,7 +221,7 @@ describe("watchtower › service and monitor (real hosts, real contracts)", func
     expect(record.recovered).to.equal(amount);
     expect(record.bounty).to.equal(bounty);
     expect(await usdc.balanceOf(beneficiary)).to.equal(before.beneficiary + bounty);
-    expect(await usdc.balanceOf(world.treasury)).to.equal(before.treasury + fee);
+    expect(await treasuryHolds()).to.equal(before.treasury + fee);
     expect(await usdc.balanceOf(node.operator.address)).to.equal(before.operator + amount - fee - bounty);
   });
 
