@@ -272,10 +272,11 @@ contract PaymentChannel is IPaymentChannel, EIP712, ReentrancyGuardTransient {
         SlashRecord storage record = _slashes[slashKey];
         if (record.commitBlock != 0) {
             // Once per (node, entry); a reporter who committed in an earlier block than the one
-            // rewarded takes the pending reward over (the first commit wins, not the first reveal).
-            if (committed.blockNumber >= record.commitBlock || record.rewardPaid || block.timestamp > record.finalAt)
-            {
-                revert PaymentChannelAlreadySlashed(nodeId, entryId);
+            // rewarded takes the pending reward over (the first commit wins, not the first reveal)
+            // until the reward is final (it is credited only after `finalAt`).
+            if (block.timestamp > record.finalAt) revert PaymentChannelSlashRewardFinal(nodeId, entryId, record.finalAt);
+            if (committed.blockNumber >= record.commitBlock) {
+                revert PaymentChannelAlreadySlashed(nodeId, entryId, committed.blockNumber, record.commitBlock);
             }
             address previous = record.reporter;
             record.reporter = msg.sender;
@@ -326,7 +327,10 @@ contract PaymentChannel is IPaymentChannel, EIP712, ReentrancyGuardTransient {
         returns (address reporter, uint256 amount)
     {
         SlashRecord storage record = _slashes[_slashKey(nodeId, blobId, entryId)];
-        if (record.commitBlock == 0 || record.rewardPaid) revert PaymentChannelNoSlashReward(nodeId, entryId);
+        if (record.commitBlock == 0) revert PaymentChannelNotSlashed(nodeId, blobId, entryId);
+        if (record.rewardPaid) {
+            revert PaymentChannelSlashRewardAlreadyCredited(nodeId, entryId, record.reporter, record.reward);
+        }
         if (block.timestamp <= record.finalAt) revert PaymentChannelSlashRewardNotFinal(record.finalAt);
         record.rewardPaid = true;
         reporter = record.reporter;
@@ -369,7 +373,8 @@ contract PaymentChannel is IPaymentChannel, EIP712, ReentrancyGuardTransient {
         // 4. Blacklisted now, and served at or after the entry took effect, on any channel old or new
         // (clients accept only a timestamp equal to the anchor block's, so it cannot be back-dated).
         IContentBlacklist.Entry memory entry = BLACKLIST.entryOf(commitment.blobId);
-        if (!entry.listed || entry.entryId == 0) revert PaymentChannelBlobNotBlacklisted(commitment.blobId);
+        if (entry.entryId == 0) revert PaymentChannelBlobNotBlacklisted(commitment.blobId);
+        if (!entry.listed) revert PaymentChannelBlobDelisted(commitment.blobId, entry.entryId);
         if (servedAt < entry.effectiveAt) revert PaymentChannelServedBeforeEffective(servedAt, entry.effectiveAt);
         entryId = entry.entryId;
     }

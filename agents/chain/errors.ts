@@ -125,8 +125,14 @@ const SENTENCES: Record<string, Describe> = {
   NodeRegistrySlasherNotContract: (a) => `The slasher ${a[0]} is not a contract.`,
   // ---- PaymentChannel
   PaymentChannelAlreadyExists: (a) => `Channel ${a[0]} already exists: open with a fresh nonce.`,
-  PaymentChannelAlreadySlashed: (a) => `Node ${a[0]} was already slashed for blacklist entry ${a[1]}: this evidence changes nothing.`,
-  PaymentChannelBlobNotBlacklisted: (a) => `Blob key ${a[0]} is not on the content blacklist: there is nothing to slash.`,
+  PaymentChannelAlreadySlashed: (a) =>
+    `Node ${a[0]} was already slashed for blacklist entry ${a[1]} on evidence committed in block ${a[3]}; this evidence, committed in block ${a[2]}, is not earlier, so it changes nothing.`,
+  PaymentChannelSlashRewardFinal: (a) => `Node ${a[0]} was already slashed for blacklist entry ${a[1]} and its reporter's reward became final at ${when(a[2])}: this evidence changes nothing.`,
+  PaymentChannelNotSlashed: (a) => `Node ${a[0]} was never slashed for blob key ${a[1]} under blacklist entry ${a[2]}: there is no reward to claim.`,
+  PaymentChannelSlashRewardAlreadyCredited: (a) =>
+    `The reward for slashing node ${a[0]} (blacklist entry ${a[1]}) was already credited: ${usdc(a[3])} to ${a[2]}, who collects it from PaymentChannel with withdraw.`,
+  PaymentChannelBlobNotBlacklisted: (a) => `Blob key ${a[0]} was never on the content blacklist: there is nothing to slash.`,
+  PaymentChannelBlobDelisted: (a) => `Blob key ${a[0]} was removed from the content blacklist (entry ${a[1]}): serving it is no longer slashable.`,
   PaymentChannelDepositTooLow: (a) => `A deposit of ${usdc(a[0])} is below the ${usdc(a[1])} minimum channel deposit: deposit more.`,
   PaymentChannelDisputeWindowOver: (a) => `The dispute window closed at ${when(a[0])} (chain time ${when(a[1])}): the channel can only be settled now.`,
   PaymentChannelDisputeWindowRunning: (a) => `The dispute window runs until ${when(a[0])} (chain time ${when(a[1])}): settle after that.`,
@@ -142,6 +148,7 @@ const SENTENCES: Record<string, Describe> = {
   PaymentChannelInvalidWatchtowerAuth: (a) => `The watchtower authorization was signed by ${a[0]}, not by the node key ${a[1]}.`,
   PaymentChannelNodeNotActive: (a) => `Node key ${a[0]} is not an active node (unregistered, unbonding or under-bonded): pick another node.`,
   PaymentChannelNothingSlashed: (a) => `Node ${a[0]} has no bond left to slash.`,
+  PaymentChannelSlashRewardNotFinal: (a) => `The reporter's reward is not final until ${when(a[0])} (an earlier commit may still be revealed): claim it after that.`,
   PaymentChannelNothingToWithdraw: (a) => `${a[0]} has no withdrawable credit in PaymentChannel: there is nothing to withdraw.`,
   PaymentChannelOpenedBeforeEffective: (a) => `The channel opened at ${when(a[0])}, before the blacklist entry bound nodes (${when(a[1])}): not evidence.`,
   PaymentChannelRevealTooEarly: (a) => `The evidence was committed in block ${a[0]}: reveal it in a later block.`,

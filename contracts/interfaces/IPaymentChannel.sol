@@ -213,8 +213,11 @@ interface IPaymentChannel {
     error PaymentChannelWatchtowerAuthExpired(uint64 expiry, uint64 nowTs);
     /// @notice A bounty beneficiary must be able to receive: not zero, not this contract.
     error PaymentChannelInvalidBeneficiary(address beneficiary);
-    /// @notice No unpaid reporter reward exists for node `nodeId` and entry `entryId`.
-    error PaymentChannelNoSlashReward(uint256 nodeId, uint64 entryId);
+    /// @notice Node `nodeId` was never slashed for blob `blobId` under blacklist entry `entryId`.
+    error PaymentChannelNotSlashed(uint256 nodeId, BlobId blobId, uint64 entryId);
+    /// @notice The reward of the slash of node `nodeId` for entry `entryId` was already credited:
+    /// `amount` to `reporter` (who withdraws it with `withdraw`).
+    error PaymentChannelSlashRewardAlreadyCredited(uint256 nodeId, uint64 entryId, address reporter, uint256 amount);
     /// @notice The reporter reward becomes final after `finalAt`.
     error PaymentChannelSlashRewardNotFinal(uint64 finalAt);
     /// @notice `account` has no withdrawable balance.
@@ -238,12 +241,20 @@ interface IPaymentChannel {
     /// @notice The serve commitment is signed by `signer`, a key of the channel's node that a rotation
     /// retired in block `retiredAtBlock`, at or before the commitment's anchor block `anchorBlock`.
     error PaymentChannelEvidenceKeyRetired(address signer, uint64 retiredAtBlock, uint64 anchorBlock);
-    /// @notice The blob is not currently blacklisted.
+    /// @notice The blob was never blacklisted.
     error PaymentChannelBlobNotBlacklisted(BlobId blobId);
+    /// @notice The blob's blacklist entry `entryId` was removed: serving it is no longer slashable.
+    error PaymentChannelBlobDelisted(BlobId blobId, uint64 entryId);
     /// @notice The commitment's anchored time `servedAt` is before the entry became effective at `effectiveAt`.
     error PaymentChannelServedBeforeEffective(uint64 servedAt, uint64 effectiveAt);
-    /// @notice Node `nodeId` was already slashed for blacklist entry `entryId`.
-    error PaymentChannelAlreadySlashed(uint256 nodeId, uint64 entryId);
+    /// @notice Node `nodeId` was already slashed for blacklist entry `entryId` on evidence committed in
+    /// block `rewardedCommitBlock`; this evidence, committed in block `commitBlock`, is not earlier.
+    error PaymentChannelAlreadySlashed(
+        uint256 nodeId, uint64 entryId, uint64 commitBlock, uint64 rewardedCommitBlock
+    );
+    /// @notice Node `nodeId` was already slashed for blacklist entry `entryId` and its reward became
+    /// final at `finalAt`: no later reveal changes who is rewarded.
+    error PaymentChannelSlashRewardFinal(uint256 nodeId, uint64 entryId, uint64 finalAt);
     /// @notice The registry slashed nothing (no bond left).
     error PaymentChannelNothingSlashed(uint256 nodeId);
 

@@ -1,11 +1,16 @@
 /**
  * Units of governed parameters: how `gov:propose` parses values ("36h", "150 USDC", "5%", "1.25")
- * and how `params:show` and error messages print them.
+ * and how error messages print them. `params:show` prints each value in the unit the chain gives
+ * (`ProtocolParams.allParameters()`, `CHAIN_UNITS`); `PARAM_UNITS` is what a proposal is parsed with
+ * before anything is read (test/contracts/ProtocolParams.test.ts checks that both agree).
  */
 import { formatUnits, parseUnits } from "ethers";
 import { UserError } from "./errors.js";
 
 export type Unit = "usdc" | "duration" | "bps" | "fixed18";
+
+/** `IProtocolParams.Unit`, in the enum's order. */
+export const CHAIN_UNITS: readonly Unit[] = ["usdc", "duration", "bps", "fixed18"];
 
 export const PARAM_UNITS: Record<string, Unit> = {
   bondK: "usdc",
@@ -70,7 +75,12 @@ function unitHelp(unit: Unit): string {
 }
 
 export function formatParamValue(param: string, value: bigint): string {
-  switch (PARAM_UNITS[param]) {
+  return formatInUnit(PARAM_UNITS[param], value);
+}
+
+/** `value` printed in `unit` ("36h", "150.0 USDC", "5.0 %", "1.25"); the bare integer for an unknown unit. */
+export function formatInUnit(unit: Unit | undefined, value: bigint): string {
+  switch (unit) {
     case "duration":
       return formatDuration(value);
     case "usdc":

@@ -2,7 +2,7 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import { decodeBytes32String } from "ethers";
 import { runTask } from "../lib/errors.js";
 import { taskContext } from "../lib/context.js";
-import { formatParamValue } from "../lib/units.js";
+import { CHAIN_UNITS, formatInUnit } from "../lib/units.js";
 
 const date = (t: bigint) => (t === 0n ? "-" : new Date(Number(t) * 1000).toISOString().replace(".000Z", "Z"));
 
@@ -12,13 +12,16 @@ export default async function show(args: { json: boolean }, hre: HardhatRuntimeE
     const now = BigInt((await ctx.ethers.provider.getBlock("latest"))!.timestamp);
     const rows = (await ctx.params.allParameters()).map((p) => {
       const name = decodeBytes32String(p.key);
+      // the unit the chain states for this parameter (a unit this tool does not know prints base integers)
+      const unit = CHAIN_UNITS[Number(p.unit)];
       return {
         name,
-        value: formatParamValue(name, p.value),
+        unit: unit ?? `unit ${p.unit}`,
+        value: formatInUnit(unit, p.value),
         raw: p.value.toString(),
-        min: formatParamValue(name, p.min),
-        max: formatParamValue(name, p.max),
-        maxStep: formatParamValue(name, p.maxStep),
+        min: formatInUnit(unit, p.min),
+        max: formatInUnit(unit, p.max),
+        maxStep: formatInUnit(unit, p.maxStep),
         lastChange: date(p.lastChangedAt),
         nextChange: p.nextChangeAt <= now ? "now" : date(p.nextChangeAt),
       };

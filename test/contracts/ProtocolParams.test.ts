@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { network } from "hardhat";
 import { decodeBytes32String, encodeBytes32String } from "ethers";
-import { PARAM_UNITS } from "../../tasks/lib/units.js";
+import { CHAIN_UNITS, PARAM_UNITS } from "../../tasks/lib/units.js";
 import { call, deployGovernance, passProposal, proposeAndQueue, DAY, type GovernanceContext } from "../helpers/governance.js";
 import { GasRecorder } from "../helpers/gas.js";
 
@@ -52,13 +52,11 @@ describe("ProtocolParams (through Governor → Timelock)", function () {
       expect(await ctx.params.operatorShareBps()).to.equal(9500n);
     });
 
-    it("gives every parameter's unit in its row, the unit the governance tasks read and print it in", async () => {
-      const names = ["UsdcBaseUnits", "Seconds", "BasisPoints", "Fixed18"];
-      const taskUnit: Record<string, string> = { usdc: "UsdcBaseUnits", duration: "Seconds", bps: "BasisPoints", fixed18: "Fixed18" };
+    it("gives every parameter's unit in its row: params:show prints in it, and gov:propose parses in the same unit", async () => {
       const all = await ctx.params.allParameters();
       for (const p of all) {
         const name = decodeBytes32String(p.key);
-        expect(names[Number(p.unit)], name).to.equal(taskUnit[PARAM_UNITS[name]]);
+        expect(CHAIN_UNITS[Number(p.unit)], name).to.equal(PARAM_UNITS[name]);
       }
       expect(Object.keys(PARAM_UNITS).length).to.equal(all.length);
     });

@@ -5,8 +5,9 @@
  */
 import { expect } from "chai";
 import { network } from "hardhat";
-import { hexlify, id, randomBytes, type Signer, type Wallet } from "ethers";
+import { formatUnits, hexlify, id, randomBytes, type Signer, type Wallet } from "ethers";
 import type { ServeCommitmentValue } from "../../agents/protocol/eip712.js";
+import { describeRevert } from "../../agents/chain/errors.js";
 import {
   DAY,
   NODE_BOND,
@@ -90,6 +91,14 @@ describe("PaymentChannel slashing", function () {
     await time.increaseTo(record.finalAt + 1n);
     return ctx.channels.connect(ctx.others[9]).claimSlashReward(ctx.nodeId, blobId, entryId);
   }
+  /** The sentence the agents' chain-error decoder makes of a reverted call. */
+  const sentenceOf = (p: Promise<unknown>) =>
+    p.then(
+      () => expect.fail("did not revert"),
+      (e: unknown) => describeRevert(e),
+    );
+  /** Block number of a commit (its key from `commit`). */
+  const commitBlockOf = async (key: string) => (await ctx.channels.evidenceCommittedAt(key))[1];
   const bondOf = async () => {
     const n = await ctx.registry.getNode(ctx.nodeId);
     return n.bond + n.unbonding;
@@ -116,9 +125,19 @@ describe("PaymentChannel slashing", function () {
     await expect(finalise(v.blobId, v.entryId))
       .to.emit(ctx.channels, "SlashRewardCredited")
       .withArgs(ctx.nodeId, v.entryId, reporterAddr, reward);
-    await expect(ctx.channels.claimSlashReward(ctx.nodeId, v.blobId, v.entryId)).to.be.revertedWithCustomError(
-      ctx.channels,
-      "PaymentChannelNoSlashReward",
+    await expect(ctx.channels.claimSlashReward(ctx.nodeId, v.blobId, v.entryId))
+      .to.be.revertedWithCustomError(ctx.channels, "PaymentChannelSlashRewardAlreadyCredited")
+      .withArgs(ctx.nodeId, v.entryId, reporterAddr, reward);
+    expect(await sentenceOf(ctx.channels.claimSlashReward(ctx.nodeId, v.blobId, v.entryId))).to.equal(
+      `The reward for slashing node ${ctx.nodeId} (blacklist entry ${v.entryId}) was already credited: ${formatUnits(reward, 6)} USDC to ${reporterAddr}, who collects it from PaymentChannel with withdraw.`,
+    );
+    // A (node, blob, entry) never slashed has no reward.
+    const other = id("never-slashed");
+    await expect(ctx.channels.claimSlashReward(ctx.nodeId, other, v.entryId))
+      .to.be.revertedWithCustomError(ctx.channels, "PaymentChannelNotSlashed")
+      .withArgs(ctx.nodeId, other, v.entryId);
+    expect(await sentenceOf(ctx.channels.claimSlashReward(ctx.nodeId, other, v.entryId))).to.equal(
+      `Node ${ctx.nodeId} was never slashed for blob key ${other} under blacklist entry ${v.entryId}: there is no reward to claim.`,
     );
     await ctx.channels.connect(ctx.reporter).withdraw();
     await ctx.channels.connect(ctx.others[9]).withdrawTreasury();
@@ -130,18 +149,24 @@ describe("PaymentChannel slashing", function () {
 
   it("slashes at most once per (node, entry): replays and other channels fail; a new entry is new", async () => {
     const v = await violation();
-    const { salt } = await commit(v.commitment, v.signature);
+    const { salt, key } = await commit(v.commitment, v.signature);
     await reveal(v.commitment, v.signature, salt);
+    const rewarded = await commitBlockOf(key);
     // Replay of the same reveal.
     await expect(reveal(v.commitment, v.signature, salt))
       .to.be.revertedWithCustomError(ctx.channels, "PaymentChannelAlreadySlashed")
-      .withArgs(ctx.nodeId, v.entryId);
-    // Same entry, another channel and another reporter.
+      .withArgs(ctx.nodeId, v.entryId, rewarded, rewarded);
+    // Same entry, another channel and another reporter, committed later.
     const other = await openAt(undefined, ctx.payer2);
     const c2 = await commitmentFor(v.blobId, other.channelId);
-    await expect(commitReveal(c2, await sign(c2), ctx.watchtower)).to.be.revertedWithCustomError(
-      ctx.channels,
-      "PaymentChannelAlreadySlashed",
+    const s2 = await sign(c2);
+    const second = await commit(c2, s2, ctx.watchtower);
+    const secondBlock = await commitBlockOf(second.key);
+    await expect(reveal(c2, s2, second.salt, ctx.watchtower))
+      .to.be.revertedWithCustomError(ctx.channels, "PaymentChannelAlreadySlashed")
+      .withArgs(ctx.nodeId, v.entryId, secondBlock, rewarded);
+    expect(await sentenceOf(reveal(c2, s2, second.salt, ctx.watchtower))).to.equal(
+      `Node ${ctx.nodeId} was already slashed for blacklist entry ${v.entryId} on evidence committed in block ${rewarded}; this evidence, committed in block ${secondBlock}, is not earlier, so it changes nothing.`,
     );
     // Removed and listed again: a fresh entry, slashable once more on a channel opened after it binds.
     await ctx.blacklist.remove(v.blobId);
@@ -261,11 +286,14 @@ describe("PaymentChannel slashing", function () {
     await finalise(v.blobId, v.entryId);
     expect(await ctx.channels.withdrawable(reporterAddr)).to.equal(NODE_BOND / 20n);
     expect(await ctx.channels.withdrawable(thiefAddr)).to.equal(0n);
-    // A later commit cannot take it back.
+    // Once final, no reveal takes it back.
+    const { finalAt } = await ctx.channels.slashRecord(ctx.nodeId, v.blobId, v.entryId);
     const late = await commit(v.commitment, v.signature, ctx.watchtower);
-    await expect(reveal(v.commitment, v.signature, late.salt, ctx.watchtower)).to.be.revertedWithCustomError(
-      ctx.channels,
-      "PaymentChannelAlreadySlashed",
+    await expect(reveal(v.commitment, v.signature, late.salt, ctx.watchtower))
+      .to.be.revertedWithCustomError(ctx.channels, "PaymentChannelSlashRewardFinal")
+      .withArgs(ctx.nodeId, v.entryId, finalAt);
+    expect(await sentenceOf(reveal(v.commitment, v.signature, late.salt, ctx.watchtower))).to.equal(
+      `Node ${ctx.nodeId} was already slashed for blacklist entry ${v.entryId} and its reporter's reward became final at ${new Date(Number(finalAt) * 1000).toISOString()}: this evidence changes nothing.`,
     );
   });
 
@@ -350,11 +378,16 @@ describe("PaymentChannel slashing", function () {
     await expect(commitReveal(never, await sign(never)))
       .to.be.revertedWithCustomError(ctx.channels, "PaymentChannelBlobNotBlacklisted")
       .withArgs(never.blobId);
+    expect(await sentenceOf(commitReveal(never, await sign(never)))).to.equal(
+      `Blob key ${never.blobId} was never on the content blacklist: there is nothing to slash.`,
+    );
     const v = await violation();
     await ctx.blacklist.remove(v.blobId);
-    await expect(commitReveal(v.commitment, v.signature)).to.be.revertedWithCustomError(
-      ctx.channels,
-      "PaymentChannelBlobNotBlacklisted",
+    await expect(commitReveal(v.commitment, v.signature))
+      .to.be.revertedWithCustomError(ctx.channels, "PaymentChannelBlobDelisted")
+      .withArgs(v.blobId, v.entryId);
+    expect(await sentenceOf(commitReveal(v.commitment, v.signature))).to.equal(
+      `Blob key ${v.blobId} was removed from the content blacklist (entry ${v.entryId}): serving it is no longer slashable.`,
     );
   });
 

@@ -63,9 +63,12 @@ describe("gov:* tasks against the devnet (end to end)", function () {
     await ok("chain:advance", "--seconds", "3");
     expect(await ok("gov:execute", "--id", id)).to.include("Executed");
 
-    const after = JSON.parse(await ok("params:show", "--json")) as { name: string; raw: string; lastChange: string }[];
+    const after = JSON.parse(await ok("params:show", "--json")) as { name: string; unit: string; value: string; raw: string; lastChange: string }[];
     const dispute = after.find((p) => p.name === "disputeWindow")!;
     expect(dispute.raw).to.equal("129600");
+    // printed in the unit the chain gives for the parameter
+    expect([dispute.unit, dispute.value]).to.deep.equal(["duration", "36h"]);
+    expect(after.find((p) => p.name === "protocolFeeBps")!.unit).to.equal("bps");
     expect(dispute.lastChange).to.not.equal("-");
     expect(await ok("gov:list")).to.match(/Executed\s+\d+\s+Longer disputes/);
   });
