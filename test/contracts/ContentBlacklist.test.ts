@@ -3,6 +3,7 @@ import { network } from "hardhat";
 import { ZeroAddress, encodeBytes32String, keccak256, randomBytes, hexlify } from "ethers";
 import { as, deployRegistryFixture, DAY, type RegistryContext } from "../helpers/registry-fixture.js";
 import type { ContentBlacklist } from "../../types/ethers-contracts/index.js";
+import { expectRejectsZeroAddresses } from "../helpers/wiring.js";
 
 const { ethers, networkHelpers } = await network.create();
 const { time } = networkHelpers;
@@ -22,15 +23,7 @@ describe("ContentBlacklist", function () {
   it("is wired to the params and the timelock, and rejects zero addresses", async () => {
     expect(await bl.TIMELOCK()).to.equal(ctx.timelock.address);
     expect(await bl.PARAMS()).to.equal(await ctx.params.getAddress());
-    const factory = await ethers.getContractFactory("ContentBlacklist");
-    await expect(ethers.deployContract("ContentBlacklist", [ZeroAddress, ctx.timelock.address])).to.be.revertedWithCustomError(
-      factory,
-      "ContentBlacklistZeroAddress",
-    );
-    await expect(ethers.deployContract("ContentBlacklist", [ctx.params, ZeroAddress])).to.be.revertedWithCustomError(
-      factory,
-      "ContentBlacklistZeroAddress",
-    );
+    await expectRejectsZeroAddresses(ethers, "ContentBlacklist", [ctx.params, ctx.timelock.address]);
   });
 
   it("keys entries by keccak256(blobId)", async () => {

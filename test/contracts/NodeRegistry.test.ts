@@ -21,6 +21,7 @@ import {
   type RegistryContext,
 } from "../helpers/registry-fixture.js";
 import { GasRecorder } from "../helpers/gas.js";
+import { expectRejectsZeroAddresses } from "../helpers/wiring.js";
 import type { TestUSDC, NodeRegistry } from "../../types/ethers-contracts/index.js";
 
 const { ethers, networkHelpers } = await network.create();
@@ -47,6 +48,54 @@ describe("NodeRegistry", function () {
 
   const approve = (signer: RegistryContext["operator"], amount: bigint) =>
     as(ctx.usdc, signer).approve(registryAddress, amount);
+
+  /** The operations both registry property tests draw (each test adds its own). */
+  type SequenceOp =
+    | { kind: "register"; mbps: number; extra: bigint }
+    | { kind: "topUp"; node: number; amount: bigint }
+    | { kind: "capacity"; node: number; mbps: number }
+    | { kind: "slash"; node: number; bps: number }
+    | { kind: "time"; seconds: number };
+  /**
+   * Runs fast-check sequences of registry operations, each on a fresh fixture: the shared ones here,
+   * the rest through `other`; a custom-error refusal (matching `refusal`) changes nothing and the
+   * sequence goes on; `check` runs after every step.
+   */
+  async function registrySequences<Op extends { kind: string }>(
+    op: fc.Arbitrary<SequenceOp | Op>,
+    options: { minLength: number; numRuns: number; refusal: RegExp },
+    other: (c: RegistryContext, o: Op, id: bigint | undefined) => Promise<unknown>,
+    check: (c: RegistryContext, ids: bigint[], o: SequenceOp | Op) => Promise<void>,
+  ) {
+    await fc.assert(
+      fc.asyncProperty(fc.array(op, { minLength: options.minLength, maxLength: 12 }), async (ops) => {
+        const c = await networkHelpers.loadFixture(fixture);
+        const r = c.registry;
+        const ids: bigint[] = [];
+        for (const o of ops) {
+          const id = ids.length > 0 && "node" in o ? ids[(o.node as number) % ids.length] : undefined;
+          const shared = o as SequenceOp;
+          try {
+            if (shared.kind === "register") {
+              const bond = (await r.requiredBond(shared.mbps)) + shared.extra;
+              ids.push((await registerNode(c, { capacityMbps: shared.mbps, bond })).nodeId);
+            } else if (shared.kind === "time") await time.increase(shared.seconds);
+            else if (shared.kind === "topUp" && id !== undefined) {
+              await as(c.usdc as TestUSDC, c.operator).approve(await r.getAddress(), shared.amount);
+              await as(r, c.operator).topUp(id, shared.amount);
+            } else if (shared.kind === "capacity" && id !== undefined) await as(r, c.operator).setCapacity(id, shared.mbps);
+            else if (shared.kind === "slash" && id !== undefined) await as(r, c.slasher).slash(id, shared.bps);
+            else if (!["register", "time", "topUp", "capacity", "slash"].includes(o.kind)) await other(c, o as Op, id);
+          } catch (e) {
+            // a legitimate refusal changes nothing; anything else is a failure
+            if (!options.refusal.test(String(e))) throw e;
+          }
+          await check(c, ids, o);
+        }
+      }),
+      { numRuns: options.numRuns },
+    );
+  }
 
   async function rotationArgs(nodeId: bigint, operator: string, newNode: NodeIdentity, deadline = FAR) {
     const multiaddrs = defaultMultiaddrs(newNode);
@@ -114,15 +163,8 @@ describe("NodeRegistry", function () {
     });
 
     it("rejects zero token or params addresses", async () => {
-      const factory = await ethers.getContractFactory("NodeRegistry");
-      await expect(ethers.deployContract("NodeRegistry", [ZeroAddress, ctx.params, ZeroAddress])).to.be.revertedWithCustomError(
-        factory,
-        "NodeRegistryZeroAddress",
-      );
-      await expect(ethers.deployContract("NodeRegistry", [ctx.usdc, ZeroAddress, ZeroAddress])).to.be.revertedWithCustomError(
-        factory,
-        "NodeRegistryZeroAddress",
-      );
+      // the slasher may be zero (wired later by initializeSlasher)
+      await expectRejectsZeroAddresses(ethers, "NodeRegistry", [ctx.usdc, ctx.params], [ZeroAddress]);
     });
   });
 
@@ -931,44 +973,24 @@ describe("NodeRegistry", function () {
         }),
         fc.record({ kind: fc.constant("time" as const), seconds: fc.oneof(fc.constant(14 * 86_400), fc.integer({ min: 1, max: 16 * 86_400 })) }),
       );
-      await fc.assert(
-        fc.asyncProperty(fc.array(op, { minLength: 3, maxLength: 12 }), async (ops) => {
-          const c = await networkHelpers.loadFixture(fixture);
-          const r = c.registry;
-          const ids: bigint[] = [];
-          const pick = (n: number) => ids[n % ids.length];
-          for (const o of ops) {
-            try {
-              if (o.kind === "register") {
-                const bond = (await r.requiredBond(o.mbps)) + o.extra;
-                ids.push((await registerNode(c, { capacityMbps: o.mbps, bond })).nodeId);
-              } else if (o.kind === "time") await time.increase(o.seconds);
-              else if (o.kind === "curve") {
-                const [k, alpha, minBond] = await c.params.bondCurve();
-                const nextAlpha = alpha + BigInt(o.alphaSteps) * 10n ** 16n;
-                await as(c.params, c.timelock).setBondCurve((k * BigInt(o.kPct)) / 100n, nextAlpha, (minBond * BigInt(o.minPct)) / 100n);
-              } else if (ids.length > 0) {
-                const id = pick(o.node);
-                if (o.kind === "topUp") {
-                  await as(c.usdc as TestUSDC, c.operator).approve(await r.getAddress(), o.amount);
-                  await as(r, c.operator).topUp(id, o.amount);
-                } else if (o.kind === "capacity") await as(r, c.operator).setCapacity(id, o.mbps);
-                else if (o.kind === "slash") await as(r, c.slasher).slash(id, o.bps);
-                else if (o.kind === "refresh") await as(r, c.other).refreshRequiredBond(id);
-              }
-            } catch (e) {
-              // a legitimate refusal changes nothing; anything else is a failure
-              if (!/reverted with custom error '(NodeRegistry|ProtocolParams)/.test(String(e))) throw e;
-            }
-            for (const id of ids) {
-              const n = await r.getNode(id);
-              const want = n.status === Status.Registered && n.bond >= (await c.params.requiredBondFor(n.capacityMbps, await r.bondAnchorOf(id)));
-              expect(await r.isActiveNode(id), `node ${id} after ${o.kind}`).to.equal(want);
-              expect(await r.isActive(n.nodeKey)).to.equal(want);
-            }
+      await registrySequences(
+        op,
+        { minLength: 3, numRuns: 25, refusal: /reverted with custom error '(NodeRegistry|ProtocolParams)/ },
+        async (c, o, id) => {
+          if (o.kind === "curve") {
+            const [k, alpha, minBond] = await c.params.bondCurve();
+            const nextAlpha = alpha + BigInt(o.alphaSteps) * 10n ** 16n;
+            await as(c.params, c.timelock).setBondCurve((k * BigInt(o.kPct)) / 100n, nextAlpha, (minBond * BigInt(o.minPct)) / 100n);
+          } else if (id !== undefined) await as(c.registry, c.other).refreshRequiredBond(id);
+        },
+        async (c, ids, o) => {
+          for (const id of ids) {
+            const n = await c.registry.getNode(id);
+            const want = n.status === Status.Registered && n.bond >= (await c.params.requiredBondFor(n.capacityMbps, await c.registry.bondAnchorOf(id)));
+            expect(await c.registry.isActiveNode(id), `node ${id} after ${o.kind}`).to.equal(want);
+            expect(await c.registry.isActive(n.nodeKey)).to.equal(want);
           }
-        }),
-        { numRuns: 25 },
+        },
       );
     });
 
@@ -1068,44 +1090,25 @@ describe("NodeRegistry", function () {
         fc.record({ kind: fc.constant("slash" as const), node: fc.nat(), bps: fc.integer({ min: 0, max: 10_000 }) }),
         fc.record({ kind: fc.constant("time" as const), seconds: fc.integer({ min: 1, max: 20 * 86_400 }) }),
       );
-      await fc.assert(
-        fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 12 }), async (ops) => {
-          const c = await networkHelpers.loadFixture(fixture);
-          const r = c.registry;
-          const ids: bigint[] = [];
-          const pick = (n: number) => ids[n % ids.length];
-          for (const o of ops) {
-            try {
-              if (o.kind === "register") {
-                const bond = (await r.requiredBond(o.mbps)) + o.extra;
-                ids.push((await registerNode(c, { capacityMbps: o.mbps, bond })).nodeId);
-              } else if (o.kind === "time") {
-                await time.increase(o.seconds);
-              } else if (ids.length > 0) {
-                const id = pick(o.node);
-                if (o.kind === "topUp") {
-                  await as(c.usdc as TestUSDC, c.operator).approve(await r.getAddress(), o.amount);
-                  await as(r, c.operator).topUp(id, o.amount);
-                } else if (o.kind === "capacity") await as(r, c.operator).setCapacity(id, o.mbps);
-                else if (o.kind === "unbond") await as(r, c.operator).unbond(id, o.amount);
-                else if (o.kind === "deregister") await as(r, c.operator).deregister(id);
-                else if (o.kind === "withdraw") await as(r, c.operator).withdraw(id);
-                else if (o.kind === "slash") await as(r, c.slasher).slash(id, o.bps);
-              }
-            } catch (e) {
-              // a legitimate refusal changes nothing; anything else is a failure
-              if (!/reverted with custom error 'NodeRegistry/.test(String(e))) throw e;
-            }
-            let sum = 0n;
-            const count = await r.nodeCount();
-            for (let id = 1n; id <= count; id++) {
-              const n = await r.getNode(id);
-              sum += n.bond + n.unbonding;
-            }
-            expect(await c.usdc.balanceOf(await r.getAddress())).to.equal(sum);
+      await registrySequences(
+        op,
+        { minLength: 1, numRuns: 12, refusal: /reverted with custom error 'NodeRegistry/ },
+        async (c, o, id) => {
+          if (id === undefined) return;
+          const r = as(c.registry, c.operator);
+          if (o.kind === "unbond") await r.unbond(id, o.amount);
+          else if (o.kind === "deregister") await r.deregister(id);
+          else if (o.kind === "withdraw") await r.withdraw(id);
+        },
+        async (c) => {
+          let sum = 0n;
+          const count = await c.registry.nodeCount();
+          for (let id = 1n; id <= count; id++) {
+            const n = await c.registry.getNode(id);
+            sum += n.bond + n.unbonding;
           }
-        }),
-        { numRuns: 12 },
+          expect(await c.usdc.balanceOf(await c.registry.getAddress())).to.equal(sum);
+        },
       );
     });
   });

@@ -4,6 +4,7 @@ import { TypedDataEncoder, Wallet, ZeroAddress, hexlify, keccak256, randomBytes,
 import { ContentRecord, DOMAIN_NAMES, domainFor, type ContentRecordValue } from "../../agents/protocol/eip712.js";
 import { as, deployRegistryFixture, registerNode, type RegistryContext } from "../helpers/registry-fixture.js";
 import type { OriginRegistry } from "../../types/ethers-contracts/index.js";
+import { expectRejectsZeroAddresses } from "../helpers/wiring.js";
 
 const { ethers, networkHelpers } = await network.create();
 const { time } = networkHelpers;
@@ -42,15 +43,7 @@ describe("OriginRegistry", function () {
     );
     expect(await origins.REGISTRY()).to.equal(await ctx.registry.getAddress());
     expect(await origins.TIMELOCK()).to.equal(ctx.timelock.address);
-    const factory = await ethers.getContractFactory("OriginRegistry");
-    await expect(ethers.deployContract("OriginRegistry", [ZeroAddress, ctx.timelock.address])).to.be.revertedWithCustomError(
-      factory,
-      "OriginRegistryZeroAddress",
-    );
-    await expect(ethers.deployContract("OriginRegistry", [ctx.registry, ZeroAddress])).to.be.revertedWithCustomError(
-      factory,
-      "OriginRegistryZeroAddress",
-    );
+    await expectRejectsZeroAddresses(ethers, "OriginRegistry", [ctx.registry, ctx.timelock.address]);
   });
 
   describe("recognize / revoke (timelock only)", () => {

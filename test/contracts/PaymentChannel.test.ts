@@ -4,6 +4,7 @@ import { AbiCoder, TypedDataEncoder, id, keccak256, type Signer } from "ethers";
 import { Voucher, ServeCommitment, WatchtowerAuth, domainFor } from "../../agents/protocol/eip712.js";
 import { signPermit } from "../../agents/chain/permit.js";
 import { GasRecorder } from "../helpers/gas.js";
+import { expectRejectsZeroAddresses } from "../helpers/wiring.js";
 import {
   DAY,
   NO_AUTH,
@@ -71,22 +72,7 @@ describe("PaymentChannel", function () {
       expect(await ctx.channels.REGISTRY()).to.equal(await ctx.registry.getAddress());
       expect(await ctx.channels.BLACKLIST()).to.equal(await ctx.blacklist.getAddress());
       expect(await ctx.channels.TREASURY()).to.equal(treasuryAddr);
-      const args = [
-        await ctx.usdc.getAddress(),
-        await ctx.params.getAddress(),
-        await ctx.registry.getAddress(),
-        await ctx.blacklist.getAddress(),
-        treasuryAddr,
-      ];
-      const factory = await ethers.getContractFactory("PaymentChannel");
-      for (let i = 0; i < args.length; i++) {
-        const bad = [...args];
-        bad[i] = ZERO_ADDRESS;
-        await expect(factory.deploy(...(bad as [string, string, string, string, string]))).to.be.revertedWithCustomError(
-          ctx.channels,
-          "PaymentChannelZeroAddress",
-        );
-      }
+      await expectRejectsZeroAddresses(ethers, "PaymentChannel", [ctx.usdc, ctx.params, ctx.registry, ctx.blacklist, treasuryAddr]);
     });
   });
 
@@ -293,15 +279,18 @@ describe("PaymentChannel", function () {
       fresh = ctx.others[1];
       await ctx.usdc.mint(await fresh.getAddress(), 100n * USDC);
     });
-
-    it("opens in one transaction without a prior approval", async () => {
+    /** Opens a channel from `fresh`, which never approved, with a permit for `value` in one transaction. */
+    async function openWithPermit(value: bigint) {
       const deadline = BigInt(await time.latest()) + HOUR_S;
-      const sig = await permit(fresh, 20n * USDC, deadline);
+      const sig = await permit(fresh, value, deadline);
       const nonce = nextNonce();
       const channelId = await ctx.channels.channelIdFor(await fresh.getAddress(), nodeKeyAddr, nonce);
-      await ctx.channels
-        .connect(fresh)
-        .openWithPermit(nodeKeyAddr, 20n * USDC, ZERO_ADDRESS, 0n, nonce, deadline, sig.v, sig.r, sig.s);
+      await ctx.channels.connect(fresh).openWithPermit(nodeKeyAddr, value, ZERO_ADDRESS, 0n, nonce, deadline, sig.v, sig.r, sig.s);
+      return { channelId, deadline };
+    }
+
+    it("opens in one transaction without a prior approval", async () => {
+      const { channelId } = await openWithPermit(20n * USDC);
       expect((await ctx.channels.getChannel(channelId)).deposit).to.equal(20n * USDC);
     });
 
@@ -330,14 +319,8 @@ describe("PaymentChannel", function () {
     });
 
     it("tops up with a permit", async () => {
-      const deadline = BigInt(await time.latest()) + HOUR_S;
-      let sig = await permit(fresh, 10n * USDC, deadline);
-      const nonce = nextNonce();
-      const channelId = await ctx.channels.channelIdFor(await fresh.getAddress(), nodeKeyAddr, nonce);
-      await ctx.channels
-        .connect(fresh)
-        .openWithPermit(nodeKeyAddr, 10n * USDC, ZERO_ADDRESS, 0n, nonce, deadline, sig.v, sig.r, sig.s);
-      sig = await permit(fresh, 5n * USDC, deadline);
+      const { channelId, deadline } = await openWithPermit(10n * USDC);
+      const sig = await permit(fresh, 5n * USDC, deadline);
       await expect(ctx.channels.connect(fresh).topUpWithPermit(channelId, 5n * USDC, deadline, sig.v, sig.r, sig.s))
         .to.emit(ctx.channels, "ChannelToppedUp")
         .withArgs(channelId, 5n * USDC, 15n * USDC);

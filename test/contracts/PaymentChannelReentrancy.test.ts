@@ -7,7 +7,7 @@ import { expect } from "chai";
 import { network } from "hardhat";
 import { id, type Signer } from "ethers";
 import { domainFor } from "../../agents/protocol/eip712.js";
-import { DAY, NO_AUTH, USDC, ZERO_ADDRESS, latestAnchor, nextNonce, signCommitment, signVoucher } from "../helpers/channels.js";
+import { DAY, NO_AUTH, USDC, ZERO_ADDRESS, latestAnchor, nextNonce, openChannel, signCommitment, signVoucher } from "../helpers/channels.js";
 import type {
   MockContentBlacklist,
   MockNodeRegistry,
@@ -50,12 +50,7 @@ describe("PaymentChannel reentrancy (malicious token)", function () {
     ctx = await networkHelpers.loadFixture(fixture);
   });
 
-  async function open(deposit = 100n * USDC) {
-    const nonce = nextNonce();
-    const channelId = await ctx.channels.channelIdFor(ctx.payer.address, ctx.nodeKey.address, nonce);
-    await ctx.channels.connect(ctx.payer).open(ctx.nodeKey.address, deposit, ZERO_ADDRESS, 0n, nonce);
-    return channelId;
-  }
+  const open = async (deposit = 100n * USDC) => (await openChannel(ctx, { deposit })).channelId;
   const voucher = (channelId: string, amount: bigint, signer: Signer = ctx.payer) => signVoucher(signer, ctx.domain, channelId, amount);
   async function expectBlocked() {
     expect(await ctx.token.attempts()).to.equal(1n);

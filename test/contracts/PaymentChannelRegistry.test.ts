@@ -8,7 +8,7 @@ import { network } from "hardhat";
 import { hexlify, randomBytes } from "ethers";
 import { domainFor } from "../../agents/protocol/eip712.js";
 import { GasRecorder } from "../helpers/gas.js";
-import { NO_AUTH, ZERO_ADDRESS, latestAnchor, nextNonce, signCommitment, signVoucher } from "../helpers/channels.js";
+import { NO_AUTH, ZERO_ADDRESS, latestAnchor, nextNonce, openChannel, signCommitment, signVoucher } from "../helpers/channels.js";
 import { USDC, deployRegistryFixture, registerNode, signPermit } from "../helpers/registry-fixture.js";
 import type { PaymentChannel } from "../../types/ethers-contracts/index.js";
 
@@ -42,13 +42,7 @@ describe("PaymentChannel with the real NodeRegistry and ContentBlacklist", funct
     ctx = await networkHelpers.loadFixture(fixture);
   });
 
-  async function open(deposit = 100n * USDC) {
-    const nonce = nextNonce();
-    const nodeKey = ctx.registered.node.address;
-    const channelId = await ctx.channels.channelIdFor(ctx.payer.address, nodeKey, nonce);
-    const tx = await ctx.channels.connect(ctx.payer).open(nodeKey, deposit, ZERO_ADDRESS, 0n, nonce);
-    return { channelId, tx };
-  }
+  const open = (deposit = 100n * USDC) => openChannel({ ...ctx, nodeKey: ctx.registered.node.address }, { deposit });
 
   it("opens with the registry's operator and node id, pays through vouchers, settles", async () => {
     const gas = new GasRecorder("channels-registry");

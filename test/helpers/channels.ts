@@ -128,10 +128,13 @@ export interface OpenOptions {
   nonce?: string;
 }
 
-/** Opens a channel and returns its id. */
-export async function openChannel(ctx: ChannelContext, opts: OpenOptions = {}) {
+/**
+ * Opens a channel from `ctx.payer` to `ctx.nodeKey` (a signer or an address), 100 USDC and a fresh
+ * nonce unless `opts` says otherwise; returns its id (known before mining), the transaction and the nonce.
+ */
+export async function openChannel(ctx: { channels: PaymentChannel; payer: Signer; nodeKey: Signer | string }, opts: OpenOptions = {}) {
   const payer = opts.payer ?? ctx.payer;
-  const nodeKey = opts.nodeKey ?? (await ctx.nodeKey.getAddress());
+  const nodeKey = opts.nodeKey ?? (typeof ctx.nodeKey === "string" ? ctx.nodeKey : await ctx.nodeKey.getAddress());
   const nonce = opts.nonce ?? nextNonce();
   const channelId = await ctx.channels.channelIdFor(await payer.getAddress(), nodeKey, nonce);
   const tx = await ctx.channels.connect(payer).open(nodeKey, opts.deposit ?? 100n * USDC, opts.voucherSigner ?? ethers0, opts.signerExpiry ?? 0n, nonce);
