@@ -97,6 +97,14 @@ describe("NodeRegistry", function () {
     );
   }
 
+  /** A node bound by a curve change from `bindsAt`: active through its last second of grace, inactive at it. */
+  async function expectGraceEndsAt(nodeKey: string, bindsAt: bigint) {
+    await time.increaseTo(bindsAt - 1n);
+    expect(await registry.isActive(nodeKey), "active in the grace period's last second").to.equal(true);
+    await time.increaseTo(bindsAt);
+    expect(await registry.isActive(nodeKey), "inactive once the new curve binds").to.equal(false);
+  }
+
   async function rotationArgs(nodeId: bigint, operator: string, newNode: NodeIdentity, deadline = FAR) {
     const multiaddrs = defaultMultiaddrs(newNode);
     const signature = await signRotation(ctx, newNode, {
@@ -891,10 +899,7 @@ describe("NodeRegistry", function () {
       expect(newRequired > oldRequired).to.equal(true);
       expect(await registry.requiredBondOf(nodeId)).to.equal(oldRequired);
       expect(await registry.isActive(node.address)).to.equal(true);
-      await time.increaseTo(bindsAt - 1n);
-      expect(await registry.isActive(node.address)).to.equal(true);
-      await time.increaseTo(bindsAt);
-      expect(await registry.isActive(node.address)).to.equal(false);
+      await expectGraceEndsAt(node.address, bindsAt);
       expect(await registry.requiredBondOf(nodeId)).to.equal(newRequired);
       const bond = (await registry.getNode(nodeId)).bond;
       await approve(ctx.operator, newRequired - bond);
@@ -948,10 +953,7 @@ describe("NodeRegistry", function () {
       expect(await registry.bondAnchorOf(nodeId)).to.equal(changedAt);
       // Registered under the old curve: active through the grace period like every earlier node.
       expect(await registry.isActive(reg.nodeKey)).to.equal(true);
-      await time.increaseTo(bindsAt - 1n);
-      expect(await registry.isActive(reg.nodeKey)).to.equal(true);
-      await time.increaseTo(bindsAt);
-      expect(await registry.isActive(reg.nodeKey)).to.equal(false);
+      await expectGraceEndsAt(reg.nodeKey, bindsAt);
     });
 
     it("isActive from the cache agrees with the curve through curve changes, grace periods, refreshes and slashes", async () => {

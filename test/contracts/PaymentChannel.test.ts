@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { network } from "hardhat";
-import { AbiCoder, TypedDataEncoder, id, keccak256, type Signer } from "ethers";
+import { AbiCoder, TypedDataEncoder, id, keccak256, type Signer, type Wallet } from "ethers";
 import { Voucher, ServeCommitment, WatchtowerAuth, domainFor } from "../../agents/protocol/eip712.js";
 import { signPermit } from "../../agents/chain/permit.js";
 import { GasRecorder } from "../helpers/gas.js";
@@ -800,6 +800,9 @@ describe("PaymentChannel", function () {
       expiry: o.expiry ?? closesAt + 30n * DAY,
     });
     const toBountyPhase = async () => time.setNextBlockTimestamp(await ctx.channels.bountyFrom(channelId));
+    /** The watchtower disputes up to `amount` with auth `a` signed by `authSigner` (the node's key unless given). */
+    const towerDispute = async (a: ReturnType<typeof auth>, authSigner: Signer | Wallet = ctx.nodeKey, amount = 30n * USDC) =>
+      ctx.channels.connect(ctx.watchtower).dispute(channelId, amount, await voucher(ctx.payer, channelId, amount), a, await signAuth(authSigner, domain(), a));
 
     it("pays the authorised watchtower's beneficiary in the second half of the window, out of the operator's share", async () => {
       const a = auth(1000);
@@ -845,9 +848,7 @@ describe("PaymentChannel", function () {
       // node could answer: the node is paid in full, the watchtower nothing.
       const a = auth(2000);
       const [ben, op, tr] = await deltas([beneficiary, operatorAddr, treasuryAddr], async () => {
-        await ctx.channels
-          .connect(ctx.watchtower)
-          .dispute(channelId, 50n * USDC, await voucher(ctx.payer, channelId, 50n * USDC), a, await signAuth(ctx.nodeKey, domain(), a));
+        await towerDispute(a, ctx.nodeKey, 50n * USDC);
       });
       expect(ben).to.equal(0n);
       expect(op + tr).to.equal(40n * USDC);
@@ -880,11 +881,7 @@ describe("PaymentChannel", function () {
       expect(await ctx.channels.MIN_OPERATOR_SHARE_BPS()).to.equal(8000n);
       const a = auth(10_000);
       await toBountyPhase();
-      const [ben, op] = await deltas([beneficiary, operatorAddr], async () =>
-        ctx.channels
-          .connect(ctx.watchtower)
-          .dispute(channelId, 60n * USDC, await voucher(ctx.payer, channelId, 60n * USDC), a, await signAuth(ctx.nodeKey, domain(), a)),
-      );
+      const [ben, op] = await deltas([beneficiary, operatorAddr], async () => towerDispute(a, ctx.nodeKey, 60n * USDC));
       const recovered = 50n * USDC;
       expect(ben).to.equal((recovered * (2000n - FEE_BPS)) / 10_000n);
       expect(op).to.equal((recovered * 8000n) / 10_000n);
@@ -893,30 +890,16 @@ describe("PaymentChannel", function () {
     it("accepts an authorisation by the node's current key or its operator; refuses an expired one or one for another node", async () => {
       await toBountyPhase();
       const byOperator = auth(500);
-      await ctx.channels
-        .connect(ctx.watchtower)
-        .dispute(channelId, 20n * USDC, await voucher(ctx.payer, channelId, 20n * USDC), byOperator, await signAuth(ctx.operator, domain(), byOperator));
+      await towerDispute(byOperator, ctx.operator, 20n * USDC);
       const expired = auth(500, { expiry: BigInt(await time.latest()) });
-      await expect(
-        ctx.channels
-          .connect(ctx.watchtower)
-          .dispute(channelId, 30n * USDC, await voucher(ctx.payer, channelId, 30n * USDC), expired, await signAuth(ctx.nodeKey, domain(), expired)),
-      ).to.be.revertedWithCustomError(ctx.channels, "PaymentChannelWatchtowerAuthExpired");
+      await expect(towerDispute(expired)).to.be.revertedWithCustomError(ctx.channels, "PaymentChannelWatchtowerAuthExpired");
       const other = auth(500, { nodeId: 2n });
-      await expect(
-        ctx.channels
-          .connect(ctx.watchtower)
-          .dispute(channelId, 30n * USDC, await voucher(ctx.payer, channelId, 30n * USDC), other, await signAuth(ctx.nodeKey, domain(), other)),
-      )
+      await expect(towerDispute(other))
         .to.be.revertedWithCustomError(ctx.channels, "PaymentChannelWatchtowerAuthWrongNode")
         .withArgs(2n, ctx.nodeId);
       const forged = auth(500);
       const forger = ctx.others[7];
-      await expect(
-        ctx.channels
-          .connect(ctx.watchtower)
-          .dispute(channelId, 30n * USDC, await voucher(ctx.payer, channelId, 30n * USDC), forged, await signAuth(forger, domain(), forged)),
-      )
+      await expect(towerDispute(forged, forger))
         .to.be.revertedWithCustomError(ctx.channels, "PaymentChannelInvalidWatchtowerAuth")
         .withArgs(await forger.getAddress());
     });
@@ -925,11 +908,7 @@ describe("PaymentChannel", function () {
       await toBountyPhase();
       for (const ben of [ctx.address, ZERO_ADDRESS]) {
         const a = auth(1000, { ben });
-        await expect(
-          ctx.channels
-            .connect(ctx.watchtower)
-            .dispute(channelId, 30n * USDC, await voucher(ctx.payer, channelId, 30n * USDC), a, await signAuth(ctx.nodeKey, domain(), a)),
-        )
+        await expect(towerDispute(a))
           .to.be.revertedWithCustomError(ctx.channels, "PaymentChannelInvalidBeneficiary")
           .withArgs(ben);
       }
@@ -940,18 +919,10 @@ describe("PaymentChannel", function () {
       await ctx.registry.rotateKey(ctx.nodeId, rotated.address);
       await toBountyPhase();
       const a = auth(500);
-      await expect(
-        ctx.channels
-          .connect(ctx.watchtower)
-          .dispute(channelId, 30n * USDC, await voucher(ctx.payer, channelId, 30n * USDC), a, await signAuth(ctx.nodeKey, domain(), a)),
-      )
+      await expect(towerDispute(a))
         .to.be.revertedWithCustomError(ctx.channels, "PaymentChannelInvalidWatchtowerAuth")
         .withArgs(nodeKeyAddr);
-      const [ben] = await deltas([beneficiary], async () =>
-        ctx.channels
-          .connect(ctx.watchtower)
-          .dispute(channelId, 30n * USDC, await voucher(ctx.payer, channelId, 30n * USDC), a, await signAuth(rotated, domain(), a)),
-      );
+      const [ben] = await deltas([beneficiary], async () => towerDispute(a, rotated));
       expect(ben).to.equal((20n * USDC * 500n) / 10_000n);
     });
 
