@@ -18,7 +18,6 @@
  */
 import type { ChildProcess } from "node:child_process";
 import path from "node:path";
-import { readFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { JsonRpcProvider, Wallet, parseUnits, toQuantity, parseEther } from "ethers";
 import type { Libp2p } from "@libp2p/interface";
@@ -37,6 +36,7 @@ import { ClientMesh } from "../agents/client/mesh.js";
 import type { MeshServiceMap } from "../agents/mesh/services.js";
 import { DelayRelay } from "./delay-relay.js";
 import { CountingProvider } from "./counting-provider.js";
+import { rssMiB } from "./proc-stats.js";
 
 const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -82,15 +82,7 @@ async function ttfb(client: Client, chain: CountingProvider, blobId: string, via
   };
 }
 
-/** Resident set size of a process (Linux), in MiB. */
-const rssMiB = (pid: number | undefined): number | undefined => {
-  try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-    return m ? Number(m[1]) / 1024 : undefined;
-  } catch {
-    return undefined;
-  }
-};
+const NODE_READY_MS = 180_000;
 
 async function main(): Promise<void> {
   const cacheNodes = process.env.BENCH_NODES ? Number(process.env.BENCH_NODES) - 1 : Number(process.env.BENCH_CACHE_NODES ?? 4);
@@ -152,7 +144,8 @@ async function main(): Promise<void> {
     const published = await runCli(NODE_CLI, ["--data-dir", originDir, "publish", ...files], env, 600_000);
     if (published.code !== 0) throw new Error(published.stderr);
     const ids = [...published.stdout.matchAll(/^(0x[0-9a-f]{64})/gm)].map((m) => m[1]);
-    children.push((await startNodeProcess(["--data-dir", originDir], env)).child);
+    // 20 processes on 2 vCPUs start slowly: a node gets 3 min to be ready
+    children.push((await startNodeProcess(["--data-dir", originDir], env, [], NODE_READY_MS)).child);
 
     // cache nodes, alternating regions 1 and 2, priced above the origin (the price rule)
     const keys: string[] = [];
@@ -166,7 +159,7 @@ async function main(): Promise<void> {
         if (r.code !== 0) throw new Error(r.stderr);
       }
       keys.push(new Wallet(secret).address.toLowerCase());
-      children.push((await startNodeProcess(["--data-dir", d], env)).child);
+      children.push((await startNodeProcess(["--data-dir", d], env, [], NODE_READY_MS)).child);
     }
 
     // the client, with the client-mode mesh

@@ -40,12 +40,12 @@ export interface RunningNode {
 }
 
 /** `cdn-node <args> start`, resolved when it prints its ready line. */
-export async function startNodeProcess(args: string[], env: NodeJS.ProcessEnv, nodeFlags: string[] = []): Promise<RunningNode> {
+export async function startNodeProcess(args: string[], env: NodeJS.ProcessEnv, nodeFlags: string[] = [], timeoutMs?: number): Promise<RunningNode> {
   let acknowledged = 0n;
   const onLine = (line: string) => {
     if (line.includes('"voucher stored"')) acknowledged = BigInt(JSON.parse(line).amount);
   };
-  const { child, output } = await startAgentProcess([...nodeFlags, ...NODE_CLI, ...args, "start"], env, { name: "node", onLine });
+  const { child, output } = await startAgentProcess([...nodeFlags, ...NODE_CLI, ...args, "start"], env, { name: "node", onLine, timeoutMs });
   return { child, acknowledged: () => acknowledged, output };
 }
 

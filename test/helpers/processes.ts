@@ -185,7 +185,11 @@ export function startAgentProcess<Ready = Record<string, unknown>>(
   let out = "";
   let buffer = "";
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${options.name} not ready:\n${out}`)), options.timeoutMs ?? 60_000);
+    // not ready in time: end it (the caller never gets its handle to stop it)
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`${options.name} not ready:\n${out}`));
+    }, options.timeoutMs ?? 60_000);
     child.stderr!.on("data", (d) => (out += d));
     child.stdout!.on("data", (d: Buffer) => {
       out += d;

@@ -5,6 +5,7 @@ import { LEAF_SIZE } from "../../../agents/protocol/constants.js";
 import { signVoucher } from "../../../agents/protocol/signed.js";
 import { FetchRefusedError } from "../../../agents/client/errors.js";
 import { ChainViewStaleError } from "../../../agents/node/chain-view.js";
+import { followChain } from "../../../agents/node/agent.js";
 import { rejection } from "../../helpers/errors.js";
 
 describe("node › followed chain view", function () {
@@ -73,6 +74,31 @@ describe("node › followed chain view", function () {
     expect(n.agent.fetch!.stats.refusalsByReason.stale_chain_view).to.equal(1);
     await n.agent.syncChainView();
     expect((await session(c, n, channel.channelId, blob.blobId)).error).to.equal(undefined);
+  });
+
+  it("a view whose head polls succeed but whose log queries fail (it would miss a blacklist event) turns stale and refuses, instead of serving on the old deny-set", async () => {
+    const n = await node({ options: { chainView: { pollMs: 600_000 } } });
+    const { contracts } = n.agent.deps;
+    const real = contracts.provider;
+    // the RPC answers the head but not eth_getLogs (a provider that rate-limits or drops log queries)
+    const provider = { getBlock: real.getBlock.bind(real), getLogs: () => Promise.reject(new Error("eth_getLogs: limit exceeded")) } as unknown as typeof real;
+    const view = await followChain({ pollMs: 600_000, maxLagMs: 1000 }, { contracts: { ...contracts, provider }, mesh: n.agent.mesh! });
+    try {
+      const blobId = keccak256("0x01");
+      await delivery.world.asTimelock((tl) =>
+        delivery.world.gov.blacklist
+          .connect(tl)
+          .add(keccak256(blobId))
+          .then((tx) => tx.wait()),
+      );
+      expect(await view.poll().then(...rejection)).to.be.instanceOf(Error); // the head moved: its logs cannot be read
+      await new Promise((r) => setTimeout(r, 1100));
+      expect(await view.poll().then(...rejection)).to.be.instanceOf(Error); // the head alone never marks the view fresh
+      expect(await view.isBlacklisted(blobId).then(...rejection)).to.be.instanceOf(ChainViewStaleError);
+      expect(await view.chainTime().then(...rejection)).to.be.instanceOf(ChainViewStaleError);
+    } finally {
+      await view.stop();
+    }
   });
 
   describe("chain time that jumped after minutes without a block (a devnet or quiet chain; a node just restarted)", () => {
