@@ -126,7 +126,7 @@ async function build() {
     const first = error.errors?.[0];
     const where = first?.location ? ` (${first.location.file}:${first.location.line})` : "";
     const text = first ? `${first.text}${where}` : error.message;
-    const hint = /types\/ethers-contracts/.test(text) ? "the contract bindings are missing: run `npm run compile` first" : text;
+    const hint = /types\/ethers-contracts|wire\/cdn\.js/.test(text) ? "the contract bindings or the wire code are missing: run `npm run compile` first" : text;
     throw new Error(`cannot build the agents' bundles in ${path.relative(ROOT, BUILD_DIR)}/: ${hint}.`, { cause: error });
   } finally {
     rmSync(out, { recursive: true, force: true });
