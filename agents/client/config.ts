@@ -2,18 +2,14 @@
  * cdn-client configuration: `<dataDir>/config.json` (or --config), then CDN_CLIENT_<FIELD>
  * environment variables, CDN_RPC_URL and CDN_DEPLOYMENTS_DIR, then flags; validated with zod.
  */
-import path from "node:path";
 import { z } from "zod";
 import { loadAgentConfig, type GlobalFlags } from "../runtime/cli.js";
-import { int, logLevel, TX_ENV_KEYS, txFields, usdcPermitDomainField, uintField } from "../runtime/config-fields.js";
+import { agentFields, int, logLevel, txFields, usdcPermitDomainField, uintField } from "../runtime/config-fields.js";
 
 const uint = uintField();
 
 export const ClientConfigSchema = z.object({
-  dataDir: z.string().min(1),
-  keyFile: z.string().min(1).optional(),
-  rpcUrl: z.string().url().default("http://127.0.0.1:8545"),
-  deploymentsDir: z.string().min(1).optional(),
+  ...agentFields,
   /** Highest price accepted, USDC base units per GiB. */
   maxPricePerGiB: uint.optional(),
   /** Deposit of new channels, USDC base units (default: max(minimum deposit, 2 × the download's price)). */
@@ -31,9 +27,6 @@ export const ClientConfigSchema = z.object({
 
 export type ClientConfig = z.infer<typeof ClientConfigSchema> & { keyFile: string; configFile: string };
 
-export const ENV_KEYS = ["keyFile", "maxPricePerGiB", "deposit", "maxProbes", "region", "confirmations", "logLevel", ...TX_ENV_KEYS];
-
 export function loadClientConfig(flags: GlobalFlags & Record<string, unknown>): ClientConfig {
-  const cfg = loadAgentConfig("client", ClientConfigSchema, ENV_KEYS, flags);
-  return { ...cfg, keyFile: cfg.keyFile ?? path.join(cfg.dataDir, "client.key") };
+  return loadAgentConfig("client", ClientConfigSchema, flags);
 }

@@ -6,21 +6,18 @@
 import path from "node:path";
 import { z } from "zod";
 import { loadAgentConfig, type GlobalFlags } from "../runtime/cli.js";
-import { int, logLevel, logPretty, multiaddrList, peerIdList, TX_ENV_KEYS, txFields, usdcPermitDomainField, uintField } from "../runtime/config-fields.js";
+import { addressField, agentFields, int, logLevel, logPretty, multiaddrList, peerIdList, txFields, usdcPermitDomainField, uintField } from "../runtime/config-fields.js";
 import { DEFAULT_CREDIT } from "../protocol/credit.js";
 import { DEFAULT_EARNINGS } from "./earnings.js";
 
 const uint = (name: string) => uintField(`${name} must be a non-negative integer`);
 
 export const NodeConfigSchema = z.object({
-  dataDir: z.string().min(1),
-  keyFile: z.string().min(1).optional(),
+  ...agentFields,
   /** The operator's key (pays the bond, receives earnings); default: the node key itself. */
   operatorKeyFile: z.string().min(1).optional(),
   /** The origin's content key, when it is not the node key. */
   contentKeyFile: z.string().min(1).optional(),
-  rpcUrl: z.string().url().default("http://127.0.0.1:8545"),
-  deploymentsDir: z.string().min(1).optional(),
   listen: multiaddrList.default(["/ip4/0.0.0.0/tcp/4001"]),
   announce: multiaddrList.default([]),
   /** Peer ids this node never dials nor accepts (an operator's block list). */
@@ -53,10 +50,7 @@ export const NodeConfigSchema = z.object({
   /** Watchtowers that receive every stored voucher: multiaddrs ending with /p2p/<peer id>. */
   watchtowers: multiaddrList.default([]),
   /** Who receives a watchtower's bounty (default: the node's operator). */
-  watchtowerBeneficiary: z
-    .string()
-    .regex(/^0x[0-9a-fA-F]{40}$/, "must be a 0x-prefixed 20-byte address")
-    .optional(),
+  watchtowerBeneficiary: addressField.optional(),
   /** Bounty in basis points of what a watchtower's dispute recovers (the contract caps it at 2000). */
   watchtowerMaxBps: int(0, 2000).default(1000),
   /** Cache node: keep blobs fetched from other holders in `dir` (default <dataDir>/cache) within `budgetBytes`; fetch misses upstream unless `fanout` is false. */
@@ -73,35 +67,7 @@ export const NodeConfigSchema = z.object({
 
 export type NodeConfig = z.infer<typeof NodeConfigSchema> & { keyFile: string; backendDir: string; configFile: string };
 
-export const ENV_KEYS = [
-  "dataDir",
-  "keyFile",
-  "operatorKeyFile",
-  "contentKeyFile",
-  "listen",
-  "announce",
-  "denyPeers",
-  "nodesOnly",
-  "region",
-  "capacityMbps",
-  "pricePerGiB",
-  "backendDir",
-  "confirmations",
-  "pollMs",
-  "sweepMs",
-  "claimThreshold",
-  "watchtowers",
-  "watchtowerBeneficiary",
-  "watchtowerMaxBps",
-  "metricsPort",
-  "maxChainViewAgeMs",
-  "denyListFile",
-  "logLevel",
-  "logPretty",
-  ...TX_ENV_KEYS,
-];
-
 export function loadNodeConfig(flags: GlobalFlags & Record<string, unknown>): NodeConfig {
-  const cfg = loadAgentConfig("node", NodeConfigSchema, ENV_KEYS, flags);
-  return { ...cfg, keyFile: cfg.keyFile ?? path.join(cfg.dataDir, "node.key"), backendDir: cfg.backendDir ?? path.join(cfg.dataDir, "backend") };
+  const cfg = loadAgentConfig("node", NodeConfigSchema, flags);
+  return { ...cfg, backendDir: cfg.backendDir ?? path.join(cfg.dataDir, "backend") };
 }

@@ -54,17 +54,32 @@ export function agentDataDir(agent: string): string {
 /**
  * An agent's configuration, layered the same way for every agent: the JSON file
  * (`<dataDir>/config.json`, or `--config`, which must then exist), then the environment
- * (CDN_<AGENT>_<FIELD> for `envKeys`, CDN_RPC_URL, CDN_DEPLOYMENTS_DIR), then the flags that were given;
- * validated by `schema` (one sentence per problem).
+ * (CDN_<AGENT>_<FIELD> for every field of `schema` but the objects, which only the file sets;
+ * CDN_RPC_URL, CDN_DEPLOYMENTS_DIR), then the flags that were given; validated by `schema` (one
+ * sentence per problem). The key file defaults to `<dataDir>/<agent>.key`.
  */
-export function loadAgentConfig<S extends z.ZodType>(agent: string, schema: S, envKeys: string[], flags: GlobalFlags & Record<string, unknown>): z.infer<S> & { configFile: string } {
+export function loadAgentConfig<S extends z.ZodObject>(agent: string, schema: S, flags: GlobalFlags & Record<string, unknown>): z.infer<S> & { configFile: string; keyFile: string } {
   const dataDir = flags.dataDir ?? agentDataDir(agent);
   const configFile = flags.config ?? path.join(dataDir, "config.json");
   const { config: _file, ...flagged } = flags;
   const given = Object.fromEntries(Object.entries(flagged).filter(([, v]) => v !== undefined));
-  const env = { ...envOverrides(`CDN_${agent.toUpperCase()}_`, envKeys), rpcUrl: process.env.CDN_RPC_URL, deploymentsDir: process.env.CDN_DEPLOYMENTS_DIR };
-  const cfg = loadConfig(schema, configFile, { ...env, ...given, dataDir }, { required: flags.config !== undefined });
-  return { ...(cfg as object), configFile } as z.infer<S> & { configFile: string };
+  const env = { ...envOverrides(`CDN_${agent.toUpperCase()}_`, envKeys(schema)), rpcUrl: process.env.CDN_RPC_URL, deploymentsDir: process.env.CDN_DEPLOYMENTS_DIR };
+  const cfg = loadConfig(schema, configFile, { ...env, ...given, dataDir }, { required: flags.config !== undefined }) as z.infer<S> & { keyFile?: string };
+  return { ...cfg, configFile, keyFile: cfg.keyFile ?? path.join(dataDir, `${agent}.key`) };
+}
+
+/** The fields CDN_<AGENT>_<FIELD> sets: all but the objects and the three with their own variables (agentFields). */
+function envKeys(schema: z.ZodObject): string[] {
+  const own = ["dataDir", "rpcUrl", "deploymentsDir"];
+  return Object.entries(schema.shape)
+    .filter(([key, field]) => !own.includes(key) && !isObject(field as z.ZodType))
+    .map(([key]) => key);
+}
+
+/** Whether a field is an object once its optional/default wrappers are taken off. */
+function isObject(field: z.ZodType): boolean {
+  const def = field._zod.def as { type: string; innerType?: z.ZodType };
+  return def.type === "object" || (def.innerType !== undefined && isObject(def.innerType));
 }
 
 /** Environment variables with a prefix, as an object of camelCase keys: CDN_NODE_PRICE_PER_GIB → pricePerGiB. */

@@ -4,6 +4,21 @@ import { z } from "zod";
 import { multiaddr } from "@multiformats/multiaddr";
 import { peerIdFromString } from "@libp2p/peer-id";
 
+/**
+ * The fields every agent's configuration starts with: its data directory (CDN_<AGENT>_DATA_DIR or
+ * --data-dir), its key file (default <dataDir>/<agent>.key), the chain's JSON-RPC URL
+ * (CDN_RPC_URL) and the deployments directory (CDN_DEPLOYMENTS_DIR).
+ */
+export const agentFields = {
+  dataDir: z.string().min(1),
+  keyFile: z.string().min(1).optional(),
+  rpcUrl: z.string().url().default("http://127.0.0.1:8545"),
+  deploymentsDir: z.string().min(1).optional(),
+};
+
+/** An Ethereum address. */
+export const addressField = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "must be a 0x-prefixed 20-byte address");
+
 /** A whole number within [min, max]; environment strings are coerced. */
 export const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
@@ -76,8 +91,6 @@ export const usdcPermitDomainField = z
   .object({ name: z.string().min(1), version: z.string().min(1) })
   .strict()
   .optional();
-
-export const TX_ENV_KEYS = ["maxFeePerGasGwei", "replaceAfterSeconds"];
 
 /** TxSender options from the agent's configuration. */
 export function txSenderOptions(c: { maxFeePerGasGwei: number; replaceAfterSeconds: number }): { maxFeePerGas: bigint; replaceAfterMs: number } {

@@ -6,15 +6,12 @@
 import path from "node:path";
 import { z } from "zod";
 import { loadAgentConfig, type GlobalFlags } from "../runtime/cli.js";
-import { int, list, logLevel, logPretty, TX_ENV_KEYS, txFields, usdcPermitDomainField, uintField } from "../runtime/config-fields.js";
+import { agentFields, int, list, logLevel, logPretty, txFields, usdcPermitDomainField, uintField } from "../runtime/config-fields.js";
 
 const uint = uintField();
 
 export const SlasherConfigSchema = z.object({
-  dataDir: z.string().min(1),
-  keyFile: z.string().min(1).optional(),
-  rpcUrl: z.string().url().default("http://127.0.0.1:8545"),
-  deploymentsDir: z.string().min(1).optional(),
+  ...agentFields,
   /** Compliance notice files (JSON or text, see agents/slasher/notices.ts), re-read every round. */
   notices: list.default([]),
   /** Milliseconds between rounds of `start`. */
@@ -33,13 +30,10 @@ export const SlasherConfigSchema = z.object({
 
 export type SlasherConfig = z.infer<typeof SlasherConfigSchema> & { keyFile: string; configFile: string; dbFile: string; clientDbFile: string };
 
-export const ENV_KEYS = ["keyFile", "notices", "intervalMs", "deposit", "probeTimeoutMs", "confirmations", "logLevel", "logPretty", ...TX_ENV_KEYS];
-
 export function loadSlasherConfig(flags: GlobalFlags & Record<string, unknown>): SlasherConfig {
-  const cfg = loadAgentConfig("slasher", SlasherConfigSchema, ENV_KEYS, flags);
+  const cfg = loadAgentConfig("slasher", SlasherConfigSchema, flags);
   return {
     ...cfg,
-    keyFile: cfg.keyFile ?? path.join(cfg.dataDir, "slasher.key"),
     dbFile: path.join(cfg.dataDir, "slasher.db"),
     clientDbFile: path.join(cfg.dataDir, "channels.db"),
   };

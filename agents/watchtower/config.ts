@@ -6,20 +6,15 @@
 import path from "node:path";
 import { z } from "zod";
 import { loadAgentConfig, type GlobalFlags } from "../runtime/cli.js";
-import { int, logLevel, logPretty, multiaddrList, TX_ENV_KEYS, txFields } from "../runtime/config-fields.js";
+import { addressField, agentFields, int, logLevel, logPretty, multiaddrList, txFields } from "../runtime/config-fields.js";
 import { MAX_WATCHTOWER_BPS, MONITOR_DEFAULTS } from "./constants.js";
 
-const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "must be a 0x-prefixed 20-byte address");
-
 export const WatchtowerConfigSchema = z.object({
-  dataDir: z.string().min(1),
-  keyFile: z.string().min(1).optional(),
-  rpcUrl: z.string().url().default("http://127.0.0.1:8545"),
-  deploymentsDir: z.string().min(1).optional(),
+  ...agentFields,
   listen: multiaddrList.default(["/ip4/0.0.0.0/tcp/4010"]),
   announce: multiaddrList.default([]),
   /** Accept only authorisations whose beneficiary is this address (unset: any beneficiary). */
-  requiredBeneficiary: address.optional(),
+  requiredBeneficiary: addressField.optional(),
   /** Refuse authorisations below this bounty (basis points of what a dispute recovers). */
   minBountyBps: int(0, MAX_WATCHTOWER_BPS).default(0),
   /** Blocks on top of a close event and of a dispute's receipt (unset: 2, or 0 on a chain that mines on demand). */
@@ -37,25 +32,7 @@ export const WatchtowerConfigSchema = z.object({
 
 export type WatchtowerConfig = z.infer<typeof WatchtowerConfigSchema> & { keyFile: string; configFile: string; dbFile: string };
 
-export const ENV_KEYS = [
-  "dataDir",
-  "keyFile",
-  "listen",
-  "announce",
-  "requiredBeneficiary",
-  "minBountyBps",
-  "confirmations",
-  "pollMs",
-  "maxLogRange",
-  "disputeDelaySeconds",
-  "disputeMarginSeconds",
-  "metricsPort",
-  "logLevel",
-  "logPretty",
-  ...TX_ENV_KEYS,
-];
-
 export function loadWatchtowerConfig(flags: GlobalFlags & Record<string, unknown>): WatchtowerConfig {
-  const cfg = loadAgentConfig("watchtower", WatchtowerConfigSchema, ENV_KEYS, flags);
-  return { ...cfg, keyFile: cfg.keyFile ?? path.join(cfg.dataDir, "watchtower.key"), dbFile: path.join(cfg.dataDir, "watchtower.db") };
+  const cfg = loadAgentConfig("watchtower", WatchtowerConfigSchema, flags);
+  return { ...cfg, dbFile: path.join(cfg.dataDir, "watchtower.db") };
 }
