@@ -7,10 +7,9 @@ import { expect } from "chai";
 import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { readFileSync } from "node:fs";
-import { network } from "hardhat";
 import type { Libp2p, Stream } from "@libp2p/interface";
 import { multiaddr } from "@multiformats/multiaddr";
-import { deliveryWorld, randomFile, startClient, startNode, tmpDir, type DeliveryWorld, type TestClient, type TestNode } from "./delivery-fixture.js";
+import { directSession, randomFile, startNode, tmpDir, useDeliveryWorld, type DeliveryWorldHandle, type TestNode } from "./delivery-fixture.js";
 import { createHost } from "../../agents/runtime/host.js";
 import { identityFromSecret } from "../../agents/runtime/keys.js";
 import { LEAF_SIZE, PROTOCOL_FETCH } from "../../agents/protocol/constants.js";
@@ -25,9 +24,7 @@ import { rejection } from "../helpers/errors.js";
 
 describe("e2e › hostile peers against a node", function () {
   this.timeout(120_000);
-  let world: DeliveryWorld;
-  const nodes: TestNode[] = [];
-  const clients: TestClient[] = [];
+  const d = useDeliveryWorld();
   const attackers: Libp2p[] = [];
   const attacker = async () => {
     const h = (await createHost({ privateKey: identityFromSecret(randomBytes(32)).privateKey, listen: [], allow: ["/ip4/127.0.0.1"] })) as unknown as Libp2p;
@@ -36,17 +33,15 @@ describe("e2e › hostile peers against a node", function () {
   };
   const target = (n: TestNode) => multiaddr(`${n.multiaddr}/p2p/${n.identity.peerId}`);
 
-  before(async () => {
-    world = await deliveryWorld(await network.create());
-  });
-  after(async () => {
-    await Promise.allSettled(attackers.map((a) => a.stop()));
-    for (const c of clients) await c.stop();
-    for (const n of nodes) {
-      await n.agent.stop();
-      n.store.close();
-    }
-  });
+  after(() => Promise.allSettled(attackers.map((a) => a.stop())));
+
+  /** A node of the world that holds one random blob of `size` bytes. */
+  async function nodeWithBlob(size: number, options?: Parameters<DeliveryWorldHandle["node"]>[0]) {
+    const n = await d.node(options);
+    const { file, data } = randomFile(tmpDir(), size);
+    const [blob] = await n.agent.publish([file]);
+    return { n, blob, data };
+  }
 
   /** The first server message on a stream (a refusal here), or undefined if the stream ends without one. */
   async function firstMessage(stream: Stream) {
@@ -59,17 +54,13 @@ describe("e2e › hostile peers against a node", function () {
   }
 
   it("idle fetch streams hold no download slot: with more idle streams open than slots, a paying client is served", async () => {
-    const n = await startNode(world, { options: { fetchLimits: { maxActiveFetches: 4 } } });
-    nodes.push(n);
-    const { file, data } = randomFile(tmpDir(), 3 * LEAF_SIZE + 17);
-    const [blob] = await n.agent.publish([file]);
+    const { n, blob, data } = await nodeWithBlob(3 * LEAF_SIZE + 17, { options: { fetchLimits: { maxActiveFetches: 4 } } });
     const idle: Stream[] = [];
     for (let i = 0; i < 4; i++) {
       const a = await attacker();
       for (let j = 0; j < 3; j++) idle.push(await a.dialProtocol(target(n), PROTOCOL_FETCH));
     }
-    const c = await startClient(world);
-    clients.push(c);
+    const c = await d.client();
     const out = path.join(tmpDir(), "out.bin");
     await c.client.fetchToFile(blob.blobId, out, { providers: [n.identity.address.toLowerCase()] });
     expect(readFileSync(out).equals(data)).to.equal(true);
@@ -77,8 +68,7 @@ describe("e2e › hostile peers against a node", function () {
   });
 
   it("a peer with more streams awaiting their request than the per-peer limit is refused BUSY at once", async () => {
-    const n = await startNode(world);
-    nodes.push(n);
+    const n = await d.node();
     const a = await attacker();
     const idle = await Promise.all(Array.from({ length: 4 }, () => a.dialProtocol(target(n), PROTOCOL_FETCH)));
     const fifth = await a.dialProtocol(target(n), PROTOCOL_FETCH);
@@ -89,10 +79,7 @@ describe("e2e › hostile peers against a node", function () {
   });
 
   it("requests from an identity that owns no channel take no capacity and no download slot", async () => {
-    const n = await startNode(world);
-    nodes.push(n);
-    const { file } = randomFile(tmpDir(), LEAF_SIZE);
-    const [blob] = await n.agent.publish([file]);
+    const { n, blob } = await nodeWithBlob(LEAF_SIZE);
     const limiter = n.agent.limiter!;
     let taken = 0;
     const tryAcquire = limiter.tryAcquire.bind(limiter);
@@ -116,38 +103,29 @@ describe("e2e › hostile peers against a node", function () {
   });
 
   it("a client that resets its stream during the voucher loop is not counted as BAD_VOUCHER", async () => {
-    const n = await startNode(world);
-    nodes.push(n);
-    const { file } = randomFile(tmpDir(), 12 * LEAF_SIZE);
-    const [blob] = await n.agent.publish([file]);
-    const c = await startClient(world);
-    clients.push(c);
+    const { n, blob } = await nodeWithBlob(12 * LEAF_SIZE);
+    const c = await d.client();
     const channel = await c.client.openChannel(n.identity.address.toLowerCase(), 1_000_000n);
     const stop = new AbortController();
     let bytes = 0;
-    await runSession(
-      { peer: target(n), nodeKey: n.identity.address.toLowerCase(), maxPricePerGiB: n.agent.pricePerGiB, channelId: channel.channelId, blobId: blob.blobId, offset: 0, length: 0 },
-      { host: c.client.deps.host, chain: c.client.deps.chain, store: c.store, address: c.client.address, secretKey: c.identity.secretKey },
-      {
-        signal: stop.signal,
-        onData: (b) => {
-          bytes += b.length;
-          if (bytes >= 2 * LEAF_SIZE) stop.abort(new Error("client gone"));
-        },
+    await directSession(c, n, channel.channelId, blob.blobId, {
+      signal: stop.signal,
+      onData: (b) => {
+        bytes += b.length;
+        if (bytes >= 2 * LEAF_SIZE) stop.abort(new Error("client gone"));
       },
-    ).catch(() => undefined);
+    }).catch(() => undefined);
     await new Promise((r) => setTimeout(r, 500));
     expect(bytes).to.be.at.least(2 * LEAF_SIZE);
     expect(n.agent.fetch!.stats.refusalsByReason.bad_voucher ?? 0).to.equal(0);
   });
 
   it("interrupted streams cannot lock a paying client out: the node says what it is owed, the client settles it, and it survives a node restart", async () => {
-    let n = await startNode(world);
+    let n = await startNode(d.world); // stopped and restarted below
     const { identity, dir } = n;
     const { file, data } = randomFile(tmpDir(), 16 * LEAF_SIZE);
     const [blob] = await n.agent.publish([file]);
-    const c = await startClient(world);
-    clients.push(c);
+    const c = await d.client();
     const nodeKey = identity.address.toLowerCase();
     const channel = await c.client.openChannel(nodeKey, 10_000_000n);
     const window = amountOwed(BigInt(8 * 1024 * 1024), n.agent.pricePerGiB);
@@ -155,19 +133,15 @@ describe("e2e › hostile peers against a node", function () {
     for (let i = 0; i < 3; i++) {
       const stop = new AbortController();
       let bytes = 0;
-      await runSession(
-        { peer: target(n), nodeKey, maxPricePerGiB: n.agent.pricePerGiB, channelId: channel.channelId, blobId: blob.blobId, offset: 0, length: 0 },
-        { host: c.client.deps.host, chain: c.client.deps.chain, store: c.store, address: c.client.address, secretKey: c.identity.secretKey },
-        {
-          signal: stop.signal,
-          payEvery: 1 << 30,
-          stallMs: 60_000,
-          onData: (b) => {
-            bytes += b.length;
-            if (bytes >= 2 * LEAF_SIZE) stop.abort(new Error("client gone"));
-          },
+      await directSession(c, n, channel.channelId, blob.blobId, {
+        signal: stop.signal,
+        payEvery: 1 << 30,
+        stallMs: 60_000,
+        onData: (b) => {
+          bytes += b.length;
+          if (bytes >= 2 * LEAF_SIZE) stop.abort(new Error("client gone"));
         },
-      ).catch(() => undefined);
+      }).catch(() => undefined);
       await new Promise((r) => setTimeout(r, 300));
       const sent = n.store.sent(channel.channelId);
       const best = n.agent.fetch!.bestFor(channel.channelId);
@@ -178,8 +152,7 @@ describe("e2e › hostile peers against a node", function () {
     const owedBefore = n.store.sent(channel.channelId);
     await n.agent.stop();
     n.store.close();
-    n = await startNode(world, { identity, dir, options: { listen: [n.multiaddr] } }); // the registered address
-    nodes.push(n);
+    n = await d.node({ identity, dir, options: { listen: [n.multiaddr] } }); // the registered address
     expect(n.store.sent(channel.channelId)).to.equal(owedBefore);
     // the client fetches the whole blob from the same node: it settles first, then is served
     const out = path.join(tmpDir(), "out.bin");
@@ -191,12 +164,8 @@ describe("e2e › hostile peers against a node", function () {
   });
 
   it("a voucher the node never received (the connection died after it was signed) is sent again at the start of the next session", async () => {
-    const n = await startNode(world, { options: { fetchLimits: { finalVoucherWaitMs: 200 } } });
-    nodes.push(n);
-    const { file } = randomFile(tmpDir(), 8 * LEAF_SIZE);
-    const [blob] = await n.agent.publish([file]);
-    const c = await startClient(world);
-    clients.push(c);
+    const { n, blob } = await nodeWithBlob(8 * LEAF_SIZE, { options: { fetchLimits: { finalVoucherWaitMs: 200 } } });
+    const c = await d.client();
     const nodeKey = n.identity.address.toLowerCase();
     const channel = await c.client.openChannel(nodeKey, 10_000_000n);
     const req = { peer: target(n), nodeKey, maxPricePerGiB: n.agent.pricePerGiB, channelId: channel.channelId, blobId: blob.blobId, offset: 0, length: 2 * LEAF_SIZE };
@@ -216,17 +185,13 @@ describe("e2e › hostile peers against a node", function () {
   });
 
   it("a voucher signed by a session key that has expired since is signed again by the payer when re-sent; the expired key cannot raise the amount", async () => {
-    const n = await startNode(world);
-    nodes.push(n);
-    const { file } = randomFile(tmpDir(), 8 * LEAF_SIZE);
-    const [blob] = await n.agent.publish([file]);
-    const c = await startClient(world);
-    clients.push(c);
+    const { n, blob } = await nodeWithBlob(8 * LEAF_SIZE);
+    const c = await d.client();
     const nodeKey = n.identity.address.toLowerCase();
     // the payer opens a channel naming a session key that expires in 10 minutes of chain time
     const sessionKey = identityFromSecret(randomBytes(32));
     const { channels, domains } = c.contracts;
-    const expiry = BigInt((await world.provider.getBlock("latest"))!.timestamp + 600);
+    const expiry = BigInt((await d.world.provider.getBlock("latest"))!.timestamp + 600);
     const nonce = "0x" + randomBytes(32).toString("hex");
     const p = await c.client.channels.permit(await channels.getAddress(), 10_000_000n);
     await c.client.channels.send(channels.openWithPermit.populateTransaction(nodeKey, 10_000_000n, sessionKey.address, expiry, nonce, p.deadline, p.v, p.r, p.s), "open");
@@ -237,7 +202,7 @@ describe("e2e › hostile peers against a node", function () {
     // the session key's last voucher, stored by the client, never reached the node; then the key expires
     const amount = 1_000n;
     c.store.recordSigned(channelId, amount, signVoucher(domains.paymentChannel, { channelId, cumulativeAmount: amount }, sessionKey.secretKey));
-    await world.connection.networkHelpers.time.increase(601);
+    await d.world.connection.networkHelpers.time.increase(601);
     await n.agent.syncChainView();
     const req = { peer: target(n), nodeKey, maxPricePerGiB: n.agent.pricePerGiB, channelId, blobId: blob.blobId, offset: 0, length: 0 };
     const deps = { host: c.client.deps.host, chain: c.client.deps.chain, store: c.store, address: c.client.address, secretKey: c.identity.secretKey };
@@ -258,14 +223,12 @@ describe("e2e › hostile peers against a node", function () {
   });
 
   it("a client honours BUSY: it tries the other providers first, and waits for retryAfterMs when the busy one is all that is left", async () => {
-    const full = await startNode(world, { options: { fetchLimits: { maxActiveFetches: 0, retryAfterMs: 200 } } });
-    const free = await startNode(world);
-    nodes.push(full, free);
+    const full = await d.node({ options: { fetchLimits: { maxActiveFetches: 0, retryAfterMs: 200 } } });
+    const free = await d.node();
     const { file, data } = randomFile(tmpDir(), 2 * LEAF_SIZE);
     const [blob] = await full.agent.publish([file]);
     await free.agent.publish([file]);
-    const c = await startClient(world);
-    clients.push(c);
+    const c = await d.client();
     const out = path.join(tmpDir(), "out.bin");
     const keys = [full, free].map((n) => n.identity.address.toLowerCase());
     await c.client.fetchToFile(blob.blobId, out, { providers: keys });
@@ -277,14 +240,10 @@ describe("e2e › hostile peers against a node", function () {
   });
 
   it("slow readers are cut off: a paying peer that stops reading loses its streams and slots, and an honest client is served", async () => {
-    const n = await startNode(world, { options: { fetchLimits: { maxActiveFetches: 3, idleTimeoutMs: 1500 } } });
-    nodes.push(n);
-    const { file, data } = randomFile(tmpDir(), 24 * LEAF_SIZE);
-    const [blob] = await n.agent.publish([file]);
+    const { n, blob, data } = await nodeWithBlob(24 * LEAF_SIZE, { options: { fetchLimits: { maxActiveFetches: 3, idleTimeoutMs: 1500 } } });
     // the slow reader owns a funded channel (admitted), then reads nothing: the node's writes stall
     const payer = identityFromSecret(randomBytes(32));
-    const funded = await startClient(world, {}, payer);
-    clients.push(funded);
+    const funded = await d.client({}, payer);
     const channel = await funded.client.openChannel(n.identity.address.toLowerCase(), 1_000_000n);
     const slow = (await createHost({ privateKey: payer.privateKey, listen: [], allow: ["/ip4/127.0.0.1"] })) as unknown as Libp2p;
     attackers.push(slow);
@@ -298,18 +257,14 @@ describe("e2e › hostile peers against a node", function () {
     // every slot is held by the slow reader until the node's own write timer cuts its streams
     const closed = streams.map((s) => new Promise<void>((resolve) => (s.status !== "open" ? resolve() : s.addEventListener("close", () => resolve(), { once: true }))));
     await Promise.all(closed);
-    const c = await startClient(world);
-    clients.push(c);
+    const c = await d.client();
     const out = path.join(tmpDir(), "out.bin");
     await c.client.fetchToFile(blob.blobId, out, { providers: [n.identity.address.toLowerCase()] });
     expect(readFileSync(out).equals(data)).to.equal(true);
   });
 
   it("a stream flood for an unsupported protocol is refused stream by stream and leaves the node serving", async () => {
-    const n = await startNode(world);
-    nodes.push(n);
-    const { file, data } = randomFile(tmpDir(), 3 * LEAF_SIZE);
-    const [blob] = await n.agent.publish([file]);
+    const { n, blob, data } = await nodeWithBlob(3 * LEAF_SIZE);
     const a = await attacker();
     const refused = await Promise.all(
       Array.from({ length: 64 }, () =>
@@ -320,8 +275,7 @@ describe("e2e › hostile peers against a node", function () {
       ),
     );
     expect(refused.every(Boolean), "no stream for an unsupported protocol is accepted").to.equal(true);
-    const c = await startClient(world);
-    clients.push(c);
+    const c = await d.client();
     const out = path.join(tmpDir(), "out.bin");
     await c.client.fetchToFile(blob.blobId, out, { providers: [n.identity.address.toLowerCase()] });
     expect(readFileSync(out).equals(data)).to.equal(true);
