@@ -20,6 +20,7 @@ import { leafDigest, StreamVerifier, type VerifiedChunk } from "../protocol/veri
 import { decodeFetchServerMessage, encodeFetchClientMessage, FRAME_CAPS, type FetchHeaderMsg, type FetchServerMsg } from "../protocol/wire/messages.js";
 import { FramedStream } from "../runtime/framed.js";
 import { addressOfPeer } from "../runtime/peers.js";
+import { openedEagerly } from "../runtime/eager-streams.js";
 import type { ClientChainView } from "./chain.js";
 import { ChannelError, FetchRefusedError, ProviderMisbehaviourError } from "./errors.js";
 import type { ClientChannel, ClientStore } from "./store.js";
@@ -161,8 +162,9 @@ async function openFetchStream(req: SessionRequest, deps: SessionDeps, options: 
   const connection = await deps.host.dial(req.peer, { signal: options.signal });
   if (connection.timeline.open >= dialStarted) options.steps?.push("dial");
   if (addressOfPeer(connection.remotePeer) !== req.nodeKey) throw new ProviderMisbehaviourError("identity", "The peer is not the node it was dialled as.");
-  // the protocol id goes out with the request (no round trip of its own)
-  const stream = await connection.newStream(PROTOCOL_FETCH, { signal: options.signal, negotiateFully: false });
+  // the protocol id goes out with the request (agents/runtime/eager-streams.ts), else negotiation costs a round trip first
+  const stream = await connection.newStream(PROTOCOL_FETCH, { signal: options.signal });
+  if (!openedEagerly(stream)) options.steps?.push("negotiate");
   return new FramedStream(stream, { readCap: FRAME_CAPS.FetchServerMessage, idleTimeoutMs: options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS, signal: options.signal });
 }
 

@@ -137,7 +137,11 @@ export class NodeStore extends FollowerStore {
 
   // ---- channels (local view of on-chain state) ----
 
+  /** Records a channel's on-chain state; a row that already says the same is not written again (no fsync on a repeat request). */
   saveChannel(c: StoredChannel): void {
+    const known = this.channel(c.channelId);
+    const same = known && known.payer === c.payer.toLowerCase() && known.deposit === c.deposit && known.paid === c.paid && known.status === c.status && known.closesAt === c.closesAt;
+    if (same) return;
     this.db
       .prepare(
         `INSERT INTO channels (channel_id, payer, deposit, paid, status, closes_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)

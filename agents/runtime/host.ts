@@ -17,6 +17,8 @@ import { identify } from "@libp2p/identify";
 import { ping } from "@libp2p/ping";
 import type { Connection, ConnectionGater, Libp2p, MultiaddrConnection, PeerId, PrivateKey, ServiceMap } from "@libp2p/interface";
 import type { Datastore } from "interface-datastore";
+import { PROTOCOL_FETCH } from "../protocol/constants.js";
+import { eagerStreams, type EagerProtocol } from "./eager-streams.js";
 
 export const HOST_LIMITS = {
   /** Open connections in total (libp2p prunes beyond it). */
@@ -40,6 +42,15 @@ export const HOST_LIMITS = {
 };
 
 export type HostLimits = typeof HOST_LIMITS;
+
+/**
+ * Protocols whose streams are opened without a negotiation round trip (agents/runtime/eager-streams.ts):
+ * the fetch request leaves with the stream's protocol id, and the stream grants the node 1 MiB of
+ * receive window at once, room for the header, up to 8,000 leaf hashes and the first leaf. Not the
+ * probe: the mesh's probe closes its side right after the request, and multistream-select's listener
+ * resets a stream whose writer closed before the negotiation finished.
+ */
+export const EAGER_PROTOCOLS: ReadonlyMap<string, EagerProtocol> = new Map([[PROTOCOL_FETCH, { receiveWindow: 1024 * 1024 }]]);
 
 export interface HostOptions<S extends ServiceMap = ServiceMap> {
   privateKey: PrivateKey;
@@ -111,7 +122,9 @@ export async function createHost<S extends ServiceMap = ServiceMap>(options: Hos
     addresses: { listen: options.listen, announce: options.announce ?? [] },
     transports: [tcp()],
     connectionEncrypters: [noise()],
-    streamMuxers: [yamux({ maxInboundStreams: limits.maxStreamsPerConnection, maxOutboundStreams: limits.maxStreamsPerConnection, maxEarlyStreams: limits.maxEarlyStreams })],
+    streamMuxers: [
+      eagerStreams(yamux({ maxInboundStreams: limits.maxStreamsPerConnection, maxOutboundStreams: limits.maxStreamsPerConnection, maxEarlyStreams: limits.maxEarlyStreams }), EAGER_PROTOCOLS),
+    ],
     connectionGater,
     ...(options.datastore ? { datastore: options.datastore } : {}),
     connectionManager: {

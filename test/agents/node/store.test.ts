@@ -27,6 +27,20 @@ describe("node › store", () => {
     reopened.close();
   });
 
+  it("writes a channel's state only when it changed (a repeat request costs no write)", () => {
+    const store = new NodeStore(path.join(dir(), "node.db"));
+    const writes = () => (store.db.prepare("SELECT total_changes() AS n").get() as { n: number }).n;
+    const c = { channelId: CH, payer: "0x" + "11".repeat(20), deposit: 1000n, paid: 0n, status: "Open", closesAt: 0 };
+    store.saveChannel(c);
+    const after = writes();
+    store.saveChannel({ ...c, channelId: CH.toUpperCase().replace("0X", "0x"), payer: c.payer.toUpperCase().replace("0X", "0x") });
+    expect(writes()).to.equal(after);
+    store.saveChannel({ ...c, deposit: 1500n });
+    expect(writes()).to.equal(after + 1);
+    expect(store.channel(CH)!.deposit).to.equal(1500n);
+    store.close();
+  });
+
   it("client store records the highest amount signed, monotonic", () => {
     const store = new ClientStore(path.join(dir(), "client.db"));
     store.upsertChannel({ channelId: CH, nodeKey: "0x" + "22".repeat(20), nodeId: 3n, deposit: 1000n, status: "Open" });
