@@ -57,10 +57,19 @@ export interface CandidateOptions {
   exclude?: string[];
   /** Cache nodes (lower-case keys) used even on a MISS, when some active node holds the blob (fan-out). */
   via?: string[];
+  /** Node keys (lower-case) known to hold the blob without a probe (a node's own DHT provider records). */
+  holders?: string[];
 }
 
-/** How the candidates were found: remembered from an earlier delivery, a probe of known peers, or a DHT lookup after a probe miss. */
-export type DiscoveryPath = "known" | "probe" | "dht";
+/**
+ * How the candidates were found: remembered from an earlier delivery, named by the caller (`via`
+ * cache nodes, or `holders`) and asked without a probe, a probe of known peers, or a DHT lookup
+ * after a probe miss.
+ */
+export type DiscoveryPath = "known" | "named" | "probe" | "dht";
+
+/** The size of a candidate nobody probed: learnt from the verified content record of its answer. */
+export const UNKNOWN_SIZE = Number.POSITIVE_INFINITY;
 
 /** What discovery saw besides holders: nodes left out by the price cap, probes answered BUSY or not at all. */
 export interface DiscoveryTally {
@@ -163,6 +172,39 @@ export class Discovery {
     const out: Candidates = [hit.probed];
     out.discovery = "known";
     out.steps = [];
+    return out;
+  }
+
+  /**
+   * The nodes the caller named (`via` cache nodes, else `holders`), active and allowed, asked at
+   * once without a probe (their answer's verified record gives the size); undefined if none.
+   * A named cache node that finds no holder upstream refuses NOT_FOUND, and a named holder that
+   * lost the blob refuses too: the download then falls back to full discovery.
+   */
+  async named(options: CandidateOptions = {}): Promise<Candidates | undefined> {
+    const keys = options.via?.length ? options.via : options.holders;
+    if (!keys?.length) return undefined;
+    const steps: string[] = [];
+    const nodes = this.byReputation(
+      this.eligible(await this.bootstrap({ ...options, steps }), options).filter((n) => keys.includes(n.nodeKey)),
+      options.via,
+    );
+    if (nodes.length === 0) return undefined;
+    const { reputation } = this.deps;
+    const out: Candidates = nodes.map((node) => ({
+      peer: node.nodeKey,
+      nodeId: node.nodeId,
+      nodeKey: node.nodeKey,
+      pricePerGiB: node.pricePerGiB,
+      rttMs: 0,
+      reputation: reputation.score(node.nodeKey),
+      region: node.region,
+      node,
+      size: UNKNOWN_SIZE,
+      have: !options.via?.length,
+    }));
+    out.discovery = "named";
+    out.steps = steps;
     return out;
   }
 

@@ -19,7 +19,7 @@ import type { Reputation } from "../mesh/reputation.js";
 import type { ClientChainView } from "./chain.js";
 import type { ChannelManager } from "./channels.js";
 import { addrsOf, noCandidateError, type Candidates, type Discovery, type DiscoveryPath, type Probed } from "./discovery.js";
-import { FetchRefusedError, NoProviderError, ProviderMisbehaviourError } from "./errors.js";
+import { DepositShortError, FetchRefusedError, NoProviderError, ProviderMisbehaviourError } from "./errors.js";
 import { runSession, type SessionDeps, type SessionError, type SessionOptions } from "./session.js";
 import type { ClientChannel } from "./store.js";
 
@@ -42,6 +42,11 @@ export interface FetchOptions {
   providers?: string[];
   /** Node keys (lower-case) never used (a cache node excludes itself). */
   exclude?: string[];
+  /**
+   * Node keys (lower-case) known to hold the blob (a cache node's own DHT provider records): asked
+   * at once, without a probe, like `via` nodes; if none delivers, full discovery.
+   */
+  holders?: string[];
   /**
    * Fetch through these nodes (lower-case keys) even if they do not hold the blob yet: cache
    * nodes that fetch a miss upstream (fan-out). The blob must have a holder among the active nodes
@@ -163,7 +168,7 @@ class Progression {
   /** Sequential round trips so far, until the first verified byte. */
   readonly steps: string[];
   readonly started = performance.now();
-  /** Channels re-read from chain after a refusal (once each). */
+  /** Channels re-read from chain after a refusal, or topped up for a range larger than expected (once each). */
   readonly recheckedChannels = new Set<string>();
 
   constructor(
@@ -172,11 +177,11 @@ class Progression {
     private readonly candidates: Candidates,
   ) {
     this.position = offset;
-    this.report = { bytes: 0, size: this.size, paid: 0n, providers: [], unconfirmed: [], discovery: candidates.discovery ?? "probe" };
+    this.report = { bytes: 0, size: Number.isFinite(this.size) ? this.size : 0, paid: 0n, providers: [], unconfirmed: [], discovery: candidates.discovery ?? "probe" };
     this.steps = [...(candidates.steps ?? [])];
   }
 
-  /** The size comes from a verified content record; until one arrived, the probe's answer is an estimate. */
+  /** The size comes from a verified content record; until one arrived, the probe's answer is an estimate (UNKNOWN_SIZE, Infinity, for a named node nobody probed). */
   get size(): number {
     return this.known ?? this.candidates[0].size;
   }
@@ -255,10 +260,11 @@ export class Downloader {
     // the blacklist read runs alongside discovery and the request; no byte is released before it answered
     const blacklisted = this.deps.chain.isBlacklisted(blobId);
     blacklisted.catch(() => undefined);
-    let candidates = this.deps.discovery.known(blobId, options);
+    // a remembered provider, or the nodes the caller named, are asked at once (the blacklist answer is awaited before the first byte)
+    let candidates = this.deps.discovery.known(blobId, options) ?? (await this.namedWithChannel(options));
     const warm = candidates !== undefined;
     if (!candidates) {
-      // discovery runs alongside the blacklist read (no request is sent before it answered)
+      // discovery runs alongside the blacklist read (no probe round's request is sent before it answered)
       const found = this.deps.discovery.candidates(blobId, options);
       found.catch(() => undefined);
       if (await blacklisted) throw new FetchRefusedError("BLACKLISTED", "this blob is on the on-chain blacklist");
@@ -286,8 +292,8 @@ export class Downloader {
     for (let attempt = 0; attempt < (this.options.maxAttempts ?? 6) && p.unfinished; attempt++) {
       options.signal?.throwIfAborted();
       let pick = candidates.find((c) => !failed.has(c.nodeKey));
-      if (!pick && warm && candidates.discovery === "known") {
-        // the remembered provider failed: full discovery, once
+      if (!pick && warm && (candidates.discovery === "known" || candidates.discovery === "named")) {
+        // the remembered or named providers failed: full discovery, once
         this.deps.discovery.forget(blobId, options.via);
         candidates = await this.deps.discovery.candidates(blobId, { ...options, exclude: [...(options.exclude ?? []), ...failed] });
         p.steps.push(...(candidates.steps ?? []));
@@ -296,7 +302,7 @@ export class Downloader {
       if (!pick) break;
       const outcome = await this.attempt(blobId, pick, p, options, checked);
       if (outcome === "done") {
-        this.deps.discovery.remember(blobId, options.via, pick);
+        this.deps.discovery.remember(blobId, options.via, { ...pick, size: p.size });
         break;
       }
       if (outcome === "next") continue; // a clean session that did not finish the range, or a channel re-read: the same provider again
@@ -308,12 +314,27 @@ export class Downloader {
     return p.report;
   }
 
+  /**
+   * The named nodes (`via`, `holders`) this client has an open channel with, something left on it
+   * (the session checks the offered range against it before paying); none: undefined, and a probe
+   * round gives the size a new channel's deposit needs.
+   */
+  private async namedWithChannel(options: FetchOptions): Promise<Candidates | undefined> {
+    const named = await this.deps.discovery.named(options);
+    const store = this.deps.session.store;
+    const ready = named?.filter((c) => store.channelsFor(c.nodeKey).some((ch) => ch.status === "Open" && ch.deposit > ch.signed));
+    if (!named || !ready?.length) return undefined;
+    return Object.assign(ready, { discovery: named.discovery, steps: named.steps });
+  }
+
   /** One provider: its channel, one session; "done" when the range is complete, else why it failed. */
   private async attempt(blobId: string, pick: Probed, p: Progression, options: FetchOptions, push: (b: Uint8Array) => Promise<void>): Promise<"done" | "next" | { error: unknown }> {
     const { signal } = options;
     // the store's view of an open channel with enough left is used as is (no chain read); a channel refusal re-reads it below.
     // A channel of its own: concurrent downloads from one node each sign their own voucher sequence.
-    const reservation = await this.deps.channels.reserve(pick.nodeKey, depositNeeded(p.end - p.position, pick.pricePerGiB), {
+    // size unknown (a named node): any open channel with something left; the session checks the offered range against it before paying
+    const need = Number.isFinite(p.end) ? depositNeeded(p.end - p.position, pick.pricePerGiB) : 1n;
+    const reservation = await this.deps.channels.reserve(pick.nodeKey, need, {
       signal,
       trustStore: true,
       steps: p.report.firstByte ? undefined : p.steps,
@@ -338,6 +359,13 @@ export class Downloader {
         p.recheckedChannels.add(channel.channelId);
         p.report.providers.pop();
         await this.deps.channels.refresh(channel.channelId).catch(() => undefined);
+        return "next";
+      }
+      if (error instanceof DepositShortError && !p.recheckedChannels.has(channel.channelId) && (error as SessionError).delivered === 0) {
+        // the size was not known when the channel was chosen: the same provider again, with a channel that covers the range
+        p.recheckedChannels.add(channel.channelId);
+        p.learn((error as SessionError).size);
+        p.report.providers.pop();
         return "next";
       }
       return { error: this.failed(error as SessionError, pick, channel, p, entry, signal) };
@@ -388,6 +416,7 @@ export class Downloader {
       withholdVouchers: options.withholdVouchers,
       onHeader: options.onHeader,
       onLeafHashes: options.onLeafHashes,
+      onSize: (size) => p.learn(size),
       durable: options.durable,
       onData,
       steps,

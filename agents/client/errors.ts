@@ -23,3 +23,9 @@ export class NoProviderError extends errorClass(CdnError, "ERR_NO_PROVIDER", (me
 export class ChannelError extends CdnError {
   readonly code = "ERR_CHANNEL";
 }
+
+/** The channel chosen before the blob's size was known does not cover the range the node offers: nothing was paid; the channel is topped up and the node asked again. */
+export class DepositShortError extends errorClass(ChannelError, "ERR_CHANNEL", (channelId: string, cost: bigint, left: bigint) => [
+  `Channel ${channelId} has ${left} base units left, less than the ${cost} this range costs; top it up.`,
+  { cost, left },
+]) {}

@@ -9,7 +9,7 @@
  */
 import type { Libp2p, PeerId } from "@libp2p/interface";
 import type { Multiaddr } from "@multiformats/multiaddr";
-import { PROTOCOL_FETCH, DEFAULT_COMMITMENT_SKEW_SECONDS } from "../protocol/constants.js";
+import { PROTOCOL_FETCH, DEFAULT_COMMITMENT_SKEW_SECONDS, LEAF_SIZE } from "../protocol/constants.js";
 import { fromHex } from "../protocol/bytes.js";
 import { payCadence, settleWindow } from "../protocol/credit.js";
 import { leafRangeForBytes } from "../protocol/merkle.js";
@@ -22,7 +22,7 @@ import { FramedStream } from "../runtime/framed.js";
 import { addressOfPeer } from "../runtime/peers.js";
 import { openedEagerly } from "../runtime/eager-streams.js";
 import type { ClientChainView } from "./chain.js";
-import { ChannelError, FetchRefusedError, ProviderMisbehaviourError } from "./errors.js";
+import { ChannelError, DepositShortError, FetchRefusedError, ProviderMisbehaviourError } from "./errors.js";
 import type { ClientChannel, ClientStore } from "./store.js";
 import { sharedHashPool } from "./hash-pool.js";
 
@@ -84,6 +84,8 @@ export interface SessionOptions {
   /** Test hook: withhold vouchers (a cheating client). */
   withholdVouchers?: boolean;
   onHeader?(header: FetchHeaderMsg): void;
+  /** Receives the blob's size once the content record verified (before any byte). */
+  onSize?(size: number): void;
   /** Receives the range's leaf hashes once they verified against the blob id (a cache node's fan-out needs the whole layer). */
   onLeafHashes?(firstLeaf: number, hashes: Uint8Array): void;
   /** Appends the sequential network round trips this session takes before its first chunk (dial, request, chain reads). */
@@ -131,11 +133,13 @@ export async function runSession(req: SessionRequest, deps: SessionDeps, options
     options.onHeader?.(header);
     await checkCommitment(header, req, deps, options, await chainHead);
     progress.size = await checkRecord(header, req, deps, options);
+    options.onSize?.(progress.size);
     const served = checkOffer(header, req, progress.size);
     const verifier = await expectLeafHashes(framed, req, served, header.leafCount, options);
     const sink = new RangeSink(req.offset, served.end, options.onData, progress);
     const otherChannels = paidOnOtherChannels(deps, req.nodeKey, channel.channelId);
     const base = settledBase(header, channel, served.pricePerGiB, otherChannels + channel.signed, options);
+    checkDepositCovers(channel, served, base);
     const payer = new Payer(framed, channel, req, deps, options, served.pricePerGiB, base, otherChannels, sink);
     // our last voucher again (the node may never have received it: a connection that died after
     // it was sent), unless the settlement of what is owed supersedes it; then that settlement
@@ -268,6 +272,14 @@ function settledBase(header: FetchHeaderMsg, channel: ClientChannel, pricePerGiB
     throw new ProviderMisbehaviourError("owed", `The node claims ${owed - channel.signed} base units for earlier bytes, more than the ${settleCap} this client settles.`);
   }
   return owed > channel.signed ? owed : channel.signed;
+}
+
+/** The channel can pay for the whole offered range (checked before the first voucher; else nothing is paid and the caller tops up). */
+function checkDepositCovers(channel: ClientChannel, served: Served, base: bigint): void {
+  const bytes = Math.min(served.size, (served.range.first + served.range.count) * LEAF_SIZE) - served.range.first * LEAF_SIZE;
+  const cost = base + amountOwed(BigInt(bytes), served.pricePerGiB) - channel.signed;
+  const left = channel.deposit - channel.signed;
+  if (cost > left) throw new DepositShortError(channel.channelId, cost, left);
 }
 
 /** What this payer signed to `nodeKey` on its other channels: the node's credit window grows with it. */

@@ -154,9 +154,10 @@ export class MeshDht {
 
   /**
    * Providers of `blobId` that are active nodes (not this peer), at most `max`, within
-   * `timeoutMs`. A blacklisted blob has none, without any query.
+   * `timeoutMs`. A blacklisted blob has none, without any query. With `localOnly`, only the
+   * provider records this node already holds (kad-dht answers those first): no network query.
    */
-  async findProviders(blobId: string, options: { signal?: AbortSignal; max?: number; timeoutMs?: number } = {}): Promise<Provider[]> {
+  async findProviders(blobId: string, options: { signal?: AbortSignal; max?: number; timeoutMs?: number; localOnly?: boolean } = {}): Promise<Provider[]> {
     const id = normalize(blobId);
     if (this.deps.isBlacklisted(id)) return [];
     const max = options.max ?? this.opts.maxProviders;
@@ -166,6 +167,8 @@ export class MeshDht {
     const rejected = new Set<string>();
     try {
       for await (const event of this.deps.dht.findProviders(cidOf(id), { signal })) {
+        const local = (event.name === "PEER_RESPONSE" || event.name === "PROVIDER") && event.from.equals(this.deps.self);
+        if (options.localOnly && !local) break; // past the local records: the network query starts
         if (event.name !== "PROVIDER") continue;
         for (const p of event.providers) {
           const key = p.id.toString();

@@ -11,6 +11,7 @@ import { resolveConfirmations } from "../chain/confirmations.js";
 import { ChainFollower } from "../chain/follower.js";
 import type { TxSender } from "../chain/tx-sender.js";
 import { createHost } from "../runtime/host.js";
+import { addressOfPeer } from "../runtime/peers.js";
 import type { Identity } from "../runtime/keys.js";
 import { silentLogger, type Logger } from "../runtime/logger.js";
 import { AgentError } from "../runtime/errors.js";
@@ -249,7 +250,14 @@ export class NodeAgent {
     });
     return new Fanout(
       { self: this.address },
-      { client, cache, logger: this.log, onUpstreamPaid: (amount) => this.metrics.upstreamSpend.inc(Number(amount)), onCached: (id) => void this.mesh?.provide(id) },
+      {
+        client,
+        cache,
+        logger: this.log,
+        onUpstreamPaid: (amount) => this.metrics.upstreamSpend.inc(Number(amount)),
+        onCached: (id) => void this.mesh?.provide(id),
+        holders: async (id) => ((await this.mesh?.dht?.findProviders(id, { localOnly: true, max: 4 })) ?? []).map((p) => addressOfPeer(p.peer)).filter((k): k is string => k !== undefined),
+      },
     );
   }
 

@@ -50,6 +50,8 @@ export interface FanoutDeps {
   onUpstreamPaid?(amount: bigint): void;
   /** Called when a fetched blob was committed to the cache (provide it in the DHT). */
   onCached?(blobId: string): void;
+  /** Node keys this node already knows to hold a blob (its own DHT provider records, no network): asked upstream without a probe. */
+  holders?(blobId: string): Promise<string[]>;
 }
 
 /** The cache's metadata for a blob: its signed content record. */
@@ -102,14 +104,21 @@ export class Fanout {
     this.stats.upstreamFetches++;
     const log = this.deps.logger.child({ blobId: blobId.slice(0, 10), module: "fanout" });
     const upstream = new UpstreamFetch(blobId, this.deps.cache, log);
-    const it = this.deps.client.fetch(blobId, {
-      signal: AbortSignal.timeout(this.options.timeoutMs ?? 600_000),
-      exclude: [this.options.self],
-      onHeader: upstream.onHeader,
-      onLeafHashes: upstream.onLeafHashes,
+    const signal = AbortSignal.timeout(this.options.timeoutMs ?? 600_000);
+    void this.knownHolders(blobId).then((holders) => {
+      const it = this.deps.client.fetch(blobId, { signal, exclude: [this.options.self], holders, onHeader: upstream.onHeader, onLeafHashes: upstream.onLeafHashes });
+      return this.run(blobId, upstream, it, log);
     });
-    void this.run(blobId, upstream, it, log);
     return upstream.ready;
+  }
+
+  /** Holders named by this node's own provider records (none if the lookup fails: the upstream fetch then probes). */
+  private async knownHolders(blobId: string): Promise<string[]> {
+    try {
+      return ((await this.deps.holders?.(blobId)) ?? []).filter((k) => k !== this.options.self);
+    } catch {
+      return [];
+    }
   }
 
   /** Pumps the verified upstream bytes into the cache and the waiting streams, then accounts for what it paid. */

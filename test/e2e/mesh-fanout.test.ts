@@ -14,6 +14,8 @@ import { amountOwed } from "../../agents/protocol/pricing.js";
 import { readChannel } from "../../agents/chain/contracts.js";
 import { FetchRefusedError, NoProviderError } from "../../agents/client/errors.js";
 import { rejection } from "../helpers/errors.js";
+import { addressOfPeer } from "../../agents/runtime/peers.js";
+import { signVoucher } from "../../agents/protocol/signed.js";
 
 const LEAF = 262_144;
 
@@ -120,6 +122,54 @@ describe("e2e › cache nodes (fan-out)", function () {
     expect(cache.agent.fanout!.stats.upstreamFetches).to.equal(1);
     expect(cache.agent.fetch!.stats.cacheMisses).to.equal(2);
     expect(cache.agent.cache!.has(blob.blobId)).to.equal(true);
+  });
+
+  it("with channels open, a client names a cache node and the cache node names the origin from its own DHT provider records: nobody probes, one request per hop", async () => {
+    const cache = caches[2];
+    const key = cache.identity.address.toLowerCase();
+    const originKey = origin.identity.address.toLowerCase();
+    const [warmUp, measured] = [randomFile(tmpDir(), 2 * LEAF, "a.bin"), randomFile(tmpDir(), 5 * LEAF + 3, "b.bin")];
+    const [a, b] = await origin.agent.publish([warmUp.file, measured.file]);
+    // the origin's provider record for the blob reaches the cache node's own DHT store
+    const localHolders = async () => ((await cache.agent.mesh!.dht!.findProviders(b.blobId, { localOnly: true })) ?? []).map((p) => addressOfPeer(p.peer));
+    for (let i = 0; i < 300 && !(await localHolders()).includes(originKey); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(await localHolders()).to.include(originKey);
+    // a first blob through the cache node opens the client's channel with it, and its channel with the origin
+    const c = await client();
+    expect((await collect(c.client.fetch(a.blobId, { via: [key] }))).equals(warmUp.data)).to.equal(true);
+    const probesIn = async (n: TestNode) => (await n.agent.metrics.probes.get()).values.filter((v) => v.labels.direction === "in").reduce((sum, v) => sum + v.value, 0);
+    const probed = [await probesIn(origin), await probesIn(cache)];
+
+    const it = c.client.fetch(b.blobId, { via: [key] });
+    expect((await collect(it)).equals(measured.data)).to.equal(true);
+    const report = await it.report;
+    expect(report.discovery).to.equal("named");
+    expect(report.firstByte!.steps).to.deep.equal(["request"]);
+    expect(report.size).to.equal(measured.data.length);
+    expect(cache.agent.fetch!.stats.cacheMisses).to.equal(2);
+    expect([await probesIn(origin), await probesIn(cache)]).to.deep.equal(probed);
+  });
+
+  it("a named node whose channel cannot pay for the blob (its size unknown when the channel was chosen): no voucher before the channel is topped up, then it serves the blob", async () => {
+    const cache = caches[3];
+    const key = cache.identity.address.toLowerCase();
+    const { file, data } = randomFile(tmpDir(), 12 * LEAF);
+    const [blob] = await origin.agent.publish([file]);
+    const c = await client();
+    const cost = amountOwed(BigInt(data.length), cache.agent.pricePerGiB);
+    // a channel almost used up: the client signed all but half of this blob's cost earlier
+    const small = await c.client.openChannel(key, await world.gov.params.minChannelDeposit());
+    const spent = small.deposit - cost / 2n;
+    c.store.recordSigned(small.channelId, spent, signVoucher(c.client.deps.chain.channelDomain, { channelId: small.channelId, cumulativeAmount: spent }, c.identity.secretKey));
+    const it = c.client.fetch(blob.blobId, { via: [key] });
+    expect((await collect(it)).equals(data)).to.equal(true);
+    const report = await it.report;
+    expect(report.discovery).to.equal("named");
+    const channel = c.store.channel(small.channelId)!;
+    expect(channel.deposit - spent >= cost).to.equal(true); // topped up once the size was known
+    // the first try stopped before any voucher; what the node had sent by then is settled, never more than one credit window
+    expect(channel.signed - spent >= cost).to.equal(true);
+    expect(channel.signed - spent - cost <= amountOwed(BigInt(8 * 1024 * 1024), cache.agent.pricePerGiB)).to.equal(true);
   });
 
   it("price rule: a cache node priced below its upstream does not fan out (nothing cached, nothing paid)", async () => {
