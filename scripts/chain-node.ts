@@ -8,6 +8,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createRequire } from "node:module";
 import path from "node:path";
+import { stopProcess } from "./stop-process.js";
 
 const require = createRequire(import.meta.url);
 const ROOT = path.resolve(import.meta.dirname, "..");
@@ -55,7 +56,7 @@ export async function startChainNode(options: ChainNodeOptions, timeoutMs = 60_0
   let errors = "";
   child.stderr!.on("data", (d) => (errors = (errors + d).slice(-10_000)));
   const rpcUrl = `http://127.0.0.1:${options.port}`;
-  const node: ChainNode = { kind: options.kind, rpcUrl, child, errors: () => errors, stop: () => stopChild(child) };
+  const node: ChainNode = { kind: options.kind, rpcUrl, child, errors: () => errors, stop: () => stopProcess(child) };
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null || child.signalCode !== null) {
@@ -75,16 +76,4 @@ export async function startChainNode(options: ChainNodeOptions, timeoutMs = 60_0
   }
   await node.stop();
   throw new Error(`the ${options.kind} node did not answer on ${rpcUrl} within ${timeoutMs / 1000} s`);
-}
-
-function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
-    child.once("exit", () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill("SIGTERM");
-  });
 }

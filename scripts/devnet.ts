@@ -27,6 +27,7 @@ import { formatEther, formatUnits, parseEther, parseUnits } from "ethers";
 import type { NetworkSummary } from "./devnet-network.js";
 import { AGENT_PORTS } from "./devnet-ports.js";
 import { CHAIN_KINDS, startChainNode, type ChainKind } from "./chain-node.js";
+import { stopProcess } from "./stop-process.js";
 import { ensureAgentsBuilt } from "../bin/agents-build.js";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
@@ -57,18 +58,8 @@ process.env.CDN_RPC_URL = rpcUrl; // the `localhost` network in hardhat.config.t
 
 const children: ChildProcess[] = [];
 let stopping = false;
-const running = (c: ChildProcess) => c.exitCode === null && c.signalCode === null;
 async function stopAll(list: ChildProcess[]): Promise<void> {
-  await Promise.all(
-    list.filter(running).map(
-      (child) =>
-        new Promise<void>((resolve) => {
-          const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
-          child.once("exit", () => (clearTimeout(timer), resolve()));
-          child.kill("SIGTERM");
-        }),
-    ),
-  );
+  await Promise.all(list.map(stopProcess));
 }
 function shutdown(code = 0): void {
   if (stopping) return;

@@ -11,6 +11,7 @@ import { mkdtempSync } from "node:fs";
 import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
+import { stopProcess } from "../../scripts/stop-process.js";
 
 const require = createRequire(import.meta.url);
 export const ROOT = path.resolve(import.meta.dirname, "../..");
@@ -122,17 +123,7 @@ export function useDevnet(options: StartDevnetOptions & { timeoutMs?: number } =
   };
 }
 
-export function stopProcess(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
-    child.once("exit", () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill("SIGTERM");
-  });
-}
+export { stopProcess };
 
 export interface RunResult {
   code: number | null;
