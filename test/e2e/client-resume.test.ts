@@ -10,16 +10,15 @@ import { expect } from "chai";
 import { spawn } from "node:child_process";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
-import { JsonRpcProvider, Wallet } from "ethers";
+import { JsonRpcProvider } from "ethers";
 import { ROOT, TEST_CHAIN, useDevnet } from "../helpers/processes.js";
-import { connectContracts } from "../../agents/chain/contracts.js";
 import { readDeployment } from "../../agents/chain/deployment.js";
 import { ClientStore } from "../../agents/client/store.js";
 import { NodeStore } from "../../agents/node/store.js";
 import { LEAF_SIZE } from "../../agents/protocol/constants.js";
 import { amountOwed } from "../../agents/protocol/pricing.js";
-import { freePort, randomFile, tmpDir } from "./delivery-fixture.js";
-import { CLIENT_CLI, NODE_CLI, devKey, recognizeOrigin, runCli, startNodeProcess, writeNodeConfig } from "./delivery-processes.js";
+import { tmpDir } from "./delivery-fixture.js";
+import { CLIENT_CLI, devKey, runCli, startOriginProcess } from "./delivery-processes.js";
 
 const PRICE = 1_000_000n; // per GiB, as writeNodeConfig sets it
 
@@ -29,26 +28,14 @@ describe("e2e › a killed client resumes", function () {
   const children = devnet.children;
 
   it("a cdn-client fetch SIGKILLed mid-download reruns on the same node from its file: every paid byte was in the file, none is paid twice", async () => {
-    const dataDir = tmpDir("cdn-node-resume-");
-    writeNodeConfig(dataDir, await freePort()); // 100 Mbps declared: the download takes a few seconds
     const env = { ...devnet.env };
-    const args = ["--data-dir", dataDir];
-    const nodeSecret = devKey(7);
-    for (const a of [["init", "--import", nodeSecret], ["register"]]) {
-      const r = await runCli(NODE_CLI, [...args, ...a], env);
-      expect(r.code, r.stderr).to.equal(0);
-    }
     const provider = new JsonRpcProvider(devnet.rpcUrl);
-    const deployment = readDeployment(31337, devnet.deploymentsDir);
-    const nodeKey = new Wallet(nodeSecret).address.toLowerCase();
-    await recognizeOrigin(provider, deployment, await connectContracts(deployment, provider).registry.nodeIdOf(nodeKey), nodeKey);
+    // 100 Mbps declared (writeNodeConfig): the download takes a few seconds
+    const origin = await startOriginProcess(env, provider, readDeployment(31337, devnet.deploymentsDir), 7, 40 * 1024 * 1024 + 777, { publishTimeoutMs: 300_000 });
     provider.destroy();
-    const { file, data } = randomFile(tmpDir(), 40 * 1024 * 1024 + 777);
-    const published = await runCli(NODE_CLI, [...args, "publish", file], env, 300_000);
-    expect(published.code, published.stderr).to.equal(0);
-    const blobId = /^(0x[0-9a-f]{64})/m.exec(published.stdout)![1];
-    const node = await startNodeProcess(args, env);
-    children.push(node.child);
+    children.push(origin.node.child);
+    const { dataDir, data, blobId } = origin;
+    const nodeKey = origin.address.toLowerCase();
 
     const clientDir = tmpDir("cdn-client-resume-");
     const r = await runCli(CLIENT_CLI, ["--data-dir", clientDir, "init", "--import", devKey(9)], env);

@@ -18,8 +18,8 @@ import { createHost } from "../../agents/runtime/host.js";
 import { ClientStore } from "../../agents/client/store.js";
 import { createClient } from "../../agents/client/client.js";
 import { clientChainView } from "../../agents/client/chain.js";
-import { freePort, randomFile, tmpDir } from "./delivery-fixture.js";
-import { CLIENT_CLI, NODE_CLI, devKey, recognizeOrigin, runCli, startNodeProcess, writeNodeConfig } from "./delivery-processes.js";
+import { tmpDir } from "./delivery-fixture.js";
+import { CLIENT_CLI, NODE_CLI, devKey, runCli, startNodeProcess, startOriginProcess, type CliResult } from "./delivery-processes.js";
 
 describe("e2e › node agent as a real process", function () {
   // ~25 CLI processes in one story (each loads the agents through tsx: seconds on a loaded machine);
@@ -29,32 +29,17 @@ describe("e2e › node agent as a real process", function () {
   const children = devnet.children;
 
   it("SIGKILL mid-stream: after a restart the node still collects every voucher it acknowledged; the client resumes", async () => {
-    const dataDir = tmpDir("cdn-node-proc-");
-    writeNodeConfig(dataDir, await freePort());
     const env = { ...devnet.env };
-    const args = ["--data-dir", dataDir];
-    const nodeSecret = devKey(7);
-    let r = await runCli(NODE_CLI, [...args, "init", "--import", nodeSecret], env);
-    expect(r.code, r.stderr).to.equal(0);
-    r = await runCli(NODE_CLI, [...args, "register"], env);
-    expect(r.code, r.stderr).to.equal(0);
-    expect(r.stdout).to.match(/registered node \d+/);
-    const nodeId = BigInt(/registered node (\d+)/.exec(r.stdout)![1]);
-
     const provider = new JsonRpcProvider(devnet.rpcUrl);
     const deployment = readDeployment(31337, devnet.deploymentsDir);
-    await recognizeOrigin(provider, deployment, nodeId, new Wallet(nodeSecret).address);
-
-    const { file, data } = randomFile(tmpDir(), 8 * 1024 * 1024 + 4321);
-    r = await runCli(NODE_CLI, [...args, "publish", file], env);
-    expect(r.code, r.stderr).to.equal(0);
-    const blobId = /^(0x[0-9a-f]{64})/m.exec(r.stdout)![1];
+    const origin = await startOriginProcess(env, provider, deployment, 7, 8 * 1024 * 1024 + 4321);
+    const { args, nodeId, blobId, data } = origin;
     // stdout carries the result only (one line per file); the JSON logs went to stderr
-    expect(r.stdout.trim().split("\n"), r.stdout).to.have.length(1);
-    expect(r.stderr).to.include('"level"');
-
-    let node = await startNodeProcess(args, env);
+    expect(origin.published.stdout.trim().split("\n"), origin.published.stdout).to.have.length(1);
+    expect(origin.published.stderr).to.include('"level"');
+    let node = origin.node;
     children.push(node.child);
+    let r: CliResult;
 
     // the client, in-process, with a funded devnet account
     const identity = identityFromSecret(devKey(8));

@@ -83,34 +83,55 @@ export interface OriginProcess {
   node: RunningNode;
   /** `--data-dir <dir>` of the node's CLI. */
   args: string[];
+  dataDir: string;
   nodeId: bigint;
   /** The node key, which is also its operator (no operatorKeyFile). */
   address: string;
   blobId: string;
+  /** The published blob's bytes. */
+  data: Buffer;
+  /** What `cdn-node publish` printed. */
+  published: CliResult;
+}
+
+export interface OriginOptions {
+  /** More `cdn-node` configuration (writeNodeConfig's `extra`). */
+  config?: Record<string, unknown>;
+  /** For `cdn-node publish` (large blobs on a loaded machine). */
+  publishTimeoutMs?: number;
 }
 
 /**
  * An origin run as processes on a devnet: `cdn-node init` (development key #`keyIndex`), `register`,
  * recognition as an origin, `publish` of a random file of `size` bytes, then `cdn-node start`.
  */
-export async function startOriginProcess(env: NodeJS.ProcessEnv, provider: JsonRpcProvider, deployment: Deployment, keyIndex: number, size: number): Promise<OriginProcess> {
+export async function startOriginProcess(
+  env: NodeJS.ProcessEnv,
+  provider: JsonRpcProvider,
+  deployment: Deployment,
+  keyIndex: number,
+  size: number,
+  options: OriginOptions = {},
+): Promise<OriginProcess> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), "cdn-node-proc-"));
-  writeNodeConfig(dataDir, await freePort());
+  writeNodeConfig(dataDir, await freePort(), options.config);
   const args = ["--data-dir", dataDir];
   const secret = devKey(keyIndex);
-  const ok = async (cli: string[], more: string[]) => {
-    const r = await runCli(cli, [...args, ...more], env);
+  const ok = async (more: string[], timeoutMs?: number) => {
+    const r = await runCli(NODE_CLI, [...args, ...more], env, timeoutMs);
     if (r.code !== 0) throw new Error(`cdn-node ${more.join(" ")} failed:\n${r.stderr}`);
-    return r.stdout;
+    return r;
   };
-  await ok(NODE_CLI, ["init", "--import", secret]);
-  const nodeId = BigInt(/registered node (\d+)/.exec(await ok(NODE_CLI, ["register"]))![1]);
+  await ok(["init", "--import", secret]);
+  const nodeId = BigInt(/registered node (\d+)/.exec((await ok(["register"])).stdout)![1]);
   const address = new Wallet(secret).address;
   await recognizeOrigin(provider, deployment, nodeId, address);
   const file = path.join(dataDir, "blob.bin");
-  writeFileSync(file, randomBytes(size));
-  const blobId = /^(0x[0-9a-f]{64})/m.exec(await ok(NODE_CLI, ["publish", file]))![1];
-  return { node: await startNodeProcess(args, env), args, nodeId, address, blobId };
+  const data = randomBytes(size);
+  writeFileSync(file, data);
+  const published = await ok(["publish", file], options.publishTimeoutMs);
+  const blobId = /^(0x[0-9a-f]{64})/m.exec(published.stdout)![1];
+  return { node: await startNodeProcess(args, env), args, dataDir, nodeId, address, blobId, data, published };
 }
 
 /** A fresh client account with `eth` wei and `usdc` base units (sent by `funder`), initialised as a cdn-client data dir. */

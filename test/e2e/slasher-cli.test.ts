@@ -9,13 +9,13 @@ import { expect } from "chai";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { JsonRpcProvider, JsonRpcSigner, Wallet, keccak256 } from "ethers";
-import { hardhat, useDevnet, ROOT, TEST_CHAIN } from "../helpers/processes.js";
+import { agentCli, hardhat, useDevnet, TEST_CHAIN } from "../helpers/processes.js";
 import { connectContracts } from "../../agents/chain/contracts.js";
 import { readDeployment } from "../../agents/chain/deployment.js";
-import { freePort, randomFile, tmpDir } from "./delivery-fixture.js";
-import { NODE_CLI, devKey, recognizeOrigin, runCli, startNodeProcess, writeNodeConfig } from "./delivery-processes.js";
+import { tmpDir } from "./delivery-fixture.js";
+import { devKey, runCli, startOriginProcess } from "./delivery-processes.js";
 
-const SLASHER_CLI = ["--disable-warning=ExperimentalWarning", "--import", "tsx", path.join(ROOT, "agents/slasher/cli/index.ts")];
+const SLASHER_CLI = agentCli("cdn-slasher");
 
 describe("e2e › cdn-slasher CLI (real processes)", function () {
   // a block every 2 s on anvil adds wall time to every transaction
@@ -29,17 +29,8 @@ describe("e2e › cdn-slasher CLI (real processes)", function () {
     const deployment = readDeployment(31337, devnet.deploymentsDir);
 
     // an honest origin node with a blob
-    const nodeDir = tmpDir("cdn-slasher-node-");
-    writeNodeConfig(nodeDir, await freePort(), { logLevel: "info" });
-    const nodeSecret = devKey(4);
-    expect((await runCli(NODE_CLI, ["--data-dir", nodeDir, "init", "--import", nodeSecret], env)).code).to.equal(0);
-    const reg = await runCli(NODE_CLI, ["--data-dir", nodeDir, "register"], env);
-    expect(reg.code, reg.stderr).to.equal(0);
-    await recognizeOrigin(provider, deployment, BigInt(/registered node (\d+)/.exec(reg.stdout)![1]), new Wallet(nodeSecret).address);
-    const { file } = randomFile(tmpDir(), 100_000);
-    const pub = await runCli(NODE_CLI, ["--data-dir", nodeDir, "publish", file], env);
-    const blobId = /^(0x[0-9a-f]{64})/m.exec(pub.stdout)![1];
-    const node = await startNodeProcess(["--data-dir", nodeDir], env);
+    const origin = await startOriginProcess(env, provider, deployment, 4, 100_000, { config: { logLevel: "info" } });
+    const { node, blobId } = origin;
     children.push(node.child);
 
     // the slasher: a devnet-funded key, a notice by argument and one by file
