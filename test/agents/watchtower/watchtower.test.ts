@@ -72,6 +72,13 @@ describe("watchtower › service and monitor (real hosts, real contracts)", func
     stops.push(t.stop);
     return { ...t, dir, identity };
   }
+  /** A watchtower on a fixed port of its own, so that once stopped it can come `back()` at the same address with the same store. */
+  async function towerAtFixedAddress() {
+    const dir = tmpDir("cdn-tower-");
+    const listen = [`/ip4/127.0.0.1/tcp/${await freePort()}`];
+    const first = await tower(dir, undefined, { listen });
+    return { first, addr: first.addr, back: () => tower(dir, first.identity, { listen }) };
+  }
   const authValue = (n: NodeKeys, t: { identity: Identity }, maxBps = 1000) => ({
     nodeId: n.nodeId,
     watchtower: t.identity.address.toLowerCase(),
@@ -290,11 +297,7 @@ describe("watchtower › service and monitor (real hosts, real contracts)", func
   });
 
   it("the pusher retries a watchtower that is down and delivers once it is back", async () => {
-    const dir = tmpDir("cdn-tower-");
-    const port = await freePort();
-    const listen = [`/ip4/127.0.0.1/tcp/${port}`];
-    const first = await tower(dir, undefined, { listen });
-    const addr = first.addr;
+    const { first, addr, back: restart } = await towerAtFixedAddress();
     await first.stop();
     stops.pop();
     const channelId = await channel();
@@ -304,18 +307,14 @@ describe("watchtower › service and monitor (real hosts, real contracts)", func
     pusher.onVoucherStored(channelId, v.cumulativeAmount, v.signature);
     await waitFor(() => pusher.status()[0].lastError, "a failed push");
     expect(pusher.status()[0].pending).to.equal(1);
-    const back = await tower(dir, first.identity, { listen });
+    const back = await restart();
     await pusher.flush({ signal: AbortSignal.timeout(15_000) });
     expect(back.store.voucher(channelId)!.amount).to.equal(2n * USDC);
     expect(pusher.status()[0]).to.include({ pending: 0, lastError: undefined });
   });
 
   it("a watchtower outage of a few seconds: the newest voucher is pushed as soon as it is back, retries stay capped, status shows what was acknowledged", async () => {
-    const dir = tmpDir("cdn-tower-");
-    const port = await freePort();
-    const listen = [`/ip4/127.0.0.1/tcp/${port}`];
-    const first = await tower(dir, undefined, { listen });
-    const addr = first.addr;
+    const { first, addr, back: restart } = await towerAtFixedAddress();
     const channelId = await channel();
     // default retry settings (the node's)
     const pusher = createWatchtowerPusher({ watchtowers: [addr], beneficiary, maxBps: 100, timeoutMs: 2000 }, pusherDeps(node, nodeHost));
@@ -334,7 +333,7 @@ describe("watchtower › service and monitor (real hosts, real contracts)", func
     }
     expect(pusher.status()[0].lastError).to.be.a("string");
     expect(pusher.status()[0]).to.include({ acknowledgedTotal: 1n * USDC, latestTotal: 6n * USDC, pending: 1 });
-    const back = await tower(dir, first.identity, { listen });
+    const back = await restart();
     // no new voucher: the capped retry delivers the newest one (an uncapped backoff would wait far longer)
     await waitFor(() => back.store.voucher(channelId)?.amount === 6n * USDC, "the newest voucher at the watchtower", 10_000);
     await waitFor(() => pusher.status()[0].pending === 0, "the acknowledgement", 10_000);
