@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { keccak256 } from "ethers";
-import { directSession, randomFile, tmpDir, useDeliveryWorld, type TestClient, type TestNode } from "./delivery-fixture.js";
+import { blobWithPayer, directSession, randomFile, tmpDir, useDeliveryWorld, type TestClient, type TestNode } from "./delivery-fixture.js";
 import { amountOwed } from "../../agents/protocol/pricing.js";
 import { LEAF_SIZE } from "../../agents/protocol/constants.js";
 import { readChannel } from "../../agents/chain/contracts.js";
@@ -65,10 +65,7 @@ describe("e2e › paid delivery under attack", function () {
 
   it("a request for a blacklisted blob gets a typed refusal and no signature", async () => {
     const n = await node();
-    const { file } = randomFile(tmpDir(), LEAF_SIZE);
-    const [blob] = await n.agent.publish([file]);
-    const c = await client();
-    const channel = await c.client.openChannel(n.identity.address.toLowerCase(), 1_000_000n);
+    const { blob, c, channel } = await blobWithPayer(delivery, n, LEAF_SIZE);
     await delivery.world.asTimelock((tl) =>
       delivery.world.gov.blacklist
         .connect(tl)
@@ -102,10 +99,7 @@ describe("e2e › paid delivery under attack", function () {
           return { ...real, channelDomain: real.channelDomain, chainTime: async () => (await real.chainTime()) + skew, head };
         },
       });
-      const { file } = randomFile(tmpDir(), LEAF_SIZE * 3);
-      const [blob] = await n.agent.publish([file]);
-      const c = await client();
-      const channel = await c.client.openChannel(n.identity.address.toLowerCase(), 1_000_000n);
+      const { blob, c, channel } = await blobWithPayer(delivery, n, LEAF_SIZE * 3);
       const { run, seen } = session(c, n, channel.channelId, blob.blobId);
       const error = await run.then(...rejection);
       expect(error).to.be.instanceOf(ProviderMisbehaviourError);
@@ -119,10 +113,7 @@ describe("e2e › paid delivery under attack", function () {
 
   it("a client that withholds its vouchers gets at most one credit window unpaid, worth less than opening a channel", async () => {
     const n = await node({ options: { fetchLimits: { voucherWaitMs: 500 } } });
-    const { file } = randomFile(tmpDir(), 4 * 1024 * 1024);
-    const [blob] = await n.agent.publish([file]);
-    const c = await client();
-    const channel = await c.client.openChannel(n.identity.address.toLowerCase(), 1_000_000n);
+    const { blob, c, channel } = await blobWithPayer(delivery, n, 4 * 1024 * 1024);
     const first = session(c, n, channel.channelId, blob.blobId, { withholdVouchers: true });
     await first.run.then(...rejection);
     const window = DEFAULT_CREDIT.initialWindow;
@@ -181,10 +172,7 @@ describe("e2e › paid delivery under attack", function () {
 
   it("a voucher signed by someone else ends the stream with BAD_VOUCHER and is not stored", async () => {
     const n = await node();
-    const { file } = randomFile(tmpDir(), 4 * LEAF_SIZE);
-    const [blob] = await n.agent.publish([file]);
-    const c = await client();
-    const channel = await c.client.openChannel(n.identity.address.toLowerCase(), 1_000_000n);
+    const { blob, c, channel } = await blobWithPayer(delivery, n, 4 * LEAF_SIZE);
     const stranger = (await client()).identity;
     const seen = { bytes: 0 };
     const error = await runSession(
@@ -208,10 +196,7 @@ describe("e2e › paid delivery under attack", function () {
 
   it("a node at its concurrency limit answers BUSY with a retry-after", async () => {
     const n = await node({ options: { fetchLimits: { maxActiveFetches: 0, retryAfterMs: 1500 } } });
-    const { file } = randomFile(tmpDir(), LEAF_SIZE);
-    const [blob] = await n.agent.publish([file]);
-    const c = await client();
-    const channel = await c.client.openChannel(n.identity.address.toLowerCase(), 1_000_000n);
+    const { blob, c, channel } = await blobWithPayer(delivery, n, LEAF_SIZE);
     const { run, seen } = session(c, n, channel.channelId, blob.blobId);
     const error = await run.then(...rejection);
     expect((error as FetchRefusedError).refusal).to.equal("BUSY");

@@ -260,6 +260,15 @@ export function useDeliveryWorld(options?: Parameters<typeof deliveryWorld>[1]):
   };
 }
 
+/** Node `n` publishes a random blob of `size` bytes and a new client of `world` opens a 1 USDC channel to it: where most paid-session tests start. */
+export async function blobWithPayer(world: Pick<DeliveryWorldHandle, "client">, n: TestNode, size: number) {
+  const { file, data } = randomFile(tmpDir(), size);
+  const [blob] = await n.agent.publish([file]);
+  const c = await world.client();
+  const channel = await c.client.openChannel(n.identity.address.toLowerCase(), 1_000_000n);
+  return { blob, data, c, channel };
+}
+
 /** One session of client `c` with node `n` directly (no discovery, no provider switching). */
 export function directSession(
   c: Pick<TestClient, "client" | "store" | "identity">,

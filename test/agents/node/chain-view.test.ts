@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { keccak256 } from "ethers";
-import { directSession, randomFile, tmpDir, useDeliveryWorld, type TestClient, type TestNode } from "../../e2e/delivery-fixture.js";
+import { blobWithPayer, directSession, randomFile, tmpDir, useDeliveryWorld, type TestClient, type TestNode } from "../../e2e/delivery-fixture.js";
 import { LEAF_SIZE } from "../../../agents/protocol/constants.js";
 import { signVoucher } from "../../../agents/protocol/signed.js";
 import { FetchRefusedError } from "../../../agents/client/errors.js";
@@ -21,10 +21,7 @@ describe("node › followed chain view", function () {
 
   it("a channel is read once, then followed from its events: repeat requests read nothing and a top-up reaches the view", async () => {
     const n = await node({ options: { chainView: { pollMs: 600_000 } } }); // polled by hand below
-    const { file } = randomFile(tmpDir(), LEAF_SIZE);
-    const [blob] = await n.agent.publish([file]);
-    const c = await client();
-    const channel = await c.client.openChannel(n.identity.address.toLowerCase(), 1_000_000n);
+    const { blob, c, channel } = await blobWithPayer(delivery, n, LEAF_SIZE);
     const view = n.agent.chainView!;
     const reads0 = view.stats.channelReads;
     expect((await session(c, n, channel.channelId, blob.blobId)).error).to.equal(undefined);
@@ -40,10 +37,7 @@ describe("node › followed chain view", function () {
 
   it("a blacklist entry reaches the view from its event and the node refuses BLACKLISTED with no serve commitment", async () => {
     const n = await node({ options: { chainView: { pollMs: 600_000 } } });
-    const { file } = randomFile(tmpDir(), LEAF_SIZE);
-    const [blob] = await n.agent.publish([file]);
-    const c = await client();
-    const channel = await c.client.openChannel(n.identity.address.toLowerCase(), 1_000_000n);
+    const { blob, c, channel } = await blobWithPayer(delivery, n, LEAF_SIZE);
     expect((await session(c, n, channel.channelId, blob.blobId)).error).to.equal(undefined);
     await delivery.world.asTimelock((tl) =>
       delivery.world.gov.blacklist
@@ -61,10 +55,7 @@ describe("node › followed chain view", function () {
 
   it("a view older than its bound refuses BUSY, and serves again once a poll succeeds", async () => {
     const n = await node({ options: { chainView: { pollMs: 600_000, maxLagMs: 1000 } } });
-    const { file } = randomFile(tmpDir(), LEAF_SIZE);
-    const [blob] = await n.agent.publish([file]);
-    const c = await client();
-    const channel = await c.client.openChannel(n.identity.address.toLowerCase(), 1_000_000n);
+    const { blob, c, channel } = await blobWithPayer(delivery, n, LEAF_SIZE);
     await new Promise((r) => setTimeout(r, 1200));
     expect(await n.agent.chainView!.chainTime().then(...rejection)).to.be.instanceOf(ChainViewStaleError);
     const { error, headers } = await session(c, n, channel.channelId, blob.blobId);
@@ -140,10 +131,7 @@ describe("node › followed chain view", function () {
 
   it("a voucher above the deposit the view knows (a top-up it has not polled yet) gets exactly one fresh chain read, is accepted, and the stream completes", async () => {
     const n = await node({ options: { chainView: { pollMs: 600_000 } } }); // polled by hand only
-    const { file } = randomFile(tmpDir(), 2 * LEAF_SIZE);
-    const [blob] = await n.agent.publish([file]);
-    const c = await client();
-    const channel = await c.client.openChannel(n.identity.address.toLowerCase(), 1_000_000n);
+    const { blob, c, channel } = await blobWithPayer(delivery, n, 2 * LEAF_SIZE);
     expect((await session(c, n, channel.channelId, blob.blobId)).error).to.equal(undefined); // followed from now on: deposit 1 USDC
     const view = n.agent.chainView!;
     await c.client.topUp(channel.channelId, 1_000_000n);
