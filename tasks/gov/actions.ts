@@ -31,6 +31,21 @@ export interface ActionSpec {
   checkDescription?(options: ProposeOptions, description: string): void;
 }
 
+/** blacklist-add and blacklist-remove: ContentBlacklist.add or .remove of the blob's key, refused when the entry already is (or is not) there. */
+function blacklistAction(method: "add" | "remove", text: Pick<ActionSpec, "summary" | "example">): ActionSpec {
+  return {
+    ...text,
+    checkDescription: keepBlobIdPrivate,
+    async build(o, ctx) {
+      const blobId = parseBlobId(o.blob);
+      const listed = await ctx.blacklist.isBlacklisted(blobId);
+      if (listed === (method === "add")) throw new UserError(listed ? "That blob is already blacklisted." : "That blob is not blacklisted.");
+      const key = await ctx.blacklist.blobKeyOf(blobId);
+      return single(ctx.blacklist, "ContentBlacklist", method, [key], `${method}(key ${key})`);
+    },
+  };
+}
+
 async function single(contract: BaseContract, name: string, method: string, args: unknown[], summary: string) {
   const target = await contract.getAddress();
   return { calls: [{ target, data: contract.interface.encodeFunctionData(method, args), summary: `${name}.${summary}` }], warnings: [] };
@@ -195,28 +210,14 @@ export const ACTIONS: Record<string, ActionSpec> = {
       return single(ctx.origins, "OriginRegistry", "revokeEpoch", [nodeId, epoch], `revokeEpoch(node ${nodeId}, epoch ${epoch})`);
     },
   },
-  "blacklist-add": {
+  "blacklist-add": blacklistAction("add", {
     summary: "blacklist a blob (only keccak256 of its id goes on-chain); binds nodes after the compliance window",
     example: 'npx hardhat gov:propose --action blacklist-add --blob 0x…32 bytes… --description "Court order 2026-17" --network localhost',
-    checkDescription: keepBlobIdPrivate,
-    async build(o, ctx) {
-      const blobId = parseBlobId(o.blob);
-      if (await ctx.blacklist.isBlacklisted(blobId)) throw new UserError("That blob is already blacklisted.");
-      const key = await ctx.blacklist.blobKeyOf(blobId);
-      return single(ctx.blacklist, "ContentBlacklist", "add", [key], `add(key ${key})`);
-    },
-  },
-  "blacklist-remove": {
+  }),
+  "blacklist-remove": blacklistAction("remove", {
     summary: "remove a blob's blacklist entry",
     example: 'npx hardhat gov:propose --action blacklist-remove --blob 0x… --description "Order lifted" --network localhost',
-    checkDescription: keepBlobIdPrivate,
-    async build(o, ctx) {
-      const blobId = parseBlobId(o.blob);
-      if (!(await ctx.blacklist.isBlacklisted(blobId))) throw new UserError("That blob is not blacklisted.");
-      const key = await ctx.blacklist.blobKeyOf(blobId);
-      return single(ctx.blacklist, "ContentBlacklist", "remove", [key], `remove(key ${key})`);
-    },
-  },
+  }),
   "compliance-grant": {
     summary: "let an account add and remove blacklist entries directly (fast takedowns)",
     example: 'npx hardhat gov:propose --action compliance-grant --account 0x… --description "Compliance desk" --network localhost',
