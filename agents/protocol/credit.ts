@@ -13,8 +13,9 @@
  * one window, worth less than the transaction it needs to come back as someone new.
  *
  * The client does not know the node's value bound; it pays whenever its unpaid verified bytes
- * reach half of the growth window (`payCadence`), never less often than every half initial
- * window, so no node may run a window below the initial one (`checkCreditConfig`).
+ * reach a quarter of the growth window (`payCadence`: well ahead of the node's window edge), never
+ * less often than every half initial window, so no node may run a window below the initial one
+ * (`checkCreditConfig`).
  */
 import { LEAF_SIZE } from "./constants.js";
 import { amountOwed, bytesCovered } from "./pricing.js";
@@ -77,12 +78,22 @@ export const windowValue = (bytes: number, pricePerGiB: bigint): bigint => amoun
 export const MIN_PAY_EVERY = DEFAULT_CREDIT.initialWindow / 2;
 
 /**
- * The client's pay cadence: sign a voucher whenever this many verified bytes are unpaid. Half the
- * window the protocol's default rule would give after `paidToNode`, at least MIN_PAY_EVERY. A node
- * running a smaller window (its value bound) stalls the stream and the client pays at once.
+ * How far ahead of the node's window edge the client pays: a voucher goes out when this fraction of
+ * the window is unpaid, so the node still has the rest of its window to send while the voucher
+ * travels and is stored on both sides (at one half, a node faster than its client reached the
+ * edge before nearly every voucher; a cache node paying its upstream made the origin wait seconds
+ * per 256 MiB).
+ */
+export const PAY_AHEAD_FRACTION = 4;
+
+/**
+ * The client's pay cadence: sign a voucher whenever this many verified bytes are unpaid. A quarter
+ * of the window the protocol's default rule would give after `paidToNode` (PAY_AHEAD_FRACTION), at
+ * least MIN_PAY_EVERY. A node running a smaller window (its value bound) stalls the stream and the
+ * client pays at once.
  */
 export function payCadence(paidToNode: bigint, pricePerGiB: bigint): number {
-  return Math.max(MIN_PAY_EVERY, Math.floor(growthWindow(DEFAULT_CREDIT, pricePerGiB, paidToNode) / 2));
+  return Math.max(MIN_PAY_EVERY, Math.floor(growthWindow(DEFAULT_CREDIT, pricePerGiB, paidToNode) / PAY_AHEAD_FRACTION));
 }
 
 /**

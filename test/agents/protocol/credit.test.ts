@@ -1,6 +1,49 @@
 import { expect } from "chai";
 import { creditWindow, checkCreditConfig, DEFAULT_CREDIT, growthWindow, MIB, MIN_PAY_EVERY, openCost, payCadence, settleWindow, valueBound, windowValue } from "../../../agents/protocol/credit.js";
 import { amountOwed } from "../../../agents/protocol/pricing.js";
+import { LEAF_SIZE } from "../../../agents/protocol/constants.js";
+
+/**
+ * A long download between the node's credit rule (`creditWindow`) and the client's pay cadence, one
+ * leaf per tick: the node sends a leaf whenever it stays within its window past the best voucher it
+ * holds; a leaf reaches the client `transit` ticks later and is verified at once; a voucher reaches
+ * the node `transit` ticks after it was signed. Counts the times the node found its window full
+ * (each wait counted once), in all and once the window had reached its maximum.
+ */
+function windowWaits(leaves: number, transit: number, cadence: (paidToNode: bigint) => number): { waits: number; waitsAtMax: number } {
+  const price = 10_000n;
+  let sent = 0;
+  let best = 0;
+  let verified = 0;
+  let signed = 0;
+  let waiting = false;
+  const out = { waits: 0, waitsAtMax: 0 };
+  const leafArrivals: number[] = [];
+  const voucherArrivals: { at: number; bytes: number }[] = [];
+  for (let tick = 0; verified < leaves * LEAF_SIZE; tick++) {
+    while (voucherArrivals.length > 0 && voucherArrivals[0].at <= tick) best = Math.max(best, voucherArrivals.shift()!.bytes);
+    while (leafArrivals.length > 0 && leafArrivals[0] <= tick) {
+      leafArrivals.shift();
+      verified += LEAF_SIZE;
+      if (verified - signed >= cadence(amountOwed(BigInt(signed), price)) || verified === leaves * LEAF_SIZE) {
+        signed = verified;
+        voucherArrivals.push({ at: tick + transit, bytes: signed });
+      }
+    }
+    if (sent === leaves) continue;
+    const window = creditWindow(DEFAULT_CREDIT, price, amountOwed(BigInt(best), price));
+    if ((sent + 1) * LEAF_SIZE - best <= window) {
+      sent++;
+      leafArrivals.push(tick + transit);
+      waiting = false;
+    } else if (!waiting) {
+      waiting = true;
+      out.waits++;
+      if (window === DEFAULT_CREDIT.maxWindow) out.waitsAtMax++;
+    }
+  }
+  return out;
+}
 
 describe("protocol › credit rule", () => {
   it("open cost with the defaults is 160,000 gas × 0.01 gwei × 2,000 USDC/ETH = 3,200 base units", () => {
@@ -42,13 +85,30 @@ describe("protocol › credit rule", () => {
     expect(() => checkCreditConfig({ ...DEFAULT_CREDIT, initialWindow: MIB / 2, maxWindow: 4 * MIB }, price)).not.to.throw();
   });
 
-  it("the client's pay cadence: half the growth window the node's rule gives (no value bound), at least half the initial window", () => {
+  it("the client's pay cadence: a quarter of the growth window the node's rule gives (no value bound: it pays well ahead of the window edge), at least half the initial window", () => {
     const price = 1_000_000n;
     expect(payCadence(0n, price)).to.equal(MIN_PAY_EVERY);
     expect(MIN_PAY_EVERY).to.equal(DEFAULT_CREDIT.initialWindow / 2);
     const paid14MiB = amountOwed(14n * BigInt(MIB), price);
-    expect(payCadence(paid14MiB, price)).to.equal(4 * MIB);
-    expect(payCadence(0n, 0n)).to.equal(4 * MIB); // a free node: the largest window
-    for (const paid of [0n, 100n, 5_000n, paid14MiB]) expect(payCadence(paid, price)).to.equal(Math.max(MIN_PAY_EVERY, Math.floor(growthWindow(DEFAULT_CREDIT, price, paid) / 2)));
+    expect(payCadence(paid14MiB, price)).to.equal(2 * MIB);
+    expect(payCadence(0n, 0n)).to.equal(2 * MIB); // a free node: the largest window
+    for (const paid of [0n, 100n, 5_000n, paid14MiB]) {
+      expect(payCadence(paid, price)).to.equal(Math.max(MIN_PAY_EVERY, Math.floor(growthWindow(DEFAULT_CREDIT, price, paid) / 4)));
+      // the node keeps at least half of its window to send while a voucher is on its way
+      expect(payCadence(paid, price)).to.be.at.most(growthWindow(DEFAULT_CREDIT, price, paid) / 2);
+    }
+  });
+
+  it("pays ahead of the window edge: with a voucher round trip as long as sending up to 6 MiB, the node never finds its grown window full (waits only while it grows)", () => {
+    const price = 10_000n;
+    // 256 MiB; transit t ticks each way = a round trip of 2t leaves (0.5 to 6 MiB)
+    for (let transit = 1; transit <= 12; transit++) {
+      const { waits, waitsAtMax } = windowWaits(1024, transit, (paid) => payCadence(paid, price));
+      expect(waitsAtMax, `round trip of ${2 * transit} leaves`).to.equal(0);
+      expect(waits, `round trip of ${2 * transit} leaves`).to.be.at.most(6);
+    }
+    // paying at half the window (the cadence before), a round trip of 5 MiB hits the edge before nearly every voucher
+    const half = (paid: bigint) => Math.max(MIN_PAY_EVERY, Math.floor(growthWindow(DEFAULT_CREDIT, price, paid) / 2));
+    expect(windowWaits(1024, 10, half).waitsAtMax).to.be.above(20);
   });
 });
