@@ -201,9 +201,9 @@ async function main(): Promise<void> {
     const host = await createHost({ privateKey: identity.privateKey, listen: [], allow: ["/ip4/127.0.0.1"] });
     let vouchers = 0;
     class CountingStore extends ClientStore {
-      override recordSigned(channelId: string, amount: bigint, signature: Uint8Array): void {
+      override recordSigned(...args: Parameters<ClientStore["recordSigned"]>): void {
         vouchers++;
-        super.recordSigned(channelId, amount, signature);
+        super.recordSigned(...args);
       }
     }
     const store = new CountingStore(path.join(dir, "client.db"));

@@ -124,6 +124,7 @@ export async function runSession(req: SessionRequest, deps: SessionDeps, options
   if (!channel) throw new ChannelError(`Channel ${req.channelId} is not in the client's store.`);
   const framed = await openFetchStream(req, deps, options);
   const progress = { delivered: 0, size: req.size ?? -1 };
+  let payer: Payer | undefined;
   try {
     const chainHead = deps.chain.head(); // read while the node prepares its answer
     chainHead.catch(() => undefined);
@@ -140,12 +141,13 @@ export async function runSession(req: SessionRequest, deps: SessionDeps, options
     const otherChannels = paidOnOtherChannels(deps, req.nodeKey, channel.channelId);
     const base = settledBase(header, channel, served.pricePerGiB, otherChannels + channel.signed, options);
     checkDepositCovers(channel, served, base);
-    const payer = new Payer(framed, channel, req, deps, options, served.pricePerGiB, base, otherChannels, sink);
+    payer = new Payer(framed, channel, req, deps, options, served.pricePerGiB, base, otherChannels, sink);
     // our last voucher again (the node may never have received it: a connection that died after
     // it was sent), unless the settlement of what is owed supersedes it; then that settlement
-    if (!(await payer.pay())) await payer.redeliver();
+    if (!payer.pay()) payer.redeliver();
     await receiveChunks(framed, verifier, payer, sink, options);
-    await payer.pay();
+    payer.pay();
+    await payer.flush();
     await framed.close();
     // drain until the node closes its side (it may still send a refusal for a bad voucher); an
     // error instead of a clean end leaves our last voucher unconfirmed
@@ -155,6 +157,9 @@ export async function runSession(req: SessionRequest, deps: SessionDeps, options
     const unconfirmed = !confirmed && payer.signed > channel.signed ? payer.signed : undefined;
     return { delivered: progress.delivered, size: served.size, signed: payer.signed, pricePerGiB: served.pricePerGiB, unconfirmed };
   } catch (error) {
+    // vouchers already signed pay for verified bytes only: they still leave (or fail on a dead
+    // stream) before the stream is aborted and the channel used again
+    await payer?.flush().catch(() => undefined);
     framed.abort(error as Error);
     throw Object.assign(error as SessionError, progress);
   }
@@ -287,7 +292,11 @@ function paidOnOtherChannels(deps: SessionDeps, nodeKey: string, channelId: stri
   return deps.store.channelsFor(nodeKey).reduce((sum, c) => (c.channelId === channelId ? sum : sum + c.signed), 0n);
 }
 
-/** Signs cumulative vouchers for the verified bytes of this session, durably before they are sent. */
+/**
+ * Signs cumulative vouchers for the verified bytes of this session, durably before they are sent.
+ * A voucher is signed at once and queued: made durable (the download's file, then the store's log,
+ * fsync'd off the event loop) and then sent, in order, while the chunks keep being verified.
+ */
 class Payer {
   /** Amount signed on the channel (cumulative). */
   signed: bigint;
@@ -295,6 +304,9 @@ class Payer {
   private readonly otherChannels: bigint;
   private verifiedBytes = 0;
   unpaid = 0;
+  /** The queued vouchers' way out (durable, then sent), and the first error on it. */
+  private outgoing: Promise<void> = Promise.resolve();
+  private failure: Error | undefined;
 
   constructor(
     private readonly framed: FramedStream,
@@ -313,27 +325,32 @@ class Payer {
   }
 
   /** Counts verified bytes; pays when the cadence is reached. */
-  async verified(bytes: number): Promise<void> {
+  verified(bytes: number): void {
+    if (this.failure) throw this.failure;
     this.verifiedBytes += bytes;
     this.unpaid += bytes;
-    if (this.unpaid >= (this.options.payEvery ?? payCadence(this.otherChannels + this.signed, this.pricePerGiB))) await this.pay();
+    if (this.unpaid >= (this.options.payEvery ?? payCadence(this.otherChannels + this.signed, this.pricePerGiB))) this.pay();
   }
 
-  /** Signs and sends a voucher for what is due, if it is more than signed; whether it did. */
-  async pay(): Promise<boolean> {
+  /** Signs a voucher for what is due, if it is more than signed, and queues it; whether it did. */
+  pay(): boolean {
     const { channelId } = this.req;
     const amount = this.base + amountOwed(BigInt(this.verifiedBytes), this.pricePerGiB);
     if (amount <= this.signed) return false;
     if (amount > this.channel.deposit) throw new ChannelError(`The deposit of channel ${channelId} is used up; top it up.`);
     const signature = signVoucher(this.deps.chain.channelDomain, { channelId, cumulativeAmount: amount }, this.deps.secretKey);
-    const { durable } = this.options;
-    // the bytes this voucher pays for reach the disk first, and where the file stands is recorded with it
-    if (durable) await durable.sync();
-    const download = durable ? { file: durable.file, blobId: this.req.blobId, durableTo: this.sink.position } : undefined;
-    this.deps.store.recordSigned(channelId, amount, signature, download); // durable before it leaves
     this.signed = amount;
     this.unpaid = 0;
-    await this.send(amount, signature);
+    const durableTo = this.sink.position;
+    this.queue(async () => {
+      const { durable } = this.options;
+      // the bytes this voucher pays for reach the disk first, and where the file stands is recorded with it
+      if (durable) await durable.sync();
+      const download = durable ? { file: durable.file, blobId: this.req.blobId, durableTo } : undefined;
+      this.deps.store.recordSigned(channelId, amount, signature, download, { deferFsync: true });
+      await this.deps.store.syncLog(); // durable before it leaves
+      await this.send(amount, signature);
+    });
     return true;
   }
 
@@ -342,7 +359,7 @@ class Payer {
    * key than this session's (a session key, perhaps expired since), it is signed again for the same
    * amount with this session's key: a node that never received it could not redeem it (docs/channels.md).
    */
-  async redeliver(): Promise<void> {
+  redeliver(): void {
     const { channelId } = this.req;
     const amount = this.channel.signed;
     let signature = this.channel.signature;
@@ -352,7 +369,22 @@ class Payer {
       signature = signVoucher(domain, { channelId, cumulativeAmount: amount }, this.deps.secretKey);
       this.deps.store.replaceSignature(channelId, amount, signature);
     }
-    await this.send(amount, signature);
+    const resent = signature;
+    this.queue(() => this.send(amount, resent));
+  }
+
+  /** Waits until every queued voucher is out; throws the first error on the way. */
+  async flush(): Promise<void> {
+    await this.outgoing;
+    if (this.failure) throw this.failure;
+  }
+
+  private queue(step: () => Promise<void>): void {
+    this.outgoing = this.outgoing
+      .then(() => (this.failure ? undefined : step()))
+      .catch((error: unknown) => {
+        this.failure ??= error as Error;
+      });
   }
 
   private async send(amount: bigint, signature: Uint8Array): Promise<void> {
@@ -402,7 +434,7 @@ async function receiveChunks(framed: FramedStream, verifier: StreamVerifier, pay
   const settle = async (r: Hashed) => {
     const chunk = verifyOrThrow(r.leafIndex, () => verifier.verifyDigest(r.leafIndex, r.data, r.digest));
     await sink.release(chunk);
-    await payer.verified(chunk.data.length);
+    payer.verified(chunk.data.length);
   };
   for (;;) {
     const next = readMessage(framed);
@@ -411,7 +443,7 @@ async function receiveChunks(framed: FramedStream, verifier: StreamVerifier, pay
     // of unpaid leaves could wait on a node that waits for their voucher)
     while (inflight.length > 0 && (await settledFirst(inflight[0], next))) await settle(await inflight.shift()!);
     // pay at once if the node stalls with verified bytes unpaid (its window may be smaller than expected)
-    if (payer.unpaid > 0 && (await stalled(next, options.stallMs ?? DEFAULT_STALL_MS))) await payer.pay();
+    if (payer.unpaid > 0 && (await stalled(next, options.stallMs ?? DEFAULT_STALL_MS))) payer.pay();
     const msg = await next;
     if (!msg) break;
     if (msg.kind === "refusal") throw new FetchRefusedError(msg.refusal.code, msg.refusal.message, msg.refusal.retryAfterMs);

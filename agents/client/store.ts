@@ -5,7 +5,7 @@
  * download (a CLI `.part` file) records, in the voucher's transaction, how far its file holds
  * verified bytes durably: a rerun resumes there and never pays for those bytes again.
  */
-import { SqliteStore, column, rowReader, toHex64, transaction } from "../runtime/sqlite.js";
+import { SqliteStore, column, rowReader, toHex64, transaction, withoutFsync } from "../runtime/sqlite.js";
 
 const MIGRATIONS = [
   `CREATE TABLE channels (
@@ -71,21 +71,30 @@ export class ClientStore extends SqliteStore {
   /**
    * Durably records a signed voucher (only ever raises the amount), and with it, in the same
    * transaction, where a resumable download's file stands (`download`). Call before sending it.
+   * With `deferFsync` it is durable once `syncLog()` resolved (a session keeps verifying meanwhile):
+   * send it only then.
    */
-  recordSigned(channelId: string, amount: bigint, signature: Uint8Array, download?: { file: string; blobId: string; durableTo: number }): void {
-    transaction(this.db, () => {
-      this.db
-        .prepare("UPDATE channels SET signed = ?, signature = ?, updated_at = ? WHERE channel_id = ? AND signed < ?")
-        .run(toHex64(amount), signature, Date.now(), channelId.toLowerCase(), toHex64(amount));
-      if (download) {
-        this.db
-          .prepare(
-            `INSERT INTO downloads (file, blob_id, durable_to, channel_id, signed, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+  recordSigned(channelId: string, amount: bigint, signature: Uint8Array, download?: { file: string; blobId: string; durableTo: number }, options: { deferFsync?: boolean } = {}): void {
+    const write = () =>
+      transaction(this.db, () => {
+        this.statement("UPDATE channels SET signed = ?, signature = ?, updated_at = ? WHERE channel_id = ? AND signed < ?").run(
+          toHex64(amount),
+          signature,
+          Date.now(),
+          channelId.toLowerCase(),
+          toHex64(amount),
+        );
+        if (download) {
+          this.db
+            .prepare(
+              `INSERT INTO downloads (file, blob_id, durable_to, channel_id, signed, updated_at) VALUES (?, ?, ?, ?, ?, ?)
              ON CONFLICT(file) DO UPDATE SET blob_id = excluded.blob_id, durable_to = excluded.durable_to, channel_id = excluded.channel_id, signed = excluded.signed, updated_at = excluded.updated_at`,
-          )
-          .run(download.file, download.blobId.toLowerCase(), download.durableTo, channelId.toLowerCase(), toHex64(amount), Date.now());
-      }
-    });
+            )
+            .run(download.file, download.blobId.toLowerCase(), download.durableTo, channelId.toLowerCase(), toHex64(amount), Date.now());
+        }
+      });
+    if (options.deferFsync) withoutFsync(this.db, write);
+    else write();
   }
 
   /** Replaces the signature of the channel's last voucher by another for the same amount (signed again by a live key). */

@@ -84,17 +84,18 @@ export class NodeStore extends FollowerStore {
   // ---- vouchers ----
 
   /**
-   * Durably stores a voucher if it raises the channel's best amount (one fsync'd transaction).
-   * Returns true if stored. Call before counting the voucher as credit.
+   * Stores a voucher if it raises the channel's best amount; returns true if stored. Durable when it
+   * returns (one fsync'd transaction), or with `deferFsync` once `syncLog()` resolved (the fetch
+   * stream's way: chunks keep going out while the log is synced). Count it as credit only then.
    */
-  saveVoucher(v: { channelId: string; payer: string; amount: bigint; signature: Uint8Array }): boolean {
-    const r = this.db
-      .prepare(
+  saveVoucher(v: { channelId: string; payer: string; amount: bigint; signature: Uint8Array }, options: { deferFsync?: boolean } = {}): boolean {
+    const write = () =>
+      this.statement(
         `INSERT INTO vouchers (channel_id, payer, amount, signature, updated_at) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT(channel_id) DO UPDATE SET amount = excluded.amount, signature = excluded.signature, updated_at = excluded.updated_at
          WHERE excluded.amount > vouchers.amount`,
-      )
-      .run(v.channelId.toLowerCase(), v.payer.toLowerCase(), toHex64(v.amount), v.signature, Date.now());
+      ).run(v.channelId.toLowerCase(), v.payer.toLowerCase(), toHex64(v.amount), v.signature, Date.now());
+    const r = options.deferFsync ? withoutFsync(this.db, write) : write();
     return Number(r.changes) > 0;
   }
 
@@ -121,12 +122,10 @@ export class NodeStore extends FollowerStore {
    */
   saveSent(channelId: string, owed: bigint): void {
     withoutFsync(this.db, () =>
-      this.db
-        .prepare(
-          `INSERT INTO sent (channel_id, owed, updated_at) VALUES (?, ?, ?)
+      this.statement(
+        `INSERT INTO sent (channel_id, owed, updated_at) VALUES (?, ?, ?)
          ON CONFLICT(channel_id) DO UPDATE SET owed = excluded.owed, updated_at = excluded.updated_at WHERE excluded.owed > sent.owed`,
-        )
-        .run(channelId.toLowerCase(), toHex64(owed), Date.now()),
+      ).run(channelId.toLowerCase(), toHex64(owed), Date.now()),
     );
   }
 

@@ -4,8 +4,9 @@
  * are money). Measured ~150 µs per single-row transaction on the project machine.
  */
 import { mkdirSync } from "node:fs";
+import { open, type FileHandle } from "node:fs/promises";
 import path from "node:path";
-import { DatabaseSync, type SQLInputValue } from "node:sqlite";
+import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite";
 
 import { CdnError } from "../protocol/errors.js";
 
@@ -128,19 +129,50 @@ export abstract class SqliteStore {
     }
   }
 
+  private readonly statements = new Map<string, StatementSync>();
+
+  /** `sql` prepared once per store: hot paths run the same statement per chunk or voucher (compiling it each time cost ~2/3 of a write). */
+  protected statement(sql: string): StatementSync {
+    let statement = this.statements.get(sql);
+    if (!statement) this.statements.set(sql, (statement = this.db.prepare(sql)));
+    return statement;
+  }
+
   /** The first row `sql` selects, converted by `from` (undefined when there is none). */
   protected one<T>(from: (row: Row) => T, sql: string, ...params: SQLInputValue[]): T | undefined {
-    const row = this.db.prepare(sql).get(...params) as Row | undefined;
+    const row = this.statement(sql).get(...params) as Row | undefined;
     return row === undefined ? undefined : from(row);
   }
 
   /** Every row `sql` selects, converted by `from`. */
   protected many<T>(from: (row: Row) => T, sql: string, ...params: SQLInputValue[]): T[] {
-    return (this.db.prepare(sql).all(...params) as Row[]).map(from);
+    return (this.statement(sql).all(...params) as Row[]).map(from);
   }
 
   get schemaVersion(): number {
     return schemaVersion(this.db);
+  }
+
+  /**
+   * Makes every commit so far durable without blocking the event loop: the write-ahead log is
+   * fsync'd on libuv's thread pool. A commit made `withoutFsync`, then this awaited, gives what a
+   * synchronous=FULL commit gives when it returns (it survives a power loss), while a stream keeps
+   * verifying or sending in the meantime; act on the write only once this resolved.
+   */
+  async syncLog(): Promise<void> {
+    if (this.file === ":memory:") return;
+    let handle: FileHandle;
+    try {
+      handle = await open(`${this.file}-wal`, "r");
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+      handle = await open(this.file, "r"); // no log (checkpointed when the last connection closed): the database file itself
+    }
+    try {
+      await handle.datasync();
+    } finally {
+      await handle.close();
+    }
   }
 
   close(): void {

@@ -95,8 +95,12 @@ export interface VoucherContext {
   freshChannel?(): Promise<ChannelState>;
 }
 
-/** Checks and durably stores a voucher (throws Refusal BAD_VOUCHER); a stale or repeated one is ignored. */
-export function acceptVoucher(ctx: VoucherContext, channelId: string, amount: bigint, signature: Uint8Array): void {
+/**
+ * Checks and durably stores a voucher (throws Refusal BAD_VOUCHER); a stale or repeated one is
+ * ignored. It counts as credit once the store's log is fsync'd, off the event loop: the stream's
+ * chunks keep going out (within the credit already held) meanwhile.
+ */
+export async function acceptVoucher(ctx: VoucherContext, channelId: string, amount: bigint, signature: Uint8Array): Promise<void> {
   const { channel } = ctx;
   if (channelId !== channel.channelId) throw new Refusal("BAD_VOUCHER", "voucher for another channel");
   let signer: string;
@@ -114,8 +118,11 @@ export function acceptVoucher(ctx: VoucherContext, channelId: string, amount: bi
     throw new Refusal("BAD_VOUCHER", expired ? "voucher signed by the channel's session key after its expiry: only the payer can sign more" : "voucher not signed by the channel's signer");
   }
   if (amount > channel.deposit) throw new Refusal("BAD_VOUCHER", "voucher exceeds the channel's deposit");
-  ctx.store.saveVoucher({ channelId, payer: channel.payer, amount, signature }); // fsync before it counts
-  ctx.onStored(amount, amount - best, signature);
+  ctx.store.saveVoucher({ channelId, payer: channel.payer, amount, signature }, { deferFsync: true });
+  await ctx.store.syncLog(); // durable before it counts
+  const before = ctx.book.bestVoucher(channelId); // another stream on the channel may have raised it meanwhile
+  if (amount <= before) return;
+  ctx.onStored(amount, amount - before, signature);
   ctx.book.raise(channelId, amount);
 }
 
@@ -141,7 +148,7 @@ export function readVouchers(framed: FramedStream, ctx: VoucherContext): Voucher
           rechecked = true; // once per stream: a client cannot make the node read the chain per voucher
           ctx.channel = await ctx.freshChannel().catch(() => ctx.channel);
         }
-        acceptVoucher(ctx, msg.voucher.value.channelId, msg.voucher.value.cumulativeAmount, msg.voucher.signature);
+        await acceptVoucher(ctx, msg.voucher.value.channelId, msg.voucher.value.cumulativeAmount, msg.voucher.signature);
       }
     } catch (error) {
       if (error instanceof Refusal) reader.error = error;

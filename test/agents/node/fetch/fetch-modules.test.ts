@@ -161,16 +161,36 @@ describe("node › fetch › vouchers", () => {
   it("stores a good voucher before it counts, ignores a lower one, and wakes a waiting stream", async () => {
     const { store, book, ctx, stored } = context();
     const waiting = book.waitForVoucher(channelId, 60_000, new AbortController().signal);
-    acceptVoucher(ctx, channelId, 300n, signVoucher(domain, { channelId, cumulativeAmount: 300n }, payer.secretKey));
+    await acceptVoucher(ctx, channelId, 300n, signVoucher(domain, { channelId, cumulativeAmount: 300n }, payer.secretKey));
     await waiting;
     expect(store.voucher(channelId)?.amount).to.equal(300n);
     expect(book.bestVoucher(channelId)).to.equal(300n);
-    acceptVoucher(ctx, channelId, 200n, signVoucher(domain, { channelId, cumulativeAmount: 200n }, payer.secretKey));
+    await acceptVoucher(ctx, channelId, 200n, signVoucher(domain, { channelId, cumulativeAmount: 200n }, payer.secretKey));
     expect(stored).to.deep.equal([300n]);
     expect(new VoucherBook(store).bestVoucher(channelId)).to.equal(300n); // durable
   });
 
-  it("refuses BAD_VOUCHER for another channel, a stranger's signature, garbage and an amount above the deposit; nothing is stored", () => {
+  it("counts a voucher as credit only once the store's log is fsync'd (committed at once, synced off the event loop)", async () => {
+    const { store, book, ctx, stored } = context();
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const syncLog = store.syncLog.bind(store);
+    store.syncLog = async () => {
+      await gate;
+      await syncLog();
+    };
+    const accepted = acceptVoucher(ctx, channelId, 300n, signVoucher(domain, { channelId, cumulativeAmount: 300n }, payer.secretKey));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(store.voucher(channelId)?.amount).to.equal(300n); // committed
+    expect(book.bestVoucher(channelId)).to.equal(0n); // not credit yet
+    expect(stored).to.deep.equal([]);
+    release();
+    await accepted;
+    expect(book.bestVoucher(channelId)).to.equal(300n);
+    expect(stored).to.deep.equal([300n]);
+  });
+
+  it("refuses BAD_VOUCHER for another channel, a stranger's signature, garbage and an amount above the deposit; nothing is stored", async () => {
     const { store, ctx } = context();
     const stranger = identityFromSecret(new Uint8Array(randomBytes(32)));
     const other = "0x" + "ef".repeat(32);
@@ -180,31 +200,31 @@ describe("node › fetch › vouchers", () => {
       () => acceptVoucher(ctx, channelId, 10n, new Uint8Array(65)),
       () => acceptVoucher(ctx, channelId, 1001n, signVoucher(domain, { channelId, cumulativeAmount: 1001n }, payer.secretKey)),
     ];
-    for (const c of cases) expect(refusalOf(c).refusal).to.equal("BAD_VOUCHER");
+    for (const c of cases) expect((await refusalOfAsync(c())).refusal).to.equal("BAD_VOUCHER");
     expect(store.voucher(channelId)).to.equal(undefined);
   });
 
-  it("an expired session key: its voucher re-sent at or below what the node holds changes nothing; above it is refused (a leaked expired key cannot raise the amount)", () => {
+  it("an expired session key: its voucher re-sent at or below what the node holds changes nothing; above it is refused (a leaked expired key cannot raise the amount)", async () => {
     const { store, ctx, stored } = context();
     const session = identityFromSecret(new Uint8Array(randomBytes(32)));
     ctx.channel = channel({ voucherSigner: session.address.toLowerCase(), signerExpiry: 10n });
     const sign = (amount: bigint, key = session.secretKey) => signVoucher(domain, { channelId, cumulativeAmount: amount }, key);
-    acceptVoucher(ctx, channelId, 300n, sign(300n)); // while the key is live
+    await acceptVoucher(ctx, channelId, 300n, sign(300n)); // while the key is live
     ctx.now = 11n; // expired
-    acceptVoucher(ctx, channelId, 300n, sign(300n)); // a new session re-sends the last stored voucher
-    acceptVoucher(ctx, channelId, 200n, sign(200n));
+    await acceptVoucher(ctx, channelId, 300n, sign(300n)); // a new session re-sends the last stored voucher
+    await acceptVoucher(ctx, channelId, 200n, sign(200n));
     for (const amount of [301n, 1000n]) {
-      const refusal = refusalOf(() => acceptVoucher(ctx, channelId, amount, sign(amount)));
+      const refusal = await refusalOfAsync(acceptVoucher(ctx, channelId, amount, sign(amount)));
       expect(refusal.refusal).to.equal("BAD_VOUCHER");
       expect(refusal.message).to.match(/expiry/);
     }
     // the payer signs more, as always
-    acceptVoucher(ctx, channelId, 400n, sign(400n, payer.secretKey));
+    await acceptVoucher(ctx, channelId, 400n, sign(400n, payer.secretKey));
     expect(stored).to.deep.equal([300n, 100n]);
     expect(store.voucher(channelId)?.amount).to.equal(400n);
     // a stranger's voucher is refused even at an amount the node already holds
     const stranger = identityFromSecret(new Uint8Array(randomBytes(32)));
-    expect(refusalOf(() => acceptVoucher(ctx, channelId, 100n, sign(100n, stranger.secretKey))).refusal).to.equal("BAD_VOUCHER");
+    expect((await refusalOfAsync(acceptVoucher(ctx, channelId, 100n, sign(100n, stranger.secretKey)))).refusal).to.equal("BAD_VOUCHER");
   });
 
   it("carries a channel's unpaid debt across streams", () => {
