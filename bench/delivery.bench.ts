@@ -71,13 +71,15 @@ async function rawServer(file: string, port: number): Promise<void> {
     return out;
   };
   await host.handle(RAW_PROTOCOL, async (stream: Stream) => {
-    const framed = new FramedStream(stream, { readCap: FRAME_CAPS.FetchClientMessage, idleTimeoutMs: FETCH_LIMITS.idleTimeoutMs, firstFrameTimeoutMs: FETCH_LIMITS.requestTimeoutMs });
+    // the node's idle limit; no first-frame limit of its own (the baseline must not be what fails on a loaded machine)
+    const framed = new FramedStream(stream, { readCap: FRAME_CAPS.FetchClientMessage, idleTimeoutMs: FETCH_LIMITS.idleTimeoutMs });
     try {
       await framed.read(); // the request
       const reads = new ReadAhead({ readLeaf }, 0, leafCount(size));
       for (let i = 0; i < leafCount(size); i++) await framed.writeFramed(chunkFrame(i, await reads.next()));
       await framed.close();
     } catch (error) {
+      console.error(`raw server: ${(error as Error).message}`);
       framed.abort(error as Error);
     }
   });
