@@ -7,7 +7,7 @@
  *
  * The raw column is the paid path without its protocol work, so it is an upper bound of the paid
  * figure: the same libp2p host (`createHost`: TCP + noise + yamux, the same limits), the same fetch
- * stream setup (protocol id sent with the request, `FramedStream` on both sides with the fetch
+ * stream setup (the fetch protocol id itself, so the stream opens eagerly with the same receive window; `FramedStream` on both sides with the fetch
  * protocol's frame caps), the same write pattern (one `chunkFrame` per 256-KiB leaf, read from disk
  * with the node's `ReadAhead`, sent with back-pressure), the same decoding on the client
  * (`decodeFetchServerMessage`). It leaves out the header, hashing, vouchers, sqlite and the credit
@@ -48,7 +48,7 @@ import { DEFAULT_CREDIT, MIB, payCadence } from "../agents/protocol/credit.js";
 import { leafCount, leafLength } from "../agents/protocol/merkle.js";
 import { decodeFetchServerMessage, encodeFetchClientMessage, FRAME_CAPS } from "../agents/protocol/wire/messages.js";
 import { chunkFrame } from "../agents/node/chunk-frame.js";
-import { FETCH_LIMITS, READ_AHEAD } from "../agents/node/fetch/constants.js";
+import { FETCH_LIMITS, PROTOCOL_FETCH, READ_AHEAD } from "../agents/node/fetch/constants.js";
 import { ReadAhead } from "../agents/node/fetch/stream.js";
 import { MAX_BUFFERED_BYTES } from "../agents/client/download.js";
 import { randomBytes } from "node:crypto";
@@ -56,7 +56,8 @@ import { CountingProvider } from "./counting-provider.js";
 import { loadavg } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
 
-const RAW_PROTOCOL = "/bench/raw/1.0.0";
+/** The raw server answers on the fetch protocol's id: its streams get the same settings (opened eagerly, the same receive window; agents/runtime/host.ts EAGER_PROTOCOLS). */
+const RAW_PROTOCOL = PROTOCOL_FETCH;
 const NO_CHANNEL = "0x" + "00".repeat(32);
 
 /** The raw server: the node's write pattern (read-ahead leaves, one chunk frame each, back-pressure) without any protocol work. */
@@ -217,7 +218,7 @@ async function main(): Promise<void> {
       const t0 = performance.now();
       // the paid session's stream setup: dial (reused connection), protocol id sent with the request, framed both ways
       const connection = await host.dial(multiaddr(raw.addr));
-      const stream = await connection.newStream(RAW_PROTOCOL, { negotiateFully: false });
+      const stream = await connection.newStream(RAW_PROTOCOL);
       const framed = new FramedStream(stream, { readCap: FRAME_CAPS.FetchServerMessage, idleTimeoutMs: 30_000 });
       await framed.write(encodeFetchClientMessage({ kind: "request", request: { blobId, channelId: NO_CHANNEL, offset: 0, length: 0 } }));
       let n = 0;
