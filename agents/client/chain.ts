@@ -121,6 +121,22 @@ function cachedFor<T>(ttlMs: number, fn: (key: string) => Promise<T>): (key: str
 
 export function clientChainView(contracts: Contracts, options: ClientChainViewOptions = {}): ClientChainView {
   const keys = new Map<string, { key: string | undefined; at: number }>();
+  const reading = new Map<string, Promise<string | undefined>>();
+  /** Reads an origin epoch's content key (recognized, not revoked: both reads at once), one read per key at a time. */
+  const refreshKey = (origin: bigint, epoch: bigint): Promise<string | undefined> => {
+    const id = `${origin}:${epoch}`;
+    const running = reading.get(id);
+    if (running) return running;
+    const read = Promise.all([contracts.origins.isRecognized(origin), contracts.origins.contentKeyOf(origin, epoch)])
+      .then(([recognized, [k, revoked]]) => {
+        const key = !recognized || revoked || /^0x0{40}$/i.test(k) ? undefined : k.toLowerCase();
+        keys.set(id, { key, at: Date.now() });
+        return key;
+      })
+      .finally(() => reading.delete(id));
+    reading.set(id, read);
+    return read;
+  };
   const blocks = new RecentBlocks(contracts.provider, options.headMaxAgeMs ?? 1_000, options.headStaleMs ?? 10_000);
   const blacklisted = cachedFor(options.blacklistTtlMs ?? 60_000, (blobId) => contracts.blacklist.isBlacklisted(blobId));
   return {
@@ -142,14 +158,13 @@ export function clientChainView(contracts: Contracts, options: ClientChainViewOp
     async contentKey(origin, epoch) {
       const id = `${origin}:${epoch}`;
       const hit = keys.get(id);
-      if (hit && Date.now() - hit.at < CONTENT_KEY_TTL_MS) return hit.key;
-      let key: string | undefined;
-      if (await contracts.origins.isRecognized(origin)) {
-        const [k, revoked] = await contracts.origins.contentKeyOf(origin, epoch);
-        key = revoked || /^0x0{40}$/i.test(k) ? undefined : k.toLowerCase();
+      const age = hit ? Date.now() - hit.at : Infinity;
+      if (age < CONTENT_KEY_TTL_MS) {
+        // a key in use is read again in the background past half its TTL: no fetch waits for it, none gets an answer older than the TTL
+        if (age > CONTENT_KEY_TTL_MS / 2) refreshKey(origin, epoch).catch(() => undefined);
+        return hit!.key;
       }
-      keys.set(id, { key, at: Date.now() });
-      return key;
+      return refreshKey(origin, epoch);
     },
     isBlacklisted: (blobId) => blacklisted(blobId.toLowerCase()),
   };
