@@ -605,7 +605,7 @@ contract PaymentChannel is IPaymentChannel, EIP712, ReentrancyGuardTransient {
     /// @dev Pays the payee side from `c.paid` up to `newPaid` (claim, payee close).
     function _pay(ChannelId channelId, Channel storage c, address operator, uint256 newPaid) private {
         (uint256 operatorAmount,) = _recordPayment(channelId, c, newPaid, address(0), 0);
-        _push(operator, operatorAmount);
+        _credit(operator, operatorAmount);
     }
 
     /// @dev A dispute's payment: recorded, announced (`ChannelDisputed` after the state it reports), paid.
@@ -625,7 +625,8 @@ contract PaymentChannel is IPaymentChannel, EIP712, ReentrancyGuardTransient {
 
     /// @dev Records a payment from `c.paid` up to `newPaid` and splits the increment: the fee (on
     /// cumulative amounts) accrues to the treasury, `bountyBps` goes to `beneficiary` out of the
-    /// operator's share, the rest to the operator. The caller then transfers those two.
+    /// operator's share, the rest to the operator. The caller then credits the operator and transfers
+    /// the bounty.
     function _recordPayment(
         ChannelId channelId,
         Channel storage c,
@@ -646,8 +647,10 @@ contract PaymentChannel is IPaymentChannel, EIP712, ReentrancyGuardTransient {
         emit ChannelPaid(channelId, c.nodeId, newPaid, operatorAmount, feeAmount, beneficiary, bounty);
     }
 
+    /// @dev The operator is credited (pull: it collects many payouts with one `withdraw`, and a frozen
+    /// operator blocks nothing); the watchtower's bounty is transferred (credited if that fails).
     function _payOut(address operator, uint256 operatorAmount, address beneficiary, uint256 bounty) private {
-        _push(operator, operatorAmount);
+        _credit(operator, operatorAmount);
         _push(beneficiary, bounty);
     }
 

@@ -1,9 +1,10 @@
 /**
- * Withdrawable credit in PaymentChannel: a payout (operator share, refund, bounty, fee) whose
- * transfer failed (USDC blacklist or pause) is credited to its recipient instead of lost. Agents
- * read it (`withdrawable`), collect it (`withdraw`), and tell a credited payout from a paid one.
+ * Withdrawable credit in PaymentChannel: every operator share is credited (pull: one `withdraw`
+ * collects many payouts), and a refund or bounty whose transfer failed (USDC blacklist or pause)
+ * is credited to its recipient instead of lost. Agents read it (`withdrawable`), collect it
+ * (`withdraw`), and report what a payout credited.
  */
-import { formatUnits, getAddress, type TransactionReceipt } from "ethers";
+import { formatUnits, type TransactionReceipt } from "ethers";
 import type { Contracts } from "./contracts.js";
 import { chainError, isRevert } from "./errors.js";
 import type { TxSender } from "./tx-sender.js";
@@ -18,23 +19,11 @@ export async function withdrawable(contracts: Pick<Contracts, "channels">, accou
   return contracts.channels.withdrawable(account);
 }
 
-/** Why a transfer to `recipient` fails now, in a few words (for "credited (transfer failed: …)"). */
-export async function transferFailureReason(contracts: Pick<Contracts, "usdc">, recipient: string): Promise<string> {
-  const view = async <T>(call: () => Promise<T>): Promise<T | undefined> => {
-    try {
-      return await call();
-    } catch (error) {
-      if (isRevert(error)) return undefined;
-      throw error;
-    }
-  };
-  if (await view(() => contracts.usdc.paused())) return "USDC is paused";
-  if (await view(() => contracts.usdc.isBlacklisted(recipient))) return `${getAddress(recipient)} is blacklisted by USDC`;
-  return "the token refused the transfer";
-}
-
-/** The amount a receipt credited to `recipient` instead of transferring it (PayoutDeferred events). */
-export function creditedIn(contracts: Pick<Contracts, "channels">, receipt: TransactionReceipt | null, recipient: string): bigint {
+/**
+ * What a receipt credited to the channel's operator: the `operatorAmount` of its ChannelPaid events
+ * (PaymentChannel never transfers an operator's share; `withdraw` collects it).
+ */
+export function operatorCreditIn(contracts: Pick<Contracts, "channels">, receipt: TransactionReceipt | null): bigint {
   let credited = 0n;
   const iface = contracts.channels.interface;
   for (const log of receipt?.logs ?? []) {
@@ -44,7 +33,7 @@ export function creditedIn(contracts: Pick<Contracts, "channels">, receipt: Tran
     } catch {
       continue;
     }
-    if (parsed?.name === "PayoutDeferred" && String(parsed.args.recipient).toLowerCase() === recipient.toLowerCase()) credited += parsed.args.amount as bigint;
+    if (parsed?.name === "ChannelPaid") credited += parsed.args.operatorAmount as bigint;
   }
   return credited;
 }

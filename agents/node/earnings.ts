@@ -1,14 +1,15 @@
 /**
- * Earnings policy: turn stored vouchers into USDC.
+ * Earnings policy: turn stored vouchers into USDC credited to the operator in PaymentChannel
+ * (collected with `cdn-node withdraw`: the operator key may be cold, so the node never withdraws).
  * - A payer's close (ChannelCloseStarted) is answered at once with the best voucher
  *   (`closeByPayee`, which pays and closes; valid inside the dispute window).
  * - Open channels are claimed when their unclaimed amount reaches `claimThreshold`, and always
  *   before a session key's expiry (its vouchers die with it).
  * Every action is idempotent (re-reads the channel first), so a replayed log is harmless.
  */
-import type { ContractTransactionReceipt, Log } from "ethers";
+import { getAddress, type ContractTransactionReceipt, type Log } from "ethers";
 import { readChannel, type ChannelState, type Contracts } from "../chain/contracts.js";
-import { creditedIn, transferFailureReason } from "../chain/credits.js";
+import { operatorCreditIn } from "../chain/credits.js";
 import { TxSender } from "../chain/tx-sender.js";
 import { toHex } from "../protocol/bytes.js";
 import type { Logger } from "../runtime/logger.js";
@@ -100,16 +101,18 @@ export class Earnings {
   }
 
   /**
-   * Logs a claim or close as what it was for the operator: paid, or credited in PaymentChannel
-   * because the transfer failed (the operator collects it with `cdn-node withdraw`).
+   * Logs a claim or close with what it credited to the operator in PaymentChannel (operator shares
+   * are never transferred: the operator collects them with `cdn-node withdraw`).
    */
-  private async logPayout(receipt: ContractTransactionReceipt | null, channelId: string, fields: Record<string, string>, paid: string): Promise<void> {
+  private async logPayout(receipt: ContractTransactionReceipt | null, channelId: string, fields: Record<string, string>, action: string): Promise<void> {
+    const credited = operatorCreditIn(this.deps.contracts, receipt);
+    if (credited === 0n) return this.deps.logger.info({ channelId, ...fields }, action);
     const { operator } = await readChannel(this.deps.contracts.channels, channelId);
-    const credited = creditedIn(this.deps.contracts, receipt, operator);
-    if (credited === 0n) return this.deps.logger.info({ channelId, ...fields }, paid);
-    const reason = await transferFailureReason(this.deps.contracts, operator);
-    const action = paid === "channel claimed" ? "claim" : "close";
-    this.deps.logger.warn({ channelId, ...fields, action, operator, credited: credited.toString() }, `channel credited (transfer failed: ${reason}); the operator collects it with cdn-node withdraw`);
+    const withdrawable = await this.deps.contracts.channels.withdrawable(operator);
+    this.deps.logger.info(
+      { channelId, ...fields, operator: getAddress(operator), credited: credited.toString(), withdrawable: withdrawable.toString() },
+      `${action}: the operator's share is credited in PaymentChannel; cdn-node withdraw collects it`,
+    );
   }
 
   /** One sweep of the policy over every channel with a voucher. */

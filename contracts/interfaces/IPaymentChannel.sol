@@ -20,15 +20,16 @@ import {BlobId, ChannelId} from "../types/Ids.sol";
 ///   (inclusive) anyone may `dispute` with a newer voucher and the payee may claim or close outright;
 ///   after it anyone may `settle`, refunding the payer what was not paid.
 /// - Every payout splits into the operator share and the protocol fee, computed on cumulative amounts.
-///   The fee accrues here for the treasury (`protocolFees`, `withdrawTreasury`): no transfer per
-///   payout. A dispute may carry a `WatchtowerAuth` signed by the node (current key or operator)
+///   The fee accrues here for the treasury (`protocolFees`, `withdrawTreasury`) and the operator share
+///   is credited to the snapshotted operator's withdrawable balance (`withdraw`, by the operator only;
+///   one withdrawal collects many payouts): no token transfer to either per payout. A dispute may carry a `WatchtowerAuth` signed by the node (current key or operator)
 ///   naming the submitting watchtower: in the second half of the dispute window its
 ///   beneficiary receives up to `maxBps` of what that dispute recovered, taken from the operator's
 ///   share, which never falls below `MIN_OPERATOR_SHARE_BPS` of it (fee + bounty ≤ 20 %).
 /// - Payee actions (claim, payee close) and watchtower authorisations accept only the snapshotted
 ///   operator and the node's current key: a key retired by a rotation has no power left.
-/// - A payout to an address that cannot receive (a USDC-blacklisted one) is credited to a withdrawable
-///   balance instead of blocking the operation (`withdraw`).
+/// - A transfer (payer refund, watchtower bounty) to an address that cannot receive (a USDC-blacklisted
+///   one) is credited to a withdrawable balance instead of blocking the operation (`withdraw`).
 ///
 /// Slashing: `commitEvidence(hash)` then, at least one block later and within the reveal window,
 /// `revealEvidence(...)` with a `ServeCommitment` signed by a key of the channel's node. See
@@ -123,8 +124,9 @@ interface IPaymentChannel {
     /// @notice `amount` was added; the deposit is now `deposit`.
     event ChannelToppedUp(ChannelId indexed channelId, uint256 amount, uint256 deposit);
     /// @notice The payee side was paid up to `paid` (cumulative) by a claim, a payee close or a dispute:
-    /// `operatorAmount` to the operator, `feeAmount` accrued for the treasury (`withdrawTreasury`),
-    /// `bounty` to `beneficiary`.
+    /// `operatorAmount` credited to the channel's operator (withdrawable: it collects it with
+    /// `withdraw`), `feeAmount` accrued for the treasury (`withdrawTreasury`), `bounty` transferred
+    /// to `beneficiary` (credited to it if the transfer fails: `PayoutDeferred`).
     event ChannelPaid(
         ChannelId indexed channelId,
         uint256 indexed nodeId,
@@ -142,7 +144,8 @@ interface IPaymentChannel {
     );
     /// @notice The channel closed with `paid` paid out and `refund` returned to the payer.
     event ChannelClosed(ChannelId indexed channelId, uint256 indexed nodeId, uint256 paid, uint256 refund);
-    /// @notice A transfer of `amount` to `recipient` failed and was credited to its withdrawable balance.
+    /// @notice A transfer of `amount` to `recipient` (a payer's refund, a watchtower's bounty) failed and
+    /// was credited to its withdrawable balance. Operator payouts are always credited (`ChannelPaid`).
     event PayoutDeferred(address indexed recipient, uint256 amount);
     /// @notice `account` withdrew `amount`, its whole withdrawable balance (for the treasury, with the
     /// protocol fees accrued since its last withdrawal).
@@ -385,7 +388,8 @@ interface IPaymentChannel {
     /// @notice Deposit minus paid of a channel that is not closed (0 once closed), USDC base units.
     function balanceOf(ChannelId channelId) external view returns (uint256);
 
-    /// @notice Withdrawable balance of `account` (failed payouts, slash shares), USDC base units.
+    /// @notice Withdrawable balance of `account` (operator payouts, failed transfers, slash shares), USDC
+    /// base units.
     function withdrawable(address account) external view returns (uint256);
 
     /// @notice Sum of all withdrawable balances, USDC base units.

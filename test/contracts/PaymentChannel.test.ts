@@ -42,8 +42,10 @@ describe("PaymentChannel", function () {
     treasuryAddr = await ctx.treasury.getAddress();
   });
 
-  /** USDC `a` owns: the treasury's protocol fees accrue in the channel contract until `withdrawTreasury`. */
-  const bal = async (a: string) => (await ctx.usdc.balanceOf(a)) + (a === treasuryAddr ? (await ctx.channels.protocolFees()).owed : 0n);
+  /** USDC `a` owns: its token balance plus its withdrawable credit in the channel contract (operator
+   * payouts are credited, collected with `withdraw`) plus, for the treasury, the protocol fees owed. */
+  const bal = async (a: string) =>
+    (await ctx.usdc.balanceOf(a)) + (await ctx.channels.withdrawable(a)) + (a === treasuryAddr ? (await ctx.channels.protocolFees()).owed : 0n);
   async function balances(addrs: string[]) {
     return Promise.all(addrs.map((a) => bal(a)));
   }
@@ -382,8 +384,9 @@ describe("PaymentChannel", function () {
       });
       expect(op + tr).to.equal(amount);
       expect(tr).to.equal(fee(amount));
-      // the fee stays in the contract for the treasury
-      expect(ch).to.equal(-amount + fee(amount));
+      // the fee (for the treasury) and the operator's share (credited) both stay in the contract
+      expect(ch).to.equal(0n);
+      expect(await ctx.channels.withdrawable(operatorAddr)).to.equal(amount - fee(amount));
       const c = await ctx.channels.getChannel(channelId);
       expect(c.status).to.equal(Status.Open);
       expect(c.paid).to.equal(amount);
@@ -584,7 +587,7 @@ describe("PaymentChannel", function () {
           .to.emit(ctx.channels, "ChannelClosed")
           .withArgs(channelId, ctx.nodeId, amount, 70n * USDC);
       });
-      expect([op, tr, pay, ch]).to.deep.equal([amount - fee(amount), fee(amount), 70n * USDC, -100n * USDC + fee(amount)]);
+      expect([op, tr, pay, ch]).to.deep.equal([amount - fee(amount), fee(amount), 70n * USDC, -70n * USDC]);
       expect((await ctx.channels.getChannel(channelId)).status).to.equal(Status.Closed);
       expect(await ctx.channels.balanceOf(channelId)).to.equal(0n);
       await expect(ctx.channels.connect(ctx.operator).claim(channelId, 40n * USDC, await voucher(ctx.payer, channelId, 40n * USDC)))
@@ -679,8 +682,8 @@ describe("PaymentChannel", function () {
       const tx = await ctx.channels.connect(ctx.watchtower).dispute(channelId, 5n * USDC, await voucher(ctx.payer, channelId, 5n * USDC), NO_AUTH, "0x");
       const receipt = (await tx.wait())!;
       const names = receipt.logs.map((log) => ctx.channels.interface.parseLog(log)?.name ?? ctx.usdc.interface.parseLog(log)?.name);
-      // one transfer: the operator's share (the fee accrues for the treasury)
-      expect(names).to.deep.equal(["ChannelPaid", "ChannelDisputed", "Transfer"]);
+      // no transfer: the operator's share is credited, the fee accrues for the treasury
+      expect(names).to.deep.equal(["ChannelPaid", "ChannelDisputed"]);
     });
 
     it("accepts a dispute at the window's last second and rejects one after it", async () => {
@@ -943,9 +946,11 @@ describe("PaymentChannel", function () {
       await ctx.usdc.connect(ctx.deployer).blacklist(operatorAddr);
       const amount = 40n * USDC;
       const opShare = amount - fee(amount);
-      await expect(ctx.channels.connect(ctx.nodeKey).closeByPayee(channelId, amount, await voucher(ctx.payer, channelId, amount)))
-        .to.emit(ctx.channels, "PayoutDeferred")
-        .withArgs(operatorAddr, opShare);
+      // the operator's share is credited as always (no transfer is attempted, so none is deferred)
+      await expect(ctx.channels.connect(ctx.nodeKey).closeByPayee(channelId, amount, await voucher(ctx.payer, channelId, amount))).to.not.emit(
+        ctx.channels,
+        "PayoutDeferred",
+      );
       expect(await ctx.channels.withdrawable(operatorAddr)).to.equal(opShare);
       expect(await ctx.channels.totalWithdrawable()).to.equal(opShare);
       expect(await bal(ctx.address)).to.equal(amount);
@@ -953,14 +958,40 @@ describe("PaymentChannel", function () {
       await expect(ctx.channels.connect(ctx.operator).withdraw()).to.be.revertedWith("Blacklistable: account is blacklisted");
       // ... until it is unfrozen.
       await ctx.usdc.connect(ctx.deployer).unBlacklist(operatorAddr);
-      const before = await bal(operatorAddr);
+      const before = await ctx.usdc.balanceOf(operatorAddr);
       await expect(ctx.channels.connect(ctx.operator).withdraw()).to.emit(ctx.channels, "Withdrawn").withArgs(operatorAddr, opShare);
-      expect((await bal(operatorAddr)) - before).to.equal(opShare);
+      expect((await ctx.usdc.balanceOf(operatorAddr)) - before).to.equal(opShare);
       expect(await ctx.channels.totalWithdrawable()).to.equal(0n);
       expect(await bal(ctx.address)).to.equal(fee(amount));
       await expect(ctx.channels.connect(ctx.operator).withdraw())
         .to.be.revertedWithCustomError(ctx.channels, "PaymentChannelNothingToWithdraw")
         .withArgs(operatorAddr);
+    });
+
+    it("operator credit attack: nobody but the operator withdraws it, and a rotated node key does not redirect what was earned", async () => {
+      const { channelId } = await openChannel(ctx, { deposit: 100n * USDC });
+      const amount = 40n * USDC;
+      const opShare = amount - fee(amount);
+      const operatorUsdc = await ctx.usdc.balanceOf(operatorAddr);
+      await ctx.channels.connect(ctx.nodeKey).claim(channelId, amount, await voucher(ctx.payer, channelId, amount));
+      // credited to the operator (the address fixed at the payout), not transferred, not to the key that claimed
+      expect(await ctx.usdc.balanceOf(operatorAddr)).to.equal(operatorUsdc);
+      expect(await ctx.channels.withdrawable(operatorAddr)).to.equal(opShare);
+      expect(await ctx.channels.withdrawable(nodeKeyAddr)).to.equal(0n);
+      // the node key, a rotated-in key, the payer and a stranger each have nothing to withdraw
+      const rotated = ctx.others[4];
+      await ctx.registry.rotateKey(ctx.nodeId, await rotated.getAddress());
+      for (const who of [ctx.nodeKey, rotated, ctx.payer, ctx.others[0]]) {
+        await expect(ctx.channels.connect(who).withdraw())
+          .to.be.revertedWithCustomError(ctx.channels, "PaymentChannelNothingToWithdraw")
+          .withArgs(await who.getAddress());
+      }
+      // later payouts claimed by the new key are credited to the same operator too
+      await ctx.channels.connect(rotated).claim(channelId, 2n * amount, await voucher(ctx.payer, channelId, 2n * amount));
+      expect(await ctx.channels.withdrawable(await rotated.getAddress())).to.equal(0n);
+      await expect(ctx.channels.connect(ctx.operator).withdraw()).to.emit(ctx.channels, "Withdrawn").withArgs(operatorAddr, 2n * opShare);
+      expect((await ctx.usdc.balanceOf(operatorAddr)) - operatorUsdc).to.equal(2n * opShare);
+      expect(await ctx.channels.totalWithdrawable()).to.equal(0n);
     });
 
     it("does not let a blacklisted payer block a settle", async () => {
@@ -999,7 +1030,8 @@ describe("PaymentChannel", function () {
       await ctx.channels.connect(ctx.operator).claim(channelId, 10n * USDC, await voucher(ctx.payer, channelId, 10n * USDC));
       await ctx.channels.connect(ctx.operator).closeByPayee(channelId, 30n * USDC, await voucher(ctx.payer, channelId, 30n * USDC));
       expect(await ctx.channels.protocolFees()).to.deep.equal([fee(30n * USDC), fee(30n * USDC)]);
-      expect(await ctx.usdc.balanceOf(ctx.address)).to.equal(fee(30n * USDC));
+      // the fee and the operator's credit
+      expect(await ctx.usdc.balanceOf(ctx.address)).to.equal(30n * USDC);
       const [tr] = await deltas([treasuryAddr], async () => {
         await expect(ctx.channels.connect(ctx.others[0]).withdrawTreasury())
           .to.emit(ctx.channels, "Withdrawn")
@@ -1007,7 +1039,7 @@ describe("PaymentChannel", function () {
       });
       expect(tr).to.equal(0n); // owned before and after: now in the treasury's own balance
       expect(await ctx.channels.protocolFees()).to.deep.equal([fee(30n * USDC), 0n]);
-      expect(await ctx.usdc.balanceOf(ctx.address)).to.equal(0n);
+      expect(await ctx.usdc.balanceOf(ctx.address)).to.equal(30n * USDC - fee(30n * USDC));
       await expect(ctx.channels.withdrawTreasury())
         .to.be.revertedWithCustomError(ctx.channels, "PaymentChannelNothingToWithdraw")
         .withArgs(treasuryAddr);

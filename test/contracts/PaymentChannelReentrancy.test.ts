@@ -71,12 +71,15 @@ describe("PaymentChannel reentrancy (malicious token)", function () {
     await expectSolvent([channelId]);
   });
 
-  it("blocks a second claim of the same voucher from inside the operator payout", async () => {
+  it("blocks a second claim of the same voucher from inside the operator's withdrawal", async () => {
     const channelId = await open();
     const sig = await voucher(channelId, 40n * USDC);
-    // The token reenters as if it were the payee's key; the guard stops it before any check.
+    // The token reenters as if it were the payee's key; the guard stops it before any check. The claim
+    // itself makes no token call (the operator's share is credited): the withdrawal's transfer is the hook.
     await ctx.token.arm(ctx.address, ctx.channels.interface.encodeFunctionData("claim", [channelId, 40n * USDC, sig]));
     await ctx.channels.connect(ctx.operator).claim(channelId, 40n * USDC, sig);
+    expect(await ctx.token.attempts()).to.equal(0n);
+    await ctx.channels.connect(ctx.operator).withdraw();
     await expectBlocked();
     expect((await ctx.channels.getChannel(channelId)).paid).to.equal(40n * USDC);
     expect(await ctx.token.balanceOf(ctx.operator.address)).to.equal(40n * USDC - 2n * USDC);
@@ -88,7 +91,7 @@ describe("PaymentChannel reentrancy (malicious token)", function () {
     const channelId = await open();
     await ctx.token.arm(ctx.address, ctx.channels.interface.encodeFunctionData("closeByPayee", [channelId, 0n, "0x"]));
     const sig = await voucher(channelId, 10n * USDC);
-    // Arming fires on the first transfer (operator payout); re-arm for the refund below.
+    // Arming fires on the first transfer (the refund: the operator's share is credited).
     await ctx.channels.connect(ctx.operator).closeByPayee(channelId, 10n * USDC, sig);
     await expectBlocked();
     expect(await ctx.token.balanceOf(ctx.payer.address)).to.equal(1_000n * USDC - 10n * USDC);
@@ -106,7 +109,7 @@ describe("PaymentChannel reentrancy (malicious token)", function () {
     await expectSolvent([channelId, second]);
   });
 
-  it("blocks a reentrant dispute from inside a dispute's payouts", async () => {
+  it("blocks a reentrant dispute from inside the operator's withdrawal of a dispute's payout", async () => {
     const channelId = await open();
     await ctx.channels.connect(ctx.payer).closeByPayer(channelId);
     const sig = await voucher(channelId, 30n * USDC);
@@ -116,6 +119,8 @@ describe("PaymentChannel reentrancy (malicious token)", function () {
       ctx.channels.interface.encodeFunctionData("dispute", [channelId, 50n * USDC, higher, NO_AUTH, "0x"]),
     );
     await ctx.channels.dispute(channelId, 30n * USDC, sig, NO_AUTH, "0x");
+    expect(await ctx.token.attempts()).to.equal(0n); // credited: no transfer to reenter from
+    await ctx.channels.connect(ctx.operator).withdraw();
     await expectBlocked();
     expect((await ctx.channels.getChannel(channelId)).paid).to.equal(30n * USDC);
     await expectSolvent([channelId]);

@@ -75,7 +75,12 @@ contract PaymentChannelFuzzTest {
     }
 
     function _paidOut() private view returns (uint256) {
-        return usdc.balanceOf(OPERATOR) + _treasuryHolds() + usdc.balanceOf(BENEFICIARY);
+        return _operatorHolds() + _treasuryHolds() + usdc.balanceOf(BENEFICIARY);
+    }
+
+    /// @dev The operator's USDC plus its payouts credited in the channel contract (collected by `withdraw`).
+    function _operatorHolds() private view returns (uint256) {
+        return usdc.balanceOf(OPERATOR) + channels.withdrawable(OPERATOR);
     }
 
     /// @dev The treasury's USDC plus the protocol fees accrued for it in the channel contract.
@@ -124,8 +129,8 @@ contract PaymentChannelFuzzTest {
             require(_treasuryHolds() == (info.paid * fee) / 10_000, "fee on the cumulative amount");
             (, uint256 owed) = channels.protocolFees();
             require(
-                usdc.balanceOf(address(channels)) == deposit - info.paid + owed,
-                "contract holds the open balance and the fees owed"
+                usdc.balanceOf(address(channels)) == deposit - info.paid + owed + channels.withdrawable(OPERATOR),
+                "contract holds the open balance, the fees owed and the operator's credit"
             );
         }
 
@@ -148,7 +153,7 @@ contract PaymentChannelFuzzTest {
                 // The watchtower earns from the second half of the window on.
                 VM.warp(channels.bountyFrom(id));
                 uint256 beneficiaryBefore = usdc.balanceOf(BENEFICIARY);
-                uint256 operatorBefore = usdc.balanceOf(OPERATOR);
+                uint256 operatorBefore = _operatorHolds();
                 bytes memory voucher = _voucher(id, finalAmount);
                 VM.prank(WATCHTOWER);
                 channels.dispute(id, finalAmount, voucher, auth, authSig);
@@ -161,7 +166,7 @@ contract PaymentChannelFuzzTest {
                 );
                 // The operator's floor: 80 % of what the dispute recovered (one unit of fee rounding).
                 require(
-                    (usdc.balanceOf(OPERATOR) - operatorBefore + 1) * 10_000 >= recovered * 8_000,
+                    (_operatorHolds() - operatorBefore + 1) * 10_000 >= recovered * 8_000,
                     "operator keeps at least 80 %"
                 );
             }
@@ -181,6 +186,14 @@ contract PaymentChannelFuzzTest {
         (, uint256 feesOwed) = channels.protocolFees();
         if (feesOwed != 0) channels.withdrawTreasury();
         require(usdc.balanceOf(TREASURY) == (closed.paid * fee) / 10_000, "the treasury withdrew every fee");
+        // The operator was paid nothing directly: one withdrawal collects every payout of the channel.
+        uint256 credited = channels.withdrawable(OPERATOR);
+        require(usdc.balanceOf(OPERATOR) == 0, "operator payouts are credited, not transferred");
+        if (credited != 0) {
+            VM.prank(OPERATOR);
+            require(channels.withdraw() == credited, "withdraw pays the whole credit");
+        }
+        require(usdc.balanceOf(OPERATOR) == credited, "the operator withdrew its credit");
         require(usdc.balanceOf(address(channels)) == 0, "nothing left behind");
     }
 }

@@ -7,11 +7,11 @@ import { TxRevertedError, TxSender } from "../../../agents/chain/tx-sender.js";
 import { createLogger } from "../../../agents/runtime/logger.js";
 
 /**
- * A USDC pause while the node claims: the operator's share (and the treasury's fee) cannot be
- * transferred, so PaymentChannel credits them; the earnings log says "credited (transfer failed:
- * USDC is paused)" instead of "claimed"; withdrawing refuses while paused and collects after.
+ * Every payout is credited to the operator in PaymentChannel (never transferred): a claim leaves
+ * the operator's USDC untouched, even during a USDC pause; the earnings log says what was credited;
+ * withdrawing refuses while USDC is paused and collects the whole credit after.
  */
-describe("node › earnings: a payout during a USDC pause is credited, logged as credited, withdrawn after", function () {
+describe("node › earnings: a payout is credited to the operator, logged as credited, withdrawn with cdn-node withdraw", function () {
   this.timeout(120_000);
   let node: TestNode;
   let client: TestClient;
@@ -21,7 +21,7 @@ describe("node › earnings: a payout during a USDC pause is credited, logged as
     node?.store.close();
   });
 
-  it("claim while paused → credited; withdraw refused while paused; collected once unpaused", async () => {
+  it("claim (also while paused) → credited, USDC untouched; withdraw refused while paused; collected once unpaused", async () => {
     const world = await deliveryWorld(await network.create());
     node = await startNode(world);
     const { file } = randomFile(tmpDir(), 3 * 262_144);
@@ -38,14 +38,16 @@ describe("node › earnings: a payout during a USDC pause is credited, logged as
 
     await world.gov.usdc.pause();
     const operatorBefore = await world.gov.usdc.balanceOf(node.identity.address);
+    const creditBefore = await world.gov.channels.withdrawable(node.identity.address);
     const claimed = await earnings.claim(channel.channelId);
     expect(claimed > 0n).to.equal(true);
     const credit = await world.gov.channels.withdrawable(node.identity.address);
-    expect(credit > 0n).to.equal(true);
+    const fee = (claimed * (await world.gov.params.protocolFeeBps())) / 10_000n;
+    expect(credit - creditBefore).to.equal(claimed - fee);
     expect(await world.gov.usdc.balanceOf(node.identity.address)).to.equal(operatorBefore);
     const logged = lines.find((l) => l.channelId === channel.channelId);
-    expect(logged?.msg).to.equal("channel credited (transfer failed: USDC is paused); the operator collects it with cdn-node withdraw");
-    expect(logged).to.include({ action: "claim", credited: credit.toString() });
+    expect(logged?.msg).to.equal("channel claimed: the operator's share is credited in PaymentChannel; cdn-node withdraw collects it");
+    expect(logged).to.include({ operator: node.identity.address, credited: (claimed - fee).toString(), withdrawable: credit.toString() });
 
     const refused = await withdrawCredit(contracts, sender).catch((e: unknown) => e);
     expect(refused, String(refused)).to.be.instanceOf(TxRevertedError);

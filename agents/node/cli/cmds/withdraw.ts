@@ -6,7 +6,7 @@ import { nodeContext, globals, operatorSender } from "../context.js";
 export function withdrawCommand(program: Command): void {
   program
     .command("withdraw")
-    .description("collect the withdrawable credit that PaymentChannel holds for the operator (payouts whose USDC transfer failed: blacklist or pause)")
+    .description("collect the withdrawable credit that PaymentChannel holds for the operator (every claim, close or dispute credits the operator's share there; the node never withdraws by itself)")
     .addHelpText("after", "\nExample:\n  cdn-node withdraw        # sends from the operator account; `status` shows the credit first")
     .action(
       action("cdn-node", async function (this: Command) {
