@@ -232,8 +232,9 @@ export async function startNetwork(ctx: NetworkContext): Promise<NetworkSummary>
   );
 
   // the paid fetch through a cache node
-  // the treasury's protocol fees accrue in PaymentChannel until anyone calls withdrawTreasury: count them as its own
-  const holds = async (a: string) => (await contracts.usdc.balanceOf(a)) + (a === timelock ? (await contracts.channels.protocolFees()).owed : 0n);
+  // an operator's payouts are credited in PaymentChannel until it calls withdraw (cdn-node withdraw), and the
+  // treasury's protocol fees accrue there until anyone calls withdrawTreasury: count both as their own
+  const holds = async (a: string) => (await contracts.usdc.balanceOf(a)) + (await contracts.channels.withdrawable(a)) + (a === timelock ? (await contracts.channels.protocolFees()).owed : 0n);
   const balances = async () => new Map(await Promise.all([...all.map((a) => a.identity.address), timelock].map(async (a) => [a, await holds(a)] as const)));
   const before = await balances();
   const startBlock = await provider.getBlockNumber();
@@ -287,7 +288,7 @@ export async function startNetwork(ctx: NetworkContext): Promise<NetworkSummary>
   txs.forEach((tx, i) => gas.set(tx.from.toLowerCase(), (gas.get(tx.from.toLowerCase()) ?? 0n) + (receipts[i]?.gasUsed ?? 0n)));
   const delta = (a: string) => after.get(a)! - before.get(a)!;
   const sign = (v: bigint) => (v > 0n ? `+${usdc(v)}` : v < 0n ? `-${usdc(-v)}` : usdc(0n));
-  ctx.log("\nsummary of the paid fetch (USDC balance changes; gas used by each account's transactions)");
+  ctx.log("\nsummary of the paid fetch (USDC balance changes, credit in PaymentChannel included; gas used by each account's transactions)");
   for (const a of [client, ...nodes, tower, slasher]) {
     const g = gas.get(a.identity.address.toLowerCase()) ?? 0n;
     ctx.log(`  ${a.name.padEnd(10)} ${a.identity.address}  ${sign(delta(a.identity.address)).padStart(18)}   gas ${g.toLocaleString("en")}`);
@@ -295,6 +296,8 @@ export async function startNetwork(ctx: NetworkContext): Promise<NetworkSummary>
   ctx.log(
     `  ${"treasury".padEnd(10)} ${timelock}  ${sign(delta(timelock)).padStart(18)}   (protocol fee: ${Number(await contracts.params.protocolFeeBps()) / 100} % of every payout, held in PaymentChannel until withdrawTreasury)`,
   );
-  ctx.log(`  the client paid ${via.name} for the bytes; ${via.name} paid the origin for the same bytes upstream (fan-out); each payee kept its share after the fee`);
+  ctx.log(
+    `  the client paid ${via.name} for the bytes; ${via.name} paid the origin for the same bytes upstream (fan-out); each payee kept its share after the fee, credited in PaymentChannel (cdn-node withdraw collects it)`,
+  );
   return { dir, blobId, sampleFile, cacheNodeKey: caches[0].identity.address, clientDir: client.dir, slasherDir: slasher.dir, logsDir, agents: all };
 }

@@ -6,7 +6,7 @@
  */
 import { formatUnits, type TransactionReceipt } from "ethers";
 import type { Contracts } from "./contracts.js";
-import { chainError, isRevert } from "./errors.js";
+import { chainError } from "./errors.js";
 import type { TxSender } from "./tx-sender.js";
 import { CdnError } from "../protocol/errors.js";
 

@@ -22,10 +22,11 @@ import {BlobId, ChannelId} from "../types/Ids.sol";
 /// - Every payout splits into the operator share and the protocol fee, computed on cumulative amounts.
 ///   The fee accrues here for the treasury (`protocolFees`, `withdrawTreasury`) and the operator share
 ///   is credited to the snapshotted operator's withdrawable balance (`withdraw`, by the operator only;
-///   one withdrawal collects many payouts): no token transfer to either per payout. A dispute may carry a `WatchtowerAuth` signed by the node (current key or operator)
-///   naming the submitting watchtower: in the second half of the dispute window its
-///   beneficiary receives up to `maxBps` of what that dispute recovered, taken from the operator's
-///   share, which never falls below `MIN_OPERATOR_SHARE_BPS` of it (fee + bounty ≤ 20 %).
+///   one withdrawal collects many payouts): no token transfer to either per payout. A dispute may
+///   carry a `WatchtowerAuth` signed by the node (current key or operator) naming the submitting
+///   watchtower: in the second half of the dispute window its beneficiary receives up to `maxBps` of
+///   what that dispute recovered, taken from the operator's share, which never falls below
+///   `MIN_OPERATOR_SHARE_BPS` of it (fee + bounty ≤ 20 %).
 /// - Payee actions (claim, payee close) and watchtower authorisations accept only the snapshotted
 ///   operator and the node's current key: a key retired by a rotation has no power left.
 /// - A transfer (payer refund, watchtower bounty) to an address that cannot receive (a USDC-blacklisted

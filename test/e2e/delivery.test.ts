@@ -40,6 +40,7 @@ describe("e2e › paid delivery", function () {
     expect(node.agent.fetch!.bestFor(channelId)).to.equal(signed);
 
     const operatorBefore = await usdc.balanceOf(node.identity.address);
+    const creditBefore = await delivery.world.gov.channels.withdrawable(node.identity.address);
     // the fee accrues in PaymentChannel for the treasury (withdrawTreasury pays it out)
     const treasuryHolds = async () => (await usdc.balanceOf(delivery.world.treasury)) + (await delivery.world.gov.channels.protocolFees()).owed;
     const treasuryBefore = await treasuryHolds();
@@ -47,7 +48,13 @@ describe("e2e › paid delivery", function () {
     await node.agent.earnings.close(channelId);
     const fee = (signed * BigInt(state.feeBps)) / 10_000n;
     expect(fee).to.be.greaterThan(0n);
-    expect((await usdc.balanceOf(node.identity.address)) - operatorBefore).to.equal(signed - fee);
+    // the operator's share is credited in PaymentChannel; one withdrawal collects it
+    expect(await usdc.balanceOf(node.identity.address)).to.equal(operatorBefore);
+    const credit = await delivery.world.gov.channels.withdrawable(node.identity.address);
+    expect(credit - creditBefore).to.equal(signed - fee);
+    await (await delivery.world.contractsFor(node.identity).channels.withdraw()).wait();
+    expect((await usdc.balanceOf(node.identity.address)) - operatorBefore).to.equal(credit);
+    expect(await delivery.world.gov.channels.withdrawable(node.identity.address)).to.equal(0n);
     expect((await treasuryHolds()) - treasuryBefore).to.equal(fee);
     expect((await usdc.balanceOf(c.identity.address)) - clientBefore).to.equal(-signed);
     expect((await readChannel(delivery.world.gov.channels, channelId)).status).to.equal("Closed");

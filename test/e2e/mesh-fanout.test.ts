@@ -98,11 +98,12 @@ describe("e2e › cache nodes (fan-out)", function () {
       [origin, upstream.channelId, upstream.signed],
     ] as const) {
       const state = await readChannel(world.gov.channels, channelId);
-      const before = await usdc.balanceOf(node.identity.address);
+      // the operator's share is credited in PaymentChannel (cdn-node withdraw collects it)
+      const before = await world.gov.channels.withdrawable(node.identity.address);
       const payerBefore = await usdc.balanceOf(state.payer);
       await node.agent.earnings.close(channelId);
       const fee = (signed * BigInt(state.feeBps)) / 10_000n;
-      const after = await usdc.balanceOf(node.identity.address);
+      const after = await world.gov.channels.withdrawable(node.identity.address);
       expect(after - before).to.equal(signed - fee);
       expect((await usdc.balanceOf(state.payer)) - payerBefore).to.equal(state.deposit - signed); // the refund
       expect((await readChannel(world.gov.channels, channelId)).status).to.equal("Closed");

@@ -158,7 +158,6 @@ describe("e2e › the mesh (origin + 4 cache nodes, 2 regions)", function () {
     // on chain: the cache node (two downstream channels) and the origin (the cache node's channel)
     const [upstream] = cacheA.agent.fanout!["deps"].client.deps.store.channels();
     expect(upstream.signed).to.equal(amountOwed(BigInt(data.length), origin.agent.pricePerGiB));
-    const usdc = world.gov.usdc;
     for (const [node, channelId, signed] of [
       [cacheA, c1.store.channels()[0].channelId, c1.store.channels()[0].signed],
       [cacheA, c2.store.channels()[0].channelId, c2.store.channels()[0].signed],
@@ -167,10 +166,11 @@ describe("e2e › the mesh (origin + 4 cache nodes, 2 regions)", function () {
       expect(signed).to.be.greaterThan(0n);
       expect(node.agent.fetch!.bestFor(channelId)).to.equal(signed);
       const state = await readChannel(world.gov.channels, channelId);
-      const before = await usdc.balanceOf(node.identity.address);
+      // the operator's share is credited in PaymentChannel (cdn-node withdraw collects it)
+      const before = await world.gov.channels.withdrawable(node.identity.address);
       await node.agent.earnings.close(channelId);
       const fee = (signed * BigInt(state.feeBps)) / 10_000n;
-      expect((await usdc.balanceOf(node.identity.address)) - before).to.equal(signed - fee);
+      expect((await world.gov.channels.withdrawable(node.identity.address)) - before).to.equal(signed - fee);
     }
     // the closed channels leave the open gauge, not the total
     const closed = await cacheA.agent.metrics.text();

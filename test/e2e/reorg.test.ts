@@ -137,7 +137,7 @@ describe("e2e › reorgs on anvil (anvil_reorg)", function () {
       store.saveVoucher({ channelId, payer: p.wallet.address.toLowerCase(), amount: v.cumulativeAmount, signature: v.signature });
       const sender = new TxSender({ confirmations: 1, pollMs: 100 }, { signer: nodeContracts.channels.runner as Wallet, logger: silentLogger() });
       const earnings = new Earnings(DEFAULT_EARNINGS, { contracts: nodeContracts, store, logger: silentLogger(), sender });
-      const operatorBefore = await nodeContracts.usdc.balanceOf(node.address);
+      const operatorBefore = await nodeContracts.channels.withdrawable(node.address);
       // the claim's hash, as the node's sender signs it
       let claimHash: string | undefined;
       const send = sender.send.bind(sender);
@@ -151,7 +151,8 @@ describe("e2e › reorgs on anvil (anvil_reorg)", function () {
       const state = await readChannel(nodeContracts.channels, channelId);
       expect(state.paid).to.equal(3n * USDC);
       const fee = (3n * USDC * BigInt(state.feeBps)) / 10_000n;
-      expect(await nodeContracts.usdc.balanceOf(node.address)).to.equal(operatorBefore + 3n * USDC - fee);
+      // credited once to the operator (here the node's own address) in PaymentChannel
+      expect(await nodeContracts.channels.withdrawable(node.address)).to.equal(operatorBefore + 3n * USDC - fee);
       // a second claim finds nothing to do (the node does not act twice)
       expect(await earnings.claim(channelId)).to.equal(0n);
       expect(await nodeContracts.channels.queryFilter(nodeContracts.channels.filters.ChannelPaid(channelId))).to.have.length(1);

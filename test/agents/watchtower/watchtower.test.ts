@@ -214,7 +214,12 @@ describe("watchtower › service and monitor (real hosts, real contracts)", func
     const { usdc } = world.gov;
     // the fee accrues in PaymentChannel for the treasury (withdrawTreasury pays it out)
     const treasuryHolds = async () => (await usdc.balanceOf(world.treasury)) + (await world.gov.channels.protocolFees()).owed;
-    const before = { operator: await usdc.balanceOf(node.operator.address), treasury: await treasuryHolds(), beneficiary: await usdc.balanceOf(beneficiary) };
+    const before = {
+      operator: await usdc.balanceOf(node.operator.address),
+      credit: await world.gov.channels.withdrawable(node.operator.address),
+      treasury: await treasuryHolds(),
+      beneficiary: await usdc.balanceOf(beneficiary),
+    };
     await (await payerContracts.channels.closeByPayer(channelId)).wait();
     // the first half of the window is the node's: the watchtower waits for the second
     await waitFor(() => t.tower.monitor.queued.includes(channelId), "the queued dispute");
@@ -229,7 +234,11 @@ describe("watchtower › service and monitor (real hosts, real contracts)", func
     expect(record.bounty).to.equal(bounty);
     expect(await usdc.balanceOf(beneficiary)).to.equal(before.beneficiary + bounty);
     expect(await treasuryHolds()).to.equal(before.treasury + fee);
-    expect(await usdc.balanceOf(node.operator.address)).to.equal(before.operator + amount - fee - bounty);
+    // the operator's share is credited in PaymentChannel, not transferred; the operator withdraws it
+    expect(await usdc.balanceOf(node.operator.address)).to.equal(before.operator);
+    expect(await world.gov.channels.withdrawable(node.operator.address)).to.equal(before.credit + amount - fee - bounty);
+    await (await world.gov.channels.connect(node.operator).withdraw()).wait();
+    expect(await usdc.balanceOf(node.operator.address)).to.equal(before.operator + before.credit + amount - fee - bounty);
   });
 
   it("never disputes after the window: a watchtower that was down past closesAt records the close as missed", async () => {

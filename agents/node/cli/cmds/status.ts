@@ -84,9 +84,13 @@ export function statusCommand(program: Command): void {
               `bond ${usdc(BigInt(String(out.bond)))}, price ${usdc(BigInt(String(out.pricePerGiB)))}/GiB, region ${out.region}, ${out.capacityMbps} Mbps, origin: ${out.origin ? `yes (epoch ${out.epoch})` : "no"}`,
             );
           if (out.unbonding !== undefined) console.log(unbondingLine(out));
-          console.log(`${out.blobs} blobs published; ${out.channels} channels with vouchers; paid ${usdc(BigInt(String(out.paid)))} (credited to the operator), unclaimed ${usdc(BigInt(String(out.unclaimed)))}`);
+          console.log(
+            `${out.blobs} blobs published; ${out.channels} channels with vouchers; paid ${usdc(BigInt(String(out.paid)))} (credited to the operator), unclaimed ${usdc(BigInt(String(out.unclaimed)))}`,
+          );
           if (out.withdrawable !== "0")
-            console.log(`withdrawable credit ${usdc(BigInt(String(out.withdrawable)))} for ${ctx.operator.address} (the operator's payouts, credited by PaymentChannel): collect it with cdn-node withdraw`);
+            console.log(
+              `withdrawable credit ${usdc(BigInt(String(out.withdrawable)))} for ${ctx.operator.address} (the operator's payouts, credited by PaymentChannel): collect it with cdn-node withdraw`,
+            );
           console.log(live ? runningLines(live, c.watchtowers.length > 0).join("\n") : "not running (no metrics endpoint answered)");
         } finally {
           ctx.close();
