@@ -78,7 +78,7 @@ describe("BondCurve", function () {
   describe("reference (self-check)", () => {
     it("matches closed forms", () => {
       const close = (got: bigint, want: bigint) => expect(got - want < 10n ** 12n && want - got < 10n ** 12n, `${got} vs ${want}`).to.equal(true);
-      close(exp(lnInt(100n) * 3n / 2n), 1000n * P); // 100^1.5
+      close(exp((lnInt(100n) * 3n) / 2n), 1000n * P); // 100^1.5
       close(exp(lnInt(1000n) * 2n), 1_000_000n * P); // 1000^2
       close(exp(lnInt(7n)), 7n * P);
       // 10^1.2 = 15.848931924611134852021013733915...
@@ -97,7 +97,6 @@ describe("BondCurve", function () {
     });
 
     describe("library against the reference", () => {
-
       for (const { k, alpha } of CURVES) {
         it(`k=${k} alpha=${alpha}: within 1e-9 (+1 unit) and never below exact at 1 … 100,000 Mbps`, async () => {
           for (const mbps of MBPS) {
@@ -166,7 +165,12 @@ describe("BondCurve", function () {
 
       it("sybil split: the attack as it was run pays under the old default alpha 1.2 (which governance can no longer set)", async () => {
         const whole = await harness.requiredBond(USDC, 12n * 10n ** 17n, 100n * USDC, 1_000n);
-        const split = await harness.splitBond(USDC, 12n * 10n ** 17n, 100n * USDC, Array.from({ length: 22 }, () => 46n));
+        const split = await harness.splitBond(
+          USDC,
+          12n * 10n ** 17n,
+          100n * USDC,
+          Array.from({ length: 22 }, () => 46n),
+        );
         expect(whole / USDC).to.equal(3_981n);
         expect(split).to.equal(2_200n * USDC);
       });

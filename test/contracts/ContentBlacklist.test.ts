@@ -37,7 +37,9 @@ describe("ContentBlacklist", function () {
       const window = await ctx.params.complianceWindow();
       const tx = await as(bl, ctx.timelock).add(keyOf(id));
       const ts = BigInt((await tx.getBlock())!.timestamp);
-      await expect(tx).to.emit(bl, "BlobBlacklisted").withArgs(keyOf(id), 1n, ts + window, ctx.timelock.address);
+      await expect(tx)
+        .to.emit(bl, "BlobBlacklisted")
+        .withArgs(keyOf(id), 1n, ts + window, ctx.timelock.address);
       const e = await bl.entryOf(id);
       expect(e.entryId).to.equal(1n);
       expect(e.addedAt).to.equal(ts);
@@ -67,11 +69,11 @@ describe("ContentBlacklist", function () {
       await as(bl, ctx.timelock).add(keyOf(first));
       const before = (await bl.entryOf(first)).effectiveAt;
       const complianceKey = encodeBytes32String("complianceWindow");
-      await as(ctx.params, ctx.timelock).setParameter(complianceKey, 2n * DAY / 3n * 2n); // 32 h
+      await as(ctx.params, ctx.timelock).setParameter(complianceKey, ((2n * DAY) / 3n) * 2n); // 32 h
       expect((await bl.entryOf(first)).effectiveAt).to.equal(before);
       const second = blob();
       const tx = await as(bl, ctx.timelock).add(keyOf(second));
-      expect((await bl.entryOf(second)).effectiveAt).to.equal(BigInt((await tx.getBlock())!.timestamp) + (2n * DAY / 3n) * 2n);
+      expect((await bl.entryOf(second)).effectiveAt).to.equal(BigInt((await tx.getBlock())!.timestamp) + ((2n * DAY) / 3n) * 2n);
     });
 
     it("adding a listed key changes nothing (same entry, same effective time); strangers are refused", async () => {
@@ -131,25 +133,13 @@ describe("ContentBlacklist", function () {
 
   describe("compliance role", () => {
     it("only the timelock grants and revokes; holders add and remove, named in events", async () => {
-      await expect(as(bl, ctx.compliance).grantComplianceRole(ctx.compliance.address))
-        .to.be.revertedWithCustomError(bl, "ContentBlacklistNotTimelock")
-        .withArgs(ctx.compliance.address);
-      await expect(as(bl, ctx.timelock).grantComplianceRole(ctx.compliance.address))
-        .to.emit(bl, "ComplianceRoleGranted")
-        .withArgs(ctx.compliance.address);
+      await expect(as(bl, ctx.compliance).grantComplianceRole(ctx.compliance.address)).to.be.revertedWithCustomError(bl, "ContentBlacklistNotTimelock").withArgs(ctx.compliance.address);
+      await expect(as(bl, ctx.timelock).grantComplianceRole(ctx.compliance.address)).to.emit(bl, "ComplianceRoleGranted").withArgs(ctx.compliance.address);
       expect(await bl.hasComplianceRole(ctx.compliance.address)).to.equal(true);
-      await expect(as(bl, ctx.timelock).grantComplianceRole(ctx.compliance.address))
-        .to.be.revertedWithCustomError(bl, "ContentBlacklistRoleUnchanged")
-        .withArgs(ctx.compliance.address, true);
-      await expect(as(bl, ctx.timelock).grantComplianceRole(ZeroAddress)).to.be.revertedWithCustomError(
-        bl,
-        "ContentBlacklistZeroAddress",
-      );
+      await expect(as(bl, ctx.timelock).grantComplianceRole(ctx.compliance.address)).to.be.revertedWithCustomError(bl, "ContentBlacklistRoleUnchanged").withArgs(ctx.compliance.address, true);
+      await expect(as(bl, ctx.timelock).grantComplianceRole(ZeroAddress)).to.be.revertedWithCustomError(bl, "ContentBlacklistZeroAddress");
       // a holder cannot appoint others
-      await expect(as(bl, ctx.compliance).grantComplianceRole(ctx.other.address)).to.be.revertedWithCustomError(
-        bl,
-        "ContentBlacklistNotTimelock",
-      );
+      await expect(as(bl, ctx.compliance).grantComplianceRole(ctx.other.address)).to.be.revertedWithCustomError(bl, "ContentBlacklistNotTimelock");
       const id = blob();
       await expect(as(bl, ctx.compliance).add(keyOf(id)))
         .to.emit(bl, "BlobBlacklisted")
@@ -157,20 +147,13 @@ describe("ContentBlacklist", function () {
       await expect(as(bl, ctx.compliance).remove(keyOf(id)))
         .to.emit(bl, "BlobUnblacklisted")
         .withArgs(keyOf(id), 1n, ctx.compliance.address);
-      await expect(as(bl, ctx.compliance).revokeComplianceRole(ctx.compliance.address)).to.be.revertedWithCustomError(
-        bl,
-        "ContentBlacklistNotTimelock",
-      );
-      await expect(as(bl, ctx.timelock).revokeComplianceRole(ctx.compliance.address))
-        .to.emit(bl, "ComplianceRoleRevoked")
-        .withArgs(ctx.compliance.address);
+      await expect(as(bl, ctx.compliance).revokeComplianceRole(ctx.compliance.address)).to.be.revertedWithCustomError(bl, "ContentBlacklistNotTimelock");
+      await expect(as(bl, ctx.timelock).revokeComplianceRole(ctx.compliance.address)).to.emit(bl, "ComplianceRoleRevoked").withArgs(ctx.compliance.address);
       expect(await bl.hasComplianceRole(ctx.compliance.address)).to.equal(false);
       await expect(as(bl, ctx.compliance).add(keyOf(blob())))
         .to.be.revertedWithCustomError(bl, "ContentBlacklistUnauthorized")
         .withArgs(ctx.compliance.address);
-      await expect(as(bl, ctx.timelock).revokeComplianceRole(ctx.compliance.address))
-        .to.be.revertedWithCustomError(bl, "ContentBlacklistRoleUnchanged")
-        .withArgs(ctx.compliance.address, false);
+      await expect(as(bl, ctx.timelock).revokeComplianceRole(ctx.compliance.address)).to.be.revertedWithCustomError(bl, "ContentBlacklistRoleUnchanged").withArgs(ctx.compliance.address, false);
     });
   });
 
@@ -200,7 +183,9 @@ describe("ContentBlacklist", function () {
       const early = await bl.entryOf(id);
       expect(early.byTimelock).to.equal(false);
       await time.increase(3600);
-      await expect(as(bl, ctx.timelock).add(keyOf(id))).to.emit(bl, "BlobListingConfirmed").withArgs(keyOf(id), early.entryId);
+      await expect(as(bl, ctx.timelock).add(keyOf(id)))
+        .to.emit(bl, "BlobListingConfirmed")
+        .withArgs(keyOf(id), early.entryId);
       const confirmed = await bl.entryOf(id);
       expect(confirmed.entryId).to.equal(early.entryId);
       expect(confirmed.effectiveAt).to.equal(early.effectiveAt);

@@ -24,9 +24,7 @@ describe("Governance (CdnToken, CdnGovernor, CdnTimelock)", function () {
       ];
       for (const [method, args, setting, value, min, max] of cases) {
         const { execute } = await proposeAndQueue(ctx, [call(ctx.governor, method, args)]);
-        await expect(execute(), method)
-          .to.be.revertedWithCustomError(ctx.governor, "CdnGovernorSettingOutOfBounds")
-          .withArgs(ethers.encodeBytes32String(setting), value, min, max);
+        await expect(execute(), method).to.be.revertedWithCustomError(ctx.governor, "CdnGovernorSettingOutOfBounds").withArgs(ethers.encodeBytes32String(setting), value, min, max);
       }
     });
 
@@ -57,14 +55,8 @@ describe("Governance (CdnToken, CdnGovernor, CdnTimelock)", function () {
     });
 
     it("lets no account change governor or timelock settings directly", async () => {
-      await expect(ctx.governor.connect(ctx.deployer).setVotingPeriod(10n)).to.be.revertedWithCustomError(
-        ctx.governor,
-        "GovernorOnlyExecutor",
-      );
-      await expect(ctx.timelock.connect(ctx.deployer).updateDelay(10n)).to.be.revertedWithCustomError(
-        ctx.timelock,
-        "TimelockUnauthorizedCaller",
-      );
+      await expect(ctx.governor.connect(ctx.deployer).setVotingPeriod(10n)).to.be.revertedWithCustomError(ctx.governor, "GovernorOnlyExecutor");
+      await expect(ctx.timelock.connect(ctx.deployer).updateDelay(10n)).to.be.revertedWithCustomError(ctx.timelock, "TimelockUnauthorizedCaller");
     });
 
     it("applies production floors on any chain but the local devnet", async () => {
@@ -92,10 +84,7 @@ describe("Governance (CdnToken, CdnGovernor, CdnTimelock)", function () {
       const { execute } = await proposeAndQueue(ctx, [call(ctx.governor, "updateTimelock", [target])]);
       await expect(execute()).to.be.revertedWithCustomError(ctx.governor, "CdnGovernorTimelockImmutable");
       expect(await ctx.governor.timelock()).to.equal(await ctx.timelock.getAddress());
-      await expect(ctx.governor.connect(ctx.deployer).updateTimelock(target)).to.be.revertedWithCustomError(
-        ctx.governor,
-        "CdnGovernorTimelockImmutable",
-      );
+      await expect(ctx.governor.connect(ctx.deployer).updateTimelock(target)).to.be.revertedWithCustomError(ctx.governor, "CdnGovernorTimelockImmutable");
     });
 
     it("compliance role games: listing one of a queued DAO batch's blobs first does not make the batch revert", async () => {
@@ -141,10 +130,7 @@ describe("Governance (CdnToken, CdnGovernor, CdnTimelock)", function () {
       const channels = await ctx.channels.getAddress();
       expect(await ctx.registry.slasher()).to.equal(channels);
       // The one-shot wiring is spent: not even the deployer can point the slasher elsewhere.
-      await expect(ctx.registry.connect(ctx.deployer).initializeSlasher(ctx.deployer)).to.be.revertedWithCustomError(
-        ctx.registry,
-        "NodeRegistrySlasherLocked",
-      );
+      await expect(ctx.registry.connect(ctx.deployer).initializeSlasher(ctx.deployer)).to.be.revertedWithCustomError(ctx.registry, "NodeRegistrySlasherLocked");
       for (const signer of await ethers.getSigners()) {
         expect(await ctx.blacklist.hasComplianceRole(signer.address)).to.equal(false);
       }
@@ -157,9 +143,10 @@ describe("Governance (CdnToken, CdnGovernor, CdnTimelock)", function () {
     });
 
     it("refuses proposals from anyone but the governor at the timelock", async () => {
-      await expect(
-        ctx.timelock.connect(ctx.deployer).schedule(ZeroAddress, 0n, "0x", ethers.ZeroHash, ethers.ZeroHash, 10n),
-      ).to.be.revertedWithCustomError(ctx.timelock, "AccessControlUnauthorizedAccount");
+      await expect(ctx.timelock.connect(ctx.deployer).schedule(ZeroAddress, 0n, "0x", ethers.ZeroHash, ethers.ZeroHash, 10n)).to.be.revertedWithCustomError(
+        ctx.timelock,
+        "AccessControlUnauthorizedAccount",
+      );
     });
   });
 });

@@ -46,8 +46,7 @@ describe("NodeRegistry", function () {
     registryAddress = await registry.getAddress();
   });
 
-  const approve = (signer: RegistryContext["operator"], amount: bigint) =>
-    as(ctx.usdc, signer).approve(registryAddress, amount);
+  const approve = (signer: RegistryContext["operator"], amount: bigint) => as(ctx.usdc, signer).approve(registryAddress, amount);
 
   /** The operations both registry property tests draw (each test adds its own). */
   type SequenceOp =
@@ -125,12 +124,8 @@ describe("NodeRegistry", function () {
       expect(domain.version).to.equal("1");
       expect(domain.chainId).to.equal(ctx.chainId);
       expect(domain.verifyingContract).to.equal(registryAddress);
-      expect(await registry.NODE_REGISTRATION_TYPEHASH()).to.equal(
-        keccak256(toUtf8Bytes(TypedDataEncoder.from(NodeRegistration).encodeType("NodeRegistration"))),
-      );
-      expect(await registry.KEY_ROTATION_TYPEHASH()).to.equal(
-        keccak256(toUtf8Bytes(TypedDataEncoder.from(KeyRotation).encodeType("KeyRotation"))),
-      );
+      expect(await registry.NODE_REGISTRATION_TYPEHASH()).to.equal(keccak256(toUtf8Bytes(TypedDataEncoder.from(NodeRegistration).encodeType("NodeRegistration"))));
+      expect(await registry.KEY_ROTATION_TYPEHASH()).to.equal(keccak256(toUtf8Bytes(TypedDataEncoder.from(KeyRotation).encodeType("KeyRotation"))));
     });
 
     it("fixes the slasher in the constructor; initializeSlasher is then locked", async () => {
@@ -143,20 +138,11 @@ describe("NodeRegistry", function () {
     it("lets only the deployer wire a missing slasher, once", async () => {
       const r = await ethers.deployContract("NodeRegistry", [ctx.usdc, ctx.params, ZeroAddress]);
       expect(await r.slasher()).to.equal(ZeroAddress);
-      await expect(r.connect(ctx.other).initializeSlasher(ctx.other.address))
-        .to.be.revertedWithCustomError(r, "NodeRegistrySlasherLocked")
-        .withArgs(ctx.other.address, ZeroAddress);
-      await expect(r.connect(ctx.deployer).initializeSlasher(ZeroAddress)).to.be.revertedWithCustomError(
-        r,
-        "NodeRegistryZeroAddress",
-      );
-      await expect(r.connect(ctx.deployer).initializeSlasher(ctx.slasher.address))
-        .to.be.revertedWithCustomError(r, "NodeRegistrySlasherNotContract")
-        .withArgs(ctx.slasher.address);
+      await expect(r.connect(ctx.other).initializeSlasher(ctx.other.address)).to.be.revertedWithCustomError(r, "NodeRegistrySlasherLocked").withArgs(ctx.other.address, ZeroAddress);
+      await expect(r.connect(ctx.deployer).initializeSlasher(ZeroAddress)).to.be.revertedWithCustomError(r, "NodeRegistryZeroAddress");
+      await expect(r.connect(ctx.deployer).initializeSlasher(ctx.slasher.address)).to.be.revertedWithCustomError(r, "NodeRegistrySlasherNotContract").withArgs(ctx.slasher.address);
       const slashingContract = await ctx.blacklist.getAddress(); // any deployed contract stands in
-      await expect(r.connect(ctx.deployer).initializeSlasher(slashingContract))
-        .to.emit(r, "SlasherInitialized")
-        .withArgs(slashingContract);
+      await expect(r.connect(ctx.deployer).initializeSlasher(slashingContract)).to.emit(r, "SlasherInitialized").withArgs(slashingContract);
       await expect(r.connect(ctx.deployer).initializeSlasher(await ctx.usdc.getAddress()))
         .to.be.revertedWithCustomError(r, "NodeRegistrySlasherLocked")
         .withArgs(ctx.deployer.address, slashingContract);
@@ -165,9 +151,7 @@ describe("NodeRegistry", function () {
 
     it("refuses slashing while no slasher is wired", async () => {
       const r = await ethers.deployContract("NodeRegistry", [ctx.usdc, ctx.params, ZeroAddress]);
-      await expect(r.connect(ctx.other).slash(1n, 100n))
-        .to.be.revertedWithCustomError(r, "NodeRegistryNotSlasher")
-        .withArgs(ctx.other.address);
+      await expect(r.connect(ctx.other).slash(1n, 100n)).to.be.revertedWithCustomError(r, "NodeRegistryNotSlasher").withArgs(ctx.other.address);
     });
 
     it("rejects zero token or params addresses", async () => {
@@ -183,9 +167,7 @@ describe("NodeRegistry", function () {
       const bond = (await registry.requiredBond(100n)) + 5n * USDC;
       const { nodeId, node, reg, tx } = await registerNode(ctx, { capacityMbps: 100, bond, region: 7, pricePerGiB: 12_345n });
       const block = await tx.getBlock();
-      await expect(tx)
-        .to.emit(registry, "NodeRegistered")
-        .withArgs(1n, node.address, operator, 100n, 7n, 12_345n, bond, node.publicKey, reg.multiaddrs);
+      await expect(tx).to.emit(registry, "NodeRegistered").withArgs(1n, node.address, operator, 100n, 7n, 12_345n, bond, node.publicKey, reg.multiaddrs);
       expect(nodeId).to.equal(1n);
       const rec = await registry.getNode(nodeId);
       expect(rec.nodeKey).to.equal(node.address);
@@ -246,36 +228,25 @@ describe("NodeRegistry", function () {
         deadline: reg.deadline,
       });
       await approve(ctx.operator, reg.bond);
-      await expect(as(registry, ctx.operator).register(reg, forged))
-        .to.be.revertedWithCustomError(registry, "NodeRegistryInvalidSignature")
-        .withArgs(victim.address, attacker.address);
+      await expect(as(registry, ctx.operator).register(reg, forged)).to.be.revertedWithCustomError(registry, "NodeRegistryInvalidSignature").withArgs(victim.address, attacker.address);
     });
 
     it("fails when another operator submits a node key's signature made for someone else", async () => {
       const { reg, signature } = await prepareRegistration(ctx, { operator: ctx.operator });
       await approve(ctx.operator2, reg.bond);
-      await expect(as(registry, ctx.operator2).register(reg, signature)).to.be.revertedWithCustomError(
-        registry,
-        "NodeRegistryInvalidSignature",
-      );
+      await expect(as(registry, ctx.operator2).register(reg, signature)).to.be.revertedWithCustomError(registry, "NodeRegistryInvalidSignature");
     });
 
     it("fails to replay a signature: same operator, another operator, after deregistering and withdrawing", async () => {
       const { reg, signature, nodeId } = await registerNode(ctx);
       await approve(ctx.operator, reg.bond);
-      await expect(as(registry, ctx.operator).register(reg, signature))
-        .to.be.revertedWithCustomError(registry, "NodeRegistryKeyAlreadyUsed")
-        .withArgs(reg.nodeKey, nodeId);
+      await expect(as(registry, ctx.operator).register(reg, signature)).to.be.revertedWithCustomError(registry, "NodeRegistryKeyAlreadyUsed").withArgs(reg.nodeKey, nodeId);
       await approve(ctx.operator2, reg.bond);
-      await expect(as(registry, ctx.operator2).register(reg, signature))
-        .to.be.revertedWithCustomError(registry, "NodeRegistryKeyAlreadyUsed")
-        .withArgs(reg.nodeKey, nodeId);
+      await expect(as(registry, ctx.operator2).register(reg, signature)).to.be.revertedWithCustomError(registry, "NodeRegistryKeyAlreadyUsed").withArgs(reg.nodeKey, nodeId);
       await as(registry, ctx.operator).deregister(nodeId);
       await time.increase(UNBONDING);
       await as(registry, ctx.operator).withdraw(nodeId);
-      await expect(as(registry, ctx.operator).register(reg, signature))
-        .to.be.revertedWithCustomError(registry, "NodeRegistryKeyAlreadyUsed")
-        .withArgs(reg.nodeKey, nodeId);
+      await expect(as(registry, ctx.operator).register(reg, signature)).to.be.revertedWithCustomError(registry, "NodeRegistryKeyAlreadyUsed").withArgs(reg.nodeKey, nodeId);
     });
 
     it("fails when the signature carries a used or future nonce", async () => {
@@ -289,10 +260,7 @@ describe("NodeRegistry", function () {
         deadline: reg.deadline,
       });
       await approve(ctx.operator, reg.bond);
-      await expect(as(registry, ctx.operator).register(reg, wrongNonce)).to.be.revertedWithCustomError(
-        registry,
-        "NodeRegistryInvalidSignature",
-      );
+      await expect(as(registry, ctx.operator).register(reg, wrongNonce)).to.be.revertedWithCustomError(registry, "NodeRegistryInvalidSignature");
     });
 
     it("fails with a signature for another chain", async () => {
@@ -307,10 +275,7 @@ describe("NodeRegistry", function () {
       };
       const otherChain = await signRegistration(ctx, node, value, registryAddress, ctx.chainId + 1n);
       await approve(ctx.operator, reg.bond);
-      await expect(as(registry, ctx.operator).register(reg, otherChain)).to.be.revertedWithCustomError(
-        registry,
-        "NodeRegistryInvalidSignature",
-      );
+      await expect(as(registry, ctx.operator).register(reg, otherChain)).to.be.revertedWithCustomError(registry, "NodeRegistryInvalidSignature");
     });
 
     it("fails with a signature for another registry address", async () => {
@@ -330,10 +295,7 @@ describe("NodeRegistry", function () {
         await other.getAddress(),
       );
       await approve(ctx.operator, reg.bond);
-      await expect(as(registry, ctx.operator).register(reg, forOther)).to.be.revertedWithCustomError(
-        registry,
-        "NodeRegistryInvalidSignature",
-      );
+      await expect(as(registry, ctx.operator).register(reg, forOther)).to.be.revertedWithCustomError(registry, "NodeRegistryInvalidSignature");
       // and it does work where it was meant to go
       await as(ctx.usdc, ctx.operator).approve(await other.getAddress(), reg.bond);
       await expect(other.connect(ctx.operator).register(reg, forOther)).to.emit(other, "NodeRegistered");
@@ -343,10 +305,7 @@ describe("NodeRegistry", function () {
       const { reg, signature } = await prepareRegistration(ctx);
       await approve(ctx.operator, reg.bond);
       const changed = { ...reg, multiaddrs: ["/ip4/10.0.0.1/tcp/1"] };
-      await expect(as(registry, ctx.operator).register(changed, signature)).to.be.revertedWithCustomError(
-        registry,
-        "NodeRegistryInvalidSignature",
-      );
+      await expect(as(registry, ctx.operator).register(changed, signature)).to.be.revertedWithCustomError(registry, "NodeRegistryInvalidSignature");
     });
 
     it("rejects malleable (high-s) and malformed signatures", async () => {
@@ -354,9 +313,7 @@ describe("NodeRegistry", function () {
       await approve(ctx.operator, reg.bond);
       const sig = Signature.from(signature);
       const highS = concat([sig.r, toBeHex(SECP256K1_N - BigInt(sig.s), 32), sig.v === 27 ? "0x1c" : "0x1b"]);
-      await expect(as(registry, ctx.operator).register(reg, highS))
-        .to.be.revertedWithCustomError(registry, "NodeRegistryInvalidSignature")
-        .withArgs(reg.nodeKey, ZeroAddress);
+      await expect(as(registry, ctx.operator).register(reg, highS)).to.be.revertedWithCustomError(registry, "NodeRegistryInvalidSignature").withArgs(reg.nodeKey, ZeroAddress);
       await expect(as(registry, ctx.operator).register(reg, signature.slice(0, 130)))
         .to.be.revertedWithCustomError(registry, "NodeRegistryInvalidSignature")
         .withArgs(reg.nodeKey, ZeroAddress);
@@ -416,9 +373,7 @@ describe("NodeRegistry", function () {
     it("bounds capacity (1 … 1,000,000 Mbps) and price (≤ 2^96 − 1)", async () => {
       for (const mbps of [0, 1_000_001]) {
         const { reg, signature } = await prepareRegistration(ctx, { capacityMbps: mbps, bond: 100n * USDC });
-        await expect(as(registry, ctx.operator).register(reg, signature))
-          .to.be.revertedWithCustomError(registry, "NodeRegistryCapacityOutOfBounds")
-          .withArgs(BigInt(mbps), 1n, 1_000_000n);
+        await expect(as(registry, ctx.operator).register(reg, signature)).to.be.revertedWithCustomError(registry, "NodeRegistryCapacityOutOfBounds").withArgs(BigInt(mbps), 1n, 1_000_000n);
       }
       const { reg, signature } = await prepareRegistration(ctx, { pricePerGiB: 2n ** 96n });
       await expect(as(registry, ctx.operator).register(reg, signature))
@@ -472,9 +427,7 @@ describe("NodeRegistry", function () {
       const fresh = nodeIdentity();
       const args = await rotationArgs(nodeId, ctx.operator.address, fresh);
       const tx = await as(registry, ctx.operator).rotateNodeKey(...args);
-      await expect(tx)
-        .to.emit(registry, "NodeKeyRotated")
-        .withArgs(nodeId, node.address, fresh.address, fresh.publicKey, args[3]);
+      await expect(tx).to.emit(registry, "NodeKeyRotated").withArgs(nodeId, node.address, fresh.address, fresh.publicKey, args[3]);
       expect(await registry.isActive(node.address)).to.equal(false);
       expect(await registry.isActive(fresh.address)).to.equal(true);
       expect(await registry.nodeIdOf(node.address)).to.equal(nodeId); // attribution survives
@@ -504,9 +457,10 @@ describe("NodeRegistry", function () {
         .withArgs(fresh.address, node.address);
       const domain = { name: DOMAIN_NAMES.nodeRegistry, version: "1", chainId: ctx.chainId, verifyingContract: registryAddress };
       const byOperator = await ctx.operator.signTypedData(domain, KeyRotation, value);
-      await expect(
-        as(registry, ctx.operator).rotateNodeKey(nodeId, fresh.address, fresh.publicKey, multiaddrs, FAR, byOperator),
-      ).to.be.revertedWithCustomError(registry, "NodeRegistryInvalidSignature");
+      await expect(as(registry, ctx.operator).rotateNodeKey(nodeId, fresh.address, fresh.publicKey, multiaddrs, FAR, byOperator)).to.be.revertedWithCustomError(
+        registry,
+        "NodeRegistryInvalidSignature",
+      );
       expect(await registry.isActive(node.address)).to.equal(true);
     });
 
@@ -521,9 +475,7 @@ describe("NodeRegistry", function () {
         nonce: 0n,
         deadline: FAR,
       });
-      await expect(
-        as(registry, ctx.operator).rotateNodeKey(nodeId, fresh.address, fresh.publicKey, multiaddrs, FAR, regSig),
-      ).to.be.revertedWithCustomError(registry, "NodeRegistryInvalidSignature");
+      await expect(as(registry, ctx.operator).rotateNodeKey(nodeId, fresh.address, fresh.publicKey, multiaddrs, FAR, regSig)).to.be.revertedWithCustomError(registry, "NodeRegistryInvalidSignature");
     });
 
     it("fails for a rotation signed for another node id or operator", async () => {
@@ -531,8 +483,10 @@ describe("NodeRegistry", function () {
       const b = await registerNode(ctx, { operator: ctx.operator2 });
       const fresh = nodeIdentity();
       const forA = await rotationArgs(a.nodeId, ctx.operator.address, fresh);
-      await expect(as(registry, ctx.operator2).rotateNodeKey(b.nodeId, ...forA.slice(1) as [string, string, string[], bigint, string]))
-        .to.be.revertedWithCustomError(registry, "NodeRegistryInvalidSignature");
+      await expect(as(registry, ctx.operator2).rotateNodeKey(b.nodeId, ...(forA.slice(1) as [string, string, string[], bigint, string]))).to.be.revertedWithCustomError(
+        registry,
+        "NodeRegistryInvalidSignature",
+      );
     });
 
     it("only the operator rotates", async () => {
@@ -541,7 +495,7 @@ describe("NodeRegistry", function () {
       await expect(as(registry, ctx.other).rotateNodeKey(...args))
         .to.be.revertedWithCustomError(registry, "NodeRegistryNotOperator")
         .withArgs(nodeId, ctx.other.address);
-      await expect(as(registry, ctx.other).rotateNodeKey(77n, ...args.slice(1) as [string, string, string[], bigint, string]))
+      await expect(as(registry, ctx.other).rotateNodeKey(77n, ...(args.slice(1) as [string, string, string[], bigint, string])))
         .to.be.revertedWithCustomError(registry, "NodeRegistryUnknownNode")
         .withArgs(77n);
     });
@@ -581,10 +535,7 @@ describe("NodeRegistry", function () {
       const { nodeId } = await registerNode(ctx);
       await as(registry, ctx.operator).deregister(nodeId);
       const fresh = nodeIdentity();
-      await expect(as(registry, ctx.operator).rotateNodeKey(...(await rotationArgs(nodeId, ctx.operator.address, fresh)))).to.emit(
-        registry,
-        "NodeKeyRotated",
-      );
+      await expect(as(registry, ctx.operator).rotateNodeKey(...(await rotationArgs(nodeId, ctx.operator.address, fresh)))).to.emit(registry, "NodeKeyRotated");
       expect(await registry.isActive(fresh.address)).to.equal(false); // exiting
       await time.increase(UNBONDING);
       await as(registry, ctx.operator).withdraw(nodeId);
@@ -599,9 +550,7 @@ describe("NodeRegistry", function () {
       const { nodeId, node } = await registerNode(ctx);
       const addrs = ["/ip4/192.0.2.1/tcp/4001"];
       const tx = await as(registry, ctx.operator).updateMultiaddrs(nodeId, node.publicKey, addrs);
-      await expect(tx)
-        .to.emit(registry, "NodeMetadataUpdated")
-        .withArgs(nodeId, metadataHash(node.publicKey, addrs), node.publicKey, addrs);
+      await expect(tx).to.emit(registry, "NodeMetadataUpdated").withArgs(nodeId, metadataHash(node.publicKey, addrs), node.publicKey, addrs);
       expect((await registry.getNode(nodeId)).metadataHash).to.equal(metadataHash(node.publicKey, addrs));
       expect(await registry.metadataBlockOf(nodeId)).to.equal(BigInt((await tx.getBlock())!.number));
       await expect(as(registry, ctx.other).updateMultiaddrs(nodeId, node.publicKey, addrs))
@@ -635,10 +584,7 @@ describe("NodeRegistry", function () {
         .to.be.revertedWithCustomError(registry, "NodeRegistryPriceTooHigh")
         .withArgs(2n ** 96n, 2n ** 96n - 1n);
       await as(registry, ctx.operator).deregister(nodeId);
-      await expect(as(registry, ctx.operator).updateOffer(nodeId, 1n, 1)).to.be.revertedWithCustomError(
-        registry,
-        "NodeRegistryWrongStatus",
-      );
+      await expect(as(registry, ctx.operator).updateOffer(nodeId, 1n, 1)).to.be.revertedWithCustomError(registry, "NodeRegistryWrongStatus");
     });
   });
 
@@ -647,9 +593,7 @@ describe("NodeRegistry", function () {
       const { nodeId } = await registerNode(ctx, { capacityMbps: 100 });
       const bond = (await registry.getNode(nodeId)).bond;
       const required = await registry.requiredBond(1_000n);
-      await expect(as(registry, ctx.operator).setCapacity(nodeId, 1_000))
-        .to.be.revertedWithCustomError(registry, "NodeRegistryBondTooLow")
-        .withArgs(bond, required);
+      await expect(as(registry, ctx.operator).setCapacity(nodeId, 1_000)).to.be.revertedWithCustomError(registry, "NodeRegistryBondTooLow").withArgs(bond, required);
       await approve(ctx.operator, required - bond);
       await as(registry, ctx.operator).topUp(nodeId, required - bond);
       const tx = await as(registry, ctx.operator).setCapacity(nodeId, 1_000);
@@ -667,7 +611,9 @@ describe("NodeRegistry", function () {
       const required = await registry.requiredBond(10n);
       const tx = await as(registry, ctx.operator).setCapacity(nodeId, 10);
       const ends = BigInt((await tx.getBlock())!.timestamp) + UNBONDING;
-      await expect(tx).to.emit(registry, "BondUnbonding").withArgs(nodeId, bond - required, bond - required, ends);
+      await expect(tx)
+        .to.emit(registry, "BondUnbonding")
+        .withArgs(nodeId, bond - required, bond - required, ends);
       await expect(tx).to.emit(registry, "NodeCapacityChanged").withArgs(nodeId, 1_000n, 10n, anchor);
       const rec = await registry.getNode(nodeId);
       expect(rec.bond).to.equal(required);
@@ -685,16 +631,9 @@ describe("NodeRegistry", function () {
 
     it("rejects out-of-bounds or unchanged capacity, non-operators and exiting nodes", async () => {
       const { nodeId } = await registerNode(ctx, { capacityMbps: 10 });
-      await expect(as(registry, ctx.operator).setCapacity(nodeId, 0))
-        .to.be.revertedWithCustomError(registry, "NodeRegistryCapacityOutOfBounds")
-        .withArgs(0n, 1n, 1_000_000n);
-      await expect(as(registry, ctx.operator).setCapacity(nodeId, 1_000_001)).to.be.revertedWithCustomError(
-        registry,
-        "NodeRegistryCapacityOutOfBounds",
-      );
-      await expect(as(registry, ctx.operator).setCapacity(nodeId, 10))
-        .to.be.revertedWithCustomError(registry, "NodeRegistryCapacityUnchanged")
-        .withArgs(nodeId, 10n);
+      await expect(as(registry, ctx.operator).setCapacity(nodeId, 0)).to.be.revertedWithCustomError(registry, "NodeRegistryCapacityOutOfBounds").withArgs(0n, 1n, 1_000_000n);
+      await expect(as(registry, ctx.operator).setCapacity(nodeId, 1_000_001)).to.be.revertedWithCustomError(registry, "NodeRegistryCapacityOutOfBounds");
+      await expect(as(registry, ctx.operator).setCapacity(nodeId, 10)).to.be.revertedWithCustomError(registry, "NodeRegistryCapacityUnchanged").withArgs(nodeId, 10n);
       await expect(as(registry, ctx.other).setCapacity(nodeId, 5)).to.be.revertedWithCustomError(registry, "NodeRegistryNotOperator");
       await as(registry, ctx.operator).deregister(nodeId);
       await expect(as(registry, ctx.operator).setCapacity(nodeId, 5)).to.be.revertedWithCustomError(registry, "NodeRegistryWrongStatus");
@@ -711,13 +650,9 @@ describe("NodeRegistry", function () {
         .withArgs(nodeId, ctx.other.address, 5n * USDC, bond + 5n * USDC);
       expect((await registry.getNode(nodeId)).bond).to.equal(bond + 5n * USDC);
       await expect(as(registry, ctx.other).topUp(nodeId, 0n)).to.be.revertedWithCustomError(registry, "NodeRegistryZeroAmount");
-      await expect(as(registry, ctx.other).topUp(99n, 1n))
-        .to.be.revertedWithCustomError(registry, "NodeRegistryUnknownNode")
-        .withArgs(99n);
+      await expect(as(registry, ctx.other).topUp(99n, 1n)).to.be.revertedWithCustomError(registry, "NodeRegistryUnknownNode").withArgs(99n);
       await as(registry, ctx.operator).deregister(nodeId);
-      await expect(as(registry, ctx.other).topUp(nodeId, 1n))
-        .to.be.revertedWithCustomError(registry, "NodeRegistryWrongStatus")
-        .withArgs(nodeId, Status.Exiting, Status.Registered);
+      await expect(as(registry, ctx.other).topUp(nodeId, 1n)).to.be.revertedWithCustomError(registry, "NodeRegistryWrongStatus").withArgs(nodeId, Status.Exiting, Status.Registered);
     });
 
     it("tops up with a permit, even when the permit was front-run", async () => {
@@ -748,7 +683,9 @@ describe("NodeRegistry", function () {
       const tx = await as(registry, ctx.operator).unbond(nodeId, 30n * USDC);
       const ends = BigInt((await tx.getBlock())!.timestamp) + UNBONDING;
       // a second unbond restarts the clock for everything pending
-      await expect(tx).to.emit(registry, "BondUnbonding").withArgs(nodeId, 30n * USDC, 50n * USDC, ends);
+      await expect(tx)
+        .to.emit(registry, "BondUnbonding")
+        .withArgs(nodeId, 30n * USDC, 50n * USDC, ends);
       const rec = await registry.getNode(nodeId);
       expect(rec.bond).to.equal(required);
       expect(rec.unbonding).to.equal(50n * USDC);
@@ -762,9 +699,7 @@ describe("NodeRegistry", function () {
       const tx = await as(registry, ctx.operator).unbond(nodeId, 50n * USDC);
       const ends = BigInt((await tx.getBlock())!.timestamp) + UNBONDING;
       await time.setNextBlockTimestamp(ends - 1n);
-      await expect(as(registry, ctx.operator).withdraw(nodeId))
-        .to.be.revertedWithCustomError(registry, "NodeRegistryStillUnbonding")
-        .withArgs(nodeId, ends);
+      await expect(as(registry, ctx.operator).withdraw(nodeId)).to.be.revertedWithCustomError(registry, "NodeRegistryStillUnbonding").withArgs(nodeId, ends);
       const before = await ctx.usdc.balanceOf(ctx.operator.address);
       await time.setNextBlockTimestamp(ends);
       await expect(as(registry, ctx.operator).withdraw(nodeId))
@@ -776,9 +711,7 @@ describe("NodeRegistry", function () {
       expect(rec.unbonding).to.equal(0n);
       expect(rec.unbondingEndsAt).to.equal(0n);
       expect(await registry.isActiveNode(nodeId)).to.equal(true);
-      await expect(as(registry, ctx.operator).withdraw(nodeId))
-        .to.be.revertedWithCustomError(registry, "NodeRegistryNothingToWithdraw")
-        .withArgs(nodeId);
+      await expect(as(registry, ctx.operator).withdraw(nodeId)).to.be.revertedWithCustomError(registry, "NodeRegistryNothingToWithdraw").withArgs(nodeId);
     });
 
     it("deregisters at once: inactive, whole bond unbonding, withdrawable exactly at the end, record kept", async () => {
@@ -794,21 +727,15 @@ describe("NodeRegistry", function () {
       expect(rec.bond).to.equal(0n);
       expect(rec.unbonding).to.equal(bond);
       expect(rec.unbondingEndsAt).to.equal(ends);
-      await expect(as(registry, ctx.operator).deregister(nodeId))
-        .to.be.revertedWithCustomError(registry, "NodeRegistryWrongStatus")
-        .withArgs(nodeId, Status.Exiting, Status.Registered);
+      await expect(as(registry, ctx.operator).deregister(nodeId)).to.be.revertedWithCustomError(registry, "NodeRegistryWrongStatus").withArgs(nodeId, Status.Exiting, Status.Registered);
       await expect(as(registry, ctx.operator).unbond(nodeId, 1n)).to.be.revertedWithCustomError(registry, "NodeRegistryWrongStatus");
 
       await time.setNextBlockTimestamp(ends - 1n);
-      await expect(as(registry, ctx.operator).withdraw(nodeId))
-        .to.be.revertedWithCustomError(registry, "NodeRegistryStillUnbonding")
-        .withArgs(nodeId, ends);
+      await expect(as(registry, ctx.operator).withdraw(nodeId)).to.be.revertedWithCustomError(registry, "NodeRegistryStillUnbonding").withArgs(nodeId, ends);
       await time.setNextBlockTimestamp(ends);
       await expect(as(registry, ctx.other).withdraw(nodeId)).to.be.revertedWithCustomError(registry, "NodeRegistryNotOperator");
       const before = await ctx.usdc.balanceOf(ctx.operator.address);
-      await expect(as(registry, ctx.operator).withdraw(nodeId))
-        .to.emit(registry, "BondWithdrawn")
-        .withArgs(nodeId, ctx.operator.address, bond);
+      await expect(as(registry, ctx.operator).withdraw(nodeId)).to.emit(registry, "BondWithdrawn").withArgs(nodeId, ctx.operator.address, bond);
       expect(await ctx.usdc.balanceOf(ctx.operator.address)).to.equal(before + bond);
       rec = await registry.getNode(nodeId);
       expect(rec.status).to.equal(Status.Withdrawn);
@@ -816,9 +743,7 @@ describe("NodeRegistry", function () {
       expect(rec.nodeKey).to.equal(node.address); // never deleted
       expect(rec.operator).to.equal(ctx.operator.address);
       expect(await registry.nodeIdOf(node.address)).to.equal(nodeId);
-      await expect(as(registry, ctx.operator).withdraw(nodeId))
-        .to.be.revertedWithCustomError(registry, "NodeRegistryWrongStatus")
-        .withArgs(nodeId, Status.Withdrawn, Status.Exiting);
+      await expect(as(registry, ctx.operator).withdraw(nodeId)).to.be.revertedWithCustomError(registry, "NodeRegistryWrongStatus").withArgs(nodeId, Status.Withdrawn, Status.Exiting);
       expect(await ctx.usdc.balanceOf(registryAddress)).to.equal(0n);
     });
 
@@ -838,21 +763,13 @@ describe("NodeRegistry", function () {
       const required = await registry.requiredBond(100n);
       const { nodeId, node } = await registerNode(ctx, { bond: required + 100n * USDC });
       await as(registry, ctx.operator).unbond(nodeId, 100n * USDC);
-      await expect(as(registry, ctx.operator).slash(nodeId, 1_000n))
-        .to.be.revertedWithCustomError(registry, "NodeRegistryNotSlasher")
-        .withArgs(ctx.operator.address);
-      await expect(as(registry, ctx.slasher).slash(nodeId, 10_001n))
-        .to.be.revertedWithCustomError(registry, "NodeRegistryBadSlashBps")
-        .withArgs(10_001n);
-      await expect(as(registry, ctx.slasher).slash(99n, 1n))
-        .to.be.revertedWithCustomError(registry, "NodeRegistryUnknownNode")
-        .withArgs(99n);
+      await expect(as(registry, ctx.operator).slash(nodeId, 1_000n)).to.be.revertedWithCustomError(registry, "NodeRegistryNotSlasher").withArgs(ctx.operator.address);
+      await expect(as(registry, ctx.slasher).slash(nodeId, 10_001n)).to.be.revertedWithCustomError(registry, "NodeRegistryBadSlashBps").withArgs(10_001n);
+      await expect(as(registry, ctx.slasher).slash(99n, 1n)).to.be.revertedWithCustomError(registry, "NodeRegistryUnknownNode").withArgs(99n);
       const expected = (required * 1_000n) / 10_000n + 10n * USDC;
       const amount = await as(registry, ctx.slasher).slash.staticCall(nodeId, 1_000n);
       expect(amount).to.equal(expected);
-      await expect(as(registry, ctx.slasher).slash(nodeId, 1_000n))
-        .to.emit(registry, "NodeSlashed")
-        .withArgs(nodeId, ctx.slasher.address, 1_000n, expected);
+      await expect(as(registry, ctx.slasher).slash(nodeId, 1_000n)).to.emit(registry, "NodeSlashed").withArgs(nodeId, ctx.slasher.address, 1_000n, expected);
       expect(await ctx.usdc.balanceOf(ctx.slasher.address)).to.equal(expected);
       const rec = await registry.getNode(nodeId);
       expect(rec.bond).to.equal(required - (required * 1_000n) / 10_000n);
@@ -892,7 +809,7 @@ describe("NodeRegistry", function () {
     it("a raised curve makes a node inactive only from the end of the grace period; a top-up restores it", async () => {
       const { nodeId, node } = await registerNode(ctx, { capacityMbps: 1_000 });
       const oldRequired = await registry.requiredBond(1_000n);
-      const tx = await as(ctx.params, ctx.timelock).setBondCurve(14n * USDC / 10n, ALPHA_DEFAULT, MIN_BOND_DEFAULT);
+      const tx = await as(ctx.params, ctx.timelock).setBondCurve((14n * USDC) / 10n, ALPHA_DEFAULT, MIN_BOND_DEFAULT);
       const changedAt = BigInt((await tx.getBlock())!.timestamp);
       const bindsAt = changedAt + GRACE;
       const newRequired = await registry.requiredBond(1_000n);
@@ -911,10 +828,10 @@ describe("NodeRegistry", function () {
 
     it("nodes registered or raising capacity after the change are bound by the new curve at once", async () => {
       const { nodeId } = await registerNode(ctx, { capacityMbps: 100, bond: 10_000n * USDC });
-      await as(ctx.params, ctx.timelock).setBondCurve(14n * USDC / 10n, ALPHA_DEFAULT, MIN_BOND_DEFAULT);
+      await as(ctx.params, ctx.timelock).setBondCurve((14n * USDC) / 10n, ALPHA_DEFAULT, MIN_BOND_DEFAULT);
       const newRequired = await registry.requiredBond(1_000n);
       // a registration with the old curve's bond is refused
-      const oldRequired = newRequired * 10n / 14n;
+      const oldRequired = (newRequired * 10n) / 14n;
       const { reg, signature } = await prepareRegistration(ctx, { capacityMbps: 1_000, bond: oldRequired });
       await approve(ctx.operator, reg.bond);
       await expect(as(registry, ctx.operator).register(reg, signature)).to.be.revertedWithCustomError(registry, "NodeRegistryBondTooLow");
@@ -940,7 +857,7 @@ describe("NodeRegistry", function () {
       await ethers.provider.send("evm_setAutomine", [false]);
       try {
         const registered = await as(registry, ctx.operator).register(reg, signature);
-        const raised = await as(ctx.params, ctx.timelock).setBondCurve(14n * USDC / 10n, ALPHA_DEFAULT, MIN_BOND_DEFAULT);
+        const raised = await as(ctx.params, ctx.timelock).setBondCurve((14n * USDC) / 10n, ALPHA_DEFAULT, MIN_BOND_DEFAULT);
         await ethers.provider.send("evm_mine", []);
         const [r1, r2] = [await registered.wait(), await raised.wait()];
         expect(r1!.blockNumber).to.equal(r2!.blockNumber);
@@ -998,7 +915,7 @@ describe("NodeRegistry", function () {
 
     it("a node whose requirement is refreshed inside the grace period keeps the grace", async () => {
       const { nodeId, node } = await registerNode(ctx, { capacityMbps: 1_000 });
-      await as(ctx.params, ctx.timelock).setBondCurve(14n * USDC / 10n, ALPHA_DEFAULT, MIN_BOND_DEFAULT);
+      await as(ctx.params, ctx.timelock).setBondCurve((14n * USDC) / 10n, ALPHA_DEFAULT, MIN_BOND_DEFAULT);
       await as(registry, ctx.other).refreshRequiredBond(nodeId);
       expect(await registry.isActive(node.address)).to.equal(true);
       const [, , bindsAt] = await ctx.params.bondCurveVersion();
@@ -1062,9 +979,7 @@ describe("NodeRegistry", function () {
         for (let i = 0; i < ids.length; i++) {
           const block = Number(await registry.metadataBlockOf(ids[i]));
           const logs = await ethers.provider.getLogs({ address: registryAddress, fromBlock: block, toBlock: block });
-          const events = logs
-            .map((l) => registry.interface.parseLog(l))
-            .filter((e) => e && ["NodeRegistered", "NodeKeyRotated", "NodeMetadataUpdated"].includes(e.name) && e.args.nodeId === ids[i]);
+          const events = logs.map((l) => registry.interface.parseLog(l)).filter((e) => e && ["NodeRegistered", "NodeKeyRotated", "NodeMetadataUpdated"].includes(e.name) && e.args.nodeId === ids[i]);
           const last = events[events.length - 1]!;
           const publicKey = last.args.publicKey as string;
           const multiaddrs = [...(last.args.multiaddrs as string[])];
@@ -1128,10 +1043,7 @@ describe("NodeRegistry", function () {
       await gas.record("update multiaddrs", await as(registry, ctx.operator2).updateMultiaddrs(nodeId, node.publicKey, defaultMultiaddrs(node)));
       await approve(ctx.operator2, 10n * USDC);
       await gas.record("top up", await as(registry, ctx.operator2).topUp(nodeId, 10n * USDC));
-      await gas.record(
-        "rotate key",
-        await as(registry, ctx.operator2).rotateNodeKey(...(await rotationArgs(nodeId, ctx.operator2.address, nodeIdentity()))),
-      );
+      await gas.record("rotate key", await as(registry, ctx.operator2).rotateNodeKey(...(await rotationArgs(nodeId, ctx.operator2.address, nodeIdentity()))));
       await gas.record("deregister", await as(registry, ctx.operator2).deregister(nodeId));
       await time.increase(UNBONDING);
       await gas.record("withdraw", await as(registry, ctx.operator2).withdraw(nodeId));

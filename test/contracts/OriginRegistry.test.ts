@@ -38,9 +38,7 @@ describe("OriginRegistry", function () {
     const d = await origins.eip712Domain();
     expect(d.name).to.equal(DOMAIN_NAMES.originRegistry);
     expect(d.version).to.equal("1");
-    expect(await origins.CONTENT_RECORD_TYPEHASH()).to.equal(
-      keccak256(toUtf8Bytes(TypedDataEncoder.from(ContentRecord).encodeType("ContentRecord"))),
-    );
+    expect(await origins.CONTENT_RECORD_TYPEHASH()).to.equal(keccak256(toUtf8Bytes(TypedDataEncoder.from(ContentRecord).encodeType("ContentRecord"))));
     expect(await origins.REGISTRY()).to.equal(await ctx.registry.getAddress());
     expect(await origins.TIMELOCK()).to.equal(ctx.timelock.address);
     await expectRejectsZeroAddresses(ethers, "OriginRegistry", [ctx.registry, ctx.timelock.address]);
@@ -49,12 +47,8 @@ describe("OriginRegistry", function () {
   describe("recognize / revoke (timelock only)", () => {
     it("recognizes a registered node with epoch 1 and its content key", async () => {
       const k = key();
-      await expect(as(origins, ctx.other).recognize(nodeId, k.address))
-        .to.be.revertedWithCustomError(origins, "OriginRegistryNotTimelock")
-        .withArgs(ctx.other.address);
-      await expect(as(origins, ctx.timelock).recognize(nodeId, k.address))
-        .to.emit(origins, "OriginRecognized")
-        .withArgs(nodeId, 1n, k.address);
+      await expect(as(origins, ctx.other).recognize(nodeId, k.address)).to.be.revertedWithCustomError(origins, "OriginRegistryNotTimelock").withArgs(ctx.other.address);
+      await expect(as(origins, ctx.timelock).recognize(nodeId, k.address)).to.emit(origins, "OriginRecognized").withArgs(nodeId, 1n, k.address);
       expect(await origins.isRecognized(nodeId)).to.equal(true);
       const o = await origins.originOf(nodeId);
       expect([o.recognized, o.currentEpoch, o.firstValidEpoch]).to.deep.equal([true, 1n, 1n]);
@@ -63,23 +57,14 @@ describe("OriginRegistry", function () {
       expect(await origins.isValidContentSigner(nodeId, 1n, ctx.other.address)).to.equal(false);
       expect(await origins.isValidContentSigner(nodeId, 2n, k.address)).to.equal(false);
       expect(await origins.isValidContentSigner(nodeId + 1n, 1n, k.address)).to.equal(false);
-      await expect(as(origins, ctx.timelock).recognize(nodeId, key().address))
-        .to.be.revertedWithCustomError(origins, "OriginRegistryAlreadyRecognized")
-        .withArgs(nodeId);
+      await expect(as(origins, ctx.timelock).recognize(nodeId, key().address)).to.be.revertedWithCustomError(origins, "OriginRegistryAlreadyRecognized").withArgs(nodeId);
     });
 
     it("refuses unregistered, exiting nodes and a zero content key", async () => {
-      await expect(as(origins, ctx.timelock).recognize(99n, key().address))
-        .to.be.revertedWithCustomError(origins, "OriginRegistryNodeNotRegistered")
-        .withArgs(99n);
-      await expect(as(origins, ctx.timelock).recognize(nodeId, ZeroAddress)).to.be.revertedWithCustomError(
-        origins,
-        "OriginRegistryZeroAddress",
-      );
+      await expect(as(origins, ctx.timelock).recognize(99n, key().address)).to.be.revertedWithCustomError(origins, "OriginRegistryNodeNotRegistered").withArgs(99n);
+      await expect(as(origins, ctx.timelock).recognize(nodeId, ZeroAddress)).to.be.revertedWithCustomError(origins, "OriginRegistryZeroAddress");
       await as(ctx.registry, ctx.operator).deregister(nodeId);
-      await expect(as(origins, ctx.timelock).recognize(nodeId, key().address))
-        .to.be.revertedWithCustomError(origins, "OriginRegistryNodeNotRegistered")
-        .withArgs(nodeId);
+      await expect(as(origins, ctx.timelock).recognize(nodeId, key().address)).to.be.revertedWithCustomError(origins, "OriginRegistryNodeNotRegistered").withArgs(nodeId);
     });
 
     it("revocation voids every epoch; re-recognition starts a new epoch and old ones stay void", async () => {
@@ -89,20 +74,14 @@ describe("OriginRegistry", function () {
       await expect(as(origins, ctx.timelock).revoke(nodeId)).to.emit(origins, "OriginRevoked").withArgs(nodeId, 1n);
       expect(await origins.isRecognized(nodeId)).to.equal(false);
       expect(await origins.isValidContentSigner(nodeId, 1n, k1.address)).to.equal(false);
-      await expect(as(origins, ctx.timelock).revoke(nodeId))
-        .to.be.revertedWithCustomError(origins, "OriginRegistryNotRecognized")
-        .withArgs(nodeId);
+      await expect(as(origins, ctx.timelock).revoke(nodeId)).to.be.revertedWithCustomError(origins, "OriginRegistryNotRecognized").withArgs(nodeId);
       const k2 = key();
-      await expect(as(origins, ctx.timelock).recognize(nodeId, k2.address))
-        .to.emit(origins, "OriginRecognized")
-        .withArgs(nodeId, 2n, k2.address);
+      await expect(as(origins, ctx.timelock).recognize(nodeId, k2.address)).to.emit(origins, "OriginRecognized").withArgs(nodeId, 2n, k2.address);
       expect(await origins.isValidContentSigner(nodeId, 2n, k2.address)).to.equal(true);
       expect(await origins.isValidContentSigner(nodeId, 1n, k1.address)).to.equal(false);
       // the old key cannot come back under a new epoch
       await expect(as(origins, ctx.timelock).revoke(nodeId)).to.emit(origins, "OriginRevoked");
-      await expect(as(origins, ctx.timelock).recognize(nodeId, k1.address))
-        .to.be.revertedWithCustomError(origins, "OriginRegistryKeyReused")
-        .withArgs(nodeId, k1.address);
+      await expect(as(origins, ctx.timelock).recognize(nodeId, k1.address)).to.be.revertedWithCustomError(origins, "OriginRegistryKeyReused").withArgs(nodeId, k1.address);
     });
   });
 
@@ -130,31 +109,17 @@ describe("OriginRegistry", function () {
     it("starts a new epoch; older unrevoked epochs stay valid", async () => {
       const k1 = key();
       const k2 = key();
-      await expect(as(origins, ctx.operator).rotateContentKey(nodeId, k2.address))
-        .to.be.revertedWithCustomError(origins, "OriginRegistryNotRecognized")
-        .withArgs(nodeId);
+      await expect(as(origins, ctx.operator).rotateContentKey(nodeId, k2.address)).to.be.revertedWithCustomError(origins, "OriginRegistryNotRecognized").withArgs(nodeId);
       await as(origins, ctx.timelock).recognize(nodeId, k1.address);
-      await expect(as(origins, ctx.other).rotateContentKey(nodeId, k2.address))
-        .to.be.revertedWithCustomError(origins, "OriginRegistryNotOperator")
-        .withArgs(nodeId, ctx.other.address);
-      await expect(as(origins, ctx.timelock).rotateContentKey(nodeId, k2.address)).to.be.revertedWithCustomError(
-        origins,
-        "OriginRegistryNotOperator",
-      );
-      await expect(as(origins, ctx.operator).rotateContentKey(nodeId, k2.address))
-        .to.emit(origins, "ContentKeyRotated")
-        .withArgs(nodeId, 2n, k2.address);
+      await expect(as(origins, ctx.other).rotateContentKey(nodeId, k2.address)).to.be.revertedWithCustomError(origins, "OriginRegistryNotOperator").withArgs(nodeId, ctx.other.address);
+      await expect(as(origins, ctx.timelock).rotateContentKey(nodeId, k2.address)).to.be.revertedWithCustomError(origins, "OriginRegistryNotOperator");
+      await expect(as(origins, ctx.operator).rotateContentKey(nodeId, k2.address)).to.emit(origins, "ContentKeyRotated").withArgs(nodeId, 2n, k2.address);
       expect((await origins.originOf(nodeId)).currentEpoch).to.equal(2n);
       expect(await origins.isValidContentSigner(nodeId, 2n, k2.address)).to.equal(true);
       expect(await origins.isValidContentSigner(nodeId, 1n, k1.address)).to.equal(true);
       expect(await origins.isValidContentSigner(nodeId, 2n, k1.address)).to.equal(false);
-      await expect(as(origins, ctx.operator).rotateContentKey(nodeId, k1.address))
-        .to.be.revertedWithCustomError(origins, "OriginRegistryKeyReused")
-        .withArgs(nodeId, k1.address);
-      await expect(as(origins, ctx.operator).rotateContentKey(nodeId, ZeroAddress)).to.be.revertedWithCustomError(
-        origins,
-        "OriginRegistryZeroAddress",
-      );
+      await expect(as(origins, ctx.operator).rotateContentKey(nodeId, k1.address)).to.be.revertedWithCustomError(origins, "OriginRegistryKeyReused").withArgs(nodeId, k1.address);
+      await expect(as(origins, ctx.operator).rotateContentKey(nodeId, ZeroAddress)).to.be.revertedWithCustomError(origins, "OriginRegistryZeroAddress");
     });
   });
 
@@ -164,20 +129,13 @@ describe("OriginRegistry", function () {
       const k2 = key();
       await as(origins, ctx.timelock).recognize(nodeId, k1.address);
       await as(origins, ctx.operator).rotateContentKey(nodeId, k2.address);
-      await expect(as(origins, ctx.operator).revokeEpoch(nodeId, 1n)).to.be.revertedWithCustomError(
-        origins,
-        "OriginRegistryNotTimelock",
-      );
-      await expect(as(origins, ctx.timelock).revokeEpoch(nodeId, 1n))
-        .to.emit(origins, "ContentEpochRevoked")
-        .withArgs(nodeId, 1n);
+      await expect(as(origins, ctx.operator).revokeEpoch(nodeId, 1n)).to.be.revertedWithCustomError(origins, "OriginRegistryNotTimelock");
+      await expect(as(origins, ctx.timelock).revokeEpoch(nodeId, 1n)).to.emit(origins, "ContentEpochRevoked").withArgs(nodeId, 1n);
       expect(await origins.isValidContentSigner(nodeId, 1n, k1.address)).to.equal(false);
       expect(await origins.contentKeyOf(nodeId, 1n)).to.deep.equal([k1.address, true]);
       expect(await origins.isValidContentSigner(nodeId, 2n, k2.address)).to.equal(true);
       for (const epoch of [0n, 3n, 1n]) {
-        await expect(as(origins, ctx.timelock).revokeEpoch(nodeId, epoch))
-          .to.be.revertedWithCustomError(origins, "OriginRegistryBadEpoch")
-          .withArgs(nodeId, epoch, 2n);
+        await expect(as(origins, ctx.timelock).revokeEpoch(nodeId, epoch)).to.be.revertedWithCustomError(origins, "OriginRegistryBadEpoch").withArgs(nodeId, epoch, 2n);
       }
       // revoking the current epoch leaves the origin without a valid key until it rotates
       await as(origins, ctx.timelock).revokeEpoch(nodeId, 2n);

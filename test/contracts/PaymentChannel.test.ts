@@ -44,8 +44,7 @@ describe("PaymentChannel", function () {
 
   /** USDC `a` owns: its token balance plus its withdrawable credit in the channel contract (operator
    * payouts are credited, collected with `withdraw`) plus, for the treasury, the protocol fees owed. */
-  const bal = async (a: string) =>
-    (await ctx.usdc.balanceOf(a)) + (await ctx.channels.withdrawable(a)) + (a === treasuryAddr ? (await ctx.channels.protocolFees()).owed : 0n);
+  const bal = async (a: string) => (await ctx.usdc.balanceOf(a)) + (await ctx.channels.withdrawable(a)) + (a === treasuryAddr ? (await ctx.channels.protocolFees()).owed : 0n);
   async function balances(addrs: string[]) {
     return Promise.all(addrs.map((a) => bal(a)));
   }
@@ -82,12 +81,7 @@ describe("PaymentChannel", function () {
   describe("open", () => {
     it("opens with a deposit and snapshots node key, operator, fee and openedAt", async () => {
       const nonce = nextNonce();
-      const expectedId = keccak256(
-        AbiCoder.defaultAbiCoder().encode(
-          ["uint256", "address", "address", "address", "bytes32"],
-          [ctx.chainId, ctx.address, payerAddr, nodeKeyAddr, nonce],
-        ),
-      );
+      const expectedId = keccak256(AbiCoder.defaultAbiCoder().encode(["uint256", "address", "address", "address", "bytes32"], [ctx.chainId, ctx.address, payerAddr, nodeKeyAddr, nonce]));
       const { channelId, tx } = await openChannel(ctx, { nonce, deposit: 50n * USDC });
       expect(channelId).to.equal(expectedId);
       await expect(tx)
@@ -120,15 +114,10 @@ describe("PaymentChannel", function () {
 
     it("rejects a node that is not active, an unknown key and a rotated-out key", async () => {
       await ctx.registry.setActive(ctx.nodeId, false);
-      await expect(openChannel(ctx))
-        .to.be.revertedWithCustomError(ctx.channels, "PaymentChannelNodeNotActive")
-        .withArgs(nodeKeyAddr);
+      await expect(openChannel(ctx)).to.be.revertedWithCustomError(ctx.channels, "PaymentChannelNodeNotActive").withArgs(nodeKeyAddr);
       await ctx.registry.setActive(ctx.nodeId, true);
       const stranger = randomWallet().address;
-      await expect(openChannel(ctx, { nodeKey: stranger })).to.be.revertedWithCustomError(
-        ctx.channels,
-        "PaymentChannelNodeNotActive",
-      );
+      await expect(openChannel(ctx, { nodeKey: stranger })).to.be.revertedWithCustomError(ctx.channels, "PaymentChannelNodeNotActive");
       const newKey = randomWallet().address;
       await ctx.registry.rotateKey(ctx.nodeId, newKey);
       await expect(openChannel(ctx)).to.be.revertedWithCustomError(ctx.channels, "PaymentChannelNodeNotActive");
@@ -138,14 +127,9 @@ describe("PaymentChannel", function () {
     it("never reuses a channel id, even after the channel closed", async () => {
       const nonce = nextNonce();
       const { channelId } = await openChannel(ctx, { nonce });
-      await expect(openChannel(ctx, { nonce }))
-        .to.be.revertedWithCustomError(ctx.channels, "PaymentChannelAlreadyExists")
-        .withArgs(channelId);
+      await expect(openChannel(ctx, { nonce })).to.be.revertedWithCustomError(ctx.channels, "PaymentChannelAlreadyExists").withArgs(channelId);
       await ctx.channels.connect(ctx.operator).closeByPayee(channelId, 0n, "0x");
-      await expect(openChannel(ctx, { nonce })).to.be.revertedWithCustomError(
-        ctx.channels,
-        "PaymentChannelAlreadyExists",
-      );
+      await expect(openChannel(ctx, { nonce })).to.be.revertedWithCustomError(ctx.channels, "PaymentChannelAlreadyExists");
       // The same nonce from another payer is another id.
       const other = await openChannel(ctx, { nonce, payer: ctx.payer2 });
       expect(other.channelId).to.not.equal(channelId);
@@ -184,10 +168,7 @@ describe("PaymentChannel", function () {
       await expect(openChannel(ctx, { voucherSigner: key, signerExpiry: now + 10n }))
         .to.be.revertedWithCustomError(ctx.channels, "PaymentChannelInvalidSignerExpiry")
         .withArgs(now + 10n, now + 10n);
-      await expect(openChannel(ctx, { voucherSigner: key, signerExpiry: 0n })).to.be.revertedWithCustomError(
-        ctx.channels,
-        "PaymentChannelInvalidSignerExpiry",
-      );
+      await expect(openChannel(ctx, { voucherSigner: key, signerExpiry: 0n })).to.be.revertedWithCustomError(ctx.channels, "PaymentChannelInvalidSignerExpiry");
       const { channelId } = await openChannel(ctx, { voucherSigner: key, signerExpiry: now + DAY });
       const c = await ctx.channels.getChannel(channelId);
       expect(c.voucherSigner).to.equal(key);
@@ -232,9 +213,10 @@ describe("PaymentChannel", function () {
       expect(oldOp).to.equal(10n * USDC - fee(10n * USDC));
       expect(newOp).to.equal(20n * USDC - fee(20n * USDC));
       // Each operator acts on its own channel only.
-      await expect(
-        ctx.channels.connect(ctx.operator).claim(second.channelId, 30n * USDC, await voucher(ctx.payer, second.channelId, 30n * USDC)),
-      ).to.be.revertedWithCustomError(ctx.channels, "PaymentChannelUnauthorized");
+      await expect(ctx.channels.connect(ctx.operator).claim(second.channelId, 30n * USDC, await voucher(ctx.payer, second.channelId, 30n * USDC))).to.be.revertedWithCustomError(
+        ctx.channels,
+        "PaymentChannelUnauthorized",
+      );
       expect((await ctx.channels.getChannel(first.channelId)).operator).to.equal(operatorAddr);
     });
 
@@ -245,9 +227,7 @@ describe("PaymentChannel", function () {
         .to.be.revertedWithCustomError(ctx.channels, "SafeCastOverflowedUintDowncast")
         .withArgs(64, tooMuch);
       const { channelId } = await openChannel(ctx, { deposit: tooMuch - 1n });
-      await expect(ctx.channels.connect(ctx.payer).topUp(channelId, 1n))
-        .to.be.revertedWithCustomError(ctx.channels, "SafeCastOverflowedUintDowncast")
-        .withArgs(64, tooMuch);
+      await expect(ctx.channels.connect(ctx.payer).topUp(channelId, 1n)).to.be.revertedWithCustomError(ctx.channels, "SafeCastOverflowedUintDowncast").withArgs(64, tooMuch);
       expect((await ctx.channels.getChannel(channelId)).deposit).to.equal(tooMuch - 1n);
     });
 
@@ -303,21 +283,15 @@ describe("PaymentChannel", function () {
       // An observer submits the same permit first.
       await ctx.usdc.connect(ctx.others[2]).permit(freshAddr, ctx.address, 20n * USDC, deadline, sig.v, sig.r, sig.s);
       const nonce = nextNonce();
-      await expect(
-        ctx.channels
-          .connect(fresh)
-          .openWithPermit(nodeKeyAddr, 20n * USDC, ZERO_ADDRESS, 0n, nonce, deadline, sig.v, sig.r, sig.s),
-      ).to.emit(ctx.channels, "ChannelOpened");
+      await expect(ctx.channels.connect(fresh).openWithPermit(nodeKeyAddr, 20n * USDC, ZERO_ADDRESS, 0n, nonce, deadline, sig.v, sig.r, sig.s)).to.emit(ctx.channels, "ChannelOpened");
     });
 
     it("reverts on the transfer when the permit is invalid and there is no allowance", async () => {
       const deadline = BigInt(await time.latest()) + HOUR_S;
       const sig = await permit(ctx.others[3], 20n * USDC, deadline); // signed by someone else
-      await expect(
-        ctx.channels
-          .connect(fresh)
-          .openWithPermit(nodeKeyAddr, 20n * USDC, ZERO_ADDRESS, 0n, nextNonce(), deadline, sig.v, sig.r, sig.s),
-      ).to.be.revertedWith("ERC20: transfer amount exceeds allowance");
+      await expect(ctx.channels.connect(fresh).openWithPermit(nodeKeyAddr, 20n * USDC, ZERO_ADDRESS, 0n, nextNonce(), deadline, sig.v, sig.r, sig.s)).to.be.revertedWith(
+        "ERC20: transfer amount exceeds allowance",
+      );
     });
 
     it("tops up with a permit", async () => {
@@ -339,18 +313,10 @@ describe("PaymentChannel", function () {
       await expect(ctx.channels.connect(ctx.payer2).topUp(channelId, 1n))
         .to.be.revertedWithCustomError(ctx.channels, "PaymentChannelUnauthorized")
         .withArgs(await ctx.payer2.getAddress());
-      await expect(ctx.channels.connect(ctx.payer).topUp(channelId, 0n)).to.be.revertedWithCustomError(
-        ctx.channels,
-        "PaymentChannelZeroAmount",
-      );
+      await expect(ctx.channels.connect(ctx.payer).topUp(channelId, 0n)).to.be.revertedWithCustomError(ctx.channels, "PaymentChannelZeroAmount");
       await ctx.channels.connect(ctx.payer).closeByPayer(channelId);
-      await expect(ctx.channels.connect(ctx.payer).topUp(channelId, 1n))
-        .to.be.revertedWithCustomError(ctx.channels, "PaymentChannelWrongStatus")
-        .withArgs(channelId, Status.Closing);
-      await expect(ctx.channels.connect(ctx.payer).topUp(id("x"), 1n)).to.be.revertedWithCustomError(
-        ctx.channels,
-        "PaymentChannelUnknown",
-      );
+      await expect(ctx.channels.connect(ctx.payer).topUp(channelId, 1n)).to.be.revertedWithCustomError(ctx.channels, "PaymentChannelWrongStatus").withArgs(channelId, Status.Closing);
+      await expect(ctx.channels.connect(ctx.payer).topUp(id("x"), 1n)).to.be.revertedWithCustomError(ctx.channels, "PaymentChannelUnknown");
     });
 
     it("lets a voucher above the deposit pay more after a top-up", async () => {
@@ -396,9 +362,7 @@ describe("PaymentChannel", function () {
       await ctx.channels.connect(ctx.nodeKey).claim(channelId, 1n * USDC, await voucher(ctx.payer, channelId, 1n * USDC));
       const rotated = ctx.others[4];
       await ctx.registry.rotateKey(ctx.nodeId, await rotated.getAddress());
-      const [op] = await deltas([operatorAddr], async () =>
-        ctx.channels.connect(rotated).claim(channelId, 2n * USDC, await voucher(ctx.payer, channelId, 2n * USDC)),
-      );
+      const [op] = await deltas([operatorAddr], async () => ctx.channels.connect(rotated).claim(channelId, 2n * USDC, await voucher(ctx.payer, channelId, 2n * USDC)));
       expect(op).to.equal(1n * USDC - (fee(2n * USDC) - fee(1n * USDC)));
       expect((await ctx.channels.getChannel(channelId)).nodeKey).to.equal(await rotated.getAddress());
     });
@@ -433,9 +397,7 @@ describe("PaymentChannel", function () {
         .to.be.revertedWithCustomError(ctx.channels, "PaymentChannelInvalidVoucherSigner")
         .withArgs(wrong.address);
       // The payee signing its own voucher is the wrong key too.
-      await expect(
-        ctx.channels.connect(ctx.operator).claim(channelId, 1n * USDC, await voucher(ctx.nodeKey, channelId, 1n * USDC)),
-      )
+      await expect(ctx.channels.connect(ctx.operator).claim(channelId, 1n * USDC, await voucher(ctx.nodeKey, channelId, 1n * USDC)))
         .to.be.revertedWithCustomError(ctx.channels, "PaymentChannelInvalidVoucherSigner")
         .withArgs(nodeKeyAddr);
     });
@@ -443,39 +405,18 @@ describe("PaymentChannel", function () {
     it("rejects a voucher for another channel", async () => {
       const other = await openChannel(ctx);
       const sig = await voucher(ctx.payer, other.channelId, 1n * USDC);
-      await expect(ctx.channels.connect(ctx.operator).claim(channelId, 1n * USDC, sig)).to.be.revertedWithCustomError(
-        ctx.channels,
-        "PaymentChannelInvalidVoucherSigner",
-      );
+      await expect(ctx.channels.connect(ctx.operator).claim(channelId, 1n * USDC, sig)).to.be.revertedWithCustomError(ctx.channels, "PaymentChannelInvalidVoucherSigner");
       // and it does pay on its own channel
       await ctx.channels.connect(ctx.operator).claim(other.channelId, 1n * USDC, sig);
     });
 
     it("rejects a voucher for another chain id or another contract", async () => {
       const otherChain = await signVoucher(ctx.payer, domainFor("paymentChannel", ctx.chainId + 1n, ctx.address), channelId, 1n * USDC);
-      await expect(ctx.channels.connect(ctx.operator).claim(channelId, 1n * USDC, otherChain)).to.be.revertedWithCustomError(
-        ctx.channels,
-        "PaymentChannelInvalidVoucherSigner",
-      );
-      const otherContract = await signVoucher(
-        ctx.payer,
-        domainFor("paymentChannel", ctx.chainId, await ctx.usdc.getAddress()),
-        channelId,
-        1n * USDC,
-      );
-      await expect(
-        ctx.channels.connect(ctx.operator).claim(channelId, 1n * USDC, otherContract),
-      ).to.be.revertedWithCustomError(ctx.channels, "PaymentChannelInvalidVoucherSigner");
-      const otherName = await signVoucher(
-        ctx.payer,
-        domainFor("nodeRegistry", ctx.chainId, ctx.address),
-        channelId,
-        1n * USDC,
-      );
-      await expect(ctx.channels.connect(ctx.operator).claim(channelId, 1n * USDC, otherName)).to.be.revertedWithCustomError(
-        ctx.channels,
-        "PaymentChannelInvalidVoucherSigner",
-      );
+      await expect(ctx.channels.connect(ctx.operator).claim(channelId, 1n * USDC, otherChain)).to.be.revertedWithCustomError(ctx.channels, "PaymentChannelInvalidVoucherSigner");
+      const otherContract = await signVoucher(ctx.payer, domainFor("paymentChannel", ctx.chainId, await ctx.usdc.getAddress()), channelId, 1n * USDC);
+      await expect(ctx.channels.connect(ctx.operator).claim(channelId, 1n * USDC, otherContract)).to.be.revertedWithCustomError(ctx.channels, "PaymentChannelInvalidVoucherSigner");
+      const otherName = await signVoucher(ctx.payer, domainFor("nodeRegistry", ctx.chainId, ctx.address), channelId, 1n * USDC);
+      await expect(ctx.channels.connect(ctx.operator).claim(channelId, 1n * USDC, otherName)).to.be.revertedWithCustomError(ctx.channels, "PaymentChannelInvalidVoucherSigner");
     });
 
     it("rejects a voucher not above what was paid", async () => {
@@ -493,26 +434,15 @@ describe("PaymentChannel", function () {
       // and is rejected by the contract.
       const flipped = malleate(sig);
       expect(BigInt("0x" + flipped.slice(66, 130))).to.be.greaterThan(SECP256K1_N / 2n);
-      await expect(
-        ctx.channels.connect(ctx.operator).claim(channelId, 1n * USDC, flipped),
-      ).to.be.revertedWithCustomError(ctx.channels, "PaymentChannelInvalidSignature");
-      await expect(
-        ctx.channels.connect(ctx.operator).claim(channelId, 1n * USDC, sig.slice(0, 130)),
-      ).to.be.revertedWithCustomError(ctx.channels, "PaymentChannelInvalidSignature");
-      await expect(ctx.channels.connect(ctx.operator).claim(channelId, 1n * USDC, "0x")).to.be.revertedWithCustomError(
-        ctx.channels,
-        "PaymentChannelInvalidSignature",
-      );
+      await expect(ctx.channels.connect(ctx.operator).claim(channelId, 1n * USDC, flipped)).to.be.revertedWithCustomError(ctx.channels, "PaymentChannelInvalidSignature");
+      await expect(ctx.channels.connect(ctx.operator).claim(channelId, 1n * USDC, sig.slice(0, 130))).to.be.revertedWithCustomError(ctx.channels, "PaymentChannelInvalidSignature");
+      await expect(ctx.channels.connect(ctx.operator).claim(channelId, 1n * USDC, "0x")).to.be.revertedWithCustomError(ctx.channels, "PaymentChannelInvalidSignature");
       // The canonical form is accepted.
       await ctx.channels.connect(ctx.operator).claim(channelId, 1n * USDC, sig);
     });
 
     it("pays at most the deposit for a voucher above it", async () => {
-      const [op, tr] = await deltas([operatorAddr, treasuryAddr], async () =>
-        ctx.channels
-          .connect(ctx.operator)
-          .claim(channelId, 1_000n * USDC, await voucher(ctx.payer, channelId, 1_000n * USDC)),
-      );
+      const [op, tr] = await deltas([operatorAddr, treasuryAddr], async () => ctx.channels.connect(ctx.operator).claim(channelId, 1_000n * USDC, await voucher(ctx.payer, channelId, 1_000n * USDC)));
       expect(op + tr).to.equal(100n * USDC);
       expect(await ctx.channels.balanceOf(channelId)).to.equal(0n);
     });
@@ -549,11 +479,7 @@ describe("PaymentChannel", function () {
         await time.setNextBlockTimestamp(expiry);
         await ctx.channels.connect(ctx.operator).claim(sessionChannel, 2n, await voucher(session, sessionChannel, 2n));
         await time.setNextBlockTimestamp(expiry + 1n);
-        await expect(
-          ctx.channels
-            .connect(ctx.operator)
-            .claim(sessionChannel, 3n, await voucher(session, sessionChannel, 3n), { gasLimit: 500_000 }),
-        )
+        await expect(ctx.channels.connect(ctx.operator).claim(sessionChannel, 3n, await voucher(session, sessionChannel, 3n), { gasLimit: 500_000 }))
           .to.be.revertedWithCustomError(ctx.channels, "PaymentChannelSessionKeyExpired")
           .withArgs(session.address, expiry);
       });
@@ -565,9 +491,7 @@ describe("PaymentChannel", function () {
       });
 
       it("does not accept the session key on another channel of the same payer", async () => {
-        await expect(
-          ctx.channels.connect(ctx.operator).claim(channelId, 1n, await voucher(session, channelId, 1n)),
-        ).to.be.revertedWithCustomError(ctx.channels, "PaymentChannelInvalidVoucherSigner");
+        await expect(ctx.channels.connect(ctx.operator).claim(channelId, 1n, await voucher(session, channelId, 1n))).to.be.revertedWithCustomError(ctx.channels, "PaymentChannelInvalidVoucherSigner");
       });
     });
   });
@@ -593,10 +517,7 @@ describe("PaymentChannel", function () {
       await expect(ctx.channels.connect(ctx.operator).claim(channelId, 40n * USDC, await voucher(ctx.payer, channelId, 40n * USDC)))
         .to.be.revertedWithCustomError(ctx.channels, "PaymentChannelWrongStatus")
         .withArgs(channelId, Status.Closed);
-      await expect(ctx.channels.connect(ctx.payer).closeByPayer(channelId)).to.be.revertedWithCustomError(
-        ctx.channels,
-        "PaymentChannelWrongStatus",
-      );
+      await expect(ctx.channels.connect(ctx.payer).closeByPayer(channelId)).to.be.revertedWithCustomError(ctx.channels, "PaymentChannelWrongStatus");
     });
 
     it("closes at the paid amount without a new voucher", async () => {
@@ -607,9 +528,10 @@ describe("PaymentChannel", function () {
     });
 
     it("still verifies a voucher above the paid amount", async () => {
-      await expect(
-        ctx.channels.connect(ctx.operator).closeByPayee(channelId, 10n, await voucher(randomWallet(), channelId, 10n)),
-      ).to.be.revertedWithCustomError(ctx.channels, "PaymentChannelInvalidVoucherSigner");
+      await expect(ctx.channels.connect(ctx.operator).closeByPayee(channelId, 10n, await voucher(randomWallet(), channelId, 10n))).to.be.revertedWithCustomError(
+        ctx.channels,
+        "PaymentChannelInvalidVoucherSigner",
+      );
     });
 
     it("is for the payee only", async () => {
@@ -639,14 +561,9 @@ describe("PaymentChannel", function () {
     });
 
     it("is for the payer only, once", async () => {
-      await expect(ctx.channels.connect(ctx.operator).closeByPayer(channelId)).to.be.revertedWithCustomError(
-        ctx.channels,
-        "PaymentChannelUnauthorized",
-      );
+      await expect(ctx.channels.connect(ctx.operator).closeByPayer(channelId)).to.be.revertedWithCustomError(ctx.channels, "PaymentChannelUnauthorized");
       await ctx.channels.connect(ctx.payer).closeByPayer(channelId);
-      await expect(ctx.channels.connect(ctx.payer).closeByPayer(channelId))
-        .to.be.revertedWithCustomError(ctx.channels, "PaymentChannelWrongStatus")
-        .withArgs(channelId, Status.Closing);
+      await expect(ctx.channels.connect(ctx.payer).closeByPayer(channelId)).to.be.revertedWithCustomError(ctx.channels, "PaymentChannelWrongStatus").withArgs(channelId, Status.Closing);
     });
 
     it("accepts claims and payee closes at the window's last second, not one after", async () => {
@@ -654,24 +571,16 @@ describe("PaymentChannel", function () {
       await time.setNextBlockTimestamp(closesAt);
       await ctx.channels.connect(ctx.operator).claim(channelId, 1n * USDC, await voucher(ctx.payer, channelId, 1n * USDC));
       await time.setNextBlockTimestamp(closesAt + 1n);
-      await expect(
-        ctx.channels
-          .connect(ctx.operator)
-          .claim(channelId, 2n * USDC, await voucher(ctx.payer, channelId, 2n * USDC), { gasLimit: 500_000 }),
-      )
+      await expect(ctx.channels.connect(ctx.operator).claim(channelId, 2n * USDC, await voucher(ctx.payer, channelId, 2n * USDC), { gasLimit: 500_000 }))
         .to.be.revertedWithCustomError(ctx.channels, "PaymentChannelDisputeWindowOver")
         .withArgs(closesAt, closesAt + 1n);
-      await expect(
-        ctx.channels.connect(ctx.operator).closeByPayee(channelId, 0n, "0x", { gasLimit: 500_000 }),
-      ).to.be.revertedWithCustomError(ctx.channels, "PaymentChannelDisputeWindowOver");
+      await expect(ctx.channels.connect(ctx.operator).closeByPayee(channelId, 0n, "0x", { gasLimit: 500_000 })).to.be.revertedWithCustomError(ctx.channels, "PaymentChannelDisputeWindowOver");
     });
 
     it("lets the payee close outright at the window's last second", async () => {
       const closesAt = await startClose(channelId);
       await time.setNextBlockTimestamp(closesAt);
-      await expect(
-        ctx.channels.connect(ctx.operator).closeByPayee(channelId, 9n * USDC, await voucher(ctx.payer, channelId, 9n * USDC)),
-      )
+      await expect(ctx.channels.connect(ctx.operator).closeByPayee(channelId, 9n * USDC, await voucher(ctx.payer, channelId, 9n * USDC)))
         .to.emit(ctx.channels, "ChannelClosed")
         .withArgs(channelId, ctx.nodeId, 9n * USDC, 91n * USDC);
     });
@@ -693,11 +602,7 @@ describe("PaymentChannel", function () {
         .to.emit(ctx.channels, "ChannelDisputed")
         .withArgs(channelId, ctx.nodeId, await ctx.watchtower.getAddress(), 5n * USDC, 5n * USDC);
       await time.setNextBlockTimestamp(closesAt + 1n);
-      await expect(
-        ctx.channels
-          .connect(ctx.watchtower)
-          .dispute(channelId, 6n * USDC, await voucher(ctx.payer, channelId, 6n * USDC), NO_AUTH, "0x", { gasLimit: 500_000 }),
-      )
+      await expect(ctx.channels.connect(ctx.watchtower).dispute(channelId, 6n * USDC, await voucher(ctx.payer, channelId, 6n * USDC), NO_AUTH, "0x", { gasLimit: 500_000 }))
         .to.be.revertedWithCustomError(ctx.channels, "PaymentChannelDisputeWindowOver")
         .withArgs(closesAt, closesAt + 1n);
     });
@@ -715,27 +620,21 @@ describe("PaymentChannel", function () {
           .withArgs(channelId, ctx.nodeId, 0n, 100n * USDC);
       });
       expect(pay).to.equal(100n * USDC);
-      await expect(ctx.channels.settle(channelId))
-        .to.be.revertedWithCustomError(ctx.channels, "PaymentChannelWrongStatus")
-        .withArgs(channelId, Status.Closed);
+      await expect(ctx.channels.settle(channelId)).to.be.revertedWithCustomError(ctx.channels, "PaymentChannelWrongStatus").withArgs(channelId, Status.Closed);
     });
 
     it("rejects a dispute or settle on an open channel", async () => {
       await expect(ctx.channels.dispute(channelId, 1n, await voucher(ctx.payer, channelId, 1n), NO_AUTH, "0x"))
         .to.be.revertedWithCustomError(ctx.channels, "PaymentChannelWrongStatus")
         .withArgs(channelId, Status.Open);
-      await expect(ctx.channels.settle(channelId))
-        .to.be.revertedWithCustomError(ctx.channels, "PaymentChannelWrongStatus")
-        .withArgs(channelId, Status.Open);
+      await expect(ctx.channels.settle(channelId)).to.be.revertedWithCustomError(ctx.channels, "PaymentChannelWrongStatus").withArgs(channelId, Status.Open);
     });
 
     it("settles with everything paid through claims and disputes, the rest to the payer", async () => {
       await ctx.channels.connect(ctx.operator).claim(channelId, 10n * USDC, await voucher(ctx.payer, channelId, 10n * USDC));
       const closesAt = await startClose(channelId);
       await ctx.channels.dispute(channelId, 25n * USDC, await voucher(ctx.payer, channelId, 25n * USDC), NO_AUTH, "0x");
-      await expect(
-        ctx.channels.dispute(channelId, 20n * USDC, await voucher(ctx.payer, channelId, 20n * USDC), NO_AUTH, "0x"),
-      )
+      await expect(ctx.channels.dispute(channelId, 20n * USDC, await voucher(ctx.payer, channelId, 20n * USDC), NO_AUTH, "0x"))
         .to.be.revertedWithCustomError(ctx.channels, "PaymentChannelVoucherTooLow")
         .withArgs(20n * USDC, 25n * USDC);
       await ctx.channels.dispute(channelId, 40n * USDC, await voucher(ctx.payer, channelId, 40n * USDC), NO_AUTH, "0x");
@@ -831,9 +730,7 @@ describe("PaymentChannel", function () {
       const authSig = await signAuth(ctx.nodeKey, domain(), a);
       await toBountyPhase();
       for (const submitter of [ctx.payer, ctx.payer2]) {
-        await expect(
-          ctx.channels.connect(submitter).dispute(channelId, 50n * USDC, await voucher(ctx.payer, channelId, 50n * USDC), a, authSig),
-        )
+        await expect(ctx.channels.connect(submitter).dispute(channelId, 50n * USDC, await voucher(ctx.payer, channelId, 50n * USDC), a, authSig))
           .to.be.revertedWithCustomError(ctx.channels, "PaymentChannelWatchtowerNotAuthorised")
           .withArgs(await submitter.getAddress(), towerAddr);
       }
@@ -864,10 +761,7 @@ describe("PaymentChannel", function () {
       const vSig = await voucher(ctx.payer, channelId, 50n * USDC); // what the node's pending claim carries
       await toBountyPhase();
       const stranger = ctx.others[6];
-      await expect(ctx.channels.connect(stranger).dispute(channelId, 50n * USDC, vSig, a, authSig)).to.be.revertedWithCustomError(
-        ctx.channels,
-        "PaymentChannelWatchtowerNotAuthorised",
-      );
+      await expect(ctx.channels.connect(stranger).dispute(channelId, 50n * USDC, vSig, a, authSig)).to.be.revertedWithCustomError(ctx.channels, "PaymentChannelWatchtowerNotAuthorised");
       const [sub, ben, op] = await deltas([await stranger.getAddress(), beneficiary, operatorAddr], async () => {
         await ctx.channels.connect(stranger).dispute(channelId, 50n * USDC, vSig, NO_AUTH, "0x");
       });
@@ -897,9 +791,7 @@ describe("PaymentChannel", function () {
       const expired = auth(500, { expiry: BigInt(await time.latest()) });
       await expect(towerDispute(expired)).to.be.revertedWithCustomError(ctx.channels, "PaymentChannelWatchtowerAuthExpired");
       const other = auth(500, { nodeId: 2n });
-      await expect(towerDispute(other))
-        .to.be.revertedWithCustomError(ctx.channels, "PaymentChannelWatchtowerAuthWrongNode")
-        .withArgs(2n, ctx.nodeId);
+      await expect(towerDispute(other)).to.be.revertedWithCustomError(ctx.channels, "PaymentChannelWatchtowerAuthWrongNode").withArgs(2n, ctx.nodeId);
       const forged = auth(500);
       const forger = ctx.others[7];
       await expect(towerDispute(forged, forger))
@@ -911,9 +803,7 @@ describe("PaymentChannel", function () {
       await toBountyPhase();
       for (const ben of [ctx.address, ZERO_ADDRESS]) {
         const a = auth(1000, { ben });
-        await expect(towerDispute(a))
-          .to.be.revertedWithCustomError(ctx.channels, "PaymentChannelInvalidBeneficiary")
-          .withArgs(ben);
+        await expect(towerDispute(a)).to.be.revertedWithCustomError(ctx.channels, "PaymentChannelInvalidBeneficiary").withArgs(ben);
       }
     });
 
@@ -922,9 +812,7 @@ describe("PaymentChannel", function () {
       await ctx.registry.rotateKey(ctx.nodeId, rotated.address);
       await toBountyPhase();
       const a = auth(500);
-      await expect(towerDispute(a))
-        .to.be.revertedWithCustomError(ctx.channels, "PaymentChannelInvalidWatchtowerAuth")
-        .withArgs(nodeKeyAddr);
+      await expect(towerDispute(a)).to.be.revertedWithCustomError(ctx.channels, "PaymentChannelInvalidWatchtowerAuth").withArgs(nodeKeyAddr);
       const [ben] = await deltas([beneficiary], async () => towerDispute(a, rotated));
       expect(ben).to.equal((20n * USDC * 500n) / 10_000n);
     });
@@ -947,10 +835,7 @@ describe("PaymentChannel", function () {
       const amount = 40n * USDC;
       const opShare = amount - fee(amount);
       // the operator's share is credited as always (no transfer is attempted, so none is deferred)
-      await expect(ctx.channels.connect(ctx.nodeKey).closeByPayee(channelId, amount, await voucher(ctx.payer, channelId, amount))).to.not.emit(
-        ctx.channels,
-        "PayoutDeferred",
-      );
+      await expect(ctx.channels.connect(ctx.nodeKey).closeByPayee(channelId, amount, await voucher(ctx.payer, channelId, amount))).to.not.emit(ctx.channels, "PayoutDeferred");
       expect(await ctx.channels.withdrawable(operatorAddr)).to.equal(opShare);
       expect(await ctx.channels.totalWithdrawable()).to.equal(opShare);
       expect(await bal(ctx.address)).to.equal(amount);
@@ -963,9 +848,7 @@ describe("PaymentChannel", function () {
       expect((await ctx.usdc.balanceOf(operatorAddr)) - before).to.equal(opShare);
       expect(await ctx.channels.totalWithdrawable()).to.equal(0n);
       expect(await bal(ctx.address)).to.equal(fee(amount));
-      await expect(ctx.channels.connect(ctx.operator).withdraw())
-        .to.be.revertedWithCustomError(ctx.channels, "PaymentChannelNothingToWithdraw")
-        .withArgs(operatorAddr);
+      await expect(ctx.channels.connect(ctx.operator).withdraw()).to.be.revertedWithCustomError(ctx.channels, "PaymentChannelNothingToWithdraw").withArgs(operatorAddr);
     });
 
     it("operator credit attack: nobody but the operator withdraws it, and a rotated node key does not redirect what was earned", async () => {
@@ -989,7 +872,9 @@ describe("PaymentChannel", function () {
       // later payouts claimed by the new key are credited to the same operator too
       await ctx.channels.connect(rotated).claim(channelId, 2n * amount, await voucher(ctx.payer, channelId, 2n * amount));
       expect(await ctx.channels.withdrawable(await rotated.getAddress())).to.equal(0n);
-      await expect(ctx.channels.connect(ctx.operator).withdraw()).to.emit(ctx.channels, "Withdrawn").withArgs(operatorAddr, 2n * opShare);
+      await expect(ctx.channels.connect(ctx.operator).withdraw())
+        .to.emit(ctx.channels, "Withdrawn")
+        .withArgs(operatorAddr, 2n * opShare);
       expect((await ctx.usdc.balanceOf(operatorAddr)) - operatorUsdc).to.equal(2n * opShare);
       expect(await ctx.channels.totalWithdrawable()).to.equal(0n);
     });
@@ -1018,7 +903,9 @@ describe("PaymentChannel", function () {
       expect((await ctx.channels.protocolFees()).owed).to.equal(fee(20n * USDC));
       await ctx.usdc.connect(ctx.deployer).unBlacklist(treasuryAddr);
       const before = await ctx.usdc.balanceOf(treasuryAddr);
-      await expect(ctx.channels.withdrawTreasury()).to.emit(ctx.channels, "Withdrawn").withArgs(treasuryAddr, fee(20n * USDC));
+      await expect(ctx.channels.withdrawTreasury())
+        .to.emit(ctx.channels, "Withdrawn")
+        .withArgs(treasuryAddr, fee(20n * USDC));
       expect((await ctx.usdc.balanceOf(treasuryAddr)) - before).to.equal(fee(20n * USDC));
     });
   });
@@ -1040,9 +927,7 @@ describe("PaymentChannel", function () {
       expect(tr).to.equal(0n); // owned before and after: now in the treasury's own balance
       expect(await ctx.channels.protocolFees()).to.deep.equal([fee(30n * USDC), 0n]);
       expect(await ctx.usdc.balanceOf(ctx.address)).to.equal(30n * USDC - fee(30n * USDC));
-      await expect(ctx.channels.withdrawTreasury())
-        .to.be.revertedWithCustomError(ctx.channels, "PaymentChannelNothingToWithdraw")
-        .withArgs(treasuryAddr);
+      await expect(ctx.channels.withdrawTreasury()).to.be.revertedWithCustomError(ctx.channels, "PaymentChannelNothingToWithdraw").withArgs(treasuryAddr);
       // later payouts accrue again, on the cumulative amount of their channel
       const second = await openChannel(ctx, { deposit: 100n * USDC });
       await ctx.channels.connect(ctx.operator).claim(second.channelId, 7n * USDC + 3n, await voucher(ctx.payer, second.channelId, 7n * USDC + 3n));
@@ -1058,20 +943,14 @@ describe("PaymentChannel", function () {
     it("computes the same digests and type hashes as the shared TypeScript module", async () => {
       const { channelId } = await openChannel(ctx);
       const d = domain();
-      expect(await ctx.channels.voucherDigest(channelId, 123n)).to.equal(
-        TypedDataEncoder.hash(d, Voucher, { channelId, cumulativeAmount: 123n }),
-      );
+      expect(await ctx.channels.voucherDigest(channelId, 123n)).to.equal(TypedDataEncoder.hash(d, Voucher, { channelId, cumulativeAmount: 123n }));
       const a = { nodeId: ctx.nodeId, watchtower: nodeKeyAddr, beneficiary: payerAddr, maxBps: 1500, expiry: 1_800_000_000n };
       expect(await ctx.channels.watchtowerAuthDigest(a)).to.equal(TypedDataEncoder.hash(d, WatchtowerAuth, a));
       const sc = { blobId: id("blob"), client: payerAddr, channelId, timestamp: 1_700_000_000n, anchorBlock: 1_000n, anchorHash: id("block") };
       expect(await ctx.channels.serveCommitmentDigest(sc)).to.equal(TypedDataEncoder.hash(d, ServeCommitment, sc));
       expect(await ctx.channels.VOUCHER_TYPEHASH()).to.equal(id(TypedDataEncoder.from(Voucher).encodeType("Voucher")));
-      expect(await ctx.channels.WATCHTOWER_AUTH_TYPEHASH()).to.equal(
-        id(TypedDataEncoder.from(WatchtowerAuth).encodeType("WatchtowerAuth")),
-      );
-      expect(await ctx.channels.SERVE_COMMITMENT_TYPEHASH()).to.equal(
-        id(TypedDataEncoder.from(ServeCommitment).encodeType("ServeCommitment")),
-      );
+      expect(await ctx.channels.WATCHTOWER_AUTH_TYPEHASH()).to.equal(id(TypedDataEncoder.from(WatchtowerAuth).encodeType("WatchtowerAuth")));
+      expect(await ctx.channels.SERVE_COMMITMENT_TYPEHASH()).to.equal(id(TypedDataEncoder.from(ServeCommitment).encodeType("ServeCommitment")));
       const onChain = await ctx.channels.eip712Domain();
       expect(onChain.name).to.equal(d.name);
       expect(onChain.version).to.equal(d.version);
@@ -1100,21 +979,12 @@ describe("PaymentChannel", function () {
       await gas.record("open", opened.tx);
       const { channelId } = opened;
       await gas.record("topUp", await ctx.channels.connect(ctx.payer).topUp(channelId, 10n * USDC));
-      await gas.record(
-        "claim",
-        await ctx.channels.connect(ctx.operator).claim(channelId, 10n * USDC, await voucher(ctx.payer, channelId, 10n * USDC)),
-      );
-      await gas.record(
-        "closeByPayee (with voucher)",
-        await ctx.channels.connect(ctx.operator).closeByPayee(channelId, 20n * USDC, await voucher(ctx.payer, channelId, 20n * USDC)),
-      );
+      await gas.record("claim", await ctx.channels.connect(ctx.operator).claim(channelId, 10n * USDC, await voucher(ctx.payer, channelId, 10n * USDC)));
+      await gas.record("closeByPayee (with voucher)", await ctx.channels.connect(ctx.operator).closeByPayee(channelId, 20n * USDC, await voucher(ctx.payer, channelId, 20n * USDC)));
       const session = randomWallet();
       const s = await openChannel(ctx, { voucherSigner: session.address, signerExpiry: BigInt(await time.latest()) + DAY });
       await gas.record("open (session key)", s.tx);
-      await gas.record(
-        "claim (session key)",
-        await ctx.channels.connect(ctx.operator).claim(s.channelId, 10n * USDC, await voucher(session, s.channelId, 10n * USDC)),
-      );
+      await gas.record("claim (session key)", await ctx.channels.connect(ctx.operator).claim(s.channelId, 10n * USDC, await voucher(session, s.channelId, 10n * USDC)));
 
       // permit
       const fresh = ctx.others[1];
@@ -1122,28 +992,18 @@ describe("PaymentChannel", function () {
       await ctx.usdc.mint(freshAddr, 100n * USDC);
       const deadline = BigInt(await time.latest()) + DAY;
       const permitSig = await signPermit(fresh, await ctx.usdc.getAddress(), { spender: ctx.address, value: 50n * USDC, deadline });
-      await gas.record(
-        "openWithPermit",
-        await ctx.channels
-          .connect(fresh)
-          .openWithPermit(nodeKeyAddr, 50n * USDC, ZERO_ADDRESS, 0n, nextNonce(), deadline, permitSig.v, permitSig.r, permitSig.s),
-      );
+      await gas.record("openWithPermit", await ctx.channels.connect(fresh).openWithPermit(nodeKeyAddr, 50n * USDC, ZERO_ADDRESS, 0n, nextNonce(), deadline, permitSig.v, permitSig.r, permitSig.s));
 
       // payer close → dispute (with and without bounty) → settle
       const p = await openChannel(ctx);
       await ctx.channels.connect(ctx.operator).claim(p.channelId, 5n * USDC, await voucher(ctx.payer, p.channelId, 5n * USDC));
       await gas.record("closeByPayer", await ctx.channels.connect(ctx.payer).closeByPayer(p.channelId));
-      await gas.record(
-        "dispute",
-        await ctx.channels.connect(ctx.watchtower).dispute(p.channelId, 10n * USDC, await voucher(ctx.payer, p.channelId, 10n * USDC), NO_AUTH, "0x"),
-      );
+      await gas.record("dispute", await ctx.channels.connect(ctx.watchtower).dispute(p.channelId, 10n * USDC, await voucher(ctx.payer, p.channelId, 10n * USDC), NO_AUTH, "0x"));
       const a = { nodeId: ctx.nodeId, watchtower: await ctx.watchtower.getAddress(), beneficiary: await ctx.watchtower.getAddress(), maxBps: 1000, expiry: BigInt(await time.latest()) + 30n * DAY };
       await time.setNextBlockTimestamp(await ctx.channels.bountyFrom(p.channelId));
       await gas.record(
         "dispute (watchtower bounty)",
-        await ctx.channels
-          .connect(ctx.watchtower)
-          .dispute(p.channelId, 20n * USDC, await voucher(ctx.payer, p.channelId, 20n * USDC), a, await signAuth(ctx.nodeKey, domain(), a)),
+        await ctx.channels.connect(ctx.watchtower).dispute(p.channelId, 20n * USDC, await voucher(ctx.payer, p.channelId, 20n * USDC), a, await signAuth(ctx.nodeKey, domain(), a)),
       );
       await time.increase(DAY + 1n);
       await gas.record("settle", await ctx.channels.connect(ctx.others[0]).settle(p.channelId));
@@ -1159,9 +1019,7 @@ describe("PaymentChannel", function () {
         dispute: 77_000n,
         settle: 70_000n,
       };
-      const figures = JSON.parse(
-        (await import("node:fs")).readFileSync(new URL("../../gas/channels.json", import.meta.url), "utf8"),
-      ) as Record<string, number>;
+      const figures = JSON.parse((await import("node:fs")).readFileSync(new URL("../../gas/channels.json", import.meta.url), "utf8")) as Record<string, number>;
       for (const [label, target] of Object.entries(targets)) {
         expect(BigInt(figures[label]), label).to.be.at.most(target);
       }

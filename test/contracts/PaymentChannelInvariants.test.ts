@@ -15,21 +15,7 @@ import { expect } from "chai";
 import { network } from "hardhat";
 import fc from "fast-check";
 import { id, type ContractTransactionResponse, type Wallet } from "ethers";
-import {
-  DAY,
-  HOUR,
-  NO_AUTH,
-  USDC,
-  channelDomain,
-  deployChannels,
-  nextNonce,
-  randomWallet,
-  signAuth,
-  latestAnchor,
-  signCommitment,
-  signVoucher,
-  type ChannelContext,
-} from "../helpers/channels.js";
+import { DAY, HOUR, NO_AUTH, USDC, channelDomain, deployChannels, nextNonce, randomWallet, signAuth, latestAnchor, signCommitment, signVoucher, type ChannelContext } from "../helpers/channels.js";
 
 const connection = await network.create();
 const { ethers, networkHelpers } = connection;
@@ -171,16 +157,12 @@ describe("PaymentChannel invariants (fast-check)", function () {
           const fees = await ctx.channels.protocolFees();
           expect(fees.accrued, "fees accrued == Σ fee(paid)").to.equal(totalFees);
           expect(fees.owed <= fees.accrued, "fees owed ≤ fees accrued").to.equal(true);
-          expect(
-            await ctx.usdc.balanceOf(ctx.address),
-            "USDC held == open balances + withdrawable + pending slash rewards + protocol fees owed",
-          ).to.equal(open + credited + pending + fees.owed);
+          expect(await ctx.usdc.balanceOf(ctx.address), "USDC held == open balances + withdrawable + pending slash rewards + protocol fees owed").to.equal(open + credited + pending + fees.owed);
           expect(totalDeposits, "deposits == refunds + payouts + open balances").to.equal(totalRefunds + totalPayouts + open);
         };
 
         for (const op of ops) {
-          const c =
-            "ch" in op ? (op.kind === "dispute" || op.kind === "settle" ? pickClosing(op.ch) : pick(op.ch)) : undefined;
+          const c = "ch" in op ? (op.kind === "dispute" || op.kind === "settle" ? pickClosing(op.ch) : pick(op.ch)) : undefined;
           switch (op.kind) {
             case "open": {
               const payer = payers[op.payer];
@@ -190,9 +172,7 @@ describe("PaymentChannel invariants (fast-check)", function () {
               const expiry = session ? BigInt(await networkHelpers.time.latest()) + DAY : 0n;
               const t: Tracked = { id: cid, session, lastPaid: 0n, deposited: 0n, operatorPaid: 0n, feePaid: 0n, bountyPaid: 0n, refund: 0n, closed: false };
               channels.push(t);
-              await attempt(() =>
-                ctx.channels.connect(payer).open(nodeKey, op.deposit, session?.address ?? ethers.ZeroAddress, expiry, nonce),
-              );
+              await attempt(() => ctx.channels.connect(payer).open(nodeKey, op.deposit, session?.address ?? ethers.ZeroAddress, expiry, nonce));
               if (t.deposited === 0n) channels.pop();
               break;
             }

@@ -8,13 +8,7 @@ import { network } from "hardhat";
 import { id, type Signer } from "ethers";
 import { domainFor } from "../../agents/protocol/eip712.js";
 import { DAY, NO_AUTH, USDC, ZERO_ADDRESS, latestAnchor, nextNonce, openChannel, signCommitment, signVoucher } from "../helpers/channels.js";
-import type {
-  MockContentBlacklist,
-  MockNodeRegistry,
-  MockReentrantToken,
-  PaymentChannel,
-  ProtocolParams,
-} from "../../types/ethers-contracts/index.js";
+import type { MockContentBlacklist, MockNodeRegistry, MockReentrantToken, PaymentChannel, ProtocolParams } from "../../types/ethers-contracts/index.js";
 
 const connection = await network.create();
 const { ethers, networkHelpers } = connection;
@@ -114,10 +108,7 @@ describe("PaymentChannel reentrancy (malicious token)", function () {
     await ctx.channels.connect(ctx.payer).closeByPayer(channelId);
     const sig = await voucher(channelId, 30n * USDC);
     const higher = await voucher(channelId, 50n * USDC);
-    await ctx.token.arm(
-      ctx.address,
-      ctx.channels.interface.encodeFunctionData("dispute", [channelId, 50n * USDC, higher, NO_AUTH, "0x"]),
-    );
+    await ctx.token.arm(ctx.address, ctx.channels.interface.encodeFunctionData("dispute", [channelId, 50n * USDC, higher, NO_AUTH, "0x"]));
     await ctx.channels.dispute(channelId, 30n * USDC, sig, NO_AUTH, "0x");
     expect(await ctx.token.attempts()).to.equal(0n); // credited: no transfer to reenter from
     await ctx.channels.connect(ctx.operator).withdraw();
@@ -134,10 +125,7 @@ describe("PaymentChannel reentrancy (malicious token)", function () {
     const commitment = { blobId, client: ctx.payer.address, channelId, ...(await latestAnchor(ethers.provider)) };
     const signature = await signCommitment(ctx.nodeKey, ctx.domain, commitment);
     const salt = id("salt");
-    await ctx.channels.connect(ctx.reporter).commitEvidence(
-      await ctx.channels.evidenceCommitHash(ctx.reporter.address, commitment, signature, salt),
-      commitment.anchorBlock,
-    );
+    await ctx.channels.connect(ctx.reporter).commitEvidence(await ctx.channels.evidenceCommitHash(ctx.reporter.address, commitment, signature, salt), commitment.anchorBlock);
     await ctx.token.arm(ctx.address, ctx.channels.interface.encodeFunctionData("revealEvidence", [commitment, signature, salt]));
     await ctx.channels.connect(ctx.reporter).revealEvidence(commitment, signature, salt);
     await expectBlocked();

@@ -49,9 +49,7 @@ describe("PaymentChannel with the real NodeRegistry and ContentBlacklist", funct
     // Warm the channel contract's USDC balance, its fee ledger and the operator's credit (steady state:
     // an operator withdraws many payouts at once, so its credit is rarely empty).
     const warm = await open();
-    await ctx.channels
-      .connect(ctx.operator)
-      .claim(warm.channelId, 1n * USDC, await signVoucher(ctx.payer, ctx.domain, warm.channelId, 1n * USDC));
+    await ctx.channels.connect(ctx.operator).claim(warm.channelId, 1n * USDC, await signVoucher(ctx.payer, ctx.domain, warm.channelId, 1n * USDC));
     const { channelId, tx } = await open();
     const openGas = await gas.record("open", tx);
     await expect(tx)
@@ -65,9 +63,7 @@ describe("PaymentChannel with the real NodeRegistry and ContentBlacklist", funct
     // The node agent claims with its node key (a plain wallet here; give it gas money).
     const nodeWallet = ctx.registered.node.wallet.connect(ethers.provider);
     await ctx.deployer.sendTransaction({ to: nodeWallet.address, value: ethers.parseEther("1") });
-    const claimTx = await ctx.channels
-      .connect(nodeWallet)
-      .claim(channelId, 10n * USDC, await signVoucher(ctx.payer, ctx.domain, channelId, 10n * USDC));
+    const claimTx = await ctx.channels.connect(nodeWallet).claim(channelId, 10n * USDC, await signVoucher(ctx.payer, ctx.domain, channelId, 10n * USDC));
     await gas.record("claim", claimTx);
     // credited to the operator (not the node key that claimed), collected with withdraw()
     expect((await ctx.channels.withdrawable(ctx.operator.address)) - operatorBefore).to.equal(9_500_000n);
@@ -75,12 +71,7 @@ describe("PaymentChannel with the real NodeRegistry and ContentBlacklist", funct
     expect((await ctx.channels.protocolFees()).owed).to.equal(50_000n + 500_000n);
 
     await gas.record("closeByPayer", await ctx.channels.connect(ctx.payer).closeByPayer(channelId));
-    await gas.record(
-      "dispute",
-      await ctx.channels
-        .connect(ctx.other)
-        .dispute(channelId, 20n * USDC, await signVoucher(ctx.payer, ctx.domain, channelId, 20n * USDC), NO_AUTH, "0x"),
-    );
+    await gas.record("dispute", await ctx.channels.connect(ctx.other).dispute(channelId, 20n * USDC, await signVoucher(ctx.payer, ctx.domain, channelId, 20n * USDC), NO_AUTH, "0x"));
     await time.increase(await ctx.params.disputeWindow());
     await gas.record("settle", await ctx.channels.settle(channelId));
     expect(await ctx.channels.balanceOf(channelId)).to.equal(0n);
@@ -90,9 +81,7 @@ describe("PaymentChannel with the real NodeRegistry and ContentBlacklist", funct
     const permit = await signPermit(ctx, fresh, ctx.address, 50n * USDC);
     const openWithPermitGas = await gas.record(
       "openWithPermit",
-      await ctx.channels
-        .connect(fresh)
-        .openWithPermit(ctx.registered.node.address, 50n * USDC, ZERO_ADDRESS, 0n, nextNonce(), permit.deadline, permit.v, permit.r, permit.s),
+      await ctx.channels.connect(fresh).openWithPermit(ctx.registered.node.address, 50n * USDC, ZERO_ADDRESS, 0n, nextNonce(), permit.deadline, permit.v, permit.r, permit.s),
     );
     gas.check();
     // The channel-opening targets hold with the real registry (docs/channels.md, Gas).
@@ -114,9 +103,7 @@ describe("PaymentChannel with the real NodeRegistry and ContentBlacklist", funct
   it("refuses a node that deregistered, and still slashes its unbonding bond", async () => {
     const { blobId, entry, channelId, nodeId, bond } = await blacklistedBlobAndChannel();
     await ctx.registry.connect(ctx.operator).deregister(nodeId);
-    await expect(open())
-      .to.be.revertedWithCustomError(ctx.channels, "PaymentChannelNodeNotActive")
-      .withArgs(ctx.registered.node.address);
+    await expect(open()).to.be.revertedWithCustomError(ctx.channels, "PaymentChannelNodeNotActive").withArgs(ctx.registered.node.address);
 
     const commitment = { blobId, client: ctx.payer.address, channelId, ...(await latestAnchor(ethers.provider)) };
     const signature = await signCommitment(ctx.registered.node.wallet, ctx.domain, commitment);

@@ -69,27 +69,23 @@ describe("ProtocolParams (through Governor → Timelock)", function () {
   describe("changes through governance", () => {
     it("applies a change inside bounds and emits ParameterUpdated", async () => {
       const tx = await passProposal(ctx, [setParam("disputeWindow", 36n * 3600n)]);
-      await expect(tx).to.emit(ctx.params, "ParameterUpdated").withArgs(key("disputeWindow"), 86400n, 36n * 3600n);
+      await expect(tx)
+        .to.emit(ctx.params, "ParameterUpdated")
+        .withArgs(key("disputeWindow"), 86400n, 36n * 3600n);
       expect(await ctx.params.disputeWindow()).to.equal(36n * 3600n);
     });
 
     it("reverts an out-of-bounds value with the value and the bound", async () => {
       // 12 h is the floor; a 50 % step from 24 h lands exactly on it, one second below is out of bounds.
       const { execute } = await proposeAndQueue(ctx, [setParam("disputeWindow", 43199n)]);
-      await expect(execute())
-        .to.be.revertedWithCustomError(ctx.params, "ProtocolParamsBelowMinimum")
-        .withArgs(key("disputeWindow"), 43199n, 43200n);
+      await expect(execute()).to.be.revertedWithCustomError(ctx.params, "ProtocolParamsBelowMinimum").withArgs(key("disputeWindow"), 43199n, 43200n);
       const { execute: tooHigh } = await proposeAndQueue(ctx, [setParam("protocolFeeBps", 2001n)]);
-      await expect(tooHigh())
-        .to.be.revertedWithCustomError(ctx.params, "ProtocolParamsAboveMaximum")
-        .withArgs(key("protocolFeeBps"), 2001n, 2000n);
+      await expect(tooHigh()).to.be.revertedWithCustomError(ctx.params, "ProtocolParamsAboveMaximum").withArgs(key("protocolFeeBps"), 2001n, 2000n);
     });
 
     it("limits one change to ±50 % of the current value", async () => {
       const { execute } = await proposeAndQueue(ctx, [setParam("minChannelDeposit", 1_500_001n)]);
-      await expect(execute())
-        .to.be.revertedWithCustomError(ctx.params, "ProtocolParamsStepTooLarge")
-        .withArgs(key("minChannelDeposit"), 1_000_000n, 1_500_001n, 500_000n);
+      await expect(execute()).to.be.revertedWithCustomError(ctx.params, "ProtocolParamsStepTooLarge").withArgs(key("minChannelDeposit"), 1_000_000n, 1_500_001n, 500_000n);
       await passProposal(ctx, [setParam("minChannelDeposit", 1_500_000n)]);
       expect(await ctx.params.minChannelDeposit()).to.equal(1_500_000n);
     });
@@ -121,9 +117,7 @@ describe("ProtocolParams (through Governor → Timelock)", function () {
       const { execute } = await proposeAndQueue(ctx, [setParam("complianceWindow", 36n * 3600n)]);
       const next = (await ctx.params.allParameters()).find((p) => p.key === key("complianceWindow"))!.nextChangeAt;
       expect(next).to.equal(changedAt + 7n * 86400n);
-      await expect(execute())
-        .to.be.revertedWithCustomError(ctx.params, "ProtocolParamsCooldown")
-        .withArgs(key("complianceWindow"), next);
+      await expect(execute()).to.be.revertedWithCustomError(ctx.params, "ProtocolParamsCooldown").withArgs(key("complianceWindow"), next);
       // Another parameter is not affected by this one's cooldown.
       await passProposal(ctx, [setParam("disputeWindow", 30n * 3600n)]);
       await networkHelpers.time.increaseTo(next);
@@ -153,9 +147,7 @@ describe("ProtocolParams (through Governor → Timelock)", function () {
       await ctx.params.validateChange(key("bondAlpha"), 97n * 10n ** 16n, soon);
       const { execute } = await proposeAndQueue(ctx, [setParam("bondK", 700_000n), setParam("bondAlpha", 97n * 10n ** 16n)]);
       await expect(execute()).to.be.revertedWithCustomError(ctx.params, "ProtocolParamsCurveStepTooLarge");
-      const { execute: viaCurve } = await proposeAndQueue(ctx, [
-        call(ctx.params, "setBondCurve", [700_000n, 97n * 10n ** 16n, 100n * USDC]),
-      ]);
+      const { execute: viaCurve } = await proposeAndQueue(ctx, [call(ctx.params, "setBondCurve", [700_000n, 97n * 10n ** 16n, 100n * USDC])]);
       await expect(viaCurve()).to.be.revertedWithCustomError(ctx.params, "ProtocolParamsCurveStepTooLarge");
       expect(await ctx.params.bondK()).to.equal(USDC);
     });
@@ -255,11 +247,9 @@ describe("ProtocolParams (through Governor → Timelock)", function () {
     it("predicts the revert of a change at a future time", async () => {
       const now = BigInt(await networkHelpers.time.latest());
       await ctx.params.validateChange(key("disputeWindow"), 36n * 3600n, now + 100n);
-      await expect(ctx.params.validateChange(key("disputeWindow"), 8n * 86400n, now))
-        .to.be.revertedWithCustomError(ctx.params, "ProtocolParamsAboveMaximum");
+      await expect(ctx.params.validateChange(key("disputeWindow"), 8n * 86400n, now)).to.be.revertedWithCustomError(ctx.params, "ProtocolParamsAboveMaximum");
       await expect(ctx.params.validateChange(key("unbondingPeriod"), 7n * 86400n, now)).to.not.be.revert(connection.ethers);
-      await expect(ctx.params.validateChange(key("bondAlpha"), 9n * 10n ** 17n, now))
-        .to.be.revertedWithCustomError(ctx.params, "ProtocolParamsStepTooLarge");
+      await expect(ctx.params.validateChange(key("bondAlpha"), 9n * 10n ** 17n, now)).to.be.revertedWithCustomError(ctx.params, "ProtocolParamsStepTooLarge");
     });
   });
 
@@ -269,8 +259,7 @@ describe("ProtocolParams (through Governor → Timelock)", function () {
         await expect(ctx.params.connect(signer).setParameter(key("disputeWindow"), 36n * 3600n))
           .to.be.revertedWithCustomError(ctx.params, "ProtocolParamsUnauthorized")
           .withArgs(await signer.getAddress());
-        await expect(ctx.params.connect(signer).setBondCurve(USDC, 12n * 10n ** 17n, 100n * USDC))
-          .to.be.revertedWithCustomError(ctx.params, "ProtocolParamsUnauthorized");
+        await expect(ctx.params.connect(signer).setBondCurve(USDC, 12n * 10n ** 17n, 100n * USDC)).to.be.revertedWithCustomError(ctx.params, "ProtocolParamsUnauthorized");
       }
       expect(await ctx.params.TIMELOCK()).to.equal(await ctx.timelock.getAddress());
     });
@@ -301,10 +290,7 @@ describe("ProtocolParams (through Governor → Timelock)", function () {
       await networkHelpers.mineUpTo((await governor.proposalDeadline(proposalId)) + 1n);
       await gas.record("governor.queue", await governor.queue([target], [0n], [action.data], ethers.id(description)));
       await networkHelpers.time.increaseTo(await governor.proposalEta(proposalId));
-      await gas.record(
-        "governor.execute(setParameter)",
-        await governor.execute([target], [0n], [action.data], ethers.id(description)),
-      );
+      await gas.record("governor.execute(setParameter)", await governor.execute([target], [0n], [action.data], ethers.id(description)));
       gas.check();
     });
   });

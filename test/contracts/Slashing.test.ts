@@ -8,17 +8,7 @@ import { network } from "hardhat";
 import { formatUnits, hexlify, id, randomBytes, type Signer, type Wallet } from "ethers";
 import type { ServeCommitmentValue } from "../../agents/protocol/eip712.js";
 import { describeRevert } from "../../agents/chain/errors.js";
-import {
-  DAY,
-  NODE_BOND,
-  USDC,
-  channelDomain,
-  deployChannels,
-  openChannel,
-  randomWallet,
-  signCommitment,
-  type ChannelContext,
-} from "../helpers/channels.js";
+import { DAY, NODE_BOND, USDC, channelDomain, deployChannels, openChannel, randomWallet, signCommitment, type ChannelContext } from "../helpers/channels.js";
 
 const connection = await network.create();
 const { ethers, networkHelpers } = connection;
@@ -71,8 +61,7 @@ describe("PaymentChannel slashing", function () {
     const key = await ctx.channels.evidenceCommitKey(hash, commitment.anchorBlock, commitment.anchorHash);
     return { salt, hash, key, committedAt };
   }
-  const reveal = (commitment: ServeCommitmentValue, signature: string, salt: string, reporter: Signer = ctx.reporter) =>
-    ctx.channels.connect(reporter).revealEvidence(commitment, signature, salt);
+  const reveal = (commitment: ServeCommitmentValue, signature: string, salt: string, reporter: Signer = ctx.reporter) => ctx.channels.connect(reporter).revealEvidence(commitment, signature, salt);
   async function commitReveal(commitment: ServeCommitmentValue, signature: string, reporter: Signer = ctx.reporter) {
     const { salt } = await commit(commitment, signature, reporter);
     return reveal(commitment, signature, salt, reporter);
@@ -118,13 +107,8 @@ describe("PaymentChannel slashing", function () {
     // The treasury's share is credited at once; the reporter's is pending until final.
     expect(await ctx.channels.withdrawable(treasuryAddr)).to.equal(slash - reward);
     expect(await ctx.channels.pendingSlashRewards()).to.equal(reward);
-    await expect(ctx.channels.claimSlashReward(ctx.nodeId, v.blobId, v.entryId)).to.be.revertedWithCustomError(
-      ctx.channels,
-      "PaymentChannelSlashRewardNotFinal",
-    );
-    await expect(finalise(v.blobId, v.entryId))
-      .to.emit(ctx.channels, "SlashRewardCredited")
-      .withArgs(ctx.nodeId, v.entryId, reporterAddr, reward);
+    await expect(ctx.channels.claimSlashReward(ctx.nodeId, v.blobId, v.entryId)).to.be.revertedWithCustomError(ctx.channels, "PaymentChannelSlashRewardNotFinal");
+    await expect(finalise(v.blobId, v.entryId)).to.emit(ctx.channels, "SlashRewardCredited").withArgs(ctx.nodeId, v.entryId, reporterAddr, reward);
     await expect(ctx.channels.claimSlashReward(ctx.nodeId, v.blobId, v.entryId))
       .to.be.revertedWithCustomError(ctx.channels, "PaymentChannelSlashRewardAlreadyCredited")
       .withArgs(ctx.nodeId, v.entryId, reporterAddr, reward);
@@ -197,9 +181,7 @@ describe("PaymentChannel slashing", function () {
     const signature = await sign(c);
     const { effectiveAt } = await list(blobId);
     await time.increaseTo(effectiveAt + 1n);
-    await expect(commitReveal(c, signature))
-      .to.be.revertedWithCustomError(ctx.channels, "PaymentChannelServedBeforeEffective")
-      .withArgs(c.timestamp, effectiveAt);
+    await expect(commitReveal(c, signature)).to.be.revertedWithCustomError(ctx.channels, "PaymentChannelServedBeforeEffective").withArgs(c.timestamp, effectiveAt);
   });
 
   it("checks the anchor when the evidence is committed: a block the chain does not know, or too old, is refused; a reveal with another hash finds no commit", async () => {
@@ -219,10 +201,7 @@ describe("PaymentChannel slashing", function () {
         .withArgs(anchorBlock, head + 1n);
     }
     await networkHelpers.mine(256);
-    await expect(ctx.channels.connect(ctx.reporter).commitEvidence(hash, v.commitment.anchorBlock)).to.be.revertedWithCustomError(
-      ctx.channels,
-      "PaymentChannelAnchorUnavailable",
-    );
+    await expect(ctx.channels.connect(ctx.reporter).commitEvidence(hash, v.commitment.anchorBlock)).to.be.revertedWithCustomError(ctx.channels, "PaymentChannelAnchorUnavailable");
   });
 
   it("refuses evidence whose anchored time is after its own commit", async () => {
@@ -242,10 +221,7 @@ describe("PaymentChannel slashing", function () {
       .withArgs(payerAddr);
     // A signature over another commitment (edited after signing) recovers someone else.
     const edited = { ...v.commitment, blobId: id("other") };
-    await expect(commitReveal(edited, v.signature)).to.be.revertedWithCustomError(
-      ctx.channels,
-      "PaymentChannelEvidenceWrongSigner",
-    );
+    await expect(commitReveal(edited, v.signature)).to.be.revertedWithCustomError(ctx.channels, "PaymentChannelEvidenceWrongSigner");
   });
 
   it("rotation cannot escape a slash, and a retired (leaked) key cannot frame the node", async () => {
@@ -335,9 +311,7 @@ describe("PaymentChannel slashing", function () {
     await connection.provider.request({ method: "evm_setAutomine", params: [false] });
     try {
       const commitTx = await ctx.channels.connect(ctx.reporter).commitEvidence(hash, v.commitment.anchorBlock, { gasLimit: 200_000 });
-      const revealTx = await ctx.channels
-        .connect(ctx.reporter)
-        .revealEvidence(v.commitment, v.signature, salt, { gasLimit: 1_000_000 });
+      const revealTx = await ctx.channels.connect(ctx.reporter).revealEvidence(v.commitment, v.signature, salt, { gasLimit: 1_000_000 });
       await networkHelpers.mine();
       const commitReceipt = await ethers.provider.getTransactionReceipt(commitTx.hash);
       const revealReceipt = await ethers.provider.getTransactionReceipt(revealTx.hash);
@@ -357,17 +331,11 @@ describe("PaymentChannel slashing", function () {
     const { salt } = await commit(v.commitment, v.signature);
     const thief = ctx.others[0];
     // The thief replays the reporter's reveal calldata from its own address.
-    await expect(reveal(v.commitment, v.signature, salt, thief)).to.be.revertedWithCustomError(
-      ctx.channels,
-      "PaymentChannelEvidenceNotCommitted",
-    );
+    await expect(reveal(v.commitment, v.signature, salt, thief)).to.be.revertedWithCustomError(ctx.channels, "PaymentChannelEvidenceNotCommitted");
     // Committing after seeing the reveal lands the thief's commit in a later block: too late.
     const thiefCommit = await commit(v.commitment, v.signature, thief);
     await reveal(v.commitment, v.signature, salt);
-    await expect(reveal(v.commitment, v.signature, thiefCommit.salt, thief)).to.be.revertedWithCustomError(
-      ctx.channels,
-      "PaymentChannelAlreadySlashed",
-    );
+    await expect(reveal(v.commitment, v.signature, thiefCommit.salt, thief)).to.be.revertedWithCustomError(ctx.channels, "PaymentChannelAlreadySlashed");
     await finalise(v.blobId, v.entryId);
     expect(await ctx.channels.withdrawable(reporterAddr)).to.equal((NODE_BOND * 1000n) / 10_000n / 2n);
   });
@@ -378,17 +346,11 @@ describe("PaymentChannel slashing", function () {
     await expect(commitReveal(never, await sign(never)))
       .to.be.revertedWithCustomError(ctx.channels, "PaymentChannelBlobNotBlacklisted")
       .withArgs(never.blobId);
-    expect(await sentenceOf(commitReveal(never, await sign(never)))).to.equal(
-      `Blob key ${never.blobId} was never on the content blacklist: there is nothing to slash.`,
-    );
+    expect(await sentenceOf(commitReveal(never, await sign(never)))).to.equal(`Blob key ${never.blobId} was never on the content blacklist: there is nothing to slash.`);
     const v = await violation();
     await ctx.blacklist.remove(v.blobId);
-    await expect(commitReveal(v.commitment, v.signature))
-      .to.be.revertedWithCustomError(ctx.channels, "PaymentChannelBlobDelisted")
-      .withArgs(v.blobId, v.entryId);
-    expect(await sentenceOf(commitReveal(v.commitment, v.signature))).to.equal(
-      `Blob key ${v.blobId} was removed from the content blacklist (entry ${v.entryId}): serving it is no longer slashable.`,
-    );
+    await expect(commitReveal(v.commitment, v.signature)).to.be.revertedWithCustomError(ctx.channels, "PaymentChannelBlobDelisted").withArgs(v.blobId, v.entryId);
+    expect(await sentenceOf(commitReveal(v.commitment, v.signature))).to.equal(`Blob key ${v.blobId} was removed from the content blacklist (entry ${v.entryId}): serving it is no longer slashable.`);
   });
 
   it("slashes an unbonding (exiting) node", async () => {
@@ -435,9 +397,7 @@ describe("PaymentChannel slashing", function () {
     const [ts, bn] = await ctx.channels.evidenceCommittedAt(key);
     expect(ts).to.equal(BigInt(await time.latest()));
     expect(bn).to.equal(BigInt((await tx.wait())!.blockNumber));
-    await expect(ctx.channels.connect(ctx.watchtower).commitEvidence(hash, anchor.anchorBlock))
-      .to.be.revertedWithCustomError(ctx.channels, "PaymentChannelEvidenceAlreadyCommitted")
-      .withArgs(key);
+    await expect(ctx.channels.connect(ctx.watchtower).commitEvidence(hash, anchor.anchorBlock)).to.be.revertedWithCustomError(ctx.channels, "PaymentChannelEvidenceAlreadyCommitted").withArgs(key);
     const ghost = await commitmentFor(id("b"), id("no such channel"));
     await expect(commitReveal(ghost, await sign(ghost)))
       .to.be.revertedWithCustomError(ctx.channels, "PaymentChannelUnknown")
