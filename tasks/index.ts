@@ -54,6 +54,10 @@ export const tasks = [
     .addFlag({ name: "json", description: "Print JSON instead of a table" })
     .setAction(() => import("./params/show.js"))
     .build(),
+  task("treasury:withdraw", "Pay the protocol fees and slash shares PaymentChannel holds for the treasury to the treasury (anyone may send it)")
+    .addOption(from)
+    .setAction(() => import("./channels/treasury.js"))
+    .build(),
   task("node:show", "Show a node: identity, operator, status, bond vs required, offer, origin status, dial data")
     .addPositionalArgument({ name: "node", description: "Node id or node key address" })
     .addFlag({ name: "json", description: "Print JSON" })

@@ -1,9 +1,10 @@
 import { expect } from "chai";
-import { JsonRpcProvider, Wallet, keccak256, toUtf8Bytes, parseUnits, AbiCoder, id as hashText } from "ethers";
+import { JsonRpcProvider, Wallet, keccak256, toUtf8Bytes, parseUnits, formatUnits, AbiCoder, id as hashText } from "ethers";
 import { readDeployment } from "../../agents/chain/deployment.js";
 import { NodeRegistration, domainFor } from "../../agents/protocol/eip712.js";
 import { NodeRegistry__factory, TestUSDC__factory, PaymentChannel__factory } from "../../types/ethers-contracts/index.js";
 import { hardhat, startDevnet, type Devnet } from "../helpers/processes.js";
+import { channelDomain, signVoucher } from "../helpers/channels.js";
 
 /**
  * Registry, origin and blacklist tasks as real processes against the devnet: a node registered
@@ -130,5 +131,31 @@ describe("registry, origin and blacklist tasks against the devnet (end to end)",
     const both = await run("channel:list", "--payer", await payer.getAddress(), "--node", "1");
     expect(both.code).to.equal(1);
     expect(both.stderr).to.include("Give exactly one of --payer");
+  });
+
+  it("treasury:withdraw pays the fees a claim accrued to the treasury, from any account, once", async () => {
+    const provider = new JsonRpcProvider(devnet.rpcUrl, undefined, { staticNetwork: true });
+    const [payer, operator] = [await provider.getSigner(7), await provider.getSigner(4)];
+    const deployment = readDeployment(31337, devnet.deploymentsDir);
+    const channels = PaymentChannel__factory.connect(deployment.contracts.PaymentChannel!, payer);
+    const usdc = TestUSDC__factory.connect(deployment.usdc, payer);
+    const treasury = await channels.TREASURY();
+    const before = await usdc.balanceOf(treasury);
+    await (await usdc.approve(await channels.getAddress(), parseUnits("5", 6))).wait();
+    const nonce = hashText("a channel the node claims from");
+    await (await channels.open(nodeKey.address, parseUnits("5", 6), await payer.getAddress(), 0n, nonce)).wait();
+    const channelId = await channels.channelIdFor(await payer.getAddress(), nodeKey.address, nonce);
+    const voucher = await signVoucher(payer, channelDomain({ chainId: 31337n, address: await channels.getAddress() }), channelId, parseUnits("2", 6));
+    await (await channels.connect(operator).claim(channelId, parseUnits("2", 6), voucher)).wait();
+    const fee = (parseUnits("2", 6) * 500n) / 10_000n; // the devnet's 5 % protocol fee
+
+    const paid = await ok("treasury:withdraw", "--from", "8");
+    expect(paid).to.include(`protocol fees owed ${formatUnits(fee, 6)} USDC`);
+    expect(paid).to.include(`Paid ${formatUnits(fee, 6)} USDC to the treasury ${treasury}`);
+    expect((await usdc.balanceOf(treasury)) - before).to.equal(fee);
+    const again = await ok("treasury:withdraw");
+    expect(again).to.include("Nothing to withdraw: no transaction sent.");
+    expect(await usdc.balanceOf(treasury)).to.equal(before + fee);
+    provider.destroy();
   });
 });
