@@ -1,5 +1,5 @@
 /**
- * Prometheus metrics of the watchtower (`cdn_watchtower_*`, CONVENTIONS.md). Served by the
+ * Prometheus metrics of the watchtower (`cdn_watchtower_*`, listed in docs/watchtower-guide.md). Served by the
  * runtime's metrics endpoint when `metricsPort` is set. Amounts are token base units.
  */
 import { Counter, Gauge, type Registry } from "prom-client";
