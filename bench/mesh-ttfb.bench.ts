@@ -15,6 +15,8 @@
  * every node (its registered address is the relay's) and of the chain's JSON-RPC (the nodes and
  * the client use the relay's URL), so every connection, node to node included, has that round
  * trip; the figures are repeated for each RTT with fresh blobs and also given in round trips.
+ * CDN_TRACE_FILE=<file> makes the bench, its nodes and its client append a timing trace of every
+ * fetch step and chain request there (agents/runtime/trace.ts).
  */
 import type { ChildProcess } from "node:child_process";
 import path from "node:path";
@@ -37,6 +39,7 @@ import type { MeshServiceMap } from "../agents/mesh/services.js";
 import { DelayRelay } from "./delay-relay.js";
 import { CountingProvider } from "./counting-provider.js";
 import { rssMiB } from "./proc-stats.js";
+import { trace, traceRpc } from "../agents/runtime/trace.js";
 
 const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -55,7 +58,8 @@ interface Ttfb {
   chainCalls: number;
 }
 
-async function ttfb(client: Client, chain: CountingProvider, blobId: string, via: string): Promise<Ttfb> {
+async function ttfb(client: Client, chain: CountingProvider, blobId: string, via: string, label = "warm-up"): Promise<Ttfb> {
+  trace(`bench: ${label}`, { blob: blobId.slice(0, 10), via });
   const t0 = performance.now();
   const c0 = chain.snapshot();
   let c1 = c0;
@@ -166,6 +170,7 @@ async function main(): Promise<void> {
     const identity = identityFromSecret(await key(2 + cacheNodes));
     // the client's own provider, as `cdn-client` opens it (agents/chain/contracts.ts connectRpc), counting what it sends
     const clientProvider = new CountingProvider(rpcUrl, { staticNetwork: false, polling: true, pollingInterval: 500, batchStallTime: 0 });
+    traceRpc(clientProvider, "bench client");
     const contracts = connectContracts(deployment, new Wallet(identity.wallet.privateKey, clientProvider));
     const mesh = new ClientMesh({ regions: [1], loopback: true }, contracts);
     await mesh.prepare();
@@ -200,8 +205,8 @@ async function main(): Promise<void> {
       for (let b = 0; b < blobs; b++) {
         const via = keys[b % cacheNodes];
         const id = ids[r * blobs + b];
-        const c = await ttfb(client, clientProvider, id, via);
-        const w = await ttfb(client, clientProvider, id, via);
+        const c = await ttfb(client, clientProvider, id, via, `cold at RTT ${rtt}`);
+        const w = await ttfb(client, clientProvider, id, via, `warm at RTT ${rtt}`);
         if (c.bytes !== kib * 1024 || w.bytes !== kib * 1024) throw new Error("short download");
         cold.push(c.ms);
         warm.push(w.ms);

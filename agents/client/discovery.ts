@@ -275,8 +275,8 @@ export class Discovery {
     if (pricedOut.length > 0) tally.cheapestPricedOut = pricedOut.reduce((m, n) => (n.pricePerGiB < m ? n.pricePerGiB : m), pricedOut[0].pricePerGiB);
     const known = this.byReputation(nodes, options.via);
     const first = known.slice(0, this.options.maxProbes ?? 16);
-    // a probe stream negotiates its protocol before the probe (agents/runtime/host.ts EAGER_PROTOCOLS): two round trips on the wire
-    steps.push("negotiate", "probe");
+    // a probe stream's request leaves with its protocol id (agents/runtime/host.ts EAGER_PROTOCOLS): one round trip
+    steps.push("probe");
     let answers = await this.probeAll(first, blobId, options, tally);
     let discovery: DiscoveryPath = "probe";
     if (!answers.some((p) => p.have) && this.deps.dht) {
@@ -285,7 +285,7 @@ export class Discovery {
       steps.push("dht");
       const named = await this.dhtProviders(blobId, options.signal);
       const more = nodes.filter((n) => named.includes(n.nodeKey) && !probed.has(n.nodeKey));
-      if (more.length > 0) steps.push("negotiate", "probe");
+      if (more.length > 0) steps.push("probe");
       answers = [...answers, ...(await this.probeAll(more, blobId, options, tally))];
       discovery = "dht";
     }

@@ -15,6 +15,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { LEAF_SIZE } from "../protocol/constants.js";
 import { amountOwed } from "../protocol/pricing.js";
 import type { Logger } from "../runtime/logger.js";
+import { trace } from "../runtime/trace.js";
 import type { Reputation } from "../mesh/reputation.js";
 import type { ClientChainView } from "./chain.js";
 import type { ChannelManager } from "./channels.js";
@@ -257,12 +258,15 @@ export class Downloader {
   /** Downloads `blobId` (or a range), pushing verified bytes; switches provider on failure and resumes. */
   async run(blobId: string, options: FetchOptions, push: (b: Uint8Array) => Promise<void>): Promise<FetchReport> {
     blobId = blobId.toLowerCase();
+    const blobTag = blobId.slice(0, 10);
+    trace("client: fetch", { blob: blobTag });
     // the blacklist read runs alongside discovery and the request; no byte is released before it answered
     const blacklisted = this.deps.chain.isBlacklisted(blobId);
-    blacklisted.catch(() => undefined);
+    blacklisted.then(() => trace("client: blacklist answered", { blob: blobTag })).catch(() => undefined);
     // a remembered provider, or the nodes the caller named, are asked at once (the blacklist answer is awaited before the first byte)
     let candidates = this.deps.discovery.known(blobId, options) ?? (await this.namedWithChannel(options));
     const warm = candidates !== undefined;
+    trace("client: candidates", { blob: blobTag, warm });
     if (!candidates) {
       // discovery runs alongside the blacklist read (no probe round's request is sent before it answered)
       const found = this.deps.discovery.candidates(blobId, options);
@@ -282,6 +286,7 @@ export class Downloader {
           throw new BlacklistedBeforeFirstByte(cause);
         }
         if (listed) throw new BlacklistedBeforeFirstByte();
+        trace("client: first byte", { blob: blobTag });
         p.report.firstByte = { ms: performance.now() - p.started, roundTrips: p.steps.length, steps: p.steps };
       }
       await push(bytes);
@@ -340,6 +345,7 @@ export class Downloader {
       steps: p.report.firstByte ? undefined : p.steps,
     });
     const channel = reservation.channel;
+    trace("client: channel reserved", { blob: blobId.slice(0, 10) });
     const entry = { nodeKey: pick.nodeKey, channelId: channel.channelId, bytes: 0, outcome: "ok" };
     p.report.providers.push(entry);
     const started = performance.now();

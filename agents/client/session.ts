@@ -19,6 +19,7 @@ import { addressOfSecretKey } from "../protocol/secp.js";
 import { leafDigest, StreamVerifier, type VerifiedChunk } from "../protocol/verifier.js";
 import { decodeFetchServerMessage, encodeFetchClientMessage, FRAME_CAPS, type FetchHeaderMsg, type FetchServerMsg } from "../protocol/wire/messages.js";
 import { FramedStream } from "../runtime/framed.js";
+import { trace, tracing } from "../runtime/trace.js";
 import { addressOfPeer } from "../runtime/peers.js";
 import { openedEagerly } from "../runtime/eager-streams.js";
 import type { ClientChainView } from "./chain.js";
@@ -122,7 +123,9 @@ interface Served {
 export async function runSession(req: SessionRequest, deps: SessionDeps, options: SessionOptions): Promise<SessionResult> {
   const channel = deps.store.channel(req.channelId);
   if (!channel) throw new ChannelError(`Channel ${req.channelId} is not in the client's store.`);
+  const blobTag = req.blobId.slice(0, 10);
   const framed = await openFetchStream(req, deps, options);
+  trace("session: stream open", { blob: blobTag });
   const progress = { delivered: 0, size: req.size ?? -1 };
   let payer: Payer | undefined;
   try {
@@ -130,13 +133,18 @@ export async function runSession(req: SessionRequest, deps: SessionDeps, options
     chainHead.catch(() => undefined);
     await framed.write(encodeFetchClientMessage({ kind: "request", request: { blobId: req.blobId, channelId: req.channelId, offset: req.offset, length: req.length } }));
     options.steps?.push("request");
+    trace("session: request sent", { blob: blobTag });
     const header = await expectHeader(framed);
+    trace("session: header", { blob: blobTag });
     options.onHeader?.(header);
     await checkCommitment(header, req, deps, options, await chainHead);
+    trace("session: commitment checked", { blob: blobTag });
     progress.size = await checkRecord(header, req, deps, options);
+    trace("session: record checked", { blob: blobTag });
     options.onSize?.(progress.size);
     const served = checkOffer(header, req, progress.size);
     const verifier = await expectLeafHashes(framed, req, served, header.leafCount, options);
+    trace("session: leaf hashes", { blob: blobTag });
     const sink = new RangeSink(req.offset, served.end, options.onData, progress);
     const otherChannels = paidOnOtherChannels(deps, req.nodeKey, channel.channelId);
     const base = settledBase(header, channel, served.pricePerGiB, otherChannels + channel.signed, options);
@@ -449,6 +457,7 @@ async function receiveChunks(framed: FramedStream, verifier: StreamVerifier, pay
     if (msg.kind === "refusal") throw new FetchRefusedError(msg.refusal.code, msg.refusal.message, msg.refusal.retryAfterMs);
     if (msg.kind !== "chunk") throw new ProviderMisbehaviourError("order", "Unexpected message among chunks.");
     const { leafIndex, data } = msg.chunk;
+    if (leafIndex === verifier.firstLeaf && tracing) trace("session: first chunk", {});
     verifyOrThrow(leafIndex, () => verifier.admitChunk(leafIndex, data));
     const lastAdmitted = leafIndex + 1 === verifier.endLeaf;
     inflight.push(hashLeaf(pool, leafIndex, data));

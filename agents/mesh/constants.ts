@@ -27,6 +27,12 @@ export const INVALID_MESSAGE_WEIGHT = -100;
 /** Re-provide interval bounds (randomised between them). */
 export const REPROVIDE_MIN_MS = 30 * 60_000;
 export const REPROVIDE_MAX_MS = 50 * 60_000;
+/** A provided blob whose k closest peers gained a newcomer is re-provided this long after the join (ms). */
+export const JOIN_REPROVIDE_DELAY_MS = 2_000;
+/** One peer's joins trigger re-provides at most this often (ms): a node churning its connection cannot make others re-provide everything again and again. */
+export const JOIN_REPROVIDE_PEER_GAP_MS = 10 * 60_000;
+/** Peers whose last join is remembered for that bound (the oldest are forgotten beyond it). */
+export const MAX_JOINS_REMEMBERED = 10_000;
 /** Most providers collected by one findProviders call. */
 export const MAX_PROVIDERS = 20;
 /** Provider records a node stores for others, in total (only active nodes' records are kept at all). */

@@ -8,6 +8,12 @@
  * - `stopProviding(blobId)`: on a blacklist entry (or eviction) the node stops re-providing and
  *   drops its own provider record (`cancelReprovide`); records already held by remote peers cannot
  *   be withdrawn, so every lookup filters them;
+ * - a node that joins the routing table gets no records of the keys it is now among the k closest
+ *   to (kad-dht hands over none), so every provided blob whose k closest peers (this node's
+ *   routing table) include the newcomer is re-provided within JOIN_REPROVIDE_DELAY_MS: a cache
+ *   node that started after the origin knows the origin holds a blob from its own records, and
+ *   asks it without a probe. A join touches only the blobs it is close to (in a network of N nodes,
+ *   about k/N of them), and one peer's joins count once per JOIN_REPROVIDE_PEER_GAP_MS;
  * - `findProviders(blobId)`: never queries for a blacklisted blob, and keeps only providers that
  *   are active nodes on chain (and not this peer); bounded by a timeout, a count and the signal;
  * - `ProviderRecordGate`: the libp2p datastore of a node, which keeps provider records (ADD_PROVIDER
@@ -17,12 +23,13 @@
 import type { PeerId, PeerInfo } from "@libp2p/interface";
 import type { KadDHT } from "@libp2p/kad-dht";
 import type { CID } from "multiformats/cid";
+import { createHash } from "node:crypto";
 import { MemoryDatastore } from "datastore-core/memory";
 import type { Key } from "interface-datastore";
 import { blobIdToCid } from "../protocol/cid.js";
 import { fromHex } from "../protocol/bytes.js";
 import type { ActiveSet } from "./active-set.js";
-import { MAX_PROVIDER_RECORDS, MAX_PROVIDERS, REPROVIDE_MAX_MS, REPROVIDE_MIN_MS } from "./constants.js";
+import { JOIN_REPROVIDE_DELAY_MS, JOIN_REPROVIDE_PEER_GAP_MS, MAX_JOINS_REMEMBERED, MAX_PROVIDER_RECORDS, MAX_PROVIDERS, REPROVIDE_MAX_MS, REPROVIDE_MIN_MS } from "./constants.js";
 import { MeshArgumentError } from "./errors.js";
 
 export interface MeshDhtOptions {
@@ -34,6 +41,15 @@ export interface MeshDhtOptions {
   lookupTimeoutMs?: number;
   /** Default most providers returned (default 20). */
   maxProviders?: number;
+  /** A blob whose k closest peers gained a newcomer is re-provided this long after it joined (ms, default 2 s: a few joins share one re-provide). */
+  joinReprovideDelayMs?: number;
+}
+
+/** What the DHT's routing table offers (kad-dht's implementation): the k closest peers to a key, and its joins. */
+export interface RoutingTableView {
+  closestPeers(kadId: Uint8Array, options?: { count?: number }): PeerId[];
+  addEventListener(type: "peer:add", listener: (event: CustomEvent<PeerId>) => void): void;
+  removeEventListener(type: "peer:add", listener: (event: CustomEvent<PeerId>) => void): void;
 }
 
 export interface MeshDhtDependencies {
@@ -41,6 +57,10 @@ export interface MeshDhtDependencies {
   /** This peer (excluded from lookups). */
   self: PeerId;
   activeSet: Pick<ActiveSet, "isActivePeer">;
+  /** The routing table (nodes): a newcomer among a provided blob's k closest peers gets its record (see above). */
+  routingTable?: RoutingTableView;
+  /** Bucket size k of the routing table (default 20, kad-dht's). */
+  k?: number;
   /** Local view of ContentBlacklist (blob ids as lower-case hex). */
   isBlacklisted: (blobId: string) => boolean;
   now?: () => number;
@@ -63,6 +83,11 @@ export class MeshDht {
   private timer: ReturnType<typeof setInterval> | undefined;
   private ticking = false;
   private readonly shutdown = new AbortController();
+  /** The re-provide that follows a join, while one is pending. */
+  private soon: ReturnType<typeof setTimeout> | undefined;
+  /** Peers whose join triggered re-provides, and when (oldest first). */
+  private readonly joins = new Map<string, number>();
+  stats = { joinReprovides: 0 };
 
   constructor(options: MeshDhtOptions, deps: MeshDhtDependencies) {
     this.opts = {
@@ -71,6 +96,7 @@ export class MeshDht {
       tickMs: options.tickMs ?? 60_000,
       lookupTimeoutMs: options.lookupTimeoutMs ?? 10_000,
       maxProviders: options.maxProviders ?? MAX_PROVIDERS,
+      joinReprovideDelayMs: options.joinReprovideDelayMs ?? JOIN_REPROVIDE_DELAY_MS,
     };
     if (this.opts.reprovideMaxMs < this.opts.reprovideMinMs) throw new MeshArgumentError("reprovideMaxMs < reprovideMinMs");
     this.deps = deps;
@@ -79,6 +105,7 @@ export class MeshDht {
   }
 
   start(): void {
+    if (!this.timer) this.deps.routingTable?.addEventListener("peer:add", this.onJoined);
     this.timer ??= setInterval(() => void this.reprovideDue(), this.opts.tickMs);
     this.timer.unref?.();
   }
@@ -86,7 +113,49 @@ export class MeshDht {
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+    if (this.soon) clearTimeout(this.soon);
+    this.soon = undefined;
+    this.deps.routingTable?.removeEventListener("peer:add", this.onJoined);
     this.shutdown.abort();
+  }
+
+  /** A peer joined the routing table: the blobs it is now among the k closest peers of are re-provided soon. */
+  private readonly onJoined = (event: CustomEvent<PeerId>): void => {
+    const table = this.deps.routingTable;
+    if (!table || this.shutdown.signal.aborted) return;
+    const peer = event.detail;
+    // a peer that leaves and rejoins again and again (a bonded node churning its connection) triggers this once per JOIN_REPROVIDE_PEER_GAP_MS
+    const key = peer.toString();
+    const last = this.joins.get(key);
+    if (last !== undefined && this.now() - last < JOIN_REPROVIDE_PEER_GAP_MS) return;
+    this.joins.delete(key);
+    this.joins.set(key, this.now());
+    if (this.joins.size > MAX_JOINS_REMEMBERED) this.joins.delete(this.joins.keys().next().value as string);
+    const due = this.now() + this.opts.joinReprovideDelayMs;
+    let touched = 0;
+    for (const [id, at] of this.schedule) {
+      if (at <= due) continue;
+      const closest = table.closestPeers(kadIdOf(id), { count: this.deps.k ?? 20 });
+      if (!closest.some((p) => p.equals(peer))) continue;
+      this.schedule.set(id, due);
+      touched++;
+    }
+    if (touched === 0) return;
+    this.stats.joinReprovides += touched;
+    this.armSoon();
+  };
+
+  /** Runs the due re-provides after the join delay (again, while some are due: a pass was running when the timer fired). */
+  private armSoon(): void {
+    if (this.soon || this.shutdown.signal.aborted) return;
+    this.soon = setTimeout(() => {
+      this.soon = undefined;
+      void this.reprovideDue().then(() => {
+        const t = this.now();
+        if ([...this.schedule.values()].some((at) => at <= t)) this.armSoon();
+      });
+    }, this.opts.joinReprovideDelayMs);
+    this.soon.unref?.();
   }
 
   /** Blob ids this node currently provides. */
@@ -186,7 +255,7 @@ export class MeshDht {
           found.set(key, { peer: p.id, multiaddrs: p.multiaddrs });
           if (found.size >= max) break;
         }
-        if (found.size >= max) break;
+        if (found.size >= max || (options.localOnly && local)) break; // the local records came in one event: no network query is started
       }
     } catch (e) {
       // a timeout or abort ends the lookup with what was found so far; the caller's own abort propagates
@@ -206,6 +275,11 @@ function normalize(blobId: string): string {
 
 function cidOf(blobId: string): CID {
   return blobIdToCid(fromHex(blobId, 32));
+}
+
+/** The key's place in the routing table's keyspace: SHA-256 of the CID's multihash (what kad-dht's provide queries for). */
+function kadIdOf(blobId: string): Uint8Array {
+  return new Uint8Array(createHash("sha256").update(cidOf(blobId).multihash.bytes).digest());
 }
 
 /** Where kad-dht keeps provider records in the libp2p datastore (its default `datastorePrefix` + "/provider"). */

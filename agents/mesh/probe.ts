@@ -166,8 +166,9 @@ export class ProbeService extends ProtocolService {
     try {
       stream = await this.components.connectionManager.openStream(peer, this.protocol, { signal });
       stream.send(encodeFrame(encodeProbeRequest({ blobId: blobId.toLowerCase() }), FRAME_CAPS.ProbeRequest));
-      await stream.close({ signal });
+      // closed after the answer, not before: the request left with the protocol id (agents/runtime/host.ts EAGER_PROTOCOLS)
       const body = await readOneFrame(stream, FRAME_CAPS.ProbeResponse, signal);
+      await stream.close({ signal });
       const msg = decodeProbeResponse(body);
       const answer: ProbeAnswer = { ...msg, peer, rttMs: performance.now() - started, cached: false };
       const key = `${peer.toString()}/${blobId.toLowerCase()}`;

@@ -15,6 +15,7 @@ import { addressOfPeer } from "../runtime/peers.js";
 import type { Identity } from "../runtime/keys.js";
 import { silentLogger, type Logger } from "../runtime/logger.js";
 import { AgentError } from "../runtime/errors.js";
+import { trace } from "../runtime/trace.js";
 import { OriginBackend, type PublishedBlob } from "./backend.js";
 import type { NodeChainView } from "./chain.js";
 import { ChainView, type ChainViewDeps, type ChainViewOptions } from "./chain-view.js";
@@ -198,6 +199,7 @@ export class NodeAgent {
     if (this.options.watchtowers?.length) await this.startWatchtowerPush(this.host, this.options.watchtowers);
     await this.followCloses();
     this.startSweep();
+    trace("node started", { key: this.address, origin: this.origin.recognized });
     this.log.info({ nodeId: this.nodeId.toString(), peerId: this.host.peerId.toString(), addrs: this.host.getMultiaddrs().map(String), origin: this.origin.recognized }, "node started");
   }
 

@@ -19,6 +19,7 @@ import type { ContentRecordValue } from "../protocol/eip712.js";
 import type { FetchHeaderMsg, Signed } from "../protocol/wire/messages.js";
 import { fromHex, toHex } from "../protocol/bytes.js";
 import type { Logger } from "../runtime/logger.js";
+import { trace } from "../runtime/trace.js";
 import type { Client } from "../client/client.js";
 import type { BlobCache, BlobWriter } from "./cache/index.js";
 
@@ -105,7 +106,9 @@ export class Fanout {
     const log = this.deps.logger.child({ blobId: blobId.slice(0, 10), module: "fanout" });
     const upstream = new UpstreamFetch(blobId, this.deps.cache, log);
     const signal = AbortSignal.timeout(this.options.timeoutMs ?? 600_000);
+    trace("fanout: start", { blob: blobId.slice(0, 10) });
     void this.knownHolders(blobId).then((holders) => {
+      trace("fanout: holders", { blob: blobId.slice(0, 10), holders: holders.length });
       const it = this.deps.client.fetch(blobId, { signal, exclude: [this.options.self], holders, onHeader: upstream.onHeader, onLeafHashes: upstream.onLeafHashes });
       return this.run(blobId, upstream, it, log);
     });
@@ -204,12 +207,14 @@ class UpstreamFetch {
     } catch (error) {
       this.log.info({ err: (error as Error).message }, "not cached (cut-through only)");
     }
+    trace("fanout: leaf layer", { blob: this.blobId.slice(0, 10) });
     this.blob = { blobId: this.blobId, size, leafLayer: hashes.slice(), record: this.header.record, leaf: this.leaf, done: this.done };
     this.resolveReady(this.blob);
   };
 
   /** Takes verified bytes: writes them to the cache and hands every whole leaf (the last may be short) to its waiters. */
   take(bytes: Uint8Array): void {
+    if (this.next === 0 && this.pendingBytes === 0) trace("fanout: first bytes", { blob: this.blobId.slice(0, 10) });
     this.writer?.write(bytes);
     this.pending.push(bytes);
     this.pendingBytes += bytes.length;

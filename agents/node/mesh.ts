@@ -19,7 +19,7 @@ import { BlacklistView, blobKeyOf, contentBlacklistSource, enforceBlacklist } fr
 import { meshServices, type MeshServiceMap } from "../mesh/services.js";
 import { probe, type ProbeAnswer, type ProbeService } from "../mesh/probe.js";
 import { meshConnectionGater, syncRoutingTable } from "../mesh/gating.js";
-import { MeshDht, ProviderRecordGate } from "../mesh/dht.js";
+import { MeshDht, ProviderRecordGate, type RoutingTableView } from "../mesh/dht.js";
 import { MeshGossip, originRegistryChecker, type ValidationOutcome } from "../mesh/gossip.js";
 import { dialableNodes } from "../chain/registry.js";
 import type { BlobCache } from "./cache/index.js";
@@ -126,7 +126,12 @@ export class NodeMesh {
       () => host.getPeers(),
       (e) => this.log.debug({ err: e.message }, "routing-table sync"),
     );
-    this.dht = new MeshDht({}, { dht: host.services.dht, self: host.peerId, activeSet: this.activeSet, isBlacklisted: this.isBlacklisted, onError: (e) => this.log.debug({ err: e.message }, "dht") });
+    // kad-dht's implementation exposes its routing table: a node joining it gets the records of the blobs it is close to
+    const routingTable = (host.services.dht as unknown as { routingTable?: RoutingTableView }).routingTable;
+    this.dht = new MeshDht(
+      {},
+      { dht: host.services.dht, self: host.peerId, activeSet: this.activeSet, routingTable, isBlacklisted: this.isBlacklisted, onError: (e) => this.log.debug({ err: e.message }, "dht") },
+    );
     this.dht.start();
     this.gossip = new MeshGossip(
       {

@@ -8,6 +8,7 @@ import { connectContracts, connectRpc, type Contracts } from "../chain/contracts
 import type { PermitDomainOverride } from "../chain/permit.js";
 import { loadKeyFile, type Identity } from "./keys.js";
 import { createLogger, type Logger } from "./logger.js";
+import { traceRpc } from "./trace.js";
 
 export interface AgentConnectionConfig {
   keyFile: string;
@@ -31,6 +32,7 @@ export interface AgentConnection {
 export async function connectAgent(program: string, config: AgentConnectionConfig, options: { logs?: "stdout" | "stderr" } = {}): Promise<AgentConnection> {
   const identity = loadKeyFile(config.keyFile);
   const { provider, deployment } = await connectRpc(config.rpcUrl, config.deploymentsDir);
+  traceRpc(provider, program);
   const contracts = connectContracts(deployment, new Wallet(identity.wallet.privateKey, provider), { usdcPermitDomain: config.usdcPermitDomain });
   const logger = createLogger({ name: program, level: config.logLevel, pretty: config.logPretty ?? Boolean(process.stderr.isTTY), stream: options.logs ?? "stderr" });
   return { identity, provider, contracts, logger };

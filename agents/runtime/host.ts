@@ -17,7 +17,7 @@ import { identify } from "@libp2p/identify";
 import { ping } from "@libp2p/ping";
 import type { Connection, ConnectionGater, Libp2p, MultiaddrConnection, PeerId, PrivateKey, ServiceMap } from "@libp2p/interface";
 import type { Datastore } from "interface-datastore";
-import { PROTOCOL_FETCH } from "../protocol/constants.js";
+import { PROTOCOL_FETCH, PROTOCOL_PROBE } from "../protocol/constants.js";
 import { eagerStreams, type EagerProtocol } from "./eager-streams.js";
 
 export const HOST_LIMITS = {
@@ -46,11 +46,15 @@ export type HostLimits = typeof HOST_LIMITS;
 /**
  * Protocols whose streams are opened without a negotiation round trip (agents/runtime/eager-streams.ts):
  * the fetch request leaves with the stream's protocol id, and the stream grants the node 1 MiB of
- * receive window at once, room for the header, up to 8,000 leaf hashes and the first leaf. Not the
- * probe: the mesh's probe closes its side right after the request, and multistream-select's listener
- * resets a stream whose writer closed before the negotiation finished.
+ * receive window at once, room for the header, up to 8,000 leaf hashes and the first leaf; a probe
+ * leaves with its protocol id too (one round trip per probe round). An eager stream's writer must not
+ * close its side before the answer arrived: multistream-select's listener resets a stream whose
+ * writer closed before the negotiation finished.
  */
-export const EAGER_PROTOCOLS: ReadonlyMap<string, EagerProtocol> = new Map([[PROTOCOL_FETCH, { receiveWindow: 1024 * 1024 }]]);
+export const EAGER_PROTOCOLS: ReadonlyMap<string, EagerProtocol> = new Map<string, EagerProtocol>([
+  [PROTOCOL_FETCH, { receiveWindow: 1024 * 1024 }],
+  [PROTOCOL_PROBE, {}],
+]);
 
 export interface HostOptions<S extends ServiceMap = ServiceMap> {
   privateKey: PrivateKey;

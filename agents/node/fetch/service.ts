@@ -9,6 +9,7 @@ import { encodeFetchServerMessage, FRAME_CAPS } from "../../protocol/wire/messag
 import { FramedStream } from "../../runtime/framed.js";
 import { ProtocolService, type ProtocolRegistrar, type StreamLimits } from "../../runtime/protocol-service.js";
 import type { Logger } from "../../runtime/logger.js";
+import { trace } from "../../runtime/trace.js";
 import type { NodeMetrics, RefusalReason } from "../metrics.js";
 import type { FreshnessGuard } from "../../mesh/freshness.js";
 import type { OriginBackend } from "../backend.js";
@@ -187,6 +188,8 @@ export class FetchService extends ProtocolService {
   /** docs/delivery.md §1: admit, blacklist, blob, channel, header and hashes, credit-gated chunks. */
   private async serve(s: Serving): Promise<void> {
     const request = await readRequest(s.framed, this.limits); // 1. the request
+    const blobTag = request.blobId.slice(0, 10);
+    trace("serve: request", { blob: blobTag });
     const { client } = admitRequest(request, s.connection.remotePeer, this.deps, this.limits);
     const reads = readChain(this.deps.chain, request, this.deps, this.limits);
     await admitOnChain(reads); // 2. blacklist, before anything is signed
@@ -194,6 +197,7 @@ export class FetchService extends ProtocolService {
     const fanout = this.deps.fanout?.();
     if (!held && !fanout) throw new Refusal("NOT_FOUND", "this node does not hold the blob");
     const { channel, now } = await this.checkedChannel(await reads, client, request.channelId); // 4. the channel
+    trace("serve: channel checked", { blob: blobTag, held: held?.kind });
     const channelId = channel.channelId;
     const paid = paidSoFar(channel, this.book.bestVoucher(channelId));
     this.book.raise(channelId, paid);
@@ -206,6 +210,7 @@ export class FetchService extends ProtocolService {
     s.slot.capacity = prepaid;
     this.countCache(held);
     const blob = held ?? (await upstreamSource(fanout!, request.blobId));
+    trace("serve: source", { blob: blobTag, kind: blob.kind });
     const range = servedRange(blob, request);
     // 5. header, hashes, chunks; the commitment is anchored to the head block read for this request
     const { head } = await reads;
@@ -218,6 +223,7 @@ export class FetchService extends ProtocolService {
       pricePerGiB: this.options.pricePerGiB,
       owed: this.owedBefore(channelId),
     });
+    trace("serve: header sent", { blob: blobTag });
     s.slot.capacity = 0; // the first leaf's capacity is this stream's now
     const ctx = this.voucherContext(channel, now, s.log);
     const reader = readVouchers(s.framed, ctx); // 6. vouchers, concurrently

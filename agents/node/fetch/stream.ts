@@ -12,6 +12,7 @@ import type { ServeCommitmentValue } from "../../protocol/eip712.js";
 import type { Eip712Domain } from "../../protocol/eip712-fast.js";
 import { encodeFetchServerMessage } from "../../protocol/wire/messages.js";
 import type { FramedStream } from "../../runtime/framed.js";
+import { trace } from "../../runtime/trace.js";
 import type { CapacityLimiter } from "../limiter.js";
 import { chunkFrame } from "../chunk-frame.js";
 import { READ_AHEAD, type FetchLimits } from "./constants.js";
@@ -75,11 +76,13 @@ export async function sendChunks(s: ChunkStream): Promise<ChunkOutcome> {
   try {
     for (let i = s.range.first; i < s.range.first + s.range.count; i++) {
       let data = await reads.next();
+      if (i === s.range.first) trace("serve: first leaf read", { blob: s.blob.blobId.slice(0, 10) });
       const owedAfter = s.base + amountOwed(BigInt(out.sent + data.length), s.pricePerGiB);
       await awaitCredit(s, owedAfter, out);
       if (s.tamper) data = s.tamper(i, data);
       prepaid = await takeCapacity(s, prepaid, data.length);
       await s.framed.writeFramed(chunkFrame(i, data));
+      if (i === s.range.first) trace("serve: first chunk sent", { blob: s.blob.blobId.slice(0, 10) });
       out.sent += data.length;
       out.owed = owedAfter;
       s.book.setOwed(s.channelId, owedAfter);

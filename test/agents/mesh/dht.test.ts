@@ -10,7 +10,7 @@ import { BlobCache } from "../../../agents/node/cache/index.js";
 import { computeBlobId } from "../../../agents/protocol/merkle.js";
 import { fromHex, toHex } from "../../../agents/protocol/bytes.js";
 import { ActiveSet } from "../../../agents/mesh/active-set.js";
-import { MeshDht, ProviderRecordGate } from "../../../agents/mesh/dht.js";
+import { MeshDht, ProviderRecordGate, type RoutingTableView } from "../../../agents/mesh/dht.js";
 import { blobIdToCid } from "../../../agents/protocol/cid.js";
 import { deployRegistryFixture, type RegistryContext } from "../../helpers/registry-fixture.js";
 import { connect, inRoutingTable, newIdentity, startHost, stopAll, StaticSource, waitFor, type MeshHost } from "./helpers.js";
@@ -181,6 +181,79 @@ describe("mesh › DHT (kad-dht, real hosts on 127.0.0.1)", function () {
       }
       expect(raw.length).to.be.greaterThan(0);
     });
+  });
+
+  it("a node that joins after a blob was provided gets its provider record: its own records name the holder (no lookup); a provider that ignores joins leaves it none", async () => {
+    const { nodes, source, activeSet } = await mesh(3);
+    const table = (nodes[0].services.dht as unknown as { routingTable: RoutingTableView }).routingTable;
+    const followsJoins = new MeshDht({ joinReprovideDelayMs: 100 }, { dht: nodes[0].services.dht, self: nodes[0].peerId, activeSet, routingTable: table, isBlacklisted: () => false });
+    const ignoresJoins = new MeshDht({}, { dht: nodes[0].services.dht, self: nodes[0].peerId, activeSet, isBlacklisted: () => false });
+    const OTHER = "0x" + "cd".repeat(32);
+    followsJoins.start();
+    ignoresJoins.start();
+    try {
+      await followsJoins.provide(BLOB);
+      await ignoresJoins.provide(OTHER);
+      // a cache node registers and starts later: it joins node 0's routing table
+      const identity = newIdentity();
+      source.add(identity.address);
+      await activeSet.refresh();
+      const late = await startHost({ identity, role: "node", activeSet, datastore: new ProviderRecordGate((peer) => activeSet.hasPeer(peer)) });
+      hosts.push(late);
+      await connect(late, nodes[0]);
+      await waitFor(() => inRoutingTable(nodes[0], late.peerId), 10_000, "the newcomer in node 0's routing table");
+      const lateDht = new MeshDht({}, { dht: late.services.dht, self: late.peerId, activeSet, isBlacklisted: () => false });
+      const local = async (blob: string) => (await lateDht.findProviders(blob, { localOnly: true })).map((p) => p.peer.toString());
+      await waitFor(async () => (await local(BLOB)).length > 0, 20_000, "the re-provided record at the newcomer");
+      expect(await local(BLOB)).to.deep.equal([nodes[0].peerId.toString()]);
+      expect(followsJoins.stats.joinReprovides).to.be.greaterThan(0);
+      expect(await local(OTHER)).to.deep.equal([]);
+    } finally {
+      followsJoins.stop();
+      ignoresJoins.stop();
+    }
+  });
+
+  it("a node churning its connection (leaving and rejoining the routing table) makes a provider re-provide once per 10 min, not at every join", async () => {
+    const provided: string[] = [];
+    const fakeDht = {
+      async *provide(cid: { toString(): string }) {
+        provided.push(cid.toString());
+        yield* [];
+      },
+    };
+    const table = Object.assign(new EventTarget(), { closestPeers: () => [churner.peerId, other.peerId] }) as unknown as RoutingTableView;
+    const churner = newIdentity();
+    const other = newIdentity();
+    let t = 1_000_000;
+    const d = new MeshDht(
+      { joinReprovideDelayMs: 0 },
+      { dht: fakeDht as never, self: newIdentity().peerId, activeSet: new ActiveSet({}, { source: new StaticSource() }), routingTable: table, isBlacklisted: () => false, now: () => t },
+    );
+    d.start();
+    try {
+      await d.provide(BLOB);
+      expect(provided.length).to.equal(1);
+      const join = async (peer: typeof churner.peerId) => {
+        (table as unknown as EventTarget).dispatchEvent(new CustomEvent("peer:add", { detail: peer }));
+        await new Promise((r) => setTimeout(r, 100)); // the re-provide follows the join at once (a delay of 0 on the injected clock)
+      };
+      await join(churner.peerId);
+      expect(provided.length).to.equal(2);
+      for (let i = 0; i < 5; i++) {
+        t += 60_000;
+        await join(churner.peerId); // rejoins every minute: ignored for 10 min
+      }
+      expect(provided.length).to.equal(2);
+      await join(other.peerId); // another newcomer close to the blob still gets its record
+      expect(provided.length).to.equal(3);
+      t += 10 * 60_000;
+      await join(churner.peerId);
+      expect(provided.length).to.equal(4);
+      expect(d.stats.joinReprovides).to.equal(3);
+    } finally {
+      d.stop();
+    }
   });
 
   it("keeps only providers that are active: a node removed from the active set stops being returned", async () => {

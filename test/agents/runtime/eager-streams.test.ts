@@ -6,7 +6,7 @@ import { multiaddr } from "@multiformats/multiaddr";
 import { createHost } from "../../../agents/runtime/host.js";
 import { openedEagerly } from "../../../agents/runtime/eager-streams.js";
 import { identityFromSecret } from "../../../agents/runtime/keys.js";
-import { PROTOCOL_FETCH } from "../../../agents/protocol/constants.js";
+import { PROTOCOL_FETCH, PROTOCOL_PROBE } from "../../../agents/protocol/constants.js";
 
 type Direction = "toListener" | "toDialler";
 
@@ -86,27 +86,31 @@ describe("runtime › eager streams (the request leaves with the protocol id)", 
     return { listener, dialler, relay, dial };
   }
 
-  it("the listener reads the first request while every answer to the dialler is held back, and the dialler reads only the answer (the echoes checked and removed)", async () => {
-    const { listener, relay, dial } = await pair();
-    let resolveGot!: (request: string) => void;
-    const got = new Promise<string>((resolve) => (resolveGot = resolve));
-    await listener.handle(PROTOCOL_FETCH, async (stream) => {
-      for await (const chunk of stream) {
-        resolveGot(new TextDecoder().decode(chunk instanceof Uint8Array ? chunk : chunk.subarray()));
-        break;
-      }
-      stream.send(text("pong"));
-      await stream.close();
+  for (const [name, protocol] of [
+    ["a fetch stream", PROTOCOL_FETCH],
+    ["a probe stream", PROTOCOL_PROBE],
+  ])
+    it(`${name}: the listener reads the first request while every answer to the dialler is held back, and the dialler reads only the answer (the echoes checked and removed)`, async () => {
+      const { listener, relay, dial } = await pair();
+      let resolveGot!: (request: string) => void;
+      const got = new Promise<string>((resolve) => (resolveGot = resolve));
+      await listener.handle(protocol, async (stream) => {
+        for await (const chunk of stream) {
+          resolveGot(new TextDecoder().decode(chunk instanceof Uint8Array ? chunk : chunk.subarray()));
+          break;
+        }
+        stream.send(text("pong"));
+        await stream.close();
+      });
+      const connection = await dial();
+      relay.hold("toDialler"); // from here on the dialler hears nothing until released
+      const stream = await connection.newStream(protocol, { signal: AbortSignal.timeout(10_000) });
+      expect(openedEagerly(stream)).to.equal(true);
+      stream.send(text("ping"));
+      expect(await got).to.equal("ping");
+      relay.release("toDialler");
+      expect(new TextDecoder().decode(await readAll(stream))).to.equal("pong");
     });
-    const connection = await dial();
-    relay.hold("toDialler"); // from here on the dialler hears nothing until released
-    const stream = await connection.newStream(PROTOCOL_FETCH, { signal: AbortSignal.timeout(10_000) });
-    expect(openedEagerly(stream)).to.equal(true);
-    stream.send(text("ping"));
-    expect(await got).to.equal("ping");
-    relay.release("toDialler");
-    expect(new TextDecoder().decode(await readAll(stream))).to.equal("pong");
-  });
 
   it("a fetch stream grants the listener 1 MiB of receive window as it opens: 900 KiB arrive while nothing from the dialler reaches the listener", async () => {
     const { listener, relay, dial } = await pair();
