@@ -3,7 +3,11 @@
  * library (its own key, its own channels, paying upstream), writes each verified byte to the
  * cache (`BlobCache.openWriter`: verified again on commit, temp file + rename) and hands every
  * verified leaf to the downstream streams as it arrives (cut-through). Concurrent requests for
- * one missing blob share one upstream fetch.
+ * one missing blob share one upstream fetch. An arrived leaf is handed to the streams waiting for
+ * it and not kept: a stream that asks for it later (it joined late, or reads slower than the
+ * upstream arrives) reads it back from the cache's file (the partial one until the blob is
+ * committed), so a fan-out holds about one leaf in memory, not the blob. Only a blob the cache did
+ * not take (larger than its budget) keeps its leaves in memory until the fetch ends.
  *
  * What the node may serve comes from the upstream header: the content record, which the client
  * library checks against the origin's content key for (origin, epoch) on chain (a recognized
@@ -31,6 +35,8 @@ export interface UpstreamBlob {
   record: Signed<ContentRecordValue>;
   /** Leaf `index` once it arrived verified (rejects if the upstream fetch fails first). */
   leaf(index: number): Promise<Uint8Array>;
+  /** Bytes of arrived leaves held in memory for streams that ask for them later: 0 unless the cache did not take the blob. */
+  readonly heldBytes: number;
   /** Settles when the upstream fetch ends (committed to the cache, or failed). */
   done: Promise<void>;
 }
@@ -156,7 +162,11 @@ class UpstreamFetch {
   private resolveReady!: (b: UpstreamBlob) => void;
   private rejectReady!: (e: unknown) => void;
   private resolveDone!: () => void;
+  /** Arrived leaves, kept only when the cache did not take the blob (else read back from its file). */
   private readonly leaves: Uint8Array[] = [];
+  private held = 0;
+  /** The blob reached the cache: passed leaves are read from it. */
+  private committed = false;
   private readonly waiters = new Map<number, { resolve(b: Uint8Array): void; reject(e: unknown): void }[]>();
   private failure: unknown;
   private header: FetchHeaderMsg | undefined;
@@ -183,12 +193,27 @@ class UpstreamFetch {
   readonly leaf = (index: number): Promise<Uint8Array> => {
     if (this.leaves[index]) return Promise.resolve(this.leaves[index]);
     if (this.failure) return Promise.reject(this.failure instanceof Error ? this.failure : new Error(String(this.failure)));
+    if (index < this.next) return this.readBack(index);
     return new Promise((resolve, reject) => {
       const list = this.waiters.get(index) ?? [];
       list.push({ resolve, reject });
       this.waiters.set(index, list);
     });
   };
+
+  /** A leaf that arrived earlier and was not kept: from the cache's partial file, or the cache once committed. */
+  private readBack(index: number): Promise<Uint8Array> {
+    const size = this.blob!.size;
+    const offset = index * LEAF_SIZE;
+    const length = Math.min(LEAF_SIZE, size - offset);
+    try {
+      if (this.writer) return Promise.resolve(this.writer.read(offset, length));
+      if (this.committed) return Promise.resolve(this.cache.read(this.blobId, offset, length));
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+    return Promise.reject(new Error(`leaf ${index} of ${this.blobId} is no longer held`));
+  }
 
   readonly onHeader = (header: FetchHeaderMsg): void => {
     this.header = header;
@@ -208,7 +233,18 @@ class UpstreamFetch {
       this.log.info({ err: (error as Error).message }, "not cached (cut-through only)");
     }
     trace("fanout: leaf layer", { blob: this.blobId.slice(0, 10) });
-    this.blob = { blobId: this.blobId, size, leafLayer: hashes.slice(), record: this.header.record, leaf: this.leaf, done: this.done };
+    const fetch = this; // eslint-disable-line @typescript-eslint/no-this-alias -- the getter reads this fetch's count
+    this.blob = {
+      blobId: this.blobId,
+      size,
+      leafLayer: hashes.slice(),
+      record: this.header.record,
+      leaf: this.leaf,
+      done: this.done,
+      get heldBytes() {
+        return fetch.held;
+      },
+    };
     this.resolveReady(this.blob);
   };
 
@@ -226,7 +262,10 @@ class UpstreamFetch {
       const rest = all.subarray(want);
       this.pending = rest.length ? [rest] : [];
       this.pendingBytes = rest.length;
-      this.leaves[this.next] = data;
+      if (!this.writer) {
+        this.leaves[this.next] = data;
+        this.held += data.length;
+      }
       for (const w of this.waiters.get(this.next) ?? []) w.resolve(data);
       this.waiters.delete(this.next);
       this.next++;
@@ -238,6 +277,7 @@ class UpstreamFetch {
     if (!this.blob || this.next !== leafCount(this.blob.size)) throw new Error("the upstream fetch ended early");
     if (!this.writer) return false;
     this.writer.commit(encodeRecordMeta(this.blob.record));
+    this.committed = true;
     this.writer = undefined;
     return true;
   }

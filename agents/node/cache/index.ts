@@ -69,6 +69,8 @@ export interface BlobWriter {
   readonly blobId: string;
   readonly written: number;
   write(bytes: Uint8Array): void;
+  /** Reads back bytes [offset, offset + length) already written (throws past `written` or once closed). */
+  read(offset: number, length: number): Uint8Array;
   /** Verifies, fsyncs, renames into place, indexes, evicts to the budget. */
   commit(meta?: Uint8Array): CachedBlob;
   abort(): void;
@@ -207,19 +209,12 @@ export class BlobCache {
     const entry = this.get(blobId);
     if (!entry) throw new CacheMissError(normalize(blobId));
     const end = Math.min(entry.size, length === undefined ? entry.size : offset + length);
-    const out = new Uint8Array(Math.max(0, end - offset));
     const fd = openSync(this.fileOf(entry.blobId), "r");
     try {
-      let done = 0;
-      while (done < out.length) {
-        const n = readSync(fd, out, done, out.length - done, offset + done);
-        if (n === 0) break;
-        done += n;
-      }
+      return readAt(fd, offset, Math.max(0, end - offset));
     } finally {
       closeSync(fd);
     }
-    return out;
   }
 
   /** Opens a writer for `blobId`; `expectedSize` (if known, e.g. from the content record) is enforced. */
@@ -228,7 +223,7 @@ export class BlobCache {
     if (expectedSize !== undefined && expectedSize > this.budgetBytes) throw new CacheTooLargeError(id, expectedSize, this.budgetBytes);
     const limit = Math.min(this.budgetBytes, expectedSize ?? Infinity);
     const tmp = path.join(this.tmpDir, `${id.slice(2, 18)}-${randomBytes(6).toString("hex")}.part`);
-    const fd = openSync(tmp, "wx", 0o600);
+    const fd = openSync(tmp, "wx+", 0o600); // read back by a fan-out's late streams
     const builder = new BlobIdBuilder();
     let written = 0;
     let open = true;
@@ -253,6 +248,11 @@ export class BlobCache {
         while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
         builder.update(bytes);
         written += bytes.length;
+      },
+      read(offset: number, length: number): Uint8Array {
+        if (!open) throw new CacheWriterClosedError();
+        if (offset < 0 || offset + length > written) throw new RangeError(`bytes ${offset}..${offset + length} of ${id} are not written yet (${written} are)`);
+        return readAt(fd, offset, length);
       },
       commit: (meta?: Uint8Array): CachedBlob => {
         if (!open) throw new CacheWriterClosedError();
@@ -335,4 +335,16 @@ function normalize(blobId: string): string {
   const id = blobId.toLowerCase();
   if (!BLOB_ID_RE.test(id)) throw new RangeError(`not a blob id: ${blobId}`);
   return id;
+}
+
+/** `length` bytes of the open file `fd` from `offset` (fewer at its end). */
+function readAt(fd: number, offset: number, length: number): Uint8Array {
+  const out = new Uint8Array(length);
+  let done = 0;
+  while (done < length) {
+    const n = readSync(fd, out, done, length - done, offset + done);
+    if (n === 0) return out.subarray(0, done);
+    done += n;
+  }
+  return out;
 }
