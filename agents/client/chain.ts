@@ -13,8 +13,12 @@ export interface ClientChainView {
   readonly channelDomain: Eip712Domain;
   readonly originDomain: Eip712Domain;
   chainTime(): Promise<bigint>;
-  /** The latest block (chain time and the reference for a serve commitment's anchor); may be a few seconds old unless `fresh`. */
-  head(options?: { fresh?: boolean }): Promise<BlockRef>;
+  /**
+   * The latest block (chain time and the reference for a serve commitment's anchor); may be a few
+   * seconds old unless `fresh`. With `atLeast`: a head at or past that block number if the chain has
+   * one (the one remembered, else the read in flight, else a read now).
+   */
+  head(options?: { fresh?: boolean; atLeast?: bigint }): Promise<BlockRef>;
   /** Block `number` (a serve commitment's anchor), or undefined if this chain has none; recent blocks answer from memory. */
   block(number: bigint): Promise<BlockRef | undefined>;
   /** The node key is the current key of an active node: its id and price; else undefined. */
@@ -67,13 +71,26 @@ class RecentBlocks {
     private readonly staleMs: number,
   ) {}
 
-  head(fresh = false): Promise<BlockRef> {
+  head(fresh = false, atLeast?: bigint): Promise<BlockRef> {
+    if (atLeast !== undefined) return this.headAtLeast(atLeast);
     const age = this.latest && !fresh ? performance.now() - this.latest.at : Infinity;
     if (age < this.maxAgeMs) return Promise.resolve(this.latest!.block);
     const reading = this.read(fresh);
     if (age >= Math.max(this.staleMs, this.maxAgeMs)) return reading;
     reading.catch(() => undefined); // a background refresh: the next request retries
     return Promise.resolve(this.latest!.block);
+  }
+
+  /** A head at or past `number`: the remembered one, else the read in flight if it gets there, else a read now. */
+  private async headAtLeast(number: bigint): Promise<BlockRef> {
+    if (this.latest && this.latest.block.number >= number) return this.latest.block;
+    const inFlight = this.reading;
+    if (inFlight) {
+      const block = await inFlight.catch(() => undefined);
+      if (block && block.number >= number) return block;
+      if (this.latest && this.latest.block.number >= number) return this.latest.block;
+    }
+    return this.read(true);
   }
 
   /** One read at a time, except a `fresh` one: a read already in flight may have left before the block the caller knows of. */
@@ -143,7 +160,7 @@ export function clientChainView(contracts: Contracts, options: ClientChainViewOp
     channelDomain: contracts.domains.paymentChannel,
     originDomain: contracts.domains.originRegistry,
     chainTime: () => chainTime(contracts.provider),
-    head: (o) => blocks.head(o?.fresh),
+    head: (o) => blocks.head(o?.fresh, o?.atLeast),
     block: (number) => blocks.block(number),
     async activeNode(nodeKey) {
       if (!(await contracts.registry.isActive(nodeKey))) return undefined;

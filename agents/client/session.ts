@@ -225,8 +225,9 @@ async function checkCommitment(header: FetchHeaderMsg, req: SessionRequest, deps
     checkServeCommitment({ domain: deps.chain.channelDomain, commitment: c, signature: header.commitment.signature, request, nodeKey: req.nodeKey, head, anchor, next, maxSkewSeconds });
   };
   try {
-    // anchored past our head: ours predates the block the node read (a head reused for a second, our own open just mined): read it again once
-    await check(c.anchorBlock > head.number ? await deps.chain.head({ fresh: true }) : head);
+    // anchored past our head: ours predates the block the node read (a head reused for a second, our own open just mined):
+    // a head that reaches the anchor: the background read the request started (a head older than its reuse), else one read now
+    await check(c.anchorBlock > head.number ? await deps.chain.head({ atLeast: c.anchorBlock }) : head);
   } catch (cause) {
     throw new ProviderMisbehaviourError("commitment", `The node's serve commitment is not acceptable: ${(cause as Error).message}`, { cause });
   }

@@ -22,15 +22,18 @@ describe("client › warm path (a known holder, an open channel)", function () {
    * A client whose chain view counts its reads by method, on a provider that counts every JSON-RPC
    * request it sends to the chain (by method).
    */
-  async function countingClient(viewOptions: ClientChainViewOptions = {}): Promise<{ client: Client; reads: Map<string, number>; rpc: Map<string, number> }> {
+  async function countingClient(viewOptions: ClientChainViewOptions = {}): Promise<{ client: Client; reads: Map<string, number>; rpc: Map<string, number>; order: string[] }> {
     const identity = identityFromSecret(randomBytes(32));
     await world.fund(identity.address);
     const rpc = new Map<string, number>();
+    /** The JSON-RPC methods in the order they were sent (a test adds its own events between them). */
+    const order: string[] = [];
     const chainProvider = world.connection.provider;
     const provider = new BrowserProvider(
       {
         request(args: { method: string; params?: unknown[] | Record<string, unknown> }) {
           rpc.set(args.method, (rpc.get(args.method) ?? 0) + 1);
+          order.push(args.method);
           return chainProvider.request(args);
         },
       },
@@ -56,7 +59,7 @@ describe("client › warm path (a known holder, an open channel)", function () {
       await host.stop();
       store.close();
     });
-    return { client: createClient({ probeTimeoutMs: 5000 }, { host, identity, chain, contracts, store }), reads, rpc };
+    return { client: createClient({ probeTimeoutMs: 5000 }, { host, identity, chain, contracts, store }), reads, rpc, order };
   }
 
   before(async () => {
@@ -135,6 +138,34 @@ describe("client › warm path (a known holder, an open channel)", function () {
     expect(anchor).to.equal(remembered.number + 1n);
     expect(Object.fromEntries(rpc)).to.deep.equal({ eth_getBlockByNumber: 1 });
     expect((await client.deps.chain.head()).number).to.equal(anchor);
+  });
+
+  it("a commitment anchored past the remembered head waits for the head read the request started (a head past its reuse): no read after the node's answer", async () => {
+    const n = await startNode(world, { options: { chainView: { pollMs: 600_000 } } });
+    nodes.push(n);
+    const [first, second] = [randomFile(tmpDir(), LEAF_SIZE), randomFile(tmpDir(), LEAF_SIZE)];
+    const [a, b] = await n.agent.publish([first.file, second.file]);
+    // the head is answered from memory and read again in the background at every use (reuse 0, staleness a minute)
+    const { client, rpc, order } = await countingClient({ headMaxAgeMs: 0, headStaleMs: 60_000 });
+    await collect(client.fetch(a.blobId));
+    const remembered = await client.deps.chain.head({ fresh: true }); // read now and awaited: no background read left to see the next block
+    await world.connection.networkHelpers.mine(1);
+    await n.agent.syncChainView(); // the node anchors to a block the client has not seen
+    rpc.clear();
+    order.length = 0;
+    let anchor: bigint | undefined;
+    const cold = client.fetch(b.blobId, {
+      onHeader: (h) => {
+        anchor = h.commitment.value.anchorBlock;
+        order.push("header");
+      },
+    });
+    expect((await collect(cold)).equals(second.data)).to.equal(true);
+    expect(anchor).to.equal(remembered.number + 1n);
+    // the head read left with the request, before the node's answer; nothing was read after the answer
+    expect(order.indexOf("eth_getBlockByNumber")).to.be.within(0, order.indexOf("header"));
+    expect(order.slice(order.indexOf("header"))).to.deep.equal(["header"]);
+    expect(rpc.get("eth_call")).to.equal(1); // the new blob's blacklist read
   });
 
   it("when the remembered node fails, the next fetch falls back to full discovery and finishes from another holder", async () => {
