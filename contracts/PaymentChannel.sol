@@ -58,7 +58,7 @@ contract PaymentChannel is IPaymentChannel, EIP712, ReentrancyGuardTransient {
 
     /// @dev Slot 0 never changes after open; slot 1 holds everything a top-up, claim, close, dispute
     /// or settle changes, so each of them writes one slot. The operator snapshotted at open is kept
-    /// once per node (`_nodeOperators`), not per channel: the registry fixes a node's operator at
+    /// once per node (`NodeAccount`), not per channel: the registry fixes a node's operator at
     /// registration. A channel whose node reported another operator at open keeps its own (slot 3).
     struct Channel {
         // slot 0: fixed at open
@@ -80,12 +80,24 @@ contract PaymentChannel is IPaymentChannel, EIP712, ReentrancyGuardTransient {
         address operator;
     }
 
-    /// @dev Protocol fees owed to the treasury are `accrued - withdrawn`. Both counters only grow, so the
-    /// slot never returns to zero: a payout after a treasury withdrawal rewrites a live slot (2.9k gas)
-    /// instead of filling an empty one (20k), and each payout costs one slot write, not a transfer.
-    struct FeeLedger {
-        uint128 accrued;
-        uint128 withdrawn;
+    /// @dev The global totals a payout changes, in one slot so that a payout writes one global slot (the
+    /// fee and the credit together) and not a transfer. Protocol fees owed to the treasury are
+    /// `feesAccrued - feesWithdrawn`; both only grow, so the slot never returns to zero (a payout rewrites
+    /// a live slot, 2.9k gas, instead of filling an empty one, 20k). `totalWithdrawable` is the sum of
+    /// every withdrawable balance. The widths hold far more than USDC's total supply (uint80: 1.2e18 USDC
+    /// of lifetime fees; SafeCast reverts rather than truncate).
+    struct Ledger {
+        uint80 feesAccrued;
+        uint80 feesWithdrawn;
+        uint96 totalWithdrawable;
+    }
+
+    /// @dev A node's recorded operator and that operator's credit from the node's channels, in one slot:
+    /// a payout re-writes the slot its payee check already read (2.9k gas instead of a cold 5k). Only
+    /// the recorded operator withdraws the credit (`withdrawNodeCredit`); the node key cannot.
+    struct NodeAccount {
+        address operator;
+        uint96 credit;
     }
 
     struct EvidenceCommit {
@@ -94,13 +106,13 @@ contract PaymentChannel is IPaymentChannel, EIP712, ReentrancyGuardTransient {
     }
 
     mapping(ChannelId channelId => Channel) private _channels;
-    /// @dev The operator the registry reported for a node at the first opening of a channel to it.
-    mapping(uint256 nodeId => address operator) private _nodeOperators;
+    /// @dev The operator the registry reported for a node at the first opening of a channel to it, and its
+    /// credit from the node's channels (those without `ownOperator`).
+    mapping(uint256 nodeId => NodeAccount) private _nodeAccounts;
     mapping(address account => uint256 amount) private _withdrawable;
-    uint256 private _totalWithdrawable;
     /// @dev Reporter rewards of slashes not final yet (held here until `claimSlashReward`).
     uint256 private _pendingSlashRewards;
-    FeeLedger private _fees;
+    Ledger private _ledger;
     mapping(bytes32 commitHash => EvidenceCommit) private _commits;
     /// @dev keccak256(abi.encode(nodeId, blobId, entryId)) => the slash and its pending reporter reward.
     mapping(bytes32 slashKey => SlashRecord) private _slashes;
@@ -183,12 +195,13 @@ contract PaymentChannel is IPaymentChannel, EIP712, ReentrancyGuardTransient {
         Channel storage c = _existing(channelId);
         _requireVoucherPhase(channelId, c);
         address operator = _requirePayee(c);
-        uint256 capped = cumulativeAmount < c.deposit ? cumulativeAmount : c.deposit;
-        if (capped > c.paid) {
-            uint256 newPaid = _acceptVoucher(channelId, c, cumulativeAmount, signature);
-            _pay(channelId, c, operator, newPaid);
+        uint256 deposit = c.deposit;
+        uint256 paid = c.paid;
+        if ((cumulativeAmount < deposit ? cumulativeAmount : deposit) > paid) {
+            paid = _acceptVoucher(channelId, c, cumulativeAmount, signature);
+            _pay(channelId, c, operator, paid);
         }
-        _close(channelId, c);
+        _close(channelId, c, paid, deposit);
     }
 
     // ================================================================== payer close, dispute, settle
@@ -231,7 +244,7 @@ contract PaymentChannel is IPaymentChannel, EIP712, ReentrancyGuardTransient {
         if (block.timestamp <= c.closesAt) {
             revert PaymentChannelDisputeWindowRunning(c.closesAt, uint64(block.timestamp));
         }
-        _close(channelId, c);
+        _close(channelId, c, c.paid, c.deposit);
     }
 
     /// @inheritdoc IPaymentChannel
@@ -240,10 +253,24 @@ contract PaymentChannel is IPaymentChannel, EIP712, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc IPaymentChannel
+    function withdrawNodeCredit(uint256 nodeId) external nonReentrant returns (uint256 amount) {
+        NodeAccount storage account = _nodeAccounts[nodeId];
+        address operator = account.operator;
+        if (msg.sender != operator || operator == address(0)) revert PaymentChannelNotNodeOperator(nodeId, msg.sender);
+        uint256 credit = account.credit;
+        if (credit != 0) {
+            account.credit = 0;
+            _ledger.totalWithdrawable -= uint96(credit); // ≤ the total, which fits uint96
+            emit NodeCreditWithdrawn(nodeId, operator, credit);
+        }
+        return _withdraw(operator, credit);
+    }
+
+    /// @inheritdoc IPaymentChannel
     function withdrawTreasury() external nonReentrant returns (uint256 amount) {
-        FeeLedger memory fees = _fees;
-        uint256 owed = fees.accrued - fees.withdrawn;
-        if (owed != 0) _fees.withdrawn = fees.accrued;
+        Ledger memory ledger = _ledger;
+        uint256 owed = ledger.feesAccrued - ledger.feesWithdrawn;
+        if (owed != 0) _ledger.feesWithdrawn = ledger.feesAccrued;
         return _withdraw(TREASURY, owed);
     }
 
@@ -435,8 +462,14 @@ contract PaymentChannel is IPaymentChannel, EIP712, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc IPaymentChannel
+    function nodeCredit(uint256 nodeId) external view returns (address operator, uint256 credit) {
+        NodeAccount memory account = _nodeAccounts[nodeId];
+        return (account.operator, account.credit);
+    }
+
+    /// @inheritdoc IPaymentChannel
     function totalWithdrawable() external view returns (uint256) {
-        return _totalWithdrawable;
+        return _ledger.totalWithdrawable;
     }
 
     /// @inheritdoc IPaymentChannel
@@ -446,8 +479,8 @@ contract PaymentChannel is IPaymentChannel, EIP712, ReentrancyGuardTransient {
 
     /// @inheritdoc IPaymentChannel
     function protocolFees() external view returns (uint256 accrued, uint256 owed) {
-        FeeLedger memory fees = _fees;
-        return (fees.accrued, fees.accrued - fees.withdrawn);
+        Ledger memory ledger = _ledger;
+        return (ledger.feesAccrued, ledger.feesAccrued - ledger.feesWithdrawn);
     }
 
     /// @inheritdoc IPaymentChannel
@@ -540,9 +573,10 @@ contract PaymentChannel is IPaymentChannel, EIP712, ReentrancyGuardTransient {
         c.deposit = SafeCast.toUint64(received);
         c.openedAt = uint40(block.timestamp);
         c.status = ChannelStatus.Open;
-        address recorded = _nodeOperators[nodeId];
+        NodeAccount storage account = _nodeAccounts[nodeId];
+        address recorded = account.operator;
         if (recorded == address(0)) {
-            _nodeOperators[nodeId] = operator;
+            account.operator = operator;
         } else if (recorded != operator) {
             c.ownOperator = true;
             c.operator = operator;
@@ -604,8 +638,8 @@ contract PaymentChannel is IPaymentChannel, EIP712, ReentrancyGuardTransient {
 
     /// @dev Pays the payee side from `c.paid` up to `newPaid` (claim, payee close).
     function _pay(ChannelId channelId, Channel storage c, address operator, uint256 newPaid) private {
-        (uint256 operatorAmount,) = _recordPayment(channelId, c, newPaid, address(0), 0);
-        _credit(operator, operatorAmount);
+        (uint256 operatorAmount, uint256 feeAmount,) = _recordPayment(channelId, c, newPaid, 0);
+        _creditPayout(c, operator, operatorAmount, feeAmount);
     }
 
     /// @dev A dispute's payment: recorded, announced (`ChannelDisputed` after the state it reports), paid.
@@ -618,40 +652,46 @@ contract PaymentChannel is IPaymentChannel, EIP712, ReentrancyGuardTransient {
         uint256 bountyBps
     ) private {
         uint256 recovered = newPaid - c.paid;
-        (uint256 operatorAmount, uint256 bounty) = _recordPayment(channelId, c, newPaid, beneficiary, bountyBps);
-        emit ChannelDisputed(channelId, c.nodeId, msg.sender, newPaid, recovered);
-        _payOut(operator, operatorAmount, beneficiary, bounty);
+        (uint256 operatorAmount, uint256 feeAmount, uint256 bounty) = _recordPayment(channelId, c, newPaid, bountyBps);
+        emit ChannelDisputed(channelId, c.nodeId, msg.sender, newPaid, recovered, beneficiary, bounty);
+        _creditPayout(c, operator, operatorAmount, feeAmount);
+        // The watchtower's bounty is transferred (credited if that fails).
+        _push(beneficiary, bounty);
     }
 
     /// @dev Records a payment from `c.paid` up to `newPaid` and splits the increment: the fee (on
-    /// cumulative amounts) accrues to the treasury, `bountyBps` goes to `beneficiary` out of the
-    /// operator's share, the rest to the operator. The caller then credits the operator and transfers
-    /// the bounty.
-    function _recordPayment(
-        ChannelId channelId,
-        Channel storage c,
-        uint256 newPaid,
-        address beneficiary,
-        uint256 bountyBps
-    ) private returns (uint256 operatorAmount, uint256 bounty) {
+    /// cumulative amounts) for the treasury, `bountyBps` for a watchtower out of the operator's share,
+    /// the rest for the operator. The caller then credits the operator and the fee, and pays the bounty.
+    function _recordPayment(ChannelId channelId, Channel storage c, uint256 newPaid, uint256 bountyBps)
+        private
+        returns (uint256 operatorAmount, uint256 feeAmount, uint256 bounty)
+    {
         uint256 previous = c.paid;
-        uint256 feeAmount;
         (operatorAmount, feeAmount) = FeeMath.splitIncrement(previous, newPaid, c.feeBps);
         bounty = ((newPaid - previous) * bountyBps) / FeeMath.BPS;
         // Cannot trigger with fee ≤ 20 % and bounty ≤ 20 %; kept so the split can never underflow.
         if (bounty > operatorAmount) bounty = operatorAmount;
         operatorAmount -= bounty;
         c.paid = uint64(newPaid); // newPaid ≤ deposit < 2^64
-        // The fee stays here for the treasury (`withdrawTreasury`): one slot write instead of a transfer.
-        if (feeAmount != 0) _fees.accrued += uint128(feeAmount);
-        emit ChannelPaid(channelId, c.nodeId, newPaid, operatorAmount, feeAmount, beneficiary, bounty);
+        emit ChannelPaid(channelId, c.nodeId, newPaid, operatorAmount, feeAmount);
     }
 
-    /// @dev The operator is credited (pull: it collects many payouts with one `withdraw`, and a frozen
-    /// operator blocks nothing); the watchtower's bounty is transferred (credited if that fails).
-    function _payOut(address operator, uint256 operatorAmount, address beneficiary, uint256 bounty) private {
-        _credit(operator, operatorAmount);
-        _push(beneficiary, bounty);
+    /// @dev Credits the operator's share (pull: it collects many payouts with one withdrawal, and a frozen
+    /// operator blocks nothing) to the node's account, or to the operator's own balance for a channel with
+    /// `ownOperator`, and accrues the fee for the treasury (`withdrawTreasury`): one write of the ledger
+    /// slot for both totals.
+    function _creditPayout(Channel storage c, address operator, uint256 operatorAmount, uint256 feeAmount) private {
+        Ledger memory ledger = _ledger;
+        ledger.feesAccrued = SafeCast.toUint80(ledger.feesAccrued + feeAmount);
+        ledger.totalWithdrawable = SafeCast.toUint96(ledger.totalWithdrawable + operatorAmount);
+        _ledger = ledger;
+        if (operatorAmount == 0) return;
+        if (c.ownOperator) {
+            _withdrawable[operator] += operatorAmount;
+        } else {
+            NodeAccount storage account = _nodeAccounts[c.nodeId];
+            account.credit = SafeCast.toUint96(account.credit + operatorAmount);
+        }
     }
 
     /// @dev The bounty a dispute pays: none without an auth (which must then be valid, else the dispute
@@ -670,9 +710,9 @@ contract PaymentChannel is IPaymentChannel, EIP712, ReentrancyGuardTransient {
         return (auth.beneficiary, auth.maxBps < cap ? auth.maxBps : cap);
     }
 
-    function _close(ChannelId channelId, Channel storage c) private {
-        uint256 paid = c.paid;
-        uint256 refund = c.deposit - paid;
+    /// @dev Closes a channel that has `paid` of its `deposit` paid out (the caller read both).
+    function _close(ChannelId channelId, Channel storage c, uint256 paid, uint256 deposit) private {
+        uint256 refund = deposit - paid;
         c.status = ChannelStatus.Closed;
         emit ChannelClosed(channelId, c.nodeId, paid, refund);
         _push(c.payer, refund);
@@ -687,15 +727,15 @@ contract PaymentChannel is IPaymentChannel, EIP712, ReentrancyGuardTransient {
         }
     }
 
-    /// @dev Pays `account` its withdrawable balance plus `fees` (the treasury's accrued protocol fees,
-    /// already marked withdrawn by the caller).
-    function _withdraw(address account, uint256 fees) private returns (uint256 amount) {
+    /// @dev Pays `account` its withdrawable balance plus `released` (the treasury's accrued protocol fees
+    /// or a node's credit, already taken off its ledger by the caller).
+    function _withdraw(address account, uint256 released) private returns (uint256 amount) {
         uint256 credited = _withdrawable[account];
-        amount = credited + fees;
+        amount = credited + released;
         if (amount == 0) revert PaymentChannelNothingToWithdraw(account);
         if (credited != 0) {
             _withdrawable[account] = 0;
-            _totalWithdrawable -= credited;
+            _ledger.totalWithdrawable -= uint96(credited); // ≤ the total, which fits uint96
         }
         emit Withdrawn(account, amount);
         // Slashes taken while the token was paused are still held by the registry: collect them first,
@@ -708,7 +748,7 @@ contract PaymentChannel is IPaymentChannel, EIP712, ReentrancyGuardTransient {
     function _credit(address to, uint256 amount) private {
         if (amount == 0) return;
         _withdrawable[to] += amount;
-        _totalWithdrawable += amount;
+        _ledger.totalWithdrawable = SafeCast.toUint96(_ledger.totalWithdrawable + amount);
     }
 
     function _existing(ChannelId channelId) private view returns (Channel storage c) {
@@ -734,7 +774,7 @@ contract PaymentChannel is IPaymentChannel, EIP712, ReentrancyGuardTransient {
 
     /// @dev The operator snapshotted at open (see `Channel`).
     function _operatorOf(Channel storage c) private view returns (address) {
-        return c.ownOperator ? c.operator : _nodeOperators[c.nodeId];
+        return c.ownOperator ? c.operator : _nodeAccounts[c.nodeId].operator;
     }
 
     /// @dev A watchtower authorisation counts only for the watchtower it names (the submitter), for this

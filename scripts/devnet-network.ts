@@ -19,6 +19,7 @@ import os from "node:os";
 import path from "node:path";
 import { formatUnits, JsonRpcSigner, Wallet, type JsonRpcProvider, type Signer } from "ethers";
 import { connectContracts } from "../agents/chain/contracts.js";
+import { operatorWithdrawable } from "../agents/chain/credits.js";
 import { TestUSDC__factory } from "../types/ethers-contracts/index.js";
 import type { Deployment } from "../agents/chain/deployment.js";
 import { createKeyFile, type Identity } from "../agents/runtime/keys.js";
@@ -232,10 +233,13 @@ export async function startNetwork(ctx: NetworkContext): Promise<NetworkSummary>
   );
 
   // the paid fetch through a cache node
-  // an operator's payouts are credited in PaymentChannel until it calls withdraw (cdn-node withdraw), and the
-  // treasury's protocol fees accrue there until anyone calls withdrawTreasury: count both as their own
-  const holds = async (a: string) => (await contracts.usdc.balanceOf(a)) + (await contracts.channels.withdrawable(a)) + (a === timelock ? (await contracts.channels.protocolFees()).owed : 0n);
-  const balances = async () => new Map(await Promise.all([...all.map((a) => a.identity.address), timelock].map(async (a) => [a, await holds(a)] as const)));
+  // an operator's payouts are credited to its node in PaymentChannel until it withdraws them (cdn-node withdraw),
+  // other credits (failed refunds, bounties, slash rewards) to the account, and the treasury's protocol fees
+  // accrue there until a DAO member runs treasury:withdraw: count them all as their owner's
+  const holds = async (a: string, nodeId?: bigint) =>
+    (await contracts.usdc.balanceOf(a)) + (await operatorWithdrawable(contracts, nodeId ?? 0n, a)) + (a === timelock ? (await contracts.channels.protocolFees()).owed : 0n);
+  const balances = async () =>
+    new Map(await Promise.all([...all.map((a) => [a.identity.address, a.nodeId] as const), [timelock, undefined] as const].map(async ([a, nodeId]) => [a, await holds(a, nodeId)] as const)));
   const before = await balances();
   const startBlock = await provider.getBlockNumber();
   const via = caches[1]; // region 2: it fetches from the origin in region 1
@@ -294,7 +298,7 @@ export async function startNetwork(ctx: NetworkContext): Promise<NetworkSummary>
     ctx.log(`  ${a.name.padEnd(10)} ${a.identity.address}  ${sign(delta(a.identity.address)).padStart(18)}   gas ${g.toLocaleString("en")}`);
   }
   ctx.log(
-    `  ${"treasury".padEnd(10)} ${timelock}  ${sign(delta(timelock)).padStart(18)}   (protocol fee: ${Number(await contracts.params.protocolFeeBps()) / 100} % of every payout, held in PaymentChannel until withdrawTreasury)`,
+    `  ${"treasury".padEnd(10)} ${timelock}  ${sign(delta(timelock)).padStart(18)}   (protocol fee: ${Number(await contracts.params.protocolFeeBps()) / 100} % of every payout, held in PaymentChannel until a DAO member runs npx hardhat treasury:withdraw)`,
   );
   ctx.log(
     `  the client paid ${via.name} for the bytes; ${via.name} paid the origin for the same bytes upstream (fan-out); each payee kept its share after the fee, credited in PaymentChannel (cdn-node withdraw collects it)`,

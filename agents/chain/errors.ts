@@ -150,6 +150,7 @@ const SENTENCES: Record<string, Describe> = {
   PaymentChannelNothingSlashed: (a) => `Node ${a[0]} has no bond left to slash.`,
   PaymentChannelSlashRewardNotFinal: (a) => `The reporter's reward is not final until ${when(a[0])} (an earlier commit may still be revealed): claim it after that.`,
   PaymentChannelNothingToWithdraw: (a) => `${a[0]} has no withdrawable credit in PaymentChannel: there is nothing to withdraw.`,
+  PaymentChannelNotNodeOperator: (a) => `${a[1]} is not the operator recorded for node ${a[0]}: only that operator may withdraw the node's credit.`,
   PaymentChannelOpenedBeforeEffective: (a) => `The channel opened at ${when(a[0])}, before the blacklist entry bound nodes (${when(a[1])}): not evidence.`,
   PaymentChannelRevealTooEarly: (a) => `The evidence was committed in block ${a[0]}: reveal it in a later block.`,
   PaymentChannelRevealWindowOver: (a) => `The reveal window ended at ${when(a[0])} (chain time ${when(a[1])}): commit the evidence again.`,

@@ -9,7 +9,7 @@
  */
 import { getAddress, type ContractTransactionReceipt, type Log } from "ethers";
 import { readChannel, type ChannelState, type Contracts } from "../chain/contracts.js";
-import { operatorCreditIn } from "../chain/credits.js";
+import { operatorCreditIn, operatorWithdrawable } from "../chain/credits.js";
 import { TxSender } from "../chain/tx-sender.js";
 import { toHex } from "../protocol/bytes.js";
 import type { Logger } from "../runtime/logger.js";
@@ -107,8 +107,8 @@ export class Earnings {
   private async logPayout(receipt: ContractTransactionReceipt | null, channelId: string, fields: Record<string, string>, action: string): Promise<void> {
     const credited = operatorCreditIn(this.deps.contracts, receipt);
     if (credited === 0n) return this.deps.logger.info({ channelId, ...fields }, action);
-    const { operator } = await readChannel(this.deps.contracts.channels, channelId);
-    const withdrawable = await this.deps.contracts.channels.withdrawable(operator);
+    const { operator, nodeId } = await readChannel(this.deps.contracts.channels, channelId);
+    const withdrawable = await operatorWithdrawable(this.deps.contracts, nodeId, operator);
     this.deps.logger.info(
       { channelId, ...fields, operator: getAddress(operator), credited: credited.toString(), withdrawable: withdrawable.toString() },
       `${action}: the operator's share is credited in PaymentChannel; cdn-node withdraw collects it`,

@@ -383,7 +383,7 @@ export class Monitor {
     }
   }
 
-  /** What a mined dispute recovered for the node and paid as bounty, from its ChannelDisputed and ChannelPaid events. */
+  /** What a mined dispute recovered for the node and paid as bounty, from its ChannelDisputed event. */
   private disputeResult(logs: Log[]): { recovered: bigint; bounty: bigint; beneficiary?: string } {
     const result: { recovered: bigint; bounty: bigint; beneficiary?: string } = { recovered: 0n, bounty: 0n };
     for (const log of logs) {
@@ -393,8 +393,8 @@ export class Monitor {
       } catch {
         continue;
       }
-      if (parsed?.name === "ChannelDisputed") result.recovered = BigInt(parsed.args.recovered);
-      if (parsed?.name === "ChannelPaid") {
+      if (parsed?.name === "ChannelDisputed") {
+        result.recovered = BigInt(parsed.args.recovered);
         result.bounty = BigInt(parsed.args.bounty);
         result.beneficiary = String(parsed.args.beneficiary).toLowerCase();
       }

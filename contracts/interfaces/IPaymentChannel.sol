@@ -21,8 +21,10 @@ import {BlobId, ChannelId} from "../types/Ids.sol";
 ///   after it anyone may `settle`, refunding the payer what was not paid.
 /// - Every payout splits into the operator share and the protocol fee, computed on cumulative amounts.
 ///   The fee accrues here for the treasury (`protocolFees`, `withdrawTreasury`) and the operator share
-///   is credited to the snapshotted operator's withdrawable balance (`withdraw`, by the operator only;
-///   one withdrawal collects many payouts): no token transfer to either per payout. A dispute may
+///   is credited to the node's credit (`nodeCredit`), which only the operator recorded for the node
+///   withdraws (`withdrawNodeCredit`; one withdrawal collects many payouts): no token transfer to either
+///   per payout. (A channel opened while the registry reported another operator than the recorded
+///   one credits that operator's own balance instead, `withdraw`.) A dispute may
 ///   carry a `WatchtowerAuth` signed by the node (current key or operator) naming the submitting
 ///   watchtower: in the second half of the dispute window its beneficiary receives up to `maxBps` of
 ///   what that dispute recovered, taken from the operator's share, which never falls below
@@ -125,23 +127,25 @@ interface IPaymentChannel {
     /// @notice `amount` was added; the deposit is now `deposit`.
     event ChannelToppedUp(ChannelId indexed channelId, uint256 amount, uint256 deposit);
     /// @notice The payee side was paid up to `paid` (cumulative) by a claim, a payee close or a dispute:
-    /// `operatorAmount` credited to the channel's operator (withdrawable: it collects it with
-    /// `withdraw`), `feeAmount` accrued for the treasury (`withdrawTreasury`), `bounty` transferred
-    /// to `beneficiary` (credited to it if the transfer fails: `PayoutDeferred`).
+    /// `operatorAmount` credited to the channel's operator (`nodeCredit` of `nodeId`, collected with
+    /// `withdrawNodeCredit`), `feeAmount` accrued for the treasury (`withdrawTreasury`). A dispute's watchtower
+    /// bounty, the rest of the increment, is in the `ChannelDisputed` that follows.
     event ChannelPaid(
-        ChannelId indexed channelId,
-        uint256 indexed nodeId,
-        uint256 paid,
-        uint256 operatorAmount,
-        uint256 feeAmount,
-        address indexed beneficiary,
-        uint256 bounty
+        ChannelId indexed channelId, uint256 indexed nodeId, uint256 paid, uint256 operatorAmount, uint256 feeAmount
     );
     /// @notice The payer started closing; disputes are accepted until `closesAt` (inclusive).
     event ChannelCloseStarted(ChannelId indexed channelId, uint256 indexed nodeId, uint64 closesAt);
-    /// @notice `submitter` disputed a payer close, recovering `recovered` for the payee side.
+    /// @notice `submitter` disputed a payer close, recovering `recovered` for the payee side (paid in the
+    /// `ChannelPaid` just before): `bounty` of it transferred to `beneficiary` (zero address and 0 without
+    /// one; credited to it if the transfer fails: `PayoutDeferred`).
     event ChannelDisputed(
-        ChannelId indexed channelId, uint256 indexed nodeId, address indexed submitter, uint256 paid, uint256 recovered
+        ChannelId indexed channelId,
+        uint256 indexed nodeId,
+        address indexed submitter,
+        uint256 paid,
+        uint256 recovered,
+        address beneficiary,
+        uint256 bounty
     );
     /// @notice The channel closed with `paid` paid out and `refund` returned to the payer.
     event ChannelClosed(ChannelId indexed channelId, uint256 indexed nodeId, uint256 paid, uint256 refund);
@@ -149,8 +153,12 @@ interface IPaymentChannel {
     /// was credited to its withdrawable balance. Operator payouts are always credited (`ChannelPaid`).
     event PayoutDeferred(address indexed recipient, uint256 amount);
     /// @notice `account` withdrew `amount`, its whole withdrawable balance (for the treasury, with the
-    /// protocol fees accrued since its last withdrawal).
+    /// protocol fees accrued since its last withdrawal; for an operator's `withdrawNodeCredit`, with the
+    /// node's credit, also announced by `NodeCreditWithdrawn`).
     event Withdrawn(address indexed account, uint256 amount);
+    /// @notice `operator`, recorded for node `nodeId`, withdrew the node's credit `amount` (part of the
+    /// `Withdrawn` that follows).
+    event NodeCreditWithdrawn(uint256 indexed nodeId, address indexed operator, uint256 amount);
     /// @notice `reporter` committed to slashing evidence (`commitKey = evidenceCommitKey(...)`, hashes only).
     event EvidenceCommitted(bytes32 indexed commitKey, address indexed reporter);
     /// @notice Node `nodeId` was slashed `amount` for blacklist entry `entryId` on `channelId`.
@@ -226,6 +234,9 @@ interface IPaymentChannel {
     error PaymentChannelSlashRewardNotFinal(uint64 finalAt);
     /// @notice `account` has no withdrawable balance.
     error PaymentChannelNothingToWithdraw(address account);
+    /// @notice `caller` is not the operator recorded for node `nodeId` (the registry's operator at the
+    /// node's first channel), the only account that may withdraw the node's credit.
+    error PaymentChannelNotNodeOperator(uint256 nodeId, address caller);
     /// @notice This commitment hash was already committed.
     error PaymentChannelEvidenceAlreadyCommitted(bytes32 commitHash);
     /// @notice No commitment by the caller matches the revealed evidence.
@@ -332,6 +343,12 @@ interface IPaymentChannel {
     /// which would evade the freeze; it withdraws once unfrozen, as its own USDC would move.
     function withdraw() external returns (uint256 amount);
 
+    /// @notice Transfers node `nodeId`'s credit (the operator share of its channels' payouts) and the
+    /// caller's own withdrawable balance to the caller, who must be the operator recorded for the node:
+    /// no one else, the node's key included (a rotated or leaked key cannot redirect it). Reverts when
+    /// both are zero.
+    function withdrawNodeCredit(uint256 nodeId) external returns (uint256 amount);
+
     /// @notice Transfers to the treasury the protocol fees accrued since its last withdrawal and its
     /// withdrawable balance (slash shares). Anyone may call: the destination is fixed.
     function withdrawTreasury() external returns (uint256 amount);
@@ -389,11 +406,15 @@ interface IPaymentChannel {
     /// @notice Deposit minus paid of a channel that is not closed (0 once closed), USDC base units.
     function balanceOf(ChannelId channelId) external view returns (uint256);
 
-    /// @notice Withdrawable balance of `account` (operator payouts, failed transfers, slash shares), USDC
-    /// base units.
+    /// @notice Withdrawable balance of `account` (failed transfers, slash shares, operator payouts of
+    /// channels with their own operator), USDC base units. Operators' payouts are in `nodeCredit`.
     function withdrawable(address account) external view returns (uint256);
 
-    /// @notice Sum of all withdrawable balances, USDC base units.
+    /// @notice The operator recorded for node `nodeId` (zero before its first channel) and the node's
+    /// credit, USDC base units (the operator share of its channels' payouts; `withdrawNodeCredit`).
+    function nodeCredit(uint256 nodeId) external view returns (address operator, uint256 credit);
+
+    /// @notice Sum of all withdrawable balances and node credits, USDC base units.
     function totalWithdrawable() external view returns (uint256);
 
     /// @notice Sum of the reporter rewards of slashes that are not final yet, USDC base units.

@@ -1,9 +1,9 @@
 /**
  * Property test: random sequences of open, top up, claim, payee close, payer close, dispute (with
- * and without a watchtower bounty), settle, slash, USDC-blacklisting of the operator, withdraw and
- * time jumps, driven by fast-check against the contract. After every step:
- * - the contract's USDC balance == Σ balances of channels not closed + Σ withdrawable balances +
- *   pending slash rewards + protocol fees owed to the treasury;
+ * and without a watchtower bounty), settle, slash, USDC-blacklisting of the operator, the operator's
+ * withdrawal of its node's credit and time jumps, driven by fast-check against the contract. After every step:
+ * - the contract's USDC balance == Σ balances of channels not closed + Σ withdrawable balances + the
+ *   node's credit + pending slash rewards + protocol fees owed to the treasury;
  * - the protocol fees accrued == Σ fees of every channel's payouts (from events);
  * - per channel, `paid` never decreases and never exceeds the deposit;
  * - per channel, operator + treasury + bounty payouts (from events) == paid, exactly, and the
@@ -92,6 +92,7 @@ describe("PaymentChannel invariants (fast-check)", function () {
             if (parsed.name === "ChannelPaid" && c) {
               c.operatorPaid += parsed.args.operatorAmount;
               c.feePaid += parsed.args.feeAmount;
+            } else if (parsed.name === "ChannelDisputed" && c) {
               c.bountyPaid += parsed.args.bounty;
             } else if (parsed.name === "ChannelClosed" && c) {
               c.refund += parsed.args.refund;
@@ -152,12 +153,15 @@ describe("PaymentChannel invariants (fast-check)", function () {
           }
           let credited = 0n;
           for (const a of accounts) credited += await ctx.channels.withdrawable(a);
+          credited += (await ctx.channels.nodeCredit(ctx.nodeId)).credit;
           expect(credited).to.equal(await ctx.channels.totalWithdrawable());
           const pending = await ctx.channels.pendingSlashRewards();
           const fees = await ctx.channels.protocolFees();
           expect(fees.accrued, "fees accrued == Σ fee(paid)").to.equal(totalFees);
           expect(fees.owed <= fees.accrued, "fees owed ≤ fees accrued").to.equal(true);
-          expect(await ctx.usdc.balanceOf(ctx.address), "USDC held == open balances + withdrawable + pending slash rewards + protocol fees owed").to.equal(open + credited + pending + fees.owed);
+          expect(await ctx.usdc.balanceOf(ctx.address), "USDC held == open balances + withdrawable + node credit + pending slash rewards + protocol fees owed").to.equal(
+            open + credited + pending + fees.owed,
+          );
           expect(totalDeposits, "deposits == refunds + payouts + open balances").to.equal(totalRefunds + totalPayouts + open);
         };
 
@@ -255,24 +259,24 @@ describe("PaymentChannel invariants (fast-check)", function () {
               else await ctx.usdc.connect(ctx.deployer).unBlacklist(operator);
               break;
             case "withdraw":
-              await attempt(() => ctx.channels.connect(ctx.operator).withdraw());
+              await attempt(() => ctx.channels.connect(ctx.operator).withdrawNodeCredit(ctx.nodeId));
               break;
           }
 
           await checkInvariants();
         }
         // Whatever was credited can be withdrawn once the operator is unfrozen; the invariants still hold.
-        if ((await ctx.channels.withdrawable(operator)) > 0n) {
+        if ((await ctx.channels.nodeCredit(ctx.nodeId)).credit > 0n) {
           await ctx.usdc.connect(ctx.deployer).unBlacklist(operator);
-          await attempt(() => ctx.channels.connect(ctx.operator).withdraw());
-          expect(await ctx.channels.withdrawable(operator)).to.equal(0n);
+          await attempt(() => ctx.channels.connect(ctx.operator).withdrawNodeCredit(ctx.nodeId));
+          expect((await ctx.channels.nodeCredit(ctx.nodeId)).credit).to.equal(0n);
           await checkInvariants();
         }
       }),
       { numRuns: 80, seed: Number(process.env.FC_SEED ?? 20261125), endOnFailure: true },
     );
     if (process.env.FC_DEBUG) console.log("      successful calls:", Object.fromEntries(succeeded));
-    for (const fn of ["open", "topUp", "claim", "closeByPayee", "closeByPayer", "dispute", "settle", "revealEvidence", "withdraw"]) {
+    for (const fn of ["open", "topUp", "claim", "closeByPayee", "closeByPayer", "dispute", "settle", "revealEvidence", "withdrawNodeCredit"]) {
       expect(succeeded.get(fn) ?? 0, `successful ${fn} calls`).to.be.greaterThan(0);
     }
   });

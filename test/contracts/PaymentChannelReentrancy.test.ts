@@ -73,7 +73,7 @@ describe("PaymentChannel reentrancy (malicious token)", function () {
     await ctx.token.arm(ctx.address, ctx.channels.interface.encodeFunctionData("claim", [channelId, 40n * USDC, sig]));
     await ctx.channels.connect(ctx.operator).claim(channelId, 40n * USDC, sig);
     expect(await ctx.token.attempts()).to.equal(0n);
-    await ctx.channels.connect(ctx.operator).withdraw();
+    await ctx.channels.connect(ctx.operator).withdrawNodeCredit(1n); // the only node
     await expectBlocked();
     expect((await ctx.channels.getChannel(channelId)).paid).to.equal(40n * USDC);
     expect(await ctx.token.balanceOf(ctx.operator.address)).to.equal(40n * USDC - 2n * USDC);
@@ -111,7 +111,7 @@ describe("PaymentChannel reentrancy (malicious token)", function () {
     await ctx.token.arm(ctx.address, ctx.channels.interface.encodeFunctionData("dispute", [channelId, 50n * USDC, higher, NO_AUTH, "0x"]));
     await ctx.channels.dispute(channelId, 30n * USDC, sig, NO_AUTH, "0x");
     expect(await ctx.token.attempts()).to.equal(0n); // credited: no transfer to reenter from
-    await ctx.channels.connect(ctx.operator).withdraw();
+    await ctx.channels.connect(ctx.operator).withdrawNodeCredit(1n); // the only node
     await expectBlocked();
     expect((await ctx.channels.getChannel(channelId)).paid).to.equal(30n * USDC);
     await expectSolvent([channelId]);

@@ -59,14 +59,16 @@ describe("PaymentChannel with the real NodeRegistry and ContentBlacklist", funct
     expect(info.nodeId).to.equal(ctx.registered.nodeId);
     expect(info.operator).to.equal(ctx.operator.address);
 
-    const operatorBefore = await ctx.channels.withdrawable(ctx.operator.address);
+    const [, operatorBefore] = await ctx.channels.nodeCredit(ctx.registered.nodeId);
     // The node agent claims with its node key (a plain wallet here; give it gas money).
     const nodeWallet = ctx.registered.node.wallet.connect(ethers.provider);
     await ctx.deployer.sendTransaction({ to: nodeWallet.address, value: ethers.parseEther("1") });
     const claimTx = await ctx.channels.connect(nodeWallet).claim(channelId, 10n * USDC, await signVoucher(ctx.payer, ctx.domain, channelId, 10n * USDC));
     await gas.record("claim", claimTx);
-    // credited to the operator (not the node key that claimed), collected with withdraw()
-    expect((await ctx.channels.withdrawable(ctx.operator.address)) - operatorBefore).to.equal(9_500_000n);
+    // credited to the node's account, which only its operator withdraws (not the node key that claimed)
+    const [recorded, credit] = await ctx.channels.nodeCredit(ctx.registered.nodeId);
+    expect([recorded, credit - operatorBefore]).to.deep.equal([ctx.operator.address, 9_500_000n]);
+    expect(await ctx.channels.withdrawable(ctx.operator.address)).to.equal(0n);
     // the fees (5 %) accrue for the treasury until it withdraws them
     expect((await ctx.channels.protocolFees()).owed).to.equal(50_000n + 500_000n);
 

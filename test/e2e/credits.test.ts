@@ -15,6 +15,7 @@ import { connectContracts, type Contracts } from "../../agents/chain/contracts.j
 import { TestUSDC__factory } from "../../types/ethers-contracts/index.js";
 import { USDC } from "./delivery-fixture.js";
 import { CLIENT_CLI, NODE_CLI, devKey, fundedClientDir, runCli, startOriginProcess, type OriginProcess } from "./delivery-processes.js";
+import { nodeCreditOf } from "../helpers/credits.js";
 
 /** JSON log lines of a CLI run (pino on stdout). */
 const logLines = (output: string): { msg: string; [k: string]: unknown }[] =>
@@ -60,10 +61,10 @@ describe("e2e › credits: payouts to a blacklisted account are credited, shown 
     await (await admin.blacklist(client.address)).wait();
 
     // the claim: the operator's share is credited (as always: a blacklisted operator blocks nothing), and the log says so
-    const creditBefore = await contracts.channels.withdrawable(origin.address);
+    const creditBefore = await nodeCreditOf(contracts, origin.address);
     r = await runCli(NODE_CLI, [...origin.args, "channels", "claim", channelId], env);
     expect(r.code, r.stderr).to.equal(0);
-    const operatorCredit = await contracts.channels.withdrawable(origin.address);
+    const operatorCredit = await nodeCreditOf(contracts, origin.address);
     expect(operatorCredit > creditBefore).to.equal(true);
     const claimLog = logLines(r.stderr).find((l) => l.channelId === channelId);
     expect(claimLog?.msg).to.equal("channel claimed: the operator's share is credited in PaymentChannel; cdn-node withdraw collects it");
@@ -76,7 +77,7 @@ describe("e2e › credits: payouts to a blacklisted account are credited, shown 
     const refund = await contracts.channels.withdrawable(client.address);
     const channel = await contracts.channels.getChannel(channelId);
     expect(refund).to.equal(channel.deposit - channel.paid);
-    expect(await contracts.channels.withdrawable(origin.address)).to.equal(operatorCredit);
+    expect(await nodeCreditOf(contracts, origin.address)).to.equal(operatorCredit);
 
     // shown: cdn-node status (text and --json) and cdn-client channels list
     r = await runCli(NODE_CLI, [...origin.args, "status", "--json"], env);
@@ -97,7 +98,7 @@ describe("e2e › credits: payouts to a blacklisted account are credited, shown 
     expect(r.stderr.trim().split("\n")).to.have.length(1);
     expect(r.stderr.trim()).to.match(/^cdn-node: The transaction to withdraw [0-9.]+ USDC of credit would revert: USDC refused: an account in this transfer is blacklisted by the token's issuer/);
     expect(await provider.getTransactionCount(origin.address)).to.equal(nonce);
-    expect(await contracts.channels.withdrawable(origin.address)).to.equal(operatorCredit);
+    expect(await nodeCreditOf(contracts, origin.address)).to.equal(operatorCredit);
 
     // un-blacklisted: both collect their credit, once
     await (await admin.unBlacklist(origin.address)).wait();
@@ -112,7 +113,7 @@ describe("e2e › credits: payouts to a blacklisted account are credited, shown 
       expect(r.code, r.stderr).to.equal(0);
       expect(r.stdout).to.match(new RegExp(`^Withdrew ${formatUnits(credit, 6).replace(".", "\\.")} USDC of credit to ${who} \\(transaction 0x[0-9a-f]{64}\\)\\.$`, "mi"));
       expect(await usdc.balanceOf(who)).to.equal(before + credit);
-      expect(await contracts.channels.withdrawable(who)).to.equal(0n);
+      expect(who === origin.address ? await nodeCreditOf(contracts, who) : await contracts.channels.withdrawable(who)).to.equal(0n);
       r = await runCli(cli, [...args, "withdraw"], env);
       expect(r.code).to.equal(1);
       expect(r.stderr.trim()).to.match(new RegExp(`^cdn-(node|client): ${who} has no withdrawable credit in PaymentChannel: there is nothing to withdraw\\.$`, "i"));

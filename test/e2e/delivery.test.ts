@@ -5,6 +5,7 @@ import { collect, randomFile, tmpDir, useDeliveryWorld } from "./delivery-fixtur
 import { amountOwed } from "../../agents/protocol/pricing.js";
 import { readChannel } from "../../agents/chain/contracts.js";
 import { rejection } from "../helpers/errors.js";
+import { nodeCreditOf } from "../helpers/credits.js";
 
 describe("e2e › paid delivery", function () {
   this.timeout(120_000);
@@ -40,7 +41,7 @@ describe("e2e › paid delivery", function () {
     expect(node.agent.fetch!.bestFor(channelId)).to.equal(signed);
 
     const operatorBefore = await usdc.balanceOf(node.identity.address);
-    const creditBefore = await delivery.world.gov.channels.withdrawable(node.identity.address);
+    const creditBefore = await nodeCreditOf(delivery.world.gov, node.identity.address);
     // the fee accrues in PaymentChannel for the treasury (withdrawTreasury pays it out)
     const treasuryHolds = async () => (await usdc.balanceOf(delivery.world.treasury)) + (await delivery.world.gov.channels.protocolFees()).owed;
     const treasuryBefore = await treasuryHolds();
@@ -50,11 +51,11 @@ describe("e2e › paid delivery", function () {
     expect(fee).to.be.greaterThan(0n);
     // the operator's share is credited in PaymentChannel; one withdrawal collects it
     expect(await usdc.balanceOf(node.identity.address)).to.equal(operatorBefore);
-    const credit = await delivery.world.gov.channels.withdrawable(node.identity.address);
+    const credit = await nodeCreditOf(delivery.world.gov, node.identity.address);
     expect(credit - creditBefore).to.equal(signed - fee);
-    await (await delivery.world.contractsFor(node.identity).channels.withdraw()).wait();
+    await (await delivery.world.contractsFor(node.identity).channels.withdrawNodeCredit(await delivery.world.gov.registry.nodeIdOf(node.identity.address))).wait();
     expect((await usdc.balanceOf(node.identity.address)) - operatorBefore).to.equal(credit);
-    expect(await delivery.world.gov.channels.withdrawable(node.identity.address)).to.equal(0n);
+    expect(await nodeCreditOf(delivery.world.gov, node.identity.address)).to.equal(0n);
     expect((await treasuryHolds()) - treasuryBefore).to.equal(fee);
     expect((await usdc.balanceOf(c.identity.address)) - clientBefore).to.equal(-signed);
     expect((await readChannel(delivery.world.gov.channels, channelId)).status).to.equal("Closed");

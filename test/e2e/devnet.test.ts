@@ -78,6 +78,8 @@ describe("e2e › npm run devnet (the whole network)", function () {
     expect(line("origin")?.[1]).to.equal("+");
     expect(line("cache-2")?.[1]).to.equal("+");
     expect(line("treasury")?.[1]).to.equal("+");
+    // the treasury's fees wait in PaymentChannel for the task DAO members run
+    expect(out).to.match(/^ {2}treasury .*held in PaymentChannel until a DAO member runs npx hardhat treasury:withdraw\)$/m);
     // what the client lost = what the cache node and the treasury gained, plus what the cache node paid the origin (net zero within the network)
     const amount = (name: string) => Math.round(Number(line(name)![2]) * 1e6) * (line(name)![1] === "-" ? -1 : 1);
     expect(amount("client") + amount("origin") + amount("cache-2") + amount("treasury")).to.equal(0);

@@ -16,6 +16,7 @@ import { FetchRefusedError, NoProviderError } from "../../agents/client/errors.j
 import { rejection } from "../helpers/errors.js";
 import { addressOfPeer } from "../../agents/runtime/peers.js";
 import { signVoucher } from "../../agents/protocol/signed.js";
+import { nodeCreditOf } from "../helpers/credits.js";
 
 const LEAF = 262_144;
 
@@ -99,11 +100,11 @@ describe("e2e › cache nodes (fan-out)", function () {
     ] as const) {
       const state = await readChannel(world.gov.channels, channelId);
       // the operator's share is credited in PaymentChannel (cdn-node withdraw collects it)
-      const before = await world.gov.channels.withdrawable(node.identity.address);
+      const before = await nodeCreditOf(world.gov, node.identity.address);
       const payerBefore = await usdc.balanceOf(state.payer);
       await node.agent.earnings.close(channelId);
       const fee = (signed * BigInt(state.feeBps)) / 10_000n;
-      const after = await world.gov.channels.withdrawable(node.identity.address);
+      const after = await nodeCreditOf(world.gov, node.identity.address);
       expect(after - before).to.equal(signed - fee);
       expect((await usdc.balanceOf(state.payer)) - payerBefore).to.equal(state.deposit - signed); // the refund
       expect((await readChannel(world.gov.channels, channelId)).status).to.equal("Closed");

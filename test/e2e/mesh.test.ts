@@ -28,6 +28,7 @@ import { signNodeAnnouncement } from "../../agents/protocol/signed.js";
 import type { Libp2p } from "@libp2p/interface";
 import { inRoutingTable } from "../agents/mesh/helpers.js";
 import { rejection } from "../helpers/errors.js";
+import { nodeCreditOf } from "../helpers/credits.js";
 
 const LEAF = 262_144;
 const REGION_A = 1;
@@ -167,10 +168,10 @@ describe("e2e › the mesh (origin + 4 cache nodes, 2 regions)", function () {
       expect(node.agent.fetch!.bestFor(channelId)).to.equal(signed);
       const state = await readChannel(world.gov.channels, channelId);
       // the operator's share is credited in PaymentChannel (cdn-node withdraw collects it)
-      const before = await world.gov.channels.withdrawable(node.identity.address);
+      const before = await nodeCreditOf(world.gov, node.identity.address);
       await node.agent.earnings.close(channelId);
       const fee = (signed * BigInt(state.feeBps)) / 10_000n;
-      expect((await world.gov.channels.withdrawable(node.identity.address)) - before).to.equal(signed - fee);
+      expect((await nodeCreditOf(world.gov, node.identity.address)) - before).to.equal(signed - fee);
     }
     // the closed channels leave the open gauge, not the total
     const closed = await cacheA.agent.metrics.text();

@@ -36,6 +36,7 @@ import { devKey } from "./delivery-processes.js";
 import { startWatchtower, voucher, waitFor, USDC } from "../agents/watchtower/fixture.js";
 import { tmpDir } from "./delivery-fixture.js";
 import path from "node:path";
+import { nodeCreditOf } from "../helpers/credits.js";
 
 describe("e2e › reorgs on anvil (anvil_reorg)", function () {
   this.timeout(240_000);
@@ -137,7 +138,7 @@ describe("e2e › reorgs on anvil (anvil_reorg)", function () {
       store.saveVoucher({ channelId, payer: p.wallet.address.toLowerCase(), amount: v.cumulativeAmount, signature: v.signature });
       const sender = new TxSender({ confirmations: 1, pollMs: 100 }, { signer: nodeContracts.channels.runner as Wallet, logger: silentLogger() });
       const earnings = new Earnings(DEFAULT_EARNINGS, { contracts: nodeContracts, store, logger: silentLogger(), sender });
-      const operatorBefore = await nodeContracts.channels.withdrawable(node.address);
+      const operatorBefore = await nodeCreditOf(nodeContracts, node.address);
       // the claim's hash, as the node's sender signs it
       let claimHash: string | undefined;
       const send = sender.send.bind(sender);
@@ -152,7 +153,7 @@ describe("e2e › reorgs on anvil (anvil_reorg)", function () {
       expect(state.paid).to.equal(3n * USDC);
       const fee = (3n * USDC * BigInt(state.feeBps)) / 10_000n;
       // credited once to the operator (here the node's own address) in PaymentChannel
-      expect(await nodeContracts.channels.withdrawable(node.address)).to.equal(operatorBefore + 3n * USDC - fee);
+      expect(await nodeCreditOf(nodeContracts, node.address)).to.equal(operatorBefore + 3n * USDC - fee);
       // a second claim finds nothing to do (the node does not act twice)
       expect(await earnings.claim(channelId)).to.equal(0n);
       expect(await nodeContracts.channels.queryFilter(nodeContracts.channels.filters.ChannelPaid(channelId))).to.have.length(1);

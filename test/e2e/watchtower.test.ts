@@ -113,8 +113,8 @@ describe("e2e › watchtower as a real process", function () {
       const treasury = await channels.TREASURY();
       // the fee accrues in PaymentChannel for the treasury (withdrawTreasury pays it out)
       const treasuryHolds = async () => (await usdc.balanceOf(treasury)) + (await channels.protocolFees()).owed;
-      // the operator's share is credited in PaymentChannel (collected with withdraw)
-      const operatorHolds = async () => (await usdc.balanceOf(operator.address)) + (await channels.withdrawable(operator.address));
+      // the operator's share is credited to the node in PaymentChannel (collected with withdrawNodeCredit)
+      const operatorHolds = async () => (await usdc.balanceOf(operator.address)) + (await channels.nodeCredit(nodeId)).credit;
       const before = { operator: await operatorHolds(), treasury: await treasuryHolds(), beneficiary: await usdc.balanceOf(beneficiary) };
       await (await channels.closeByPayer(channelId)).wait();
       await (await payer2Contracts.channels.closeByPayer(channel2)).wait();
@@ -162,11 +162,11 @@ describe("e2e › watchtower as a real process", function () {
       expect(await treasuryHolds()).to.equal(before.treasury + fee);
       expect(await operatorHolds()).to.equal(before.operator + best + best2 - fee - bounty);
       // only the operator collects it, with one withdrawal for both channels
-      const credit = await channels.withdrawable(operator.address);
+      const { credit } = await channels.nodeCredit(nodeId);
       const operatorUsdc = await usdc.balanceOf(operator.address);
-      await (await connectContracts(deployment, operator).channels.withdraw()).wait();
+      await (await connectContracts(deployment, operator).channels.withdrawNodeCredit(nodeId)).wait();
       expect(await usdc.balanceOf(operator.address)).to.equal(operatorUsdc + credit);
-      expect(await channels.withdrawable(operator.address)).to.equal(0n);
+      expect((await channels.nodeCredit(nodeId)).credit).to.equal(0n);
       expect(await usdc.balanceOf(payer.address)).to.equal(payerBefore - best);
 
       // 8. status reports the dispute and the bounty

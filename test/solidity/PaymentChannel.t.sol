@@ -78,9 +78,14 @@ contract PaymentChannelFuzzTest {
         return _operatorHolds() + _treasuryHolds() + usdc.balanceOf(BENEFICIARY);
     }
 
-    /// @dev The operator's USDC plus its payouts credited in the channel contract (collected by `withdraw`).
+    /// @dev The operator's USDC plus its payouts credited to its node (1) in the channel contract
+    /// (collected by `withdrawNodeCredit`).
     function _operatorHolds() private view returns (uint256) {
-        return usdc.balanceOf(OPERATOR) + channels.withdrawable(OPERATOR);
+        return usdc.balanceOf(OPERATOR) + _nodeCredit();
+    }
+
+    function _nodeCredit() private view returns (uint256 credit) {
+        (, credit) = channels.nodeCredit(1);
     }
 
     /// @dev The treasury's USDC plus the protocol fees accrued for it in the channel contract.
@@ -129,7 +134,7 @@ contract PaymentChannelFuzzTest {
             require(_treasuryHolds() == (info.paid * fee) / 10_000, "fee on the cumulative amount");
             (, uint256 owed) = channels.protocolFees();
             require(
-                usdc.balanceOf(address(channels)) == deposit - info.paid + owed + channels.withdrawable(OPERATOR),
+                usdc.balanceOf(address(channels)) == deposit - info.paid + owed + _nodeCredit(),
                 "contract holds the open balance, the fees owed and the operator's credit"
             );
         }
@@ -187,11 +192,11 @@ contract PaymentChannelFuzzTest {
         if (feesOwed != 0) channels.withdrawTreasury();
         require(usdc.balanceOf(TREASURY) == (closed.paid * fee) / 10_000, "the treasury withdrew every fee");
         // The operator was paid nothing directly: one withdrawal collects every payout of the channel.
-        uint256 credited = channels.withdrawable(OPERATOR);
+        uint256 credited = _nodeCredit();
         require(usdc.balanceOf(OPERATOR) == 0, "operator payouts are credited, not transferred");
         if (credited != 0) {
             VM.prank(OPERATOR);
-            require(channels.withdraw() == credited, "withdraw pays the whole credit");
+            require(channels.withdrawNodeCredit(1) == credited, "withdrawNodeCredit pays the whole credit");
         }
         require(usdc.balanceOf(OPERATOR) == credited, "the operator withdrew its credit");
         require(usdc.balanceOf(address(channels)) == 0, "nothing left behind");

@@ -2,9 +2,10 @@ import { expect } from "chai";
 import { network } from "hardhat";
 import { collect, deliveryWorld, randomFile, startClient, startNode, tmpDir, type TestClient, type TestNode } from "../../e2e/delivery-fixture.js";
 import { Earnings, DEFAULT_EARNINGS } from "../../../agents/node/earnings.js";
-import { withdrawCredit } from "../../../agents/chain/credits.js";
+import { withdrawNodeCredit } from "../../../agents/chain/credits.js";
 import { TxRevertedError, TxSender } from "../../../agents/chain/tx-sender.js";
 import { createLogger } from "../../../agents/runtime/logger.js";
+import { nodeCreditOf } from "../../helpers/credits.js";
 
 /**
  * Every payout is credited to the operator in PaymentChannel (never transferred): a claim leaves
@@ -36,12 +37,13 @@ describe("node › earnings: a payout is credited to the operator, logged as cre
     const sender = new TxSender({}, { signer: contracts.channels.runner as never });
     const earnings = new Earnings(DEFAULT_EARNINGS, { contracts, store: node.store, logger, sender });
 
+    const nodeId = await world.gov.registry.nodeIdOf(node.identity.address);
     await world.gov.usdc.pause();
     const operatorBefore = await world.gov.usdc.balanceOf(node.identity.address);
-    const creditBefore = await world.gov.channels.withdrawable(node.identity.address);
+    const creditBefore = await nodeCreditOf(world.gov, node.identity.address);
     const claimed = await earnings.claim(channel.channelId);
     expect(claimed > 0n).to.equal(true);
-    const credit = await world.gov.channels.withdrawable(node.identity.address);
+    const credit = await nodeCreditOf(world.gov, node.identity.address);
     const fee = (claimed * (await world.gov.params.protocolFeeBps())) / 10_000n;
     expect(credit - creditBefore).to.equal(claimed - fee);
     expect(await world.gov.usdc.balanceOf(node.identity.address)).to.equal(operatorBefore);
@@ -49,17 +51,17 @@ describe("node › earnings: a payout is credited to the operator, logged as cre
     expect(logged?.msg).to.equal("channel claimed: the operator's share is credited in PaymentChannel; cdn-node withdraw collects it");
     expect(logged).to.include({ operator: node.identity.address, credited: (claimed - fee).toString(), withdrawable: credit.toString() });
 
-    const refused = await withdrawCredit(contracts, sender).catch((e: unknown) => e);
+    const refused = await withdrawNodeCredit(contracts, sender, nodeId).catch((e: unknown) => e);
     expect(refused, String(refused)).to.be.instanceOf(TxRevertedError);
     expect((refused as Error).message).to.match(
       /^The transaction to withdraw [0-9.]+ USDC of credit would revert: USDC is paused by its issuer: no transfer, approval or permit works until it is unpaused; nothing was spent, try again later\.$/,
     );
-    expect(await world.gov.channels.withdrawable(node.identity.address)).to.equal(credit);
+    expect(await nodeCreditOf(world.gov, node.identity.address)).to.equal(credit);
 
     await world.gov.usdc.unpause();
-    const { amount } = await withdrawCredit(contracts, sender);
+    const { amount } = await withdrawNodeCredit(contracts, sender, nodeId);
     expect(amount).to.equal(credit);
     expect(await world.gov.usdc.balanceOf(node.identity.address)).to.equal(operatorBefore + credit);
-    expect(await world.gov.channels.withdrawable(node.identity.address)).to.equal(0n);
+    expect(await nodeCreditOf(world.gov, node.identity.address)).to.equal(0n);
   });
 });

@@ -92,7 +92,7 @@ describe("protocol › cross-tests against the deployed contracts", function () 
     });
 
     it("pays a node on a voucher signed on the fast path", async () => {
-      const { nodeKey, operator } = await registerFast();
+      const { nodeKey, operator, nodeId } = await registerFast();
       const [, , , , , payer] = await ethers.getSigners();
       const deposit = parseUnits("10", 6);
       await ctx.usdc.mint(payer.address, deposit);
@@ -104,11 +104,11 @@ describe("protocol › cross-tests against the deployed contracts", function () 
       const channelId = await ctx.channels.channelIdFor(payer.address, nodeKey.address, nonce);
       const amount = parseUnits("2.5", 6);
       const signature = signTyped("voucher", await fastDomain("paymentChannel", ctx.channels), { channelId, cumulativeAmount: amount }, secret(client));
-      const before = await ctx.channels.withdrawable(operator.address);
+      const before = (await ctx.channels.nodeCredit(nodeId)).credit;
       await ctx.channels.connect(operator).claim(channelId, amount, hexlify(signature));
       const fee = (amount * (await ctx.params.protocolFeeBps())) / 10_000n;
-      // credited to the operator in the channel contract (collected with withdraw)
-      expect((await ctx.channels.withdrawable(operator.address)) - before).to.equal(amount - fee);
+      // credited to the node's operator in the channel contract (collected with withdrawNodeCredit)
+      expect((await ctx.channels.nodeCredit(nodeId)).credit - before).to.equal(amount - fee);
     });
   });
 });

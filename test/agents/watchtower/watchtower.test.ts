@@ -216,7 +216,7 @@ describe("watchtower › service and monitor (real hosts, real contracts)", func
     const treasuryHolds = async () => (await usdc.balanceOf(world.treasury)) + (await world.gov.channels.protocolFees()).owed;
     const before = {
       operator: await usdc.balanceOf(node.operator.address),
-      credit: await world.gov.channels.withdrawable(node.operator.address),
+      credit: (await world.gov.channels.nodeCredit(node.nodeId)).credit,
       treasury: await treasuryHolds(),
       beneficiary: await usdc.balanceOf(beneficiary),
     };
@@ -236,8 +236,8 @@ describe("watchtower › service and monitor (real hosts, real contracts)", func
     expect(await treasuryHolds()).to.equal(before.treasury + fee);
     // the operator's share is credited in PaymentChannel, not transferred; the operator withdraws it
     expect(await usdc.balanceOf(node.operator.address)).to.equal(before.operator);
-    expect(await world.gov.channels.withdrawable(node.operator.address)).to.equal(before.credit + amount - fee - bounty);
-    await (await world.gov.channels.connect(node.operator).withdraw()).wait();
+    expect((await world.gov.channels.nodeCredit(node.nodeId)).credit).to.equal(before.credit + amount - fee - bounty);
+    await (await world.gov.channels.connect(node.operator).withdrawNodeCredit(node.nodeId)).wait();
     expect(await usdc.balanceOf(node.operator.address)).to.equal(before.operator + before.credit + amount - fee - bounty);
   });
 

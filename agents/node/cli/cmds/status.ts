@@ -4,7 +4,7 @@ import type { Command } from "commander";
 import { action, usdc } from "../../../runtime/cli.js";
 import { chainTime } from "../../../chain/contracts.js";
 import { Earnings, DEFAULT_EARNINGS } from "../../earnings.js";
-import { withdrawable } from "../../../chain/credits.js";
+import { operatorWithdrawable } from "../../../chain/credits.js";
 import { nodeContext, globals } from "../context.js";
 
 const STATUS = ["none", "registered", "exiting", "withdrawn"];
@@ -72,8 +72,8 @@ export function statusCommand(program: Command): void {
           out.channels = reports.length;
           out.unclaimed = reports.reduce((s, r) => s + r.unclaimed, 0n).toString();
           out.paid = reports.reduce((s, r) => s + r.paid, 0n).toString();
-          // the operator's payouts: PaymentChannel credits them (never transfers) and holds them until `withdraw`
-          out.withdrawable = (await withdrawable(ctx.contracts, ctx.operator.address)).toString();
+          // the operator's payouts: PaymentChannel credits them to the node (never transfers) and holds them until `withdraw`
+          out.withdrawable = (await operatorWithdrawable(ctx.contracts, nodeId, ctx.operator.address)).toString();
           const live = await scrape(ctx.config.dataDir);
           if (live) out.running = live;
           if (opts.json) return console.log(JSON.stringify(out, null, 2));
