@@ -256,7 +256,8 @@ contract PaymentChannel is IPaymentChannel, EIP712, ReentrancyGuardTransient {
     function withdrawNodeCredit(uint256 nodeId) external nonReentrant returns (uint256 amount) {
         NodeAccount storage account = _nodeAccounts[nodeId];
         address operator = account.operator;
-        if (msg.sender != operator || operator == address(0)) revert PaymentChannelNotNodeOperator(nodeId, msg.sender);
+        // A node without a channel has no recorded operator (zero), which no caller can be.
+        if (msg.sender != operator) revert PaymentChannelNotNodeOperator(nodeId, msg.sender);
         uint256 credit = account.credit;
         if (credit != 0) {
             account.credit = 0;
