@@ -198,7 +198,7 @@ export class ChainView implements NodeChainView {
     let origins = false;
     for (const log of logs) {
       if (is(log, a.channels)) {
-        // every channel event but the account-level ones (PayoutDeferred, Withdrawn, EvidenceCommitted) names the channel: topic 1, or topic 3 for NodeSlashed
+        // every channel event but the account-level ones (PayoutDeferred, Withdrawn, NodeCreditWithdrawn, EvidenceCommitted) names the channel: topic 1, or topic 3 for NodeSlashed
         for (const t of log.topics.slice(1)) {
           const id = t.toLowerCase();
           if (this.channels.has(id)) touched.add(id);
