@@ -84,7 +84,7 @@ contract PaymentChannel is IPaymentChannel, EIP712, ReentrancyGuardTransient {
     /// fee and the credit together) and not a transfer. Protocol fees owed to the treasury are
     /// `feesAccrued - feesWithdrawn`; both only grow, so the slot never returns to zero (a payout rewrites
     /// a live slot, 2.9k gas, instead of filling an empty one, 20k). `totalWithdrawable` is the sum of
-    /// every withdrawable balance. The widths hold far more than USDC's total supply (uint80: 1.2e18 USDC
+    /// every withdrawable balance and node credit. The widths hold far more than USDC's total supply (uint80: 1.2e18 USDC
     /// of lifetime fees; SafeCast reverts rather than truncate).
     struct Ledger {
         uint80 feesAccrued;
