@@ -14,7 +14,7 @@
  *   state older than an event it processed.
  * - Staleness bound: every successful poll marks the FreshnessGuard; while the last one is older
  *   than `maxLagMs` (default 60 s, half the clients' 120 s serve-commitment skew) every read throws
- *   ChainViewStaleError and the fetch path refuses BUSY. It never serves on a stale view.
+ *   the mesh's StaleChainViewError and the fetch path refuses BUSY. It never serves on a stale view.
  *
  * - Reorgs: the view follows the head (no confirmation depth) and checks that the chain it
  *   processed is still canonical: a new head must descend from the last processed block (its
@@ -30,18 +30,13 @@ import type { Log, Provider } from "ethers";
 import type { BlockRef, ChannelState } from "../chain/contracts.js";
 import type { Eip712Domain } from "../protocol/eip712-fast.js";
 import type { FreshnessGuard } from "../mesh/freshness.js";
-import { CdnError, errorClass } from "../protocol/errors.js";
+import { StaleChainViewError } from "../mesh/errors.js";
 import type { NodeChainView } from "./chain.js";
-
-export class ChainViewStaleError extends errorClass(CdnError, "ERR_CHAIN_VIEW_STALE", (ageMs: number, maxLagMs: number) => [
-  Number.isFinite(ageMs) ? `This node's chain view is ${Math.round(ageMs / 1000)} s old (bound ${Math.round(maxLagMs / 1000)} s).` : "This node has no chain view yet.",
-  { ageMs, maxLagMs },
-]) {}
 
 export interface ChainViewOptions {
   /** Head poll period (ms, default 1000). */
   pollMs?: number;
-  /** Reads throw ChainViewStaleError while the last successful poll is older than this (ms, default 60 s). */
+  /** Reads throw StaleChainViewError while the last successful poll is older than this (ms, default 60 s). */
   maxLagMs?: number;
   /** Largest eth_getLogs block range; a longer gap re-reads everything (default 2000). */
   maxLogRange?: number;
@@ -246,7 +241,7 @@ export class ChainView implements NodeChainView {
   }
 
   private assertFresh(): void {
-    if (!this.isFresh()) throw new ChainViewStaleError(this.ageMs(), this.opts.maxLagMs);
+    if (!this.isFresh()) throw new StaleChainViewError(this.ageMs(), this.opts.maxLagMs);
   }
 
   /** The head block number the view is at. */

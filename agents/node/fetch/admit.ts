@@ -19,8 +19,8 @@ import type { FramedStream } from "../../runtime/framed.js";
 import type { Logger } from "../../runtime/logger.js";
 import { addressOfPeer } from "../../runtime/peers.js";
 import type { FreshnessGuard } from "../../mesh/freshness.js";
+import { StaleChainViewError } from "../../mesh/errors.js";
 import type { NodeChainView } from "../chain.js";
-import { ChainViewStaleError } from "../chain-view.js";
 import type { CapacityLimiter } from "../limiter.js";
 import type { FetchLimits } from "./constants.js";
 import { Refusal } from "./refusal.js";
@@ -68,13 +68,17 @@ export async function readRequest(framed: FramedStream, limits: FetchLimits): Pr
   return msg.request;
 }
 
+/** A stale chain view (the node may have missed a blacklist entry or a slash): it serves nothing until a chain read succeeds. */
+function staleViewRefusal(cause: StaleChainViewError, limits: FetchLimits): Refusal {
+  return new Refusal("BUSY", cause.message, limits.retryAfterMs, "stale_chain_view");
+}
+
 /** The local checks, in order: fresh chain view, local deny-set, the peer's identity (no capacity is taken here). */
 export function admitRequest(request: FetchRequestMsg, peer: PeerId, deps: AdmitDeps, limits: FetchLimits): Admission {
-  const { freshness } = deps;
-  // a stale chain view: the node may have missed a blacklist entry or a slash; it serves nothing
-  if (freshness && !freshness.isFresh()) {
-    const age = Math.round(freshness.ageMs() / 1000);
-    throw new Refusal("BUSY", `this node's chain view is ${age} s old; it serves nothing until it reads the chain again`, limits.retryAfterMs, "stale_chain_view");
+  try {
+    deps.freshness?.assertFresh();
+  } catch (cause) {
+    throw cause instanceof StaleChainViewError ? staleViewRefusal(cause, limits) : cause;
   }
   if (deps.isBlacklisted?.(request.blobId)) throw new Refusal("BLACKLISTED", "this blob is blacklisted");
   const client = addressOfPeer(peer);
@@ -102,7 +106,7 @@ export function readChain(chain: NodeChainView, request: FetchRequestMsg, deps: 
       return { blacklisted, channel, now: head.timestamp, head };
     },
     (cause: unknown) => {
-      if (cause instanceof ChainViewStaleError) throw new Refusal("BUSY", `${cause.message} It serves nothing until it polls the chain again.`, limits.retryAfterMs, "stale_chain_view");
+      if (cause instanceof StaleChainViewError) throw staleViewRefusal(cause, limits);
       deps.logger.warn({ err: (cause as Error).message }, "chain read failed; refusing with BUSY");
       throw new Refusal("BUSY", "the node cannot read the chain right now", limits.retryAfterMs);
     },

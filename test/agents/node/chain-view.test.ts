@@ -4,7 +4,7 @@ import { blobWithPayer, directSession, randomFile, tmpDir, useDeliveryWorld, typ
 import { LEAF_SIZE } from "../../../agents/protocol/constants.js";
 import { signVoucher } from "../../../agents/protocol/signed.js";
 import { FetchRefusedError } from "../../../agents/client/errors.js";
-import { ChainViewStaleError } from "../../../agents/node/chain-view.js";
+import { StaleChainViewError } from "../../../agents/mesh/errors.js";
 import { followChain } from "../../../agents/node/agent.js";
 import { rejection } from "../../helpers/errors.js";
 
@@ -57,7 +57,9 @@ describe("node › followed chain view", function () {
     const n = await node({ options: { chainView: { pollMs: 600_000, maxLagMs: 1000 } } });
     const { blob, c, channel } = await blobWithPayer(delivery, n, LEAF_SIZE);
     await new Promise((r) => setTimeout(r, 1200));
-    expect(await n.agent.chainView!.chainTime().then(...rejection)).to.be.instanceOf(ChainViewStaleError);
+    const stale = await n.agent.chainView!.chainTime().then(...rejection);
+    expect(stale).to.be.instanceOf(StaleChainViewError); // one error for a stale view, the mesh's guard's too
+    expect((stale as StaleChainViewError).code).to.equal("ERR_STALE_CHAIN_VIEW");
     const { error, headers } = await session(c, n, channel.channelId, blob.blobId);
     expect(error).to.be.instanceOf(FetchRefusedError);
     expect((error as FetchRefusedError).refusal).to.equal("BUSY");
@@ -85,8 +87,8 @@ describe("node › followed chain view", function () {
       expect(await view.poll().then(...rejection)).to.be.instanceOf(Error); // the head moved: its logs cannot be read
       await new Promise((r) => setTimeout(r, 1100));
       expect(await view.poll().then(...rejection)).to.be.instanceOf(Error); // the head alone never marks the view fresh
-      expect(await view.isBlacklisted(blobId).then(...rejection)).to.be.instanceOf(ChainViewStaleError);
-      expect(await view.chainTime().then(...rejection)).to.be.instanceOf(ChainViewStaleError);
+      expect(await view.isBlacklisted(blobId).then(...rejection)).to.be.instanceOf(StaleChainViewError);
+      expect(await view.chainTime().then(...rejection)).to.be.instanceOf(StaleChainViewError);
     } finally {
       await view.stop();
     }
