@@ -10,6 +10,13 @@
  * Env: BENCH_CACHE_NODES (default 4) or BENCH_NODES (origin included: BENCH_NODES=20 is 19 cache
  * nodes), BENCH_BLOBS (measured blobs, default 8), BENCH_KIB (blob size, default 4096). The devnet
  * funds keys #0-#9; keys beyond those get ETH (hardhat_setBalance) and USDC (TestUSDC.mint) here.
+ * The nodes run with their own default polling (closes follower, chain view); BENCH_NODE_POLL_MS sets
+ * their closes follower's poll (the bench used 200 ms, the e2e tests' setting, until 2026-11-30).
+ *
+ * Idle work: once every node has started, for BENCH_IDLE_S (default 10 s) before the first fetch,
+ * each node's CPU time (all its threads) and main-thread wakeups (bench/proc-stats.ts), and the
+ * chain's CPU time (the devnet's processes), as a rate per minute; then every node's CPU time
+ * during the measured fetches.
  *
  * Latency mode: BENCH_RTT_MS=20,80 puts a delaying TCP relay (bench/delay-relay.ts) in front of
  * every node (its registered address is the relay's) and of the chain's JSON-RPC (the nodes and
@@ -38,7 +45,7 @@ import { ClientMesh } from "../agents/client/mesh.js";
 import type { MeshServiceMap } from "../agents/mesh/services.js";
 import { DelayRelay } from "./delay-relay.js";
 import { CountingProvider } from "./counting-provider.js";
-import { rssMiB } from "./proc-stats.js";
+import { cpuSeconds, mainThreadWakeups, rssMiB, treeCpuSeconds } from "./proc-stats.js";
 import { trace, traceRpc } from "../agents/runtime/trace.js";
 
 const pct = (xs: number[], p: number) => {
@@ -91,6 +98,8 @@ const NODE_READY_MS = 180_000;
 async function main(): Promise<void> {
   const cacheNodes = process.env.BENCH_NODES ? Number(process.env.BENCH_NODES) - 1 : Number(process.env.BENCH_CACHE_NODES ?? 4);
   const blobs = Number(process.env.BENCH_BLOBS ?? 8);
+  const idleSeconds = Number(process.env.BENCH_IDLE_S ?? 10);
+  const pollMs = process.env.BENCH_NODE_POLL_MS ? Number(process.env.BENCH_NODE_POLL_MS) : undefined;
   const kib = Number(process.env.BENCH_KIB ?? 4096);
   const rtts = (process.env.BENCH_RTT_MS ?? "0").split(",").map(Number);
   const delayed = rtts.some((r) => r > 0);
@@ -136,7 +145,8 @@ async function main(): Promise<void> {
       return { port, announce: delayed ? [`/ip4/127.0.0.1/tcp/${await relayTo(port)}`] : [] };
     };
     const originPorts = await ports();
-    writeNodeConfig(originDir, originPorts.port, { pricePerGiB: "10000", logLevel: "warn", announce: originPorts.announce });
+    // pollMs undefined: the closes follower at the node's default (writeNodeConfig's 200 ms suits e2e tests, not a 20-node bench)
+    writeNodeConfig(originDir, originPorts.port, { pricePerGiB: "10000", logLevel: "warn", pollMs, announce: originPorts.announce });
     const originSecret = devKey(1);
     for (const a of [["init", "--import", originSecret], ["register"]]) {
       const r = await runCli(NODE_CLI, ["--data-dir", originDir, ...a], env);
@@ -156,7 +166,7 @@ async function main(): Promise<void> {
     for (let i = 0; i < cacheNodes; i++) {
       const d = path.join(dir, `cache-${i}`);
       const p = await ports();
-      writeNodeConfig(d, p.port, { pricePerGiB: "20000", region: 1 + (i % 2), logLevel: "warn", cache: { budgetBytes: 1 << 30 }, announce: p.announce });
+      writeNodeConfig(d, p.port, { pricePerGiB: "20000", region: 1 + (i % 2), logLevel: "warn", pollMs, cache: { budgetBytes: 1 << 30 }, announce: p.announce });
       const secret = await key(2 + i);
       for (const a of [["init", "--import", secret], ["register"]]) {
         const r = await runCli(NODE_CLI, ["--data-dir", d, ...a], env);
@@ -188,11 +198,25 @@ async function main(): Promise<void> {
     // idle memory: every node started, meshes formed, nothing fetched yet
     await new Promise((r) => setTimeout(r, 5000));
     const idleRss = children.map((c) => rssMiB(c.pid)).filter((x): x is number => x !== undefined);
+    // idle work, per minute: each node's CPU time and main-thread wakeups, and the chain's CPU time
+    const perMinute = (before: number[], after: number[], seconds: number) => after.map((a, i) => ((a - before[i]) * 60) / seconds).filter(Number.isFinite);
+    const nodeCpu = () => children.map((c) => cpuSeconds(c.pid) ?? NaN);
+    const idle0 = { cpu: nodeCpu(), wakeups: children.map((c) => mainThreadWakeups(c.pid) ?? NaN), chain: treeCpuSeconds(devnet.pid) ?? NaN, at: performance.now() };
+    await new Promise((r) => setTimeout(r, idleSeconds * 1000));
+    const idleS = (performance.now() - idle0.at) / 1000;
+    const idleCpu = perMinute(idle0.cpu, nodeCpu(), idleS).map((s) => s * 1000);
+    const idleWakeups = perMinute(
+      idle0.wakeups,
+      children.map((c) => mainThreadWakeups(c.pid) ?? NaN),
+      idleS,
+    );
+    const idleChainCpu = perMinute([idle0.chain], [treeCpuSeconds(devnet.pid) ?? NaN], idleS).map((s) => s * 1000);
 
     // warm-up: one throwaway blob per cache node opens client→cache and cache→origin channels
     for (let i = 0; i < cacheNodes; i++) await ttfb(client, clientProvider, ids[measured + i], keys[i]);
 
     const rows: [string, string][] = [];
+    const measuring = { cpu: nodeCpu(), at: performance.now() };
     for (const [r, rtt] of rtts.entries()) {
       for (const relay of relays) relay.oneWayMs = rtt / 2;
       const cold: number[] = [];
@@ -240,7 +264,17 @@ async function main(): Promise<void> {
         ],
       );
     }
+    const busyCpu = perMinute(measuring.cpu, nodeCpu(), (performance.now() - measuring.at) / 1000).map((s) => s * 1000);
     const rss = children.map((c) => rssMiB(c.pid)).filter((x): x is number => x !== undefined);
+    const cpuRow = (xs: number[]) => `${pct(xs, 50).toFixed(0)} / ${Math.max(...xs).toFixed(0)}`;
+    if (idleCpu.length > 0) {
+      rows.push(
+        [`node CPU while idle (${idleS.toFixed(0)} s before the first fetch), ms per minute, p50 / max (${idleCpu.length} processes)`, cpuRow(idleCpu)],
+        [`node main-thread wakeups while idle, per minute, p50 / max`, cpuRow(idleWakeups)],
+        [`chain (devnet processes) CPU while the nodes idle, ms per minute`, idleChainCpu.map((x) => x.toFixed(0)).join("") || "n/a"],
+        [`node CPU during the measured fetches, ms per minute, p50 / max`, cpuRow(busyCpu)],
+      );
+    }
     if (idleRss.length > 0)
       rows.push([`node process RSS idle (started, nothing fetched), p50 / max (${idleRss.length} processes)`, `${pct(idleRss, 50).toFixed(0)} / ${Math.max(...idleRss).toFixed(0)} MiB`]);
     if (rss.length > 0) rows.push([`node process RSS after the run, p50 / max (${rss.length} processes)`, `${pct(rss, 50).toFixed(0)} / ${Math.max(...rss).toFixed(0)} MiB`]);

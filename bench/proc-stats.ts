@@ -1,5 +1,5 @@
 /** What a bench reads about its child processes from Linux's /proc. */
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 
 /** Resident set size of a process, in MiB. */
 export const rssMiB = (pid: number | undefined): number | undefined => {
@@ -20,4 +20,32 @@ export const cpuSeconds = (pid: number | undefined): number | undefined => {
   } catch {
     return undefined;
   }
+};
+
+/**
+ * Times a process's main thread went to sleep and was woken again (its voluntary context switches,
+ * from /proc/<pid>/task/<pid>/status): for a Node.js process, about one per event-loop wakeup (a
+ * timer, a socket, a child's pipe), plus the rare wait on a lock. V8's and libuv's own threads are
+ * not counted.
+ */
+export const mainThreadWakeups = (pid: number | undefined): number | undefined => {
+  try {
+    const m = /^voluntary_ctxt_switches:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/task/${pid}/status`, "utf8"));
+    return m ? Number(m[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+};
+
+/** CPU time of a process and all its descendants still running (listed in each of its threads' /proc children file), in seconds. */
+export const treeCpuSeconds = (pid: number | undefined): number | undefined => {
+  const own = cpuSeconds(pid);
+  if (own === undefined) return undefined;
+  let children: number[] = [];
+  try {
+    children = readdirSync(`/proc/${pid}/task`).flatMap((tid) => readFileSync(`/proc/${pid}/task/${tid}/children`, "utf8").split(" ").filter(Boolean).map(Number));
+  } catch {
+    // the process ended meanwhile
+  }
+  return children.reduce((sum, child) => sum + (treeCpuSeconds(child) ?? 0), own);
 };

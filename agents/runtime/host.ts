@@ -44,6 +44,16 @@ export const HOST_LIMITS = {
 export type HostLimits = typeof HOST_LIMITS;
 
 /**
+ * How often libp2p's connection monitor pings each open connection (a new `/ipfs/ping` stream,
+ * negotiated, 32 bytes each way) and aborts the connection if the ping fails; libp2p's default is
+ * 10 s. Every node connects to every other on a small mesh, so at 20 nodes the default made each
+ * node open ~2 ping streams a second and answer as many while idle. At 30 s a dead connection (a
+ * peer gone without a FIN) is dropped within ~30 s plus the ping's timeout instead of ~10 s; yamux's
+ * own keepalive frame (every 30 s) keeps NAT mappings alive between pings (docs/mesh.md, "Idle work").
+ */
+export const CONNECTION_PING_INTERVAL_MS = 30_000;
+
+/**
  * Protocols whose streams are opened without a negotiation round trip (agents/runtime/eager-streams.ts):
  * the fetch request leaves with the stream's protocol id, and the stream grants the node 1 MiB of
  * receive window at once, room for the header, up to 8,000 leaf hashes and the first leaf; a probe
@@ -139,6 +149,7 @@ export async function createHost<S extends ServiceMap = ServiceMap>(options: Hos
       inboundStreamProtocolNegotiationTimeout: limits.protocolNegotiationTimeoutMs,
       allow,
     },
+    connectionMonitor: { pingInterval: CONNECTION_PING_INTERVAL_MS },
     services: {
       identify: identify(),
       ping: ping(),

@@ -27,6 +27,8 @@ export const TEST_CHAIN = process.env.CDN_TEST_CHAIN ?? "hardhat";
 
 export interface Devnet {
   port: number;
+  /** The devnet script's process (the chain node is its child). */
+  pid: number | undefined;
   rpcUrl: string;
   deploymentsDir: string;
   output: () => string;
@@ -77,6 +79,7 @@ export async function startDevnet(timeoutMs = 120_000, options: StartDevnetOptio
   });
   return {
     port,
+    pid: child.pid,
     rpcUrl: env.CDN_RPC_URL,
     deploymentsDir,
     env,
@@ -108,6 +111,9 @@ export function useDevnet(options: StartDevnetOptions & { timeoutMs?: number } =
     children,
     get port() {
       return get().port;
+    },
+    get pid() {
+      return get().pid;
     },
     get rpcUrl() {
       return get().rpcUrl;
