@@ -211,6 +211,13 @@ async function main(): Promise<void> {
       idleS,
     );
     const idleChainCpu = perMinute([idle0.chain], [treeCpuSeconds(devnet.pid) ?? NaN], idleS).map((s) => s * 1000);
+    // printed now: a later failure (a probe timing out under load) still leaves these figures
+    const cpuRow = (xs: number[]) => `${pct(xs, 50).toFixed(0)} / ${Math.max(...xs).toFixed(0)}`;
+    if (idleCpu.length > 0) {
+      console.log(`node CPU while idle (${idleS.toFixed(0)} s before the first fetch), ms per minute, p50 / max (${idleCpu.length} processes): ${cpuRow(idleCpu)}`);
+      console.log(`node main-thread wakeups while idle, per minute, p50 / max: ${cpuRow(idleWakeups)}`);
+      console.log(`chain (devnet processes) CPU while the nodes idle, ms per minute: ${idleChainCpu.map((x) => x.toFixed(0)).join("") || "n/a"}`);
+    }
 
     // warm-up: one throwaway blob per cache node opens client→cache and cache→origin channels
     for (let i = 0; i < cacheNodes; i++) await ttfb(client, clientProvider, ids[measured + i], keys[i]);
@@ -266,15 +273,7 @@ async function main(): Promise<void> {
     }
     const busyCpu = perMinute(measuring.cpu, nodeCpu(), (performance.now() - measuring.at) / 1000).map((s) => s * 1000);
     const rss = children.map((c) => rssMiB(c.pid)).filter((x): x is number => x !== undefined);
-    const cpuRow = (xs: number[]) => `${pct(xs, 50).toFixed(0)} / ${Math.max(...xs).toFixed(0)}`;
-    if (idleCpu.length > 0) {
-      rows.push(
-        [`node CPU while idle (${idleS.toFixed(0)} s before the first fetch), ms per minute, p50 / max (${idleCpu.length} processes)`, cpuRow(idleCpu)],
-        [`node main-thread wakeups while idle, per minute, p50 / max`, cpuRow(idleWakeups)],
-        [`chain (devnet processes) CPU while the nodes idle, ms per minute`, idleChainCpu.map((x) => x.toFixed(0)).join("") || "n/a"],
-        [`node CPU during the measured fetches, ms per minute, p50 / max`, cpuRow(busyCpu)],
-      );
-    }
+    if (busyCpu.length > 0) rows.push([`node CPU during the measured fetches, ms per minute, p50 / max`, cpuRow(busyCpu)]);
     if (idleRss.length > 0)
       rows.push([`node process RSS idle (started, nothing fetched), p50 / max (${idleRss.length} processes)`, `${pct(idleRss, 50).toFixed(0)} / ${Math.max(...idleRss).toFixed(0)} MiB`]);
     if (rss.length > 0) rows.push([`node process RSS after the run, p50 / max (${rss.length} processes)`, `${pct(rss, 50).toFixed(0)} / ${Math.max(...rss).toFixed(0)} MiB`]);

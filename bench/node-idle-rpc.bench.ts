@@ -6,8 +6,8 @@
  * JSON-RPC proxy. After BENCH_WARMUP_S (default 20 s) the proxy counts for BENCH_SECONDS (default
  * 60): HTTP requests (each a round trip to a real provider: 50-300 ms away) and JSON-RPC calls by
  * method; and, for every node in that window, its CPU time (its periodic work: all threads, GC
- * included) and its main thread's wakeups (event-loop wakeups: bench/proc-stats.ts), and its RSS
- * at the end.
+ * included, and the main thread's share) and its main thread's wakeups (event-loop wakeups:
+ * bench/proc-stats.ts), and its RSS at the end.
  * BENCH_NODE_FLAGS adds Node.js flags to every node (e.g. "--cpu-prof --cpu-prof-dir=/tmp/p", or
  * "--heapsnapshot-signal=SIGUSR2" to take heap snapshots of the idle nodes).
  */
@@ -19,7 +19,7 @@ import { startDevnet, stopProcess } from "../test/helpers/processes.js";
 import { tmpDir } from "../test/e2e/delivery-fixture.js";
 import { NODE_CLI, devKey, runCli, startNodeProcess, writeNodeConfig } from "../test/e2e/delivery-processes.js";
 import { freePort } from "../test/helpers/anvil.js";
-import { cpuSeconds, mainThreadWakeups, rssMiB } from "./proc-stats.js";
+import { cpuSeconds, mainThreadCpuSeconds, mainThreadWakeups, rssMiB } from "./proc-stats.js";
 
 /** A JSON-RPC proxy in front of `target` that counts HTTP requests and calls by method. */
 async function countingProxy(target: string): Promise<{ url: string; requests: number; calls: Map<string, number>; reset(): void; close(): Promise<void> }> {
@@ -92,14 +92,17 @@ async function main(): Promise<void> {
     console.log(`node pids: ${children.map((c) => c.pid).join(" ")}`);
     proxy.reset();
     const cpu0 = children.map((c) => cpuSeconds(c.pid) ?? NaN);
+    const mainCpu0 = children.map((c) => mainThreadCpuSeconds(c.pid) ?? NaN);
     const wakeups0 = children.map((c) => mainThreadWakeups(c.pid) ?? NaN);
     await new Promise((r) => setTimeout(r, seconds * 1000));
     const cpu = children.map((c, i) => (((cpuSeconds(c.pid) ?? NaN) - cpu0[i]) * 1000 * 60) / seconds);
+    const mainCpu = children.map((c, i) => (((mainThreadCpuSeconds(c.pid) ?? NaN) - mainCpu0[i]) * 1000 * 60) / seconds);
     const wakeups = children.map((c, i) => (((mainThreadWakeups(c.pid) ?? NaN) - wakeups0[i]) * 60) / seconds);
     const rss = children.map((c) => rssMiB(c.pid) ?? NaN);
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
     const fmt = (xs: number[]) => `p50 ${median(xs).toFixed(0)}, max ${Math.max(...xs).toFixed(0)} (${xs.map((x) => x.toFixed(0)).join(", ")})`;
     console.log(`node CPU while idle, ms per minute: ${fmt(cpu)}`);
+    console.log(`  of which the main thread (the event loop): ${fmt(mainCpu)}`);
     console.log(`node main-thread wakeups while idle, per minute: ${fmt(wakeups)}`);
     console.log(`node RSS at the end, MiB: ${fmt(rss)}`);
     const perMinute = (n: number) => ((n * 60) / seconds).toFixed(1);

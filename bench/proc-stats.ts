@@ -11,16 +11,22 @@ export const rssMiB = (pid: number | undefined): number | undefined => {
   }
 };
 
-/** CPU time a process has used so far (user + system), in seconds (clock ticks of 1/100 s). */
-export const cpuSeconds = (pid: number | undefined): number | undefined => {
+/** CPU time (user + system) in seconds from a /proc stat file (clock ticks of 1/100 s). */
+const statCpuSeconds = (file: string): number | undefined => {
   try {
     // the fields after the command name (which may hold spaces): utime and stime are the 12th and 13th
-    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+    const fields = readFileSync(file, "utf8").split(") ")[1].split(" ");
     return (Number(fields[11]) + Number(fields[12])) / 100;
   } catch {
     return undefined;
   }
 };
+
+/** CPU time a process has used so far (all its threads), in seconds. */
+export const cpuSeconds = (pid: number | undefined): number | undefined => statCpuSeconds(`/proc/${pid}/stat`);
+
+/** CPU time of a process's main thread (for Node.js: the event loop; not V8's GC and compiler threads nor libuv's pool), in seconds. */
+export const mainThreadCpuSeconds = (pid: number | undefined): number | undefined => statCpuSeconds(`/proc/${pid}/task/${pid}/stat`);
 
 /**
  * Times a process's main thread went to sleep and was woken again (its voluntary context switches,
