@@ -46,6 +46,9 @@ describe("chain/errors › one sentence per chain error", function () {
   it("custom errors of the project's contracts, with values and units", async () => {
     const who = (await ethers.getSigners())[12];
     expect(describeRevert(await failure(gov.channels.connect(who).withdraw()))).to.equal(`${who.address} has no withdrawable credit in PaymentChannel: there is nothing to withdraw.`);
+    expect(describeRevert(await failure(gov.channels.connect(who).withdrawNodeCredit(7n)))).to.equal(
+      `${who.address} is not the operator recorded for node 7: only that operator may withdraw the node's credit.`,
+    );
     const tooMuch = await failure(gov.params.connect(who).setParameter(encodeBytes32String("disputeWindow"), 1n));
     expect(describeRevert(tooMuch)).to.equal(`${who.address} may not change protocol parameters: only the DAO's timelock can (propose it with gov:propose).`);
     const error = await failure(gov.registry.connect(who).deregister(99n));
