@@ -21,7 +21,8 @@ import { decodeFetchServerMessage, encodeFetchClientMessage, FRAME_CAPS, type Fe
 import { FramedStream } from "../runtime/framed.js";
 import { trace, tracing } from "../runtime/trace.js";
 import { addressOfPeer } from "../runtime/peers.js";
-import { openedEagerly } from "../runtime/eager-streams.js";
+import { openedEagerly, sentFirstBytes, type EagerStreamOptions } from "../runtime/eager-streams.js";
+import { encodeFrame } from "../protocol/wire/framing.js";
 import type { ClientChainView } from "./chain.js";
 import { ChannelError, DepositShortError, FetchRefusedError, ProviderMisbehaviourError } from "./errors.js";
 import type { ClientChannel, ClientStore } from "./store.js";
@@ -49,7 +50,8 @@ export interface SessionRequest {
 }
 
 export interface SessionDeps {
-  host: Pick<Libp2p, "dial">;
+  /** `getConnections`: an open connection to the node is used as is (no dial). */
+  host: Pick<Libp2p, "dial"> & Partial<Pick<Libp2p, "getConnections">>;
   chain: ClientChainView;
   store: ClientStore;
   /** The client's (voucher signer's) address and secret key. */
@@ -124,14 +126,15 @@ export async function runSession(req: SessionRequest, deps: SessionDeps, options
   const channel = deps.store.channel(req.channelId);
   if (!channel) throw new ChannelError(`Channel ${req.channelId} is not in the client's store.`);
   const blobTag = req.blobId.slice(0, 10);
-  const framed = await openFetchStream(req, deps, options);
-  trace("session: stream open", { blob: blobTag });
+  const request = encodeFetchClientMessage({ kind: "request", request: { blobId: req.blobId, channelId: req.channelId, offset: req.offset, length: req.length } });
+  const { framed, requestSent } = await openFetchStream(req, deps, options, encodeFrame(request));
+  trace("session: stream open", { blob: blobTag, requestSent });
   const progress = { delivered: 0, size: req.size ?? -1 };
   let payer: Payer | undefined;
   try {
     const chainHead = deps.chain.head(); // read while the node prepares its answer
     chainHead.catch(() => undefined);
-    await framed.write(encodeFetchClientMessage({ kind: "request", request: { blobId: req.blobId, channelId: req.channelId, offset: req.offset, length: req.length } }));
+    if (!requestSent) await framed.write(request);
     options.steps?.push("request");
     trace("session: request sent", { blob: blobTag });
     const header = await expectHeader(framed);
@@ -173,16 +176,26 @@ export async function runSession(req: SessionRequest, deps: SessionDeps, options
   }
 }
 
-/** Dials the node, checks that the authenticated peer (noise) is the node key chosen, opens the fetch stream. */
-async function openFetchStream(req: SessionRequest, deps: SessionDeps, options: SessionOptions): Promise<FramedStream> {
+/**
+ * An open connection to the node (else a dial), the authenticated peer (noise) checked to be the
+ * node key chosen, and the fetch stream, opened with the request (`frame`) going out with the
+ * protocol id when the stream opens eagerly (`requestSent`).
+ */
+async function openFetchStream(req: SessionRequest, deps: SessionDeps, options: SessionOptions, frame: Uint8Array): Promise<{ framed: FramedStream; requestSent: boolean }> {
   const dialStarted = Date.now();
-  const connection = await deps.host.dial(req.peer, { signal: options.signal });
+  // an open connection is used as is: libp2p's dial of a connected peer still takes ~1 ms to return it
+  const open = deps.host.getConnections?.().find((c) => c.status === "open" && c.limits === undefined && addressOfPeer(c.remotePeer) === req.nodeKey);
+  const connection = open ?? (await deps.host.dial(req.peer, { signal: options.signal }));
   if (connection.timeline.open >= dialStarted) options.steps?.push("dial");
+  trace("session: connection", { blob: req.blobId.slice(0, 10), dialled: open === undefined });
   if (addressOfPeer(connection.remotePeer) !== req.nodeKey) throw new ProviderMisbehaviourError("identity", "The peer is not the node it was dialled as.");
-  // the protocol id goes out with the request (agents/runtime/eager-streams.ts), else negotiation costs a round trip first
-  const stream = await connection.newStream(PROTOCOL_FETCH, { signal: options.signal });
+  // the request goes out with the protocol id (agents/runtime/eager-streams.ts), before newStream's own
+  // work (a peer-store write) is done; else negotiation costs a round trip first
+  const streamOptions: EagerStreamOptions & { signal?: AbortSignal } = { signal: options.signal, firstBytes: frame };
+  const stream = await connection.newStream(PROTOCOL_FETCH, streamOptions);
   if (!openedEagerly(stream)) options.steps?.push("negotiate");
-  return new FramedStream(stream, { readCap: FRAME_CAPS.FetchServerMessage, idleTimeoutMs: options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS, signal: options.signal });
+  const framed = new FramedStream(stream, { readCap: FRAME_CAPS.FetchServerMessage, idleTimeoutMs: options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS, signal: options.signal });
+  return { framed, requestSent: sentFirstBytes(stream) };
 }
 
 async function readMessage(framed: FramedStream): Promise<FetchServerMsg | undefined> {

@@ -12,6 +12,11 @@
  * stream opens: yamux starts every stream at 256 KiB, and a fetch answer's header, leaf hashes and
  * first leaf together are larger, so without the grant the first leaf waits a round trip for a
  * window update.
+ *
+ * The caller's first bytes may go out with the protocol id (`newStream(protocol, { firstBytes })`,
+ * see `EagerStreamOptions`): libp2p's `newStream` still has work to do after the muxer opened the
+ * stream (a peer-store write, middleware; ~1 ms, several under load), and the request need not
+ * wait for it.
  */
 import type { Stream, StreamMuxer, StreamMuxerFactory } from "@libp2p/interface";
 import { Uint8ArrayList } from "uint8arraylist";
@@ -26,11 +31,22 @@ export interface EagerProtocol {
   receiveWindow?: number;
 }
 
+/** Options of `connection.newStream` for an eager protocol (libp2p passes its options on to the muxer's createStream). */
+export interface EagerStreamOptions {
+  /** Bytes sent right after the protocol id, before `newStream` returns (only if the stream opens eagerly: check `sentFirstBytes`). */
+  firstBytes?: Uint8Array;
+}
+
 /** Streams opened eagerly (their protocol was not negotiated before the first write). */
 const eager = new WeakSet<Stream>();
+/** Eager streams whose `firstBytes` were sent with the protocol id. */
+const withFirstBytes = new WeakSet<Stream>();
 
 /** Whether `stream` was opened without waiting for protocol negotiation (no round trip of its own). */
 export const openedEagerly = (stream: Stream): boolean => eager.has(stream);
+
+/** Whether the `firstBytes` given to `newStream` went out with the protocol id (else the caller still sends them). */
+export const sentFirstBytes = (stream: Stream): boolean => withFirstBytes.has(stream);
 
 /** What is used of a muxed stream: its inbound data hook (AbstractMessageStream) and, on yamux, its receive window. */
 interface MuxedStream {
@@ -59,8 +75,15 @@ export function eagerStreams<C>(factory: (components: C) => StreamMuxerFactory, 
         muxer.createStream = async (options) => {
           const stream = await createStream(options);
           const wanted = options?.protocol === undefined ? undefined : protocols.get(options.protocol);
-          if (wanted && options?.protocol) selectEagerly(stream as unknown as MuxedStream, options.protocol, wanted);
-          if (wanted) eager.add(stream);
+          if (wanted && options?.protocol) {
+            selectEagerly(stream as unknown as MuxedStream, options.protocol, wanted);
+            eager.add(stream);
+            const { firstBytes } = options as EagerStreamOptions;
+            if (firstBytes !== undefined) {
+              stream.send(firstBytes);
+              withFirstBytes.add(stream);
+            }
+          }
           return stream;
         };
         return muxer;

@@ -10,13 +10,28 @@ import type { JsonRpcProvider } from "ethers";
 
 const file = process.env.CDN_TRACE_FILE;
 
+/**
+ * Wall-clock ms now, µs precision. `performance.timeOrigin` alone can be several ms off the system
+ * clock (measured: up to 8 ms between the processes of one bench), which misaligns the processes'
+ * lines; Date.now() read right after it ticks gives the offset to a few µs (sampled ~2 ms, once).
+ */
+let offset: number | undefined;
+function wallClockMs(): number {
+  if (offset === undefined) {
+    let best = -Infinity;
+    for (const until = performance.now() + 2.5; performance.now() < until;) best = Math.max(best, Date.now() - performance.now());
+    offset = best;
+  }
+  return Math.round((offset + performance.now()) * 1000) / 1000;
+}
+
 /** Whether the trace is on (callers skip building fields otherwise). */
 export const tracing = file !== undefined && file !== "";
 
 /** Appends one step to the trace (nothing when it is off). */
 export function trace(step: string, fields: Record<string, unknown> = {}): void {
   if (!tracing) return;
-  const line = JSON.stringify({ t: performance.timeOrigin + performance.now(), pid: process.pid, step, ...fields }, (_, v: unknown) => (typeof v === "bigint" ? v.toString() : v));
+  const line = JSON.stringify({ t: wallClockMs(), pid: process.pid, step, ...fields }, (_, v: unknown) => (typeof v === "bigint" ? v.toString() : v));
   appendFileSync(file!, line + "\n");
 }
 

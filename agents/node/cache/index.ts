@@ -18,6 +18,7 @@ import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmS
 import { randomBytes } from "node:crypto";
 import path from "node:path";
 import type { DatabaseSync } from "node:sqlite";
+import { withoutFsync } from "../../runtime/sqlite.js";
 import { BlobIdBuilder } from "../../protocol/merkle.js";
 import { toHex } from "../../protocol/bytes.js";
 import { CacheMissError, CacheTooLargeError, CacheVerificationError, CacheWriterClosedError } from "./errors.js";
@@ -187,7 +188,8 @@ export class BlobCache {
     let lastUsed = row.last_used;
     if (options.touch ?? true) {
       lastUsed = this.stamp();
-      this.stmts.touch.run(lastUsed, id);
+      // an LRU stamp is not worth an fsync on the serve path: a crash loses at most the latest order
+      withoutFsync(this.db, () => this.stmts.touch.run(lastUsed, id));
     }
     return { blobId: id, size: row.size, leafLayer: new Uint8Array(row.leaf_layer), meta: row.meta ? new Uint8Array(row.meta) : undefined, lastUsed };
   }

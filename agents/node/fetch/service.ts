@@ -126,6 +126,7 @@ export class FetchService extends ProtocolService {
   }
 
   protected async handle(stream: Stream, connection: Connection): Promise<void> {
+    trace("serve: stream");
     const controller = new AbortController();
     // the request must arrive within requestTimeoutMs (our own timer), then nothing may stall longer than idleTimeoutMs
     const framed = new FramedStream(stream, {

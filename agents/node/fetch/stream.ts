@@ -36,6 +36,7 @@ export async function sendHeader(framed: FramedStream, blob: BlobSource, range: 
   const hashes = blob.leafLayer.subarray(range.first * HASH_SIZE, (range.first + range.count) * HASH_SIZE);
   const proof = range.count === leafCount(blob.size) ? new Uint8Array(0) : rangeProof(blob.leafLayer, range.first, range.count);
   await framed.write(encodeFetchServerMessage({ kind: "leafHashes", leafHashes: { firstLeaf: range.first, hashes, proof } }));
+  trace("serve: header sent", { blob: blob.blobId.slice(0, 10) });
 }
 
 export interface ChunkStream {
@@ -134,7 +135,7 @@ export class ReadAhead {
   private nextToRead: number;
 
   constructor(
-    private readonly blob: Pick<BlobSource, "readLeaf">,
+    private readonly blob: Pick<BlobSource, "readLeaf" | "close">,
     first: number,
     private readonly end: number,
   ) {
@@ -152,8 +153,9 @@ export class ReadAhead {
     while (this.reads.length < READ_AHEAD && this.nextToRead < this.end) this.reads.push(this.blob.readLeaf(this.nextToRead++));
   }
 
-  /** Reads left unconsumed (the stream ended early) must not become unhandled rejections. */
+  /** Reads left unconsumed (the stream ended early) must not become unhandled rejections; the source is closed once they settled. */
   drop(): void {
     for (const r of this.reads) r.catch(() => undefined);
+    void Promise.allSettled(this.reads).then(() => this.blob.close?.());
   }
 }

@@ -4,7 +4,7 @@ import { connect, createServer, type Server, type Socket } from "node:net";
 import type { Libp2p, Stream } from "@libp2p/interface";
 import { multiaddr } from "@multiformats/multiaddr";
 import { createHost } from "../../../agents/runtime/host.js";
-import { openedEagerly } from "../../../agents/runtime/eager-streams.js";
+import { openedEagerly, sentFirstBytes, type EagerStreamOptions } from "../../../agents/runtime/eager-streams.js";
 import { identityFromSecret } from "../../../agents/runtime/keys.js";
 import { PROTOCOL_FETCH, PROTOCOL_PROBE } from "../../../agents/protocol/constants.js";
 
@@ -86,22 +86,28 @@ describe("runtime › eager streams (the request leaves with the protocol id)", 
     return { listener, dialler, relay, dial };
   }
 
+  /** A handler of `protocol` that answers "pong" to the first bytes it reads; `got`: them, as text. */
+  async function answerPong(listener: Libp2p, protocol: string): Promise<{ got: Promise<string> }> {
+    let resolveGot!: (request: string) => void;
+    const got = new Promise<string>((resolve) => (resolveGot = resolve));
+    await listener.handle(protocol, async (stream) => {
+      for await (const chunk of stream) {
+        resolveGot(new TextDecoder().decode(chunk instanceof Uint8Array ? chunk : chunk.subarray()));
+        break;
+      }
+      stream.send(text("pong"));
+      await stream.close();
+    });
+    return { got };
+  }
+
   for (const [name, protocol] of [
     ["a fetch stream", PROTOCOL_FETCH],
     ["a probe stream", PROTOCOL_PROBE],
   ])
     it(`${name}: the listener reads the first request while every answer to the dialler is held back, and the dialler reads only the answer (the echoes checked and removed)`, async () => {
       const { listener, relay, dial } = await pair();
-      let resolveGot!: (request: string) => void;
-      const got = new Promise<string>((resolve) => (resolveGot = resolve));
-      await listener.handle(protocol, async (stream) => {
-        for await (const chunk of stream) {
-          resolveGot(new TextDecoder().decode(chunk instanceof Uint8Array ? chunk : chunk.subarray()));
-          break;
-        }
-        stream.send(text("pong"));
-        await stream.close();
-      });
+      const { got } = await answerPong(listener, protocol);
       const connection = await dial();
       relay.hold("toDialler"); // from here on the dialler hears nothing until released
       const stream = await connection.newStream(protocol, { signal: AbortSignal.timeout(10_000) });
@@ -111,6 +117,27 @@ describe("runtime › eager streams (the request leaves with the protocol id)", 
       relay.release("toDialler");
       expect(new TextDecoder().decode(await readAll(stream))).to.equal("pong");
     });
+
+  it("firstBytes go out with the protocol id, before newStream returns: the listener reads them while every answer to the dialler is held back; a stream that negotiates does not send them", async () => {
+    const { listener, relay, dial } = await pair();
+    const { got } = await answerPong(listener, PROTOCOL_FETCH);
+    await listener.handle("/other/1.0.0", async (stream) => {
+      for await (const _ of stream) break;
+      await stream.close();
+    });
+    const connection = await dial();
+    const otherOptions: EagerStreamOptions & { signal: AbortSignal } = { signal: AbortSignal.timeout(10_000), firstBytes: text("early") };
+    const other = await connection.newStream("/other/1.0.0", otherOptions);
+    expect(sentFirstBytes(other)).to.equal(false);
+    other.abort(new Error("done"));
+    relay.hold("toDialler");
+    const options: EagerStreamOptions & { signal: AbortSignal } = { signal: AbortSignal.timeout(10_000), firstBytes: text("request") };
+    const stream = await connection.newStream(PROTOCOL_FETCH, options);
+    expect(sentFirstBytes(stream)).to.equal(true);
+    expect(await got).to.equal("request"); // the test itself sent nothing on the stream
+    relay.release("toDialler");
+    expect(new TextDecoder().decode(await readAll(stream))).to.equal("pong");
+  });
 
   it("a fetch stream grants the listener 1 MiB of receive window as it opens: 900 KiB arrive while nothing from the dialler reaches the listener", async () => {
     const { listener, relay, dial } = await pair();

@@ -21,6 +21,12 @@ import { FETCH_LIMITS } from "../../../../agents/node/fetch/constants.js";
 import { Refusal } from "../../../../agents/node/fetch/refusal.js";
 import { acceptVoucher, VoucherBook, type VoucherContext } from "../../../../agents/node/fetch/vouchers.js";
 import { rejection } from "../../../helpers/errors.js";
+import { DatabaseSync } from "node:sqlite";
+import { BlobCache, CacheMissError } from "../../../../agents/node/cache/index.js";
+import { encodeRecordMeta } from "../../../../agents/node/fanout.js";
+import { localSource } from "../../../../agents/node/fetch/source.js";
+import { computeBlobId } from "../../../../agents/protocol/merkle.js";
+import { toHex } from "../../../../agents/protocol/bytes.js";
 
 const blobId = "0x" + "ab".repeat(32);
 const channelId = "0x" + "cd".repeat(32);
@@ -232,5 +238,32 @@ describe("node › fetch › vouchers", () => {
     expect(book.owed(channelId)).to.equal(0n);
     book.setOwed(channelId, 42n);
     expect(book.owed(channelId)).to.equal(42n);
+  });
+});
+
+describe("node › fetch › blob source (cache)", () => {
+  it("a stream reads a cached blob through one open file and marks it used once; a blob evicted mid-stream (a blacklist entry) is read no further", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "cdn-source-"));
+    const db = new DatabaseSync(path.join(dir, "state.db"));
+    db.exec("PRAGMA journal_mode=WAL");
+    const cache = new BlobCache({ dir: path.join(dir, "cache"), budgetBytes: 10 * LEAF_SIZE }, { db });
+    const data = new Uint8Array(randomBytes(2 * LEAF_SIZE + 100));
+    const blobId = toHex(computeBlobId(data));
+    const record = { value: { blobId, size: BigInt(data.length), origin: 1n, epoch: 0n, timestamp: 1n }, signature: new Uint8Array(65) };
+    await cache.put(blobId, data, { meta: encodeRecordMeta(record) });
+    const deps = { backend: {} as never, isOrigin: () => false, cache };
+    const source = localSource(deps, blobId)!;
+    expect(source.kind).to.equal("cache");
+    const stamped = cache.get(blobId, { touch: false })!.lastUsed;
+    expect(Buffer.from(await source.readLeaf(0)).equals(Buffer.from(data.subarray(0, LEAF_SIZE)))).to.equal(true);
+    const used = cache.get(blobId, { touch: false })!.lastUsed;
+    expect(used).to.be.greaterThan(stamped); // marked used at the first read
+    expect(Buffer.from(await source.readLeaf(2)).equals(Buffer.from(data.subarray(2 * LEAF_SIZE)))).to.equal(true);
+    expect(cache.get(blobId, { touch: false })!.lastUsed).to.equal(used); // once per stream, not per leaf
+    cache.evict(blobId, "blacklist");
+    expect(localSource(deps, blobId)).to.equal(undefined); // no new stream gets it
+    expect(await source.readLeaf(1).then(...rejection)).to.be.instanceOf(CacheMissError);
+    await source.close?.();
+    db.close();
   });
 });
