@@ -23,8 +23,7 @@
  * the client use the relay's URL), so every connection, node to node included, has that round
  * trip; the figures are repeated for each RTT with fresh blobs and also given in round trips.
  * CDN_TRACE_FILE=<file> makes the bench, its nodes and its client append a timing trace of every
- * fetch step and chain request there (agents/runtime/trace.ts); the bench then prints the warm
- * hits' steps on every side (bench/fetch-trace.ts).
+ * fetch step and chain request there (agents/runtime/trace.ts; bench/trace-report.ts prints it).
  *
  * Each blob: a cold miss; once the cache node answers a probe with HAVE (it committed the blob), a
  * warm hit right after its own miss (it may still be finishing that miss's work: the last upstream
@@ -53,7 +52,6 @@ import { DelayRelay } from "./delay-relay.js";
 import { CountingProvider } from "./counting-provider.js";
 import { cpuSeconds, mainThreadWakeups, rssMiB, treeCpuSeconds } from "./proc-stats.js";
 import { trace, traceRpc } from "../agents/runtime/trace.js";
-import { readTrace, stepsOf } from "./fetch-trace.js";
 
 const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -260,7 +258,7 @@ async function main(): Promise<void> {
         // a warm hit is served from the cache: wait (off the clock) until the cache node has
         // committed the blob, not while it still finishes the miss (its stream would be a fan-out)
         await holding(client, via, id);
-        const a = await ttfb(client, clientProvider, id, via, `warm after the miss at RTT ${rtt}`);
+        const a = await ttfb(client, clientProvider, id, via, `after miss (warm) at RTT ${rtt}`);
         await new Promise((r) => setTimeout(r, warmPauseMs));
         const w = await ttfb(client, clientProvider, id, via, `warm at RTT ${rtt}`);
         if (c.bytes !== kib * 1024 || a.bytes !== kib * 1024 || w.bytes !== kib * 1024) throw new Error("short download");
@@ -278,13 +276,6 @@ async function main(): Promise<void> {
         chain.warmCalls.push(w.chainCalls);
         trips.coldSteps.set(c.steps, (trips.coldSteps.get(c.steps) ?? 0) + 1);
         trips.warmSteps.set(w.steps, (trips.warmSteps.get(w.steps) ?? 0) + 1);
-      }
-      if (process.env.CDN_TRACE_FILE) {
-        const lines = readTrace(process.env.CDN_TRACE_FILE);
-        for (const label of [`warm at RTT ${rtt}`, `warm after the miss at RTT ${rtt}`]) {
-          console.log(`\n${label}: steps, p50 ms since the fetch call, p50 ms since the previous step (fetches)`);
-          for (const [step, ms, d, n] of stepsOf(lines, label)) console.log(`  ${ms.padStart(8)} ${d.padStart(8)}  ${step} (${n})`);
-        }
       }
       const common = (m: Map<string, number>) => [...m].sort((a, b) => b[1] - a[1])[0]?.[0] ?? "";
       const inRtt = (ms: number) => (rtt > 0 ? ` (${(ms / rtt).toFixed(1)} RTT)` : "");
