@@ -1,5 +1,5 @@
 /** Shared helpers of the mesh tests: real libp2p hosts on 127.0.0.1 with the mesh services. */
-import type { Libp2p, PeerId } from "@libp2p/interface";
+import type { IdentifyResult, Libp2p, PeerId } from "@libp2p/interface";
 import type { GossipSub } from "@libp2p/gossipsub";
 import type { KadDHT } from "@libp2p/kad-dht";
 import { createHost } from "../../../agents/runtime/host.js";
@@ -80,6 +80,37 @@ export async function waitFor(cond: () => boolean | Promise<boolean>, timeoutMs 
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Keeps `from` connected to `to` until `seen` (an `identified(to, from.peerId)` taken before any
+ * dial) resolves: then `to`'s side of a connection is up and it knows the peer's protocols (kad-dht
+ * has been told of the peer and its gate has decided). A dial resolves when the dialer's side is up;
+ * on a loaded machine a connection was sometimes aborted before the listener identified the peer:
+ * then it is dialled again.
+ */
+export async function connectUntilIdentified(from: MeshHost, to: MeshHost, seen: Promise<IdentifyResult>): Promise<IdentifyResult> {
+  for (;;) {
+    const connection = from.getConnections(to.peerId).find((c) => c.status === "open") ?? (await from.dial(to.getMultiaddrs()[0]));
+    const closed = new Promise<undefined>((resolve) => {
+      if (connection.status !== "open") return resolve(undefined);
+      connection.addEventListener("close", () => resolve(undefined), { once: true });
+    });
+    const result = await Promise.race([seen, closed]);
+    if (result) return result;
+  }
+}
+
+/** Resolves when `host` next identifies `peer` (take it before `peer` could connect). */
+export function identified(host: MeshHost, peer: PeerId): Promise<IdentifyResult> {
+  return new Promise((resolve) => {
+    const onIdentify = (event: CustomEvent<IdentifyResult>) => {
+      if (!event.detail.peerId.equals(peer)) return;
+      host.removeEventListener("peer:identify", onIdentify);
+      resolve(event.detail);
+    };
+    host.addEventListener("peer:identify", onIdentify);
+  });
+}
 
 /** Whether `peer` is in `host`'s DHT routing table. */
 export async function inRoutingTable(host: MeshHost, peer: PeerId): Promise<boolean> {
