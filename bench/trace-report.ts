@@ -59,7 +59,7 @@ function main(file: string, kind: string, p50: boolean): void {
   const name = (pid: number) => names.get(pid) ?? String(pid);
   const marks: { mark: Step; steps: Step[] }[] = [];
   steps.forEach((mark, i) => {
-    if (!mark.step.startsWith(`bench: ${kind}`)) return;
+    if (!mark.step.startsWith(`bench: ${kind} `)) return; // "warm " is not "warm-up"
     const rpc = new Map<string, number>();
     const own: Step[] = [];
     for (const s of steps.slice(i + 1)) {
