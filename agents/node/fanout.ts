@@ -81,6 +81,8 @@ export function decodeRecordMeta(blobId: string, meta: Uint8Array | undefined): 
 
 export class Fanout {
   private readonly inflight = new Map<string, Promise<UpstreamBlob>>();
+  /** Each upstream fetch until it has ended: paid, committed to the cache or failed. */
+  private readonly runs = new Set<Promise<void>>();
   stats = { upstreamFetches: 0, shared: 0, failed: 0, upstreamPaid: 0n };
 
   constructor(
@@ -91,6 +93,15 @@ export class Fanout {
   /** Upstream fetches in progress (blob ids). */
   get pending(): string[] {
     return [...this.inflight.keys()];
+  }
+
+  /**
+   * Resolves once every upstream fetch now in progress has ended (its payment counted, the blob
+   * committed or dropped). A downstream stream can end before that: its last leaf leaves as soon as it
+   * arrives, while the upstream's final voucher and the cache commit follow.
+   */
+  async idle(): Promise<void> {
+    while (this.runs.size) await Promise.allSettled([...this.runs]);
   }
 
   /** The shared upstream fetch of `blobId`, started if none is running; resolves once the record and leaf layer are verified. */
@@ -113,11 +124,14 @@ export class Fanout {
     const upstream = new UpstreamFetch(blobId, this.deps.cache, log);
     const signal = AbortSignal.timeout(this.options.timeoutMs ?? 600_000);
     trace("fanout: start", { blob: blobId.slice(0, 10) });
-    void this.knownHolders(blobId).then((holders) => {
+    const run = this.knownHolders(blobId).then((holders) => {
       trace("fanout: holders", { blob: blobId.slice(0, 10), holders: holders.length });
       const it = this.deps.client.fetch(blobId, { signal, exclude: [this.options.self], holders, onHeader: upstream.onHeader, onLeafHashes: upstream.onLeafHashes });
       return this.run(blobId, upstream, it, log);
     });
+    this.runs.add(run);
+    const ended = () => void this.runs.delete(run);
+    void run.then(ended, ended);
     return upstream.ready;
   }
 

@@ -234,10 +234,12 @@ describe("e2e › hostile peers against a node", function () {
     const keys = [full, free].map((n) => n.identity.address.toLowerCase());
     await c.client.fetchToFile(blob.blobId, out, { providers: keys });
     expect(readFileSync(out).equals(data)).to.equal(true);
+    // (whether the busy node was asked at all above depends on the client's ranking of the two)
+    const busyBefore = full.agent.fetch!.stats.refusalsByReason.busy;
     // alone, the busy node is asked again after its retry-after (3 times), then given up
     const error = await c.client.fetchToFile(blob.blobId, path.join(tmpDir(), "out2.bin"), { providers: [keys[0]] }).then(...rejection);
     expect(error).to.be.instanceOf(Error);
-    expect(full.agent.fetch!.stats.refusalsByReason.busy).to.be.at.least(1 + 4);
+    expect(full.agent.fetch!.stats.refusalsByReason.busy - busyBefore).to.be.at.least(1 + 3);
   });
 
   it("slow readers are cut off: a paying peer that stops reading loses its streams and slots, and an honest client is served", async () => {

@@ -64,6 +64,7 @@ describe("e2e › cache nodes (fan-out)", function () {
     const c1 = await client();
     const got = await collect(c1.client.fetch(blob.blobId, { via: [key] }));
     expect(got.equals(data)).to.equal(true);
+    await cache.agent.fanout!.idle(); // the upstream's last voucher and the cache commit follow the last leaf
     expect(cache.agent.fetch!.stats.cacheMisses).to.equal(1);
     expect(cache.agent.fanout!.stats.upstreamFetches).to.equal(1);
     expect(cache.agent.cache!.has(blob.blobId)).to.equal(true);
