@@ -47,7 +47,7 @@ import { generateKeyPair, privateKeyFromRaw } from "@libp2p/crypto/keys";
 import { multiaddr } from "@multiformats/multiaddr";
 import { CID } from "multiformats/cid";
 import { sha256 } from "multiformats/hashes/sha2";
-import { startDevnet, stopProcess, ROOT } from "../test/helpers/processes.js";
+import { agentCli, startAgentProcess, startDevnet, stopProcess, ROOT } from "../test/helpers/processes.js";
 import { freePort, randomFile, tmpDir } from "../test/e2e/delivery-fixture.js";
 import { CLIENT_CLI, NODE_CLI, devKey, recognizeOrigin, runCli, startNodeProcess, writeNodeConfig, type RunningNode } from "../test/e2e/delivery-processes.js";
 import { connectContracts } from "../agents/chain/contracts.js";
@@ -217,32 +217,7 @@ const rssMb = (pid: number): number => {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const exited = (c: ChildProcess) => new Promise<number | null>((resolve) => (c.exitCode !== null || c.signalCode !== null ? resolve(c.exitCode) : c.once("exit", (code) => resolve(code))));
 
-const WATCHTOWER_CLI = ["--disable-warning=ExperimentalWarning", "--import", "tsx", path.join(ROOT, "agents/watchtower/cli/index.ts")];
-
-/** `cdn-watchtower <args> start`, resolved with its peer id when it prints its ready line. */
-function startTowerProcess(args: string[], env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; peerId: string }> {
-  const child = spawn(process.execPath, [...WATCHTOWER_CLI, ...args, "start"], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
-  let out = "";
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`watchtower not ready:\n${out}`)), 60_000);
-    child.stderr!.on("data", (d) => (out += d));
-    child.stdout!.on("data", (d) => {
-      out += d;
-      const line = /\{[^\n]*"ready":true[^\n]*\}/.exec(out)?.[0];
-      if (line) {
-        clearTimeout(timer);
-        child.stdout!.removeAllListeners("data");
-        child.stdout!.resume();
-        resolve({ child, peerId: JSON.parse(line).peerId });
-      }
-      if (out.length > 1_000_000) out = out.slice(-100_000);
-    });
-    child.on("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`watchtower exited with ${code}:\n${out}`));
-    });
-  });
-}
+const WATCHTOWER_CLI = agentCli("cdn-watchtower");
 
 /** Value a channel's payer owes or paid the node for what it sent: the node's persisted `sent`, at least the client's signed amount. */
 function sentOrSigned(nodeDb: string, channels: { channelId: string; signed: bigint }[]): bigint {
@@ -296,10 +271,10 @@ async function main(): Promise<void> {
       path.join(towerDir, "config.json"),
       JSON.stringify({ listen: [`/ip4/127.0.0.1/tcp/${towerPort}`], confirmations: 1, pollMs: 200, disputeMarginSeconds: 600, logLevel: "info", logPretty: false }),
     );
-    const tower = await startTowerProcess(towerArgs, env);
+    const tower = await startAgentProcess<{ peerId: string }>([...WATCHTOWER_CLI, ...towerArgs, "start"], env, { name: "watchtower" });
     children.push(tower.child);
     const dataDir = path.join(dir, "node");
-    const watchtowers = [`/ip4/127.0.0.1/tcp/${towerPort}/p2p/${tower.peerId}`];
+    const watchtowers = [`/ip4/127.0.0.1/tcp/${towerPort}/p2p/${tower.ready.peerId}`];
     writeNodeConfig(dataDir, await freePort(), { pricePerGiB: "10000", capacityMbps: 400, logLevel: "debug", watchtowers, watchtowerMaxBps: 1000 });
     const args = ["--data-dir", dataDir];
     const nodeSecret = devKey(7);
