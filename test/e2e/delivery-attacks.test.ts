@@ -184,6 +184,33 @@ describe("e2e › paid delivery under attack", function () {
     expect(c2.store.channel(owed.channelId)!.signed >= window).to.equal(true);
   });
 
+  it("concurrent streams on one channel share one credit window: a second stream while one is served is refused BUSY", async () => {
+    const n = await node();
+    const { blob, c, channel } = await blobWithPayer(delivery, n, 4 * 1024 * 1024);
+    const price = n.agent.pricePerGiB;
+    const window = windowValue(settleWindow(0n, price), price);
+    const fetch = n.agent.fetch!;
+    // the first stream takes its window without paying and waits there
+    const stop = new AbortController();
+    const waitsBefore = fetch.stats.creditWaits;
+    const first = session(c, n, channel.channelId, blob.blobId, { withholdVouchers: true, signal: stop.signal, stallMs: 60_000 });
+    const firstEnded = first.run.catch(() => undefined);
+    await until(() => fetch.stats.creditWaits > waitsBefore);
+    // a second stream on the same channel, meanwhile: refused before any byte
+    const second = session(c, n, channel.channelId, blob.blobId, { withholdVouchers: true });
+    const error = await second.run.then(...rejection);
+    expect(error).to.be.instanceOf(FetchRefusedError);
+    expect((error as FetchRefusedError).refusal).to.equal("BUSY");
+    expect(second.seen.bytes).to.equal(0);
+    stop.abort(new Error("reset"));
+    await firstEnded;
+    expect(n.store.sent(channel.channelId) - fetch.bestFor(channel.channelId)).to.equal(window);
+    // once the first stream ended, the channel serves again (an honest session pays the debt and finishes)
+    const honest = session(c, n, channel.channelId, blob.blobId);
+    await honest.run;
+    expect(honest.seen.bytes).to.equal(4 * 1024 * 1024);
+  });
+
   it("a voucher signed by someone else ends the stream with BAD_VOUCHER and is not stored", async () => {
     const n = await node();
     const { blob, c, channel } = await blobWithPayer(delivery, n, 4 * LEAF_SIZE);

@@ -74,8 +74,8 @@ interface Serving {
   connection: Connection;
   signal: AbortSignal;
   log: Logger;
-  /** Whether it holds a download slot, and the declared capacity taken but not yet spent (given back on a refusal). */
-  slot: { held: boolean; capacity: number };
+  /** Whether it holds a download slot, the declared capacity taken but not yet spent (given back on a refusal), and the channel it serves. */
+  slot: { held: boolean; capacity: number; channelId?: string };
   /** Ends the stream's pending phase (its request named a funded channel, or it was refused). */
   admitted(): void;
 }
@@ -88,6 +88,12 @@ export class FetchService extends ProtocolService {
   private active = 0;
   /** Streams per peer still waiting for (or checking) their request: the cheap pre-slot limit. */
   private readonly pending = new Map<string, number>();
+  /**
+   * Channels with a stream being served. One at a time: each stream's credit check counts the debt
+   * from its own start, so concurrent streams on one channel would each run up a window (an honest
+   * client locks a channel per download, so only an attacker sends them).
+   */
+  private readonly servingChannels = new Set<string>();
   stats = { streams: 0, bytesSent: 0, vouchers: 0, amountPaid: 0n, refusals: 0, creditWaits: 0, cacheHits: 0, cacheMisses: 0, refusalsByReason: {} as Record<string, number> };
 
   constructor(
@@ -147,7 +153,7 @@ export class FetchService extends ProtocolService {
       if (n <= 1) this.pending.delete(peer);
       else this.pending.set(peer, n - 1);
     };
-    const slot = { held: false, capacity: 0 };
+    const slot: Serving["slot"] = { held: false, capacity: 0 };
     this.stats.streams++;
     try {
       admitPending(pending, this.limits);
@@ -159,6 +165,7 @@ export class FetchService extends ProtocolService {
       slot.held = false;
       if (slot.capacity > 0) this.deps.limiter?.release(slot.capacity);
       slot.capacity = 0;
+      this.releaseChannel(slot);
       if (error instanceof Refusal) await this.refuse(framed, error, log);
       else {
         log.info({ err: (error as Error).message }, "fetch stream ended with an error");
@@ -167,8 +174,14 @@ export class FetchService extends ProtocolService {
     } finally {
       admitted();
       if (slot.held) this.active--;
+      this.releaseChannel(slot);
       controller.abort();
     }
+  }
+
+  private releaseChannel(slot: Serving["slot"]): void {
+    if (slot.channelId) this.servingChannels.delete(slot.channelId);
+    slot.channelId = undefined;
   }
 
   /** Sends a typed refusal and closes (counted by reason). */
@@ -200,6 +213,9 @@ export class FetchService extends ProtocolService {
     const { channel, now } = await this.checkedChannel(await reads, client, request.channelId); // 4. the channel
     trace("serve: channel checked", { blob: blobTag, held: held?.kind });
     const channelId = channel.channelId;
+    if (this.servingChannels.has(channelId)) throw new Refusal("BUSY", "another stream on this channel is in progress", this.limits.retryAfterMs);
+    this.servingChannels.add(channelId);
+    s.slot.channelId = channelId;
     const paid = paidSoFar(channel, this.book.bestVoucher(channelId));
     this.book.raise(channelId, paid);
     this.deps.store.saveChannel({ channelId, payer: channel.payer, deposit: channel.deposit, paid: channel.paid, status: channel.status, closesAt: Number(channel.closesAt) });
