@@ -245,6 +245,8 @@ export class FetchService extends ProtocolService {
     const ctx = this.voucherContext(channel, now, s.log);
     const reader = readVouchers(s.framed, ctx); // 6. vouchers, concurrently
     const outcome = await this.sendChunks(s, blob, range, ctx, reader, prepaid);
+    // the stream's debt is final: the channel is free before our close lets the client start its next request
+    this.releaseChannel(s.slot);
     await s.framed.close(); // 7. done
     await Promise.race([reader.done, new Promise((r) => setTimeout(r, READER_DRAIN_MS).unref())]);
     const { sent, owed, creditWaits, creditWaitMs } = outcome;
