@@ -21,7 +21,10 @@
  * to the origin.
  *
  * Env: BENCH_MIB (blob size, default 256), BENCH_RUNS (measured rounds, default 5, at least 5 for
- * the summary), BENCH_HASH_WORKER=1 (client hashes on a worker), BENCH_PROFILE=<dir> (CPU profiles
+ * the summary), BENCH_SETTLE_MS (pause before each fetch, default 500: without it a fetch's first
+ * byte measures the previous column's 256 MiB aftermath, e.g. a paid first byte of 12–14 ms after a
+ * paid round but 29–67 ms right after a raw one; 0 runs the columns back to back),
+ * BENCH_HASH_WORKER=1 (client hashes on a worker), BENCH_PROFILE=<dir> (CPU profiles
  * of the node processes). Prints the configuration, a table and one grep-able summary line per mode:
  *   paid/raw median NN % · paid median NNN MB/s · first byte paid NN ms vs raw NN ms
  */
@@ -140,9 +143,10 @@ async function main(): Promise<void> {
   const capacityMbps = Number(process.env.BENCH_CAPACITY_MBPS ?? 8000);
   const fanout = process.argv.includes("--fanout") || process.env.BENCH_FANOUT === "1";
   const hashInWorker = process.env.BENCH_HASH_WORKER === "1";
+  const settleMs = Math.max(0, Number(process.env.BENCH_SETTLE_MS ?? 500));
   const profile = (name: string) => (process.env.BENCH_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE}`, `--cpu-prof-name=${name}.cpuprofile`] : []);
   console.log(
-    `delivery benchmark: ${mib} MiB blob, 1 warm-up round + ${runs} measured rounds (column order rotating)${fanout ? ", with a fan-out column (through a cache node)" : ""}; load average ${loadavg()
+    `delivery benchmark: ${mib} MiB blob, 1 warm-up round + ${runs} measured rounds (column order rotating, ${settleMs} ms pause before each fetch)${fanout ? ", with a fan-out column (through a cache node)" : ""}; load average ${loadavg()
       .map((l) => l.toFixed(2))
       .join(" ")}`,
   );
@@ -274,9 +278,12 @@ async function main(): Promise<void> {
     for (let i = 0; i < runs; i++) {
       // rotate the order so each column runs first, middle and last alike
       const order = columns.map((_, k) => columns[(k + i) % columns.length]);
-      for (const c of order) c.rounds.push(await c.run());
+      for (const c of order) {
+        await sleep(settleMs);
+        c.rounds.push(await c.run());
+      }
       process.stdout.write(
-        `  round ${i + 1} (${order.map((c) => c.short).join(" → ")}): ${columns.map((c) => `${c.short} ${mbps(size, c.rounds[i].ms).toFixed(0)} MB/s`).join(", ")} (load ${loadavg()[0].toFixed(2)})\n`,
+        `  round ${i + 1} (${order.map((c) => c.short).join(" → ")}): ${columns.map((c) => `${c.short} ${mbps(size, c.rounds[i].ms).toFixed(0)} MB/s`).join(", ")}; first byte ${columns.map((c) => `${c.short} ${c.rounds[i].ttfb.toFixed(1)} ms`).join(", ")} (load ${loadavg()[0].toFixed(2)})\n`,
       );
     }
     const med = (c: { rounds: Round[] }, f: (r: Round) => number) => median(c.rounds.map(f));
