@@ -77,6 +77,13 @@ export interface BlobWriter {
   abort(): void;
 }
 
+/** Reads of one cached blob through one open file (`BlobCache.openReader`). */
+export interface CachedBlobReader {
+  /** Bytes [offset, offset + length) of the blob; throws CacheMissError once it is evicted. */
+  read(offset: number, length: number): Uint8Array;
+  close(): void;
+}
+
 export class BlobCache {
   readonly dir: string;
   readonly budgetBytes: number;
@@ -217,6 +224,31 @@ export class BlobCache {
     } finally {
       closeSync(fd);
     }
+  }
+
+  /**
+   * A reader of a cached blob for one stream: its file opened once and the blob marked used once
+   * (`read` above does both on every call). Each read checks the blob is still indexed, so an
+   * eviction (a blacklist entry evicts at once) stops a stream mid-blob. Throws CacheMissError.
+   */
+  openReader(blobId: string): CachedBlobReader {
+    const entry = this.get(blobId);
+    if (!entry) throw new CacheMissError(normalize(blobId));
+    const id = entry.blobId;
+    const fd = openSync(this.fileOf(id), "r");
+    let open = true;
+    return {
+      read: (offset, length) => {
+        if (!open || !this.has(id)) throw new CacheMissError(id);
+        const out = readAt(fd, offset, length);
+        if (out.length !== length) throw new Error(`the cached file of ${id} is shorter than its index entry`);
+        return out;
+      },
+      close: () => {
+        if (open) closeSync(fd);
+        open = false;
+      },
+    };
   }
 
   /** Opens a writer for `blobId`; `expectedSize` (if known, e.g. from the content record) is enforced. */

@@ -3,13 +3,12 @@
  * the node is a recognized origin), the cache, or (cache nodes) an upstream fetch in progress
  * (fan-out, started only after the channel checks). Also the leaf range a request is served.
  */
-import { closeSync, openSync, readSync } from "node:fs";
 import { LEAF_SIZE } from "../../protocol/constants.js";
 import type { ContentRecordValue } from "../../protocol/eip712.js";
 import { leafLength, leafRangeForBytes } from "../../protocol/merkle.js";
 import { MAX_LEAF_HASHES_PER_MESSAGE, type FetchRequestMsg, type Signed } from "../../protocol/wire/messages.js";
 import type { OriginBackend } from "../backend.js";
-import { CacheMissError, type BlobCache } from "../cache/index.js";
+import type { BlobCache, CachedBlobReader } from "../cache/index.js";
 import { decodeRecordMeta, type Fanout } from "../fanout.js";
 import { Refusal } from "./refusal.js";
 
@@ -44,32 +43,23 @@ function originSource(deps: SourceDeps, blobId: string): BlobSource | undefined 
 }
 
 /**
- * A cached blob, read from its file opened once per stream (the cache's own `read` opens the file
- * and marks the blob used, an index write, on every call). Marked used once, at the first read.
- * Reads stay synchronous: a 256-KiB read from the page cache takes ~30 µs, a hop to libuv's
- * thread pool and back costs more on a loaded machine (docs/delivery.md §8). A blob evicted
- * meanwhile (a blacklist entry evicts at once) is no longer read: each read checks the index.
+ * A cached blob, read through one reader per stream (`BlobCache.openReader`: the file opened and the
+ * blob marked used once, not per leaf). Reads stay synchronous: a 256-KiB read from the page cache
+ * takes ~30 µs, a hop to libuv's thread pool and back costs more on a loaded machine
+ * (docs/delivery.md §8). A blob evicted meanwhile (a blacklist entry evicts at once) is no longer read.
  */
 function cacheSource(cache: BlobCache | undefined, blobId: string): BlobSource | undefined {
   const cached = cache?.get(blobId, { touch: false });
   const record = cached && decodeRecordMeta(cached.blobId, cached.meta);
   if (!cache || !cached || !record) return undefined;
-  let fd: number | undefined;
+  let reader: CachedBlobReader | undefined;
   const readLeaf = async (i: number) => {
-    if (!cache.has(cached.blobId)) throw new CacheMissError(cached.blobId);
-    if (fd === undefined) {
-      fd = openSync(cache.pathOf(cached.blobId), "r");
-      cache.get(cached.blobId); // marks it used (LRU)
-    }
-    const out = new Uint8Array(leafLength(cached.size, i));
-    let done = 0;
-    for (let n = -1; done < out.length && n !== 0; done += n) n = readSync(fd, out, done, out.length - done, i * LEAF_SIZE + done);
-    if (done !== out.length) throw new Error(`the cached file of ${cached.blobId} is shorter than its index entry`);
-    return out;
+    reader ??= cache.openReader(cached.blobId);
+    return reader.read(i * LEAF_SIZE, leafLength(cached.size, i));
   };
   const close = async () => {
-    if (fd !== undefined) closeSync(fd);
-    fd = undefined;
+    reader?.close();
+    reader = undefined;
   };
   return { kind: "cache", blobId: cached.blobId, size: cached.size, leafLayer: cached.leafLayer, record, readLeaf, close };
 }
