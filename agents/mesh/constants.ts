@@ -31,6 +31,8 @@ export const REPROVIDE_MAX_MS = 50 * 60_000;
 export const JOIN_REPROVIDE_DELAY_MS = 2_000;
 /** One peer's joins trigger re-provides at most this often (ms): a node churning its connection cannot make others re-provide everything again and again. */
 export const JOIN_REPROVIDE_PEER_GAP_MS = 10 * 60_000;
+/** A join pass yields to the event loop after this many provided blobs (it may ask the routing table about each). */
+export const JOIN_PASS_BATCH = 64;
 /** Peers whose last join is remembered for that bound (the oldest are forgotten beyond it). */
 export const MAX_JOINS_REMEMBERED = 10_000;
 /** Most providers collected by one findProviders call. */

@@ -13,7 +13,10 @@
  *   routing table) include the newcomer is re-provided within JOIN_REPROVIDE_DELAY_MS: a cache
  *   node that started after the origin knows the origin holds a blob from its own records, and
  *   asks it without a probe. A join touches only the blobs it is close to (in a network of N nodes,
- *   about k/N of them), and one peer's joins count once per JOIN_REPROVIDE_PEER_GAP_MS;
+ *   about k/N of them), and one peer's joins count once per JOIN_REPROVIDE_PEER_GAP_MS. Each blob
+ *   keeps its kad id and a bound on its k-th closest peer's distance, so a join asks the routing
+ *   table only about the blobs the newcomer may be close to, in a pass that yields to the event loop
+ *   every JOIN_PASS_BATCH blobs;
  * - `findProviders(blobId)`: never queries for a blacklisted blob, and keeps only providers that
  *   are active nodes on chain (and not this peer); bounded by a timeout, a count and the signal;
  * - `ProviderRecordGate`: the libp2p datastore of a node, which keeps provider records (ADD_PROVIDER
@@ -24,12 +27,13 @@ import type { PeerId, PeerInfo } from "@libp2p/interface";
 import type { KadDHT } from "@libp2p/kad-dht";
 import type { CID } from "multiformats/cid";
 import { createHash } from "node:crypto";
+import { setImmediate as nextTurn } from "node:timers/promises";
 import { MemoryDatastore } from "datastore-core/memory";
 import type { Key } from "interface-datastore";
 import { blobIdToCid } from "../protocol/cid.js";
 import { fromHex } from "../protocol/bytes.js";
 import type { ActiveSet } from "./active-set.js";
-import { JOIN_REPROVIDE_DELAY_MS, JOIN_REPROVIDE_PEER_GAP_MS, MAX_JOINS_REMEMBERED, MAX_PROVIDER_RECORDS, MAX_PROVIDERS, REPROVIDE_MAX_MS, REPROVIDE_MIN_MS } from "./constants.js";
+import { JOIN_PASS_BATCH, JOIN_REPROVIDE_DELAY_MS, JOIN_REPROVIDE_PEER_GAP_MS, MAX_JOINS_REMEMBERED, MAX_PROVIDER_RECORDS, MAX_PROVIDERS, REPROVIDE_MAX_MS, REPROVIDE_MIN_MS } from "./constants.js";
 import { MeshArgumentError } from "./errors.js";
 
 export interface MeshDhtOptions {
@@ -45,11 +49,11 @@ export interface MeshDhtOptions {
   joinReprovideDelayMs?: number;
 }
 
-/** What the DHT's routing table offers (kad-dht's implementation): the k closest peers to a key, and its joins. */
+/** What the DHT's routing table offers (kad-dht's implementation): the k closest peers to a key (closest first), its joins and its departures. */
 export interface RoutingTableView {
   closestPeers(kadId: Uint8Array, options?: { count?: number }): PeerId[];
-  addEventListener(type: "peer:add", listener: (event: CustomEvent<PeerId>) => void): void;
-  removeEventListener(type: "peer:add", listener: (event: CustomEvent<PeerId>) => void): void;
+  addEventListener(type: "peer:add" | "peer:remove", listener: (event: CustomEvent<PeerId>) => void): void;
+  removeEventListener(type: "peer:add" | "peer:remove", listener: (event: CustomEvent<PeerId>) => void): void;
 }
 
 export interface MeshDhtDependencies {
@@ -73,13 +77,33 @@ export interface Provider {
   multiaddrs: PeerInfo["multiaddrs"];
 }
 
+/** A blob this node provides. */
+interface ProvidedBlob {
+  /** When it is next re-provided (ms). */
+  nextReprovideAt: number;
+  /** Its key's place in the routing table's keyspace (kadIdOf), hashed once. */
+  kadId: Uint8Array;
+  /**
+   * At least the XOR distance from `kadId` to its k-th closest peer in the routing table; undefined
+   * when not known (or the table held fewer than k peers). Joins only bring peers closer, so a
+   * newcomer farther than this is not among the k closest; a peer leaving from within it clears it.
+   */
+  kthClosestBound?: Uint8Array;
+}
+
+/** A peer that joined the routing table, waiting for the join pass. */
+interface Newcomer {
+  peer: PeerId;
+  kadId: Uint8Array;
+}
+
 export class MeshDht {
   private readonly opts: Required<MeshDhtOptions>;
   private readonly deps: MeshDhtDependencies;
   private readonly now: () => number;
   private readonly random: () => number;
-  /** blobId → next re-provide time (ms). */
-  private readonly schedule = new Map<string, number>();
+  /** The blobs this node provides, by blob id. */
+  private readonly provided = new Map<string, ProvidedBlob>();
   private timer: ReturnType<typeof setInterval> | undefined;
   private ticking = false;
   private readonly shutdown = new AbortController();
@@ -87,6 +111,9 @@ export class MeshDht {
   private soon: ReturnType<typeof setTimeout> | undefined;
   /** Peers whose join triggered re-provides, and when (oldest first). */
   private readonly joins = new Map<string, number>();
+  /** Joins the next join pass handles. */
+  private newcomers: Newcomer[] = [];
+  private joinPassRunning = false;
   stats = { joinReprovides: 0 };
 
   constructor(options: MeshDhtOptions, deps: MeshDhtDependencies) {
@@ -105,7 +132,10 @@ export class MeshDht {
   }
 
   start(): void {
-    if (!this.timer) this.deps.routingTable?.addEventListener("peer:add", this.onJoined);
+    if (!this.timer) {
+      this.deps.routingTable?.addEventListener("peer:add", this.onJoined);
+      this.deps.routingTable?.addEventListener("peer:remove", this.onLeft);
+    }
     this.timer ??= setInterval(() => void this.reprovideDue(), this.opts.tickMs);
     this.timer.unref?.();
   }
@@ -116,6 +146,7 @@ export class MeshDht {
     if (this.soon) clearTimeout(this.soon);
     this.soon = undefined;
     this.deps.routingTable?.removeEventListener("peer:add", this.onJoined);
+    this.deps.routingTable?.removeEventListener("peer:remove", this.onLeft);
     this.shutdown.abort();
   }
 
@@ -131,19 +162,60 @@ export class MeshDht {
     this.joins.delete(key);
     this.joins.set(key, this.now());
     if (this.joins.size > MAX_JOINS_REMEMBERED) this.joins.delete(this.joins.keys().next().value as string);
-    const due = this.now() + this.opts.joinReprovideDelayMs;
-    let touched = 0;
-    for (const [id, at] of this.schedule) {
-      if (at <= due) continue;
-      const closest = table.closestPeers(kadIdOf(id), { count: this.deps.k ?? 20 });
-      if (!closest.some((p) => p.equals(peer))) continue;
-      this.schedule.set(id, due);
-      touched++;
-    }
-    if (touched === 0) return;
-    this.stats.joinReprovides += touched;
-    this.armSoon();
+    this.newcomers.push({ peer, kadId: kadIdOfPeer(peer) });
+    if (!this.joinPassRunning) void this.joinPass(table);
   };
+
+  /** A peer left the routing table: the blobs it may have been among the k closest peers of forget their bound. */
+  private readonly onLeft = (event: CustomEvent<PeerId>): void => {
+    const kadId = kadIdOfPeer(event.detail);
+    for (const blob of this.provided.values()) {
+      if (blob.kthClosestBound && compareDistance(kadId, blob.kadId, blob.kthClosestBound) > 0) continue;
+      blob.kthClosestBound = undefined;
+    }
+  };
+
+  /**
+   * One pass over the provided blobs for the newcomers queued when it starts (joins during a pass wait
+   * for the next one). It yields to the event loop every JOIN_PASS_BATCH blobs: an origin provides
+   * 100k of them, and a blob without a bound asks the routing table.
+   */
+  private async joinPass(table: RoutingTableView): Promise<void> {
+    this.joinPassRunning = true;
+    try {
+      while (this.newcomers.length > 0 && !this.shutdown.signal.aborted) {
+        const newcomers = this.newcomers;
+        this.newcomers = [];
+        const due = this.now() + this.opts.joinReprovideDelayMs;
+        let touched = 0;
+        let seen = 0;
+        for (const blob of this.provided.values()) {
+          if (++seen % JOIN_PASS_BATCH === 0) {
+            await nextTurn();
+            if (this.shutdown.signal.aborted) return;
+          }
+          if (blob.nextReprovideAt <= due || !this.gainedCloseNewcomer(table, newcomers, blob)) continue;
+          blob.nextReprovideAt = due;
+          touched++;
+        }
+        if (touched === 0) continue;
+        this.stats.joinReprovides += touched;
+        this.armSoon();
+      }
+    } finally {
+      this.joinPassRunning = false;
+    }
+  }
+
+  /** Whether a newcomer is among the k closest peers of `blob` in the routing table: asks the table (and renews the bound) only when the blob's bound rules none out. */
+  private gainedCloseNewcomer(table: RoutingTableView, newcomers: Newcomer[], blob: ProvidedBlob): boolean {
+    const bound = blob.kthClosestBound;
+    if (bound && newcomers.every((newcomer) => compareDistance(newcomer.kadId, blob.kadId, bound) > 0)) return false;
+    const k = this.deps.k ?? 20;
+    const closest = table.closestPeers(blob.kadId, { count: k });
+    blob.kthClosestBound = closest.length < k ? undefined : xorDistance(kadIdOfPeer(closest[k - 1]), blob.kadId);
+    return closest.some((p) => newcomers.some((newcomer) => p.equals(newcomer.peer)));
+  }
 
   /** Runs the due re-provides after the join delay (again, while some are due: a pass was running when the timer fired). */
   private armSoon(): void {
@@ -152,7 +224,7 @@ export class MeshDht {
       this.soon = undefined;
       void this.reprovideDue().then(() => {
         const t = this.now();
-        if ([...this.schedule.values()].some((at) => at <= t)) this.armSoon();
+        if ([...this.provided.values()].some((blob) => blob.nextReprovideAt <= t)) this.armSoon();
       });
     }, this.opts.joinReprovideDelayMs);
     this.soon.unref?.();
@@ -160,12 +232,12 @@ export class MeshDht {
 
   /** Blob ids this node currently provides. */
   providing(): string[] {
-    return [...this.schedule.keys()];
+    return [...this.provided.keys()];
   }
 
   /** When `blobId` is next re-provided (ms), if it is provided. */
   nextReprovideAt(blobId: string): number | undefined {
-    return this.schedule.get(normalize(blobId));
+    return this.provided.get(normalize(blobId))?.nextReprovideAt;
   }
 
   private nextTime(): number {
@@ -176,7 +248,9 @@ export class MeshDht {
   async provide(blobId: string, options: { signal?: AbortSignal } = {}): Promise<void> {
     const id = normalize(blobId);
     if (this.deps.isBlacklisted(id)) throw new MeshArgumentError(`blob ${id} is blacklisted; not providing it`);
-    this.schedule.set(id, this.nextTime());
+    const blob = this.provided.get(id);
+    if (blob) blob.nextReprovideAt = this.nextTime();
+    else this.provided.set(id, { nextReprovideAt: this.nextTime(), kadId: kadIdOf(id) });
     await this.publish(id, options);
   }
 
@@ -190,7 +264,7 @@ export class MeshDht {
   /** Stops providing a blob at once: no more re-provides, and the local self-record is dropped. */
   async stopProviding(blobId: string, options: { signal?: AbortSignal } = {}): Promise<void> {
     const id = normalize(blobId);
-    this.schedule.delete(id);
+    this.provided.delete(id);
     await this.deps.dht.cancelReprovide(cidOf(id), options);
   }
 
@@ -201,13 +275,14 @@ export class MeshDht {
     const done: string[] = [];
     try {
       const t = this.now();
-      for (const [id, at] of [...this.schedule]) {
-        if (at > t || !this.schedule.has(id)) continue;
+      for (const id of [...this.provided.keys()]) {
+        const blob = this.provided.get(id);
+        if (!blob || blob.nextReprovideAt > t) continue;
         if (this.deps.isBlacklisted(id)) {
           await this.stopProviding(id, options).catch((e: unknown) => this.deps.onError?.(e as Error, id));
           continue;
         }
-        this.schedule.set(id, this.nextTime());
+        blob.nextReprovideAt = this.nextTime();
         try {
           await this.publish(id, options);
           done.push(id);
@@ -278,8 +353,26 @@ function cidOf(blobId: string): CID {
 }
 
 /** The key's place in the routing table's keyspace: SHA-256 of the CID's multihash (what kad-dht's provide queries for). */
-function kadIdOf(blobId: string): Uint8Array {
+export function kadIdOf(blobId: string): Uint8Array {
   return new Uint8Array(createHash("sha256").update(cidOf(blobId).multihash.bytes).digest());
+}
+
+/** A peer's place in the keyspace: SHA-256 of its multihash (kad-dht's `convertPeerId`). */
+export function kadIdOfPeer(peer: PeerId): Uint8Array {
+  return new Uint8Array(createHash("sha256").update(peer.toMultihash().bytes).digest());
+}
+
+function xorDistance(a: Uint8Array, b: Uint8Array): Uint8Array {
+  return a.map((byte, i) => byte ^ b[i]);
+}
+
+/** The sign of (XOR distance from `a` to `b`) − `distance`, without allocating: a join pass compares every provided blob. */
+function compareDistance(a: Uint8Array, b: Uint8Array, distance: Uint8Array): number {
+  for (let i = 0; i < distance.length; i++) {
+    const byte = a[i] ^ b[i];
+    if (byte !== distance[i]) return byte < distance[i] ? -1 : 1;
+  }
+  return 0;
 }
 
 /** Where kad-dht keeps provider records in the libp2p datastore (its default `datastorePrefix` + "/provider"). */

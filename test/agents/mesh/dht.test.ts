@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import type { IdentifyResult } from "@libp2p/interface";
+import type { IdentifyResult, PeerId } from "@libp2p/interface";
 import { network } from "hardhat";
 import { mkdtempSync } from "node:fs";
 import os from "node:os";
@@ -11,7 +11,7 @@ import { BlobCache } from "../../../agents/node/cache/index.js";
 import { computeBlobId } from "../../../agents/protocol/merkle.js";
 import { fromHex, toHex } from "../../../agents/protocol/bytes.js";
 import { ActiveSet } from "../../../agents/mesh/active-set.js";
-import { MeshDht, ProviderRecordGate, type RoutingTableView } from "../../../agents/mesh/dht.js";
+import { kadIdOf, kadIdOfPeer, MeshDht, ProviderRecordGate, type RoutingTableView } from "../../../agents/mesh/dht.js";
 import { blobIdToCid } from "../../../agents/protocol/cid.js";
 import { deployRegistryFixture, type RegistryContext } from "../../helpers/registry-fixture.js";
 import { PROTOCOL_KAD } from "../../../agents/mesh/services.js";
@@ -226,43 +226,144 @@ describe("mesh › DHT (kad-dht, real hosts on 127.0.0.1)", function () {
     }
   });
 
-  it("a node churning its connection (leaving and rejoining the routing table) makes a provider re-provide once per 10 min, not at every join", async () => {
+  /** A DHT that records the CIDs it is asked to provide, and a routing table ordered by XOR distance (kad-dht's metric) that counts the lookups asked of it. */
+  function joinWorld(k = 20) {
     const provided: string[] = [];
-    const fakeDht = {
+    const dht = {
       async *provide(cid: { toString(): string }) {
         provided.push(cid.toString());
         yield* [];
       },
+      async cancelReprovide() {},
     };
-    const table = Object.assign(new EventTarget(), { closestPeers: () => [churner.peerId, other.peerId] }) as unknown as RoutingTableView;
+    const peers: PeerId[] = [];
+    const distance = (peer: PeerId, key: Uint8Array) => Buffer.from(kadIdOfPeer(peer).map((byte, i) => byte ^ key[i]));
+    const table = Object.assign(new EventTarget(), {
+      asked: 0,
+      closestPeers(key: Uint8Array, options?: { count?: number }) {
+        table.asked++;
+        return [...peers].sort((a, b) => Buffer.compare(distance(a, key), distance(b, key))).slice(0, options?.count ?? k);
+      },
+    });
+    const clock = { t: 1_000_000 };
+    const meshDht = new MeshDht(
+      { joinReprovideDelayMs: 0 },
+      {
+        dht: dht as never,
+        self: newIdentity().peerId,
+        activeSet: new ActiveSet({}, { source: new StaticSource() }),
+        routingTable: table as unknown as RoutingTableView,
+        k,
+        isBlacklisted: () => false,
+        now: () => clock.t,
+      },
+    );
+    const settle = () => new Promise((r) => setTimeout(r, 100)); // the re-provide follows the join at once (a delay of 0 on the injected clock)
+    return {
+      provided,
+      table,
+      meshDht,
+      clock,
+      /** The peer enters the routing table (or only announces it again, when it is there). */
+      async join(peer: PeerId) {
+        if (!peers.some((p) => p.equals(peer))) peers.push(peer);
+        table.dispatchEvent(new CustomEvent("peer:add", { detail: peer }));
+        await settle();
+      },
+      async leave(peer: PeerId) {
+        peers.splice(
+          peers.findIndex((p) => p.equals(peer)),
+          1,
+        );
+        table.dispatchEvent(new CustomEvent("peer:remove", { detail: peer }));
+        await settle();
+      },
+      /** Fresh peers, closest to `blobId` first. */
+      peersByDistance(n: number, blobId: string) {
+        const key = kadIdOf(blobId);
+        return Array.from({ length: n }, () => newIdentity().peerId).sort((a, b) => Buffer.compare(distance(a, key), distance(b, key)));
+      },
+    };
+  }
+
+  it("a node churning its connection (leaving and rejoining the routing table) makes a provider re-provide once per 10 min, not at every join", async () => {
+    const { provided, meshDht: d, clock, join } = joinWorld();
     const churner = newIdentity();
     const other = newIdentity();
-    let t = 1_000_000;
-    const d = new MeshDht(
-      { joinReprovideDelayMs: 0 },
-      { dht: fakeDht as never, self: newIdentity().peerId, activeSet: new ActiveSet({}, { source: new StaticSource() }), routingTable: table, isBlacklisted: () => false, now: () => t },
-    );
     d.start();
     try {
       await d.provide(BLOB);
       expect(provided.length).to.equal(1);
-      const join = async (peer: typeof churner.peerId) => {
-        (table as unknown as EventTarget).dispatchEvent(new CustomEvent("peer:add", { detail: peer }));
-        await new Promise((r) => setTimeout(r, 100)); // the re-provide follows the join at once (a delay of 0 on the injected clock)
-      };
       await join(churner.peerId);
       expect(provided.length).to.equal(2);
       for (let i = 0; i < 5; i++) {
-        t += 60_000;
+        clock.t += 60_000;
         await join(churner.peerId); // rejoins every minute: ignored for 10 min
       }
       expect(provided.length).to.equal(2);
       await join(other.peerId); // another newcomer close to the blob still gets its record
       expect(provided.length).to.equal(3);
-      t += 10 * 60_000;
+      clock.t += 10 * 60_000;
       await join(churner.peerId);
       expect(provided.length).to.equal(4);
       expect(d.stats.joinReprovides).to.equal(3);
+    } finally {
+      d.stop();
+    }
+  });
+
+  it("a join asks the routing table only about blobs the newcomer may be among the k closest peers of, and a departure from among them is not forgotten", async () => {
+    const { provided, table, meshDht: d, join, leave, peersByDistance } = joinWorld(2);
+    const p = peersByDistance(8, BLOB);
+    for (const peer of [p[1], p[4], p[5]]) await join(peer); // before the blob is provided
+    d.start();
+    try {
+      await d.provide(BLOB);
+      const asked = table.asked;
+      await join(p[6]); // the blob's bound is not known yet: the table is asked, and p6 is not among the 2 closest
+      expect(table.asked).to.equal(asked + 1);
+      await join(p[7]); // farther than the 2nd closest (p4): ruled out without asking
+      expect(table.asked).to.equal(asked + 1);
+      expect(provided.length).to.equal(1);
+      await join(p[0]); // among the 2 closest: re-provided
+      expect(table.asked).to.equal(asked + 2);
+      expect(provided.length).to.equal(2);
+      await leave(p[0]); // the 2 closest are now p1 and whoever joins closer than p4
+      await join(p[2]);
+      expect(provided.length).to.equal(3);
+      expect(d.stats.joinReprovides).to.equal(2);
+    } finally {
+      d.stop();
+    }
+  });
+
+  it("a blob no longer provided is not re-provided when a peer joins", async () => {
+    const { provided, meshDht: d, join } = joinWorld();
+    const OTHER = "0x" + "cd".repeat(32);
+    d.start();
+    try {
+      await d.provide(BLOB);
+      await d.provide(OTHER);
+      await d.stopProviding(OTHER);
+      provided.length = 0;
+      await join(newIdentity().peerId);
+      expect(provided).to.deep.equal([blobIdToCid(fromHex(BLOB, 32)).toString()]);
+      expect(d.stats.joinReprovides).to.equal(1);
+    } finally {
+      d.stop();
+    }
+  });
+
+  it("a join pass over more blobs than one batch reaches every blob the newcomer is close to", async () => {
+    const { provided, meshDht: d, join } = joinWorld();
+    const blobs = Array.from({ length: 600 }, () => toHex(randomBytes(32)));
+    d.start();
+    try {
+      for (const blob of blobs) await d.provide(blob);
+      provided.length = 0;
+      await join(newIdentity().peerId); // a table of fewer than k peers: every blob gains the newcomer
+      expect(d.stats.joinReprovides).to.equal(blobs.length);
+      expect(new Set(provided).size).to.equal(blobs.length);
     } finally {
       d.stop();
     }
