@@ -7,7 +7,8 @@
  * (agents/protocol/credit.ts), when the node stalls, and once at the end. Any failure aborts the
  * stream; bytes already released stay verified, bad bytes are never paid.
  */
-import type { Libp2p, PeerId } from "@libp2p/interface";
+import { isPeerId, type Libp2p, type PeerId } from "@libp2p/interface";
+import { peerIdFromString } from "@libp2p/peer-id";
 import type { Multiaddr } from "@multiformats/multiaddr";
 import { PROTOCOL_FETCH, DEFAULT_COMMITMENT_SKEW_SECONDS, LEAF_SIZE } from "../protocol/constants.js";
 import { fromHex } from "../protocol/bytes.js";
@@ -33,8 +34,11 @@ const HASH_DEPTH = 4;
 /** Pay at once when the node sends nothing for this long while verified bytes are unpaid (ms). */
 const DEFAULT_STALL_MS = 25;
 const DEFAULT_IDLE_TIMEOUT_MS = 30_000;
+/** Node peer ids kept parsed (the oldest are forgotten beyond this). */
+const MAX_PEER_IDS_REMEMBERED = 1_024;
 
 export interface SessionRequest {
+  /** The node: its PeerId, or its multiaddrs (an open connection is reused when they end with /p2p/<peer id>). */
   peer: PeerId | Multiaddr | Multiaddr[];
   /** The provider's active on-chain node key (lower-case). */
   nodeKey: string;
@@ -184,7 +188,8 @@ export async function runSession(req: SessionRequest, deps: SessionDeps, options
 async function openFetchStream(req: SessionRequest, deps: SessionDeps, options: SessionOptions, frame: Uint8Array): Promise<{ framed: FramedStream; requestSent: boolean }> {
   const dialStarted = Date.now();
   // an open connection is used as is: libp2p's dial of a connected peer still takes ~1 ms to return it
-  const open = deps.host.getConnections?.().find((c) => c.status === "open" && c.limits === undefined && addressOfPeer(c.remotePeer) === req.nodeKey);
+  const peerId = peerIdOfRequest(req.peer);
+  const open = peerId && deps.host.getConnections?.(peerId).find((c) => c.status === "open" && c.limits === undefined);
   const connection = open ?? (await deps.host.dial(req.peer, { signal: options.signal }));
   if (connection.timeline.open >= dialStarted) options.steps?.push("dial");
   trace("session: connection", { blob: req.blobId.slice(0, 10), dialled: open === undefined });
@@ -196,6 +201,32 @@ async function openFetchStream(req: SessionRequest, deps: SessionDeps, options: 
   if (!openedEagerly(stream)) options.steps?.push("negotiate");
   const framed = new FramedStream(stream, { readCap: FRAME_CAPS.FetchServerMessage, idleTimeoutMs: options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS, signal: options.signal });
   return { framed, requestSent: sentFirstBytes(stream) };
+}
+
+const parsedPeerIds = new Map<string, PeerId>();
+
+/**
+ * The node's PeerId as the request names it (itself, or a multiaddr's /p2p/ part), if it does. Parsed
+ * once per id: parsing a secp256k1 id takes ~150 µs, more than the rest of the connection lookup.
+ */
+function peerIdOfRequest(peer: SessionRequest["peer"]): PeerId | undefined {
+  if (isPeerId(peer)) return peer;
+  for (const addr of Array.isArray(peer) ? peer : [peer]) {
+    const id = addr.getComponents().findLast((c) => c.name === "p2p")?.value;
+    if (id === undefined) continue;
+    let peerId = parsedPeerIds.get(id);
+    if (!peerId) {
+      try {
+        peerId = peerIdFromString(id);
+      } catch {
+        continue; // not a peer id: the dial reports the address
+      }
+      if (parsedPeerIds.size >= MAX_PEER_IDS_REMEMBERED) parsedPeerIds.delete(parsedPeerIds.keys().next().value as string);
+      parsedPeerIds.set(id, peerId);
+    }
+    return peerId;
+  }
+  return undefined;
 }
 
 async function readMessage(framed: FramedStream): Promise<FetchServerMsg | undefined> {

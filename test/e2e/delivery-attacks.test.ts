@@ -28,6 +28,16 @@ describe("e2e › paid delivery under attack", function () {
     const run = directSession(c, n, channelId, blobId, { onData: (b) => void (seen.bytes += b.length), onHeader: () => void (seen.header = true), ...extra });
     return { run, seen };
   };
+  /** A session request for the whole blob from node `n`, sent to the address of `at` (`n` itself unless a test says). */
+  const wholeBlob = (n: TestNode, channelId: string, blobId: string, at: TestNode = n) => ({
+    peer: multiaddr(`${at.multiaddr}/p2p/${at.identity.peerId}`),
+    nodeKey: n.identity.address.toLowerCase(),
+    maxPricePerGiB: n.agent.pricePerGiB,
+    channelId,
+    blobId,
+    offset: 0,
+    length: 0,
+  });
 
   for (const hashInWorker of [false, true]) {
     it(`a node that corrupts one chunk is not paid for it, and the client finishes from another node${hashInWorker ? " (hashing on a worker)" : ""}`, async () => {
@@ -217,15 +227,7 @@ describe("e2e › paid delivery under attack", function () {
     const stranger = (await client()).identity;
     const seen = { bytes: 0 };
     const error = await runSession(
-      {
-        peer: multiaddr(`${n.multiaddr}/p2p/${n.identity.peerId}`),
-        nodeKey: n.identity.address.toLowerCase(),
-        maxPricePerGiB: n.agent.pricePerGiB,
-        channelId: channel.channelId,
-        blobId: blob.blobId,
-        offset: 0,
-        length: 0,
-      },
+      wholeBlob(n, channel.channelId, blob.blobId),
       { host: c.client.deps.host, chain: c.client.deps.chain, store: c.store, address: c.client.address, secretKey: stranger.secretKey },
       { onData: (b) => void (seen.bytes += b.length) },
     ).then(...rejection);
@@ -233,6 +235,26 @@ describe("e2e › paid delivery under attack", function () {
     expect((error as FetchRefusedError).refusal).to.equal("BAD_VOUCHER");
     expect(n.agent.fetch!.bestFor(channel.channelId)).to.equal(0n);
     expect(n.store.voucher(channel.channelId)).to.equal(undefined);
+  });
+
+  it("an address naming another peer than the node is refused before any request, over a new connection and over the one left open", async () => {
+    const n = await node();
+    const other = await node();
+    const { blob, c, channel } = await blobWithPayer(delivery, n, LEAF_SIZE);
+    const onOthersAddress = () =>
+      runSession(
+        wholeBlob(n, channel.channelId, blob.blobId, other),
+        { host: c.client.deps.host, chain: c.client.deps.chain, store: c.store, address: c.client.address, secretKey: c.identity.secretKey },
+        { onData: () => undefined },
+      ).then(...rejection);
+    const dialled = await onOthersAddress();
+    expect(c.client.deps.host.getConnections(other.identity.peerId).length).to.be.greaterThan(0);
+    const reused = await onOthersAddress();
+    for (const error of [dialled, reused]) {
+      expect(error).to.be.instanceOf(ProviderMisbehaviourError);
+      expect((error as ProviderMisbehaviourError).reason).to.equal("identity");
+    }
+    expect(c.store.channel(channel.channelId)!.signed).to.equal(0n);
   });
 
   it("a node at its concurrency limit answers BUSY with a retry-after", async () => {

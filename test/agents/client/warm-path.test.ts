@@ -20,9 +20,11 @@ describe("client › warm path (a known holder, an open channel)", function () {
 
   /**
    * A client whose chain view counts its reads by method, on a provider that counts every JSON-RPC
-   * request it sends to the chain (by method).
+   * request it sends to the chain (by method), and whose host counts its dials.
    */
-  async function countingClient(viewOptions: ClientChainViewOptions = {}): Promise<{ client: Client; reads: Map<string, number>; rpc: Map<string, number>; order: string[] }> {
+  async function countingClient(
+    viewOptions: ClientChainViewOptions = {},
+  ): Promise<{ client: Client; reads: Map<string, number>; rpc: Map<string, number>; order: string[]; dials: { count: number } }> {
     const identity = identityFromSecret(randomBytes(32));
     await world.fund(identity.address);
     const rpc = new Map<string, number>();
@@ -54,12 +56,18 @@ describe("client › warm path (a known holder, an open channel)", function () {
       },
     }) as ClientChainView;
     const host = await createHost({ privateKey: identity.privateKey, listen: [], allow: ["/ip4/127.0.0.1"] });
+    const dials = { count: 0 };
+    const dial = host.dial.bind(host);
+    host.dial = (...args) => {
+      dials.count++;
+      return dial(...args);
+    };
     const store = new ClientStore(path.join(tmpDir("cdn-client-"), "client.db"));
     stops.push(async () => {
       await host.stop();
       store.close();
     });
-    return { client: createClient({ probeTimeoutMs: 5000 }, { host, identity, chain, contracts, store }), reads, rpc, order };
+    return { client: createClient({ probeTimeoutMs: 5000 }, { host, identity, chain, contracts, store }), reads, rpc, order, dials };
   }
 
   before(async () => {
@@ -74,13 +82,13 @@ describe("client › warm path (a known holder, an open channel)", function () {
     }
   });
 
-  it("the second fetch of a blob goes straight to the node that delivered it: one round trip (the request) before the first verified byte, no chain request at all", async () => {
+  it("the second fetch of a blob goes straight to the node that delivered it over the open connection: one round trip (the request) before the first verified byte, no dial, no chain request at all", async () => {
     const n = await startNode(world);
     nodes.push(n);
     const { file, data } = randomFile(tmpDir(), 3 * LEAF_SIZE);
     const [blob] = await n.agent.publish([file]);
     // a head read reused for a minute: what is counted is the warm path, not how fast this machine runs the test
-    const { client, reads, rpc } = await countingClient({ headMaxAgeMs: 60_000 });
+    const { client, reads, rpc, dials } = await countingClient({ headMaxAgeMs: 60_000 });
     const cold = client.fetch(blob.blobId);
     expect((await collect(cold)).equals(data)).to.equal(true);
     const coldReport = await cold.report;
@@ -90,12 +98,14 @@ describe("client › warm path (a known holder, an open channel)", function () {
 
     reads.clear();
     rpc.clear();
+    dials.count = 0;
     const warm = client.fetch(blob.blobId);
     expect((await collect(warm)).equals(data)).to.equal(true);
     const report = await warm.report;
     expect(report.discovery).to.equal("known");
     expect(report.firstByte!.steps).to.deep.equal(["request"]);
     expect(report.firstByte!.roundTrips).to.equal(1);
+    expect(dials.count).to.equal(0);
     // the blacklist, the head and the origin's content key answer from memory; no active-node, channel or probe reads
     expect([...reads.keys()].filter((k) => k !== "block").sort()).to.deep.equal(["contentKey", "head", "isBlacklisted"]);
     expect(Object.fromEntries(rpc)).to.deep.equal({});
