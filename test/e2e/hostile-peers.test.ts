@@ -264,6 +264,9 @@ describe("e2e › hostile peers against a node", function () {
     const out = path.join(tmpDir(), "out.bin");
     await c.client.fetchToFile(blob.blobId, out, { providers: [n.identity.address.toLowerCase()] });
     expect(readFileSync(out).equals(data)).to.equal(true);
+    // each stream, cut or served, gave its slot back once (twice would take the count below zero)
+    while (n.agent.fetch!.load > 0) await new Promise((r) => setTimeout(r, 50));
+    expect(n.agent.fetch!.load).to.equal(0);
   });
 
   it("a stream flood for an unsupported protocol is refused stream by stream and leaves the node serving", async () => {

@@ -68,14 +68,23 @@ export interface FetchComponents {
   registrar: ProtocolRegistrar;
 }
 
+/** What one stream holds of the node's shared limits (given back by FetchService.release). */
+interface Holdings {
+  /** A download slot (counted in `active`). */
+  slot: boolean;
+  /** Declared capacity taken but not yet spent: given back if the stream ends before its first leaf is sent. */
+  unspentCapacity: number;
+  /** The channel it serves (in `servingChannels`). */
+  channelId?: string;
+}
+
 /** One stream being served. */
 interface Serving {
   framed: FramedStream;
   connection: Connection;
   signal: AbortSignal;
   log: Logger;
-  /** Whether it holds a download slot, the declared capacity taken but not yet spent (given back on a refusal), and the channel it serves. */
-  slot: { held: boolean; capacity: number; channelId?: string };
+  holdings: Holdings;
   /** Ends the stream's pending phase (its request named a funded channel, or it was refused). */
   admitted(): void;
 }
@@ -153,19 +162,15 @@ export class FetchService extends ProtocolService {
       if (n <= 1) this.pending.delete(peer);
       else this.pending.set(peer, n - 1);
     };
-    const slot: Serving["slot"] = { held: false, capacity: 0 };
+    const holdings: Holdings = { slot: false, unspentCapacity: 0 };
     this.stats.streams++;
     try {
       admitPending(pending, this.limits);
-      await this.serve({ framed, connection, signal: controller.signal, log, slot, admitted });
+      await this.serve({ framed, connection, signal: controller.signal, log, holdings, admitted });
     } catch (error) {
       admitted();
-      // a refused or failed stream gives back its slot and the capacity it did not spend at once (not after the close)
-      if (slot.held) this.active--;
-      slot.held = false;
-      if (slot.capacity > 0) this.deps.limiter?.release(slot.capacity);
-      slot.capacity = 0;
-      this.releaseChannel(slot);
+      // a refused or failed stream gives back what it holds at once (not after the close)
+      this.release(holdings);
       if (error instanceof Refusal) await this.refuse(framed, error, log);
       else {
         log.info({ err: (error as Error).message }, "fetch stream ended with an error");
@@ -173,15 +178,27 @@ export class FetchService extends ProtocolService {
       }
     } finally {
       admitted();
-      if (slot.held) this.active--;
-      this.releaseChannel(slot);
+      this.release(holdings);
       controller.abort();
     }
   }
 
-  private releaseChannel(slot: Serving["slot"]): void {
-    if (slot.channelId) this.servingChannels.delete(slot.channelId);
-    slot.channelId = undefined;
+  /**
+   * Gives back all a stream holds: its channel, its download slot and its unspent capacity. Each is
+   * cleared as it is given back, so a second call frees nothing twice. A served stream gives back
+   * its channel earlier, alone: its debt is final before its close.
+   */
+  private release(holdings: Holdings): void {
+    this.releaseChannel(holdings);
+    if (holdings.slot) this.active--;
+    holdings.slot = false;
+    if (holdings.unspentCapacity > 0) this.deps.limiter?.release(holdings.unspentCapacity);
+    holdings.unspentCapacity = 0;
+  }
+
+  private releaseChannel(holdings: Holdings): void {
+    if (holdings.channelId) this.servingChannels.delete(holdings.channelId);
+    holdings.channelId = undefined;
   }
 
   /** Sends a typed refusal and closes (counted by reason). */
@@ -215,7 +232,7 @@ export class FetchService extends ProtocolService {
     const channelId = channel.channelId;
     if (this.servingChannels.has(channelId)) throw new Refusal("BUSY", "another stream on this channel is in progress", this.limits.retryAfterMs);
     this.servingChannels.add(channelId);
-    s.slot.channelId = channelId;
+    s.holdings.channelId = channelId;
     const paid = paidSoFar(channel, this.book.bestVoucher(channelId));
     this.book.raise(channelId, paid);
     this.deps.store.saveChannel({ channelId, payer: channel.payer, deposit: channel.deposit, paid: channel.paid, status: channel.status, closesAt: Number(channel.closesAt) });
@@ -223,8 +240,8 @@ export class FetchService extends ProtocolService {
     s.admitted();
     const prepaid = admitDownload(this.active, this.limits, this.deps.limiter);
     this.active++;
-    s.slot.held = true;
-    s.slot.capacity = prepaid;
+    s.holdings.slot = true;
+    s.holdings.unspentCapacity = prepaid;
     this.countCache(held);
     const blob = held ?? (await upstreamSource(fanout!, request.blobId));
     trace("serve: source", { blob: blobTag, kind: blob.kind });
@@ -241,12 +258,12 @@ export class FetchService extends ProtocolService {
       owed: this.owedBefore(channelId),
     });
     trace("serve: header sent", { blob: blobTag });
-    s.slot.capacity = 0; // the first leaf's capacity is this stream's now
+    s.holdings.unspentCapacity = 0; // the first leaf's capacity is this stream's now
     const ctx = this.voucherContext(channel, now, s.log);
     const reader = readVouchers(s.framed, ctx); // 6. vouchers, concurrently
     const outcome = await this.sendChunks(s, blob, range, ctx, reader, prepaid);
     // the stream's debt is final: the channel is free before our close lets the client start its next request
-    this.releaseChannel(s.slot);
+    this.releaseChannel(s.holdings);
     await s.framed.close(); // 7. done
     await Promise.race([reader.done, new Promise((r) => setTimeout(r, READER_DRAIN_MS).unref())]);
     const { sent, owed, creditWaits, creditWaitMs } = outcome;
