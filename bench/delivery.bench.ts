@@ -29,7 +29,7 @@
  *   paid/raw median NN % · paid median NNN MB/s · first byte paid NN ms vs raw NN ms
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { statSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { open } from "node:fs/promises";
 import path from "node:path";
 import { JsonRpcProvider, Wallet } from "ethers";
@@ -107,16 +107,30 @@ function spawnRawServer(file: string, port: number, nodeFlags: string[]): Promis
   });
 }
 
+/** A child process's CPU time so far (ms), from /proc (user + system, in clock ticks of 10 ms). */
+function processCpuMs(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+    return (Number(fields[11]) + Number(fields[12])) * 10; // utime and stime (fields 14 and 15 of stat)
+  } catch {
+    return undefined; // not Linux
+  }
+}
+
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 const mbps = (bytes: number, ms: number) => bytes / 1e6 / (ms / 1000);
+const pct = (share: number | undefined) => (share === undefined || Number.isNaN(share) ? "?" : `${(share * 100).toFixed(0)} %`);
 
 interface Round {
   ms: number;
   ttfb: number;
   cpu: number;
+  /** The serving process's CPU over the round (100 % = one core): the raw server, the origin node, or (fan-out) the cache node. */
+  serverCpu?: number;
   vouchers?: number;
   /** Paid rounds: protocol round trips (report.firstByte) and chain JSON-RPC HTTP requests before the first verified byte. */
   roundTrips?: number;
@@ -183,7 +197,7 @@ async function main(): Promise<void> {
     const node = await startNodeProcess(args, env, profile("origin"));
     children.push(node.child);
     logs.push({ name: "node", output: node.output });
-    let cache: { key: string; output(): string } | undefined;
+    let cache: { key: string; output(): string; pid: number | undefined } | undefined;
     if (fanout) {
       // a cache node priced above the origin (the price rule), with a cache smaller than the blob: every round is a miss, cut through
       const cacheDir = path.join(dir, "cache-node");
@@ -196,7 +210,7 @@ async function main(): Promise<void> {
       const cacheNode = await startNodeProcess(["--data-dir", cacheDir], env, profile("cache-node"));
       children.push(cacheNode.child);
       logs.push({ name: "cache node", output: cacheNode.output });
-      cache = { key: new Wallet(cacheSecret).address.toLowerCase(), output: cacheNode.output };
+      cache = { key: new Wallet(cacheSecret).address.toLowerCase(), output: cacheNode.output, pid: cacheNode.child.pid };
     }
     const raw = await spawnRawServer(file, await freePort(), profile("raw-server"));
     children.push(raw.child);
@@ -259,10 +273,18 @@ async function main(): Promise<void> {
       const roundTrips = (await it.report).firstByte?.roundTrips;
       return { ms, ttfb: first, vouchers: vouchers - v0, cpu: cpu(process.cpuUsage(c0)) / ms, roundTrips, chainRequests };
     };
+    // each column's serving process, whose CPU over the round is reported next to the client's
+    const withServerCpu = (pid: number | undefined, run: () => Promise<Round>) => async (): Promise<Round> => {
+      const s0 = processCpuMs(pid);
+      const t0 = performance.now();
+      const round = await run();
+      const s1 = processCpuMs(pid);
+      return { ...round, serverCpu: s0 === undefined || s1 === undefined ? undefined : (s1 - s0) / (performance.now() - t0) };
+    };
     const columns: { name: string; short: string; run(): Promise<Round>; rounds: Round[] }[] = [
-      { name: "raw stream (same transport and chunk frames)", short: "raw", run: rawRun, rounds: [] },
-      { name: "paid, verified fetch", short: "paid", run: () => paidRun(), rounds: [] },
-      ...(cache ? [{ name: "paid, through a cache node (fan-out)", short: "fan-out", run: () => paidRun(cache.key), rounds: [] }] : []),
+      { name: "raw stream (same transport and chunk frames)", short: "raw", run: withServerCpu(raw.child.pid, rawRun), rounds: [] },
+      { name: "paid, verified fetch", short: "paid", run: withServerCpu(node.child.pid, () => paidRun()), rounds: [] },
+      ...(cache ? [{ name: "paid, through a cache node (fan-out)", short: "fan-out", run: withServerCpu(cache.pid, () => paidRun(cache.key)), rounds: [] }] : []),
     ];
     // warm-up, not counted: opens the channels (client → node, and client → cache node → origin) and the connections, warms the JIT and the page cache
     const warm: { c: (typeof columns)[number]; r: Round }[] = [];
@@ -283,7 +305,7 @@ async function main(): Promise<void> {
         c.rounds.push(await c.run());
       }
       process.stdout.write(
-        `  round ${i + 1} (${order.map((c) => c.short).join(" → ")}): ${columns.map((c) => `${c.short} ${mbps(size, c.rounds[i].ms).toFixed(0)} MB/s`).join(", ")}; first byte ${columns.map((c) => `${c.short} ${c.rounds[i].ttfb.toFixed(1)} ms`).join(", ")} (load ${loadavg()[0].toFixed(2)})\n`,
+        `  round ${i + 1} (${order.map((c) => c.short).join(" → ")}): ${columns.map((c) => `${c.short} ${mbps(size, c.rounds[i].ms).toFixed(0)} MB/s`).join(", ")}; first byte ${columns.map((c) => `${c.short} ${c.rounds[i].ttfb.toFixed(1)} ms`).join(", ")}; CPU client/server ${columns.map((c) => `${c.short} ${pct(c.rounds[i].cpu)}/${pct(c.rounds[i].serverCpu)}`).join(", ")} (load ${loadavg()[0].toFixed(2)})\n`,
       );
     }
     const med = (c: { rounds: Round[] }, f: (r: Round) => number) => median(c.rounds.map(f));
@@ -301,6 +323,7 @@ async function main(): Promise<void> {
     row("streaming only, after the first byte", (c) => `${med(c, streaming).toFixed(0)} MB/s`);
     row("time to first byte (paid: verified, incl. probe, chain reads, commitment check)", (c) => `${med(c, (r) => r.ttfb).toFixed(1)} ms`);
     row("client process CPU (100 % = one core)", (c) => `${(med(c, (r) => r.cpu) * 100).toFixed(0)} %`);
+    row("serving process CPU (raw server, origin node, cache node)", (c) => `${pct(med(c, (r) => r.serverCpu ?? NaN))}`);
     row("protocol round trips / chain JSON-RPC requests before the first byte (median)", (c, i) => (i === 0 ? "" : `${med(c, (r) => r.roundTrips!)} / ${med(c, (r) => r.chainRequests!)}`));
     row("vouchers per second (per round)", (c, i) => (i === 0 ? "" : `${med(c, (r) => r.vouchers! / (r.ms / 1000)).toFixed(0)} (${med(c, (r) => r.vouchers!)})`));
     // the measured rounds' streams: the origin's to the bench's client (direct) or to the cache node (its upstream fetch), the cache node's to the client

@@ -18,7 +18,8 @@
  * stream (a peer-store write, middleware; ~1 ms, several under load), and the request need not
  * wait for it.
  */
-import type { Stream, StreamMuxer, StreamMuxerFactory } from "@libp2p/interface";
+import type { Stream, StreamMuxerFactory } from "@libp2p/interface";
+import { adjustMuxers } from "./muxer-hooks.js";
 import { Uint8ArrayList } from "uint8arraylist";
 import * as varint from "uint8-varint";
 
@@ -65,31 +66,23 @@ const lengthPrefixed = (text: string): Uint8Array => {
 
 /** Wraps a muxer factory: streams opened for one of `protocols` are pre-negotiated optimistically. */
 export function eagerStreams<C>(factory: (components: C) => StreamMuxerFactory, protocols: ReadonlyMap<string, EagerProtocol>): (components: C) => StreamMuxerFactory {
-  return (components) => {
-    const inner = factory(components);
-    return {
-      protocol: inner.protocol,
-      createStreamMuxer(maConn): StreamMuxer {
-        const muxer = inner.createStreamMuxer(maConn);
-        const createStream = muxer.createStream.bind(muxer);
-        muxer.createStream = async (options) => {
-          const stream = await createStream(options);
-          const wanted = options?.protocol === undefined ? undefined : protocols.get(options.protocol);
-          if (wanted && options?.protocol) {
-            selectEagerly(stream as unknown as MuxedStream, options.protocol, wanted);
-            eager.add(stream);
-            const { firstBytes } = options as EagerStreamOptions;
-            if (firstBytes !== undefined) {
-              stream.send(firstBytes);
-              withFirstBytes.add(stream);
-            }
-          }
-          return stream;
-        };
-        return muxer;
-      },
+  return adjustMuxers(factory, (muxer) => {
+    const createStream = muxer.createStream.bind(muxer);
+    muxer.createStream = async (options) => {
+      const stream = await createStream(options);
+      const wanted = options?.protocol === undefined ? undefined : protocols.get(options.protocol);
+      if (wanted && options?.protocol) {
+        selectEagerly(stream as unknown as MuxedStream, options.protocol, wanted);
+        eager.add(stream);
+        const { firstBytes } = options as EagerStreamOptions;
+        if (firstBytes !== undefined) {
+          stream.send(firstBytes);
+          withFirstBytes.add(stream);
+        }
+      }
+      return stream;
     };
-  };
+  });
 }
 
 /** Writes the header and protocol id, marks the stream negotiated, and checks the echoes as they arrive. */

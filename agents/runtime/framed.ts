@@ -1,8 +1,18 @@
 /**
  * Length-prefixed protobuf frames over a libp2p stream: one reader (frames are decoded with the
- * protocol's FrameDecoder and its per-direction cap), one writer that respects back-pressure
- * (`send()` then `onDrain()`), and the caller's abort signal. Reads and writes may run
- * concurrently (vouchers arrive while chunks go out).
+ * protocol's FrameDecoder and its per-direction cap), one writer, and the caller's abort signal.
+ * Reads and writes may run concurrently (vouchers arrive while chunks go out).
+ *
+ * Both directions are back-pressured, which libp2p 3's stream API does not give by itself
+ * (test/agents/runtime/stream-flow.test.ts):
+ *  - writing: `send()`, and when it refuses, a wait for the stream's next 'drain' event (not
+ *    `stream.onDrain()`, see `drained`);
+ *  - reading: a stream's async iterator hands every arriving message to an unbounded queue, and
+ *    yamux grants the sender new window as the bytes arrive, not as they are read, so a reader that
+ *    falls behind would hold whatever the sender sends. Here the frames decoded but not yet read are
+ *    counted; past `readAheadBytes` the stream is paused (yamux stops granting window, so the sender
+ *    stalls within one window, `STREAM_WINDOW_BYTES` in agents/runtime/host.ts) and it resumes once
+ *    the reader caught up.
  *
  * Timeouts are our own timers: libp2p 3 does not act on `stream.inactivityTimeout`.
  *  - idle: the stream is aborted when no frame was read and no write completed for `idleTimeoutMs`;
@@ -10,7 +20,7 @@
  *    (default `idleTimeoutMs`) aborts the stream, even while the remote keeps sending.
  * A timeout aborts the stream with StreamTimeoutError, which the pending read or write throws.
  */
-import type { Stream } from "@libp2p/interface";
+import type { Stream, StreamCloseEvent, StreamMessageEvent } from "@libp2p/interface";
 import { Uint8ArrayList } from "uint8arraylist";
 import { encodeFrame, FrameDecoder } from "../protocol/wire/framing.js";
 import { StreamTimeoutError } from "./errors.js";
@@ -26,13 +36,23 @@ export interface FramedOptions {
   /** Abort the stream when its first frame has not arrived this long after opening (ms; default idleTimeoutMs). */
   firstFrameTimeoutMs?: number;
   signal?: AbortSignal;
+  /** Decoded frames held unread before the stream is paused (bytes; default the larger of 1 MiB and four frames at the cap). */
+  readAheadBytes?: number;
 }
 
 export class FramedStream {
   private readonly decoder: FrameDecoder;
-  private readonly iterator: AsyncIterator<Uint8Array | { subarray(): Uint8Array }>;
+  /** Frames decoded and not yet read, and their bytes. */
   private readonly queue: Uint8Array[] = [];
+  private queuedBytes = 0;
+  private readonly readAheadBytes: number;
+  /** No more frames will arrive (the remote closed its side, or the stream ended). */
   private ended = false;
+  private paused = false;
+  /** Why reading failed (a malformed frame, the stream's error); thrown once the queue is read. */
+  private failure: Error | undefined;
+  /** The pending read waiting for a frame or the end. */
+  private wake: (() => void) | undefined;
   private readonly onAbort: () => void;
   private lastProgress = performance.now();
   private writeStartedAt: number | undefined;
@@ -46,7 +66,12 @@ export class FramedStream {
     private readonly options: FramedOptions,
   ) {
     this.decoder = new FrameDecoder(options.readCap);
-    this.iterator = (stream as unknown as AsyncIterable<Uint8Array | { subarray(): Uint8Array }>)[Symbol.asyncIterator]();
+    this.readAheadBytes = options.readAheadBytes ?? Math.max(1024 * 1024, 4 * options.readCap);
+    // the stream's own events, not its async iterator (whose queue is unbounded); a 'message'
+    // listener receives at once whatever the stream buffered before it was attached
+    stream.addEventListener("message", this.onMessage);
+    stream.addEventListener("end", this.onEnd);
+    stream.addEventListener("close", this.onClose);
     this.onAbort = () => this.abort(new StreamTimeoutError("The stream was aborted.", { cause: options.signal?.reason }));
     options.signal?.addEventListener("abort", this.onAbort, { once: true });
     const writeTimeoutMs = options.writeTimeoutMs ?? options.idleTimeoutMs;
@@ -73,33 +98,71 @@ export class FramedStream {
     clearInterval(this.watchdog);
   }
 
+  private readonly onMessage = (event: StreamMessageEvent): void => {
+    if (this.failure || this.ended) return;
+    try {
+      for (const frame of this.decoder.push(event.data)) {
+        this.queue.push(frame);
+        this.queuedBytes += frame.byteLength;
+      }
+    } catch (error) {
+      this.failure = error as Error; // nothing after a malformed frame is read
+    }
+    if (this.queuedBytes + this.decoder.buffered > this.readAheadBytes || this.failure) this.setPaused(true);
+    this.wakeReader();
+  };
+
+  private readonly onEnd = (): void => {
+    this.ended = true;
+    this.wakeReader();
+  };
+
+  /** A stream closed while paused may not emit 'end' (libp2p's MessageStream): what it still holds is read first. */
+  private readonly onClose = (event: StreamCloseEvent): void => {
+    if (event.error) this.failure ??= event.error;
+    else this.setPaused(false);
+    this.ended = true;
+    this.wakeReader();
+  };
+
+  private wakeReader(): void {
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
+  }
+
+  /** Pauses the stream (yamux stops granting window) or resumes it; a stream already closing refuses both, which is fine. */
+  private setPaused(paused: boolean): void {
+    if (paused === this.paused) return;
+    try {
+      if (paused) this.stream.pause();
+      else this.stream.resume();
+      this.paused = paused;
+    } catch {
+      // closing or closed: nothing more to hold back or to ask for
+    }
+  }
+
   /** The next frame body, or undefined at a clean end of stream. */
   async read(): Promise<Uint8Array | undefined> {
     for (;;) {
       const next = this.queue.shift();
       if (next !== undefined) {
+        this.queuedBytes -= next.byteLength;
+        if (this.queuedBytes + this.decoder.buffered <= this.readAheadBytes / 2 && !this.failure) this.setPaused(false);
         this.framesRead++;
         this.lastProgress = performance.now();
         return next;
       }
-      if (this.ended) return undefined;
       if (this.timedOut) throw this.timedOut;
-      this.options.signal?.throwIfAborted();
-      let result: IteratorResult<Uint8Array | { subarray(): Uint8Array }>;
-      try {
-        result = await this.iterator.next();
-      } catch (error) {
-        throw this.timedOut ?? error;
-      }
-      if (result.done) {
-        if (this.timedOut) throw this.timedOut;
-        this.ended = true;
-        this.decoder.end();
+      if (this.failure) throw this.failure;
+      if (this.ended) {
+        this.decoder.end(); // throws if the stream ended inside a frame
         return undefined;
       }
-      const value = result.value;
-      const bytes = value instanceof Uint8Array ? value : value.subarray();
-      for (const frame of this.decoder.push(bytes)) this.queue.push(frame);
+      this.options.signal?.throwIfAborted();
+      this.setPaused(false); // nothing queued: whatever made us pause is read
+      await new Promise<void>((resolve) => (this.wake = resolve));
     }
   }
 
@@ -115,7 +178,7 @@ export class FramedStream {
     this.options.signal?.throwIfAborted();
     this.writeStartedAt = performance.now();
     try {
-      if (!this.stream.send(frame)) await this.stream.onDrain({ signal: this.options.signal });
+      if (!this.stream.send(frame)) await this.drained();
     } catch (error) {
       throw this.timedOut ?? error;
     } finally {
@@ -123,6 +186,34 @@ export class FramedStream {
     }
     if (this.timedOut) throw this.timedOut;
     this.lastProgress = performance.now();
+  }
+
+  /**
+   * Resolves once the stream can take more data ('drain'), rejects if it closes or the caller aborts.
+   * Not `stream.onDrain()`: @libp2p/utils 7.4 keeps its first drain promise, resolved, for the life
+   * of the stream, so after the first drain every later wait returned at once, nothing paced the
+   * writer, and whatever it wrote piled up in the stream's send buffer (a sender of a 256 MiB blob
+   * held most of it in memory; test/agents/runtime/stream-flow.test.ts).
+   */
+  private drained(): Promise<void> {
+    const stream = this.stream;
+    if (!stream.writableNeedsDrain) return Promise.resolve();
+    const signal = this.options.signal;
+    return new Promise<void>((resolve, reject) => {
+      const settle = (error?: Error) => {
+        stream.removeEventListener("drain", onDrain);
+        stream.removeEventListener("close", onClose);
+        signal?.removeEventListener("abort", onAbort);
+        if (error) reject(error);
+        else resolve();
+      };
+      const onDrain = () => settle();
+      const onClose = (event: StreamCloseEvent) => settle(event.error ?? new Error("the stream closed while a write waited"));
+      const onAbort = () => settle(signal!.reason instanceof Error ? signal!.reason : new Error("aborted"));
+      stream.addEventListener("drain", onDrain);
+      stream.addEventListener("close", onClose);
+      signal?.addEventListener("abort", onAbort);
+    });
   }
 
   /** Closes our writing side gracefully (the remote still reads what was sent). */

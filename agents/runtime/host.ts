@@ -18,6 +18,7 @@ import { ping } from "@libp2p/ping";
 import type { Connection, ConnectionGater, Libp2p, MultiaddrConnection, PeerId, PrivateKey, ServiceMap } from "@libp2p/interface";
 import type { Datastore } from "interface-datastore";
 import { PROTOCOL_FETCH, PROTOCOL_PROBE } from "../protocol/constants.js";
+import { tunedYamuxFlow } from "./yamux-flow.js";
 import { eagerStreams, type EagerProtocol } from "./eager-streams.js";
 
 export const HOST_LIMITS = {
@@ -52,6 +53,16 @@ export type HostLimits = typeof HOST_LIMITS;
  * own keepalive frame (every 30 s) keeps NAT mappings alive between pings (docs/mesh.md, "Idle work").
  */
 export const CONNECTION_PING_INTERVAL_MS = 30_000;
+
+/**
+ * The most a yamux stream's receive window grows to (yamux's default is 16 MiB), and the most a
+ * paused stream buffers: a reader that falls behind pauses its stream (agents/runtime/framed.ts),
+ * yamux stops granting window, and the sender stalls with at most this much sent and unread. 8 MiB
+ * is the largest credit window a fetch stream may have unpaid (agents/protocol/credit.ts), so a
+ * paid stream never waits on yamux before it waits for a voucher; libp2p's default read-buffer cap
+ * (4 MiB) is raised to match, else a paused stream whose sender still had window left would be reset.
+ */
+export const STREAM_WINDOW_BYTES = 8 * 1024 * 1024;
 
 /**
  * Protocols whose streams are opened without a negotiation round trip (agents/runtime/eager-streams.ts):
@@ -137,7 +148,17 @@ export async function createHost<S extends ServiceMap = ServiceMap>(options: Hos
     transports: [tcp()],
     connectionEncrypters: [noise()],
     streamMuxers: [
-      eagerStreams(yamux({ maxInboundStreams: limits.maxStreamsPerConnection, maxOutboundStreams: limits.maxStreamsPerConnection, maxEarlyStreams: limits.maxEarlyStreams }), EAGER_PROTOCOLS),
+      eagerStreams(
+        tunedYamuxFlow(
+          yamux({
+            maxInboundStreams: limits.maxStreamsPerConnection,
+            maxOutboundStreams: limits.maxStreamsPerConnection,
+            maxEarlyStreams: limits.maxEarlyStreams,
+            streamOptions: { maxStreamWindowSize: STREAM_WINDOW_BYTES, maxReadBufferLength: STREAM_WINDOW_BYTES },
+          }),
+        ),
+        EAGER_PROTOCOLS,
+      ),
     ],
     connectionGater,
     ...(options.datastore ? { datastore: options.datastore } : {}),

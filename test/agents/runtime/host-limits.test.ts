@@ -82,16 +82,18 @@ describe("runtime › host limits and stream timeouts (real hosts on 127.0.0.1)"
   it("a slow reader is cut off: a write that waits for the remote longer than writeTimeoutMs aborts the stream", async () => {
     // a stream whose remote never drains (what a peer that stops reading looks like to the writer)
     let aborted: Error | undefined;
-    let drained: (() => void) | undefined;
+    // a stream whose remote never drains: send() is refused and no 'drain' event ever comes
+    const listeners = new Map<string, Set<(event: { error?: Error }) => void>>();
     const stalled = {
       status: "open",
-      [Symbol.asyncIterator]: () => ({ next: () => new Promise(() => undefined) }),
+      writableNeedsDrain: true,
+      addEventListener: (type: string, listener: (event: { error?: Error }) => void) => listeners.set(type, (listeners.get(type) ?? new Set()).add(listener)),
+      removeEventListener: (type: string, listener: (event: { error?: Error }) => void) => listeners.get(type)?.delete(listener),
       send: () => false,
-      onDrain: () => new Promise<void>((resolve) => (drained = resolve)),
       abort(error: Error) {
         aborted = error;
         this.status = "aborted";
-        drained?.();
+        for (const listener of listeners.get("close") ?? []) listener({ error });
       },
     };
     const framed = new FramedStream(stalled as unknown as Stream, { readCap: 1024, idleTimeoutMs: 60_000, writeTimeoutMs: 200 });
