@@ -40,8 +40,9 @@ import { freePort, randomFile, tmpDir } from "../test/e2e/delivery-fixture.js";
 import { NODE_CLI, devKey, recognizeOrigin, runCli, startNodeProcess, writeNodeConfig } from "../test/e2e/delivery-processes.js";
 import { connectContracts } from "../agents/chain/contracts.js";
 import { readDeployment } from "../agents/chain/deployment.js";
-import { createHost } from "../agents/runtime/host.js";
-import { FramedStream } from "../agents/runtime/framed.js";
+import { createHost, STREAM_WINDOW_BYTES } from "../agents/runtime/host.js";
+import { MAX_DATA_FRAME_BYTES } from "../agents/runtime/yamux-flow.js";
+import { defaultReadAhead, FramedStream } from "../agents/runtime/framed.js";
 import { identityFromSecret } from "../agents/runtime/keys.js";
 import { ClientStore } from "../agents/client/store.js";
 import { createClient } from "../agents/client/client.js";
@@ -166,7 +167,7 @@ async function main(): Promise<void> {
   );
   console.log(`declared node capacity: ${capacityMbps} Mbps = ${(capacityMbps / 8).toFixed(0)} MB/s (above what this machine carries, so the limiter does not cap the paid figure)`);
   console.log(
-    `config: loopback, libp2p TCP + noise + yamux (createHost) for every column; chunk = one ${LEAF_SIZE / 1024}-KiB leaf per frame (chunkFrame), ${READ_AHEAD} leaves read ahead, FramedStream with frame cap ${FRAME_CAPS.FetchServerMessage} B; ` +
+    `config: loopback, libp2p TCP + noise + yamux (createHost) for every column (yamux data frames ≤ ${MAX_DATA_FRAME_BYTES} B, stream window ≤ ${STREAM_WINDOW_BYTES / MIB} MiB granted per half window, reader paused past ${(defaultReadAhead(FRAME_CAPS.FetchServerMessage) / MIB).toFixed(2)} MiB unread); chunk = one ${LEAF_SIZE / 1024}-KiB leaf per frame (chunkFrame), ${READ_AHEAD} leaves read ahead, FramedStream with frame cap ${FRAME_CAPS.FetchServerMessage} B; ` +
       `raw = that stream without header, hashing, vouchers or sqlite; paid: credit window ${DEFAULT_CREDIT.initialWindow / MIB}→${DEFAULT_CREDIT.maxWindow / MIB} MiB, client pays every ${payCadence(0n, 10_000n) / MIB}→${payCadence(10n ** 18n, 10_000n) / MIB} MiB, hashing ${hashInWorker ? "on a worker" : "inline"} (SHA-256, node:crypto), client buffer ${MAX_BUFFERED_BYTES / MIB} MiB`,
   );
   const devnet = await startDevnet();

@@ -40,6 +40,9 @@ export interface FramedOptions {
   readAheadBytes?: number;
 }
 
+/** Decoded frames a reader holds unread before it pauses its stream, by default: 1 MiB, or four frames at the cap. */
+export const defaultReadAhead = (readCap: number): number => Math.max(1024 * 1024, 4 * readCap);
+
 export class FramedStream {
   private readonly decoder: FrameDecoder;
   /** Frames decoded and not yet read, and their bytes. */
@@ -66,12 +69,14 @@ export class FramedStream {
     private readonly options: FramedOptions,
   ) {
     this.decoder = new FrameDecoder(options.readCap);
-    this.readAheadBytes = options.readAheadBytes ?? Math.max(1024 * 1024, 4 * options.readCap);
+    this.readAheadBytes = options.readAheadBytes ?? defaultReadAhead(options.readCap);
     // the stream's own events, not its async iterator (whose queue is unbounded); a 'message'
     // listener receives at once whatever the stream buffered before it was attached
     stream.addEventListener("message", this.onMessage);
     stream.addEventListener("end", this.onEnd);
     stream.addEventListener("close", this.onClose);
+    // a stream that ended before we listened (e.g. reset by the remote at once) has no event left to send
+    if (stream.readableEnded || stream.readStatus === "closed") this.ended = true;
     this.onAbort = () => this.abort(new StreamTimeoutError("The stream was aborted.", { cause: options.signal?.reason }));
     options.signal?.addEventListener("abort", this.onAbort, { once: true });
     const writeTimeoutMs = options.writeTimeoutMs ?? options.idleTimeoutMs;
@@ -99,7 +104,7 @@ export class FramedStream {
   }
 
   private readonly onMessage = (event: StreamMessageEvent): void => {
-    if (this.failure || this.ended) return;
+    if (this.failure) return;
     try {
       for (const frame of this.decoder.push(event.data)) {
         this.queue.push(frame);
@@ -197,6 +202,7 @@ export class FramedStream {
    */
   private drained(): Promise<void> {
     const stream = this.stream;
+    if (stream.status !== "open" && stream.status !== "closing") return Promise.reject(new Error(`the stream is ${stream.status}`));
     if (!stream.writableNeedsDrain) return Promise.resolve();
     const signal = this.options.signal;
     return new Promise<void>((resolve, reject) => {
