@@ -78,7 +78,7 @@ export interface SessionOptions {
   /**
    * Most unverified bytes the client pays to settle what the node sent it earlier and it never
    * paid (an interrupted stream, a killed client): default one credit window of the protocol's
-   * rule for what this payer paid the node (settleWindow: 1 MiB new, at most 8 MiB). A node
+   * rule for what this payer paid the node (settleWindow: 1 MiB new, at most 16 MiB). A node
    * claiming more is refused.
    */
   maxSettleBytes?: number;

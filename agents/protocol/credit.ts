@@ -37,7 +37,7 @@ export interface CreditConfig {
 
 export const DEFAULT_CREDIT: CreditConfig = {
   initialWindow: 1 * MIB,
-  maxWindow: 8 * MIB,
+  maxWindow: 16 * MIB,
   openGas: 160_000n,
   gasPriceWei: 10_000_000n, // 0.01 gwei
   usdcPerEth: 2_000_000_000n, // 2,000 USDC

@@ -50,14 +50,14 @@ describe("protocol › credit rule", () => {
     expect(openCost(DEFAULT_CREDIT)).to.equal(3_200n);
   });
 
-  it("starts at 1 MiB, grows by half of the paid history, caps at 8 MiB", () => {
+  it("starts at 1 MiB, grows by half of the paid history, caps at 16 MiB", () => {
     const price = 1n << 20n; // 1,048,576 base units per GiB: one base unit per KiB, so amounts are exact
     expect(creditWindow(DEFAULT_CREDIT, price, 0n)).to.equal(MIB);
     // paid for 4 MiB → +2 MiB
     expect(creditWindow(DEFAULT_CREDIT, price, windowValue(4 * MIB, price))).to.equal(3 * MIB);
-    // at this price the value bound (3,199 base units → 3,199 KiB) caps growth before 8 MiB
+    // at this price the value bound (3,199 base units → 3,199 KiB) caps growth before 16 MiB
     expect(creditWindow(DEFAULT_CREDIT, price, 10n ** 12n)).to.equal(3199 * 1024);
-    expect(creditWindow(DEFAULT_CREDIT, 10_000n, 10n ** 12n)).to.equal(8 * MIB);
+    expect(creditWindow(DEFAULT_CREDIT, 10_000n, 10n ** 12n)).to.equal(16 * MIB);
   });
 
   it("keeps the window's value strictly below the cost of opening a channel", () => {
@@ -65,9 +65,9 @@ describe("protocol › credit rule", () => {
       const w = creditWindow(DEFAULT_CREDIT, price, 10n ** 15n);
       expect(windowValue(w, price) < openCost(DEFAULT_CREDIT)).to.equal(true);
     }
-    // at 3 USDC/GiB the value bound, not the 8 MiB cap, decides
+    // at 3 USDC/GiB the value bound, not the 16 MiB cap, decides
     expect(creditWindow(DEFAULT_CREDIT, 3_000_000n, 10n ** 15n)).to.equal(valueBound(DEFAULT_CREDIT, 3_000_000n));
-    expect(valueBound(DEFAULT_CREDIT, 3_000_000n)).to.be.lessThan(8 * MIB);
+    expect(valueBound(DEFAULT_CREDIT, 3_000_000n)).to.be.lessThan(16 * MIB);
   });
 
   it("refuses a price at which the initial 1 MiB window is worth more than an open", () => {
@@ -78,9 +78,9 @@ describe("protocol › credit rule", () => {
   it("a client settles at most one window of earlier unpaid bytes, and no node may run a window above the protocol's (it could be owed more than clients settle)", () => {
     const price = 1_000_000n;
     expect(settleWindow(0n, price)).to.equal(MIB);
-    expect(settleWindow(amountOwed(14n * BigInt(MIB), price), price)).to.equal(8 * MIB);
+    expect(settleWindow(amountOwed(30n * BigInt(MIB), price), price)).to.equal(16 * MIB);
     for (const paid of [0n, 5_000n, 10n ** 12n]) expect(creditWindow(DEFAULT_CREDIT, price, paid)).to.be.at.most(settleWindow(paid, price));
-    expect(() => checkCreditConfig({ ...DEFAULT_CREDIT, maxWindow: 16 * MIB }, price)).to.throw(RangeError, /protocol/);
+    expect(() => checkCreditConfig({ ...DEFAULT_CREDIT, maxWindow: 32 * MIB }, price)).to.throw(RangeError, /protocol/);
     expect(() => checkCreditConfig({ ...DEFAULT_CREDIT, initialWindow: 2 * MIB }, price)).to.throw(RangeError, /protocol/);
     expect(() => checkCreditConfig({ ...DEFAULT_CREDIT, initialWindow: MIB / 2, maxWindow: 4 * MIB }, price)).not.to.throw();
   });
@@ -89,26 +89,26 @@ describe("protocol › credit rule", () => {
     const price = 1_000_000n;
     expect(payCadence(0n, price)).to.equal(MIN_PAY_EVERY);
     expect(MIN_PAY_EVERY).to.equal(DEFAULT_CREDIT.initialWindow / 2);
-    const paid14MiB = amountOwed(14n * BigInt(MIB), price);
-    expect(payCadence(paid14MiB, price)).to.equal(2 * MIB);
-    expect(payCadence(0n, 0n)).to.equal(2 * MIB); // a free node: the largest window
-    for (const paid of [0n, 100n, 5_000n, paid14MiB]) {
+    const paid30MiB = amountOwed(30n * BigInt(MIB), price);
+    expect(payCadence(paid30MiB, price)).to.equal(4 * MIB);
+    expect(payCadence(0n, 0n)).to.equal(4 * MIB); // a free node: the largest window
+    for (const paid of [0n, 100n, 5_000n, paid30MiB]) {
       expect(payCadence(paid, price)).to.equal(Math.max(MIN_PAY_EVERY, Math.floor(growthWindow(DEFAULT_CREDIT, price, paid) / 4)));
       // the node keeps at least half of its window to send while a voucher is on its way
       expect(payCadence(paid, price)).to.be.at.most(growthWindow(DEFAULT_CREDIT, price, paid) / 2);
     }
   });
 
-  it("pays ahead of the window edge: with a voucher round trip as long as sending up to 6 MiB, the node never finds its grown window full (waits only while it grows)", () => {
+  it("pays ahead of the window edge: with a voucher round trip as long as sending up to 12 MiB, the node never finds its grown window full (waits only while it grows)", () => {
     const price = 10_000n;
-    // 256 MiB; transit t ticks each way = a round trip of 2t leaves (0.5 to 6 MiB)
-    for (let transit = 1; transit <= 12; transit++) {
+    // 256 MiB; transit t ticks each way = a round trip of 2t leaves (0.5 to 12 MiB)
+    for (let transit = 1; transit <= 24; transit++) {
       const { waits, waitsAtMax } = windowWaits(1024, transit, (paid) => payCadence(paid, price));
       expect(waitsAtMax, `round trip of ${2 * transit} leaves`).to.equal(0);
-      expect(waits, `round trip of ${2 * transit} leaves`).to.be.at.most(6);
+      expect(waits, `round trip of ${2 * transit} leaves`).to.be.at.most(8);
     }
-    // paying at half the window (the cadence before), a round trip of 5 MiB hits the edge before nearly every voucher
+    // paying at half the window, a round trip of 10 MiB hits the grown window's edge again and again
     const half = (paid: bigint) => Math.max(MIN_PAY_EVERY, Math.floor(growthWindow(DEFAULT_CREDIT, price, paid) / 2));
-    expect(windowWaits(1024, 10, half).waitsAtMax).to.be.above(20);
+    expect(windowWaits(1024, 20, half).waitsAtMax).to.be.above(10);
   });
 });

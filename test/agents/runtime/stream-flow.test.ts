@@ -116,7 +116,7 @@ describe("runtime › stream flow (real hosts on 127.0.0.1)", function () {
     expect(state.frames.length).to.equal(total / FRAME);
     expect(Math.max(...sent.sizes)).to.be.at.most(MAX_DATA_FRAME_BYTES);
     expect((stream as unknown as YamuxInternals).maxMessageSize).to.be.at.most(MAX_DATA_FRAME_BYTES);
-    // one update per data frame would be ~520; per half window (256 KiB growing to 8 MiB) it is a few dozen
+    // one update per data frame would be ~520; per half window (256 KiB growing to 16 MiB) it is a few dozen
     expect(received.windowUpdates.count).to.be.below(sent.sizes.length / 4);
   });
 });
