@@ -25,6 +25,9 @@ export type FetchLimits = typeof FETCH_LIMITS;
 /** Leaves read from the backend ahead of the one being sent. */
 export const READ_AHEAD = 4;
 
+/** How often a stream writes what it has sent to the store, at the least (bytes; `VoucherBook.recordSent`). */
+export const SENT_RECORD_BYTES = 1024 * 1024;
+
 /** After the node closed its side, wait at most this long for the client's vouchers to drain (ms). */
 export const READER_DRAIN_MS = 2000;
 

@@ -15,7 +15,7 @@ import type { FramedStream } from "../../runtime/framed.js";
 import { trace } from "../../runtime/trace.js";
 import type { CapacityLimiter } from "../limiter.js";
 import { chunkFrame } from "../chunk-frame.js";
-import { READ_AHEAD, type FetchLimits } from "./constants.js";
+import { READ_AHEAD, SENT_RECORD_BYTES, type FetchLimits } from "./constants.js";
 import type { BlobSource } from "./source.js";
 import type { VoucherBook, VoucherReader } from "./vouchers.js";
 
@@ -74,6 +74,7 @@ export async function sendChunks(s: ChunkStream): Promise<ChunkOutcome> {
   const out: ChunkOutcome = { sent: 0, owed: s.base, creditWaits: 0, creditWaitMs: 0 };
   const reads = new ReadAhead(s.blob, s.range.first, s.range.first + s.range.count);
   let prepaid = s.prepaid;
+  let recordedAt = 0;
   try {
     for (let i = s.range.first; i < s.range.first + s.range.count; i++) {
       let data = await reads.next();
@@ -87,11 +88,17 @@ export async function sendChunks(s: ChunkStream): Promise<ChunkOutcome> {
       out.sent += data.length;
       out.owed = owedAfter;
       s.book.setOwed(s.channelId, owedAfter);
+      if (out.sent - recordedAt >= SENT_RECORD_BYTES) {
+        s.book.recordSent(s.channelId);
+        recordedAt = out.sent;
+      }
       s.onSent(data.length);
     }
+    s.book.recordSent(s.channelId);
     await awaitFinalVoucher(s, out.owed);
     return out;
   } finally {
+    s.book.recordSent(s.channelId);
     reads.drop();
   }
 }
@@ -102,6 +109,7 @@ async function awaitCredit(s: ChunkStream, owedAfter: bigint, out: ChunkOutcome)
     if (s.reader.error) throw s.reader.error;
     if (s.reader.ended) throw new Error("the client stopped before paying");
     const before = s.book.bestVoucher(s.channelId);
+    s.book.recordSent(s.channelId); // what was sent is on disk before we wait on the client
     out.creditWaits++;
     s.onCreditWait();
     const started = performance.now();

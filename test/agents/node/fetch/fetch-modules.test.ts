@@ -176,6 +176,21 @@ describe("node › fetch › vouchers", () => {
     expect(new VoucherBook(store).bestVoucher(channelId)).to.equal(300n); // durable
   });
 
+  it("what was sent is raised in memory chunk by chunk and written to the store only by recordSent (every SENT_RECORD_BYTES, before a voucher wait, at the stream's end): a restart reads the last recorded value, never more than was sent", () => {
+    const { store, book } = context();
+    let writes = 0;
+    const saveSent = store.saveSent.bind(store);
+    store.saveSent = (id, owed) => (writes++, saveSent(id, owed));
+    for (let owed = 1n; owed <= 8n; owed++) book.setOwed(channelId, owed * 100n);
+    expect(book.owed(channelId)).to.equal(800n);
+    expect(writes).to.equal(0);
+    expect(new VoucherBook(store).owed(channelId)).to.equal(0n); // killed now: the node forgets, it never claims more
+    book.recordSent(channelId);
+    book.recordSent(channelId); // unchanged: no second write
+    expect(writes).to.equal(1);
+    expect(new VoucherBook(store).owed(channelId)).to.equal(800n);
+  });
+
   it("counts a voucher as credit only once the store's log is fsync'd (committed at once, synced off the event loop)", async () => {
     const { store, book, ctx, stored } = context();
     let release!: () => void;
