@@ -25,7 +25,7 @@ export const MIB = 1024 * 1024;
 export interface CreditConfig {
   /** First window of a payer without history (bytes). Default 1 MiB. */
   initialWindow: number;
-  /** Largest window (bytes). Default 8 MiB. */
+  /** Largest window (bytes). Default 16 MiB. */
   maxWindow: number;
   /** Gas of `openWithPermit` (measured on the USDC-shaped token: gas/channels-registry.json, 160,362; rounded down). */
   openGas: bigint;
