@@ -29,7 +29,7 @@
  *   paid/raw median NN % · paid median NNN MB/s · first byte paid NN ms vs raw NN ms
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { readFileSync, statSync } from "node:fs";
+import { statSync } from "node:fs";
 import { open } from "node:fs/promises";
 import path from "node:path";
 import { JsonRpcProvider, Wallet } from "ethers";
@@ -57,6 +57,7 @@ import { ReadAhead } from "../agents/node/fetch/stream.js";
 import { MAX_BUFFERED_BYTES } from "../agents/client/download.js";
 import { randomBytes } from "node:crypto";
 import { CountingProvider } from "./counting-provider.js";
+import { cpuSeconds } from "./proc-stats.js";
 import { loadavg } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
 
@@ -106,17 +107,6 @@ function spawnRawServer(file: string, port: number, nodeFlags: string[]): Promis
     });
     child.on("exit", (code) => reject(new Error(`raw server exited ${code}`)));
   });
-}
-
-/** A child process's CPU time so far (ms), from /proc (user + system, in clock ticks of 10 ms). */
-function processCpuMs(pid: number | undefined): number | undefined {
-  if (pid === undefined) return undefined;
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-    return (Number(fields[11]) + Number(fields[12])) * 10; // utime and stime (fields 14 and 15 of stat)
-  } catch {
-    return undefined; // not Linux
-  }
 }
 
 const median = (xs: number[]) => {
@@ -276,11 +266,11 @@ async function main(): Promise<void> {
     };
     // each column's serving process, whose CPU over the round is reported next to the client's
     const withServerCpu = (pid: number | undefined, run: () => Promise<Round>) => async (): Promise<Round> => {
-      const s0 = processCpuMs(pid);
+      const s0 = cpuSeconds(pid);
       const t0 = performance.now();
       const round = await run();
-      const s1 = processCpuMs(pid);
-      return { ...round, serverCpu: s0 === undefined || s1 === undefined ? undefined : (s1 - s0) / (performance.now() - t0) };
+      const s1 = cpuSeconds(pid);
+      return { ...round, serverCpu: s0 === undefined || s1 === undefined ? undefined : ((s1 - s0) * 1000) / (performance.now() - t0) };
     };
     const columns: { name: string; short: string; run(): Promise<Round>; rounds: Round[] }[] = [
       { name: "raw stream (same transport and chunk frames)", short: "raw", run: withServerCpu(raw.child.pid, rawRun), rounds: [] },
