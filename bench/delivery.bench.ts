@@ -36,7 +36,7 @@ import { JsonRpcProvider, Wallet } from "ethers";
 import { multiaddr } from "@multiformats/multiaddr";
 import type { Stream } from "@libp2p/interface";
 import { startDevnet, stopProcess, ROOT } from "../test/helpers/processes.js";
-import { freePort, randomFile, tmpDir } from "../test/e2e/delivery-fixture.js";
+import { freePort, randomFile } from "../test/e2e/delivery-fixture.js";
 import { NODE_CLI, devKey, recognizeOrigin, runCli, startNodeProcess, writeNodeConfig } from "../test/e2e/delivery-processes.js";
 import { connectContracts } from "../agents/chain/contracts.js";
 import { readDeployment } from "../agents/chain/deployment.js";
@@ -60,6 +60,7 @@ import { CountingProvider } from "./counting-provider.js";
 import { cpuSeconds } from "./proc-stats.js";
 import { loadavg } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
+import { tmpDir } from "../test/helpers/tmp.js";
 
 /** The raw server answers on the fetch protocol's id: its streams get the same settings (opened eagerly, the same receive window; agents/runtime/host.ts EAGER_PROTOCOLS). */
 const RAW_PROTOCOL = PROTOCOL_FETCH;

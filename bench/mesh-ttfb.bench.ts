@@ -36,7 +36,7 @@ import { loadavg } from "node:os";
 import { JsonRpcProvider, Wallet, parseUnits, toQuantity, parseEther } from "ethers";
 import type { Libp2p } from "@libp2p/interface";
 import { startDevnet, stopProcess } from "../test/helpers/processes.js";
-import { freePort, randomFile, tmpDir } from "../test/e2e/delivery-fixture.js";
+import { freePort, randomFile } from "../test/e2e/delivery-fixture.js";
 import { NODE_CLI, devKey, recognizeOrigin, runCli, startNodeProcess, writeNodeConfig } from "../test/e2e/delivery-processes.js";
 import { connectContracts } from "../agents/chain/contracts.js";
 import { TestUSDC__factory } from "../types/ethers-contracts/index.js";
@@ -52,6 +52,7 @@ import { DelayRelay } from "./delay-relay.js";
 import { CountingProvider } from "./counting-provider.js";
 import { cpuSeconds, mainThreadWakeups, rssMiB, treeCpuSeconds } from "./proc-stats.js";
 import { trace, traceRpc } from "../agents/runtime/trace.js";
+import { tmpDir } from "../test/helpers/tmp.js";
 
 const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);

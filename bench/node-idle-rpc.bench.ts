@@ -16,10 +16,10 @@ import { createServer, type IncomingMessage } from "node:http";
 import { loadavg } from "node:os";
 import path from "node:path";
 import { startDevnet, stopProcess } from "../test/helpers/processes.js";
-import { tmpDir } from "../test/e2e/delivery-fixture.js";
 import { NODE_CLI, devKey, runCli, startNodeProcess, writeNodeConfig } from "../test/e2e/delivery-processes.js";
 import { freePort } from "../test/helpers/anvil.js";
 import { cpuSeconds, mainThreadCpuSeconds, mainThreadWakeups, rssMiB } from "./proc-stats.js";
+import { tmpDir } from "../test/helpers/tmp.js";
 
 /** A JSON-RPC proxy in front of `target` that counts HTTP requests and calls by method. */
 async function countingProxy(target: string): Promise<{ url: string; requests: number; calls: Map<string, number>; reset(): void; close(): Promise<void> }> {

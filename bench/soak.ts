@@ -48,7 +48,7 @@ import { multiaddr } from "@multiformats/multiaddr";
 import { CID } from "multiformats/cid";
 import { sha256 } from "multiformats/hashes/sha2";
 import { agentCli, startAgentProcess, startDevnet, stopProcess, ROOT } from "../test/helpers/processes.js";
-import { freePort, randomFile, tmpDir } from "../test/e2e/delivery-fixture.js";
+import { freePort, randomFile } from "../test/e2e/delivery-fixture.js";
 import { CLIENT_CLI, NODE_CLI, devKey, recognizeOrigin, runCli, startNodeProcess, writeNodeConfig, type RunningNode } from "../test/e2e/delivery-processes.js";
 import { connectContracts } from "../agents/chain/contracts.js";
 import { readDeployment } from "../agents/chain/deployment.js";
@@ -63,6 +63,7 @@ import { amountOwed } from "../agents/protocol/pricing.js";
 import { encodeFrame } from "../agents/protocol/wire/framing.js";
 import { encodeFetchClientMessage } from "../agents/protocol/wire/messages.js";
 import { LEAF_SIZE, PROTOCOL_FETCH } from "../agents/protocol/constants.js";
+import { tmpDir } from "../test/helpers/tmp.js";
 
 const ATTACKS = ["idle-fetch", "refused-requests", "dht-provider", "conn-flood", "stream-flood", "slow-reader"] as const;
 type Attack = (typeof ATTACKS)[number];

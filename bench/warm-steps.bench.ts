@@ -10,7 +10,6 @@
  *    without its own fsync (the old `read` stamped with one per leaf).
  * Light (two hosts on loopback, a temporary cache): no chain, no node processes.
  */
-import { mkdtempSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
@@ -26,6 +25,7 @@ import { toHex } from "../agents/protocol/bytes.js";
 import { BlobCache } from "../agents/node/cache/index.js";
 import { encodeRecordMeta } from "../agents/node/fanout.js";
 import { localSource } from "../agents/node/fetch/source.js";
+import { tmpDir } from "../test/helpers/tmp.js";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 200);
 const q = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.floor(p * (xs.length - 1))].toFixed(3);
@@ -75,7 +75,7 @@ async function requestArrival(): Promise<void> {
 }
 
 async function cacheReads(): Promise<void> {
-  const dir = mkdtempSync(path.join(os.tmpdir(), "cdn-warm-steps-"));
+  const dir = tmpDir("cdn-warm-steps-");
   const db = new DatabaseSync(path.join(dir, "state.db"));
   db.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL");
   const cache = new BlobCache({ dir: path.join(dir, "cache"), budgetBytes: 64 * LEAF_SIZE }, { db });

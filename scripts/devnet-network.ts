@@ -25,7 +25,7 @@ import type { Deployment } from "../agents/chain/deployment.js";
 import { createKeyFile, type Identity } from "../agents/runtime/keys.js";
 import { registerNode } from "../agents/node/registration.js";
 import { NodeStore } from "../agents/node/store.js";
-import { AGENT_PORTS } from "./devnet-ports.js";
+import { AGENT_PORTS, devnetStateDir } from "./devnet-ports.js";
 
 export const ROOT = path.resolve(import.meta.dirname, "..");
 // the CLIs' launchers (bin/): each runs its bundle, which scripts/devnet.ts has built before anything starts
@@ -125,7 +125,7 @@ function startAgent(ctx: NetworkContext, name: string, cli: string[], args: stri
 
 export async function startNetwork(ctx: NetworkContext): Promise<NetworkSummary> {
   const step = (what: string) => ctx.log(`${what.padEnd(10)} (${ctx.elapsed()})`);
-  const dir = path.join(os.tmpdir(), `cdn-devnet-${ctx.port}`);
+  const dir = devnetStateDir(ctx.port);
   rmSync(dir, { recursive: true, force: true });
   const logsDir = path.join(dir, "logs");
   mkdirSync(logsDir, { recursive: true });

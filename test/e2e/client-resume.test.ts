@@ -17,8 +17,8 @@ import { ClientStore } from "../../agents/client/store.js";
 import { NodeStore } from "../../agents/node/store.js";
 import { LEAF_SIZE } from "../../agents/protocol/constants.js";
 import { amountOwed } from "../../agents/protocol/pricing.js";
-import { tmpDir } from "./delivery-fixture.js";
 import { CLIENT_CLI, devKey, runCli, startOriginProcess } from "./delivery-processes.js";
+import { tmpDir } from "../helpers/tmp.js";
 
 const PRICE = 1_000_000n; // per GiB, as writeNodeConfig sets it
 

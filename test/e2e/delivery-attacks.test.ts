@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { keccak256 } from "ethers";
-import { blobWithPayer, directSession, randomFile, tmpDir, useDeliveryWorld, type TestClient, type TestNode } from "./delivery-fixture.js";
+import { blobWithPayer, directSession, randomFile, useDeliveryWorld, type TestClient, type TestNode } from "./delivery-fixture.js";
 import { amountOwed } from "../../agents/protocol/pricing.js";
 import { LEAF_SIZE } from "../../agents/protocol/constants.js";
 import { readChannel } from "../../agents/chain/contracts.js";
@@ -12,6 +12,7 @@ import { runSession } from "../../agents/client/session.js";
 import { FetchRefusedError, ProviderMisbehaviourError } from "../../agents/client/errors.js";
 import { multiaddr } from "@multiformats/multiaddr";
 import { rejection } from "../helpers/errors.js";
+import { tmpDir } from "../helpers/tmp.js";
 
 /** Resolves once `cond` holds, checked every 10 ms (the test's timeout bounds the wait). */
 async function until(cond: () => boolean): Promise<void> {

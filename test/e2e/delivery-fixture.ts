@@ -4,9 +4,8 @@
  * origin) node agent, and funded clients. The timelock is impersonated to recognize origins and
  * blacklist blobs (test-only shortcut for a governance proposal).
  */
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { createServer } from "node:net";
-import os from "node:os";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
 import { Wallet, type Provider } from "ethers";
@@ -30,6 +29,7 @@ import { viaTxSender } from "../../agents/client/channels.js";
 import { TxSender } from "../../agents/chain/tx-sender.js";
 import { createLogger, silentLogger, type Logger } from "../../agents/runtime/logger.js";
 import { runSession } from "../../agents/client/session.js";
+import { tmpDir } from "../helpers/tmp.js";
 
 /** CDN_TEST_LOG=debug prints the agents' logs (human-readable) while a test runs. */
 export function testLogger(name: string): Logger {
@@ -47,10 +47,6 @@ export async function freePort(): Promise<number> {
     });
     srv.on("error", reject);
   });
-}
-
-export function tmpDir(prefix = "cdn-delivery-"): string {
-  return mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
 export function randomFile(dir: string, size: number, name = "blob.bin"): { file: string; data: Buffer } {

@@ -18,8 +18,8 @@ import { createHost } from "../../agents/runtime/host.js";
 import { ClientStore } from "../../agents/client/store.js";
 import { createClient } from "../../agents/client/client.js";
 import { clientChainView } from "../../agents/client/chain.js";
-import { tmpDir } from "./delivery-fixture.js";
 import { CLIENT_CLI, NODE_CLI, devKey, runCli, startNodeProcess, startOriginProcess, type CliResult } from "./delivery-processes.js";
+import { tmpDir } from "../helpers/tmp.js";
 
 describe("e2e › node agent as a real process", function () {
   // ~25 CLI processes in one story (each loads the agents through tsx: seconds on a loaded machine);

@@ -6,8 +6,7 @@
  */
 import type { ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { HDNodeWallet, JsonRpcProvider, JsonRpcSigner, Mnemonic, Wallet, type Signer } from "ethers";
 import { agentCli, runProcess, startAgentProcess } from "../helpers/processes.js";
@@ -15,6 +14,7 @@ import { freePort } from "./delivery-fixture.js";
 import { TestUSDC__factory } from "../../types/ethers-contracts/index.js";
 import { connectContracts } from "../../agents/chain/contracts.js";
 import type { Deployment } from "../../agents/chain/deployment.js";
+import { tmpDir } from "../helpers/tmp.js";
 
 export const NODE_CLI = agentCli("cdn-node");
 export const CLIENT_CLI = agentCli("cdn-client");
@@ -113,7 +113,7 @@ export async function startOriginProcess(
   size: number,
   options: OriginOptions = {},
 ): Promise<OriginProcess> {
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), "cdn-node-proc-"));
+  const dataDir = tmpDir("cdn-node-proc-");
   writeNodeConfig(dataDir, await freePort(), options.config);
   const args = ["--data-dir", dataDir];
   const secret = devKey(keyIndex);
@@ -140,7 +140,7 @@ export async function fundedClientDir(env: NodeJS.ProcessEnv, funder: Signer, us
   const address = new Wallet(secret).address;
   if (eth > 0n) await (await funder.sendTransaction({ to: address, value: eth })).wait();
   if (usdc > 0n) await (await TestUSDC__factory.connect(usdcAddress, funder).mint(address, usdc)).wait();
-  const dir = mkdtempSync(path.join(os.tmpdir(), "cdn-client-proc-"));
+  const dir = tmpDir("cdn-client-proc-");
   const r = await runCli(CLIENT_CLI, ["--data-dir", dir, "init", "--import", secret], env);
   if (r.code !== 0) throw new Error(`cdn-client init failed:\n${r.stderr}`);
   return { dir, address };

@@ -1,11 +1,12 @@
 import { expect } from "chai";
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { collect, randomFile, tmpDir, useDeliveryWorld } from "./delivery-fixture.js";
+import { collect, randomFile, useDeliveryWorld } from "./delivery-fixture.js";
 import { amountOwed } from "../../agents/protocol/pricing.js";
 import { readChannel } from "../../agents/chain/contracts.js";
 import { rejection } from "../helpers/errors.js";
 import { nodeCreditOf } from "../helpers/credits.js";
+import { tmpDir } from "../helpers/tmp.js";
 
 describe("e2e › paid delivery", function () {
   this.timeout(120_000);

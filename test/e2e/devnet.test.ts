@@ -5,10 +5,10 @@
  */
 import { expect } from "chai";
 import { execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
+import { readFileSync } from "node:fs";
 import { agentCli, startDevnet, ROOT, type Devnet } from "../helpers/processes.js";
+import { devnetStateDir } from "../../scripts/devnet-ports.js";
+import { tmpDir } from "../helpers/tmp.js";
 
 /** Runs scripts/devnet.ts with `args` to its exit (the refusals exit before starting anything). */
 function runDevnet(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; out: string; err: string }> {
@@ -88,7 +88,7 @@ describe("e2e › npm run devnet (the whole network)", function () {
     expect(out.match(/\bready\b/g)).to.have.length(1);
     expect(out).to.match(/^ready in \d+\.\d s\./m);
     // the agents' logs are files under the state directory, named in the summary
-    const dir = `/tmp/cdn-devnet-${devnet.port}`;
+    const dir = devnetStateDir(devnet.port);
     expect(out).to.include(`Agent logs: ${dir}/logs/<name>.log (origin, cache-1, cache-2, cache-3, watchtower, slasher).`);
     for (const name of ["origin", "cache-1", "cache-2", "cache-3", "watchtower", "slasher"]) expect(readFileSync(`${dir}/logs/${name}.log`, "utf8"), name).to.include('{"ready":true');
     // libp2p ports derived from --port: the nodes on port + 1 … + 4, the watchtower on + 5
@@ -147,8 +147,8 @@ describe("e2e › npm run devnet (the whole network)", function () {
       .filter(Boolean);
     expect(lines.slice(0, 2)).to.deep.equal(["npm ci", "npm run devnet"]); // what the before hook's devnet is (npm ci ran before any test)
     const out = devnet.output();
-    const dir = `/tmp/cdn-devnet-${devnet.port}`;
-    const files = mkdtempSync(path.join(os.tmpdir(), "cdn-first-hour-"));
+    const dir = devnetStateDir(devnet.port);
+    const files = tmpDir("cdn-first-hour-");
     const gatewayPort = devnet.port + 7; // beside the devnet's own ports, not the documented 8733 (tests never take fixed ports)
     const values: Record<string, string> = {
       "/tmp/cdn-devnet-8545": dir,

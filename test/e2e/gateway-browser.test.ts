@@ -23,9 +23,10 @@ import { Writable } from "node:stream";
 import { deflateSync, crc32 } from "node:zlib";
 import { network } from "hardhat";
 import puppeteer, { type Browser } from "puppeteer-core";
-import { deliveryWorld, startClient, startNode, tmpDir, USDC, type DeliveryWorld, type TestClient, type TestNode } from "./delivery-fixture.js";
+import { deliveryWorld, startClient, startNode, USDC, type DeliveryWorld, type TestClient, type TestNode } from "./delivery-fixture.js";
 import { createGateway, type Gateway } from "../../agents/client/gateway/gateway.js";
 import { createLogger } from "../../agents/runtime/logger.js";
+import { tmpDir } from "../helpers/tmp.js";
 
 export const CHROMIUM = process.env.CDN_CHROMIUM ?? "/usr/bin/chromium";
 const CLIP = path.join(import.meta.dirname, "media/clip.webm");

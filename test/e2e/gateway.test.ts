@@ -8,10 +8,11 @@ import { request } from "node:http";
 import { randomBytes } from "node:crypto";
 import { keccak256 } from "ethers";
 import { network } from "hardhat";
-import { deliveryWorld, randomFile, startClient, startNode, tmpDir, USDC, type DeliveryWorld, type TestClient, type TestNode } from "./delivery-fixture.js";
+import { deliveryWorld, randomFile, startClient, startNode, USDC, type DeliveryWorld, type TestClient, type TestNode } from "./delivery-fixture.js";
 import { createGateway, type Gateway } from "../../agents/client/gateway/gateway.js";
 import { blobIdAsCid, blobIdToCid } from "../../agents/protocol/cid.js";
 import { fromHex } from "../../agents/protocol/bytes.js";
+import { tmpDir } from "../helpers/tmp.js";
 
 const LEAF = 262_144;
 

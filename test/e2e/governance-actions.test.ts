@@ -11,8 +11,9 @@ import { JsonRpcProvider, Wallet } from "ethers";
 import { hardhat, startDevnet, type Devnet } from "../helpers/processes.js";
 import { connectContracts } from "../../agents/chain/contracts.js";
 import { readDeployment } from "../../agents/chain/deployment.js";
-import { freePort, tmpDir } from "./delivery-fixture.js";
+import { freePort } from "./delivery-fixture.js";
 import { NODE_CLI, devKey, recognizeOrigin, runCli, writeNodeConfig } from "./delivery-processes.js";
+import { tmpDir } from "../helpers/tmp.js";
 
 describe("e2e › every gov:* action (docs/dao-guide.md)", function () {
   this.timeout(180_000);

@@ -14,8 +14,9 @@ import { JsonRpcProvider, Wallet } from "ethers";
 import { hardhat, useDevnet } from "../helpers/processes.js";
 import { connectContracts, readChannel } from "../../agents/chain/contracts.js";
 import { readDeployment } from "../../agents/chain/deployment.js";
-import { freePort, randomFile, tmpDir } from "./delivery-fixture.js";
+import { freePort, randomFile } from "./delivery-fixture.js";
 import { CLIENT_CLI, NODE_CLI, devKey, recognizeOrigin, runCli, startNodeProcess, writeNodeConfig } from "./delivery-processes.js";
+import { tmpDir } from "../helpers/tmp.js";
 
 describe("e2e › governance changes reach the running agents", function () {
   // a dozen hardhat task processes (compile check, RPC, signing) each take seconds on a loaded 2-core machine

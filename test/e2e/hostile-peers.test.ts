@@ -9,7 +9,7 @@ import path from "node:path";
 import { readFileSync } from "node:fs";
 import type { Libp2p, Stream } from "@libp2p/interface";
 import { multiaddr } from "@multiformats/multiaddr";
-import { directSession, randomFile, startNode, tmpDir, useDeliveryWorld, type DeliveryWorldHandle, type TestNode } from "./delivery-fixture.js";
+import { directSession, randomFile, startNode, useDeliveryWorld, type DeliveryWorldHandle, type TestNode } from "./delivery-fixture.js";
 import { createHost } from "../../agents/runtime/host.js";
 import { identityFromSecret } from "../../agents/runtime/keys.js";
 import { LEAF_SIZE, PROTOCOL_FETCH } from "../../agents/protocol/constants.js";
@@ -21,6 +21,7 @@ import { recoverVoucherSigner, signVoucher } from "../../agents/protocol/signed.
 import { readChannel } from "../../agents/chain/contracts.js";
 import { FetchRefusedError } from "../../agents/client/errors.js";
 import { rejection } from "../helpers/errors.js";
+import { tmpDir } from "../helpers/tmp.js";
 
 describe("e2e › hostile peers against a node", function () {
   this.timeout(120_000);

@@ -11,8 +11,9 @@ import { network } from "hardhat";
 import { chainTime } from "../../agents/chain/contracts.js";
 import { FetchRefusedError } from "../../agents/client/errors.js";
 import { runSession } from "../../agents/client/session.js";
-import { collect, deliveryWorld, randomFile, startClient, startNode, tmpDir, USDC, type DeliveryWorld, type TestClient, type TestNode } from "./delivery-fixture.js";
+import { collect, deliveryWorld, randomFile, startClient, startNode, USDC, type DeliveryWorld, type TestClient, type TestNode } from "./delivery-fixture.js";
 import { rejection } from "../helpers/errors.js";
+import { tmpDir } from "../helpers/tmp.js";
 
 describe("e2e › invariant: an unrecognized node's backend is ignored (it serves only as a cache)", function () {
   this.timeout(120_000);

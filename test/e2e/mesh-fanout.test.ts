@@ -9,7 +9,7 @@
 import { expect } from "chai";
 import path from "node:path";
 import { network } from "hardhat";
-import { collect, deliveryWorld, randomFile, startClient, startNode, tmpDir, USDC, type DeliveryWorld, type TestClient, type TestNode } from "./delivery-fixture.js";
+import { collect, deliveryWorld, randomFile, startClient, startNode, USDC, type DeliveryWorld, type TestClient, type TestNode } from "./delivery-fixture.js";
 import { amountOwed } from "../../agents/protocol/pricing.js";
 import { readChannel } from "../../agents/chain/contracts.js";
 import { FetchRefusedError, NoProviderError } from "../../agents/client/errors.js";
@@ -17,6 +17,7 @@ import { rejection } from "../helpers/errors.js";
 import { addressOfPeer } from "../../agents/runtime/peers.js";
 import { signVoucher } from "../../agents/protocol/signed.js";
 import { nodeCreditOf } from "../helpers/credits.js";
+import { tmpDir } from "../helpers/tmp.js";
 
 const LEAF = 262_144;
 

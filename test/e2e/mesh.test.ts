@@ -10,7 +10,7 @@ import { randomBytes } from "node:crypto";
 import { keccak256 } from "ethers";
 import { multiaddr } from "@multiformats/multiaddr";
 import { network } from "hardhat";
-import { collect, deliveryWorld, directSession, randomFile, startNode, testLogger, tmpDir, USDC, type DeliveryWorld, type TestNode } from "./delivery-fixture.js";
+import { collect, deliveryWorld, directSession, randomFile, startNode, testLogger, USDC, type DeliveryWorld, type TestNode } from "./delivery-fixture.js";
 import { amountOwed } from "../../agents/protocol/pricing.js";
 import { readChannel } from "../../agents/chain/contracts.js";
 import { identityFromSecret, type Identity } from "../../agents/runtime/keys.js";
@@ -29,6 +29,7 @@ import type { Libp2p } from "@libp2p/interface";
 import { inRoutingTable } from "../agents/mesh/helpers.js";
 import { rejection } from "../helpers/errors.js";
 import { nodeCreditOf } from "../helpers/credits.js";
+import { tmpDir } from "../helpers/tmp.js";
 
 const LEAF = 262_144;
 const REGION_A = 1;

@@ -34,9 +34,9 @@ import { startDevnet, type Devnet } from "../helpers/processes.js";
 import { reorgOut } from "../helpers/anvil.js";
 import { devKey } from "./delivery-processes.js";
 import { startWatchtower, voucher, waitFor, USDC } from "../agents/watchtower/fixture.js";
-import { tmpDir } from "./delivery-fixture.js";
 import path from "node:path";
 import { nodeCreditOf } from "../helpers/credits.js";
+import { tmpDir } from "../helpers/tmp.js";
 
 describe("e2e › reorgs on anvil (anvil_reorg)", function () {
   this.timeout(240_000);

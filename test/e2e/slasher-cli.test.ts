@@ -12,8 +12,8 @@ import { JsonRpcProvider, JsonRpcSigner, Wallet, keccak256 } from "ethers";
 import { agentCli, hardhat, useDevnet, TEST_CHAIN } from "../helpers/processes.js";
 import { connectContracts } from "../../agents/chain/contracts.js";
 import { readDeployment } from "../../agents/chain/deployment.js";
-import { tmpDir } from "./delivery-fixture.js";
 import { devKey, runCli, startOriginProcess } from "./delivery-processes.js";
+import { tmpDir } from "../helpers/tmp.js";
 
 const SLASHER_CLI = agentCli("cdn-slasher");
 

@@ -9,7 +9,7 @@ import path from "node:path";
 import { randomBytes } from "node:crypto";
 import { keccak256 } from "ethers";
 import { network } from "hardhat";
-import { deliveryWorld, randomFile, startClient, startNode, tmpDir, type DeliveryWorld, type TestClient, type TestNode } from "./delivery-fixture.js";
+import { deliveryWorld, randomFile, startClient, startNode, type DeliveryWorld, type TestClient, type TestNode } from "./delivery-fixture.js";
 import { nodeChainView, type NodeChainView } from "../../agents/node/chain.js";
 import type { Contracts } from "../../agents/chain/contracts.js";
 import { runSession } from "../../agents/client/session.js";
@@ -19,6 +19,7 @@ import { Slasher } from "../../agents/slasher/slasher.js";
 import { SlasherStore } from "../../agents/slasher/store.js";
 import { identityFromSecret } from "../../agents/runtime/keys.js";
 import { rejection } from "../helpers/errors.js";
+import { tmpDir } from "../helpers/tmp.js";
 
 /** Test-only misbehaviour: a node whose chain view never sees the blacklist (so it serves blacklisted blobs). */
 export function misbehavingChain(contracts: Contracts): NodeChainView {

@@ -1,11 +1,10 @@
 import { expect } from "chai";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
 import { keccak256, Wallet } from "ethers";
 import { network } from "hardhat";
-import { collect, deliveryWorld, randomFile, startClient, startNode, tmpDir, USDC, type TestClient, type TestNode } from "./delivery-fixture.js";
+import { collect, deliveryWorld, randomFile, startClient, startNode, USDC, type TestClient, type TestNode } from "./delivery-fixture.js";
 import { connectContracts, readChannel, type Contracts } from "../../agents/chain/contracts.js";
 import { forgetPermitDomains, PermitDomainError } from "../../agents/chain/permit.js";
 import { registerNode } from "../../agents/node/registration.js";
@@ -17,6 +16,7 @@ import { Slasher } from "../../agents/slasher/slasher.js";
 import { SlasherStore } from "../../agents/slasher/store.js";
 import { identityFromSecret } from "../../agents/runtime/keys.js";
 import type { TestToken } from "../../deploy/modules/Devnet.js";
+import { tmpDir } from "../helpers/tmp.js";
 
 const LEAF = 262_144;
 
@@ -26,7 +26,7 @@ const misbehavingChain = (contracts: Contracts): NodeChainView => ({ ...nodeChai
 /** `usdcPermitDomain` as each permit-signing agent reads it from its configuration file. */
 function configuredPermitDomain(domain: { name: string; version: string }): { name: string; version: string } {
   const loaded = [loadNodeConfig, loadClientConfig, loadSlasherConfig].map((load) => {
-    const dataDir = mkdtempSync(path.join(os.tmpdir(), "cdn-permit-cfg-"));
+    const dataDir = tmpDir("cdn-permit-cfg-");
     writeFileSync(path.join(dataDir, "config.json"), JSON.stringify({ usdcPermitDomain: domain }));
     return load({ dataDir }).usdcPermitDomain;
   });

@@ -12,11 +12,12 @@ import { expect } from "chai";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
 import { network } from "hardhat";
-import { deliveryWorld, randomFile, startClient, startNode, tmpDir, type DeliveryWorld } from "./delivery-fixture.js";
+import { deliveryWorld, randomFile, startClient, startNode, type DeliveryWorld } from "./delivery-fixture.js";
 import { chainTime, readChannel } from "../../agents/chain/contracts.js";
 import { identityFromSecret } from "../../agents/runtime/keys.js";
 import { LEAF_SIZE } from "../../agents/protocol/constants.js";
 import { startWatchtower, waitFor } from "../agents/watchtower/fixture.js";
+import { tmpDir } from "../helpers/tmp.js";
 
 describe("e2e › node agent with a watchtower", function () {
   this.timeout(120_000);

@@ -23,7 +23,7 @@ import { createHost } from "../../agents/runtime/host.js";
 import { registerNode } from "../../agents/node/registration.js";
 import { createWatchtowerPusher } from "../../agents/mesh/watchtower-push.js";
 import { openChannel, voucher, USDC } from "../agents/watchtower/fixture.js";
-import { tmpDir } from "./delivery-fixture.js";
+import { tmpDir } from "../helpers/tmp.js";
 
 /** Exactly what `npm run cdn-watchtower -- <args>` runs (package.json), as docs/watchtower-guide.md shows it. */
 const CLI = agentCli("cdn-watchtower");

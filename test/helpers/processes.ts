@@ -7,11 +7,11 @@
  * end-to-end delivery, watchtower and slasher suites that way after `npm test`.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync } from "node:fs";
 import { createRequire } from "node:module";
-import os from "node:os";
 import path from "node:path";
 import { stopProcess } from "../../scripts/stop-process.js";
+import { devnetStateDir } from "../../scripts/devnet-ports.js";
+import { removeAtExit, tmpDir } from "./tmp.js";
 
 const require = createRequire(import.meta.url);
 export const ROOT = path.resolve(import.meta.dirname, "../..");
@@ -50,7 +50,9 @@ export interface StartDevnetOptions {
 
 export async function startDevnet(timeoutMs = 120_000, options: StartDevnetOptions = {}): Promise<Devnet> {
   const port = 20000 + Math.floor(Math.random() * 20000);
-  const deploymentsDir = mkdtempSync(path.join(os.tmpdir(), "cdn-deployments-"));
+  const deploymentsDir = tmpDir("cdn-deployments-");
+  // the whole network's state dir, which `npm run devnet` keeps for its user: a test's goes at exit
+  if (options.full) removeAtExit(devnetStateDir(port));
   const env = { ...process.env, ...(options.env ?? {}), CDN_DEPLOYMENTS_DIR: deploymentsDir, CDN_RPC_URL: `http://127.0.0.1:${port}` };
   const kind = options.chain ?? TEST_CHAIN;
   const chain = kind === "anvil" ? ["--chain", "anvil", "--block-time", String(options.blockTime ?? process.env.CDN_TEST_BLOCK_TIME ?? 2)] : [];

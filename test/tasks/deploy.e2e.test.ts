@@ -1,11 +1,11 @@
 import { expect } from "chai";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { JsonRpcProvider, Wallet } from "ethers";
 import { readDeployment } from "../../agents/chain/deployment.js";
 import { PaymentChannel__factory, TestUSDC__factory } from "../../types/ethers-contracts/index.js";
 import { ROOT, hardhat, startDevnet, type Devnet } from "../helpers/processes.js";
+import { tmpDir } from "../helpers/tmp.js";
 
 /**
  * docs/deploy.md's rehearsal, run line by line against a devnet whose TestUSDC stands in for a
@@ -32,7 +32,7 @@ describe("protocol:deploy and devnet:fund (docs/deploy.md, end to end)", functio
 
   it("runs the rehearsal's commands: deploys on the existing token, reads it back, funds an address", async () => {
     const usdc = readDeployment(31337, devnet.deploymentsDir).usdc;
-    const dir = mkdtempSync(path.join(os.tmpdir(), "cdn-rehearsal-"));
+    const dir = tmpDir("cdn-rehearsal-");
     const parametersFile = path.join(dir, "rehearsal.json");
     writeFileSync(parametersFile, block("json").replace("<usdc of deployments/chain-31337.json>", usdc));
     const lines = block("sh")
@@ -105,7 +105,7 @@ describe("protocol:deploy and devnet:fund (docs/deploy.md, end to end)", functio
   });
 
   it("refuses, with one sentence and nothing deployed: no USDC on a real chain, no contract at the address, funding a real chain", async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), "cdn-deploy-refusals-"));
+    const dir = tmpDir("cdn-deploy-refusals-");
     const env = { ...devnet.env, CDN_DEPLOYMENTS_DIR: dir };
     const noUsdc = await hardhat(["protocol:deploy", "--network", "productionLike", "--parameters", "localhost"], env);
     expect(noUsdc.code).to.equal(1);

@@ -10,8 +10,9 @@ import { ChannelManager, viaTxSender } from "../../../agents/client/channels.js"
 import { TxSender } from "../../../agents/chain/tx-sender.js";
 import { ChannelError } from "../../../agents/client/errors.js";
 import { ClientStore } from "../../../agents/client/store.js";
-import { deliveryWorld, tmpDir, type DeliveryWorld } from "../../e2e/delivery-fixture.js";
+import { deliveryWorld, type DeliveryWorld } from "../../e2e/delivery-fixture.js";
 import { rejection } from "../../helpers/errors.js";
+import { tmpDir } from "../../helpers/tmp.js";
 
 describe("client › ChannelManager (real contracts, in-process chain)", function () {
   this.timeout(120_000);

@@ -7,7 +7,7 @@ import { spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { ROOT } from "../../helpers/processes.js";
-import { tmpDir } from "../../e2e/delivery-fixture.js";
+import { tmpDir } from "../../helpers/tmp.js";
 
 function run(bin: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {

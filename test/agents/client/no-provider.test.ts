@@ -4,12 +4,13 @@
  */
 import { expect } from "chai";
 import { request } from "node:http";
-import { collect, randomFile, tmpDir, useDeliveryWorld, type DeliveryWorldHandle, type TestClient } from "../../e2e/delivery-fixture.js";
+import { collect, randomFile, useDeliveryWorld, type DeliveryWorldHandle, type TestClient } from "../../e2e/delivery-fixture.js";
 import type { ClientOptions } from "../../../agents/client/client.js";
 import { LEAF_SIZE } from "../../../agents/protocol/constants.js";
 import { NoProviderError } from "../../../agents/client/errors.js";
 import { createGateway } from "../../../agents/client/gateway/gateway.js";
 import { rejection } from "../../helpers/errors.js";
+import { tmpDir } from "../../helpers/tmp.js";
 
 function httpGet(url: string): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
   return new Promise((resolve, reject) => {

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
 import { network } from "hardhat";
-import { collect, deliveryWorld, randomFile, startNode, tmpDir, type DeliveryWorld, type TestNode } from "../../e2e/delivery-fixture.js";
+import { collect, deliveryWorld, randomFile, startNode, type DeliveryWorld, type TestNode } from "../../e2e/delivery-fixture.js";
 import { LEAF_SIZE } from "../../../agents/protocol/constants.js";
 import { createHost } from "../../../agents/runtime/host.js";
 import { identityFromSecret } from "../../../agents/runtime/keys.js";
@@ -11,6 +11,7 @@ import { createClient, type Client } from "../../../agents/client/client.js";
 import { clientChainView, type ClientChainView, type ClientChainViewOptions } from "../../../agents/client/chain.js";
 import { connectContracts } from "../../../agents/chain/contracts.js";
 import { BrowserProvider, Wallet } from "ethers";
+import { tmpDir } from "../../helpers/tmp.js";
 
 describe("client › warm path (a known holder, an open channel)", function () {
   this.timeout(120_000);

@@ -1,7 +1,6 @@
 import { expect } from "chai";
 import { network } from "hardhat";
-import { mkdtempSync, utimesSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { utimesSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
 import { DatabaseSync } from "node:sqlite";
@@ -12,6 +11,7 @@ import { BlobCache } from "../../../agents/node/cache/index.js";
 import { computeBlobId } from "../../../agents/protocol/merkle.js";
 import { toHex } from "../../../agents/protocol/bytes.js";
 import { deployRegistryFixture, type RegistryContext } from "../../helpers/registry-fixture.js";
+import { tmpDir } from "../../helpers/tmp.js";
 
 const { networkHelpers, ethers } = await network.create();
 
@@ -48,7 +48,7 @@ describe("mesh › blacklist view and duties", () => {
   });
 
   it("reloads a local deny-list file without a restart, also when the chain is unreachable", async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), "cdn-deny-"));
+    const dir = tmpDir("cdn-deny-");
     const file = path.join(dir, "deny.txt");
     const [a, b] = [id(), id()];
     writeFileSync(file, `# local policy\n${a}\nnot-an-id\n`);
@@ -70,7 +70,7 @@ describe("mesh › blacklist view and duties", () => {
   });
 
   it("enforces the duties in order: stop providing, then evict (the view already refuses)", async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), "cdn-bl-"));
+    const dir = tmpDir("cdn-bl-");
     const steps: string[] = [];
     const db = new DatabaseSync(":memory:");
     const cache = new BlobCache({ dir, budgetBytes: 1 << 20, durable: false }, { db, onEvict: (blob, reason) => steps.push(`evict ${blob} ${reason}`) });

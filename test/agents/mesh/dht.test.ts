@@ -1,9 +1,6 @@
 import { expect } from "chai";
 import type { IdentifyResult, PeerId } from "@libp2p/interface";
 import { network } from "hardhat";
-import { mkdtempSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { randomBytes } from "node:crypto";
 import { DatabaseSync } from "node:sqlite";
 import { BlacklistView, blobKeyOf, contentBlacklistSource, enforceBlacklist } from "../../../agents/mesh/blacklist.js";
@@ -16,6 +13,7 @@ import { blobIdToCid } from "../../../agents/protocol/cid.js";
 import { deployRegistryFixture, type RegistryContext } from "../../helpers/registry-fixture.js";
 import { PROTOCOL_KAD } from "../../../agents/mesh/services.js";
 import { connect, connectUntilIdentified, identified, inRoutingTable, newIdentity, startHost, stopAll, StaticSource, waitFor, type MeshHost } from "./helpers.js";
+import { tmpDir } from "../../helpers/tmp.js";
 
 const { networkHelpers, ethers } = await network.create();
 
@@ -148,7 +146,7 @@ describe("mesh › DHT (kad-dht, real hosts on 127.0.0.1)", function () {
       const listedOn: number[] = [];
       const agents = [...nodes, client].map((host, i) => {
         const view = new BlacklistView({}, { source: contentBlacklistSource(ctx.blacklist), onListed: () => listedOn.push(i) });
-        const cache = i < 2 ? new BlobCache({ dir: mkdtempSync(path.join(os.tmpdir(), "cdn-dht-bl-")), budgetBytes: 1 << 20, durable: false }, { db: new DatabaseSync(":memory:") }) : undefined;
+        const cache = i < 2 ? new BlobCache({ dir: tmpDir("cdn-dht-bl-"), budgetBytes: 1 << 20, durable: false }, { db: new DatabaseSync(":memory:") }) : undefined;
         return { host, view, cache, dht: dht(host, view.isBlacklisted) };
       });
       for (const a of agents) await a.view.refresh();

@@ -1,10 +1,9 @@
 import { expect } from "chai";
 import fc from "fast-check";
-import { mkdtempSync } from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { HALF_LIFE_MS, MAX_STEP, NEUTRAL, Reputation, SqliteReputationStore, decayed, rankCandidates, selectionCost, step, type Candidate } from "../../../agents/mesh/reputation.js";
+import { tmpDir } from "../../helpers/tmp.js";
 
 /** |actual − expected| ≤ eps (chai's closeTo is replaced by a bigint-only one when hardhat's matchers load). */
 function near(actual: number, expected: number, eps: number): void {
@@ -66,7 +65,7 @@ describe("mesh › reputation", () => {
   });
 
   it("persists scores in node:sqlite across restarts", () => {
-    const file = path.join(mkdtempSync(path.join(os.tmpdir(), "cdn-rep-")), "state.db");
+    const file = path.join(tmpDir("cdn-rep-"), "state.db");
     const db1 = new DatabaseSync(file);
     db1.exec("PRAGMA journal_mode=WAL");
     const rep1 = new Reputation({}, { store: new SqliteReputationStore(db1), now: () => 5 });

@@ -1,6 +1,5 @@
 import { expect } from "chai";
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { existsSync, readdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { randomBytes } from "node:crypto";
@@ -9,9 +8,10 @@ import { computeBlobId } from "../../../agents/protocol/merkle.js";
 import { toHex } from "../../../agents/protocol/bytes.js";
 import { LEAF_SIZE } from "../../../agents/protocol/constants.js";
 import { rejection } from "../../helpers/errors.js";
+import { tmpDir } from "../../helpers/tmp.js";
 
 describe("node › blob cache", () => {
-  const tmp = () => mkdtempSync(path.join(os.tmpdir(), "cdn-cache-"));
+  const tmp = () => tmpDir("cdn-cache-");
   const blob = (n: number) => {
     const data = new Uint8Array(randomBytes(n));
     return { data, id: toHex(computeBlobId(data)) };

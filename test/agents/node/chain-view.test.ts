@@ -1,12 +1,13 @@
 import { expect } from "chai";
 import { keccak256 } from "ethers";
-import { blobWithPayer, directSession, randomFile, tmpDir, useDeliveryWorld, type TestClient, type TestNode } from "../../e2e/delivery-fixture.js";
+import { blobWithPayer, directSession, randomFile, useDeliveryWorld, type TestClient, type TestNode } from "../../e2e/delivery-fixture.js";
 import { LEAF_SIZE } from "../../../agents/protocol/constants.js";
 import { signVoucher } from "../../../agents/protocol/signed.js";
 import { FetchRefusedError } from "../../../agents/client/errors.js";
 import { StaleChainViewError } from "../../../agents/mesh/errors.js";
 import { followChain } from "../../../agents/node/agent.js";
 import { rejection } from "../../helpers/errors.js";
+import { tmpDir } from "../../helpers/tmp.js";
 
 describe("node › followed chain view", function () {
   this.timeout(120_000);

@@ -1,10 +1,10 @@
 import { expect } from "chai";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { loadNodeConfig } from "../../../agents/node/config.js";
 import { loadClientConfig } from "../../../agents/client/config.js";
 import { ConfigError } from "../../../agents/runtime/errors.js";
+import { tmpDir } from "../../helpers/tmp.js";
 
 describe("node › config", () => {
   const saved = { ...process.env };
@@ -14,7 +14,7 @@ describe("node › config", () => {
   });
 
   it("merges file, environment (CDN_NODE_*, CDN_RPC_URL) and flags, in that order, with defaults", () => {
-    const dataDir = mkdtempSync(path.join(os.tmpdir(), "cdn-cfg-"));
+    const dataDir = tmpDir("cdn-cfg-");
     writeFileSync(path.join(dataDir, "config.json"), JSON.stringify({ pricePerGiB: "7", region: 3, listen: ["/ip4/127.0.0.1/tcp/1"] }));
     process.env.CDN_NODE_PRICE_PER_GIB = "9";
     process.env.CDN_RPC_URL = "http://127.0.0.1:9999";
@@ -31,7 +31,7 @@ describe("node › config", () => {
   });
 
   it("names every bad field in one sentence", () => {
-    const dataDir = mkdtempSync(path.join(os.tmpdir(), "cdn-cfg-"));
+    const dataDir = tmpDir("cdn-cfg-");
     writeFileSync(path.join(dataDir, "config.json"), JSON.stringify({ region: 70000, pricePerGiB: "-1" }));
     expect(() => loadNodeConfig({ dataDir })).to.throw(ConfigError, /region: Too big.*|pricePerGiB: pricePerGiB must be a non-negative integer/);
     process.env.CDN_CLIENT_MAX_PRICE_PER_GIB = "lots";
@@ -39,7 +39,7 @@ describe("node › config", () => {
   });
 
   it("usdcPermitDomain: unset by default; a name and a version, nothing else", () => {
-    const dataDir = mkdtempSync(path.join(os.tmpdir(), "cdn-cfg-"));
+    const dataDir = tmpDir("cdn-cfg-");
     expect(loadNodeConfig({ dataDir }).usdcPermitDomain).to.equal(undefined);
     writeFileSync(path.join(dataDir, "config.json"), JSON.stringify({ usdcPermitDomain: { name: "USD Coin", version: "2" } }));
     expect(loadNodeConfig({ dataDir }).usdcPermitDomain).to.deep.equal({ name: "USD Coin", version: "2" });

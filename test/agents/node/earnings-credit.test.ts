@@ -1,11 +1,12 @@
 import { expect } from "chai";
 import { network } from "hardhat";
-import { collect, deliveryWorld, randomFile, startClient, startNode, tmpDir, type TestClient, type TestNode } from "../../e2e/delivery-fixture.js";
+import { collect, deliveryWorld, randomFile, startClient, startNode, type TestClient, type TestNode } from "../../e2e/delivery-fixture.js";
 import { Earnings, DEFAULT_EARNINGS } from "../../../agents/node/earnings.js";
 import { withdrawNodeCredit } from "../../../agents/chain/credits.js";
 import { TxRevertedError, TxSender } from "../../../agents/chain/tx-sender.js";
 import { createLogger } from "../../../agents/runtime/logger.js";
 import { nodeCreditOf } from "../../helpers/credits.js";
+import { tmpDir } from "../../helpers/tmp.js";
 
 /**
  * Every payout is credited to the operator in PaymentChannel (never transferred): a claim leaves

@@ -1,6 +1,4 @@
 import { expect } from "chai";
-import { mkdtempSync } from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
 import { DatabaseSync } from "node:sqlite";
@@ -11,6 +9,7 @@ import { silentLogger } from "../../../agents/runtime/logger.js";
 import { BlobCache } from "../../../agents/node/cache/index.js";
 import { Fanout } from "../../../agents/node/fanout.js";
 import type { Client, FetchOptions } from "../../../agents/client/client.js";
+import { tmpDir } from "../../helpers/tmp.js";
 
 /**
  * An upstream that delivers a blob's verified bytes leaf by leaf when told to (what the client
@@ -59,7 +58,7 @@ describe("node › fan-out memory (an upstream fetch in progress)", function () 
   const leafOf = (i: number) => data.subarray(i * LEAF_SIZE, (i + 1) * LEAF_SIZE);
 
   function fanout(budgetBytes: number): { fanout: Fanout; upstream: Upstream; cache: BlobCache } {
-    const dir = mkdtempSync(path.join(os.tmpdir(), "cdn-fanout-"));
+    const dir = tmpDir("cdn-fanout-");
     const cache = new BlobCache({ dir, budgetBytes, durable: false }, { db: new DatabaseSync(path.join(dir, "node.db")) });
     const upstream = new Upstream(data, LEAVES);
     return { fanout: new Fanout({ self: "0x" + "00".repeat(20) }, { client: upstream.client(), cache, logger: silentLogger() }), upstream, cache };

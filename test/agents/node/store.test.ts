@@ -1,11 +1,10 @@
 import { expect } from "chai";
 import path from "node:path";
-import { mkdtempSync } from "node:fs";
-import os from "node:os";
 import { NodeStore } from "../../../agents/node/store.js";
 import { ClientStore } from "../../../agents/client/store.js";
+import { tmpDir } from "../../helpers/tmp.js";
 
-const dir = () => mkdtempSync(path.join(os.tmpdir(), "cdn-store-"));
+const dir = () => tmpDir("cdn-store-");
 const CH = "0x" + "ab".repeat(32);
 const sig = (b: number) => new Uint8Array(65).fill(b);
 

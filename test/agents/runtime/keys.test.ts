@@ -1,13 +1,13 @@
 import { expect } from "chai";
-import { mkdtempSync, chmodSync, writeFileSync, statSync } from "node:fs";
-import os from "node:os";
+import { chmodSync, writeFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { Wallet } from "ethers";
 import { createKeyFile, loadKeyFile, KeyFileError } from "../../../agents/runtime/keys.js";
 import { createHost } from "../../../agents/runtime/host.js";
+import { tmpDir } from "../../helpers/tmp.js";
 
 describe("runtime › key files and host", () => {
-  const dir = () => mkdtempSync(path.join(os.tmpdir(), "cdn-keys-"));
+  const dir = () => tmpDir("cdn-keys-");
 
   it("creates a 0600 key file whose libp2p identity and Ethereum address are the same key", async () => {
     const file = path.join(dir(), "node.key");

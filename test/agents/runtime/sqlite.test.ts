@@ -1,9 +1,8 @@
 import { expect } from "chai";
-import { mkdtempSync } from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { SchemaVersionError, SqliteStore, fromHex64, migrate, openDatabase, toHex64 } from "../../../agents/runtime/sqlite.js";
 import { NodeStore } from "../../../agents/node/store.js";
+import { tmpDir } from "../../helpers/tmp.js";
 
 class TwoTables extends SqliteStore {
   static readonly MIGRATIONS = ["CREATE TABLE a (x INTEGER);", "CREATE TABLE b (y INTEGER);"];
@@ -13,7 +12,7 @@ class TwoTables extends SqliteStore {
 }
 
 describe("agents › runtime › sqlite (the agents' store base)", () => {
-  const file = () => path.join(mkdtempSync(path.join(os.tmpdir(), "cdn-sqlite-")), "state.db");
+  const file = () => path.join(tmpDir("cdn-sqlite-"), "state.db");
 
   it("migrates a database written by an older version to the newest schema, one version at a time", () => {
     const f = file();

@@ -1,6 +1,4 @@
 import { expect } from "chai";
-import { mkdtempSync } from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import fc from "fast-check";
 import { parseBlobId, parseNotices, readNoticeFile } from "../../../agents/slasher/notices.js";
@@ -8,6 +6,7 @@ import { NoticeError } from "../../../agents/slasher/errors.js";
 import { SlasherStore } from "../../../agents/slasher/store.js";
 import { loadSlasherConfig } from "../../../agents/slasher/config.js";
 import { ConfigError } from "../../../agents/runtime/errors.js";
+import { tmpDir } from "../../helpers/tmp.js";
 
 const A = "0x" + "ab".repeat(32);
 const B = "0x" + "CD".repeat(32);
@@ -43,7 +42,7 @@ describe("slasher › compliance notices", () => {
 
 describe("slasher › store and config", () => {
   it("keeps notices, probes, slashes and channels across a reopen; a notice is added once", () => {
-    const file = path.join(mkdtempSync(path.join(os.tmpdir(), "cdn-slasher-store-")), "slasher.db");
+    const file = path.join(tmpDir("cdn-slasher-store-"), "slasher.db");
     let store = new SlasherStore(file);
     expect(store.addNotices([A, A], "cli")).to.equal(1);
     expect(store.addNotices([A, B.toLowerCase()], "file")).to.equal(1);
@@ -74,7 +73,7 @@ describe("slasher › store and config", () => {
   });
 
   it("config: defaults, CDN_SLASHER_* environment, and one sentence naming a bad field", () => {
-    const dataDir = mkdtempSync(path.join(os.tmpdir(), "cdn-slasher-config-"));
+    const dataDir = tmpDir("cdn-slasher-config-");
     const saved = { ...process.env };
     try {
       process.env.CDN_SLASHER_NOTICES = "a.json, b.txt";

@@ -8,8 +8,8 @@ import { spawn } from "node:child_process";
 import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { ROOT } from "../../helpers/processes.js";
-import { tmpDir } from "../../e2e/delivery-fixture.js";
 import { WatchtowerStore } from "../../../agents/watchtower/store.js";
+import { tmpDir } from "../../helpers/tmp.js";
 
 const CLI = ["--disable-warning=ExperimentalWarning", path.join(ROOT, "bin/cdn-watchtower.js")];
 

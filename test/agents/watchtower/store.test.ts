@@ -6,8 +6,8 @@
 import { expect } from "chai";
 import fc from "fast-check";
 import path from "node:path";
-import { tmpDir } from "../../e2e/delivery-fixture.js";
 import { WatchtowerStore } from "../../../agents/watchtower/store.js";
+import { tmpDir } from "../../helpers/tmp.js";
 
 const channel = (i: number) => "0x" + i.toString(16).padStart(64, "0");
 const auth = {

@@ -10,7 +10,7 @@ import { DatabaseSync } from "node:sqlite";
 import path from "node:path";
 import { network } from "hardhat";
 import type { Libp2p } from "@libp2p/interface";
-import { deliveryWorld, freePort, tmpDir, type DeliveryWorld } from "../../e2e/delivery-fixture.js";
+import { deliveryWorld, freePort, type DeliveryWorld } from "../../e2e/delivery-fixture.js";
 import { chainTime, readChannel, type Contracts } from "../../../agents/chain/contracts.js";
 import { watchtowerChainView, type WatchtowerChainView } from "../../../agents/watchtower/chain.js";
 import { identityFromSecret, type Identity } from "../../../agents/runtime/keys.js";
@@ -24,6 +24,7 @@ import { decodeWatchtowerResponse, encodeWatchtowerRequest, FRAME_CAPS } from ".
 import { multiaddr } from "@multiformats/multiaddr";
 import { dialOnlyHost, openChannel, registeredNode, startWatchtower, voucher, waitFor, USDC, type NodeKeys } from "./fixture.js";
 import { rejection } from "../../helpers/errors.js";
+import { tmpDir } from "../../helpers/tmp.js";
 
 /** Asserts `error` is an instance of `cls` (and its message matches `re`). */
 function expectRejection(error: unknown, cls: new (...args: never[]) => Error, re?: RegExp): void {

@@ -1,6 +1,4 @@
 import { expect } from "chai";
-import { mkdtempSync } from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
 import { peerIdFromPrivateKey } from "@libp2p/peer-id";
@@ -27,6 +25,7 @@ import { encodeRecordMeta } from "../../../../agents/node/fanout.js";
 import { localSource } from "../../../../agents/node/fetch/source.js";
 import { computeBlobId } from "../../../../agents/protocol/merkle.js";
 import { toHex } from "../../../../agents/protocol/bytes.js";
+import { tmpDir } from "../../../helpers/tmp.js";
 
 const blobId = "0x" + "ab".repeat(32);
 const channelId = "0x" + "cd".repeat(32);
@@ -157,7 +156,7 @@ describe("node › fetch › vouchers", () => {
   const domain = new Eip712Domain({ name: "PaymentChannel", version: "1", chainId: 31337n, verifyingContract: "0x" + "55".repeat(20) });
 
   function context() {
-    const store = new NodeStore(path.join(mkdtempSync(path.join(os.tmpdir(), "cdn-fetch-")), "node.db"));
+    const store = new NodeStore(path.join(tmpDir("cdn-fetch-"), "node.db"));
     const book = new VoucherBook(store);
     const stored: bigint[] = [];
     const ctx: VoucherContext = { domain, store, book, channel: channel(), now: 10n, onStored: (_amount, increase) => stored.push(increase) };
@@ -258,7 +257,7 @@ describe("node › fetch › vouchers", () => {
 
 describe("node › fetch › blob source (cache)", () => {
   it("a stream reads a cached blob through one open file and marks it used once; a blob evicted mid-stream (a blacklist entry) is read no further", async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), "cdn-source-"));
+    const dir = tmpDir("cdn-source-");
     const db = new DatabaseSync(path.join(dir, "state.db"));
     db.exec("PRAGMA journal_mode=WAL");
     const cache = new BlobCache({ dir: path.join(dir, "cache"), budgetBytes: 10 * LEAF_SIZE }, { db });
