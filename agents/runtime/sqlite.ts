@@ -153,21 +153,59 @@ export abstract class SqliteStore {
     return schemaVersion(this.db);
   }
 
+  /** The fsync running now, and the one queued behind it (group commit: see `syncLog`). */
+  private syncing: Promise<void> | undefined;
+  private queuedSync: Promise<void> | undefined;
+
   /**
    * Makes every commit so far durable without blocking the event loop: the write-ahead log is
    * fsync'd on libuv's thread pool. A commit made `withoutFsync`, then this awaited, gives what a
    * synchronous=FULL commit gives when it returns (it survives a power loss), while a stream keeps
    * verifying or sending in the meantime; act on the write only once this resolved.
+   *
+   * Group commit: a call made while an fsync runs waits for the next one, which starts when the
+   * running one ends and covers every commit made until then, so any number of callers share two
+   * fsyncs at most (one per voucher, serialized, had vouchers wait behind each other's fsync).
    */
-  async syncLog(): Promise<void> {
-    if (this.file === ":memory:") return;
-    let handle: FileHandle;
-    try {
-      handle = await open(`${this.file}-wal`, "r");
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
-      handle = await open(this.file, "r"); // no log (checkpointed when the last connection closed): the database file itself
-    }
+  syncLog(): Promise<void> {
+    if (this.file === ":memory:") return Promise.resolve();
+    if (!this.syncing) return this.startSync();
+    this.queuedSync ??= this.syncing.then(
+      () => this.startSync(),
+      () => this.startSync(),
+    );
+    return this.queuedSync;
+  }
+
+  private startSync(): Promise<void> {
+    this.queuedSync = undefined;
+    const running = this.fsyncLog();
+    this.syncing = running;
+    const clear = () => {
+      if (this.syncing === running) this.syncing = undefined;
+    };
+    running.then(clear, clear);
+    return running;
+  }
+
+  /**
+   * The write-ahead log, opened once: a sync is then a single trip to the thread pool (open, fsync
+   * and close were three, and on a busy event loop each waited for its turn: ~18 ms per voucher on
+   * a paying client). The file stays the same while this connection is open: SQLite rewinds or
+   * truncates the log after a checkpoint and deletes it only when the last connection closes.
+   */
+  private logHandle: Promise<FileHandle | undefined> | undefined;
+
+  /** One fsync of the log (the database file when there is none yet). */
+  protected async fsyncLog(): Promise<void> {
+    this.logHandle ??= open(`${this.file}-wal`, "r").catch((error: NodeJS.ErrnoException) => {
+      this.logHandle = undefined; // tried again next time
+      if (error.code !== "ENOENT") throw error;
+      return undefined;
+    });
+    const log = await this.logHandle;
+    if (log) return log.datasync();
+    const handle = await open(this.file, "r"); // no log yet: the database file itself
     try {
       await handle.datasync();
     } finally {
@@ -176,6 +214,9 @@ export abstract class SqliteStore {
   }
 
   close(): void {
+    const log = this.logHandle;
+    this.logHandle = undefined;
+    void log?.then((h) => h?.close()).catch(() => undefined);
     if (this.db.isOpen) this.db.close();
   }
 }
