@@ -348,7 +348,8 @@ function paidOnOtherChannels(deps: SessionDeps, nodeKey: string, channelId: stri
 /**
  * Signs cumulative vouchers for the verified bytes of this session, durably before they are sent.
  * A voucher is signed at once and queued: made durable (the download's file, then the store's log,
- * fsync'd off the event loop) and then sent, in order, while the chunks keep being verified.
+ * fsync'd off the event loop) and then sent, in order, while the chunks keep being verified; one
+ * still queued when a newer one is signed is dropped (the newer pays for its bytes too).
  */
 class Payer {
   /** Amount signed on the channel (cumulative). */
@@ -396,6 +397,9 @@ class Payer {
     this.unpaid = 0;
     const durableTo = this.sink.position;
     this.queue(async () => {
+      // vouchers are cumulative: one signed since, queued behind this one, pays for these bytes too
+      // and goes out after a single fsync instead of each waiting for its own
+      if (amount < this.signed) return;
       const { durable } = this.options;
       // the bytes this voucher pays for reach the disk first, and where the file stands is recorded with it
       if (durable) await durable.sync();

@@ -117,6 +117,16 @@ export interface VoucherContext {
  * chunks keep going out (within the credit already held) meanwhile.
  */
 export async function acceptVoucher(ctx: VoucherContext, channelId: string, amount: bigint, signature: Uint8Array): Promise<void> {
+  await storeVoucher(ctx, channelId, amount, signature);
+}
+
+/**
+ * `acceptVoucher` in two steps: the checks and the write happen now (a bad voucher throws Refusal
+ * BAD_VOUCHER at once); the returned promise makes it count, once the log is fsync'd (undefined: it
+ * changes nothing). The stream's reader goes on reading while it runs, so vouchers that arrive
+ * during one fsync share the next (the store's group commit) instead of queueing one fsync each.
+ */
+function storeVoucher(ctx: VoucherContext, channelId: string, amount: bigint, signature: Uint8Array): Promise<void> | undefined {
   const { channel } = ctx;
   if (channelId !== channel.channelId) throw new Refusal("BAD_VOUCHER", "voucher for another channel");
   let signer: string;
@@ -128,18 +138,20 @@ export async function acceptVoucher(ctx: VoucherContext, channelId: string, amou
   const best = ctx.book.bestVoucher(channelId);
   // at most what the node already holds (every session re-sends its last voucher): it changes nothing,
   // so the channel's session key counts even if it expired since (docs/channels.md, "expired session key")
-  if (amount <= best && (isVoucherSigner(channel, signer, ctx.now) || signer.toLowerCase() === channel.voucherSigner)) return;
+  if (amount <= best && (isVoucherSigner(channel, signer, ctx.now) || signer.toLowerCase() === channel.voucherSigner)) return undefined;
   if (!isVoucherSigner(channel, signer, ctx.now)) {
     const expired = signer.toLowerCase() === channel.voucherSigner && channel.signerExpiry !== 0n;
     throw new Refusal("BAD_VOUCHER", expired ? "voucher signed by the channel's session key after its expiry: only the payer can sign more" : "voucher not signed by the channel's signer");
   }
   if (amount > channel.deposit) throw new Refusal("BAD_VOUCHER", "voucher exceeds the channel's deposit");
   ctx.store.saveVoucher({ channelId, payer: channel.payer, amount, signature }, { deferFsync: true });
-  await ctx.store.syncLog(); // durable before it counts
-  const before = ctx.book.bestVoucher(channelId); // another stream on the channel may have raised it meanwhile
-  if (amount <= before) return;
-  ctx.onStored(amount, amount - before, signature);
-  ctx.book.raise(channelId, amount);
+  // durable before it counts
+  return ctx.store.syncLog().then(() => {
+    const before = ctx.book.bestVoucher(channelId); // a later voucher, or another stream on the channel, may have raised it meanwhile
+    if (amount <= before) return;
+    ctx.onStored(amount, amount - before, signature);
+    ctx.book.raise(channelId, amount);
+  });
 }
 
 /** The state of the concurrent voucher reader of one stream. */
@@ -151,25 +163,41 @@ export interface VoucherReader {
   done: Promise<void>;
 }
 
-/** Reads vouchers until the client ends its side; only vouchers may follow the request. */
+/**
+ * Reads vouchers until the client ends its side; only vouchers may follow the request. Each is
+ * checked and written as it arrives; the reader ends only after the last one's fsync (it counts
+ * before the stream's final wait is over).
+ */
 export function readVouchers(framed: FramedStream, ctx: VoucherContext): VoucherReader {
   const reader: VoucherReader = { error: undefined, ended: false, done: Promise.resolve() };
   let rechecked = false;
+  let committed: Promise<void> = Promise.resolve();
+  let commitFailure: unknown;
   reader.done = (async () => {
     try {
       for (let body = await framed.read(); body; body = await framed.read()) {
+        if (commitFailure) throw commitFailure;
         const msg = decodeFetchClientMessage(body);
         if (msg.kind !== "voucher") throw new Refusal("BAD_REQUEST", "only vouchers may follow the request");
         if (msg.voucher.value.cumulativeAmount > ctx.channel.deposit && ctx.freshChannel && !rechecked) {
           rechecked = true; // once per stream: a client cannot make the node read the chain per voucher
           ctx.channel = await ctx.freshChannel().catch(() => ctx.channel);
         }
-        await acceptVoucher(ctx, msg.voucher.value.channelId, msg.voucher.value.cumulativeAmount, msg.voucher.signature);
+        const durable = storeVoucher(ctx, msg.voucher.value.channelId, msg.voucher.value.cumulativeAmount, msg.voucher.signature);
+        if (!durable) continue;
+        // a store that cannot fsync ends the stream at the next message (the voucher never counted)
+        durable.catch((error: unknown) => {
+          commitFailure ??= error;
+          ctx.book.notify(ctx.channel.channelId);
+        });
+        committed = durable; // fsyncs end in order: the last one covers the ones before
       }
+      await committed;
     } catch (error) {
+      await committed.catch(() => undefined);
       if (error instanceof Refusal) reader.error = error;
       else if (error instanceof ProtocolError) reader.error = new Refusal("BAD_VOUCHER", error.message);
-      // else a reset, a drop or a timeout: the client ended, nothing it sent was bad
+      // else a reset, a drop, a timeout or a store that failed: the client ended, nothing it sent was bad
     } finally {
       reader.ended = true;
       ctx.book.notify(ctx.channel.channelId);

@@ -17,7 +17,9 @@ import { admitDownload, admitOnChain, admitPending, admitRequest, readChain } fr
 import { checkChannel, checkDeposit, paidSoFar } from "../../../../agents/node/fetch/channel.js";
 import { FETCH_LIMITS } from "../../../../agents/node/fetch/constants.js";
 import { Refusal } from "../../../../agents/node/fetch/refusal.js";
-import { acceptVoucher, VoucherBook, type VoucherContext } from "../../../../agents/node/fetch/vouchers.js";
+import { acceptVoucher, readVouchers, VoucherBook, type VoucherContext } from "../../../../agents/node/fetch/vouchers.js";
+import { encodeFetchClientMessage } from "../../../../agents/protocol/wire/messages.js";
+import type { FramedStream } from "../../../../agents/runtime/framed.js";
 import { rejection } from "../../../helpers/errors.js";
 import { DatabaseSync } from "node:sqlite";
 import { BlobCache, CacheMissError } from "../../../../agents/node/cache/index.js";
@@ -208,6 +210,68 @@ describe("node › fetch › vouchers", () => {
     await accepted;
     expect(book.bestVoucher(channelId)).to.equal(300n);
     expect(stored).to.deep.equal([300n]);
+  });
+
+  it("the stream's reader goes on reading while a voucher is fsync'd: those that arrive meanwhile are stored at once and share the next fsync; it ends only once the last one counts", async () => {
+    const { store, book, ctx, stored } = context();
+    const gates: (() => void)[] = [];
+    const fsyncLog = (store as unknown as { fsyncLog(): Promise<void> }).fsyncLog.bind(store);
+    (store as unknown as { fsyncLog(): Promise<void> }).fsyncLog = async () => {
+      await new Promise<void>((resolve) => gates.push(resolve));
+      await fsyncLog();
+    };
+    // the client's side of the stream, message by message
+    const bodies: (Uint8Array | undefined)[] = [];
+    let wake: (() => void) | undefined;
+    const framed = {
+      async read() {
+        while (bodies.length === 0) await new Promise<void>((resolve) => (wake = resolve));
+        return bodies.shift();
+      },
+    } as unknown as FramedStream;
+    const send = (amount?: bigint) => {
+      bodies.push(
+        amount === undefined
+          ? undefined
+          : encodeFetchClientMessage({
+              kind: "voucher",
+              voucher: { value: { channelId, cumulativeAmount: amount }, signature: signVoucher(domain, { channelId, cumulativeAmount: amount }, payer.secretKey) },
+            }),
+      );
+      wake?.();
+    };
+    const tick = () => new Promise((resolve) => setImmediate(resolve));
+    // the real fsync behind a gate takes a few turns of the event loop
+    const until = async (done: () => boolean) => {
+      for (let i = 0; i < 10_000 && !done(); i++) await tick();
+    };
+    const reader = readVouchers(framed, ctx);
+    send(100n);
+    await tick();
+    expect(gates).to.have.length(1); // the first fsync runs (held)
+    send(200n);
+    send(300n);
+    await tick();
+    expect(store.voucher(channelId)?.amount).to.equal(300n); // read and committed while the first fsync runs
+    expect(book.bestVoucher(channelId)).to.equal(0n); // none counts yet
+    gates.shift()!();
+    await until(() => gates.length > 0);
+    expect(book.bestVoucher(channelId)).to.equal(100n);
+    expect(gates).to.have.length(1); // one more fsync for both
+    gates.shift()!();
+    await until(() => book.bestVoucher(channelId) === 300n);
+    expect(gates).to.have.length(0);
+    expect(stored).to.deep.equal([100n, 100n, 100n]);
+    send(400n);
+    send(); // the client ends its side right after its last voucher
+    await until(() => gates.length > 0);
+    await tick();
+    expect(reader.ended).to.equal(false); // not before the last voucher counts (the stream's final wait sees it)
+    gates.shift()!();
+    await reader.done;
+    expect(reader.ended).to.equal(true);
+    expect(reader.error).to.equal(undefined);
+    expect(book.bestVoucher(channelId)).to.equal(400n);
   });
 
   it("refuses BAD_VOUCHER for another channel, a stranger's signature, garbage and an amount above the deposit; nothing is stored", async () => {
