@@ -20,6 +20,7 @@ import type { Datastore } from "interface-datastore";
 import { PROTOCOL_FETCH, PROTOCOL_PROBE } from "../protocol/constants.js";
 import { DEFAULT_CREDIT } from "../protocol/credit.js";
 import { tunedYamuxFlow } from "./yamux-flow.js";
+import { noiseWithoutReceiveCopy } from "./noise-receive.js";
 import { eagerStreams, type EagerProtocol } from "./eager-streams.js";
 
 export const HOST_LIMITS = {
@@ -147,7 +148,7 @@ export async function createHost<S extends ServiceMap = ServiceMap>(options: Hos
     privateKey: options.privateKey,
     addresses: { listen: options.listen, announce: options.announce ?? [] },
     transports: [tcp()],
-    connectionEncrypters: [noise()],
+    connectionEncrypters: [noiseWithoutReceiveCopy(noise())],
     streamMuxers: [
       eagerStreams(
         tunedYamuxFlow(

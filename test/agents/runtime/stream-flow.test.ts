@@ -119,4 +119,37 @@ describe("runtime › stream flow (real hosts on 127.0.0.1)", function () {
     // one update per data frame would be ~520; per half window (256 KiB growing to 16 MiB) it is a few dozen
     expect(received.windowUpdates.count).to.be.below(sent.sizes.length / 4);
   });
+  it("noise receives every length intact without copying a message that spans socket reads (agents/runtime/noise-receive.ts): only messages under 1,200 bytes get an in-place destination", async () => {
+    const server = await host();
+    const client = await host();
+    const received: Uint8Array[] = [];
+    let ended!: () => void;
+    const done = new Promise<void>((r) => (ended = r));
+    await server.handle(PROTOCOL, async (stream: Stream) => {
+      const framed = new FramedStream(stream, { readCap: 2 * MIB, idleTimeoutMs: 60_000 });
+      for (let frame = await framed.read(); frame; frame = await framed.read()) received.push(frame);
+      await framed.close();
+      ended();
+    });
+    const connection: Connection = await client.dial(server.getMultiaddrs()[0]);
+    while (server.getConnections(client.peerId).length === 0) await new Promise((r) => setTimeout(r, 10));
+    // the server's noise stream under its muxer: record what each message is decrypted into
+    const noise = (server.getConnections(client.peerId)[0] as unknown as { muxer: { maConn: { handshake: { decrypt(c: { byteLength: number }, dst?: Uint8Array): unknown } } } }).muxer.maConn;
+    const calls: { length: number; list: boolean; dst: boolean }[] = [];
+    const decrypt = noise.handshake.decrypt.bind(noise.handshake);
+    noise.handshake.decrypt = (ciphertext, dst) => {
+      calls.push({ length: ciphertext.byteLength, list: !(ciphertext instanceof Uint8Array), dst: dst !== undefined });
+      return decrypt(ciphertext, dst);
+    };
+    const stream = await connection.newStream(PROTOCOL);
+    const framed = new FramedStream(stream, { readCap: 2 * MIB, idleTimeoutMs: 60_000 });
+    const sent = [1, 1_183, 1_184, 1_199, 1_200, 65_000, 65_519, 65_520, 300_000, 2 * MIB - 8].map((n) => new Uint8Array(randomBytes(n)));
+    for (const frame of sent) await framed.write(frame);
+    await framed.close();
+    await done;
+    expect(received.map((f) => Buffer.from(f).toString("hex"))).to.deep.equal(sent.map((f) => Buffer.from(f).toString("hex")));
+    expect(calls.filter((c) => c.list && c.length >= 1_200 && c.dst)).to.deep.equal([]); // no whole-message copy
+    expect(calls.filter((c) => c.length < 1_200 && !c.dst)).to.deep.equal([]); // the WebAssembly cipher's destination
+    expect(calls.some((c) => c.list && c.length >= 1_200)).to.equal(true); // the case exists in this run
+  });
 });
