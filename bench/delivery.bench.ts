@@ -11,8 +11,15 @@
  * protocol's frame caps), the same write pattern (one `chunkFrame` per 256-KiB leaf, read from disk
  * with the node's `ReadAhead`, sent with back-pressure), the same decoding on the client
  * (`decodeFetchServerMessage`). It leaves out the header, hashing, vouchers, sqlite and the credit
- * window. One warm-up round of every column runs first and is not counted; the columns' order
- * rotates from round to round so load drifts hit all of them alike.
+ * window. A second raw column hashes every leaf as the paid client does (SHA-256 of 0x00 ‖ leaf,
+ * node:crypto), so the gap between the raw and the paid column splits into what verification costs
+ * and what payment costs. One warm-up round of every column runs first and is not counted; the
+ * columns' order rotates from round to round so load drifts hit all of them alike.
+ *
+ * Besides throughput, the table gives each column's CPU time per MB: the client's main thread (the
+ * one every verified byte crosses), the client process, the serving process, and both processes.
+ * Client and server share this machine's cores: once both are busy the columns' throughputs stand
+ * roughly in the inverse ratio of their CPU per MB, whatever the protocol's waits (docs/delivery.md §8).
  *
  * The node declares a capacity far above what this machine carries (BENCH_CAPACITY_MBPS, default
  * 8,000 Mbps = 1,000 MB/s; printed), so the figure is the protocol's, not the node's capacity
@@ -50,6 +57,7 @@ import { clientChainView } from "../agents/client/chain.js";
 import { LEAF_SIZE } from "../agents/protocol/constants.js";
 import { DEFAULT_CREDIT, MIB, payCadence } from "../agents/protocol/credit.js";
 import { leafCount, leafLength } from "../agents/protocol/merkle.js";
+import { leafDigest } from "../agents/protocol/verifier.js";
 import { decodeFetchServerMessage, encodeFetchClientMessage, FRAME_CAPS } from "../agents/protocol/wire/messages.js";
 import { chunkFrame } from "../agents/node/chunk-frame.js";
 import { FETCH_LIMITS, PROTOCOL_FETCH, READ_AHEAD } from "../agents/node/fetch/constants.js";
@@ -57,7 +65,7 @@ import { ReadAhead } from "../agents/node/fetch/stream.js";
 import { MAX_BUFFERED_BYTES } from "../agents/client/download.js";
 import { randomBytes } from "node:crypto";
 import { CountingProvider } from "./counting-provider.js";
-import { cpuSeconds } from "./proc-stats.js";
+import { cpuSeconds, mainThreadCpuSeconds } from "./proc-stats.js";
 import { loadavg } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
 import { tmpDir } from "../test/helpers/tmp.js";
@@ -123,6 +131,8 @@ interface Round {
   cpu: number;
   /** The serving process's CPU over the round (100 % = one core): the raw server, the origin node, or (fan-out) the cache node. */
   serverCpu?: number;
+  /** The client's main thread (its event loop) over the round: the thread every paid byte crosses. */
+  clientMainCpu?: number;
   vouchers?: number;
   /** Paid rounds: protocol round trips (report.firstByte) and chain JSON-RPC HTTP requests before the first verified byte. */
   roundTrips?: number;
@@ -223,7 +233,7 @@ async function main(): Promise<void> {
     const client = createClient({ hashInWorker }, { host, identity, chain: clientChainView(contracts), contracts, store });
 
     const cpu = (c: NodeJS.CpuUsage) => (c.user + c.system) / 1000; // ms
-    const rawRun = async (): Promise<Round> => {
+    const rawRun = async (hash = false): Promise<Round> => {
       const c0 = process.cpuUsage();
       const t0 = performance.now();
       // the paid session's stream setup: dial (reused connection), protocol id sent with the request, framed both ways
@@ -237,6 +247,7 @@ async function main(): Promise<void> {
         const msg = decodeFetchServerMessage(body);
         if (msg.kind !== "chunk") throw new Error(`raw: unexpected ${msg.kind}`);
         if (n === 0) first = performance.now() - t0;
+        if (hash) leafDigest(msg.chunk.data);
         n += msg.chunk.data.byteLength;
       }
       await framed.close();
@@ -268,13 +279,18 @@ async function main(): Promise<void> {
     // each column's serving process, whose CPU over the round is reported next to the client's
     const withServerCpu = (pid: number | undefined, run: () => Promise<Round>) => async (): Promise<Round> => {
       const s0 = cpuSeconds(pid);
+      const m0 = mainThreadCpuSeconds(process.pid);
       const t0 = performance.now();
       const round = await run();
       const s1 = cpuSeconds(pid);
-      return { ...round, serverCpu: s0 === undefined || s1 === undefined ? undefined : ((s1 - s0) * 1000) / (performance.now() - t0) };
+      const m1 = mainThreadCpuSeconds(process.pid);
+      const share = (a?: number, b?: number) => (a === undefined || b === undefined ? undefined : ((b - a) * 1000) / (performance.now() - t0));
+      return { ...round, serverCpu: share(s0, s1), clientMainCpu: share(m0, m1) };
     };
     const columns: { name: string; short: string; run(): Promise<Round>; rounds: Round[] }[] = [
-      { name: "raw stream (same transport and chunk frames)", short: "raw", run: withServerCpu(raw.child.pid, rawRun), rounds: [] },
+      { name: "raw stream (same transport and chunk frames)", short: "raw", run: withServerCpu(raw.child.pid, () => rawRun()), rounds: [] },
+      // the share of the paid column's cost that is verification, not payment
+      { name: "raw stream, each leaf hashed (SHA-256, as the paid client verifies)", short: "raw+hash", run: withServerCpu(raw.child.pid, () => rawRun(true)), rounds: [] },
       { name: "paid, verified fetch", short: "paid", run: withServerCpu(node.child.pid, () => paidRun()), rounds: [] },
       ...(cache ? [{ name: "paid, through a cache node (fan-out)", short: "fan-out", run: withServerCpu(cache.pid, () => paidRun(cache.key)), rounds: [] }] : []),
     ];
@@ -307,7 +323,7 @@ async function main(): Promise<void> {
     console.log("");
     console.log(`| measure (${mib} MiB blob, loopback, median of ${runs}) | ${columns.map((c) => c.name).join(" | ")} |`);
     console.log(`|---|${columns.map(() => "---").join("|")}|`);
-    const row = (label: string, f: (c: { rounds: Round[] }, i: number) => string) => console.log(`| ${label} | ${columns.map(f).join(" | ")} |`);
+    const row = (label: string, f: (c: { short: string; rounds: Round[] }, i: number) => string) => console.log(`| ${label} | ${columns.map(f).join(" | ")} |`);
     row(`throughput, best of ${runs}`, (c) => `${Math.max(...c.rounds.map(whole)).toFixed(0)} MB/s`);
     row("throughput, median", (c) => `${med(c, whole).toFixed(0)} MB/s`);
     row("/ raw (median of medians)", (c, i) => (i === 0 ? "" : `${((med(c, whole) / rawMed) * 100).toFixed(0)} %`));
@@ -316,8 +332,15 @@ async function main(): Promise<void> {
     row("time to first byte (paid: verified, incl. probe, chain reads, commitment check)", (c) => `${med(c, (r) => r.ttfb).toFixed(1)} ms`);
     row("client process CPU (100 % = one core)", (c) => `${(med(c, (r) => r.cpu) * 100).toFixed(0)} %`);
     row("serving process CPU (raw server, origin node, cache node)", (c) => `${pct(med(c, (r) => r.serverCpu ?? NaN))}`);
-    row("protocol round trips / chain JSON-RPC requests before the first byte (median)", (c, i) => (i === 0 ? "" : `${med(c, (r) => r.roundTrips!)} / ${med(c, (r) => r.chainRequests!)}`));
-    row("vouchers per second (per round)", (c, i) => (i === 0 ? "" : `${med(c, (r) => r.vouchers! / (r.ms / 1000)).toFixed(0)} (${med(c, (r) => r.vouchers!)})`));
+    // CPU time per MB moved: on one 2-core machine the two processes share the cores, so the columns' ratio follows these sums once both are busy
+    const perMB = (share: (r: Round) => number | undefined) => (c: { rounds: Round[] }) => `${med(c, (r) => ((share(r) ?? NaN) * r.ms) / (size / 1e6)).toFixed(2)}`;
+    row("CPU per MB (ms): client main thread / client process / serving process / both processes", (c) =>
+      [perMB((r) => r.clientMainCpu), perMB((r) => r.cpu), perMB((r) => r.serverCpu), perMB((r) => r.cpu + (r.serverCpu ?? NaN))].map((f) => f(c)).join(" / "),
+    );
+    row("protocol round trips / chain JSON-RPC requests before the first byte (median)", (c) =>
+      c.short.startsWith("raw") ? "" : `${med(c, (r) => r.roundTrips!)} / ${med(c, (r) => r.chainRequests!)}`,
+    );
+    row("vouchers per second (per round)", (c) => (c.short.startsWith("raw") ? "" : `${med(c, (r) => r.vouchers! / (r.ms / 1000)).toFixed(0)} (${med(c, (r) => r.vouchers!)})`));
     // the measured rounds' streams: the origin's to the bench's client (direct) or to the cache node (its upstream fetch), the cache node's to the client
     await logged(servedBefore.origin + runs * expected.origin, servedBefore.cache + runs * expected.cache);
     const direct = new Set(store.channelsFor(nodeKey).map((c) => c.channelId.toLowerCase()));
@@ -340,8 +363,8 @@ async function main(): Promise<void> {
     console.log("");
     if (rawMed > (capacityMbps / 8) * 0.8) console.log(`warning: raw ${rawMed.toFixed(0)} MB/s is close to the declared capacity; raise BENCH_CAPACITY_MBPS`);
     for (const [label, c] of [
-      ["paid", columns[1]],
-      ["fan-out", columns[2]],
+      ["paid", columns.find((c) => c.short === "paid")],
+      ["fan-out", columns.find((c) => c.short === "fan-out")],
     ] as const) {
       if (!c) continue;
       console.log(

@@ -14,4 +14,17 @@ describe("client › hash pool", () => {
       expect(Buffer.from(r.data).equals(Buffer.from(leaves[i]))).to.equal(true);
     });
   });
+
+  it("queues leaves beyond its ring's slots and answers each caller with its own leaf's digest", async () => {
+    const pool = new HashPool();
+    const leaves = Array.from({ length: 40 }, (_, k) => new Uint8Array(k % 3 === 0 ? 262_144 : 1 + k * 97).fill(k));
+    const results = await Promise.all(leaves.map((l) => pool.hashLeaf(l)));
+    results.forEach((r, i) => {
+      expect(Buffer.from(r.digest).equals(Buffer.from(hashLeaf(leaves[i])))).to.equal(true, `leaf ${i}`);
+      expect(r.data).to.equal(leaves[i]); // the caller's own bytes, not a copy
+    });
+    // a second burst after the ring went idle
+    const again = await pool.hashLeaf(leaves[5]);
+    expect(Buffer.from(again.digest).equals(Buffer.from(hashLeaf(leaves[5])))).to.equal(true);
+  });
 });
