@@ -65,7 +65,7 @@ import { ReadAhead } from "../agents/node/fetch/stream.js";
 import { MAX_BUFFERED_BYTES } from "../agents/client/download.js";
 import { randomBytes } from "node:crypto";
 import { CountingProvider } from "./counting-provider.js";
-import { cpuSeconds, mainThreadCpuSeconds } from "./proc-stats.js";
+import { cpuSeconds, mainThreadCpuSeconds, rssMiB } from "./proc-stats.js";
 import { loadavg } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
 import { tmpDir } from "../test/helpers/tmp.js";
@@ -133,6 +133,8 @@ interface Round {
   serverCpu?: number;
   /** The client's main thread (its event loop) over the round: the thread every paid byte crosses. */
   clientMainCpu?: number;
+  /** The serving process's resident memory, the most of its samples every 100 ms over the round (MiB). */
+  serverPeakRss?: number;
   vouchers?: number;
   /** Paid rounds: protocol round trips (report.firstByte) and chain JSON-RPC HTTP requests before the first verified byte. */
   roundTrips?: number;
@@ -281,11 +283,13 @@ async function main(): Promise<void> {
       const s0 = cpuSeconds(pid);
       const m0 = mainThreadCpuSeconds(process.pid);
       const t0 = performance.now();
-      const round = await run();
+      let serverPeakRss = rssMiB(pid) ?? NaN;
+      const sampler = setInterval(() => (serverPeakRss = Math.max(serverPeakRss, rssMiB(pid) ?? NaN)), 100);
+      const round = await run().finally(() => clearInterval(sampler));
       const s1 = cpuSeconds(pid);
       const m1 = mainThreadCpuSeconds(process.pid);
       const share = (a?: number, b?: number) => (a === undefined || b === undefined ? undefined : ((b - a) * 1000) / (performance.now() - t0));
-      return { ...round, serverCpu: share(s0, s1), clientMainCpu: share(m0, m1) };
+      return { ...round, serverCpu: share(s0, s1), clientMainCpu: share(m0, m1), serverPeakRss };
     };
     const columns: { name: string; short: string; run(): Promise<Round>; rounds: Round[] }[] = [
       { name: "raw stream (same transport and chunk frames)", short: "raw", run: withServerCpu(raw.child.pid, () => rawRun()), rounds: [] },
@@ -337,6 +341,7 @@ async function main(): Promise<void> {
     row("CPU per MB (ms): client main thread / client process / serving process / both processes", (c) =>
       [perMB((r) => r.clientMainCpu), perMB((r) => r.cpu), perMB((r) => r.serverCpu), perMB((r) => r.cpu + (r.serverCpu ?? NaN))].map((f) => f(c)).join(" / "),
     );
+    row("serving process resident memory, peak over the round (MiB)", (c) => `${med(c, (r) => r.serverPeakRss ?? NaN).toFixed(0)}`);
     row("protocol round trips / chain JSON-RPC requests before the first byte (median)", (c) =>
       c.short.startsWith("raw") ? "" : `${med(c, (r) => r.roundTrips!)} / ${med(c, (r) => r.chainRequests!)}`,
     );

@@ -6,8 +6,15 @@
  * one missing blob share one upstream fetch. An arrived leaf is handed to the streams waiting for
  * it and not kept: a stream that asks for it later (it joined late, or reads slower than the
  * upstream arrives) reads it back from the cache's file (the partial one until the blob is
- * committed), so a fan-out holds about one leaf in memory, not the blob. Only a blob the cache did
- * not take (larger than its budget) keeps its leaves in memory until the fetch ends.
+ * committed), so a fan-out holds about one leaf in memory, not the blob.
+ *
+ * A blob the cache does not take (larger than its budget) has no file to read back from: its
+ * leaves are held in memory only until every stream reading it has passed them, and the upstream
+ * fetch is paced to stay at most `uncachedAheadBytes` ahead of the slowest of those streams (a
+ * stream joining after a leaf it needs was dropped is failed; its client goes elsewhere). Once the
+ * last of its streams has ended, the upstream fetch is stopped: nobody would receive the rest, and
+ * the node would pay upstream for all of it (a client could otherwise make a cache node buy a 2 GiB
+ * blob, and hold it in memory, for the price of one credit window).
  *
  * What the node may serve comes from the upstream header: the content record, which the client
  * library checks against the origin's content key for (origin, epoch) on chain (a recognized
@@ -33,12 +40,19 @@ export interface UpstreamBlob {
   size: number;
   leafLayer: Uint8Array;
   record: Signed<ContentRecordValue>;
-  /** Leaf `index` once it arrived verified (rejects if the upstream fetch fails first). */
-  leaf(index: number): Promise<Uint8Array>;
+  /** A downstream stream's reader of the leaves, which it asks for in order; closed when the stream ends. */
+  open(): UpstreamReader;
   /** Bytes of arrived leaves held in memory for streams that ask for them later: 0 unless the cache did not take the blob. */
   readonly heldBytes: number;
   /** Settles when the upstream fetch ends (committed to the cache, or failed). */
   done: Promise<void>;
+}
+
+export interface UpstreamReader {
+  /** Leaf `index` once it arrived verified (rejects if the upstream fetch fails first, or if the leaf was dropped before this reader first asked). */
+  leaf(index: number): Promise<Uint8Array>;
+  /** The stream is done with the blob. */
+  close(): void;
 }
 
 export interface FanoutOptions {
@@ -46,7 +60,12 @@ export interface FanoutOptions {
   self: string;
   /** Upper bound of upstream fetch time (ms, default 10 min). */
   timeoutMs?: number;
+  /** How far an upstream fetch of a blob the cache does not take may run ahead of its slowest stream (bytes, default 16 MiB). */
+  uncachedAheadBytes?: number;
 }
+
+/** Default of `FanoutOptions.uncachedAheadBytes`: the largest credit window, so a downstream stream never waits on it for its own credit. */
+export const UNCACHED_AHEAD_BYTES = 16 * 1024 * 1024;
 
 export interface FanoutDeps {
   /** A client with the node's identity, host and an upstream channel store; its `maxPricePerGiB` is the node's price. */
@@ -83,7 +102,7 @@ export class Fanout {
   private readonly inflight = new Map<string, Promise<UpstreamBlob>>();
   /** Each upstream fetch until it has ended: paid, committed to the cache or failed. */
   private readonly runs = new Set<Promise<void>>();
-  stats = { upstreamFetches: 0, shared: 0, failed: 0, upstreamPaid: 0n };
+  stats = { upstreamFetches: 0, shared: 0, failed: 0, stopped: 0, upstreamPaid: 0n };
 
   constructor(
     private readonly options: FanoutOptions,
@@ -121,8 +140,9 @@ export class Fanout {
   private start(blobId: string): Promise<UpstreamBlob> {
     this.stats.upstreamFetches++;
     const log = this.deps.logger.child({ blobId: blobId.slice(0, 10), module: "fanout" });
-    const upstream = new UpstreamFetch(blobId, this.deps.cache, log);
-    const signal = AbortSignal.timeout(this.options.timeoutMs ?? 600_000);
+    const aheadLeaves = Math.max(1, Math.ceil((this.options.uncachedAheadBytes ?? UNCACHED_AHEAD_BYTES) / LEAF_SIZE));
+    const upstream = new UpstreamFetch(blobId, this.deps.cache, log, aheadLeaves);
+    const signal = AbortSignal.any([AbortSignal.timeout(this.options.timeoutMs ?? 600_000), upstream.abandoned]);
     trace("fanout: start", { blob: blobId.slice(0, 10) });
     const run = this.knownHolders(blobId).then((holders) => {
       trace("fanout: holders", { blob: blobId.slice(0, 10), holders: holders.length });
@@ -147,20 +167,25 @@ export class Fanout {
   /** Pumps the verified upstream bytes into the cache and the waiting streams, then accounts for what it paid. */
   private async run(blobId: string, upstream: UpstreamFetch, it: ReturnType<Client["fetch"]>, log: Logger): Promise<void> {
     try {
-      for await (const bytes of it) upstream.take(bytes);
+      for await (const bytes of it) {
+        upstream.take(bytes);
+        await upstream.room();
+        if (upstream.abandoned.aborted) throw upstream.abandoned.reason as Error; // not one more byte
+      }
       const report = await it.report;
       this.stats.upstreamPaid += report.paid;
       this.deps.onUpstreamPaid?.(report.paid);
       if (upstream.commit()) this.deps.onCached?.(blobId);
       log.info({ bytes: upstream.size, paid: report.paid.toString(), providers: report.providers.map((p) => p.nodeKey) }, "fan-out complete: cached");
     } catch (error) {
-      this.stats.failed++;
+      if (upstream.abandoned.aborted) this.stats.stopped++;
+      else this.stats.failed++;
       const paid = await it.report.then(
         (r) => r.paid,
         () => 0n,
       );
       if (paid) this.deps.onUpstreamPaid?.(paid);
-      log.info({ err: (error as Error).message }, "fan-out failed");
+      log.info({ err: (error as Error).message, paid: paid.toString() }, upstream.abandoned.aborted ? "fan-out stopped" : "fan-out failed");
       upstream.fail(error);
     } finally {
       this.inflight.delete(blobId);
@@ -176,9 +201,19 @@ class UpstreamFetch {
   private resolveReady!: (b: UpstreamBlob) => void;
   private rejectReady!: (e: unknown) => void;
   private resolveDone!: () => void;
-  /** Arrived leaves, kept only when the cache did not take the blob (else read back from its file). */
-  private readonly leaves: Uint8Array[] = [];
+  /** Arrived leaves, kept only when the cache did not take the blob (else read back from its file), until every reader has passed them. */
+  private readonly leaves = new Map<number, Uint8Array>();
   private held = 0;
+  /** Leaves below this index were dropped from `leaves`. */
+  private dropped = 0;
+  /** Each open reader's next leaf index not yet asked for (a reader counts from its first ask). */
+  private readonly readers = new Set<{ next: number }>();
+  private everRead = false;
+  /** The pump waiting for room (a blob the cache did not take, too far ahead of its slowest reader). */
+  private roomWaiters: (() => void)[] = [];
+  private readonly stop = new AbortController();
+  /** Aborted once the last reader of a blob the cache did not take has closed: the upstream fetch stops. */
+  readonly abandoned = this.stop.signal;
   /** The blob reached the cache: passed leaves are read from it. */
   private committed = false;
   private readonly waiters = new Map<number, { resolve(b: Uint8Array): void; reject(e: unknown): void }[]>();
@@ -195,6 +230,7 @@ class UpstreamFetch {
     private readonly blobId: string,
     private readonly cache: BlobCache,
     private readonly log: Logger,
+    private readonly aheadLeaves: number,
   ) {
     this.ready = new Promise((resolve, reject) => ((this.resolveReady = resolve), (this.rejectReady = reject)));
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
@@ -204,8 +240,37 @@ class UpstreamFetch {
     return this.blob?.size;
   }
 
-  readonly leaf = (index: number): Promise<Uint8Array> => {
-    if (this.leaves[index]) return Promise.resolve(this.leaves[index]);
+  readonly open = (): UpstreamReader => {
+    const reader = { next: -1 };
+    let closed = false;
+    return {
+      leaf: (index) => {
+        if (closed) return Promise.reject(new Error("the reader is closed"));
+        const leaf = this.leaf(index); // before the move below may drop it
+        if (reader.next < 0) {
+          if (!this.writer && !this.committed && index < this.dropped) return leaf; // joined too late: refused, not counted
+          this.readers.add(reader);
+          this.everRead = true;
+        }
+        reader.next = Math.max(reader.next, index + 1);
+        this.dropPassed();
+        return leaf;
+      },
+      close: () => {
+        if (closed) return;
+        closed = true;
+        this.readers.delete(reader);
+        this.dropPassed();
+        // nobody will receive the rest of a blob the cache did not take: stop paying for it
+        if (this.readers.size === 0 && this.blob && !this.writer && this.next < leafCount(this.blob.size)) this.stop.abort(new Error("no downstream stream is left"));
+        this.wakeRoom();
+      },
+    };
+  };
+
+  private leaf(index: number): Promise<Uint8Array> {
+    const kept = this.leaves.get(index);
+    if (kept) return Promise.resolve(kept);
     if (this.failure) return Promise.reject(this.failure instanceof Error ? this.failure : new Error(String(this.failure)));
     if (index < this.next) return this.readBack(index);
     return new Promise((resolve, reject) => {
@@ -213,7 +278,36 @@ class UpstreamFetch {
       list.push({ resolve, reject });
       this.waiters.set(index, list);
     });
-  };
+  }
+
+  /** Resolves once the pump may take more: always while the cache takes the blob, else when it is less than `aheadLeaves` ahead of its slowest reader (of the first leaf, before any reader). */
+  async room(): Promise<void> {
+    while (!this.writer && !this.failure && !this.stop.signal.aborted && this.next - this.floor() >= this.aheadLeaves) await new Promise<void>((r) => this.roomWaiters.push(r));
+  }
+
+  private wakeRoom(): void {
+    for (const wake of this.roomWaiters.splice(0)) wake();
+  }
+
+  /** The lowest leaf a reader may still ask for (held in memory from there on). */
+  private floor(): number {
+    if (!this.everRead) return 0;
+    let low = this.next;
+    for (const r of this.readers) low = Math.min(low, r.next);
+    return low;
+  }
+
+  /** Drops the held leaves every reader has passed, and wakes the pump if that made room. */
+  private dropPassed(): void {
+    const floor = this.floor();
+    for (; this.dropped < floor; this.dropped++) {
+      const leaf = this.leaves.get(this.dropped);
+      if (!leaf) continue;
+      this.leaves.delete(this.dropped);
+      this.held -= leaf.length;
+    }
+    this.wakeRoom();
+  }
 
   /** A leaf that arrived earlier and was not kept: from the cache's partial file, or the cache once committed. */
   private readBack(index: number): Promise<Uint8Array> {
@@ -253,7 +347,7 @@ class UpstreamFetch {
       size,
       leafLayer: hashes.slice(),
       record: this.header.record,
-      leaf: this.leaf,
+      open: this.open,
       done: this.done,
       get heldBytes() {
         return fetch.held;
@@ -276,8 +370,8 @@ class UpstreamFetch {
       const rest = all.subarray(want);
       this.pending = rest.length ? [rest] : [];
       this.pendingBytes = rest.length;
-      if (!this.writer) {
-        this.leaves[this.next] = data;
+      if (!this.writer && this.next >= this.floor()) {
+        this.leaves.set(this.next, data);
         this.held += data.length;
       }
       for (const w of this.waiters.get(this.next) ?? []) w.resolve(data);
@@ -303,6 +397,9 @@ class UpstreamFetch {
     this.rejectReady(error);
     for (const list of this.waiters.values()) for (const w of list) w.reject(error);
     this.waiters.clear();
+    this.leaves.clear();
+    this.held = 0;
+    this.wakeRoom();
   }
 
   /** The upstream fetch ended (committed or failed): `done` settles. */

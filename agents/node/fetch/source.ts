@@ -68,7 +68,8 @@ function cacheSource(cache: BlobCache | undefined, blobId: string): BlobSource |
 export async function upstreamSource(fanout: Fanout, blobId: string): Promise<BlobSource> {
   try {
     const up = await fanout.fetch(blobId);
-    return { kind: "fanout", blobId: up.blobId, size: up.size, leafLayer: up.leafLayer, record: up.record, readLeaf: (i) => up.leaf(i) };
+    const reader = up.open();
+    return { kind: "fanout", blobId: up.blobId, size: up.size, leafLayer: up.leafLayer, record: up.record, readLeaf: (i) => reader.leaf(i), close: async () => reader.close() };
   } catch (error) {
     throw new Refusal("NOT_FOUND", `this node does not hold the blob and fetching it upstream failed: ${(error as Error).message}`);
   }
