@@ -8,13 +8,16 @@
  * upstream arrives) reads it back from the cache's file (the partial one until the blob is
  * committed), so a fan-out holds about one leaf in memory, not the blob.
  *
- * A blob the cache does not take (larger than its budget) has no file to read back from: its
- * leaves are held in memory only until every stream reading it has passed them, and the upstream
- * fetch is paced to stay at most `uncachedAheadBytes` ahead of the slowest of those streams (a
- * stream joining after a leaf it needs was dropped is failed; its client goes elsewhere). Once the
- * last of its streams has ended, the upstream fetch is stopped: nobody would receive the rest, and
- * the node would pay upstream for all of it (a client could otherwise make a cache node buy a 2 GiB
- * blob, and hold it in memory, for the price of one credit window).
+ * The node pays upstream for every byte it fetches, so a fetch runs at most `aheadBytes` (16 MiB,
+ * the largest credit window) ahead of the streams it serves, which pay for what they receive: ahead
+ * of the fastest while the cache takes the blob (slower streams read back from the file), ahead of
+ * the slowest when it does not. Once its last stream has ended, a fetch is finished only if the
+ * cache takes the blob and at most `aheadBytes` of it is left; otherwise it is stopped, paying for
+ * what arrived, and nothing is cached. Without that a client could make a cache node buy a 2 GiB
+ * blob for the price of one credit window, and, for a blob the cache does not take, hold it all
+ * in memory. A blob the cache does not take has no file to read back from: its leaves are held in
+ * memory only until every stream reading it has passed them (a stream joining after a leaf it
+ * needs was dropped is failed; its client goes elsewhere).
  *
  * What the node may serve comes from the upstream header: the content record, which the client
  * library checks against the origin's content key for (origin, epoch) on chain (a recognized
@@ -60,12 +63,12 @@ export interface FanoutOptions {
   self: string;
   /** Upper bound of upstream fetch time (ms, default 10 min). */
   timeoutMs?: number;
-  /** How far an upstream fetch of a blob the cache does not take may run ahead of its slowest stream (bytes, default 16 MiB). */
-  uncachedAheadBytes?: number;
+  /** How far an upstream fetch may run ahead of the streams it serves, and how much of a cacheable blob it still finishes once they all left (bytes, default 16 MiB). */
+  aheadBytes?: number;
 }
 
-/** Default of `FanoutOptions.uncachedAheadBytes`: the largest credit window, so a downstream stream never waits on it for its own credit. */
-export const UNCACHED_AHEAD_BYTES = 16 * 1024 * 1024;
+/** Default of `FanoutOptions.aheadBytes`: the largest credit window, so a downstream stream never waits on it for its own credit. */
+export const FANOUT_AHEAD_BYTES = 16 * 1024 * 1024;
 
 export interface FanoutDeps {
   /** A client with the node's identity, host and an upstream channel store; its `maxPricePerGiB` is the node's price. */
@@ -140,7 +143,7 @@ export class Fanout {
   private start(blobId: string): Promise<UpstreamBlob> {
     this.stats.upstreamFetches++;
     const log = this.deps.logger.child({ blobId: blobId.slice(0, 10), module: "fanout" });
-    const aheadLeaves = Math.max(1, Math.ceil((this.options.uncachedAheadBytes ?? UNCACHED_AHEAD_BYTES) / LEAF_SIZE));
+    const aheadLeaves = Math.max(1, Math.ceil((this.options.aheadBytes ?? FANOUT_AHEAD_BYTES) / LEAF_SIZE));
     const upstream = new UpstreamFetch(blobId, this.deps.cache, log, aheadLeaves);
     const signal = AbortSignal.any([AbortSignal.timeout(this.options.timeoutMs ?? 600_000), upstream.abandoned]);
     trace("fanout: start", { blob: blobId.slice(0, 10) });
@@ -261,8 +264,11 @@ class UpstreamFetch {
         closed = true;
         this.readers.delete(reader);
         this.dropPassed();
-        // nobody will receive the rest of a blob the cache did not take: stop paying for it
-        if (this.readers.size === 0 && this.blob && !this.writer && this.next < leafCount(this.blob.size)) this.stop.abort(new Error("no downstream stream is left"));
+        // nobody receives the rest: stop paying for it, unless the cache takes the blob and little is left
+        if (this.readers.size === 0 && this.blob && this.next < leafCount(this.blob.size)) {
+          const left = this.blob.size - this.next * LEAF_SIZE;
+          if (!this.writer || left > this.aheadLeaves * LEAF_SIZE) this.stop.abort(new Error("no downstream stream is left"));
+        }
         this.wakeRoom();
       },
     };
@@ -280,9 +286,21 @@ class UpstreamFetch {
     });
   }
 
-  /** Resolves once the pump may take more: always while the cache takes the blob, else when it is less than `aheadLeaves` ahead of its slowest reader (of the first leaf, before any reader). */
+  /**
+   * Resolves once the pump may take more: when it is less than `aheadLeaves` ahead of its fastest
+   * reader (the cache takes the blob) or its slowest (it does not), counted from the first leaf
+   * before any reader asked; at once when the fetch ends or finishes a blob nobody reads any more.
+   */
   async room(): Promise<void> {
-    while (!this.writer && !this.failure && !this.stop.signal.aborted && this.next - this.floor() >= this.aheadLeaves) await new Promise<void>((r) => this.roomWaiters.push(r));
+    const paced = () => !this.failure && !this.stop.signal.aborted && !(this.everRead && this.readers.size === 0);
+    while (paced() && this.next - (this.writer ? this.lead() : this.floor()) >= this.aheadLeaves) await new Promise<void>((r) => this.roomWaiters.push(r));
+  }
+
+  /** The furthest a reader has asked (the first leaf before any reader asked). */
+  private lead(): number {
+    let high = 0;
+    for (const r of this.readers) high = Math.max(high, r.next);
+    return high;
   }
 
   private wakeRoom(): void {

@@ -66,11 +66,11 @@ describe("node › fan-out memory (an upstream fetch in progress)", function () 
   const blobId = toHex(buildBlobTree(data).blobId);
   const leafOf = (i: number) => data.subarray(i * LEAF_SIZE, (i + 1) * LEAF_SIZE);
 
-  function fanout(budgetBytes: number, uncachedAheadBytes?: number): { fanout: Fanout; upstream: Upstream; cache: BlobCache } {
+  function fanout(budgetBytes: number, aheadBytes?: number): { fanout: Fanout; upstream: Upstream; cache: BlobCache } {
     const dir = tmpDir("cdn-fanout-");
     const cache = new BlobCache({ dir, budgetBytes, durable: false }, { db: new DatabaseSync(path.join(dir, "node.db")) });
     const upstream = new Upstream(data, LEAVES);
-    return { fanout: new Fanout({ self: "0x" + "00".repeat(20), uncachedAheadBytes }, { client: upstream.client(), cache, logger: silentLogger() }), upstream, cache };
+    return { fanout: new Fanout({ self: "0x" + "00".repeat(20), aheadBytes }, { client: upstream.client(), cache, logger: silentLogger() }), upstream, cache };
   }
   /** Lets the fan-out's pump run until it waits again. */
   const settle = () => new Promise((r) => setTimeout(r, 30));
@@ -102,7 +102,7 @@ describe("node › fan-out memory (an upstream fetch in progress)", function () 
     expect(blob.heldBytes).to.equal(0);
   });
 
-  it("a blob the cache does not take: held only until its streams passed it, fetched at most `uncachedAheadBytes` ahead of the slowest, a stream joining after a dropped leaf is refused", async () => {
+  it("a blob the cache does not take: held only until its streams passed it, fetched at most `aheadBytes` ahead of the slowest, a stream joining after a dropped leaf is refused", async () => {
     const { fanout: f, upstream, cache } = fanout(2 * LEAF_SIZE, 2 * LEAF_SIZE);
     const blob = await f.fetch(blobId);
     upstream.deliver(LEAVES); // the origin could send it all at once
@@ -135,6 +135,39 @@ describe("node › fan-out memory (an upstream fetch in progress)", function () 
     expect(upstream.aborted).to.equal(false);
     expect(cache.has(blobId)).to.equal(false);
     expect(blob.heldBytes).to.equal(0);
+  });
+
+  it("a cacheable blob: fetched at most `aheadBytes` ahead of its fastest stream; once its streams have left, finished and cached if at most that much is left, else stopped with nothing cached", async () => {
+    const early = fanout(64 * LEAF_SIZE, 2 * LEAF_SIZE);
+    let blob = await early.fanout.fetch(blobId);
+    early.upstream.deliver(LEAVES);
+    await settle();
+    expect(early.upstream.yielded).to.equal(2); // before any stream asked: two leaves ahead of leaf 0
+    const reader = blob.open();
+    expect(await reader.leaf(0)).to.deep.equal(leafOf(0));
+    await settle();
+    expect(early.upstream.yielded).to.equal(3); // two ahead of the stream's next leaf (1)
+    const slow = blob.open(); // a slower stream reads back from the partial file and does not hold the fetch back
+    expect(await slow.leaf(0)).to.deep.equal(leafOf(0));
+    reader.close();
+    slow.close(); // almost three leaves left, more than two: stopped
+    await blob.done;
+    expect(early.upstream.aborted).to.equal(true);
+    expect(early.fanout.stats.stopped).to.equal(1);
+    expect(early.cache.has(blobId)).to.equal(false);
+
+    const late = fanout(64 * LEAF_SIZE, 2 * LEAF_SIZE);
+    blob = await late.fanout.fetch(blobId);
+    late.upstream.deliver(LEAVES);
+    const stream = blob.open();
+    for (let i = 0; i < 3; i++) expect(await stream.leaf(i)).to.deep.equal(leafOf(i));
+    await settle();
+    expect(late.upstream.yielded).to.equal(5);
+    stream.close(); // less than two leaves left: finished and cached
+    await blob.done;
+    expect(late.upstream.aborted).to.equal(false);
+    expect(late.fanout.stats.stopped).to.equal(0);
+    expect(late.cache.has(blobId)).to.equal(true);
   });
 
   it("stops the upstream fetch of a blob the cache does not take once its last stream has ended: the node pays for nothing nobody receives", async () => {
