@@ -25,17 +25,20 @@
  * 8,000 Mbps = 1,000 MB/s; printed), so the figure is the protocol's, not the node's capacity
  * limiter's. `--fanout` (or BENCH_FANOUT=1) adds a third column: the same paid fetch through a
  * cache node whose cache is too small to keep the blob, so every round is a cut-through fan-out
- * to the origin.
+ * to the origin. `--pin` (or BENCH_PIN=1) binds the client to core 0 and the serving processes to
+ * core 1 (taskset): one core per side, as a client and a node on two machines, instead of two
+ * processes competing for both cores.
  *
  * Env: BENCH_MIB (blob size, default 256), BENCH_RUNS (measured rounds, default 5, at least 5 for
  * the summary), BENCH_SETTLE_MS (pause before each fetch, default 500: without it a fetch's first
  * byte measures the previous column's 256 MiB aftermath, e.g. a paid first byte of 12–14 ms after a
  * paid round but 29–67 ms right after a raw one; 0 runs the columns back to back),
  * BENCH_HASH_WORKER=1 (client hashes on a worker), BENCH_PROFILE=<dir> (CPU profiles
- * of the node processes). Prints the configuration, a table and one grep-able summary line per mode:
+ * of the node processes), BENCH_COLUMNS=raw,paid (only these columns, e.g. to profile one alone; the
+ * summary lines need raw first). Prints the configuration, a table and one grep-able summary line per mode:
  *   paid/raw median NN % · paid median NNN MB/s · first byte paid NN ms vs raw NN ms
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { statSync } from "node:fs";
 import { open } from "node:fs/promises";
 import path from "node:path";
@@ -66,9 +69,18 @@ import { MAX_BUFFERED_BYTES } from "../agents/client/download.js";
 import { randomBytes } from "node:crypto";
 import { CountingProvider } from "./counting-provider.js";
 import { cpuSeconds, mainThreadCpuSeconds, rssMiB } from "./proc-stats.js";
-import { loadavg } from "node:os";
+import { availableParallelism, loadavg } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
 import { tmpDir } from "../test/helpers/tmp.js";
+
+/** Binds every thread of process `pid` to core `cpu` (util-linux taskset; its threads started later inherit it). */
+function pinTo(cpu: number, pid: number | undefined): void {
+  try {
+    execFileSync("taskset", ["-a", "-p", "-c", String(cpu), String(pid)], { stdio: "ignore" });
+  } catch (cause) {
+    throw new Error(`--pin: taskset could not bind process ${pid} to core ${cpu} (is util-linux installed?)`, { cause });
+  }
+}
 
 /** The raw server answers on the fetch protocol's id: its streams get the same settings (opened eagerly, the same receive window; agents/runtime/host.ts EAGER_PROTOCOLS). */
 const RAW_PROTOCOL = PROTOCOL_FETCH;
@@ -160,6 +172,8 @@ async function main(): Promise<void> {
   const runs = Math.max(1, Number(process.env.BENCH_RUNS ?? 5));
   const capacityMbps = Number(process.env.BENCH_CAPACITY_MBPS ?? 8000);
   const fanout = process.argv.includes("--fanout") || process.env.BENCH_FANOUT === "1";
+  const pinned = process.argv.includes("--pin") || process.env.BENCH_PIN === "1";
+  if (pinned && availableParallelism() < 2) throw new Error("--pin needs two cores (one for the client, one for the serving processes)");
   const hashInWorker = process.env.BENCH_HASH_WORKER === "1";
   const settleMs = Math.max(0, Number(process.env.BENCH_SETTLE_MS ?? 500));
   const profile = (name: string) => (process.env.BENCH_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE}`, `--cpu-prof-name=${name}.cpuprofile`] : []);
@@ -171,6 +185,7 @@ async function main(): Promise<void> {
   console.log(`declared node capacity: ${capacityMbps} Mbps = ${(capacityMbps / 8).toFixed(0)} MB/s (above what this machine carries, so the limiter does not cap the paid figure)`);
   console.log(
     `config: loopback, libp2p TCP + noise + yamux (createHost) for every column (yamux data frames ≤ ${MAX_DATA_FRAME_BYTES} B, stream window ≤ ${STREAM_WINDOW_BYTES / MIB} MiB granted per half window, reader paused past ${(defaultReadAhead(FRAME_CAPS.FetchServerMessage) / MIB).toFixed(2)} MiB unread); chunk = one ${LEAF_SIZE / 1024}-KiB leaf per frame (chunkFrame), ${READ_AHEAD} leaves read ahead, FramedStream with frame cap ${FRAME_CAPS.FetchServerMessage} B; ` +
+      `${pinned ? "pinned: the client on core 0, the serving processes on core 1 (one core per side, as on two machines; the chain unpinned)" : "client and serving processes share the cores"}; ` +
       `raw = that stream without header, hashing, vouchers or sqlite; paid: credit window ${DEFAULT_CREDIT.initialWindow / MIB}→${DEFAULT_CREDIT.maxWindow / MIB} MiB, client pays every ${payCadence(0n, 10_000n) / MIB}→${payCadence(10n ** 18n, 10_000n) / MIB} MiB, hashing ${hashInWorker ? "on a worker" : "inline"} (SHA-256, node:crypto), client buffer ${MAX_BUFFERED_BYTES / MIB} MiB`,
   );
   const devnet = await startDevnet();
@@ -218,6 +233,11 @@ async function main(): Promise<void> {
     }
     const raw = await spawnRawServer(file, await freePort(), profile("raw-server"));
     children.push(raw.child);
+    if (pinned) {
+      // every thread of the bench (the client) on core 0, of each serving process on core 1
+      pinTo(0, process.pid);
+      for (const c of children) pinTo(1, c.pid);
+    }
 
     const identity = identityFromSecret(devKey(8));
     // the client's own provider, as `cdn-client` opens it (agents/chain/contracts.ts connectRpc), counting what it sends
@@ -291,13 +311,17 @@ async function main(): Promise<void> {
       const share = (a?: number, b?: number) => (a === undefined || b === undefined ? undefined : ((b - a) * 1000) / (performance.now() - t0));
       return { ...round, serverCpu: share(s0, s1), clientMainCpu: share(m0, m1), serverPeakRss };
     };
-    const columns: { name: string; short: string; run(): Promise<Round>; rounds: Round[] }[] = [
+    const allColumns: { name: string; short: string; run(): Promise<Round>; rounds: Round[] }[] = [
       { name: "raw stream (same transport and chunk frames)", short: "raw", run: withServerCpu(raw.child.pid, () => rawRun()), rounds: [] },
       // the share of the paid column's cost that is verification, not payment
       { name: "raw stream, each leaf hashed (SHA-256, as the paid client verifies)", short: "raw+hash", run: withServerCpu(raw.child.pid, () => rawRun(true)), rounds: [] },
       { name: "paid, verified fetch", short: "paid", run: withServerCpu(node.child.pid, () => paidRun()), rounds: [] },
       ...(cache ? [{ name: "paid, through a cache node (fan-out)", short: "fan-out", run: withServerCpu(cache.pid, () => paidRun(cache.key)), rounds: [] }] : []),
     ];
+    // BENCH_COLUMNS=paid (or raw,paid, …): only these columns, e.g. to profile one path alone; the summary needs raw
+    const only = process.env.BENCH_COLUMNS?.split(",").map((c) => c.trim());
+    const columns = only ? allColumns.filter((c) => only.includes(c.short)) : allColumns;
+    if (columns.length === 0) throw new Error(`BENCH_COLUMNS names none of ${allColumns.map((c) => c.short).join(", ")}`);
     // warm-up, not counted: opens the channels (client → node, and client → cache node → origin) and the connections, warms the JIT and the page cache
     const warm: { c: (typeof columns)[number]; r: Round }[] = [];
     for (const c of columns) warm.push({ c, r: await c.run() });
@@ -368,8 +392,8 @@ async function main(): Promise<void> {
     console.log("");
     if (rawMed > (capacityMbps / 8) * 0.8) console.log(`warning: raw ${rawMed.toFixed(0)} MB/s is close to the declared capacity; raise BENCH_CAPACITY_MBPS`);
     for (const [label, c] of [
-      ["paid", columns.find((c) => c.short === "paid")],
-      ["fan-out", columns.find((c) => c.short === "fan-out")],
+      ["paid", columns[0].short === "raw" ? columns.find((c) => c.short === "paid") : undefined],
+      ["fan-out", columns[0].short === "raw" ? columns.find((c) => c.short === "fan-out") : undefined],
     ] as const) {
       if (!c) continue;
       console.log(

@@ -116,7 +116,7 @@ export class NodeStore extends FollowerStore {
 
   /**
    * Records that the node has sent bytes worth `owed` (cumulative, token base units) on a channel;
-   * only ever raised. Written often (every 1 MiB sent, before a voucher wait, at a stream's end:
+   * only ever raised. Written often (every 4 MiB sent, before a voucher wait, at a stream's end:
    * `VoucherBook.recordSent`), so without an fsync of its own: it survives a process kill, and a power
    * loss forgets at most what was sent since the channel's last voucher (whose commit fsyncs the log).
    */

@@ -75,6 +75,18 @@ describe("e2e › paid delivery", function () {
     expect(c.store.channel(channelId)!.signed).to.equal(amountOwed(BigInt(data.length), node.agent.pricePerGiB) + amountOwed(262_144n, node.agent.pricePerGiB));
   });
 
+  it("a client whose pay cadence is past the node's window pays when the node stalls, and the download completes", async () => {
+    // a node with a 256-KiB window (one leaf), a client that would pay every GiB: only the stall watchdog pays
+    const node = await delivery.node({ options: { credit: { initialWindow: 262_144, maxWindow: 262_144 } } });
+    const { file, data } = randomFile(tmpDir(), 6 * 262_144);
+    const [blob] = await node.agent.publish([file]);
+    const c = await delivery.client({ payEvery: 1 << 30 });
+    const got = await collect(c.client.fetch(blob.blobId));
+    expect(got.equals(data)).to.equal(true);
+    const channelId = c.store.channels()[0].channelId;
+    expect(node.agent.fetch!.bestFor(channelId)).to.equal(amountOwed(BigInt(data.length), node.agent.pricePerGiB));
+  });
+
   it("stopping the iteration early aborts the download", async () => {
     const node = await delivery.node();
     const { file } = randomFile(tmpDir(), 40 * 262_144);

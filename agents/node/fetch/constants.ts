@@ -25,8 +25,11 @@ export type FetchLimits = typeof FETCH_LIMITS;
 /** Leaves read from the backend ahead of the one being sent. */
 export const READ_AHEAD = 4;
 
-/** How often a stream writes what it has sent to the store, at the least (bytes; `VoucherBook.recordSent`). */
-export const SENT_RECORD_BYTES = 1024 * 1024;
+/**
+ * How often a stream writes what it has sent to the store, at the least (bytes; `VoucherBook.recordSent`):
+ * the client's pay cadence on a grown window (agents/protocol/credit.ts), so about one commit per voucher.
+ */
+export const SENT_RECORD_BYTES = 4 * 1024 * 1024;
 
 /** After the node closed its side, wait at most this long for the client's vouchers to drain (ms). */
 export const READER_DRAIN_MS = 2000;
