@@ -29,6 +29,13 @@ export const REPROVIDE_MIN_MS = 30 * 60_000;
 export const REPROVIDE_MAX_MS = 50 * 60_000;
 /** A provided blob whose k closest peers gained a newcomer is re-provided this long after the join (ms). */
 export const JOIN_REPROVIDE_DELAY_MS = 2_000;
+/**
+ * A join's re-provide that did not reach the newcomer (the lookup missed it, the send failed: it may
+ * not have finished its handshakes yet) is tried again after this long, doubling, at most
+ * JOIN_REPROVIDE_RETRIES times (ms).
+ */
+export const JOIN_REPROVIDE_RETRY_MS = 1_000;
+export const JOIN_REPROVIDE_RETRIES = 3;
 /** One peer's joins trigger re-provides at most this often (ms): a node churning its connection cannot make others re-provide everything again and again. */
 export const JOIN_REPROVIDE_PEER_GAP_MS = 10 * 60_000;
 /** A join pass yields to the event loop after this many provided blobs (it may ask the routing table about each). */

@@ -16,7 +16,9 @@
  *   about k/N of them), and one peer's joins count once per JOIN_REPROVIDE_PEER_GAP_MS. Each blob
  *   keeps its kad id and a bound on its k-th closest peer's distance, so a join asks the routing
  *   table only about the blobs the newcomer may be close to, in a pass that yields to the event loop
- *   every JOIN_PASS_BATCH blobs;
+ *   every JOIN_PASS_BATCH blobs. A re-provide that did not reach the newcomer (kad-dht reports each
+ *   peer a record was sent to) is tried again after JOIN_REPROVIDE_RETRY_MS, doubling, at most
+ *   JOIN_REPROVIDE_RETRIES times;
  * - `findProviders(blobId)`: never queries for a blacklisted blob, and keeps only providers that
  *   are active nodes on chain (and not this peer); bounded by a timeout, a count and the signal;
  * - `ProviderRecordGate`: the libp2p datastore of a node, which keeps provider records (ADD_PROVIDER
@@ -33,7 +35,18 @@ import type { Key } from "interface-datastore";
 import { blobIdToCid } from "../protocol/cid.js";
 import { fromHex } from "../protocol/bytes.js";
 import type { ActiveSet } from "./active-set.js";
-import { JOIN_PASS_BATCH, JOIN_REPROVIDE_DELAY_MS, JOIN_REPROVIDE_PEER_GAP_MS, MAX_JOINS_REMEMBERED, MAX_PROVIDER_RECORDS, MAX_PROVIDERS, REPROVIDE_MAX_MS, REPROVIDE_MIN_MS } from "./constants.js";
+import {
+  JOIN_PASS_BATCH,
+  JOIN_REPROVIDE_DELAY_MS,
+  JOIN_REPROVIDE_PEER_GAP_MS,
+  JOIN_REPROVIDE_RETRIES,
+  JOIN_REPROVIDE_RETRY_MS,
+  MAX_JOINS_REMEMBERED,
+  MAX_PROVIDER_RECORDS,
+  MAX_PROVIDERS,
+  REPROVIDE_MAX_MS,
+  REPROVIDE_MIN_MS,
+} from "./constants.js";
 import { MeshArgumentError } from "./errors.js";
 
 export interface MeshDhtOptions {
@@ -47,6 +60,8 @@ export interface MeshDhtOptions {
   maxProviders?: number;
   /** A blob whose k closest peers gained a newcomer is re-provided this long after it joined (ms, default 2 s: a few joins share one re-provide). */
   joinReprovideDelayMs?: number;
+  /** A join's re-provide that missed the newcomer is tried again after this long, doubling (ms, default JOIN_REPROVIDE_RETRY_MS). */
+  joinReprovideRetryMs?: number;
 }
 
 /** What the DHT's routing table offers (kad-dht's implementation): the k closest peers to a key (closest first), its joins and its departures. */
@@ -89,6 +104,9 @@ interface ProvidedBlob {
    * newcomer farther than this is not among the k closest; a peer leaving from within it clears it.
    */
   kthClosestBound?: Uint8Array;
+  /** Newcomers among its k closest peers that its next re-provide must reach (peer ids), and the re-provides tried for them. */
+  toReach?: Set<string>;
+  joinAttempts?: number;
 }
 
 /** A peer that joined the routing table, waiting for the join pass. */
@@ -111,6 +129,8 @@ export class MeshDht {
   private soon: ReturnType<typeof setTimeout> | undefined;
   /** Peers whose join triggered re-provides, and when (oldest first). */
   private readonly joins = new Map<string, number>();
+  /** Re-provides tried again for newcomers they missed (JOIN_REPROVIDE_RETRY_MS). */
+  private readonly retries = new Set<ReturnType<typeof setTimeout>>();
   /** Joins the next join pass handles. */
   private newcomers: Newcomer[] = [];
   private joinPassRunning = false;
@@ -124,6 +144,7 @@ export class MeshDht {
       lookupTimeoutMs: options.lookupTimeoutMs ?? 10_000,
       maxProviders: options.maxProviders ?? MAX_PROVIDERS,
       joinReprovideDelayMs: options.joinReprovideDelayMs ?? JOIN_REPROVIDE_DELAY_MS,
+      joinReprovideRetryMs: options.joinReprovideRetryMs ?? JOIN_REPROVIDE_RETRY_MS,
     };
     if (this.opts.reprovideMaxMs < this.opts.reprovideMinMs) throw new MeshArgumentError("reprovideMaxMs < reprovideMinMs");
     this.deps = deps;
@@ -145,6 +166,8 @@ export class MeshDht {
     this.timer = undefined;
     if (this.soon) clearTimeout(this.soon);
     this.soon = undefined;
+    for (const retry of this.retries) clearTimeout(retry);
+    this.retries.clear();
     this.deps.routingTable?.removeEventListener("peer:add", this.onJoined);
     this.deps.routingTable?.removeEventListener("peer:remove", this.onLeft);
     this.shutdown.abort();
@@ -194,8 +217,12 @@ export class MeshDht {
             await nextTurn();
             if (this.shutdown.signal.aborted) return;
           }
-          if (blob.nextReprovideAt <= due || !this.gainedCloseNewcomer(table, newcomers, blob)) continue;
+          if (blob.nextReprovideAt <= due) continue;
+          const close = this.closeNewcomers(table, newcomers, blob);
+          if (close.length === 0) continue;
           blob.nextReprovideAt = due;
+          blob.toReach = new Set([...(blob.toReach ?? []), ...close]);
+          blob.joinAttempts = 0;
           touched++;
         }
         if (touched === 0) continue;
@@ -207,14 +234,46 @@ export class MeshDht {
     }
   }
 
-  /** Whether a newcomer is among the k closest peers of `blob` in the routing table: asks the table (and renews the bound) only when the blob's bound rules none out. */
-  private gainedCloseNewcomer(table: RoutingTableView, newcomers: Newcomer[], blob: ProvidedBlob): boolean {
+  /** The newcomers among the k closest peers of `blob` in the routing table (peer ids): asks the table (and renews the bound) only when the blob's bound rules none out. */
+  private closeNewcomers(table: RoutingTableView, newcomers: Newcomer[], blob: ProvidedBlob): string[] {
     const bound = blob.kthClosestBound;
-    if (bound && newcomers.every((newcomer) => compareDistance(newcomer.kadId, blob.kadId, bound) > 0)) return false;
+    if (bound && newcomers.every((newcomer) => compareDistance(newcomer.kadId, blob.kadId, bound) > 0)) return [];
     const k = this.deps.k ?? 20;
     const closest = table.closestPeers(blob.kadId, { count: k });
     blob.kthClosestBound = closest.length < k ? undefined : xorDistance(kadIdOfPeer(closest[k - 1]), blob.kadId);
-    return closest.some((p) => newcomers.some((newcomer) => p.equals(newcomer.peer)));
+    return newcomers.filter((newcomer) => closest.some((p) => p.equals(newcomer.peer))).map((newcomer) => newcomer.peer.toString());
+  }
+
+  /**
+   * After a re-provide of `blob`: the newcomers it had to reach that it did not are tried again
+   * (JOIN_REPROVIDE_RETRY_MS, doubling, at most JOIN_REPROVIDE_RETRIES times); then it forgets them.
+   */
+  private checkReached(id: string, blob: ProvidedBlob, reached: Set<string>): void {
+    if (!blob.toReach) return;
+    for (const peer of reached) blob.toReach.delete(peer);
+    const attempts = blob.joinAttempts ?? 0;
+    if (blob.toReach.size === 0 || attempts >= JOIN_REPROVIDE_RETRIES || this.shutdown.signal.aborted) {
+      blob.toReach = undefined;
+      blob.joinAttempts = undefined;
+      return;
+    }
+    blob.joinAttempts = attempts + 1;
+    const retry = setTimeout(
+      () => {
+        this.retries.delete(retry);
+        if (this.shutdown.signal.aborted || this.provided.get(id) !== blob || this.deps.isBlacklisted(id)) return;
+        this.publish(id, {}).then(
+          (again) => this.checkReached(id, blob, again),
+          (e: unknown) => {
+            this.deps.onError?.(e as Error, id);
+            this.checkReached(id, blob, new Set());
+          },
+        );
+      },
+      this.opts.joinReprovideRetryMs * 2 ** attempts,
+    );
+    retry.unref?.();
+    this.retries.add(retry);
   }
 
   /** Runs the due re-provides after the join delay (again, while some are due: a pass was running when the timer fired). */
@@ -254,11 +313,15 @@ export class MeshDht {
     await this.publish(id, options);
   }
 
-  private async publish(id: string, options: { signal?: AbortSignal }): Promise<void> {
+  /** Sends the blob's provider record to its closest peers; returns the peers that took it (peer ids). */
+  private async publish(id: string, options: { signal?: AbortSignal }): Promise<Set<string>> {
     const signal = AbortSignal.any([this.shutdown.signal, ...(options.signal ? [options.signal] : [])]);
-    for await (const _ of this.deps.dht.provide(cidOf(id), { signal })) {
-      // drain: the records are sent as the query proceeds
+    const reached = new Set<string>();
+    for await (const event of this.deps.dht.provide(cidOf(id), { signal })) {
+      // the records are sent as the query proceeds; a peer's answer to ADD_PROVIDER means it has the record
+      if (event.name === "PEER_RESPONSE") reached.add(event.from.toString());
     }
+    return reached;
   }
 
   /** Stops providing a blob at once: no more re-provides, and the local self-record is dropped. */
@@ -284,10 +347,11 @@ export class MeshDht {
         }
         blob.nextReprovideAt = this.nextTime();
         try {
-          await this.publish(id, options);
+          this.checkReached(id, blob, await this.publish(id, options));
           done.push(id);
         } catch (e) {
           this.deps.onError?.(e as Error, id);
+          this.checkReached(id, blob, new Set());
         }
       }
     } finally {

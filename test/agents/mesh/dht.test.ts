@@ -227,10 +227,17 @@ describe("mesh › DHT (kad-dht, real hosts on 127.0.0.1)", function () {
   /** A DHT that records the CIDs it is asked to provide, and a routing table ordered by XOR distance (kad-dht's metric) that counts the lookups asked of it. */
   function joinWorld(k = 20) {
     const provided: string[] = [];
+    /** Peers that miss this many more records (a lookup that does not find them, a send that fails). */
+    const misses = new Map<string, number>();
     const dht = {
+      // kad-dht answers each peer that took the record with a PEER_RESPONSE event; here every peer in the table takes it
       async *provide(cid: { toString(): string }) {
         provided.push(cid.toString());
-        yield* [];
+        for (const peer of peers) {
+          const left = misses.get(peer.toString()) ?? 0;
+          if (left > 0) misses.set(peer.toString(), left - 1);
+          else yield { name: "PEER_RESPONSE", from: peer };
+        }
       },
       async cancelReprovide() {},
     };
@@ -245,7 +252,7 @@ describe("mesh › DHT (kad-dht, real hosts on 127.0.0.1)", function () {
     });
     const clock = { t: 1_000_000 };
     const meshDht = new MeshDht(
-      { joinReprovideDelayMs: 0 },
+      { joinReprovideDelayMs: 0, joinReprovideRetryMs: 50 },
       {
         dht: dht as never,
         self: newIdentity().peerId,
@@ -262,6 +269,7 @@ describe("mesh › DHT (kad-dht, real hosts on 127.0.0.1)", function () {
       table,
       meshDht,
       clock,
+      misses,
       /** The peer enters the routing table (or only announces it again, when it is there). */
       async join(peer: PeerId) {
         if (!peers.some((p) => p.equals(peer))) peers.push(peer);
@@ -330,6 +338,26 @@ describe("mesh › DHT (kad-dht, real hosts on 127.0.0.1)", function () {
       await join(p[2]);
       expect(provided.length).to.equal(3);
       expect(d.stats.joinReprovides).to.equal(2);
+    } finally {
+      d.stop();
+    }
+  });
+
+  it("a join's re-provide that missed the newcomer is tried again (after 50, 100 ms here) until it reaches it, and at most three times", async () => {
+    const { provided, meshDht: d, join, misses } = joinWorld();
+    const late = newIdentity().peerId;
+    const never = newIdentity().peerId;
+    d.start();
+    try {
+      await d.provide(BLOB);
+      misses.set(late.toString(), 2); // the join's re-provide and the first retry miss it
+      await join(late);
+      await new Promise((r) => setTimeout(r, 400));
+      expect(provided.length).to.equal(4); // provide, the join's re-provide, two retries
+      misses.set(never.toString(), 100);
+      await join(never);
+      await new Promise((r) => setTimeout(r, 800)); // retries after 50, 100, 200 ms, then it gives up
+      expect(provided.length).to.equal(8);
     } finally {
       d.stop();
     }
