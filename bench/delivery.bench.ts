@@ -58,7 +58,7 @@ import { ClientStore } from "../agents/client/store.js";
 import { createClient } from "../agents/client/client.js";
 import { clientChainView } from "../agents/client/chain.js";
 import { LEAF_SIZE } from "../agents/protocol/constants.js";
-import { DEFAULT_CREDIT, MIB, payCadence } from "../agents/protocol/credit.js";
+import { DEFAULT_CREDIT, MIB, PAY_MARGIN_BYTES_PER_MS, payCadence } from "../agents/protocol/credit.js";
 import { leafCount, leafLength } from "../agents/protocol/merkle.js";
 import { leafDigest } from "../agents/protocol/verifier.js";
 import { decodeFetchServerMessage, encodeFetchClientMessage, FRAME_CAPS } from "../agents/protocol/wire/messages.js";
@@ -186,7 +186,7 @@ async function main(): Promise<void> {
   console.log(
     `config: loopback, libp2p TCP + noise + yamux (createHost) for every column (yamux data frames ≤ ${MAX_DATA_FRAME_BYTES} B, stream window ≤ ${STREAM_WINDOW_BYTES / MIB} MiB granted per half window, reader paused past ${(defaultReadAhead(FRAME_CAPS.FetchServerMessage) / MIB).toFixed(2)} MiB unread); chunk = one ${LEAF_SIZE / 1024}-KiB leaf per frame (chunkFrame), ${READ_AHEAD} leaves read ahead, FramedStream with frame cap ${FRAME_CAPS.FetchServerMessage} B; ` +
       `${pinned ? "pinned: the client on core 0, the serving processes on core 1 (one core per side, as on two machines; the chain unpinned)" : "client and serving processes share the cores"}; ` +
-      `raw = that stream without header, hashing, vouchers or sqlite; paid: credit window ${DEFAULT_CREDIT.initialWindow / MIB}→${DEFAULT_CREDIT.maxWindow / MIB} MiB, client pays every ${payCadence(0n, 10_000n) / MIB}→${payCadence(10n ** 18n, 10_000n) / MIB} MiB, hashing ${hashInWorker ? "on a worker" : "inline"} (SHA-256, node:crypto), client buffer ${MAX_BUFFERED_BYTES / MIB} MiB`,
+      `raw = that stream without header, hashing, vouchers or sqlite; paid: credit window ${DEFAULT_CREDIT.initialWindow / MIB}→${DEFAULT_CREDIT.maxWindow / MIB} MiB, client pays every ${payCadence(0n, 10_000n) / MIB}→${payCadence(10n ** 18n, 10_000n) / MIB} MiB (${payCadence(10n ** 18n, 10_000n, 0) / MIB} MiB on a round trip under ${((8 * MIB) / PAY_MARGIN_BYTES_PER_MS).toFixed(1)} ms), hashing ${hashInWorker ? "on a worker" : "inline"} (SHA-256, node:crypto), client buffer ${MAX_BUFFERED_BYTES / MIB} MiB`,
   );
   const devnet = await startDevnet();
   const children: ChildProcess[] = [];

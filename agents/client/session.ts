@@ -131,6 +131,7 @@ export async function runSession(req: SessionRequest, deps: SessionDeps, options
   if (!channel) throw new ChannelError(`Channel ${req.channelId} is not in the client's store.`);
   const blobTag = req.blobId.slice(0, 10);
   const request = encodeFetchClientMessage({ kind: "request", request: { blobId: req.blobId, channelId: req.channelId, offset: req.offset, length: req.length } });
+  let requestedAt = performance.now();
   const { framed, requestSent } = await openFetchStream(req, deps, options, encodeFrame(request));
   trace("session: stream open", { blob: blobTag, requestSent });
   const progress = { delivered: 0, size: req.size ?? -1 };
@@ -138,10 +139,15 @@ export async function runSession(req: SessionRequest, deps: SessionDeps, options
   try {
     const chainHead = deps.chain.head(); // read while the node prepares its answer
     chainHead.catch(() => undefined);
-    if (!requestSent) await framed.write(request);
+    if (!requestSent) {
+      requestedAt = performance.now();
+      await framed.write(request);
+    }
     options.steps?.push("request");
     trace("session: request sent", { blob: blobTag });
     const header = await expectHeader(framed);
+    // the request's round trip (with the node's work on it: an upper bound), for the pay cadence
+    const rttMs = performance.now() - requestedAt;
     trace("session: header", { blob: blobTag });
     options.onHeader?.(header);
     await checkCommitment(header, req, deps, options, await chainHead);
@@ -156,7 +162,7 @@ export async function runSession(req: SessionRequest, deps: SessionDeps, options
     const otherChannels = paidOnOtherChannels(deps, req.nodeKey, channel.channelId);
     const base = settledBase(header, channel, served.pricePerGiB, otherChannels + channel.signed, options);
     checkDepositCovers(channel, served, base);
-    payer = new Payer(framed, channel, req, deps, options, served.pricePerGiB, base, otherChannels, sink);
+    payer = new Payer(framed, channel, req, deps, options, served.pricePerGiB, base, otherChannels, sink, rttMs);
     // our last voucher again (the node may never have received it: a connection that died after
     // it was sent), unless the settlement of what is owed supersedes it; then that settlement
     if (!payer.pay()) payer.redeliver();
@@ -372,6 +378,8 @@ class Payer {
     base: bigint,
     otherChannels: bigint,
     private readonly sink: RangeSink,
+    /** The request's round trip (ms): a short one lets the client pay less often (payCadence). */
+    private readonly rttMs: number,
   ) {
     this.base = base;
     this.signed = channel.signed;
@@ -383,7 +391,7 @@ class Payer {
     if (this.failure) throw this.failure;
     this.verifiedBytes += bytes;
     this.unpaid += bytes;
-    if (this.unpaid >= (this.options.payEvery ?? payCadence(this.otherChannels + this.signed, this.pricePerGiB))) this.pay();
+    if (this.unpaid >= (this.options.payEvery ?? payCadence(this.otherChannels + this.signed, this.pricePerGiB, this.rttMs))) this.pay();
   }
 
   /** Signs a voucher for what is due, if it is more than signed, and queues it; whether it did. */

@@ -13,9 +13,9 @@
  * one window, worth less than the transaction it needs to come back as someone new.
  *
  * The client does not know the node's value bound; it pays whenever its unpaid verified bytes
- * reach a quarter of the growth window (`payCadence`: well ahead of the node's window edge), never
- * less often than every half initial window, so no node may run a window below the initial one
- * (`checkCreditConfig`).
+ * reach a quarter of the growth window (`payCadence`: well ahead of the node's window edge; half of
+ * it on a link whose round trip is short enough), never less often than every half initial window,
+ * so no node may run a window below the initial one (`checkCreditConfig`).
  */
 import { LEAF_SIZE } from "./constants.js";
 import { amountOwed, bytesCovered } from "./pricing.js";
@@ -87,13 +87,26 @@ export const MIN_PAY_EVERY = DEFAULT_CREDIT.initialWindow / 2;
 export const PAY_AHEAD_FRACTION = 4;
 
 /**
- * The client's pay cadence: sign a voucher whenever this many verified bytes are unpaid. A quarter
- * of the window the protocol's default rule would give after `paidToNode` (PAY_AHEAD_FRACTION), at
- * least MIN_PAY_EVERY. A node running a smaller window (its value bound) stalls the stream and the
- * client pays at once.
+ * The rate a round trip is priced at when the client chooses its cadence (bytes per ms: 1 GB/s,
+ * more than one core decrypts and verifies): the part of the window left to the node while a voucher
+ * travels must carry at least this much through one round trip.
  */
-export function payCadence(paidToNode: bigint, pricePerGiB: bigint): number {
-  return Math.max(MIN_PAY_EVERY, Math.floor(growthWindow(DEFAULT_CREDIT, pricePerGiB, paidToNode) / PAY_AHEAD_FRACTION));
+export const PAY_MARGIN_BYTES_PER_MS = 1_000_000;
+
+/**
+ * The client's pay cadence: sign a voucher whenever this many verified bytes are unpaid. The node
+ * keeps `window − cadence` to send while a voucher travels (the window the protocol's default rule
+ * gives after `paidToNode`): three quarters of it (PAY_AHEAD_FRACTION) without a measured round
+ * trip or when `rttMs` × PAY_MARGIN_BYTES_PER_MS needs that much; half of it when the round trip
+ * is short enough (≤ 8.4 ms at the 16 MiB window), so a grown window costs half the vouchers (each
+ * ~1 ms of the client's CPU, signed, stored, fsync'd and sent: docs/delivery.md §8). At least
+ * MIN_PAY_EVERY. A node running a smaller window (its value bound) stalls the stream and the client
+ * pays at once.
+ */
+export function payCadence(paidToNode: bigint, pricePerGiB: bigint, rttMs = Infinity): number {
+  const window = growthWindow(DEFAULT_CREDIT, pricePerGiB, paidToNode);
+  const margin = Math.min(window - window / PAY_AHEAD_FRACTION, Math.max(window / 2, rttMs * PAY_MARGIN_BYTES_PER_MS));
+  return Math.max(MIN_PAY_EVERY, Math.floor(window - margin));
 }
 
 /**

@@ -1,5 +1,18 @@
 import { expect } from "chai";
-import { creditWindow, checkCreditConfig, DEFAULT_CREDIT, growthWindow, MIB, MIN_PAY_EVERY, openCost, payCadence, settleWindow, valueBound, windowValue } from "../../../agents/protocol/credit.js";
+import {
+  creditWindow,
+  checkCreditConfig,
+  DEFAULT_CREDIT,
+  growthWindow,
+  MIB,
+  MIN_PAY_EVERY,
+  openCost,
+  PAY_MARGIN_BYTES_PER_MS,
+  payCadence,
+  settleWindow,
+  valueBound,
+  windowValue,
+} from "../../../agents/protocol/credit.js";
 import { amountOwed } from "../../../agents/protocol/pricing.js";
 import { LEAF_SIZE } from "../../../agents/protocol/constants.js";
 
@@ -96,6 +109,24 @@ describe("protocol › credit rule", () => {
       expect(payCadence(paid, price)).to.equal(Math.max(MIN_PAY_EVERY, Math.floor(growthWindow(DEFAULT_CREDIT, price, paid) / 4)));
       // the node keeps at least half of its window to send while a voucher is on its way
       expect(payCadence(paid, price)).to.be.at.most(growthWindow(DEFAULT_CREDIT, price, paid) / 2);
+    }
+  });
+
+  it("a short round trip halves the vouchers: half the window when the other half carries PAY_MARGIN_BYTES_PER_MS through it, a quarter when it does not", () => {
+    const price = 1_000_000n;
+    const grown = amountOwed(30n * BigInt(MIB), price); // a 16 MiB window
+    expect(payCadence(grown, price, 0.2)).to.equal(8 * MIB); // loopback, a LAN
+    expect(payCadence(grown, price, 8)).to.equal(8 * MIB);
+    expect(payCadence(grown, price, 10)).to.equal(16 * MIB - 10 * PAY_MARGIN_BYTES_PER_MS);
+    expect(payCadence(grown, price, 20)).to.equal(4 * MIB); // across a continent
+    expect(payCadence(grown, price, Infinity)).to.equal(payCadence(grown, price));
+    expect(payCadence(0n, price, 0.2)).to.equal(MIN_PAY_EVERY); // the initial window: never below half of it
+    // the node always keeps at least half of its window to send while a voucher is on its way
+    for (const rtt of [0, 1, 5, 9, 11, 13, 100]) for (const paid of [0n, 100n, 5_000n, grown]) expect(payCadence(paid, price, rtt)).to.be.at.most(growthWindow(DEFAULT_CREDIT, price, paid) / 2);
+    // and never finds its grown window full when the round trip takes as long as sending at PAY_MARGIN_BYTES_PER_MS
+    for (let transit = 1; transit <= 24; transit++) {
+      const rttMs = (2 * transit * LEAF_SIZE) / PAY_MARGIN_BYTES_PER_MS;
+      expect(windowWaits(1024, transit, (paid) => payCadence(paid, 10_000n, rttMs)).waitsAtMax, `round trip of ${2 * transit} leaves`).to.equal(0);
     }
   });
 
