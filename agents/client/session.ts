@@ -363,6 +363,8 @@ class Payer {
   private readonly base: bigint;
   private readonly otherChannels: bigint;
   private verifiedBytes = 0;
+  /** Unpaid verified bytes that trigger a voucher; it grows with what was signed, so it is recomputed per voucher, not per leaf. */
+  private cadence: number;
   unpaid = 0;
   /** The queued vouchers' way out (durable, then sent), and the first error on it. */
   private outgoing: Promise<void> = Promise.resolve();
@@ -384,6 +386,11 @@ class Payer {
     this.base = base;
     this.signed = channel.signed;
     this.otherChannels = otherChannels;
+    this.cadence = this.cadenceNow();
+  }
+
+  private cadenceNow(): number {
+    return this.options.payEvery ?? payCadence(this.otherChannels + this.signed, this.pricePerGiB, this.rttMs);
   }
 
   /** Counts verified bytes; pays when the cadence is reached. */
@@ -391,7 +398,7 @@ class Payer {
     if (this.failure) throw this.failure;
     this.verifiedBytes += bytes;
     this.unpaid += bytes;
-    if (this.unpaid >= (this.options.payEvery ?? payCadence(this.otherChannels + this.signed, this.pricePerGiB, this.rttMs))) this.pay();
+    if (this.unpaid >= this.cadence) this.pay();
   }
 
   /** Signs a voucher for what is due, if it is more than signed, and queues it; whether it did. */
@@ -403,6 +410,7 @@ class Payer {
     const signature = signVoucher(this.deps.chain.channelDomain, { channelId, cumulativeAmount: amount }, this.deps.secretKey);
     this.signed = amount;
     this.unpaid = 0;
+    this.cadence = this.cadenceNow();
     const durableTo = this.sink.position;
     this.queue(async () => {
       // vouchers are cumulative: one signed since, queued behind this one, pays for these bytes too

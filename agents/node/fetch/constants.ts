@@ -27,7 +27,7 @@ export const READ_AHEAD = 4;
 
 /**
  * How often a stream writes what it has sent to the store, at the least (bytes; `VoucherBook.recordSent`):
- * the client's pay cadence on a grown window (agents/protocol/credit.ts), so about one commit per voucher.
+ * at most the client's pay cadence on a grown window (agents/protocol/credit.ts: 4 or 8 MiB), so one or two commits per voucher.
  */
 export const SENT_RECORD_BYTES = 4 * 1024 * 1024;
 
