@@ -48,8 +48,28 @@ export interface StartDevnetOptions {
   blockTime?: number;
 }
 
+/**
+ * A devnet's --port: it takes that port and the next ones (the agents' libp2p, a test's gateway), so
+ * it is drawn below the kernel's ephemeral range (32768 and up on Linux), where any outgoing
+ * connection of a concurrent process may hold one of them.
+ */
+const DEVNET_PORTS = { first: 12_000, last: 32_000 } as const;
+/** Starts on another port after a devnet refused its ports as in use (a race with another process). */
+const PORT_ATTEMPTS = 3;
+
 export async function startDevnet(timeoutMs = 120_000, options: StartDevnetOptions = {}): Promise<Devnet> {
-  const port = 20000 + Math.floor(Math.random() * 20000);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startDevnetOn(DEVNET_PORTS.first + Math.floor(Math.random() * (DEVNET_PORTS.last - DEVNET_PORTS.first)), timeoutMs, options);
+    } catch (err) {
+      if (attempt >= PORT_ATTEMPTS || !(err instanceof PortsInUse)) throw err;
+    }
+  }
+}
+
+class PortsInUse extends Error {}
+
+async function startDevnetOn(port: number, timeoutMs: number, options: StartDevnetOptions): Promise<Devnet> {
   const deploymentsDir = tmpDir("cdn-deployments-");
   // the whole network's state dir, which `npm run devnet` keeps for its user: a test's goes at exit
   if (options.full) removeAtExit(devnetStateDir(port));
@@ -76,7 +96,8 @@ export async function startDevnet(timeoutMs = 120_000, options: StartDevnetOptio
     child.stdout!.on("data", check);
     child.once("exit", (code) => {
       clearTimeout(timer);
-      reject(new Error(`devnet exited with code ${code}:\n${out}`));
+      const Failure = /already in use on 127\.0\.0\.1/.test(out) ? PortsInUse : Error;
+      reject(new Failure(`devnet exited with code ${code}:\n${out}`));
     });
   });
   return {
