@@ -78,8 +78,8 @@ export interface SessionOptions {
   /**
    * Most unverified bytes the client pays to settle what the node sent it earlier and it never
    * paid (an interrupted stream, a killed client): default one credit window of the protocol's
-   * rule for what this payer paid the node (settleWindow: 1 MiB new, at most 16 MiB). A node
-   * claiming more is refused.
+   * rule for what this payer paid the node (settleWindow: 1 MiB new, at most 64 MiB, always worth
+   * less than opening a channel). A node claiming more is refused.
    */
   maxSettleBytes?: number;
   /**

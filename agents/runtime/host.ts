@@ -18,7 +18,6 @@ import { ping } from "@libp2p/ping";
 import type { Connection, ConnectionGater, Libp2p, MultiaddrConnection, PeerId, PrivateKey, ServiceMap } from "@libp2p/interface";
 import type { Datastore } from "interface-datastore";
 import { PROTOCOL_FETCH, PROTOCOL_PROBE } from "../protocol/constants.js";
-import { DEFAULT_CREDIT } from "../protocol/credit.js";
 import { tunedYamuxFlow } from "./yamux-flow.js";
 import { noiseWithoutReceiveCopy } from "./noise-receive.js";
 import { eagerStreams, type EagerProtocol } from "./eager-streams.js";
@@ -59,12 +58,12 @@ export const CONNECTION_PING_INTERVAL_MS = 30_000;
 /**
  * The most a yamux stream's receive window grows to (yamux's own default), and the most a paused
  * stream buffers: a reader that falls behind pauses its stream (agents/runtime/framed.ts), yamux
- * stops granting window, and the sender stalls with at most this much sent and unread. It equals
- * the largest credit window a fetch stream may have unpaid (`DEFAULT_CREDIT.maxWindow`), so a paid
- * stream never waits on yamux before it waits for a voucher; libp2p's default read-buffer cap
+ * stops granting window, and the sender stalls with at most this much sent and unread. A paid
+ * stream's credit window may be larger (`DEFAULT_CREDIT.maxWindow` in agents/protocol/credit.ts, 64 MiB): the client pays ahead
+ * of it, and what a peer may leave buffered stays this bound. libp2p's default read-buffer cap
  * (4 MiB) is raised to match, else a paused stream whose sender still had window left would be reset.
  */
-export const STREAM_WINDOW_BYTES = DEFAULT_CREDIT.maxWindow;
+export const STREAM_WINDOW_BYTES = 16 * 1024 * 1024;
 
 /**
  * Protocols whose streams are opened without a negotiation round trip (agents/runtime/eager-streams.ts):
