@@ -75,7 +75,8 @@ export function growthWindow(c: Pick<CreditConfig, "initialWindow" | "maxWindow"
  * window worth more than clients settle).
  */
 export function creditWindow(c: CreditConfig, pricePerGiB: bigint, paidHistory: bigint): number {
-  return Math.min(growthWindow(c, pricePerGiB, paidHistory), valueBound(c, pricePerGiB), protocolWindow(paidHistory, pricePerGiB));
+  // growth within the protocol's: c's windows are at most the defaults (checkCreditConfig, the config schema)
+  return Math.min(growthWindow(c, pricePerGiB, paidHistory), valueBound(c, pricePerGiB), valueBound(DEFAULT_CREDIT, pricePerGiB));
 }
 
 /** The protocol's window (the rule with DEFAULT_CREDIT): no node's is larger. */
@@ -143,8 +144,9 @@ export function checkCreditConfig(c: CreditConfig, pricePerGiB: bigint): void {
     throw new RangeError(`credit windows may not exceed the protocol's (initial ${DEFAULT_CREDIT.initialWindow}, max ${DEFAULT_CREDIT.maxWindow} bytes): clients settle at most one such window`);
   }
   if (Math.min(valueBound(c, pricePerGiB), valueBound(DEFAULT_CREDIT, pricePerGiB)) < c.initialWindow) {
+    const cost = openCost(c) < openCost(DEFAULT_CREDIT) ? openCost(c) : openCost(DEFAULT_CREDIT);
     throw new RangeError(
-      `price ${pricePerGiB} per GiB makes the initial ${c.initialWindow}-byte credit window worth more than opening a channel (${[openCost(c), openCost(DEFAULT_CREDIT)].reduce((x, y) => (x < y ? x : y))} base units); lower the price or revisit the open-cost assumptions`,
+      `price ${pricePerGiB} per GiB makes the initial ${c.initialWindow}-byte credit window worth more than opening a channel (${cost} base units); lower the price or revisit the open-cost assumptions`,
     );
   }
 }

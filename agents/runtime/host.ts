@@ -59,9 +59,10 @@ export const CONNECTION_PING_INTERVAL_MS = 30_000;
  * The most a yamux stream's receive window grows to (yamux's own default), and the most a paused
  * stream buffers: a reader that falls behind pauses its stream (agents/runtime/framed.ts), yamux
  * stops granting window, and the sender stalls with at most this much sent and unread. A paid
- * stream's credit window may be larger (`DEFAULT_CREDIT.maxWindow` in agents/protocol/credit.ts, 64 MiB): the client pays ahead
- * of it, and what a peer may leave buffered stays this bound. libp2p's default read-buffer cap
- * (4 MiB) is raised to match, else a paused stream whose sender still had window left would be reset.
+ * stream's credit window may be larger (`DEFAULT_CREDIT.maxWindow` in agents/protocol/credit.ts,
+ * 64 MiB): the client pays ahead of it, and what a peer may leave buffered stays this bound.
+ * libp2p's default read-buffer cap (4 MiB) is raised to match, else a paused stream whose sender
+ * still had window left would be reset.
  */
 export const STREAM_WINDOW_BYTES = 16 * 1024 * 1024;
 

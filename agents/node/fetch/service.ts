@@ -335,7 +335,14 @@ export class FetchService extends ProtocolService {
     const price = this.options.pricePerGiB;
     const base = this.owedBefore(channelId);
     const historyBefore = this.deps.store.paidBy(payer) - (this.deps.store.voucher(channelId)?.amount ?? 0n);
-    const maxUnpaid = () => windowValue(creditWindow(this.options.credit, price, historyBefore + this.book.bestVoucher(channelId)), price);
+    // asked before every chunk: the window (BigInt maths) changes only with the best voucher
+    let windowFor = -1n;
+    let windowNow = 0n;
+    const maxUnpaid = () => {
+      const best = this.book.bestVoucher(channelId);
+      if (best !== windowFor) [windowFor, windowNow] = [best, windowValue(creditWindow(this.options.credit, price, historyBefore + best), price)];
+      return windowNow;
+    };
     const onSent = (bytes: number) => {
       this.stats.bytesSent += bytes;
       this.deps.metrics?.bytesServed.inc(bytes);
