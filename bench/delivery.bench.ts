@@ -10,7 +10,7 @@
  * stream setup (the fetch protocol id itself, so the stream opens eagerly with the same receive window; `FramedStream` on both sides with the fetch
  * protocol's frame caps), the same write pattern (one `chunkFrame` per 256-KiB leaf, read from disk
  * with the node's `ReadAhead`, sent with back-pressure), the same decoding on the client
- * (`decodeFetchServerMessage`). It leaves out the header, hashing, vouchers, sqlite and the credit
+ * (`decodeFetchServerFrame`: a leaf kept in the pieces it arrived in). It leaves out the header, hashing, vouchers, sqlite and the credit
  * window. A second raw column hashes every leaf as the paid client does (SHA-256 of 0x00 ‖ leaf,
  * node:crypto), so the gap between the raw and the paid column splits into what verification costs
  * and what payment costs. One warm-up round of every column runs first and is not counted; the
@@ -61,8 +61,8 @@ import { LEAF_SIZE } from "../agents/protocol/constants.js";
 import { DEFAULT_CREDIT, MIB, PAY_MARGIN_BYTES_PER_MS, payCadence } from "../agents/protocol/credit.js";
 import { leafCount, leafLength } from "../agents/protocol/merkle.js";
 import { leafDigest } from "../agents/protocol/verifier.js";
-import { decodeFetchServerMessage, encodeFetchClientMessage, FRAME_CAPS } from "../agents/protocol/wire/messages.js";
-import { chunkFrame } from "../agents/node/chunk-frame.js";
+import { encodeFetchClientMessage, FRAME_CAPS } from "../agents/protocol/wire/messages.js";
+import { chunkFrame, decodeFetchServerFrame } from "../agents/protocol/wire/chunk-frame.js";
 import { FETCH_LIMITS, PROTOCOL_FETCH, READ_AHEAD } from "../agents/node/fetch/constants.js";
 import { ReadAhead } from "../agents/node/fetch/stream.js";
 import { MAX_BUFFERED_BYTES } from "../agents/client/download.js";
@@ -265,8 +265,9 @@ async function main(): Promise<void> {
       await framed.write(encodeFetchClientMessage({ kind: "request", request: { blobId, channelId: NO_CHANNEL, offset: 0, length: 0 } }));
       let n = 0;
       let first = 0;
-      for (let body = await framed.read(); body; body = await framed.read()) {
-        const msg = decodeFetchServerMessage(body);
+      // decoded as the paid client decodes chunks: a leaf stays in the pieces it arrived in
+      for (let body = await framed.readPieces(); body; body = await framed.readPieces()) {
+        const msg = decodeFetchServerFrame(body);
         if (msg.kind !== "chunk") throw new Error(`raw: unexpected ${msg.kind}`);
         if (n === 0) first = performance.now() - t0;
         if (hash) leafDigest(msg.chunk.data);

@@ -15,6 +15,7 @@
 import { Worker } from "node:worker_threads";
 import { LEAF_SIZE } from "../protocol/constants.js";
 import { leafDigest } from "../protocol/verifier.js";
+import type { Uint8ArrayList } from "uint8arraylist";
 
 /** Leaves in flight at most (slots of the ring): 2 MiB of shared memory. */
 const SLOTS = 8;
@@ -39,9 +40,12 @@ for (let next = 0; ; next = (next + 1) | 0) {
 }
 `;
 
+/** A leaf, whole or in the pieces it arrived in. */
+type Leaf = Uint8Array | Uint8ArrayList;
+
 interface Pending {
-  data: Uint8Array;
-  resolve(r: { data: Uint8Array; digest: Uint8Array }): void;
+  data: Leaf;
+  resolve(r: { data: Leaf; digest: Uint8Array }): void;
   reject(e: Error): void;
 }
 
@@ -76,16 +80,22 @@ export class HashPool {
     this.worker = w;
   }
 
-  /** SHA-256(0x00 ‖ data); `data` stays the caller's (it is copied into the ring, not moved). */
-  async hashLeaf(data: Uint8Array): Promise<{ data: Uint8Array; digest: Uint8Array }> {
+  /** SHA-256(0x00 ‖ data); `data` stays the caller's (it is copied into the ring, not moved; a leaf in pieces piece by piece). */
+  async hashLeaf<D extends Leaf>(data: D): Promise<{ data: D; digest: Uint8Array }> {
     if (data.length > LEAF_SIZE) return { data, digest: leafDigest(data) }; // not a leaf: no slot fits it
     this.start();
     while (this.pending.length >= SLOTS && !this.failure) await new Promise<void>((wake) => this.waitingForSlot.push(wake));
     if (this.failure) throw this.failure;
     const slot = (this.posted >>> 0) % SLOTS;
-    new Uint8Array(this.data, slot * LEAF_SIZE, data.length).set(data);
+    const target = new Uint8Array(this.data, slot * LEAF_SIZE, data.length);
+    const leaf: Leaf = data;
+    let at = 0;
+    for (const piece of leaf instanceof Uint8Array ? [leaf] : leaf) {
+      target.set(piece, at);
+      at += piece.length;
+    }
     this.lengths[slot] = data.length;
-    const result = new Promise<{ data: Uint8Array; digest: Uint8Array }>((resolve, reject) => this.pending.push({ data, resolve, reject }));
+    const result = new Promise<{ data: D; digest: Uint8Array }>((resolve, reject) => this.pending.push({ data, resolve: resolve as Pending["resolve"], reject }));
     this.posted = (this.posted + 1) | 0;
     Atomics.store(this.control, POSTED, this.posted);
     Atomics.notify(this.control, POSTED);

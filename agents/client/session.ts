@@ -19,6 +19,8 @@ import { checkServeCommitment, recoverVoucherSigner, signVoucher, verifyContentR
 import { addressOfSecretKey } from "../protocol/secp.js";
 import { leafDigest, StreamVerifier, type VerifiedChunk } from "../protocol/verifier.js";
 import { decodeFetchServerMessage, encodeFetchClientMessage, FRAME_CAPS, type FetchHeaderMsg, type FetchServerMsg } from "../protocol/wire/messages.js";
+import { decodeFetchServerFrame, type FetchServerFrame } from "../protocol/wire/chunk-frame.js";
+import type { Uint8ArrayList } from "uint8arraylist";
 import { FramedStream } from "../runtime/framed.js";
 import { trace, tracing } from "../runtime/trace.js";
 import { addressOfPeer } from "../runtime/peers.js";
@@ -237,9 +239,18 @@ function peerIdOfRequest(peer: SessionRequest["peer"]): PeerId | undefined {
 
 async function readMessage(framed: FramedStream): Promise<FetchServerMsg | undefined> {
   const body = await framed.read();
-  if (!body) return undefined;
+  return body && decodeOrThrow(() => decodeFetchServerMessage(body));
+}
+
+/** As readMessage, but a chunk's data stays in the pieces it arrived in (no copy to join them). */
+async function readChunkMessage(framed: FramedStream): Promise<FetchServerFrame | undefined> {
+  const body = await framed.readPieces();
+  return body && decodeOrThrow(() => decodeFetchServerFrame(body));
+}
+
+function decodeOrThrow<T>(decode: () => T): T {
   try {
-    return decodeFetchServerMessage(body);
+    return decode();
   } catch (cause) {
     throw new ProviderMisbehaviourError("wire", `The node sent an invalid message: ${(cause as Error).message}`, { cause });
   }
@@ -480,11 +491,21 @@ class RangeSink {
     this.position = offset;
   }
 
-  async release(chunk: VerifiedChunk): Promise<void> {
+  /** A leaf that arrived in pieces is released piece by piece (views of them, not joined). */
+  async release(chunk: VerifiedChunk<Uint8Array | Uint8ArrayList>): Promise<void> {
     const from = Math.max(this.offset, chunk.offset);
     const to = Math.min(this.end, chunk.offset + chunk.data.length);
     if (to <= from) return;
-    await this.onData(chunk.data.subarray(from - chunk.offset, to - chunk.offset), from);
+    const { data } = chunk;
+    if (data instanceof Uint8Array) {
+      await this.onData(data.subarray(from - chunk.offset, to - chunk.offset), from);
+    } else {
+      let at = from;
+      for (const piece of from === chunk.offset && to - from === data.length ? data : data.sublist(from - chunk.offset, to - chunk.offset)) {
+        await this.onData(piece, at);
+        at += piece.length;
+      }
+    }
     this.progress.delivered += to - from;
     this.position = to;
   }
@@ -492,7 +513,7 @@ class RangeSink {
 
 interface Hashed {
   leafIndex: number;
-  data: Uint8Array;
+  data: Uint8Array | Uint8ArrayList;
   digest: Uint8Array;
 }
 
@@ -519,7 +540,7 @@ async function receiveChunks(framed: FramedStream, verifier: StreamVerifier, pay
   });
   try {
     for (;;) {
-      const next = readMessage(framed);
+      const next = readChunkMessage(framed);
       next.catch(() => undefined);
       // release leaves whose hashes came back while the stream is quiet (else a full pipeline
       // of unpaid leaves could wait on a node that waits for their voucher)
@@ -543,7 +564,7 @@ async function receiveChunks(framed: FramedStream, verifier: StreamVerifier, pay
   if (!verifier.complete) throw new ProviderMisbehaviourError("ended", `The stream ended after ${verifier.verifiedBytes} of the range's bytes.`);
 }
 
-function hashLeaf(pool: ReturnType<typeof sharedHashPool> | undefined, leafIndex: number, data: Uint8Array): Promise<Hashed> {
+function hashLeaf(pool: ReturnType<typeof sharedHashPool> | undefined, leafIndex: number, data: Uint8Array | Uint8ArrayList): Promise<Hashed> {
   if (!pool) return Promise.resolve({ leafIndex, data, digest: leafDigest(data) });
   const job = pool.hashLeaf(data).then((r) => ({ leafIndex, ...r }));
   job.catch(() => undefined);

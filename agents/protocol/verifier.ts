@@ -6,14 +6,20 @@
  * when the verifier is created.
  */
 import { createHash, type Hash } from "node:crypto";
+import type { Uint8ArrayList } from "uint8arraylist";
 import { LEAF_PREFIX, LEAF_SIZE } from "./constants.js";
 import { ChunkMismatchError, InvalidArgumentError, ProtocolError, StreamLengthError, VerifierClosedError } from "./errors.js";
 import { HASH_SIZE, leafLength, verifyRange } from "./merkle.js";
 
 const LEAF_TAG = new Uint8Array([LEAF_PREFIX]);
 
-/** SHA-256(0x00 ‖ leaf): a leaf's hash. */
-export const leafDigest = (data: Uint8Array): Uint8Array => createHash("sha256").update(LEAF_TAG).update(data).digest();
+/** SHA-256(0x00 ‖ leaf): a leaf's hash (of a leaf given whole, or as the pieces it arrived in). */
+export function leafDigest(data: Uint8Array | Uint8ArrayList): Uint8Array {
+  const hash = createHash("sha256").update(LEAF_TAG);
+  if (data instanceof Uint8Array) return hash.update(data).digest();
+  for (const piece of data) hash.update(piece);
+  return hash.digest();
+}
 
 export interface VerifierInit {
   blobId: Uint8Array;
@@ -27,11 +33,11 @@ export interface VerifierInit {
   proof?: Uint8Array;
 }
 
-export interface VerifiedChunk {
+export interface VerifiedChunk<D extends Uint8Array | Uint8ArrayList = Uint8Array> {
   leafIndex: number;
   /** Byte offset of this leaf in the blob. */
   offset: number;
-  data: Uint8Array;
+  data: D;
 }
 
 /** Thrown by push() when a leaf fails; `verified` holds leaves of the same push that passed before it. */
@@ -82,14 +88,15 @@ export class StreamVerifier {
     return this.next === this.endLeaf;
   }
 
-  private fail(e: ProtocolError, verified: VerifiedChunk[]): never {
+  /** `verified`: what push() released before the failure (verifyDigest and admitChunk release nothing on one). */
+  private fail(e: ProtocolError, verified: VerifiedChunk<Uint8Array | Uint8ArrayList>[]): never {
     this.closed = true;
     this.pending = undefined;
-    (e as PushError).verified = verified;
+    (e as PushError).verified = verified as VerifiedChunk[];
     throw e;
   }
 
-  private release(out: VerifiedChunk[], digest: Uint8Array, data: Uint8Array): void {
+  private release<D extends Uint8Array | Uint8ArrayList>(out: VerifiedChunk<D>[], digest: Uint8Array, data: D): void {
     const i = this.next;
     const want = this.hashes.subarray((i - this.firstLeaf) * HASH_SIZE, (i - this.firstLeaf + 1) * HASH_SIZE);
     for (let k = 0; k < HASH_SIZE; k++) if (digest[k] !== want[k]) this.fail(new ChunkMismatchError(i), out);
@@ -153,11 +160,11 @@ export class StreamVerifier {
   }
 
   /**
-   * First half of verifyChunk, for leaves hashed elsewhere (a worker thread): checks that the
-   * leaf is the next one admitted and has the right length. Admitted leaves are then completed
-   * in order with `verifyDigest`.
+   * First half of verifyChunk, for leaves hashed apart (as their pieces, or on a worker thread):
+   * checks that the leaf is the next one admitted and has the right length. Admitted leaves are
+   * then completed in order with `verifyDigest`.
    */
-  admitChunk(leafIndex: number, data: Uint8Array): void {
+  admitChunk(leafIndex: number, data: Uint8Array | Uint8ArrayList): void {
     if (this.closed) throw new VerifierClosedError();
     if (this.pendingLen !== 0) throw new InvalidArgumentError("verifyChunk() after a partial push()");
     if (leafIndex !== this.admitted || this.admitted === this.endLeaf) {
@@ -169,10 +176,10 @@ export class StreamVerifier {
   }
 
   /** Second half of verifyChunk: the next admitted leaf, with its digest SHA-256(0x00 ‖ data); released if it matches. */
-  verifyDigest(leafIndex: number, data: Uint8Array, digest: Uint8Array): VerifiedChunk {
+  verifyDigest<D extends Uint8Array | Uint8ArrayList>(leafIndex: number, data: D, digest: Uint8Array): VerifiedChunk<D> {
     if (this.closed) throw new VerifierClosedError();
     if (leafIndex !== this.next || this.next >= this.admitted) throw new InvalidArgumentError(`leaf ${leafIndex} is not the next admitted leaf (${this.next})`);
-    const out: VerifiedChunk[] = [];
+    const out: VerifiedChunk<D>[] = [];
     this.release(out, digest, data);
     return out[0];
   }

@@ -45,8 +45,8 @@ export const defaultReadAhead = (readCap: number): number => Math.max(1024 * 102
 
 export class FramedStream {
   private readonly decoder: FrameDecoder;
-  /** Frames decoded and not yet read, and their bytes. */
-  private readonly queue: Uint8Array[] = [];
+  /** Frames decoded and not yet read (one that arrived in pieces as a list of them), and their bytes. */
+  private readonly queue: (Uint8Array | Uint8ArrayList)[] = [];
   private queuedBytes = 0;
   private readonly readAheadBytes: number;
   /** No more frames will arrive (the remote closed its side, or the stream ended). */
@@ -106,7 +106,7 @@ export class FramedStream {
   private readonly onMessage = (event: StreamMessageEvent): void => {
     if (this.failure) return;
     try {
-      for (const frame of this.decoder.push(event.data)) {
+      for (const frame of this.decoder.pushPieces(event.data)) {
         this.queue.push(frame);
         this.queuedBytes += frame.byteLength;
       }
@@ -150,6 +150,12 @@ export class FramedStream {
 
   /** The next frame body, or undefined at a clean end of stream. */
   async read(): Promise<Uint8Array | undefined> {
+    const frame = await this.readPieces();
+    return frame instanceof Uint8ArrayList ? frame.subarray() : frame;
+  }
+
+  /** As `read`, but a frame that arrived in several pieces comes as a list of them (not joined: no copy). */
+  async readPieces(): Promise<Uint8Array | Uint8ArrayList | undefined> {
     for (;;) {
       const next = this.queue.shift();
       if (next !== undefined) {

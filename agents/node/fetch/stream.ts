@@ -14,7 +14,7 @@ import { encodeFetchServerMessage } from "../../protocol/wire/messages.js";
 import type { FramedStream } from "../../runtime/framed.js";
 import { trace } from "../../runtime/trace.js";
 import type { CapacityLimiter } from "../limiter.js";
-import { chunkFrame } from "../chunk-frame.js";
+import { chunkFrame } from "../../protocol/wire/chunk-frame.js";
 import { READ_AHEAD, SENT_RECORD_BYTES, type FetchLimits } from "./constants.js";
 import type { BlobSource } from "./source.js";
 import type { VoucherBook, VoucherReader } from "./vouchers.js";

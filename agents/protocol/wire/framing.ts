@@ -54,14 +54,25 @@ export class FrameDecoder {
   }
 
   push(chunk: Uint8Array | Uint8ArrayList): Uint8Array[] {
+    return this.pushPieces(chunk).map((frame) => (frame instanceof Uint8Array ? frame : frame.subarray()));
+  }
+
+  /**
+   * As `push`, without joining a frame that arrived in several pieces: such a frame comes back as
+   * a list of views of them (a 256-KiB chunk frame spans four or five transport messages, and
+   * joining them copies every byte once more).
+   */
+  pushPieces(chunk: Uint8Array | Uint8ArrayList): (Uint8Array | Uint8ArrayList)[] {
     if (this.failed) throw new DecoderClosedError();
     this.buf.append(chunk);
-    const out: Uint8Array[] = [];
+    const out: (Uint8Array | Uint8ArrayList)[] = [];
     try {
       for (;;) {
         const p = readPrefix(this.buf, this.maxLength);
         if (p === undefined || this.buf.length < p.size + p.length) break;
-        out.push(this.buf.subarray(p.size, p.size + p.length));
+        const frame = this.buf.sublist(p.size, p.size + p.length);
+        const [first] = frame; // a frame within one piece is that piece's view
+        out.push(first === undefined ? new Uint8Array(0) : first.byteLength === frame.byteLength ? first : frame);
         this.buf.consume(p.size + p.length);
       }
     } catch (e) {

@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import fc from "fast-check";
+import { Uint8ArrayList } from "uint8arraylist";
 import { LEAF_SIZE, MAX_MULTIADDRS, MAX_MULTIADDR_BYTES } from "../../../agents/protocol/constants.js";
 import { toHex } from "../../../agents/protocol/bytes.js";
 import { DecoderClosedError, FrameTooLargeError, MalformedFrameError, ProtocolError, WireDecodeError, WireValidationError } from "../../../agents/protocol/errors.js";
@@ -185,6 +186,25 @@ describe("protocol › wire", () => {
         expect(out.map((f) => f.length)).to.deep.equal(frames.map((f) => f.length));
         expect(Buffer.from(out[3]).equals(frames[3])).to.equal(true);
       }
+    });
+
+    it("hands a frame that spans pieces over as views of them (pushPieces), joined only by push", () => {
+      const body = Uint8Array.from({ length: 5000 }, (_, i) => i % 251);
+      const stream = encodeFrame(body);
+      const pieces = [stream.slice(0, 1000), stream.slice(1000, 3000), stream.slice(3000)];
+      const d = new FrameDecoder(20000);
+      expect(d.pushPieces(pieces[0])).to.deep.equal([]);
+      expect(d.pushPieces(pieces[1])).to.deep.equal([]);
+      const [frame] = d.pushPieces(pieces[2]);
+      expect(frame).to.be.instanceOf(Uint8ArrayList);
+      const views = [...(frame as Uint8ArrayList)];
+      expect(views.map((v) => v.buffer)).to.deep.equal(pieces.map((p) => p.buffer)); // no copy
+      expect(Buffer.from((frame as Uint8ArrayList).subarray()).equals(body)).to.equal(true);
+      // a frame inside one piece is a view of it
+      const [whole] = new FrameDecoder(20000).pushPieces(stream);
+      expect(whole).to.be.instanceOf(Uint8Array);
+      expect((whole as Uint8Array).buffer).to.equal(stream.buffer);
+      expect(Buffer.from(new FrameDecoder(20000).push(new Uint8ArrayList(...pieces))[0]).equals(body)).to.equal(true);
     });
 
     it("rejects a declared length over the cap as soon as the prefix is read", () => {
