@@ -32,6 +32,14 @@ export interface ChunkPieces {
 
 export type FetchServerFrame = Exclude<FetchServerMsg, { kind: "chunk" }> | { kind: "chunk"; chunk: ChunkPieces };
 
+/**
+ * Pieces a chunk's data may stay in: a 256-KiB leaf arrives in 5 to 10 pieces (yamux data frames
+ * as the stream hands them over; 9 for most leaves in the delivery bench). Beyond this it is
+ * joined, as every frame was before: the work per piece downstream (hashing, releasing, the fetch
+ * iterator) then stops paying for itself, and a sender's tiny frames cannot multiply it.
+ */
+export const MAX_CHUNK_PIECES = 16;
+
 /** Longest chunk header: 0x1a varint(≤ 5) 0x08 varint(≤ 5) 0x12 varint(≤ 5). */
 const MAX_CHUNK_HEAD = 18;
 
@@ -74,5 +82,9 @@ function piecewiseChunk(frame: Uint8ArrayList): ChunkPieces | undefined {
   if (head[at++] !== 0x12) return undefined;
   const dataLength = varint();
   if (dataLength === undefined || dataLength > LEAF_SIZE || at + dataLength !== frame.byteLength) return undefined;
-  return { leafIndex, data: frame.sublist(at) };
+  const data = frame.sublist(at);
+  let pieces = 0;
+  // a peer that cuts its chunks into many small transport frames gets them joined: per-piece work stays bounded
+  for (const _piece of data) if (++pieces > MAX_CHUNK_PIECES) return { leafIndex, data: data.subarray() };
+  return { leafIndex, data };
 }

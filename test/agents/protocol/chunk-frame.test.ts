@@ -3,7 +3,7 @@ import fc from "fast-check";
 import { Uint8ArrayList } from "uint8arraylist";
 import { encode as encodeVarint } from "uint8-varint";
 import { LEAF_SIZE } from "../../../agents/protocol/constants.js";
-import { chunkFrame, decodeFetchServerFrame } from "../../../agents/protocol/wire/chunk-frame.js";
+import { chunkFrame, decodeFetchServerFrame, MAX_CHUNK_PIECES } from "../../../agents/protocol/wire/chunk-frame.js";
 import { encodeFetchServerMessage, decodeFetchServerMessage, FRAME_CAPS } from "../../../agents/protocol/wire/messages.js";
 import { encodeFrame, decodeFrame, FrameDecoder } from "../../../agents/protocol/wire/framing.js";
 
@@ -64,6 +64,19 @@ describe("protocol › chunk frames (zero-copy both ways)", () => {
     const pieces = [...(msg.chunk.data as Uint8ArrayList)];
     expect(pieces.every((p) => [...(frame as Uint8ArrayList)].some((f) => f.buffer === p.buffer))).to.equal(true);
     expect(bytesOf(msg.chunk.data).equals(Buffer.from(leaf))).to.equal(true);
+  });
+
+  it("joins a chunk cut into more than MAX_CHUNK_PIECES pieces (a sender's tiny frames buy no work per piece downstream)", () => {
+    const data = Uint8Array.from({ length: 4000 }, (_, i) => i % 11);
+    const framed = chunkFrame(9, data).subarray();
+    const cutEvery = (n: number) => Array.from({ length: n - 1 }, (_, i) => Math.floor(((i + 1) * framed.length) / n));
+    const many = decodeFetchServerFrame(piecewise(framed, cutEvery(1000)));
+    const few = decodeFetchServerFrame(piecewise(framed, cutEvery(MAX_CHUNK_PIECES - 2)));
+    if (many.kind !== "chunk" || few.kind !== "chunk") throw new Error("not a chunk");
+    expect(many.chunk.data).to.be.instanceOf(Uint8Array);
+    expect(few.chunk.data).to.be.instanceOf(Uint8ArrayList);
+    expect(bytesOf(many.chunk.data).equals(Buffer.from(data))).to.equal(true);
+    expect(bytesOf(few.chunk.data).equals(Buffer.from(data))).to.equal(true);
   });
 
   it("decodes other valid layouts of a chunk and every other message through the generated codec, and refuses what it refuses", () => {
