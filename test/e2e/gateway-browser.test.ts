@@ -105,8 +105,12 @@ describe("e2e › the HTTP gateway in headless Chromium: <img> and a <video> tha
   let page: Server;
   let browser: Browser | undefined;
   const requests: RequestLog[] = [];
+  // a response that waits for 'drain' again and again must not pile up listeners (a seek-heavy video makes many such waits)
+  const listenerWarnings: string[] = [];
+  const onWarning = (w: Error) => void (w.name === "MaxListenersExceededWarning" && listenerWarnings.push(w.message));
 
   before(async () => {
+    process.on("warning", onWarning);
     if (!existsSync(CHROMIUM)) throw new Error(`Chromium is not installed at ${CHROMIUM}: apt-get install -y chromium (.ci/run does).`);
     world = await deliveryWorld(await network.create());
     origin = await startNode(world, { pricePerGiB: 1n * USDC });
@@ -127,6 +131,7 @@ describe("e2e › the HTTP gateway in headless Chromium: <img> and a <video> tha
   });
 
   after(async () => {
+    process.off("warning", onWarning);
     await browser?.close();
     await new Promise<void>((r) => (page ? page.close(() => r()) : r()));
     await gateway?.stop();
@@ -192,5 +197,8 @@ describe("e2e › the HTTP gateway in headless Chromium: <img> and a <video> tha
       expect(r.status).to.be.oneOf(["206", "aborted"]);
     }
     expect(video.some((r) => r.status === "206")).to.equal(true);
+    // process warnings are emitted on the next tick
+    await new Promise((r) => setImmediate(r));
+    expect(listenerWarnings, listenerWarnings.join("\n")).to.deep.equal([]);
   });
 });

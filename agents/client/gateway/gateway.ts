@@ -235,7 +235,7 @@ export class Gateway {
           this.metrics.timeToFirstByte.observe((performance.now() - arrived) / 1000);
         }
         this.metrics.bytesServed.inc(chunk.length);
-        if (!res.write(chunk)) await new Promise<void>((resolve) => (res.once("drain", resolve), res.once("close", resolve)));
+        if (!res.write(chunk)) await drainedOrClosed(res);
         if (signal.aborted) return;
       }
     } catch (error) {
@@ -376,4 +376,17 @@ export class Gateway {
 
 export function createGateway(options: GatewayOptions, deps: GatewayDeps): Gateway {
   return new Gateway(options, deps);
+}
+
+/** Resolves when the response can take more (drain) or is gone (close); the other listener is removed, so a long response does not pile them up. */
+function drainedOrClosed(res: ServerResponse): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      res.off("drain", done);
+      res.off("close", done);
+      resolve();
+    };
+    res.once("drain", done);
+    res.once("close", done);
+  });
 }

@@ -1,9 +1,9 @@
 import { existsSync, statSync, renameSync, unlinkSync } from "node:fs";
-import { open, type FileHandle } from "node:fs/promises";
 import path from "node:path";
 import type { Command } from "commander";
 import { action, bytesText, usdc } from "../../../runtime/cli.js";
 import { clientContext, globals } from "../context.js";
+import { PieceWriter } from "../piece-writer.js";
 import { ProgressBar } from "../progress.js";
 import type { ClientStore } from "../../store.js";
 import type { FetchReport, Progress } from "../../download.js";
@@ -25,22 +25,23 @@ export function fetchCommand(program: Command): void {
         const { start, requested, part } = checkFetchArguments(blobId, opts);
         const ctx = await clientContext(globals(this));
         const controller = new AbortController();
-        let [resumeFrom, written, total] = [0, 0, 0]; // bytes already in the .part file; verified bytes in it now; the range's total
-        process.once("SIGINT", () => controller.abort(new Error(`Interrupted: ${bytesText(written)} of verified bytes are kept in ${part}; run the same command again to resume from there.`)));
+        let [resumeFrom, total] = [0, 0]; // bytes already in the .part file; the range's total
+        let writer: PieceWriter | undefined; // the .part file; verified bytes in it now: writer.written
+        process.once("SIGINT", () =>
+          controller.abort(new Error(`Interrupted: ${bytesText(writer?.written ?? resumeFrom)} of verified bytes are kept in ${part}; run the same command again to resume from there.`)),
+        );
         let bar: ProgressBar | undefined;
-        let file: FileHandle | undefined;
         try {
-          resumeFrom = written = resumePoint(ctx.store, part, blobId.toLowerCase(), start);
+          resumeFrom = resumePoint(ctx.store, part, blobId.toLowerCase(), start);
           // after a resume the rate counts only this run's bytes
           bar = opts.progress && process.stderr.isTTY ? new ProgressBar(process.stderr, { startBytes: resumeFrom }) : undefined;
           const length = requested === undefined ? undefined : requested - resumeFrom;
           // verified bytes go straight to the file; it is synced before each voucher, whose record notes how far it reaches
-          const out = (file = await open(part, "a"));
-          const durable = { file: part, sync: () => out.datasync() };
+          const pieces = (writer = await PieceWriter.open(part, resumeFrom));
+          const durable = { file: part, sync: () => pieces.sync() };
           const range = { offset: start + resumeFrom, length };
           const onProgress = (p: Progress) => bar?.update(p.bytes + resumeFrom, (total = p.total + resumeFrom), p.paid);
-          const append = (bytes: Uint8Array) => ((written += bytes.length), out.appendFile(bytes));
-          const report = await ctx.client.fetchInto(blobId.toLowerCase(), append, {
+          const report = await ctx.client.fetchInto(blobId.toLowerCase(), (bytes) => pieces.append(bytes), {
             signal: controller.signal,
             range,
             providers: opts.provider?.map((p) => p.toLowerCase()),
@@ -48,8 +49,8 @@ export function fetchCommand(program: Command): void {
             durable,
             onProgress,
           });
-          await out.close();
-          file = undefined;
+          await pieces.close();
+          writer = undefined;
           // the last draw shows the final amount (the last voucher is signed after the last byte)
           bar?.finish(report.bytes + resumeFrom, total || report.bytes + resumeFrom, report.paid);
           renameSync(part, opts.output);
@@ -57,7 +58,7 @@ export function fetchCommand(program: Command): void {
           printReport(opts.output, report, resumeFrom);
         } catch (error) {
           bar?.done();
-          await file?.close();
+          await writer?.close().catch(() => undefined); // verified bytes still gathered are kept: a rerun resumes after them
           // nothing verified (e.g. refused before a channel was opened): leave no empty .part behind
           if (resumeFrom === 0 && existsSync(part) && statSync(part).size === 0) {
             unlinkSync(part);
