@@ -374,10 +374,12 @@ class UpstreamFetch {
     this.resolveReady(this.blob);
   };
 
-  /** Takes verified bytes: writes them to the cache and hands every whole leaf (the last may be short) to its waiters. */
+  /**
+   * Takes verified bytes (a leaf's pieces, as they arrived): every whole leaf (the last may be short)
+   * is written to the cache with one write and handed to its waiters.
+   */
   take(bytes: Uint8Array): void {
     if (this.next === 0 && this.pendingBytes === 0) trace("fanout: first bytes", { blob: this.blobId.slice(0, 10) });
-    this.writer?.write(bytes);
     this.pending.push(bytes);
     this.pendingBytes += bytes.length;
     while (this.blob && this.next < leafCount(this.blob.size)) {
@@ -388,6 +390,7 @@ class UpstreamFetch {
       const rest = all.subarray(want);
       this.pending = rest.length ? [rest] : [];
       this.pendingBytes = rest.length;
+      this.writer?.write(data);
       if (!this.writer && this.next >= this.floor()) {
         this.leaves.set(this.next, data);
         this.held += data.length;
