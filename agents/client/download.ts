@@ -403,13 +403,14 @@ export class Downloader {
     push: (b: Uint8Array) => Promise<void>,
   ) {
     const store = this.deps.session.store;
-    const onData = async (bytes: Uint8Array) => {
+    const onData = async (bytes: Uint8Array, offset: number) => {
       p.position += bytes.length;
       entry.bytes += bytes.length;
       p.report.bytes += bytes.length;
       await push(bytes);
-      // a store read per leaf costs a few per cent of a fast download: only for a caller that follows progress
-      if (!options.onProgress) return;
+      // a store read per leaf costs a few per cent of a fast download: only for a caller that follows
+      // progress, and once per leaf (it comes in pieces), at its end or the range's
+      if (!options.onProgress || ((offset + bytes.length) % LEAF_SIZE !== 0 && p.position < p.end)) return;
       const paid = p.report.paid + (store.channel(channel.channelId)!.signed - channel.signed);
       options.onProgress({ bytes: p.position - p.offset, total: p.end - p.offset, paid, provider: pick.nodeKey });
     };

@@ -30,8 +30,11 @@ describe("e2e › paid delivery", function () {
     // a range, on the same channel
     const offset = 262_144 + 100;
     const length = 300_000;
-    const ranged = await collect(c.client.fetch(published.blobId, { range: { offset, length } }));
+    const progress: number[] = [];
+    const ranged = await collect(c.client.fetch(published.blobId, { range: { offset, length }, onProgress: (p) => progress.push(p.bytes) }));
     expect(ranged.equals(data.subarray(offset, offset + length))).to.equal(true);
+    // once per leaf (a leaf arrives in pieces), at the leaf's end or the range's
+    expect(progress).to.deep.equal([2 * 262_144 - offset, length]);
 
     // what the client signed = exact price of the verified leaves (whole blob + the range's 2 leaves)
     const price = node.agent.pricePerGiB;
