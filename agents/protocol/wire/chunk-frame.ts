@@ -2,7 +2,7 @@
  * The hot path of the fetch stream, both ways. A whole framed `FetchServerMessage{chunk{leafIndex,
  * data}}` is built as a ~12-byte header plus the leaf bytes, without copying the 256 KiB leaf into
  * a protobuf buffer (protons would); byte-for-byte what the generated codec produces. A frame that
- * arrived in pieces (a 256-KiB chunk spans four or five transport messages) is decoded without
+ * arrived in pieces (a 256-KiB chunk comes as five to ten yamux data frames) is decoded without
  * joining them when it has that layout: its data stays a list of views of the pieces
  * (test/agents/protocol/chunk-frame.test.ts checks both against the generated codec).
  */

@@ -59,7 +59,7 @@ export class FrameDecoder {
 
   /**
    * As `push`, without joining a frame that arrived in several pieces: such a frame comes back as
-   * a list of views of them (a 256-KiB chunk frame spans four or five transport messages, and
+   * a list of views of them (a 256-KiB chunk frame comes as five to ten yamux data frames, and
    * joining them copies every byte once more).
    */
   pushPieces(chunk: Uint8Array | Uint8ArrayList): (Uint8Array | Uint8ArrayList)[] {
